@@ -1,0 +1,52 @@
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { migrate } from "drizzle-orm/postgres-js/migrator";
+import journal from "./migrations/meta/_journal.json";
+import type { Database } from "./client";
+
+export const MIGRATIONS_FOLDER = path.join(path.dirname(fileURLToPath(import.meta.url)), "migrations");
+
+// Any fixed number shared by every process that migrates: demo, tests, CLI.
+const MIGRATION_LOCK = 402_001;
+
+/** Applies the committed migrations; concurrent callers wait for each other. */
+export async function migrateDatabase(db: Database, folder = MIGRATIONS_FOLDER): Promise<void> {
+  const sql = db.$client;
+  const reserved = await sql.reserve();
+  try {
+    await reserved`SELECT pg_advisory_lock(${MIGRATION_LOCK})`;
+    await migrate(db, { migrationsFolder: folder });
+  } finally {
+    await reserved`SELECT pg_advisory_unlock(${MIGRATION_LOCK})`;
+    reserved.release();
+  }
+}
+
+export interface MigrationStatus {
+  current: boolean;
+  applied: number;
+  expected: number;
+  latest: string | undefined;
+}
+
+/** Compares what the database has applied with the migrations this build ships. */
+export async function migrationStatus(db: Database): Promise<MigrationStatus> {
+  const expected = journal.entries.length;
+  const last = journal.entries.at(-1);
+  let applied = 0;
+  let latestMillis: string | undefined;
+  try {
+    const rows = await db.$client<{ count: bigint; latest: string | null }[]>`
+      SELECT count(*) AS count, max(created_at)::text AS latest FROM drizzle.__drizzle_migrations`;
+    applied = Number(rows[0]?.count ?? 0n);
+    latestMillis = rows[0]?.latest ?? undefined;
+  } catch {
+    applied = 0;
+  }
+  return {
+    current: applied === expected && latestMillis === String(last?.when),
+    applied,
+    expected,
+    latest: last?.tag,
+  };
+}

@@ -1,0 +1,16 @@
+import { pgEnum, pgTable, text, timestamp } from "drizzle-orm/pg-core";
+
+export const agentStatus = pgEnum("agent_status", ["active", "paused"]);
+
+/** An AI agent that pays for HTTP resources. The id is a slug such as `builder_agent`. */
+export const agents = pgTable("agents", {
+  id: text("id").primaryKey(),
+  name: text("name").notNull(),
+  /** SHA-256 of the agent's API key; the key itself is shown once and never stored. */
+  apiKeyHash: text("api_key_hash").unique(),
+  /** First characters of the key, so an operator can tell keys apart. */
+  apiKeyPrefix: text("api_key_prefix"),
+  status: agentStatus("status").notNull().default("active"),
+  createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+});

@@ -1,0 +1,170 @@
+import type { Database } from "@/db/client";
+import { writeAudit } from "../audit";
+import { InvalidInputError, OperationError } from "../errors";
+import { type Micro, percentOf } from "../money";
+import { type Clock, systemClock, utcDay, utcMonthStart } from "../time";
+import {
+  type BudgetConfig,
+  type ConsoleLimit,
+  type EffectiveLimit,
+  effectiveLimits,
+  LIMIT_KINDS,
+  type LimitKind,
+} from "./config";
+
+export interface WindowUsage {
+  /** The window's first day, UTC. */
+  start: string;
+  spentMicro: Micro;
+  reservedMicro: Micro;
+  limitMicro: Micro;
+  remainingMicro: Micro;
+  /** (spent + reserved) / limit, one decimal, computed in integers. */
+  utilizationPct: string;
+  source: EffectiveLimit["source"];
+}
+
+/** The seed's `get_usage` shape, in micro-USDC, with where each limit comes from. */
+export interface AgentUsage {
+  agentId: string;
+  name: string;
+  status: "active" | "paused";
+  daily: WindowUsage;
+  monthly: WindowUsage;
+  perTransactionMax: { limitMicro: Micro; source: EffectiveLimit["source"] };
+  hardLimitMicro: Micro;
+  limits: Record<LimitKind, EffectiveLimit>;
+  /** Reservations still pending after the configured timeout (handled by a later job). */
+  stalePending: { count: number; amountMicro: Micro };
+}
+
+type Sql = Database["$client"];
+
+async function consoleLimits(sql: Sql, agentIds: string[]): Promise<Map<string, ConsoleLimit[]>> {
+  const rows = await sql<{ agent_id: string; kind: LimitKind; limit_micro: bigint; set_by: string; set_at: string }[]>`
+    SELECT agent_id, kind, limit_micro, set_by,
+      to_char(set_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS set_at
+    FROM budget_policies WHERE agent_id = ANY(${agentIds}::text[])`;
+  const map = new Map<string, ConsoleLimit[]>();
+  for (const r of rows) {
+    const list = map.get(r.agent_id) ?? [];
+    list.push({ kind: r.kind, limitMicro: r.limit_micro, setBy: r.set_by, setAt: r.set_at });
+    map.set(r.agent_id, list);
+  }
+  return map;
+}
+
+export async function getLimits(db: Database, config: BudgetConfig, agentId: string) {
+  const map = await consoleLimits(db.$client, [agentId]);
+  return effectiveLimits(config, agentId, map.get(agentId) ?? []);
+}
+
+/** Usage for the given agents (all when omitted), in the UTC day and month of `now`. */
+export async function listUsage(
+  db: Database,
+  config: BudgetConfig,
+  options: { agentIds?: string[]; clock?: Clock } = {},
+): Promise<AgentUsage[]> {
+  const sql = db.$client;
+  const now = (options.clock ?? systemClock)();
+  const day = utcDay(now);
+  const month = utcMonthStart(now);
+  const staleBefore = new Date(now.getTime() - config.reservationTimeoutMs).toISOString();
+  const agentRows = options.agentIds
+    ? await sql<{ id: string; name: string; status: "active" | "paused" }[]>`
+        SELECT id, name, status FROM agents WHERE id = ANY(${options.agentIds}::text[]) ORDER BY id`
+    : await sql<{ id: string; name: string; status: "active" | "paused" }[]>`
+        SELECT id, name, status FROM agents ORDER BY id`;
+  const ids = agentRows.map((a) => a.id);
+  const [limits, usageRows, staleRows] = await Promise.all([
+    consoleLimits(sql, ids),
+    sql<{ agent_id: string; period: "day" | "month"; spent_micro: bigint; reserved_micro: bigint }[]>`
+      SELECT agent_id, period::text AS period, spent_micro, reserved_micro FROM budget_usage
+      WHERE agent_id = ANY(${ids}::text[])
+        AND ((period = 'day' AND period_start = ${day}::date) OR (period = 'month' AND period_start = ${month}::date))`,
+    sql<{ agent_id: string; count: bigint; amount: bigint }[]>`
+      SELECT agent_id, count(*) AS count, coalesce(sum(amount_micro), 0)::bigint AS amount
+      FROM transactions
+      WHERE status = 'pending' AND agent_id = ANY(${ids}::text[]) AND created_at < ${staleBefore}::timestamptz
+      GROUP BY agent_id`,
+  ]);
+  return agentRows.map((agent) => {
+    const eff = effectiveLimits(config, agent.id, limits.get(agent.id) ?? []);
+    const window = (period: "day" | "month", start: string, limit: EffectiveLimit): WindowUsage => {
+      const row = usageRows.find((u) => u.agent_id === agent.id && u.period === period);
+      const spent = row?.spent_micro ?? 0n;
+      const reserved = row?.reserved_micro ?? 0n;
+      const used = spent + reserved;
+      return {
+        start,
+        spentMicro: spent,
+        reservedMicro: reserved,
+        limitMicro: limit.limitMicro,
+        remainingMicro: limit.limitMicro > used ? limit.limitMicro - used : 0n,
+        utilizationPct: percentOf(used, limit.limitMicro),
+        source: limit.source,
+      };
+    };
+    const stale = staleRows.find((s) => s.agent_id === agent.id);
+    return {
+      agentId: agent.id,
+      name: agent.name,
+      status: agent.status,
+      daily: window("day", day, eff.daily),
+      monthly: window("month", month, eff.monthly),
+      perTransactionMax: { limitMicro: eff.per_transaction.limitMicro, source: eff.per_transaction.source },
+      hardLimitMicro: config.hardLimitMicro,
+      limits: eff,
+      stalePending: { count: Number(stale?.count ?? 0n), amountMicro: stale?.amount ?? 0n },
+    };
+  });
+}
+
+/** One agent's usage; an unknown agent is an error with code `unknown_agent`. */
+export async function getUsage(
+  db: Database,
+  config: BudgetConfig,
+  agentId: string,
+  options: { clock?: Clock } = {},
+): Promise<AgentUsage> {
+  const [usage] = await listUsage(db, config, { agentIds: [agentId], clock: options.clock });
+  if (!usage) throw new OperationError("unknown_agent", `no agent named ${agentId}`, { agentId });
+  return usage;
+}
+
+/**
+ * Stores a console limit (highest precedence), with its audit row in the same transaction.
+ * Takes effect on the next reservation: the engine reads policies inside each transaction.
+ */
+export async function setLimit(
+  db: Database,
+  input: { agentId: string; kind: LimitKind; limitMicro: Micro; actor: string; reason?: string },
+): Promise<void> {
+  if (!LIMIT_KINDS.includes(input.kind)) {
+    throw new InvalidInputError("invalid_limit_kind", `limit kind must be one of ${LIMIT_KINDS.join(", ")}`);
+  }
+  if (input.limitMicro < 0n) throw new InvalidInputError("invalid_amount", "a limit cannot be negative");
+  await db.$client.begin(async (tx) => {
+    const agent = await tx`SELECT id FROM agents WHERE id = ${input.agentId}`;
+    if (agent.length === 0) {
+      throw new OperationError("unknown_agent", `no agent named ${input.agentId}`, { agentId: input.agentId });
+    }
+    const before = await tx<{ limit_micro: bigint }[]>`
+      SELECT limit_micro FROM budget_policies WHERE agent_id = ${input.agentId} AND kind = ${input.kind}
+      FOR UPDATE`;
+    await tx`
+      INSERT INTO budget_policies (agent_id, kind, limit_micro, source, set_by, set_at)
+      VALUES (${input.agentId}, ${input.kind}, ${input.limitMicro.toString()}::bigint, 'console', ${input.actor}, now())
+      ON CONFLICT (agent_id, kind) DO UPDATE SET limit_micro = EXCLUDED.limit_micro,
+        source = 'console', set_by = EXCLUDED.set_by, set_at = EXCLUDED.set_at`;
+    await writeAudit(tx as unknown as Sql, {
+      actor: input.actor,
+      action: "budget.limit_set",
+      targetType: "agent",
+      targetId: input.agentId,
+      before: { kind: input.kind, limitMicro: before[0]?.limit_micro ?? null },
+      after: { kind: input.kind, limitMicro: input.limitMicro },
+      reason: input.reason ?? null,
+    });
+  });
+}

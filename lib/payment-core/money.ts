@@ -1,0 +1,70 @@
+/**
+ * Money is an integer count of USDC's smallest unit (6 decimals), a `bigint` of micro-USDC,
+ * from parsing to the last formatting call. Nothing here goes through a float.
+ */
+export type Micro = bigint;
+
+export const USDC_DECIMALS = 6;
+const SCALE = 1_000_000n;
+const AMOUNT = /^(\d+)(?:\.(\d+))?$/;
+
+export class MoneyParseError extends Error {
+  readonly code = "invalid_amount";
+  constructor(
+    readonly input: string,
+    readonly reason: string,
+  ) {
+    super(`invalid USDC amount ${JSON.stringify(input)}: ${reason}`);
+    this.name = "MoneyParseError";
+  }
+}
+
+/** Parses a decimal USDC string such as "150", "150.5" or "0.000001" into micro-USDC. */
+export function parseUsdc(input: string): Micro {
+  if (typeof input !== "string") throw new MoneyParseError(String(input), "not a string");
+  if (input.length === 0) throw new MoneyParseError(input, "empty");
+  if (input.startsWith("-")) throw new MoneyParseError(input, "negative amounts are not allowed");
+  if (/[eE]/.test(input)) throw new MoneyParseError(input, "exponent notation is not allowed");
+  const match = AMOUNT.exec(input);
+  if (!match) throw new MoneyParseError(input, "expected digits with an optional decimal part");
+  const [, whole = "", fraction = ""] = match;
+  if (fraction.length > USDC_DECIMALS) {
+    throw new MoneyParseError(input, `more than ${USDC_DECIMALS} decimal places`);
+  }
+  return BigInt(whole) * SCALE + BigInt(fraction.padEnd(USDC_DECIMALS, "0"));
+}
+
+function split(micro: Micro): { sign: string; whole: string; fraction: string } {
+  const negative = micro < 0n;
+  const abs = negative ? -micro : micro;
+  return {
+    sign: negative ? "-" : "",
+    whole: (abs / SCALE).toString(),
+    fraction: (abs % SCALE).toString().padStart(USDC_DECIMALS, "0"),
+  };
+}
+
+/** "12.5" micro → "12.50": at least `minDecimals`, trailing zeros beyond that trimmed. */
+export function formatUsdc(micro: Micro, minDecimals = 2): string {
+  const { sign, whole, fraction } = split(micro);
+  let digits = fraction.replace(/0+$/, "");
+  if (digits.length < minDecimals) digits = digits.padEnd(minDecimals, "0");
+  return digits.length > 0 ? `${sign}${whole}.${digits}` : `${sign}${whole}`;
+}
+
+/** "$12.50" for people. */
+export function formatUsd(micro: Micro): string {
+  const text = formatUsdc(micro, 2);
+  return text.startsWith("-") ? `-$${text.slice(1)}` : `$${text}`;
+}
+
+/** Utilization as a percentage with one decimal, computed in integers ("87.5"). */
+export function percentOf(used: Micro, limit: Micro): string {
+  if (limit <= 0n) return used > 0n ? "100.0" : "0.0";
+  const tenths = (used * 1000n) / limit;
+  return `${tenths / 10n}.${tenths % 10n}`;
+}
+
+export function minMicro(a: Micro, b: Micro): Micro {
+  return a < b ? a : b;
+}
