@@ -17,9 +17,7 @@ import { MoneyParseError, parseUsdc } from "./payment-core/money";
 
 export class EnvError extends Error {
   constructor(readonly issues: { variable: string; reason: string }[]) {
-    super(
-      `invalid configuration:\n${issues.map((i) => `  ${i.variable}: ${i.reason}`).join("\n")}`,
-    );
+    super(`invalid configuration:\n${issues.map((i) => `  ${i.variable}: ${i.reason}`).join("\n")}`);
     this.name = "EnvError";
   }
 }

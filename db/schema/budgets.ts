@@ -59,12 +59,8 @@ export const budgetUsage = pgTable(
       .references(() => agents.id, { onDelete: "cascade" }),
     period: budgetPeriod("period").notNull(),
     periodStart: date("period_start", { mode: "string" }).notNull(),
-    spentMicro: bigint("spent_micro", { mode: "bigint" })
-      .notNull()
-      .default(sql`0`),
-    reservedMicro: bigint("reserved_micro", { mode: "bigint" })
-      .notNull()
-      .default(sql`0`),
+    spentMicro: bigint("spent_micro", { mode: "bigint" }).notNull().default(sql`0`),
+    reservedMicro: bigint("reserved_micro", { mode: "bigint" }).notNull().default(sql`0`),
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [

@@ -1,13 +1,4 @@
-import {
-  bigserial,
-  boolean,
-  index,
-  jsonb,
-  pgEnum,
-  pgTable,
-  text,
-  timestamp,
-} from "drizzle-orm/pg-core";
+import { bigserial, boolean, index, jsonb, pgEnum, pgTable, text, timestamp } from "drizzle-orm/pg-core";
 
 export const alertSeverity = pgEnum("alert_severity", ["info", "warning", "critical"]);
 export const jobStatus = pgEnum("job_status", ["running", "succeeded", "failed"]);

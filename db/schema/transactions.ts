@@ -12,12 +12,7 @@ import {
   uniqueIndex,
 } from "drizzle-orm/pg-core";
 
-export const transactionStatus = pgEnum("transaction_status", [
-  "pending",
-  "completed",
-  "failed",
-  "rejected",
-]);
+export const transactionStatus = pgEnum("transaction_status", ["pending", "completed", "failed", "rejected"]);
 
 /**
  * The ledger: one row per payment attempt, including refused ones (status `rejected`).
@@ -51,10 +46,7 @@ export const transactions = pgTable(
     retryCount: integer("retry_count").notNull().default(0),
     latencyMs: integer("latency_ms"),
     idempotencyKey: text("idempotency_key"),
-    metadata: jsonb("metadata")
-      .$type<Record<string, unknown>>()
-      .notNull()
-      .default(sql`'{}'::jsonb`),
+    metadata: jsonb("metadata").$type<Record<string, unknown>>().notNull().default(sql`'{}'::jsonb`),
   },
   (t) => [
     uniqueIndex("transactions_agent_idempotency_key").on(t.agentId, t.idempotencyKey),

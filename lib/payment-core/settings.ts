@@ -12,7 +12,9 @@ export interface KillSwitchState {
 type Sql = Database["$client"];
 
 export async function readKillSwitchFlag(sql: Sql): Promise<KillSwitchState["database"]> {
-  const rows = await sql<{ value: { enabled?: boolean }; updated_by: string; updated_at: string; reason: string | null }[]>`
+  const rows = await sql<
+    { value: { enabled?: boolean }; updated_by: string; updated_at: string; reason: string | null }[]
+  >`
     SELECT value, updated_by, to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS updated_at, reason
     FROM settings WHERE key = 'kill_switch'`;
   const row = rows[0];

@@ -31,11 +31,7 @@ export function parseUtcDay(input: string): { day: string; start: Date; end: Dat
   if (!match) throw new InvalidDateError(input, "expected YYYY-MM-DD");
   const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])];
   const start = new Date(Date.UTC(year, month - 1, day));
-  if (
-    start.getUTCFullYear() !== year ||
-    start.getUTCMonth() !== month - 1 ||
-    start.getUTCDate() !== day
-  ) {
+  if (start.getUTCFullYear() !== year || start.getUTCMonth() !== month - 1 || start.getUTCDate() !== day) {
     throw new InvalidDateError(input, "no such calendar day");
   }
   const end = new Date(start.getTime() + 86_400_000);

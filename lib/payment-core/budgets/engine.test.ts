@@ -95,7 +95,9 @@ describe("reserve", () => {
     const e = engine();
     await expect(e.reserve("builder_agent", 0n, "k")).rejects.toMatchObject({ code: "invalid_amount" });
     await expect(e.reserve("builder_agent", -5n, "k")).rejects.toMatchObject({ code: "invalid_amount" });
-    await expect(e.reserve("builder_agent", 5n, "")).rejects.toMatchObject({ code: "invalid_idempotency_key" });
+    await expect(e.reserve("builder_agent", 5n, "")).rejects.toMatchObject({
+      code: "invalid_idempotency_key",
+    });
     expect(await ledgerRows("builder_agent")).toHaveLength(0);
   });
 });
@@ -131,7 +133,11 @@ describe("refusals carry a stable code and the figures, and are recorded as reje
 
     config = defaultBudgetConfig({ agentLimits: { builder_agent: { monthly: usdc(9) } } });
     const monthly = (await e.reserve("builder_agent", usdc(2), "e")) as Refusal;
-    expect(monthly).toMatchObject({ code: "monthly_limit_exceeded", limitMicro: usdc(9), usedMicro: usdc(8) });
+    expect(monthly).toMatchObject({
+      code: "monthly_limit_exceeded",
+      limitMicro: usdc(9),
+      usedMicro: usdc(8),
+    });
 
     const rows = await ledgerRows("builder_agent");
     expect(rows.map((r) => [r.status, r.error_code])).toEqual([
@@ -152,19 +158,30 @@ describe("refusals carry a stable code and the figures, and are recorded as reje
     const e = engine();
     expect(await e.reserve("ghost_agent", usdc(1), "a")).toMatchObject({ ok: false, code: "unknown_agent" });
     await t.db.$client`UPDATE agents SET status = 'paused' WHERE id = 'research_agent'`;
-    expect(await e.reserve("research_agent", usdc(1), "a")).toMatchObject({ ok: false, code: "agent_paused" });
-    expect(await ledgerRows("ghost_agent")).toMatchObject([{ status: "rejected", error_code: "unknown_agent" }]);
+    expect(await e.reserve("research_agent", usdc(1), "a")).toMatchObject({
+      ok: false,
+      code: "agent_paused",
+    });
+    expect(await ledgerRows("ghost_agent")).toMatchObject([
+      { status: "rejected", error_code: "unknown_agent" },
+    ]);
   });
 
   it("the kill switch is read on every call, from the environment and the database", async () => {
     const e = engine();
     expect((await e.reserve("builder_agent", usdc(1), "a")).ok).toBe(true);
     await setKillSwitch(t.db, { enabled: true, actor: "test", reason: "incident" });
-    expect(await e.reserve("builder_agent", usdc(1), "b")).toMatchObject({ ok: false, code: "payments_disabled" });
+    expect(await e.reserve("builder_agent", usdc(1), "b")).toMatchObject({
+      ok: false,
+      code: "payments_disabled",
+    });
     await setKillSwitch(t.db, { enabled: false, actor: "test" });
     expect((await e.reserve("builder_agent", usdc(1), "c")).ok).toBe(true);
     config = defaultBudgetConfig({ paymentsDisabled: true });
-    expect(await e.reserve("builder_agent", usdc(1), "d")).toMatchObject({ ok: false, code: "payments_disabled" });
+    expect(await e.reserve("builder_agent", usdc(1), "d")).toMatchObject({
+      ok: false,
+      code: "payments_disabled",
+    });
     const audit = await t.db.$client`SELECT action FROM audit_log ORDER BY id`;
     expect(audit.map((a) => a.action)).toEqual(["kill_switch.on", "kill_switch.off"]);
   });
@@ -172,14 +189,21 @@ describe("refusals carry a stable code and the figures, and are recorded as reje
 
 describe("limits precedence", () => {
   it("console beats env beats default, each reporting its source", async () => {
-    config = defaultBudgetConfig({ agentLimits: { builder_agent: { daily: usdc(150), per_transaction: usdc(5) } } });
+    config = defaultBudgetConfig({
+      agentLimits: { builder_agent: { daily: usdc(150), per_transaction: usdc(5) } },
+    });
     let usage = await getUsage(t.db, config, "builder_agent", { clock });
     expect(usage.daily).toMatchObject({ limitMicro: usdc(150), source: "env" });
     expect(usage.perTransactionMax).toMatchObject({ limitMicro: usdc(5), source: "env" });
     expect(usage.monthly).toMatchObject({ limitMicro: usdc(1000), source: "default" });
     expect(usage.limits.daily.variable).toBe("X402_BUILDER_AGENT_DAILY_LIMIT_USDC");
 
-    await setLimit(t.db, { agentId: "builder_agent", kind: "daily", limitMicro: usdc(20), actor: "ops@example.com" });
+    await setLimit(t.db, {
+      agentId: "builder_agent",
+      kind: "daily",
+      limitMicro: usdc(20),
+      actor: "ops@example.com",
+    });
     usage = await getUsage(t.db, config, "builder_agent", { clock });
     expect(usage.daily).toMatchObject({ limitMicro: usdc(20), source: "console" });
     expect(usage.limits.daily.setBy).toBe("ops@example.com");
@@ -187,8 +211,16 @@ describe("limits precedence", () => {
     // A console change needs no restart: the same engine enforces it on the next call.
     const e = engine();
     expect((await e.reserve("builder_agent", usdc(5), "a")).ok).toBe(true);
-    await setLimit(t.db, { agentId: "builder_agent", kind: "daily", limitMicro: usdc(6), actor: "ops@example.com" });
-    expect(await e.reserve("builder_agent", usdc(2), "b")).toMatchObject({ code: "daily_limit_exceeded", limitMicro: usdc(6) });
+    await setLimit(t.db, {
+      agentId: "builder_agent",
+      kind: "daily",
+      limitMicro: usdc(6),
+      actor: "ops@example.com",
+    });
+    expect(await e.reserve("builder_agent", usdc(2), "b")).toMatchObject({
+      code: "daily_limit_exceeded",
+      limitMicro: usdc(6),
+    });
   });
 });
 
@@ -207,7 +239,9 @@ describe("UTC windows", () => {
   });
 
   it("month and year roll over at UTC midnight, and 29 February is its own day", async () => {
-    config = defaultBudgetConfig({ agentLimits: { builder_agent: { monthly: usdc(15), per_transaction: usdc(15) } } });
+    config = defaultBudgetConfig({
+      agentLimits: { builder_agent: { monthly: usdc(15), per_transaction: usdc(15) } },
+    });
     config.hardLimitMicro = usdc(15);
     const e = engine();
     now = new Date("2028-02-29T23:59:59.999Z");
@@ -259,7 +293,9 @@ describe("concurrency", () => {
       );
       const ok = results.filter((r) => r?.ok);
       expect(ok).toHaveLength(affordable);
-      expect(results.filter((r) => r && !r.ok && r.code === "daily_limit_exceeded")).toHaveLength(64 - affordable);
+      expect(results.filter((r) => r && !r.ok && r.code === "daily_limit_exceeded")).toHaveLength(
+        64 - affordable,
+      );
       // Commit half and release half, concurrently; totals must still add up.
       await Promise.all(
         ok.map((r, i) =>

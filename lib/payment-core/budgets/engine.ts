@@ -67,10 +67,7 @@ export interface FinishDetails {
   metadata?: Record<string, unknown>;
 }
 
-export type FinishErrorCode =
-  | "transaction_not_found"
-  | "not_pending"
-  | "amount_exceeds_reservation";
+export type FinishErrorCode = "transaction_not_found" | "not_pending" | "amount_exceeds_reservation";
 
 export type FinishResult =
   | {
@@ -235,7 +232,15 @@ export class BudgetEngine {
       return Promise.reject(new InvalidInputError("invalid_agent", "agent id must be 1 to 100 characters"));
     }
     return new Promise((resolve, reject) =>
-      this.enqueue({ kind: "reserve", agentId, amount: amountMicro, key: idempotencyKey, details, resolve, reject }),
+      this.enqueue({
+        kind: "reserve",
+        agentId,
+        amount: amountMicro,
+        key: idempotencyKey,
+        details,
+        resolve,
+        reject,
+      }),
     );
   }
 
@@ -252,7 +257,15 @@ export class BudgetEngine {
       );
     }
     return new Promise((resolve, reject) =>
-      this.enqueue({ kind: "commit", id: transactionId, amount: finalAmountMicro, txHash, details, resolve, reject }),
+      this.enqueue({
+        kind: "commit",
+        id: transactionId,
+        amount: finalAmountMicro,
+        txHash,
+        details,
+        resolve,
+        reject,
+      }),
     );
   }
 
@@ -289,7 +302,7 @@ export class BudgetEngine {
     for (let attempt = 1; ; attempt++) {
       try {
         const results = await this.db.$client.begin((tx) => this.processBatch(tx as unknown as Tx, batch));
-        batch.forEach((op, i) => (op.resolve as (r: unknown) => void)(results[i]));
+        for (const [i, op] of batch.entries()) (op.resolve as (r: unknown) => void)(results[i]);
         return;
       } catch (error) {
         const code = (error as { code?: string }).code;
@@ -319,10 +332,14 @@ export class BudgetEngine {
 
     const [killRows, agentRows, policyRows, existingRows, finishRows] = await Promise.all([
       reserves.length
-        ? tx<{ enabled: boolean }[]>`SELECT coalesce((value->>'enabled')::boolean, false) AS enabled FROM settings WHERE key = 'kill_switch'`
+        ? tx<
+            { enabled: boolean }[]
+          >`SELECT coalesce((value->>'enabled')::boolean, false) AS enabled FROM settings WHERE key = 'kill_switch'`
         : Promise.resolve([]),
       agentIds.length
-        ? tx<{ id: string; status: string }[]>`SELECT id, status FROM agents WHERE id = ANY(${agentIds}::text[])`
+        ? tx<
+            { id: string; status: string }[]
+          >`SELECT id, status FROM agents WHERE id = ANY(${agentIds}::text[])`
         : Promise.resolve([]),
       agentIds.length
         ? tx<{ agent_id: string; kind: LimitKind; limit_micro: bigint; set_by: string; set_at: string }[]>`
@@ -360,7 +377,15 @@ export class BudgetEngine {
     const sortedKeys = [...keys.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, v]) => v);
     const usage = new Map<string, { spent: bigint; reserved: bigint; dirty: boolean }>();
     if (sortedKeys.length) {
-      const locked = await tx<{ agent_id: string; period: "day" | "month"; period_start: string; spent_micro: bigint; reserved_micro: bigint }[]>`
+      const locked = await tx<
+        {
+          agent_id: string;
+          period: "day" | "month";
+          period_start: string;
+          spent_micro: bigint;
+          reserved_micro: bigint;
+        }[]
+      >`
         INSERT INTO budget_usage (agent_id, period, period_start)
         SELECT a, p::budget_period, d::date
         FROM unnest(${sortedKeys.map((k) => k.agentId)}::text[], ${sortedKeys.map((k) => k.period)}::text[],
@@ -405,7 +430,15 @@ export class BudgetEngine {
           results.push(resultFromRow(prior, true));
           continue;
         }
-        const decision = this.decide(op, killSwitch, agents.get(op.agentId), limitsFor, windowOf, today, month);
+        const decision = this.decide(
+          op,
+          killSwitch,
+          agents.get(op.agentId),
+          limitsFor,
+          windowOf,
+          today,
+          month,
+        );
         const id = newTransactionId();
         const row: LedgerRow = {
           id,
@@ -448,17 +481,38 @@ export class BudgetEngine {
 
       const row = ledger.get(op.id);
       if (!row) {
-        results.push({ ok: false, transactionId: op.id, code: "transaction_not_found", message: `no transaction ${op.id}` });
+        results.push({
+          ok: false,
+          transactionId: op.id,
+          code: "transaction_not_found",
+          message: `no transaction ${op.id}`,
+        });
         continue;
       }
       if (row.status !== "pending") {
         const same =
-          (op.kind === "commit" && row.status === "completed" && row.tx_hash === (op.txHash ?? null) && row.amount_micro === op.amount) ||
+          (op.kind === "commit" &&
+            row.status === "completed" &&
+            row.tx_hash === (op.txHash ?? null) &&
+            row.amount_micro === op.amount) ||
           (op.kind === "release" && row.status === "failed");
         results.push(
           same
-            ? { ok: true, transactionId: row.id, status: row.status, amountMicro: row.amount_micro, txHash: row.tx_hash, replayed: true }
-            : { ok: false, transactionId: row.id, code: "not_pending", message: `transaction ${row.id} is ${row.status}, not pending`, status: row.status },
+            ? {
+                ok: true,
+                transactionId: row.id,
+                status: row.status,
+                amountMicro: row.amount_micro,
+                txHash: row.tx_hash,
+                replayed: true,
+              }
+            : {
+                ok: false,
+                transactionId: row.id,
+                code: "not_pending",
+                message: `transaction ${row.id} is ${row.status}, not pending`,
+                status: row.status,
+              },
         );
         continue;
       }
@@ -474,7 +528,10 @@ export class BudgetEngine {
       }
       const reserved = row.amount_micro;
       const spent = op.kind === "commit" ? (op.amount ?? 0n) : 0n;
-      for (const [period, start] of [["day", row.day], ["month", row.month]] as const) {
+      for (const [period, start] of [
+        ["day", row.day],
+        ["month", row.month],
+      ] as const) {
         const w = windowOf(row.agent_id, period, start);
         w.reserved -= reserved;
         w.spent += spent;
@@ -550,7 +607,13 @@ export class BudgetEngine {
     if (dirty.length) {
       const rows = dirty.map(([key, w]) => {
         const [agent_id, period, period_start] = key.split("\u0000");
-        return { agent_id, period, period_start, spent_micro: w.spent.toString(), reserved_micro: w.reserved.toString() };
+        return {
+          agent_id,
+          period,
+          period_start,
+          spent_micro: w.spent.toString(),
+          reserved_micro: w.reserved.toString(),
+        };
       });
       writes.push(tx`
         UPDATE budget_usage u SET spent_micro = x.spent_micro, reserved_micro = x.reserved_micro, updated_at = now()
@@ -568,11 +631,18 @@ export class BudgetEngine {
     killSwitch: boolean,
     agentStatus: string | undefined,
     limitsFor: (agentId: string) => ReturnType<typeof effectiveLimits>,
-    windowOf: (agentId: string, period: "day" | "month", start: string) => { spent: bigint; reserved: bigint; dirty: boolean },
+    windowOf: (
+      agentId: string,
+      period: "day" | "month",
+      start: string,
+    ) => { spent: bigint; reserved: bigint; dirty: boolean },
     today: string,
     month: string,
   ): { code: RefusalCode; message: string; figures: Record<string, string> } | undefined {
-    const refuse = (code: RefusalCode, figures: { limitMicro?: Micro; usedMicro?: Micro; remainingMicro?: Micro } = {}) => {
+    const refuse = (
+      code: RefusalCode,
+      figures: { limitMicro?: Micro; usedMicro?: Micro; remainingMicro?: Micro } = {},
+    ) => {
       const message = describe(code, op.agentId, { ...figures, requestedMicro: op.amount });
       const text: Record<string, string> = { requestedMicro: op.amount.toString() };
       for (const [k, v] of Object.entries(figures)) if (v !== undefined) text[k] = v.toString();
@@ -597,7 +667,11 @@ export class BudgetEngine {
     ] as const) {
       const used = w.spent + w.reserved;
       if (used + op.amount > limit) {
-        return refuse(code, { limitMicro: limit, usedMicro: used, remainingMicro: limit > used ? limit - used : 0n });
+        return refuse(code, {
+          limitMicro: limit,
+          usedMicro: used,
+          remainingMicro: limit > used ? limit - used : 0n,
+        });
       }
     }
     day.reserved += op.amount;

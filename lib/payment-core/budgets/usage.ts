@@ -41,7 +41,9 @@ export interface AgentUsage {
 type Sql = Database["$client"];
 
 async function consoleLimits(sql: Sql, agentIds: string[]): Promise<Map<string, ConsoleLimit[]>> {
-  const rows = await sql<{ agent_id: string; kind: LimitKind; limit_micro: bigint; set_by: string; set_at: string }[]>`
+  const rows = await sql<
+    { agent_id: string; kind: LimitKind; limit_micro: bigint; set_by: string; set_at: string }[]
+  >`
     SELECT agent_id, kind, limit_micro, set_by,
       to_char(set_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS set_at
     FROM budget_policies WHERE agent_id = ANY(${agentIds}::text[])`;
@@ -147,7 +149,9 @@ export async function setLimit(
   await db.$client.begin(async (tx) => {
     const agent = await tx`SELECT id FROM agents WHERE id = ${input.agentId}`;
     if (agent.length === 0) {
-      throw new OperationError("unknown_agent", `no agent named ${input.agentId}`, { agentId: input.agentId });
+      throw new OperationError("unknown_agent", `no agent named ${input.agentId}`, {
+        agentId: input.agentId,
+      });
     }
     const before = await tx<{ limit_micro: bigint }[]>`
       SELECT limit_micro FROM budget_policies WHERE agent_id = ${input.agentId} AND kind = ${input.kind}
