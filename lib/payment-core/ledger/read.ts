@@ -1,0 +1,253 @@
+import type { Database } from "@/db/client";
+import { InvalidInputError } from "../errors";
+import type { Micro } from "../money";
+import { parseIsoTimestamp, parseUtcDay } from "../time";
+
+export const TRANSACTION_STATUSES = ["pending", "completed", "failed", "rejected"] as const;
+export type TransactionStatus = (typeof TRANSACTION_STATUSES)[number];
+
+/** A ledger row as the API, CLI and console see it; timestamps are UTC ISO strings with microseconds. */
+export interface LedgerTransaction {
+  id: string;
+  createdAt: string;
+  updatedAt: string;
+  completedAt: string | null;
+  agentId: string;
+  vendor: string;
+  resourceUrl: string | null;
+  method: string | null;
+  amountMicro: Micro;
+  asset: string;
+  network: string | null;
+  payer: string | null;
+  payee: string | null;
+  nonce: string | null;
+  validAfter: string | null;
+  validBefore: string | null;
+  status: TransactionStatus;
+  txHash: string | null;
+  errorCode: string | null;
+  errorMessage: string | null;
+  retryCount: number;
+  latencyMs: number | null;
+  idempotencyKey: string | null;
+  metadata: Record<string, unknown>;
+}
+
+export interface LedgerFilter {
+  agentId?: string;
+  vendor?: string;
+  status?: TransactionStatus;
+  /** A UTC day, `YYYY-MM-DD`. */
+  date?: string;
+  /** Half-open range [from, to) of created_at. */
+  from?: Date | string;
+  to?: Date | string;
+  txHash?: string;
+  minAmountMicro?: Micro;
+  maxAmountMicro?: Micro;
+}
+
+type Sql = Database["$client"];
+type Row = Record<string, unknown>;
+
+const ts = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
+
+const SELECT = `id, ${ts("created_at")} AS created_at, ${ts("updated_at")} AS updated_at,
+  ${ts("completed_at")} AS completed_at, agent_id, vendor, resource_url, method, amount_micro, asset,
+  network, payer, payee, nonce, ${ts("valid_after")} AS valid_after, ${ts("valid_before")} AS valid_before,
+  status, tx_hash, error_code, error_message, retry_count, latency_ms, idempotency_key, metadata`;
+
+function toTransaction(r: Row): LedgerTransaction {
+  return {
+    id: r.id as string,
+    createdAt: r.created_at as string,
+    updatedAt: r.updated_at as string,
+    completedAt: (r.completed_at as string | null) ?? null,
+    agentId: r.agent_id as string,
+    vendor: r.vendor as string,
+    resourceUrl: (r.resource_url as string | null) ?? null,
+    method: (r.method as string | null) ?? null,
+    amountMicro: r.amount_micro as bigint,
+    asset: r.asset as string,
+    network: (r.network as string | null) ?? null,
+    payer: (r.payer as string | null) ?? null,
+    payee: (r.payee as string | null) ?? null,
+    nonce: (r.nonce as string | null) ?? null,
+    validAfter: (r.valid_after as string | null) ?? null,
+    validBefore: (r.valid_before as string | null) ?? null,
+    status: r.status as TransactionStatus,
+    txHash: (r.tx_hash as string | null) ?? null,
+    errorCode: (r.error_code as string | null) ?? null,
+    errorMessage: (r.error_message as string | null) ?? null,
+    retryCount: r.retry_count as number,
+    latencyMs: (r.latency_ms as number | null) ?? null,
+    idempotencyKey: (r.idempotency_key as string | null) ?? null,
+    metadata: (r.metadata as Record<string, unknown>) ?? {},
+  };
+}
+
+function instant(value: Date | string, name: string): string {
+  if (value instanceof Date) return value.toISOString();
+  try {
+    return parseIsoTimestamp(value).pg;
+  } catch {
+    try {
+      return parseUtcDay(value).start.toISOString();
+    } catch {
+      throw new InvalidInputError("invalid_date", `${name}: expected YYYY-MM-DD or an ISO 8601 timestamp`, {
+        [name]: value,
+      });
+    }
+  }
+}
+
+/** Validates a filter (bad input is an error naming the field) and turns it into SQL. */
+function where(sql: Sql, filter: LedgerFilter) {
+  const parts = [sql`TRUE`];
+  if (filter.agentId) parts.push(sql`agent_id = ${filter.agentId}`);
+  if (filter.vendor) parts.push(sql`vendor = ${filter.vendor}`);
+  if (filter.status) {
+    if (!TRANSACTION_STATUSES.includes(filter.status)) {
+      throw new InvalidInputError(
+        "invalid_status",
+        `status must be one of ${TRANSACTION_STATUSES.join(", ")}`,
+        { status: filter.status },
+      );
+    }
+    parts.push(sql`status = ${filter.status}::transaction_status`);
+  }
+  if (filter.date) {
+    const day = (() => {
+      try {
+        return parseUtcDay(filter.date);
+      } catch (error) {
+        throw new InvalidInputError("invalid_date", (error as Error).message, { date: filter.date });
+      }
+    })();
+    parts.push(sql`created_at >= ${day.start.toISOString()}::timestamptz`);
+    parts.push(sql`created_at < ${day.end.toISOString()}::timestamptz`);
+  }
+  if (filter.from) parts.push(sql`created_at >= ${instant(filter.from, "from")}::timestamptz`);
+  if (filter.to) parts.push(sql`created_at < ${instant(filter.to, "to")}::timestamptz`);
+  if (filter.txHash) parts.push(sql`tx_hash = ${filter.txHash}`);
+  if (filter.minAmountMicro !== undefined) {
+    parts.push(sql`amount_micro >= ${filter.minAmountMicro.toString()}::bigint`);
+  }
+  if (filter.maxAmountMicro !== undefined) {
+    parts.push(sql`amount_micro <= ${filter.maxAmountMicro.toString()}::bigint`);
+  }
+  return parts.reduce((acc, part) => sql`${acc} AND ${part}`);
+}
+
+function encodeCursor(row: LedgerTransaction): string {
+  return Buffer.from(JSON.stringify([row.createdAt, row.id])).toString("base64url");
+}
+
+function decodeCursor(cursor: string): [string, string] {
+  try {
+    const value = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
+    if (Array.isArray(value) && typeof value[0] === "string" && typeof value[1] === "string") {
+      parseIsoTimestamp(value[0]);
+      return [value[0], value[1]];
+    }
+  } catch {
+    // fall through
+  }
+  throw new InvalidInputError("invalid_cursor", "the page cursor is not valid");
+}
+
+export interface Page {
+  rows: LedgerTransaction[];
+  /** Pass back as `cursor` for the next page; null on the last page. */
+  nextCursor: string | null;
+}
+
+/**
+ * One page of the ledger, keyset-paginated on (created_at, id): newest first by default,
+ * oldest first with `order: "asc"`. Cost does not grow with the page number.
+ */
+export async function listTransactions(
+  db: Database,
+  filter: LedgerFilter = {},
+  options: { limit?: number; cursor?: string | null; order?: "asc" | "desc" } = {},
+): Promise<Page> {
+  const sql = db.$client;
+  const limit = options.limit ?? 50;
+  if (!Number.isInteger(limit) || limit < 1 || limit > 10_000) {
+    throw new InvalidInputError("invalid_limit", "limit must be a whole number from 1 to 10000", { limit });
+  }
+  const asc = options.order === "asc";
+  const conditions = where(sql, filter);
+  const after = options.cursor ? decodeCursor(options.cursor) : null;
+  const keyset = after
+    ? asc
+      ? sql`AND (created_at, id) > (${after[0]}::timestamptz, ${after[1]})`
+      : sql`AND (created_at, id) < (${after[0]}::timestamptz, ${after[1]})`
+    : sql``;
+  const rows = await sql<Row[]>`
+    SELECT ${sql.unsafe(SELECT)} FROM transactions
+    WHERE ${conditions} ${keyset}
+    ORDER BY ${asc ? sql`created_at ASC, id ASC` : sql`created_at DESC, id DESC`}
+    LIMIT ${limit + 1}`;
+  const page = rows.slice(0, limit).map(toTransaction);
+  const last = page.at(-1);
+  return { rows: page, nextCursor: rows.length > limit && last ? encodeCursor(last) : null };
+}
+
+/** Streams the whole (filtered) ledger oldest first, a page at a time, as the seed's `read_transactions`. */
+export async function* readTransactions(
+  db: Database,
+  filter: LedgerFilter = {},
+  options: { pageSize?: number } = {},
+): AsyncGenerator<LedgerTransaction> {
+  let cursor: string | null = null;
+  do {
+    const page: Page = await listTransactions(db, filter, {
+      limit: options.pageSize ?? 1000,
+      cursor,
+      order: "asc",
+    });
+    yield* page.rows;
+    cursor = page.nextCursor;
+  } while (cursor);
+}
+
+/** An agent's transactions, oldest first, optionally within [from, to). */
+export async function getAgentTransactions(
+  db: Database,
+  agentId: string,
+  range: { from?: Date | string; to?: Date | string } = {},
+): Promise<LedgerTransaction[]> {
+  const rows: LedgerTransaction[] = [];
+  for await (const row of readTransactions(db, { agentId, from: range.from, to: range.to })) rows.push(row);
+  return rows;
+}
+
+/** Completed spend in one UTC day (`YYYY-MM-DD`); a malformed date is an `invalid_date` error. */
+export async function getDailyTotal(
+  db: Database,
+  day: string,
+  options: { agentId?: string } = {},
+): Promise<{ day: string; totalMicro: Micro; count: number }> {
+  let range: ReturnType<typeof parseUtcDay>;
+  try {
+    range = parseUtcDay(day);
+  } catch (error) {
+    throw new InvalidInputError("invalid_date", (error as Error).message, { date: day });
+  }
+  const sql = db.$client;
+  const [row] = await sql<{ total: bigint; count: bigint }[]>`
+    SELECT coalesce(sum(amount_micro), 0)::bigint AS total, count(*) AS count FROM transactions
+    WHERE status = 'completed' AND created_at >= ${range.start.toISOString()}::timestamptz
+      AND created_at < ${range.end.toISOString()}::timestamptz
+      ${options.agentId ? sql`AND agent_id = ${options.agentId}` : sql``}`;
+  return { day, totalMicro: row?.total ?? 0n, count: Number(row?.count ?? 0n) };
+}
+
+/** One transaction by id (with its status and error), or null. */
+export async function getTransaction(db: Database, id: string): Promise<LedgerTransaction | null> {
+  const sql = db.$client;
+  const rows = await sql<Row[]>`SELECT ${sql.unsafe(SELECT)} FROM transactions WHERE id = ${id}`;
+  return rows[0] ? toTransaction(rows[0]) : null;
+}
