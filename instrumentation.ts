@@ -1,0 +1,10 @@
+/**
+ * Next calls this once when the server starts. The Node-only start-up checks live in their own
+ * module so the Edge build of this file never sees them.
+ */
+export async function register(): Promise<void> {
+  if (process.env.NEXT_RUNTIME === "nodejs") {
+    const { checkConfiguration } = await import("./instrumentation-node");
+    checkConfiguration();
+  }
+}
