@@ -4,7 +4,7 @@ import { writeAudit } from "../audit";
 import { formatUsdc, type Micro, MoneyParseError, parseUsdc } from "../money";
 import { parseIsoTimestamp } from "../time";
 import { type LedgerFilter, type LedgerTransaction, readTransactions, TRANSACTION_STATUSES } from "./read";
-import { applyUsageDeltas, type UsageDelta } from "./usage-deltas";
+import { insertHistoricalRows } from "./write";
 
 /**
  * The operations guide's ledger file, `data/a2a-x402/transactions/transactions.jsonl`: one JSON
@@ -243,53 +243,30 @@ export async function importJsonl(
   const seen = new Map<string, { line: number; text: string }>();
   try {
     await db.$client.begin(async (tx) => {
-      const deltas: UsageDelta[] = [];
+      const sql = tx as unknown as Database["$client"];
       let pending: SeedRecord[] = [];
       const flush = async () => {
         if (pending.length === 0) return;
-        const rows = pending.map((r) => ({
-          id: r.id,
-          created_at: r.timestampPg,
-          completed_at: r.status === "completed" ? r.timestampPg : null,
-          agent_id: r.agentId,
-          vendor: r.vendor,
-          amount_micro: r.amountMicro.toString(),
-          status: r.status,
-          tx_hash: r.txHash,
-          error_message: r.error,
-          metadata: {
-            ...(Object.keys(r.extra).length ? { extra: r.extra } : {}),
-            imported: { line: r.line },
-          },
-        }));
+        const inserted = await insertHistoricalRows(
+          sql,
+          pending.map((r) => ({
+            id: r.id,
+            createdAt: r.timestampPg,
+            agentId: r.agentId,
+            vendor: r.vendor,
+            amountMicro: r.amountMicro,
+            status: r.status,
+            txHash: r.txHash,
+            errorMessage: r.error,
+            metadata: {
+              ...(Object.keys(r.extra).length ? { extra: r.extra } : {}),
+              imported: { line: r.line },
+            },
+          })),
+        );
+        report.imported += inserted;
+        report.alreadyPresent += pending.length - inserted;
         pending = [];
-        const inserted = await tx<
-          { agent_id: string; status: string; amount_micro: bigint; day: string; month: string }[]
-        >`
-          INSERT INTO transactions (id, created_at, updated_at, completed_at, agent_id, vendor, amount_micro,
-            status, tx_hash, error_message, metadata)
-          SELECT id, created_at, created_at, completed_at, agent_id, vendor, amount_micro, status, tx_hash,
-            error_message, metadata
-          FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS x(id text, created_at timestamptz,
-            completed_at timestamptz, agent_id text, vendor text, amount_micro bigint,
-            status transaction_status, tx_hash text, error_message text, metadata jsonb)
-          ON CONFLICT (id) DO NOTHING
-          RETURNING agent_id, status::text AS status, amount_micro,
-            (created_at AT TIME ZONE 'UTC')::date::text AS day,
-            date_trunc('month', created_at AT TIME ZONE 'UTC')::date::text AS month`;
-        report.imported += inserted.length;
-        report.alreadyPresent += rows.length - inserted.length;
-        for (const row of inserted) {
-          if (row.status === "completed" || row.status === "pending") {
-            deltas.push({
-              agentId: row.agent_id,
-              day: row.day,
-              month: row.month,
-              spentMicro: row.status === "completed" ? row.amount_micro : 0n,
-              reservedMicro: row.status === "pending" ? row.amount_micro : 0n,
-            });
-          }
-        }
       };
       let lineNo = 0;
       for await (const raw of lines) {
@@ -323,8 +300,7 @@ export async function importJsonl(
       }
       if (report.invalid.length > 0 && !options.skipInvalid) throw new Rollback();
       await flush();
-      await applyUsageDeltas(tx as unknown as Database["$client"], deltas);
-      await writeAudit(tx as unknown as Database["$client"], {
+      await writeAudit(sql, {
         actor: options.actor,
         action: "ledger.import",
         targetType: "ledger",

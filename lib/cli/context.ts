@@ -1,0 +1,128 @@
+import os from "node:os";
+import { CommanderError } from "commander";
+import { closeDb, createDb, type Database } from "@/db/client";
+import { resolveDatabase } from "@/db/embedded";
+import { migrateDatabase } from "@/db/migrate";
+import { type AppEnv, EnvError, env } from "@/lib/env";
+import { InvalidInputError, OperationError } from "@/lib/payment-core/errors";
+import { MoneyParseError } from "@/lib/payment-core/money";
+import { InvalidDateError } from "@/lib/payment-core/time";
+
+/** Exit codes: 0 success, 1 refused or failed, 2 bad usage (flags, input, configuration). */
+export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
+
+/** A refusal or failed operation the command reports itself, with a stable code. */
+export class CliFailure extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly details: Record<string, unknown> = {},
+    readonly exitCode: number = EXIT.failed,
+    /** The command already printed its own report; only the exit code is left to set. */
+    readonly reported = false,
+  ) {
+    super(message);
+  }
+}
+
+export interface Io {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+}
+
+export const processIo: Io = {
+  stdout: (text) => process.stdout.write(text),
+  stderr: (text) => process.stderr.write(text),
+};
+
+/** JSON with bigint as strings: the stable machine form of every command. */
+export function toJson(value: unknown): string {
+  return JSON.stringify(value, (_k, v) => (typeof v === "bigint" ? v.toString() : v), 2);
+}
+
+export interface Context {
+  db: Database;
+  env: AppEnv;
+  actor: string;
+}
+
+export function defaultActor(): string {
+  try {
+    return `cli:${os.userInfo().username}`;
+  } catch {
+    return "cli";
+  }
+}
+
+/**
+ * Runs `fn` against the configured PostgreSQL: DATABASE_URL, or the embedded server in
+ * X402_PG_DATA_DIR (the running demo's, or one started for this command and stopped after,
+ * migrated first since it is ours).
+ */
+export async function withDb<T>(
+  fn: (ctx: Context) => Promise<T>,
+  options: { migrate?: boolean } = {},
+): Promise<T> {
+  const config = env();
+  const server = await resolveDatabase({ databaseUrl: config.databaseUrl, dataDir: config.pgDataDir });
+  const db = createDb(server.url, { max: 4, applicationName: "x402-cli" });
+  try {
+    if (options.migrate || server.embedded) await migrateDatabase(db);
+    return await fn({ db, env: config, actor: defaultActor() });
+  } finally {
+    await closeDb(db);
+    if (server.owned) await server.stop();
+  }
+}
+
+/** Maps any error to the exit code and the `{ error: { code, message, ... } }` shape. */
+export function describeError(error: unknown): {
+  exitCode: number;
+  code: string;
+  message: string;
+  details: Record<string, unknown>;
+} {
+  if (error instanceof CliFailure) {
+    return { exitCode: error.exitCode, code: error.code, message: error.message, details: error.details };
+  }
+  if (error instanceof CommanderError) {
+    return {
+      exitCode: EXIT.usage,
+      code: "bad_usage",
+      message: error.message.replace(/^error: /, ""),
+      details: {},
+    };
+  }
+  if (error instanceof EnvError) {
+    return {
+      exitCode: EXIT.usage,
+      code: "invalid_configuration",
+      message: error.message,
+      details: { issues: error.issues },
+    };
+  }
+  if (error instanceof InvalidInputError) {
+    return { exitCode: EXIT.usage, code: error.code, message: error.message, details: error.details };
+  }
+  if (error instanceof MoneyParseError || error instanceof InvalidDateError) {
+    return {
+      exitCode: EXIT.usage,
+      code: error.code,
+      message: error.message,
+      details: { input: error.input },
+    };
+  }
+  if (error instanceof OperationError) {
+    return { exitCode: EXIT.failed, code: error.code, message: error.message, details: error.details };
+  }
+  if ((error as { code?: string }).code === "42P01") {
+    return {
+      exitCode: EXIT.failed,
+      code: "database_not_migrated",
+      message: "the database has no x402 tables yet: run `x402 db migrate` (npm run db:migrate)",
+      details: {},
+    };
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  return { exitCode: EXIT.failed, code: "internal_error", message, details: {} };
+}

@@ -1,0 +1,20 @@
+import { formatUsdc, type Micro } from "@/lib/payment-core/money";
+
+/** USDC for machines: a decimal string with all six places, exact. */
+export const usdc6 = (micro: Micro) => formatUsdc(micro, 6);
+/** USDC for people: two places at least. */
+export const usdc2 = (micro: Micro) => formatUsdc(micro, 2);
+
+/** A plain text table: columns padded to their widest cell. */
+export function table(headers: string[], rows: (string | number | null | undefined)[][]): string {
+  const cells = [headers, ...rows.map((r) => r.map((c) => (c === null || c === undefined ? "" : String(c))))];
+  const widths = headers.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? "").length)));
+  return `${cells
+    .map((r) =>
+      r
+        .map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i] ?? 0)))
+        .join("  ")
+        .trimEnd(),
+    )
+    .join("\n")}\n`;
+}
