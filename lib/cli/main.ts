@@ -1,14 +1,13 @@
 import { once } from "node:events";
-import { createReadStream, createWriteStream } from "node:fs";
+import { createWriteStream } from "node:fs";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
-import { createInterface } from "node:readline";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { migrateDatabase, migrationStatus } from "@/db/migrate";
 import { seedDemo } from "@/db/seed";
 import { addAgent, listAgents, rotateAgentKey, setAgentStatus } from "@/lib/payment-core/agents";
 import { type AgentUsage, listUsage } from "@/lib/payment-core/budgets/usage";
-import { exportJsonl, importJsonl } from "@/lib/payment-core/ledger/jsonl";
+import { exportJsonl, importJsonl, readFileLines } from "@/lib/payment-core/ledger/jsonl";
 import {
   getDailyTotal,
   getTransaction,
@@ -258,8 +257,7 @@ export function buildProgram(io: Io): Command {
         );
       });
       await withDb(async ({ db, actor }) => {
-        const lines = createInterface({ input: createReadStream(file), crlfDelay: Number.POSITIVE_INFINITY });
-        const report = await importJsonl(db, lines, {
+        const report = await importJsonl(db, readFileLines(file), {
           skipInvalid: opts.skipInvalid,
           actor,
           source: path.basename(file),

@@ -1,3 +1,5 @@
+import { createReadStream } from "node:fs";
+import { createInterface } from "node:readline";
 import { isLosslessNumber, LosslessNumber, parse as parseLossless } from "lossless-json";
 import type { Database } from "@/db/client";
 import { writeAudit } from "../audit";
@@ -211,6 +213,15 @@ export function toSeedLine(row: LedgerTransaction): string {
 /** Streams the (filtered) ledger oldest first as JSONL lines, each ending in "\n". */
 export async function* exportJsonl(db: Database, filter: LedgerFilter = {}): AsyncGenerator<string> {
   for await (const row of readTransactions(db, filter)) yield `${toSeedLine(row)}\n`;
+}
+
+/**
+ * A file's lines, read lazily: the file is opened when iteration starts, so no line is lost
+ * to an await between opening it and reading it.
+ */
+export async function* readFileLines(file: string): AsyncGenerator<string> {
+  const lines = createInterface({ input: createReadStream(file), crlfDelay: Number.POSITIVE_INFINITY });
+  for await (const line of lines) yield line;
 }
 
 export interface ImportReport {

@@ -1,0 +1,19 @@
+#!/usr/bin/env node
+// `npm run demo`: installs what is missing, then runs scripts/demo.ts (database, migrations,
+// demo history, build, console). Ctrl-C stops everything it started.
+import { spawn } from "node:child_process";
+import path from "node:path";
+import { ensureInstalled, root } from "./ensure-install.mjs";
+
+ensureInstalled();
+const child = spawn(
+  path.join(root, "node_modules", ".bin", "tsx"),
+  [path.join(root, "scripts", "demo.ts"), ...process.argv.slice(2)],
+  {
+    cwd: root,
+    stdio: "inherit",
+    env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1" },
+  },
+);
+for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => child.kill(signal));
+child.on("exit", (code, signal) => process.exit(code ?? (signal ? 130 : 1)));

@@ -1,0 +1,57 @@
+#!/usr/bin/env node
+// `npm test`: installs what is missing, then lint, typecheck and every Vitest file against a real
+// PostgreSQL (DATABASE_URL, or an embedded server in data/postgres-test), then one summary line.
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
+import path from "node:path";
+import { ensureInstalled, root } from "./ensure-install.mjs";
+
+ensureInstalled();
+const bin = (name) => path.join(root, "node_modules", ".bin", name);
+const env = { ...process.env, NEXT_TELEMETRY_DISABLED: "1" };
+
+function step(name, command, args) {
+  console.log(`\n▶ ${name}: ${path.basename(command)} ${args.join(" ")}`);
+  const started = Date.now();
+  const result = spawnSync(command, args, { cwd: root, stdio: "inherit", env });
+  const ok = result.status === 0;
+  console.log(`${ok ? "✔" : "✘"} ${name} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+  return ok;
+}
+
+const checks = [
+  ["lint", step("lint", bin("biome"), ["check", "."])],
+  ["typecheck", step("typecheck", bin("tsc"), ["--noEmit"])],
+];
+
+const report = path.join(root, "test-results", "vitest.json");
+mkdirSync(path.dirname(report), { recursive: true });
+rmSync(report, { force: true });
+const vitestOk = step("vitest", bin("vitest"), [
+  "run",
+  "--reporter=default",
+  "--reporter=json",
+  `--outputFile.json=${report}`,
+]);
+
+let passed = 0;
+let failed = 0;
+let skipped = 0;
+if (existsSync(report)) {
+  const results = JSON.parse(readFileSync(report, "utf8"));
+  passed = results.numPassedTests ?? 0;
+  failed = results.numFailedTests ?? 0;
+  skipped = (results.numPendingTests ?? 0) + (results.numTodoTests ?? 0);
+  // A file that failed to load has no tests to count: count it as a failure.
+  failed += (results.testResults ?? []).filter(
+    (f) => f.status === "failed" && f.assertionResults.length === 0,
+  ).length;
+}
+if (!vitestOk && failed === 0) failed = 1;
+for (const [name, ok] of checks) {
+  if (ok) passed++;
+  else failed++;
+  console.log(`${name}: ${ok ? "passed" : "FAILED"}`);
+}
+console.log(`\ntests: ${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ""}`);
+process.exit(failed === 0 && passed > 0 ? 0 : 1);
