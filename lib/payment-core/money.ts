@@ -23,10 +23,14 @@ export class MoneyParseError extends Error {
 export function parseUsdc(input: string): Micro {
   if (typeof input !== "string") throw new MoneyParseError(String(input), "not a string");
   if (input.length === 0) throw new MoneyParseError(input, "empty");
-  if (input.startsWith("-")) throw new MoneyParseError(input, "negative amounts are not allowed");
-  if (/[eE]/.test(input)) throw new MoneyParseError(input, "exponent notation is not allowed");
   const match = AMOUNT.exec(input);
-  if (!match) throw new MoneyParseError(input, "expected digits with an optional decimal part");
+  if (!match) {
+    if (/^-\d/.test(input)) throw new MoneyParseError(input, "negative amounts are not allowed");
+    if (/^-?\d+(\.\d+)?[eE][+-]?\d+$/.test(input)) {
+      throw new MoneyParseError(input, "exponent notation is not allowed");
+    }
+    throw new MoneyParseError(input, "expected digits with an optional decimal part");
+  }
   const [, whole = "", fraction = ""] = match;
   if (fraction.length > USDC_DECIMALS) {
     throw new MoneyParseError(input, `more than ${USDC_DECIMALS} decimal places`);

@@ -1,0 +1,68 @@
+import { describe, expect, it } from "vitest";
+import { EnvError, parseEnv } from "./env";
+
+describe("environment", () => {
+  it("has sensible defaults", () => {
+    const env = parseEnv({});
+    expect(env.budget).toMatchObject({
+      paymentsDisabled: false,
+      hardLimitMicro: 10_000_000n,
+      alertThresholdPct: 80,
+      defaults: { daily: 100_000_000n, monthly: 1_000_000_000n, per_transaction: 10_000_000n },
+      agentLimits: {},
+    });
+    expect(env.databaseUrl).toBeUndefined();
+    expect(env.pgDataDir).toBe("./data/postgres");
+  });
+
+  it("reads the seed's per-agent variables for any agent", () => {
+    const env = parseEnv({
+      X402_BUILDER_AGENT_DAILY_LIMIT_USDC: "150.0",
+      X402_RESEARCH_AGENT_PER_TRANSACTION_MAX_USDC: "5.0",
+      X402_CODE_REVIEW_AGENT_MONTHLY_LIMIT_USDC: "2000.0",
+      X402_NEW_AGENT_7_DAILY_LIMIT_USDC: "1",
+      X402_HARD_LIMIT_USDC: "25",
+      X402_PAYMENTS_DISABLED: "true",
+    });
+    expect(env.budget.agentLimits).toEqual({
+      builder_agent: { daily: 150_000_000n },
+      research_agent: { per_transaction: 5_000_000n },
+      code_review_agent: { monthly: 2_000_000_000n },
+      new_agent_7: { daily: 1_000_000n },
+    });
+    expect(env.budget.hardLimitMicro).toBe(25_000_000n);
+    expect(env.budget.paymentsDisabled).toBe(true);
+  });
+
+  it("a bad value stops start-up with every variable's name and reason", () => {
+    let error: unknown;
+    try {
+      parseEnv({
+        X402_HARD_LIMIT_USDC: "ten",
+        X402_BUILDER_AGENT_DAILY_LIMIT_USDC: "-5",
+        X402_ALERT_THRESHOLD_PCT: "180",
+        X402_PAYMENTS_DISABLED: "maybe",
+        DATABASE_URL: "mysql://x",
+      });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(EnvError);
+    const issues = (error as EnvError).issues.map((i) => i.variable).sort();
+    expect(issues).toEqual([
+      "DATABASE_URL",
+      "X402_ALERT_THRESHOLD_PCT",
+      "X402_BUILDER_AGENT_DAILY_LIMIT_USDC",
+      "X402_HARD_LIMIT_USDC",
+      "X402_PAYMENTS_DISABLED",
+    ]);
+    expect((error as EnvError).message).toContain(
+      "X402_BUILDER_AGENT_DAILY_LIMIT_USDC: negative amounts are not allowed",
+    );
+    expect((error as EnvError).message).toContain("X402_HARD_LIMIT_USDC: expected digits");
+  });
+
+  it("an empty variable counts as unset", () => {
+    expect(parseEnv({ X402_HARD_LIMIT_USDC: "", DATABASE_URL: "" }).budget.hardLimitMicro).toBe(10_000_000n);
+  });
+});
