@@ -1,3 +1,4 @@
+import { privateKeyToAddress } from "viem/accounts";
 import { z } from "zod";
 import {
   AGENT_LIMIT_ENV,
@@ -49,6 +50,27 @@ const intIn = (min: number, max: number) =>
     .transform(Number)
     .pipe(z.number().int().min(min).max(max));
 
+const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/, "expected a 0x-prefixed 20-byte hex address");
+const httpUrl = z.string().regex(/^https?:\/\/\S+$/, "expected an http(s) URL");
+
+/** Networks the payer knows; anything else is refused before signing. */
+export const NETWORKS = {
+  "eip155:31337": { chainId: 31337, rpcUrl: "http://127.0.0.1:8545", usdc: undefined, usdcName: "USD Coin" },
+  "eip155:8453": {
+    chainId: 8453,
+    rpcUrl: "https://mainnet.base.org",
+    usdc: "0x833589fCD6eDb6E08f4c7C32D4f71b54bdA02913",
+    usdcName: "USD Coin",
+  },
+  "eip155:84532": {
+    chainId: 84532,
+    rpcUrl: "https://sepolia.base.org",
+    usdc: "0x036CbD53842c5426634e7929541eC2318f3dCF7e",
+    usdcName: "USDC",
+  },
+} as const;
+export type NetworkId = keyof typeof NETWORKS;
+
 const schema = z.object({
   DATABASE_URL: z
     .string()
@@ -60,13 +82,52 @@ const schema = z.object({
   X402_ALERT_THRESHOLD_PCT: intIn(1, 100).default(DEFAULT_ALERT_THRESHOLD_PCT),
   X402_RESERVATION_TIMEOUT_SECONDS: intIn(1, 86_400).optional(),
   X402_PG_DATA_DIR: z.string().min(1).default("./data/postgres"),
+  X402_NETWORK: z
+    .enum(Object.keys(NETWORKS) as [NetworkId, ...NetworkId[]], {
+      message: `expected one of ${Object.keys(NETWORKS).join(", ")}`,
+    })
+    .default("eip155:31337"),
+  X402_RPC_URL: httpUrl.optional(),
+  X402_USDC_ADDRESS: address.optional(),
+  X402_USDC_EIP712_NAME: z.string().min(1).optional(),
+  X402_USDC_EIP712_VERSION: z.string().min(1).default("2"),
+  // Never echoed: zod's message for a bad key does not contain the value.
+  X402_PAYER_PRIVATE_KEY: z
+    .string()
+    .regex(/^0x[0-9a-fA-F]{64}$/, "expected a 0x-prefixed 32-byte hex private key")
+    .optional(),
+  X402_WALLET_ADDRESS: address.optional(),
+  X402_FACILITATOR_URL: httpUrl.optional(),
+  X402_MAX_TIMEOUT_SECONDS: intIn(10, 3600).default(600),
+  X402_VENDOR_TIMEOUT_MS: intIn(100, 600_000).default(30_000),
+  X402_PAY_MAX_RETRIES: intIn(0, 10).default(3),
+  X402_METRICS_TOKEN: z.string().min(16, "at least 16 characters").optional(),
 });
+
+export interface PaymentEnv {
+  network: NetworkId;
+  chainId: number;
+  rpcUrl: string;
+  /** The only asset the payer signs for: USDC of the configured network. */
+  usdcAddress: `0x${string}` | undefined;
+  /** USDC's EIP-712 domain, which a vendor's requirements must match. */
+  usdcName: string;
+  usdcVersion: string;
+  payerPrivateKey: `0x${string}` | undefined;
+  walletAddress: `0x${string}` | undefined;
+  facilitatorUrl: string | undefined;
+  maxTimeoutSeconds: number;
+  vendorTimeoutMs: number;
+  maxRetries: number;
+}
 
 export interface AppEnv {
   databaseUrl: string | undefined;
   nodeEnv: "development" | "production" | "test";
   pgDataDir: string;
   budget: BudgetConfig;
+  payments: PaymentEnv;
+  metricsToken: string | undefined;
 }
 
 const KIND_BY_SUFFIX: Record<string, LimitKind> = {
@@ -103,8 +164,19 @@ export function parseEnv(source: Record<string, string | undefined>): AppEnv {
     agentLimits[agentId] = { ...agentLimits[agentId], [kind]: limit.data };
   }
 
+  if (parsed.success && parsed.data.X402_PAYER_PRIVATE_KEY && parsed.data.X402_WALLET_ADDRESS) {
+    const derived = privateKeyToAddress(parsed.data.X402_PAYER_PRIVATE_KEY as `0x${string}`);
+    if (derived.toLowerCase() !== parsed.data.X402_WALLET_ADDRESS.toLowerCase()) {
+      issues.push({
+        variable: "X402_WALLET_ADDRESS",
+        reason: "is not the address of X402_PAYER_PRIVATE_KEY",
+      });
+    }
+  }
   if (issues.length > 0 || !parsed.success) throw new EnvError(issues);
   const data = parsed.data;
+  const net = NETWORKS[data.X402_NETWORK];
+  const usdcAddress = (data.X402_USDC_ADDRESS ?? net.usdc) as `0x${string}` | undefined;
   return {
     databaseUrl: data.DATABASE_URL,
     nodeEnv: data.NODE_ENV,
@@ -120,6 +192,21 @@ export function parseEnv(source: Record<string, string | undefined>): AppEnv {
           ? data.X402_RESERVATION_TIMEOUT_SECONDS * 1000
           : DEFAULT_RESERVATION_TIMEOUT_MS,
     },
+    payments: {
+      network: data.X402_NETWORK,
+      chainId: net.chainId,
+      rpcUrl: data.X402_RPC_URL ?? net.rpcUrl,
+      usdcAddress,
+      usdcName: data.X402_USDC_EIP712_NAME ?? net.usdcName,
+      usdcVersion: data.X402_USDC_EIP712_VERSION,
+      payerPrivateKey: data.X402_PAYER_PRIVATE_KEY as `0x${string}` | undefined,
+      walletAddress: data.X402_WALLET_ADDRESS as `0x${string}` | undefined,
+      facilitatorUrl: data.X402_FACILITATOR_URL,
+      maxTimeoutSeconds: data.X402_MAX_TIMEOUT_SECONDS,
+      vendorTimeoutMs: data.X402_VENDOR_TIMEOUT_MS,
+      maxRetries: data.X402_PAY_MAX_RETRIES,
+    },
+    metricsToken: data.X402_METRICS_TOKEN,
   };
 }
 

@@ -16,8 +16,10 @@ import {
   TRANSACTION_STATUSES,
   type TransactionStatus,
 } from "@/lib/payment-core/ledger/read";
+import { parseUsdc } from "@/lib/payment-core/money";
 import { getKillSwitch, type KillSwitchState, setKillSwitch } from "@/lib/payment-core/settings";
 import { addUser, ROLES } from "@/lib/payment-core/users";
+import { createPaymentService } from "@/lib/payment-core/x402/service";
 import { CliFailure, describeError, EXIT, type Io, processIo, toJson, withDb } from "./context";
 import { table, usdc2, usdc6 } from "./format";
 
@@ -437,6 +439,98 @@ export function buildProgram(io: Io): Command {
             `Added ${user.email} (${user.role}).${generated ? `\nPassword (shown once): ${password}` : ""}\n`,
         );
       }),
+    );
+
+  sub(program, "pay")
+    .description("buy an HTTP resource over x402 for an agent, through the budget guard")
+    .argument("<url>", "the resource")
+    .requiredOption("--agent <id>", "the paying agent")
+    .option("--max <usdc>", "refuse if the vendor asks more than this (USDC)")
+    .option("--method <method>", "HTTP method", "GET")
+    .option("--data <body>", "request body")
+    .option("--header <name:value...>", "request header (repeatable)")
+    .option("--idempotency-key <key>", "the same key never pays twice (default: a new random key)")
+    .option("--vendor <label>", "ledger label for the vendor (default: the URL's host)")
+    .action(
+      async (
+        url: string,
+        opts: {
+          agent: string;
+          max?: string;
+          method: string;
+          data?: string;
+          header?: string[];
+          idempotencyKey?: string;
+          vendor?: string;
+        },
+        cmd: Command,
+      ) => {
+        const maxPriceMicro = opts.max === undefined ? undefined : parseUsdc(opts.max);
+        const headers: Record<string, string> = {};
+        for (const h of opts.header ?? []) {
+          const at = h.indexOf(":");
+          if (at < 1)
+            throw new CliFailure(
+              "bad_usage",
+              `--header ${JSON.stringify(h)}: expected name:value`,
+              {},
+              EXIT.usage,
+            );
+          headers[h.slice(0, at).trim()] = h.slice(at + 1).trim();
+        }
+        await withDb(async ({ db, env }) => {
+          const service = createPaymentService(db, env);
+          if (!service.payer) {
+            throw new CliFailure(
+              "payer_not_configured",
+              "set X402_PAYER_PRIVATE_KEY and X402_USDC_ADDRESS to pay",
+            );
+          }
+          const outcome = await service.payer.payForService({
+            agentId: opts.agent,
+            url,
+            method: opts.method,
+            headers,
+            body: opts.data,
+            maxPriceMicro,
+            idempotencyKey: opts.idempotencyKey ?? `cli-${crypto.randomUUID()}`,
+            vendor: opts.vendor,
+          });
+          if (!outcome.ok) {
+            const f = outcome.figures ?? {};
+            throw new CliFailure(outcome.code, outcome.message, {
+              transaction_id: outcome.transactionId,
+              ...(f.limitMicro !== undefined ? { limit_usdc: usdc6(f.limitMicro) } : {}),
+              ...(f.usedMicro !== undefined ? { used_usdc: usdc6(f.usedMicro) } : {}),
+              ...(f.remainingMicro !== undefined ? { remaining_usdc: usdc6(f.remainingMicro) } : {}),
+            });
+          }
+          const data = outcome.paid
+            ? {
+                transaction_id: outcome.transactionId,
+                status: outcome.status,
+                price_usdc: usdc6(outcome.priceMicro),
+                tx_hash: outcome.txHash,
+                vendor: outcome.vendor,
+                latency_ms: outcome.latencyMs,
+                replayed: outcome.replayed,
+                response: outcome.response,
+              }
+            : {
+                transaction_id: null,
+                status: "not_required",
+                price_usdc: usdc6(0n),
+                vendor: outcome.vendor,
+                latency_ms: outcome.latencyMs,
+                response: outcome.response,
+              };
+          print(cmd, data, () =>
+            outcome.paid
+              ? `Paid $${usdc2(outcome.priceMicro)} to ${outcome.vendor} (${outcome.transactionId}, tx ${outcome.txHash}) in ${outcome.latencyMs} ms; vendor answered ${outcome.response?.status}.\n`
+              : `No payment required; vendor answered ${outcome.response.status}.\n`,
+          );
+        });
+      },
     );
 
   const database = sub(program, "db").description("the PostgreSQL ledger");

@@ -281,6 +281,50 @@ export class BudgetEngine {
     );
   }
 
+  /**
+   * Records a refusal decided outside the engine (a vendor's payment requirements failed
+   * policy): a rejected ledger row under the idempotency key, or the key's first result.
+   */
+  async recordRefusal(
+    agentId: string,
+    idempotencyKey: string,
+    refusal: { code: string; message: string; amountMicro?: Micro },
+    details: ReservationDetails = {},
+  ): Promise<{ transactionId: string; replayed: boolean }> {
+    const sql = this.db.$client;
+    const id = newTransactionId();
+    const now = this.clock().toISOString();
+    const inserted = await sql<{ id: string }[]>`
+      INSERT INTO transactions (id, created_at, updated_at, agent_id, vendor, resource_url, method, amount_micro,
+        asset, network, payer, payee, status, error_code, error_message, idempotency_key, metadata)
+      VALUES (${id}, ${now}::timestamptz, ${now}::timestamptz, ${agentId}, ${details.vendor ?? ""},
+        ${details.resourceUrl ?? null}, ${details.method ?? null}, ${(refusal.amountMicro ?? 0n).toString()}::bigint,
+        ${details.asset ?? "USDC"}, ${details.network ?? null}, ${details.payer ?? null}, ${details.payee ?? null},
+        'rejected', ${refusal.code}, ${refusal.message}, ${idempotencyKey},
+        ${JSON.stringify(details.metadata ?? {})}::jsonb)
+      ON CONFLICT (agent_id, idempotency_key) DO NOTHING
+      RETURNING id`;
+    if (inserted[0]) return { transactionId: id, replayed: false };
+    const [existing] = await sql<{ id: string }[]>`
+      SELECT id FROM transactions WHERE agent_id = ${agentId} AND idempotency_key = ${idempotencyKey}`;
+    return { transactionId: existing?.id ?? id, replayed: true };
+  }
+
+  /**
+   * Records the signed authorization on a pending reservation before it leaves, so a crash
+   * after sending can still be reconciled against the chain. Changes no budget figure.
+   */
+  async recordAuthorization(
+    transactionId: string,
+    auth: { nonce: string; validAfter: Date; validBefore: Date; payer: string; payee: string },
+  ): Promise<void> {
+    await this.db.$client`
+      UPDATE transactions SET nonce = ${auth.nonce}, valid_after = ${auth.validAfter.toISOString()}::timestamptz,
+        valid_before = ${auth.validBefore.toISOString()}::timestamptz, payer = ${auth.payer}, payee = ${auth.payee},
+        updated_at = now()
+      WHERE id = ${transactionId} AND status = 'pending'`;
+  }
+
   private enqueue(op: Op): void {
     this.queue.push(op);
     if (!this.draining) void this.drain();

@@ -1,0 +1,181 @@
+import { timingSafeEqual } from "node:crypto";
+import { z } from "zod";
+import type { Database } from "@/db/client";
+import { authenticateAgent } from "@/lib/payment-core/agents";
+import { InvalidInputError, OperationError } from "@/lib/payment-core/errors";
+import { formatUsdc, type MoneyParseError, parseUsdc } from "@/lib/payment-core/money";
+import type { PayOutcome } from "@/lib/payment-core/x402/payer";
+import type { PaymentService } from "@/lib/payment-core/x402/service";
+
+/**
+ * The agent payment API (`POST /api/v1/payments`), independent of Next so tests drive it with
+ * real Requests. Errors are `{ error: { code, message, ...figures } }`.
+ */
+
+const usdc6 = (micro: bigint | undefined) => (micro === undefined ? undefined : formatUsdc(micro, 6));
+
+export function errorResponse(
+  status: number,
+  code: string,
+  message: string,
+  extra: Record<string, unknown> = {},
+) {
+  return Response.json(
+    { error: { code, message, ...extra } },
+    { status, headers: { "Cache-Control": "no-store" } },
+  );
+}
+
+const body = z
+  .object({
+    url: z.string().url().max(4096),
+    method: z.enum(["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"]).optional(),
+    headers: z.record(z.string(), z.string()).optional(),
+    body: z.string().max(1_000_000).optional(),
+    maxPriceUsdc: z.union([z.string(), z.number()]).optional(),
+    idempotencyKey: z.string().min(1).max(200),
+    vendor: z.string().min(1).max(200).optional(),
+  })
+  .strict();
+
+const STATUS: Record<string, number> = {
+  payments_disabled: 503,
+  payer_not_configured: 503,
+  payment_in_progress: 409,
+  vendor_error: 502,
+  settlement_failed: 502,
+  settlement_unknown: 502,
+  network_error: 502,
+  signing_failed: 502,
+};
+
+export function bearer(request: Request): string | null {
+  const header = request.headers.get("authorization") ?? "";
+  const match = /^Bearer\s+(\S+)$/i.exec(header);
+  return match?.[1] ?? null;
+}
+
+function outcomeResponse(outcome: PayOutcome): Response {
+  if (outcome.ok && !outcome.paid) {
+    return Response.json({
+      transactionId: null,
+      status: "not_required",
+      priceUsdc: "0.000000",
+      txHash: null,
+      vendor: outcome.vendor,
+      latencyMs: outcome.latencyMs,
+      response: outcome.response,
+    });
+  }
+  if (outcome.ok) {
+    return Response.json({
+      transactionId: outcome.transactionId,
+      status: outcome.status,
+      priceUsdc: usdc6(outcome.priceMicro),
+      txHash: outcome.txHash,
+      vendor: outcome.vendor,
+      latencyMs: outcome.latencyMs,
+      replayed: outcome.replayed,
+      response: outcome.response,
+    });
+  }
+  const f = outcome.figures ?? {};
+  return errorResponse(STATUS[outcome.code] ?? 403, outcome.code, outcome.message, {
+    transactionId: outcome.transactionId,
+    vendor: outcome.vendor,
+    latencyMs: outcome.latencyMs,
+    replayed: outcome.replayed,
+    ...(f.limitMicro !== undefined ? { limitUsdc: usdc6(f.limitMicro) } : {}),
+    ...(f.usedMicro !== undefined ? { usedUsdc: usdc6(f.usedMicro) } : {}),
+    ...(f.remainingMicro !== undefined ? { remainingUsdc: usdc6(f.remainingMicro) } : {}),
+    ...(f.requestedMicro !== undefined ? { requestedUsdc: usdc6(f.requestedMicro) } : {}),
+    ...(outcome.response ? { response: outcome.response } : {}),
+  });
+}
+
+export async function handlePayment(
+  request: Request,
+  db: Database,
+  service: () => PaymentService,
+): Promise<Response> {
+  const key = bearer(request);
+  if (!key)
+    return errorResponse(401, "unauthorized", "send the agent's API key as Authorization: Bearer <key>");
+  const agent = await authenticateAgent(db, key);
+  if (!agent) return errorResponse(401, "unauthorized", "the API key is not valid");
+
+  let json: unknown;
+  try {
+    json = await request.json();
+  } catch {
+    return errorResponse(400, "invalid_request", "the body must be JSON");
+  }
+  const parsed = body.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    return errorResponse(400, "invalid_request", `${issue?.path.join(".") || "body"}: ${issue?.message}`, {
+      issues: parsed.error.issues.map((i) => ({ path: i.path.join("."), message: i.message })),
+    });
+  }
+  let maxPriceMicro: bigint | undefined;
+  if (parsed.data.maxPriceUsdc !== undefined) {
+    try {
+      maxPriceMicro = parseUsdc(String(parsed.data.maxPriceUsdc));
+    } catch (error) {
+      return errorResponse(400, "invalid_request", `maxPriceUsdc: ${(error as MoneyParseError).message}`);
+    }
+  }
+  const payer = service().payer;
+  if (!payer) {
+    return errorResponse(
+      503,
+      "payer_not_configured",
+      "set X402_PAYER_PRIVATE_KEY and X402_USDC_ADDRESS to pay",
+    );
+  }
+  try {
+    const outcome = await payer.payForService({
+      agentId: agent.id,
+      url: parsed.data.url,
+      method: parsed.data.method,
+      headers: parsed.data.headers,
+      body: parsed.data.body,
+      maxPriceMicro,
+      idempotencyKey: parsed.data.idempotencyKey,
+      vendor: parsed.data.vendor,
+    });
+    return outcomeResponse(outcome);
+  } catch (error) {
+    if (error instanceof InvalidInputError) return errorResponse(400, "invalid_request", error.message);
+    throw error;
+  }
+}
+
+/** `GET /api/v1/wallet/balance`: for a metrics token (signed-in users come with the console). */
+export async function handleWalletBalance(
+  request: Request,
+  metricsToken: string | undefined,
+  service: () => PaymentService,
+): Promise<Response> {
+  const token = bearer(request);
+  const allowed =
+    token !== null &&
+    metricsToken !== undefined &&
+    token.length === metricsToken.length &&
+    timingSafeEqual(Buffer.from(token), Buffer.from(metricsToken));
+  if (!allowed)
+    return errorResponse(401, "unauthorized", "send the metrics token as Authorization: Bearer <token>");
+  try {
+    const balance = await service().getWalletBalance();
+    return Response.json({
+      address: balance.address,
+      network: balance.network,
+      asset: "USDC",
+      balanceUsdc: usdc6(balance.balanceMicro),
+      lowBalance: balance.balanceMicro < 50_000_000n,
+    });
+  } catch (error) {
+    if (error instanceof OperationError) return errorResponse(503, error.code, error.message);
+    return errorResponse(502, "chain_unavailable", `could not read the balance: ${(error as Error).message}`);
+  }
+}

@@ -1,0 +1,527 @@
+import { x402Client } from "@x402/core/client";
+import {
+  decodePaymentRequiredHeader,
+  decodePaymentResponseHeader,
+  encodePaymentSignatureHeader,
+} from "@x402/core/http";
+import type { PaymentPayload, PaymentRequired, PaymentRequirements, SettleResponse } from "@x402/core/types";
+import { ExactEvmScheme } from "@x402/evm/exact/client";
+import type { Address, Hex, LocalAccount, PublicClient } from "viem";
+import type { Database } from "@/db/client";
+import type { BudgetEngine, Refusal } from "../budgets/engine";
+import type { RefusalCode } from "../errors";
+import { InvalidInputError } from "../errors";
+import type { Micro } from "../money";
+import { type RequirementsPolicy, selectRequirements } from "./policy";
+import { findAuthorizationTx, isAuthorizationUsed } from "./usdc";
+
+/**
+ * `payForService`: an agent's purchase of one HTTP resource over x402, guarded by the budget
+ * engine. The order is the safety argument:
+ *   request → 402 → check the requirements against policy → reserve the exact amount →
+ *   sign (official @x402 client) → record the authorization → send → commit or release.
+ * Nothing is signed unless the reservation succeeded, and one purchase signs at most one
+ * authorization: a failed send is retried with the same signed payload, never a new one.
+ */
+
+export interface PayerConfig {
+  network: string;
+  usdcAddress: Address;
+  usdcName: string;
+  usdcVersion: string;
+  maxTimeoutSeconds: number;
+  vendorTimeoutMs: number;
+  maxRetries: number;
+  /** First backoff step; doubles each retry, plus jitter. */
+  retryBaseMs?: number;
+}
+
+export interface PayRequest {
+  agentId: string;
+  url: string;
+  method?: string;
+  headers?: Record<string, string>;
+  body?: string;
+  /** The caller's own ceiling for this purchase. */
+  maxPriceMicro?: Micro;
+  idempotencyKey: string;
+  /** A label for the ledger; defaults to the URL's host. */
+  vendor?: string;
+}
+
+export interface VendorResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: unknown;
+}
+
+export type PayFailureCode =
+  | RefusalCode
+  | "payment_requirements_rejected"
+  | "payment_in_progress"
+  | "vendor_error"
+  | "settlement_failed"
+  | "settlement_unknown"
+  | "network_error"
+  | "signing_failed";
+
+export type PayOutcome =
+  | { ok: true; paid: false; response: VendorResponse; latencyMs: number; vendor: string }
+  | {
+      ok: true;
+      paid: true;
+      transactionId: string;
+      status: "completed";
+      priceMicro: Micro;
+      txHash: string | null;
+      vendor: string;
+      latencyMs: number;
+      response: VendorResponse | null;
+      replayed: boolean;
+    }
+  | {
+      ok: false;
+      code: PayFailureCode;
+      message: string;
+      transactionId: string | null;
+      vendor: string;
+      latencyMs: number;
+      replayed: boolean;
+      figures?: Partial<Pick<Refusal, "limitMicro" | "usedMicro" | "remainingMicro" | "requestedMicro">>;
+      response?: VendorResponse;
+    };
+
+export interface PayerDeps {
+  db: Database;
+  engine: BudgetEngine;
+  config: PayerConfig;
+  account: LocalAccount;
+  publicClient: PublicClient;
+  fetch?: typeof fetch;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+const METHODS = new Set(["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"]);
+const MAX_BODY_BYTES = 1_000_000;
+
+class RetriesExhausted extends Error {}
+
+async function readResponse(response: Response): Promise<VendorResponse> {
+  const headers: Record<string, string> = {};
+  response.headers.forEach((value, key) => {
+    if (key !== "set-cookie") headers[key] = value;
+  });
+  const buffer = new Uint8Array(await response.arrayBuffer());
+  const text = new TextDecoder().decode(buffer.slice(0, MAX_BODY_BYTES));
+  let body: unknown = text;
+  if ((headers["content-type"] ?? "").includes("json")) {
+    try {
+      body = JSON.parse(text);
+    } catch {
+      body = text;
+    }
+  }
+  return { status: response.status, headers, body };
+}
+
+export function createPayer(deps: PayerDeps) {
+  const doFetch = deps.fetch ?? fetch;
+  const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const { config, engine, account } = deps;
+  const baseDelay = config.retryBaseMs ?? 200;
+  const backoff = (attempt: number) => baseDelay * 2 ** attempt + Math.floor(Math.random() * baseDelay);
+
+  const scheme = new ExactEvmScheme(account);
+  const network = config.network as `${string}:${string}`;
+
+  /**
+   * The official client, one per purchase: it signs, and its before-creation hook is a last
+   * guard that it signs exactly the requirements the engine reserved for, capped at that amount.
+   */
+  function clientFor(approved: PaymentRequirements) {
+    return new x402Client()
+      .register(network, scheme)
+      .setSpendControls({
+        maxAmountPerPayment: false,
+        allowedAssets: [{ network, asset: config.usdcAddress, maxAmountPerPayment: approved.amount }],
+      })
+      .onBeforePaymentCreation(async ({ selectedRequirements }) => {
+        if (JSON.stringify(selectedRequirements) !== JSON.stringify(approved)) {
+          return { abort: true, reason: "requirements differ from the ones the budget engine reserved" };
+        }
+      });
+  }
+
+  async function send(
+    url: string,
+    init: RequestInit,
+    retryable: (r: Response) => boolean,
+    counter: { retries: number },
+  ) {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const response = await doFetch(url, {
+          ...init,
+          redirect: "manual",
+          signal: AbortSignal.timeout(config.vendorTimeoutMs),
+        });
+        if (!retryable(response) || attempt >= config.maxRetries) return response;
+        await response.arrayBuffer().catch(() => undefined);
+      } catch (error) {
+        if (attempt >= config.maxRetries) throw new RetriesExhausted((error as Error).message);
+      }
+      counter.retries++;
+      await sleep(backoff(attempt));
+    }
+  }
+
+  function replay(row: {
+    id: string;
+    status: string;
+    amount_micro: bigint;
+    tx_hash: string | null;
+    error_code: string | null;
+    error_message: string | null;
+    vendor: string;
+    latency_ms: number | null;
+    metadata: Record<string, unknown>;
+  }): PayOutcome {
+    const base = { vendor: row.vendor, latencyMs: row.latency_ms ?? 0, replayed: true };
+    if (row.status === "completed") {
+      return {
+        ok: true,
+        paid: true,
+        transactionId: row.id,
+        status: "completed",
+        priceMicro: row.amount_micro,
+        txHash: row.tx_hash,
+        response: (row.metadata.response as VendorResponse | undefined) ?? null,
+        ...base,
+      };
+    }
+    if (row.status === "pending") {
+      return {
+        ok: false,
+        code: "payment_in_progress",
+        message: `transaction ${row.id} for this idempotency key is still in progress`,
+        transactionId: row.id,
+        ...base,
+      };
+    }
+    const refusal = (row.metadata.refusal ?? {}) as Record<string, string | undefined>;
+    const big = (v: string | undefined) => (v === undefined ? undefined : BigInt(v));
+    return {
+      ok: false,
+      code: (row.error_code ?? "vendor_error") as PayFailureCode,
+      message: row.error_message ?? "",
+      transactionId: row.id,
+      figures: {
+        limitMicro: big(refusal.limitMicro),
+        usedMicro: big(refusal.usedMicro),
+        remainingMicro: big(refusal.remainingMicro),
+        requestedMicro: big(refusal.requestedMicro),
+      },
+      ...base,
+    };
+  }
+
+  async function existing(agentId: string, key: string) {
+    const rows = await deps.db.$client<
+      {
+        id: string;
+        status: string;
+        amount_micro: bigint;
+        tx_hash: string | null;
+        error_code: string | null;
+        error_message: string | null;
+        vendor: string;
+        latency_ms: number | null;
+        metadata: Record<string, unknown>;
+      }[]
+    >`SELECT id, status, amount_micro, tx_hash, error_code, error_message, vendor, latency_ms, metadata
+      FROM transactions WHERE agent_id = ${agentId} AND idempotency_key = ${key}`;
+    return rows[0];
+  }
+
+  async function payForService(req: PayRequest): Promise<PayOutcome> {
+    const started = performance.now();
+    const elapsed = () => Math.round(performance.now() - started);
+    let url: URL;
+    try {
+      url = new URL(req.url);
+    } catch {
+      throw new InvalidInputError("invalid_request", `url ${JSON.stringify(req.url)} is not a URL`);
+    }
+    if (url.protocol !== "http:" && url.protocol !== "https:") {
+      throw new InvalidInputError("invalid_request", "url must be http or https");
+    }
+    const method = (req.method ?? "GET").toUpperCase();
+    if (!METHODS.has(method))
+      throw new InvalidInputError("invalid_request", `method ${method} is not supported`);
+    const vendor = req.vendor ?? url.host;
+
+    // The same key returns the first result without contacting the vendor again.
+    const prior = await existing(req.agentId, req.idempotencyKey);
+    if (prior) return replay(prior);
+
+    const headers = new Headers(req.headers ?? {});
+    for (const h of ["payment-signature", "x-payment"]) headers.delete(h);
+    const init: RequestInit = {
+      method,
+      headers,
+      body: method === "GET" || method === "HEAD" ? undefined : req.body,
+    };
+    const counter = { retries: 0 };
+    const details = {
+      vendor,
+      resourceUrl: url.toString(),
+      method,
+      asset: config.usdcAddress,
+      network: config.network,
+      payer: account.address,
+    };
+    const fail = async (
+      transactionId: string | null,
+      code: PayFailureCode,
+      message: string,
+      extra: { response?: VendorResponse } = {},
+    ): Promise<PayOutcome> => ({
+      ok: false,
+      code,
+      message,
+      transactionId,
+      vendor,
+      latencyMs: elapsed(),
+      replayed: false,
+      ...extra,
+    });
+
+    // 1. The unpaid request; network errors and 5xx are retried (nothing is at stake yet).
+    let first: Response;
+    try {
+      first = await send(url.toString(), init, (r) => r.status >= 500, counter);
+    } catch (error) {
+      return fail(null, "network_error", `vendor unreachable: ${(error as Error).message}`);
+    }
+    if (first.status !== 402) {
+      return { ok: true, paid: false, response: await readResponse(first), latencyMs: elapsed(), vendor };
+    }
+
+    // 2. Decode and check the requirements before anything is reserved or signed.
+    const refuse = async (reason: string, amountMicro?: Micro) => {
+      const { transactionId, replayed } = await engine.recordRefusal(
+        req.agentId,
+        req.idempotencyKey,
+        { code: "payment_requirements_rejected", message: reason, amountMicro },
+        details,
+      );
+      if (replayed) {
+        const row = await existing(req.agentId, req.idempotencyKey);
+        if (row) return replay(row);
+      }
+      return fail(transactionId, "payment_requirements_rejected", reason);
+    };
+    const header = first.headers.get("payment-required");
+    await first.arrayBuffer().catch(() => undefined);
+    if (!header) return refuse("the 402 answer has no PAYMENT-REQUIRED header");
+    let required: PaymentRequired;
+    try {
+      required = decodePaymentRequiredHeader(header);
+    } catch (error) {
+      return refuse(`PAYMENT-REQUIRED is not valid base64 JSON (${(error as Error).message})`);
+    }
+    const policy: RequirementsPolicy = {
+      network: config.network,
+      usdcAddress: config.usdcAddress,
+      usdcName: config.usdcName,
+      usdcVersion: config.usdcVersion,
+      maxPriceMicro: req.maxPriceMicro,
+      maxTimeoutSeconds: config.maxTimeoutSeconds,
+    };
+    const selected = selectRequirements(required, policy);
+    if (!selected.ok) return refuse(selected.reason);
+    const requirements = selected.requirements;
+    const payee = requirements.payTo;
+
+    // 3. Reserve the exact amount (every budget check, atomically).
+    const reservation = await engine.reserve(req.agentId, selected.amountMicro, req.idempotencyKey, {
+      ...details,
+      payee,
+    });
+    if (!reservation.ok) {
+      if (reservation.replayed) {
+        const row = await existing(req.agentId, req.idempotencyKey);
+        if (row) return replay(row);
+      }
+      return {
+        ok: false,
+        code: reservation.code,
+        message: reservation.message,
+        transactionId: reservation.transactionId,
+        vendor,
+        latencyMs: elapsed(),
+        replayed: reservation.replayed,
+        figures: {
+          limitMicro: reservation.limitMicro,
+          usedMicro: reservation.usedMicro,
+          remainingMicro: reservation.remainingMicro,
+          requestedMicro: reservation.requestedMicro,
+        },
+      };
+    }
+    if (reservation.replayed) {
+      const row = await existing(req.agentId, req.idempotencyKey);
+      if (row) return replay(row);
+    }
+    const id = reservation.transactionId;
+    const release = async (code: PayFailureCode, message: string, response?: VendorResponse) => {
+      await engine.release(id, code, message, {
+        retryCount: counter.retries,
+        latencyMs: elapsed(),
+        metadata: response ? { response: { status: response.status } } : {},
+      });
+      return fail(id, code, message, { response });
+    };
+
+    // 4. Sign exactly the approved requirements; extensions are not passed on (they could ask
+    //    for approvals or permits beyond this one transfer).
+    let payload: PaymentPayload;
+    try {
+      payload = await clientFor(requirements).createPaymentPayload({
+        x402Version: 2,
+        resource: required.resource,
+        accepts: [requirements],
+      });
+    } catch (error) {
+      return release("signing_failed", `could not sign: ${(error as Error).message}`);
+    }
+    const authorization = (payload.payload as { authorization?: Record<string, string> }).authorization;
+    const nonce = authorization?.nonce as Hex | undefined;
+    if (authorization && nonce) {
+      await engine.recordAuthorization(id, {
+        nonce,
+        validAfter: new Date(Number(authorization.validAfter ?? "0") * 1000),
+        validBefore: new Date(Number(authorization.validBefore ?? "0") * 1000),
+        payer: account.address,
+        payee,
+      });
+    }
+
+    // 5. Send the signed request. Failures resend this same payload; nothing is signed again.
+    const paidHeaders = new Headers(headers);
+    paidHeaders.set("PAYMENT-SIGNATURE", encodePaymentSignatureHeader(payload));
+    let paid: Response | null = null;
+    let sendError: string | null = null;
+    try {
+      paid = await send(url.toString(), { ...init, headers: paidHeaders }, () => false, counter);
+    } catch (error) {
+      sendError = (error as Error).message;
+    }
+
+    const response = paid ? await readResponse(paid) : undefined;
+    let settle: SettleResponse | null = null;
+    const settleHeader = paid?.headers.get("payment-response");
+    if (settleHeader) {
+      try {
+        settle = decodePaymentResponseHeader(settleHeader);
+      } catch {
+        settle = null;
+      }
+    }
+
+    if (paid && paid.status < 400 && settle?.success) {
+      const amount =
+        settle.amount && /^\d+$/.test(settle.amount) ? BigInt(settle.amount) : selected.amountMicro;
+      const committed = await engine.commit(
+        id,
+        amount <= selected.amountMicro ? amount : selected.amountMicro,
+        settle.transaction ?? null,
+        {
+          retryCount: counter.retries,
+          latencyMs: elapsed(),
+          metadata: { response },
+        },
+      );
+      if (!committed.ok) return fail(id, "settlement_unknown", committed.message, { response });
+      return {
+        ok: true,
+        paid: true,
+        transactionId: id,
+        status: "completed",
+        priceMicro: committed.amountMicro,
+        txHash: committed.txHash,
+        vendor,
+        latencyMs: elapsed(),
+        response: response ?? null,
+        replayed: false,
+      };
+    }
+
+    // 6. Not settled as far as the vendor says: the chain decides whether money moved.
+    let used: boolean;
+    try {
+      used = nonce
+        ? await isAuthorizationUsed(deps.publicClient, config.usdcAddress, account.address, nonce)
+        : false;
+    } catch (error) {
+      // Keep the reservation: the authorization may still settle. Reconciliation resolves it.
+      return fail(
+        id,
+        "settlement_unknown",
+        `could not read the authorization state: ${(error as Error).message}`,
+        {
+          response,
+        },
+      );
+    }
+    if (used && nonce) {
+      const latest = await deps.publicClient.getBlockNumber({ cacheTime: 0 });
+      const hash = await findAuthorizationTx(
+        deps.publicClient,
+        config.usdcAddress,
+        account.address,
+        nonce,
+        latest > 10_000n ? latest - 10_000n : 0n,
+      ).catch(() => null);
+      await engine.commit(id, selected.amountMicro, hash, {
+        retryCount: counter.retries,
+        latencyMs: elapsed(),
+        metadata: { response, note: "settled on chain although the vendor did not confirm it" },
+      });
+      return fail(
+        id,
+        "vendor_error",
+        `paid on chain (tx ${hash ?? "unknown"}) but the vendor answered ${paid?.status ?? sendError}`,
+        {
+          response,
+        },
+      );
+    }
+    if (!paid) return release("network_error", `vendor unreachable after payment was signed: ${sendError}`);
+    if (paid.status === 402) {
+      let reason = "";
+      try {
+        reason = decodePaymentRequiredHeader(paid.headers.get("payment-required") ?? "").error ?? "";
+      } catch {
+        reason = "";
+      }
+      return release(
+        "settlement_failed",
+        `the vendor did not accept the payment${reason ? `: ${reason}` : ""}; nothing was paid and nothing will be signed again for this request`,
+        response,
+      );
+    }
+    if (settle && !settle.success) {
+      return release(
+        "settlement_failed",
+        `settlement failed: ${settle.errorReason ?? settle.errorMessage ?? "unknown"}`,
+        response,
+      );
+    }
+    return release("vendor_error", `vendor answered ${paid.status}; the payment was not settled`, response);
+  }
+
+  return { payForService, address: account.address as Address };
+}
+
+export type Payer = ReturnType<typeof createPayer>;

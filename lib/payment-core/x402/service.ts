@@ -1,0 +1,69 @@
+import { type Address, createPublicClient, http, type PublicClient } from "viem";
+import { privateKeyToAccount } from "viem/accounts";
+import type { Database } from "@/db/client";
+import type { AppEnv } from "@/lib/env";
+import { BudgetEngine } from "../budgets/engine";
+import { OperationError } from "../errors";
+import type { Micro } from "../money";
+import { createPayer, type Payer } from "./payer";
+import { getUsdcBalance } from "./usdc";
+
+/**
+ * Everything a process needs to take payments: the budget engine (one per process, so
+ * concurrent calls batch), the payer (when a key is configured) and a chain reader.
+ */
+export interface PaymentService {
+  engine: BudgetEngine;
+  /** Null when X402_PAYER_PRIVATE_KEY or the USDC address is not configured. */
+  payer: Payer | null;
+  publicClient: PublicClient;
+  walletAddress: Address | null;
+  getWalletBalance(): Promise<{ address: Address; balanceMicro: Micro; network: string }>;
+}
+
+export function createPaymentService(
+  db: Database,
+  env: AppEnv,
+  options: { fetch?: typeof fetch } = {},
+): PaymentService {
+  const p = env.payments;
+  const engine = new BudgetEngine(db, { config: env.budget });
+  const publicClient = createPublicClient({ transport: http(p.rpcUrl, { timeout: 10_000 }) }) as PublicClient;
+  const account = p.payerPrivateKey ? privateKeyToAccount(p.payerPrivateKey) : null;
+  const walletAddress = (p.walletAddress ?? account?.address ?? null) as Address | null;
+  const payer =
+    account && p.usdcAddress
+      ? createPayer({
+          db,
+          engine,
+          account,
+          publicClient,
+          fetch: options.fetch,
+          config: {
+            network: p.network,
+            usdcAddress: p.usdcAddress,
+            usdcName: p.usdcName,
+            usdcVersion: p.usdcVersion,
+            maxTimeoutSeconds: p.maxTimeoutSeconds,
+            vendorTimeoutMs: p.vendorTimeoutMs,
+            maxRetries: p.maxRetries,
+          },
+        })
+      : null;
+  return {
+    engine,
+    payer,
+    publicClient,
+    walletAddress,
+    async getWalletBalance() {
+      if (!walletAddress || !p.usdcAddress) {
+        throw new OperationError(
+          "wallet_not_configured",
+          "set X402_WALLET_ADDRESS (or X402_PAYER_PRIVATE_KEY) and X402_USDC_ADDRESS to read the wallet balance",
+        );
+      }
+      const balanceMicro = await getUsdcBalance(publicClient, p.usdcAddress, walletAddress);
+      return { address: walletAddress, balanceMicro, network: p.network };
+    },
+  };
+}
