@@ -1,0 +1,448 @@
+import type { AddressInfo } from "node:net";
+import { serve } from "@hono/node-server";
+import { encodePaymentRequiredHeader } from "@x402/core/http";
+import type { PaymentRequired, PaymentRequirements } from "@x402/core/types";
+import { Hono } from "hono";
+import { type Address, type LocalAccount, type PublicClient, parseAbiItem } from "viem";
+import { privateKeyToAccount, toAccount } from "viem/accounts";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { type LocalNetwork, startLocalNetwork } from "@/lib/localnet";
+import { createTestDatabase, type TestDatabase } from "@/lib/testing/db";
+import { addAgent } from "../agents";
+import { type BudgetConfig, defaultBudgetConfig } from "../budgets/config";
+import { BudgetEngine } from "../budgets/engine";
+import { getUsage } from "../budgets/usage";
+import { setKillSwitch } from "../settings";
+import { createPayer, type PayOutcome, type PayRequest } from "./payer";
+
+let t: TestDatabase;
+let net: LocalNetwork;
+let config: BudgetConfig;
+let signatures = 0;
+let account: LocalAccount;
+let malicious: { url: string; stop(): Promise<void>; paidRequests: number };
+
+const AGENT = "builder_agent";
+let keyCounter = 0;
+const key = () => `k-${Date.now()}-${keyCounter++}`;
+
+function payer(options: { fetch?: typeof fetch } = {}) {
+  const engine = new BudgetEngine(t.db, { config: () => config });
+  return createPayer({
+    db: t.db,
+    engine,
+    account,
+    publicClient: net.usdc.client as PublicClient,
+    fetch: options.fetch,
+    sleep: async () => {},
+    config: {
+      network: net.network,
+      usdcAddress: net.usdcAddress,
+      usdcName: "USD Coin",
+      usdcVersion: "2",
+      maxTimeoutSeconds: 600,
+      vendorTimeoutMs: 10_000,
+      maxRetries: 2,
+      retryBaseMs: 1,
+    },
+  });
+}
+
+async function balances() {
+  return { payer: await net.usdc.balanceOf(net.payer.address), payee: await net.usdc.balanceOf(net.payee) };
+}
+
+async function row(id: string | null) {
+  const [r] = await t.db.$client<
+    {
+      status: string;
+      amount_micro: bigint;
+      tx_hash: string | null;
+      error_code: string | null;
+      nonce: string | null;
+      retry_count: number;
+    }[]
+  >`SELECT status, amount_micro, tx_hash, error_code, nonce, retry_count FROM transactions WHERE id = ${id ?? ""}`;
+  return r;
+}
+
+/** A vendor that answers whatever 402 a test wants, and records what it was sent. */
+async function startMaliciousVendor(network: LocalNetwork) {
+  const good: PaymentRequirements = {
+    scheme: "exact",
+    network: network.network,
+    asset: network.usdcAddress,
+    amount: "10000",
+    payTo: network.payee,
+    maxTimeoutSeconds: 60,
+    extra: { name: "USD Coin", version: "2" },
+  };
+  const required = (accepts: unknown[]): string =>
+    encodePaymentRequiredHeader({
+      x402Version: 2,
+      resource: { url: "http://vendor/x", description: "x", mimeType: "application/json" },
+      accepts,
+    } as PaymentRequired);
+  const variants: Record<string, (paid: boolean) => { header?: string; status?: number }> = {
+    "above-max": () => ({ header: required([{ ...good, amount: "5000000" }]) }),
+    zero: () => ({ header: required([{ ...good, amount: "0" }]) }),
+    negative: () => ({ header: required([{ ...good, amount: "-10000" }]) }),
+    "non-integer": () => ({ header: required([{ ...good, amount: "100.5" }]) }),
+    "beyond-uint256": () => ({ header: required([{ ...good, amount: (2n ** 256n).toString() }]) }),
+    "unknown-asset": () => ({
+      header: required([{ ...good, asset: "0x1111111111111111111111111111111111111111" }]),
+    }),
+    "attacker-asset": () => ({ header: required([{ ...good, asset: network.payee }]) }),
+    "wrong-network": () => ({ header: required([{ ...good, network: "eip155:8453" }]) }),
+    "payto-not-address": () => ({ header: required([{ ...good, payTo: "vendor.eth" }]) }),
+    "payto-zero": () => ({
+      header: required([{ ...good, payTo: "0x0000000000000000000000000000000000000000" }]),
+    }),
+    "absurd-timeout": () => ({ header: required([{ ...good, maxTimeoutSeconds: 31_536_000 }]) }),
+    "unknown-scheme": () => ({ header: required([{ ...good, scheme: "upto" }]) }),
+    "permit2-method": () => ({
+      header: required([{ ...good, extra: { ...good.extra, assetTransferMethod: "permit2" } }]),
+    }),
+    "wrong-domain": () => ({ header: required([{ ...good, extra: { name: "USD C0in", version: "2" } }]) }),
+    "no-options": () => ({ header: required([]) }),
+    "malformed-base64": () => ({ header: "%%%not-base64%%%" }),
+    "malformed-json": () => ({ header: Buffer.from("{not json").toString("base64") }),
+    "missing-header": () => ({}),
+    "second-402": () => ({ header: required([good]) }),
+    "price-changed": (paid) => ({ header: required([{ ...good, amount: paid ? "20000" : "10000" }]) }),
+  };
+  const state = { paidRequests: 0 };
+  const app = new Hono();
+  app.get("/:variant", (c) => {
+    const paid = c.req.header("payment-signature") !== undefined;
+    if (paid) state.paidRequests++;
+    const variant = variants[c.req.param("variant")];
+    if (!variant) return c.text("no such variant", 404);
+    const { header } = variant(paid);
+    if (header) c.header("PAYMENT-REQUIRED", header);
+    return c.json({ error: "payment required" }, 402);
+  });
+  const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
+    const s = serve({ fetch: app.fetch, hostname: "127.0.0.1", port: 0 }, () => resolve(s));
+  });
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    url,
+    variants: Object.keys(variants),
+    get paidRequests() {
+      return state.paidRequests;
+    },
+    stop: () => new Promise<void>((r) => server.close(() => r())),
+  };
+}
+
+beforeAll(async () => {
+  [t, net] = await Promise.all([createTestDatabase(), startLocalNetwork()]);
+  const real = privateKeyToAccount(net.payer.privateKey);
+  // Every signature the payer makes passes through here, so tests can assert "none made".
+  account = toAccount({
+    address: real.address,
+    signMessage: (args) => real.signMessage(args),
+    signTransaction: (tx) => real.signTransaction(tx),
+    signTypedData: (args) => {
+      signatures++;
+      return real.signTypedData(args as Parameters<typeof real.signTypedData>[0]);
+    },
+  });
+  malicious = await startMaliciousVendor(net);
+}, 120_000);
+
+afterAll(async () => {
+  await malicious?.stop();
+  await net?.stop();
+  await t?.drop();
+});
+
+beforeEach(async () => {
+  config = defaultBudgetConfig();
+  await t.db.$client`TRUNCATE transactions, budget_usage, budget_policies`;
+  await t.db.$client`UPDATE settings SET value = '{"enabled": false}' WHERE key = 'kill_switch'`;
+  signatures = 0;
+});
+
+const search = () => `${net.vendorUrl}/search`;
+const pay = (p: ReturnType<typeof payer>, over: Partial<PayRequest> = {}) =>
+  p.payForService({ agentId: AGENT, url: search(), idempotencyKey: key(), ...over });
+
+describe("a paid call", () => {
+  it("moves exactly the price from payer to vendor and records the settlement", async () => {
+    const before = await balances();
+    const out = await pay(payer());
+    expect(out).toMatchObject({ ok: true, paid: true, status: "completed", priceMicro: 10_000n });
+    if (!out.ok || !out.paid) return;
+    const after = await balances();
+    expect(before.payer - after.payer).toBe(10_000n);
+    expect(after.payee - before.payee).toBe(10_000n);
+    expect(out.txHash).toMatch(/^0x[0-9a-f]{64}$/);
+    const receipt = await net.usdc.client.getTransactionReceipt({ hash: out.txHash as `0x${string}` });
+    expect(receipt.status).toBe("success");
+    expect(await row(out.transactionId)).toMatchObject({
+      status: "completed",
+      amount_micro: 10_000n,
+      tx_hash: out.txHash,
+    });
+    expect(out.response?.status).toBe(200);
+    expect((out.response?.body as { results: unknown[] }).results).toHaveLength(3);
+    expect(signatures).toBe(1);
+    const usage = await getUsage(t.db, config, AGENT);
+    expect(usage.daily).toMatchObject({ spentMicro: 10_000n, reservedMicro: 0n });
+  });
+
+  it("a non-402 answer is returned as is, with nothing paid or recorded", async () => {
+    const out = await pay(payer(), { url: `${net.vendorUrl}/health` });
+    expect(out).toMatchObject({ ok: true, paid: false, response: { status: 200, body: { ok: true } } });
+    expect(signatures).toBe(0);
+    const [count] = await t.db.$client`SELECT count(*)::int AS n FROM transactions`;
+    expect(count?.n).toBe(0);
+  });
+
+  it("the same idempotency key twice makes one on-chain transfer", async () => {
+    const p = payer();
+    const before = await balances();
+    const k = key();
+    const a = await pay(p, { idempotencyKey: k });
+    const b = await pay(p, { idempotencyKey: k });
+    const [c, d] = await Promise.all([pay(payer(), { idempotencyKey: k }), pay(p, { idempotencyKey: k })]);
+    expect(a).toMatchObject({ ok: true, paid: true, replayed: false });
+    for (const r of [b, c, d]) expect(r).toMatchObject({ ok: true, paid: true, replayed: true });
+    expect(new Set([a, b, c, d].map((r) => (r.ok && r.paid ? r.transactionId : null))).size).toBe(1);
+    const after = await balances();
+    expect(before.payer - after.payer).toBe(10_000n);
+    expect(signatures).toBe(1);
+  });
+});
+
+describe("refusals: no signature, no balance movement, a rejected ledger row with the code", () => {
+  const refusals: [string, () => void | Promise<void>, string, Partial<PayRequest>][] = [
+    ["per-transaction max", () => {}, "per_transaction_max_exceeded", { url: "premium-report" }],
+    [
+      "hard limit",
+      () => {
+        config = defaultBudgetConfig({ hardLimitMicro: 1_000_000n });
+      },
+      "hard_limit_exceeded",
+      { url: "dataset" },
+    ],
+    [
+      "daily limit",
+      () => {
+        config = defaultBudgetConfig({ agentLimits: { [AGENT]: { daily: 5_000n } } });
+      },
+      "daily_limit_exceeded",
+      {},
+    ],
+    [
+      "monthly limit",
+      () => {
+        config = defaultBudgetConfig({ agentLimits: { [AGENT]: { monthly: 5_000n } } });
+      },
+      "monthly_limit_exceeded",
+      {},
+    ],
+    [
+      "kill switch (database flag)",
+      () => setKillSwitch(t.db, { enabled: true, actor: "test", reason: "drill" }).then(() => {}),
+      "payments_disabled",
+      {},
+    ],
+    [
+      "kill switch (environment)",
+      () => {
+        config = defaultBudgetConfig({ paymentsDisabled: true });
+      },
+      "payments_disabled",
+      {},
+    ],
+    [
+      "paused agent",
+      () => t.db.$client`UPDATE agents SET status = 'paused' WHERE id = ${AGENT}`.then(() => {}),
+      "agent_paused",
+      {},
+    ],
+  ];
+  it.each(refusals)("%s", async (_name, arrange, code, over) => {
+    await arrange();
+    const before = await balances();
+    const out = await pay(payer(), { ...over, url: over.url ? `${net.vendorUrl}/${over.url}` : search() });
+    await t.db.$client`UPDATE agents SET status = 'active'`;
+    expect(out).toMatchObject({ ok: false, code });
+    expect(signatures).toBe(0);
+    expect(await balances()).toEqual(before);
+    if (out.ok) return;
+    expect(await row(out.transactionId)).toMatchObject({ status: "rejected", error_code: code });
+  });
+
+  it("budget refusals carry the figures", async () => {
+    config = defaultBudgetConfig({ agentLimits: { [AGENT]: { daily: 15_000n } } });
+    const p = payer();
+    expect(await pay(p)).toMatchObject({ ok: true, paid: true });
+    const out = await pay(p);
+    expect(out).toMatchObject({
+      ok: false,
+      code: "daily_limit_exceeded",
+      figures: { limitMicro: 15_000n, usedMicro: 10_000n, remainingMicro: 5_000n, requestedMicro: 10_000n },
+    });
+  });
+});
+
+describe("a malicious vendor", () => {
+  const policyVariants = [
+    "above-max",
+    "zero",
+    "negative",
+    "non-integer",
+    "beyond-uint256",
+    "unknown-asset",
+    "attacker-asset",
+    "wrong-network",
+    "payto-not-address",
+    "payto-zero",
+    "absurd-timeout",
+    "unknown-scheme",
+    "permit2-method",
+    "wrong-domain",
+    "no-options",
+    "malformed-base64",
+    "malformed-json",
+    "missing-header",
+  ];
+  it.each(policyVariants)("%s: refused before signing, nothing moves", async (variant) => {
+    const before = await balances();
+    const out = await pay(payer(), { url: `${malicious.url}/${variant}`, maxPriceMicro: 1_000_000n });
+    expect(out).toMatchObject({ ok: false, code: "payment_requirements_rejected" });
+    expect(signatures).toBe(0);
+    expect(await balances()).toEqual(before);
+    if (out.ok) return;
+    expect(await row(out.transactionId)).toMatchObject({
+      status: "rejected",
+      error_code: "payment_requirements_rejected",
+    });
+    const usage = await getUsage(t.db, config, AGENT);
+    expect(usage.daily.reservedMicro + usage.daily.spentMicro).toBe(0n);
+  });
+
+  it.each(["second-402", "price-changed"])(
+    "%s: one signature only, nothing moves, the reservation is released",
+    async (variant) => {
+      const before = await balances();
+      const paidBefore = malicious.paidRequests;
+      const out = await pay(payer(), { url: `${malicious.url}/${variant}` });
+      expect(out).toMatchObject({ ok: false, code: "settlement_failed" });
+      expect(signatures).toBe(1);
+      expect(malicious.paidRequests - paidBefore).toBe(1);
+      expect(await balances()).toEqual(before);
+      if (out.ok) return;
+      const r = await row(out.transactionId);
+      expect(r).toMatchObject({ status: "failed", error_code: "settlement_failed" });
+      expect(await net.usdc.authorizationState(net.payer.address, r?.nonce as `0x${string}`)).toBe(false);
+      const usage = await getUsage(t.db, config, AGENT);
+      expect(usage.daily.reservedMicro).toBe(0n);
+    },
+  );
+});
+
+describe("failures", () => {
+  it("a vendor error after signing is released and not charged", async () => {
+    const before = await balances();
+    const out = await pay(payer(), { url: `${net.vendorUrl}/flaky?fail=1` });
+    expect(out).toMatchObject({ ok: false, code: "vendor_error" });
+    expect(await balances()).toEqual(before);
+    const usage = await getUsage(t.db, config, AGENT);
+    expect(usage.daily).toMatchObject({ reservedMicro: 0n, spentMicro: 0n });
+  });
+
+  it("facilitator down: settlement_failed, reservation released; a retry pays at most once", async () => {
+    const p = payer();
+    const before = await balances();
+    const k = key();
+    await net.facilitator.stop();
+    let out: PayOutcome;
+    try {
+      out = await pay(p, { idempotencyKey: k });
+    } finally {
+      await net.facilitator.restart();
+    }
+    expect(out).toMatchObject({ ok: false, code: "settlement_failed" });
+    expect(await balances()).toEqual(before);
+    expect((await getUsage(t.db, config, AGENT)).daily.reservedMicro).toBe(0n);
+    // The same purchase again: the first answer, nothing paid.
+    expect(await pay(p, { idempotencyKey: k })).toMatchObject({
+      ok: false,
+      code: "settlement_failed",
+      replayed: true,
+    });
+    expect(await balances()).toEqual(before);
+    // A new purchase pays exactly once.
+    expect(await pay(p)).toMatchObject({ ok: true, paid: true });
+    expect(before.payer - (await balances()).payer).toBe(10_000n);
+    expect(signatures).toBe(2);
+  });
+
+  it("a lost answer after signing resends the same authorization, never a second one", async () => {
+    let dropped = 0;
+    const flaky: typeof fetch = async (input, init) => {
+      const headers = new Headers(init?.headers);
+      if (headers.has("payment-signature") && dropped === 0) {
+        dropped++;
+        throw new TypeError("fetch failed: socket hang up");
+      }
+      return fetch(input, init);
+    };
+    const before = await balances();
+    const out = await pay(payer({ fetch: flaky }));
+    expect(out).toMatchObject({ ok: true, paid: true });
+    expect(signatures).toBe(1);
+    expect(before.payer - (await balances()).payer).toBe(10_000n);
+    if (out.ok && out.paid) expect((await row(out.transactionId))?.retry_count).toBe(1);
+  });
+
+  it("an unreachable vendor is a network error with nothing reserved", async () => {
+    const out = await pay(payer(), { url: "http://127.0.0.1:1/search" });
+    expect(out).toMatchObject({ ok: false, code: "network_error", transactionId: null });
+    expect(signatures).toBe(0);
+  });
+});
+
+describe("concurrency on chain", () => {
+  it("32 concurrent paid calls at the daily edge: the chain total equals the ledger and stays within the limit", async () => {
+    const limit = 205_000n; // 20 searches of 10 000 fit, the 21st does not
+    config = defaultBudgetConfig({ agentLimits: { [AGENT]: { daily: limit } } });
+    const p = payer();
+    const before = await balances();
+    const fromBlock = await net.usdc.client.getBlockNumber({ cacheTime: 0 });
+    const outcomes = await Promise.all(Array.from({ length: 32 }, () => pay(p)));
+    const paid = outcomes.filter((o) => o.ok && o.paid);
+    const refused = outcomes.filter((o) => !o.ok && o.code === "daily_limit_exceeded");
+    expect(paid.length + refused.length).toBe(32);
+    expect(paid.length).toBe(20);
+    const after = await balances();
+    const [ledger] = await t.db.$client<{ completed: bigint }[]>`
+      SELECT coalesce(sum(amount_micro) FILTER (WHERE status = 'completed'), 0)::bigint AS completed FROM transactions`;
+    expect(before.payer - after.payer).toBe(ledger?.completed);
+    expect(ledger?.completed).toBeLessThanOrEqual(limit);
+    // Every transfer out of the payer is one the ledger knows.
+    const transfers = await net.usdc.client.getLogs({
+      address: net.usdcAddress,
+      event: parseAbiItem("event Transfer(address indexed from, address indexed to, uint256 value)"),
+      args: { from: net.payer.address as Address },
+      fromBlock: fromBlock + 1n,
+    });
+    const hashes = new Set(paid.map((o) => (o.ok && o.paid ? o.txHash : "")));
+    expect(transfers.map((l) => l.transactionHash).every((h) => hashes.has(h))).toBe(true);
+    expect(transfers).toHaveLength(20);
+  });
+});
+
+describe("agents", () => {
+  it("a new agent can pay with its own budget", async () => {
+    await addAgent(t.db, { id: `payer_test_${Date.now()}`, actor: "test" }).then(async ({ agent }) => {
+      const out = await pay(payer(), { agentId: agent.id });
+      expect(out).toMatchObject({ ok: true, paid: true });
+    });
+  });
+});
