@@ -1,0 +1,151 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parseEnv } from "@/lib/env";
+import { type LocalNetwork, startLocalNetwork } from "@/lib/localnet";
+import { addAgent, rotateAgentKey } from "@/lib/payment-core/agents";
+import { setKillSwitch } from "@/lib/payment-core/settings";
+import { createPaymentService, type PaymentService } from "@/lib/payment-core/x402/service";
+import { createTestDatabase, type TestDatabase } from "@/lib/testing/db";
+import { handlePayment, handleWalletBalance } from "./payments";
+
+let t: TestDatabase;
+let net: LocalNetwork;
+let service: PaymentService;
+let apiKey: string;
+const METRICS_TOKEN = "metrics-token-for-tests-0123456789";
+
+beforeAll(async () => {
+  [t, net] = await Promise.all([createTestDatabase(), startLocalNetwork()]);
+  const env = parseEnv({
+    X402_NETWORK: "eip155:31337",
+    X402_RPC_URL: net.rpcUrl,
+    X402_USDC_ADDRESS: net.usdcAddress,
+    X402_PAYER_PRIVATE_KEY: net.payer.privateKey,
+    X402_METRICS_TOKEN: METRICS_TOKEN,
+    X402_RESEARCH_AGENT_DAILY_LIMIT_USDC: "0.015",
+  });
+  service = createPaymentService(t.db, env);
+  apiKey = (await rotateAgentKey(t.db, { id: "research_agent", actor: "test" })).apiKey;
+}, 120_000);
+afterAll(async () => {
+  await net?.stop();
+  await t?.drop();
+});
+
+const post = (body: unknown, key: string | null = apiKey) =>
+  handlePayment(
+    new Request("http://console/api/v1/payments", {
+      method: "POST",
+      headers: { "content-type": "application/json", ...(key ? { authorization: `Bearer ${key}` } : {}) },
+      body: typeof body === "string" ? body : JSON.stringify(body),
+    }),
+    t.db,
+    () => service,
+  );
+
+describe("POST /api/v1/payments", () => {
+  it("401 without or with a bad key", async () => {
+    const none = await post({ url: `${net.vendorUrl}/search`, idempotencyKey: "a" }, null);
+    expect(none.status).toBe(401);
+    expect(await none.json()).toMatchObject({ error: { code: "unauthorized" } });
+    const bad = await post({ url: `${net.vendorUrl}/search`, idempotencyKey: "a" }, "x402_ak_nope");
+    expect(bad.status).toBe(401);
+  });
+
+  it("400 invalid_request for a bad body, with nothing saved", async () => {
+    for (const body of [
+      "{not json",
+      { url: `${net.vendorUrl}/search` },
+      { url: "not a url", idempotencyKey: "a" },
+      { url: `${net.vendorUrl}/search`, idempotencyKey: "a", maxPriceUsdc: "-1" },
+      { url: `${net.vendorUrl}/search`, idempotencyKey: "a", maxPriceUsdc: "1e3" },
+      { url: `${net.vendorUrl}/search`, idempotencyKey: "a", surprise: true },
+    ]) {
+      const res = await post(body);
+      expect(res.status).toBe(400);
+      expect(await res.json()).toMatchObject({ error: { code: "invalid_request" } });
+    }
+    const [count] = await t.db.$client`SELECT count(*)::int AS n FROM transactions`;
+    expect(count?.n).toBe(0);
+  });
+
+  it("200 with the settlement and the vendor's response; the same key returns the same answer", async () => {
+    const before = await net.usdc.balanceOf(net.payer.address);
+    const res = await post({
+      url: `${net.vendorUrl}/search?q=agents`,
+      idempotencyKey: "pay-1",
+      maxPriceUsdc: "0.05",
+    });
+    expect(res.status).toBe(200);
+    const body = await res.json();
+    expect(body).toMatchObject({
+      status: "completed",
+      priceUsdc: "0.010000",
+      vendor: new URL(net.vendorUrl).host,
+      response: { status: 200, body: { query: "agents" } },
+    });
+    expect(body.transactionId).toMatch(/^tx_/);
+    expect(body.txHash).toMatch(/^0x[0-9a-f]{64}$/);
+    expect(typeof body.latencyMs).toBe("number");
+    const again = await post({ url: `${net.vendorUrl}/search?q=agents`, idempotencyKey: "pay-1" });
+    expect(await again.json()).toMatchObject({
+      transactionId: body.transactionId,
+      txHash: body.txHash,
+      replayed: true,
+    });
+    expect(before - (await net.usdc.balanceOf(net.payer.address))).toBe(10_000n);
+  });
+
+  it("403 with the figures for a budget refusal; 503 when payments are disabled", async () => {
+    const res = await post({ url: `${net.vendorUrl}/search`, idempotencyKey: "pay-2" });
+    expect(res.status).toBe(403);
+    expect(await res.json()).toMatchObject({
+      error: {
+        code: "daily_limit_exceeded",
+        limitUsdc: "0.015000",
+        usedUsdc: "0.010000",
+        remainingUsdc: "0.005000",
+        requestedUsdc: "0.010000",
+      },
+    });
+    const tooMuch = await post({
+      url: `${net.vendorUrl}/dataset`,
+      idempotencyKey: "pay-3",
+      maxPriceUsdc: "1",
+    });
+    expect(tooMuch.status).toBe(403);
+    expect(await tooMuch.json()).toMatchObject({ error: { code: "payment_requirements_rejected" } });
+    await setKillSwitch(t.db, { enabled: true, actor: "test" });
+    const off = await post({ url: `${net.vendorUrl}/search`, idempotencyKey: "pay-4" });
+    await setKillSwitch(t.db, { enabled: false, actor: "test" });
+    expect(off.status).toBe(503);
+    expect(await off.json()).toMatchObject({ error: { code: "payments_disabled" } });
+  });
+
+  it("502 for a vendor failure", async () => {
+    const { apiKey: key } = await addAgent(t.db, { id: "api_test_agent", actor: "test" });
+    const res = await post({ url: `${net.vendorUrl}/flaky?fail=1`, idempotencyKey: "pay-5" }, key);
+    expect(res.status).toBe(502);
+    expect(await res.json()).toMatchObject({ error: { code: "vendor_error" } });
+  });
+});
+
+describe("GET /api/v1/wallet/balance", () => {
+  const get = (token?: string) =>
+    handleWalletBalance(
+      new Request("http://console/api/v1/wallet/balance", {
+        headers: token ? { authorization: `Bearer ${token}` } : {},
+      }),
+      METRICS_TOKEN,
+      () => service,
+    );
+  it("needs the metrics token and reads the balance on chain", async () => {
+    expect((await get()).status).toBe(401);
+    expect((await get("wrong-token-wrong-token-wrong")).status).toBe(401);
+    const res = await get(METRICS_TOKEN);
+    expect(res.status).toBe(200);
+    const body = await res.json();
+    const onChain = await net.usdc.balanceOf(net.payer.address);
+    expect(body).toMatchObject({ address: net.payer.address, asset: "USDC", lowBalance: false });
+    expect(BigInt(body.balanceUsdc.replace(".", ""))).toBe(onChain);
+  });
+});
