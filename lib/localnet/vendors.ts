@@ -1,0 +1,204 @@
+import type { AddressInfo } from "node:net";
+import { serve } from "@hono/node-server";
+import { HTTPFacilitatorClient, type RouteConfig } from "@x402/core/server";
+import { ExactEvmScheme } from "@x402/evm/exact/server";
+import { paymentMiddleware, x402ResourceServer } from "@x402/hono";
+import { Hono } from "hono";
+import type { Address } from "viem";
+import { USDC_NAME, USDC_VERSION } from "./usdc";
+
+/**
+ * Demo vendors: paid HTTP APIs behind the official x402 Hono middleware, settling through a
+ * facilitator over HTTP exactly as a production vendor would.
+ *
+ * Start order matters: start the facilitator first. The middleware fetches the facilitator's
+ * supported kinds (GET /supported) when it is created and again before the first protected
+ * request if that failed. Until a fetch succeeds the vendor cannot build payment requirements:
+ * every paid route answers 500 {"error":"Internal Server Error"}. @x402/hono 2.27 retries on
+ * each such request and recovers once the facilitator answers (see the test); don't rely on
+ * it. Order: chain, USDC, facilitator, vendors, payer.
+ *
+ * Once initialised, a facilitator that goes down turns paid requests into 402 answers whose
+ * PAYMENT-REQUIRED error is "fetch failed"; nothing is settled.
+ *
+ * A paid handler that answers >= 400 (see /flaky) is not settled: the middleware cancels the
+ * verified payment and the payer keeps the money; the signed authorization is never submitted.
+ */
+
+export interface DemoRoute {
+  path: string;
+  /** Price in micro-USDC (USDC's 6-decimal atomic unit). */
+  priceMicro: bigint;
+  description: string;
+}
+
+export const DEMO_ROUTES = [
+  { path: "/search", priceMicro: 10_000n, description: "Web search: ranked results for a query" },
+  { path: "/code-scan", priceMicro: 250_000n, description: "Static analysis findings for a repository" },
+  { path: "/dataset", priceMicro: 2_000_000n, description: "A licensed tabular dataset download" },
+  {
+    path: "/premium-report",
+    priceMicro: 15_000_000n,
+    description: "Analyst report priced above the default $10 per-transaction maximum",
+  },
+  {
+    path: "/flaky",
+    priceMicro: 50_000n,
+    description:
+      "Answers 500 about 10% of the time (?fail=1 forces it, ?fail=0 prevents it); failures are not charged",
+  },
+  { path: "/slow", priceMicro: 100_000n, description: "Answers after about 1.5 s (override with ?ms=)" },
+] as const satisfies readonly DemoRoute[];
+
+export type DemoRoutePath = (typeof DEMO_ROUTES)[number]["path"];
+
+export function demoRoute(path: DemoRoutePath): DemoRoute {
+  const route = DEMO_ROUTES.find((r) => r.path === path);
+  if (!route) throw new Error(`unknown demo route ${path}`);
+  return route;
+}
+
+export interface StartDemoVendorsOptions {
+  facilitatorUrl: string;
+  chainId: number;
+  usdcAddress: Address;
+  payTo: Address;
+  /** Defaults to a free port chosen by the OS. */
+  port?: number;
+  /** Share of /flaky requests that fail when the query does not decide. Default 0.1. */
+  flakyFailureRate?: number;
+  /** Seed for /flaky's RNG, so a run's failure pattern repeats. Default 402. */
+  flakySeed?: number;
+  /** /slow's delay. Default 1500 ms. */
+  slowMs?: number;
+}
+
+export interface DemoVendors {
+  url: string;
+  port: number;
+  routes: (DemoRoute & { url: string })[];
+  stop(): Promise<void>;
+}
+
+/** mulberry32: tiny, seedable, good enough to decide which request fails. */
+function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export function createDemoVendorApp(options: StartDemoVendorsOptions): Hono {
+  const network = `eip155:${options.chainId}` as const;
+  const resourceServer = new x402ResourceServer(
+    new HTTPFacilitatorClient({ url: options.facilitatorUrl }),
+  ).register(network, new ExactEvmScheme());
+
+  // The "$0.01" shorthand only resolves on networks the SDK knows; here the price names the
+  // asset and its EIP-712 domain explicitly.
+  const routesConfig: Record<string, RouteConfig> = {};
+  for (const route of DEMO_ROUTES) {
+    routesConfig[`GET ${route.path}`] = {
+      accepts: {
+        scheme: "exact",
+        network,
+        payTo: options.payTo,
+        price: {
+          amount: route.priceMicro.toString(),
+          asset: options.usdcAddress,
+          extra: { name: USDC_NAME, version: USDC_VERSION },
+        },
+      },
+      description: route.description,
+      mimeType: "application/json",
+    };
+  }
+
+  const random = seededRandom(options.flakySeed ?? 402);
+  const failureRate = options.flakyFailureRate ?? 0.1;
+  const defaultSlowMs = options.slowMs ?? 1_500;
+
+  const app = new Hono();
+  app.get("/health", (c) => c.json({ ok: true }));
+  app.use(paymentMiddleware(routesConfig, resourceServer));
+
+  app.get("/search", (c) => {
+    const q = c.req.query("q") ?? "x402";
+    return c.json({
+      query: q,
+      results: [1, 2, 3].map((rank) => ({
+        rank,
+        title: `Result ${rank} for "${q}"`,
+        url: `https://example.com/${rank}`,
+      })),
+    });
+  });
+  app.get("/code-scan", (c) =>
+    c.json({
+      repository: c.req.query("repo") ?? "example/repo",
+      findings: [
+        { severity: "high", rule: "hardcoded-secret", file: "config.ts", line: 12 },
+        { severity: "low", rule: "unused-import", file: "index.ts", line: 3 },
+      ],
+    }),
+  );
+  app.get("/dataset", (c) =>
+    c.json({
+      name: "city-weather-2025",
+      columns: ["city", "day", "temp_c"],
+      rows: [
+        ["Lisbon", "2025-01-01", 14.2],
+        ["Oslo", "2025-01-01", -3.1],
+      ],
+    }),
+  );
+  app.get("/premium-report", (c) =>
+    c.json({
+      title: "Agent payments, quarterly outlook",
+      pages: 48,
+      summary: "Usage-based APIs keep growing.",
+    }),
+  );
+  app.get("/flaky", (c) => {
+    const forced = c.req.query("fail");
+    const fail = forced === "1" ? true : forced === "0" ? false : random() < failureRate;
+    if (fail) return c.json({ error: "upstream_unavailable" }, 500);
+    return c.json({ ok: true, value: Math.floor(random() * 1000) });
+  });
+  app.get("/slow", async (c) => {
+    const requested = Number(c.req.query("ms"));
+    const ms = Number.isFinite(requested) && requested >= 0 ? Math.min(requested, 30_000) : defaultSlowMs;
+    await new Promise((r) => setTimeout(r, ms));
+    return c.json({ ok: true, waitedMs: ms });
+  });
+
+  return app;
+}
+
+export async function startDemoVendors(options: StartDemoVendorsOptions): Promise<DemoVendors> {
+  const app = createDemoVendorApp(options);
+  const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
+    const s = serve({ fetch: app.fetch, hostname: "127.0.0.1", port: options.port ?? 0 }, () => resolve(s));
+    s.once("error", reject);
+  });
+  const port = (server.address() as AddressInfo).port;
+  const url = `http://127.0.0.1:${port}`;
+
+  let stopping: Promise<void> | undefined;
+  return {
+    url,
+    port,
+    routes: DEMO_ROUTES.map((r) => ({ ...r, url: `${url}${r.path}` })),
+    stop() {
+      stopping ??= new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        if ("closeAllConnections" in server) server.closeAllConnections();
+      });
+      return stopping;
+    },
+  };
+}
