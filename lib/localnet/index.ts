@@ -1,0 +1,163 @@
+import type { Address, Hex } from "viem";
+import { LOCAL_CHAIN_ID, startAnvil } from "./chain";
+import { type FacilitatorServer, startFacilitator } from "./facilitator";
+import { deployUsdc, installMulticall3, type UsdcReader, usdcReader } from "./usdc";
+import { type DemoRoute, type DemoVendors, startDemoVendors } from "./vendors";
+
+/**
+ * The whole local payment network: a real chain (anvil), Circle's real USDC contract, the
+ * official x402 facilitator over HTTP and x402-protected demo vendors. Used by the demo, the
+ * tests and the benchmarks; production swaps only URLs and keys.
+ */
+
+export {
+  type AnvilNode,
+  anvilBinaryPath,
+  type DevAccount,
+  devAccounts,
+  LOCAL_CHAIN_ID,
+  localChain,
+  startAnvil,
+} from "./chain";
+export {
+  createFacilitatorApp,
+  createLocalFacilitator,
+  type FacilitatorServer,
+  startFacilitator,
+} from "./facilitator";
+export { MULTICALL3_ADDRESS } from "./multicall3";
+export {
+  deployUsdc,
+  installMulticall3,
+  USDC_DECIMALS,
+  USDC_NAME,
+  USDC_VERSION,
+  type UsdcReader,
+  usdcAbi,
+  usdcReader,
+} from "./usdc";
+export {
+  createDemoVendorApp,
+  DEMO_ROUTES,
+  type DemoRoute,
+  type DemoRoutePath,
+  type DemoVendors,
+  demoRoute,
+  startDemoVendors,
+} from "./vendors";
+
+export interface LocalNetwork {
+  chainId: number;
+  /** CAIP-2 id, as x402 payment requirements name the network. */
+  network: `eip155:${number}`;
+  rpcUrl: string;
+  usdcAddress: Address;
+  facilitatorUrl: string;
+  vendorUrl: string;
+  /** Anvil's well-known test key #2, funded with USDC. Local only. */
+  payer: { address: Address; privateKey: Hex };
+  /** Receives the vendors' payments (anvil account #3). */
+  payee: Address;
+  /** Submits settlements and pays their gas (anvil account #1). */
+  facilitatorAccount: Address;
+  /** Stop and restart it to simulate "facilitator down"; the URL stays the same. */
+  facilitator: FacilitatorServer;
+  vendors: DemoVendors;
+  routes: (DemoRoute & { url: string })[];
+  usdc: UsdcReader;
+  /** Milliseconds each start-up step took. */
+  timings: { anvilMs: number; usdcMs: number; facilitatorMs: number; vendorsMs: number; totalMs: number };
+  /** Stops vendors, facilitator and chain, in that order. */
+  stop(): Promise<void>;
+}
+
+export interface StartLocalNetworkOptions {
+  /** micro-USDC minted to the payer. Default 500 USDC. */
+  payerFundingMicro?: bigint;
+  chainId?: number;
+  /** /slow's delay in ms (default 1500). */
+  slowMs?: number;
+  log?: (line: string) => void;
+}
+
+export async function startLocalNetwork(options: StartLocalNetworkOptions = {}): Promise<LocalNetwork> {
+  const log = options.log;
+  const started = performance.now();
+  let mark = started;
+  const lap = () => {
+    const now = performance.now();
+    const ms = Math.round(now - mark);
+    mark = now;
+    return ms;
+  };
+
+  // Order: chain, USDC (+ Multicall3), facilitator, vendors. A vendor created before its
+  // facilitator answers cannot price its routes.
+  const anvil = await startAnvil({ chainId: options.chainId ?? LOCAL_CHAIN_ID });
+  const anvilMs = lap();
+  const cleanup: (() => Promise<void>)[] = [() => anvil.stop()];
+  const unwind = async () => {
+    for (const stop of cleanup.reverse()) await stop().catch(() => {});
+  };
+
+  try {
+    const { deployer, facilitator: facilitatorKey, payer, vendor } = anvil.accounts;
+    log?.(`anvil ${anvil.rpcUrl} chain ${anvil.chainId} (${anvilMs} ms)`);
+
+    await installMulticall3(anvil.rpcUrl, anvil.chainId);
+    const usdcAddress = await deployUsdc({
+      rpcUrl: anvil.rpcUrl,
+      chainId: anvil.chainId,
+      deployerKey: deployer.privateKey,
+      mint: [{ to: payer.address, amountMicro: options.payerFundingMicro ?? 500_000_000n }],
+    });
+    const usdcMs = lap();
+    log?.(`USDC ${usdcAddress} (${usdcMs} ms)`);
+
+    const facilitator = await startFacilitator({
+      rpcUrl: anvil.rpcUrl,
+      chainId: anvil.chainId,
+      privateKey: facilitatorKey.privateKey,
+      log,
+    });
+    cleanup.push(() => facilitator.stop());
+    const facilitatorMs = lap();
+
+    const vendors = await startDemoVendors({
+      facilitatorUrl: facilitator.url,
+      chainId: anvil.chainId,
+      usdcAddress,
+      payTo: vendor.address,
+      slowMs: options.slowMs,
+    });
+    cleanup.push(() => vendors.stop());
+    const vendorsMs = lap();
+    const totalMs = Math.round(performance.now() - started);
+    log?.(`vendors ${vendors.url} (${vendorsMs} ms); network up in ${totalMs} ms`);
+
+    let stopping: Promise<void> | undefined;
+    return {
+      chainId: anvil.chainId,
+      network: `eip155:${anvil.chainId}`,
+      rpcUrl: anvil.rpcUrl,
+      usdcAddress,
+      facilitatorUrl: facilitator.url,
+      vendorUrl: vendors.url,
+      payer: { address: payer.address, privateKey: payer.privateKey },
+      payee: vendor.address,
+      facilitatorAccount: facilitator.address,
+      facilitator,
+      vendors,
+      routes: vendors.routes,
+      usdc: usdcReader({ rpcUrl: anvil.rpcUrl, chainId: anvil.chainId, address: usdcAddress }),
+      timings: { anvilMs, usdcMs, facilitatorMs, vendorsMs, totalMs },
+      stop() {
+        stopping ??= unwind();
+        return stopping;
+      },
+    };
+  } catch (error) {
+    await unwind();
+    throw error;
+  }
+}
