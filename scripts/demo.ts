@@ -1,6 +1,9 @@
 // The whole product on one machine: PostgreSQL (DATABASE_URL, or embedded in ./data/postgres),
-// migrations, deterministic demo history, a production build of the console served on PORT.
+// migrations, deterministic demo history, a local chain with Circle's USDC, an x402
+// facilitator and demo vendors, a production build of the console on PORT, and simulated
+// agent traffic through the payment API.
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { closeDb, createDb } from "@/db/client";
@@ -8,6 +11,9 @@ import { resolveDatabase } from "@/db/embedded";
 import { migrateDatabase } from "@/db/migrate";
 import { seedDemo } from "@/db/seed";
 import { EnvError, env } from "@/lib/env";
+import { type LocalNetwork, startLocalNetwork } from "@/lib/localnet";
+import { startTraffic } from "@/lib/localnet/traffic";
+import { rotateAgentKey } from "@/lib/payment-core/agents";
 
 const root = path.resolve(import.meta.dirname, "..");
 const { values: args } = parseArgs({
@@ -15,21 +21,26 @@ const { values: args } = parseArgs({
     port: { type: "string", default: process.env.PORT ?? "3000" },
     days: { type: "string", default: "30" },
     "skip-build": { type: "boolean", default: false },
+    "traffic-rate": { type: "string", default: "20" },
   },
 });
 
 const children: ChildProcess[] = [];
 let stopping = false;
 let stopDatabase = async () => {};
+let stopNetwork = async () => {};
+let stopTraffic = async () => {};
 
 async function shutdown(code: number): Promise<never> {
   if (!stopping) {
     stopping = true;
     console.log("\nStopping…");
+    await stopTraffic().catch(() => {});
     for (const child of children) if (child.exitCode === null) child.kill("SIGTERM");
     await Promise.all(
       children.map((c) => (c.exitCode === null ? new Promise((r) => c.once("exit", r)) : Promise.resolve())),
     );
+    await stopNetwork().catch(() => {});
     await stopDatabase();
   }
   process.exit(code);
@@ -52,6 +63,10 @@ async function main() {
   if (!Number.isInteger(port) || port < 1 || port > 65535)
     throw new Error(`--port: ${args.port} is not a port`);
   if (!Number.isInteger(days) || days < 1 || days > 366) throw new Error(`--days: expected 1 to 366`);
+  const trafficRate = Number(args["traffic-rate"]);
+  if (!Number.isFinite(trafficRate) || trafficRate < 0 || trafficRate > 6000) {
+    throw new Error("--traffic-rate: expected payments per minute from 0 to 6000");
+  }
 
   console.log(
     config.databaseUrl ? "Database: DATABASE_URL" : `Database: embedded PostgreSQL in ${config.pgDataDir}`,
@@ -65,10 +80,40 @@ async function main() {
   await migrateDatabase(db);
   const seeded = await seedDemo(db, { days, config: config.budget, actor: "demo" });
   console.log(`Demo history: ${seeded.rows} transactions over ${days} days (${seeded.inserted} new).`);
+
+  // The payment network: local unless the environment points at Base or Base Sepolia.
+  let network: LocalNetwork | null = null;
+  const paymentEnv: Record<string, string> = {};
+  if (config.payments.network === "eip155:31337" && !config.payments.usdcAddress) {
+    console.log("Starting the local payment network (anvil, USDC, facilitator, vendors)…");
+    network = await startLocalNetwork({ log: (line) => console.log(`  ${line}`) });
+    stopNetwork = () => (network as LocalNetwork).stop();
+    Object.assign(paymentEnv, {
+      X402_NETWORK: network.network,
+      X402_RPC_URL: network.rpcUrl,
+      X402_USDC_ADDRESS: network.usdcAddress,
+      X402_PAYER_PRIVATE_KEY: network.payer.privateKey,
+      X402_WALLET_ADDRESS: network.payer.address,
+      X402_FACILITATOR_URL: network.facilitatorUrl,
+    });
+  }
+  const metricsToken = process.env.X402_METRICS_TOKEN || randomBytes(24).toString("base64url");
+  // Fresh API keys for the seed agents on every demo start (shown once, below).
+  const keys = await Promise.all(
+    ["builder_agent", "research_agent", "code_review_agent"].map((id) =>
+      rotateAgentKey(db, { id, actor: "demo" }),
+    ),
+  );
   await closeDb(db);
 
   const next = path.join(root, "node_modules", ".bin", "next");
-  const childEnv = { ...process.env, DATABASE_URL: server.url, NEXT_TELEMETRY_DISABLED: "1" };
+  const childEnv = {
+    ...process.env,
+    ...paymentEnv,
+    X402_METRICS_TOKEN: metricsToken,
+    DATABASE_URL: server.url,
+    NEXT_TELEMETRY_DISABLED: "1",
+  };
   if (!args["skip-build"]) {
     console.log("Building the console (next build)…");
     const build = spawnSync(next, ["build"], { cwd: root, stdio: "inherit", env: childEnv });
@@ -99,14 +144,40 @@ async function main() {
     if (ok) break;
     await new Promise((r) => setTimeout(r, 500));
   }
+  if (network && trafficRate > 0) {
+    const traffic = startTraffic({
+      consoleUrl: base,
+      vendorUrl: network.vendorUrl,
+      ratePerMinute: trafficRate,
+      agents: keys.map((k, i) => ({ id: k.agent.id, apiKey: k.apiKey, weight: [5, 3, 2][i] ?? 1 })),
+    });
+    stopTraffic = () => traffic.stop();
+  }
   const shownUrl = new URL(server.url);
   shownUrl.password = shownUrl.password ? "****" : "";
+  const builderKey = keys[0]?.apiKey ?? "";
   console.log(`
 x402 operations console is running.
-  Console:   ${base}/
-  Health:    ${base}/api/health
-  Database:  ${shownUrl.toString()}
-  CLI:       npm run x402 -- budgets   (talks to the same database)
+  Console:        ${base}/
+  Health:         ${base}/api/health
+  Payment API:    POST ${base}/api/v1/payments
+  Wallet balance: GET ${base}/api/v1/wallet/balance  (Authorization: Bearer ${metricsToken})
+  Database:       ${shownUrl.toString()}
+  CLI:            npm run x402 -- budgets   (talks to the same database)${
+    network
+      ? `
+  Chain:          ${network.rpcUrl} (chain ${network.chainId}), USDC ${network.usdcAddress}
+  Facilitator:    ${network.facilitatorUrl}
+  Vendors:        ${network.vendorUrl} (${network.routes.map((r) => r.path).join(", ")})
+  Payer wallet:   ${network.payer.address} (anvil's well-known test key, local only)
+  Agent traffic:  ${trafficRate > 0 ? `${trafficRate} payments/minute (--traffic-rate N; 0 stops it)` : "off"}
+
+Try a payment as builder_agent:
+  curl -s -X POST ${base}/api/v1/payments -H 'authorization: Bearer ${builderKey}' \\
+    -H 'content-type: application/json' \\
+    -d '{"url":"${network.vendorUrl}/search?q=x402","idempotencyKey":"try-1"}'`
+      : ""
+  }
 Press Ctrl-C to stop everything.`);
 }
 
