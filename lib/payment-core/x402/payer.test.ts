@@ -408,6 +408,34 @@ describe("failures", () => {
   });
 });
 
+describe("kill switch mid-traffic", () => {
+  it("a payment already signed finishes and is recorded; nothing new is signed", async () => {
+    const p = payer();
+    const before = await balances();
+    // /slow holds the paid request ~600 ms after the signature has left.
+    const inFlight = pay(p, { url: `${net.vendorUrl}/slow?ms=600` });
+    for (let i = 0; i < 100; i++) {
+      const [signed] = await t.db
+        .$client`SELECT 1 FROM transactions WHERE status = 'pending' AND nonce IS NOT NULL`;
+      if (signed) break;
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    await setKillSwitch(t.db, { enabled: true, actor: "test", reason: "incident" });
+    const refused = await pay(p);
+    const finished = await inFlight;
+    expect(refused).toMatchObject({ ok: false, code: "payments_disabled" });
+    expect(finished).toMatchObject({ ok: true, paid: true, priceMicro: 100_000n });
+    expect(signatures).toBe(1);
+    expect(before.payer - (await balances()).payer).toBe(100_000n);
+    if (finished.ok && finished.paid) {
+      expect(await row(finished.transactionId)).toMatchObject({
+        status: "completed",
+        amount_micro: 100_000n,
+      });
+    }
+  });
+});
+
 describe("concurrency on chain", () => {
   it("32 concurrent paid calls at the daily edge: the chain total equals the ledger and stays within the limit", async () => {
     const limit = 205_000n; // 20 searches of 10 000 fit, the 21st does not
