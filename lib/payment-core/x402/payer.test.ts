@@ -187,7 +187,7 @@ describe("a paid call", () => {
       tx_hash: out.txHash,
     });
     expect(out.response?.status).toBe(200);
-    expect((out.response?.body as { results: unknown[] }).results).toHaveLength(3);
+    expect(out.response?.body).toMatchObject({ results: [{ rank: 1 }, { rank: 2 }, { rank: 3 }] });
     expect(signatures).toBe(1);
     const usage = await getUsage(t.db, config, AGENT);
     expect(usage.daily).toMatchObject({ spentMicro: 10_000n, reservedMicro: 0n });
