@@ -1,3 +1,5 @@
+import { spawn } from "node:child_process";
+import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseEnv } from "@/lib/env";
 import { type LocalNetwork, startLocalNetwork } from "@/lib/localnet";
@@ -147,5 +149,73 @@ describe("GET /api/v1/wallet/balance", () => {
     const onChain = await net.usdc.balanceOf(net.payer.address);
     expect(body).toMatchObject({ address: net.payer.address, asset: "USDC", lowBalance: false });
     expect(BigInt(body.balanceUsdc.replace(".", ""))).toBe(onChain);
+  });
+});
+
+describe("x402 pay (CLI)", () => {
+  it("pays through the same guard and prints the settlement as JSON", async () => {
+    const root = path.resolve(import.meta.dirname, "../..");
+    const before = await net.usdc.balanceOf(net.payer.address);
+    // Asynchronous: the vendors and facilitator run in this process and must keep answering.
+    const run = (args: string[]) =>
+      new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
+        const child = spawn(process.execPath, [path.join(root, "scripts/x402.mjs"), ...args], {
+          cwd: root,
+          env: {
+            ...process.env,
+            DATABASE_URL: t.url,
+            X402_NETWORK: "eip155:31337",
+            X402_RPC_URL: net.rpcUrl,
+            X402_USDC_ADDRESS: net.usdcAddress,
+            X402_PAYER_PRIVATE_KEY: net.payer.privateKey,
+          },
+        });
+        let stdout = "";
+        let stderr = "";
+        child.stdout.on("data", (d) => {
+          stdout += d;
+        });
+        child.stderr.on("data", (d) => {
+          stderr += d;
+        });
+        child.on("close", (status) => resolve({ status, stdout, stderr }));
+      });
+    const ok = await run([
+      "pay",
+      `${net.vendorUrl}/code-scan`,
+      "--agent",
+      "code_review_agent",
+      "--max",
+      "0.5",
+      "--json",
+    ]);
+    expect(ok.status).toBe(0);
+    const out = JSON.parse(ok.stdout);
+    expect(out).toMatchObject({ status: "completed", price_usdc: "0.250000", response: { status: 200 } });
+    expect(out.tx_hash).toMatch(/^0x[0-9a-f]{64}$/);
+    expect(before - (await net.usdc.balanceOf(net.payer.address))).toBe(250_000n);
+    expect(ok.stdout + ok.stderr).not.toContain(net.payer.privateKey.slice(2));
+
+    const refused = await run([
+      "pay",
+      `${net.vendorUrl}/premium-report`,
+      "--agent",
+      "code_review_agent",
+      "--json",
+    ]);
+    expect(refused.status).toBe(1);
+    expect(JSON.parse(refused.stdout)).toMatchObject({
+      error: { code: "per_transaction_max_exceeded", limit_usdc: "10.000000" },
+    });
+    const badMax = await run([
+      "pay",
+      `${net.vendorUrl}/search`,
+      "--agent",
+      "code_review_agent",
+      "--max",
+      "abc",
+      "--json",
+    ]);
+    expect(badMax.status).toBe(2);
   });
 });
