@@ -15,7 +15,6 @@ export default function LandingPage() {
       </p>
 
       <nav aria-label="Get started" className="flex flex-wrap items-center gap-6">
-        {/* The sign-in page arrives with authentication; until then this link 404s. */}
         <Link
           href="/login"
           className="rounded-md bg-slate-900 px-5 py-2.5 font-medium text-white hover:bg-slate-700 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-slate-900"

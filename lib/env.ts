@@ -102,6 +102,10 @@ const schema = z.object({
   X402_VENDOR_TIMEOUT_MS: intIn(100, 600_000).default(30_000),
   X402_PAY_MAX_RETRIES: intIn(0, 10).default(3),
   X402_METRICS_TOKEN: z.string().min(16, "at least 16 characters").optional(),
+  X402_APPROVAL_EXPIRY_DAYS: intIn(1, 90).default(7),
+  // Read by next-auth itself; validated here so a bad value stops start-up.
+  NEXTAUTH_SECRET: z.string().min(32, "at least 32 characters").optional(),
+  NEXTAUTH_URL: httpUrl.optional(),
 });
 
 export interface PaymentEnv {
@@ -128,6 +132,8 @@ export interface AppEnv {
   budget: BudgetConfig;
   payments: PaymentEnv;
   metricsToken: string | undefined;
+  approvalExpiryDays: number;
+  authSecret: string | undefined;
 }
 
 const KIND_BY_SUFFIX: Record<string, LimitKind> = {
@@ -207,6 +213,8 @@ export function parseEnv(source: Record<string, string | undefined>): AppEnv {
       maxRetries: data.X402_PAY_MAX_RETRIES,
     },
     metricsToken: data.X402_METRICS_TOKEN,
+    approvalExpiryDays: data.X402_APPROVAL_EXPIRY_DAYS,
+    authSecret: data.NEXTAUTH_SECRET,
   };
 }
 

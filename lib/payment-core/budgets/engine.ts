@@ -167,7 +167,7 @@ function resultFromRow(row: LedgerRow, replayed: boolean): ReserveResult {
   };
 }
 
-function describe(code: RefusalCode, agentId: string, f: Partial<Refusal>): string {
+function describeRefusal(code: RefusalCode, agentId: string, f: Partial<Refusal>): string {
   const amount = f.requestedMicro !== undefined ? formatUsd(f.requestedMicro) : "";
   switch (code) {
     case "payments_disabled":
@@ -687,7 +687,7 @@ export class BudgetEngine {
       code: RefusalCode,
       figures: { limitMicro?: Micro; usedMicro?: Micro; remainingMicro?: Micro } = {},
     ) => {
-      const message = describe(code, op.agentId, { ...figures, requestedMicro: op.amount });
+      const message = describeRefusal(code, op.agentId, { ...figures, requestedMicro: op.amount });
       const text: Record<string, string> = { requestedMicro: op.amount.toString() };
       for (const [k, v] of Object.entries(figures)) if (v !== undefined) text[k] = v.toString();
       return { code, message, figures: text };

@@ -1,0 +1,58 @@
+"use client";
+
+import Link from "next/link";
+import { usePathname } from "next/navigation";
+import { signOut } from "next-auth/react";
+
+const LINKS = [
+  { href: "/overview", label: "Overview" },
+  { href: "/agents", label: "Agents" },
+  { href: "/ledger", label: "Ledger" },
+  { href: "/approvals", label: "Approvals" },
+  { href: "/audit-log", label: "Audit log" },
+] as const;
+
+export function ConsoleNav({ user }: { user: { email: string; role: string } }) {
+  const pathname = usePathname();
+  const links = user.role === "admin" ? [...LINKS, { href: "/settings/users", label: "Users" }] : LINKS;
+  return (
+    <nav
+      aria-label="Console"
+      className="flex shrink-0 flex-col gap-1 border-slate-200 bg-slate-50 px-4 py-4 md:w-56 md:border-r"
+    >
+      <a href="#main" className="sr-only focus:not-sr-only">
+        Skip to content
+      </a>
+      <p className="px-2 pb-3 font-mono text-sm text-slate-600">x402 console</p>
+      <ul className="flex flex-row flex-wrap gap-1 md:flex-col">
+        {links.map((link) => {
+          const active = pathname === link.href || pathname.startsWith(`${link.href}/`);
+          return (
+            <li key={link.href}>
+              <Link
+                href={link.href}
+                aria-current={active ? "page" : undefined}
+                className={`block rounded-md px-2 py-1.5 text-sm ${active ? "bg-slate-900 text-white" : "text-slate-800 hover:bg-slate-200"} focus-visible:outline-2 focus-visible:outline-slate-900`}
+              >
+                {link.label}
+              </Link>
+            </li>
+          );
+        })}
+      </ul>
+      <div className="mt-auto border-t border-slate-200 pt-3 text-sm">
+        <p className="truncate text-slate-800" title={user.email}>
+          {user.email}
+        </p>
+        <p className="text-slate-600">Role: {user.role}</p>
+        <button
+          type="button"
+          onClick={() => signOut({ callbackUrl: "/login" })}
+          className="mt-2 rounded-md border border-slate-300 px-2 py-1 text-slate-800 hover:bg-slate-200 focus-visible:outline-2 focus-visible:outline-slate-900"
+        >
+          Sign out
+        </button>
+      </div>
+    </nav>
+  );
+}

@@ -1,0 +1,55 @@
+import type { z } from "zod";
+import type { Database } from "@/db/client";
+import { currentUser, type SessionUser } from "@/lib/auth/session";
+import { appDb } from "@/lib/dal/db";
+import { InvalidInputError, OperationError } from "@/lib/payment-core/errors";
+import { MoneyParseError } from "@/lib/payment-core/money";
+import { type Role, roleAtLeast } from "@/lib/payment-core/users";
+
+export type ActionResult<T> =
+  | { ok: true; data: T }
+  | { ok: false; code: string; message: string; details?: Record<string, unknown> };
+
+/**
+ * The one wrapper every server action goes through: it checks the session and the role
+ * itself (never trusting that the proxy ran), parses the input with zod, runs the handler,
+ * and returns a typed result. A forged call from a lower role changes nothing.
+ */
+export function action<S extends z.ZodType, T>(options: {
+  role: Role;
+  input: S;
+  handler: (input: z.infer<S>, ctx: { user: SessionUser; db: Database }) => Promise<T>;
+}): (input: z.input<S> | FormData) => Promise<ActionResult<T>> {
+  return async (raw) => {
+    const user = await currentUser();
+    if (!user) return { ok: false, code: "unauthorized", message: "sign in first" };
+    if (!roleAtLeast(user.role, options.role)) {
+      return {
+        ok: false,
+        code: "forbidden",
+        message: `this needs the ${options.role} role; you are ${user.role}`,
+      };
+    }
+    const value = raw instanceof FormData ? Object.fromEntries(raw.entries()) : raw;
+    const parsed = options.input.safeParse(value);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      return {
+        ok: false,
+        code: "invalid_input",
+        message: `${issue?.path.join(".") || "input"}: ${issue?.message}`,
+        details: { issues: parsed.error.issues.map((i) => ({ path: i.path.join("."), message: i.message })) },
+      };
+    }
+    try {
+      return { ok: true, data: await options.handler(parsed.data, { user, db: appDb() }) };
+    } catch (error) {
+      if (error instanceof InvalidInputError || error instanceof OperationError) {
+        return { ok: false, code: error.code, message: error.message, details: error.details };
+      }
+      if (error instanceof MoneyParseError)
+        return { ok: false, code: "invalid_input", message: error.message };
+      throw error;
+    }
+  };
+}
