@@ -1,4 +1,5 @@
-import { createHash } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
+import bcrypt from "bcryptjs";
 import { writeAudit } from "@/lib/payment-core/audit";
 import { type BudgetConfig, effectiveLimits } from "@/lib/payment-core/budgets/config";
 import { type HistoricalRow, insertHistoricalRows } from "@/lib/payment-core/ledger/write";
@@ -203,4 +204,40 @@ export async function seedDemo(
     return count;
   });
   return { rows: rows.length, inserted };
+}
+
+export const DEMO_ROLES = ["viewer", "operator", "approver", "admin"] as const;
+
+/**
+ * One console user per role for the demo and the end-to-end tests (`<role>@demo.local`),
+ * created or reset to the given (or a fresh random) password. Demo only: never run against a
+ * production database.
+ */
+export async function seedDemoUsers(
+  db: Database,
+  options: { actor: string; passwords?: Partial<Record<(typeof DEMO_ROLES)[number], string>> },
+): Promise<{ email: string; role: (typeof DEMO_ROLES)[number]; password: string }[]> {
+  const users = [];
+  for (const role of DEMO_ROLES) {
+    const email = `${role}@demo.local`;
+    const password = options.passwords?.[role] ?? randomBytes(12).toString("base64url");
+    // Cost 10 keeps demo start-up quick; real users get cost 12 (lib/payment-core/users.ts).
+    const hash = await bcrypt.hash(password, 10);
+    await db.$client.begin(async (tx) => {
+      await tx`
+        INSERT INTO users (email, name, password_hash, role)
+        VALUES (${email}, ${`Demo ${role}`}, ${hash}, ${role}::user_role)
+        ON CONFLICT (email) DO UPDATE SET password_hash = EXCLUDED.password_hash, role = EXCLUDED.role,
+          disabled = false, updated_at = now()`;
+      await writeAudit(tx as unknown as Database["$client"], {
+        actor: options.actor,
+        action: "user.demo_reset",
+        targetType: "user",
+        targetId: email,
+        after: { email, role },
+      });
+    });
+    users.push({ email, role, password });
+  }
+  return users;
 }

@@ -9,7 +9,7 @@ import { parseArgs } from "node:util";
 import { closeDb, createDb } from "@/db/client";
 import { resolveDatabase } from "@/db/embedded";
 import { migrateDatabase } from "@/db/migrate";
-import { seedDemo } from "@/db/seed";
+import { seedDemo, seedDemoUsers } from "@/db/seed";
 import { EnvError, env } from "@/lib/env";
 import { type LocalNetwork, startLocalNetwork } from "@/lib/localnet";
 import { startTraffic } from "@/lib/localnet/traffic";
@@ -98,6 +98,7 @@ async function main() {
     });
   }
   const metricsToken = process.env.X402_METRICS_TOKEN || randomBytes(24).toString("base64url");
+  const demoUsers = await seedDemoUsers(db, { actor: "demo" });
   // Fresh API keys for the seed agents on every demo start (shown once, below).
   const keys = await Promise.all(
     ["builder_agent", "research_agent", "code_review_agent"].map((id) =>
@@ -111,6 +112,9 @@ async function main() {
     ...process.env,
     ...paymentEnv,
     X402_METRICS_TOKEN: metricsToken,
+    // A fresh secret per demo start: sign-ins do not outlive the demo.
+    NEXTAUTH_SECRET: process.env.NEXTAUTH_SECRET || randomBytes(32).toString("base64url"),
+    NEXTAUTH_URL: process.env.NEXTAUTH_URL || `http://127.0.0.1:${port}`,
     DATABASE_URL: server.url,
     NEXT_TELEMETRY_DISABLED: "1",
   };
@@ -158,7 +162,7 @@ async function main() {
   const builderKey = keys[0]?.apiKey ?? "";
   console.log(`
 x402 operations console is running.
-  Console:        ${base}/
+  Console:        ${base}/overview  (sign in below)
   Health:         ${base}/api/health
   Payment API:    POST ${base}/api/v1/payments
   Wallet balance: GET ${base}/api/v1/wallet/balance  (Authorization: Bearer ${metricsToken})
@@ -178,6 +182,9 @@ Try a payment as builder_agent:
     -d '{"url":"${network.vendorUrl}/search?q=x402","idempotencyKey":"try-1"}'`
       : ""
   }
+
+Demo sign-in (demo only; new passwords on every start):
+${demoUsers.map((u) => `  ${u.role.padEnd(9)} ${u.email.padEnd(22)} ${u.password}`).join("\n")}
 Press Ctrl-C to stop everything.`);
 }
 
