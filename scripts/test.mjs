@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// `npm test`: installs what is missing, then lint, typecheck and every Vitest file against a real
-// PostgreSQL (DATABASE_URL, or an embedded server in data/postgres-test), then one summary line.
+// `npm test`: installs what is missing (dependencies, Debian's Chromium), then lint, typecheck,
+// every Vitest file against a real PostgreSQL (DATABASE_URL, or an embedded server in
+// data/postgres-test), a production build, the Playwright end-to-end tests, and one summary line.
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import path from "node:path";
@@ -34,6 +35,23 @@ const vitestOk = step("vitest", bin("vitest"), [
   `--outputFile.json=${report}`,
 ]);
 
+/** Debian's Chromium for Playwright; a downloaded browser cannot be had here. */
+function ensureChromium() {
+  const chromium = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+  if (existsSync(chromium)) return true;
+  console.log("\n▶ installing Chromium (apt-get install chromium)");
+  const apt = (args) =>
+    spawnSync("apt-get", args, { stdio: "inherit", env: { ...env, DEBIAN_FRONTEND: "noninteractive" } });
+  if (apt(["update", "-qq"]).status !== 0) return false;
+  return apt(["install", "-y", "-qq", "chromium"]).status === 0 && existsSync(chromium);
+}
+
+const e2eReport = path.join(root, "test-results", "playwright.json");
+rmSync(e2eReport, { force: true });
+const chromiumOk = ensureChromium();
+const buildOk = chromiumOk && step("build", bin("next"), ["build"]);
+const e2eOk = buildOk && step("e2e", bin("playwright"), ["test"]);
+
 let passed = 0;
 let failed = 0;
 let skipped = 0;
@@ -48,6 +66,19 @@ if (existsSync(report)) {
   ).length;
 }
 if (!vitestOk && failed === 0) failed = 1;
+let e2eFailures = 0;
+if (existsSync(e2eReport)) {
+  const stats = JSON.parse(readFileSync(e2eReport, "utf8")).stats ?? {};
+  passed += (stats.expected ?? 0) + (stats.flaky ?? 0);
+  e2eFailures = stats.unexpected ?? 0;
+  failed += e2eFailures;
+  skipped += stats.skipped ?? 0;
+}
+if (!chromiumOk) console.log("e2e: FAILED (Chromium could not be installed)");
+if (chromiumOk && !buildOk) console.log("build: FAILED");
+// A global-setup error fails the run without failing a single test: count it.
+if (buildOk && !e2eOk && e2eFailures === 0) failed++;
+if (!chromiumOk || !buildOk) failed++;
 for (const [name, ok] of checks) {
   if (ok) passed++;
   else failed++;

@@ -1,0 +1,98 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { writeFileSync } from "node:fs";
+import path from "node:path";
+import postgres from "postgres";
+import { closeDb, createDb } from "@/db/client";
+import { freePort, resolveDatabase } from "@/db/embedded";
+import { migrateDatabase } from "@/db/migrate";
+import { seedDemoUsers } from "@/db/seed";
+import { startLocalNetwork } from "@/lib/localnet";
+import { rotateAgentKey } from "@/lib/payment-core/agents";
+import { E2E_PASSWORDS, type E2eState, STATE_FILE } from "./state";
+
+const root = path.resolve(import.meta.dirname, "..");
+
+export default async function globalSetup() {
+  const server = await resolveDatabase({
+    databaseUrl: process.env.DATABASE_URL,
+    dataDir: path.join(root, "data/postgres-test"),
+  });
+  const name = `x402_e2e_${process.pid}`;
+  const admin = postgres(server.url, { max: 1, onnotice: () => {} });
+  await admin.unsafe(`DROP DATABASE IF EXISTS ${name}`);
+  await admin.unsafe(`CREATE DATABASE ${name}`);
+  const url = new URL(server.url);
+  url.pathname = `/${name}`;
+  const dbUrl = url.toString();
+  const db = createDb(dbUrl, { max: 2 });
+  await migrateDatabase(db);
+  await seedDemoUsers(db, { actor: "e2e", passwords: E2E_PASSWORDS });
+  const keys: Record<string, string> = {};
+  for (const id of ["builder_agent", "research_agent", "code_review_agent"]) {
+    keys[id] = (await rotateAgentKey(db, { id, actor: "e2e" })).apiKey;
+  }
+  await closeDb(db);
+
+  const network = await startLocalNetwork();
+  const port = await freePort();
+  const baseURL = `http://127.0.0.1:${port}`;
+  const metricsToken = randomBytes(24).toString("base64url");
+  const web: ChildProcess = spawn(
+    path.join(root, "node_modules/.bin/next"),
+    ["start", "-p", String(port), "-H", "127.0.0.1"],
+    {
+      cwd: root,
+      stdio: ["ignore", "inherit", "inherit"],
+      env: {
+        ...process.env,
+        NODE_ENV: "production",
+        NEXT_TELEMETRY_DISABLED: "1",
+        DATABASE_URL: dbUrl,
+        NEXTAUTH_SECRET: randomBytes(32).toString("base64url"),
+        NEXTAUTH_URL: baseURL,
+        X402_NETWORK: network.network,
+        X402_RPC_URL: network.rpcUrl,
+        X402_USDC_ADDRESS: network.usdcAddress,
+        X402_PAYER_PRIVATE_KEY: network.payer.privateKey,
+        X402_WALLET_ADDRESS: network.payer.address,
+        X402_FACILITATOR_URL: network.facilitatorUrl,
+        X402_METRICS_TOKEN: metricsToken,
+      },
+    },
+  );
+  let ready = false;
+  for (let i = 0; i < 240 && web.exitCode === null; i++) {
+    ready = await fetch(`${baseURL}/api/health`).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (ready) break;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  if (!ready) {
+    web.kill("SIGTERM");
+    await network.stop();
+    throw new Error("the console did not become healthy (was `next build` run first?)");
+  }
+
+  const state: E2eState = {
+    baseURL,
+    dbUrl,
+    metricsToken,
+    vendorUrl: network.vendorUrl,
+    payerAddress: network.payer.address,
+    agentKeys: keys,
+  };
+  writeFileSync(STATE_FILE, JSON.stringify(state, null, 2));
+  process.env.E2E_BASE_URL = baseURL;
+
+  return async () => {
+    web.kill("SIGTERM");
+    await new Promise((r) => (web.exitCode === null ? web.once("exit", r) : r(null)));
+    await network.stop();
+    await admin.unsafe(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await admin.end();
+    if (server.owned) await server.stop();
+  };
+}
