@@ -1,0 +1,131 @@
+import { describe, expect, it } from "vitest";
+import { ledgerExportHref, ledgerHref, parseLedgerQuery } from "./ledger";
+import { pageLinks } from "./search-params";
+
+const HASH = `0x${"a1".repeat(32)}`;
+
+function list(raw: Record<string, string | string[] | undefined> | URLSearchParams) {
+  const parsed = parseLedgerQuery(raw);
+  if (!parsed.ok) throw new Error(`expected a valid query, got ${parsed.error.message}`);
+  if (parsed.query.kind !== "list") throw new Error("expected a list query");
+  return parsed.query;
+}
+
+function refused(raw: Record<string, string> | URLSearchParams) {
+  const parsed = parseLedgerQuery(raw);
+  if (parsed.ok) throw new Error("expected invalid_filter");
+  return parsed.error;
+}
+
+describe("ledger filter parsing", () => {
+  it("turns every filter into the ledger query, with UTC days both inclusive", () => {
+    const query = list({
+      agent: "builder_agent",
+      vendor: "search-api",
+      status: "failed",
+      from: "2026-11-01",
+      to: "2026-11-26",
+      min: "0.5",
+      max: "10",
+      q: HASH,
+    });
+    expect(query.filter).toEqual({
+      agentId: "builder_agent",
+      vendor: "search-api",
+      status: "failed",
+      from: "2026-11-01T00:00:00.000Z",
+      // The whole of the 26th is in: the half-open range ends at the 27th's midnight UTC.
+      to: "2026-11-27T00:00:00.000Z",
+      minAmountMicro: 500_000n,
+      maxAmountMicro: 10_000_000n,
+      txHash: HASH,
+    });
+  });
+
+  it("treats empty and blank values as unset, as an empty GET form sends them", () => {
+    const query = list(new URLSearchParams("agent=&vendor=+&status=&from=&to=&min=&max=&q="));
+    expect(query.filter).toEqual({});
+    expect(query.params).toEqual({});
+    expect(query.position).toEqual({ trail: [] });
+  });
+
+  it("takes the first of repeated parameters and trims values", () => {
+    expect(list({ agent: [" research_agent ", "other"] }).filter).toEqual({ agentId: "research_agent" });
+  });
+
+  it("parses amounts exactly, never through a float", () => {
+    expect(list({ min: "0.000001", max: "9007199254740993.000001" }).filter).toEqual({
+      minAmountMicro: 1n,
+      maxAmountMicro: 9_007_199_254_740_993_000_001n,
+    });
+  });
+
+  it.each([
+    [{ min: "abc" }, "min", "Min amount (USDC)"],
+    [{ max: "-1" }, "max", "Max amount (USDC)"],
+    [{ min: "1e3" }, "min", "exponent"],
+    [{ min: "0.0000001" }, "min", "more than 6 decimal places"],
+    [{ min: "1,5" }, "min", "Min amount (USDC)"],
+    [{ min: "5", max: "1" }, "max", "must be at least"],
+    [{ from: "2026-02-30" }, "from", "From (UTC)"],
+    [{ to: "26/11/2026" }, "to", "To (UTC)"],
+    [{ from: "2026-11-27", to: "2026-11-26" }, "to", "on or after"],
+    [{ status: "settled" }, "status", "Status"],
+    [{ q: "hello" }, "q", "Search"],
+    [{ q: "0x1234" }, "q", "Search"],
+    [{ agent: "a".repeat(201) }, "agent", "Agent"],
+    [{ cursor: "not a cursor!" }, "cursor", "cursor"],
+    [{ cursor: "abc", trail: "x.y!" }, "trail", "page history"],
+  ])("refuses %j naming the field", (raw, field, message) => {
+    const error = refused(raw as Record<string, string>);
+    expect(error.code).toBe("invalid_filter");
+    expect(error.field).toBe(field);
+    expect(error.message).toContain(message);
+  });
+
+  it("keeps what was typed so the page can show it back with the error", () => {
+    const parsed = parseLedgerQuery({ agent: "builder_agent", min: "abc" });
+    expect(parsed.ok).toBe(false);
+    if (!parsed.ok) expect(parsed.params).toEqual({ agent: "builder_agent", min: "abc" });
+  });
+
+  it("a transaction id in the search box opens that transaction; a hash filters", () => {
+    expect(parseLedgerQuery({ q: " tx_5f0c9a ", agent: "x" })).toEqual({
+      ok: true,
+      query: { kind: "transaction", id: "tx_5f0c9a" },
+    });
+    const upper = `0x${"A1".repeat(32)}`;
+    expect(list({ q: upper }).filter.txHash).toBe(upper);
+  });
+});
+
+describe("ledger links", () => {
+  it("export links carry exactly the filters, never the page position", () => {
+    const query = list({ agent: "builder_agent", min: "1.5", cursor: "abc", trail: "def" });
+    expect(ledgerExportHref(query.params, "csv")).toBe(
+      "/api/console/ledger/export?format=csv&agent=builder_agent&min=1.5",
+    );
+    expect(ledgerExportHref({}, "jsonl")).toBe("/api/console/ledger/export?format=jsonl");
+  });
+
+  it("Next page keeps the way back; Previous page walks it; the first page has none", () => {
+    const first = list({ status: "completed" });
+    const toSecond = pageLinks(first.position, "c1");
+    expect(toSecond.previous).toBeNull();
+    expect(toSecond.next).toEqual({ cursor: "c1", trail: [] });
+    const second = list({ status: "completed", cursor: "c1" });
+    const fromSecond = pageLinks(second.position, "c2");
+    expect(fromSecond.previous).toEqual({ trail: [] });
+    expect(fromSecond.next).toEqual({ cursor: "c2", trail: ["c1"] });
+    const third = list(
+      new URLSearchParams(ledgerHref(second.params, fromSecond.next ?? undefined).split("?")[1]),
+    );
+    expect(third.position).toEqual({ cursor: "c2", trail: ["c1"] });
+    expect(pageLinks(third.position, null)).toEqual({ next: null, previous: { cursor: "c1", trail: [] } });
+    expect(ledgerHref(third.params, third.position)).toBe("/ledger?status=completed&cursor=c2&trail=c1");
+  });
+
+  it("a trail without a cursor is ignored (it can only come from a hand-edited URL)", () => {
+    expect(list({ trail: "c1" }).position).toEqual({ trail: [] });
+  });
+});

@@ -1,0 +1,239 @@
+import { z } from "zod";
+import { listAgents } from "@/lib/payment-core/agents";
+import { InvalidInputError } from "@/lib/payment-core/errors";
+import { listLedgerAgentIds, listLedgerVendors } from "@/lib/payment-core/ledger/facets";
+import {
+  getTransaction,
+  type LedgerFilter,
+  type LedgerTransaction,
+  listTransactions,
+  TRANSACTION_STATUSES,
+  type TransactionStatus,
+} from "@/lib/payment-core/ledger/read";
+import { formatUsdc, MoneyParseError, parseUsdc, USDC_DECIMALS } from "@/lib/payment-core/money";
+import { appDb } from "./db";
+import {
+  dayRange,
+  FilterError,
+  filterError,
+  hrefWith,
+  optionalText,
+  type PagePosition,
+  param,
+  parsePosition,
+  type RawSearchParams,
+  utcDay,
+} from "./search-params";
+
+/**
+ * The ledger explorer's filters, parsed once for the page (inline error), the JSON route and
+ * the export route (400 `invalid_filter`). Parameter names are the form's input names:
+ * agent, vendor, status, from, to (UTC days, both inclusive), min, max (USDC decimals) and q
+ * (a transaction id `tx_…` or a 64-hex transaction hash `0x…`).
+ */
+export const LEDGER_PARAMS = ["agent", "vendor", "status", "from", "to", "min", "max", "q"] as const;
+export type LedgerParams = Partial<Record<(typeof LEDGER_PARAMS)[number], string>>;
+
+export const LEDGER_PAGE_SIZE = 50;
+
+const TX_ID = /^tx_\S{1,197}$/;
+const TX_HASH = /^0x[0-9a-fA-F]{64}$/;
+
+function usdc(label: string) {
+  return z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      if (value === undefined) return undefined;
+      try {
+        return parseUsdc(value);
+      } catch (error) {
+        const reason = error instanceof MoneyParseError ? error.reason : "not an amount";
+        ctx.addIssue({
+          code: "custom",
+          message: `${label}: ${JSON.stringify(value)} is not a USDC amount (${reason})`,
+        });
+        return z.NEVER;
+      }
+    });
+}
+
+const search = z
+  .string()
+  .optional()
+  .transform((value, ctx) => {
+    if (value === undefined) return undefined;
+    if (TX_ID.test(value)) return { kind: "id" as const, id: value };
+    if (TX_HASH.test(value)) return { kind: "hash" as const, hash: value };
+    ctx.addIssue({
+      code: "custom",
+      message: "Search: enter a transaction id (tx_…) or a transaction hash (0x and 64 hex digits)",
+    });
+    return z.NEVER;
+  });
+
+const ledgerParamsSchema = z
+  .object({
+    agent: optionalText("Agent"),
+    vendor: optionalText("Vendor"),
+    status: z
+      .enum(TRANSACTION_STATUSES, { message: `Status: one of ${TRANSACTION_STATUSES.join(", ")}` })
+      .optional(),
+    from: utcDay("From (UTC)"),
+    to: utcDay("To (UTC)"),
+    min: usdc("Min amount (USDC)"),
+    max: usdc("Max amount (USDC)"),
+    q: search,
+  })
+  .superRefine((v, ctx) => {
+    if (v.from && v.to && v.from.start > v.to.start) {
+      ctx.addIssue({ code: "custom", path: ["to"], message: "To (UTC) must be on or after From (UTC)" });
+    }
+    if (v.min !== undefined && v.max !== undefined && v.min > v.max) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["max"],
+        message: "Max amount (USDC) must be at least Min amount (USDC)",
+      });
+    }
+  });
+
+export type LedgerQuery =
+  /** The search box held a transaction id: open that transaction. */
+  | { kind: "transaction"; id: string }
+  | { kind: "list"; params: LedgerParams; filter: LedgerFilter; position: PagePosition };
+
+export type ParsedLedgerQuery =
+  | { ok: true; query: LedgerQuery }
+  | { ok: false; error: FilterError; params: LedgerParams };
+
+/** Reads the filters from a page's searchParams or a request's URL; never throws on bad input. */
+export function parseLedgerQuery(raw: RawSearchParams): ParsedLedgerQuery {
+  const params: LedgerParams = {};
+  for (const key of LEDGER_PARAMS) {
+    const value = param(raw, key);
+    if (value !== undefined) params[key] = value;
+  }
+  const parsed = ledgerParamsSchema.safeParse(params);
+  if (!parsed.success) return { ok: false, error: filterError(parsed.error), params };
+  const v = parsed.data;
+  if (v.q?.kind === "id") return { ok: true, query: { kind: "transaction", id: v.q.id } };
+  let position: PagePosition;
+  try {
+    position = parsePosition(raw);
+  } catch (error) {
+    if (error instanceof FilterError) return { ok: false, error, params };
+    throw error;
+  }
+  const range = dayRange(v.from, v.to);
+  const filter: LedgerFilter = {
+    ...(v.agent ? { agentId: v.agent } : {}),
+    ...(v.vendor ? { vendor: v.vendor } : {}),
+    ...(v.status ? { status: v.status } : {}),
+    ...(range.from ? { from: range.from } : {}),
+    ...(range.to ? { to: range.to } : {}),
+    ...(v.q?.kind === "hash" ? { txHash: v.q.hash } : {}),
+    ...(v.min !== undefined ? { minAmountMicro: v.min } : {}),
+    ...(v.max !== undefined ? { maxAmountMicro: v.max } : {}),
+  };
+  return { ok: true, query: { kind: "list", params, filter, position } };
+}
+
+export function ledgerHref(params: LedgerParams, position?: PagePosition): string {
+  return hrefWith("/ledger", {
+    ...params,
+    cursor: position?.cursor,
+    trail: position?.trail.length ? position.trail.join(".") : undefined,
+  });
+}
+
+/** The export of exactly these filters (every page, not only the one on screen). */
+export function ledgerExportHref(params: LedgerParams, format: "csv" | "jsonl"): string {
+  return hrefWith("/api/console/ledger/export", { format, ...params });
+}
+
+/** A ledger row for the browser: micro-USDC as a decimal string, never a bigint. */
+export interface LedgerRowView {
+  id: string;
+  createdAt: string;
+  agentId: string;
+  vendor: string;
+  amountMicro: string;
+  status: TransactionStatus;
+  errorCode: string | null;
+  txHash: string | null;
+}
+
+export interface LedgerTransactionView extends Omit<LedgerTransaction, "amountMicro"> {
+  amountMicro: string;
+  /** The same amount as a 6-decimal USDC string ("0.010000"), as the API and CLI write it. */
+  amountUsdc: string;
+}
+
+export function toTransactionView(tx: LedgerTransaction): LedgerTransactionView {
+  return {
+    ...tx,
+    amountMicro: tx.amountMicro.toString(),
+    amountUsdc: formatUsdc(tx.amountMicro, USDC_DECIMALS),
+  };
+}
+
+function toRowView(tx: LedgerTransaction): LedgerRowView {
+  return {
+    id: tx.id,
+    createdAt: tx.createdAt,
+    agentId: tx.agentId,
+    vendor: tx.vendor,
+    amountMicro: tx.amountMicro.toString(),
+    status: tx.status,
+    errorCode: tx.errorCode,
+    txHash: tx.txHash,
+  };
+}
+
+/** A keyset cursor that decodes but points nowhere valid is a filter error, not a crash. */
+async function page(filter: LedgerFilter, position: PagePosition, limit: number) {
+  try {
+    return await listTransactions(appDb(), filter, { limit, cursor: position.cursor ?? null });
+  } catch (error) {
+    if (error instanceof InvalidInputError) throw new FilterError("cursor", error.message);
+    throw error;
+  }
+}
+
+/** One page for the explorer, newest first. */
+export async function ledgerPage(
+  filter: LedgerFilter,
+  position: PagePosition,
+  limit = LEDGER_PAGE_SIZE,
+): Promise<{ rows: LedgerRowView[]; nextCursor: string | null }> {
+  const result = await page(filter, position, limit);
+  return { rows: result.rows.map(toRowView), nextCursor: result.nextCursor };
+}
+
+/** One page for the JSON route: every field, amounts as strings. */
+export async function ledgerApiPage(
+  filter: LedgerFilter,
+  position: PagePosition,
+  limit: number,
+): Promise<{ rows: LedgerTransactionView[]; nextCursor: string | null }> {
+  const result = await page(filter, position, limit);
+  return { rows: result.rows.map(toTransactionView), nextCursor: result.nextCursor };
+}
+
+export async function ledgerTransaction(id: string): Promise<LedgerTransactionView | null> {
+  const tx = await getTransaction(appDb(), id);
+  return tx ? toTransactionView(tx) : null;
+}
+
+/** Suggestions for the Agent and Vendor inputs: registered agents and every id in the ledger. */
+export async function ledgerFacets(): Promise<{ agents: string[]; vendors: string[] }> {
+  const db = appDb();
+  const [registered, inLedger, vendors] = await Promise.all([
+    listAgents(db),
+    listLedgerAgentIds(db),
+    listLedgerVendors(db),
+  ]);
+  const agents = [...new Set([...registered.map((a) => a.id), ...inLedger])].sort();
+  return { agents, vendors };
+}

@@ -1,0 +1,129 @@
+import { z } from "zod";
+import { parseUtcDay } from "@/lib/payment-core/time";
+
+/**
+ * Shared by the console's filter pages and their route handlers: filters live in the URL, so
+ * a page, its export link and a bookmark all name the same rows.
+ */
+
+/** What Next.js hands a page as `searchParams`, or a route handler's `URL.searchParams`. */
+export type RawSearchParams = Record<string, string | string[] | undefined> | URLSearchParams;
+
+/** The first value of a parameter, trimmed; an empty value counts as unset. */
+export function param(raw: RawSearchParams, key: string): string | undefined {
+  const value = raw instanceof URLSearchParams ? raw.get(key) : raw[key];
+  const first = Array.isArray(value) ? value[0] : value;
+  const trimmed = first?.trim();
+  return trimmed ? trimmed : undefined;
+}
+
+export class FilterError extends Error {
+  readonly code = "invalid_filter";
+  constructor(
+    /** The query parameter at fault, so a page can mark its input. */
+    readonly field: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = "FilterError";
+  }
+}
+
+/** A UTC calendar day typed in a date input (`YYYY-MM-DD`), as its half-open range of instants. */
+export function utcDay(label: string) {
+  return z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      if (value === undefined) return undefined;
+      try {
+        return parseUtcDay(value);
+      } catch {
+        ctx.addIssue({
+          code: "custom",
+          message: `${label}: ${JSON.stringify(value)} is not a date (YYYY-MM-DD)`,
+        });
+        return z.NEVER;
+      }
+    });
+}
+
+export function optionalText(label: string, max = 200) {
+  return z.string().max(max, `${label}: at most ${max} characters`).optional();
+}
+
+/**
+ * From/To as people mean them: both days inclusive ("to 2026-11-26" includes that whole UTC
+ * day), turned into the half-open range [from, to) the queries take.
+ */
+export function dayRange(
+  from: { start: Date } | undefined,
+  to: { start: Date; end: Date } | undefined,
+): { from?: string; to?: string } {
+  return { from: from?.start.toISOString(), to: to?.end.toISOString() };
+}
+
+/** The first zod issue as a FilterError naming its parameter. */
+export function filterError(error: z.ZodError): FilterError {
+  const issue = error.issues[0];
+  return new FilterError(String(issue?.path[0] ?? "filter"), issue?.message ?? "invalid filter");
+}
+
+/** Keyset cursors are opaque base64url tokens; anything else is refused before a query. */
+const CURSOR = /^[A-Za-z0-9_-]{1,512}$/;
+/** How many earlier pages "Previous page" can walk back through; older ones fall off. */
+const MAX_TRAIL = 30;
+
+export interface PagePosition {
+  /** The cursor this page starts after; none on the first page. */
+  cursor?: string;
+  /** The cursors of the pages before this one (page 2's is absent: it is the first page). */
+  trail: string[];
+}
+
+export function parsePosition(raw: RawSearchParams): PagePosition {
+  const cursor = param(raw, "cursor");
+  if (cursor !== undefined && !CURSOR.test(cursor)) {
+    throw new FilterError("cursor", "the page cursor is not valid; start again from the first page");
+  }
+  const trailText = param(raw, "trail");
+  const trail = trailText ? trailText.split(".") : [];
+  if (trail.some((c) => !CURSOR.test(c)) || trail.length > MAX_TRAIL) {
+    throw new FilterError("trail", "the page history is not valid; start again from the first page");
+  }
+  return { cursor, trail: cursor ? trail : [] };
+}
+
+/** Where "Next page" and "Previous page" go: keyset pagination with the way back kept in the URL. */
+export function pageLinks(
+  position: PagePosition,
+  nextCursor: string | null,
+): { next: PagePosition | null; previous: PagePosition | null } {
+  const next = nextCursor
+    ? {
+        cursor: nextCursor,
+        trail: position.cursor ? [...position.trail, position.cursor].slice(-MAX_TRAIL) : [],
+      }
+    : null;
+  const previous = position.cursor
+    ? position.trail.length > 0
+      ? { cursor: position.trail.at(-1), trail: position.trail.slice(0, -1) }
+      : { trail: [] }
+    : null;
+  return { next, previous };
+}
+
+/** A path with its query, leaving out unset values. */
+export function hrefWith(path: string, params: Record<string, string | undefined>): string {
+  const search = new URLSearchParams();
+  for (const [key, value] of Object.entries(params)) if (value) search.set(key, value);
+  const query = search.toString();
+  return query ? `${path}?${query}` : path;
+}
+
+export function positionParams(position: PagePosition): Record<string, string | undefined> {
+  return {
+    cursor: position.cursor,
+    trail: position.trail.length > 0 ? position.trail.join(".") : undefined,
+  };
+}

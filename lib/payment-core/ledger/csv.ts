@@ -1,0 +1,101 @@
+import type { Database } from "@/db/client";
+import { formatUsdc, USDC_DECIMALS } from "../money";
+import { type LedgerFilter, type LedgerTransaction, readTransactions } from "./read";
+
+/**
+ * The ledger as CSV for spreadsheets and accounting: RFC 4180 (comma separated, CRLF line
+ * ends, a header row, fields quoted when they hold a comma, quote or line break, quotes
+ * doubled), amounts as 6-decimal USDC strings, times as UTC ISO 8601 with microseconds.
+ * JSONL stays the exact, machine-readable export; this one is made to be opened by people.
+ */
+
+export const CSV_COLUMNS = [
+  "transaction_id",
+  "created_at",
+  "updated_at",
+  "completed_at",
+  "agent_id",
+  "vendor",
+  "amount_usdc",
+  "asset",
+  "network",
+  "status",
+  "error_code",
+  "error_message",
+  "tx_hash",
+  "payer",
+  "payee",
+  "nonce",
+  "valid_after",
+  "valid_before",
+  "latency_ms",
+  "retry_count",
+  "idempotency_key",
+  "resource_url",
+  "method",
+  "metadata",
+] as const;
+
+const NEEDS_QUOTES = /[",\r\n]/;
+// A cell starting with one of these is run as a formula by Excel, LibreOffice and Sheets.
+const FORMULA_START = /^[=+\-@\t\r]/;
+
+/** One RFC 4180 field: quoted only when it must be; `null` is an empty field. */
+export function csvField(value: string | number | null): string {
+  if (value === null) return "";
+  const text = String(value);
+  return NEEDS_QUOTES.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+}
+
+/**
+ * Text that came from outside (agent ids, vendor labels, vendors' error messages, imported
+ * history) is written so a spreadsheet shows it instead of evaluating it: a leading
+ * `=`, `+`, `-`, `@`, tab or CR gets a `'` in front (OWASP's CSV injection advice).
+ */
+export function csvText(value: string | null): string | null {
+  if (value === null) return null;
+  return FORMULA_START.test(value) ? `'${value}` : value;
+}
+
+export function csvRow(fields: readonly (string | number | null)[]): string {
+  return `${fields.map(csvField).join(",")}\r\n`;
+}
+
+export const CSV_HEADER = csvRow(CSV_COLUMNS);
+
+export function transactionCsvRow(tx: LedgerTransaction): string {
+  const metadata = Object.keys(tx.metadata).length > 0 ? JSON.stringify(tx.metadata) : null;
+  const row: Record<(typeof CSV_COLUMNS)[number], string | number | null> = {
+    transaction_id: csvText(tx.id),
+    created_at: tx.createdAt,
+    updated_at: tx.updatedAt,
+    completed_at: tx.completedAt,
+    agent_id: csvText(tx.agentId),
+    vendor: csvText(tx.vendor),
+    amount_usdc: formatUsdc(tx.amountMicro, USDC_DECIMALS),
+    asset: csvText(tx.asset),
+    network: csvText(tx.network),
+    status: tx.status,
+    error_code: csvText(tx.errorCode),
+    error_message: csvText(tx.errorMessage),
+    tx_hash: csvText(tx.txHash),
+    payer: csvText(tx.payer),
+    payee: csvText(tx.payee),
+    nonce: csvText(tx.nonce),
+    valid_after: tx.validAfter,
+    valid_before: tx.validBefore,
+    latency_ms: tx.latencyMs,
+    retry_count: tx.retryCount,
+    idempotency_key: csvText(tx.idempotencyKey),
+    resource_url: csvText(tx.resourceUrl),
+    method: csvText(tx.method),
+    metadata: csvText(metadata),
+  };
+  return csvRow(CSV_COLUMNS.map((column) => row[column]));
+}
+
+/** Streams the (filtered) ledger oldest first as CSV: the header, then one line per row. */
+export async function* exportCsv(db: Database, filter: LedgerFilter = {}): AsyncGenerator<string> {
+  yield CSV_HEADER;
+  for await (const row of readTransactions(db, filter)) yield transactionCsvRow(row);
+}
