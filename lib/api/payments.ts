@@ -151,20 +151,8 @@ export async function handlePayment(
   }
 }
 
-/** `GET /api/v1/wallet/balance`: for a metrics token (signed-in users come with the console). */
-export async function handleWalletBalance(
-  request: Request,
-  metricsToken: string | undefined,
-  service: () => PaymentService,
-): Promise<Response> {
-  const token = bearer(request);
-  const allowed =
-    token !== null &&
-    metricsToken !== undefined &&
-    token.length === metricsToken.length &&
-    timingSafeEqual(Buffer.from(token), Buffer.from(metricsToken));
-  if (!allowed)
-    return errorResponse(401, "unauthorized", "send the metrics token as Authorization: Bearer <token>");
+/** The payer wallet's USDC balance, read on chain, as the API answers it. */
+export async function walletBalanceResponse(service: () => PaymentService): Promise<Response> {
   try {
     const balance = await service().getWalletBalance();
     return Response.json({
@@ -178,4 +166,20 @@ export async function handleWalletBalance(
     if (error instanceof OperationError) return errorResponse(503, error.code, error.message);
     return errorResponse(502, "chain_unavailable", `could not read the balance: ${(error as Error).message}`);
   }
+}
+
+/** `GET /api/v1/wallet/balance` with a metrics token (signed-in users are checked by the route). */
+export async function handleWalletBalance(
+  request: Request,
+  metricsToken: string | undefined,
+  service: () => PaymentService,
+): Promise<Response> {
+  const token = bearer(request);
+  const allowed =
+    token !== null &&
+    metricsToken !== undefined &&
+    token.length === metricsToken.length &&
+    timingSafeEqual(Buffer.from(token), Buffer.from(metricsToken));
+  if (!allowed) return errorResponse(401, "unauthorized", "send the metrics token as Authorization: Bearer <token>");
+  return walletBalanceResponse(service);
 }

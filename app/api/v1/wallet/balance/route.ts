@@ -1,10 +1,14 @@
-import { handleWalletBalance } from "@/lib/api/payments";
+import { bearer, handleWalletBalance, walletBalanceResponse } from "@/lib/api/payments";
+import { apiUser } from "@/lib/auth/session";
 import { paymentService } from "@/lib/dal/payments";
 import { env } from "@/lib/env";
 
 export const dynamic = "force-dynamic";
 
-/** The payer wallet's USDC balance, read on chain. */
+/** The payer wallet's USDC balance, read on chain: for a metrics token or any signed-in user. */
 export async function GET(request: Request): Promise<Response> {
-  return handleWalletBalance(request, env().metricsToken, paymentService);
+  if (bearer(request)) return handleWalletBalance(request, env().metricsToken, paymentService);
+  const user = await apiUser("viewer");
+  if (user instanceof Response) return user;
+  return walletBalanceResponse(paymentService);
 }

@@ -1,0 +1,127 @@
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import type { APIRequestContext, Page } from "@playwright/test";
+import { expect, test } from "./fixtures";
+import { ROLES, type Role } from "./state";
+
+/**
+ * One table for every page, API route and server action: signed out, and each role, get
+ * exactly what they may. Server actions are read from the build's manifest, so an action
+ * added without a row here fails this test.
+ */
+
+const LEVEL: Record<Role | "nobody", number> = { nobody: -1, viewer: 0, operator: 1, approver: 2, admin: 3 };
+
+const PAGES: [path: string, minRole: Role][] = [
+  ["/overview", "viewer"],
+  ["/agents", "viewer"],
+  ["/agents/builder_agent", "viewer"],
+  ["/ledger", "viewer"],
+  ["/approvals", "viewer"],
+  ["/audit-log", "viewer"],
+  ["/settings/users", "admin"],
+];
+
+const ROUTES: [path: string, minRole: Role][] = [
+  ["/api/console/kill-switch", "viewer"],
+  ["/api/console/overview", "viewer"],
+  ["/api/console/agents", "viewer"],
+  ["/api/console/ledger", "viewer"],
+  ["/api/console/ledger/export?format=csv", "viewer"],
+  ["/api/console/ledger/export?format=jsonl", "viewer"],
+  ["/api/v1/wallet/balance", "viewer"],
+];
+
+/** file#export → the least role that may call it. */
+const ACTIONS: Record<string, Role> = {
+  "app/(console)/kill-switch-actions.ts#toggleKillSwitch": "operator",
+};
+
+interface ManifestAction {
+  id: string;
+  key: string;
+  page: string;
+}
+
+function manifestActions(): ManifestAction[] {
+  const file = path.resolve(import.meta.dirname, "../.next/server/server-reference-manifest.json");
+  const manifest = JSON.parse(readFileSync(file, "utf8")) as {
+    node: Record<string, { workers: Record<string, unknown>; filename: string; exportedName: string }>;
+  };
+  return Object.entries(manifest.node).map(([id, entry]) => {
+    const worker = Object.keys(entry.workers).find((w) => w.endsWith("/page")) ?? "app/(console)/overview/page";
+    const page = worker
+      .replace(/^app/, "")
+      .replace(/\/\([^)]+\)/g, "")
+      .replace(/\/page$/, "")
+      .replace(/\[[^\]]+\]/g, "builder_agent");
+    return { id, key: `${entry.filename}#${entry.exportedName}`, page: page || "/" };
+  });
+}
+
+async function callAction(request: APIRequestContext, baseURL: string, action: ManifestAction): Promise<string> {
+  const response = await request.post(`${baseURL}${action.page}`, {
+    headers: { "next-action": action.id, accept: "text/x-component", "content-type": "text/plain;charset=UTF-8" },
+    // Not an object: every action's input schema refuses it, so an allowed role gets
+    // invalid_input (the role check passed) and nothing can change.
+    data: JSON.stringify(["__forged__"]),
+    maxRedirects: 0,
+  });
+  return response.text();
+}
+
+test.describe("authorization table", () => {
+  test("every server action in the build has a row", () => {
+    const keys = manifestActions().map((a) => a.key);
+    expect(keys.length).toBeGreaterThan(0);
+    expect(keys.filter((k) => !(k in ACTIONS))).toEqual([]);
+  });
+
+  for (const who of ["nobody", ...ROLES] as const) {
+    test(`${who}: pages, routes and actions`, async ({ as, browser, state }) => {
+      let page: Page;
+      if (who === "nobody") {
+        const context = await browser.newContext({ baseURL: state.baseURL });
+        page = await context.newPage();
+      } else {
+        page = await as(who);
+      }
+      for (const [pagePath, minRole] of PAGES) {
+        const response = await page.goto(pagePath);
+        const allowed = LEVEL[who] >= LEVEL[minRole];
+        const url = new URL(page.url());
+        if (who === "nobody") {
+          expect(url.pathname, `${pagePath} as ${who}`).toBe("/login");
+        } else if (allowed) {
+          expect(url.pathname, `${pagePath} as ${who}`).toBe(pagePath);
+          expect(response?.status(), `${pagePath} as ${who}`).toBeLessThan(400);
+        } else {
+          expect(url.pathname, `${pagePath} as ${who}`).toBe("/forbidden");
+        }
+      }
+      for (const [routePath, minRole] of ROUTES) {
+        const response = await page.request.get(`${state.baseURL}${routePath}`);
+        const expected = who === "nobody" ? 401 : LEVEL[who] >= LEVEL[minRole] ? 200 : 403;
+        expect(response.status(), `${routePath} as ${who}`).toBe(expected);
+      }
+      for (const action of manifestActions()) {
+        const body = await callAction(page.request, state.baseURL, action);
+        const minRole = ACTIONS[action.key] ?? "admin";
+        const expected = who === "nobody" ? "unauthorized" : LEVEL[who] >= LEVEL[minRole] ? "invalid_input" : "forbidden";
+        expect(body, `${action.key} as ${who}`).toContain(`"code":"${expected}"`);
+      }
+      await page.context().close();
+    });
+  }
+
+  test("the payment API takes agent keys only, and health is public", async ({ request, state }) => {
+    const noKey = await request.post(`${state.baseURL}/api/v1/payments`, { data: {} });
+    expect(noKey.status()).toBe(401);
+    const health = await request.get(`${state.baseURL}/api/health`);
+    expect(health.status()).toBe(200);
+    const balance = await request.get(`${state.baseURL}/api/v1/wallet/balance`, {
+      headers: { authorization: `Bearer ${state.metricsToken}` },
+    });
+    expect(balance.status()).toBe(200);
+  });
+});
