@@ -49,7 +49,8 @@ function manifestActions(): ManifestAction[] {
     node: Record<string, { workers: Record<string, unknown>; filename: string; exportedName: string }>;
   };
   return Object.entries(manifest.node).map(([id, entry]) => {
-    const worker = Object.keys(entry.workers).find((w) => w.endsWith("/page")) ?? "app/(console)/overview/page";
+    const worker =
+      Object.keys(entry.workers).find((w) => w.endsWith("/page")) ?? "app/(console)/overview/page";
     const page = worker
       .replace(/^app/, "")
       .replace(/\/\([^)]+\)/g, "")
@@ -59,9 +60,17 @@ function manifestActions(): ManifestAction[] {
   });
 }
 
-async function callAction(request: APIRequestContext, baseURL: string, action: ManifestAction): Promise<string> {
+async function callAction(
+  request: APIRequestContext,
+  baseURL: string,
+  action: ManifestAction,
+): Promise<string> {
   const response = await request.post(`${baseURL}${action.page}`, {
-    headers: { "next-action": action.id, accept: "text/x-component", "content-type": "text/plain;charset=UTF-8" },
+    headers: {
+      "next-action": action.id,
+      accept: "text/x-component",
+      "content-type": "text/plain;charset=UTF-8",
+    },
     // Not an object: every action's input schema refuses it, so an allowed role gets
     // invalid_input (the role check passed) and nothing can change.
     data: JSON.stringify(["__forged__"]),
@@ -107,7 +116,8 @@ test.describe("authorization table", () => {
       for (const action of manifestActions()) {
         const body = await callAction(page.request, state.baseURL, action);
         const minRole = ACTIONS[action.key] ?? "admin";
-        const expected = who === "nobody" ? "unauthorized" : LEVEL[who] >= LEVEL[minRole] ? "invalid_input" : "forbidden";
+        const expected =
+          who === "nobody" ? "unauthorized" : LEVEL[who] >= LEVEL[minRole] ? "invalid_input" : "forbidden";
         expect(body, `${action.key} as ${who}`).toContain(`"code":"${expected}"`);
       }
       await page.context().close();

@@ -31,7 +31,8 @@ test.describe("kill switch", () => {
     expect(paid.status).toBe(200);
     expect(paid.body).toMatchObject({ status: "completed", priceUsdc: "0.010000" });
 
-    const audit = await sql`SELECT action, actor, reason FROM audit_log WHERE action LIKE 'kill_switch.%' ORDER BY id DESC LIMIT 2`;
+    const audit =
+      await sql`SELECT action, actor, reason FROM audit_log WHERE action LIKE 'kill_switch.%' ORDER BY id DESC LIMIT 2`;
     expect(audit.map((a) => [a.action, a.actor, a.reason])).toEqual([
       ["kill_switch.off", "operator@demo.local", "drill over"],
       ["kill_switch.on", "operator@demo.local", "incident drill"],
@@ -57,7 +58,10 @@ test.describe("kill switch", () => {
     await expect(viewer.getByRole("button", { name: "Stop all payments" })).toHaveCount(0);
     const headers = { ...(captured?.headers() ?? {}) };
     delete headers.cookie;
-    const response = await viewer.request.post(captured?.url() ?? "", { headers, data: captured?.postData() ?? "" });
+    const response = await viewer.request.post(captured?.url() ?? "", {
+      headers,
+      data: captured?.postData() ?? "",
+    });
     expect(await response.text()).toContain('"code":"forbidden"');
     const [flag] = await sql`SELECT value FROM settings WHERE key = 'kill_switch'`;
     expect(flag?.value).toEqual({ enabled: false });
