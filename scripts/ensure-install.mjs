@@ -10,12 +10,15 @@ import { fileURLToPath } from "node:url";
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const marker = path.join(root, "node_modules", ".x402-installed");
 
+/** What decides node_modules: the lock file and the dependency fields (not the scripts). */
 function fingerprint() {
   const hash = createHash("sha256");
-  for (const file of ["package.json", "package-lock.json"]) {
-    const full = path.join(root, file);
-    if (existsSync(full)) hash.update(readFileSync(full));
+  const pkg = JSON.parse(readFileSync(path.join(root, "package.json"), "utf8"));
+  for (const field of ["dependencies", "devDependencies", "optionalDependencies", "overrides"]) {
+    hash.update(JSON.stringify(pkg[field] ?? null));
   }
+  const lock = path.join(root, "package-lock.json");
+  if (existsSync(lock)) hash.update(readFileSync(lock));
   return hash.digest("hex");
 }
 
