@@ -1,0 +1,99 @@
+import { apiUser } from "@/lib/auth/session";
+import { appDb } from "@/lib/dal/db";
+import { parseLedgerQuery } from "@/lib/dal/ledger";
+import { FilterError, param } from "@/lib/dal/search-params";
+import { CSV_HEADER, exportCsv, transactionCsvRow } from "@/lib/payment-core/ledger/csv";
+import { exportJsonl, toSeedLine } from "@/lib/payment-core/ledger/jsonl";
+import { getTransaction, type LedgerFilter } from "@/lib/payment-core/ledger/read";
+
+export const dynamic = "force-dynamic";
+
+const FORMATS = {
+  csv: { contentType: "text/csv; charset=utf-8", extension: "csv" },
+  jsonl: { contentType: "application/jsonl; charset=utf-8", extension: "jsonl" },
+} as const;
+
+const CHUNK_CHARS = 64 * 1024;
+
+function invalidFilter(error: FilterError): Response {
+  return Response.json(
+    { error: { code: error.code, message: error.message, field: error.field } },
+    { status: 400, headers: { "Cache-Control": "no-store" } },
+  );
+}
+
+/**
+ * Pulls lines only as fast as the client reads them (the ledger is read a page at a time by
+ * keyset, never held in memory) and sends them in chunks of about 64 KB. The first chunk is
+ * read before the answer starts, so a database that is down gives a 500, not a 200 with a
+ * truncated file.
+ */
+async function streamOf(lines: AsyncGenerator<string>): Promise<ReadableStream<Uint8Array>> {
+  const encoder = new TextEncoder();
+  let finished = false;
+  const read = async (): Promise<Uint8Array | null> => {
+    let chunk = "";
+    while (!finished && chunk.length < CHUNK_CHARS) {
+      const next = await lines.next();
+      if (next.done) finished = true;
+      else chunk += next.value;
+    }
+    return chunk ? encoder.encode(chunk) : null;
+  };
+  let first: Uint8Array | null = await read();
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      const chunk = first ?? (await read());
+      first = null;
+      if (chunk) controller.enqueue(chunk);
+      if (finished && !first) controller.close();
+    },
+    async cancel() {
+      await lines.return(undefined);
+    },
+  });
+}
+
+async function* single(id: string, format: "csv" | "jsonl"): AsyncGenerator<string> {
+  if (format === "csv") yield CSV_HEADER;
+  const tx = await getTransaction(appDb(), id);
+  if (tx) yield format === "csv" ? transactionCsvRow(tx) : `${toSeedLine(tx)}\n`;
+}
+
+/**
+ * `GET /api/console/ledger/export?format=csv|jsonl&<the explorer's filters>` (viewer and up):
+ * every row that matches, oldest first, as a download. JSONL is the operations guide's file
+ * format (what `x402 ledger export` writes); CSV is for spreadsheets. Rows created after the
+ * export starts are left out, so a busy ledger still gives a file that ends.
+ */
+export async function GET(request: Request): Promise<Response> {
+  const user = await apiUser("viewer");
+  if (user instanceof Response) return user;
+  const search = new URL(request.url).searchParams;
+  const format = param(search, "format") ?? "csv";
+  if (format !== "csv" && format !== "jsonl") {
+    return invalidFilter(new FilterError("format", "format: csv or jsonl"));
+  }
+  const parsed = parseLedgerQuery(search);
+  if (!parsed.ok) return invalidFilter(parsed.error);
+
+  const startedAt = new Date();
+  let lines: AsyncGenerator<string>;
+  if (parsed.query.kind === "transaction") {
+    lines = single(parsed.query.id, format);
+  } else {
+    const filter: LedgerFilter = { ...parsed.query.filter };
+    if (!filter.to || new Date(filter.to) > startedAt) filter.to = startedAt.toISOString();
+    lines = format === "csv" ? exportCsv(appDb(), filter) : exportJsonl(appDb(), filter);
+  }
+  const { contentType, extension } = FORMATS[format];
+  const filename = `ledger-${startedAt.toISOString().slice(0, 10)}.${extension}`;
+  return new Response(await streamOf(lines), {
+    headers: {
+      "Content-Type": contentType,
+      "Content-Disposition": `attachment; filename="${filename}"`,
+      "Cache-Control": "no-store",
+      "X-Content-Type-Options": "nosniff",
+    },
+  });
+}
