@@ -1,4 +1,5 @@
 import type { Database } from "@/db/client";
+import { InvalidInputError } from "./errors";
 
 type Sql = Database["$client"];
 
@@ -28,4 +29,123 @@ export async function writeAudit(sql: Sql, entry: AuditEntry): Promise<void> {
     VALUES (${entry.actor}, ${entry.action}, ${entry.targetType}, ${entry.targetId ?? null},
       ${JSON.stringify(jsonSafe(entry.before))}::jsonb, ${JSON.stringify(jsonSafe(entry.after))}::jsonb,
       ${entry.reason ?? null})`;
+}
+
+/** An audit row as the console shows it; `at` is UTC ISO with microseconds. */
+export interface AuditRecord {
+  id: string;
+  at: string;
+  actor: string;
+  action: string;
+  targetType: string;
+  targetId: string | null;
+  before: unknown;
+  after: unknown;
+  reason: string | null;
+}
+
+export interface AuditFilter {
+  actor?: string;
+  action?: string;
+  targetType?: string;
+  targetId?: string;
+  /** Half-open range [from, to) of `at`, as instants PostgreSQL reads. */
+  from?: string;
+  to?: string;
+}
+
+function encodeAuditCursor(row: AuditRecord): string {
+  return Buffer.from(JSON.stringify([row.at, row.id])).toString("base64url");
+}
+
+function decodeAuditCursor(cursor: string): [string, string] {
+  try {
+    const value = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
+    if (
+      Array.isArray(value) &&
+      typeof value[0] === "string" &&
+      !Number.isNaN(Date.parse(value[0])) &&
+      typeof value[1] === "string" &&
+      /^\d{1,19}$/.test(value[1])
+    ) {
+      return [value[0], value[1]];
+    }
+  } catch {
+    // fall through
+  }
+  throw new InvalidInputError("invalid_cursor", "the page cursor is not valid");
+}
+
+/**
+ * The audit log, newest first, keyset-paginated on (at, id): rows written in one transaction
+ * share `at`, and the id keeps them apart, so no row is skipped or shown twice across pages.
+ */
+export async function listAuditLog(
+  db: Database,
+  filter: AuditFilter = {},
+  options: { limit?: number; cursor?: string | null } = {},
+): Promise<{ rows: AuditRecord[]; nextCursor: string | null }> {
+  const sql = db.$client;
+  const limit = options.limit ?? 50;
+  if (!Number.isInteger(limit) || limit < 1 || limit > 1000) {
+    throw new InvalidInputError("invalid_limit", "limit must be a whole number from 1 to 1000", { limit });
+  }
+  const after = options.cursor ? decodeAuditCursor(options.cursor) : null;
+  const conditions = [
+    filter.actor ? sql`actor = ${filter.actor}` : null,
+    filter.action ? sql`action = ${filter.action}` : null,
+    filter.targetType ? sql`target_type = ${filter.targetType}` : null,
+    filter.targetId ? sql`target_id = ${filter.targetId}` : null,
+    filter.from ? sql`at >= ${filter.from}::timestamptz` : null,
+    filter.to ? sql`at < ${filter.to}::timestamptz` : null,
+    after ? sql`(at, id) < (${after[0]}::timestamptz, ${after[1]}::bigint)` : null,
+  ].reduce((acc, part) => (part ? sql`${acc} AND ${part}` : acc), sql`TRUE`);
+  const rows = await sql<
+    {
+      id: bigint;
+      at: string;
+      actor: string;
+      action: string;
+      target_type: string;
+      target_id: string | null;
+      before: unknown;
+      after: unknown;
+      reason: string | null;
+    }[]
+  >`
+    SELECT id, to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS at, actor, action,
+      target_type, target_id, before, after, reason
+    FROM audit_log WHERE ${conditions}
+    ORDER BY at DESC, id DESC
+    LIMIT ${limit + 1}`;
+  const page: AuditRecord[] = rows.slice(0, limit).map((r) => ({
+    id: r.id.toString(),
+    at: r.at,
+    actor: r.actor,
+    action: r.action,
+    targetType: r.target_type,
+    targetId: r.target_id,
+    before: r.before ?? null,
+    after: r.after ?? null,
+    reason: r.reason,
+  }));
+  const last = page.at(-1);
+  return { rows: page, nextCursor: rows.length > limit && last ? encodeAuditCursor(last) : null };
+}
+
+/** The distinct values of the log's filterable columns, for the audit page's selects. */
+export async function listAuditFacets(
+  db: Database,
+): Promise<{ actions: string[]; actors: string[]; targetTypes: string[] }> {
+  const sql = db.$client;
+  const [actions, actors, targetTypes] = await Promise.all([
+    sql<{ v: string }[]>`SELECT DISTINCT action AS v FROM audit_log ORDER BY 1 LIMIT 500`,
+    sql<{ v: string }[]>`SELECT DISTINCT actor AS v FROM audit_log ORDER BY 1 LIMIT 500`,
+    sql<{ v: string }[]>`SELECT DISTINCT target_type AS v FROM audit_log ORDER BY 1 LIMIT 500`,
+  ]);
+  return {
+    actions: actions.map((r) => r.v),
+    actors: actors.map((r) => r.v),
+    targetTypes: targetTypes.map((r) => r.v),
+  };
 }
