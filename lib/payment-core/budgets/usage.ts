@@ -56,9 +56,8 @@ async function consoleLimits(sql: Sql, agentIds: string[]): Promise<Map<string, 
   return map;
 }
 
-export async function getLimits(db: Database, config: BudgetConfig, agentId: string) {
-  const map = await consoleLimits(db.$client, [agentId]);
-  return effectiveLimits(config, agentId, map.get(agentId) ?? []);
+export function getLimits(db: Database, config: BudgetConfig, agentId: string) {
+  return getLimitsWith(db.$client, config, agentId);
 }
 
 /** Usage for the given agents (all when omitted), in the UTC day and month of `now`. */
@@ -134,6 +133,53 @@ export async function getUsage(
   return usage;
 }
 
+function validateLimit(kind: LimitKind, limitMicro: Micro): void {
+  if (!LIMIT_KINDS.includes(kind)) {
+    throw new InvalidInputError("invalid_limit_kind", `limit kind must be one of ${LIMIT_KINDS.join(", ")}`);
+  }
+  if (limitMicro < 0n) throw new InvalidInputError("invalid_amount", "a limit cannot be negative");
+}
+
+/** The effective limits of one agent read through `sql`, which may be an open transaction. */
+export async function getLimitsWith(sql: Sql, config: BudgetConfig, agentId: string) {
+  const map = await consoleLimits(sql, [agentId]);
+  return effectiveLimits(config, agentId, map.get(agentId) ?? []);
+}
+
+/**
+ * `setLimit` inside a transaction the caller already holds (pass its handle), so a limit can
+ * change together with another write, such as the change request that approved it.
+ */
+export async function setLimitInTransaction(
+  tx: Sql,
+  input: { agentId: string; kind: LimitKind; limitMicro: Micro; actor: string; reason?: string | null },
+): Promise<void> {
+  validateLimit(input.kind, input.limitMicro);
+  const agent = await tx`SELECT id FROM agents WHERE id = ${input.agentId}`;
+  if (agent.length === 0) {
+    throw new OperationError("unknown_agent", `no agent named ${input.agentId}`, {
+      agentId: input.agentId,
+    });
+  }
+  const before = await tx<{ limit_micro: bigint }[]>`
+    SELECT limit_micro FROM budget_policies WHERE agent_id = ${input.agentId} AND kind = ${input.kind}
+    FOR UPDATE`;
+  await tx`
+    INSERT INTO budget_policies (agent_id, kind, limit_micro, source, set_by, set_at)
+    VALUES (${input.agentId}, ${input.kind}, ${input.limitMicro.toString()}::bigint, 'console', ${input.actor}, now())
+    ON CONFLICT (agent_id, kind) DO UPDATE SET limit_micro = EXCLUDED.limit_micro,
+      source = 'console', set_by = EXCLUDED.set_by, set_at = EXCLUDED.set_at`;
+  await writeAudit(tx, {
+    actor: input.actor,
+    action: "budget.limit_set",
+    targetType: "agent",
+    targetId: input.agentId,
+    before: { kind: input.kind, limitMicro: before[0]?.limit_micro ?? null },
+    after: { kind: input.kind, limitMicro: input.limitMicro },
+    reason: input.reason ?? null,
+  });
+}
+
 /**
  * Stores a console limit (highest precedence), with its audit row in the same transaction.
  * Takes effect on the next reservation: the engine reads policies inside each transaction.
@@ -142,33 +188,30 @@ export async function setLimit(
   db: Database,
   input: { agentId: string; kind: LimitKind; limitMicro: Micro; actor: string; reason?: string },
 ): Promise<void> {
-  if (!LIMIT_KINDS.includes(input.kind)) {
-    throw new InvalidInputError("invalid_limit_kind", `limit kind must be one of ${LIMIT_KINDS.join(", ")}`);
-  }
-  if (input.limitMicro < 0n) throw new InvalidInputError("invalid_amount", "a limit cannot be negative");
-  await db.$client.begin(async (tx) => {
-    const agent = await tx`SELECT id FROM agents WHERE id = ${input.agentId}`;
-    if (agent.length === 0) {
-      throw new OperationError("unknown_agent", `no agent named ${input.agentId}`, {
-        agentId: input.agentId,
-      });
-    }
-    const before = await tx<{ limit_micro: bigint }[]>`
-      SELECT limit_micro FROM budget_policies WHERE agent_id = ${input.agentId} AND kind = ${input.kind}
-      FOR UPDATE`;
-    await tx`
-      INSERT INTO budget_policies (agent_id, kind, limit_micro, source, set_by, set_at)
-      VALUES (${input.agentId}, ${input.kind}, ${input.limitMicro.toString()}::bigint, 'console', ${input.actor}, now())
-      ON CONFLICT (agent_id, kind) DO UPDATE SET limit_micro = EXCLUDED.limit_micro,
-        source = 'console', set_by = EXCLUDED.set_by, set_at = EXCLUDED.set_at`;
-    await writeAudit(tx as unknown as Sql, {
-      actor: input.actor,
-      action: "budget.limit_set",
-      targetType: "agent",
-      targetId: input.agentId,
-      before: { kind: input.kind, limitMicro: before[0]?.limit_micro ?? null },
-      after: { kind: input.kind, limitMicro: input.limitMicro },
-      reason: input.reason ?? null,
-    });
+  validateLimit(input.kind, input.limitMicro);
+  await db.$client.begin((tx) => setLimitInTransaction(tx as unknown as Sql, input));
+}
+
+/** Several limits of one agent at once: all are stored (each with its audit row) or none. */
+export async function setLimits(
+  db: Database,
+  input: {
+    agentId: string;
+    limits: Partial<Record<LimitKind, Micro>>;
+    actor: string;
+    reason?: string | null;
+  },
+): Promise<LimitKind[]> {
+  const changes = LIMIT_KINDS.flatMap((kind) => {
+    const limitMicro = input.limits[kind];
+    return limitMicro === undefined ? [] : [{ kind, limitMicro }];
   });
+  for (const change of changes) validateLimit(change.kind, change.limitMicro);
+  if (changes.length === 0) return [];
+  await db.$client.begin(async (tx) => {
+    for (const change of changes) {
+      await setLimitInTransaction(tx as unknown as Sql, { ...input, ...change });
+    }
+  });
+  return changes.map((c) => c.kind);
 }
