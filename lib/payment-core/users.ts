@@ -113,3 +113,115 @@ export async function verifyUserPassword(
     createdAt: row.created_at,
   };
 }
+
+const SELECT_USER = `id, email, name, role, disabled,
+  to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS created_at`;
+
+function toUser(r: Record<string, unknown>): User {
+  return {
+    id: r.id as string,
+    email: r.email as string,
+    name: (r.name as string | null) ?? null,
+    role: r.role as Role,
+    disabled: r.disabled as boolean,
+    createdAt: r.created_at as string,
+  };
+}
+
+/** Every console user, oldest first (no password hashes). */
+export async function listUsers(db: Database): Promise<User[]> {
+  const sql = db.$client;
+  const rows = await sql`SELECT ${sql.unsafe(SELECT_USER)} FROM users ORDER BY created_at, email`;
+  return rows.map(toUser);
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * Locks the active admins, then the target, in that order (every change here takes the same
+ * order, so two of them never deadlock). With the admins locked, two admins demoting or
+ * disabling each other at the same moment run one after the other: the second sees one
+ * admin left and is refused, so the console can never be left without an admin.
+ */
+async function lockForChange(sql: Sql, userId: string): Promise<{ target: User; activeAdmins: string[] }> {
+  const admins = await sql<{ id: string }[]>`
+    SELECT id FROM users WHERE role = 'admin' AND NOT disabled ORDER BY id FOR UPDATE`;
+  const rows = UUID.test(userId)
+    ? await sql`SELECT ${sql.unsafe(SELECT_USER)} FROM users WHERE id = ${userId} FOR UPDATE`
+    : [];
+  const row = rows[0];
+  if (!row) throw new OperationError("user_not_found", "no user has this id", { userId });
+  return { target: toUser(row), activeAdmins: admins.map((a) => a.id) };
+}
+
+function refuseLastAdmin(target: User, activeAdmins: string[], what: string): void {
+  if (activeAdmins.includes(target.id) && activeAdmins.length <= 1) {
+    throw new OperationError(
+      "last_admin",
+      `${target.email} is the last active admin and cannot be ${what}: make another user an admin first`,
+      { userId: target.id, activeAdmins: activeAdmins.length },
+    );
+  }
+}
+
+/**
+ * Changes a user's role, with its audit row in the same transaction. The last active admin
+ * cannot be demoted (`last_admin`). Setting the role a user already has changes nothing and
+ * writes nothing.
+ */
+export async function setUserRole(
+  db: Database,
+  raw: { userId: string; role: string; actor: string; reason?: string | null },
+): Promise<{ user: User; changed: boolean }> {
+  const role = z.enum(ROLES).safeParse(raw.role);
+  if (!role.success) {
+    throw new InvalidInputError("invalid_role", `role must be one of ${ROLES.join(", ")}`, {
+      role: raw.role,
+    });
+  }
+  return db.$client.begin(async (tx) => {
+    const sql = tx as unknown as Sql;
+    const { target, activeAdmins } = await lockForChange(sql, raw.userId);
+    if (target.role === role.data) return { user: target, changed: false };
+    if (role.data !== "admin") refuseLastAdmin(target, activeAdmins, "demoted");
+    await sql`UPDATE users SET role = ${role.data}::user_role, updated_at = now() WHERE id = ${target.id}`;
+    await writeAudit(sql, {
+      actor: raw.actor,
+      action: "user.role_set",
+      targetType: "user",
+      targetId: target.id,
+      before: { email: target.email, role: target.role },
+      after: { email: target.email, role: role.data },
+      reason: raw.reason ?? null,
+    });
+    return { user: { ...target, role: role.data }, changed: true };
+  });
+}
+
+/**
+ * Disables or enables a user, with its audit row in the same transaction. A disabled user
+ * cannot sign in, and their open sessions stop working on the next request. The last active
+ * admin cannot be disabled (`last_admin`).
+ */
+export async function setUserDisabled(
+  db: Database,
+  raw: { userId: string; disabled: boolean; actor: string; reason?: string | null },
+): Promise<{ user: User; changed: boolean }> {
+  return db.$client.begin(async (tx) => {
+    const sql = tx as unknown as Sql;
+    const { target, activeAdmins } = await lockForChange(sql, raw.userId);
+    if (target.disabled === raw.disabled) return { user: target, changed: false };
+    if (raw.disabled) refuseLastAdmin(target, activeAdmins, "disabled");
+    await sql`UPDATE users SET disabled = ${raw.disabled}, updated_at = now() WHERE id = ${target.id}`;
+    await writeAudit(sql, {
+      actor: raw.actor,
+      action: raw.disabled ? "user.disable" : "user.enable",
+      targetType: "user",
+      targetId: target.id,
+      before: { email: target.email, disabled: target.disabled },
+      after: { email: target.email, disabled: raw.disabled },
+      reason: raw.reason ?? null,
+    });
+    return { user: { ...target, disabled: raw.disabled }, changed: true };
+  });
+}
