@@ -1,7 +1,13 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase } from "@/lib/testing/db";
 import { type HistoricalRow, insertHistoricalRows } from "./ledger/write";
-import { alertThresholds, getLatencySeries, getSpendTotals, getSuccessRateSeries } from "./metrics";
+import {
+  alertThresholds,
+  getLatencySeries,
+  getSpendTotals,
+  getSuccessRateSeries,
+  listRecentTransactions,
+} from "./metrics";
 
 let t: TestDatabase;
 const now = new Date("2026-03-10T12:34:56.789Z");
@@ -169,5 +175,35 @@ describe("getLatencySeries", () => {
       p99Ms: 800,
     });
     expect(buckets.slice(0, -2).every((b) => b.count === 0)).toBe(true);
+  });
+});
+
+describe("listRecentTransactions", () => {
+  it("gives the newest rows first, ties by id, with what the overview shows", async () => {
+    await insertHistoricalRows(t.db.$client, [
+      row("2026-03-10T12:00:00.000001Z", "completed", { id: "tx_a", latencyMs: 420, vendor: "dataset" }),
+      row("2026-03-10T12:00:00.000001Z", "failed", { id: "tx_b", errorCode: "vendor_error", latencyMs: 90 }),
+      row("2026-03-10T11:00:00.000000Z", "rejected", { id: "tx_c", amountMicro: 15_000_000n }),
+      row("2026-03-10T12:30:00.000000Z", "pending", { id: "tx_d" }),
+      row("2026-03-09T12:30:00.000000Z", "completed", { id: "tx_e" }),
+    ]);
+    const rows = await listRecentTransactions(t.db, { limit: 4 });
+    expect(rows.map((r) => r.id)).toEqual(["tx_d", "tx_b", "tx_a", "tx_c"]);
+    expect(rows[1]).toEqual({
+      id: "tx_b",
+      createdAt: "2026-03-10T12:00:00.000001Z",
+      agentId: "builder_agent",
+      vendor: "search-api",
+      amountMicro: 10_000n,
+      status: "failed",
+      latencyMs: 90,
+      errorCode: "vendor_error",
+    });
+    expect(rows[3]).toMatchObject({ status: "rejected", amountMicro: 15_000_000n, latencyMs: null });
+    expect(await listRecentTransactions(t.db)).toHaveLength(5);
+  });
+
+  it("is empty on an empty ledger", async () => {
+    expect(await listRecentTransactions(t.db)).toEqual([]);
   });
 });

@@ -1,4 +1,5 @@
 import type { Database } from "@/db/client";
+import type { TransactionStatus } from "./ledger/read";
 import type { Micro } from "./money";
 import { utcDay, utcMonthStart } from "./time";
 
@@ -203,4 +204,61 @@ export async function getLatencySeries(
     });
   }
   return { bucketMinutes, buckets };
+}
+
+// ---------------------------------------------------------------- recent transactions
+
+export interface RecentTransaction {
+  id: string;
+  /** UTC ISO with microseconds, as the ledger reads give it. */
+  createdAt: string;
+  agentId: string;
+  vendor: string;
+  amountMicro: Micro;
+  status: TransactionStatus;
+  latencyMs: number | null;
+  errorCode: string | null;
+}
+
+/**
+ * The newest ledger rows, newest first (ties by id), with only what a summary shows. The
+ * ORDER BY spells out NULLS LAST so it is exactly the order of `transactions_created_idx`
+ * (`created_at DESC NULLS LAST, id DESC NULLS LAST`): a plain `DESC` means NULLS FIRST, which
+ * that index cannot give, and PostgreSQL then sorts the whole ledger for ten rows.
+ */
+export async function listRecentTransactions(
+  db: Database,
+  options: { limit?: number } = {},
+): Promise<RecentTransaction[]> {
+  const limit = options.limit ?? 10;
+  if (!Number.isInteger(limit) || limit < 1 || limit > 1000) {
+    throw new RangeError(`limit must be a whole number from 1 to 1000, got ${limit}`);
+  }
+  const rows = await db.$client<
+    {
+      id: string;
+      created_at: string;
+      agent_id: string;
+      vendor: string;
+      amount_micro: bigint;
+      status: TransactionStatus;
+      latency_ms: number | null;
+      error_code: string | null;
+    }[]
+  >`
+    SELECT id, to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS created_at, agent_id,
+      vendor, amount_micro, status::text AS status, latency_ms, error_code
+    FROM transactions
+    ORDER BY created_at DESC NULLS LAST, id DESC NULLS LAST
+    LIMIT ${limit}`;
+  return rows.map((r) => ({
+    id: r.id,
+    createdAt: r.created_at,
+    agentId: r.agent_id,
+    vendor: r.vendor,
+    amountMicro: r.amount_micro,
+    status: r.status,
+    latencyMs: r.latency_ms,
+    errorCode: r.error_code,
+  }));
 }
