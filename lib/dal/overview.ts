@@ -1,0 +1,238 @@
+import type { Database } from "@/db/client";
+import { env } from "@/lib/env";
+import type { BudgetConfig } from "@/lib/payment-core/budgets/config";
+import { listUsage, type WindowUsage } from "@/lib/payment-core/budgets/usage";
+import { OperationError } from "@/lib/payment-core/errors";
+import type { TransactionStatus } from "@/lib/payment-core/ledger/read";
+import {
+  alertThresholds,
+  getLatencySeries,
+  getSpendTotals,
+  getSuccessRateSeries,
+  type LatencyBucket,
+  LOW_BALANCE_MICRO,
+  listRecentTransactions,
+  type SuccessRatePoint,
+} from "@/lib/payment-core/metrics";
+import type { Micro } from "@/lib/payment-core/money";
+import { appDb } from "./db";
+import { paymentService } from "./payments";
+
+/**
+ * The overview page's data, shaped for the browser: plain JSON, micro-USDC as decimal strings
+ * (a bigint cannot cross to a client component), times as UTC ISO strings. The page renders
+ * it first on the server; the dashboard then polls `GET /api/console/overview` for the same.
+ */
+
+export type WalletView =
+  | {
+      available: true;
+      address: string;
+      network: string;
+      balanceMicro: string;
+      low: boolean;
+      lowThresholdMicro: string;
+      readAt: string;
+    }
+  | { available: false; code: string; reason: string; lowThresholdMicro: string };
+
+export interface WindowView {
+  /** First day of the UTC window. */
+  start: string;
+  spentMicro: string;
+  reservedMicro: string;
+  limitMicro: string;
+  /** (spent + reserved) / limit, one decimal, as the budget engine reports it. */
+  utilizationPct: string;
+}
+
+export interface AgentBudgetView {
+  agentId: string;
+  name: string;
+  status: "active" | "paused";
+  daily: WindowView;
+  monthly: WindowView;
+}
+
+export interface RecentTransactionView {
+  id: string;
+  createdAt: string;
+  agentId: string;
+  vendor: string;
+  amountMicro: string;
+  status: TransactionStatus;
+  latencyMs: number | null;
+  errorCode: string | null;
+}
+
+export interface OverviewView {
+  generatedAt: string;
+  wallet: WalletView;
+  spend: {
+    day: string;
+    month: string;
+    daySpentMicro: string;
+    dayReservedMicro: string;
+    monthSpentMicro: string;
+    monthReservedMicro: string;
+  };
+  successRate: { windowMinutes: number; points: SuccessRatePoint[] };
+  latency: { bucketMinutes: number; buckets: LatencyBucket[] };
+  budgets: { thresholdsPct: number[]; agents: AgentBudgetView[] };
+  recent: RecentTransactionView[];
+}
+
+export const RECENT_LIMIT = 10;
+export const SUCCESS_RATE_MINUTES = 120;
+export const LATENCY_HOURS = 6;
+
+const micro = (value: Micro) => value.toString();
+
+function windowView(w: WindowUsage): WindowView {
+  return {
+    start: w.start,
+    spentMicro: micro(w.spentMicro),
+    reservedMicro: micro(w.reservedMicro),
+    limitMicro: micro(w.limitMicro),
+    utilizationPct: w.utilizationPct,
+  };
+}
+
+/**
+ * Everything on the overview from the database, beside the wallet read (which goes to the
+ * chain). Every query is bounded: budget_usage rows for the current windows, a created_at
+ * range of the last hours, the newest ten ledger rows.
+ */
+export async function loadOverview(deps: {
+  db: Database;
+  config: BudgetConfig;
+  readWallet: () => Promise<WalletView>;
+  now?: Date;
+}): Promise<OverviewView> {
+  const { db, config } = deps;
+  const now = deps.now ?? new Date();
+  const [wallet, spend, successRate, latency, usage, recent] = await Promise.all([
+    deps.readWallet(),
+    getSpendTotals(db, { now }),
+    getSuccessRateSeries(db, { now, minutes: SUCCESS_RATE_MINUTES }),
+    getLatencySeries(db, { now, hours: LATENCY_HOURS }),
+    listUsage(db, config, { clock: () => now }),
+    listRecentTransactions(db, { limit: RECENT_LIMIT }),
+  ]);
+  return {
+    generatedAt: now.toISOString(),
+    wallet,
+    spend: {
+      day: spend.day,
+      month: spend.month,
+      daySpentMicro: micro(spend.daySpentMicro),
+      dayReservedMicro: micro(spend.dayReservedMicro),
+      monthSpentMicro: micro(spend.monthSpentMicro),
+      monthReservedMicro: micro(spend.monthReservedMicro),
+    },
+    successRate,
+    latency,
+    budgets: {
+      thresholdsPct: alertThresholds(config.alertThresholdPct),
+      agents: usage.map((u) => ({
+        agentId: u.agentId,
+        name: u.name,
+        status: u.status,
+        daily: windowView(u.daily),
+        monthly: windowView(u.monthly),
+      })),
+    },
+    recent: recent.map((r) => ({
+      id: r.id,
+      createdAt: r.createdAt,
+      agentId: r.agentId,
+      vendor: r.vendor,
+      amountMicro: micro(r.amountMicro),
+      status: r.status,
+      latencyMs: r.latencyMs,
+      errorCode: r.errorCode,
+    })),
+  };
+}
+
+// ---------------------------------------------------------------- wallet
+
+const WALLET_TIMEOUT_MS = 3_000;
+/** Every open overview polls; one chain read per few seconds serves them all. */
+const WALLET_CACHE_MS = 4_000;
+
+class WalletTimeout extends Error {}
+
+/**
+ * The payer wallet's balance, or why it is unavailable. Never throws: a missing
+ * configuration or a chain that does not answer must not take the overview down. The reason
+ * shown is the error's code and short message only: a full RPC error can carry the RPC URL,
+ * which may hold an API key.
+ */
+export async function readWallet(
+  getBalance: () => Promise<{ address: string; balanceMicro: Micro; network: string }>,
+  options: { timeoutMs?: number; now?: () => Date } = {},
+): Promise<WalletView> {
+  const lowThresholdMicro = micro(LOW_BALANCE_MICRO);
+  const timeoutMs = options.timeoutMs ?? WALLET_TIMEOUT_MS;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    const balance = await Promise.race([
+      getBalance(),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new WalletTimeout()), timeoutMs);
+      }),
+    ]);
+    return {
+      available: true,
+      address: balance.address,
+      network: balance.network,
+      balanceMicro: micro(balance.balanceMicro),
+      low: balance.balanceMicro < LOW_BALANCE_MICRO,
+      lowThresholdMicro,
+      readAt: (options.now ?? (() => new Date()))().toISOString(),
+    };
+  } catch (error) {
+    if (error instanceof OperationError) {
+      return { available: false, code: error.code, reason: error.message, lowThresholdMicro };
+    }
+    if (error instanceof WalletTimeout) {
+      return {
+        available: false,
+        code: "chain_timeout",
+        reason: `the chain RPC did not answer within ${timeoutMs / 1000} s`,
+        lowThresholdMicro,
+      };
+    }
+    const short = (error as { shortMessage?: unknown }).shortMessage;
+    const detail = typeof short === "string" ? short : "";
+    console.error(
+      `overview: wallet balance unavailable (${(error as Error).name}${detail ? `: ${detail}` : ""})`,
+    );
+    return {
+      available: false,
+      code: "chain_unavailable",
+      reason: `could not read the balance from the chain${detail ? `: ${detail}` : ""}`,
+      lowThresholdMicro,
+    };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+const walletCache = globalThis as unknown as {
+  __x402OverviewWallet?: { at: number; view: Promise<WalletView> };
+};
+
+function cachedWallet(): Promise<WalletView> {
+  const cached = walletCache.__x402OverviewWallet;
+  if (cached && Date.now() - cached.at < WALLET_CACHE_MS) return cached.view;
+  const view = readWallet(() => paymentService().getWalletBalance());
+  walletCache.__x402OverviewWallet = { at: Date.now(), view };
+  return view;
+}
+
+/** What the overview page and its JSON route call. */
+export function overviewView(): Promise<OverviewView> {
+  return loadOverview({ db: appDb(), config: env().budget, readWallet: cachedWallet });
+}
