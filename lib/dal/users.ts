@@ -1,0 +1,7 @@
+import { listUsers, type User } from "@/lib/payment-core/users";
+import { appDb } from "./db";
+
+/** Console users for the admin page (never their password hashes). */
+export async function usersList(): Promise<User[]> {
+  return listUsers(appDb());
+}
