@@ -1,0 +1,54 @@
+import type { ActionResult } from "@/lib/actions/action";
+
+/** Per-field messages from an action's error result (zod issues, or a domain error naming its field). */
+export function fieldErrors(
+  result: ActionResult<unknown>,
+  fieldForCode: Record<string, string> = {},
+): Record<string, string> {
+  if (result.ok) return {};
+  const out: Record<string, string> = {};
+  const issues = result.details?.issues;
+  if (Array.isArray(issues)) {
+    for (const issue of issues as { path?: string; message?: string }[]) {
+      if (issue.path && issue.message && !out[issue.path]) out[issue.path] = issue.message;
+    }
+  }
+  const field = typeof result.details?.field === "string" ? result.details.field : fieldForCode[result.code];
+  if (field && !out[field]) out[field] = result.message;
+  return out;
+}
+
+/** The message next to a field; announced when it appears. */
+export function FieldError({ id, message }: { id: string; message: string | undefined }) {
+  if (!message) return null;
+  return (
+    <p id={id} role="alert" className="text-sm text-red-800">
+      {message}
+    </p>
+  );
+}
+
+/** A form's outcome: errors are alerts, successes are polite status messages. */
+export function FormMessage({ error, success }: { error: string | null; success: React.ReactNode }) {
+  return (
+    <>
+      {error ? (
+        <p role="alert" className="rounded-md bg-red-50 px-3 py-2 text-sm text-red-800">
+          {error}
+        </p>
+      ) : null}
+      <p
+        role="status"
+        className={success ? "rounded-md bg-green-50 px-3 py-2 text-sm text-green-900" : "sr-only"}
+      >
+        {success}
+      </p>
+    </>
+  );
+}
+
+export const inputClass =
+  "rounded-md border border-slate-300 px-3 py-2 font-normal tabular-nums aria-[invalid=true]:border-red-700 focus-visible:outline-2 focus-visible:outline-slate-900";
+
+export const primaryButtonClass =
+  "rounded-md bg-slate-900 px-3 py-2 text-sm font-medium text-white hover:bg-slate-700 disabled:cursor-not-allowed disabled:opacity-60 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-slate-900";

@@ -1,0 +1,127 @@
+"use client";
+
+import {
+  Bar,
+  BarChart,
+  CartesianGrid,
+  ResponsiveContainer,
+  Tooltip,
+  type TooltipContentProps,
+  XAxis,
+  YAxis,
+  type YAxisTickContentProps,
+} from "recharts";
+import { Usd } from "../ui/usd";
+
+export interface DailySpendPoint {
+  /** UTC day, `YYYY-MM-DD`. */
+  day: string;
+  /** Completed spend that day, micro-USDC as a decimal string. */
+  spentMicro: string;
+  count: number;
+}
+
+interface Row extends DailySpendPoint {
+  label: string;
+  /** The bar's height in micro-USDC: a number only for drawing, never for money arithmetic. */
+  value: number;
+}
+
+/** Axis figures go through <Usd> like every other amount (an SVG <text> cannot hold it). */
+function MoneyTick({ x, y, payload }: YAxisTickContentProps) {
+  return (
+    <foreignObject x={Number(x) - 76} y={Number(y) - 9} width={72} height={18}>
+      <div className="text-right text-[11px] leading-[18px] text-slate-600">
+        <Usd micro={BigInt(Math.round(Number(payload.value)))} />
+      </div>
+    </foreignObject>
+  );
+}
+
+function DayTooltip({ active, payload }: TooltipContentProps) {
+  const row = payload?.[0]?.payload as Row | undefined;
+  if (!active || !row) return null;
+  return (
+    <div className="rounded-md border border-slate-200 bg-white px-3 py-2 text-sm shadow">
+      <p className="font-medium">{row.day} (UTC)</p>
+      <p>
+        <Usd micro={row.spentMicro} /> in {row.count} completed payment{row.count === 1 ? "" : "s"}
+      </p>
+    </div>
+  );
+}
+
+/**
+ * Daily completed spend as bars. The chart is decorative for assistive technology; the same
+ * figures are in the table below it.
+ */
+export function DailySpendChart({ points }: { points: DailySpendPoint[] }) {
+  const rows: Row[] = points.map((p) => ({ ...p, label: p.day.slice(5), value: Number(p.spentMicro) }));
+  const total = points.reduce((sum, p) => sum + BigInt(p.spentMicro), 0n);
+  const payments = points.reduce((sum, p) => sum + p.count, 0);
+  return (
+    <figure className="flex flex-col gap-3">
+      <figcaption className="text-sm text-slate-700">
+        <Usd micro={total} className="font-medium text-slate-900" /> in {payments} completed payment
+        {payments === 1 ? "" : "s"} from {points[0]?.day ?? "—"} to {points.at(-1)?.day ?? "—"} (UTC days).
+      </figcaption>
+      <div aria-hidden className="h-60 w-full">
+        <ResponsiveContainer width="100%" height="100%">
+          <BarChart data={rows} margin={{ top: 8, right: 8, bottom: 0, left: 8 }} accessibilityLayer={false}>
+            <CartesianGrid vertical={false} stroke="#e2e8f0" />
+            <XAxis
+              dataKey="label"
+              tick={{ fontSize: 11, fill: "#475569" }}
+              tickLine={false}
+              minTickGap={12}
+            />
+            <YAxis
+              dataKey="value"
+              width={80}
+              tick={(props: YAxisTickContentProps) => <MoneyTick {...props} />}
+              tickLine={false}
+              axisLine={false}
+              allowDecimals={false}
+            />
+            <Tooltip content={(props) => <DayTooltip {...props} />} cursor={{ fill: "#f1f5f9" }} />
+            <Bar dataKey="value" fill="#0f172a" radius={[2, 2, 0, 0]} isAnimationActive={false} />
+          </BarChart>
+        </ResponsiveContainer>
+      </div>
+      <details className="text-sm">
+        <summary className="cursor-pointer text-blue-800 underline-offset-4 hover:underline">
+          Daily figures as a table
+        </summary>
+        <table className="mt-2 w-full max-w-md text-left">
+          <caption className="sr-only">Completed spend per UTC day</caption>
+          <thead>
+            <tr className="text-xs uppercase text-slate-600">
+              <th scope="col" className="py-1 font-medium">
+                Day (UTC)
+              </th>
+              <th scope="col" className="py-1 text-right font-medium">
+                Payments
+              </th>
+              <th scope="col" className="py-1 text-right font-medium">
+                Spend
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {points.map((p) => (
+              <tr key={p.day} className="border-t border-slate-100">
+                <th scope="row" className="py-1 font-normal tabular-nums">
+                  {p.day}
+                </th>
+                <td className="py-1 text-right tabular-nums">{p.count}</td>
+                <td className="py-1 text-right">
+                  <Usd micro={p.spentMicro} />
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </details>
+    </figure>
+  );
+}

@@ -1,0 +1,164 @@
+import { cache } from "react";
+import { env } from "@/lib/env";
+import { agentDailySpend, listChangeRequests } from "@/lib/payment-core/approvals";
+import type { LimitSource } from "@/lib/payment-core/budgets/config";
+import { type AgentUsage, listUsage } from "@/lib/payment-core/budgets/usage";
+import { listTransactions, type TransactionStatus } from "@/lib/payment-core/ledger/read";
+import { appDb } from "./db";
+
+/**
+ * Reads for the agents pages, shaped for the browser: every micro-USDC amount is a decimal
+ * string (a bigint cannot cross to a client component), every time a UTC ISO string.
+ */
+
+export interface WindowView {
+  start: string;
+  spentMicro: string;
+  reservedMicro: string;
+  limitMicro: string;
+  remainingMicro: string;
+  utilizationPct: string;
+  source: LimitSource;
+  /** The environment variable when the source is `env`; who set it when `console`. */
+  variable: string | null;
+  setBy: string | null;
+  setAt: string | null;
+}
+
+export interface AgentView {
+  id: string;
+  name: string;
+  status: "active" | "paused";
+  daily: WindowView;
+  monthly: WindowView;
+  perTransaction: {
+    limitMicro: string;
+    source: LimitSource;
+    variable: string | null;
+    setBy: string | null;
+    setAt: string | null;
+  };
+  hardLimitMicro: string;
+  stalePending: { count: number; amountMicro: string };
+  /** The open monthly change request, if any. */
+  pendingRequest: { id: number; requestedLimitMicro: string; requestedBy: string; expiresAt: string } | null;
+}
+
+export interface DaySpendView {
+  day: string;
+  spentMicro: string;
+  count: number;
+}
+
+export interface TransactionRowView {
+  id: string;
+  createdAt: string;
+  vendor: string;
+  amountMicro: string;
+  status: TransactionStatus;
+  errorCode: string | null;
+}
+
+export interface AgentDetailView {
+  agent: AgentView;
+  dailySpend: DaySpendView[];
+  transactions: TransactionRowView[];
+  approvalExpiryDays: number;
+}
+
+function toView(usage: AgentUsage, pending: AgentView["pendingRequest"]): AgentView {
+  const window = (kind: "daily" | "monthly"): WindowView => {
+    const w = usage[kind];
+    const limit = usage.limits[kind];
+    return {
+      start: w.start,
+      spentMicro: w.spentMicro.toString(),
+      reservedMicro: w.reservedMicro.toString(),
+      limitMicro: w.limitMicro.toString(),
+      remainingMicro: w.remainingMicro.toString(),
+      utilizationPct: w.utilizationPct,
+      source: w.source,
+      variable: limit.variable ?? null,
+      setBy: limit.setBy ?? null,
+      setAt: limit.setAt ?? null,
+    };
+  };
+  const perTx = usage.limits.per_transaction;
+  return {
+    id: usage.agentId,
+    name: usage.name,
+    status: usage.status,
+    daily: window("daily"),
+    monthly: window("monthly"),
+    perTransaction: {
+      limitMicro: perTx.limitMicro.toString(),
+      source: perTx.source,
+      variable: perTx.variable ?? null,
+      setBy: perTx.setBy ?? null,
+      setAt: perTx.setAt ?? null,
+    },
+    hardLimitMicro: usage.hardLimitMicro.toString(),
+    stalePending: {
+      count: usage.stalePending.count,
+      amountMicro: usage.stalePending.amountMicro.toString(),
+    },
+    pendingRequest: pending,
+  };
+}
+
+async function pendingByAgent(
+  agentId?: string,
+): Promise<Map<string, NonNullable<AgentView["pendingRequest"]>>> {
+  const requests = await listChangeRequests(appDb(), { status: "pending", agentId });
+  const map = new Map<string, NonNullable<AgentView["pendingRequest"]>>();
+  for (const r of requests) {
+    if (map.has(r.agentId)) continue;
+    map.set(r.agentId, {
+      id: r.id,
+      requestedLimitMicro: r.requestedLimitMicro.toString(),
+      requestedBy: r.requestedBy,
+      expiresAt: r.expiresAt,
+    });
+  }
+  return map;
+}
+
+/** Every agent with its limits (and where each comes from), usage and open request. */
+export const listAgentViews = cache(async (): Promise<AgentView[]> => {
+  const [usage, pending] = await Promise.all([listUsage(appDb(), env().budget), pendingByAgent()]);
+  return usage.map((u) => toView(u, pending.get(u.agentId) ?? null));
+});
+
+/** One agent's usage, or null for an unknown agent. */
+export const getAgentView = cache(async (agentId: string): Promise<AgentView | null> => {
+  const [usage, pending] = await Promise.all([
+    listUsage(appDb(), env().budget, { agentIds: [agentId] }),
+    pendingByAgent(agentId),
+  ]);
+  const [row] = usage;
+  return row ? toView(row, pending.get(agentId) ?? null) : null;
+});
+
+/** The agent page: usage, 30 days of completed spend, and the latest transactions. */
+export const getAgentDetail = cache(async (agentId: string): Promise<AgentDetailView | null> => {
+  const agent = await getAgentView(agentId);
+  if (!agent) return null;
+  const db = appDb();
+  const [days, page] = await Promise.all([
+    agentDailySpend(db, agentId, { days: 30 }),
+    listTransactions(db, { agentId }, { limit: 20 }),
+  ]);
+  return {
+    agent,
+    dailySpend: days.map((d) => ({ day: d.day, spentMicro: d.spentMicro.toString(), count: d.count })),
+    transactions: page.rows.map((tx) => ({
+      id: tx.id,
+      createdAt: tx.createdAt,
+      vendor: tx.vendor,
+      amountMicro: tx.amountMicro.toString(),
+      status: tx.status,
+      errorCode: tx.errorCode,
+    })),
+    approvalExpiryDays: env().approvalExpiryDays,
+  };
+});
