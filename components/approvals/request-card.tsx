@@ -1,0 +1,140 @@
+import Link from "next/link";
+import type { PendingRequestView } from "@/lib/dal/approvals";
+import { SourceBadge } from "../agents/badges";
+import { Usd, UtcTime } from "../ui/usd";
+import { DecisionForm } from "./decision-form";
+
+/** One pending monthly change: the ask and its justification, the agent's history beside it. */
+export function RequestCard({
+  request,
+  canDecide,
+  isRequester,
+}: {
+  request: PendingRequestView;
+  canDecide: boolean;
+  isRequester: boolean;
+}) {
+  const titleId = `request-${request.id}-title`;
+  const increase = BigInt(request.requestedLimitMicro) - BigInt(request.limitNowMicro);
+  const changedSince = request.limitNowMicro !== request.currentLimitMicro;
+  const h = request.history;
+  return (
+    <article aria-labelledby={titleId} className="rounded-lg border border-slate-200 bg-white">
+      <header className="flex flex-wrap items-baseline justify-between gap-2 border-b border-slate-200 px-4 py-3">
+        <h3 id={titleId} className="font-semibold">
+          #{request.id} {request.agentName}: monthly limit <Usd micro={request.limitNowMicro} /> →{" "}
+          <Usd micro={request.requestedLimitMicro} />
+        </h3>
+        <p className="text-sm text-slate-700">
+          {increase >= 0n ? "+" : "−"}
+          <Usd micro={increase >= 0n ? increase : -increase} /> · expires{" "}
+          <UtcTime iso={request.expiresAt} withSeconds={false} />
+        </p>
+      </header>
+      <div className="grid gap-6 px-4 py-4 lg:grid-cols-2">
+        <div className="flex flex-col gap-3">
+          <dl className="grid grid-cols-[auto_1fr] gap-x-4 gap-y-1 text-sm">
+            <dt className="text-slate-600">Agent</dt>
+            <dd>
+              <Link
+                href={`/agents/${request.agentId}`}
+                className="text-blue-800 underline-offset-4 hover:underline"
+              >
+                {request.agentId}
+              </Link>
+            </dd>
+            <dt className="text-slate-600">Requested by</dt>
+            <dd>
+              {request.requestedBy} at <UtcTime iso={request.requestedAt} withSeconds={false} />
+            </dd>
+            <dt className="text-slate-600">Limit now</dt>
+            <dd className="flex items-center gap-1.5">
+              <Usd micro={request.limitNowMicro} /> <SourceBadge source={request.limitNowSource} />
+            </dd>
+            {changedSince ? (
+              <>
+                <dt className="text-slate-600">When requested</dt>
+                <dd>
+                  <Usd micro={request.currentLimitMicro} /> (the limit has changed since)
+                </dd>
+              </>
+            ) : null}
+          </dl>
+          <figure className="flex flex-col gap-1">
+            <figcaption className="text-sm font-medium">Justification</figcaption>
+            <blockquote className="whitespace-pre-wrap rounded-md border-l-4 border-slate-300 bg-slate-50 px-3 py-2 text-sm">
+              {request.justification}
+            </blockquote>
+          </figure>
+          {canDecide ? (
+            <DecisionForm requestId={request.id} isRequester={isRequester} />
+          ) : (
+            <p className="text-sm text-slate-700">
+              Only an approver (other than the requester) can decide this.
+            </p>
+          )}
+        </div>
+        <section aria-label={`Spend history of ${request.agentId}`} className="flex flex-col gap-3">
+          <h4 className="text-sm font-medium">Spend history (completed payments, UTC months)</h4>
+          <table className="w-full text-sm">
+            <caption className="sr-only">Completed spend in each of the last three months</caption>
+            <tbody className="divide-y divide-slate-100">
+              {h.months.map((m) => (
+                <tr key={m.month}>
+                  <th scope="row" className="py-1 text-left font-normal tabular-nums">
+                    {m.month.slice(0, 7)}
+                  </th>
+                  <td className="py-1 text-right">
+                    <Usd micro={m.spentMicro} />
+                  </td>
+                </tr>
+              ))}
+              <tr>
+                <th scope="row" className="py-1 text-left font-normal text-slate-600">
+                  Average of those months
+                </th>
+                <td className="py-1 text-right text-slate-600">
+                  <Usd micro={h.averageMicro} />
+                </td>
+              </tr>
+              <tr>
+                <th scope="row" className="py-1 text-left font-normal tabular-nums">
+                  {h.thisMonth.month.slice(0, 7)} so far ({h.thisMonth.daysElapsed} of{" "}
+                  {h.thisMonth.daysInMonth} days)
+                </th>
+                <td className="py-1 text-right font-medium">
+                  <Usd micro={h.thisMonth.spentMicro} />
+                </td>
+              </tr>
+              <tr>
+                <th scope="row" className="py-1 text-left font-normal">
+                  Pace
+                </th>
+                <td className="py-1 text-right">
+                  <Usd micro={h.thisMonth.paceMicroPerDay} /> a day
+                </td>
+              </tr>
+              <tr>
+                <th scope="row" className="py-1 text-left font-normal">
+                  Projected for the month
+                </th>
+                <td className="py-1 text-right font-medium">
+                  <Usd micro={h.thisMonth.projectedMicro} />
+                </td>
+              </tr>
+            </tbody>
+          </table>
+          <p
+            className={`rounded-md px-3 py-2 text-sm ${h.projectedOverCurrent ? "bg-amber-50 text-amber-900" : "bg-slate-50 text-slate-800"}`}
+          >
+            {h.projectedOverRequested
+              ? "At this pace the agent passes even the requested limit before the month ends."
+              : h.projectedOverCurrent
+                ? "At this pace the agent passes its current limit this month; the requested one would cover it."
+                : "At this pace the agent stays within its current limit this month."}
+          </p>
+        </section>
+      </div>
+    </article>
+  );
+}

@@ -1,0 +1,119 @@
+import { cache } from "react";
+import { env } from "@/lib/env";
+import { agentSpendHistory, type ChangeRequest, listChangeRequests } from "@/lib/payment-core/approvals";
+import type { LimitSource } from "@/lib/payment-core/budgets/config";
+import { listUsage } from "@/lib/payment-core/budgets/usage";
+import { appDb } from "./db";
+
+/** Reads for the approvals page; micro-USDC as decimal strings, times as UTC ISO strings. */
+
+export interface HistoryView {
+  months: { month: string; spentMicro: string }[];
+  /** The mean of those months, rounded down. */
+  averageMicro: string;
+  thisMonth: {
+    month: string;
+    spentMicro: string;
+    daysElapsed: number;
+    daysInMonth: number;
+    paceMicroPerDay: string;
+    projectedMicro: string;
+  };
+  /** If this month's pace holds, does the month end above the limit in force / the one requested? */
+  projectedOverCurrent: boolean;
+  projectedOverRequested: boolean;
+}
+
+export interface ChangeRequestView {
+  id: number;
+  agentId: string;
+  agentName: string;
+  kind: string;
+  /** The limit in force when the request was made. */
+  currentLimitMicro: string;
+  requestedLimitMicro: string;
+  justification: string;
+  status: ChangeRequest["status"];
+  requestedBy: string;
+  requestedAt: string;
+  expiresAt: string;
+  decidedBy: string | null;
+  decidedAt: string | null;
+  decisionComment: string | null;
+}
+
+export interface PendingRequestView extends ChangeRequestView {
+  /** The limit in force now (it may have changed since the request). */
+  limitNowMicro: string;
+  limitNowSource: LimitSource;
+  history: HistoryView;
+}
+
+export interface ApprovalsView {
+  pending: PendingRequestView[];
+  decided: ChangeRequestView[];
+}
+
+function toView(r: ChangeRequest): ChangeRequestView {
+  return {
+    id: r.id,
+    agentId: r.agentId,
+    agentName: r.agentName,
+    kind: r.kind,
+    currentLimitMicro: r.currentLimitMicro.toString(),
+    requestedLimitMicro: r.requestedLimitMicro.toString(),
+    justification: r.justification,
+    status: r.status,
+    requestedBy: r.requestedBy,
+    requestedAt: r.requestedAt,
+    expiresAt: r.expiresAt,
+    decidedBy: r.decidedBy,
+    decidedAt: r.decidedAt,
+    decisionComment: r.decisionComment,
+  };
+}
+
+/** Pending requests with each agent's spend history beside them; decided and expired ones after. */
+export const getApprovalsView = cache(async (): Promise<ApprovalsView> => {
+  const db = appDb();
+  const now = new Date();
+  const requests = await listChangeRequests(db, { limit: 200, clock: () => now });
+  const pending = requests.filter((r) => r.status === "pending");
+  const agentIds = [...new Set(pending.map((r) => r.agentId))];
+  const [usage, histories] = await Promise.all([
+    agentIds.length > 0 ? listUsage(db, env().budget, { agentIds, clock: () => now }) : Promise.resolve([]),
+    Promise.all(agentIds.map((id) => agentSpendHistory(db, id, { months: 3, now }))),
+  ]);
+  const usageById = new Map(usage.map((u) => [u.agentId, u]));
+  const historyById = new Map(histories.map((h) => [h.agentId, h]));
+  return {
+    pending: pending.map((r) => {
+      const limit = usageById.get(r.agentId)?.limits.monthly;
+      const limitNow = limit?.limitMicro ?? r.currentLimitMicro;
+      const h = historyById.get(r.agentId);
+      const months = h?.months ?? [];
+      const sum = months.reduce((acc, m) => acc + m.spentMicro, 0n);
+      const projected = h?.thisMonth.projectedMicro ?? 0n;
+      return {
+        ...toView(r),
+        limitNowMicro: limitNow.toString(),
+        limitNowSource: limit?.source ?? "default",
+        history: {
+          months: months.map((m) => ({ month: m.month, spentMicro: m.spentMicro.toString() })),
+          averageMicro: (months.length > 0 ? sum / BigInt(months.length) : 0n).toString(),
+          thisMonth: {
+            month: h?.thisMonth.month ?? "",
+            spentMicro: (h?.thisMonth.spentMicro ?? 0n).toString(),
+            daysElapsed: h?.thisMonth.daysElapsed ?? 0,
+            daysInMonth: h?.thisMonth.daysInMonth ?? 0,
+            paceMicroPerDay: (h?.thisMonth.paceMicroPerDay ?? 0n).toString(),
+            projectedMicro: projected.toString(),
+          },
+          projectedOverCurrent: projected > limitNow,
+          projectedOverRequested: projected > r.requestedLimitMicro,
+        },
+      };
+    }),
+    decided: requests.filter((r) => r.status !== "pending").map(toView),
+  };
+});
