@@ -35,6 +35,13 @@ const ROUTES: [path: string, minRole: Role][] = [
 /** file#export → the least role that may call it. */
 const ACTIONS: Record<string, Role> = {
   "app/(console)/kill-switch-actions.ts#toggleKillSwitch": "operator",
+  "app/(console)/agents/actions.ts#changeAgentStatus": "operator",
+  "app/(console)/agents/actions.ts#saveLimits": "operator",
+  "app/(console)/agents/actions.ts#requestMonthlyChange": "operator",
+  "app/(console)/approvals/actions.ts#decideRequest": "approver",
+  "app/(console)/settings/users/actions.ts#addUserAction": "admin",
+  "app/(console)/settings/users/actions.ts#changeUserRole": "admin",
+  "app/(console)/settings/users/actions.ts#setUserDisabledAction": "admin",
 };
 
 interface ManifestAction {
