@@ -455,3 +455,37 @@ describe("setLimits (the agents page's daily and per-transaction form)", () => {
     expect(await audit()).toHaveLength(2);
   });
 });
+
+describe("listChangeRequests", () => {
+  it("pending first, oldest first; then decided, most recent first; filters by status and agent", async () => {
+    const a = await request();
+    now = new Date("2026-03-10T13:00:00.000Z");
+    const b = await request({ agentId: "research_agent" });
+    now = new Date("2026-03-10T14:00:00.000Z");
+    const c = await request({ agentId: "code_review_agent" });
+    // Too short a reason to reject: refused, and the request stays pending.
+    await expect(
+      decideChangeRequest(t.db, { id: c.id, approve: false, comment: "no", decidedBy: APPROVER, clock }),
+    ).rejects.toMatchObject({ code: "invalid_comment" });
+    await decideChangeRequest(t.db, {
+      id: c.id,
+      approve: false,
+      comment: "not now",
+      decidedBy: APPROVER,
+      clock,
+    });
+    const all = await listChangeRequests(t.db, { clock });
+    expect(all.map((r) => [r.id, r.status])).toEqual([
+      [a.id, "pending"],
+      [b.id, "pending"],
+      [c.id, "rejected"],
+    ]);
+    expect((await listChangeRequests(t.db, { status: "rejected", clock })).map((r) => r.id)).toEqual([c.id]);
+    expect((await listChangeRequests(t.db, { agentId: "research_agent", clock })).map((r) => r.id)).toEqual([
+      b.id,
+    ]);
+    await expect(listChangeRequests(t.db, { status: "open" as "pending" })).rejects.toMatchObject({
+      code: "invalid_status",
+    });
+  });
+});

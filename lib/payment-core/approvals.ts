@@ -282,7 +282,10 @@ export async function lowerLimit(
   });
 }
 
-/** Requests newest first (pending ones first of all), after expiring the stale ones. */
+/**
+ * Pending requests first, oldest first (the next to expire at the top), then the rest, most
+ * recently decided first; stale pending requests are expired before reading.
+ */
 export async function listChangeRequests(
   db: Database,
   options: { status?: ChangeRequestStatus; agentId?: string; limit?: number; clock?: Clock } = {},
@@ -305,7 +308,9 @@ export async function listChangeRequests(
     WHERE TRUE
       ${options.status ? sql`AND r.status = ${options.status}::change_request_status` : sql``}
       ${options.agentId ? sql`AND r.agent_id = ${options.agentId}` : sql``}
-    ORDER BY (r.status = 'pending') DESC, coalesce(r.decided_at, r.requested_at) DESC, r.id DESC
+    ORDER BY (r.status = 'pending') DESC,
+      CASE WHEN r.status = 'pending' THEN r.requested_at END ASC,
+      coalesce(r.decided_at, r.requested_at) DESC, r.id DESC
     LIMIT ${limit}`;
   return rows.map(toRequest);
 }
