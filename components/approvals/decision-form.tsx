@@ -5,6 +5,7 @@ import { useRouter } from "next/navigation";
 import { useId, useState } from "react";
 import { decideRequest } from "@/app/(console)/approvals/actions";
 import { FieldError, FormMessage, fieldErrors, inputClass } from "../agents/form-feedback";
+import { useAnnounceDecision } from "./decision-feedback";
 
 /**
  * Approve or reject with a comment (required to reject). For the requester the buttons stay
@@ -13,11 +14,11 @@ import { FieldError, FormMessage, fieldErrors, inputClass } from "../agents/form
 export function DecisionForm({ requestId, isRequester }: { requestId: number; isRequester: boolean }) {
   const router = useRouter();
   const queryClient = useQueryClient();
+  const announce = useAnnounceDecision();
   const id = useId();
   const [pending, setPending] = useState<"approve" | "reject" | null>(null);
   const [commentError, setCommentError] = useState<string | undefined>();
   const [error, setError] = useState<string | null>(null);
-  const [success, setSuccess] = useState<string | null>(null);
 
   async function onSubmit(event: React.FormEvent<HTMLFormElement>) {
     event.preventDefault();
@@ -26,7 +27,6 @@ export function DecisionForm({ requestId, isRequester }: { requestId: number; is
     const form = new FormData(event.currentTarget);
     setPending(decision);
     setError(null);
-    setSuccess(null);
     const result = await decideRequest({
       id: requestId,
       decision,
@@ -40,7 +40,7 @@ export function DecisionForm({ requestId, isRequester }: { requestId: number; is
       return;
     }
     setCommentError(undefined);
-    setSuccess(
+    announce(
       result.data.status === "approved"
         ? `Request #${result.data.id} approved: the new monthly limit applies from ${result.data.agentId}'s next payment.`
         : `Request #${result.data.id} rejected; the limit is unchanged.`,
@@ -104,7 +104,7 @@ export function DecisionForm({ requestId, isRequester }: { requestId: number; is
           </span>
         ) : null}
       </div>
-      <FormMessage error={error} success={success} />
+      <FormMessage error={error} />
     </form>
   );
 }

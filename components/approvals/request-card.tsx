@@ -70,7 +70,9 @@ export function RequestCard({
             <DecisionForm requestId={request.id} isRequester={isRequester} />
           ) : (
             <p className="text-sm text-slate-700">
-              Only an approver (other than the requester) can decide this.
+              {isRequester
+                ? "You made this request; an approver other than you decides it."
+                : "Only an approver (other than the requester) can decide this."}
             </p>
           )}
         </div>

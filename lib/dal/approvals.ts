@@ -9,7 +9,7 @@ import { appDb } from "./db";
 
 export interface HistoryView {
   months: { month: string; spentMicro: string }[];
-  /** The mean of those months, rounded down. */
+  /** The mean of those months; it, the pace and the projection are rounded down to the cent. */
   averageMicro: string;
   thisMonth: {
     month: string;
@@ -53,6 +53,10 @@ export interface ApprovalsView {
   pending: PendingRequestView[];
   decided: ChangeRequestView[];
 }
+
+const CENT = 10_000n;
+/** Estimates are shown to the cent, rounded down: micro-USDC digits there would be false precision. */
+const toCents = (micro: bigint) => ((micro / CENT) * CENT).toString();
 
 function toView(r: ChangeRequest): ChangeRequestView {
   return {
@@ -100,14 +104,14 @@ export const getApprovalsView = cache(async (): Promise<ApprovalsView> => {
         limitNowSource: limit?.source ?? "default",
         history: {
           months: months.map((m) => ({ month: m.month, spentMicro: m.spentMicro.toString() })),
-          averageMicro: (months.length > 0 ? sum / BigInt(months.length) : 0n).toString(),
+          averageMicro: toCents(months.length > 0 ? sum / BigInt(months.length) : 0n),
           thisMonth: {
             month: h?.thisMonth.month ?? "",
             spentMicro: (h?.thisMonth.spentMicro ?? 0n).toString(),
             daysElapsed: h?.thisMonth.daysElapsed ?? 0,
             daysInMonth: h?.thisMonth.daysInMonth ?? 0,
-            paceMicroPerDay: (h?.thisMonth.paceMicroPerDay ?? 0n).toString(),
-            projectedMicro: projected.toString(),
+            paceMicroPerDay: toCents(h?.thisMonth.paceMicroPerDay ?? 0n),
+            projectedMicro: toCents(projected),
           },
           projectedOverCurrent: projected > limitNow,
           projectedOverRequested: projected > r.requestedLimitMicro,

@@ -1,5 +1,6 @@
 import type { Metadata } from "next";
 import Link from "next/link";
+import { DecisionFeedback } from "@/components/approvals/decision-feedback";
 import { RequestCard } from "@/components/approvals/request-card";
 import { Usd, UtcTime } from "@/components/ui/usd";
 import { requireUser } from "@/lib/auth/session";
@@ -34,24 +35,26 @@ export default async function ApprovalsPage() {
         <h2 id="pending-title" className="text-lg font-semibold">
           Waiting for a decision ({pending.length})
         </h2>
-        {pending.length === 0 ? (
-          <p className="rounded-lg border border-dashed border-slate-300 p-6 text-center text-sm text-slate-700">
-            No pending requests. Operators ask for a higher monthly limit from an agent's page on{" "}
-            <Link href="/agents" className="text-blue-800 underline underline-offset-4">
-              Agents
-            </Link>
-            .
-          </p>
-        ) : (
-          pending.map((request) => (
-            <RequestCard
-              key={request.id}
-              request={request}
-              canDecide={canDecide}
-              isRequester={request.requestedBy.toLowerCase() === user.email.toLowerCase()}
-            />
-          ))
-        )}
+        <DecisionFeedback>
+          {pending.length === 0 ? (
+            <p className="rounded-lg border border-dashed border-slate-300 p-6 text-center text-sm text-slate-700">
+              No pending requests. Operators ask for a higher monthly limit from an agent's page on{" "}
+              <Link href="/agents" className="text-blue-800 underline underline-offset-4">
+                Agents
+              </Link>
+              .
+            </p>
+          ) : (
+            pending.map((request) => (
+              <RequestCard
+                key={request.id}
+                request={request}
+                canDecide={canDecide}
+                isRequester={request.requestedBy.toLowerCase() === user.email.toLowerCase()}
+              />
+            ))
+          )}
+        </DecisionFeedback>
       </section>
 
       <section aria-labelledby="decided-title" className="flex flex-col gap-3">
