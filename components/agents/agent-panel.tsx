@@ -54,7 +54,7 @@ export function AgentPanel({
   initial: AgentView;
   canEdit: boolean;
   expiryDays: number;
-  /** Server-rendered sections shown between the usage and the limit forms. */
+  /** Server-rendered sections shown after the usage and the limit forms. */
   children?: React.ReactNode;
 }) {
   const agent = useAgent(initial);
@@ -129,8 +129,6 @@ export function AgentPanel({
         </p>
       ) : null}
 
-      {children}
-
       {canEdit ? (
         <section aria-labelledby="limits-title" className="flex flex-col gap-4">
           <h2 id="limits-title" className="text-lg font-semibold">
@@ -142,6 +140,8 @@ export function AgentPanel({
           </div>
         </section>
       ) : null}
+
+      {children}
     </div>
   );
 }

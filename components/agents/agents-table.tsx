@@ -10,13 +10,13 @@ function WindowCell({ window, name }: { window: WindowView; name: string }) {
   const used = BigInt(window.spentMicro) + BigInt(window.reservedMicro);
   return (
     <div className="flex flex-col gap-1">
-      <div className="flex flex-wrap items-center gap-1.5">
-        <span>
-          <Usd micro={used} /> <span className="text-slate-500">of</span> <Usd micro={window.limitMicro} />
-        </span>
+      <span className="whitespace-nowrap">
+        <Usd micro={used} /> <span className="text-slate-500">of</span> <Usd micro={window.limitMicro} />
+      </span>
+      <div className="flex items-center gap-2">
+        <UtilizationBar pct={window.utilizationPct} label={`of the ${name} limit used`} />
         <SourceBadge source={window.source} variable={window.variable} setBy={window.setBy} />
       </div>
-      <UtilizationBar pct={window.utilizationPct} label={`of the ${name} limit used`} />
     </div>
   );
 }

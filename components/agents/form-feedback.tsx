@@ -28,8 +28,11 @@ export function FieldError({ id, message }: { id: string; message: string | unde
   );
 }
 
-/** A form's outcome: errors are alerts, successes are polite status messages. */
-export function FormMessage({ error, success }: { error: string | null; success: React.ReactNode }) {
+/**
+ * A form's outcome: errors are alerts; successes go to a status region that is always present
+ * (so screen readers announce a change in it). Leave `success` out when the form has none.
+ */
+export function FormMessage({ error, success }: { error: string | null; success?: React.ReactNode }) {
   return (
     <>
       {error ? (
@@ -37,16 +40,17 @@ export function FormMessage({ error, success }: { error: string | null; success:
           {error}
         </p>
       ) : null}
-      <p
-        role="status"
-        className={success ? "rounded-md bg-green-50 px-3 py-2 text-sm text-green-900" : "sr-only"}
-      >
-        {success}
-      </p>
+      {success === undefined ? null : (
+        <p
+          role="status"
+          className={success ? "rounded-md bg-green-50 px-3 py-2 text-sm text-green-900" : "sr-only"}
+        >
+          {success}
+        </p>
+      )}
     </>
   );
 }
-
 export const inputClass =
   "rounded-md border border-slate-300 px-3 py-2 font-normal tabular-nums aria-[invalid=true]:border-red-700 focus-visible:outline-2 focus-visible:outline-slate-900";
 
