@@ -20,7 +20,7 @@ test("screenshots of every page", async ({ as, browser, state, pay, sql }) => {
     await pay("research_agent", path);
   }
   const [latest] = await sql<{ id: string }[]>`SELECT id FROM transactions ORDER BY created_at DESC LIMIT 1`;
-  const pages: [string, string, string | null][] = [
+  const pages: (readonly [string, string, string | null])[] = [
     ...PAGES,
     ["transaction", `/ledger/${latest?.id}`, "admin"],
   ];
