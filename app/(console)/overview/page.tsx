@@ -1,3 +1,12 @@
-export default function OverviewPage() {
-  return <h1 className="text-2xl font-semibold">Overview</h1>;
+import type { Metadata } from "next";
+import { OverviewDashboard } from "@/components/overview/overview-dashboard";
+import { requireUser } from "@/lib/auth/session";
+import { overviewView } from "@/lib/dal/overview";
+
+export const metadata: Metadata = { title: "Overview · x402 operations console" };
+export const dynamic = "force-dynamic";
+
+export default async function OverviewPage() {
+  await requireUser("viewer");
+  return <OverviewDashboard initial={await overviewView()} />;
 }

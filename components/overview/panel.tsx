@@ -1,0 +1,109 @@
+import { type ReactNode, useId } from "react";
+
+/** A titled section of the overview; the heading names the region for assistive technology. */
+export function Panel({
+  title,
+  info,
+  actions,
+  className,
+  children,
+}: {
+  title: string;
+  info?: ReactNode;
+  actions?: ReactNode;
+  className?: string;
+  children: ReactNode;
+}) {
+  const id = useId();
+  return (
+    <section
+      aria-labelledby={id}
+      className={`flex min-w-0 flex-col gap-3 rounded-lg border border-slate-200 bg-white p-4 ${className ?? ""}`}
+    >
+      <div className="flex items-start gap-2">
+        <h2 id={id} className="text-base font-semibold text-slate-900">
+          {title}
+        </h2>
+        {info ? <InfoTip label={`About ${title.toLowerCase()}`}>{info}</InfoTip> : null}
+        {actions ? <div className="ml-auto">{actions}</div> : null}
+      </div>
+      {children}
+    </section>
+  );
+}
+
+/** An "i" button whose explanation shows on hover and on keyboard focus, and is its description. */
+export function InfoTip({ label, children }: { label: string; children: ReactNode }) {
+  const id = useId();
+  return (
+    <span className="group relative inline-flex">
+      <button
+        type="button"
+        aria-describedby={id}
+        className="inline-flex size-5 items-center justify-center rounded-full border border-slate-400 text-xs font-semibold text-slate-700 hover:bg-slate-100 focus-visible:outline-2 focus-visible:outline-slate-900"
+      >
+        i<span className="sr-only">{label}</span>
+      </button>
+      <span
+        role="tooltip"
+        id={id}
+        className="invisible absolute top-6 left-0 z-10 w-72 rounded-md border border-slate-200 bg-white p-3 text-xs font-normal text-slate-700 shadow-lg group-focus-within:visible group-hover:visible"
+      >
+        {children}
+      </span>
+    </span>
+  );
+}
+
+export function EmptyState({ children }: { children: ReactNode }) {
+  return (
+    <p className="flex min-h-24 items-center justify-center rounded-md border border-dashed border-slate-300 px-4 py-6 text-center text-sm text-slate-600">
+      {children}
+    </p>
+  );
+}
+
+/** The data behind a chart, as a table: the chart's text alternative, open to everyone. */
+export function DataTable({
+  caption,
+  headers,
+  rows,
+}: {
+  caption: string;
+  headers: string[];
+  rows: { key: string; cells: ReactNode[] }[];
+}) {
+  return (
+    <details className="text-sm">
+      <summary className="cursor-pointer text-slate-700 hover:text-slate-900">
+        Show the data as a table
+      </summary>
+      <div className="mt-2 max-h-64 overflow-auto">
+        <table className="w-full text-left text-xs">
+          <caption className="sr-only">{caption}</caption>
+          <thead className="sticky top-0 bg-white">
+            <tr>
+              {headers.map((h) => (
+                <th key={h} scope="col" className="border-b border-slate-200 px-2 py-1 font-medium">
+                  {h}
+                </th>
+              ))}
+            </tr>
+          </thead>
+          <tbody>
+            {rows.map((row) => (
+              <tr key={row.key} className="odd:bg-slate-50">
+                {row.cells.map((cell, i) => (
+                  // biome-ignore lint/suspicious/noArrayIndexKey: cells are positional columns
+                  <td key={i} className="px-2 py-0.5 tabular-nums">
+                    {cell}
+                  </td>
+                ))}
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </details>
+  );
+}

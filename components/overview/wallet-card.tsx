@@ -1,0 +1,78 @@
+import { BalanceGauge, gaugeScaleMicro } from "@/components/charts/balance-gauge";
+import { Usd, UtcTime } from "@/components/ui/usd";
+import type { WalletView } from "@/lib/dal/overview";
+import { Panel } from "./panel";
+
+export function WalletCard({ wallet }: { wallet: WalletView }) {
+  return (
+    <Panel
+      title="Wallet balance"
+      info={
+        <>
+          USDC held by the payer wallet, read on chain every few seconds. Below{" "}
+          <Usd micro={wallet.lowThresholdMicro} /> it is shown as low: top it up before payments start
+          failing.
+        </>
+      }
+    >
+      {wallet.available ? <Available wallet={wallet} /> : <Unavailable wallet={wallet} />}
+    </Panel>
+  );
+}
+
+function Available({ wallet }: { wallet: Extract<WalletView, { available: true }> }) {
+  const balance = BigInt(wallet.balanceMicro);
+  const scale = gaugeScaleMicro(balance);
+  return (
+    <figure className="flex min-w-0 flex-col items-center gap-1">
+      <BalanceGauge
+        balanceMicro={balance}
+        scaleMicro={scale}
+        lowMicro={BigInt(wallet.lowThresholdMicro)}
+        low={wallet.low}
+      />
+      <div className="-mt-10 flex flex-col items-center">
+        <Usd
+          micro={balance}
+          className={`text-2xl font-semibold ${wallet.low ? "text-red-700" : "text-slate-900"}`}
+        />
+        <span className="text-xs text-slate-600">USDC</span>
+      </div>
+      <div className="flex w-full max-w-64 justify-between text-xs text-slate-600" aria-hidden="true">
+        <Usd micro="0" />
+        <Usd micro={scale} />
+      </div>
+      <figcaption className="w-full min-w-0 text-center text-sm text-slate-700">
+        {wallet.low ? (
+          <span role="status" className="font-medium text-red-800">
+            Low balance: below <Usd micro={wallet.lowThresholdMicro} />
+          </span>
+        ) : (
+          <span>
+            Above the low-balance line of <Usd micro={wallet.lowThresholdMicro} />
+          </span>
+        )}
+        <span className="sr-only">
+          {" "}
+          (gauge from <Usd micro="0" /> to <Usd micro={scale} />)
+        </span>
+        <span className="mt-1 block truncate font-mono text-xs text-slate-500" title={wallet.address}>
+          {wallet.address} · {wallet.network}
+        </span>
+        <span className="block text-xs text-slate-500">
+          read at <UtcTime iso={wallet.readAt} />
+        </span>
+      </figcaption>
+    </figure>
+  );
+}
+
+function Unavailable({ wallet }: { wallet: Extract<WalletView, { available: false }> }) {
+  return (
+    <div className="flex min-h-32 flex-col justify-center gap-1 rounded-md border border-amber-300 bg-amber-50 p-3 text-sm text-amber-950">
+      <p className="font-medium">Balance unavailable</p>
+      <p>{wallet.reason}</p>
+      <p className="font-mono text-xs">{wallet.code}</p>
+    </div>
+  );
+}
