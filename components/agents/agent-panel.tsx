@@ -66,10 +66,12 @@ export function AgentPanel({
             <Link href="/agents" className="text-blue-800 underline-offset-4 hover:underline">
               Agents
             </Link>{" "}
-            <span aria-hidden>/</span> <span className="font-mono">{agent.id}</span>
+            <span aria-hidden>/</span> <span aria-current="page">{agent.name}</span>
           </nav>
           <div className="flex items-center gap-3">
-            <h1 className="text-2xl font-semibold">{agent.name}</h1>
+            <h1 className="text-2xl font-semibold">
+              {agent.name} <span className="font-mono text-base font-normal text-slate-600">{agent.id}</span>
+            </h1>
             <StatusBadge status={agent.status} />
           </div>
           {agent.status === "paused" ? (

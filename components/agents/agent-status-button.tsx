@@ -49,9 +49,11 @@ export function AgentStatusButton({ agentId, status }: { agentId: string; status
         {pausing ? "Pause agent" : "Resume agent"}
       </button>
       {pending ? <span className="text-xs text-slate-600">{pausing ? "Pausing…" : "Resuming…"}</span> : null}
-      <div className="max-w-xs text-right">
-        <FormMessage error={error} success={success} />
-      </div>
+      {error || success ? (
+        <div className="max-w-xs text-right">
+          <FormMessage error={error} success={success ?? undefined} />
+        </div>
+      ) : null}
     </div>
   );
 }

@@ -43,7 +43,7 @@ export function FormMessage({ error, success }: { error: string | null; success?
       {success === undefined ? null : (
         <p
           role="status"
-          className={success ? "rounded-md bg-green-50 px-3 py-2 text-sm text-green-900" : "sr-only"}
+          className={success ? "rounded-md bg-green-50 px-3 py-2 text-sm text-green-900" : EMPTY_LIVE_REGION}
         >
           {success}
         </p>
@@ -51,6 +51,12 @@ export function FormMessage({ error, success }: { error: string | null; success?
     </>
   );
 }
+/**
+ * An empty live region: in the accessibility tree (so its first message is announced) but with
+ * no box at all, so nothing, not even a test, takes an empty message for a shown one.
+ */
+export const EMPTY_LIVE_REGION = "absolute h-0 w-0 overflow-hidden";
+
 export const inputClass =
   "rounded-md border border-slate-300 px-3 py-2 font-normal tabular-nums aria-[invalid=true]:border-red-700 focus-visible:outline-2 focus-visible:outline-slate-900";
 

@@ -1,6 +1,7 @@
 "use client";
 
 import { createContext, useContext, useEffect, useRef, useState } from "react";
+import { EMPTY_LIVE_REGION } from "../agents/form-feedback";
 
 const AnnounceContext = createContext<(message: string) => void>(() => {});
 
@@ -22,7 +23,7 @@ export function DecisionFeedback({ children }: { children: React.ReactNode }) {
         role="status"
         tabIndex={-1}
         className={
-          message ? "rounded-md bg-green-50 px-3 py-2 text-sm text-green-900 outline-none" : "sr-only"
+          message ? "rounded-md bg-green-50 px-3 py-2 text-sm text-green-900 outline-none" : EMPTY_LIVE_REGION
         }
       >
         {message}
