@@ -1,9 +1,6 @@
-import Form from "next/form";
+import { FilterForm } from "@/components/ledger/filter-form";
+import { FILTER_FIELD, FILTER_INPUT, FilterButtons } from "@/components/ledger/ledger-filters";
 import type { AuditParams } from "@/lib/dal/audit";
-
-const INPUT =
-  "rounded-md border border-slate-300 bg-white px-2.5 py-1.5 font-normal text-slate-900 focus-visible:outline-2 focus-visible:outline-slate-900 aria-invalid:border-red-600 aria-invalid:ring-1 aria-invalid:ring-red-600";
-const LABEL = "flex flex-col gap-1 text-sm font-medium text-slate-800";
 
 /** A GET form: the filters live in the URL (bookmarkable, works without JavaScript). */
 export function AuditFilters({
@@ -28,27 +25,34 @@ export function AuditFilters({
       : facets.targetTypes;
   return (
     <section aria-label="Filters" className="rounded-lg border border-slate-200 bg-white p-4">
-      <Form key={JSON.stringify(values)} action="/audit-log" className="flex flex-col gap-4">
+      <FilterForm key={JSON.stringify(values)} action="/audit-log" className="flex flex-col gap-4">
         <div className="grid grid-cols-1 gap-3 sm:grid-cols-2 lg:grid-cols-3">
-          <label className={LABEL}>
-            Actor
+          <div className={FILTER_FIELD}>
+            <label htmlFor="audit-actor">Actor</label>
             <input
+              id="audit-actor"
               name="actor"
               list="audit-actors"
               defaultValue={values.actor ?? ""}
               autoComplete="off"
-              className={INPUT}
+              className={FILTER_INPUT}
               {...invalid("actor")}
             />
-          </label>
-          <datalist id="audit-actors">
-            {facets.actors.map((actor) => (
-              <option key={actor} value={actor} />
-            ))}
-          </datalist>
-          <label className={LABEL}>
-            Action
-            <select name="action" defaultValue={values.action ?? ""} className={INPUT} {...invalid("action")}>
+            <datalist id="audit-actors">
+              {facets.actors.map((actor) => (
+                <option key={actor} value={actor} />
+              ))}
+            </datalist>
+          </div>
+          <div className={FILTER_FIELD}>
+            <label htmlFor="audit-action">Action</label>
+            <select
+              id="audit-action"
+              name="action"
+              defaultValue={values.action ?? ""}
+              className={FILTER_INPUT}
+              {...invalid("action")}
+            >
               <option value="">Any action</option>
               {actions.map((action) => (
                 <option key={action} value={action}>
@@ -56,10 +60,16 @@ export function AuditFilters({
                 </option>
               ))}
             </select>
-          </label>
-          <label className={LABEL}>
-            Target type
-            <select name="type" defaultValue={values.type ?? ""} className={INPUT} {...invalid("type")}>
+          </div>
+          <div className={FILTER_FIELD}>
+            <label htmlFor="audit-type">Target type</label>
+            <select
+              id="audit-type"
+              name="type"
+              defaultValue={values.type ?? ""}
+              className={FILTER_INPUT}
+              {...invalid("type")}
+            >
               <option value="">Any target</option>
               {types.map((type) => (
                 <option key={type} value={type}>
@@ -67,38 +77,41 @@ export function AuditFilters({
                 </option>
               ))}
             </select>
-          </label>
-          <label className={LABEL}>
-            Target ID
+          </div>
+          <div className={FILTER_FIELD}>
+            <label htmlFor="audit-target">Target ID</label>
             <input
+              id="audit-target"
               name="target"
               defaultValue={values.target ?? ""}
               autoComplete="off"
               spellCheck={false}
-              className={`${INPUT} font-mono`}
+              className={`${FILTER_INPUT} font-mono`}
               {...invalid("target")}
             />
-          </label>
-          <label className={LABEL}>
-            From (UTC)
+          </div>
+          <div className={FILTER_FIELD}>
+            <label htmlFor="audit-from">From (UTC)</label>
             <input
+              id="audit-from"
               name="from"
               type="date"
               defaultValue={values.from ?? ""}
-              className={INPUT}
+              className={FILTER_INPUT}
               {...invalid("from")}
             />
-          </label>
-          <label className={LABEL}>
-            To (UTC)
+          </div>
+          <div className={FILTER_FIELD}>
+            <label htmlFor="audit-to">To (UTC)</label>
             <input
+              id="audit-to"
               name="to"
               type="date"
               defaultValue={values.to ?? ""}
-              className={INPUT}
+              className={FILTER_INPUT}
               {...invalid("to")}
             />
-          </label>
+          </div>
         </div>
         {error ? (
           <p
@@ -109,23 +122,11 @@ export function AuditFilters({
             {error.message}
           </p>
         ) : null}
-        <div className="flex flex-wrap gap-2">
-          <button
-            type="submit"
-            className="rounded-md bg-slate-900 px-4 py-1.5 text-sm font-medium text-white hover:bg-slate-700 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-slate-900"
-          >
-            Apply filters
-          </button>
-          <button
-            type="submit"
-            form="audit-clear"
-            className="rounded-md border border-slate-300 px-4 py-1.5 text-sm font-medium text-slate-900 hover:bg-slate-100 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-slate-900"
-          >
-            Clear
-          </button>
-        </div>
-      </Form>
-      <Form id="audit-clear" action="/audit-log" aria-hidden className="hidden" />
+        <FilterButtons clearForm="audit-clear" />
+      </FilterForm>
+      <FilterForm id="audit-clear" action="/audit-log" className="hidden">
+        {null}
+      </FilterForm>
     </section>
   );
 }

@@ -1,14 +1,16 @@
-import Form from "next/form";
 import type { LedgerParams } from "@/lib/dal/ledger";
 import { TRANSACTION_STATUSES } from "@/lib/payment-core/ledger/read";
+import { FilterForm } from "./filter-form";
 
-const INPUT =
+export const FILTER_INPUT =
   "rounded-md border border-slate-300 bg-white px-2.5 py-1.5 font-normal text-slate-900 focus-visible:outline-2 focus-visible:outline-slate-900 aria-invalid:border-red-600 aria-invalid:ring-1 aria-invalid:ring-red-600";
-const LABEL = "flex flex-col gap-1 text-sm font-medium text-slate-800";
+export const FILTER_FIELD = "flex flex-col gap-1 text-sm font-medium text-slate-800";
 
 /**
  * The explorer's filters as a GET form: the URL holds them, so the page works without
  * JavaScript, a filtered view can be bookmarked, and the export links carry the same filters.
+ * Labels are separate elements (`htmlFor`), so each control's accessible name is exactly its
+ * label, never the label plus a select's current option.
  */
 export function LedgerFilters({
   values,
@@ -25,60 +27,68 @@ export function LedgerFilters({
     error?.field === field
       ? { "aria-invalid": true as const, "aria-describedby": "ledger-filter-error" }
       : {};
-  // Re-keyed on the values so "Clear" and back/forward show what the URL says, not stale typing.
-  const key = JSON.stringify(values);
   return (
     <section aria-label="Filters" className="rounded-lg border border-slate-200 bg-white p-4">
-      <Form key={key} action="/ledger" className="flex flex-col gap-4">
-        <label className={LABEL}>
-          Search transaction id or hash
+      {/* Re-keyed on the values so Clear and back/forward show what the URL says, not stale typing. */}
+      <FilterForm key={JSON.stringify(values)} action="/ledger" className="flex flex-col gap-4">
+        <div className={FILTER_FIELD}>
+          <label htmlFor="ledger-q">Search transaction id or hash</label>
           <input
+            id="ledger-q"
             name="q"
             type="search"
             defaultValue={values.q ?? ""}
             placeholder="tx_… or 0x…"
             spellCheck={false}
             autoComplete="off"
-            className={`${INPUT} font-mono`}
+            className={`${FILTER_INPUT} font-mono`}
             {...invalid("q")}
           />
-        </label>
+        </div>
         <div className="grid grid-cols-1 gap-3 sm:grid-cols-2 lg:grid-cols-4">
-          <label className={LABEL}>
-            Agent
+          <div className={FILTER_FIELD}>
+            <label htmlFor="ledger-agent">Agent</label>
             <input
+              id="ledger-agent"
               name="agent"
               list="ledger-agents"
               defaultValue={values.agent ?? ""}
               autoComplete="off"
-              className={INPUT}
+              className={FILTER_INPUT}
               {...invalid("agent")}
             />
-          </label>
-          <datalist id="ledger-agents">
-            {agents.map((agent) => (
-              <option key={agent} value={agent} />
-            ))}
-          </datalist>
-          <label className={LABEL}>
-            Vendor
+            <datalist id="ledger-agents">
+              {agents.map((agent) => (
+                <option key={agent} value={agent} />
+              ))}
+            </datalist>
+          </div>
+          <div className={FILTER_FIELD}>
+            <label htmlFor="ledger-vendor">Vendor</label>
             <input
+              id="ledger-vendor"
               name="vendor"
               list="ledger-vendors"
               defaultValue={values.vendor ?? ""}
               autoComplete="off"
-              className={INPUT}
+              className={FILTER_INPUT}
               {...invalid("vendor")}
             />
-          </label>
-          <datalist id="ledger-vendors">
-            {vendors.map((vendor) => (
-              <option key={vendor} value={vendor} />
-            ))}
-          </datalist>
-          <label className={LABEL}>
-            Status
-            <select name="status" defaultValue={values.status ?? ""} className={INPUT} {...invalid("status")}>
+            <datalist id="ledger-vendors">
+              {vendors.map((vendor) => (
+                <option key={vendor} value={vendor} />
+              ))}
+            </datalist>
+          </div>
+          <div className={FILTER_FIELD}>
+            <label htmlFor="ledger-status">Status</label>
+            <select
+              id="ledger-status"
+              name="status"
+              defaultValue={values.status ?? ""}
+              className={FILTER_INPUT}
+              {...invalid("status")}
+            >
               <option value="">Any status</option>
               {TRANSACTION_STATUSES.map((status) => (
                 <option key={status} value={status}>
@@ -86,52 +96,56 @@ export function LedgerFilters({
                 </option>
               ))}
             </select>
-          </label>
+          </div>
           <div className="hidden lg:block" />
-          <label className={LABEL}>
-            From (UTC)
+          <div className={FILTER_FIELD}>
+            <label htmlFor="ledger-from">From (UTC)</label>
             <input
+              id="ledger-from"
               name="from"
               type="date"
               defaultValue={values.from ?? ""}
-              className={INPUT}
+              className={FILTER_INPUT}
               {...invalid("from")}
             />
-          </label>
-          <label className={LABEL}>
-            To (UTC)
+          </div>
+          <div className={FILTER_FIELD}>
+            <label htmlFor="ledger-to">To (UTC)</label>
             <input
+              id="ledger-to"
               name="to"
               type="date"
               defaultValue={values.to ?? ""}
-              className={INPUT}
+              className={FILTER_INPUT}
               {...invalid("to")}
             />
-          </label>
-          <label className={LABEL}>
-            Min amount (USDC)
+          </div>
+          <div className={FILTER_FIELD}>
+            <label htmlFor="ledger-min">Min amount (USDC)</label>
             <input
+              id="ledger-min"
               name="min"
               inputMode="decimal"
               placeholder="0.00"
               defaultValue={values.min ?? ""}
               autoComplete="off"
-              className={`${INPUT} tabular-nums`}
+              className={`${FILTER_INPUT} tabular-nums`}
               {...invalid("min")}
             />
-          </label>
-          <label className={LABEL}>
-            Max amount (USDC)
+          </div>
+          <div className={FILTER_FIELD}>
+            <label htmlFor="ledger-max">Max amount (USDC)</label>
             <input
+              id="ledger-max"
               name="max"
               inputMode="decimal"
               placeholder="no limit"
               defaultValue={values.max ?? ""}
               autoComplete="off"
-              className={`${INPUT} tabular-nums`}
+              className={`${FILTER_INPUT} tabular-nums`}
               {...invalid("max")}
             />
-          </label>
+          </div>
         </div>
         <p className="text-xs text-slate-600">
           Dates are UTC calendar days; both ends are included. Amounts are USDC, up to 6 decimals.
@@ -145,24 +159,33 @@ export function LedgerFilters({
             {error.message}
           </p>
         ) : null}
-        <div className="flex flex-wrap gap-2">
-          <button
-            type="submit"
-            className="rounded-md bg-slate-900 px-4 py-1.5 text-sm font-medium text-white hover:bg-slate-700 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-slate-900"
-          >
-            Apply filters
-          </button>
-          <button
-            type="submit"
-            form="ledger-clear"
-            className="rounded-md border border-slate-300 px-4 py-1.5 text-sm font-medium text-slate-900 hover:bg-slate-100 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-slate-900"
-          >
-            Clear
-          </button>
-        </div>
-      </Form>
+        <FilterButtons clearForm="ledger-clear" />
+      </FilterForm>
       {/* An empty form: submitting it goes to /ledger with no filters, with or without JavaScript. */}
-      <Form id="ledger-clear" action="/ledger" aria-hidden className="hidden" />
+      <FilterForm id="ledger-clear" action="/ledger" className="hidden">
+        {null}
+      </FilterForm>
     </section>
+  );
+}
+
+/** "Apply filters" submits the filters; "Clear" submits an empty form of its own. */
+export function FilterButtons({ clearForm }: { clearForm: string }) {
+  return (
+    <div className="flex flex-wrap gap-2">
+      <button
+        type="submit"
+        className="rounded-md bg-slate-900 px-4 py-1.5 text-sm font-medium text-white hover:bg-slate-700 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-slate-900"
+      >
+        Apply filters
+      </button>
+      <button
+        type="submit"
+        form={clearForm}
+        className="rounded-md border border-slate-300 px-4 py-1.5 text-sm font-medium text-slate-900 hover:bg-slate-100 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-slate-900"
+      >
+        Clear
+      </button>
+    </div>
   );
 }

@@ -6,7 +6,7 @@ import type { Role } from "@/lib/payment-core/users";
 
 const INPUT =
   "rounded-md border border-slate-300 bg-white px-3 py-2 font-normal text-slate-900 focus-visible:outline-2 focus-visible:outline-slate-900 aria-invalid:border-red-600 aria-invalid:ring-1 aria-invalid:ring-red-600";
-const LABEL = "flex flex-col gap-1 text-sm font-medium text-slate-800";
+const FIELD = "flex flex-col gap-1 text-sm font-medium text-slate-800";
 
 type Field = "email" | "role" | "name" | "password";
 
@@ -52,9 +52,10 @@ export function AddUserForm({ roles }: { roles: readonly Role[] }) {
       {/* noValidate: the server's messages, in an alert, are the one place errors appear. */}
       <form ref={form} onSubmit={submit} noValidate className="flex flex-col gap-4">
         <div className="grid grid-cols-1 gap-3 sm:grid-cols-2">
-          <label className={LABEL}>
-            Email
+          <div className={FIELD}>
+            <label htmlFor="add-user-email">Email</label>
             <input
+              id="add-user-email"
               name="email"
               type="email"
               required
@@ -62,36 +63,43 @@ export function AddUserForm({ roles }: { roles: readonly Role[] }) {
               className={INPUT}
               {...invalid("email")}
             />
-          </label>
-          <label className={LABEL}>
-            Role
-            <select name="role" defaultValue="viewer" className={INPUT} {...invalid("role")}>
+          </div>
+          <div className={FIELD}>
+            <label htmlFor="add-user-role">Role</label>
+            <select
+              id="add-user-role"
+              name="role"
+              defaultValue="viewer"
+              className={INPUT}
+              {...invalid("role")}
+            >
               {roles.map((role) => (
                 <option key={role} value={role}>
                   {role}
                 </option>
               ))}
             </select>
-          </label>
-          <label className={LABEL}>
-            Name
-            <input name="name" autoComplete="off" className={INPUT} {...invalid("name")} />
-          </label>
-          <label className={LABEL}>
-            Password
+          </div>
+          <div className={FIELD}>
+            <label htmlFor="add-user-name">Name</label>
+            <input id="add-user-name" name="name" autoComplete="off" className={INPUT} {...invalid("name")} />
+          </div>
+          <div className={FIELD}>
+            <label htmlFor="add-user-password">Password</label>
             <input
+              id="add-user-password"
               name="password"
               type="password"
               minLength={12}
               autoComplete="new-password"
-              aria-describedby="add-user-password-hint"
+              aria-describedby={`add-user-password-hint${error?.field === "password" ? " add-user-error" : ""}`}
+              aria-invalid={error?.field === "password" ? true : undefined}
               className={INPUT}
-              {...invalid("password")}
             />
             <span id="add-user-password-hint" className="text-xs font-normal text-slate-600">
               At least 12 characters. Leave it empty to generate one; it is shown once.
             </span>
-          </label>
+          </div>
         </div>
         {error ? (
           <p id="add-user-error" role="alert" className="rounded-md bg-red-50 px-3 py-2 text-sm text-red-800">
