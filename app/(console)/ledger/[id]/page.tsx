@@ -74,7 +74,7 @@ export default async function TransactionPage({ params }: { params: Promise<{ id
           {tx.txHash}
         </Field>
         <Field label="Amount">
-          <Usd micro={tx.amountMicro} /> ({tx.amountUsdc} {tx.asset})
+          <Usd micro={tx.amountMicro} /> ({tx.amountUsdc} USDC)
         </Field>
       </Section>
 
@@ -96,6 +96,9 @@ export default async function TransactionPage({ params }: { params: Promise<{ id
         </Field>
         <Field label="Network" mono>
           {tx.network}
+        </Field>
+        <Field label="Asset" mono>
+          {tx.asset}
         </Field>
       </Section>
 
