@@ -28,9 +28,9 @@ function Value({ field, json }: { field: string; json: string | undefined }) {
 export function AuditDiff({ rows }: { rows: DiffRow[] }) {
   if (rows.length === 0) return <span className="text-slate-500">—</span>;
   return (
-    <table className="w-full min-w-72 text-left text-xs">
+    <table className="w-full min-w-80 text-left text-xs">
       <caption className="sr-only">Before and after</caption>
-      <thead className="text-slate-600">
+      <thead className="sr-only">
         <tr>
           <th scope="col" className="py-0.5 pr-2 font-medium">
             Field
@@ -55,8 +55,11 @@ export function AuditDiff({ rows }: { rows: DiffRow[] }) {
                 </span>
               ) : null}
             </th>
-            <td className="py-0.5 pr-2 align-top">
+            <td className="py-0.5 pr-1 align-top">
               <Value field={row.key} json={row.before} />
+            </td>
+            <td aria-hidden className="px-1 py-0.5 align-top text-slate-400">
+              →
             </td>
             <td className="py-0.5 align-top">
               <Value field={row.key} json={row.after} />

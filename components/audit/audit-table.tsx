@@ -4,7 +4,7 @@ import { auditDiff } from "@/lib/dal/audit";
 import type { AuditRecord } from "@/lib/payment-core/audit";
 import { AuditDiff } from "./audit-diff";
 
-function Target({ type, id }: { type: string; id: string | null }) {
+function Target({ type, id, label }: { type: string; id: string | null; label: string | null }) {
   const href =
     id === null
       ? null
@@ -16,12 +16,13 @@ function Target({ type, id }: { type: string; id: string | null }) {
   return (
     <span className="flex flex-col">
       <span className="text-slate-600">{type}</span>
+      {label ? <span className="break-all">{label}</span> : null}
       {id === null ? null : href ? (
         <Link href={href} className="break-all font-mono text-xs text-blue-800 underline underline-offset-2">
           {id}
         </Link>
       ) : (
-        <span className="break-all font-mono text-xs">{id}</span>
+        <span className="break-all font-mono text-xs text-slate-600">{id}</span>
       )}
     </span>
   );
@@ -42,26 +43,26 @@ export function AuditTable({ rows, filtered }: { rows: AuditRecord[]; filtered: 
   }
   return (
     <div className="overflow-x-auto rounded-lg border border-slate-200">
-      <table className="w-full text-left text-sm">
+      <table className="w-full min-w-[60rem] text-left text-sm">
         <caption className="sr-only">Audit log, newest first</caption>
         <thead className="bg-slate-50 text-slate-700">
           <tr>
             <th scope="col" className="px-3 py-2 font-medium">
               When (UTC)
             </th>
-            <th scope="col" className="px-3 py-2 font-medium">
+            <th scope="col" className="w-48 px-3 py-2 font-medium">
               Actor
             </th>
             <th scope="col" className="px-3 py-2 font-medium">
               Action
             </th>
-            <th scope="col" className="px-3 py-2 font-medium">
+            <th scope="col" className="w-56 px-3 py-2 font-medium">
               Target
             </th>
             <th scope="col" className="px-3 py-2 font-medium">
-              Change
+              Change (before → after)
             </th>
-            <th scope="col" className="px-3 py-2 font-medium">
+            <th scope="col" className="w-48 px-3 py-2 font-medium">
               Reason
             </th>
           </tr>
@@ -75,7 +76,7 @@ export function AuditTable({ rows, filtered }: { rows: AuditRecord[]; filtered: 
               <td className="px-3 py-2 break-all">{row.actor}</td>
               <td className="px-3 py-2 font-mono text-xs">{row.action}</td>
               <td className="px-3 py-2">
-                <Target type={row.targetType} id={row.targetId} />
+                <Target type={row.targetType} id={row.targetId} label={row.targetLabel} />
               </td>
               <td className="px-3 py-2">
                 <AuditDiff rows={auditDiff(row.before, row.after)} />

@@ -66,6 +66,7 @@ describe("listAuditLog", () => {
       action: "budget.limit_set",
       targetType: "agent",
       targetId: "builder_agent",
+      targetLabel: null,
       before: { dailyMicro: "100000000" },
       after: { dailyMicro: "150000000" },
       reason: "launch week",
@@ -138,6 +139,21 @@ describe("listAuditLog", () => {
       code: "invalid_cursor",
     });
     await expect(listAuditLog(t.db, {}, { limit: 0 })).rejects.toMatchObject({ code: "invalid_limit" });
+  });
+
+  it("names user targets by their email", async () => {
+    const [user] = await t.db.$client<{ id: string }[]>`
+      INSERT INTO users (email, password_hash, role) VALUES ('ann@example.com', 'x', 'viewer') RETURNING id`;
+    await entry("2026-11-25T00:00:00Z", { action: "user.sign_in", targetType: "user", targetId: user?.id });
+    await entry("2026-11-25T00:00:01Z", {
+      action: "user.sign_in",
+      targetType: "user",
+      targetId: "not-a-uuid",
+    });
+    await entry("2026-11-25T00:00:02Z", { action: "agent.add", targetType: "agent", targetId: user?.id });
+    const { rows } = await listAuditLog(t.db);
+    expect(rows.map((r) => r.targetLabel)).toEqual([null, null, "ann@example.com"]);
+    await t.db.$client`DELETE FROM users`;
   });
 
   it("lists the distinct actions, actors and target types for the filters", async () => {

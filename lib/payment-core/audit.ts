@@ -39,6 +39,8 @@ export interface AuditRecord {
   action: string;
   targetType: string;
   targetId: string | null;
+  /** A readable name for the target when there is one: a user's email for `user` targets. */
+  targetLabel: string | null;
   before: unknown;
   after: unknown;
   reason: string | null;
@@ -92,13 +94,13 @@ export async function listAuditLog(
   }
   const after = options.cursor ? decodeAuditCursor(options.cursor) : null;
   const conditions = [
-    filter.actor ? sql`actor = ${filter.actor}` : null,
-    filter.action ? sql`action = ${filter.action}` : null,
-    filter.targetType ? sql`target_type = ${filter.targetType}` : null,
-    filter.targetId ? sql`target_id = ${filter.targetId}` : null,
-    filter.from ? sql`at >= ${filter.from}::timestamptz` : null,
-    filter.to ? sql`at < ${filter.to}::timestamptz` : null,
-    after ? sql`(at, id) < (${after[0]}::timestamptz, ${after[1]}::bigint)` : null,
+    filter.actor ? sql`a.actor = ${filter.actor}` : null,
+    filter.action ? sql`a.action = ${filter.action}` : null,
+    filter.targetType ? sql`a.target_type = ${filter.targetType}` : null,
+    filter.targetId ? sql`a.target_id = ${filter.targetId}` : null,
+    filter.from ? sql`a.at >= ${filter.from}::timestamptz` : null,
+    filter.to ? sql`a.at < ${filter.to}::timestamptz` : null,
+    after ? sql`(a.at, a.id) < (${after[0]}::timestamptz, ${after[1]}::bigint)` : null,
   ].reduce((acc, part) => (part ? sql`${acc} AND ${part}` : acc), sql`TRUE`);
   const rows = await sql<
     {
@@ -108,16 +110,21 @@ export async function listAuditLog(
       action: string;
       target_type: string;
       target_id: string | null;
+      target_label: string | null;
       before: unknown;
       after: unknown;
       reason: string | null;
     }[]
   >`
-    SELECT id, to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS at, actor, action,
-      target_type, target_id, before, after, reason
-    FROM audit_log WHERE ${conditions}
-    ORDER BY at DESC, id DESC
-    LIMIT ${limit + 1}`;
+    SELECT a.id, to_char(a.at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS at, a.actor, a.action,
+      a.target_type, a.target_id, u.email AS target_label, a.before, a.after, a.reason
+    FROM (
+      SELECT * FROM audit_log a WHERE ${conditions}
+      ORDER BY a.at DESC, a.id DESC
+      LIMIT ${limit + 1}
+    ) a
+    LEFT JOIN users u ON a.target_type = 'user' AND u.id::text = a.target_id
+    ORDER BY a.at DESC, a.id DESC`;
   const page: AuditRecord[] = rows.slice(0, limit).map((r) => ({
     id: r.id.toString(),
     at: r.at,
@@ -125,6 +132,7 @@ export async function listAuditLog(
     action: r.action,
     targetType: r.target_type,
     targetId: r.target_id,
+    targetLabel: r.target_label,
     before: r.before ?? null,
     after: r.after ?? null,
     reason: r.reason,
