@@ -47,7 +47,7 @@ export function InfoTip({ label, children }: { label: string; children: ReactNod
       <span
         role="tooltip"
         id={id}
-        className="invisible absolute top-6 left-0 z-10 w-72 rounded-md border border-slate-200 bg-white p-3 text-xs font-normal text-slate-700 shadow-lg group-focus-within:visible group-hover:visible"
+        className="absolute top-6 left-1/2 z-10 hidden w-64 max-w-[80vw] -translate-x-1/2 rounded-md border border-slate-200 bg-white p-3 text-xs font-normal text-slate-700 shadow-lg group-focus-within:block group-hover:block"
       >
         {children}
       </span>
