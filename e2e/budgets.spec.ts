@@ -56,7 +56,7 @@ test.describe("budgets", () => {
   test("a viewer sees the limits but no edit controls", async ({ as }) => {
     const page = await as("viewer");
     await page.goto("/agents/builder_agent");
-    await expect(page.getByRole("heading", { level: 1 })).toContainText("builder_agent");
+    await expect(page.getByRole("heading", { level: 1 })).toContainText("Builder agent");
     await expect(page.getByRole("button", { name: "Save limits" })).toHaveCount(0);
     await expect(page.getByRole("button", { name: "Pause agent" })).toHaveCount(0);
     await expect(page.getByLabel("Daily limit (USDC)")).toHaveCount(0);
