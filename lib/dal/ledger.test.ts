@@ -94,6 +94,11 @@ describe("ledger filter parsing", () => {
       ok: true,
       query: { kind: "transaction", id: "tx_5f0c9a" },
     });
+    // Imported ids are free text: taken as typed.
+    expect(parseLedgerQuery({ q: "tx_odd id%41/é" })).toEqual({
+      ok: true,
+      query: { kind: "transaction", id: "tx_odd id%41/é" },
+    });
     const upper = `0x${"A1".repeat(32)}`;
     expect(list({ q: upper }).filter.txHash).toBe(upper);
   });

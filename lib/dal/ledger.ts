@@ -36,7 +36,8 @@ export type LedgerParams = Partial<Record<(typeof LEDGER_PARAMS)[number], string
 
 export const LEDGER_PAGE_SIZE = 50;
 
-const TX_ID = /^tx_\S{1,197}$/;
+// Imported ids are free text (up to 200 characters), so anything after `tx_` is taken as typed.
+const TX_ID = /^tx_[^\r\n]{1,197}$/;
 const TX_HASH = /^0x[0-9a-fA-F]{64}$/;
 
 function usdc(label: string) {

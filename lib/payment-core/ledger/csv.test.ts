@@ -116,6 +116,8 @@ describe("exportCsv against the ledger", () => {
         status: "failed",
         errorCode: "vendor_error",
         errorMessage: 'vendor said:\r\n"no"',
+        // The import's copy of the source line is the row again: left out of the CSV.
+        metadata: { imported: { line: "{...}" }, extra: { region: "eu" } },
       },
     ]);
     const text = await csv();
@@ -145,7 +147,7 @@ describe("exportCsv against the ledger", () => {
     expect(col(second, "error_code")).toBe("vendor_error");
     expect(col(second, "error_message")).toBe('vendor said:\r\n"no"');
     expect(col(second, "completed_at")).toBe("");
-    expect(col(second, "metadata")).toBe("");
+    expect(col(second, "metadata")).toBe('{"extra":{"region":"eu"}}');
   });
 
   it("exports exactly the filter, and only a header for an empty result", async () => {

@@ -64,7 +64,9 @@ export function csvRow(fields: readonly (string | number | null)[]): string {
 export const CSV_HEADER = csvRow(CSV_COLUMNS);
 
 export function transactionCsvRow(tx: LedgerTransaction): string {
-  const metadata = Object.keys(tx.metadata).length > 0 ? JSON.stringify(tx.metadata) : null;
+  // `imported.line` is the source line kept for the JSONL round trip: the row itself again.
+  const { imported: _line, ...rest } = tx.metadata;
+  const metadata = Object.keys(rest).length > 0 ? JSON.stringify(rest) : null;
   const row: Record<(typeof CSV_COLUMNS)[number], string | number | null> = {
     transaction_id: csvText(tx.id),
     created_at: tx.createdAt,

@@ -8,9 +8,29 @@ import { ledgerTransaction } from "@/lib/dal/ledger";
 
 export const dynamic = "force-dynamic";
 
+/**
+ * The id as stored. The segment may arrive still percent-encoded (ids from imported history
+ * can hold spaces, `%` or `/`), so the decoded form is tried when the raw one is not found.
+ */
+async function findTransaction(segment: string) {
+  const tx = await ledgerTransaction(segment);
+  if (tx || !segment.includes("%")) return tx;
+  try {
+    return await ledgerTransaction(decodeURIComponent(segment));
+  } catch {
+    return null; // not valid percent-encoding: there is no such id
+  }
+}
+
 export async function generateMetadata({ params }: { params: Promise<{ id: string }> }) {
   const { id } = await params;
-  return { title: `${id} · Ledger · x402 console` };
+  let title = id;
+  try {
+    title = decodeURIComponent(id);
+  } catch {
+    // keep it as it came
+  }
+  return { title: `${title} · Ledger · x402 console` };
 }
 
 function Field({ label, children, mono }: { label: string; children: ReactNode; mono?: boolean }) {
@@ -46,7 +66,7 @@ function millisBetween(from: string, to: string): number {
 export default async function TransactionPage({ params }: { params: Promise<{ id: string }> }) {
   await requireUser("viewer");
   const { id } = await params;
-  const tx = await ledgerTransaction(id);
+  const tx = await findTransaction(id);
   if (!tx) notFound();
   const metadata = Object.keys(tx.metadata).length > 0 ? JSON.stringify(tx.metadata, null, 2) : null;
 
