@@ -221,10 +221,12 @@ export interface RecentTransaction {
 }
 
 /**
- * The newest ledger rows, newest first (ties by id), with only what a summary shows. The
- * ORDER BY spells out NULLS LAST so it is exactly the order of `transactions_created_idx`
- * (`created_at DESC NULLS LAST, id DESC NULLS LAST`): a plain `DESC` means NULLS FIRST, which
- * that index cannot give, and PostgreSQL then sorts the whole ledger for ten rows.
+ * The newest ledger rows, newest first (ties by id), with only what a summary shows. Read
+ * straight off `transactions_created_idx` (`created_at DESC NULLS LAST, id DESC NULLS LAST`),
+ * which takes two things of the ORDER BY: it names the table's columns, not an output alias
+ * (`ORDER BY created_at` after `to_char(...) AS created_at` sorts by the text), and it spells out
+ * NULLS LAST (a plain DESC means NULLS FIRST, which the index cannot give). Miss either and
+ * PostgreSQL sorts the whole ledger for ten rows.
  */
 export async function listRecentTransactions(
   db: Database,
@@ -237,7 +239,7 @@ export async function listRecentTransactions(
   const rows = await db.$client<
     {
       id: string;
-      created_at: string;
+      created_iso: string;
       agent_id: string;
       vendor: string;
       amount_micro: bigint;
@@ -246,14 +248,14 @@ export async function listRecentTransactions(
       error_code: string | null;
     }[]
   >`
-    SELECT id, to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS created_at, agent_id,
-      vendor, amount_micro, status::text AS status, latency_ms, error_code
-    FROM transactions
-    ORDER BY created_at DESC NULLS LAST, id DESC NULLS LAST
+    SELECT t.id, to_char(t.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS created_iso,
+      t.agent_id, t.vendor, t.amount_micro, t.status::text AS status, t.latency_ms, t.error_code
+    FROM transactions t
+    ORDER BY t.created_at DESC NULLS LAST, t.id DESC NULLS LAST
     LIMIT ${limit}`;
   return rows.map((r) => ({
     id: r.id,
-    createdAt: r.created_at,
+    createdAt: r.created_iso,
     agentId: r.agent_id,
     vendor: r.vendor,
     amountMicro: r.amount_micro,
