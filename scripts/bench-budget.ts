@@ -1,0 +1,899 @@
+/**
+ * Budget engine benchmark: `npm run bench:budget` (or `npx tsx scripts/bench-budget.ts`).
+ *
+ * Callers loop reserve → commit against the configured PostgreSQL (DATABASE_URL, else the
+ * embedded server on ./data/postgres) in a database of its own (`x402_bench`, dropped at the
+ * end), at 1 and 64 concurrent callers, spread over three agents and all on one hot agent.
+ * `pgbench -N` runs on the same database with the same client counts, so each figure can be
+ * read against what this machine's PostgreSQL commits per second. Durability stays on: the
+ * script refuses to run with fsync or synchronous_commit off.
+ *
+ * Then an overspend run: a 50 USDC daily limit, 64 callers over 4 engines (4 pools, as 4 app
+ * processes would have) until only refusals come back; the ledger must show no agent-day
+ * above its limit and budget_usage must agree with the ledger. Exit code 1 if not.
+ *
+ * Options: --seconds N (per run, default 20), --out FILE (default bench-results/budget.json).
+ */
+import { spawn } from "node:child_process";
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import postgres from "postgres";
+import { closeDb, createDb, type Database } from "@/db/client";
+import { resolveDatabase } from "@/db/embedded";
+import { migrateDatabase } from "@/db/migrate";
+import { type BudgetConfig, defaultBudgetConfig } from "@/lib/payment-core/budgets/config";
+import { BudgetEngine, type ReserveResult } from "@/lib/payment-core/budgets/engine";
+import { utcDay } from "@/lib/payment-core/time";
+
+const BENCH_DB = "x402_bench";
+const AGENTS = ["builder_agent", "research_agent", "code_review_agent"] as const;
+const HOT_AGENT = "builder_agent";
+/** The pool one app process would have (db/client.ts's default). */
+const POOL_SIZE = 10;
+const MIN_AMOUNT = 1_000;
+const MAX_AMOUNT = 10_000;
+const HUGE = 1_000_000_000_000_000n;
+const OVERSPEND_LIMIT = 50_000_000n; // 50 USDC
+const OVERSPEND_MIN = 1_000;
+const OVERSPEND_MAX = 50_000;
+const HISTORY_ROWS = 150_000;
+const TARGET_RATIO = 0.4;
+const TARGET_RESERVE_P99_MS = 5;
+
+// ---------------------------------------------------------------- options
+
+const { values: args } = parseArgs({
+  options: {
+    seconds: { type: "string", default: "20" },
+    out: { type: "string", default: "bench-results/budget.json" },
+    help: { type: "boolean", short: "h", default: false },
+  },
+});
+if (args.help) {
+  console.log("usage: tsx scripts/bench-budget.ts [--seconds N] [--out FILE]");
+  process.exit(0);
+}
+const SECONDS = Number(args.seconds);
+if (!Number.isFinite(SECONDS) || SECONDS < 1) {
+  console.error(`--seconds must be a number >= 1, got ${args.seconds}`);
+  process.exit(2);
+}
+const WARMUP_SECONDS = Math.min(2, SECONDS / 10);
+const OUT = path.resolve(args.out);
+
+// ---------------------------------------------------------------- helpers
+
+const log = (line = "") => console.log(line);
+const nowNs = () => process.hrtime.bigint();
+const nsToMs = (ns: bigint) => Number(ns) / 1e6;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const randInt = (min: number, max: number) => min + Math.floor(Math.random() * (max - min + 1));
+
+interface Percentiles {
+  p50: number;
+  p99: number;
+  mean: number;
+  max: number;
+  n: number;
+}
+
+function percentiles(samples: number[]): Percentiles {
+  const n = samples.length;
+  if (n === 0) return { p50: Number.NaN, p99: Number.NaN, mean: Number.NaN, max: Number.NaN, n };
+  const sorted = Float64Array.from(samples).sort();
+  const at = (q: number) => sorted[Math.min(n - 1, Math.max(0, Math.ceil(q * n) - 1))] as number;
+  let sum = 0;
+  for (const v of sorted) sum += v;
+  return { p50: at(0.5), p99: at(0.99), mean: sum / n, max: sorted[n - 1] as number, n };
+}
+
+const round = (v: number, digits = 2) => (Number.isFinite(v) ? Number(v.toFixed(digits)) : null);
+const fmt = (v: number, digits = 2) => (Number.isFinite(v) ? v.toFixed(digits) : "-");
+const pair = (p: Percentiles) => `${fmt(p.p50)} / ${fmt(p.p99)}`;
+
+function redact(url: string): string {
+  const u = new URL(url);
+  if (u.password) u.password = "***";
+  return u.toString();
+}
+
+function withDatabase(url: string, database: string): string {
+  const u = new URL(url);
+  u.pathname = `/${database}`;
+  return u.toString();
+}
+
+// ---------------------------------------------------------------- pgbench
+
+interface PgbenchResult {
+  clients: number;
+  threads: number;
+  seconds: number;
+  tps: number;
+  latencyAvgMs: number;
+  latency: Percentiles;
+  transactions: number;
+  failed: number;
+}
+
+function pgEnv(url: string): NodeJS.ProcessEnv {
+  const u = new URL(url);
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  for (const k of ["PGHOST", "PGPORT", "PGUSER", "PGPASSWORD", "PGDATABASE", "PGSERVICE", "PGOPTIONS"]) {
+    delete env[k];
+  }
+  env.PGHOST = decodeURIComponent(u.hostname || "127.0.0.1").replace(/^\[(.*)\]$/, "$1");
+  env.PGPORT = u.port || "5432";
+  if (u.username) env.PGUSER = decodeURIComponent(u.username);
+  if (u.password) env.PGPASSWORD = decodeURIComponent(u.password);
+  env.PGDATABASE = decodeURIComponent(u.pathname.replace(/^\//, ""));
+  const sslmode = u.searchParams.get("sslmode");
+  if (sslmode) env.PGSSLMODE = sslmode;
+  return env;
+}
+
+function run(
+  cmd: string,
+  argv: string[],
+  env: NodeJS.ProcessEnv,
+): Promise<{ stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, argv, { env, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d) => {
+      stdout += d;
+    });
+    child.stderr.on("data", (d) => {
+      stderr += d;
+    });
+    child.on("error", reject);
+    child.on("close", (code) => {
+      if (code === 0) resolve({ stdout, stderr });
+      else reject(new Error(`${cmd} ${argv.join(" ")} exited with ${code}\n${stdout}\n${stderr}`));
+    });
+  });
+}
+
+const PGBENCH = process.env.PGBENCH ?? "pgbench";
+
+async function pgbenchInit(url: string): Promise<void> {
+  await run(PGBENCH, ["-i", "-s", "10", "--quiet"], pgEnv(url));
+}
+
+async function pgbenchRun(url: string, clients: number, seconds: number): Promise<PgbenchResult> {
+  const threads = Math.min(clients, 2);
+  const dir = await mkdtemp(path.join(os.tmpdir(), "x402-pgbench-"));
+  try {
+    // -l logs each transaction's latency so p50/p99 can be set beside ours.
+    const { stdout } = await run(
+      PGBENCH,
+      [
+        "-N",
+        "-c",
+        String(clients),
+        "-j",
+        String(threads),
+        "-T",
+        String(seconds),
+        "-n",
+        "-l",
+        `--log-prefix=${path.join(dir, "tx")}`,
+      ],
+      pgEnv(url),
+    );
+    const tpsMatch =
+      /tps = ([\d.]+) \((?:without initial connection time|excluding connections establishing)\)/.exec(
+        stdout,
+      ) ?? /tps = ([\d.]+)/.exec(stdout);
+    const latMatch = /latency average = ([\d.]+) ms/.exec(stdout);
+    const txMatch = /number of transactions actually processed: (\d+)/.exec(stdout);
+    const failMatch = /number of failed transactions: (\d+)/.exec(stdout);
+    if (!tpsMatch) throw new Error(`could not read pgbench's tps from:\n${stdout}`);
+    const samples: number[] = [];
+    for (const file of await readdir(dir)) {
+      const text = await readFile(path.join(dir, file), "utf8");
+      for (const line of text.split("\n")) {
+        const fields = line.split(" ");
+        if (fields.length >= 3) samples.push(Number(fields[2]) / 1000); // µs → ms
+      }
+    }
+    return {
+      clients,
+      threads,
+      seconds,
+      tps: Number(tpsMatch[1]),
+      latencyAvgMs: latMatch ? Number(latMatch[1]) : Number.NaN,
+      latency: percentiles(samples),
+      transactions: txMatch ? Number(txMatch[1]) : samples.length,
+      failed: failMatch ? Number(failMatch[1]) : 0,
+    };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+// ---------------------------------------------------------------- engine scenarios
+
+interface ScenarioSpec {
+  name: string;
+  callers: number;
+  engines: number;
+  agents: readonly string[];
+}
+
+interface ScenarioResult {
+  name: string;
+  callers: number;
+  engines: number;
+  agents: readonly string[];
+  seconds: number;
+  cycles: number;
+  cyclesPerSec: number;
+  reserve: Percentiles;
+  commit: Percentiles;
+  cycle: Percentiles;
+  refusals: number;
+  errors: number;
+  firstError?: string;
+  /** PostgreSQL commits in the bench database per reserve+commit cycle (2 if nothing were batched). */
+  dbCommitsPerCycle: number;
+}
+
+let configNow: BudgetConfig = throughputConfig();
+
+function throughputConfig(): BudgetConfig {
+  const agentLimits: BudgetConfig["agentLimits"] = {};
+  for (const a of AGENTS) agentLimits[a] = { daily: HUGE, monthly: HUGE, per_transaction: 1_000_000_000n };
+  return defaultBudgetConfig({ hardLimitMicro: 1_000_000_000n, agentLimits });
+}
+
+function overspendConfig(): BudgetConfig {
+  const c = throughputConfig();
+  c.hardLimitMicro = 10_000_000n;
+  c.agentLimits[HOT_AGENT] = { daily: OVERSPEND_LIMIT, monthly: HUGE, per_transaction: 10_000_000n };
+  return c;
+}
+
+const fakeHash = (n: number) => `0x${n.toString(16).padStart(64, "0")}`;
+let hashCounter = 0;
+const runId = Date.now().toString(36);
+
+async function xactCommits(admin: postgres.Sql): Promise<bigint> {
+  const [row] = await admin<{ n: bigint }[]>`
+    SELECT xact_commit AS n FROM pg_stat_database WHERE datname = ${BENCH_DB}`;
+  return row?.n ?? 0n;
+}
+
+function openEngines(url: string, count: number): { dbs: Database[]; engines: BudgetEngine[] } {
+  const dbs = Array.from({ length: count }, (_, i) =>
+    createDb(url, { max: POOL_SIZE, applicationName: `x402-bench-${i}` }),
+  );
+  const engines = dbs.map((db) => new BudgetEngine(db, { config: () => configNow }));
+  return { dbs, engines };
+}
+
+async function closeEngines(dbs: Database[]): Promise<void> {
+  await Promise.all(dbs.map((db) => closeDb(db)));
+  // Backends flush their statistics as they exit; give them a moment.
+  await sleep(300);
+}
+
+/** Midnight UTC today, as the engine's clock sees it. */
+function todayStart(): string {
+  return `${utcDay(new Date())}T00:00:00.000Z`;
+}
+
+/**
+ * A running console's ledger is not empty: seed HISTORY_ROWS completed payments over the 30
+ * days before today, with their budget windows, and analyze. (Against a truncated, never
+ * analyzed table each new connection caches a generic plan made for an empty table, and the
+ * idempotency lookup then scans the whole ledger, slower with every row: not the steady state.)
+ */
+async function seedHistory(sql: postgres.Sql): Promise<void> {
+  await sql`
+    INSERT INTO transactions (id, created_at, updated_at, completed_at, agent_id, vendor, amount_micro,
+      status, tx_hash, idempotency_key)
+    SELECT 'tx_hist_' || lpad(g::text, 8, '0'), t.at, t.at, t.at, (${AGENTS as unknown as string[]}::text[])[1 + g % 3],
+      'bench-history', ${MIN_AMOUNT} + (g * 7919) % ${MAX_AMOUNT - MIN_AMOUNT + 1}, 'completed',
+      '0x' || md5(g::text), 'hist-' || g
+    FROM generate_series(1, ${HISTORY_ROWS}::int) AS g,
+      LATERAL (SELECT ${todayStart()}::timestamptz
+        - make_interval(secs => 1 + g::double precision * 30 * 86400 / ${HISTORY_ROWS}::int)) AS t(at)`;
+  await resetToHistory(sql);
+}
+
+/** Back to the seeded history: today's ledger rows go, budget windows are rebuilt from the ledger. */
+async function resetToHistory(sql: postgres.Sql): Promise<void> {
+  await sql`DELETE FROM transactions WHERE created_at >= ${todayStart()}::timestamptz`;
+  await sql`TRUNCATE budget_usage`;
+  await sql`
+    INSERT INTO budget_usage (agent_id, period, period_start, spent_micro, reserved_micro)
+    SELECT agent_id, p::budget_period, start, sum(amount_micro) FILTER (WHERE status = 'completed'), 0
+    FROM (
+      SELECT agent_id, amount_micro, status, 'day' AS p, (created_at AT TIME ZONE 'UTC')::date AS start
+      FROM transactions
+      UNION ALL
+      SELECT agent_id, amount_micro, status, 'month', date_trunc('month', created_at AT TIME ZONE 'UTC')::date
+      FROM transactions) AS x
+    GROUP BY 1, 2, 3`;
+  await sql.unsafe("VACUUM (ANALYZE) transactions, budget_usage");
+}
+
+async function runScenario(
+  benchUrl: string,
+  admin: postgres.Sql,
+  spec: ScenarioSpec,
+  seconds: number,
+): Promise<ScenarioResult> {
+  await resetToHistory(admin);
+  configNow = throughputConfig();
+  const commitsBefore = await xactCommits(admin);
+  const { dbs, engines } = openEngines(benchUrl, spec.engines);
+  const reserveMs: number[] = [];
+  const commitMs: number[] = [];
+  const cycleMs: number[] = [];
+  let cycles = 0;
+  let allCycles = 0;
+  let refusals = 0;
+  let errors = 0;
+  let firstError: string | undefined;
+
+  const start = nowNs();
+  const measureFrom = start + BigInt(Math.round(WARMUP_SECONDS * 1e9));
+  const measureTo = measureFrom + BigInt(Math.round(seconds * 1e9));
+
+  const caller = async (index: number) => {
+    const engine = engines[index % engines.length] as BudgetEngine;
+    for (let n = 0; ; n++) {
+      const t0 = nowNs();
+      if (t0 >= measureTo) return;
+      const agent = spec.agents[(index + n) % spec.agents.length] as string;
+      const amount = BigInt(randInt(MIN_AMOUNT, MAX_AMOUNT));
+      try {
+        const r = await engine.reserve(agent, amount, `${runId}-${spec.name}-${index}-${n}`, {
+          vendor: "bench",
+        });
+        const t1 = nowNs();
+        if (!r.ok) {
+          refusals++;
+          if (!firstError) firstError = `refused: ${r.code} ${r.message}`;
+          continue;
+        }
+        const c = await engine.commit(r.transactionId, amount, fakeHash(++hashCounter));
+        const t2 = nowNs();
+        allCycles++;
+        if (!c.ok) {
+          errors++;
+          if (!firstError) firstError = `commit failed: ${c.code} ${c.message}`;
+          continue;
+        }
+        if (t0 >= measureFrom && t2 <= measureTo) {
+          cycles++;
+          reserveMs.push(nsToMs(t1 - t0));
+          commitMs.push(nsToMs(t2 - t1));
+          cycleMs.push(nsToMs(t2 - t0));
+        }
+      } catch (error) {
+        errors++;
+        if (!firstError) firstError = String((error as Error).stack ?? error);
+        if (errors > 100) throw error;
+      }
+    }
+  };
+  try {
+    await Promise.all(Array.from({ length: spec.callers }, (_, i) => caller(i)));
+  } finally {
+    await closeEngines(dbs);
+  }
+  const commitsAfter = await xactCommits(admin);
+  return {
+    ...spec,
+    seconds,
+    cycles,
+    cyclesPerSec: cycles / seconds,
+    reserve: percentiles(reserveMs),
+    commit: percentiles(commitMs),
+    cycle: percentiles(cycleMs),
+    refusals,
+    errors,
+    firstError,
+    dbCommitsPerCycle: allCycles > 0 ? Number(commitsAfter - commitsBefore) / allCycles : Number.NaN,
+  };
+}
+
+// ---------------------------------------------------------------- overspend
+
+interface OverspendResult {
+  callers: number;
+  engines: number;
+  limitMicro: string;
+  seconds: number;
+  reserved: number;
+  committed: number;
+  partial: number;
+  released: number;
+  refusals: number;
+  errors: number;
+  firstError?: string;
+  completedMicro: string;
+  pendingMicro: string;
+  overspendMicro: string;
+  usageSpentMicro: string;
+  usageReservedMicro: string;
+  ledgerMatchesUsage: boolean;
+  windowsChecked: number;
+  windowMismatches: number;
+  /** Today's day windows only (the seeded history adds 30 earlier days, checked all the same). */
+  perAgentDay: {
+    agentId: string;
+    day: string;
+    completedMicro: string;
+    pendingMicro: string;
+    limitMicro: string;
+    overspendMicro: string;
+  }[];
+}
+
+async function runOverspend(
+  benchUrl: string,
+  admin: postgres.Sql,
+  capSeconds: number,
+): Promise<OverspendResult> {
+  await resetToHistory(admin);
+  configNow = overspendConfig();
+  const callers = 64;
+  const engineCount = 4;
+  const { dbs, engines } = openEngines(benchUrl, engineCount);
+  let reserved = 0;
+  let committed = 0;
+  let partial = 0;
+  let released = 0;
+  let refusals = 0;
+  let errors = 0;
+  let firstError: string | undefined;
+  const started = nowNs();
+  const cap = started + BigInt(capSeconds * 1e9);
+
+  const caller = async (index: number) => {
+    const engine = engines[index % engineCount] as BudgetEngine;
+    for (let n = 0; nowNs() < cap; n++) {
+      const amount = BigInt(randInt(OVERSPEND_MIN, OVERSPEND_MAX));
+      let r: ReserveResult;
+      try {
+        r = await engine.reserve(HOT_AGENT, amount, `${runId}-overspend-${index}-${n}`, { vendor: "bench" });
+      } catch (error) {
+        errors++;
+        if (!firstError) firstError = String((error as Error).stack ?? error);
+        continue;
+      }
+      if (!r.ok) {
+        refusals++;
+        if (r.code !== "daily_limit_exceeded") {
+          errors++;
+          if (!firstError) firstError = `unexpected refusal ${r.code}: ${r.message}`;
+          return;
+        }
+        // Stop once the day cannot take even the smallest amount; otherwise a smaller one may fit.
+        if ((r.remainingMicro ?? 0n) < BigInt(OVERSPEND_MIN)) return;
+        continue;
+      }
+      reserved++;
+      try {
+        const roll = Math.random();
+        if (roll < 0.05) {
+          await engine.release(r.transactionId, "vendor_error", "bench: vendor answered 500");
+          released++;
+        } else if (roll < 0.1) {
+          await engine.commit(r.transactionId, amount / 2n, fakeHash(++hashCounter));
+          partial++;
+        } else {
+          const c = await engine.commit(r.transactionId, amount, fakeHash(++hashCounter));
+          if (!c.ok) throw new Error(`commit failed: ${c.code} ${c.message}`);
+          committed++;
+        }
+      } catch (error) {
+        errors++;
+        if (!firstError) firstError = String((error as Error).stack ?? error);
+      }
+    }
+  };
+  try {
+    await Promise.all(Array.from({ length: callers }, (_, i) => caller(i)));
+  } finally {
+    await closeEngines(dbs);
+  }
+  const seconds = nsToMs(nowNs() - started) / 1000;
+
+  // Every budget window (agent × UTC day, agent × UTC month) computed from the ledger, beside
+  // the engine's budget_usage row for it.
+  const windows = await admin<
+    {
+      agent_id: string;
+      period: "day" | "month";
+      start: string;
+      completed: bigint;
+      pending: bigint;
+      spent: bigint | null;
+      res: bigint | null;
+    }[]
+  >`
+    WITH x AS (
+      SELECT agent_id, amount_micro, status, 'day' AS p, (created_at AT TIME ZONE 'UTC')::date AS start
+      FROM transactions
+      UNION ALL
+      SELECT agent_id, amount_micro, status, 'month', date_trunc('month', created_at AT TIME ZONE 'UTC')::date
+      FROM transactions),
+    l AS (
+      SELECT agent_id, p, start,
+        coalesce(sum(amount_micro) FILTER (WHERE status = 'completed'), 0)::bigint AS completed,
+        coalesce(sum(amount_micro) FILTER (WHERE status = 'pending'), 0)::bigint AS pending
+      FROM x GROUP BY 1, 2, 3)
+    SELECT coalesce(l.agent_id, u.agent_id) AS agent_id, coalesce(l.p, u.period::text) AS period,
+      coalesce(l.start, u.period_start)::text AS start, coalesce(l.completed, 0)::bigint AS completed,
+      coalesce(l.pending, 0)::bigint AS pending, u.spent_micro AS spent, u.reserved_micro AS res
+    FROM l FULL JOIN budget_usage u
+      ON u.agent_id = l.agent_id AND u.period::text = l.p AND u.period_start = l.start
+    ORDER BY 1, 2, 3`;
+  let overspend = 0n;
+  let mismatches = 0;
+  let completedHot = 0n;
+  let pendingHot = 0n;
+  let spentHot = 0n;
+  let reservedHot = 0n;
+  const today = utcDay(new Date());
+  const perAgentDay: OverspendResult["perAgentDay"] = [];
+  for (const w of windows) {
+    const limits = configNow.agentLimits[w.agent_id] ?? {};
+    const limit =
+      w.period === "day"
+        ? (limits.daily ?? configNow.defaults.daily)
+        : (limits.monthly ?? configNow.defaults.monthly);
+    const used = w.completed + w.pending;
+    const over = used > limit ? used - limit : 0n;
+    if (over > overspend) overspend = over;
+    if ((w.spent ?? 0n) !== w.completed || (w.res ?? 0n) !== w.pending) mismatches++;
+    if (w.period !== "day" || w.start !== today) continue;
+    if (w.agent_id === HOT_AGENT) {
+      completedHot = w.completed;
+      pendingHot = w.pending;
+      spentHot = w.spent ?? 0n;
+      reservedHot = w.res ?? 0n;
+    }
+    perAgentDay.push({
+      agentId: w.agent_id,
+      day: w.start,
+      completedMicro: w.completed.toString(),
+      pendingMicro: w.pending.toString(),
+      limitMicro: limit.toString(),
+      overspendMicro: over.toString(),
+    });
+  }
+
+  return {
+    callers,
+    engines: engineCount,
+    limitMicro: OVERSPEND_LIMIT.toString(),
+    seconds: round(seconds, 1) ?? 0,
+    reserved,
+    committed,
+    partial,
+    released,
+    refusals,
+    errors,
+    firstError,
+    completedMicro: completedHot.toString(),
+    pendingMicro: pendingHot.toString(),
+    overspendMicro: overspend.toString(),
+    usageSpentMicro: spentHot.toString(),
+    usageReservedMicro: reservedHot.toString(),
+    ledgerMatchesUsage: mismatches === 0,
+    windowsChecked: windows.length,
+    windowMismatches: mismatches,
+    perAgentDay,
+  };
+}
+
+// ---------------------------------------------------------------- output
+
+function table(rows: string[][]): string {
+  const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? "").length))) ?? [];
+  const line = (r: string[]) =>
+    r.map((c, i) => (i < 2 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join(" | ");
+  const [head, ...body] = rows;
+  return [line(head ?? []), widths.map((w) => "-".repeat(w)).join("-+-"), ...body.map(line)].join("\n");
+}
+
+function jsonPercentiles(p: Percentiles) {
+  return {
+    p50Ms: round(p.p50, 3),
+    p99Ms: round(p.p99, 3),
+    meanMs: round(p.mean, 3),
+    maxMs: round(p.max, 3),
+    n: p.n,
+  };
+}
+
+// ---------------------------------------------------------------- main
+
+async function main(): Promise<number> {
+  const server = await resolveDatabase({
+    databaseUrl: process.env.DATABASE_URL,
+    dataDir: "data/postgres",
+  });
+  let admin: postgres.Sql | undefined;
+  let benchAdmin: postgres.Sql | undefined;
+  let created = false;
+  try {
+    admin = postgres(server.url, { max: 1, onnotice: () => {} });
+    await admin.unsafe(`DROP DATABASE IF EXISTS ${BENCH_DB} WITH (FORCE)`);
+    await admin.unsafe(`CREATE DATABASE ${BENCH_DB}`);
+    created = true;
+    const benchUrl = withDatabase(server.url, BENCH_DB);
+
+    const migrateDb = createDb(benchUrl, { max: 2, applicationName: "x402-bench-migrate" });
+    try {
+      await migrateDatabase(migrateDb);
+    } finally {
+      await closeDb(migrateDb);
+    }
+    benchAdmin = postgres(benchUrl, { max: 1, onnotice: () => {}, types: { bigint: postgres.BigInt } });
+    const [settings] = await benchAdmin<
+      {
+        version: string;
+        server_version: string;
+        fsync: string;
+        synchronous_commit: string;
+        max_connections: string;
+        wal_sync_method: string;
+      }[]
+    >`SELECT version() AS version, current_setting('server_version') AS server_version,
+        current_setting('fsync') AS fsync, current_setting('synchronous_commit') AS synchronous_commit,
+        current_setting('max_connections') AS max_connections,
+        current_setting('wal_sync_method') AS wal_sync_method`;
+    if (!settings) throw new Error("could not read the server's settings");
+    log(
+      `PostgreSQL ${settings.server_version} at ${redact(benchUrl)}${server.embedded ? " (embedded)" : ""}`,
+    );
+    log(
+      `fsync = ${settings.fsync}, synchronous_commit = ${settings.synchronous_commit}, wal_sync_method = ${settings.wal_sync_method}, max_connections = ${settings.max_connections}; ${os.cpus().length} CPUs`,
+    );
+    if (settings.fsync !== "on" || settings.synchronous_commit === "off") {
+      console.error(
+        "refusing to run: durability is off (fsync and synchronous_commit must be on); the figures would not mean anything",
+      );
+      return 1;
+    }
+    // pgbench's 64 clients and the engines' pools never run at once; each must fit on its own.
+    if (Number(settings.max_connections) < Math.max(64, 4 * POOL_SIZE) + 5) {
+      log(`warning: max_connections ${settings.max_connections} may be too few for 64 pgbench clients`);
+    }
+    log(`${SECONDS} s per run (+${WARMUP_SECONDS} s warm-up for the engine runs)\n`);
+
+    log("pgbench -i -s 10 ...");
+    await pgbenchInit(benchUrl);
+    const pgbench = new Map<number, PgbenchResult>();
+    for (const clients of [1, 64]) {
+      log(`pgbench -N -c ${clients} -j ${Math.min(clients, 2)} -T ${SECONDS} ...`);
+      const r = await pgbenchRun(benchUrl, clients, SECONDS);
+      pgbench.set(clients, r);
+      log(`  tps ${fmt(r.tps, 1)}, latency average ${fmt(r.latencyAvgMs, 3)} ms`);
+    }
+    // pgbench's tables are not ours; keep the database to the engine's tables from here on.
+    await benchAdmin.unsafe(
+      "DROP TABLE IF EXISTS pgbench_accounts, pgbench_branches, pgbench_history, pgbench_tellers",
+    );
+    log(`seeding ${HISTORY_ROWS} ledger rows of history (30 days before today) ...`);
+    await seedHistory(benchAdmin);
+    await benchAdmin`CHECKPOINT`;
+
+    const specs: ScenarioSpec[] = [
+      { name: "spread", callers: 1, engines: 1, agents: AGENTS },
+      { name: "hot", callers: 1, engines: 1, agents: [HOT_AGENT] },
+      { name: "spread", callers: 64, engines: 1, agents: AGENTS },
+      { name: "hot", callers: 64, engines: 1, agents: [HOT_AGENT] },
+      { name: "hot, 4 engines", callers: 64, engines: 4, agents: [HOT_AGENT] },
+    ];
+    const results: ScenarioResult[] = [];
+    for (const spec of specs) {
+      log(`engine: ${spec.name}, ${spec.callers} caller(s) ...`);
+      const r = await runScenario(benchUrl, benchAdmin, spec, SECONDS);
+      results.push(r);
+      log(
+        `  ${fmt(r.cyclesPerSec, 1)} cycles/s, reserve p99 ${fmt(r.reserve.p99)} ms, ${fmt(r.dbCommitsPerCycle, 3)} db commits/cycle${r.errors || r.refusals ? `, ${r.errors} errors, ${r.refusals} refusals (${r.firstError})` : ""}`,
+      );
+    }
+
+    log(`overspend: ${HOT_AGENT} daily limit 50 USDC, 64 callers over 4 engines ...`);
+    const overspend = await runOverspend(benchUrl, benchAdmin, Math.max(60, SECONDS * 3));
+
+    // ------------------------------------------------------------ report
+    const header = [
+      "scenario",
+      "callers",
+      "cycles/s",
+      "pgbench TPS",
+      "ratio",
+      "reserve p50/p99 ms",
+      "commit p50/p99 ms",
+      "cycle p50/p99 ms",
+      "pgbench p50/p99 ms",
+      "db commits/cycle",
+    ];
+    const rows = [header];
+    for (const r of results) {
+      const pg = pgbench.get(r.callers);
+      rows.push([
+        r.name,
+        String(r.callers),
+        fmt(r.cyclesPerSec, 1),
+        pg ? fmt(pg.tps, 1) : "-",
+        pg ? fmt(r.cyclesPerSec / pg.tps) : "-",
+        pair(r.reserve),
+        pair(r.commit),
+        pair(r.cycle),
+        pg ? pair(pg.latency) : "-",
+        fmt(r.dbCommitsPerCycle, 3),
+      ]);
+    }
+    log("");
+    log("reserve+commit cycles (a cycle is 2 transactions unless the engine batches them)");
+    log(table(rows));
+    log("");
+    for (const pg of pgbench.values()) {
+      log(
+        `pgbench -N -c ${pg.clients} -j ${pg.threads}: ${fmt(pg.tps, 1)} tps, latency average ${fmt(pg.latencyAvgMs, 3)} ms, p50 ${fmt(pg.latency.p50, 3)} ms, p99 ${fmt(pg.latency.p99, 3)} ms (${pg.transactions} transactions, ${pg.failed} failed)`,
+      );
+    }
+    const single = results.filter((r) => r.callers === 1);
+    const singleSpread = single.find((r) => r.name === "spread");
+    const pg1 = pgbench.get(1);
+    if (singleSpread && pg1) {
+      log(
+        `single caller: reserve mean ${fmt(singleSpread.reserve.mean, 3)} ms / p50 ${fmt(singleSpread.reserve.p50, 3)} ms, commit mean ${fmt(singleSpread.commit.mean, 3)} ms; pgbench 1 client latency average ${fmt(pg1.latencyAvgMs, 3)} ms`,
+      );
+    }
+    log("");
+
+    const reserveP99 = Math.max(...single.map((r) => r.reserve.p99));
+    const ratioOf = (name: string) => {
+      const r = results.find((x) => x.callers === 64 && x.name === name && x.engines === 1);
+      const pg = pgbench.get(64);
+      return r && pg ? r.cyclesPerSec / pg.tps : Number.NaN;
+    };
+    const spreadRatio = ratioOf("spread");
+    const hotRatio = ratioOf("hot");
+    const fourRatio = (() => {
+      const r = results.find((x) => x.engines === 4);
+      const pg = pgbench.get(64);
+      return r && pg ? r.cyclesPerSec / pg.tps : Number.NaN;
+    })();
+    const verdict = (ok: boolean) => (ok ? "PASS" : "FAIL");
+    const targets = {
+      singleCallerReserveP99Ms: {
+        value: round(reserveP99, 3),
+        target: `< ${TARGET_RESERVE_P99_MS}`,
+        pass: reserveP99 < TARGET_RESERVE_P99_MS,
+      },
+      spread64Ratio: {
+        value: round(spreadRatio, 3),
+        target: `>= ${TARGET_RATIO}`,
+        pass: spreadRatio >= TARGET_RATIO,
+      },
+      hot64Ratio: { value: round(hotRatio, 3), target: `>= ${TARGET_RATIO}`, pass: hotRatio >= TARGET_RATIO },
+      hot64FourEnginesRatio: { value: round(fourRatio, 3), target: "(informational)", pass: null },
+      overspendMicro: {
+        value: overspend.overspendMicro,
+        target: "0",
+        pass: overspend.overspendMicro === "0" && overspend.ledgerMatchesUsage && overspend.errors === 0,
+      },
+    };
+    log(
+      `single caller reserve p99: ${fmt(reserveP99, 3)} ms (target < ${TARGET_RESERVE_P99_MS} ms): ${verdict(targets.singleCallerReserveP99Ms.pass)}`,
+    );
+    log(
+      `64 callers spread: ratio ${fmt(spreadRatio)} (target >= ${TARGET_RATIO}): ${verdict(targets.spread64Ratio.pass)}`,
+    );
+    log(
+      `64 callers hot agent: ratio ${fmt(hotRatio)} (target >= ${TARGET_RATIO}): ${verdict(targets.hot64Ratio.pass)}`,
+    );
+    log(`64 callers hot agent, 4 engines (4 processes): ratio ${fmt(fourRatio)} (informational)`);
+    log(
+      `overspend: ${overspend.overspendMicro} micro-USDC: ${verdict(targets.overspendMicro.pass)} — ${overspend.reserved} reserved (${overspend.committed} committed, ${overspend.partial} partly, ${overspend.released} released), ${overspend.refusals} refused in ${overspend.seconds} s; completed ${overspend.completedMicro} + pending ${overspend.pendingMicro} of ${overspend.limitMicro} micro; budget_usage spent ${overspend.usageSpentMicro}, reserved ${overspend.usageReservedMicro}; ${overspend.windowsChecked} windows checked against the ledger: ${overspend.ledgerMatchesUsage ? "all match" : `${overspend.windowMismatches} DO NOT MATCH`}${overspend.errors ? `; ${overspend.errors} errors (${overspend.firstError})` : ""}`,
+    );
+
+    const report = {
+      timestamp: new Date().toISOString(),
+      machine: {
+        cpus: os.cpus().length,
+        cpuModel: os.cpus()[0]?.model ?? null,
+        platform: `${os.platform()} ${os.release()}`,
+        totalMemoryMb: Math.round(os.totalmem() / 2 ** 20),
+        node: process.version,
+      },
+      postgres: {
+        version: settings.version,
+        serverVersion: settings.server_version,
+        fsync: settings.fsync,
+        synchronousCommit: settings.synchronous_commit,
+        walSyncMethod: settings.wal_sync_method,
+        maxConnections: Number(settings.max_connections),
+        url: redact(benchUrl),
+        embedded: server.embedded,
+      },
+      method: {
+        cycle: "reserve then commit of the same amount; two transactions unless the engine batches them",
+        ratio: "engine cycles/s divided by pgbench -N TPS at the same client count",
+        engines: "one BudgetEngine (one pool) per process; the 4-engine line is 4 pools, as 4 app processes",
+        ledger: `${HISTORY_ROWS} completed rows over the 30 days before today, analyzed; today's rows reset before each run`,
+        pgbench: "pgbench -i -s 10, then pgbench -N -c C -j min(C,2) -T seconds -n; p50/p99 from its -l log",
+      },
+      settings: {
+        secondsPerRun: SECONDS,
+        warmupSeconds: WARMUP_SECONDS,
+        poolSize: POOL_SIZE,
+        amountMicro: [MIN_AMOUNT, MAX_AMOUNT],
+      },
+      pgbench: [...pgbench.values()].map((p) => ({
+        clients: p.clients,
+        threads: p.threads,
+        seconds: p.seconds,
+        tps: round(p.tps, 1),
+        latencyAvgMs: round(p.latencyAvgMs, 3),
+        latency: jsonPercentiles(p.latency),
+        transactions: p.transactions,
+        failed: p.failed,
+      })),
+      scenarios: results.map((r) => {
+        const pg = pgbench.get(r.callers);
+        return {
+          name: r.name,
+          callers: r.callers,
+          engines: r.engines,
+          agents: r.agents,
+          seconds: r.seconds,
+          cycles: r.cycles,
+          cyclesPerSec: round(r.cyclesPerSec, 1),
+          pgbenchTps: pg ? round(pg.tps, 1) : null,
+          ratio: pg ? round(r.cyclesPerSec / pg.tps, 3) : null,
+          reserve: jsonPercentiles(r.reserve),
+          commit: jsonPercentiles(r.commit),
+          cycle: jsonPercentiles(r.cycle),
+          dbCommitsPerCycle: round(r.dbCommitsPerCycle, 3),
+          refusals: r.refusals,
+          errors: r.errors,
+          firstError: r.firstError ?? null,
+        };
+      }),
+      overspend,
+      targets,
+    };
+    await mkdir(path.dirname(OUT), { recursive: true });
+    await writeFile(OUT, `${JSON.stringify(report, null, 2)}\n`);
+    log(`\nwrote ${path.relative(process.cwd(), OUT) || OUT}`);
+
+    const broken = overspend.overspendMicro !== "0" || !overspend.ledgerMatchesUsage;
+    return broken ? 1 : 0;
+  } finally {
+    await benchAdmin?.end({ timeout: 5 });
+    if (admin) {
+      if (created) {
+        await admin.unsafe(`DROP DATABASE IF EXISTS ${BENCH_DB} WITH (FORCE)`).catch((e) => {
+          console.error(`could not drop ${BENCH_DB}: ${e}`);
+        });
+      }
+      await admin.end({ timeout: 5 });
+    }
+    if (server.owned) await server.stop();
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error) => {
+    console.error(error);
+    process.exit(1);
+  },
+);
