@@ -4,7 +4,7 @@ import { parseLedgerQuery } from "@/lib/dal/ledger";
 import { FilterError, param } from "@/lib/dal/search-params";
 import { CSV_HEADER, exportCsv, transactionCsvRow } from "@/lib/payment-core/ledger/csv";
 import { exportJsonl, toSeedLine } from "@/lib/payment-core/ledger/jsonl";
-import { getTransaction, type LedgerFilter } from "@/lib/payment-core/ledger/read";
+import { getTransaction } from "@/lib/payment-core/ledger/read";
 
 export const dynamic = "force-dynamic";
 
@@ -63,8 +63,7 @@ async function* single(id: string, format: "csv" | "jsonl"): AsyncGenerator<stri
 /**
  * `GET /api/console/ledger/export?format=csv|jsonl&<the explorer's filters>` (viewer and up):
  * every row that matches, oldest first, as a download. JSONL is the operations guide's file
- * format (what `x402 ledger export` writes); CSV is for spreadsheets. Rows created after the
- * export starts are left out, so a busy ledger still gives a file that ends.
+ * format (what `x402 ledger export` writes); CSV is for spreadsheets.
  */
 export async function GET(request: Request): Promise<Response> {
   const user = await apiUser("viewer");
@@ -82,8 +81,7 @@ export async function GET(request: Request): Promise<Response> {
   if (parsed.query.kind === "transaction") {
     lines = single(parsed.query.id, format);
   } else {
-    const filter: LedgerFilter = { ...parsed.query.filter };
-    if (!filter.to || new Date(filter.to) > startedAt) filter.to = startedAt.toISOString();
+    const { filter } = parsed.query;
     lines = format === "csv" ? exportCsv(appDb(), filter) : exportJsonl(appDb(), filter);
   }
   const { contentType, extension } = FORMATS[format];
