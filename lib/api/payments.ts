@@ -180,6 +180,7 @@ export async function handleWalletBalance(
     metricsToken !== undefined &&
     token.length === metricsToken.length &&
     timingSafeEqual(Buffer.from(token), Buffer.from(metricsToken));
-  if (!allowed) return errorResponse(401, "unauthorized", "send the metrics token as Authorization: Bearer <token>");
+  if (!allowed)
+    return errorResponse(401, "unauthorized", "send the metrics token as Authorization: Bearer <token>");
   return walletBalanceResponse(service);
 }

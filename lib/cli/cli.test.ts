@@ -53,7 +53,8 @@ const LINES = [
   '{"transaction_id": "tx_c3", "timestamp": "2025-11-16T11:00:00", "agent_id": "research_agent", "vendor": "code-scan", "price_usdc": "0.25", "status": "failed", "blockchain_tx_hash": null, "error": "vendor_error"}',
 ];
 
-describe("x402 CLI", () => {
+// Each test spawns the real binary several times (about a second each on a quiet machine).
+describe("x402 CLI", { timeout: 240_000 }, () => {
   it("budgets --json: the seed's usage shape with limits and their sources", async () => {
     const r = await x402(["budgets", "--json"], { X402_BUILDER_AGENT_DAILY_LIMIT_USDC: "150.0" });
     expect(r.code).toBe(0);
