@@ -188,7 +188,13 @@ export async function listTransactions(
   const rows = await sql<Row[]>`
     SELECT ${sql.unsafe(SELECT)} FROM transactions
     WHERE ${conditions} ${keyset}
-    ORDER BY ${asc ? sql`created_at ASC, id ASC` : sql`created_at DESC, id DESC`}
+    ORDER BY ${
+      // The table's columns, not the to_char() aliases of the same names, in the exact order of
+      // the (created_at DESC NULLS LAST, id DESC NULLS LAST) indexes, so a page is an index scan.
+      asc
+        ? sql`transactions.created_at ASC NULLS FIRST, transactions.id ASC NULLS FIRST`
+        : sql`transactions.created_at DESC NULLS LAST, transactions.id DESC NULLS LAST`
+    }
     LIMIT ${limit + 1}`;
   const page = rows.slice(0, limit).map(toTransaction);
   const last = page.at(-1);
