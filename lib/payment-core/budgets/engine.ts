@@ -345,7 +345,7 @@ export class BudgetEngine {
   private async runBatch(batch: Op[]): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       try {
-        const results = await this.db.$client.begin((tx) => this.processBatch(tx as unknown as Tx, batch));
+        const results = await this.transact(batch);
         for (const [i, op] of batch.entries()) (op.resolve as (r: unknown) => void)(results[i]);
         return;
       } catch (error) {
@@ -362,7 +362,25 @@ export class BudgetEngine {
     }
   }
 
-  private async processBatch(tx: Tx, batch: Op[]): Promise<unknown[]> {
+  /**
+   * One batch transaction in three round trips instead of five: BEGIN is pipelined ahead of
+   * the reads and COMMIT behind the writes, on one reserved connection. (sql.begin() waits
+   * for BEGIN's answer before running the callback, and for the callback before COMMIT.)
+   */
+  private async transact(batch: Op[]): Promise<unknown[]> {
+    const conn = await this.db.$client.reserve();
+    try {
+      return await this.processBatch(conn as unknown as Tx, batch, conn`BEGIN`);
+    } catch (error) {
+      // After a failed statement the pipelined COMMIT has already rolled back; this covers the rest.
+      await conn`ROLLBACK`.catch(() => {});
+      throw error;
+    } finally {
+      conn.release();
+    }
+  }
+
+  private async processBatch(tx: Tx, batch: Op[], begin: Promise<unknown>): Promise<unknown[]> {
     const now = this.clock();
     const nowIso = now.toISOString();
     const today = utcDay(now);
@@ -374,7 +392,8 @@ export class BudgetEngine {
     const agentIds = [...new Set(reserves.map((op) => op.agentId))];
     const finishIds = [...new Set(finishes.map((op) => op.id))].sort();
 
-    const [killRows, agentRows, policyRows, existingRows, finishRows] = await Promise.all([
+    const [, killRows, agentRows, policyRows, existingRows, finishRows] = await Promise.all([
+      begin,
       reserves.length
         ? tx<
             { enabled: boolean }[]
@@ -665,6 +684,9 @@ export class BudgetEngine {
           period_start date, spent_micro bigint, reserved_micro bigint)
         WHERE u.agent_id = x.agent_id AND u.period = x.period AND u.period_start = x.period_start`);
     }
+    // COMMIT goes out with the writes. If a write fails, PostgreSQL turns this COMMIT into a
+    // rollback and the write's own error rejects Promise.all.
+    writes.push(tx`COMMIT`);
     await Promise.all(writes);
     return results;
   }
