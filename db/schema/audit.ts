@@ -15,7 +15,10 @@ export const auditLog = pgTable(
     reason: text("reason"),
   },
   (t) => [
-    index("audit_log_at_idx").on(t.at.desc()),
+    // Keyset pages on (at, id); filters by actor and action.
+    index("audit_log_at_idx").on(t.at.desc(), t.id.desc()),
+    index("audit_log_actor_idx").on(t.actor, t.at.desc()),
+    index("audit_log_action_idx").on(t.action, t.at.desc()),
     index("audit_log_target_idx").on(t.targetType, t.targetId, t.at.desc()),
   ],
 );

@@ -10,6 +10,7 @@ import {
   primaryKey,
   text,
   timestamp,
+  uniqueIndex,
 } from "drizzle-orm/pg-core";
 import { agents } from "./agents";
 
@@ -90,5 +91,12 @@ export const budgetChangeRequests = pgTable(
     decidedAt: timestamp("decided_at", { withTimezone: true }),
     decisionComment: text("decision_comment"),
   },
-  (t) => [index("budget_change_requests_status_idx").on(t.status, t.requestedAt)],
+  (t) => [
+    index("budget_change_requests_status_idx").on(t.status, t.requestedAt),
+    // One pending request per agent and limit kind, enforced by the database too.
+    uniqueIndex("budget_change_requests_one_pending")
+      .on(t.agentId, t.kind)
+      .where(sql`${t.status} = 'pending'`),
+    check("budget_change_requests_positive", sql`${t.requestedLimitMicro} > 0`),
+  ],
 );

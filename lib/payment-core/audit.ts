@@ -120,11 +120,11 @@ export async function listAuditLog(
       a.target_type, a.target_id, u.email AS target_label, a.before, a.after, a.reason
     FROM (
       SELECT * FROM audit_log a WHERE ${conditions}
-      ORDER BY a.at DESC, a.id DESC
+      ORDER BY a.at DESC NULLS LAST, a.id DESC NULLS LAST
       LIMIT ${limit + 1}
     ) a
     LEFT JOIN users u ON a.target_type = 'user' AND u.id::text = a.target_id
-    ORDER BY a.at DESC, a.id DESC`;
+    ORDER BY a.at DESC NULLS LAST, a.id DESC NULLS LAST`;
   const page: AuditRecord[] = rows.slice(0, limit).map((r) => ({
     id: r.id.toString(),
     at: r.at,
