@@ -3,6 +3,7 @@ import { z } from "zod";
 import type { Database } from "@/db/client";
 import { authenticateAgent } from "@/lib/payment-core/agents";
 import { InvalidInputError, OperationError } from "@/lib/payment-core/errors";
+import { LOW_BALANCE_MICRO } from "@/lib/payment-core/metrics";
 import { formatUsdc, type MoneyParseError, parseUsdc } from "@/lib/payment-core/money";
 import type { PayOutcome } from "@/lib/payment-core/x402/payer";
 import type { PaymentService } from "@/lib/payment-core/x402/service";
@@ -160,11 +161,13 @@ export async function walletBalanceResponse(service: () => PaymentService): Prom
       network: balance.network,
       asset: "USDC",
       balanceUsdc: usdc6(balance.balanceMicro),
-      lowBalance: balance.balanceMicro < 50_000_000n,
+      lowBalance: balance.balanceMicro < LOW_BALANCE_MICRO,
     });
   } catch (error) {
     if (error instanceof OperationError) return errorResponse(503, error.code, error.message);
-    return errorResponse(502, "chain_unavailable", `could not read the balance: ${(error as Error).message}`);
+    // viem's full message names the RPC URL, which can carry an API key: only its short form.
+    const short = (error as { shortMessage?: string }).shortMessage ?? "the chain did not answer";
+    return errorResponse(502, "chain_unavailable", `could not read the balance: ${short}`);
   }
 }
 
