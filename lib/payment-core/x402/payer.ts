@@ -468,7 +468,7 @@ export function createPayer(deps: PayerDeps) {
       return fail(
         id,
         "settlement_unknown",
-        `could not read the authorization state: ${(error as Error).message}`,
+        `could not read the authorization state: ${(error as { shortMessage?: string }).shortMessage ?? "the chain did not answer"}`,
         {
           response,
         },
