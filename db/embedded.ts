@@ -126,3 +126,17 @@ export async function resolveDatabase(options: {
   }
   return startEmbeddedPostgres({ dataDir: options.dataDir, log: options.log });
 }
+
+/** The same server's URL for another database. */
+export function withDatabase(url: string, database: string): string {
+  const u = new URL(url);
+  u.pathname = `/${database}`;
+  return u.toString();
+}
+
+/** A database URL safe to print: the password masked. */
+export function redactUrl(url: string): string {
+  const u = new URL(url);
+  if (u.password) u.password = "***";
+  return u.toString();
+}

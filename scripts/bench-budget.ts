@@ -21,7 +21,7 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import postgres from "postgres";
 import { closeDb, createDb, type Database } from "@/db/client";
-import { resolveDatabase } from "@/db/embedded";
+import { redactUrl, resolveDatabase, withDatabase } from "@/db/embedded";
 import { migrateDatabase } from "@/db/migrate";
 import { type BudgetConfig, defaultBudgetConfig } from "@/lib/payment-core/budgets/config";
 import { BudgetEngine, type ReserveResult } from "@/lib/payment-core/budgets/engine";
@@ -92,18 +92,6 @@ function percentiles(samples: number[]): Percentiles {
 const round = (v: number, digits = 2) => (Number.isFinite(v) ? Number(v.toFixed(digits)) : null);
 const fmt = (v: number, digits = 2) => (Number.isFinite(v) ? v.toFixed(digits) : "-");
 const pair = (p: Percentiles) => `${fmt(p.p50)} / ${fmt(p.p99)}`;
-
-function redact(url: string): string {
-  const u = new URL(url);
-  if (u.password) u.password = "***";
-  return u.toString();
-}
-
-function withDatabase(url: string, database: string): string {
-  const u = new URL(url);
-  u.pathname = `/${database}`;
-  return u.toString();
-}
 
 // ---------------------------------------------------------------- pgbench
 
@@ -655,7 +643,7 @@ async function main(): Promise<number> {
         current_setting('wal_sync_method') AS wal_sync_method`;
     if (!settings) throw new Error("could not read the server's settings");
     log(
-      `PostgreSQL ${settings.server_version} at ${redact(benchUrl)}${server.embedded ? " (embedded)" : ""}`,
+      `PostgreSQL ${settings.server_version} at ${redactUrl(benchUrl)}${server.embedded ? " (embedded)" : ""}`,
     );
     log(
       `fsync = ${settings.fsync}, synchronous_commit = ${settings.synchronous_commit}, wal_sync_method = ${settings.wal_sync_method}, max_connections = ${settings.max_connections}; ${os.cpus().length} CPUs`,
@@ -820,7 +808,7 @@ async function main(): Promise<number> {
         synchronousCommit: settings.synchronous_commit,
         walSyncMethod: settings.wal_sync_method,
         maxConnections: Number(settings.max_connections),
-        url: redact(benchUrl),
+        url: redactUrl(benchUrl),
         embedded: server.embedded,
       },
       method: {

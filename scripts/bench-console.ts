@@ -32,7 +32,7 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import postgres from "postgres";
 import { closeDb, createDb, type Database } from "@/db/client";
-import { resolveDatabase } from "@/db/embedded";
+import { redactUrl, resolveDatabase, withDatabase } from "@/db/embedded";
 import { migrateDatabase } from "@/db/migrate";
 import { loadOverview, RECENT_LIMIT, readWallet, SUCCESS_RATE_MINUTES } from "@/lib/dal/overview";
 import { env } from "@/lib/env";
@@ -137,18 +137,6 @@ function stats(samples: number[]): Stats {
 }
 
 const round = (v: number, digits = 2) => Number(v.toFixed(digits));
-
-function redact(url: string): string {
-  const u = new URL(url);
-  if (u.password) u.password = "***";
-  return u.toString();
-}
-
-function withDatabase(url: string, database: string): string {
-  const u = new URL(url);
-  u.pathname = `/${database}`;
-  return u.toString();
-}
 
 // ---------------------------------------------------------------- data
 
@@ -322,7 +310,7 @@ async function main(): Promise<void> {
     const [{ version } = { version: "?" }] = await benchAdmin<{ version: string }[]>`SELECT version()`;
     log(`PostgreSQL: ${version}`);
     log(
-      `server: ${redact(server.url)} (${server.embedded ? "embedded" : "DATABASE_URL"}), database ${BENCH_DB}`,
+      `server: ${redactUrl(server.url)} (${server.embedded ? "embedded" : "DATABASE_URL"}), database ${BENCH_DB}`,
     );
     log(`machine: ${os.cpus().length} cpus, ${os.cpus()[0]?.model ?? "?"}, node ${process.version}`);
 

@@ -39,7 +39,7 @@ import postgres from "postgres";
 import type { LocalAccount, PublicClient } from "viem";
 import { privateKeyToAccount, toAccount } from "viem/accounts";
 import { closeDb, createDb, type Database } from "@/db/client";
-import { resolveDatabase } from "@/db/embedded";
+import { redactUrl, resolveDatabase, withDatabase } from "@/db/embedded";
 import { migrateDatabase } from "@/db/migrate";
 import { demoRoute, type LocalNetwork, startLocalNetwork, USDC_NAME, USDC_VERSION } from "@/lib/localnet";
 import { type BudgetConfig, defaultBudgetConfig } from "@/lib/payment-core/budgets/config";
@@ -158,18 +158,6 @@ function table(rows: string[][]): string {
     r.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join(" | ");
   const [head, ...body] = rows;
   return [line(head ?? []), widths.map((w) => "-".repeat(w)).join("-+-"), ...body.map(line)].join("\n");
-}
-
-function redact(url: string): string {
-  const u = new URL(url);
-  if (u.password) u.password = "***";
-  return u.toString();
-}
-
-function withDatabase(url: string, database: string): string {
-  const u = new URL(url);
-  u.pathname = `/${database}`;
-  return u.toString();
 }
 
 /** Clean-up steps, run once in reverse order: at the end, on an error, or on Ctrl-C. */
@@ -481,7 +469,7 @@ async function main(): Promise<number> {
     const payeeBefore = await net.usdc.balanceOf(net.payee);
 
     log(
-      `PostgreSQL ${settings.server_version} at ${redact(benchUrl)}${server.embedded ? " (embedded)" : ""}; fsync ${settings.fsync}, synchronous_commit ${settings.synchronous_commit}`,
+      `PostgreSQL ${settings.server_version} at ${redactUrl(benchUrl)}${server.embedded ? " (embedded)" : ""}; fsync ${settings.fsync}, synchronous_commit ${settings.synchronous_commit}`,
     );
     log(
       `network up in ${net.timings.totalMs} ms; paying GET ${ROUTE.path} (${usd(PRICE)}) as ${AGENT}; ${os.cpus().length} CPUs, node ${process.version}, load ${loadStart.map((l) => l.toFixed(2)).join(" ")}`,
@@ -778,7 +766,7 @@ async function main(): Promise<number> {
         fsync: settings.fsync,
         synchronousCommit: settings.synchronous_commit,
         walSyncMethod: settings.wal_sync_method,
-        url: redact(benchUrl),
+        url: redactUrl(benchUrl),
         embedded: server.embedded,
       },
       network: {
