@@ -1,5 +1,10 @@
 import { FilterForm } from "@/components/ledger/filter-form";
-import { FILTER_FIELD, FILTER_INPUT, FilterButtons } from "@/components/ledger/ledger-filters";
+import {
+  DateRangeFields,
+  FILTER_FIELD,
+  FILTER_INPUT,
+  FilterButtons,
+} from "@/components/ledger/ledger-filters";
 import type { AuditParams } from "@/lib/dal/audit";
 
 /** A GET form: the filters live in the URL (bookmarkable, works without JavaScript). */
@@ -90,28 +95,7 @@ export function AuditFilters({
               {...invalid("target")}
             />
           </div>
-          <div className={FILTER_FIELD}>
-            <label htmlFor="audit-from">From (UTC)</label>
-            <input
-              id="audit-from"
-              name="from"
-              type="date"
-              defaultValue={values.from ?? ""}
-              className={FILTER_INPUT}
-              {...invalid("from")}
-            />
-          </div>
-          <div className={FILTER_FIELD}>
-            <label htmlFor="audit-to">To (UTC)</label>
-            <input
-              id="audit-to"
-              name="to"
-              type="date"
-              defaultValue={values.to ?? ""}
-              className={FILTER_INPUT}
-              {...invalid("to")}
-            />
-          </div>
+          <DateRangeFields idPrefix="audit" from={values.from} to={values.to} invalid={invalid} />
         </div>
         {error ? (
           <p

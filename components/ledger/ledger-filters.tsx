@@ -6,6 +6,46 @@ export const FILTER_INPUT =
   "rounded-md border border-slate-300 bg-white px-2.5 py-1.5 font-normal text-slate-900 focus-visible:outline-2 focus-visible:outline-slate-900 aria-invalid:border-red-600 aria-invalid:ring-1 aria-invalid:ring-red-600";
 export const FILTER_FIELD = "flex flex-col gap-1 text-sm font-medium text-slate-800";
 
+/** The UTC day range both filter forms (ledger, audit log) share: "From (UTC)" and "To (UTC)". */
+export function DateRangeFields({
+  idPrefix,
+  from,
+  to,
+  invalid,
+}: {
+  idPrefix: string;
+  from: string | undefined;
+  to: string | undefined;
+  invalid: (field: string) => object;
+}) {
+  return (
+    <>
+      <div className={FILTER_FIELD}>
+        <label htmlFor={`${idPrefix}-from`}>From (UTC)</label>
+        <input
+          id={`${idPrefix}-from`}
+          name="from"
+          type="date"
+          defaultValue={from ?? ""}
+          className={FILTER_INPUT}
+          {...invalid("from")}
+        />
+      </div>
+      <div className={FILTER_FIELD}>
+        <label htmlFor={`${idPrefix}-to`}>To (UTC)</label>
+        <input
+          id={`${idPrefix}-to`}
+          name="to"
+          type="date"
+          defaultValue={to ?? ""}
+          className={FILTER_INPUT}
+          {...invalid("to")}
+        />
+      </div>
+    </>
+  );
+}
+
 /**
  * The explorer's filters as a GET form: the URL holds them, so the page works without
  * JavaScript, a filtered view can be bookmarked, and the export links carry the same filters.
@@ -98,28 +138,7 @@ export function LedgerFilters({
             </select>
           </div>
           <div className="hidden lg:block" />
-          <div className={FILTER_FIELD}>
-            <label htmlFor="ledger-from">From (UTC)</label>
-            <input
-              id="ledger-from"
-              name="from"
-              type="date"
-              defaultValue={values.from ?? ""}
-              className={FILTER_INPUT}
-              {...invalid("from")}
-            />
-          </div>
-          <div className={FILTER_FIELD}>
-            <label htmlFor="ledger-to">To (UTC)</label>
-            <input
-              id="ledger-to"
-              name="to"
-              type="date"
-              defaultValue={values.to ?? ""}
-              className={FILTER_INPUT}
-              {...invalid("to")}
-            />
-          </div>
+          <DateRangeFields idPrefix="ledger" from={values.from} to={values.to} invalid={invalid} />
           <div className={FILTER_FIELD}>
             <label htmlFor="ledger-min">Min amount (USDC)</label>
             <input
