@@ -9,10 +9,10 @@ import {
   hrefWith,
   optionalText,
   type PagePosition,
-  param,
-  parsePosition,
+  pickParams,
   positionParams,
   type RawSearchParams,
+  readPosition,
   utcDay,
 } from "./search-params";
 
@@ -45,20 +45,11 @@ export type ParsedAuditQuery =
   | { ok: false; error: FilterError; params: AuditParams };
 
 export function parseAuditQuery(raw: RawSearchParams): ParsedAuditQuery {
-  const params: AuditParams = {};
-  for (const key of AUDIT_PARAMS) {
-    const value = param(raw, key);
-    if (value !== undefined) params[key] = value;
-  }
+  const params: AuditParams = pickParams(raw, AUDIT_PARAMS);
   const parsed = auditParamsSchema.safeParse(params);
   if (!parsed.success) return { ok: false, error: filterError(parsed.error), params };
-  let position: PagePosition;
-  try {
-    position = parsePosition(raw);
-  } catch (error) {
-    if (error instanceof FilterError) return { ok: false, error, params };
-    throw error;
-  }
+  const position = readPosition(raw);
+  if (position instanceof FilterError) return { ok: false, error: position, params };
   const v = parsed.data;
   const range = dayRange(v.from, v.to);
   const filter: AuditFilter = {

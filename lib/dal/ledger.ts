@@ -19,9 +19,9 @@ import {
   hrefWith,
   optionalText,
   type PagePosition,
-  param,
-  parsePosition,
+  pickParams,
   type RawSearchParams,
+  readPosition,
   utcDay,
 } from "./search-params";
 
@@ -110,22 +110,13 @@ export type ParsedLedgerQuery =
 
 /** Reads the filters from a page's searchParams or a request's URL; never throws on bad input. */
 export function parseLedgerQuery(raw: RawSearchParams): ParsedLedgerQuery {
-  const params: LedgerParams = {};
-  for (const key of LEDGER_PARAMS) {
-    const value = param(raw, key);
-    if (value !== undefined) params[key] = value;
-  }
+  const params: LedgerParams = pickParams(raw, LEDGER_PARAMS);
   const parsed = ledgerParamsSchema.safeParse(params);
   if (!parsed.success) return { ok: false, error: filterError(parsed.error), params };
   const v = parsed.data;
   if (v.q?.kind === "id") return { ok: true, query: { kind: "transaction", id: v.q.id } };
-  let position: PagePosition;
-  try {
-    position = parsePosition(raw);
-  } catch (error) {
-    if (error instanceof FilterError) return { ok: false, error, params };
-    throw error;
-  }
+  const position = readPosition(raw);
+  if (position instanceof FilterError) return { ok: false, error: position, params };
   const range = dayRange(v.from, v.to);
   const filter: LedgerFilter = {
     ...(v.agent ? { agentId: v.agent } : {}),

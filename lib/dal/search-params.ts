@@ -17,6 +17,19 @@ export function param(raw: RawSearchParams, key: string): string | undefined {
   return trimmed ? trimmed : undefined;
 }
 
+/** The known parameters a query holds (non-empty, trimmed), by name; absent ones left out. */
+export function pickParams<K extends string>(
+  raw: RawSearchParams,
+  keys: readonly K[],
+): Partial<Record<K, string>> {
+  const params: Partial<Record<K, string>> = {};
+  for (const key of keys) {
+    const value = param(raw, key);
+    if (value !== undefined) params[key] = value;
+  }
+  return params;
+}
+
 export class FilterError extends Error {
   readonly code = "invalid_filter";
   constructor(
@@ -95,6 +108,16 @@ export function parsePosition(raw: RawSearchParams): PagePosition {
 }
 
 /** Where "Next page" and "Previous page" go: keyset pagination with the way back kept in the URL. */
+/** The page position, or the FilterError a bad cursor is; any other error is thrown. */
+export function readPosition(raw: RawSearchParams): PagePosition | FilterError {
+  try {
+    return parsePosition(raw);
+  } catch (error) {
+    if (error instanceof FilterError) return error;
+    throw error;
+  }
+}
+
 export function pageLinks(
   position: PagePosition,
   nextCursor: string | null,
