@@ -359,7 +359,7 @@ class TimedEngine extends BudgetEngine {
   override recordAuthorization(
     transactionId: string,
     auth: Parameters<BudgetEngine["recordAuthorization"]>[1],
-  ): Promise<void> {
+  ): Promise<boolean> {
     return timedPhase(PHASE_AUTH, () => super.recordAuthorization(transactionId, auth));
   }
 }

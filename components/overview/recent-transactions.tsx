@@ -8,6 +8,8 @@ const STATUS_STYLE: Record<RecentTransactionView["status"], string> = {
   failed: "bg-red-50 text-red-800 ring-red-200",
   rejected: "bg-amber-50 text-amber-900 ring-amber-200",
   pending: "bg-slate-100 text-slate-800 ring-slate-300",
+  authorized: "bg-orange-50 text-orange-900 ring-orange-300",
+  cancelled: "bg-slate-100 text-slate-800 ring-slate-400",
 };
 
 export function RecentTransactions({ rows }: { rows: RecentTransactionView[] }) {

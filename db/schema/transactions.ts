@@ -12,7 +12,22 @@ import {
   uniqueIndex,
 } from "drizzle-orm/pg-core";
 
-export const transactionStatus = pgEnum("transaction_status", ["pending", "completed", "failed", "rejected"]);
+/**
+ * Settlement states. `pending`: budget reserved, nothing signed. `authorized`: an EIP-3009
+ * authorization was signed (nonce and validity window stored before it left); the money may
+ * still move, so the reservation holds. `completed`: paid, amount and hash as the chain shows
+ * them. `failed`: proven not paid (never signed, or unused and expired), reservation released.
+ * `cancelled`: the authorization was cancelled on chain, reservation released. `rejected`:
+ * refused before anything was reserved.
+ */
+export const transactionStatus = pgEnum("transaction_status", [
+  "pending",
+  "authorized",
+  "completed",
+  "failed",
+  "cancelled",
+  "rejected",
+]);
 
 /**
  * The ledger: one row per payment attempt, including refused ones (status `rejected`).
@@ -41,6 +56,8 @@ export const transactions = pgTable(
     validBefore: timestamp("valid_before", { withTimezone: true }),
     status: transactionStatus("status").notNull(),
     txHash: text("tx_hash"),
+    /** Block of the settlement transaction, when it was read from the chain. */
+    blockNumber: bigint("block_number", { mode: "bigint" }),
     errorCode: text("error_code"),
     errorMessage: text("error_message"),
     retryCount: integer("retry_count").notNull().default(0),
@@ -54,6 +71,9 @@ export const transactions = pgTable(
     index("transactions_agent_created_idx").on(t.agentId, t.createdAt.desc(), t.id.desc()),
     index("transactions_status_created_idx").on(t.status, t.createdAt.desc()),
     index("transactions_tx_hash_idx").on(t.txHash),
+    index("transactions_nonce_idx").on(t.nonce),
+    // The resolver's scan: rows whose outcome is still open.
+    index("transactions_open_idx").on(t.createdAt).where(sql`${t.status} IN ('pending', 'authorized')`),
     index("transactions_vendor_created_idx").on(t.vendor, t.createdAt.desc()),
     check("transactions_amount_nonnegative", sql`${t.amountMicro} >= 0`),
   ],

@@ -127,7 +127,16 @@ describe("POST /api/v1/payments", () => {
     const { apiKey: key } = await addAgent(t.db, { id: "api_test_agent", actor: "test" });
     const res = await post({ url: `${net.vendorUrl}/flaky?fail=1`, idempotencyKey: "pay-5" }, key);
     expect(res.status).toBe(502);
-    expect(await res.json()).toMatchObject({ error: { code: "vendor_error" } });
+    // Signed, not settled: the vendor's 500 proves nothing, so the amount stays held.
+    expect(await res.json()).toMatchObject({
+      error: {
+        code: "settlement_unknown",
+        status: "authorized",
+        cause: "vendor_error",
+        heldUsdc: "0.050000",
+        validBefore: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/),
+      },
+    });
   });
 });
 

@@ -43,6 +43,7 @@ const STATUS: Record<string, number> = {
   payments_disabled: 503,
   payer_not_configured: 503,
   payment_in_progress: 409,
+  reservation_closed: 409,
   vendor_error: 502,
   settlement_failed: 502,
   settlement_unknown: 502,
@@ -54,6 +55,22 @@ export function bearer(request: Request): string | null {
   const header = request.headers.get("authorization") ?? "";
   const match = /^Bearer\s+(\S+)$/i.exec(header);
   return match?.[1] ?? null;
+}
+
+/**
+ * Where the money stands when a paid call did not simply succeed: `authorized` (signed, not seen
+ * on chain yet, the amount held against the budget until it expires or is cancelled) or
+ * `completed` (the chain shows the transfer although the vendor failed).
+ */
+function settlementJson(s: NonNullable<Extract<PayOutcome, { ok: false }>["settlement"]>) {
+  return {
+    status: s.status,
+    ...(s.cause ? { cause: s.cause } : {}),
+    ...(s.heldMicro !== undefined ? { heldUsdc: usdc6(s.heldMicro) } : {}),
+    ...(s.validBefore !== undefined ? { validBefore: s.validBefore } : {}),
+    ...(s.txHash !== undefined ? { txHash: s.txHash } : {}),
+    ...(s.priceMicro !== undefined ? { priceUsdc: usdc6(s.priceMicro) } : {}),
+  };
 }
 
 function outcomeResponse(outcome: PayOutcome): Response {
@@ -90,6 +107,7 @@ function outcomeResponse(outcome: PayOutcome): Response {
     ...(f.usedMicro !== undefined ? { usedUsdc: usdc6(f.usedMicro) } : {}),
     ...(f.remainingMicro !== undefined ? { remainingUsdc: usdc6(f.remainingMicro) } : {}),
     ...(f.requestedMicro !== undefined ? { requestedUsdc: usdc6(f.requestedMicro) } : {}),
+    ...(outcome.settlement ? settlementJson(outcome.settlement) : {}),
     ...(outcome.response ? { response: outcome.response } : {}),
   });
 }

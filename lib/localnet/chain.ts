@@ -42,6 +42,8 @@ export interface StartAnvilOptions {
   /** Defaults to a free port. */
   port?: number;
   chainId?: number;
+  /** Seconds between empty blocks while idle (transactions still mine at once). Default 1; 0 = only on transactions. */
+  blockTimeSeconds?: number;
 }
 
 export function devAccounts(): Record<DevAccountRole, DevAccount> {
@@ -133,8 +135,12 @@ async function rpcChainId(rpcUrl: string): Promise<number | undefined> {
   }
 }
 
-async function launch(port: number, chainId: number): Promise<AnvilNode> {
+async function launch(port: number, chainId: number, blockTime: number): Promise<AnvilNode> {
   const args = ["--host", "127.0.0.1", "--port", String(port), "--chain-id", String(chainId), "--silent"];
+  // Mixed mining: a transaction is mined at once (as before), and an empty block is made every
+  // `blockTime` seconds as on a live chain, so chain time follows the wall clock even when idle.
+  // The settlement resolver reads "has this authorization expired" from the latest block's time.
+  if (blockTime > 0) args.push("--mixed-mining", "--block-time", String(blockTime));
   // detached: the watchdog leads its own process group, so stop() can signal sh, anvil and
   // the watcher together.
   const child = spawn("sh", ["-c", WATCHDOG, anvilBinaryPath(), ...args], {
@@ -197,13 +203,14 @@ async function launch(port: number, chainId: number): Promise<AnvilNode> {
 
 export async function startAnvil(options: StartAnvilOptions = {}): Promise<AnvilNode> {
   const chainId = options.chainId ?? LOCAL_CHAIN_ID;
-  if (options.port !== undefined) return launch(options.port, chainId);
+  const blockTime = options.blockTimeSeconds ?? 1;
+  if (options.port !== undefined) return launch(options.port, chainId, blockTime);
   // freePort() closes its probe before anvil binds: another process may take the port in
   // between, so try a few.
   let lastError: unknown;
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
-      return await launch(await freePort(), chainId);
+      return await launch(await freePort(), chainId, blockTime);
     } catch (error) {
       lastError = error;
     }

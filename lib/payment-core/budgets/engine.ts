@@ -36,7 +36,7 @@ export interface Reservation {
   transactionId: string;
   agentId: string;
   amountMicro: Micro;
-  status: "pending" | "completed" | "failed";
+  status: "pending" | "authorized" | "completed" | "failed" | "cancelled";
   /** True when this answer comes from an earlier call with the same idempotency key. */
   replayed: boolean;
 }
@@ -64,16 +64,31 @@ export interface FinishDetails {
   validBefore?: Date;
   payer?: string;
   payee?: string;
+  /** Block of the settlement transaction, read from the chain. */
+  blockNumber?: bigint;
+  /** The settlement's block time, when the chain told it (else the time of the commit). */
+  completedAt?: Date;
   metadata?: Record<string, unknown>;
+  /**
+   * An audit-log row written in the same transaction as the change (an operator's or the
+   * resolver's decision); not written when the call turns out to be a replay.
+   */
+  audit?: { actor: string; action: string; reason?: string | null };
 }
 
 export type FinishErrorCode = "transaction_not_found" | "not_pending" | "amount_exceeds_reservation";
+
+/**
+ * Statuses a finish may start from. `failed` is accepted only by a capture (a commit with
+ * `capture: true`): money the chain shows moved for a row that was wrongly closed as failed.
+ */
+const OPEN = new Set(["pending", "authorized"]);
 
 export type FinishResult =
   | {
       ok: true;
       transactionId: string;
-      status: "completed" | "failed";
+      status: "completed" | "failed" | "cancelled";
       amountMicro: Micro;
       txHash: string | null;
       replayed: boolean;
@@ -104,6 +119,10 @@ type FinishOp = {
   txHash?: string | null;
   errorCode?: string;
   message?: string;
+  /** release: `cancelled` when the authorization was cancelled on chain. */
+  releaseAs?: "failed" | "cancelled";
+  /** commit: also from `failed` (the chain shows the money moved after all). */
+  capture?: boolean;
   details: FinishDetails;
   resolve: (r: FinishResult) => void;
   reject: (e: unknown) => void;
@@ -116,7 +135,7 @@ interface LedgerRow {
   id: string;
   agent_id: string;
   amount_micro: bigint;
-  status: "pending" | "completed" | "failed" | "rejected";
+  status: "pending" | "authorized" | "completed" | "failed" | "cancelled" | "rejected";
   idempotency_key: string | null;
   tx_hash: string | null;
   error_code: string | null;
@@ -250,6 +269,7 @@ export class BudgetEngine {
     finalAmountMicro: Micro,
     txHash: string | null,
     details: FinishDetails = {},
+    options: { capture?: boolean } = {},
   ): Promise<FinishResult> {
     if (typeof finalAmountMicro !== "bigint" || finalAmountMicro < 0n) {
       return Promise.reject(
@@ -263,21 +283,36 @@ export class BudgetEngine {
         amount: finalAmountMicro,
         txHash,
         details,
+        capture: options.capture,
         resolve,
         reject,
       }),
     );
   }
 
-  /** Finishes a reservation as not paid: the reserved amount is freed, the error recorded. */
+  /**
+   * Finishes a reservation as not paid: the reserved amount is freed, the error recorded.
+   * Call it only once it is proven that nothing can move: nothing was signed, or the signed
+   * authorization is unused and expired (`failed`) or cancelled on chain (`cancelled`).
+   */
   release(
     transactionId: string,
     errorCode: string,
     message: string,
     details: FinishDetails = {},
+    options: { as?: "failed" | "cancelled" } = {},
   ): Promise<FinishResult> {
     return new Promise((resolve, reject) =>
-      this.enqueue({ kind: "release", id: transactionId, errorCode, message, details, resolve, reject }),
+      this.enqueue({
+        kind: "release",
+        id: transactionId,
+        errorCode,
+        message,
+        details,
+        releaseAs: options.as ?? "failed",
+        resolve,
+        reject,
+      }),
     );
   }
 
@@ -317,12 +352,15 @@ export class BudgetEngine {
   async recordAuthorization(
     transactionId: string,
     auth: { nonce: string; validAfter: Date; validBefore: Date; payer: string; payee: string },
-  ): Promise<void> {
-    await this.db.$client`
-      UPDATE transactions SET nonce = ${auth.nonce}, valid_after = ${auth.validAfter.toISOString()}::timestamptz,
+  ): Promise<boolean> {
+    const rows = await this.db.$client`
+      UPDATE transactions SET status = 'authorized', nonce = ${auth.nonce},
+        valid_after = ${auth.validAfter.toISOString()}::timestamptz,
         valid_before = ${auth.validBefore.toISOString()}::timestamptz, payer = ${auth.payer}, payee = ${auth.payee},
         updated_at = now()
-      WHERE id = ${transactionId} AND status = 'pending'`;
+      WHERE id = ${transactionId} AND status = 'pending'
+      RETURNING id`;
+    return rows.length === 1;
   }
 
   private enqueue(op: Op): void {
@@ -436,7 +474,10 @@ export class BudgetEngine {
     if (!killSwitch) {
       for (const op of reserves) if (agents.get(op.agentId) === "active") want(op.agentId, today, month);
     }
-    for (const row of finishRows) if (row.status === "pending") want(row.agent_id, row.day, row.month);
+    // Failed rows too: a capture adds their spend.
+    for (const row of finishRows) {
+      if (OPEN.has(row.status) || row.status === "failed") want(row.agent_id, row.day, row.month);
+    }
     const sortedKeys = [...keys.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, v]) => v);
     const usage = new Map<string, { spent: bigint; reserved: bigint; dirty: boolean }>();
     if (sortedKeys.length) {
@@ -471,6 +512,7 @@ export class BudgetEngine {
 
     const inserts: Record<string, unknown>[] = [];
     const updates = new Map<string, Record<string, unknown>>();
+    const audits: Record<string, unknown>[] = [];
     const results: unknown[] = [];
     const limitsCache = new Map<string, ReturnType<typeof effectiveLimits>>();
     const limitsFor = (agentId: string) => {
@@ -552,13 +594,14 @@ export class BudgetEngine {
         });
         continue;
       }
-      if (row.status !== "pending") {
+      const capturing = op.kind === "commit" && op.capture === true && row.status === "failed";
+      if (!OPEN.has(row.status) && !capturing) {
         const same =
           (op.kind === "commit" &&
             row.status === "completed" &&
             row.tx_hash === (op.txHash ?? null) &&
             row.amount_micro === op.amount) ||
-          (op.kind === "release" && row.status === "failed");
+          (op.kind === "release" && row.status === (op.releaseAs ?? "failed"));
         results.push(
           same
             ? {
@@ -573,7 +616,7 @@ export class BudgetEngine {
                 ok: false,
                 transactionId: row.id,
                 code: "not_pending",
-                message: `transaction ${row.id} is ${row.status}, not pending`,
+                message: `transaction ${row.id} is ${row.status}, not pending or authorized`,
                 status: row.status,
               },
         );
@@ -596,11 +639,12 @@ export class BudgetEngine {
         ["month", row.month],
       ] as const) {
         const w = windowOf(row.agent_id, period, start);
-        w.reserved -= reserved;
+        // A captured failed row holds no reservation any more: only its spend is added.
+        if (!capturing) w.reserved -= reserved;
         w.spent += spent;
         w.dirty = true;
       }
-      const status = op.kind === "commit" ? "completed" : "failed";
+      const status = op.kind === "commit" ? "completed" : (op.releaseAs ?? "failed");
       const d = op.details;
       updates.set(row.id, {
         id: row.id,
@@ -609,7 +653,8 @@ export class BudgetEngine {
         tx_hash: op.kind === "commit" ? (op.txHash ?? null) : null,
         error_code: op.kind === "release" ? (op.errorCode ?? "released") : null,
         error_message: op.kind === "release" ? (op.message ?? null) : null,
-        completed_at: op.kind === "commit" ? nowIso : null,
+        completed_at: op.kind === "commit" ? (d.completedAt?.toISOString() ?? nowIso) : null,
+        block_number: d.blockNumber?.toString() ?? null,
         updated_at: nowIso,
         latency_ms: d.latencyMs ?? null,
         retry_count: d.retryCount ?? null,
@@ -623,6 +668,21 @@ export class BudgetEngine {
           ...(op.kind === "commit" && spent !== reserved ? { reserved_micro: reserved.toString() } : {}),
         },
       });
+      if (d.audit) {
+        audits.push({
+          at: nowIso,
+          actor: d.audit.actor,
+          action: d.audit.action,
+          target_id: row.id,
+          before: { status: row.status, amount_micro: reserved.toString() },
+          after: {
+            status,
+            amount_micro: (op.kind === "commit" ? spent : reserved).toString(),
+            tx_hash: op.kind === "commit" ? (op.txHash ?? null) : null,
+          },
+          reason: d.audit.reason ?? null,
+        });
+      }
       row.status = status;
       row.amount_micro = op.kind === "commit" ? spent : reserved;
       row.tx_hash = op.kind === "commit" ? (op.txHash ?? null) : null;
@@ -658,12 +718,12 @@ export class BudgetEngine {
           valid_after = coalesce(x.valid_after, t.valid_after),
           valid_before = coalesce(x.valid_before, t.valid_before),
           payer = coalesce(x.payer, t.payer), payee = coalesce(x.payee, t.payee),
-          metadata = t.metadata || x.metadata
+          block_number = coalesce(x.block_number, t.block_number), metadata = t.metadata || x.metadata
         FROM jsonb_to_recordset(${JSON.stringify([...updates.values()])}::jsonb) AS x(id text,
           status transaction_status, amount_micro bigint, tx_hash text, error_code text,
           error_message text, completed_at timestamptz, updated_at timestamptz, latency_ms integer,
           retry_count integer, nonce text, valid_after timestamptz, valid_before timestamptz,
-          payer text, payee text, metadata jsonb)
+          payer text, payee text, block_number bigint, metadata jsonb)
         WHERE t.id = x.id`);
     }
     const dirty = [...usage.entries()].filter(([, w]) => w.dirty);
@@ -683,6 +743,13 @@ export class BudgetEngine {
         FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS x(agent_id text, period budget_period,
           period_start date, spent_micro bigint, reserved_micro bigint)
         WHERE u.agent_id = x.agent_id AND u.period = x.period AND u.period_start = x.period_start`);
+    }
+    if (audits.length) {
+      writes.push(tx`
+        INSERT INTO audit_log (at, actor, action, target_type, target_id, before, after, reason)
+        SELECT at, actor, action, 'transaction', target_id, before, after, reason
+        FROM jsonb_to_recordset(${JSON.stringify(audits)}::jsonb) AS x(at timestamptz, actor text, action text,
+          target_id text, before jsonb, after jsonb, reason text)`);
     }
     // COMMIT goes out with the writes. If a write fails, PostgreSQL turns this COMMIT into a
     // rollback and the write's own error rejects Promise.all.

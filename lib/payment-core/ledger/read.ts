@@ -3,7 +3,16 @@ import { InvalidInputError } from "../errors";
 import type { Micro } from "../money";
 import { parseIsoTimestamp, parseUtcDay } from "../time";
 
-export const TRANSACTION_STATUSES = ["pending", "completed", "failed", "rejected"] as const;
+export const TRANSACTION_STATUSES = [
+  "pending",
+  "authorized",
+  "completed",
+  "failed",
+  "cancelled",
+  "rejected",
+] as const;
+/** States whose outcome is still open: their amount is held in the budget as reserved. */
+export const OPEN_STATUSES = ["pending", "authorized"] as const;
 export type TransactionStatus = (typeof TRANSACTION_STATUSES)[number];
 
 /** A ledger row as the API, CLI and console see it; timestamps are UTC ISO strings with microseconds. */

@@ -1,5 +1,8 @@
 import type { Database } from "@/db/client";
 import type { Micro } from "../money";
+import { OPEN_STATUSES, type TransactionStatus } from "./read";
+
+const open = new Set<string>(OPEN_STATUSES);
 
 type Sql = Database["$client"];
 
@@ -11,7 +14,7 @@ export interface HistoricalRow {
   agentId: string;
   vendor: string;
   amountMicro: Micro;
-  status: "pending" | "completed" | "failed" | "rejected";
+  status: TransactionStatus;
   txHash?: string | null;
   errorCode?: string | null;
   errorMessage?: string | null;
@@ -27,7 +30,7 @@ export interface HistoricalRow {
 
 /**
  * Inserts rows whose id is not yet in the ledger (so the same history twice adds nothing) and
- * adds their completed and pending amounts to the budget windows. Returns how many were new.
+ * adds their completed and open (pending, authorized) amounts to the budget windows. Returns how many were new.
  */
 export async function insertHistoricalRows(sql: Sql, rows: HistoricalRow[]): Promise<number> {
   if (rows.length === 0) return 0;
@@ -70,13 +73,13 @@ export async function insertHistoricalRows(sql: Sql, rows: HistoricalRow[]): Pro
   await applyUsageDeltas(
     sql,
     inserted
-      .filter((row) => row.status === "completed" || row.status === "pending")
+      .filter((row) => row.status === "completed" || open.has(row.status))
       .map((row) => ({
         agentId: row.agent_id,
         day: row.day,
         month: row.month,
         spentMicro: row.status === "completed" ? row.amount_micro : 0n,
-        reservedMicro: row.status === "pending" ? row.amount_micro : 0n,
+        reservedMicro: open.has(row.status) ? row.amount_micro : 0n,
       })),
   );
   return inserted.length;

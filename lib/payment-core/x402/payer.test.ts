@@ -327,36 +327,45 @@ describe("a malicious vendor", () => {
   });
 
   it.each(["second-402", "price-changed"])(
-    "%s: one signature only, nothing moves, the reservation is released",
+    "%s: one signature only, nothing moves, the reservation holds while the signature is live",
     async (variant) => {
       const before = await balances();
       const paidBefore = malicious.paidRequests;
       const out = await pay(payer(), { url: `${malicious.url}/${variant}` });
-      expect(out).toMatchObject({ ok: false, code: "settlement_failed" });
+      expect(out).toMatchObject({
+        ok: false,
+        code: "settlement_unknown",
+        settlement: { status: "authorized", cause: "settlement_failed", heldMicro: 10_000n },
+      });
       expect(signatures).toBe(1);
       expect(malicious.paidRequests - paidBefore).toBe(1);
       expect(await balances()).toEqual(before);
       if (out.ok) return;
       const r = await row(out.transactionId);
-      expect(r).toMatchObject({ status: "failed", error_code: "settlement_failed" });
+      // The vendor still holds a valid signature: not "failed" until the chain proves it dead.
+      expect(r).toMatchObject({ status: "authorized", error_code: "settlement_failed" });
       expect(await net.usdc.authorizationState(net.payer.address, r?.nonce as `0x${string}`)).toBe(false);
       const usage = await getUsage(t.db, config, AGENT);
-      expect(usage.daily.reservedMicro).toBe(0n);
+      expect(usage.daily.reservedMicro).toBe(10_000n);
     },
   );
 });
 
 describe("failures", () => {
-  it("a vendor error after signing is released and not charged", async () => {
+  it("a vendor error after signing is not charged, and the amount stays held", async () => {
     const before = await balances();
     const out = await pay(payer(), { url: `${net.vendorUrl}/flaky?fail=1` });
-    expect(out).toMatchObject({ ok: false, code: "vendor_error" });
+    expect(out).toMatchObject({
+      ok: false,
+      code: "settlement_unknown",
+      settlement: { status: "authorized", cause: "vendor_error" },
+    });
     expect(await balances()).toEqual(before);
     const usage = await getUsage(t.db, config, AGENT);
-    expect(usage.daily).toMatchObject({ reservedMicro: 0n, spentMicro: 0n });
+    expect(usage.daily).toMatchObject({ reservedMicro: 50_000n, spentMicro: 0n });
   });
 
-  it("facilitator down: settlement_failed, reservation released; a retry pays at most once", async () => {
+  it("facilitator down: nothing settles, the amount is held; a retry pays at most once", async () => {
     const p = payer();
     const before = await balances();
     const k = key();
@@ -367,14 +376,19 @@ describe("failures", () => {
     } finally {
       await net.facilitator.restart();
     }
-    expect(out).toMatchObject({ ok: false, code: "settlement_failed" });
+    expect(out).toMatchObject({
+      ok: false,
+      code: "settlement_unknown",
+      settlement: { status: "authorized", cause: "settlement_failed" },
+    });
     expect(await balances()).toEqual(before);
-    expect((await getUsage(t.db, config, AGENT)).daily.reservedMicro).toBe(0n);
-    // The same purchase again: the first answer, nothing paid.
+    expect((await getUsage(t.db, config, AGENT)).daily.reservedMicro).toBe(10_000n);
+    // The same purchase again: its current state (checked on chain again), nothing paid.
     expect(await pay(p, { idempotencyKey: k })).toMatchObject({
       ok: false,
-      code: "settlement_failed",
+      code: "settlement_unknown",
       replayed: true,
+      settlement: { status: "authorized" },
     });
     expect(await balances()).toEqual(before);
     // A new purchase pays exactly once.

@@ -9,11 +9,12 @@ import { ExactEvmScheme } from "@x402/evm/exact/client";
 import type { Address, Hex, LocalAccount, PublicClient } from "viem";
 import type { Database } from "@/db/client";
 import type { BudgetEngine, Refusal } from "../budgets/engine";
+import { blockAtOrBefore, readAuthorizationOutcome } from "../chain/usdc-events";
 import type { RefusalCode } from "../errors";
 import { InvalidInputError } from "../errors";
-import type { Micro } from "../money";
+import { formatUsd, type Micro } from "../money";
+import { resolveOpenTransactions } from "../settlement/resolver";
 import { type RequirementsPolicy, selectRequirements } from "./policy";
-import { findAuthorizationTx, isAuthorizationUsed } from "./usdc";
 
 /**
  * `payForService`: an agent's purchase of one HTTP resource over x402, guarded by the budget
@@ -34,6 +35,8 @@ export interface PayerConfig {
   maxRetries: number;
   /** First backoff step; doubles each retry, plus jitter. */
   retryBaseMs?: number;
+  /** A reservation still pending (never signed) after this long is released on a retry. */
+  staleAfterMs?: number;
 }
 
 export interface PayRequest {
@@ -63,7 +66,8 @@ export type PayFailureCode =
   | "settlement_failed"
   | "settlement_unknown"
   | "network_error"
-  | "signing_failed";
+  | "signing_failed"
+  | "reservation_closed";
 
 export type PayOutcome =
   | { ok: true; paid: false; response: VendorResponse; latencyMs: number; vendor: string }
@@ -89,6 +93,20 @@ export type PayOutcome =
       replayed: boolean;
       figures?: Partial<Pick<Refusal, "limitMicro" | "usedMicro" | "remainingMicro" | "requestedMicro">>;
       response?: VendorResponse;
+      /**
+       * The ledger row's state when the money side is not simply "nothing happened":
+       * `authorized` (signed, outcome unknown, reservation held), or `completed` (the chain shows
+       * the money moved although the vendor failed).
+       */
+      settlement?: {
+        status: "authorized" | "completed";
+        /** What went wrong first: vendor_error, settlement_failed, network_error. */
+        cause?: string;
+        heldMicro?: Micro;
+        validBefore?: string | null;
+        txHash?: string | null;
+        priceMicro?: Micro;
+      };
     };
 
 export interface PayerDeps {
@@ -175,7 +193,7 @@ export function createPayer(deps: PayerDeps) {
     }
   }
 
-  function replay(row: {
+  type LedgerRow = {
     id: string;
     status: string;
     amount_micro: bigint;
@@ -184,8 +202,33 @@ export function createPayer(deps: PayerDeps) {
     error_message: string | null;
     vendor: string;
     latency_ms: number | null;
+    valid_before: string | null;
     metadata: Record<string, unknown>;
-  }): PayOutcome {
+  };
+
+  /** The answer for a row whose money is still open: signed, outcome unknown, budget held. */
+  function heldOutcome(
+    row: LedgerRow,
+    cause: string,
+    message: string,
+    base: { vendor: string; latencyMs: number; replayed: boolean; response?: VendorResponse },
+  ): PayOutcome {
+    return {
+      ok: false,
+      code: "settlement_unknown",
+      message,
+      transactionId: row.id,
+      ...base,
+      settlement: {
+        status: "authorized",
+        cause,
+        heldMicro: row.amount_micro,
+        validBefore: row.valid_before,
+      },
+    };
+  }
+
+  function replay(row: LedgerRow): PayOutcome {
     const base = { vendor: row.vendor, latencyMs: row.latency_ms ?? 0, replayed: true };
     if (row.status === "completed") {
       return {
@@ -208,6 +251,16 @@ export function createPayer(deps: PayerDeps) {
         ...base,
       };
     }
+    if (row.status === "authorized") {
+      return heldOutcome(
+        row,
+        row.error_code ?? "in_progress",
+        row.error_code
+          ? `${row.error_message ?? row.error_code}; the chain does not show the payment yet, so ${formatUsd(row.amount_micro)} stays reserved until the authorization expires${row.valid_before ? ` (${row.valid_before})` : ""} or is cancelled`
+          : `transaction ${row.id} is signed and in progress`,
+        base,
+      );
+    }
     const refusal = (row.metadata.refusal ?? {}) as Record<string, string | undefined>;
     const big = (v: string | undefined) => (v === undefined ? undefined : BigInt(v));
     return {
@@ -225,22 +278,35 @@ export function createPayer(deps: PayerDeps) {
     };
   }
 
-  async function existing(agentId: string, key: string) {
-    const rows = await deps.db.$client<
-      {
-        id: string;
-        status: string;
-        amount_micro: bigint;
-        tx_hash: string | null;
-        error_code: string | null;
-        error_message: string | null;
-        vendor: string;
-        latency_ms: number | null;
-        metadata: Record<string, unknown>;
-      }[]
-    >`SELECT id, status, amount_micro, tx_hash, error_code, error_message, vendor, latency_ms, metadata
-      FROM transactions WHERE agent_id = ${agentId} AND idempotency_key = ${key}`;
+  async function readRow(where: { agentId: string; key: string } | { id: string }) {
+    const sql = deps.db.$client;
+    const rows = await sql<LedgerRow[]>`
+      SELECT id, status::text AS status, amount_micro, tx_hash, error_code, error_message, vendor, latency_ms,
+        to_char(valid_before AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS valid_before, metadata
+      FROM transactions
+      WHERE ${"id" in where ? sql`id = ${where.id}` : sql`agent_id = ${where.agentId} AND idempotency_key = ${where.key}`}`;
     return rows[0];
+  }
+
+  /**
+   * The same key again: the current state, never 409 forever. A row still open is first
+   * resolved against the chain (captured if the authorization was used, released if it is
+   * proven dead), so a retry after a crash or a vendor failure learns what happened.
+   */
+  async function existing(agentId: string, key: string) {
+    const row = await readRow({ agentId, key });
+    if (!row || (row.status !== "pending" && row.status !== "authorized")) return row;
+    await resolveOpenTransactions(
+      {
+        db: deps.db,
+        engine,
+        client: deps.publicClient,
+        usdcAddress: config.usdcAddress,
+        payerAddress: account.address,
+      },
+      { ids: [row.id], staleAfterMs: config.staleAfterMs ?? 300_000, actor: "payer:replay" },
+    ).catch(() => undefined);
+    return readRow({ id: row.id });
   }
 
   async function payForService(req: PayRequest): Promise<PayOutcome> {
@@ -397,14 +463,29 @@ export function createPayer(deps: PayerDeps) {
     }
     const authorization = (payload.payload as { authorization?: Record<string, string> }).authorization;
     const nonce = authorization?.nonce as Hex | undefined;
-    if (authorization && nonce) {
-      await engine.recordAuthorization(id, {
-        nonce,
-        validAfter: new Date(Number(authorization.validAfter ?? "0") * 1000),
-        validBefore: new Date(Number(authorization.validBefore ?? "0") * 1000),
-        payer: account.address,
-        payee,
-      });
+    if (!authorization || !nonce || !/^0x[0-9a-fA-F]{64}$/.test(nonce)) {
+      // Not an EIP-3009 authorization we can track on chain: it never leaves this process.
+      return release(
+        "signing_failed",
+        "the signed payload carries no EIP-3009 authorization nonce; nothing was sent",
+      );
+    }
+    const validBefore = new Date(Number(authorization.validBefore ?? "0") * 1000);
+    // Recorded before the signed request leaves, so a crash after sending can be resolved
+    // from the chain. If the row is no longer pending (a resolver closed it), nothing is sent.
+    const recorded = await engine.recordAuthorization(id, {
+      nonce,
+      validAfter: new Date(Number(authorization.validAfter ?? "0") * 1000),
+      validBefore,
+      payer: account.address,
+      payee,
+    });
+    if (!recorded) {
+      return fail(
+        id,
+        "reservation_closed",
+        "the reservation was closed before the signed request left; nothing was sent",
+      );
     }
 
     // 5. Send the signed request. Failures resend this same payload; nothing is signed again.
@@ -428,6 +509,11 @@ export function createPayer(deps: PayerDeps) {
         settle = null;
       }
     }
+    /** A finish the engine refused (a resolver got there first): answer with the row as it is. */
+    const current = async () => {
+      const row = await readRow({ id });
+      return row ? replay(row) : fail(id, "settlement_unknown", `transaction ${id} disappeared`);
+    };
 
     if (paid && paid.status < 400 && settle?.success) {
       const amount =
@@ -442,7 +528,7 @@ export function createPayer(deps: PayerDeps) {
           metadata: { response },
         },
       );
-      if (!committed.ok) return fail(id, "settlement_unknown", committed.message, { response });
+      if (!committed.ok) return current();
       return {
         ok: true,
         paid: true,
@@ -457,68 +543,76 @@ export function createPayer(deps: PayerDeps) {
       };
     }
 
-    // 6. Not settled as far as the vendor says: the chain decides whether money moved.
-    let used: boolean;
-    try {
-      used = nonce
-        ? await isAuthorizationUsed(deps.publicClient, config.usdcAddress, account.address, nonce)
-        : false;
-    } catch (error) {
-      // Keep the reservation: the authorization may still settle. Reconciliation resolves it.
-      return fail(
-        id,
-        "settlement_unknown",
-        `could not read the authorization state: ${(error as { shortMessage?: string }).shortMessage ?? "the chain did not answer"}`,
-        {
-          response,
-        },
-      );
+    // 6. Not settled as far as the vendor says. The vendor holds a valid signature, so its word
+    //    proves nothing: the chain decides. Used → captured with the chain's figures. Unused →
+    //    the row stays `authorized` and the reservation holds until the resolver proves the
+    //    authorization dead (expired or cancelled on chain) or finds it used.
+    let cause: PayFailureCode = "vendor_error";
+    let reason = `vendor answered ${paid?.status}; the vendor did not confirm a settlement`;
+    if (!paid) {
+      cause = "network_error";
+      reason = `vendor unreachable after payment was signed: ${sendError}`;
+    } else if (paid.status === 402) {
+      let why = "";
+      try {
+        why = decodePaymentRequiredHeader(paid.headers.get("payment-required") ?? "").error ?? "";
+      } catch {
+        why = "";
+      }
+      cause = "settlement_failed";
+      reason = `the vendor did not accept the payment${why ? `: ${why}` : ""}; nothing will be signed again for this request`;
+    } else if (settle && !settle.success) {
+      cause = "settlement_failed";
+      reason = `settlement failed: ${settle.errorReason ?? settle.errorMessage ?? "unknown"}`;
     }
-    if (used && nonce) {
-      const latest = await deps.publicClient.getBlockNumber({ cacheTime: 0 });
-      const hash = await findAuthorizationTx(
+    const finish = {
+      retryCount: counter.retries,
+      latencyMs: elapsed(),
+      metadata: response ? { response: { status: response.status } } : {},
+    };
+    const base = { vendor, latencyMs: elapsed(), replayed: false, response };
+    try {
+      const outcome = await readAuthorizationOutcome(
         deps.publicClient,
         config.usdcAddress,
         account.address,
         nonce,
-        latest > 10_000n ? latest - 10_000n : 0n,
-      ).catch(() => null);
-      await engine.commit(id, selected.amountMicro, hash, {
-        retryCount: counter.retries,
-        latencyMs: elapsed(),
-        metadata: { response, note: "settled on chain although the vendor did not confirm it" },
-      });
-      return fail(
-        id,
-        "vendor_error",
-        `paid on chain (tx ${hash ?? "unknown"}) but the vendor answered ${paid?.status ?? sendError}`,
-        {
-          response,
-        },
+        () => blockAtOrBefore(deps.publicClient, new Date(Date.now() - 120_000)),
       );
-    }
-    if (!paid) return release("network_error", `vendor unreachable after payment was signed: ${sendError}`);
-    if (paid.status === 402) {
-      let reason = "";
-      try {
-        reason = decodePaymentRequiredHeader(paid.headers.get("payment-required") ?? "").error ?? "";
-      } catch {
-        reason = "";
+      if (outcome.state === "used") {
+        const t = outcome.transfer;
+        const committed = await engine.commit(id, t.amountMicro, t.txHash, {
+          ...finish,
+          payee: t.to,
+          blockNumber: t.blockNumber,
+          completedAt: outcome.blockTime,
+          metadata: { ...finish.metadata, note: "settled on chain although the vendor did not confirm it" },
+        });
+        if (!committed.ok) return current();
+        return {
+          ok: false,
+          code: cause,
+          message: `paid on chain (tx ${t.txHash}, ${formatUsd(t.amountMicro)}) but: ${reason}`,
+          transactionId: id,
+          ...base,
+          settlement: { status: "completed", cause, txHash: t.txHash, priceMicro: t.amountMicro },
+        };
       }
-      return release(
-        "settlement_failed",
-        `the vendor did not accept the payment${reason ? `: ${reason}` : ""}; nothing was paid and nothing will be signed again for this request`,
-        response,
-      );
+    } catch {
+      // The chain did not answer: the outcome is unknown, and the reservation holds all the same.
     }
-    if (settle && !settle.success) {
-      return release(
-        "settlement_failed",
-        `settlement failed: ${settle.errorReason ?? settle.errorMessage ?? "unknown"}`,
-        response,
-      );
-    }
-    return release("vendor_error", `vendor answered ${paid.status}; the payment was not settled`, response);
+    await deps.db.$client`
+      UPDATE transactions SET error_code = ${cause}, error_message = ${reason}, retry_count = ${counter.retries},
+        latency_ms = ${elapsed()}, metadata = metadata || ${JSON.stringify(finish.metadata)}::jsonb, updated_at = now()
+      WHERE id = ${id} AND status = 'authorized'`;
+    const row = await readRow({ id });
+    if (!row || row.status !== "authorized") return current();
+    return heldOutcome(
+      row,
+      cause,
+      `${reason}. The signed authorization is unused on chain so far but still valid until ${row.valid_before}: ${formatUsd(row.amount_micro)} stays reserved until it expires or is cancelled (x402 settle --id ${id} --cancel)`,
+      base,
+    );
   }
 
   return { payForService, address: account.address as Address };

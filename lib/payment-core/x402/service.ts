@@ -5,6 +5,7 @@ import type { AppEnv } from "@/lib/env";
 import { BudgetEngine } from "../budgets/engine";
 import { OperationError } from "../errors";
 import type { Micro } from "../money";
+import { type ResolveOptions, type ResolveReport, resolveOpenTransactions } from "../settlement/resolver";
 import { createPayer, type Payer } from "./payer";
 import { getUsdcBalance } from "./usdc";
 
@@ -19,6 +20,11 @@ export interface PaymentService {
   publicClient: PublicClient;
   walletAddress: Address | null;
   getWalletBalance(): Promise<{ address: Address; balanceMicro: Micro; network: string }>;
+  /**
+   * Runs the settlement resolver over open ledger rows (stale ones, or `ids`). Cancelling needs
+   * the payer key; without USDC configured there is nothing to read and it throws.
+   */
+  resolve(options: Omit<ResolveOptions, "staleAfterMs"> & { staleAfterMs?: number }): Promise<ResolveReport>;
 }
 
 export function createPaymentService(
@@ -47,6 +53,7 @@ export function createPaymentService(
             maxTimeoutSeconds: p.maxTimeoutSeconds,
             vendorTimeoutMs: p.vendorTimeoutMs,
             maxRetries: p.maxRetries,
+            staleAfterMs: env.settlement.staleAfterMs,
           },
         })
       : null;
@@ -64,6 +71,31 @@ export function createPaymentService(
       }
       const balanceMicro = await getUsdcBalance(publicClient, p.usdcAddress, walletAddress);
       return { address: walletAddress, balanceMicro, network: p.network };
+    },
+    async resolve(options) {
+      if (!p.usdcAddress) {
+        throw new OperationError("payer_not_configured", "set X402_USDC_ADDRESS to resolve settlements");
+      }
+      return resolveOpenTransactions(
+        {
+          db,
+          engine,
+          client: publicClient,
+          usdcAddress: p.usdcAddress,
+          payerAddress: walletAddress,
+          cancel: account
+            ? {
+                account,
+                rpcUrl: p.rpcUrl,
+                chainId: p.chainId,
+                usdcAddress: p.usdcAddress,
+                usdcName: p.usdcName,
+                usdcVersion: p.usdcVersion,
+              }
+            : null,
+        },
+        { ...options, staleAfterMs: options.staleAfterMs ?? env.settlement.staleAfterMs },
+      );
     },
   };
 }

@@ -1,0 +1,340 @@
+import { spawn } from "node:child_process";
+import path from "node:path";
+import type { Hex, PublicClient } from "viem";
+import { privateKeyToAccount } from "viem/accounts";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { type LocalNetwork, startLocalNetwork } from "@/lib/localnet";
+import { createTestDatabase, type TestDatabase } from "@/lib/testing/db";
+import { type HostileVendor, startHostileVendor } from "@/lib/testing/hostile-vendor";
+import { type BudgetConfig, defaultBudgetConfig } from "../budgets/config";
+import { BudgetEngine } from "../budgets/engine";
+import { getUsage } from "../budgets/usage";
+import { createPayer, type PayRequest } from "../x402/payer";
+import { type ResolverDeps, resolveOpenTransactions } from "./resolver";
+
+/**
+ * The attacks from the settlement issue, against the real chain, the real USDC contract and the
+ * real facilitator: a vendor that takes the signature, answers 500 (or nothing) and settles it
+ * later; a payer process killed after signing; a live authorization cancelled on chain.
+ */
+
+let t: TestDatabase;
+let net: LocalNetwork;
+let hostile: HostileVendor;
+let config: BudgetConfig;
+const AGENT = "builder_agent";
+let n = 0;
+const key = () => `settle-${Date.now()}-${n++}`;
+
+function payer(vendorTimeoutMs = 5_000) {
+  const engine = new BudgetEngine(t.db, { config: () => config });
+  return {
+    engine,
+    payer: createPayer({
+      db: t.db,
+      engine,
+      account: privateKeyToAccount(net.payer.privateKey),
+      publicClient: net.usdc.client as PublicClient,
+      sleep: async () => {},
+      config: {
+        network: net.network,
+        usdcAddress: net.usdcAddress,
+        usdcName: "USD Coin",
+        usdcVersion: "2",
+        maxTimeoutSeconds: 300,
+        vendorTimeoutMs,
+        maxRetries: 0,
+      },
+    }),
+  };
+}
+
+function resolverDeps(engine: BudgetEngine, db = t.db): ResolverDeps {
+  return {
+    db,
+    engine,
+    client: net.usdc.client as PublicClient,
+    usdcAddress: net.usdcAddress,
+    payerAddress: net.payer.address,
+    cancel: {
+      account: privateKeyToAccount(net.payer.privateKey),
+      rpcUrl: net.rpcUrl,
+      chainId: net.chainId,
+      usdcAddress: net.usdcAddress,
+      usdcName: "USD Coin",
+      usdcVersion: "2",
+    },
+  };
+}
+
+async function row(id: string | null) {
+  const [r] = await t.db.$client<
+    {
+      status: string;
+      amount_micro: bigint;
+      tx_hash: string | null;
+      nonce: string | null;
+      payee: string | null;
+    }[]
+  >`SELECT status::text AS status, amount_micro, tx_hash, nonce, payee FROM transactions WHERE id = ${id ?? ""}`;
+  return r;
+}
+
+const payerBalance = () => net.usdc.balanceOf(net.payer.address);
+const usage = async () => (await getUsage(t.db, config, AGENT)).daily;
+
+beforeAll(async () => {
+  [t, net] = await Promise.all([createTestDatabase(), startLocalNetwork()]);
+  hostile = await startHostileVendor(net);
+}, 120_000);
+
+afterAll(async () => {
+  await hostile?.stop();
+  await net?.stop();
+  await t?.drop();
+});
+
+beforeEach(async () => {
+  config = defaultBudgetConfig();
+  await t.db.$client`TRUNCATE transactions, budget_usage, budget_policies, audit_log`;
+});
+
+describe("a vendor that fails after receiving the signature and settles later", () => {
+  it("the reservation holds, the resolver captures the chain's transfer, and the daily limit binds", async () => {
+    config = defaultBudgetConfig({ agentLimits: { [AGENT]: { daily: 5_000_000n } } });
+    const { payer: p, engine } = payer();
+    const before = await payerBalance();
+    const pay = (over: Partial<PayRequest> = {}) =>
+      p.payForService({
+        agentId: AGENT,
+        url: `${hostile.url}/fail-then-settle?amount=2000000&delayMs=1000`,
+        idempotencyKey: key(),
+        ...over,
+      });
+
+    const first = await pay();
+    // Honest: not "failed"; the money may still move and the 2 USDC stay reserved.
+    expect(first).toMatchObject({
+      ok: false,
+      code: "settlement_unknown",
+      settlement: { status: "authorized", cause: "vendor_error", heldMicro: 2_000_000n },
+    });
+    if (first.ok) return;
+    expect(await row(first.transactionId)).toMatchObject({ status: "authorized" });
+    expect(await usage()).toMatchObject({ reservedMicro: 2_000_000n, spentMicro: 0n });
+
+    const second = await pay();
+    expect(second).toMatchObject({ ok: false, code: "settlement_unknown" });
+    // 4 USDC held of a 5 USDC day: the third purchase is refused before anything is signed.
+    const third = await pay();
+    expect(third).toMatchObject({
+      ok: false,
+      code: "daily_limit_exceeded",
+      figures: { usedMicro: 4_000_000n, remainingMicro: 1_000_000n },
+    });
+
+    await hostile.settled();
+    expect(before - (await payerBalance())).toBe(4_000_000n);
+    const report = await resolveOpenTransactions(resolverDeps(engine), {
+      staleAfterMs: 300_000,
+      ids: [first.transactionId as string, second.ok ? "" : (second.transactionId as string)],
+      actor: "test",
+    });
+    expect(report.counts.captured).toBe(2);
+    for (const r of report.resolutions) {
+      const settled = await row(r.transactionId);
+      expect(settled).toMatchObject({ status: "completed", amount_micro: 2_000_000n, payee: net.payee });
+      const receipt = await net.usdc.client.getTransactionReceipt({ hash: settled?.tx_hash as Hex });
+      expect(receipt.status).toBe("success");
+    }
+    expect(await usage()).toMatchObject({ reservedMicro: 0n, spentMicro: 4_000_000n });
+    // Each capture is in the audit log.
+    const [audits] = await t.db.$client<{ n: number }[]>`
+      SELECT count(*)::int AS n FROM audit_log WHERE action = 'transaction.capture'`;
+    expect(audits?.n).toBe(2);
+  });
+
+  it("a vendor that never answers: the row is authorized, then captured after it settles", async () => {
+    const { payer: p, engine } = payer(1_500);
+    const before = await payerBalance();
+    const out = await p.payForService({
+      agentId: AGENT,
+      url: `${hostile.url}/hang-then-settle?amount=250000&delayMs=2500`,
+      idempotencyKey: key(),
+    });
+    expect(out).toMatchObject({
+      ok: false,
+      code: "settlement_unknown",
+      settlement: { status: "authorized", cause: "network_error" },
+    });
+    if (out.ok) return;
+    await hostile.settled();
+    expect(before - (await payerBalance())).toBe(250_000n);
+    // The periodic run finds it: signed rows whose request ended without a settlement are
+    // checked at once, not only after the stale timeout.
+    const report = await resolveOpenTransactions(resolverDeps(engine), {
+      staleAfterMs: 300_000,
+      actor: "test",
+    });
+    expect(report.resolutions).toEqual([
+      expect.objectContaining({ transactionId: out.transactionId, outcome: "captured" }),
+    ]);
+    expect(await usage()).toMatchObject({ reservedMicro: 0n, spentMicro: 250_000n });
+  });
+
+  it("a retry with the same idempotency key returns the current state, then the captured payment", async () => {
+    const { payer: p } = payer();
+    const k = key();
+    const url = `${hostile.url}/fail-then-settle?amount=10000&delayMs=1000`;
+    const first = await p.payForService({ agentId: AGENT, url, idempotencyKey: k });
+    expect(first).toMatchObject({ ok: false, code: "settlement_unknown" });
+    const again = await p.payForService({ agentId: AGENT, url, idempotencyKey: k });
+    expect(again).toMatchObject({
+      ok: false,
+      code: "settlement_unknown",
+      replayed: true,
+      settlement: { status: "authorized" },
+    });
+    await hostile.settled();
+    const later = await p.payForService({ agentId: AGENT, url, idempotencyKey: k });
+    expect(later).toMatchObject({
+      ok: true,
+      paid: true,
+      status: "completed",
+      priceMicro: 10_000n,
+      replayed: true,
+    });
+    expect(hostile.captured.length).toBeGreaterThan(0);
+  });
+});
+
+describe("a crash after signing", () => {
+  it("a payer killed with SIGKILL mid-payment: after the vendor settles, the resolver captures it", async () => {
+    const k = key();
+    // One process (tsx as a loader, not its CLI, which would run the script in a grandchild).
+    const child = spawn(
+      process.execPath,
+      [
+        "--import",
+        "tsx",
+        path.resolve("lib/testing/pay-child.ts"),
+        JSON.stringify({
+          databaseUrl: t.url,
+          rpcUrl: net.rpcUrl,
+          network: net.network,
+          usdcAddress: net.usdcAddress,
+          payerKey: net.payer.privateKey,
+          agentId: AGENT,
+          url: `${net.vendorUrl}/slow?ms=4000`,
+          idempotencyKey: k,
+        }),
+      ],
+      { stdio: "ignore" },
+    );
+    const exited = new Promise((r) => child.once("exit", r));
+    let id: string | undefined;
+    for (let i = 0; i < 600 && !id; i++) {
+      const [signed] = await t.db.$client<{ id: string }[]>`
+        SELECT id FROM transactions WHERE idempotency_key = ${k} AND status = 'authorized'`;
+      id = signed?.id;
+      if (!id) await new Promise((r) => setTimeout(r, 25));
+    }
+    expect(id).toBeDefined();
+    const before = await payerBalance();
+    child.kill("SIGKILL");
+    await exited;
+    expect(await row(id ?? null)).toMatchObject({ status: "authorized" });
+    // The demo vendor finishes its 4 s handler and settles, whoever is listening.
+    for (let i = 0; i < 100 && (await payerBalance()) === before; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(before - (await payerBalance())).toBe(100_000n);
+    // After a restart: a new process resolves it (stale rows; here asked for by id).
+    const engine = new BudgetEngine(t.db, { config: () => config });
+    const report = await resolveOpenTransactions(resolverDeps(engine), {
+      staleAfterMs: 300_000,
+      ids: [id as string],
+      actor: "test",
+    });
+    expect(report.resolutions).toEqual([expect.objectContaining({ outcome: "captured" })]);
+    expect(await row(id ?? null)).toMatchObject({ status: "completed", amount_micro: 100_000n });
+    expect(await usage()).toMatchObject({ reservedMicro: 0n, spentMicro: 100_000n });
+  }, 60_000);
+});
+
+describe("cancelling a live authorization", () => {
+  it("cancelled on chain, it can never settle; two resolvers racing free the budget exactly once", async () => {
+    const { payer: p, engine } = payer();
+    const out = await p.payForService({
+      agentId: AGENT,
+      url: `${hostile.url}/fail?amount=500000`,
+      idempotencyKey: key(),
+    });
+    expect(out).toMatchObject({ ok: false, code: "settlement_unknown" });
+    if (out.ok) return;
+    expect(await usage()).toMatchObject({ reservedMicro: 500_000n });
+    const before = await payerBalance();
+
+    const other = t.connect(4);
+    const [a, b] = await Promise.all([
+      resolveOpenTransactions(resolverDeps(engine), { staleAfterMs: 300_000, cancel: true, actor: "a" }),
+      resolveOpenTransactions(resolverDeps(new BudgetEngine(other, { config: () => config }), other), {
+        staleAfterMs: 300_000,
+        cancel: true,
+        actor: "b",
+      }),
+    ]);
+    expect(a.counts.cancelled + b.counts.cancelled).toBe(1);
+    const r = await row(out.transactionId);
+    expect(r?.status).toBe("cancelled");
+    expect(await net.usdc.authorizationState(net.payer.address, r?.nonce as Hex)).toBe(true);
+    expect(await usage()).toMatchObject({ reservedMicro: 0n, spentMicro: 0n });
+
+    // The vendor tries to use the signature it kept: the chain refuses it.
+    const attempt = await hostile.settle(hostile.captured.length - 1);
+    expect(attempt.success).toBe(false);
+    expect(await payerBalance()).toBe(before);
+    const [audits] = await t.db.$client<{ n: number }[]>`
+      SELECT count(*)::int AS n FROM audit_log WHERE action = 'transaction.cancel'`;
+    expect(audits?.n).toBe(1);
+  });
+
+  it("an unused authorization is released only after it expires in chain time", async () => {
+    const { payer: p, engine } = payer();
+    const out = await p.payForService({
+      agentId: AGENT,
+      url: `${hostile.url}/fail?amount=30000&timeout=7`,
+      idempotencyKey: key(),
+    });
+    expect(out).toMatchObject({ ok: false, code: "settlement_unknown" });
+    if (out.ok) return;
+    const early = await resolveOpenTransactions(resolverDeps(engine), {
+      staleAfterMs: 0,
+      actor: "test",
+    });
+    expect(early.resolutions[0]).toMatchObject({ outcome: "held", code: "authorization_live" });
+    expect(await usage()).toMatchObject({ reservedMicro: 30_000n });
+    await new Promise((r) => setTimeout(r, 8_500));
+    const late = await resolveOpenTransactions(resolverDeps(engine), { staleAfterMs: 0, actor: "test" });
+    expect(late.resolutions[0]).toMatchObject({ outcome: "released", code: "authorization_expired" });
+    expect(await row(out.transactionId)).toMatchObject({ status: "failed" });
+    expect(await usage()).toMatchObject({ reservedMicro: 0n, spentMicro: 0n });
+  }, 30_000);
+
+  it("a reservation that was never signed is released after the stale timeout, not before", async () => {
+    const engine = new BudgetEngine(t.db, { config: () => config });
+    const reserved = await engine.reserve(AGENT, 70_000n, key());
+    expect(reserved.ok).toBe(true);
+    const fresh = await resolveOpenTransactions(resolverDeps(engine), {
+      staleAfterMs: 60_000,
+      actor: "test",
+    });
+    expect(fresh.scanned).toBe(0);
+    const stale = await resolveOpenTransactions(
+      { ...resolverDeps(engine), clock: () => new Date(Date.now() + 61_000) },
+      { staleAfterMs: 60_000, actor: "test" },
+    );
+    expect(stale.resolutions[0]).toMatchObject({ outcome: "released", code: "never_signed" });
+    expect(await usage()).toMatchObject({ reservedMicro: 0n });
+  });
+});

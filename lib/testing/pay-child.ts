@@ -1,0 +1,36 @@
+/**
+ * A payer in its own process, for tests that kill it mid-payment (`kill -9` after signing).
+ * Arguments: one JSON object { databaseUrl, rpcUrl, network, usdcAddress, payerKey, agentId,
+ * url, idempotencyKey }. Prints the outcome as JSON if it lives that long.
+ */
+import { createPublicClient, http, type PublicClient } from "viem";
+import { privateKeyToAccount } from "viem/accounts";
+import { closeDb, createDb } from "@/db/client";
+import { defaultBudgetConfig } from "@/lib/payment-core/budgets/config";
+import { BudgetEngine } from "@/lib/payment-core/budgets/engine";
+import { createPayer } from "@/lib/payment-core/x402/payer";
+
+const args = JSON.parse(process.argv[2] ?? "{}");
+const db = createDb(args.databaseUrl, { max: 2 });
+const payer = createPayer({
+  db,
+  engine: new BudgetEngine(db, { config: defaultBudgetConfig() }),
+  account: privateKeyToAccount(args.payerKey),
+  publicClient: createPublicClient({ transport: http(args.rpcUrl) }) as PublicClient,
+  config: {
+    network: args.network,
+    usdcAddress: args.usdcAddress,
+    usdcName: "USD Coin",
+    usdcVersion: "2",
+    maxTimeoutSeconds: 300,
+    vendorTimeoutMs: 30_000,
+    maxRetries: 0,
+  },
+});
+const outcome = await payer.payForService({
+  agentId: args.agentId,
+  url: args.url,
+  idempotencyKey: args.idempotencyKey,
+});
+process.stdout.write(`${JSON.stringify(outcome, (_k, v) => (typeof v === "bigint" ? v.toString() : v))}\n`);
+await closeDb(db);
