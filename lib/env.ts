@@ -80,7 +80,11 @@ const schema = z.object({
   X402_PAYMENTS_DISABLED: bool.default(false),
   X402_HARD_LIMIT_USDC: usdc.optional(),
   X402_ALERT_THRESHOLD_PCT: intIn(1, 100).default(DEFAULT_ALERT_THRESHOLD_PCT),
+  X402_STALE_AUTH_TIMEOUT_S: intIn(1, 86_400).optional(),
+  // The earlier name of X402_STALE_AUTH_TIMEOUT_S, still read.
   X402_RESERVATION_TIMEOUT_SECONDS: intIn(1, 86_400).optional(),
+  X402_SETTLE_INTERVAL_S: intIn(0, 86_400).default(60),
+  X402_AUTO_CANCEL: bool.default(false),
   X402_PG_DATA_DIR: z.string().min(1).default("./data/postgres"),
   X402_NETWORK: z
     .enum(Object.keys(NETWORKS) as [NetworkId, ...NetworkId[]], {
@@ -98,11 +102,12 @@ const schema = z.object({
     .optional(),
   X402_WALLET_ADDRESS: address.optional(),
   X402_FACILITATOR_URL: httpUrl.optional(),
-  X402_MAX_TIMEOUT_SECONDS: intIn(10, 3600).default(600),
+  X402_MAX_TIMEOUT_SECONDS: intIn(10, 3600).default(300),
   X402_VENDOR_TIMEOUT_MS: intIn(100, 600_000).default(30_000),
   X402_PAY_MAX_RETRIES: intIn(0, 10).default(3),
   X402_METRICS_TOKEN: z.string().min(16, "at least 16 characters").optional(),
   X402_APPROVAL_EXPIRY_DAYS: intIn(1, 90).default(7),
+  X402_RECON_AMOUNT_TOLERANCE_PCT: intIn(0, 100).default(5),
   // Read by next-auth itself; validated here so a bad value stops start-up.
   NEXTAUTH_SECRET: z.string().min(32, "at least 32 characters").optional(),
   NEXTAUTH_URL: httpUrl.optional(),
@@ -125,14 +130,27 @@ export interface PaymentEnv {
   maxRetries: number;
 }
 
+/** The settlement resolver's schedule and choices. */
+export interface SettlementEnv {
+  /** Open rows older than this are resolved (the seed's "stale payments"). */
+  staleAfterMs: number;
+  /** How often the console process runs the resolver; 0 turns the schedule off. */
+  intervalSeconds: number;
+  /** Cancel unused, still-valid stale authorizations on chain instead of waiting for expiry. */
+  autoCancel: boolean;
+}
+
 export interface AppEnv {
   databaseUrl: string | undefined;
   nodeEnv: "development" | "production" | "test";
   pgDataDir: string;
   budget: BudgetConfig;
   payments: PaymentEnv;
+  settlement: SettlementEnv;
   metricsToken: string | undefined;
   approvalExpiryDays: number;
+  /** Reconciliation: how far (whole % of the ledger amount) the chain's amount may differ. */
+  reconAmountTolerancePct: number;
   authSecret: string | undefined;
 }
 
@@ -182,6 +200,8 @@ export function parseEnv(source: Record<string, string | undefined>): AppEnv {
   if (issues.length > 0 || !parsed.success) throw new EnvError(issues);
   const data = parsed.data;
   const net = NETWORKS[data.X402_NETWORK];
+  const staleSeconds = data.X402_STALE_AUTH_TIMEOUT_S ?? data.X402_RESERVATION_TIMEOUT_SECONDS;
+  const staleAfterMs = staleSeconds !== undefined ? staleSeconds * 1000 : DEFAULT_RESERVATION_TIMEOUT_MS;
   const usdcAddress = (data.X402_USDC_ADDRESS ?? net.usdc) as `0x${string}` | undefined;
   return {
     databaseUrl: data.DATABASE_URL,
@@ -193,10 +213,12 @@ export function parseEnv(source: Record<string, string | undefined>): AppEnv {
       alertThresholdPct: data.X402_ALERT_THRESHOLD_PCT,
       defaults: { ...DEFAULT_LIMITS },
       agentLimits,
-      reservationTimeoutMs:
-        data.X402_RESERVATION_TIMEOUT_SECONDS !== undefined
-          ? data.X402_RESERVATION_TIMEOUT_SECONDS * 1000
-          : DEFAULT_RESERVATION_TIMEOUT_MS,
+      reservationTimeoutMs: staleAfterMs,
+    },
+    settlement: {
+      staleAfterMs,
+      intervalSeconds: data.X402_SETTLE_INTERVAL_S,
+      autoCancel: data.X402_AUTO_CANCEL,
     },
     payments: {
       network: data.X402_NETWORK,
@@ -214,6 +236,7 @@ export function parseEnv(source: Record<string, string | undefined>): AppEnv {
     },
     metricsToken: data.X402_METRICS_TOKEN,
     approvalExpiryDays: data.X402_APPROVAL_EXPIRY_DAYS,
+    reconAmountTolerancePct: data.X402_RECON_AMOUNT_TOLERANCE_PCT,
     authSecret: data.NEXTAUTH_SECRET,
   };
 }

@@ -20,6 +20,8 @@ import { parseUsdc } from "@/lib/payment-core/money";
 import { getKillSwitch, type KillSwitchState, setKillSwitch } from "@/lib/payment-core/settings";
 import { addUser, ROLES } from "@/lib/payment-core/users";
 import { createPaymentService } from "@/lib/payment-core/x402/service";
+import { registerReconcile } from "./commands/reconcile";
+import { registerSettle } from "./commands/settle";
 import { CliFailure, describeError, EXIT, type Io, processIo, toJson, withDb } from "./context";
 import { table, usdc2, usdc6 } from "./format";
 
@@ -321,7 +323,14 @@ export function buildProgram(io: Io): Command {
     .description("stop every payment at once (on), allow them again (off), or show the state")
     .argument("<action>", "on, off or status")
     .option("--reason <text>", "why (kept in the audit log)")
-    .action(async (action: string, opts: { reason?: string }, cmd: Command) => {
+    .option(
+      "--cancel-outstanding",
+      "with on: also cancel every signed authorization not yet settled, on chain (the payer pays gas)",
+    )
+    .action(async (action: string, opts: { reason?: string; cancelOutstanding?: boolean }, cmd: Command) => {
+      if (opts.cancelOutstanding && action !== "on") {
+        throw new CliFailure("bad_usage", "--cancel-outstanding goes with on", {}, EXIT.usage);
+      }
       if (!["on", "off", "status"].includes(action)) {
         throw new CliFailure(
           "bad_usage",
@@ -334,8 +343,21 @@ export function buildProgram(io: Io): Command {
         if (action !== "status")
           await setKillSwitch(db, { enabled: action === "on", actor, reason: opts.reason });
         const state = await getKillSwitch(db, env.budget);
-        print(cmd, killSwitchJson(state), () => {
+        // After the switch is on, nothing new is signed: what is left to stop is already signed.
+        const cancelled = opts.cancelOutstanding
+          ? await createPaymentService(db, env).resolve({ allOpen: true, cancel: true, actor })
+          : null;
+        const cancelJson = cancelled
+          ? { cancel_outstanding: { scanned: cancelled.scanned, counts: cancelled.counts } }
+          : {};
+        print(cmd, { ...killSwitchJson(state), ...cancelJson }, () => {
           const lines = [`Payments are ${state.enabled ? "DISABLED" : "enabled"}.`];
+          if (cancelled) {
+            const c = cancelled.counts;
+            lines.push(
+              `Outstanding authorizations: ${c.cancelled} cancelled on chain, ${c.captured} had already settled (captured), ${c.released} released, ${c.held} still held${c.held ? " (run x402 settle to see why)" : ""}.`,
+            );
+          }
           if (state.env) lines.push("X402_PAYMENTS_DISABLED=true is set in the environment.");
           lines.push(
             `Database flag: ${state.database.enabled ? "on" : "off"} (by ${state.database.updatedBy} at ${state.database.updatedAt || "—"}${state.database.reason ? `: ${state.database.reason}` : ""})`,
@@ -565,6 +587,8 @@ export function buildProgram(io: Io): Command {
       }),
     );
 
+  registerSettle(program, { sub, print });
+  registerReconcile(program, { sub, print });
   return program;
 }
 

@@ -41,6 +41,8 @@ export interface ResolveOptions {
   staleAfterMs: number;
   /** Only these rows, whatever their age (console buttons, `x402 settle --id`, a replayed key). */
   ids?: string[];
+  /** Every open row, whatever its age (the kill switch's "cancel outstanding authorizations"). */
+  allOpen?: boolean;
   /** Cancel unused authorizations that are still valid, instead of holding them to expiry. */
   cancel?: boolean;
   actor: string;
@@ -110,8 +112,8 @@ export async function resolveOpenTransactions(
     : await sql<OpenRow[]>`
         SELECT id, agent_id, status::text AS status, amount_micro, nonce, payer, valid_before, created_at
         FROM transactions
-        WHERE status IN ('pending', 'authorized')
-          AND (created_at < ${staleBefore}::timestamptz OR valid_before < ${now.toISOString()}::timestamptz
+        WHERE status IN ('pending', 'authorized') AND (${options.allOpen === true}
+          OR created_at < ${staleBefore}::timestamptz OR valid_before < ${now.toISOString()}::timestamptz
             -- signed, and the request ended without a settlement: check the chain at once
             OR (status = 'authorized' AND error_code IS NOT NULL))
         ORDER BY created_at LIMIT ${limit}`;

@@ -3,6 +3,7 @@ import path from "node:path";
 import type { Hex, PublicClient } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { run } from "@/lib/cli/main";
 import { type LocalNetwork, startLocalNetwork } from "@/lib/localnet";
 import { createTestDatabase, type TestDatabase } from "@/lib/testing/db";
 import { type HostileVendor, startHostileVendor } from "@/lib/testing/hostile-vendor";
@@ -336,5 +337,82 @@ describe("cancelling a live authorization", () => {
     );
     expect(stale.resolutions[0]).toMatchObject({ outcome: "released", code: "never_signed" });
     expect(await usage()).toMatchObject({ reservedMicro: 0n });
+  });
+});
+
+describe("x402 settle and kill-switch --cancel-outstanding", () => {
+  async function cli(args: string[]) {
+    let stdout = "";
+    const code = await run(args, { stdout: (s) => void (stdout += s), stderr: (s) => void (stdout += s) });
+    return { code, stdout };
+  }
+
+  beforeAll(() => {
+    Object.assign(process.env, {
+      DATABASE_URL: t.url,
+      X402_NETWORK: net.network,
+      X402_RPC_URL: net.rpcUrl,
+      X402_USDC_ADDRESS: net.usdcAddress,
+      X402_PAYER_PRIVATE_KEY: net.payer.privateKey,
+    });
+  });
+
+  it("lists the unsettled row, cancels it with --auto --cancel, then nothing is open", async () => {
+    const { payer: p } = payer();
+    const out = await p.payForService({
+      agentId: AGENT,
+      url: `${hostile.url}/fail?amount=40000`,
+      idempotencyKey: key(),
+    });
+    if (out.ok) throw new Error("expected a held payment");
+    const listed = await cli(["settle", "--json"]);
+    expect(listed.code).toBe(0);
+    expect(JSON.parse(listed.stdout).open).toEqual([
+      expect.objectContaining({
+        transaction_id: out.transactionId,
+        status: "authorized",
+        amount: "0.040000",
+        unsettled: true,
+        error_code: "vendor_error",
+      }),
+    ]);
+    expect((await cli(["settle", "--cancel"])).code).toBe(2);
+    const human = await cli(["settle", "--auto", "--cancel"]);
+    expect(human.code).toBe(0);
+    expect(human.stdout).toMatch(
+      new RegExp(`${out.transactionId}\\s+builder_agent\\s+authorized\\s+cancelled`),
+    );
+    expect(human.stdout).toMatch(/0 captured, 0 released, 1 cancelled, 0 held, 0 skipped/);
+    expect(await row(out.transactionId)).toMatchObject({ status: "cancelled" });
+    expect((await cli(["settle"])).stdout).toMatch(/No open payments/);
+    expect((await cli(["settle", "--id", "tx_nope"])).code).toBe(1);
+  });
+
+  it("kill-switch on --cancel-outstanding stops new payments and cancels every live authorization", async () => {
+    const { payer: p } = payer();
+    const out = await p.payForService({
+      agentId: AGENT,
+      url: `${hostile.url}/fail?amount=60000`,
+      idempotencyKey: key(),
+    });
+    if (out.ok) throw new Error("expected a held payment");
+    // As if still in flight: no failure recorded yet, and fresh.
+    await t.db.$client`UPDATE transactions SET error_code = NULL WHERE id = ${out.transactionId}`;
+    expect((await cli(["kill-switch", "off", "--cancel-outstanding"])).code).toBe(2);
+    const res = await cli(["kill-switch", "on", "--reason", "drill", "--cancel-outstanding", "--json"]);
+    expect(res.code).toBe(0);
+    expect(JSON.parse(res.stdout)).toMatchObject({
+      enabled: true,
+      cancel_outstanding: { counts: { cancelled: 1 } },
+    });
+    expect(await row(out.transactionId)).toMatchObject({ status: "cancelled" });
+    expect(await usage()).toMatchObject({ reservedMicro: 0n });
+    const refused = await p.payForService({
+      agentId: AGENT,
+      url: `${hostile.url}/fail`,
+      idempotencyKey: key(),
+    });
+    expect(refused).toMatchObject({ ok: false, code: "payments_disabled" });
+    await cli(["kill-switch", "off"]);
   });
 });

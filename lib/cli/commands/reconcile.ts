@@ -1,0 +1,175 @@
+import { type Command, InvalidArgumentError } from "commander";
+import { type Address, createPublicClient, http, type PublicClient } from "viem";
+import { privateKeyToAddress } from "viem/accounts";
+import { env } from "@/lib/env";
+import {
+  DISCREPANCY_KINDS,
+  type Discrepancy,
+  type ReconciliationReport,
+  reconcile,
+} from "@/lib/payment-core/reconciliation";
+import { InvalidDateError, parseUtcDay } from "@/lib/payment-core/time";
+import { CliFailure, EXIT, withDb } from "../context";
+import { table, usdc2, usdc6 } from "../format";
+
+/** What a command needs from `buildProgram` (its helpers are closures over the program's io). */
+export interface CommandKit {
+  sub: (parent: Command, name: string) => Command;
+  print: (cmd: Command, data: unknown, human: () => string) => void;
+}
+
+function dayOption(name: string) {
+  return (value: string): Date => {
+    try {
+      return parseUtcDay(value).start;
+    } catch (error) {
+      throw new InvalidArgumentError(
+        error instanceof InvalidDateError ? error.message : `${name}: expected YYYY-MM-DD`,
+      );
+    }
+  };
+}
+
+function percentOption(value: string): number {
+  if (!/^\d+$/.test(value) || Number(value) > 100) {
+    throw new InvalidArgumentError("expected a whole number from 0 to 100");
+  }
+  return Number(value);
+}
+
+const optionalUsdc = (micro: bigint | undefined) => (micro === undefined ? null : usdc6(micro));
+
+function discrepancyJson(d: Discrepancy) {
+  return {
+    kind: d.kind,
+    transaction_id: d.transactionId,
+    tx_hash: d.txHash,
+    nonce: d.nonce,
+    ledger_amount_usdc: optionalUsdc(d.ledgerAmountMicro),
+    chain_amount_usdc: optionalUsdc(d.chainAmountMicro),
+    ...(d.kind === "party_mismatch" || d.kind === "orphan_onchain"
+      ? {
+          ledger_payer: d.ledgerPayer ?? null,
+          ledger_payee: d.ledgerPayee ?? null,
+          chain_from: d.chainFrom ?? null,
+          chain_to: d.chainTo ?? null,
+        }
+      : {}),
+    detail: d.detail,
+  };
+}
+
+export function reportJson(r: ReconciliationReport) {
+  return {
+    status: r.status,
+    generated_at: r.generatedAt,
+    dry_run: r.dryRun,
+    network: r.network,
+    payer: r.payer,
+    usdc_address: r.usdcAddress,
+    tolerance_pct: r.tolerancePct,
+    range: r.range,
+    chain: {
+      from_block: r.chain.fromBlock.toString(),
+      to_block: r.chain.toBlock.toString(),
+      transfers: r.chain.transfers,
+    },
+    counts: r.counts,
+    checked: {
+      transactions: r.checked.transactions,
+      demo_skipped: r.checked.demoSkipped,
+      other_network_skipped: r.checked.otherNetworkSkipped,
+    },
+    discrepancies: r.discrepancies.map(discrepancyJson),
+    report_id: r.reportId,
+    report_file: r.file,
+  };
+}
+
+function human(r: ReconciliationReport): string {
+  const lines = [
+    `Reconciliation ${r.status.toUpperCase()}: ${r.discrepancies.length} discrepanc${r.discrepancies.length === 1 ? "y" : "ies"}`,
+    `Range (UTC, end exclusive): ${r.range.from ?? "the beginning"} to ${r.range.to ?? "now"}; network ${r.network}, payer ${r.payer}`,
+    `Checked ${r.checked.transactions} ledger transactions (${r.checked.demoSkipped} demo rows skipped${r.checked.otherNetworkSkipped ? `, ${r.checked.otherNetworkSkipped} of other networks` : ""}) against ${r.chain.transfers} on-chain transfers in blocks ${r.chain.fromBlock}-${r.chain.toBlock}; amount tolerance ${r.tolerancePct}%.`,
+    "",
+  ];
+  let out = `${lines.join("\n")}${table(
+    ["KIND", "COUNT"],
+    DISCREPANCY_KINDS.map((k) => [k, r.counts[k]]),
+  )}`;
+  if (r.discrepancies.length > 0) {
+    out += `\n${table(
+      ["KIND", "TRANSACTION", "LEDGER USDC", "CHAIN USDC", "DETAIL"],
+      r.discrepancies.map((d) => [
+        d.kind,
+        d.transactionId ?? "(none)",
+        d.ledgerAmountMicro === undefined ? "" : usdc2(d.ledgerAmountMicro),
+        d.chainAmountMicro === undefined ? "" : usdc2(d.chainAmountMicro),
+        d.detail,
+      ]),
+    )}`;
+  }
+  out += r.file
+    ? `\nReport saved to ${r.file} (id ${r.reportId}).\n`
+    : "\nDry run: no report file or database row was written.\n";
+  return out;
+}
+
+/** `x402 reconcile`: the ledger against the chain; exit 0 on PASS, 1 on FAIL or error, 2 on bad usage. */
+export function registerReconcile(program: Command, { sub, print }: CommandKit): Command {
+  return sub(program, "reconcile")
+    .description("check the ledger against USDC transfers on chain; saves a report unless --dry-run")
+    .option("--from <YYYY-MM-DD>", "from the start of this UTC day", dayOption("--from"))
+    .option("--to <YYYY-MM-DD>", "up to the start of this UTC day (exclusive)", dayOption("--to"))
+    .option("--dry-run", "report only: write no file and no database row")
+    .option(
+      "--tolerance-pct <n>",
+      "allowed amount difference, % of the ledger amount (default X402_RECON_AMOUNT_TOLERANCE_PCT or 5)",
+      percentOption,
+    )
+    .action(
+      async (opts: { from?: Date; to?: Date; dryRun?: boolean; tolerancePct?: number }, cmd: Command) => {
+        if (opts.from && opts.to && opts.from >= opts.to) {
+          throw new CliFailure("bad_usage", "--from must be before --to (--to is exclusive)", {}, EXIT.usage);
+        }
+        const payments = env().payments;
+        const payer: Address | undefined =
+          payments.walletAddress ??
+          (payments.payerPrivateKey ? privateKeyToAddress(payments.payerPrivateKey) : undefined);
+        if (!payments.usdcAddress || !payer) {
+          throw new CliFailure(
+            "payer_not_configured",
+            "set X402_USDC_ADDRESS and X402_WALLET_ADDRESS (or X402_PAYER_PRIVATE_KEY) to reconcile",
+            {},
+            EXIT.usage,
+          );
+        }
+        const usdcAddress = payments.usdcAddress;
+        await withDb(async ({ db, env: config, actor }) => {
+          const client = createPublicClient({
+            transport: http(payments.rpcUrl, { timeout: 30_000, retryCount: 2 }),
+          }) as PublicClient;
+          const report = await reconcile(
+            { db, client, usdcAddress, payerAddress: payer, network: payments.network },
+            {
+              from: opts.from,
+              to: opts.to,
+              dryRun: opts.dryRun === true,
+              tolerancePct: opts.tolerancePct ?? config.reconAmountTolerancePct,
+              actor,
+            },
+          );
+          print(cmd, reportJson(report), () => human(report));
+          if (report.status === "fail") {
+            throw new CliFailure(
+              "reconciliation_failed",
+              `${report.discrepancies.length} discrepancies`,
+              {},
+              EXIT.failed,
+              true,
+            );
+          }
+        });
+      },
+    );
+}

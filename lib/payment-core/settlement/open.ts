@@ -1,0 +1,76 @@
+import type { Database } from "@/db/client";
+import type { Micro } from "../money";
+import { type Clock, systemClock } from "../time";
+
+/**
+ * The seed's "stale payments" check: ledger rows whose money is still open (`pending`: reserved,
+ * nothing signed; `authorized`: signed, not seen on chain), with why each needs attention.
+ */
+export interface OpenTransaction {
+  id: string;
+  agentId: string;
+  vendor: string;
+  status: "pending" | "authorized";
+  amountMicro: Micro;
+  createdAt: string;
+  ageSeconds: number;
+  nonce: string | null;
+  validBefore: string | null;
+  /** What the payer saw go wrong after signing (vendor_error, settlement_failed, network_error). */
+  errorCode: string | null;
+  errorMessage: string | null;
+  /** Older than the stale timeout. */
+  stale: boolean;
+  /** Past validBefore by the clock (the resolver confirms it in chain time). */
+  expired: boolean;
+  /** Signed, and the request ended without a settlement. */
+  unsettled: boolean;
+}
+
+export async function listOpenTransactions(
+  db: Database,
+  options: { staleAfterMs: number; clock?: Clock; limit?: number },
+): Promise<OpenTransaction[]> {
+  const now = (options.clock ?? systemClock)();
+  const rows = await db.$client<
+    {
+      id: string;
+      agent_id: string;
+      vendor: string;
+      status: "pending" | "authorized";
+      amount_micro: bigint;
+      created_at: string;
+      age_seconds: number;
+      nonce: string | null;
+      valid_before: string | null;
+      error_code: string | null;
+      error_message: string | null;
+    }[]
+  >`
+    SELECT id, agent_id, vendor, status::text AS status, amount_micro,
+      to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS created_at,
+      floor(extract(epoch FROM (${now.toISOString()}::timestamptz - created_at)))::int AS age_seconds,
+      nonce, to_char(valid_before AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS valid_before,
+      error_code, error_message
+    FROM transactions
+    WHERE status IN ('pending', 'authorized')
+    ORDER BY created_at
+    LIMIT ${options.limit ?? 500}`;
+  const staleSeconds = options.staleAfterMs / 1000;
+  return rows.map((r) => ({
+    id: r.id,
+    agentId: r.agent_id,
+    vendor: r.vendor,
+    status: r.status,
+    amountMicro: r.amount_micro,
+    createdAt: r.created_at,
+    ageSeconds: r.age_seconds,
+    nonce: r.nonce,
+    validBefore: r.valid_before,
+    errorCode: r.error_code,
+    errorMessage: r.error_message,
+    stale: r.age_seconds >= staleSeconds,
+    expired: r.valid_before !== null && new Date(r.valid_before) <= now,
+    unsettled: r.status === "authorized" && r.error_code !== null,
+  }));
+}
