@@ -4,7 +4,9 @@
  */
 export async function register(): Promise<void> {
   if (process.env.NEXT_RUNTIME === "nodejs") {
-    const { checkConfiguration } = await import("./instrumentation-node");
+    const { checkConfiguration, startBackgroundJobs } = await import("./instrumentation-node");
     checkConfiguration();
+    // Not while `next build` prerenders: only a serving process resolves settlements.
+    if (process.env.NEXT_PHASE !== "phase-production-build") await startBackgroundJobs();
   }
 }

@@ -95,6 +95,9 @@ async function main() {
       X402_PAYER_PRIVATE_KEY: network.payer.privateKey,
       X402_WALLET_ADDRESS: network.payer.address,
       X402_FACILITATOR_URL: network.facilitatorUrl,
+      // The local payer has gas: a vendor failure's live authorization is cancelled on chain
+      // within a minute instead of holding budget until it expires.
+      X402_AUTO_CANCEL: process.env.X402_AUTO_CANCEL || "true",
     });
   }
   const metricsToken = process.env.X402_METRICS_TOKEN || randomBytes(24).toString("base64url");

@@ -34,7 +34,7 @@ export interface AgentUsage {
   perTransactionMax: { limitMicro: Micro; source: EffectiveLimit["source"] };
   hardLimitMicro: Micro;
   limits: Record<LimitKind, EffectiveLimit>;
-  /** Reservations still pending after the configured timeout (handled by a later job). */
+  /** Reservations still open (pending or authorized) after the stale timeout; the settlement resolver closes them. */
   stalePending: { count: number; amountMicro: Micro };
 }
 
@@ -86,7 +86,7 @@ export async function listUsage(
     sql<{ agent_id: string; count: bigint; amount: bigint }[]>`
       SELECT agent_id, count(*) AS count, coalesce(sum(amount_micro), 0)::bigint AS amount
       FROM transactions
-      WHERE status = 'pending' AND agent_id = ANY(${ids}::text[]) AND created_at < ${staleBefore}::timestamptz
+      WHERE status IN ('pending', 'authorized') AND agent_id = ANY(${ids}::text[]) AND created_at < ${staleBefore}::timestamptz
       GROUP BY agent_id`,
   ]);
   return agentRows.map((agent) => {
