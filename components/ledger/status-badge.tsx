@@ -19,3 +19,16 @@ export function StatusBadge({ status }: { status: TransactionStatus }) {
     </span>
   );
 }
+
+/** What each status means for the money, in one sentence (the transaction page says it). */
+export const STATUS_MEANING: Record<TransactionStatus, string> = {
+  pending: "Reserved against the budget; nothing has been signed yet.",
+  authorized:
+    "Signed and not seen on chain yet: the amount stays reserved until the chain shows it used, or it expires or is cancelled.",
+  completed: "Paid: the amount is counted as spent.",
+  failed:
+    "Not paid, and proven so (never signed, or the authorization expired unused): the reservation was released.",
+  cancelled:
+    "The authorization was cancelled on chain, so it can never settle: the reservation was released.",
+  rejected: "Refused before anything was reserved: nothing was paid.",
+};

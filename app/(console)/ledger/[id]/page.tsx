@@ -1,7 +1,7 @@
 import Link from "next/link";
 import { notFound } from "next/navigation";
 import type { ReactNode } from "react";
-import { StatusBadge } from "@/components/ledger/status-badge";
+import { STATUS_MEANING, StatusBadge } from "@/components/ledger/status-badge";
 import { Usd, UtcTime } from "@/components/ui/usd";
 import { requireUser } from "@/lib/auth/session";
 import { ledgerTransaction } from "@/lib/dal/ledger";
@@ -85,7 +85,9 @@ export default async function TransactionPage({ params }: { params: Promise<{ id
       </header>
 
       <Section title="Outcome">
-        <Field label="Status">{tx.status}</Field>
+        <Field label="Status">
+          {tx.status}: {STATUS_MEANING[tx.status]}
+        </Field>
         <Field label="Error code" mono>
           {tx.errorCode}
         </Field>
