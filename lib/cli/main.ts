@@ -20,6 +20,7 @@ import { parseUsdc } from "@/lib/payment-core/money";
 import { getKillSwitch, type KillSwitchState, setKillSwitch } from "@/lib/payment-core/settings";
 import { addUser, ROLES } from "@/lib/payment-core/users";
 import { createPaymentService } from "@/lib/payment-core/x402/service";
+import { registerAudit } from "./commands/audit";
 import { registerReconcile } from "./commands/reconcile";
 import { registerSettle } from "./commands/settle";
 import { CliFailure, describeError, EXIT, type Io, processIo, toJson, withDb } from "./context";
@@ -589,6 +590,7 @@ export function buildProgram(io: Io): Command {
 
   registerSettle(program, { sub, print });
   registerReconcile(program, { sub, print });
+  registerAudit(program, { sub, print, io });
   return program;
 }
 
