@@ -1,16 +1,11 @@
 import type { Database } from "@/db/client";
+import { transactionStatus } from "@/db/schema/transactions";
 import { InvalidInputError } from "../errors";
 import type { Micro } from "../money";
 import { parseIsoTimestamp, parseUtcDay } from "../time";
 
-export const TRANSACTION_STATUSES = [
-  "pending",
-  "authorized",
-  "completed",
-  "failed",
-  "cancelled",
-  "rejected",
-] as const;
+/** Every ledger status, as the schema's enum declares them (their meanings are documented there). */
+export const TRANSACTION_STATUSES = transactionStatus.enumValues;
 /** States whose outcome is still open: their amount is held in the budget as reserved. */
 export const OPEN_STATUSES = ["pending", "authorized"] as const;
 export type TransactionStatus = (typeof TRANSACTION_STATUSES)[number];

@@ -10,9 +10,9 @@ import { registerReconcile } from "@/lib/cli/commands/reconcile";
 import { describeError, toJson } from "@/lib/cli/context";
 import { type LocalNetwork, startLocalNetwork } from "@/lib/localnet";
 import { createTestDatabase, type TestDatabase } from "@/lib/testing/db";
+import { localPayer } from "@/lib/testing/local-payer";
 import { defaultBudgetConfig } from "../budgets/config";
 import { BudgetEngine } from "../budgets/engine";
-import { createPayer } from "../x402/payer";
 import { getReconciliationReport, listReconciliationReports, reconcile } from "./index";
 import type { ReconcileOptions } from "./reconcile";
 
@@ -46,22 +46,9 @@ beforeAll(async () => {
   }) as PublicClient;
 
   // Real payments through the real x402 flow, made once and restored before every test.
-  const payer = createPayer({
+  const payer = localPayer(net, {
     db: t.db,
     engine: new BudgetEngine(t.db, { config: () => defaultBudgetConfig() }),
-    account: privateKeyToAccount(net.payer.privateKey),
-    publicClient: net.usdc.client as PublicClient,
-    sleep: async () => {},
-    config: {
-      network: net.network,
-      usdcAddress: net.usdcAddress,
-      usdcName: "USD Coin",
-      usdcVersion: "2",
-      maxTimeoutSeconds: 600,
-      vendorTimeoutMs: 10_000,
-      maxRetries: 2,
-      retryBaseMs: 1,
-    },
   });
   for (let i = 0; i < 5; i++) {
     const out = await payer.payForService({

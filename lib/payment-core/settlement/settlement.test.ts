@@ -7,10 +7,11 @@ import { run } from "@/lib/cli/main";
 import { type LocalNetwork, startLocalNetwork } from "@/lib/localnet";
 import { createTestDatabase, type TestDatabase } from "@/lib/testing/db";
 import { type HostileVendor, startHostileVendor } from "@/lib/testing/hostile-vendor";
+import { localPayer } from "@/lib/testing/local-payer";
 import { type BudgetConfig, defaultBudgetConfig } from "../budgets/config";
 import { BudgetEngine } from "../budgets/engine";
 import { getUsage } from "../budgets/usage";
-import { createPayer, type PayRequest } from "../x402/payer";
+import type { PayRequest } from "../x402/payer";
 import { type ResolverDeps, resolveOpenTransactions } from "./resolver";
 
 /**
@@ -29,25 +30,7 @@ const key = () => `settle-${Date.now()}-${n++}`;
 
 function payer(vendorTimeoutMs = 5_000) {
   const engine = new BudgetEngine(t.db, { config: () => config });
-  return {
-    engine,
-    payer: createPayer({
-      db: t.db,
-      engine,
-      account: privateKeyToAccount(net.payer.privateKey),
-      publicClient: net.usdc.client as PublicClient,
-      sleep: async () => {},
-      config: {
-        network: net.network,
-        usdcAddress: net.usdcAddress,
-        usdcName: "USD Coin",
-        usdcVersion: "2",
-        maxTimeoutSeconds: 300,
-        vendorTimeoutMs,
-        maxRetries: 0,
-      },
-    }),
-  };
+  return { engine, payer: localPayer(net, { db: t.db, engine }, { vendorTimeoutMs, maxRetries: 0 }) };
 }
 
 function resolverDeps(engine: BudgetEngine, db = t.db): ResolverDeps {

@@ -8,6 +8,7 @@ import { privateKeyToAccount, toAccount } from "viem/accounts";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { type LocalNetwork, startLocalNetwork } from "@/lib/localnet";
 import { createTestDatabase, type TestDatabase } from "@/lib/testing/db";
+import { localPayer } from "@/lib/testing/local-payer";
 import { addAgent } from "../agents";
 import { type BudgetConfig, defaultBudgetConfig } from "../budgets/config";
 import { BudgetEngine } from "../budgets/engine";
@@ -28,24 +29,7 @@ const key = () => `k-${Date.now()}-${keyCounter++}`;
 
 function payer(options: { fetch?: typeof fetch } = {}) {
   const engine = new BudgetEngine(t.db, { config: () => config });
-  return createPayer({
-    db: t.db,
-    engine,
-    account,
-    publicClient: net.usdc.client as PublicClient,
-    fetch: options.fetch,
-    sleep: async () => {},
-    config: {
-      network: net.network,
-      usdcAddress: net.usdcAddress,
-      usdcName: "USD Coin",
-      usdcVersion: "2",
-      maxTimeoutSeconds: 600,
-      vendorTimeoutMs: 10_000,
-      maxRetries: 2,
-      retryBaseMs: 1,
-    },
-  });
+  return localPayer(net, { db: t.db, engine, account, fetch: options.fetch });
 }
 
 async function balances() {
