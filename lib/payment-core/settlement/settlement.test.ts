@@ -328,7 +328,10 @@ describe("cancelling a live authorization", () => {
 describe("x402 settle and kill-switch --cancel-outstanding", () => {
   async function cli(args: string[]) {
     let stdout = "";
-    const code = await run(args, { stdout: (s) => void (stdout += s), stderr: (s) => void (stdout += s) });
+    const write = (text: string) => {
+      stdout += text;
+    };
+    const code = await run(args, { stdout: write, stderr: write });
     return { code, stdout };
   }
 
