@@ -171,7 +171,7 @@ function result(
 }
 
 /** A finish the engine refused because the row moved on meanwhile: report, don't fail the run. */
-function finished(row: OpenRow, r: FinishResult, outcome: ResolutionOutcome, resolution: Resolution) {
+function finished(row: OpenRow, r: FinishResult, resolution: Resolution) {
   if (r.ok)
     return r.replayed ? result(row, "skipped", "already_resolved", `already ${r.status}`) : resolution;
   return result(row, "skipped", r.code, r.message);
@@ -207,7 +207,7 @@ async function resolveRow(
     const r = await engine.release(row.id, "stale_reservation", message, {
       audit: audit("transaction.release", message),
     });
-    return finished(row, r, "released", result(row, "released", "never_signed", message));
+    return finished(row, r, result(row, "released", "never_signed", message));
   }
 
   const nonce = row.nonce as Hex;
@@ -238,7 +238,6 @@ async function resolveRow(
     return finished(
       row,
       r,
-      "captured",
       result(row, "captured", "settled_on_chain", message, { txHash: t.txHash, amountMicro: t.amountMicro }),
     );
   }
@@ -257,7 +256,7 @@ async function resolveRow(
       },
       { as: "cancelled" },
     );
-    return finished(row, r, "cancelled", result(row, "cancelled", "authorization_cancelled", message));
+    return finished(row, r, result(row, "cancelled", "authorization_cancelled", message));
   }
   if (outcome.state === "used_unlocated") {
     return result(
@@ -277,7 +276,7 @@ async function resolveRow(
     const r = await engine.release(row.id, "authorization_expired", message, {
       audit: audit("transaction.release", message),
     });
-    return finished(row, r, "released", result(row, "released", "authorization_expired", message));
+    return finished(row, r, result(row, "released", "authorization_expired", message));
   }
   const heldUntil = validBefore?.toISOString() ?? null;
   if (!options.cancel) {
@@ -318,7 +317,6 @@ async function resolveRow(
   return finished(
     row,
     r,
-    "cancelled",
     result(row, "cancelled", "authorization_cancelled", message, {
       txHash: cancelled.txHash,
     }),

@@ -3,7 +3,7 @@ import { serve } from "@hono/node-server";
 import { encodePaymentRequiredHeader } from "@x402/core/http";
 import type { PaymentRequired, PaymentRequirements } from "@x402/core/types";
 import { Hono } from "hono";
-import { type Address, type LocalAccount, type PublicClient, parseAbiItem } from "viem";
+import { type Address, type LocalAccount, parseAbiItem } from "viem";
 import { privateKeyToAccount, toAccount } from "viem/accounts";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { type LocalNetwork, startLocalNetwork } from "@/lib/localnet";
@@ -14,7 +14,7 @@ import { type BudgetConfig, defaultBudgetConfig } from "../budgets/config";
 import { BudgetEngine } from "../budgets/engine";
 import { getUsage } from "../budgets/usage";
 import { setKillSwitch } from "../settings";
-import { createPayer, type PayOutcome, type PayRequest } from "./payer";
+import type { PayOutcome, PayRequest } from "./payer";
 
 let t: TestDatabase;
 let net: LocalNetwork;

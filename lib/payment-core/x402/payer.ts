@@ -606,7 +606,7 @@ export function createPayer(deps: PayerDeps) {
         latency_ms = ${elapsed()}, metadata = metadata || ${JSON.stringify(finish.metadata)}::jsonb, updated_at = now()
       WHERE id = ${id} AND status = 'authorized'`;
     const row = await readRow({ id });
-    if (!row || row.status !== "authorized") return current();
+    if (row?.status !== "authorized") return current();
     return heldOutcome(
       row,
       cause,
