@@ -132,6 +132,10 @@ export async function resolveOpenTransactions(
         }
         try {
           resolutions.push(await resolveRow(deps, options, row, now, staleBefore));
+        } catch (error) {
+          // One row's chain read failing (an RPC hiccup) must not stop the others: it stays held.
+          const short = (error as { shortMessage?: string }).shortMessage ?? (error as Error).message;
+          resolutions.push(result(row, "held", "chain_error", `could not read the chain: ${short}`));
         } finally {
           await conn`SELECT pg_advisory_unlock(${RESOLVER_LOCK}, hashtext(${row.id}))`;
         }
