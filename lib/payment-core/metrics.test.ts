@@ -137,6 +137,19 @@ describe("getSuccessRateSeries", () => {
     expect(points).toHaveLength(10);
     expect(points.at(-1)).toMatchObject({ completed: 2, failed: 1, ratePct: 66.7 });
   });
+
+  it("a vendor failure after signing counts as a failure while held and once cancelled; in-flight and refused rows do not count", async () => {
+    await insertHistoricalRows(t.db.$client, [
+      row("2026-03-10T12:34:00.000Z", "completed"),
+      row("2026-03-10T12:34:01.000Z", "authorized", { errorCode: "vendor_error" }),
+      row("2026-03-10T12:34:02.000Z", "cancelled", { errorCode: "authorization_cancelled" }),
+      row("2026-03-10T12:34:03.000Z", "authorized"),
+      row("2026-03-10T12:34:04.000Z", "pending"),
+      row("2026-03-10T12:34:05.000Z", "rejected", { errorCode: "daily_limit_exceeded" }),
+    ]);
+    const { points } = await getSuccessRateSeries(t.db, { now, minutes: 10, windowMinutes: 3 });
+    expect(points.at(-1)).toMatchObject({ completed: 1, failed: 2, ratePct: 33.3 });
+  });
 });
 
 describe("getLatencySeries", () => {

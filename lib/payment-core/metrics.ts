@@ -58,7 +58,10 @@ export async function getSpendTotals(db: Database, options: { now: Date }): Prom
 export interface SuccessRatePoint {
   /** The minute the point ends with (UTC ISO, start of that minute). */
   minute: string;
-  /** Payments that completed / failed in the rolling window ending with this minute. */
+  /**
+   * Payments that completed / failed in the rolling window ending with this minute (failed:
+   * failed, cancelled, or signed and held after the vendor failed).
+   */
   completed: number;
   failed: number;
   /** completed / (completed + failed) in percent, one decimal; null when there were none. */
@@ -88,10 +91,12 @@ export async function countOutcomesPerMinute(
   const rows = await db.$client<{ i: number; completed: number; failed: number }[]>`
     SELECT floor(extract(epoch FROM created_at - ${from}::timestamptz) / 60)::int AS i,
       (count(*) FILTER (WHERE status = 'completed'))::int AS completed,
-      (count(*) FILTER (WHERE status = 'failed'))::int AS failed
+      (count(*) FILTER (WHERE status <> 'completed'))::int AS failed
     FROM transactions
     WHERE created_at >= ${from}::timestamptz AND created_at < ${to}::timestamptz
-      AND status IN ('completed', 'failed')
+      -- A payment whose vendor failed after signing is a failure while its money is still held
+      -- (authorized with an error) and after it was cancelled, as well as once it is failed.
+      AND (status IN ('completed', 'failed', 'cancelled') OR (status = 'authorized' AND error_code IS NOT NULL))
     GROUP BY 1`;
   const completed = new Array<number>(options.count).fill(0);
   const failed = new Array<number>(options.count).fill(0);
