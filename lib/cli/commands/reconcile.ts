@@ -9,6 +9,7 @@ import {
   reconcile,
 } from "@/lib/payment-core/reconciliation";
 import { InvalidDateError, parseUtcDay } from "@/lib/payment-core/time";
+import { createPaymentService } from "@/lib/payment-core/x402/service";
 import { CliFailure, EXIT, withDb } from "../context";
 import { table, usdc2, usdc6 } from "../format";
 
@@ -159,7 +160,37 @@ export function registerReconcile(program: Command, { sub, print }: CommandKit):
               actor,
             },
           );
-          print(cmd, reportJson(report), () => human(report));
+          // The chain shows these paid although the ledger says otherwise: a real run captures
+          // them at once (the report keeps what was found); a dry run only names them.
+          const settled = report.discrepancies
+            .filter((d) => d.kind === "settled_but_failed" && d.transactionId)
+            .map((d) => d.transactionId as string);
+          const captured =
+            settled.length > 0 && !report.dryRun
+              ? await createPaymentService(db, config).resolve({ ids: settled, actor })
+              : null;
+          print(
+            cmd,
+            {
+              ...reportJson(report),
+              ...(captured
+                ? {
+                    captured: captured.resolutions.map((r) => ({
+                      transaction_id: r.transactionId,
+                      outcome: r.outcome,
+                      message: r.message,
+                    })),
+                  }
+                : {}),
+            },
+            () =>
+              human(report) +
+              (captured
+                ? `Captured from the chain: ${captured.resolutions.map((r) => `${r.transactionId} ${r.outcome}`).join(", ")}\n`
+                : settled.length > 0
+                  ? `Capture them: x402 settle --id ${settled.join(" ")}\n`
+                  : ""),
+          );
           if (report.status === "fail") {
             throw new CliFailure(
               "reconciliation_failed",

@@ -336,4 +336,28 @@ describe("x402 reconcile", () => {
     expect((await cli(["reconcile", "--from", "2026-01-02", "--to", "2026-01-01"])).code).toBe(2);
     expect(await listReconciliationReports(t.db)).toEqual([]);
   });
+
+  it("a real run captures settled_but_failed rows from the chain; a dry run only names them", async () => {
+    // As the old payer left it: failed, reservation released, spend never counted.
+    const r = row(0);
+    await t.db.$client`
+      UPDATE transactions SET status = 'failed', tx_hash = NULL, error_code = 'vendor_error' WHERE id = ${r.id}`;
+    await t.db.$client`
+      UPDATE budget_usage SET spent_micro = spent_micro - ${r.amount_micro.toString()}::bigint
+      WHERE agent_id = ${AGENT}`;
+    const dry = await cli(["reconcile", "--dry-run"]);
+    expect(dry.stdout).toMatch(new RegExp(`Capture them: x402 settle --id ${r.id}`));
+    expect((await t.db.$client`SELECT status::text AS s FROM transactions WHERE id = ${r.id}`)[0]?.s).toBe(
+      "failed",
+    );
+    const real = await cli(["reconcile", "--json"]);
+    expect(real.code).toBe(1);
+    const body = JSON.parse(real.stdout);
+    expect(body.captured).toEqual([expect.objectContaining({ transaction_id: r.id, outcome: "captured" })]);
+    const [after] = await t.db.$client<{ status: string; tx_hash: string }[]>`
+      SELECT status::text AS status, tx_hash FROM transactions WHERE id = ${r.id}`;
+    expect(after).toEqual({ status: "completed", tx_hash: r.tx_hash });
+    rmSync(body.report_file, { force: true });
+    expect((await cli(["reconcile", "--dry-run"])).code).toBe(0);
+  });
 });
