@@ -7,6 +7,10 @@ const PAGES = [
   ["agents", "/agents", "admin"],
   ["agent", "/agents/builder_agent", "admin"],
   ["ledger", "/ledger", "admin"],
+  ["settlements", "/settlements", "admin"],
+  ["settlements-viewer", "/settlements", "viewer"],
+  ["reconciliation", "/reconciliation", "admin"],
+  ["audits", "/audits", "admin"],
   ["approvals", "/approvals", "admin"],
   ["audit-log", "/audit-log", "admin"],
   ["users", "/settings/users", "admin"],
@@ -20,9 +24,17 @@ test("screenshots of every page", async ({ as, browser, state, pay, sql }) => {
     await pay("research_agent", path);
   }
   const [latest] = await sql<{ id: string }[]>`SELECT id FROM transactions ORDER BY created_at DESC LIMIT 1`;
+  const [reconciliation] = await sql<{ id: string }[]>`
+    SELECT id::text FROM reconciliation_reports ORDER BY id DESC LIMIT 1`;
+  const [audit] = await sql<{ id: string }[]>`SELECT id::text FROM audit_reports ORDER BY id DESC LIMIT 1`;
   const pages: (readonly [string, string, string | null])[] = [
     ...PAGES,
     ["transaction", `/ledger/${latest?.id}`, "admin"],
+    // Saved reports exist when the reports spec ran first (or the CLI ran against this database).
+    ...(reconciliation
+      ? [["reconciliation-report", `/reconciliation/${reconciliation.id}`, "admin"] as const]
+      : []),
+    ...(audit ? [["audit-report", `/audits/${audit.id}`, "admin"] as const] : []),
   ];
   const admin = await as("admin");
   const viewer = await as("viewer");

@@ -18,6 +18,8 @@ export function KillSwitchBar({ initial, canToggle }: { initial: KillSwitchView;
   const dialog = useRef<HTMLDialogElement>(null);
   const [error, setError] = useState<string | null>(null);
   const [pending, setPending] = useState(false);
+  // The outcome of "and cancel outstanding authorizations", shown until the next toggle.
+  const [notice, setNotice] = useState<{ ok: boolean; message: string } | null>(null);
   const turningOn = !state.database;
 
   async function submit(event: React.FormEvent<HTMLFormElement>) {
@@ -25,12 +27,17 @@ export function KillSwitchBar({ initial, canToggle }: { initial: KillSwitchView;
     setPending(true);
     setError(null);
     const form = new FormData(event.currentTarget);
-    const result = await toggleKillSwitch({ enabled: turningOn, reason: String(form.get("reason") ?? "") });
+    const result = await toggleKillSwitch({
+      enabled: turningOn,
+      reason: String(form.get("reason") ?? ""),
+      cancelOutstanding: turningOn && form.get("cancelOutstanding") === "on",
+    });
     setPending(false);
     if (!result.ok) {
       setError(result.message);
       return;
     }
+    setNotice(result.data.cancelOutstanding);
     dialog.current?.close();
     await queryClient.invalidateQueries({ queryKey: ["kill-switch"] });
   }
@@ -50,11 +57,20 @@ export function KillSwitchBar({ initial, canToggle }: { initial: KillSwitchView;
           {state.reason ? `: ${state.reason}` : ""}
         </p>
       ) : null}
+      {notice ? (
+        <p
+          role={notice.ok ? "status" : "alert"}
+          className={`basis-full rounded-md px-3 py-1.5 ${notice.ok ? "bg-white/70 text-slate-900" : "bg-red-100 text-red-900"}`}
+        >
+          {notice.message}
+        </p>
+      ) : null}
       {canToggle ? (
         <button
           type="button"
           onClick={() => {
             setError(null);
+            setNotice(null);
             dialog.current?.showModal();
           }}
           className={`ml-auto rounded-md px-3 py-1 font-medium text-white focus-visible:outline-2 focus-visible:outline-offset-2 ${turningOn ? "bg-red-700 hover:bg-red-800 focus-visible:outline-red-700" : "bg-slate-900 hover:bg-slate-700 focus-visible:outline-slate-900"}`}
@@ -85,6 +101,26 @@ export function KillSwitchBar({ initial, canToggle }: { initial: KillSwitchView;
               className="rounded-md border border-slate-300 px-3 py-2 font-normal"
             />
           </label>
+          {turningOn ? (
+            <div className="flex items-start gap-2">
+              <input
+                id="kill-switch-cancel"
+                name="cancelOutstanding"
+                type="checkbox"
+                aria-describedby="kill-switch-cancel-hint"
+                className="mt-1 size-4 accent-red-700"
+              />
+              <div className="flex flex-col">
+                <label htmlFor="kill-switch-cancel" className="text-sm font-medium">
+                  and cancel outstanding authorizations
+                </label>
+                <p id="kill-switch-cancel-hint" className="text-xs text-slate-600">
+                  Signed but unsettled authorizations are cancelled on chain, so no vendor can settle them
+                  later; their reservations are released. Each cancellation costs the payer gas.
+                </p>
+              </div>
+            </div>
+          ) : null}
           {error ? (
             <p role="alert" className="text-sm text-red-800">
               {error}

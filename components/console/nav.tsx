@@ -8,6 +8,9 @@ const LINKS = [
   { href: "/overview", label: "Overview" },
   { href: "/agents", label: "Agents" },
   { href: "/ledger", label: "Ledger" },
+  { href: "/settlements", label: "Settlements" },
+  { href: "/reconciliation", label: "Reconciliation" },
+  { href: "/audits", label: "Audits" },
   { href: "/approvals", label: "Approvals" },
   { href: "/audit-log", label: "Audit log" },
 ] as const;

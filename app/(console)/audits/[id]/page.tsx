@@ -1,0 +1,67 @@
+import Link from "next/link";
+import { notFound } from "next/navigation";
+import { CheckSection } from "@/components/audits/check-section";
+import { PassFailBadge } from "@/components/reconciliation/pass-fail-badge";
+import { SummaryItem, SummarySection } from "@/components/reconciliation/summary";
+import { Usd, UtcTime } from "@/components/ui/usd";
+import { requireUser } from "@/lib/auth/session";
+import { auditReport } from "@/lib/dal/audits";
+
+export const dynamic = "force-dynamic";
+
+export async function generateMetadata({ params }: { params: Promise<{ id: string }> }) {
+  const { id } = await params;
+  return { title: `Audit #${id} · Audits · x402 console` };
+}
+
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
+
+export default async function AuditReportPage({ params }: { params: Promise<{ id: string }> }) {
+  await requireUser("viewer");
+  const { id } = await params;
+  const audit = await auditReport(id);
+  if (!audit) notFound();
+  const { report } = audit;
+  const c = report.counts;
+  const a = report.rules.anomalies;
+  return (
+    <div className="flex max-w-5xl flex-col gap-5">
+      <Link href="/audits" className="self-start text-sm text-blue-800 underline underline-offset-2">
+        ← Audits
+      </Link>
+      <header className="flex flex-wrap items-center gap-3">
+        <h1 className="text-2xl font-semibold">Budget audit #{audit.id}</h1>
+        <PassFailBadge status={audit.status} size="lg" />
+        <p className="text-slate-700">
+          {plural(c.errors, "error")}, {plural(c.warnings, "warning")}
+        </p>
+      </header>
+
+      <SummarySection title="Summary">
+        <SummaryItem label="Run at">
+          <UtcTime iso={report.generatedAt} />
+        </SummaryItem>
+        <SummaryItem label="Checks passed">
+          {c.passedChecks} of {c.checks}
+        </SummaryItem>
+        <SummaryItem label="Audited">
+          {plural(c.ledgerRows, "ledger row")}, {plural(c.usageWindows, "budget window")},{" "}
+          {plural(c.agents, "agent")}
+        </SummaryItem>
+        <SummaryItem label="Stale after">{Math.round(report.rules.staleReservationMs / 1000)} s</SummaryItem>
+        <SummaryItem label="Anomaly rules">
+          a day above {a.spikeRatio}× its {a.spikeBaselineDays}-day average and at least{" "}
+          <Usd micro={a.spikeFloorMicro} />; more than {a.burstPerMinute} payments in a minute; vendors first
+          paid in the last {a.newVendorHours} h; looked for over the last {a.lookbackDays} days
+        </SummaryItem>
+        <SummaryItem label="Report file" mono>
+          {audit.summary.path}
+        </SummaryItem>
+      </SummarySection>
+
+      {report.checks.map((check) => (
+        <CheckSection key={check.name} check={check} />
+      ))}
+    </div>
+  );
+}

@@ -1,0 +1,33 @@
+import type { ReactNode } from "react";
+
+/** A report's facts as a definition list, in a bordered section with its heading. */
+export function SummarySection({ title, children }: { title: string; children: ReactNode }) {
+  const id = `section-${title.toLowerCase().replace(/[^a-z0-9]+/g, "-")}`;
+  return (
+    <section aria-labelledby={id} className="rounded-lg border border-slate-200 bg-white px-4 py-3">
+      <h2 id={id} className="pb-1 text-base font-semibold">
+        {title}
+      </h2>
+      <dl className="divide-y divide-slate-100">{children}</dl>
+    </section>
+  );
+}
+
+export function SummaryItem({
+  label,
+  children,
+  mono,
+}: {
+  label: string;
+  children: ReactNode;
+  mono?: boolean;
+}) {
+  return (
+    <div className="grid grid-cols-1 gap-1 py-2 sm:grid-cols-[12rem_1fr] sm:gap-4">
+      <dt className="text-sm font-medium text-slate-600">{label}</dt>
+      <dd className={`min-w-0 text-sm text-slate-900 ${mono ? "break-all font-mono text-xs leading-5" : ""}`}>
+        {children ?? <span className="text-slate-500">—</span>}
+      </dd>
+    </div>
+  );
+}

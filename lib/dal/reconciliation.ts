@@ -1,0 +1,153 @@
+import { and, eq, inArray } from "drizzle-orm";
+import { cache } from "react";
+import { type Address, createPublicClient, http, type PublicClient } from "viem";
+import { privateKeyToAddress } from "viem/accounts";
+import type { Database } from "@/db/client";
+import { auditLog } from "@/db/schema";
+import { env, type PaymentEnv } from "@/lib/env";
+import { OperationError } from "@/lib/payment-core/errors";
+import {
+  type DiscrepancyKind,
+  getReconciliationReport,
+  listReconciliationReports,
+  type ReconcileDeps,
+  type ReconciliationReport,
+  reconcile,
+  type StoredDiscrepancy,
+  type StoredReport,
+  type StoredReportListItem,
+} from "@/lib/payment-core/reconciliation";
+import { appDb } from "./db";
+import { type ResolutionView, resolutionView, resolveSettlements } from "./settlements";
+
+/**
+ * What a reconciliation reads the chain with, from the environment: the USDC contract, the
+ * payer (X402_WALLET_ADDRESS, or the address of X402_PAYER_PRIVATE_KEY) and an RPC client
+ * with a longer timeout than payments use (logs are read in bulk).
+ */
+export function reconcileDeps(db: Database, payments: PaymentEnv = env().payments): ReconcileDeps {
+  const payer: Address | undefined =
+    payments.walletAddress ??
+    (payments.payerPrivateKey ? privateKeyToAddress(payments.payerPrivateKey) : undefined);
+  if (!payments.usdcAddress || !payer) {
+    throw new OperationError(
+      "payer_not_configured",
+      "set X402_USDC_ADDRESS and X402_WALLET_ADDRESS (or X402_PAYER_PRIVATE_KEY) to reconcile",
+    );
+  }
+  const client = createPublicClient({
+    transport: http(payments.rpcUrl, { timeout: 30_000, retryCount: 2 }),
+  }) as PublicClient;
+  return { db, client, usdcAddress: payments.usdcAddress, payerAddress: payer, network: payments.network };
+}
+
+/** A finished run as the console shows it: no bigint, so it can cross to the browser. */
+export interface ReconciliationRunView {
+  status: "pass" | "fail";
+  dryRun: boolean;
+  reportId: string | null;
+  range: { from: string | null; to: string | null };
+  chain: { fromBlock: string; toBlock: string; transfers: number };
+  checked: ReconciliationReport["checked"];
+  counts: Record<DiscrepancyKind, number>;
+  discrepancyCount: number;
+  /** The first discrepancies (a dry run saves none, so they are shown with its result). */
+  discrepancies: StoredDiscrepancy[];
+  /** A real run captures at once the rows the chain shows paid although the ledger says not. */
+  captured: ResolutionView[];
+  /** Why capturing them failed (the report is saved all the same). */
+  captureError: string | null;
+}
+
+const SHOWN_WITH_RUN = 50;
+
+export async function reconcileNow(
+  db: Database,
+  options: { from?: Date; to?: Date; dryRun: boolean; actor: string },
+): Promise<ReconciliationRunView> {
+  const report = await reconcile(reconcileDeps(db), {
+    ...options,
+    tolerancePct: env().reconAmountTolerancePct,
+  });
+  // As `x402 reconcile` does: the report keeps what was found; the ledger follows the chain.
+  const settled = report.discrepancies
+    .filter((d) => d.kind === "settled_but_failed" && d.transactionId)
+    .map((d) => d.transactionId as string);
+  let captured: ResolutionView[] = [];
+  let captureError: string | null = null;
+  if (settled.length > 0 && !report.dryRun) {
+    try {
+      const resolved = await resolveSettlements({ ids: settled, cancel: false, actor: options.actor });
+      captured = resolved.resolutions.map(resolutionView);
+    } catch (error) {
+      if (typeof (error as { code?: unknown }).code !== "string") throw error;
+      captureError = `${(error as Error).message}; capture them from Settlements or with x402 settle --id`;
+    }
+  }
+  return {
+    status: report.status,
+    dryRun: report.dryRun,
+    reportId: report.reportId,
+    range: report.range,
+    chain: {
+      fromBlock: report.chain.fromBlock.toString(),
+      toBlock: report.chain.toBlock.toString(),
+      transfers: report.chain.transfers,
+    },
+    checked: report.checked,
+    counts: report.counts,
+    discrepancyCount: report.discrepancies.length,
+    discrepancies: report.discrepancies.slice(0, SHOWN_WITH_RUN).map((d) => ({
+      ...d,
+      ledgerAmountMicro: d.ledgerAmountMicro?.toString(),
+      chainAmountMicro: d.chainAmountMicro?.toString(),
+    })),
+    captured,
+    captureError,
+  };
+}
+
+export interface ReportListView extends StoredReportListItem {
+  /** From the run's audit-log entry; null when none was found. */
+  ranBy: string | null;
+  discrepancyCount: number;
+}
+
+export interface ReportView extends StoredReport {
+  ranBy: string | null;
+}
+
+/** Who ran each report: `reconciliation.run` audit rows are written with the report. */
+async function ranBy(ids: string[]): Promise<Map<string, string>> {
+  if (ids.length === 0) return new Map();
+  const rows = await appDb()
+    .select({ targetId: auditLog.targetId, actor: auditLog.actor })
+    .from(auditLog)
+    .where(
+      and(
+        eq(auditLog.targetType, "reconciliation_report"),
+        inArray(auditLog.targetId, ids),
+        eq(auditLog.action, "reconciliation.run"),
+      ),
+    );
+  return new Map(rows.map((r) => [r.targetId ?? "", r.actor]));
+}
+
+const total = (counts: Record<string, number>) => Object.values(counts).reduce((n, c) => n + c, 0);
+
+export const reconciliationHistory = cache(async (limit = 50): Promise<ReportListView[]> => {
+  const reports = await listReconciliationReports(appDb(), { limit });
+  const actors = await ranBy(reports.map((r) => r.id));
+  return reports.map((r) => ({
+    ...r,
+    ranBy: actors.get(r.id) ?? null,
+    discrepancyCount: total(r.summary.counts),
+  }));
+});
+
+export const reconciliationReport = cache(async (id: string): Promise<ReportView | null> => {
+  const report = await getReconciliationReport(appDb(), id);
+  if (!report) return null;
+  const actors = await ranBy([report.id]);
+  return { ...report, ranBy: actors.get(report.id) ?? null };
+});

@@ -1,0 +1,114 @@
+import { cache } from "react";
+import { env } from "@/lib/env";
+import { OperationError } from "@/lib/payment-core/errors";
+import { formatUsd } from "@/lib/payment-core/money";
+import { listOpenTransactions } from "@/lib/payment-core/settlement/open";
+import type { Resolution, ResolutionOutcome, ResolveReport } from "@/lib/payment-core/settlement/resolver";
+import { appDb } from "./db";
+import { paymentService } from "./payments";
+
+/** Reads and resolutions for the settlements page; micro-USDC as decimal strings. */
+
+export interface OpenPaymentView {
+  id: string;
+  agentId: string;
+  vendor: string;
+  status: "pending" | "authorized";
+  amountMicro: string;
+  createdAt: string;
+  ageSeconds: number;
+  validBefore: string | null;
+  errorCode: string | null;
+  errorMessage: string | null;
+  stale: boolean;
+  expired: boolean;
+  unsettled: boolean;
+  /** Signed and not yet expired: only a cancellation on chain (or the vendor) can close it now. */
+  cancellable: boolean;
+}
+
+export const listOpenPayments = cache(async (): Promise<OpenPaymentView[]> => {
+  const open = await listOpenTransactions(appDb(), { staleAfterMs: env().settlement.staleAfterMs });
+  return open.map((o) => ({
+    id: o.id,
+    agentId: o.agentId,
+    vendor: o.vendor,
+    status: o.status,
+    amountMicro: o.amountMicro.toString(),
+    createdAt: o.createdAt,
+    ageSeconds: o.ageSeconds,
+    validBefore: o.validBefore,
+    errorCode: o.errorCode,
+    errorMessage: o.errorMessage,
+    stale: o.stale,
+    expired: o.expired,
+    unsettled: o.unsettled,
+    cancellable: o.status === "authorized" && o.nonce !== null && !o.expired,
+  }));
+});
+
+/**
+ * The resolver through the process's one payment service. A failed chain read arrives as a
+ * viem error; it becomes `chain_unavailable` so the action answers instead of crashing.
+ */
+export async function resolveSettlements(options: {
+  ids?: string[];
+  allOpen?: boolean;
+  cancel: boolean;
+  actor: string;
+}): Promise<ResolveReport> {
+  try {
+    return await paymentService().resolve(options);
+  } catch (error) {
+    const short = (error as { shortMessage?: unknown }).shortMessage;
+    if (typeof short === "string") {
+      throw new OperationError("chain_unavailable", `the chain could not be read: ${short}`);
+    }
+    throw error;
+  }
+}
+
+/** One resolution in words, e.g. "Cancelled on chain in 0x…; $0.05 released." */
+export function describeResolution(r: Resolution): string {
+  const usd = formatUsd(r.amountMicro);
+  switch (r.outcome) {
+    case "captured":
+      return `Settled on chain${r.txHash ? ` in ${r.txHash}` : ""}; ${usd} captured as spend.`;
+    case "cancelled":
+      return r.txHash
+        ? `Cancelled on chain in ${r.txHash}; ${usd} released.`
+        : `Already cancelled on chain (${r.message}); ${usd} released.`;
+    case "released":
+      if (r.code === "authorization_expired") return `The authorization expired unused; ${usd} released.`;
+      if (r.code === "never_signed") return `Nothing was signed; ${usd} released.`;
+      return `${usd} released: ${r.message}.`;
+    case "held":
+      return `Still held (${usd}): ${r.message}.`;
+    case "skipped":
+      return `Nothing changed: ${r.message}.`;
+  }
+}
+
+/** A run's counts in words. */
+export function describeCounts(report: {
+  scanned: number;
+  counts: Record<ResolutionOutcome, number>;
+}): string {
+  const c = report.counts;
+  if (report.scanned === 0) return "nothing to resolve";
+  return `${report.scanned} checked: ${c.captured} captured (settled on chain), ${c.cancelled} cancelled on chain, ${c.released} released, ${c.held} still held, ${c.skipped} skipped`;
+}
+
+export interface ResolutionView {
+  transactionId: string;
+  outcome: ResolutionOutcome;
+  code: string;
+  message: string;
+}
+
+export const resolutionView = (r: Resolution): ResolutionView => ({
+  transactionId: r.transactionId,
+  outcome: r.outcome,
+  code: r.code,
+  message: describeResolution(r),
+});
