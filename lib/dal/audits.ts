@@ -21,8 +21,8 @@ export interface AuditRunView {
   titles: Record<string, string>;
 }
 
-export async function auditNow(db: Database): Promise<AuditRunView> {
-  const { report, id } = await runBudgetAudit({ db, config: env().budget }, { save: true });
+export async function auditNow(db: Database, actor: string): Promise<AuditRunView> {
+  const { report, id } = await runBudgetAudit({ db, config: env().budget }, { save: true, actor });
   const c = report.counts;
   return {
     id,

@@ -13,8 +13,8 @@ import { auditNow } from "@/lib/dal/audits";
 export const runAudit = action({
   role: "operator",
   input: z.object({}),
-  handler: async (_input, { db }) => {
-    const result = await auditNow(db);
+  handler: async (_input, { db, user }) => {
+    const result = await auditNow(db, user.email);
     revalidatePath("/audits");
     return result;
   },

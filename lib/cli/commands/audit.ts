@@ -62,10 +62,10 @@ export function registerAudit(program: Command, deps: AuditCommandDeps): Command
     .option("--no-save", "print the report only: no file, no audit_reports row")
     .option("--report-dir <dir>", "where the report file goes", DEFAULT_REPORT_DIR)
     .action(async (opts: { save: boolean; reportDir: string }, cmd: Command) =>
-      withDb(async ({ db, env }) => {
+      withDb(async ({ db, env, actor }) => {
         const { report, id, path } = await runBudgetAudit(
           { db, config: env.budget, clock: deps.clock },
-          { save: opts.save, reportDir: opts.reportDir },
+          { save: opts.save, reportDir: opts.reportDir, actor },
         );
         deps.print(cmd, { report_id: id, path, report }, () => human(report, id, path));
         if (report.status === "fail") {

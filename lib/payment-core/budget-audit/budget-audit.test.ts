@@ -133,7 +133,7 @@ beforeEach(async () => {
   for (const table of TABLES) await t.db.$client.unsafe(`INSERT INTO ${table} SELECT * FROM clean_${table}`);
 });
 
-async function audit(options: { save?: boolean; reportDir?: string } = {}) {
+async function audit(options: { save?: boolean; reportDir?: string; actor?: string } = {}) {
   return runBudgetAudit({ db: t.db, config, clock }, { save: false, ...options });
 }
 
@@ -544,8 +544,14 @@ describe("runBudgetAudit", () => {
           createdAt: dayAt(1, "15:00").toISOString(),
         },
       ]);
-      const first = await audit({ save: true, reportDir: dir });
+      const first = await audit({ save: true, reportDir: dir, actor: "ops@example.com" });
       const second = await audit({ save: true, reportDir: dir });
+      const runs = await t.db.$client<{ actor: string; target_id: string }[]>`
+        SELECT actor, target_id FROM audit_log WHERE action = 'budget_audit.run' ORDER BY id`;
+      expect(runs).toEqual([
+        { actor: "ops@example.com", target_id: first.id },
+        { actor: "system:audit", target_id: second.id },
+      ]);
       expect(first.path).toBe(path.join(dir, "audit_20260320T120000Z.json"));
       expect(second.path).toBe(path.join(dir, "audit_20260320T120000Z_2.json"));
       const file = JSON.parse(readFileSync(first.path ?? "", "utf8"));

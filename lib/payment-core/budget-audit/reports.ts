@@ -2,7 +2,7 @@ import { link, mkdir, unlink, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { desc, eq } from "drizzle-orm";
 import type { Database } from "@/db/client";
-import { auditReports } from "@/db/schema";
+import { auditLog, auditReports } from "@/db/schema";
 import type { AuditReport, AuditSummary } from "./types";
 
 /** The operations guide's location: `data/a2a-x402/audit_reports/audit_{timestamp}.json`. */
@@ -59,6 +59,7 @@ export async function saveAuditReport(
   db: Database,
   report: AuditReport,
   dir: string,
+  actor = "system:audit",
 ): Promise<{ id: string; path: string }> {
   return db.transaction(async (tx) => {
     const [row] = await tx
@@ -79,6 +80,13 @@ export async function saveAuditReport(
       .update(auditReports)
       .set({ summary: summarize(report, file) })
       .where(eq(auditReports.id, row.id));
+    await tx.insert(auditLog).values({
+      actor,
+      action: "budget_audit.run",
+      targetType: "audit_report",
+      targetId: id,
+      after: { status: report.status, errors: report.counts.errors, warnings: report.counts.warnings },
+    });
     return { id, path: file };
   });
 }

@@ -31,6 +31,8 @@ export interface BudgetAuditOptions {
   save?: boolean;
   /** Anomaly thresholds other than the defaults. */
   anomalies?: Partial<AnomalyRules>;
+  /** Who ran it, for the audit log (default `system:audit`). */
+  actor?: string;
 }
 
 export interface BudgetAuditResult {
@@ -106,6 +108,11 @@ export async function runBudgetAudit(
   });
 
   if (options.save === false) return { report, id: null, path: null };
-  const saved = await saveAuditReport(deps.db, report, options.reportDir ?? DEFAULT_REPORT_DIR);
+  const saved = await saveAuditReport(
+    deps.db,
+    report,
+    options.reportDir ?? DEFAULT_REPORT_DIR,
+    options.actor ?? "system:audit",
+  );
   return { report, ...saved };
 }
