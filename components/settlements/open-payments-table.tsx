@@ -1,5 +1,5 @@
-import Link from "next/link";
 import { StatusBadge } from "@/components/ledger/status-badge";
+import { DataTable, EmptyList, RecordLink, RowHeader, Td } from "@/components/ui/table";
 import { Usd, UtcTime } from "@/components/ui/usd";
 import type { OpenPaymentView } from "@/lib/dal/settlements";
 import { RowActions } from "./row-actions";
@@ -49,104 +49,68 @@ function Why({ row }: { row: OpenPaymentView }) {
 
 export function OpenPaymentsTable({ rows, canAct }: { rows: OpenPaymentView[]; canAct: boolean }) {
   if (rows.length === 0) {
-    return (
-      <div className="rounded-lg border border-dashed border-slate-300 px-6 py-10 text-center">
-        <p className="font-medium text-slate-900">
-          No open payments: every signed authorization is settled or closed.
-        </p>
-      </div>
-    );
+    return <EmptyList title="No open payments: every signed authorization is settled or closed." />;
   }
   return (
-    <div className="overflow-x-auto rounded-lg border border-slate-200">
-      <table className="w-full min-w-[64rem] text-left text-sm">
-        <caption className="sr-only">Open payments, oldest first</caption>
-        <thead className="bg-slate-50 text-slate-700">
-          <tr>
-            <th scope="col" className="px-3 py-2 font-medium">
-              Transaction
-            </th>
-            <th scope="col" className="px-3 py-2 font-medium">
-              Agent
-            </th>
-            <th scope="col" className="px-3 py-2 font-medium">
-              Vendor
-            </th>
-            <th scope="col" className="px-3 py-2 text-right font-medium">
-              Amount
-            </th>
-            <th scope="col" className="px-3 py-2 font-medium">
-              Status
-            </th>
-            <th scope="col" className="px-3 py-2 font-medium">
-              Age
-            </th>
-            <th scope="col" className="px-3 py-2 font-medium">
-              Valid before (UTC)
-            </th>
-            <th scope="col" className="px-3 py-2 font-medium">
-              Why
-            </th>
-            {canAct ? (
-              <th scope="col" className="px-3 py-2 font-medium">
-                Actions
-              </th>
-            ) : null}
-          </tr>
-        </thead>
-        <tbody className="divide-y divide-slate-100 align-top">
-          {rows.map((row) => (
-            <tr key={row.id} className="hover:bg-slate-50">
-              <th scope="row" className="px-3 py-2 font-normal">
-                <Link
-                  href={`/ledger/${encodeURIComponent(row.id)}`}
-                  className="font-mono text-xs text-blue-800 underline underline-offset-2 focus-visible:outline-2 focus-visible:outline-slate-900"
-                >
-                  {row.id}
-                </Link>
-                <span className="block text-xs text-slate-600">
-                  <UtcTime iso={row.createdAt} />
-                </span>
-              </th>
-              <td className="px-3 py-2">
-                <Link
-                  href={`/agents/${encodeURIComponent(row.agentId)}`}
-                  className="text-blue-800 underline-offset-4 hover:underline focus-visible:outline-2 focus-visible:outline-slate-900"
-                >
-                  {row.agentId}
-                </Link>
-              </td>
-              <td className="px-3 py-2">{row.vendor || <span className="text-slate-500">—</span>}</td>
-              <td className="whitespace-nowrap px-3 py-2 text-right">
-                <Usd micro={row.amountMicro} />
-              </td>
-              <td className="px-3 py-2">
-                <StatusBadge status={row.status} />
-              </td>
-              <td className="whitespace-nowrap px-3 py-2 tabular-nums">{formatAge(row.ageSeconds)}</td>
-              <td className="whitespace-nowrap px-3 py-2">
-                {row.validBefore ? (
-                  <UtcTime iso={row.validBefore} />
-                ) : (
-                  <span className="text-slate-500">not signed</span>
-                )}
-              </td>
-              <td className="max-w-xs px-3 py-2">
-                <Why row={row} />
-              </td>
-              {canAct ? (
-                <td className="px-3 py-2">
-                  <RowActions
-                    transactionId={row.id}
-                    amountMicro={row.amountMicro}
-                    cancellable={row.cancellable}
-                  />
-                </td>
-              ) : null}
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <DataTable
+      caption="Open payments, oldest first"
+      minWidth="min-w-[64rem]"
+      columns={[
+        { label: "Transaction" },
+        { label: "Agent" },
+        { label: "Vendor" },
+        { label: "Amount", align: "right" },
+        { label: "Status" },
+        { label: "Age" },
+        { label: "Valid before (UTC)" },
+        { label: "Why" },
+        canAct && { label: "Actions" },
+      ]}
+    >
+      {rows.map((row) => (
+        <tr key={row.id} className="hover:bg-slate-50">
+          <RowHeader>
+            <RecordLink href={`/ledger/${encodeURIComponent(row.id)}`} mono>
+              {row.id}
+            </RecordLink>
+            <span className="block text-xs text-slate-600">
+              <UtcTime iso={row.createdAt} />
+            </span>
+          </RowHeader>
+          <Td>
+            <RecordLink href={`/agents/${encodeURIComponent(row.agentId)}`}>{row.agentId}</RecordLink>
+          </Td>
+          <Td>{row.vendor || <span className="text-slate-500">—</span>}</Td>
+          <Td right nowrap>
+            <Usd micro={row.amountMicro} />
+          </Td>
+          <Td>
+            <StatusBadge status={row.status} />
+          </Td>
+          <Td nowrap className="tabular-nums">
+            {formatAge(row.ageSeconds)}
+          </Td>
+          <Td nowrap>
+            {row.validBefore ? (
+              <UtcTime iso={row.validBefore} />
+            ) : (
+              <span className="text-slate-500">not signed</span>
+            )}
+          </Td>
+          <Td className="max-w-xs">
+            <Why row={row} />
+          </Td>
+          {canAct ? (
+            <Td>
+              <RowActions
+                transactionId={row.id}
+                amountMicro={row.amountMicro}
+                cancellable={row.cancellable}
+              />
+            </Td>
+          ) : null}
+        </tr>
+      ))}
+    </DataTable>
   );
 }

@@ -2,7 +2,7 @@ import Link from "next/link";
 import { notFound } from "next/navigation";
 import { CheckSection } from "@/components/audits/check-section";
 import { PassFailBadge } from "@/components/reconciliation/pass-fail-badge";
-import { SummaryItem, SummarySection } from "@/components/reconciliation/summary";
+import { Fact, Facts } from "@/components/ui/facts";
 import { Usd, UtcTime } from "@/components/ui/usd";
 import { requireUser } from "@/lib/auth/session";
 import { auditReport } from "@/lib/dal/audits";
@@ -37,27 +37,27 @@ export default async function AuditReportPage({ params }: { params: Promise<{ id
         </p>
       </header>
 
-      <SummarySection title="Summary">
-        <SummaryItem label="Run at">
+      <Facts title="Summary">
+        <Fact label="Run at">
           <UtcTime iso={report.generatedAt} />
-        </SummaryItem>
-        <SummaryItem label="Checks passed">
+        </Fact>
+        <Fact label="Checks passed">
           {c.passedChecks} of {c.checks}
-        </SummaryItem>
-        <SummaryItem label="Audited">
+        </Fact>
+        <Fact label="Audited">
           {plural(c.ledgerRows, "ledger row")}, {plural(c.usageWindows, "budget window")},{" "}
           {plural(c.agents, "agent")}
-        </SummaryItem>
-        <SummaryItem label="Stale after">{Math.round(report.rules.staleReservationMs / 1000)} s</SummaryItem>
-        <SummaryItem label="Anomaly rules">
+        </Fact>
+        <Fact label="Stale after">{Math.round(report.rules.staleReservationMs / 1000)} s</Fact>
+        <Fact label="Anomaly rules">
           a day above {a.spikeRatio}× its {a.spikeBaselineDays}-day average and at least{" "}
           <Usd micro={a.spikeFloorMicro} />; more than {a.burstPerMinute} payments in a minute; vendors first
           paid in the last {a.newVendorHours} h; looked for over the last {a.lookbackDays} days
-        </SummaryItem>
-        <SummaryItem label="Report file" mono>
+        </Fact>
+        <Fact label="Report file" mono>
           {audit.summary.path}
-        </SummaryItem>
-      </SummarySection>
+        </Fact>
+      </Facts>
 
       {report.checks.map((check) => (
         <CheckSection key={check.name} check={check} />

@@ -1,7 +1,7 @@
 import Link from "next/link";
 import { notFound } from "next/navigation";
-import type { ReactNode } from "react";
 import { STATUS_MEANING, StatusBadge } from "@/components/ledger/status-badge";
+import { Fact, Facts } from "@/components/ui/facts";
 import { Usd, UtcTime } from "@/components/ui/usd";
 import { requireUser } from "@/lib/auth/session";
 import { ledgerTransaction } from "@/lib/dal/ledger";
@@ -33,29 +33,6 @@ export async function generateMetadata({ params }: { params: Promise<{ id: strin
   return { title: `${title} · Ledger · x402 console` };
 }
 
-function Field({ label, children, mono }: { label: string; children: ReactNode; mono?: boolean }) {
-  return (
-    <div className="grid grid-cols-1 gap-1 py-2 sm:grid-cols-[12rem_1fr] sm:gap-4">
-      <dt className="text-sm font-medium text-slate-600">{label}</dt>
-      <dd className={`min-w-0 text-sm text-slate-900 ${mono ? "break-all font-mono text-xs leading-5" : ""}`}>
-        {children ?? <span className="text-slate-500">—</span>}
-      </dd>
-    </div>
-  );
-}
-
-function Section({ title, children }: { title: string; children: ReactNode }) {
-  const id = `section-${title.toLowerCase().replace(/[^a-z0-9]+/g, "-")}`;
-  return (
-    <section aria-labelledby={id} className="rounded-lg border border-slate-200 bg-white px-4 py-3">
-      <h2 id={id} className="pb-1 text-base font-semibold">
-        {title}
-      </h2>
-      <dl className="divide-y divide-slate-100">{children}</dl>
-    </section>
-  );
-}
-
 const time = (iso: string | null) => (iso ? <UtcTime iso={iso} /> : null);
 
 /** Milliseconds between two UTC ISO timestamps (microseconds are dropped). */
@@ -84,76 +61,76 @@ export default async function TransactionPage({ params }: { params: Promise<{ id
         </p>
       </header>
 
-      <Section title="Outcome">
-        <Field label="Status">
+      <Facts title="Outcome">
+        <Fact label="Status">
           {tx.status}: {STATUS_MEANING[tx.status]}
-        </Field>
-        <Field label="Error code" mono>
+        </Fact>
+        <Fact label="Error code" mono>
           {tx.errorCode}
-        </Field>
-        <Field label="Error message">{tx.errorMessage}</Field>
-        <Field label="Transaction hash" mono>
+        </Fact>
+        <Fact label="Error message">{tx.errorMessage}</Fact>
+        <Fact label="Transaction hash" mono>
           {tx.txHash}
-        </Field>
-        <Field label="Amount">
+        </Fact>
+        <Fact label="Amount">
           <Usd micro={tx.amountMicro} /> ({tx.amountUsdc} USDC)
-        </Field>
-      </Section>
+        </Fact>
+      </Facts>
 
-      <Section title="Parties">
-        <Field label="Agent">
+      <Facts title="Parties">
+        <Fact label="Agent">
           <Link
             href={`/ledger?agent=${encodeURIComponent(tx.agentId)}`}
             className="text-blue-800 underline underline-offset-2"
           >
             {tx.agentId}
           </Link>
-        </Field>
-        <Field label="Vendor">{tx.vendor || null}</Field>
-        <Field label="Payer" mono>
+        </Fact>
+        <Fact label="Vendor">{tx.vendor || null}</Fact>
+        <Fact label="Payer" mono>
           {tx.payer}
-        </Field>
-        <Field label="Payee" mono>
+        </Fact>
+        <Fact label="Payee" mono>
           {tx.payee}
-        </Field>
-        <Field label="Network" mono>
+        </Fact>
+        <Fact label="Network" mono>
           {tx.network}
-        </Field>
-        <Field label="Asset" mono>
+        </Fact>
+        <Fact label="Asset" mono>
           {tx.asset}
-        </Field>
-      </Section>
+        </Fact>
+      </Facts>
 
-      <Section title="Authorization (EIP-3009)">
-        <Field label="Nonce" mono>
+      <Facts title="Authorization (EIP-3009)">
+        <Fact label="Nonce" mono>
           {tx.nonce}
-        </Field>
-        <Field label="Valid after">{time(tx.validAfter)}</Field>
-        <Field label="Valid before">{time(tx.validBefore)}</Field>
-      </Section>
+        </Fact>
+        <Fact label="Valid after">{time(tx.validAfter)}</Fact>
+        <Fact label="Valid before">{time(tx.validBefore)}</Fact>
+      </Facts>
 
-      <Section title="Timing">
-        <Field label="Created">{time(tx.createdAt)}</Field>
-        <Field label="Updated">{time(tx.updatedAt)}</Field>
-        <Field label="Completed">{time(tx.completedAt)}</Field>
-        <Field label="Created to completed">
+      <Facts title="Timing">
+        <Fact label="Created">{time(tx.createdAt)}</Fact>
+        <Fact label="Updated">{time(tx.updatedAt)}</Fact>
+        <Fact label="Completed">{time(tx.completedAt)}</Fact>
+        <Fact label="Created to completed">
           {tx.completedAt ? `${millisBetween(tx.createdAt, tx.completedAt)} ms` : null}
-        </Field>
-        <Field label="Latency">{tx.latencyMs === null ? null : `${tx.latencyMs} ms`}</Field>
-        <Field label="Retries">{String(tx.retryCount)}</Field>
-      </Section>
+        </Fact>
+        <Fact label="Latency">{tx.latencyMs === null ? null : `${tx.latencyMs} ms`}</Fact>
+        <Fact label="Retries">{String(tx.retryCount)}</Fact>
+      </Facts>
 
-      <Section title="Request">
-        <Field label="Resource URL" mono>
+      <Facts title="Request">
+        <Fact label="Resource URL" mono>
           {tx.resourceUrl}
-        </Field>
-        <Field label="Method" mono>
+        </Fact>
+        <Fact label="Method" mono>
           {tx.method}
-        </Field>
-        <Field label="Idempotency key" mono>
+        </Fact>
+        <Fact label="Idempotency key" mono>
           {tx.idempotencyKey}
-        </Field>
-      </Section>
+        </Fact>
+      </Facts>
 
       <section
         aria-labelledby="section-metadata"

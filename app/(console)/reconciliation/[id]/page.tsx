@@ -3,7 +3,7 @@ import { notFound } from "next/navigation";
 import { CountsTable } from "@/components/reconciliation/counts-table";
 import { DiscrepancyTable } from "@/components/reconciliation/discrepancy-table";
 import { PassFailBadge } from "@/components/reconciliation/pass-fail-badge";
-import { SummaryItem, SummarySection } from "@/components/reconciliation/summary";
+import { Fact, Facts } from "@/components/ui/facts";
 import { UtcTime } from "@/components/ui/usd";
 import { requireUser } from "@/lib/auth/session";
 import { reconciliationReport } from "@/lib/dal/reconciliation";
@@ -35,12 +35,12 @@ export default async function ReconciliationReportPage({ params }: { params: Pro
         </p>
       </header>
 
-      <SummarySection title="Summary">
-        <SummaryItem label="Run at">
+      <Facts title="Summary">
+        <Fact label="Run at">
           <UtcTime iso={report.createdAt} />
-        </SummaryItem>
-        <SummaryItem label="Run by">{report.ranBy}</SummaryItem>
-        <SummaryItem label="Range (UTC)">
+        </Fact>
+        <Fact label="Run by">{report.ranBy}</Fact>
+        <Fact label="Range (UTC)">
           {s.range.from ? <UtcTime iso={s.range.from} /> : "the beginning"} to{" "}
           {s.range.to ? (
             <>
@@ -49,32 +49,32 @@ export default async function ReconciliationReportPage({ params }: { params: Pro
           ) : (
             "the time of the run"
           )}
-        </SummaryItem>
-        <SummaryItem label="Ledger rows checked">
+        </Fact>
+        <Fact label="Ledger rows checked">
           {s.checked.transactions}
           {s.checked.demoSkipped ? ` (${s.checked.demoSkipped} demo rows skipped)` : ""}
           {s.checked.otherNetworkSkipped
             ? ` (${s.checked.otherNetworkSkipped} of other networks skipped)`
             : ""}
-        </SummaryItem>
-        <SummaryItem label="Chain blocks">
+        </Fact>
+        <Fact label="Chain blocks">
           {s.chain.fromBlock}–{s.chain.toBlock} ({s.chain.transfers} transfer
           {s.chain.transfers === 1 ? "" : "s"} out of the payer)
-        </SummaryItem>
-        <SummaryItem label="Amount tolerance">{s.tolerancePct}%</SummaryItem>
-        <SummaryItem label="Network" mono>
+        </Fact>
+        <Fact label="Amount tolerance">{s.tolerancePct}%</Fact>
+        <Fact label="Network" mono>
           {s.network}
-        </SummaryItem>
-        <SummaryItem label="Payer" mono>
+        </Fact>
+        <Fact label="Payer" mono>
           {s.payer}
-        </SummaryItem>
-        <SummaryItem label="USDC contract" mono>
+        </Fact>
+        <Fact label="USDC contract" mono>
           {s.usdcAddress}
-        </SummaryItem>
-        <SummaryItem label="Report file" mono>
+        </Fact>
+        <Fact label="Report file" mono>
           {s.file}
-        </SummaryItem>
-      </SummarySection>
+        </Fact>
+      </Facts>
 
       <section
         aria-labelledby="counts-title"

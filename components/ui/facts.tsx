@@ -1,7 +1,7 @@
 import type { ReactNode } from "react";
 
-/** A report's facts as a definition list, in a bordered section with its heading. */
-export function SummarySection({ title, children }: { title: string; children: ReactNode }) {
+/** A record's facts (a transaction, a report) as a definition list, in a bordered section with its heading. */
+export function Facts({ title, children }: { title: string; children: ReactNode }) {
   const id = `section-${title.toLowerCase().replace(/[^a-z0-9]+/g, "-")}`;
   return (
     <section aria-labelledby={id} className="rounded-lg border border-slate-200 bg-white px-4 py-3">
@@ -13,15 +13,7 @@ export function SummarySection({ title, children }: { title: string; children: R
   );
 }
 
-export function SummaryItem({
-  label,
-  children,
-  mono,
-}: {
-  label: string;
-  children: ReactNode;
-  mono?: boolean;
-}) {
+export function Fact({ label, children, mono }: { label: string; children?: ReactNode; mono?: boolean }) {
   return (
     <div className="grid grid-cols-1 gap-1 py-2 sm:grid-cols-[12rem_1fr] sm:gap-4">
       <dt className="text-sm font-medium text-slate-600">{label}</dt>
