@@ -33,19 +33,62 @@ export interface PayerTransfer {
 export interface LogRange {
   fromBlock: bigint;
   toBlock: bigint;
-  /** Blocks per getLogs call. Default 10 000 (what most hosted RPCs allow). */
+  /** Blocks per getLogs call to start with. Default 10 000 (what most hosted RPCs allow). */
   chunkBlocks?: bigint;
 }
 
-async function chunked<T>(range: LogRange, read: (from: bigint, to: bigint) => Promise<T[]>): Promise<T[]> {
+interface RawLog {
+  transactionHash: Hex;
+  blockNumber: Hex;
+  logIndex: Hex;
+  topics: Hex[];
+  data: Hex;
+  removed?: boolean;
+}
+
+const hex = (n: bigint): Hex => `0x${n.toString(16)}`;
+const topicAddress = (address: string): Hex => `0x${address.slice(2).toLowerCase().padStart(64, "0")}`;
+const addressOfTopic = (topic: Hex | undefined): Address => getAddress(`0x${(topic ?? "").slice(26)}`);
+
+/**
+ * eth_getLogs over [from, to] in chunks. A chunk the RPC refuses (too many results, a response
+ * too large) is split in half and read again, down to a single block, so a busy payer's range is
+ * read whatever the provider's cap. Raw JSON logs: viem's per-log decoding and formatting cost
+ * more than the RPC itself on large ranges, and these two events decode from topics and data.
+ */
+async function rawLogs(
+  client: PublicClient,
+  filter: { address: Address; topics: (Hex | null)[] },
+  range: LogRange,
+  each: (logs: RawLog[]) => void,
+): Promise<void> {
+  const read = async (from: bigint, to: bigint): Promise<void> => {
+    let logs: RawLog[];
+    try {
+      logs = (await client.request({
+        method: "eth_getLogs",
+        params: [{ address: filter.address, topics: filter.topics, fromBlock: hex(from), toBlock: hex(to) }],
+      } as never)) as RawLog[];
+    } catch (error) {
+      if (to <= from) throw error;
+      const mid = from + (to - from) / 2n;
+      await read(from, mid);
+      await read(mid + 1n, to);
+      return;
+    }
+    each(logs.filter((l) => !l.removed));
+  };
   const step = range.chunkBlocks ?? 10_000n;
-  const out: T[] = [];
   for (let from = range.fromBlock; from <= range.toBlock; from += step) {
     const to = from + step - 1n < range.toBlock ? from + step - 1n : range.toBlock;
-    out.push(...(await read(from, to)));
+    await read(from, to);
   }
-  return out;
 }
+
+/** keccak256("Transfer(address,address,uint256)") */
+const TRANSFER_TOPIC: Hex = "0xddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef";
+/** keccak256("AuthorizationUsed(address,bytes32)") */
+const AUTHORIZATION_USED_TOPIC: Hex = "0x98de503528ee59b575ef0c0a2576a82497bfc029a5685b209e9ec333479b10a5";
 
 /**
  * Every USDC Transfer from `payer` in the range, each with the nonce of the authorization that
@@ -59,33 +102,34 @@ export async function readPayerTransfers(
   payer: Address,
   range: LogRange,
 ): Promise<PayerTransfer[]> {
-  const [transfers, used] = await Promise.all([
-    chunked(range, (fromBlock, toBlock) =>
-      client.getLogs({ address: usdc, event: TRANSFER_EVENT, args: { from: payer }, fromBlock, toBlock }),
-    ),
-    chunked(range, (fromBlock, toBlock) =>
-      client.getLogs({
-        address: usdc,
-        event: AUTHORIZATION_USED_EVENT,
-        args: { authorizer: payer },
-        fromBlock,
-        toBlock,
-      }),
-    ),
-  ]);
   const nonceAt = new Map<string, Hex>();
-  for (const log of used) {
-    if (log.args.nonce) nonceAt.set(`${log.transactionHash}:${log.logIndex}`, log.args.nonce);
+  const transfers: PayerTransfer[] = [];
+  const from = topicAddress(payer);
+  await Promise.all([
+    rawLogs(client, { address: usdc, topics: [AUTHORIZATION_USED_TOPIC, from] }, range, (logs) => {
+      for (const l of logs) {
+        const nonce = l.topics[2];
+        if (nonce) nonceAt.set(`${l.transactionHash.toLowerCase()}:${Number(l.logIndex)}`, nonce);
+      }
+    }),
+    rawLogs(client, { address: usdc, topics: [TRANSFER_TOPIC, from] }, range, (logs) => {
+      for (const l of logs) {
+        transfers.push({
+          txHash: l.transactionHash,
+          blockNumber: BigInt(l.blockNumber),
+          logIndex: Number(l.logIndex),
+          from: addressOfTopic(l.topics[1]),
+          to: addressOfTopic(l.topics[2]),
+          amountMicro: BigInt(l.data === "0x" ? 0 : l.data),
+          nonce: null,
+        });
+      }
+    }),
+  ]);
+  for (const t of transfers) {
+    t.nonce = nonceAt.get(`${t.txHash.toLowerCase()}:${t.logIndex - 1}`) ?? null;
   }
-  return transfers.map((log) => ({
-    txHash: log.transactionHash,
-    blockNumber: log.blockNumber,
-    logIndex: log.logIndex,
-    from: getAddress(log.args.from as Address),
-    to: getAddress(log.args.to as Address),
-    amountMicro: log.args.value ?? 0n,
-    nonce: nonceAt.get(`${log.transactionHash}:${log.logIndex - 1}`) ?? null,
-  }));
+  return transfers;
 }
 
 /** What the chain says one authorization nonce did. */
@@ -161,9 +205,6 @@ export async function readAuthorizationOutcome(
   }
   return { state: "used_unlocated" };
 }
-
-/** keccak256("Transfer(address,address,uint256)") */
-const TRANSFER_TOPIC = "0xddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef";
 
 /**
  * The last block whose timestamp is at or before `at` (0 when `at` precedes the chain), by

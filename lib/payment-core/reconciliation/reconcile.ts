@@ -110,8 +110,10 @@ async function* ledgerPages(sql: Sql, network: string, options: ReconcileOptions
         status::text AS status, amount_micro, payer, payee, lower(nonce) AS nonce, lower(tx_hash) AS tx_hash
       FROM transactions
       WHERE ${scope(sql, network, options)} AND status <> 'rejected'
-        ${after ? sql`AND (created_at, id) > (${after[0]}::timestamptz, ${after[1]})` : sql``}
-      ORDER BY created_at, id
+        ${after ? sql`AND (transactions.created_at, transactions.id) > (${after[0]}::timestamptz, ${after[1]})` : sql``}
+      -- The table's columns, not the to_char alias: the keyset walks transactions_created_idx
+      -- instead of sorting the whole range for every page.
+      ORDER BY transactions.created_at, transactions.id
       LIMIT ${PAGE_ROWS}`;
     if (rows.length > 0) yield rows;
     const last = rows.at(-1);

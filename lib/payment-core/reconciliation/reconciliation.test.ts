@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { Command } from "commander";
-import { createPublicClient, http, type PublicClient } from "viem";
+import { createPublicClient, custom, http, type PublicClient } from "viem";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { seedDemo } from "@/db/seed";
 import { registerReconcile } from "@/lib/cli/commands/reconcile";
@@ -107,6 +107,28 @@ describe("a clean ledger", () => {
     // Bulk: logs by block range, not a receipt per row.
     expect(rpcCalls).not.toContain("eth_getTransactionReceipt");
     expect(rpcCalls.filter((m) => m === "eth_getLogs").length).toBeGreaterThan(0);
+  });
+
+  it("a provider that caps getLogs: refused ranges are split until they are read, and the result is the same", async () => {
+    // Like hosted RPCs that refuse wide or busy ranges: more than 4 blocks is refused.
+    let refused = 0;
+    const capped = createPublicClient({
+      transport: custom({
+        request: async ({ method, params }) => {
+          const [filter] = (params ?? []) as { fromBlock?: string; toBlock?: string }[];
+          if (method === "eth_getLogs" && filter?.fromBlock && filter.toBlock) {
+            if (BigInt(filter.toBlock) - BigInt(filter.fromBlock) > 3n) {
+              refused++;
+              throw new Error("query exceeds max block range 4");
+            }
+          }
+          return client.request({ method, params } as never);
+        },
+      }),
+    }) as PublicClient;
+    const report = await reconcile({ ...deps(), client: capped }, { dryRun: true, chunkBlocks: 1_000n });
+    expect(refused).toBeGreaterThan(0);
+    expect(report).toMatchObject({ status: "pass", chain: { transfers: 5 }, checked: { transactions: 5 } });
   });
 
   it("a range that ends before the payments checks none of them and finds no orphans in its margin", async () => {
