@@ -278,13 +278,17 @@ export function createPayer(deps: PayerDeps) {
     };
   }
 
+  const ROW_COLUMNS = `id, status::text AS status, amount_micro, tx_hash, error_code, error_message, vendor,
+    latency_ms, to_char(valid_before AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS valid_before, metadata`;
+
+  /** A ledger row by id, or by (agent, idempotency key): each by its own index. */
   async function readRow(where: { agentId: string; key: string } | { id: string }) {
     const sql = deps.db.$client;
-    const rows = await sql<LedgerRow[]>`
-      SELECT id, status::text AS status, amount_micro, tx_hash, error_code, error_message, vendor, latency_ms,
-        to_char(valid_before AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS valid_before, metadata
-      FROM transactions
-      WHERE ${"id" in where ? sql`id = ${where.id}` : sql`agent_id = ${where.agentId} AND idempotency_key = ${where.key}`}`;
+    const rows =
+      "id" in where
+        ? await sql<LedgerRow[]>`SELECT ${sql.unsafe(ROW_COLUMNS)} FROM transactions WHERE id = ${where.id}`
+        : await sql<LedgerRow[]>`SELECT ${sql.unsafe(ROW_COLUMNS)} FROM transactions
+            WHERE agent_id = ${where.agentId} AND idempotency_key = ${where.key}`;
     return rows[0];
   }
 
