@@ -235,13 +235,18 @@ describe("a crash after signing", () => {
       await new Promise((r) => setTimeout(r, 100));
     }
     expect(before - (await payerBalance())).toBe(100_000n);
-    // After a restart: a new process resolves it (stale rows; here asked for by id).
+    // After a restart: a new process's scheduled run finds it once it is stale (here: the
+    // clock moved past the 300 s timeout), and captures it from the chain.
     const engine = new BudgetEngine(t.db, { config: () => config });
-    const report = await resolveOpenTransactions(resolverDeps(engine), {
+    const early = await resolveOpenTransactions(resolverDeps(engine), {
       staleAfterMs: 300_000,
-      ids: [id as string],
       actor: "test",
     });
+    expect(early.scanned).toBe(0);
+    const report = await resolveOpenTransactions(
+      { ...resolverDeps(engine), clock: () => new Date(Date.now() + 301_000) },
+      { staleAfterMs: 300_000, actor: "test" },
+    );
     expect(report.resolutions).toEqual([expect.objectContaining({ outcome: "captured" })]);
     expect(await row(id ?? null)).toMatchObject({ status: "completed", amount_micro: 100_000n });
     expect(await usage()).toMatchObject({ reservedMicro: 0n, spentMicro: 100_000n });
@@ -306,6 +311,26 @@ describe("cancelling a live authorization", () => {
     expect(await row(out.transactionId)).toMatchObject({ status: "failed" });
     expect(await usage()).toMatchObject({ reservedMicro: 0n, spentMicro: 0n });
   }, 30_000);
+
+  it("a crash before signing: the same idempotency key answers 409 while fresh, then the released row", async () => {
+    const engine = new BudgetEngine(t.db, { config: () => config });
+    const k = key();
+    const url = `${hostile.url}/fail?amount=20000`;
+    expect((await engine.reserve(AGENT, 20_000n, k)).ok).toBe(true);
+    const fresh = localPayer(net, { db: t.db, engine }, { staleAfterMs: 60_000 });
+    expect(await fresh.payForService({ agentId: AGENT, url, idempotencyKey: k })).toMatchObject({
+      ok: false,
+      code: "payment_in_progress",
+    });
+    const later = localPayer(net, { db: t.db, engine }, { staleAfterMs: 0 });
+    expect(await later.payForService({ agentId: AGENT, url, idempotencyKey: k })).toMatchObject({
+      ok: false,
+      code: "stale_reservation",
+      replayed: true,
+    });
+    expect(await usage()).toMatchObject({ reservedMicro: 0n });
+    expect(hostile.captured.filter((c) => c.requirements.amount === "20000")).toHaveLength(0);
+  });
 
   it("a reservation that was never signed is released after the stale timeout, not before", async () => {
     const engine = new BudgetEngine(t.db, { config: () => config });
