@@ -182,7 +182,13 @@ x402 operations console is running.
 Try a payment as builder_agent:
   curl -s -X POST ${base}/api/v1/payments -H 'authorization: Bearer ${builderKey}' \\
     -H 'content-type: application/json' \\
-    -d '{"url":"${network.vendorUrl}/search?q=x402","idempotencyKey":"try-1"}'`
+    -d '{"url":"${network.vendorUrl}/search?q=x402","idempotencyKey":"try-1"}'
+
+The CLI's chain commands (settle, reconcile, pay, kill-switch --cancel-outstanding) need the chain;
+in another shell first:
+  export X402_RPC_URL=${network.rpcUrl} X402_USDC_ADDRESS=${network.usdcAddress} \\
+    X402_PAYER_PRIVATE_KEY=${network.payer.privateKey}
+  npm run x402 -- settle; npm run x402 -- reconcile --dry-run`
       : ""
   }
 
