@@ -124,9 +124,16 @@ export async function resolveOpenTransactions(
     const conn = await sql.reserve();
     try {
       for (const row of rows) {
-        const [lock] = await conn<{ ok: boolean }[]>`
-          SELECT pg_try_advisory_lock(${RESOLVER_LOCK}, hashtext(${row.id})) AS ok`;
-        if (!lock?.ok) {
+        // A row asked for by id (an operator's button, a retried key) waits up to ~2 s for a
+        // scheduled run that holds it; a scan just moves on.
+        let locked = false;
+        for (let attempt = 0; attempt < (options.ids ? 20 : 1) && !locked; attempt++) {
+          if (attempt > 0) await new Promise((r) => setTimeout(r, 100));
+          const [lock] = await conn<{ ok: boolean }[]>`
+            SELECT pg_try_advisory_lock(${RESOLVER_LOCK}, hashtext(${row.id})) AS ok`;
+          locked = lock?.ok === true;
+        }
+        if (!locked) {
           resolutions.push(result(row, "skipped", "locked", "another resolver is resolving this row"));
           continue;
         }
