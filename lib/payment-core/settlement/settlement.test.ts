@@ -209,31 +209,32 @@ describe("a crash after signing", () => {
           usdcAddress: net.usdcAddress,
           payerKey: net.payer.privateKey,
           agentId: AGENT,
-          // Long enough that the kill lands while the vendor is still working, even on a loaded machine.
-          url: `${net.vendorUrl}/slow?ms=8000`,
+          // A vendor that keeps the request open and settles 3 s after it arrived (as the demo's
+          // /slow does after its handler), so the kill can land after the signature has left.
+          url: `${hostile.url}/hang-then-settle?amount=100000&delayMs=3000`,
           idempotencyKey: k,
         }),
       ],
       { stdio: "ignore" },
     );
     const exited = new Promise((r) => child.once("exit", r));
-    let id: string | undefined;
-    // Starting a TypeScript child can take many seconds on a loaded 2-core machine.
-    for (let i = 0; i < 2400 && !id; i++) {
-      const [signed] = await t.db.$client<{ id: string }[]>`
-        SELECT id FROM transactions WHERE idempotency_key = ${k} AND status = 'authorized'`;
-      id = signed?.id;
-      if (!id) await new Promise((r) => setTimeout(r, 25));
-    }
-    expect(id).toBeDefined();
+    const received = hostile.captured.length;
     const before = await payerBalance();
+    // Starting a TypeScript child can take many seconds on a loaded 2-core machine: wait until
+    // the signed request has reached the vendor, then kill the payer mid-request.
+    for (let i = 0; i < 2400 && hostile.captured.length === received; i++) {
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    expect(hostile.captured.length).toBe(received + 1);
     child.kill("SIGKILL");
     await exited;
+    const [signed] = await t.db.$client<
+      { id: string }[]
+    >`SELECT id FROM transactions WHERE idempotency_key = ${k}`;
+    const id = signed?.id;
     expect(await row(id ?? null)).toMatchObject({ status: "authorized" });
-    // The demo vendor finishes its 8 s handler and settles, whoever is listening.
-    for (let i = 0; i < 300 && (await payerBalance()) === before; i++) {
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    // The vendor settles the signature it kept, whoever is listening.
+    await hostile.settled();
     expect(before - (await payerBalance())).toBe(100_000n);
     // After a restart: a new process's scheduled run finds it once it is stale (here: the
     // clock moved past the 300 s timeout), and captures it from the chain.
