@@ -23,7 +23,9 @@ export interface PayerTransfer {
   txHash: Hex;
   blockNumber: bigint;
   logIndex: number;
+  /** Lower-case. */
   from: Address;
+  /** Lower-case. */
   to: Address;
   amountMicro: Micro;
   /** The EIP-3009 nonce whose AuthorizationUsed log precedes this Transfer in the same transaction. */
@@ -48,7 +50,8 @@ interface RawLog {
 
 const hex = (n: bigint): Hex => `0x${n.toString(16)}`;
 const topicAddress = (address: string): Hex => `0x${address.slice(2).toLowerCase().padStart(64, "0")}`;
-const addressOfTopic = (topic: Hex | undefined): Address => getAddress(`0x${(topic ?? "").slice(26)}`);
+/** Lower-case, not checksummed: a checksum is a keccak per address, and bulk reads hold 100,000s. */
+const addressOfTopic = (topic: Hex | undefined): Address => `0x${(topic ?? "").slice(26).toLowerCase()}`;
 
 /**
  * eth_getLogs over [from, to] in chunks. A chunk the RPC refuses (too many results, a response

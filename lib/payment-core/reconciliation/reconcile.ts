@@ -1,4 +1,4 @@
-import type { Address, PublicClient } from "viem";
+import { type Address, getAddress, type PublicClient } from "viem";
 import type { Database } from "@/db/client";
 import { blockAtOrBefore, type PayerTransfer, readPayerTransfers } from "../chain/usdc-events";
 import { InvalidInputError } from "../errors";
@@ -48,7 +48,7 @@ export interface ReconcileOptions {
 const FROM_MARGIN_MS = 10 * 60_000;
 // A signed authorization can settle until validBefore (X402_MAX_TIMEOUT_SECONDS, at most an hour).
 const TO_MARGIN_MS = 60 * 60_000;
-const PAGE_ROWS = 5_000;
+const PAGE_ROWS = 20_000;
 const RECEIPT_CONCURRENCY = 8;
 
 type Sql = Database["$client"];
@@ -181,16 +181,16 @@ export async function reconcile(
     const payeeDiffers = row.payee !== null && row.payee.toLowerCase() !== chain.to.toLowerCase();
     if (payerDiffers || payeeDiffers) {
       const sides = [
-        payerDiffers ? `payer ${row.payer} in the ledger, ${chain.from} on chain` : null,
-        payeeDiffers ? `payee ${row.payee} in the ledger, ${chain.to} on chain` : null,
+        payerDiffers ? `payer ${row.payer} in the ledger, ${getAddress(chain.from)} on chain` : null,
+        payeeDiffers ? `payee ${row.payee} in the ledger, ${getAddress(chain.to)} on chain` : null,
       ].filter(Boolean);
       found.push({
         kind: "party_mismatch",
         ...ref(row),
         ledgerPayer: row.payer,
         ledgerPayee: row.payee,
-        chainFrom: chain.from,
-        chainTo: chain.to,
+        chainFrom: getAddress(chain.from),
+        chainTo: getAddress(chain.to),
         detail: `${sides.join("; ")} (${chain.txHash})`,
       });
     }
@@ -360,8 +360,8 @@ async function orphans(
     txHash: t.txHash,
     nonce: t.nonce,
     chainAmountMicro: t.amountMicro,
-    chainFrom: t.from,
-    chainTo: t.to,
-    detail: `${usdc(t.amountMicro)} USDC to ${t.to} in block ${t.blockNumber} (log ${t.logIndex}) has no ledger row`,
+    chainFrom: getAddress(t.from),
+    chainTo: getAddress(t.to),
+    detail: `${usdc(t.amountMicro)} USDC to ${getAddress(t.to)} in block ${t.blockNumber} (log ${t.logIndex}) has no ledger row`,
   }));
 }
