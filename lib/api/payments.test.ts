@@ -88,7 +88,11 @@ describe("POST /api/v1/payments", () => {
     expect(body.transactionId).toMatch(/^tx_/);
     expect(body.txHash).toMatch(/^0x[0-9a-f]{64}$/);
     expect(typeof body.latencyMs).toBe("number");
-    const again = await post({ url: `${net.vendorUrl}/search?q=agents`, idempotencyKey: "pay-1" });
+    const again = await post({
+      url: `${net.vendorUrl}/search?q=agents`,
+      idempotencyKey: "pay-1",
+      maxPriceUsdc: "0.05",
+    });
     expect(await again.json()).toMatchObject({
       transactionId: body.transactionId,
       txHash: body.txHash,
@@ -121,6 +125,15 @@ describe("POST /api/v1/payments", () => {
     await setKillSwitch(t.db, { enabled: false, actor: "test" });
     expect(off.status).toBe(503);
     expect(await off.json()).toMatchObject({ error: { code: "payments_disabled" } });
+  });
+
+  it("422 idempotency_key_reused for the same key with another request", async () => {
+    const { apiKey: key } = await addAgent(t.db, { id: "api_reuse_agent", actor: "test" });
+    const first = await post({ url: `${net.vendorUrl}/search`, idempotencyKey: "reuse-1" }, key);
+    expect(first.status).toBe(200);
+    const res = await post({ url: `${net.vendorUrl}/search?q=else`, idempotencyKey: "reuse-1" }, key);
+    expect(res.status).toBe(422);
+    expect(await res.json()).toMatchObject({ error: { code: "idempotency_key_reused" } });
   });
 
   it("502 for a vendor failure", async () => {

@@ -44,6 +44,7 @@ const STATUS: Record<string, number> = {
   payer_not_configured: 503,
   payment_in_progress: 409,
   reservation_closed: 409,
+  idempotency_key_reused: 422,
   vendor_error: 502,
   settlement_failed: 502,
   settlement_unknown: 502,

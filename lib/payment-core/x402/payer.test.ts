@@ -201,6 +201,48 @@ describe("a paid call", () => {
   });
 });
 
+describe("idempotency keys", () => {
+  it("the same key with another url, method, body or price is refused, recording and signing nothing", async () => {
+    const p = payer();
+    const k = key();
+    expect(await pay(p, { idempotencyKey: k })).toMatchObject({ ok: true, paid: true });
+    const before = await balances();
+    const count = async () =>
+      (await t.db.$client<{ n: number }[]>`SELECT count(*)::int AS n FROM transactions`)[0]?.n;
+    const rows = await count();
+    for (const other of [
+      { url: `${net.vendorUrl}/code-scan` },
+      { url: `${search()}?q=other` },
+      { method: "POST", body: "{}" },
+      { maxPriceMicro: 10_000n },
+    ] as Partial<PayRequest>[]) {
+      expect(await pay(p, { idempotencyKey: k, ...other })).toMatchObject({
+        ok: false,
+        code: "idempotency_key_reused",
+        replayed: true,
+      });
+    }
+    // The same request again is still the first purchase.
+    expect(await pay(p, { idempotencyKey: k })).toMatchObject({ ok: true, paid: true, replayed: true });
+    expect(signatures).toBe(1);
+    expect(await balances()).toEqual(before);
+    expect(await count()).toBe(rows);
+  });
+
+  it("a refusal's key is bound to its request too", async () => {
+    const p = payer();
+    const k = key();
+    const refused = await pay(p, { idempotencyKey: k, url: `${net.vendorUrl}/premium-report` });
+    expect(refused).toMatchObject({ ok: false, code: "per_transaction_max_exceeded" });
+    expect(await pay(p, { idempotencyKey: k })).toMatchObject({ ok: false, code: "idempotency_key_reused" });
+    expect(await pay(p, { idempotencyKey: k, url: `${net.vendorUrl}/premium-report` })).toMatchObject({
+      ok: false,
+      code: "per_transaction_max_exceeded",
+      replayed: true,
+    });
+  });
+});
+
 describe("refusals: no signature, no balance movement, a rejected ledger row with the code", () => {
   const refusals: [string, () => void | Promise<void>, string, Partial<PayRequest>][] = [
     ["per-transaction max", () => {}, "per_transaction_max_exceeded", { url: "premium-report" }],

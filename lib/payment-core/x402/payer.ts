@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { x402Client } from "@x402/core/client";
 import {
   decodePaymentRequiredHeader,
@@ -67,7 +68,8 @@ export type PayFailureCode =
   | "settlement_unknown"
   | "network_error"
   | "signing_failed"
-  | "reservation_closed";
+  | "reservation_closed"
+  | "idempotency_key_reused";
 
 export type PayOutcome =
   | { ok: true; paid: false; response: VendorResponse; latencyMs: number; vendor: string }
@@ -120,6 +122,10 @@ export interface PayerDeps {
 }
 
 const METHODS = new Set(["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"]);
+
+/** The body that is actually sent: none for GET and HEAD. */
+const sentBody = (method: string, body: string | undefined) =>
+  method === "GET" || method === "HEAD" ? "" : (body ?? "");
 const MAX_BODY_BYTES = 1_000_000;
 
 class RetriesExhausted extends Error {}
@@ -330,9 +336,37 @@ export function createPayer(deps: PayerDeps) {
       throw new InvalidInputError("invalid_request", `method ${method} is not supported`);
     const vendor = req.vendor ?? url.host;
 
+    // What makes this purchase this purchase: the same key with another request is a client bug
+    // (Stripe answers it the same way), never a silent replay of the first one.
+    const fingerprint = createHash("sha256")
+      .update(
+        JSON.stringify([
+          url.toString(),
+          method,
+          sentBody(method, req.body),
+          req.maxPriceMicro?.toString() ?? "",
+        ]),
+      )
+      .digest("hex");
+    const replayRow = (row: LedgerRow): PayOutcome => {
+      const stored = row.metadata.request_fingerprint;
+      if (typeof stored === "string" && stored !== fingerprint) {
+        return {
+          ok: false,
+          code: "idempotency_key_reused",
+          message: `idempotency key ${JSON.stringify(req.idempotencyKey)} was used for transaction ${row.id} with another url, method, body or price; use a new key for a new purchase`,
+          transactionId: row.id,
+          vendor,
+          latencyMs: elapsed(),
+          replayed: true,
+        };
+      }
+      return replay(row);
+    };
+
     // The same key returns the first result without contacting the vendor again.
     const prior = await existing(req.agentId, req.idempotencyKey);
-    if (prior) return replay(prior);
+    if (prior) return replayRow(prior);
 
     const headers = new Headers(req.headers ?? {});
     for (const h of ["payment-signature", "x-payment"]) headers.delete(h);
@@ -349,6 +383,7 @@ export function createPayer(deps: PayerDeps) {
       asset: config.usdcAddress,
       network: config.network,
       payer: account.address,
+      metadata: { request_fingerprint: fingerprint },
     };
     const fail = async (
       transactionId: string | null,
@@ -387,7 +422,7 @@ export function createPayer(deps: PayerDeps) {
       );
       if (replayed) {
         const row = await existing(req.agentId, req.idempotencyKey);
-        if (row) return replay(row);
+        if (row) return replayRow(row);
       }
       return fail(transactionId, "payment_requirements_rejected", reason);
     };
@@ -421,7 +456,7 @@ export function createPayer(deps: PayerDeps) {
     if (!reservation.ok) {
       if (reservation.replayed) {
         const row = await existing(req.agentId, req.idempotencyKey);
-        if (row) return replay(row);
+        if (row) return replayRow(row);
       }
       return {
         ok: false,
@@ -441,7 +476,7 @@ export function createPayer(deps: PayerDeps) {
     }
     if (reservation.replayed) {
       const row = await existing(req.agentId, req.idempotencyKey);
-      if (row) return replay(row);
+      if (row) return replayRow(row);
     }
     const id = reservation.transactionId;
     const release = async (code: PayFailureCode, message: string, response?: VendorResponse) => {
