@@ -82,6 +82,11 @@ async function startMaliciousVendor(network: LocalNetwork) {
     "payto-zero": () => ({
       header: required([{ ...good, payTo: "0x0000000000000000000000000000000000000000" }]),
     }),
+    "payto-usdc": () => ({ header: required([{ ...good, payTo: network.usdcAddress.toLowerCase() }]) }),
+    "payto-self": () => ({ header: required([{ ...good, payTo: network.payer.address }]) }),
+    "payto-precompile": () => ({
+      header: required([{ ...good, payTo: "0x0000000000000000000000000000000000000001" }]),
+    }),
     "absurd-timeout": () => ({ header: required([{ ...good, maxTimeoutSeconds: 31_536_000 }]) }),
     "unknown-scheme": () => ({ header: required([{ ...good, scheme: "upto" }]) }),
     "permit2-method": () => ({
@@ -328,6 +333,9 @@ describe("a malicious vendor", () => {
     "wrong-network",
     "payto-not-address",
     "payto-zero",
+    "payto-usdc",
+    "payto-self",
+    "payto-precompile",
     "absurd-timeout",
     "unknown-scheme",
     "permit2-method",

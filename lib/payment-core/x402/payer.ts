@@ -442,6 +442,7 @@ export function createPayer(deps: PayerDeps) {
       usdcVersion: config.usdcVersion,
       maxPriceMicro: req.maxPriceMicro,
       maxTimeoutSeconds: config.maxTimeoutSeconds,
+      payerAddress: account.address,
     };
     const selected = selectRequirements(required, policy);
     if (!selected.ok) return refuse(selected.reason);

@@ -14,7 +14,15 @@ export interface RequirementsPolicy {
   /** The caller's own ceiling (maxPriceUsdc), if any. */
   maxPriceMicro?: Micro;
   maxTimeoutSeconds: number;
+  /** The payer's own address: paying oneself is no purchase. */
+  payerAddress?: string;
 }
+
+/**
+ * Addresses at or below 0xffff are precompiles and system contracts on EVM chains (ecrecover at
+ * 0x01 … p256verify at 0x100 on Base): nothing there sells a resource, and USDC sent there is lost.
+ */
+const PRECOMPILE_LIMIT = 0xffffn;
 
 const UINT256_MAX = 2n ** 256n - 1n;
 
@@ -38,7 +46,13 @@ function check(req: PaymentRequirements, policy: RequirementsPolicy): string | {
   if (typeof req.payTo !== "string" || !isAddress(req.payTo, { strict: false })) {
     return `payTo ${JSON.stringify(req.payTo)} is not an address`;
   }
-  if (getAddress(req.payTo) === zeroAddress) return "payTo is the zero address";
+  const payTo = getAddress(req.payTo);
+  if (payTo === zeroAddress) return "payTo is the zero address";
+  if (BigInt(payTo) <= PRECOMPILE_LIMIT) return `payTo ${payTo} is a precompile or system address`;
+  if (payTo === getAddress(policy.usdcAddress)) return `payTo ${payTo} is the USDC contract itself`;
+  if (policy.payerAddress && payTo === getAddress(policy.payerAddress)) {
+    return `payTo ${payTo} is the payer's own address`;
+  }
   if (typeof req.amount !== "string" || !/^\d+$/.test(req.amount)) {
     return `amount ${JSON.stringify(req.amount)} is not a whole number of atomic units`;
   }
