@@ -2,8 +2,7 @@ import type { z } from "zod";
 import type { Database } from "@/db/client";
 import { currentUser, type SessionUser } from "@/lib/auth/session";
 import { appDb } from "@/lib/dal/db";
-import { InvalidInputError, OperationError } from "@/lib/payment-core/errors";
-import { MoneyParseError } from "@/lib/payment-core/money";
+import { classifyError } from "@/lib/payment-core/errors";
 import { type Role, roleAtLeast } from "@/lib/payment-core/users";
 
 export type ActionResult<T> =
@@ -44,11 +43,10 @@ export function action<S extends z.ZodType, T>(options: {
     try {
       return { ok: true, data: await options.handler(parsed.data, { user, db: appDb() }) };
     } catch (error) {
-      if (error instanceof InvalidInputError || error instanceof OperationError) {
-        return { ok: false, code: error.code, message: error.message, details: error.details };
-      }
-      if (error instanceof MoneyParseError)
-        return { ok: false, code: "invalid_input", message: error.message };
+      const known = classifyError(error);
+      if (known?.code === "invalid_amount")
+        return { ok: false, code: "invalid_input", message: known.message };
+      if (known) return { ok: false, code: known.code, message: known.message, details: known.details };
       throw error;
     }
   };

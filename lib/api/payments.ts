@@ -2,7 +2,7 @@ import { timingSafeEqual } from "node:crypto";
 import { z } from "zod";
 import type { Database } from "@/db/client";
 import { authenticateAgent } from "@/lib/payment-core/agents";
-import { InvalidInputError, OperationError } from "@/lib/payment-core/errors";
+import { classifyError } from "@/lib/payment-core/errors";
 import { LOW_BALANCE_MICRO } from "@/lib/payment-core/metrics";
 import { formatUsdc, type MoneyParseError, parseUsdc } from "@/lib/payment-core/money";
 import type { PayOutcome } from "@/lib/payment-core/x402/payer";
@@ -166,7 +166,10 @@ export async function handlePayment(
     });
     return outcomeResponse(outcome);
   } catch (error) {
-    if (error instanceof InvalidInputError) return errorResponse(400, "invalid_request", error.message);
+    // By code, not instanceof: the payment service may have been built by another bundle.
+    if (classifyError(error)?.kind === "invalid_input") {
+      return errorResponse(400, "invalid_request", (error as Error).message);
+    }
     throw error;
   }
 }
@@ -183,7 +186,8 @@ export async function walletBalanceResponse(service: () => PaymentService): Prom
       lowBalance: balance.balanceMicro < LOW_BALANCE_MICRO,
     });
   } catch (error) {
-    if (error instanceof OperationError) return errorResponse(503, error.code, error.message);
+    const known = classifyError(error);
+    if (known?.kind === "operation") return errorResponse(503, known.code, known.message);
     // viem's full message names the RPC URL, which can carry an API key: only its short form.
     const short = (error as { shortMessage?: string }).shortMessage ?? "the chain did not answer";
     return errorResponse(502, "chain_unavailable", `could not read the balance: ${short}`);

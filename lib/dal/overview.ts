@@ -2,7 +2,7 @@ import type { Database } from "@/db/client";
 import { env } from "@/lib/env";
 import type { BudgetConfig } from "@/lib/payment-core/budgets/config";
 import { listUsage, type WindowUsage } from "@/lib/payment-core/budgets/usage";
-import { OperationError } from "@/lib/payment-core/errors";
+import { classifyError } from "@/lib/payment-core/errors";
 import type { TransactionStatus } from "@/lib/payment-core/ledger/read";
 import {
   alertThresholds,
@@ -193,8 +193,9 @@ export async function readWallet(
       readAt: (options.now ?? (() => new Date()))().toISOString(),
     };
   } catch (error) {
-    if (error instanceof OperationError) {
-      return { available: false, code: error.code, reason: error.message, lowThresholdMicro };
+    const known = classifyError(error);
+    if (known?.kind === "operation") {
+      return { available: false, code: known.code, reason: known.message, lowThresholdMicro };
     }
     if (error instanceof WalletTimeout) {
       return {

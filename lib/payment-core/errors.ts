@@ -33,3 +33,30 @@ export class OperationError extends Error {
     this.name = "OperationError";
   }
 }
+
+/** How a boundary (API route, server action, CLI) should treat an error it caught. */
+export interface ClassifiedError {
+  /** `invalid_input`: the caller's input was wrong, nothing was saved; `operation`: understood, not done. */
+  kind: "invalid_input" | "operation";
+  code: string;
+  message: string;
+  details: Record<string, unknown>;
+}
+
+const INVALID_INPUT_NAMES = new Set(["InvalidInputError", "MoneyParseError", "InvalidDateError"]);
+
+/**
+ * Classifies by the error's `name` and stable `code`, never by `instanceof`: Next may load this
+ * module twice (a page's bundle and a route's), and an error built by one copy is not an
+ * instance of the other's class. Anything unrecognised is null: a bug, answered as a 500.
+ */
+export function classifyError(error: unknown): ClassifiedError | null {
+  if (!error || typeof error !== "object") return null;
+  const e = error as { name?: unknown; code?: unknown; message?: unknown; details?: unknown };
+  if (typeof e.code !== "string" || typeof e.name !== "string") return null;
+  const details = e.details && typeof e.details === "object" ? (e.details as Record<string, unknown>) : {};
+  const message = typeof e.message === "string" ? e.message : e.code;
+  if (INVALID_INPUT_NAMES.has(e.name)) return { kind: "invalid_input", code: e.code, message, details };
+  if (e.name === "OperationError") return { kind: "operation", code: e.code, message, details };
+  return null;
+}
