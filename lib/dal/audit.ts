@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { type AuditFilter, type AuditRecord, listAuditFacets, listAuditLog } from "@/lib/payment-core/audit";
-import { InvalidInputError } from "@/lib/payment-core/errors";
+import { classifyError } from "@/lib/payment-core/errors";
 import { appDb } from "./db";
 import {
   dayRange,
@@ -75,7 +75,8 @@ export async function auditPage(
   try {
     return await listAuditLog(appDb(), filter, { limit, cursor: position.cursor ?? null });
   } catch (error) {
-    if (error instanceof InvalidInputError) throw new FilterError("cursor", error.message);
+    if (classifyError(error)?.kind === "invalid_input")
+      throw new FilterError("cursor", (error as Error).message);
     throw error;
   }
 }

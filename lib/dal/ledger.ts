@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { listAgents } from "@/lib/payment-core/agents";
-import { InvalidInputError } from "@/lib/payment-core/errors";
+import { classifyError } from "@/lib/payment-core/errors";
 import { listLedgerAgentIds, listLedgerVendors } from "@/lib/payment-core/ledger/facets";
 import {
   getTransaction,
@@ -188,7 +188,8 @@ async function page(filter: LedgerFilter, position: PagePosition, limit: number)
   try {
     return await listTransactions(appDb(), filter, { limit, cursor: position.cursor ?? null });
   } catch (error) {
-    if (error instanceof InvalidInputError) throw new FilterError("cursor", error.message);
+    if (classifyError(error)?.kind === "invalid_input")
+      throw new FilterError("cursor", (error as Error).message);
     throw error;
   }
 }
