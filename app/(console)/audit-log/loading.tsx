@@ -1,12 +1,5 @@
+import { PageLoading } from "@/components/ui/page-loading";
+
 export default function AuditLogLoading() {
-  return (
-    <div className="flex flex-col gap-5" aria-busy="true">
-      <h1 className="text-2xl font-semibold">Audit log</h1>
-      <p role="status" className="text-sm text-slate-600">
-        Loading the audit log…
-      </p>
-      <div className="h-32 animate-pulse rounded-lg bg-slate-100" />
-      <div className="h-72 animate-pulse rounded-lg bg-slate-100" />
-    </div>
-  );
+  return <PageLoading title="Audit log" status="Loading the audit log…" blocks={["h-32", "h-72"]} />;
 }

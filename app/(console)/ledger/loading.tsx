@@ -1,12 +1,5 @@
+import { PageLoading } from "@/components/ui/page-loading";
+
 export default function LedgerLoading() {
-  return (
-    <div className="flex flex-col gap-5" aria-busy="true">
-      <h1 className="text-2xl font-semibold">Ledger</h1>
-      <p role="status" className="text-sm text-slate-600">
-        Loading transactions…
-      </p>
-      <div className="h-40 animate-pulse rounded-lg bg-slate-100" />
-      <div className="h-72 animate-pulse rounded-lg bg-slate-100" />
-    </div>
-  );
+  return <PageLoading title="Ledger" status="Loading transactions…" blocks={["h-40", "h-72"]} />;
 }

@@ -1,12 +1,11 @@
+import { PageLoading } from "@/components/ui/page-loading";
+
 export default function SettlementsLoading() {
   return (
-    <div className="flex flex-col gap-5" aria-busy="true">
-      <h1 className="text-2xl font-semibold">Stale and unsettled payments</h1>
-      <p role="status" className="text-sm text-slate-600">
-        Loading open payments…
-      </p>
-      <div className="h-24 animate-pulse rounded-lg bg-slate-100" />
-      <div className="h-72 animate-pulse rounded-lg bg-slate-100" />
-    </div>
+    <PageLoading
+      title="Stale and unsettled payments"
+      status="Loading open payments…"
+      blocks={["h-24", "h-72"]}
+    />
   );
 }
