@@ -1,4 +1,4 @@
-import type { NextFetchEvent, NextRequest } from "next/server";
+import { type NextFetchEvent, type NextRequest, NextResponse } from "next/server";
 import { withAuth } from "next-auth/middleware";
 
 /**
@@ -7,17 +7,29 @@ import { withAuth } from "next-auth/middleware";
  */
 const gate = withAuth({ pages: { signIn: "/login" } });
 
+const GATED = ["/overview", "/agents", "/ledger", "/approvals", "/audit-log", "/settings"];
+
 export function proxy(request: NextRequest, event: NextFetchEvent) {
-  return (gate as unknown as (r: NextRequest, e: NextFetchEvent) => ReturnType<typeof gate>)(request, event);
+  // Next compares a server action's Origin with the Host, but runs the action when there is
+  // no Origin at all. Every browser sends one with a POST, so a call without it is a forged
+  // request (or a non-browser client), never the console.
+  if (request.method === "POST" && request.headers.has("next-action") && !request.headers.get("origin")) {
+    return NextResponse.json(
+      { error: { code: "origin_required", message: "a server action call needs an Origin header" } },
+      { status: 403 },
+    );
+  }
+  const { pathname } = request.nextUrl;
+  if (GATED.some((p) => pathname === p || pathname.startsWith(`${p}/`))) {
+    return (gate as unknown as (r: NextRequest, e: NextFetchEvent) => ReturnType<typeof gate>)(
+      request,
+      event,
+    );
+  }
+  return NextResponse.next();
 }
 
 export const config = {
-  matcher: [
-    "/overview/:path*",
-    "/agents/:path*",
-    "/ledger/:path*",
-    "/approvals/:path*",
-    "/audit-log/:path*",
-    "/settings/:path*",
-  ],
+  // Every request but static assets: a server action can be posted to any page's path.
+  matcher: ["/((?!_next/static|_next/image|favicon.ico).*)"],
 };

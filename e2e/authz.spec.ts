@@ -82,6 +82,8 @@ async function callAction(
 ): Promise<{ status: number; location: string; body: string }> {
   const response = await request.post(`${baseURL}${action.page}`, {
     headers: {
+      // A browser's own origin: the proxy refuses action calls without one.
+      origin: baseURL,
       "next-action": action.id,
       accept: "text/x-component",
       "content-type": "text/plain;charset=UTF-8",
@@ -157,6 +159,8 @@ test.describe("authorization table", () => {
     expect(noKey.status()).toBe(401);
     const health = await request.get(`${state.baseURL}/api/health`);
     expect(health.status()).toBe(200);
+    // Signed out: the status only, no kill-switch actor or reason.
+    expect(Object.keys(await health.json()).sort()).toEqual(["checkedAt", "status"]);
     const balance = await request.get(`${state.baseURL}/api/v1/wallet/balance`, {
       headers: { authorization: `Bearer ${state.metricsToken}` },
     });

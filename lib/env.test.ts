@@ -62,6 +62,20 @@ describe("environment", () => {
     expect((error as EnvError).message).toContain("X402_HARD_LIMIT_USDC: expected digits");
   });
 
+  it("X402_ALLOWED_PRIVATE_HOSTS is host:port entries; X402_MAX_RESPONSE_BYTES defaults to 1 MiB", () => {
+    const ok = parseEnv({ X402_ALLOWED_PRIVATE_HOSTS: " 127.0.0.1:4021, Vendor.Internal:8080,[::1]:443 " });
+    expect(ok.payments.allowedPrivateHosts).toEqual(["127.0.0.1:4021", "vendor.internal:8080", "[::1]:443"]);
+    expect(ok.payments.maxResponseBytes).toBe(1_048_576);
+    expect(parseEnv({}).payments.allowedPrivateHosts).toEqual([]);
+    for (const bad of ["*", "true", "127.0.0.1", "http://127.0.0.1:80", "host:99999"]) {
+      expect(() => parseEnv({ X402_ALLOWED_PRIVATE_HOSTS: bad })).toThrow(/X402_ALLOWED_PRIVATE_HOSTS/);
+    }
+    expect(() => parseEnv({ X402_MAX_RESPONSE_BYTES: "10" })).toThrow(/X402_MAX_RESPONSE_BYTES/);
+    expect(parseEnv({ NEXTAUTH_URL: "http://127.0.0.1:3000" }).payments.selfHosts).toEqual([
+      "127.0.0.1:3000",
+    ]);
+  });
+
   it("an empty variable counts as unset", () => {
     expect(parseEnv({ X402_HARD_LIMIT_USDC: "", DATABASE_URL: "" }).budget.hardLimitMicro).toBe(10_000_000n);
   });

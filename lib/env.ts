@@ -1,5 +1,6 @@
 import { privateKeyToAddress } from "viem/accounts";
 import { z } from "zod";
+import type { SignInThrottleConfig } from "./auth/sign-in";
 import {
   AGENT_LIMIT_ENV,
   type BudgetConfig,
@@ -105,9 +106,37 @@ const schema = z.object({
   X402_MAX_TIMEOUT_SECONDS: intIn(10, 3600).default(300),
   X402_VENDOR_TIMEOUT_MS: intIn(100, 600_000).default(30_000),
   X402_PAY_MAX_RETRIES: intIn(0, 10).default(3),
+  // Comma-separated host:port the payer may reach although private or loopback (never a switch).
+  X402_ALLOWED_PRIVATE_HOSTS: z
+    .string()
+    .transform((v) =>
+      v
+        .split(",")
+        .map((e) => e.trim().toLowerCase())
+        .filter((e) => e !== ""),
+    )
+    .pipe(
+      z.array(
+        z
+          .string()
+          .regex(
+            /^(\[[0-9a-f:.]+\]|[a-z0-9.-]+):([1-9]\d{0,4})$/,
+            "expected comma-separated host:port entries (e.g. 127.0.0.1:4021,[::1]:4021)",
+          )
+          .refine((e) => Number(e.slice(e.lastIndexOf(":") + 1)) <= 65_535, "port above 65535"),
+      ),
+    )
+    .optional(),
+  X402_MAX_RESPONSE_BYTES: intIn(1024, 1_073_741_824).default(1_048_576),
+  PORT: intIn(1, 65_535).optional(),
   X402_METRICS_TOKEN: z.string().min(16, "at least 16 characters").optional(),
   X402_APPROVAL_EXPIRY_DAYS: intIn(1, 90).default(7),
   X402_RECON_AMOUNT_TOLERANCE_PCT: intIn(0, 100).default(5),
+  X402_SIGNIN_MAX_FAILURES: intIn(1, 1000).default(5),
+  X402_SIGNIN_MAX_FAILURES_PER_IP: intIn(1, 100_000).default(50),
+  X402_SIGNIN_WINDOW_S: intIn(1, 86_400).default(900),
+  X402_SIGNIN_LOCKOUT_S: intIn(1, 86_400).default(60),
+  X402_SIGNIN_MAX_LOCKOUT_S: intIn(1, 604_800).default(3600),
   // Read by next-auth itself; validated here so a bad value stops start-up.
   NEXTAUTH_SECRET: z.string().min(32, "at least 32 characters").optional(),
   NEXTAUTH_URL: httpUrl.optional(),
@@ -128,6 +157,12 @@ export interface PaymentEnv {
   maxTimeoutSeconds: number;
   vendorTimeoutMs: number;
   maxRetries: number;
+  /** host:port entries the payer may reach although private or loopback. */
+  allowedPrivateHosts: string[];
+  /** This console's own host:port (NEXTAUTH_URL, PORT): never a payment destination. */
+  selfHosts: string[];
+  /** The most bytes of a vendor's response body that are read. */
+  maxResponseBytes: number;
 }
 
 /** The settlement resolver's schedule and choices. */
@@ -152,6 +187,7 @@ export interface AppEnv {
   /** Reconciliation: how far (whole % of the ledger amount) the chain's amount may differ. */
   reconAmountTolerancePct: number;
   authSecret: string | undefined;
+  signIn: SignInThrottleConfig;
 }
 
 const KIND_BY_SUFFIX: Record<string, LimitKind> = {
@@ -233,12 +269,37 @@ export function parseEnv(source: Record<string, string | undefined>): AppEnv {
       maxTimeoutSeconds: data.X402_MAX_TIMEOUT_SECONDS,
       vendorTimeoutMs: data.X402_VENDOR_TIMEOUT_MS,
       maxRetries: data.X402_PAY_MAX_RETRIES,
+      allowedPrivateHosts: data.X402_ALLOWED_PRIVATE_HOSTS ?? [],
+      selfHosts: selfHosts(data.NEXTAUTH_URL, data.PORT),
+      maxResponseBytes: data.X402_MAX_RESPONSE_BYTES,
     },
     metricsToken: data.X402_METRICS_TOKEN,
     approvalExpiryDays: data.X402_APPROVAL_EXPIRY_DAYS,
     reconAmountTolerancePct: data.X402_RECON_AMOUNT_TOLERANCE_PCT,
     authSecret: data.NEXTAUTH_SECRET,
+    signIn: {
+      maxFailuresPerAccount: data.X402_SIGNIN_MAX_FAILURES,
+      maxFailuresPerIp: data.X402_SIGNIN_MAX_FAILURES_PER_IP,
+      windowSeconds: data.X402_SIGNIN_WINDOW_S,
+      lockoutSeconds: data.X402_SIGNIN_LOCKOUT_S,
+      maxLockoutSeconds: Math.max(data.X402_SIGNIN_MAX_LOCKOUT_S, data.X402_SIGNIN_LOCKOUT_S),
+    },
   };
+}
+
+/** The console's own listen address, as host:port entries the payer refuses. */
+function selfHosts(authUrl: string | undefined, port: number | undefined): string[] {
+  const out = new Set<string>();
+  if (port !== undefined) for (const h of ["127.0.0.1", "localhost", "[::1]"]) out.add(`${h}:${port}`);
+  if (authUrl) {
+    try {
+      const u = new URL(authUrl);
+      out.add(`${u.hostname.toLowerCase()}:${u.port || (u.protocol === "https:" ? 443 : 80)}`);
+    } catch {
+      // NEXTAUTH_URL is validated above; an unparsable one adds nothing here.
+    }
+  }
+  return [...out];
 }
 
 let cached: AppEnv | undefined;

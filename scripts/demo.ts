@@ -31,17 +31,43 @@ let stopDatabase = async () => {};
 let stopNetwork = async () => {};
 let stopTraffic = async () => {};
 
+/**
+ * A child that died of a signal has `exitCode` null and `signalCode` set, and its `exit`
+ * event has already fired: waiting for it again would hang the demo with PostgreSQL and
+ * anvil still running.
+ */
+function running(child: ChildProcess): boolean {
+  return child.exitCode === null && child.signalCode === null;
+}
+
+function exited(child: ChildProcess): Promise<void> {
+  return running(child) ? new Promise((r) => child.once("exit", () => r())) : Promise.resolve();
+}
+
 async function shutdown(code: number): Promise<never> {
   if (!stopping) {
     stopping = true;
     console.log("\nStopping…");
+    // Whatever hangs, the demo still ends: a stuck step gets this long, then the rest is killed.
+    const force = setTimeout(() => {
+      console.error("Stopping took too long; killing what is left.");
+      for (const child of children) if (running(child)) child.kill("SIGKILL");
+      process.exit(code || 1);
+    }, 30_000);
+    force.unref();
     await stopTraffic().catch(() => {});
-    for (const child of children) if (child.exitCode === null) child.kill("SIGTERM");
-    await Promise.all(
-      children.map((c) => (c.exitCode === null ? new Promise((r) => c.once("exit", r)) : Promise.resolve())),
-    );
-    await stopNetwork().catch(() => {});
-    await stopDatabase();
+    for (const child of children) if (running(child)) child.kill("SIGTERM");
+    await Promise.race([
+      Promise.all(children.map(exited)),
+      new Promise((r) => setTimeout(r, 10_000).unref()),
+    ]);
+    for (const child of children) if (running(child)) child.kill("SIGKILL");
+    await stopNetwork().catch((error) => console.error(`stopping the payment network: ${error}`));
+    await stopDatabase().catch((error) => console.error(`stopping the database: ${error}`));
+    clearTimeout(force);
+  } else {
+    // A second Ctrl-C while stopping: wait for the first shutdown instead of exiting under it.
+    return new Promise<never>(() => {});
   }
   process.exit(code);
 }
@@ -95,6 +121,9 @@ async function main() {
       X402_PAYER_PRIVATE_KEY: network.payer.privateKey,
       X402_WALLET_ADDRESS: network.payer.address,
       X402_FACILITATOR_URL: network.facilitatorUrl,
+      // The demo vendors run on loopback, which the payer otherwise refuses: exactly their
+      // host:port, never the chain, the facilitator or the console.
+      X402_ALLOWED_PRIVATE_HOSTS: [...new Set(network.routes.map((r) => new URL(r.url).host))].join(","),
       // The local payer has gas: a vendor failure's live authorization is cancelled on chain
       // within a minute instead of holding budget until it expires.
       X402_AUTO_CANCEL: process.env.X402_AUTO_CANCEL || "true",
@@ -135,10 +164,10 @@ async function main() {
     env: childEnv,
   });
   children.push(web);
-  web.on("exit", (code) => {
+  web.on("exit", (code, signal) => {
     if (!stopping) {
-      console.error(`The console exited (code ${code}).`);
-      void shutdown(code ?? 1);
+      console.error(`The console exited (${signal ? `signal ${signal}` : `code ${code}`}).`);
+      void shutdown(code || 1);
     }
   });
 

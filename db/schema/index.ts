@@ -2,6 +2,7 @@ export * from "./agents";
 export * from "./audit";
 export * from "./budgets";
 export * from "./operations";
+export * from "./rate-limits";
 export * from "./settings";
 export * from "./transactions";
 export * from "./users";

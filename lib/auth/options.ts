@@ -2,9 +2,25 @@ import type { NextAuthOptions } from "next-auth";
 import CredentialsProvider from "next-auth/providers/credentials";
 import { appDb } from "@/lib/dal/db";
 import { env } from "@/lib/env";
-import { writeAudit } from "@/lib/payment-core/audit";
 import type { Role } from "@/lib/payment-core/users";
-import { verifyUserPassword } from "@/lib/payment-core/users";
+import {
+  clientIp,
+  createSignInThrottle,
+  type SignInThrottle,
+  signInWithPassword,
+  throttledMessage,
+} from "./sign-in";
+
+const cache = globalThis as unknown as { __x402SignInThrottle?: { db: unknown; throttle: SignInThrottle } };
+
+/** One throttle per database client (its limiters keep a sweep timer). */
+function signInThrottle(db: ReturnType<typeof appDb>): SignInThrottle {
+  const cached = cache.__x402SignInThrottle;
+  if (cached && cached.db === db) return cached.throttle;
+  const throttle = createSignInThrottle(db, env().signIn);
+  cache.__x402SignInThrottle = { db, throttle };
+  return throttle;
+}
 
 /** next-auth v4: email + password against the users table (bcrypt), JWT sessions. */
 export const authOptions: NextAuthOptions = {
@@ -18,19 +34,21 @@ export const authOptions: NextAuthOptions = {
         email: { label: "Email", type: "email" },
         password: { label: "Password", type: "password" },
       },
-      async authorize(credentials) {
+      async authorize(credentials, req) {
         const email = String(credentials?.email ?? "").trim();
         const password = String(credentials?.password ?? "");
         if (!email || !password) return null;
         const db = appDb();
-        const user = await verifyUserPassword(db, email, password);
-        if (!user) return null;
-        await writeAudit(db.$client, {
-          actor: user.email,
-          action: "user.sign_in",
-          targetType: "user",
-          targetId: user.id,
+        const result = await signInWithPassword(db, signInThrottle(db), {
+          email,
+          password,
+          ip: clientIp(req?.headers),
         });
+        // next-auth hands a thrown error's message to the login form as `error`.
+        if (!result.ok && result.code === "throttled")
+          throw new Error(throttledMessage(result.retryAfterSeconds));
+        if (!result.ok) return null;
+        const { user } = result;
         return { id: user.id, email: user.email, name: user.name ?? user.email, role: user.role };
       },
     }),

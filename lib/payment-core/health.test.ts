@@ -3,7 +3,7 @@ import { closeDb, createDb } from "@/db/client";
 import journal from "@/db/migrations/meta/_journal.json";
 import { createTestDatabase, type TestDatabase } from "@/lib/testing/db";
 import { defaultBudgetConfig } from "./budgets/config";
-import { getHealth } from "./health";
+import { getHealth, publicHealth } from "./health";
 import { setKillSwitch } from "./settings";
 
 let t: TestDatabase;
@@ -74,6 +74,21 @@ describe("getHealth", () => {
       expect(health.killSwitch).toBeNull();
     } finally {
       await closeDb(db);
+    }
+  });
+});
+
+describe("publicHealth", () => {
+  it("keeps the status and drops who stopped payments and why", async () => {
+    await setKillSwitch(t.db, { enabled: true, actor: "ops@example.com", reason: "vendor incident" });
+    try {
+      const full = await getHealth(t.db, defaultBudgetConfig());
+      const shown = publicHealth(full);
+      expect(shown).toEqual({ status: full.status, checkedAt: full.checkedAt });
+      expect(JSON.stringify(shown)).not.toContain("ops@example.com");
+      expect(JSON.stringify(shown)).not.toContain("vendor incident");
+    } finally {
+      await setKillSwitch(t.db, { enabled: false, actor: "ops@example.com" });
     }
   });
 });

@@ -18,6 +18,13 @@ export interface Health {
   checkedAt: string;
 }
 
+/** What a signed-out caller (a load balancer, anyone) sees: no names, reasons or errors. */
+export type PublicHealth = Pick<Health, "status" | "checkedAt">;
+
+export function publicHealth(health: Health): PublicHealth {
+  return { status: health.status, checkedAt: health.checkedAt };
+}
+
 export interface HealthOptions {
   /** A health check that hangs is as bad as one that fails: give up after this long. */
   timeoutMs?: number;

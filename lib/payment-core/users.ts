@@ -77,12 +77,26 @@ export async function addUser(
   });
 }
 
-/** Checks a password; a disabled or unknown user gets null, in the same time as a wrong password. */
-export async function verifyUserPassword(
+/**
+ * A real bcrypt hash (cost 12, as stored hashes) of a random string nobody knows: comparing
+ * against it for an unknown email takes as long as for a known one, so the answer's timing
+ * does not tell which emails have accounts. A malformed hash would return at once.
+ */
+const DUMMY_HASH = "$2b$12$iY/X/I6bSnP6D73JM4OkH.WquFlr40cUNJ4imi1DrhtqgDytLa3xu";
+
+export type PasswordCheck =
+  | { ok: true; user: User }
+  | { ok: false; reason: "unknown_email" | "wrong_password" | "disabled" };
+
+/**
+ * Checks a password and says why it failed (for the audit log, never for the visitor).
+ * Every path runs one bcrypt comparison at the stored cost.
+ */
+export async function checkUserPassword(
   db: Database,
   email: string,
   password: string,
-): Promise<User | null> {
+): Promise<PasswordCheck> {
   const sql = db.$client;
   const rows = await sql<
     {
@@ -99,19 +113,31 @@ export async function verifyUserPassword(
       to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS created_at
     FROM users WHERE email = ${email.toLowerCase()}`;
   const row = rows[0];
-  const ok = await bcrypt.compare(
-    password,
-    row?.password_hash ?? "$2b$12$invalidinvalidinvalidinvalidinvalidinvalidinvalidinv",
-  );
-  if (!row || !ok || row.disabled) return null;
+  const ok = await bcrypt.compare(password, row?.password_hash ?? DUMMY_HASH);
+  if (!row) return { ok: false, reason: "unknown_email" };
+  if (!ok) return { ok: false, reason: "wrong_password" };
+  if (row.disabled) return { ok: false, reason: "disabled" };
   return {
-    id: row.id,
-    email: row.email,
-    name: row.name,
-    role: row.role,
-    disabled: row.disabled,
-    createdAt: row.created_at,
+    ok: true,
+    user: {
+      id: row.id,
+      email: row.email,
+      name: row.name,
+      role: row.role,
+      disabled: row.disabled,
+      createdAt: row.created_at,
+    },
   };
+}
+
+/** Checks a password; a disabled or unknown user gets null, in the same time as a wrong password. */
+export async function verifyUserPassword(
+  db: Database,
+  email: string,
+  password: string,
+): Promise<User | null> {
+  const result = await checkUserPassword(db, email, password);
+  return result.ok ? result.user : null;
 }
 
 const SELECT_USER = `id, email, name, role, disabled,

@@ -21,7 +21,12 @@ export function LoginForm({ next }: { next: string }) {
     });
     setPending(false);
     if (!result || result.error) {
-      setError("Wrong email or password, or the account is disabled.");
+      // The throttle's message says when to try again; anything else is one generic answer.
+      setError(
+        result?.error?.startsWith("Too many failed sign-ins")
+          ? result.error
+          : "Wrong email or password, or the account is disabled.",
+      );
       return;
     }
     router.push(next);

@@ -1,11 +1,15 @@
+import { currentUser } from "@/lib/auth/session";
 import { appDb } from "@/lib/dal/db";
 import { env } from "@/lib/env";
-import { getHealth, type Health } from "@/lib/payment-core/health";
+import { getHealth, type Health, publicHealth } from "@/lib/payment-core/health";
 
 // Health is read on every request, never prerendered at build time (there is no database then).
 export const dynamic = "force-dynamic";
 
-/** Public, unauthenticated: it reports state, never configuration values or credentials. */
+/**
+ * Public: signed out, the answer is the status alone (for load balancers and uptime checks);
+ * a signed-in user also gets the database, migrations and kill switch (who stopped it, why).
+ */
 export async function GET(): Promise<Response> {
   let health: Health;
   try {
@@ -24,7 +28,9 @@ export async function GET(): Promise<Response> {
       checkedAt: new Date().toISOString(),
     };
   }
-  return Response.json(health, {
+  // With the database down there is no session to read: the public answer it is.
+  const user = await currentUser().catch(() => null);
+  return Response.json(user ? health : publicHealth(health), {
     status: health.status === "ok" ? 200 : 503,
     headers: { "Cache-Control": "no-store" },
   });

@@ -1,0 +1,106 @@
+import type { Page } from "@playwright/test";
+import { expect, test } from "./fixtures";
+import { E2E_PASSWORDS } from "./state";
+
+function expectSecurityHeaders(
+  response: { headers(): Record<string, string> } | null | undefined,
+  what: string,
+) {
+  const headers = response?.headers() ?? {};
+  expect(headers["x-frame-options"], what).toBe("DENY");
+  expect(headers["content-security-policy"], what).toContain("frame-ancestors 'none'");
+  expect(headers["x-content-type-options"], what).toBe("nosniff");
+  expect(headers["referrer-policy"], what).toBe("strict-origin-when-cross-origin");
+}
+
+/** Collects Content-Security-Policy violations the page reports, from the console and the DOM. */
+async function watchCsp(page: Page): Promise<string[]> {
+  const violations: string[] = [];
+  page.on("console", (message) => {
+    if (/Content Security Policy|Content-Security-Policy/i.test(message.text()))
+      violations.push(message.text());
+  });
+  await page.addInitScript(() => {
+    document.addEventListener("securitypolicyviolation", (event) => {
+      console.error(`Content Security Policy violation: ${event.violatedDirective} ${event.blockedURI}`);
+    });
+  });
+  return violations;
+}
+
+test.describe("security headers", () => {
+  test("are sent with pages and API routes", async ({ request, state }) => {
+    expectSecurityHeaders(await request.get(`${state.baseURL}/login`), "/login");
+    expectSecurityHeaders(await request.get(`${state.baseURL}/api/health`), "/api/health");
+  });
+
+  test("the login and overview pages run without CSP violations", async ({ browser, state }) => {
+    const context = await browser.newContext({ baseURL: state.baseURL });
+    const page = await context.newPage();
+    const violations = await watchCsp(page);
+    const login = await page.goto("/login");
+    expectSecurityHeaders(login, "login page");
+    await page.getByLabel("Email").fill("viewer@demo.local");
+    await page.getByLabel("Password").fill(E2E_PASSWORDS.viewer);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.waitForURL("**/overview");
+    // The overview's charts are client components: wait for them to render.
+    await page.waitForLoadState("networkidle");
+    expect(violations).toEqual([]);
+    await context.close();
+  });
+});
+
+test.describe("server actions", () => {
+  test("a call without an Origin header is refused before it runs", async ({ as, state }) => {
+    const page = await as("admin");
+    const response = await page.request.post(`${state.baseURL}/overview`, {
+      headers: { "next-action": "0".repeat(42), accept: "text/x-component" },
+      data: "[]",
+      maxRedirects: 0,
+    });
+    expect(response.status()).toBe(403);
+    expect(await response.json()).toMatchObject({ error: { code: "origin_required" } });
+  });
+});
+
+test.describe("health", () => {
+  test("signed-in users get the details, signed-out callers the status only", async ({
+    as,
+    request,
+    state,
+  }) => {
+    const open = (await (await request.get(`${state.baseURL}/api/health`)).json()) as Record<string, unknown>;
+    expect(Object.keys(open).sort()).toEqual(["checkedAt", "status"]);
+    const page = await as("viewer");
+    const full = (await (await page.request.get(`${state.baseURL}/api/health`)).json()) as Record<
+      string,
+      unknown
+    >;
+    expect(full).toHaveProperty("killSwitch");
+    expect(full).toHaveProperty("migrations");
+  });
+});
+
+test.describe("sign-in throttling", () => {
+  test("the login form says when to try again after too many failures", async ({ browser, state }) => {
+    const context = await browser.newContext({ baseURL: state.baseURL });
+    const page = await context.newPage();
+    await page.goto("/login");
+    // An account of its own (unknown emails are throttled like known ones), so other specs'
+    // sign-ins are not locked out.
+    await page.getByLabel("Email").fill("brute-force-target@demo.local");
+    for (let i = 0; i < 5; i++) {
+      await page.getByLabel("Password").fill(`wrong-password-${i}`);
+      await page.getByRole("button", { name: "Sign in" }).click();
+      await expect(page.getByRole("alert").filter({ hasText: "Wrong email or password" })).toBeVisible();
+      await expect(page.getByRole("button", { name: "Sign in" })).toBeEnabled();
+    }
+    await page.getByLabel("Password").fill("wrong-password-again");
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await expect(
+      page.getByRole("alert").filter({ hasText: /Too many failed sign-ins\. Try again in \d+ seconds\./ }),
+    ).toBeVisible();
+    await context.close();
+  });
+});
