@@ -57,6 +57,8 @@ export default async function globalSetup() {
         X402_PAYER_PRIVATE_KEY: network.payer.privateKey,
         X402_WALLET_ADDRESS: network.payer.address,
         X402_FACILITATOR_URL: network.facilitatorUrl,
+        // The demo vendor only (loopback, otherwise refused); the chain and the console stay out.
+        X402_ALLOWED_PRIVATE_HOSTS: new URL(network.vendorUrl).host,
         X402_METRICS_TOKEN: metricsToken,
       },
     },

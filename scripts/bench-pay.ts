@@ -28,6 +28,7 @@
  * (payments per path in the profile run, default N, 0 skips it), --out FILE (default
  * bench-results/pay.json).
  */
+
 import { mkdir, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -36,6 +37,7 @@ import { decodePaymentResponseHeader } from "@x402/core/http";
 import { ExactEvmScheme } from "@x402/evm/exact/client";
 import { wrapFetchWithPaymentFromConfig } from "@x402/fetch";
 import postgres from "postgres";
+import { Headers as UndiciHeaders, fetch as undiciFetch } from "undici";
 import type { LocalAccount, PublicClient } from "viem";
 import { privateKeyToAccount, toAccount } from "viem/accounts";
 import { closeDb, createDb, type Database } from "@/db/client";
@@ -321,6 +323,13 @@ const timedFetch: typeof fetch = (input, init) => {
   return timedPhase(paid ? PHASE_PAID : PHASE_UNPAID, () => fetch(input, init));
 };
 
+/** The same, over undici's fetch, which the payer uses with its guarded dispatcher. */
+const timedUndiciFetch: typeof undiciFetch = (input, init) => {
+  const headers = new UndiciHeaders(init?.headers);
+  const paid = headers.has("payment-signature") || headers.has("x-payment");
+  return timedPhase(paid ? PHASE_PAID : PHASE_UNPAID, () => undiciFetch(input, init));
+};
+
 function timedAccount(real: LocalAccount): LocalAccount {
   return toAccount({
     address: real.address,
@@ -442,6 +451,7 @@ async function main(): Promise<number> {
       maxTimeoutSeconds: 600,
       vendorTimeoutMs: 10_000,
       maxRetries: 2,
+      allowedPrivateHosts: [new URL(net.vendorUrl).host],
     };
     const bareConfig = (account: LocalAccount) => ({
       schemes: [{ network: net.network, client: new ExactEvmScheme(account) }],
@@ -543,7 +553,7 @@ async function main(): Promise<number> {
             account,
             publicClient: net.usdc.client as PublicClient,
             config: payerConfig,
-            fetch: timedFetch,
+            fetch: timedUndiciFetch,
           }),
         ),
       };

@@ -14,6 +14,7 @@ let net: LocalNetwork;
 let service: PaymentService;
 let apiKey: string;
 const METRICS_TOKEN = "metrics-token-for-tests-0123456789";
+const CONSOLE_HOST = "127.0.0.1:3999";
 
 beforeAll(async () => {
   [t, net] = await Promise.all([createTestDatabase(), startLocalNetwork()]);
@@ -24,6 +25,9 @@ beforeAll(async () => {
     X402_PAYER_PRIVATE_KEY: net.payer.privateKey,
     X402_METRICS_TOKEN: METRICS_TOKEN,
     X402_RESEARCH_AGENT_DAILY_LIMIT_USDC: "0.015",
+    // The demo vendor only; the console's own address is listed too, and still refused.
+    X402_ALLOWED_PRIVATE_HOSTS: `${new URL(net.vendorUrl).host},${CONSOLE_HOST}`,
+    NEXTAUTH_URL: `http://${CONSOLE_HOST}`,
   });
   service = createPaymentService(t.db, env);
   apiKey = (await rotateAgentKey(t.db, { id: "research_agent", actor: "test" })).apiKey;
@@ -45,6 +49,46 @@ const post = (body: unknown, key: string | null = apiKey) =>
   );
 
 describe("POST /api/v1/payments", () => {
+  it("403 destination_not_allowed for the anvil RPC and the console itself, with no ledger row", async () => {
+    const [before] = await t.db.$client`SELECT count(*)::int AS n FROM transactions`;
+    for (const [url, reason] of [
+      [net.rpcUrl, "127.0.0.1 is a loopback address"],
+      [`http://${CONSOLE_HOST}/api/v1/payments`, "this console's own address"],
+      ["http://169.254.169.254/latest/meta-data/", "cloud metadata"],
+    ] as const) {
+      const res = await post({
+        url,
+        method: "POST",
+        body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "eth_sendTransaction", params: [] }),
+        idempotencyKey: `ssrf-${url}`,
+      });
+      expect(res.status).toBe(403);
+      const json = await res.json();
+      expect(json).toMatchObject({ error: { code: "destination_not_allowed", transactionId: null } });
+      expect(json.error.message).toContain(reason);
+    }
+    const [after] = await t.db.$client`SELECT count(*)::int AS n FROM transactions`;
+    expect(after?.n).toBe(before?.n);
+  });
+
+  it("413 for a declared body over the limit, before it is read", async () => {
+    const res = await handlePayment(
+      new Request("http://console/api/v1/payments", {
+        method: "POST",
+        headers: {
+          "content-type": "application/json",
+          authorization: `Bearer ${apiKey}`,
+          "content-length": "50000000",
+        },
+        body: "{}",
+      }),
+      t.db,
+      () => service,
+    );
+    expect(res.status).toBe(413);
+    expect(await res.json()).toMatchObject({ error: { code: "request_too_large" } });
+  });
+
   it("401 without or with a bad key", async () => {
     const none = await post({ url: `${net.vendorUrl}/search`, idempotencyKey: "a" }, null);
     expect(none.status).toBe(401);
@@ -190,6 +234,7 @@ describe("x402 pay (CLI)", () => {
             X402_RPC_URL: net.rpcUrl,
             X402_USDC_ADDRESS: net.usdcAddress,
             X402_PAYER_PRIVATE_KEY: net.payer.privateKey,
+            X402_ALLOWED_PRIVATE_HOSTS: new URL(net.vendorUrl).host,
           },
         });
         let stdout = "";

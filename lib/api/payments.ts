@@ -39,6 +39,9 @@ const body = z
   })
   .strict();
 
+/** The largest request body read: a 1 MB `body` field, JSON-escaped, plus the rest. */
+const MAX_REQUEST_BYTES = 2_200_000;
+
 const STATUS: Record<string, number> = {
   payments_disabled: 503,
   payer_not_configured: 503,
@@ -50,6 +53,8 @@ const STATUS: Record<string, number> = {
   settlement_unknown: 502,
   network_error: 502,
   signing_failed: 502,
+  destination_not_allowed: 403,
+  vendor_response_too_large: 502,
 };
 
 export function bearer(request: Request): string | null {
@@ -124,6 +129,11 @@ export async function handlePayment(
   const agent = await authenticateAgent(db, key);
   if (!agent) return errorResponse(401, "unauthorized", "the API key is not valid");
 
+  // Refused before the body is read: the JSON holds a URL, headers and at most 1 MB of body.
+  const declared = Number(request.headers.get("content-length") ?? "0");
+  if (!Number.isFinite(declared) || declared > MAX_REQUEST_BYTES) {
+    return errorResponse(413, "request_too_large", `the request body is over ${MAX_REQUEST_BYTES} bytes`);
+  }
   let json: unknown;
   try {
     json = await request.json();

@@ -3,14 +3,19 @@ import { privateKeyToAccount } from "viem/accounts";
 import type { Database } from "@/db/client";
 import type { LocalNetwork } from "@/lib/localnet";
 import type { BudgetEngine } from "@/lib/payment-core/budgets/engine";
-import { createPayer, type PayerConfig } from "@/lib/payment-core/x402/payer";
+import { createPayer, type PayerConfig, type PayerDeps } from "@/lib/payment-core/x402/payer";
 
-/** A payer on the local network as the tests use it: no backoff sleeps, USDC's real domain. */
+/**
+ * A payer on the local network as the tests use it: no backoff sleeps, USDC's real domain.
+ * It may reach the network's demo vendors (loopback, so otherwise refused) and nothing else
+ * private: a test that starts its own vendor names it with `allowVendors`.
+ */
 export function localPayer(
   net: LocalNetwork,
-  deps: { db: Database; engine: BudgetEngine; account?: LocalAccount; fetch?: typeof fetch },
-  config: Partial<PayerConfig> = {},
+  deps: { db: Database; engine: BudgetEngine; account?: LocalAccount; fetch?: PayerDeps["fetch"] },
+  config: Partial<PayerConfig> & { allowVendors?: string[] } = {},
 ) {
+  const { allowVendors = [], ...rest } = config;
   return createPayer({
     db: deps.db,
     engine: deps.engine,
@@ -27,7 +32,8 @@ export function localPayer(
       vendorTimeoutMs: 10_000,
       maxRetries: 2,
       retryBaseMs: 1,
-      ...config,
+      allowedPrivateHosts: [new URL(net.vendorUrl).host, ...allowVendors.map((u) => new URL(u).host)],
+      ...rest,
     },
   });
 }

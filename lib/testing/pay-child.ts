@@ -25,6 +25,8 @@ const payer = createPayer({
     maxTimeoutSeconds: 300,
     vendorTimeoutMs: 30_000,
     maxRetries: 0,
+    // The test's own vendor on loopback, named explicitly: nothing else private is reachable.
+    allowedPrivateHosts: [new URL(args.url).host],
   },
 });
 const outcome = await payer.payForService({

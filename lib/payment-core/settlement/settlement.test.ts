@@ -30,7 +30,14 @@ const key = () => `settle-${Date.now()}-${n++}`;
 
 function payer(vendorTimeoutMs = 5_000) {
   const engine = new BudgetEngine(t.db, { config: () => config });
-  return { engine, payer: localPayer(net, { db: t.db, engine }, { vendorTimeoutMs, maxRetries: 0 }) };
+  return {
+    engine,
+    payer: localPayer(
+      net,
+      { db: t.db, engine },
+      { vendorTimeoutMs, maxRetries: 0, allowVendors: [hostile.url] },
+    ),
+  };
 }
 
 function resolverDeps(engine: BudgetEngine, db = t.db): ResolverDeps {
@@ -318,12 +325,16 @@ describe("cancelling a live authorization", () => {
     const k = key();
     const url = `${hostile.url}/fail?amount=20000`;
     expect((await engine.reserve(AGENT, 20_000n, k)).ok).toBe(true);
-    const fresh = localPayer(net, { db: t.db, engine }, { staleAfterMs: 60_000 });
+    const fresh = localPayer(
+      net,
+      { db: t.db, engine },
+      { staleAfterMs: 60_000, allowVendors: [hostile.url] },
+    );
     expect(await fresh.payForService({ agentId: AGENT, url, idempotencyKey: k })).toMatchObject({
       ok: false,
       code: "payment_in_progress",
     });
-    const later = localPayer(net, { db: t.db, engine }, { staleAfterMs: 0 });
+    const later = localPayer(net, { db: t.db, engine }, { staleAfterMs: 0, allowVendors: [hostile.url] });
     expect(await later.payForService({ agentId: AGENT, url, idempotencyKey: k })).toMatchObject({
       ok: false,
       code: "stale_reservation",

@@ -1,8 +1,13 @@
 import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
-import { encodePaymentRequiredHeader } from "@x402/core/http";
-import type { PaymentRequired, PaymentRequirements } from "@x402/core/types";
+import {
+  decodePaymentSignatureHeader,
+  encodePaymentRequiredHeader,
+  encodePaymentResponseHeader,
+} from "@x402/core/http";
+import type { PaymentRequired, PaymentRequirements, SettleResponse } from "@x402/core/types";
 import { Hono } from "hono";
+import { Headers as UndiciHeaders, fetch as undiciFetch } from "undici";
 import { type Address, type LocalAccount, parseAbiItem } from "viem";
 import { privateKeyToAccount, toAccount } from "viem/accounts";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
@@ -27,9 +32,14 @@ const AGENT = "builder_agent";
 let keyCounter = 0;
 const key = () => `k-${Date.now()}-${keyCounter++}`;
 
-function payer(options: { fetch?: typeof fetch } = {}) {
+/** A payer allowed to reach the network's vendors, this file's malicious vendor and `allow`. */
+function payer(options: { fetch?: typeof undiciFetch; allow?: string[] } = {}) {
   const engine = new BudgetEngine(t.db, { config: () => config });
-  return localPayer(net, { db: t.db, engine, account, fetch: options.fetch });
+  return localPayer(
+    net,
+    { db: t.db, engine, account, fetch: options.fetch },
+    { allowVendors: [malicious.url, ...(options.allow ?? [])] },
+  );
 }
 
 async function balances() {
@@ -433,13 +443,13 @@ describe("failures", () => {
 
   it("a lost answer after signing resends the same authorization, never a second one", async () => {
     let dropped = 0;
-    const flaky: typeof fetch = async (input, init) => {
-      const headers = new Headers(init?.headers);
+    const flaky: typeof undiciFetch = async (input, init) => {
+      const headers = new UndiciHeaders(init?.headers);
       if (headers.has("payment-signature") && dropped === 0) {
         dropped++;
         throw new TypeError("fetch failed: socket hang up");
       }
-      return fetch(input, init);
+      return undiciFetch(input, init);
     };
     const before = await balances();
     const out = await pay(payer({ fetch: flaky }));
@@ -450,7 +460,7 @@ describe("failures", () => {
   });
 
   it("an unreachable vendor is a network error with nothing reserved", async () => {
-    const out = await pay(payer(), { url: "http://127.0.0.1:1/search" });
+    const out = await pay(payer({ allow: ["http://127.0.0.1:1"] }), { url: "http://127.0.0.1:1/search" });
     expect(out).toMatchObject({ ok: false, code: "network_error", transactionId: null });
     expect(signatures).toBe(0);
   });
@@ -520,5 +530,177 @@ describe("agents", () => {
       const out = await pay(payer(), { agentId: agent.id });
       expect(out).toMatchObject({ ok: true, paid: true });
     });
+  });
+});
+
+describe("destinations (SSRF)", () => {
+  const count = async () => (await t.db.$client`SELECT count(*)::int AS n FROM transactions`)[0]?.n;
+
+  it.each([
+    ["127.0.0.1", "loopback"],
+    ["127.1", "loopback"],
+    ["2130706433", "loopback"],
+    ["0x7f000001", "loopback"],
+    ["[::ffff:127.0.0.1]", "loopback"],
+    ["[::1]", "loopback"],
+    ["localhost", "loopback"],
+    ["0.0.0.0", "unspecified"],
+  ])("%s: destination_not_allowed, nothing recorded, nothing signed", async (host, reason) => {
+    // The anvil RPC's port: every spelling of its address is refused (the vendor's port is listed,
+    // and 127.1:<vendor port> is the same destination as 127.0.0.1:<vendor port>).
+    const port = new URL(net.rpcUrl).port;
+    const out = await pay(payer(), { url: `http://${host}:${port}/` });
+    expect(out).toMatchObject({ ok: false, code: "destination_not_allowed", transactionId: null });
+    if (!out.ok) expect(out.message).toContain(`${reason} address`);
+    expect(signatures).toBe(0);
+    expect(await count()).toBe(0);
+  });
+
+  it("the anvil RPC and the facilitator are refused, even with a JSON-RPC body", async () => {
+    for (const url of [net.rpcUrl, `${net.facilitatorUrl}/supported`]) {
+      const out = await pay(payer(), {
+        url,
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "eth_accounts", params: [] }),
+      });
+      expect(out).toMatchObject({ ok: false, code: "destination_not_allowed" });
+    }
+    expect(await count()).toBe(0);
+  });
+
+  it("the listed vendor is reached; without the list, the same vendor is refused", async () => {
+    expect(await pay(payer())).toMatchObject({ ok: true, paid: true });
+    const engine = new BudgetEngine(t.db, { config: () => config });
+    const strict = localPayer(net, { db: t.db, engine, account }, { allowedPrivateHosts: [] });
+    expect(await pay(strict)).toMatchObject({ ok: false, code: "destination_not_allowed" });
+  });
+
+  it("a vendor that redirects to an internal address is not followed", async () => {
+    const app = new Hono();
+    app.get("/", (c) => c.redirect(`${net.rpcUrl}/`, 302));
+    const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
+      const s = serve({ fetch: app.fetch, hostname: "127.0.0.1", port: 0 }, () => resolve(s));
+    });
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const out = await pay(payer({ allow: [url] }), { url: `${url}/` });
+      expect(out).toMatchObject({ ok: true, paid: false, response: { status: 302 } });
+      expect(await count()).toBe(0);
+    } finally {
+      await new Promise<void>((r) => server.close(() => r()));
+    }
+  });
+});
+
+describe("bounded vendor responses", () => {
+  const FIFTY_MB = 50 * 1024 * 1024;
+  let big: { url: string; sent: number; stop(): Promise<void> };
+
+  /** Streams 50 MB in 64 KiB chunks, counting what actually left; /paid settles first. */
+  beforeAll(async () => {
+    const state = { sent: 0 };
+    const chunk = new Uint8Array(64 * 1024).fill(120);
+    const stream = () =>
+      new ReadableStream<Uint8Array>({
+        pull(controller) {
+          if (state.sent >= FIFTY_MB) return controller.close();
+          state.sent += chunk.byteLength;
+          controller.enqueue(chunk);
+        },
+      });
+    const requirements: PaymentRequirements = {
+      scheme: "exact",
+      network: net.network,
+      asset: net.usdcAddress,
+      amount: "10000",
+      payTo: net.payee,
+      maxTimeoutSeconds: 60,
+      extra: { name: "USD Coin", version: "2" },
+    };
+    const app = new Hono();
+    app.get("/free", () => new Response(stream(), { headers: { "content-type": "text/plain" } }));
+    app.get("/paid", async (c) => {
+      const signature = c.req.header("payment-signature");
+      if (!signature) {
+        c.header(
+          "PAYMENT-REQUIRED",
+          encodePaymentRequiredHeader({
+            x402Version: 2,
+            resource: { url: c.req.url, description: "big", mimeType: "text/plain" },
+            accepts: [requirements],
+          } as PaymentRequired),
+        );
+        return c.json({ error: "payment required" }, 402);
+      }
+      const res = await fetch(`${net.facilitatorUrl}/settle`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({
+          x402Version: 2,
+          paymentPayload: decodePaymentSignatureHeader(signature),
+          paymentRequirements: requirements,
+        }),
+      });
+      const settled = (await res.json()) as { success: boolean; transaction?: string };
+      return new Response(stream(), {
+        headers: {
+          "content-type": "text/plain",
+          "PAYMENT-RESPONSE": encodePaymentResponseHeader({
+            success: settled.success,
+            transaction: settled.transaction ?? "",
+            network: net.network,
+            payer: net.payer.address,
+          } as SettleResponse),
+        },
+      });
+    });
+    const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
+      const s = serve({ fetch: app.fetch, hostname: "127.0.0.1", port: 0 }, () => resolve(s));
+    });
+    big = {
+      url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+      get sent() {
+        return state.sent;
+      },
+      set sent(v: number) {
+        state.sent = v;
+      },
+      stop: () =>
+        new Promise<void>((r) => {
+          server.close(() => r());
+          if ("closeAllConnections" in server) server.closeAllConnections();
+        }),
+    };
+  });
+  afterAll(async () => {
+    await big?.stop();
+  });
+
+  it("a 50 MB answer is vendor_response_too_large; the stream is cut near the cap", async () => {
+    big.sent = 0;
+    const rssBefore = process.memoryUsage().rss;
+    const out = await pay(payer({ allow: [big.url] }), { url: `${big.url}/free` });
+    expect(out).toMatchObject({ ok: false, code: "vendor_response_too_large", transactionId: null });
+    // What left the vendor is the cap plus what sits in socket buffers, nowhere near 50 MB.
+    await new Promise((r) => setTimeout(r, 200));
+    expect(big.sent).toBeLessThan(16 * 1024 * 1024);
+    expect(process.memoryUsage().rss - rssBefore).toBeLessThan(40 * 1024 * 1024);
+  });
+
+  it("paid, settled, then 50 MB: the row is completed and the outcome carries the settlement", async () => {
+    big.sent = 0;
+    const before = await balances();
+    const out = await pay(payer({ allow: [big.url] }), { url: `${big.url}/paid` });
+    expect(out).toMatchObject({
+      ok: false,
+      code: "vendor_response_too_large",
+      settlement: { status: "completed", priceMicro: 10_000n },
+    });
+    expect(big.sent).toBeLessThan(16 * 1024 * 1024);
+    expect(signatures).toBe(1);
+    expect(before.payer - (await balances()).payer).toBe(10_000n);
+    if (!out.ok)
+      expect(await row(out.transactionId)).toMatchObject({ status: "completed", amount_micro: 10_000n });
   });
 });

@@ -7,6 +7,7 @@ import {
 } from "@x402/core/http";
 import type { PaymentPayload, PaymentRequired, PaymentRequirements, SettleResponse } from "@x402/core/types";
 import { ExactEvmScheme } from "@x402/evm/exact/client";
+import { Headers, type RequestInit, type Response, fetch as undiciFetch } from "undici";
 import type { Address, Hex, LocalAccount, PublicClient } from "viem";
 import type { Database } from "@/db/client";
 import type { BudgetEngine, Refusal } from "../budgets/engine";
@@ -15,6 +16,7 @@ import type { RefusalCode } from "../errors";
 import { InvalidInputError } from "../errors";
 import { formatUsd, type Micro } from "../money";
 import { resolveOpenTransactions } from "../settlement/resolver";
+import { checkDestination, destinationRefusal, guardedAgent } from "./destination";
 import { type RequirementsPolicy, selectRequirements } from "./policy";
 
 /**
@@ -38,6 +40,15 @@ export interface PayerConfig {
   retryBaseMs?: number;
   /** A reservation still pending (never signed) after this long is released on a retry. */
   staleAfterMs?: number;
+  /**
+   * `host:port` entries the payer may reach although they are private or loopback
+   * (X402_ALLOWED_PRIVATE_HOSTS). Every other non-public destination is refused.
+   */
+  allowedPrivateHosts: readonly string[];
+  /** This console's own `host:port`: refused even when listed above. */
+  selfHosts?: readonly string[];
+  /** The most bytes of a vendor's response body that are read (default 1 MiB). */
+  maxResponseBytes?: number;
 }
 
 export interface PayRequest {
@@ -69,7 +80,9 @@ export type PayFailureCode =
   | "network_error"
   | "signing_failed"
   | "reservation_closed"
-  | "idempotency_key_reused";
+  | "idempotency_key_reused"
+  | "destination_not_allowed"
+  | "vendor_response_too_large";
 
 export type PayOutcome =
   | { ok: true; paid: false; response: VendorResponse; latencyMs: number; vendor: string }
@@ -117,7 +130,8 @@ export interface PayerDeps {
   config: PayerConfig;
   account: LocalAccount;
   publicClient: PublicClient;
-  fetch?: typeof fetch;
+  /** undici's fetch (or a wrapper of it): the payer passes its own guarded dispatcher. */
+  fetch?: typeof undiciFetch;
   sleep?: (ms: number) => Promise<void>;
 }
 
@@ -126,17 +140,73 @@ const METHODS = new Set(["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"]);
 /** The body that is actually sent: none for GET and HEAD. */
 const sentBody = (method: string, body: string | undefined) =>
   method === "GET" || method === "HEAD" ? "" : (body ?? "");
-const MAX_BODY_BYTES = 1_000_000;
+const DEFAULT_MAX_RESPONSE_BYTES = 1_048_576;
 
 class RetriesExhausted extends Error {}
 
-async function readResponse(response: Response): Promise<VendorResponse> {
+/** A response body that could not be read within the caps: too large, or cut off. */
+class ResponseBodyError extends Error {
+  constructor(
+    readonly code: "vendor_response_too_large" | "network_error",
+    message: string,
+    readonly status: number,
+  ) {
+    super(message);
+  }
+}
+
+/** Drops a body without reading it. */
+const discard = (response: Response) => response.body?.cancel().catch(() => undefined);
+
+/**
+ * Reads at most `maxBytes` of the body, as it streams: a vendor answering 300 MB costs at most
+ * `maxBytes` of memory, and the stream is cancelled the moment it passes the cap. The time limit
+ * is the request's own signal (the vendor timeout), which also aborts a body that trickles.
+ */
+async function readResponse(response: Response, maxBytes: number): Promise<VendorResponse> {
   const headers: Record<string, string> = {};
   response.headers.forEach((value, key) => {
     if (key !== "set-cookie") headers[key] = value;
   });
-  const buffer = new Uint8Array(await response.arrayBuffer());
-  const text = new TextDecoder().decode(buffer.slice(0, MAX_BODY_BYTES));
+  const declared = Number(response.headers.get("content-length") ?? "");
+  if (Number.isFinite(declared) && declared > maxBytes) {
+    await discard(response);
+    throw new ResponseBodyError(
+      "vendor_response_too_large",
+      `the vendor's response declares ${declared} bytes, above the ${maxBytes}-byte limit (X402_MAX_RESPONSE_BYTES)`,
+      response.status,
+    );
+  }
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  if (response.body) {
+    const reader = response.body.getReader();
+    try {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        total += value.byteLength;
+        if (total > maxBytes) {
+          await reader.cancel().catch(() => undefined);
+          throw new ResponseBodyError(
+            "vendor_response_too_large",
+            `the vendor's response is larger than the ${maxBytes}-byte limit (X402_MAX_RESPONSE_BYTES); it was not read further`,
+            response.status,
+          );
+        }
+        chunks.push(value);
+      }
+    } catch (error) {
+      if (error instanceof ResponseBodyError) throw error;
+      await reader.cancel().catch(() => undefined);
+      throw new ResponseBodyError(
+        "network_error",
+        `the vendor's response could not be read: ${(error as Error).message}`,
+        response.status,
+      );
+    }
+  }
+  const text = new TextDecoder().decode(Buffer.concat(chunks, total));
   let body: unknown = text;
   if ((headers["content-type"] ?? "").includes("json")) {
     try {
@@ -149,7 +219,14 @@ async function readResponse(response: Response): Promise<VendorResponse> {
 }
 
 export function createPayer(deps: PayerDeps) {
-  const doFetch = deps.fetch ?? fetch;
+  const doFetch = deps.fetch ?? undiciFetch;
+  const maxResponseBytes = deps.config.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
+  const destinations = {
+    allowedPrivateHosts: deps.config.allowedPrivateHosts,
+    selfHosts: deps.config.selfHosts ?? [],
+  };
+  // Every connection, on every attempt, is checked and pinned to the address that was checked.
+  const dispatcher = guardedAgent(destinations);
   const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   const { config, engine, account } = deps;
   const baseDelay = config.retryBaseMs ?? 200;
@@ -187,11 +264,14 @@ export function createPayer(deps: PayerDeps) {
         const response = await doFetch(url, {
           ...init,
           redirect: "manual",
+          dispatcher,
           signal: AbortSignal.timeout(config.vendorTimeoutMs),
         });
         if (!retryable(response) || attempt >= config.maxRetries) return response;
-        await response.arrayBuffer().catch(() => undefined);
+        await discard(response);
       } catch (error) {
+        const refused = destinationRefusal(error);
+        if (refused) throw refused;
         if (attempt >= config.maxRetries) throw new RetriesExhausted((error as Error).message);
       }
       counter.retries++;
@@ -336,6 +416,22 @@ export function createPayer(deps: PayerDeps) {
       throw new InvalidInputError("invalid_request", `method ${method} is not supported`);
     const vendor = req.vendor ?? url.host;
 
+    // Where the request would go, before the ledger is read or anything is recorded or signed.
+    // The connection itself checks again (and pins the address), so this is the early answer,
+    // not the only guard.
+    const refusedDestination = await checkDestination(url, destinations);
+    if (refusedDestination) {
+      return {
+        ok: false,
+        code: "destination_not_allowed",
+        message: refusedDestination.message,
+        transactionId: null,
+        vendor,
+        latencyMs: elapsed(),
+        replayed: false,
+      };
+    }
+
     // What makes this purchase this purchase: the same key with another request is a client bug
     // (Stripe answers it the same way), never a silent replay of the first one.
     const fingerprint = createHash("sha256")
@@ -406,10 +502,18 @@ export function createPayer(deps: PayerDeps) {
     try {
       first = await send(url.toString(), init, (r) => r.status >= 500, counter);
     } catch (error) {
+      const refused = destinationRefusal(error);
+      if (refused) return fail(null, "destination_not_allowed", refused.message);
       return fail(null, "network_error", `vendor unreachable: ${(error as Error).message}`);
     }
     if (first.status !== 402) {
-      return { ok: true, paid: false, response: await readResponse(first), latencyMs: elapsed(), vendor };
+      try {
+        const response = await readResponse(first, maxResponseBytes);
+        return { ok: true, paid: false, response, latencyMs: elapsed(), vendor };
+      } catch (error) {
+        if (!(error instanceof ResponseBodyError)) throw error;
+        return fail(null, error.code, error.message);
+      }
     }
 
     // 2. Decode and check the requirements before anything is reserved or signed.
@@ -427,7 +531,7 @@ export function createPayer(deps: PayerDeps) {
       return fail(transactionId, "payment_requirements_rejected", reason);
     };
     const header = first.headers.get("payment-required");
-    await first.arrayBuffer().catch(() => undefined);
+    await discard(first);
     if (!header) return refuse("the 402 answer has no PAYMENT-REQUIRED header");
     let required: PaymentRequired;
     try {
@@ -539,7 +643,16 @@ export function createPayer(deps: PayerDeps) {
       sendError = (error as Error).message;
     }
 
-    const response = paid ? await readResponse(paid) : undefined;
+    let response: VendorResponse | undefined;
+    let bodyError: ResponseBodyError | null = null;
+    if (paid) {
+      try {
+        response = await readResponse(paid, maxResponseBytes);
+      } catch (error) {
+        if (!(error instanceof ResponseBodyError)) throw error;
+        bodyError = error;
+      }
+    }
     let settle: SettleResponse | null = null;
     const settleHeader = paid?.headers.get("payment-response");
     if (settleHeader) {
@@ -565,10 +678,28 @@ export function createPayer(deps: PayerDeps) {
         {
           retryCount: counter.retries,
           latencyMs: elapsed(),
-          metadata: { response },
+          metadata: bodyError ? { response: { status: paid.status, error: bodyError.code } } : { response },
         },
       );
       if (!committed.ok) return current();
+      if (bodyError) {
+        // The money moved: the ledger says completed, and the answer says why there is no body.
+        return {
+          ok: false,
+          code: bodyError.code,
+          message: `paid (${formatUsd(committed.amountMicro)}) but ${bodyError.message}`,
+          transactionId: id,
+          vendor,
+          latencyMs: elapsed(),
+          replayed: false,
+          settlement: {
+            status: "completed",
+            cause: bodyError.code,
+            txHash: committed.txHash,
+            priceMicro: committed.amountMicro,
+          },
+        };
+      }
       return {
         ok: true,
         paid: true,
@@ -592,6 +723,9 @@ export function createPayer(deps: PayerDeps) {
     if (!paid) {
       cause = "network_error";
       reason = `vendor unreachable after payment was signed: ${sendError}`;
+    } else if (bodyError) {
+      cause = bodyError.code;
+      reason = bodyError.message;
     } else if (paid.status === 402) {
       let why = "";
       try {
@@ -608,7 +742,7 @@ export function createPayer(deps: PayerDeps) {
     const finish = {
       retryCount: counter.retries,
       latencyMs: elapsed(),
-      metadata: response ? { response: { status: response.status } } : {},
+      metadata: paid ? { response: { status: paid.status } } : {},
     };
     const base = { vendor, latencyMs: elapsed(), replayed: false, response };
     try {

@@ -6,7 +6,7 @@ import { BudgetEngine } from "../budgets/engine";
 import { OperationError } from "../errors";
 import type { Micro } from "../money";
 import { type ResolveOptions, type ResolveReport, resolveOpenTransactions } from "../settlement/resolver";
-import { createPayer, type Payer } from "./payer";
+import { createPayer, type Payer, type PayerDeps } from "./payer";
 import { getUsdcBalance } from "./usdc";
 
 /**
@@ -30,7 +30,7 @@ export interface PaymentService {
 export function createPaymentService(
   db: Database,
   env: AppEnv,
-  options: { fetch?: typeof fetch } = {},
+  options: { fetch?: PayerDeps["fetch"] } = {},
 ): PaymentService {
   const p = env.payments;
   const engine = new BudgetEngine(db, { config: env.budget });
@@ -53,6 +53,9 @@ export function createPaymentService(
             maxTimeoutSeconds: p.maxTimeoutSeconds,
             vendorTimeoutMs: p.vendorTimeoutMs,
             maxRetries: p.maxRetries,
+            allowedPrivateHosts: p.allowedPrivateHosts,
+            selfHosts: p.selfHosts,
+            maxResponseBytes: p.maxResponseBytes,
             staleAfterMs: env.settlement.staleAfterMs,
           },
         })
