@@ -56,8 +56,11 @@ test.describe("kill switch", () => {
     // ...and replay it with a viewer's session.
     const viewer = await as("viewer");
     await expect(viewer.getByRole("button", { name: "Stop all payments" })).toHaveCount(0);
-    const headers = { ...(captured?.headers() ?? {}) };
+    const headers: Record<string, string> = { ...(captured?.headers() ?? {}) };
     delete headers.cookie;
+    // A same-origin call as the browser makes it (Playwright's headers() leaves Origin out):
+    // what refuses it must be the role, not the missing Origin.
+    headers.origin = new URL(captured?.url() ?? "http://x").origin;
     const response = await viewer.request.post(captured?.url() ?? "", {
       headers,
       data: captured?.postData() ?? "",
