@@ -41,6 +41,7 @@ const ACTIONS: Record<string, Role> = {
   "app/(console)/agents/actions.ts#changeAgentStatus": "operator",
   "app/(console)/agents/actions.ts#saveLimits": "operator",
   "app/(console)/agents/actions.ts#requestMonthlyChange": "operator",
+  "app/(console)/agents/actions.ts#saveVendorPolicy": "operator",
   "app/(console)/approvals/actions.ts#decideRequest": "approver",
   "app/(console)/settlements/actions.ts#checkSettlement": "operator",
   "app/(console)/settlements/actions.ts#cancelSettlement": "operator",

@@ -1,3 +1,4 @@
+import { sql } from "drizzle-orm";
 import { pgEnum, pgTable, text, timestamp } from "drizzle-orm/pg-core";
 
 export const agentStatus = pgEnum("agent_status", ["active", "paused"]);
@@ -11,6 +12,13 @@ export const agents = pgTable("agents", {
   /** First characters of the key, so an operator can tell keys apart. */
   apiKeyPrefix: text("api_key_prefix"),
   status: agentStatus("status").notNull().default("active"),
+  /**
+   * Vendor policy: the hosts (`host` or `host:port`, lower-case) this agent may pay; empty means
+   * any host. Read on every payment (lib/payment-core/vendor-policy.ts).
+   */
+  allowedVendorHosts: text("allowed_vendor_hosts").array().notNull().default(sql`'{}'::text[]`),
+  /** The payee addresses (checksummed) this agent may pay; empty means any payee. */
+  allowedPayees: text("allowed_payees").array().notNull().default(sql`'{}'::text[]`),
   createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
   updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
 });

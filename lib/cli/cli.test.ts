@@ -201,6 +201,79 @@ describe("x402 CLI", { timeout: 240_000 }, () => {
     expect(list.stdout).not.toContain(newKey);
   });
 
+  it("agents vendors: show, set, replace one list, clear; bad input is exit 2 and saves nothing", async () => {
+    const show = async () => (await x402(["agents", "vendors", "research_agent", "--json"])).json();
+    expect(await show()).toEqual({
+      agent_id: "research_agent",
+      allowed_vendor_hosts: [],
+      allowed_payees: [],
+    });
+    const payee = "0x1111111111111111111111111111111111111111";
+    const set = await x402([
+      "agents",
+      "vendors",
+      "research_agent",
+      "--hosts",
+      "API.example.com, data.example.com:8443",
+      "--payees",
+      payee,
+      "--reason",
+      "vendor review",
+      "--json",
+    ]);
+    expect(set.code).toBe(0);
+    const policy = {
+      allowed_vendor_hosts: ["api.example.com", "data.example.com:8443"],
+      allowed_payees: [payee],
+    };
+    expect(set.json()).toMatchObject(policy);
+    expect(await show()).toMatchObject(policy);
+    const text = await x402(["agents", "vendors", "research_agent"]);
+    expect(text.stdout).toContain("api.example.com, data.example.com:8443");
+
+    const bad = await x402([
+      "agents",
+      "vendors",
+      "research_agent",
+      "--hosts",
+      "https://evil.example/x",
+      "--json",
+    ]);
+    expect(bad.code).toBe(2);
+    expect(bad.json()).toMatchObject({ error: { code: "invalid_vendor_host" } });
+    const badPayee = await x402(["agents", "vendors", "research_agent", "--payees", "0x12", "--json"]);
+    expect(badPayee.code).toBe(2);
+    expect(badPayee.json()).toMatchObject({ error: { code: "invalid_payee" } });
+    const both = await x402([
+      "agents",
+      "vendors",
+      "research_agent",
+      "--clear",
+      "--hosts",
+      "a.example",
+      "--json",
+    ]);
+    expect(both.code).toBe(2);
+    expect(await show()).toMatchObject(policy);
+
+    expect(
+      (await x402(["agents", "vendors", "research_agent", "--hosts", "", "--json"])).json(),
+    ).toMatchObject({
+      allowed_vendor_hosts: [],
+      allowed_payees: [payee],
+    });
+    expect((await x402(["agents", "vendors", "research_agent", "--clear", "--json"])).json()).toMatchObject({
+      allowed_vendor_hosts: [],
+      allowed_payees: [],
+    });
+    const unknown = await x402(["agents", "vendors", "no_such_agent", "--json"]);
+    expect(unknown.code).toBe(1);
+    expect(unknown.json()).toMatchObject({ error: { code: "unknown_agent" } });
+    const [audit] = await t.db.$client`
+      SELECT count(*)::int AS n FROM audit_log WHERE action = 'agent.vendor_policy_set' AND target_id = 'research_agent'`;
+    expect(audit?.n).toBe(3);
+  });
+
   it("users add with a generated password; bad role is bad usage", async () => {
     const r = await x402(["users", "add", "--email", "Ops@Example.com", "--role", "operator", "--json"]);
     expect(r.code).toBe(0);

@@ -19,6 +19,7 @@ import {
 import { parseUsdc } from "@/lib/payment-core/money";
 import { getKillSwitch, type KillSwitchState, setKillSwitch } from "@/lib/payment-core/settings";
 import { addUser, ROLES } from "@/lib/payment-core/users";
+import { getVendorPolicy, setVendorPolicy, type VendorPolicy } from "@/lib/payment-core/vendor-policy";
 import { createPaymentService } from "@/lib/payment-core/x402/service";
 import { registerAudit } from "./commands/audit";
 import { registerReconcile } from "./commands/reconcile";
@@ -434,6 +435,56 @@ export function buildProgram(io: Io): Command {
         const { agent, apiKey } = await rotateAgentKey(db, { id, actor });
         print(cmd, { agent: agentJson(agent), api_key: apiKey }, () => keyNotice(agent.id, apiKey));
       }),
+    );
+  const list = (value: string) =>
+    value
+      .split(",")
+      .map((v) => v.trim())
+      .filter((v) => v.length > 0);
+  const policyText = (id: string, p: VendorPolicy) =>
+    `${id} may pay\n  hosts:  ${p.hosts.length ? p.hosts.join(", ") : "any"}\n  payees: ${p.payees.length ? p.payees.join(", ") : "any"}\n`;
+  sub(agents, "vendors")
+    .description("show or set the hosts and payee addresses the agent may pay (empty: any)")
+    .argument("<id>", "agent id")
+    .option("--hosts <list>", 'comma-separated host or host:port entries; replaces the list ("" clears it)')
+    .option("--payees <list>", 'comma-separated 0x addresses; replaces the list ("" clears it)')
+    .option("--clear", "remove both lists (no restriction)")
+    .option("--reason <text>", "why (kept in the audit log)")
+    .action(
+      async (
+        id: string,
+        opts: { hosts?: string; payees?: string; clear?: boolean; reason?: string },
+        cmd: Command,
+      ) =>
+        withDb(async ({ db, actor }) => {
+          if (opts.clear && (opts.hosts !== undefined || opts.payees !== undefined)) {
+            throw new CliFailure(
+              "bad_usage",
+              "--clear cannot be combined with --hosts or --payees",
+              {},
+              EXIT.usage,
+            );
+          }
+          const changing = opts.clear || opts.hosts !== undefined || opts.payees !== undefined;
+          let policy: VendorPolicy | null;
+          if (changing) {
+            policy = await setVendorPolicy(db, {
+              agentId: id,
+              hosts: opts.clear ? [] : opts.hosts === undefined ? undefined : list(opts.hosts),
+              payees: opts.clear ? [] : opts.payees === undefined ? undefined : list(opts.payees),
+              actor,
+              reason: opts.reason,
+            });
+          } else {
+            policy = await getVendorPolicy(db, id);
+            if (!policy) throw new CliFailure("unknown_agent", `no agent named ${id}`, { agentId: id });
+          }
+          print(
+            cmd,
+            { agent_id: id, allowed_vendor_hosts: policy.hosts, allowed_payees: policy.payees },
+            () => policyText(id, policy),
+          );
+        }),
     );
 
   const users = sub(program, "users").description("console users");

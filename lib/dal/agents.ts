@@ -4,6 +4,7 @@ import { agentDailySpend, listChangeRequests } from "@/lib/payment-core/approval
 import type { LimitSource } from "@/lib/payment-core/budgets/config";
 import { type AgentUsage, listUsage } from "@/lib/payment-core/budgets/usage";
 import { listTransactions, type TransactionStatus } from "@/lib/payment-core/ledger/read";
+import { getVendorPolicy, type VendorPolicy } from "@/lib/payment-core/vendor-policy";
 import { appDb } from "./db";
 
 /**
@@ -60,6 +61,8 @@ export interface TransactionRowView {
 }
 
 export interface AgentDetailView {
+  /** The hosts and payees the agent may pay; empty lists are no restriction. */
+  vendorPolicy: VendorPolicy;
   agent: AgentView;
   dailySpend: DaySpendView[];
   transactions: TransactionRowView[];
@@ -144,12 +147,14 @@ export const getAgentDetail = cache(async (agentId: string): Promise<AgentDetail
   const agent = await getAgentView(agentId);
   if (!agent) return null;
   const db = appDb();
-  const [days, page] = await Promise.all([
+  const [days, page, vendorPolicy] = await Promise.all([
     agentDailySpend(db, agentId, { days: 30 }),
     listTransactions(db, { agentId }, { limit: 20 }),
+    getVendorPolicy(db, agentId),
   ]);
   return {
     agent,
+    vendorPolicy: vendorPolicy ?? { hosts: [], payees: [] },
     dailySpend: days.map((d) => ({ day: d.day, spentMicro: d.spentMicro.toString(), count: d.count })),
     transactions: page.rows.map((tx) => ({
       id: tx.id,

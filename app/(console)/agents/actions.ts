@@ -15,6 +15,7 @@ import type { LimitKind } from "@/lib/payment-core/budgets/config";
 import { getLimits, setLimits } from "@/lib/payment-core/budgets/usage";
 import { InvalidInputError, OperationError } from "@/lib/payment-core/errors";
 import { MoneyParseError, parseUsdc } from "@/lib/payment-core/money";
+import { MAX_POLICY_ENTRIES, setVendorPolicy } from "@/lib/payment-core/vendor-policy";
 
 /** Above this a limit is a typo, not a budget (and stays far inside PostgreSQL's bigint). */
 const MAX_LIMIT_MICRO = 1_000_000_000n * 1_000_000n;
@@ -160,5 +161,42 @@ export const requestMonthlyChange = action({
       previousLimitMicro: request.currentLimitMicro.toString(),
       expiresAt: request.expiresAt,
     };
+  },
+});
+
+/** A textarea's entries: one per line or comma-separated; each is validated by the domain. */
+const policyList = z
+  .string()
+  .max(20_000, "too long")
+  .transform((value) =>
+    value
+      .split(/[\s,]+/)
+      .map((v) => v.trim())
+      .filter((v) => v.length > 0),
+  )
+  .refine((list) => list.length <= MAX_POLICY_ENTRIES, `at most ${MAX_POLICY_ENTRIES} entries`);
+
+/**
+ * The vendor allowlists: hosts and payee addresses the agent may pay (empty: any). Applied from
+ * the next payment; a payment elsewhere is refused with vendor_not_allowed.
+ */
+export const saveVendorPolicy = action({
+  role: "operator",
+  input: z.object({
+    agentId,
+    hosts: policyList,
+    payees: policyList,
+    reason: z.string().trim().max(500).optional(),
+  }),
+  handler: async (input, { user, db }) => {
+    const policy = await setVendorPolicy(db, {
+      agentId: input.agentId,
+      hosts: input.hosts,
+      payees: input.payees,
+      actor: user.email,
+      reason: input.reason || null,
+    });
+    revalidateAgent(input.agentId);
+    return policy;
   },
 });

@@ -19,6 +19,7 @@ import { type BudgetConfig, defaultBudgetConfig } from "../budgets/config";
 import { BudgetEngine } from "../budgets/engine";
 import { getUsage } from "../budgets/usage";
 import { setKillSwitch } from "../settings";
+import { getVendorPolicy, setVendorPolicy } from "../vendor-policy";
 import type { PayOutcome, PayRequest } from "./payer";
 
 let t: TestDatabase;
@@ -530,6 +531,154 @@ describe("agents", () => {
       const out = await pay(payer(), { agentId: agent.id });
       expect(out).toMatchObject({ ok: true, paid: true });
     });
+  });
+});
+
+describe("vendor policy (per-agent allowlists)", () => {
+  const OTHER_PAYEE = "0x1111111111111111111111111111111111111111";
+  let vendorRequests = 0;
+  let signedRequests = 0;
+  /** Counts every request that leaves for a vendor, and those carrying a signature. */
+  const counting: typeof undiciFetch = async (input, init) => {
+    vendorRequests++;
+    if (new UndiciHeaders(init?.headers).has("payment-signature")) signedRequests++;
+    return undiciFetch(input, init);
+  };
+  const setPolicy = (hosts?: string[], payees?: string[]) =>
+    setVendorPolicy(t.db, { agentId: AGENT, hosts, payees, actor: "test", reason: "policy test" });
+  const reserved = async () => (await getUsage(t.db, config, AGENT)).daily.reservedMicro;
+
+  beforeEach(async () => {
+    vendorRequests = 0;
+    signedRequests = 0;
+    await t.db.$client`UPDATE agents SET allowed_vendor_hosts = '{}', allowed_payees = '{}'`;
+  });
+
+  it("a host not on the list is refused before any request: a rejected row, nothing signed or sent", async () => {
+    await setPolicy([new URL(malicious.url).host, "api.example.com"]);
+    const before = await balances();
+    const out = await pay(payer({ fetch: counting }));
+    const host = new URL(net.vendorUrl).host;
+    expect(out).toMatchObject({
+      ok: false,
+      code: "vendor_not_allowed",
+      vendorPolicy: { host, allowedHosts: [new URL(malicious.url).host, "api.example.com"] },
+    });
+    if (out.ok) return;
+    expect(out.message).toContain(host);
+    expect(vendorRequests).toBe(0);
+    expect(signatures).toBe(0);
+    expect(await balances()).toEqual(before);
+    expect(await reserved()).toBe(0n);
+    expect(await row(out.transactionId)).toMatchObject({
+      status: "rejected",
+      error_code: "vendor_not_allowed",
+      amount_micro: 0n,
+      nonce: null,
+    });
+  });
+
+  it("a listed host pays: host:port exactly, or the host alone for any port, in any case", async () => {
+    const { hostname, host } = new URL(net.vendorUrl);
+    await setPolicy([host]);
+    expect(await pay(payer({ fetch: counting }))).toMatchObject({ ok: true, paid: true });
+    await setPolicy([hostname.toUpperCase()]);
+    expect(await pay(payer({ fetch: counting }))).toMatchObject({ ok: true, paid: true });
+    expect(signatures).toBe(2);
+  });
+
+  it("a payee not on the list is refused after the 402: nothing signed, nothing reserved", async () => {
+    await setPolicy([new URL(net.vendorUrl).host], [OTHER_PAYEE]);
+    const before = await balances();
+    const out = await pay(payer({ fetch: counting }));
+    expect(out).toMatchObject({
+      ok: false,
+      code: "vendor_not_allowed",
+      vendorPolicy: { allowedPayees: [OTHER_PAYEE] },
+    });
+    if (out.ok) return;
+    expect(out.vendorPolicy?.payee?.toLowerCase()).toBe(net.payee.toLowerCase());
+    expect(vendorRequests).toBe(1);
+    expect(signedRequests).toBe(0);
+    expect(signatures).toBe(0);
+    expect(await balances()).toEqual(before);
+    expect(await reserved()).toBe(0n);
+    expect(await row(out.transactionId)).toMatchObject({
+      status: "rejected",
+      error_code: "vendor_not_allowed",
+    });
+
+    // The vendor's own payee, in lower case, is allowed.
+    await setPolicy(undefined, [OTHER_PAYEE, net.payee.toLowerCase()]);
+    expect(await pay(payer())).toMatchObject({ ok: true, paid: true });
+  });
+
+  it("the same key after a vendor refusal replays the refusal; a paid key replays the payment", async () => {
+    const p = payer({ fetch: counting });
+    const paidKey = key();
+    const paid = await pay(p, { idempotencyKey: paidKey });
+    expect(paid).toMatchObject({ ok: true, paid: true });
+    await setPolicy(["api.example.com"]);
+    expect(await pay(p, { idempotencyKey: paidKey })).toMatchObject({ ok: true, paid: true, replayed: true });
+    const refusedKey = key();
+    const first = await pay(p, { idempotencyKey: refusedKey });
+    const again = await pay(p, { idempotencyKey: refusedKey });
+    expect(first).toMatchObject({ ok: false, code: "vendor_not_allowed" });
+    expect(again).toMatchObject({ ok: false, code: "vendor_not_allowed" });
+    if (!first.ok && !again.ok) expect(again.transactionId).toBe(first.transactionId);
+    expect(signatures).toBe(1);
+  });
+
+  it("clearing the lists allows again, from the next payment", async () => {
+    await setPolicy(["api.example.com"], [OTHER_PAYEE]);
+    const p = payer();
+    expect(await pay(p)).toMatchObject({ ok: false, code: "vendor_not_allowed" });
+    await setPolicy([], []);
+    expect(await pay(p)).toMatchObject({ ok: true, paid: true });
+  });
+
+  it("each change is in the audit log with before and after", async () => {
+    await setPolicy(["API.Example.com:8443", "api.example.com:8443"], [OTHER_PAYEE.toLowerCase()]);
+    await setPolicy([]);
+    const rows = await t.db.$client<{ actor: string; before: unknown; after: unknown; reason: string }[]>`
+      SELECT actor, before, after, reason FROM audit_log
+      WHERE action = 'agent.vendor_policy_set' AND target_id = ${AGENT} ORDER BY id DESC LIMIT 2`;
+    expect(rows[1]).toMatchObject({
+      actor: "test",
+      reason: "policy test",
+      before: { hosts: [], payees: [] },
+      after: { hosts: ["api.example.com:8443"], payees: [OTHER_PAYEE] },
+    });
+    expect(rows[0]).toMatchObject({
+      before: { hosts: ["api.example.com:8443"], payees: [OTHER_PAYEE] },
+      after: { hosts: [], payees: [OTHER_PAYEE] },
+    });
+  });
+
+  it.each([
+    [["https://api.example.com"], [], "invalid_vendor_host"],
+    [["api.example.com/path"], [], "invalid_vendor_host"],
+    [["*.example.com"], [], "invalid_vendor_host"],
+    [["api.example.com:70000"], [], "invalid_vendor_host"],
+    [["user@api.example.com"], [], "invalid_vendor_host"],
+    [["ok.example.com"], ["0x1234"], "invalid_payee"],
+    [["ok.example.com"], ["vendor.eth"], "invalid_payee"],
+  ])("bad input %j %j is %s and saves nothing", async (hosts, payees, code) => {
+    await setPolicy(["kept.example.com"]);
+    const audits = async () =>
+      (
+        await t.db.$client`SELECT count(*)::int AS n FROM audit_log WHERE action = 'agent.vendor_policy_set'`
+      )[0]?.n;
+    const auditsBefore = await audits();
+    await expect(setPolicy(hosts, payees)).rejects.toMatchObject({ name: "InvalidInputError", code });
+    expect(await getVendorPolicy(t.db, AGENT)).toEqual({ hosts: ["kept.example.com"], payees: [] });
+    expect(await audits()).toBe(auditsBefore);
+  });
+
+  it("an unknown agent cannot get a policy", async () => {
+    await expect(
+      setVendorPolicy(t.db, { agentId: "no_such_agent", hosts: [], actor: "test" }),
+    ).rejects.toMatchObject({ code: "unknown_agent" });
   });
 });
 

@@ -16,6 +16,7 @@ import type { RefusalCode } from "../errors";
 import { InvalidInputError } from "../errors";
 import { formatUsd, type Micro } from "../money";
 import { resolveOpenTransactions } from "../settlement/resolver";
+import { getVendorPolicy, hostAllowed, payeeAllowed } from "../vendor-policy";
 import { checkDestination, destinationRefusal, guardedAgent } from "./destination";
 import { type RequirementsPolicy, selectRequirements } from "./policy";
 
@@ -82,7 +83,16 @@ export type PayFailureCode =
   | "reservation_closed"
   | "idempotency_key_reused"
   | "destination_not_allowed"
+  | "vendor_not_allowed"
   | "vendor_response_too_large";
+
+/** Why a `vendor_not_allowed` refusal was made: what was asked for and what the agent may pay. */
+export interface VendorPolicyFigures {
+  host?: string;
+  payee?: string;
+  allowedHosts?: string[];
+  allowedPayees?: string[];
+}
 
 export type PayOutcome =
   | { ok: true; paid: false; response: VendorResponse; latencyMs: number; vendor: string }
@@ -107,6 +117,8 @@ export type PayOutcome =
       latencyMs: number;
       replayed: boolean;
       figures?: Partial<Pick<Refusal, "limitMicro" | "usedMicro" | "remainingMicro" | "requestedMicro">>;
+      /** Set on `vendor_not_allowed`. */
+      vendorPolicy?: VendorPolicyFigures;
       response?: VendorResponse;
       /**
        * The ledger row's state when the money side is not simply "nothing happened":
@@ -415,23 +427,6 @@ export function createPayer(deps: PayerDeps) {
     if (!METHODS.has(method))
       throw new InvalidInputError("invalid_request", `method ${method} is not supported`);
     const vendor = req.vendor ?? url.host;
-
-    // Where the request would go, before the ledger is read or anything is recorded or signed.
-    // The connection itself checks again (and pins the address), so this is the early answer,
-    // not the only guard.
-    const refusedDestination = await checkDestination(url, destinations);
-    if (refusedDestination) {
-      return {
-        ok: false,
-        code: "destination_not_allowed",
-        message: refusedDestination.message,
-        transactionId: null,
-        vendor,
-        latencyMs: elapsed(),
-        replayed: false,
-      };
-    }
-
     // What makes this purchase this purchase: the same key with another request is a client bug
     // (Stripe answers it the same way), never a silent replay of the first one.
     const fingerprint = createHash("sha256")
@@ -459,6 +454,86 @@ export function createPayer(deps: PayerDeps) {
       }
       return replay(row);
     };
+    const details = {
+      vendor,
+      resourceUrl: url.toString(),
+      method,
+      asset: config.usdcAddress,
+      network: config.network,
+      payer: account.address,
+      metadata: { request_fingerprint: fingerprint } as Record<string, unknown>,
+    };
+    const fail = async (
+      transactionId: string | null,
+      code: PayFailureCode,
+      message: string,
+      extra: { response?: VendorResponse; vendorPolicy?: VendorPolicyFigures } = {},
+    ): Promise<PayOutcome> => ({
+      ok: false,
+      code,
+      message,
+      transactionId,
+      vendor,
+      latencyMs: elapsed(),
+      replayed: false,
+      ...extra,
+    });
+    /** A refusal before anything is reserved or signed: a `rejected` ledger row with the code. */
+    const refuse = async (
+      code: "payment_requirements_rejected" | "vendor_not_allowed",
+      reason: string,
+      extra: { amountMicro?: Micro; payee?: string; vendorPolicy?: VendorPolicyFigures } = {},
+    ) => {
+      const { transactionId, replayed } = await engine.recordRefusal(
+        req.agentId,
+        req.idempotencyKey,
+        { code, message: reason, amountMicro: extra.amountMicro },
+        {
+          ...details,
+          payee: extra.payee,
+          metadata: extra.vendorPolicy
+            ? { ...details.metadata, vendor_policy: extra.vendorPolicy }
+            : details.metadata,
+        },
+      );
+      if (replayed) {
+        const row = await existing(req.agentId, req.idempotencyKey);
+        if (row) return replayRow(row);
+      }
+      return fail(
+        transactionId,
+        code,
+        reason,
+        extra.vendorPolicy ? { vendorPolicy: extra.vendorPolicy } : {},
+      );
+    };
+
+    // The operator's allowlist for this agent, read per payment (no cache: a change applies to the
+    // next payment), before any request goes out. An unknown agent has none; the engine refuses it.
+    const policy = (await getVendorPolicy(deps.db, req.agentId)) ?? { hosts: [], payees: [] };
+    if (!hostAllowed(policy, url)) {
+      return refuse(
+        "vendor_not_allowed",
+        `host ${url.host} is not on agent ${req.agentId}'s vendor allowlist (${policy.hosts.join(", ")})`,
+        { vendorPolicy: { host: url.host, allowedHosts: policy.hosts } },
+      );
+    }
+
+    // Where the request would go, before the ledger is read or anything is recorded or signed.
+    // The connection itself checks again (and pins the address), so this is the early answer,
+    // not the only guard.
+    const refusedDestination = await checkDestination(url, destinations);
+    if (refusedDestination) {
+      return {
+        ok: false,
+        code: "destination_not_allowed",
+        message: refusedDestination.message,
+        transactionId: null,
+        vendor,
+        latencyMs: elapsed(),
+        replayed: false,
+      };
+    }
 
     // The same key returns the first result without contacting the vendor again.
     const prior = await existing(req.agentId, req.idempotencyKey);
@@ -472,30 +547,6 @@ export function createPayer(deps: PayerDeps) {
       body: method === "GET" || method === "HEAD" ? undefined : req.body,
     };
     const counter = { retries: 0 };
-    const details = {
-      vendor,
-      resourceUrl: url.toString(),
-      method,
-      asset: config.usdcAddress,
-      network: config.network,
-      payer: account.address,
-      metadata: { request_fingerprint: fingerprint },
-    };
-    const fail = async (
-      transactionId: string | null,
-      code: PayFailureCode,
-      message: string,
-      extra: { response?: VendorResponse } = {},
-    ): Promise<PayOutcome> => ({
-      ok: false,
-      code,
-      message,
-      transactionId,
-      vendor,
-      latencyMs: elapsed(),
-      replayed: false,
-      ...extra,
-    });
 
     // 1. The unpaid request; network errors and 5xx are retried (nothing is at stake yet).
     let first: Response;
@@ -517,29 +568,17 @@ export function createPayer(deps: PayerDeps) {
     }
 
     // 2. Decode and check the requirements before anything is reserved or signed.
-    const refuse = async (reason: string, amountMicro?: Micro) => {
-      const { transactionId, replayed } = await engine.recordRefusal(
-        req.agentId,
-        req.idempotencyKey,
-        { code: "payment_requirements_rejected", message: reason, amountMicro },
-        details,
-      );
-      if (replayed) {
-        const row = await existing(req.agentId, req.idempotencyKey);
-        if (row) return replayRow(row);
-      }
-      return fail(transactionId, "payment_requirements_rejected", reason);
-    };
+    const rejected = (reason: string) => refuse("payment_requirements_rejected", reason);
     const header = first.headers.get("payment-required");
     await discard(first);
-    if (!header) return refuse("the 402 answer has no PAYMENT-REQUIRED header");
+    if (!header) return rejected("the 402 answer has no PAYMENT-REQUIRED header");
     let required: PaymentRequired;
     try {
       required = decodePaymentRequiredHeader(header);
     } catch (error) {
-      return refuse(`PAYMENT-REQUIRED is not valid base64 JSON (${(error as Error).message})`);
+      return rejected(`PAYMENT-REQUIRED is not valid base64 JSON (${(error as Error).message})`);
     }
-    const policy: RequirementsPolicy = {
+    const requirementsPolicy: RequirementsPolicy = {
       network: config.network,
       usdcAddress: config.usdcAddress,
       usdcName: config.usdcName,
@@ -548,10 +587,21 @@ export function createPayer(deps: PayerDeps) {
       maxTimeoutSeconds: config.maxTimeoutSeconds,
       payerAddress: account.address,
     };
-    const selected = selectRequirements(required, policy);
-    if (!selected.ok) return refuse(selected.reason);
+    const selected = selectRequirements(required, requirementsPolicy);
+    if (!selected.ok) return rejected(selected.reason);
     const requirements = selected.requirements;
     const payee = requirements.payTo;
+    if (!payeeAllowed(policy, payee)) {
+      return refuse(
+        "vendor_not_allowed",
+        `payee ${payee} is not on agent ${req.agentId}'s payee allowlist (${policy.payees.join(", ")})`,
+        {
+          amountMicro: selected.amountMicro,
+          payee,
+          vendorPolicy: { payee, allowedPayees: policy.payees },
+        },
+      );
+    }
 
     // 3. Reserve the exact amount (every budget check, atomically).
     const reservation = await engine.reserve(req.agentId, selected.amountMicro, req.idempotencyKey, {

@@ -2,6 +2,7 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { notFound } from "next/navigation";
 import { AgentPanel } from "@/components/agents/agent-panel";
+import { VendorPolicySection } from "@/components/agents/vendor-policy-form";
 import { DailySpendChart } from "@/components/charts/daily-spend-chart";
 import { Usd, UtcTime } from "@/components/ui/usd";
 import { requireUser } from "@/lib/auth/session";
@@ -27,13 +28,12 @@ export default async function AgentPage({ params }: Params) {
   const user = await requireUser("viewer");
   const detail = await getAgentDetail(decodeURIComponent(id));
   if (!detail) notFound();
-  const { agent, dailySpend, transactions } = detail;
+  const { agent, dailySpend, transactions, vendorPolicy } = detail;
+  const canEdit = roleAtLeast(user.role, "operator");
   return (
-    <AgentPanel
-      initial={agent}
-      canEdit={roleAtLeast(user.role, "operator")}
-      expiryDays={detail.approvalExpiryDays}
-    >
+    <AgentPanel initial={agent} canEdit={canEdit} expiryDays={detail.approvalExpiryDays}>
+      <VendorPolicySection agentId={agent.id} policy={vendorPolicy} canEdit={canEdit} />
+
       <section aria-labelledby="spend-title" className="flex flex-col gap-2">
         <h2 id="spend-title" className="text-lg font-semibold">
           Daily spend, last 30 days

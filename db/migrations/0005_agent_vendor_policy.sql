@@ -1,0 +1,2 @@
+ALTER TABLE "agents" ADD COLUMN "allowed_vendor_hosts" text[] DEFAULT '{}'::text[] NOT NULL;--> statement-breakpoint
+ALTER TABLE "agents" ADD COLUMN "allowed_payees" text[] DEFAULT '{}'::text[] NOT NULL;
