@@ -15,6 +15,22 @@ describe("environment", () => {
     expect(env.pgDataDir).toBe("./data/postgres");
   });
 
+  it("reads the API rate limits, with generous defaults", () => {
+    expect(parseEnv({}).apiRateLimits).toEqual({
+      paymentsPerMinute: 600,
+      metricsPerMinute: 120,
+      authFailuresPerMinute: 30,
+    });
+    expect(
+      parseEnv({ X402_API_RATE_LIMIT_PER_MINUTE: "5", X402_METRICS_RATE_LIMIT_PER_MINUTE: "7" })
+        .apiRateLimits,
+    ).toMatchObject({ paymentsPerMinute: 5, metricsPerMinute: 7 });
+    expect(() => parseEnv({ X402_API_RATE_LIMIT_PER_MINUTE: "0" })).toThrow(/X402_API_RATE_LIMIT_PER_MINUTE/);
+    expect(() => parseEnv({ X402_API_AUTH_FAILURES_PER_MINUTE: "lots" })).toThrow(
+      /X402_API_AUTH_FAILURES_PER_MINUTE/,
+    );
+  });
+
   it("reads the seed's per-agent variables for any agent", () => {
     const env = parseEnv({
       X402_BUILDER_AGENT_DAILY_LIMIT_USDC: "150.0",

@@ -1,5 +1,6 @@
 import { privateKeyToAddress } from "viem/accounts";
 import { z } from "zod";
+import type { ApiRateLimitConfig } from "./api/rate-limits";
 import type { SignInThrottleConfig } from "./auth/sign-in";
 import {
   AGENT_LIMIT_ENV,
@@ -137,6 +138,9 @@ const schema = z.object({
   X402_SIGNIN_WINDOW_S: intIn(1, 86_400).default(900),
   X402_SIGNIN_LOCKOUT_S: intIn(1, 86_400).default(60),
   X402_SIGNIN_MAX_LOCKOUT_S: intIn(1, 604_800).default(3600),
+  X402_API_RATE_LIMIT_PER_MINUTE: intIn(1, 1_000_000).default(600),
+  X402_METRICS_RATE_LIMIT_PER_MINUTE: intIn(1, 1_000_000).default(120),
+  X402_API_AUTH_FAILURES_PER_MINUTE: intIn(1, 1_000_000).default(30),
   // Read by next-auth itself; validated here so a bad value stops start-up.
   NEXTAUTH_SECRET: z.string().min(32, "at least 32 characters").optional(),
   NEXTAUTH_URL: httpUrl.optional(),
@@ -188,6 +192,7 @@ export interface AppEnv {
   reconAmountTolerancePct: number;
   authSecret: string | undefined;
   signIn: SignInThrottleConfig;
+  apiRateLimits: ApiRateLimitConfig;
 }
 
 const KIND_BY_SUFFIX: Record<string, LimitKind> = {
@@ -283,6 +288,11 @@ export function parseEnv(source: Record<string, string | undefined>): AppEnv {
       windowSeconds: data.X402_SIGNIN_WINDOW_S,
       lockoutSeconds: data.X402_SIGNIN_LOCKOUT_S,
       maxLockoutSeconds: Math.max(data.X402_SIGNIN_MAX_LOCKOUT_S, data.X402_SIGNIN_LOCKOUT_S),
+    },
+    apiRateLimits: {
+      paymentsPerMinute: data.X402_API_RATE_LIMIT_PER_MINUTE,
+      metricsPerMinute: data.X402_METRICS_RATE_LIMIT_PER_MINUTE,
+      authFailuresPerMinute: data.X402_API_AUTH_FAILURES_PER_MINUTE,
     },
   };
 }

@@ -5,14 +5,17 @@ import { parseEnv } from "@/lib/env";
 import { type LocalNetwork, startLocalNetwork } from "@/lib/localnet";
 import { addAgent, rotateAgentKey } from "@/lib/payment-core/agents";
 import { setKillSwitch } from "@/lib/payment-core/settings";
+import { setVendorPolicy } from "@/lib/payment-core/vendor-policy";
 import { createPaymentService, type PaymentService } from "@/lib/payment-core/x402/service";
 import { createTestDatabase, type TestDatabase } from "@/lib/testing/db";
 import { handlePayment, handleWalletBalance } from "./payments";
+import { type ApiRateLimits, createApiRateLimits } from "./rate-limits";
 
 let t: TestDatabase;
 let net: LocalNetwork;
 let service: PaymentService;
 let apiKey: string;
+let limits: ApiRateLimits;
 const METRICS_TOKEN = "metrics-token-for-tests-0123456789";
 const CONSOLE_HOST = "127.0.0.1:3999";
 
@@ -30,6 +33,7 @@ beforeAll(async () => {
     NEXTAUTH_URL: `http://${CONSOLE_HOST}`,
   });
   service = createPaymentService(t.db, env);
+  limits = createApiRateLimits(t.db, env.apiRateLimits);
   apiKey = (await rotateAgentKey(t.db, { id: "research_agent", actor: "test" })).apiKey;
 }, 120_000);
 afterAll(async () => {
@@ -46,6 +50,7 @@ const post = (body: unknown, key: string | null = apiKey) =>
     }),
     t.db,
     () => service,
+    limits.payments,
   );
 
 describe("POST /api/v1/payments", () => {
@@ -84,6 +89,7 @@ describe("POST /api/v1/payments", () => {
       }),
       t.db,
       () => service,
+      limits.payments,
     );
     expect(res.status).toBe(413);
     expect(await res.json()).toMatchObject({ error: { code: "request_too_large" } });
@@ -180,6 +186,23 @@ describe("POST /api/v1/payments", () => {
     expect(await res.json()).toMatchObject({ error: { code: "idempotency_key_reused" } });
   });
 
+  it("403 vendor_not_allowed with the host and the allowed list, and a rejected row", async () => {
+    const { apiKey: key } = await addAgent(t.db, { id: "api_policy_agent", actor: "test" });
+    await setVendorPolicy(t.db, { agentId: "api_policy_agent", hosts: ["api.example.com"], actor: "test" });
+    const res = await post({ url: `${net.vendorUrl}/search`, idempotencyKey: "policy-1" }, key);
+    expect(res.status).toBe(403);
+    const body = await res.json();
+    expect(body).toMatchObject({
+      error: {
+        code: "vendor_not_allowed",
+        vendorPolicy: { host: new URL(net.vendorUrl).host, allowedHosts: ["api.example.com"] },
+      },
+    });
+    const [row] = await t.db
+      .$client`SELECT status::text AS status FROM transactions WHERE id = ${body.error.transactionId}`;
+    expect(row?.status).toBe("rejected");
+  });
+
   it("502 for a vendor failure", async () => {
     const { apiKey: key } = await addAgent(t.db, { id: "api_test_agent", actor: "test" });
     const res = await post({ url: `${net.vendorUrl}/flaky?fail=1`, idempotencyKey: "pay-5" }, key);
@@ -205,6 +228,7 @@ describe("GET /api/v1/wallet/balance", () => {
       }),
       METRICS_TOKEN,
       () => service,
+      limits.metrics,
     );
   it("needs the metrics token and reads the balance on chain", async () => {
     expect((await get()).status).toBe(401);

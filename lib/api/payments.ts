@@ -1,12 +1,14 @@
-import { timingSafeEqual } from "node:crypto";
+import { createHash, timingSafeEqual } from "node:crypto";
 import { z } from "zod";
 import type { Database } from "@/db/client";
 import { authenticateAgent } from "@/lib/payment-core/agents";
 import { classifyError } from "@/lib/payment-core/errors";
 import { LOW_BALANCE_MICRO } from "@/lib/payment-core/metrics";
 import { formatUsdc, type MoneyParseError, parseUsdc } from "@/lib/payment-core/money";
+import { clientIp, type LimitDecision } from "@/lib/payment-core/rate-limit";
 import type { PayOutcome } from "@/lib/payment-core/x402/payer";
 import type { PaymentService } from "@/lib/payment-core/x402/service";
+import type { EndpointLimits } from "./rate-limits";
 
 /**
  * The agent payment API (`POST /api/v1/payments`), independent of Next so tests drive it with
@@ -54,8 +56,48 @@ const STATUS: Record<string, number> = {
   network_error: 502,
   signing_failed: 502,
   destination_not_allowed: 403,
+  vendor_not_allowed: 403,
   vendor_response_too_large: 502,
 };
+
+function rateLimited(decision: Extract<LimitDecision, { ok: false }>, what: string): Response {
+  const res = errorResponse(
+    429,
+    "rate_limited",
+    `too many requests ${what}: at most ${decision.limit} a minute; retry in ${decision.retryAfterSeconds} seconds`,
+    { retryAfterSeconds: decision.retryAfterSeconds, limit: decision.limit },
+  );
+  res.headers.set("Retry-After", String(decision.retryAfterSeconds));
+  return res;
+}
+
+/**
+ * Authenticates a caller under the endpoint's limits, before anything is read or recorded:
+ * an address that sent too many missing or wrong keys within the minute is refused whatever
+ * key it sends (so keys cannot be guessed quickly), and an authenticated caller is refused
+ * past its own per-minute count. The address is only read on the way in and counted on a
+ * failure, so a busy caller's good requests never fill it; parallel guesses can pass the
+ * read together, which lets at most one burst's worth more through per minute.
+ */
+async function admit<T>(
+  request: Request,
+  limits: EndpointLimits,
+  authenticate: () => Promise<{ caller: T; key: string } | null>,
+  unauthorized: () => Response,
+): Promise<{ ok: true; caller: T } | { ok: false; response: Response }> {
+  const ip = clientIp(request.headers);
+  const blocked = await limits.authFailures.check(ip);
+  if (!blocked.ok)
+    return { ok: false, response: rateLimited(blocked, "with a missing or wrong key from this address") };
+  const auth = await authenticate();
+  if (!auth) {
+    await limits.authFailures.take(ip);
+    return { ok: false, response: unauthorized() };
+  }
+  const counted = await limits.perCaller.take(auth.key);
+  if (!counted.ok) return { ok: false, response: rateLimited(counted, "for this key") };
+  return { ok: true, caller: auth.caller };
+}
 
 export function bearer(request: Request): string | null {
   const header = request.headers.get("authorization") ?? "";
@@ -114,6 +156,8 @@ function outcomeResponse(outcome: PayOutcome): Response {
     ...(f.remainingMicro !== undefined ? { remainingUsdc: usdc6(f.remainingMicro) } : {}),
     ...(f.requestedMicro !== undefined ? { requestedUsdc: usdc6(f.requestedMicro) } : {}),
     ...(outcome.settlement ? settlementJson(outcome.settlement) : {}),
+    // vendor_not_allowed: the host or payee refused and the lists that were in force.
+    ...(outcome.vendorPolicy ? { vendorPolicy: outcome.vendorPolicy } : {}),
     ...(outcome.response ? { response: outcome.response } : {}),
   });
 }
@@ -122,12 +166,23 @@ export async function handlePayment(
   request: Request,
   db: Database,
   service: () => PaymentService,
+  limits: EndpointLimits,
 ): Promise<Response> {
   const key = bearer(request);
-  if (!key)
-    return errorResponse(401, "unauthorized", "send the agent's API key as Authorization: Bearer <key>");
-  const agent = await authenticateAgent(db, key);
-  if (!agent) return errorResponse(401, "unauthorized", "the API key is not valid");
+  const admitted = await admit(
+    request,
+    limits,
+    async () => {
+      const agent = key ? await authenticateAgent(db, key) : null;
+      return agent ? { caller: agent, key: agent.id } : null;
+    },
+    () =>
+      key
+        ? errorResponse(401, "unauthorized", "the API key is not valid")
+        : errorResponse(401, "unauthorized", "send the agent's API key as Authorization: Bearer <key>"),
+  );
+  if (!admitted.ok) return admitted.response;
+  const agent = admitted.caller;
 
   // Refused before the body is read: the JSON holds a URL, headers and at most 1 MB of body.
   const declared = Number(request.headers.get("content-length") ?? "0");
@@ -209,14 +264,25 @@ export async function handleWalletBalance(
   request: Request,
   metricsToken: string | undefined,
   service: () => PaymentService,
+  limits: EndpointLimits,
 ): Promise<Response> {
   const token = bearer(request);
-  const allowed =
-    token !== null &&
-    metricsToken !== undefined &&
-    token.length === metricsToken.length &&
-    timingSafeEqual(Buffer.from(token), Buffer.from(metricsToken));
-  if (!allowed)
-    return errorResponse(401, "unauthorized", "send the metrics token as Authorization: Bearer <token>");
+  const admitted = await admit(
+    request,
+    limits,
+    async () => {
+      const allowed =
+        token !== null &&
+        metricsToken !== undefined &&
+        token.length === metricsToken.length &&
+        timingSafeEqual(Buffer.from(token), Buffer.from(metricsToken));
+      // Counted under a digest: the token itself is never stored.
+      return allowed
+        ? { caller: null, key: createHash("sha256").update(token).digest("hex").slice(0, 32) }
+        : null;
+    },
+    () => errorResponse(401, "unauthorized", "send the metrics token as Authorization: Bearer <token>"),
+  );
+  if (!admitted.ok) return admitted.response;
   return walletBalanceResponse(service);
 }

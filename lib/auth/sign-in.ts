@@ -1,6 +1,6 @@
-import { RateLimiterPostgres, type RateLimiterRes } from "rate-limiter-flexible";
 import type { Database } from "@/db/client";
 import { writeAudit } from "@/lib/payment-core/audit";
+import { clientIp, postgresLimiter, retryAfterSeconds as seconds } from "@/lib/payment-core/rate-limit";
 import { checkUserPassword, type User } from "@/lib/payment-core/users";
 
 /** Sign-in throttling; the defaults and their variables are in lib/env.ts and the README. */
@@ -25,25 +25,6 @@ export function throttledMessage(retryAfterSeconds: number): string {
   return `Too many failed sign-ins. Try again in ${retryAfterSeconds} seconds.`;
 }
 
-/**
- * rate-limiter-flexible's PostgreSQL store expects a node-postgres client (`query({ text,
- * values })` answering `{ rows, rowCount }`); this is that shape over postgres.js. Its
- * statement names are dropped: postgres.js prepares statements itself. int8 arrives as a
- * bigint from this project's client and the library does arithmetic with numbers, so the
- * `expire` column (epoch milliseconds) is turned back into a number.
- */
-function pgStyleClient(sql: Database["$client"]) {
-  return {
-    async query(q: { text: string; values?: unknown[] }) {
-      const result = await sql.unsafe(q.text, (q.values ?? []) as never[]);
-      const rows = result.map((row: Record<string, unknown>) =>
-        Object.fromEntries(Object.entries(row).map(([k, v]) => [k, typeof v === "bigint" ? Number(v) : v])),
-      );
-      return { rows, rowCount: result.count ?? rows.length };
-    },
-  };
-}
-
 export interface SignInThrottle {
   config: SignInThrottleConfig;
   /** Counts an attempt before the password is checked; refuses when a limit is reached. */
@@ -57,32 +38,24 @@ export interface SignInThrottle {
  * process and every restart sees the same counts.
  */
 export function createSignInThrottle(db: Database, config: SignInThrottleConfig): SignInThrottle {
-  const storeClient = pgStyleClient(db.$client);
-  const common = { storeClient, storeType: "client", tableName: "rate_limits", tableCreated: true };
-  const byAccount = new RateLimiterPostgres({
-    ...common,
+  const byAccount = postgresLimiter(db, {
     keyPrefix: "signin_account",
     points: config.maxFailuresPerAccount,
     duration: config.windowSeconds,
     // One limiter sweeps expired rows for the whole table.
     clearExpiredByTimeout: true,
   });
-  const byIp = new RateLimiterPostgres({
-    ...common,
+  const byIp = postgresLimiter(db, {
     keyPrefix: "signin_ip",
     points: config.maxFailuresPerIp,
     duration: config.windowSeconds,
-    clearExpiredByTimeout: false,
   });
   // How many times the account was locked today: each lock lasts twice as long as the last.
-  const lockouts = new RateLimiterPostgres({
-    ...common,
+  const lockouts = postgresLimiter(db, {
     keyPrefix: "signin_lockouts",
     points: 1_000_000,
     duration: 24 * 60 * 60,
-    clearExpiredByTimeout: false,
   });
-  const seconds = (res: RateLimiterRes) => Math.max(1, Math.ceil(res.msBeforeNext / 1000));
 
   return {
     config,
@@ -157,19 +130,5 @@ export async function signInWithPassword(
   return { ok: true, user: check.user };
 }
 
-/**
- * The client's address as the nearest proxy saw it: the last x-forwarded-for entry (Next sets
- * the header to the socket's address when no proxy did). Behind several proxies this is the
- * last proxy's view; a client talking to `next start` directly can forge it, and the
- * per-account limit still holds then.
- */
-export function clientIp(headers: Record<string, unknown> | undefined): string {
-  const raw = headers?.["x-forwarded-for"] ?? headers?.["x-real-ip"];
-  const value = Array.isArray(raw) ? raw.join(",") : typeof raw === "string" ? raw : "";
-  const last = value
-    .split(",")
-    .map((s) => s.trim())
-    .filter(Boolean)
-    .at(-1);
-  return (last ?? "unknown").slice(0, 100);
-}
+// Kept importable from here: next-auth's options read the address through this module.
+export { clientIp };

@@ -1,13 +1,14 @@
 import { bearer, handleWalletBalance, walletBalanceResponse } from "@/lib/api/payments";
 import { apiUser } from "@/lib/auth/session";
-import { paymentService } from "@/lib/dal/payments";
+import { apiRateLimits, paymentService } from "@/lib/dal/payments";
 import { env } from "@/lib/env";
 
 export const dynamic = "force-dynamic";
 
 /** The payer wallet's USDC balance, read on chain: for a metrics token or any signed-in user. */
 export async function GET(request: Request): Promise<Response> {
-  if (bearer(request)) return handleWalletBalance(request, env().metricsToken, paymentService);
+  if (bearer(request))
+    return handleWalletBalance(request, env().metricsToken, paymentService, apiRateLimits().metrics);
   const user = await apiUser("viewer");
   if (user instanceof Response) return user;
   return walletBalanceResponse(paymentService);

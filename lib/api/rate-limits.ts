@@ -1,0 +1,44 @@
+import type { Database } from "@/db/client";
+import { type WindowLimiter, windowLimiter } from "@/lib/payment-core/rate-limit";
+
+/** Request limits of the programmatic API; the variables and defaults are in lib/env.ts and the README. */
+export interface ApiRateLimitConfig {
+  /** `POST /api/v1/payments` requests per agent per minute. */
+  paymentsPerMinute: number;
+  /** `GET /api/v1/wallet/balance` requests per metrics token per minute. */
+  metricsPerMinute: number;
+  /** Requests with a missing or wrong key (or token) per client address per minute, per endpoint. */
+  authFailuresPerMinute: number;
+}
+
+/** One endpoint's limits: per authenticated caller, and per address for failed authentications. */
+export interface EndpointLimits {
+  perCaller: WindowLimiter;
+  authFailures: WindowLimiter;
+}
+
+export interface ApiRateLimits {
+  payments: EndpointLimits;
+  metrics: EndpointLimits;
+}
+
+const MINUTE = 60;
+
+/**
+ * Counted in PostgreSQL (the `rate_limits` table), so the limits hold across every app
+ * process; create once per process and reuse.
+ */
+export function createApiRateLimits(db: Database, config: ApiRateLimitConfig): ApiRateLimits {
+  const limiter = (keyPrefix: string, limit: number) =>
+    windowLimiter(db, { keyPrefix, limit, windowSeconds: MINUTE });
+  return {
+    payments: {
+      perCaller: limiter("api_payments_agent", config.paymentsPerMinute),
+      authFailures: limiter("api_payments_auth_ip", config.authFailuresPerMinute),
+    },
+    metrics: {
+      perCaller: limiter("api_metrics_token", config.metricsPerMinute),
+      authFailures: limiter("api_metrics_auth_ip", config.authFailuresPerMinute),
+    },
+  };
+}

@@ -1,0 +1,114 @@
+import { RateLimiterPostgres, type RateLimiterRes } from "rate-limiter-flexible";
+import type { Database } from "@/db/client";
+
+/**
+ * Request counting shared by sign-in throttling and the programmatic API. Counts live in the
+ * `rate_limits` table (created by a migration) through rate-limiter-flexible, so every
+ * console process and every restart sees the same counts.
+ */
+
+/**
+ * rate-limiter-flexible's PostgreSQL store expects a node-postgres client (`query({ text,
+ * values })` answering `{ rows, rowCount }`); this is that shape over postgres.js. Its
+ * statement names are dropped: postgres.js prepares statements itself. int8 arrives as a
+ * bigint from this project's client and the library does arithmetic with numbers, so the
+ * `expire` column (epoch milliseconds) is turned back into a number.
+ */
+export function pgStyleClient(sql: Database["$client"]) {
+  return {
+    async query(q: { text: string; values?: unknown[] }) {
+      const result = await sql.unsafe(q.text, (q.values ?? []) as never[]);
+      const rows = result.map((row: Record<string, unknown>) =>
+        Object.fromEntries(Object.entries(row).map(([k, v]) => [k, typeof v === "bigint" ? Number(v) : v])),
+      );
+      return { rows, rowCount: result.count ?? rows.length };
+    },
+  };
+}
+
+/** A limiter over the shared `rate_limits` table; `keyPrefix` keeps each use's keys apart. */
+export function postgresLimiter(
+  db: Database,
+  options: { keyPrefix: string; points: number; duration: number; clearExpiredByTimeout?: boolean },
+): RateLimiterPostgres {
+  return new RateLimiterPostgres({
+    storeClient: pgStyleClient(db.$client),
+    storeType: "client",
+    tableName: "rate_limits",
+    tableCreated: true,
+    keyPrefix: options.keyPrefix,
+    points: options.points,
+    duration: options.duration,
+    clearExpiredByTimeout: options.clearExpiredByTimeout ?? false,
+  });
+}
+
+/** Whole seconds until a limiter's window frees a point, never less than one (Retry-After). */
+export function retryAfterSeconds(res: RateLimiterRes): number {
+  return Math.max(1, Math.ceil(res.msBeforeNext / 1000));
+}
+
+export type LimitDecision = { ok: true } | { ok: false; retryAfterSeconds: number; limit: number };
+
+/** At most `limit` events per key within a fixed window of `windowSeconds`. */
+export interface WindowLimiter {
+  limit: number;
+  windowSeconds: number;
+  /** Counts one event; refuses when it is over the limit (the refused event is counted too). */
+  take(key: string): Promise<LimitDecision>;
+  /** Refuses when the key has already reached the limit, without counting. */
+  check(key: string): Promise<LimitDecision>;
+  /** Gives one counted event back. */
+  giveBack(key: string): Promise<void>;
+}
+
+export function windowLimiter(
+  db: Database,
+  options: { keyPrefix: string; limit: number; windowSeconds: number },
+): WindowLimiter {
+  const store = postgresLimiter(db, {
+    keyPrefix: options.keyPrefix,
+    points: options.limit,
+    duration: options.windowSeconds,
+  });
+  const refuse = (res: RateLimiterRes): LimitDecision => ({
+    ok: false,
+    retryAfterSeconds: retryAfterSeconds(res),
+    limit: options.limit,
+  });
+  return {
+    limit: options.limit,
+    windowSeconds: options.windowSeconds,
+    async take(key) {
+      // penalty() answers with the count instead of rejecting, so store errors stay errors.
+      const res = await store.penalty(key);
+      return res.consumedPoints > options.limit ? refuse(res) : { ok: true };
+    },
+    async check(key) {
+      const res = await store.get(key);
+      return res && res.consumedPoints >= options.limit && res.msBeforeNext > 0 ? refuse(res) : { ok: true };
+    },
+    async giveBack(key) {
+      await store.reward(key);
+    },
+  };
+}
+
+/**
+ * The client's address as the nearest proxy saw it: the last x-forwarded-for entry (Next sets
+ * the header to the socket's address when no proxy did). Behind several proxies this is the
+ * last proxy's view; a client talking to `next start` directly can forge it, and the
+ * per-account (or per-key) limit still holds then.
+ */
+export function clientIp(headers: Headers | Record<string, unknown> | undefined): string {
+  const read = (name: string): unknown =>
+    headers instanceof Headers ? (headers.get(name) ?? undefined) : headers?.[name];
+  const raw = read("x-forwarded-for") ?? read("x-real-ip");
+  const value = Array.isArray(raw) ? raw.join(",") : typeof raw === "string" ? raw : "";
+  const last = value
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .at(-1);
+  return (last ?? "unknown").slice(0, 100);
+}
