@@ -95,6 +95,33 @@ describe("POST /api/v1/payments", () => {
     expect(await res.json()).toMatchObject({ error: { code: "request_too_large" } });
   });
 
+  it("413 for a chunked body (no length declared) once it passes the limit; the rest is never read", async () => {
+    let sent = 0;
+    const chunk = new TextEncoder().encode(`{"url":"${"a".repeat(65_530)}`);
+    const stream = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        // 50 MB on offer; the handler must stop pulling soon after the 2.2 MB limit.
+        if (sent > 50_000_000) return controller.close();
+        sent += chunk.byteLength;
+        controller.enqueue(chunk);
+      },
+    });
+    const res = await handlePayment(
+      new Request("http://console/api/v1/payments", {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${apiKey}` },
+        body: stream,
+        duplex: "half",
+      } as RequestInit),
+      t.db,
+      () => service,
+      limits.payments,
+    );
+    expect(res.status).toBe(413);
+    expect(await res.json()).toMatchObject({ error: { code: "request_too_large" } });
+    expect(sent).toBeLessThan(5_000_000);
+  });
+
   it("401 without or with a bad key", async () => {
     const none = await post({ url: `${net.vendorUrl}/search`, idempotencyKey: "a" }, null);
     expect(none.status).toBe(401);

@@ -99,6 +99,25 @@ async function admit<T>(
   return { ok: true, caller: auth.caller };
 }
 
+/** The body as text, or null once it passes `limit` bytes (the rest is never read). */
+async function readCapped(request: Request, limit: number): Promise<string | null> {
+  if (!request.body) return "";
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > limit) {
+      await reader.cancel().catch(() => {});
+      return null;
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks).toString("utf8");
+}
+
 export function bearer(request: Request): string | null {
   const header = request.headers.get("authorization") ?? "";
   const match = /^Bearer\s+(\S+)$/i.exec(header);
@@ -189,9 +208,14 @@ export async function handlePayment(
   if (!Number.isFinite(declared) || declared > MAX_REQUEST_BYTES) {
     return errorResponse(413, "request_too_large", `the request body is over ${MAX_REQUEST_BYTES} bytes`);
   }
+  // A chunked body declares no length: it is read as a stream and cut at the same limit.
+  const text = await readCapped(request, MAX_REQUEST_BYTES);
+  if (text === null) {
+    return errorResponse(413, "request_too_large", `the request body is over ${MAX_REQUEST_BYTES} bytes`);
+  }
   let json: unknown;
   try {
-    json = await request.json();
+    json = JSON.parse(text);
   } catch {
     return errorResponse(400, "invalid_request", "the body must be JSON");
   }
