@@ -1,4 +1,3 @@
-import { createHash } from "node:crypto";
 import { x402Client } from "@x402/core/client";
 import {
   decodePaymentRequiredHeader,
@@ -7,18 +6,45 @@ import {
 } from "@x402/core/http";
 import type { PaymentPayload, PaymentRequired, PaymentRequirements, SettleResponse } from "@x402/core/types";
 import { ExactEvmScheme } from "@x402/evm/exact/client";
-import { Headers, type RequestInit, type Response, fetch as undiciFetch } from "undici";
+import { Headers, type RequestInit, type Response, type fetch as undiciFetch } from "undici";
 import type { Address, Hex, LocalAccount, PublicClient } from "viem";
 import type { Database } from "@/db/client";
-import type { BudgetEngine, Refusal } from "../budgets/engine";
-import { blockAtOrBefore, readAuthorizationOutcome } from "../chain/usdc-events";
-import type { RefusalCode } from "../errors";
+import type { BudgetEngine } from "../budgets/engine";
 import { InvalidInputError } from "../errors";
 import { formatUsd, type Micro } from "../money";
 import { resolveOpenTransactions } from "../settlement/resolver";
 import { getVendorPolicy, hostAllowed, payeeAllowed } from "../vendor-policy";
 import { checkDestination, destinationRefusal, guardedAgent } from "./destination";
+import {
+  heldOutcome,
+  type LedgerRow,
+  type PayFailureCode,
+  type PayOutcome,
+  type PayRequest,
+  readLedgerRow,
+  rowOutcome,
+  type VendorPolicyFigures,
+  type VendorResponse,
+} from "./outcome";
 import { type RequirementsPolicy, selectRequirements } from "./policy";
+import {
+  createSender,
+  DEFAULT_MAX_RESPONSE_BYTES,
+  discard,
+  METHODS,
+  ResponseBodyError,
+  readResponse,
+  requestFingerprint,
+  unsettledCause,
+} from "./vendor-http";
+
+export type {
+  PayFailureCode,
+  PayOutcome,
+  PayRequest,
+  VendorPolicyFigures,
+  VendorResponse,
+} from "./outcome";
 
 /**
  * `payForService`: an agent's purchase of one HTTP resource over x402, guarded by the budget
@@ -52,90 +78,6 @@ export interface PayerConfig {
   maxResponseBytes?: number;
 }
 
-export interface PayRequest {
-  agentId: string;
-  url: string;
-  method?: string;
-  headers?: Record<string, string>;
-  body?: string;
-  /** The caller's own ceiling for this purchase. */
-  maxPriceMicro?: Micro;
-  idempotencyKey: string;
-  /** A label for the ledger; defaults to the URL's host. */
-  vendor?: string;
-}
-
-export interface VendorResponse {
-  status: number;
-  headers: Record<string, string>;
-  body: unknown;
-}
-
-export type PayFailureCode =
-  | RefusalCode
-  | "payment_requirements_rejected"
-  | "payment_in_progress"
-  | "vendor_error"
-  | "settlement_failed"
-  | "settlement_unknown"
-  | "network_error"
-  | "signing_failed"
-  | "reservation_closed"
-  | "idempotency_key_reused"
-  | "destination_not_allowed"
-  | "vendor_not_allowed"
-  | "vendor_response_too_large";
-
-/** Why a `vendor_not_allowed` refusal was made: what was asked for and what the agent may pay. */
-export interface VendorPolicyFigures {
-  host?: string;
-  payee?: string;
-  allowedHosts?: string[];
-  allowedPayees?: string[];
-}
-
-export type PayOutcome =
-  | { ok: true; paid: false; response: VendorResponse; latencyMs: number; vendor: string }
-  | {
-      ok: true;
-      paid: true;
-      transactionId: string;
-      status: "completed";
-      priceMicro: Micro;
-      txHash: string | null;
-      vendor: string;
-      latencyMs: number;
-      response: VendorResponse | null;
-      replayed: boolean;
-    }
-  | {
-      ok: false;
-      code: PayFailureCode;
-      message: string;
-      transactionId: string | null;
-      vendor: string;
-      latencyMs: number;
-      replayed: boolean;
-      figures?: Partial<Pick<Refusal, "limitMicro" | "usedMicro" | "remainingMicro" | "requestedMicro">>;
-      /** Set on `vendor_not_allowed`. */
-      vendorPolicy?: VendorPolicyFigures;
-      response?: VendorResponse;
-      /**
-       * The ledger row's state when the money side is not simply "nothing happened":
-       * `authorized` (signed, outcome unknown, reservation held), or `completed` (the chain shows
-       * the money moved although the vendor failed).
-       */
-      settlement?: {
-        status: "authorized" | "completed";
-        /** What went wrong first: vendor_error, settlement_failed, network_error. */
-        cause?: string;
-        heldMicro?: Micro;
-        validBefore?: string | null;
-        txHash?: string | null;
-        priceMicro?: Micro;
-      };
-    };
-
 export interface PayerDeps {
   db: Database;
   engine: BudgetEngine;
@@ -147,102 +89,22 @@ export interface PayerDeps {
   sleep?: (ms: number) => Promise<void>;
 }
 
-const METHODS = new Set(["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"]);
-
-/** The body that is actually sent: none for GET and HEAD. */
-const sentBody = (method: string, body: string | undefined) =>
-  method === "GET" || method === "HEAD" ? "" : (body ?? "");
-const DEFAULT_MAX_RESPONSE_BYTES = 1_048_576;
-
-class RetriesExhausted extends Error {}
-
-/** A response body that could not be read within the caps: too large, or cut off. */
-class ResponseBodyError extends Error {
-  constructor(
-    readonly code: "vendor_response_too_large" | "network_error",
-    message: string,
-    readonly status: number,
-  ) {
-    super(message);
-  }
-}
-
-/** Drops a body without reading it. */
-const discard = (response: Response) => response.body?.cancel().catch(() => undefined);
-
-/**
- * Reads at most `maxBytes` of the body, as it streams: a vendor answering 300 MB costs at most
- * `maxBytes` of memory, and the stream is cancelled the moment it passes the cap. The time limit
- * is the request's own signal (the vendor timeout), which also aborts a body that trickles.
- */
-async function readResponse(response: Response, maxBytes: number): Promise<VendorResponse> {
-  const headers: Record<string, string> = {};
-  response.headers.forEach((value, key) => {
-    if (key !== "set-cookie") headers[key] = value;
-  });
-  const declared = Number(response.headers.get("content-length") ?? "");
-  if (Number.isFinite(declared) && declared > maxBytes) {
-    await discard(response);
-    throw new ResponseBodyError(
-      "vendor_response_too_large",
-      `the vendor's response declares ${declared} bytes, above the ${maxBytes}-byte limit (X402_MAX_RESPONSE_BYTES)`,
-      response.status,
-    );
-  }
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  if (response.body) {
-    const reader = response.body.getReader();
-    try {
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) break;
-        total += value.byteLength;
-        if (total > maxBytes) {
-          await reader.cancel().catch(() => undefined);
-          throw new ResponseBodyError(
-            "vendor_response_too_large",
-            `the vendor's response is larger than the ${maxBytes}-byte limit (X402_MAX_RESPONSE_BYTES); it was not read further`,
-            response.status,
-          );
-        }
-        chunks.push(value);
-      }
-    } catch (error) {
-      if (error instanceof ResponseBodyError) throw error;
-      await reader.cancel().catch(() => undefined);
-      throw new ResponseBodyError(
-        "network_error",
-        `the vendor's response could not be read: ${(error as Error).message}`,
-        response.status,
-      );
-    }
-  }
-  const text = new TextDecoder().decode(Buffer.concat(chunks, total));
-  let body: unknown = text;
-  if ((headers["content-type"] ?? "").includes("json")) {
-    try {
-      body = JSON.parse(text);
-    } catch {
-      body = text;
-    }
-  }
-  return { status: response.status, headers, body };
-}
-
 export function createPayer(deps: PayerDeps) {
-  const doFetch = deps.fetch ?? undiciFetch;
   const maxResponseBytes = deps.config.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
   const destinations = {
     allowedPrivateHosts: deps.config.allowedPrivateHosts,
     selfHosts: deps.config.selfHosts ?? [],
   };
   // Every connection, on every attempt, is checked and pinned to the address that was checked.
-  const dispatcher = guardedAgent(destinations);
-  const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   const { config, engine, account } = deps;
-  const baseDelay = config.retryBaseMs ?? 200;
-  const backoff = (attempt: number) => baseDelay * 2 ** attempt + Math.floor(Math.random() * baseDelay);
+  const send = createSender({
+    fetch: deps.fetch,
+    dispatcher: guardedAgent(destinations),
+    timeoutMs: config.vendorTimeoutMs,
+    maxRetries: config.maxRetries,
+    retryBaseMs: config.retryBaseMs,
+    sleep: deps.sleep,
+  });
 
   const scheme = new ExactEvmScheme(account);
   const network = config.network as `${string}:${string}`;
@@ -265,130 +127,7 @@ export function createPayer(deps: PayerDeps) {
       });
   }
 
-  async function send(
-    url: string,
-    init: RequestInit,
-    retryable: (r: Response) => boolean,
-    counter: { retries: number },
-  ) {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        const response = await doFetch(url, {
-          ...init,
-          redirect: "manual",
-          dispatcher,
-          signal: AbortSignal.timeout(config.vendorTimeoutMs),
-        });
-        if (!retryable(response) || attempt >= config.maxRetries) return response;
-        await discard(response);
-      } catch (error) {
-        const refused = destinationRefusal(error);
-        if (refused) throw refused;
-        if (attempt >= config.maxRetries) throw new RetriesExhausted((error as Error).message);
-      }
-      counter.retries++;
-      await sleep(backoff(attempt));
-    }
-  }
-
-  type LedgerRow = {
-    id: string;
-    status: string;
-    amount_micro: bigint;
-    tx_hash: string | null;
-    error_code: string | null;
-    error_message: string | null;
-    vendor: string;
-    latency_ms: number | null;
-    valid_before: string | null;
-    metadata: Record<string, unknown>;
-  };
-
-  /** The answer for a row whose money is still open: signed, outcome unknown, budget held. */
-  function heldOutcome(
-    row: LedgerRow,
-    cause: string,
-    message: string,
-    base: { vendor: string; latencyMs: number; replayed: boolean; response?: VendorResponse },
-  ): PayOutcome {
-    return {
-      ok: false,
-      code: "settlement_unknown",
-      message,
-      transactionId: row.id,
-      ...base,
-      settlement: {
-        status: "authorized",
-        cause,
-        heldMicro: row.amount_micro,
-        validBefore: row.valid_before,
-      },
-    };
-  }
-
-  function replay(row: LedgerRow): PayOutcome {
-    const base = { vendor: row.vendor, latencyMs: row.latency_ms ?? 0, replayed: true };
-    if (row.status === "completed") {
-      return {
-        ok: true,
-        paid: true,
-        transactionId: row.id,
-        status: "completed",
-        priceMicro: row.amount_micro,
-        txHash: row.tx_hash,
-        response: (row.metadata.response as VendorResponse | undefined) ?? null,
-        ...base,
-      };
-    }
-    if (row.status === "pending") {
-      return {
-        ok: false,
-        code: "payment_in_progress",
-        message: `transaction ${row.id} for this idempotency key is still in progress`,
-        transactionId: row.id,
-        ...base,
-      };
-    }
-    if (row.status === "authorized") {
-      return heldOutcome(
-        row,
-        row.error_code ?? "in_progress",
-        row.error_code
-          ? `${row.error_message ?? row.error_code}; the chain does not show the payment yet, so ${formatUsd(row.amount_micro)} stays reserved until the authorization expires${row.valid_before ? ` (${row.valid_before})` : ""} or is cancelled`
-          : `transaction ${row.id} is signed and in progress`,
-        base,
-      );
-    }
-    const refusal = (row.metadata.refusal ?? {}) as Record<string, string | undefined>;
-    const big = (v: string | undefined) => (v === undefined ? undefined : BigInt(v));
-    return {
-      ok: false,
-      code: (row.error_code ?? "vendor_error") as PayFailureCode,
-      message: row.error_message ?? "",
-      transactionId: row.id,
-      figures: {
-        limitMicro: big(refusal.limitMicro),
-        usedMicro: big(refusal.usedMicro),
-        remainingMicro: big(refusal.remainingMicro),
-        requestedMicro: big(refusal.requestedMicro),
-      },
-      ...base,
-    };
-  }
-
-  const ROW_COLUMNS = `id, status::text AS status, amount_micro, tx_hash, error_code, error_message, vendor,
-    latency_ms, to_char(valid_before AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS valid_before, metadata`;
-
-  /** A ledger row by id, or by (agent, idempotency key): each by its own index. */
-  async function readRow(where: { agentId: string; key: string } | { id: string }) {
-    const sql = deps.db.$client;
-    const rows =
-      "id" in where
-        ? await sql<LedgerRow[]>`SELECT ${sql.unsafe(ROW_COLUMNS)} FROM transactions WHERE id = ${where.id}`
-        : await sql<LedgerRow[]>`SELECT ${sql.unsafe(ROW_COLUMNS)} FROM transactions
-            WHERE agent_id = ${where.agentId} AND idempotency_key = ${where.key}`;
-    return rows[0];
-  }
+  const readRow = (where: { agentId: string; key: string } | { id: string }) => readLedgerRow(deps.db, where);
 
   /**
    * The same key again: the current state, never 409 forever. A row still open is first
@@ -398,6 +137,15 @@ export function createPayer(deps: PayerDeps) {
   async function existing(agentId: string, key: string) {
     const row = await readRow({ agentId, key });
     if (!row || (row.status !== "pending" && row.status !== "authorized")) return row;
+    await resolveFromChain(row.id, "payer:replay");
+    return readRow({ id: row.id });
+  }
+
+  /**
+   * One row through the settlement resolver: captured if the chain shows it used, released if
+   * proven dead, else left as it is. A chain that does not answer leaves it as it is too.
+   */
+  async function resolveFromChain(id: string, actor: string): Promise<void> {
     await resolveOpenTransactions(
       {
         db: deps.db,
@@ -406,9 +154,8 @@ export function createPayer(deps: PayerDeps) {
         usdcAddress: config.usdcAddress,
         payerAddress: account.address,
       },
-      { ids: [row.id], staleAfterMs: config.staleAfterMs ?? 300_000, actor: "payer:replay" },
+      { ids: [id], staleAfterMs: config.staleAfterMs ?? 300_000, actor },
     ).catch(() => undefined);
-    return readRow({ id: row.id });
   }
 
   async function payForService(req: PayRequest): Promise<PayOutcome> {
@@ -429,16 +176,7 @@ export function createPayer(deps: PayerDeps) {
     const vendor = req.vendor ?? url.host;
     // What makes this purchase this purchase: the same key with another request is a client bug
     // (Stripe answers it the same way), never a silent replay of the first one.
-    const fingerprint = createHash("sha256")
-      .update(
-        JSON.stringify([
-          url.toString(),
-          method,
-          sentBody(method, req.body),
-          req.maxPriceMicro?.toString() ?? "",
-        ]),
-      )
-      .digest("hex");
+    const fingerprint = requestFingerprint(url, method, req.body, req.maxPriceMicro);
     const replayRow = (row: LedgerRow): PayOutcome => {
       const stored = row.metadata.request_fingerprint;
       if (typeof stored === "string" && stored !== fingerprint) {
@@ -452,7 +190,7 @@ export function createPayer(deps: PayerDeps) {
           replayed: true,
         };
       }
-      return replay(row);
+      return rowOutcome(row);
     };
     const details = {
       vendor,
@@ -715,7 +453,7 @@ export function createPayer(deps: PayerDeps) {
     /** A finish the engine refused (a resolver got there first): answer with the row as it is. */
     const current = async () => {
       const row = await readRow({ id });
-      return row ? replay(row) : fail(id, "settlement_unknown", `transaction ${id} disappeared`);
+      return row ? rowOutcome(row) : fail(id, "settlement_unknown", `transaction ${id} disappeared`);
     };
 
     if (paid && paid.status < 400 && settle?.success) {
@@ -768,68 +506,28 @@ export function createPayer(deps: PayerDeps) {
     //    proves nothing: the chain decides. Used → captured with the chain's figures. Unused →
     //    the row stays `authorized` and the reservation holds until the resolver proves the
     //    authorization dead (expired or cancelled on chain) or finds it used.
-    let cause: PayFailureCode = "vendor_error";
-    let reason = `vendor answered ${paid?.status}; the vendor did not confirm a settlement`;
-    if (!paid) {
-      cause = "network_error";
-      reason = `vendor unreachable after payment was signed: ${sendError}`;
-    } else if (bodyError) {
-      cause = bodyError.code;
-      reason = bodyError.message;
-    } else if (paid.status === 402) {
-      let why = "";
-      try {
-        why = decodePaymentRequiredHeader(paid.headers.get("payment-required") ?? "").error ?? "";
-      } catch {
-        why = "";
-      }
-      cause = "settlement_failed";
-      reason = `the vendor did not accept the payment${why ? `: ${why}` : ""}; nothing will be signed again for this request`;
-    } else if (settle && !settle.success) {
-      cause = "settlement_failed";
-      reason = `settlement failed: ${settle.errorReason ?? settle.errorMessage ?? "unknown"}`;
-    }
-    const finish = {
-      retryCount: counter.retries,
-      latencyMs: elapsed(),
-      metadata: paid ? { response: { status: paid.status } } : {},
-    };
-    const base = { vendor, latencyMs: elapsed(), replayed: false, response };
-    try {
-      const outcome = await readAuthorizationOutcome(
-        deps.publicClient,
-        config.usdcAddress,
-        account.address,
-        nonce,
-        () => blockAtOrBefore(deps.publicClient, new Date(Date.now() - 120_000)),
-      );
-      if (outcome.state === "used") {
-        const t = outcome.transfer;
-        const committed = await engine.commit(id, t.amountMicro, t.txHash, {
-          ...finish,
-          payee: t.to,
-          blockNumber: t.blockNumber,
-          completedAt: outcome.blockTime,
-          metadata: { ...finish.metadata, note: "settled on chain although the vendor did not confirm it" },
-        });
-        if (!committed.ok) return current();
-        return {
-          ok: false,
-          code: cause,
-          message: `paid on chain (tx ${t.txHash}, ${formatUsd(t.amountMicro)}) but: ${reason}`,
-          transactionId: id,
-          ...base,
-          settlement: { status: "completed", cause, txHash: t.txHash, priceMicro: t.amountMicro },
-        };
-      }
-    } catch {
-      // The chain did not answer: the outcome is unknown, and the reservation holds all the same.
-    }
+    const { cause, reason } = unsettledCause(paid, sendError, bodyError, settle);
+    // What the vendor did is recorded on the row first; then the settlement resolver (the one
+    // capture path) asks the chain: used → completed with the chain's figures, else held.
     await deps.db.$client`
       UPDATE transactions SET error_code = ${cause}, error_message = ${reason}, retry_count = ${counter.retries},
-        latency_ms = ${elapsed()}, metadata = metadata || ${JSON.stringify(finish.metadata)}::jsonb, updated_at = now()
+        latency_ms = ${elapsed()},
+        metadata = metadata || ${JSON.stringify(paid ? { response: { status: paid.status } } : {})}::jsonb,
+        updated_at = now()
       WHERE id = ${id} AND status = 'authorized'`;
+    await resolveFromChain(id, "payer");
     const row = await readRow({ id });
+    const base = { vendor, latencyMs: elapsed(), replayed: false, response };
+    if (row?.status === "completed") {
+      return {
+        ok: false,
+        code: cause,
+        message: `paid on chain (tx ${row.tx_hash}, ${formatUsd(row.amount_micro)}) but: ${reason}`,
+        transactionId: id,
+        ...base,
+        settlement: { status: "completed", cause, txHash: row.tx_hash, priceMicro: row.amount_micro },
+      };
+    }
     if (row?.status !== "authorized") return current();
     return heldOutcome(
       row,

@@ -1,0 +1,197 @@
+import type { Database } from "@/db/client";
+import type { Refusal } from "../budgets/engine";
+import type { RefusalCode } from "../errors";
+import { formatUsd, type Micro } from "../money";
+
+/**
+ * What a purchase answers, and how a ledger row is answered again: a replayed idempotency key,
+ * or a finish that a resolver reached first, is answered from the row as it stands.
+ */
+
+export interface PayRequest {
+  agentId: string;
+  url: string;
+  method?: string;
+  headers?: Record<string, string>;
+  body?: string;
+  /** The caller's own ceiling for this purchase. */
+  maxPriceMicro?: Micro;
+  idempotencyKey: string;
+  /** A label for the ledger; defaults to the URL's host. */
+  vendor?: string;
+}
+
+export interface VendorResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: unknown;
+}
+
+export type PayFailureCode =
+  | RefusalCode
+  | "payment_requirements_rejected"
+  | "payment_in_progress"
+  | "vendor_error"
+  | "settlement_failed"
+  | "settlement_unknown"
+  | "network_error"
+  | "signing_failed"
+  | "reservation_closed"
+  | "idempotency_key_reused"
+  | "destination_not_allowed"
+  | "vendor_not_allowed"
+  | "vendor_response_too_large";
+
+/** Why a `vendor_not_allowed` refusal was made: what was asked for and what the agent may pay. */
+export interface VendorPolicyFigures {
+  host?: string;
+  payee?: string;
+  allowedHosts?: string[];
+  allowedPayees?: string[];
+}
+
+export type PayOutcome =
+  | { ok: true; paid: false; response: VendorResponse; latencyMs: number; vendor: string }
+  | {
+      ok: true;
+      paid: true;
+      transactionId: string;
+      status: "completed";
+      priceMicro: Micro;
+      txHash: string | null;
+      vendor: string;
+      latencyMs: number;
+      response: VendorResponse | null;
+      replayed: boolean;
+    }
+  | {
+      ok: false;
+      code: PayFailureCode;
+      message: string;
+      transactionId: string | null;
+      vendor: string;
+      latencyMs: number;
+      replayed: boolean;
+      figures?: Partial<Pick<Refusal, "limitMicro" | "usedMicro" | "remainingMicro" | "requestedMicro">>;
+      /** Set on `vendor_not_allowed`. */
+      vendorPolicy?: VendorPolicyFigures;
+      response?: VendorResponse;
+      /**
+       * The ledger row's state when the money side is not simply "nothing happened":
+       * `authorized` (signed, outcome unknown, reservation held), or `completed` (the chain shows
+       * the money moved although the vendor failed).
+       */
+      settlement?: {
+        status: "authorized" | "completed";
+        /** What went wrong first: vendor_error, settlement_failed, network_error. */
+        cause?: string;
+        heldMicro?: Micro;
+        validBefore?: string | null;
+        txHash?: string | null;
+        priceMicro?: Micro;
+      };
+    };
+
+/** The ledger columns an answer is built from. */
+export interface LedgerRow {
+  id: string;
+  status: string;
+  amount_micro: bigint;
+  tx_hash: string | null;
+  error_code: string | null;
+  error_message: string | null;
+  vendor: string;
+  latency_ms: number | null;
+  valid_before: string | null;
+  metadata: Record<string, unknown>;
+}
+
+const ROW_COLUMNS = `id, status::text AS status, amount_micro, tx_hash, error_code, error_message, vendor,
+  latency_ms, to_char(valid_before AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS valid_before, metadata`;
+
+/** A ledger row by id, or by (agent, idempotency key): each by its own index. */
+export async function readLedgerRow(
+  db: Database,
+  where: { agentId: string; key: string } | { id: string },
+): Promise<LedgerRow | undefined> {
+  const sql = db.$client;
+  const rows =
+    "id" in where
+      ? await sql<LedgerRow[]>`SELECT ${sql.unsafe(ROW_COLUMNS)} FROM transactions WHERE id = ${where.id}`
+      : await sql<LedgerRow[]>`SELECT ${sql.unsafe(ROW_COLUMNS)} FROM transactions
+          WHERE agent_id = ${where.agentId} AND idempotency_key = ${where.key}`;
+  return rows[0];
+}
+
+/** The answer for a row whose money is still open: signed, outcome unknown, budget held. */
+export function heldOutcome(
+  row: LedgerRow,
+  cause: string,
+  message: string,
+  base: { vendor: string; latencyMs: number; replayed: boolean; response?: VendorResponse },
+): PayOutcome {
+  return {
+    ok: false,
+    code: "settlement_unknown",
+    message,
+    transactionId: row.id,
+    ...base,
+    settlement: {
+      status: "authorized",
+      cause,
+      heldMicro: row.amount_micro,
+      validBefore: row.valid_before,
+    },
+  };
+}
+
+/** The answer a row gives when it is asked again. */
+export function rowOutcome(row: LedgerRow): PayOutcome {
+  const base = { vendor: row.vendor, latencyMs: row.latency_ms ?? 0, replayed: true };
+  if (row.status === "completed") {
+    return {
+      ok: true,
+      paid: true,
+      transactionId: row.id,
+      status: "completed",
+      priceMicro: row.amount_micro,
+      txHash: row.tx_hash,
+      response: (row.metadata.response as VendorResponse | undefined) ?? null,
+      ...base,
+    };
+  }
+  if (row.status === "pending") {
+    return {
+      ok: false,
+      code: "payment_in_progress",
+      message: `transaction ${row.id} for this idempotency key is still in progress`,
+      transactionId: row.id,
+      ...base,
+    };
+  }
+  if (row.status === "authorized") {
+    return heldOutcome(
+      row,
+      row.error_code ?? "in_progress",
+      row.error_code
+        ? `${row.error_message ?? row.error_code}; the chain does not show the payment yet, so ${formatUsd(row.amount_micro)} stays reserved until the authorization expires${row.valid_before ? ` (${row.valid_before})` : ""} or is cancelled`
+        : `transaction ${row.id} is signed and in progress`,
+      base,
+    );
+  }
+  const refusal = (row.metadata.refusal ?? {}) as Record<string, string | undefined>;
+  const big = (v: string | undefined) => (v === undefined ? undefined : BigInt(v));
+  return {
+    ok: false,
+    code: (row.error_code ?? "vendor_error") as PayFailureCode,
+    message: row.error_message ?? "",
+    transactionId: row.id,
+    figures: {
+      limitMicro: big(refusal.limitMicro),
+      usedMicro: big(refusal.usedMicro),
+      remainingMicro: big(refusal.remainingMicro),
+      requestedMicro: big(refusal.requestedMicro),
+    },
+    ...base,
+  };
+}

@@ -1,0 +1,186 @@
+import { createHash } from "node:crypto";
+import { decodePaymentRequiredHeader } from "@x402/core/http";
+import type { SettleResponse } from "@x402/core/types";
+import { type Dispatcher, type RequestInit, type Response, fetch as undiciFetch } from "undici";
+import type { Micro } from "../money";
+import { destinationRefusal } from "./destination";
+import type { PayFailureCode, VendorResponse } from "./outcome";
+
+/** Talking to a vendor: what may be sent, how it is retried, and how much of the answer is read. */
+
+export const METHODS = new Set(["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"]);
+
+/** The body that is actually sent: none for GET and HEAD. */
+const sentBody = (method: string, body: string | undefined) =>
+  method === "GET" || method === "HEAD" ? "" : (body ?? "");
+export const DEFAULT_MAX_RESPONSE_BYTES = 1_048_576;
+
+class RetriesExhausted extends Error {}
+
+/** A response body that could not be read within the caps: too large, or cut off. */
+export class ResponseBodyError extends Error {
+  constructor(
+    readonly code: "vendor_response_too_large" | "network_error",
+    message: string,
+    readonly status: number,
+  ) {
+    super(message);
+  }
+}
+
+/** Drops a body without reading it. */
+export const discard = (response: Response) => response.body?.cancel().catch(() => undefined);
+
+/**
+ * Reads at most `maxBytes` of the body, as it streams: a vendor answering 300 MB costs at most
+ * `maxBytes` of memory, and the stream is cancelled the moment it passes the cap. The time limit
+ * is the request's own signal (the vendor timeout), which also aborts a body that trickles.
+ */
+export async function readResponse(response: Response, maxBytes: number): Promise<VendorResponse> {
+  const headers: Record<string, string> = {};
+  response.headers.forEach((value, key) => {
+    if (key !== "set-cookie") headers[key] = value;
+  });
+  const declared = Number(response.headers.get("content-length") ?? "");
+  if (Number.isFinite(declared) && declared > maxBytes) {
+    await discard(response);
+    throw new ResponseBodyError(
+      "vendor_response_too_large",
+      `the vendor's response declares ${declared} bytes, above the ${maxBytes}-byte limit (X402_MAX_RESPONSE_BYTES)`,
+      response.status,
+    );
+  }
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  if (response.body) {
+    const reader = response.body.getReader();
+    try {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        total += value.byteLength;
+        if (total > maxBytes) {
+          await reader.cancel().catch(() => undefined);
+          throw new ResponseBodyError(
+            "vendor_response_too_large",
+            `the vendor's response is larger than the ${maxBytes}-byte limit (X402_MAX_RESPONSE_BYTES); it was not read further`,
+            response.status,
+          );
+        }
+        chunks.push(value);
+      }
+    } catch (error) {
+      if (error instanceof ResponseBodyError) throw error;
+      await reader.cancel().catch(() => undefined);
+      throw new ResponseBodyError(
+        "network_error",
+        `the vendor's response could not be read: ${(error as Error).message}`,
+        response.status,
+      );
+    }
+  }
+  const text = new TextDecoder().decode(Buffer.concat(chunks, total));
+  let body: unknown = text;
+  if ((headers["content-type"] ?? "").includes("json")) {
+    try {
+      body = JSON.parse(text);
+    } catch {
+      body = text;
+    }
+  }
+  return { status: response.status, headers, body };
+}
+
+/**
+ * Sends one request to a vendor: redirects never followed, every connection through the
+ * destination-checking dispatcher, a time limit per attempt, and `retryable` answers or network
+ * errors retried with exponential backoff and jitter. A refused destination is never retried.
+ */
+export function createSender(options: {
+  fetch?: typeof undiciFetch;
+  dispatcher: Dispatcher;
+  timeoutMs: number;
+  maxRetries: number;
+  /** First backoff step; doubles each retry, plus jitter. Default 200 ms. */
+  retryBaseMs?: number;
+  sleep?: (ms: number) => Promise<void>;
+}) {
+  const doFetch = options.fetch ?? undiciFetch;
+  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const baseDelay = options.retryBaseMs ?? 200;
+  const backoff = (attempt: number) => baseDelay * 2 ** attempt + Math.floor(Math.random() * baseDelay);
+  return async function send(
+    url: string,
+    init: RequestInit,
+    retryable: (r: Response) => boolean,
+    counter: { retries: number },
+  ): Promise<Response> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const response = await doFetch(url, {
+          ...init,
+          redirect: "manual",
+          dispatcher: options.dispatcher,
+          signal: AbortSignal.timeout(options.timeoutMs),
+        });
+        if (!retryable(response) || attempt >= options.maxRetries) return response;
+        await discard(response);
+      } catch (error) {
+        const refused = destinationRefusal(error);
+        if (refused) throw refused;
+        if (attempt >= options.maxRetries) throw new RetriesExhausted((error as Error).message);
+      }
+      counter.retries++;
+      await sleep(backoff(attempt));
+    }
+  };
+}
+
+/**
+ * What makes a purchase this purchase (url, method, the body actually sent, the caller's price
+ * ceiling): the same idempotency key with another request is a client bug, never a silent replay.
+ */
+export function requestFingerprint(
+  url: URL,
+  method: string,
+  body: string | undefined,
+  maxPriceMicro?: Micro,
+) {
+  return createHash("sha256")
+    .update(JSON.stringify([url.toString(), method, sentBody(method, body), maxPriceMicro?.toString() ?? ""]))
+    .digest("hex");
+}
+
+/** Why a signed request did not end in a confirmed settlement, in the vendor's own terms. */
+export function unsettledCause(
+  paid: Response | null,
+  sendError: string | null,
+  bodyError: ResponseBodyError | null,
+  settle: SettleResponse | null,
+): { cause: PayFailureCode; reason: string } {
+  if (!paid)
+    return { cause: "network_error", reason: `vendor unreachable after payment was signed: ${sendError}` };
+  if (bodyError) return { cause: bodyError.code, reason: bodyError.message };
+  if (paid.status === 402) {
+    let why = "";
+    try {
+      why = decodePaymentRequiredHeader(paid.headers.get("payment-required") ?? "").error ?? "";
+    } catch {
+      why = "";
+    }
+    return {
+      cause: "settlement_failed",
+      reason: `the vendor did not accept the payment${why ? `: ${why}` : ""}; nothing will be signed again for this request`,
+    };
+  }
+  if (settle && !settle.success) {
+    return {
+      cause: "settlement_failed",
+      reason: `settlement failed: ${settle.errorReason ?? settle.errorMessage ?? "unknown"}`,
+    };
+  }
+  return {
+    cause: "vendor_error",
+    reason: `vendor answered ${paid.status}; the vendor did not confirm a settlement`,
+  };
+}
