@@ -11,6 +11,7 @@ import { localPayer } from "@/lib/testing/local-payer";
 import { type BudgetConfig, defaultBudgetConfig } from "../budgets/config";
 import { BudgetEngine } from "../budgets/engine";
 import { getUsage } from "../budgets/usage";
+import { readPayerTransfers } from "../chain/usdc-events";
 import type { PayRequest } from "../x402/payer";
 import { type ResolverDeps, resolveOpenTransactions } from "./resolver";
 
@@ -72,6 +73,32 @@ async function row(id: string | null) {
 }
 
 const payerBalance = () => net.usdc.balanceOf(net.payer.address);
+const blockNow = () => net.usdc.client.getBlockNumber({ cacheTime: 0 });
+
+/**
+ * Every USDC transfer out of the payer since `fromBlock` is a completed ledger row with the same
+ * hash, amount and payee, and every completed row is such a transfer: the ledger matches the chain.
+ */
+async function expectLedgerMatchesChain(fromBlock: bigint) {
+  const transfers = await readPayerTransfers(
+    net.usdc.client as PublicClient,
+    net.usdcAddress,
+    net.payer.address,
+    {
+      fromBlock,
+      toBlock: await blockNow(),
+    },
+  );
+  const rows = await t.db.$client<{ tx_hash: string; amount_micro: bigint; payee: string }[]>`
+    SELECT tx_hash, amount_micro, payee FROM transactions WHERE status = 'completed'`;
+  const onChain = transfers
+    .map((x) => `${x.txHash.toLowerCase()} ${x.amountMicro} ${x.to.toLowerCase()}`)
+    .sort();
+  const inLedger = rows
+    .map((r) => `${r.tx_hash.toLowerCase()} ${r.amount_micro} ${r.payee.toLowerCase()}`)
+    .sort();
+  expect(inLedger).toEqual(onChain);
+}
 const usage = async () => (await getUsage(t.db, config, AGENT)).daily;
 
 beforeAll(async () => {
@@ -95,6 +122,7 @@ describe("a vendor that fails after receiving the signature and settles later", 
     config = defaultBudgetConfig({ agentLimits: { [AGENT]: { daily: 5_000_000n } } });
     const { payer: p, engine } = payer();
     const before = await payerBalance();
+    const fromBlock = await blockNow();
     const pay = (over: Partial<PayRequest> = {}) =>
       p.payForService({
         agentId: AGENT,
@@ -139,6 +167,7 @@ describe("a vendor that fails after receiving the signature and settles later", 
       expect(receipt.status).toBe("success");
     }
     expect(await usage()).toMatchObject({ reservedMicro: 0n, spentMicro: 4_000_000n });
+    await expectLedgerMatchesChain(fromBlock + 1n);
     // Each capture is in the audit log.
     const [audits] = await t.db.$client<{ n: number }[]>`
       SELECT count(*)::int AS n FROM audit_log WHERE action = 'transaction.capture'`;
@@ -148,6 +177,7 @@ describe("a vendor that fails after receiving the signature and settles later", 
   it("a vendor that never answers: the row is authorized, then captured after it settles", async () => {
     const { payer: p, engine } = payer(1_500);
     const before = await payerBalance();
+    const fromBlock = await blockNow();
     const out = await p.payForService({
       agentId: AGENT,
       url: `${hostile.url}/hang-then-settle?amount=250000&delayMs=2500`,
@@ -171,6 +201,7 @@ describe("a vendor that fails after receiving the signature and settles later", 
       expect.objectContaining({ transactionId: out.transactionId, outcome: "captured" }),
     ]);
     expect(await usage()).toMatchObject({ reservedMicro: 0n, spentMicro: 250_000n });
+    await expectLedgerMatchesChain(fromBlock + 1n);
   });
 
   it("a retry with the same idempotency key returns the current state, then the captured payment", async () => {
@@ -227,6 +258,7 @@ describe("a crash after signing", () => {
     const exited = new Promise((r) => child.once("exit", r));
     const received = hostile.captured.length;
     const before = await payerBalance();
+    const fromBlock = await blockNow();
     // Starting a TypeScript child can take many seconds on a loaded 2-core machine: wait until
     // the signed request has reached the vendor, then kill the payer mid-request.
     for (let i = 0; i < 2400 && hostile.captured.length === received; i++) {
@@ -258,6 +290,7 @@ describe("a crash after signing", () => {
     expect(report.resolutions).toEqual([expect.objectContaining({ outcome: "captured" })]);
     expect(await row(id ?? null)).toMatchObject({ status: "completed", amount_micro: 100_000n });
     expect(await usage()).toMatchObject({ reservedMicro: 0n, spentMicro: 100_000n });
+    await expectLedgerMatchesChain(fromBlock + 1n);
   }, 120_000);
 });
 
