@@ -1,5 +1,5 @@
 import os from "node:os";
-import { CommanderError } from "commander";
+import { type Command, CommanderError } from "commander";
 import { closeDb, createDb, type Database } from "@/db/client";
 import { resolveDatabase } from "@/db/embedded";
 import { migrateDatabase } from "@/db/migrate";
@@ -23,6 +23,12 @@ export class CliFailure extends Error {
   ) {
     super(message);
   }
+}
+
+/** What a command module needs from `buildProgram` (its helpers are closures over the program's io). */
+export interface CommandKit {
+  sub: (parent: Command, name: string) => Command;
+  print: (cmd: Command, data: unknown, human: () => string) => void;
 }
 
 export interface Io {

@@ -1,40 +1,17 @@
-import { once } from "node:events";
-import { createWriteStream } from "node:fs";
-import { readFile } from "node:fs/promises";
-import path from "node:path";
-import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
+import { Command, CommanderError } from "commander";
 import { migrateDatabase, migrationStatus } from "@/db/migrate";
 import { seedDemo } from "@/db/seed";
-import { addAgent, listAgents, rotateAgentKey, setAgentStatus } from "@/lib/payment-core/agents";
 import { type AgentUsage, listUsage } from "@/lib/payment-core/budgets/usage";
-import { exportJsonl, importJsonl, readFileLines } from "@/lib/payment-core/ledger/jsonl";
-import {
-  getDailyTotal,
-  getTransaction,
-  type LedgerTransaction,
-  listTransactions,
-  TRANSACTION_STATUSES,
-  type TransactionStatus,
-} from "@/lib/payment-core/ledger/read";
 import { parseUsdc } from "@/lib/payment-core/money";
 import { getKillSwitch, type KillSwitchState, setKillSwitch } from "@/lib/payment-core/settings";
-import { addUser, ROLES } from "@/lib/payment-core/users";
-import { getVendorPolicy, setVendorPolicy, type VendorPolicy } from "@/lib/payment-core/vendor-policy";
 import { createPaymentService } from "@/lib/payment-core/x402/service";
+import { registerAgents } from "./commands/agents";
 import { registerAudit } from "./commands/audit";
+import { intOption, registerLedger } from "./commands/ledger";
 import { registerReconcile } from "./commands/reconcile";
 import { registerSettle } from "./commands/settle";
 import { CliFailure, describeError, EXIT, type Io, processIo, toJson, withDb } from "./context";
 import { table, usdc2, usdc6 } from "./format";
-
-function intOption(min: number, max: number) {
-  return (value: string) => {
-    if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max) {
-      throw new InvalidArgumentError(`expected a whole number from ${min} to ${max}`);
-    }
-    return Number(value);
-  };
-}
 
 function agentUsageJson(u: AgentUsage) {
   return {
@@ -61,35 +38,6 @@ function agentUsageJson(u: AgentUsage) {
       per_transaction: u.perTransactionMax.source,
     },
     stale_pending: { count: u.stalePending.count, amount: usdc6(u.stalePending.amountMicro) },
-  };
-}
-
-function transactionJson(t: LedgerTransaction) {
-  return {
-    transaction_id: t.id,
-    timestamp: t.createdAt,
-    agent_id: t.agentId,
-    vendor: t.vendor,
-    price_usdc: usdc6(t.amountMicro),
-    status: t.status,
-    blockchain_tx_hash: t.txHash,
-    error: t.errorMessage,
-    error_code: t.errorCode,
-    resource_url: t.resourceUrl,
-    method: t.method,
-    asset: t.asset,
-    network: t.network,
-    payer: t.payer,
-    payee: t.payee,
-    nonce: t.nonce,
-    valid_after: t.validAfter,
-    valid_before: t.validBefore,
-    latency_ms: t.latencyMs,
-    retry_count: t.retryCount,
-    idempotency_key: t.idempotencyKey,
-    completed_at: t.completedAt,
-    updated_at: t.updatedAt,
-    metadata: t.metadata,
   };
 }
 
@@ -163,163 +111,7 @@ export function buildProgram(io: Io): Command {
       }),
     );
 
-  const ledger = sub(program, "ledger").description("the payment ledger");
-
-  sub(ledger, "list")
-    .description("recent transactions, newest first")
-    .option("--agent <id>", "only this agent")
-    .option("--date <YYYY-MM-DD>", "only this UTC day")
-    .addOption(new Option("--status <status>", "only this status").choices([...TRANSACTION_STATUSES]))
-    .option("--vendor <name>", "only this vendor")
-    .option("--limit <n>", "how many (1-10000)", intOption(1, 10_000), 20)
-    .option("--cursor <cursor>", "continue after a previous page (its next_cursor)")
-    .action(
-      async (
-        opts: {
-          agent?: string;
-          date?: string;
-          status?: TransactionStatus;
-          vendor?: string;
-          limit: number;
-          cursor?: string;
-        },
-        cmd: Command,
-      ) =>
-        withDb(async ({ db }) => {
-          const page = await listTransactions(
-            db,
-            { agentId: opts.agent, date: opts.date, status: opts.status, vendor: opts.vendor },
-            { limit: opts.limit, cursor: opts.cursor },
-          );
-          print(cmd, { transactions: page.rows.map(transactionJson), next_cursor: page.nextCursor }, () =>
-            page.rows.length === 0
-              ? "No transactions match.\n"
-              : table(
-                  ["TRANSACTION", "TIME (UTC)", "AGENT", "VENDOR", "USDC", "STATUS", "ERROR"],
-                  page.rows.map((t) => [
-                    t.id,
-                    t.createdAt.slice(0, 19).replace("T", " "),
-                    t.agentId,
-                    t.vendor,
-                    usdc2(t.amountMicro),
-                    t.status,
-                    t.errorCode ?? t.errorMessage ?? "",
-                  ]),
-                ) + (page.nextCursor ? `More: --cursor ${page.nextCursor}\n` : ""),
-          );
-        }),
-    );
-
-  sub(ledger, "get")
-    .description("one transaction with its status and error")
-    .argument("<id>", "transaction id (tx_…)")
-    .action(async (id: string, _opts: unknown, cmd: Command) =>
-      withDb(async ({ db }) => {
-        const t = await getTransaction(db, id);
-        if (!t) throw new CliFailure("transaction_not_found", `no transaction ${id}`, { transaction_id: id });
-        print(cmd, { transaction: transactionJson(t) }, () =>
-          table(
-            ["FIELD", "VALUE"],
-            Object.entries(transactionJson(t))
-              .filter(([k]) => k !== "metadata")
-              .map(([k, v]) => [k, v === null ? "—" : String(v)]),
-          ),
-        );
-      }),
-    );
-
-  sub(ledger, "daily-total")
-    .description("completed spend in one UTC day")
-    .argument("<date>", "YYYY-MM-DD (UTC)")
-    .option("--agent <id>", "only this agent")
-    .action(async (date: string, opts: { agent?: string }, cmd: Command) =>
-      withDb(async ({ db }) => {
-        const total = await getDailyTotal(db, date, { agentId: opts.agent });
-        print(
-          cmd,
-          {
-            date: total.day,
-            agent_id: opts.agent ?? null,
-            total_usdc: usdc6(total.totalMicro),
-            count: total.count,
-          },
-          () =>
-            `Total spend on ${total.day} (UTC): $${usdc2(total.totalMicro)} in ${total.count} completed payments\n`,
-        );
-      }),
-    );
-
-  sub(ledger, "import")
-    .description("import the operations guide's transactions.jsonl (all or nothing unless --skip-invalid)")
-    .argument("<file>", "path to a JSONL file")
-    .option("--skip-invalid", "import the valid lines and list the invalid ones")
-    .action(async (file: string, opts: { skipInvalid?: boolean }, cmd: Command) => {
-      await readFile(file).catch((error: NodeJS.ErrnoException) => {
-        throw new CliFailure(
-          "file_not_found",
-          `cannot read ${file}: ${error.code ?? error.message}`,
-          { file },
-          EXIT.usage,
-        );
-      });
-      await withDb(async ({ db, actor }) => {
-        const report = await importJsonl(db, readFileLines(file), {
-          skipInvalid: opts.skipInvalid,
-          actor,
-          source: path.basename(file),
-        });
-        const data = {
-          file,
-          committed: report.committed,
-          lines: report.lines,
-          imported: report.imported,
-          already_present: report.alreadyPresent,
-          invalid: report.invalid,
-        };
-        print(cmd, data, () => {
-          const bad = report.invalid.map((i) => `  line ${i.line}: ${i.reason}\n`).join("");
-          return report.committed
-            ? `Imported ${report.imported} of ${report.lines} lines (${report.alreadyPresent} already present${report.invalid.length ? `, ${report.invalid.length} invalid skipped` : ""}).\n${bad}`
-            : `Nothing imported: ${report.invalid.length} invalid line(s). Fix them or use --skip-invalid.\n${bad}`;
-        });
-        if (!report.committed)
-          throw new CliFailure("invalid_lines", "the file has invalid lines", {}, EXIT.failed, true);
-      });
-    });
-
-  sub(ledger, "export")
-    .description("stream the ledger, oldest first, in the operations guide's JSONL format")
-    .option("--out <file>", "write to this file instead of standard output")
-    .option("--agent <id>", "only this agent")
-    .option("--date <YYYY-MM-DD>", "only this UTC day")
-    .action(async (opts: { out?: string; agent?: string; date?: string }, cmd: Command) =>
-      withDb(async ({ db }) => {
-        const lines = exportJsonl(db, { agentId: opts.agent, date: opts.date });
-        let count = 0;
-        if (!opts.out) {
-          for await (const line of lines) {
-            count++;
-            if (!process.stdout.write(line)) await once(process.stdout, "drain");
-          }
-          return;
-        }
-        const tmp = `${opts.out}.partial`;
-        const out = createWriteStream(tmp);
-        for await (const line of lines) {
-          count++;
-          if (!out.write(line)) await once(out, "drain");
-        }
-        out.end();
-        await once(out, "finish");
-        const { rename } = await import("node:fs/promises");
-        await rename(tmp, opts.out);
-        print(
-          cmd,
-          { out: opts.out, transactions: count },
-          () => `Wrote ${count} transactions to ${opts.out}\n`,
-        );
-      }),
-    );
+  registerLedger(program, { sub, print });
 
   sub(program, "kill-switch")
     .description("stop every payment at once (on), allow them again (off), or show the state")
@@ -369,151 +161,7 @@ export function buildProgram(io: Io): Command {
       });
     });
 
-  const agents = sub(program, "agents").description("the agents that pay");
-  const agentJson = (a: Awaited<ReturnType<typeof listAgents>>[number]) => ({
-    id: a.id,
-    name: a.name,
-    status: a.status,
-    api_key_prefix: a.apiKeyPrefix,
-    created_at: a.createdAt,
-    updated_at: a.updatedAt,
-  });
-  const keyNotice = (id: string, key: string) =>
-    `API key for ${id} (shown once, store it in your secrets manager):\n${key}\n`;
-
-  sub(agents, "list")
-    .description("every agent")
-    .action(async (_opts: unknown, cmd: Command) =>
-      withDb(async ({ db }) => {
-        const list = await listAgents(db);
-        print(cmd, { agents: list.map(agentJson) }, () =>
-          table(
-            ["AGENT", "NAME", "STATUS", "KEY"],
-            list.map((a) => [a.id, a.name, a.status, a.apiKeyPrefix ? `${a.apiKeyPrefix}…` : "none"]),
-          ),
-        );
-      }),
-    );
-  sub(agents, "add")
-    .description("create an agent and its API key")
-    .argument("<id>", "slug such as builder_agent")
-    .option("--name <name>", "display name")
-    .action(async (id: string, opts: { name?: string }, cmd: Command) =>
-      withDb(async ({ db, actor }) => {
-        const { agent, apiKey } = await addAgent(db, { id, name: opts.name, actor });
-        print(
-          cmd,
-          { agent: agentJson(agent), api_key: apiKey },
-          () => `Added ${agent.id}.\n${keyNotice(agent.id, apiKey)}`,
-        );
-      }),
-    );
-  for (const [name, status] of [
-    ["pause", "paused"],
-    ["resume", "active"],
-  ] as const) {
-    sub(agents, name)
-      .description(
-        name === "pause"
-          ? "refuse the agent's payments from its next one"
-          : "allow the agent's payments again",
-      )
-      .argument("<id>", "agent id")
-      .option("--reason <text>", "why (kept in the audit log)")
-      .action(async (id: string, opts: { reason?: string }, cmd: Command) =>
-        withDb(async ({ db, actor }) => {
-          const agent = await setAgentStatus(db, { id, status, actor, reason: opts.reason });
-          print(cmd, { agent: agentJson(agent) }, () => `${agent.id} is ${agent.status}.\n`);
-        }),
-      );
-  }
-  sub(agents, "rotate-key")
-    .description("replace the agent's API key (the old one stops working)")
-    .argument("<id>", "agent id")
-    .action(async (id: string, _opts: unknown, cmd: Command) =>
-      withDb(async ({ db, actor }) => {
-        const { agent, apiKey } = await rotateAgentKey(db, { id, actor });
-        print(cmd, { agent: agentJson(agent), api_key: apiKey }, () => keyNotice(agent.id, apiKey));
-      }),
-    );
-  const list = (value: string) =>
-    value
-      .split(",")
-      .map((v) => v.trim())
-      .filter((v) => v.length > 0);
-  const policyText = (id: string, p: VendorPolicy) =>
-    `${id} may pay\n  hosts:  ${p.hosts.length ? p.hosts.join(", ") : "any"}\n  payees: ${p.payees.length ? p.payees.join(", ") : "any"}\n`;
-  sub(agents, "vendors")
-    .description("show or set the hosts and payee addresses the agent may pay (empty: any)")
-    .argument("<id>", "agent id")
-    .option("--hosts <list>", 'comma-separated host or host:port entries; replaces the list ("" clears it)')
-    .option("--payees <list>", 'comma-separated 0x addresses; replaces the list ("" clears it)')
-    .option("--clear", "remove both lists (no restriction)")
-    .option("--reason <text>", "why (kept in the audit log)")
-    .action(
-      async (
-        id: string,
-        opts: { hosts?: string; payees?: string; clear?: boolean; reason?: string },
-        cmd: Command,
-      ) =>
-        withDb(async ({ db, actor }) => {
-          if (opts.clear && (opts.hosts !== undefined || opts.payees !== undefined)) {
-            throw new CliFailure(
-              "bad_usage",
-              "--clear cannot be combined with --hosts or --payees",
-              {},
-              EXIT.usage,
-            );
-          }
-          const changing = opts.clear || opts.hosts !== undefined || opts.payees !== undefined;
-          let policy: VendorPolicy | null;
-          if (changing) {
-            policy = await setVendorPolicy(db, {
-              agentId: id,
-              hosts: opts.clear ? [] : opts.hosts === undefined ? undefined : list(opts.hosts),
-              payees: opts.clear ? [] : opts.payees === undefined ? undefined : list(opts.payees),
-              actor,
-              reason: opts.reason,
-            });
-          } else {
-            policy = await getVendorPolicy(db, id);
-            if (!policy) throw new CliFailure("unknown_agent", `no agent named ${id}`, { agentId: id });
-          }
-          print(
-            cmd,
-            { agent_id: id, allowed_vendor_hosts: policy.hosts, allowed_payees: policy.payees },
-            () => policyText(id, policy),
-          );
-        }),
-    );
-
-  const users = sub(program, "users").description("console users");
-  sub(users, "add")
-    .description("create a console user")
-    .requiredOption("--email <email>", "sign-in email")
-    .addOption(new Option("--role <role>", "role").choices([...ROLES]).makeOptionMandatory())
-    .option("--name <name>", "display name")
-    .option("--password <password>", "at least 12 characters; generated and shown once when omitted")
-    .action(async (opts: { email: string; role: string; name?: string; password?: string }, cmd: Command) =>
-      withDb(async ({ db, actor }) => {
-        const { user, password, generated } = await addUser(db, { ...opts, actor });
-        print(
-          cmd,
-          {
-            user: {
-              id: user.id,
-              email: user.email,
-              name: user.name,
-              role: user.role,
-              created_at: user.createdAt,
-            },
-            password: generated ? password : null,
-          },
-          () =>
-            `Added ${user.email} (${user.role}).${generated ? `\nPassword (shown once): ${password}` : ""}\n`,
-        );
-      }),
-    );
+  registerAgents(program, { sub, print });
 
   sub(program, "pay")
     .description("buy an HTTP resource over x402 for an agent, through the budget guard")

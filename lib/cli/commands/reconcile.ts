@@ -10,14 +10,8 @@ import {
 } from "@/lib/payment-core/reconciliation";
 import { InvalidDateError, parseUtcDay } from "@/lib/payment-core/time";
 import { createPaymentService } from "@/lib/payment-core/x402/service";
-import { CliFailure, EXIT, withDb } from "../context";
+import { CliFailure, type CommandKit, EXIT, withDb } from "../context";
 import { table, usdc2, usdc6 } from "../format";
-
-/** What a command needs from `buildProgram` (its helpers are closures over the program's io). */
-export interface CommandKit {
-  sub: (parent: Command, name: string) => Command;
-  print: (cmd: Command, data: unknown, human: () => string) => void;
-}
 
 function dayOption(name: string) {
   return (value: string): Date => {

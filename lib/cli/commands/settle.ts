@@ -2,9 +2,8 @@ import { type Command, InvalidArgumentError } from "commander";
 import { listOpenTransactions, type OpenTransaction } from "@/lib/payment-core/settlement/open";
 import type { Resolution, ResolveReport } from "@/lib/payment-core/settlement/resolver";
 import { createPaymentService } from "@/lib/payment-core/x402/service";
-import { CliFailure, EXIT, withDb } from "../context";
+import { CliFailure, type CommandKit, EXIT, withDb } from "../context";
 import { table, usdc2, usdc6 } from "../format";
-import type { CommandKit } from "./reconcile";
 
 function seconds(value: string): number {
   if (!/^\d+$/.test(value) || Number(value) > 86_400) {

@@ -1,0 +1,215 @@
+import { once } from "node:events";
+import { createWriteStream } from "node:fs";
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import { type Command, InvalidArgumentError, Option } from "commander";
+import { exportJsonl, importJsonl, readFileLines } from "@/lib/payment-core/ledger/jsonl";
+import {
+  getDailyTotal,
+  getTransaction,
+  type LedgerTransaction,
+  listTransactions,
+  TRANSACTION_STATUSES,
+  type TransactionStatus,
+} from "@/lib/payment-core/ledger/read";
+import { CliFailure, type CommandKit, EXIT, withDb } from "../context";
+import { table, usdc2, usdc6 } from "../format";
+
+export function intOption(min: number, max: number) {
+  return (value: string) => {
+    if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max) {
+      throw new InvalidArgumentError(`expected a whole number from ${min} to ${max}`);
+    }
+    return Number(value);
+  };
+}
+
+function transactionJson(t: LedgerTransaction) {
+  return {
+    transaction_id: t.id,
+    timestamp: t.createdAt,
+    agent_id: t.agentId,
+    vendor: t.vendor,
+    price_usdc: usdc6(t.amountMicro),
+    status: t.status,
+    blockchain_tx_hash: t.txHash,
+    error: t.errorMessage,
+    error_code: t.errorCode,
+    resource_url: t.resourceUrl,
+    method: t.method,
+    asset: t.asset,
+    network: t.network,
+    payer: t.payer,
+    payee: t.payee,
+    nonce: t.nonce,
+    valid_after: t.validAfter,
+    valid_before: t.validBefore,
+    latency_ms: t.latencyMs,
+    retry_count: t.retryCount,
+    idempotency_key: t.idempotencyKey,
+    completed_at: t.completedAt,
+    updated_at: t.updatedAt,
+    metadata: t.metadata,
+  };
+}
+
+/** `x402 ledger …`: the guide's ledger reads, the daily total, JSONL import and export. */
+export function registerLedger(program: Command, { sub, print }: CommandKit): void {
+  const ledger = sub(program, "ledger").description("the payment ledger");
+
+  sub(ledger, "list")
+    .description("recent transactions, newest first")
+    .option("--agent <id>", "only this agent")
+    .option("--date <YYYY-MM-DD>", "only this UTC day")
+    .addOption(new Option("--status <status>", "only this status").choices([...TRANSACTION_STATUSES]))
+    .option("--vendor <name>", "only this vendor")
+    .option("--limit <n>", "how many (1-10000)", intOption(1, 10_000), 20)
+    .option("--cursor <cursor>", "continue after a previous page (its next_cursor)")
+    .action(
+      async (
+        opts: {
+          agent?: string;
+          date?: string;
+          status?: TransactionStatus;
+          vendor?: string;
+          limit: number;
+          cursor?: string;
+        },
+        cmd: Command,
+      ) =>
+        withDb(async ({ db }) => {
+          const page = await listTransactions(
+            db,
+            { agentId: opts.agent, date: opts.date, status: opts.status, vendor: opts.vendor },
+            { limit: opts.limit, cursor: opts.cursor },
+          );
+          print(cmd, { transactions: page.rows.map(transactionJson), next_cursor: page.nextCursor }, () =>
+            page.rows.length === 0
+              ? "No transactions match.\n"
+              : table(
+                  ["TRANSACTION", "TIME (UTC)", "AGENT", "VENDOR", "USDC", "STATUS", "ERROR"],
+                  page.rows.map((t) => [
+                    t.id,
+                    t.createdAt.slice(0, 19).replace("T", " "),
+                    t.agentId,
+                    t.vendor,
+                    usdc2(t.amountMicro),
+                    t.status,
+                    t.errorCode ?? t.errorMessage ?? "",
+                  ]),
+                ) + (page.nextCursor ? `More: --cursor ${page.nextCursor}\n` : ""),
+          );
+        }),
+    );
+
+  sub(ledger, "get")
+    .description("one transaction with its status and error")
+    .argument("<id>", "transaction id (tx_…)")
+    .action(async (id: string, _opts: unknown, cmd: Command) =>
+      withDb(async ({ db }) => {
+        const t = await getTransaction(db, id);
+        if (!t) throw new CliFailure("transaction_not_found", `no transaction ${id}`, { transaction_id: id });
+        print(cmd, { transaction: transactionJson(t) }, () =>
+          table(
+            ["FIELD", "VALUE"],
+            Object.entries(transactionJson(t))
+              .filter(([k]) => k !== "metadata")
+              .map(([k, v]) => [k, v === null ? "—" : String(v)]),
+          ),
+        );
+      }),
+    );
+
+  sub(ledger, "daily-total")
+    .description("completed spend in one UTC day")
+    .argument("<date>", "YYYY-MM-DD (UTC)")
+    .option("--agent <id>", "only this agent")
+    .action(async (date: string, opts: { agent?: string }, cmd: Command) =>
+      withDb(async ({ db }) => {
+        const total = await getDailyTotal(db, date, { agentId: opts.agent });
+        print(
+          cmd,
+          {
+            date: total.day,
+            agent_id: opts.agent ?? null,
+            total_usdc: usdc6(total.totalMicro),
+            count: total.count,
+          },
+          () =>
+            `Total spend on ${total.day} (UTC): $${usdc2(total.totalMicro)} in ${total.count} completed payments\n`,
+        );
+      }),
+    );
+
+  sub(ledger, "import")
+    .description("import the operations guide's transactions.jsonl (all or nothing unless --skip-invalid)")
+    .argument("<file>", "path to a JSONL file")
+    .option("--skip-invalid", "import the valid lines and list the invalid ones")
+    .action(async (file: string, opts: { skipInvalid?: boolean }, cmd: Command) => {
+      await readFile(file).catch((error: NodeJS.ErrnoException) => {
+        throw new CliFailure(
+          "file_not_found",
+          `cannot read ${file}: ${error.code ?? error.message}`,
+          { file },
+          EXIT.usage,
+        );
+      });
+      await withDb(async ({ db, actor }) => {
+        const report = await importJsonl(db, readFileLines(file), {
+          skipInvalid: opts.skipInvalid,
+          actor,
+          source: path.basename(file),
+        });
+        const data = {
+          file,
+          committed: report.committed,
+          lines: report.lines,
+          imported: report.imported,
+          already_present: report.alreadyPresent,
+          invalid: report.invalid,
+        };
+        print(cmd, data, () => {
+          const bad = report.invalid.map((i) => `  line ${i.line}: ${i.reason}\n`).join("");
+          return report.committed
+            ? `Imported ${report.imported} of ${report.lines} lines (${report.alreadyPresent} already present${report.invalid.length ? `, ${report.invalid.length} invalid skipped` : ""}).\n${bad}`
+            : `Nothing imported: ${report.invalid.length} invalid line(s). Fix them or use --skip-invalid.\n${bad}`;
+        });
+        if (!report.committed)
+          throw new CliFailure("invalid_lines", "the file has invalid lines", {}, EXIT.failed, true);
+      });
+    });
+
+  sub(ledger, "export")
+    .description("stream the ledger, oldest first, in the operations guide's JSONL format")
+    .option("--out <file>", "write to this file instead of standard output")
+    .option("--agent <id>", "only this agent")
+    .option("--date <YYYY-MM-DD>", "only this UTC day")
+    .action(async (opts: { out?: string; agent?: string; date?: string }, cmd: Command) =>
+      withDb(async ({ db }) => {
+        const lines = exportJsonl(db, { agentId: opts.agent, date: opts.date });
+        let count = 0;
+        if (!opts.out) {
+          for await (const line of lines) {
+            count++;
+            if (!process.stdout.write(line)) await once(process.stdout, "drain");
+          }
+          return;
+        }
+        const tmp = `${opts.out}.partial`;
+        const out = createWriteStream(tmp);
+        for await (const line of lines) {
+          count++;
+          if (!out.write(line)) await once(out, "drain");
+        }
+        out.end();
+        await once(out, "finish");
+        const { rename } = await import("node:fs/promises");
+        await rename(tmp, opts.out);
+        print(
+          cmd,
+          { out: opts.out, transactions: count },
+          () => `Wrote ${count} transactions to ${opts.out}\n`,
+        );
+      }),
+    );
+}
