@@ -4,6 +4,29 @@ import { newTransactionId } from "../ids";
 import { formatUsd, type Micro } from "../money";
 import { type Clock, systemClock, utcDay, utcMonthStart } from "../time";
 import { type BudgetConfig, type ConsoleLimit, effectiveLimits, type LimitKind } from "./config";
+import {
+  describeRefusal,
+  type EngineOptions,
+  type FinishDetails,
+  type FinishResult,
+  LEDGER_COLUMNS,
+  type LedgerRow,
+  OPEN,
+  type ReservationDetails,
+  type ReserveResult,
+  resultFromRow,
+} from "./results";
+
+export type {
+  EngineOptions,
+  FinishDetails,
+  FinishErrorCode,
+  FinishResult,
+  Refusal,
+  Reservation,
+  ReservationDetails,
+  ReserveResult,
+} from "./results";
 
 /**
  * The budget engine: reserve before anything is signed, then commit or release.
@@ -19,89 +42,6 @@ import { type BudgetConfig, type ConsoleLimit, effectiveLimits, type LimitKind }
  * time; batching the calls that arrive while a transaction is in flight into the next
  * transaction lets one fsync carry many reservations.
  */
-
-export interface ReservationDetails {
-  vendor?: string;
-  resourceUrl?: string;
-  method?: string;
-  asset?: string;
-  network?: string;
-  payer?: string;
-  payee?: string;
-  metadata?: Record<string, unknown>;
-}
-
-export interface Reservation {
-  ok: true;
-  transactionId: string;
-  agentId: string;
-  amountMicro: Micro;
-  status: "pending" | "authorized" | "completed" | "failed" | "cancelled";
-  /** True when this answer comes from an earlier call with the same idempotency key. */
-  replayed: boolean;
-}
-
-export interface Refusal {
-  ok: false;
-  transactionId: string;
-  agentId: string;
-  code: RefusalCode;
-  message: string;
-  requestedMicro: Micro;
-  limitMicro?: Micro;
-  usedMicro?: Micro;
-  remainingMicro?: Micro;
-  replayed: boolean;
-}
-
-export type ReserveResult = Reservation | Refusal;
-
-export interface FinishDetails {
-  latencyMs?: number;
-  retryCount?: number;
-  nonce?: string;
-  validAfter?: Date;
-  validBefore?: Date;
-  payer?: string;
-  payee?: string;
-  /** Block of the settlement transaction, read from the chain. */
-  blockNumber?: bigint;
-  /** The settlement's block time, when the chain told it (else the time of the commit). */
-  completedAt?: Date;
-  metadata?: Record<string, unknown>;
-  /**
-   * An audit-log row written in the same transaction as the change (an operator's or the
-   * resolver's decision); not written when the call turns out to be a replay.
-   */
-  audit?: { actor: string; action: string; reason?: string | null };
-}
-
-export type FinishErrorCode = "transaction_not_found" | "not_pending" | "amount_exceeds_reservation";
-
-/**
- * Statuses a finish may start from. `failed` is accepted only by a capture (a commit with
- * `capture: true`): money the chain shows moved for a row that was wrongly closed as failed.
- */
-const OPEN = new Set(["pending", "authorized"]);
-
-export type FinishResult =
-  | {
-      ok: true;
-      transactionId: string;
-      status: "completed" | "failed" | "cancelled";
-      amountMicro: Micro;
-      txHash: string | null;
-      replayed: boolean;
-    }
-  | { ok: false; transactionId: string; code: FinishErrorCode; message: string; status?: string };
-
-export interface EngineOptions {
-  /** A function so a test (or a reload) can change configuration between calls. */
-  config: BudgetConfig | (() => BudgetConfig);
-  clock?: Clock;
-  /** Most operations one transaction carries. */
-  maxBatch?: number;
-}
 
 type ReserveOp = {
   kind: "reserve";
@@ -131,78 +71,11 @@ type Op = ReserveOp | FinishOp;
 
 type Tx = Database["$client"];
 
-interface LedgerRow {
-  id: string;
-  agent_id: string;
-  amount_micro: bigint;
-  status: "pending" | "authorized" | "completed" | "failed" | "cancelled" | "rejected";
-  idempotency_key: string | null;
-  tx_hash: string | null;
-  error_code: string | null;
-  error_message: string | null;
-  metadata: Record<string, unknown>;
-  day: string;
-  month: string;
-}
-
-const LEDGER_COLUMNS = `id, agent_id, amount_micro, status, idempotency_key, tx_hash, error_code,
-  error_message, metadata,
-  (created_at AT TIME ZONE 'UTC')::date::text AS day,
-  date_trunc('month', created_at AT TIME ZONE 'UTC')::date::text AS month`;
-
 const RETRYABLE = new Set(["40P01", "40001", "23505"]);
 const MAX_ATTEMPTS = 5;
 
 function usageKey(agentId: string, period: "day" | "month", start: string): string {
   return `${agentId}\u0000${period}\u0000${start}`;
-}
-
-function refusalFromRow(row: LedgerRow, replayed: boolean): Refusal {
-  const figures = (row.metadata?.refusal ?? {}) as Record<string, string | undefined>;
-  const big = (v: string | undefined) => (v === undefined ? undefined : BigInt(v));
-  return {
-    ok: false,
-    transactionId: row.id,
-    agentId: row.agent_id,
-    code: row.error_code as RefusalCode,
-    message: row.error_message ?? "",
-    requestedMicro: row.amount_micro,
-    limitMicro: big(figures.limitMicro),
-    usedMicro: big(figures.usedMicro),
-    remainingMicro: big(figures.remainingMicro),
-    replayed,
-  };
-}
-
-function resultFromRow(row: LedgerRow, replayed: boolean): ReserveResult {
-  if (row.status === "rejected") return refusalFromRow(row, replayed);
-  return {
-    ok: true,
-    transactionId: row.id,
-    agentId: row.agent_id,
-    amountMicro: row.amount_micro,
-    status: row.status,
-    replayed,
-  };
-}
-
-function describeRefusal(code: RefusalCode, agentId: string, f: Partial<Refusal>): string {
-  const amount = f.requestedMicro !== undefined ? formatUsd(f.requestedMicro) : "";
-  switch (code) {
-    case "payments_disabled":
-      return "payments are disabled by the kill switch";
-    case "unknown_agent":
-      return `no agent named ${agentId}`;
-    case "agent_paused":
-      return `agent ${agentId} is paused`;
-    case "per_transaction_max_exceeded":
-      return `${amount} is above ${agentId}'s per-transaction max of ${formatUsd(f.limitMicro ?? 0n)}`;
-    case "hard_limit_exceeded":
-      return `${amount} is above the hard limit of ${formatUsd(f.limitMicro ?? 0n)} per payment`;
-    case "daily_limit_exceeded":
-    case "monthly_limit_exceeded":
-      return `${amount} would pass ${agentId}'s ${code === "daily_limit_exceeded" ? "daily (UTC day)" : "monthly (UTC month)"} limit of ${formatUsd(f.limitMicro ?? 0n)}: ${formatUsd(f.usedMicro ?? 0n)} used, ${formatUsd(f.remainingMicro ?? 0n)} remaining`;
-  }
 }
 
 export class BudgetEngine {

@@ -1,0 +1,159 @@
+import type { RefusalCode } from "../errors";
+import { formatUsd, type Micro } from "../money";
+import type { Clock } from "../time";
+import type { BudgetConfig } from "./config";
+
+/**
+ * What the budget engine takes and answers: reservation details, results, refusals with their
+ * figures and words, and the ledger row a replayed idempotency key is answered from.
+ */
+
+export interface ReservationDetails {
+  vendor?: string;
+  resourceUrl?: string;
+  method?: string;
+  asset?: string;
+  network?: string;
+  payer?: string;
+  payee?: string;
+  metadata?: Record<string, unknown>;
+}
+
+export interface Reservation {
+  ok: true;
+  transactionId: string;
+  agentId: string;
+  amountMicro: Micro;
+  status: "pending" | "authorized" | "completed" | "failed" | "cancelled";
+  /** True when this answer comes from an earlier call with the same idempotency key. */
+  replayed: boolean;
+}
+
+export interface Refusal {
+  ok: false;
+  transactionId: string;
+  agentId: string;
+  code: RefusalCode;
+  message: string;
+  requestedMicro: Micro;
+  limitMicro?: Micro;
+  usedMicro?: Micro;
+  remainingMicro?: Micro;
+  replayed: boolean;
+}
+
+export type ReserveResult = Reservation | Refusal;
+
+export interface FinishDetails {
+  latencyMs?: number;
+  retryCount?: number;
+  nonce?: string;
+  validAfter?: Date;
+  validBefore?: Date;
+  payer?: string;
+  payee?: string;
+  /** Block of the settlement transaction, read from the chain. */
+  blockNumber?: bigint;
+  /** The settlement's block time, when the chain told it (else the time of the commit). */
+  completedAt?: Date;
+  metadata?: Record<string, unknown>;
+  /**
+   * An audit-log row written in the same transaction as the change (an operator's or the
+   * resolver's decision); not written when the call turns out to be a replay.
+   */
+  audit?: { actor: string; action: string; reason?: string | null };
+}
+
+export type FinishErrorCode = "transaction_not_found" | "not_pending" | "amount_exceeds_reservation";
+
+/**
+ * Statuses a finish may start from. `failed` is accepted only by a capture (a commit with
+ * `capture: true`): money the chain shows moved for a row that was wrongly closed as failed.
+ */
+export const OPEN = new Set(["pending", "authorized"]);
+
+export type FinishResult =
+  | {
+      ok: true;
+      transactionId: string;
+      status: "completed" | "failed" | "cancelled";
+      amountMicro: Micro;
+      txHash: string | null;
+      replayed: boolean;
+    }
+  | { ok: false; transactionId: string; code: FinishErrorCode; message: string; status?: string };
+
+export interface EngineOptions {
+  /** A function so a test (or a reload) can change configuration between calls. */
+  config: BudgetConfig | (() => BudgetConfig);
+  clock?: Clock;
+  /** Most operations one transaction carries. */
+  maxBatch?: number;
+}
+
+export interface LedgerRow {
+  id: string;
+  agent_id: string;
+  amount_micro: bigint;
+  status: "pending" | "authorized" | "completed" | "failed" | "cancelled" | "rejected";
+  idempotency_key: string | null;
+  tx_hash: string | null;
+  error_code: string | null;
+  error_message: string | null;
+  metadata: Record<string, unknown>;
+  day: string;
+  month: string;
+}
+
+export const LEDGER_COLUMNS = `id, agent_id, amount_micro, status, idempotency_key, tx_hash, error_code,
+  error_message, metadata,
+  (created_at AT TIME ZONE 'UTC')::date::text AS day,
+  date_trunc('month', created_at AT TIME ZONE 'UTC')::date::text AS month`;
+
+export function refusalFromRow(row: LedgerRow, replayed: boolean): Refusal {
+  const figures = (row.metadata?.refusal ?? {}) as Record<string, string | undefined>;
+  const big = (v: string | undefined) => (v === undefined ? undefined : BigInt(v));
+  return {
+    ok: false,
+    transactionId: row.id,
+    agentId: row.agent_id,
+    code: row.error_code as RefusalCode,
+    message: row.error_message ?? "",
+    requestedMicro: row.amount_micro,
+    limitMicro: big(figures.limitMicro),
+    usedMicro: big(figures.usedMicro),
+    remainingMicro: big(figures.remainingMicro),
+    replayed,
+  };
+}
+
+export function resultFromRow(row: LedgerRow, replayed: boolean): ReserveResult {
+  if (row.status === "rejected") return refusalFromRow(row, replayed);
+  return {
+    ok: true,
+    transactionId: row.id,
+    agentId: row.agent_id,
+    amountMicro: row.amount_micro,
+    status: row.status,
+    replayed,
+  };
+}
+
+export function describeRefusal(code: RefusalCode, agentId: string, f: Partial<Refusal>): string {
+  const amount = f.requestedMicro !== undefined ? formatUsd(f.requestedMicro) : "";
+  switch (code) {
+    case "payments_disabled":
+      return "payments are disabled by the kill switch";
+    case "unknown_agent":
+      return `no agent named ${agentId}`;
+    case "agent_paused":
+      return `agent ${agentId} is paused`;
+    case "per_transaction_max_exceeded":
+      return `${amount} is above ${agentId}'s per-transaction max of ${formatUsd(f.limitMicro ?? 0n)}`;
+    case "hard_limit_exceeded":
+      return `${amount} is above the hard limit of ${formatUsd(f.limitMicro ?? 0n)} per payment`;
+    case "daily_limit_exceeded":
+    case "monthly_limit_exceeded":
+      return `${amount} would pass ${agentId}'s ${code === "daily_limit_exceeded" ? "daily (UTC day)" : "monthly (UTC month)"} limit of ${formatUsd(f.limitMicro ?? 0n)}: ${formatUsd(f.usedMicro ?? 0n)} used, ${formatUsd(f.remainingMicro ?? 0n)} remaining`;
+  }
+}
