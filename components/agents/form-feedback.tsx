@@ -1,3 +1,4 @@
+import { type ReactNode, useState } from "react";
 import type { ActionResult } from "@/lib/actions/action";
 
 /** Per-field messages from an action's error result (zod issues, or a domain error naming its field). */
@@ -62,3 +63,42 @@ export const inputClass =
 
 export const primaryButtonClass =
   "rounded-md bg-slate-900 px-3 py-2 text-sm font-medium text-white hover:bg-slate-700 disabled:cursor-not-allowed disabled:opacity-60 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-slate-900";
+
+/**
+ * A form's submit cycle around one server action: pending while it runs, the action's errors by
+ * field (or as one message when no field is named), and the success text made of its data.
+ */
+export function useActionForm() {
+  const [pending, setPending] = useState(false);
+  const [errors, setErrors] = useState<Record<string, string>>({});
+  const [error, setError] = useState<string | null>(null);
+  const [success, setSuccess] = useState<ReactNode>(null);
+  async function submit<T>(
+    call: () => Promise<ActionResult<T>>,
+    options: {
+      /** The success text made of the action's data. */
+      success: (data: T) => ReactNode;
+      /** Error codes that belong to a field (`invalid_amount` → `monthlyLimit`). */
+      fields?: Record<string, string>;
+      /** After a success has been shown: refresh data, clear inputs. */
+      after?: () => void | Promise<void>;
+    },
+  ): Promise<boolean> {
+    setPending(true);
+    setError(null);
+    setSuccess(null);
+    const result = await call();
+    setPending(false);
+    if (!result.ok) {
+      const byField = fieldErrors(result, options.fields);
+      setErrors(byField);
+      if (Object.keys(byField).length === 0) setError(result.message);
+      return false;
+    }
+    setErrors({});
+    setSuccess(options.success(result.data));
+    await options.after?.();
+    return true;
+  }
+  return { pending, errors, error, success, submit };
+}

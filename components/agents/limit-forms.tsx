@@ -3,13 +3,13 @@
 import { useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
 import { useRouter } from "next/navigation";
-import { useId, useState } from "react";
+import { useId } from "react";
 import { requestMonthlyChange, saveLimits } from "@/app/(console)/agents/actions";
 import type { AgentView } from "@/lib/dal/agents";
 import { formatUsdc } from "@/lib/payment-core/money";
 import { Usd, UtcTime } from "../ui/usd";
 import { SourceBadge } from "./badges";
-import { FieldError, FormMessage, fieldErrors, inputClass, primaryButtonClass } from "./form-feedback";
+import { FieldError, FormMessage, inputClass, primaryButtonClass, useActionForm } from "./form-feedback";
 
 /** An input's starting text: the limit as a plain decimal the form sends back ("150", "0.25"). */
 function asInput(micro: string): string {
@@ -65,41 +65,31 @@ function useAfterSave() {
 /** Daily and per-transaction limits: operators change them directly, both at once. */
 export function DailyLimitsForm({ agent }: { agent: AgentView }) {
   const afterSave = useAfterSave();
-  const [pending, setPending] = useState(false);
-  const [errors, setErrors] = useState<Record<string, string>>({});
-  const [error, setError] = useState<string | null>(null);
-  const [success, setSuccess] = useState<React.ReactNode>(null);
+  const { pending, errors, error, success, submit } = useActionForm();
 
   async function onSubmit(event: React.FormEvent<HTMLFormElement>) {
     event.preventDefault();
     const form = new FormData(event.currentTarget);
-    setPending(true);
-    setError(null);
-    setSuccess(null);
-    const result = await saveLimits({
-      agentId: agent.id,
-      dailyLimit: String(form.get("dailyLimit") ?? ""),
-      perTransactionMax: String(form.get("perTransactionMax") ?? ""),
-    });
-    setPending(false);
-    if (!result.ok) {
-      const byField = fieldErrors(result);
-      setErrors(byField);
-      if (Object.keys(byField).length === 0) setError(result.message);
-      return;
-    }
-    setErrors({});
-    setSuccess(
-      result.data.changed.length === 0 ? (
-        "Nothing to save: both limits already have these values."
-      ) : (
-        <>
-          Saved: daily limit <Usd micro={result.data.dailyLimitMicro} />, per-transaction max{" "}
-          <Usd micro={result.data.perTransactionMaxMicro} />. They apply from the agent's next payment.
-        </>
-      ),
+    await submit(
+      () =>
+        saveLimits({
+          agentId: agent.id,
+          dailyLimit: String(form.get("dailyLimit") ?? ""),
+          perTransactionMax: String(form.get("perTransactionMax") ?? ""),
+        }),
+      {
+        success: (data) =>
+          data.changed.length === 0 ? (
+            "Nothing to save: both limits already have these values."
+          ) : (
+            <>
+              Saved: daily limit <Usd micro={data.dailyLimitMicro} />, per-transaction max{" "}
+              <Usd micro={data.perTransactionMaxMicro} />. They apply from the agent's next payment.
+            </>
+          ),
+        after: afterSave,
+      },
     );
-    await afterSave();
   }
 
   return (
@@ -166,57 +156,49 @@ export function DailyLimitsForm({ agent }: { agent: AgentView }) {
 export function MonthlyLimitForm({ agent, expiryDays }: { agent: AgentView; expiryDays: number }) {
   const afterSave = useAfterSave();
   const justificationId = useId();
-  const [pending, setPending] = useState(false);
-  const [errors, setErrors] = useState<Record<string, string>>({});
-  const [error, setError] = useState<string | null>(null);
-  const [success, setSuccess] = useState<React.ReactNode>(null);
+  const { pending, errors, error, success, submit } = useActionForm();
 
   async function onSubmit(event: React.FormEvent<HTMLFormElement>) {
     event.preventDefault();
     const formElement = event.currentTarget;
     const form = new FormData(formElement);
-    setPending(true);
-    setError(null);
-    setSuccess(null);
-    const result = await requestMonthlyChange({
-      agentId: agent.id,
-      monthlyLimit: String(form.get("monthlyLimit") ?? ""),
-      justification: String(form.get("justification") ?? ""),
-    });
-    setPending(false);
-    if (!result.ok) {
-      const byField = fieldErrors(result, {
-        limit_unchanged: "monthlyLimit",
-        invalid_amount: "monthlyLimit",
-        invalid_justification: "justification",
-      });
-      setErrors(byField);
-      if (Object.keys(byField).length === 0) setError(result.message);
-      return;
-    }
-    setErrors({});
-    const data = result.data;
-    setSuccess(
-      data.outcome === "requested" ? (
-        <>
-          Request #{data.requestId} sent: monthly limit <Usd micro={data.previousLimitMicro} /> →{" "}
-          <Usd micro={data.limitMicro} />. It applies once an approver accepts it on{" "}
-          <Link href="/approvals" className="underline">
-            Approvals
-          </Link>{" "}
-          (it expires <UtcTime iso={data.expiresAt} withSeconds={false} />
-          ).
-        </>
-      ) : (
-        <>
-          Monthly limit lowered from <Usd micro={data.previousLimitMicro} /> to{" "}
-          <Usd micro={data.limitMicro} />, effective from the next payment.
-        </>
-      ),
+    await submit(
+      () =>
+        requestMonthlyChange({
+          agentId: agent.id,
+          monthlyLimit: String(form.get("monthlyLimit") ?? ""),
+          justification: String(form.get("justification") ?? ""),
+        }),
+      {
+        success: (data) =>
+          data.outcome === "requested" ? (
+            <>
+              Request #{data.requestId} sent: monthly limit <Usd micro={data.previousLimitMicro} /> →{" "}
+              <Usd micro={data.limitMicro} />. It applies once an approver accepts it on{" "}
+              <Link href="/approvals" className="underline">
+                Approvals
+              </Link>{" "}
+              (it expires <UtcTime iso={data.expiresAt} withSeconds={false} />
+              ).
+            </>
+          ) : (
+            <>
+              Monthly limit lowered from <Usd micro={data.previousLimitMicro} /> to{" "}
+              <Usd micro={data.limitMicro} />, effective from the next payment.
+            </>
+          ),
+        fields: {
+          limit_unchanged: "monthlyLimit",
+          invalid_amount: "monthlyLimit",
+          invalid_justification: "justification",
+        },
+        after: async () => {
+          const justification = formElement.elements.namedItem("justification");
+          if (justification instanceof HTMLTextAreaElement) justification.value = "";
+          await afterSave();
+        },
+      },
     );
-    const justification = formElement.elements.namedItem("justification");
-    if (justification instanceof HTMLTextAreaElement) justification.value = "";
-    await afterSave();
   }
 
   const justificationError = errors.justification;

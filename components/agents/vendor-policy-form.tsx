@@ -1,10 +1,10 @@
 "use client";
 
 import { useRouter } from "next/navigation";
-import { useId, useState } from "react";
+import { useId } from "react";
 import { saveVendorPolicy } from "@/app/(console)/agents/actions";
 import type { VendorPolicy } from "@/lib/payment-core/vendor-policy";
-import { FieldError, FormMessage, fieldErrors, inputClass, primaryButtonClass } from "./form-feedback";
+import { FieldError, FormMessage, inputClass, primaryButtonClass, useActionForm } from "./form-feedback";
 
 function PolicyList({ label, entries }: { label: string; entries: string[] }) {
   return (
@@ -77,33 +77,25 @@ export function VendorPolicySection({
   canEdit: boolean;
 }) {
   const router = useRouter();
-  const [pending, setPending] = useState(false);
-  const [errors, setErrors] = useState<Record<string, string>>({});
-  const [error, setError] = useState<string | null>(null);
-  const [success, setSuccess] = useState<React.ReactNode>(null);
+  const { pending, errors, error, success, submit } = useActionForm();
 
   async function onSubmit(event: React.FormEvent<HTMLFormElement>) {
     event.preventDefault();
     const form = new FormData(event.currentTarget);
-    setPending(true);
-    setError(null);
-    setSuccess(null);
-    const result = await saveVendorPolicy({
-      agentId,
-      hosts: String(form.get("hosts") ?? ""),
-      payees: String(form.get("payees") ?? ""),
-      reason: String(form.get("reason") ?? ""),
-    });
-    setPending(false);
-    if (!result.ok) {
-      const byField = fieldErrors(result, { invalid_vendor_host: "hosts", invalid_payee: "payees" });
-      setErrors(byField);
-      if (Object.keys(byField).length === 0) setError(result.message);
-      return;
-    }
-    setErrors({});
-    setSuccess("Saved. The allowlists apply from the agent's next payment.");
-    router.refresh();
+    await submit(
+      () =>
+        saveVendorPolicy({
+          agentId,
+          hosts: String(form.get("hosts") ?? ""),
+          payees: String(form.get("payees") ?? ""),
+          reason: String(form.get("reason") ?? ""),
+        }),
+      {
+        success: () => "Saved. The allowlists apply from the agent's next payment.",
+        fields: { invalid_vendor_host: "hosts", invalid_payee: "payees" },
+        after: () => router.refresh(),
+      },
+    );
   }
 
   return (
