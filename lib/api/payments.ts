@@ -8,6 +8,7 @@ import { formatUsdc, type MoneyParseError, parseUsdc } from "@/lib/payment-core/
 import { clientIp, type LimitDecision } from "@/lib/payment-core/rate-limit";
 import type { PayOutcome } from "@/lib/payment-core/x402/payer";
 import type { PaymentService } from "@/lib/payment-core/x402/service";
+import { readCapped } from "@/lib/payment-core/x402/vendor-http";
 import type { EndpointLimits } from "./rate-limits";
 
 /**
@@ -97,25 +98,6 @@ async function admit<T>(
   const counted = await limits.perCaller.take(auth.key);
   if (!counted.ok) return { ok: false, response: rateLimited(counted, "for this key") };
   return { ok: true, caller: auth.caller };
-}
-
-/** The body as text, or null once it passes `limit` bytes (the rest is never read). */
-async function readCapped(request: Request, limit: number): Promise<string | null> {
-  if (!request.body) return "";
-  const reader = request.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > limit) {
-      await reader.cancel().catch(() => {});
-      return null;
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks).toString("utf8");
 }
 
 export function bearer(request: Request): string | null {
@@ -209,13 +191,13 @@ export async function handlePayment(
     return errorResponse(413, "request_too_large", `the request body is over ${MAX_REQUEST_BYTES} bytes`);
   }
   // A chunked body declares no length: it is read as a stream and cut at the same limit.
-  const text = await readCapped(request, MAX_REQUEST_BYTES);
-  if (text === null) {
+  const bytes = await readCapped(request.body, MAX_REQUEST_BYTES).catch(() => Buffer.alloc(0));
+  if (bytes === null) {
     return errorResponse(413, "request_too_large", `the request body is over ${MAX_REQUEST_BYTES} bytes`);
   }
   let json: unknown;
   try {
-    json = JSON.parse(text);
+    json = JSON.parse(bytes.toString("utf8"));
   } catch {
     return errorResponse(400, "invalid_request", "the body must be JSON");
   }

@@ -28,6 +28,42 @@ export class ResponseBodyError extends Error {
   }
 }
 
+/** The part of a web stream it uses: undici's and the DOM's ReadableStream types both fit. */
+interface ByteStream {
+  getReader(): {
+    read(): Promise<{ done: boolean; value?: Uint8Array }>;
+    cancel(): Promise<void>;
+  };
+}
+
+/**
+ * A body read as it streams, or null the moment it passes `limit` bytes (the stream is cancelled,
+ * the rest never read): memory stays bounded whatever the other side sends. A read error cancels
+ * the stream and is thrown.
+ */
+export async function readCapped(stream: ByteStream | null, limit: number): Promise<Buffer | null> {
+  if (!stream) return Buffer.alloc(0);
+  const reader = stream.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done || !value) break;
+      total += value.byteLength;
+      if (total > limit) {
+        await reader.cancel().catch(() => undefined);
+        return null;
+      }
+      chunks.push(value);
+    }
+  } catch (error) {
+    await reader.cancel().catch(() => undefined);
+    throw error;
+  }
+  return Buffer.concat(chunks, total);
+}
+
 /** Drops a body without reading it. */
 export const discard = (response: Response) => response.body?.cancel().catch(() => undefined);
 
@@ -50,36 +86,24 @@ export async function readResponse(response: Response, maxBytes: number): Promis
       response.status,
     );
   }
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  if (response.body) {
-    const reader = response.body.getReader();
-    try {
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) break;
-        total += value.byteLength;
-        if (total > maxBytes) {
-          await reader.cancel().catch(() => undefined);
-          throw new ResponseBodyError(
-            "vendor_response_too_large",
-            `the vendor's response is larger than the ${maxBytes}-byte limit (X402_MAX_RESPONSE_BYTES); it was not read further`,
-            response.status,
-          );
-        }
-        chunks.push(value);
-      }
-    } catch (error) {
-      if (error instanceof ResponseBodyError) throw error;
-      await reader.cancel().catch(() => undefined);
-      throw new ResponseBodyError(
-        "network_error",
-        `the vendor's response could not be read: ${(error as Error).message}`,
-        response.status,
-      );
-    }
+  let bytes: Buffer | null;
+  try {
+    bytes = await readCapped(response.body, maxBytes);
+  } catch (error) {
+    throw new ResponseBodyError(
+      "network_error",
+      `the vendor's response could not be read: ${(error as Error).message}`,
+      response.status,
+    );
   }
-  const text = new TextDecoder().decode(Buffer.concat(chunks, total));
+  if (bytes === null) {
+    throw new ResponseBodyError(
+      "vendor_response_too_large",
+      `the vendor's response is larger than the ${maxBytes}-byte limit (X402_MAX_RESPONSE_BYTES); it was not read further`,
+      response.status,
+    );
+  }
+  const text = new TextDecoder().decode(bytes);
   let body: unknown = text;
   if ((headers["content-type"] ?? "").includes("json")) {
     try {
