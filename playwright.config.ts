@@ -9,6 +9,9 @@ export default defineConfig({
   testDir: "e2e",
   outputDir: "test-results/e2e",
   globalSetup: "./e2e/global-setup.ts",
+  // A `.only` left in a spec would skip every other test: refused in CI and under `npm test`
+  // (which also passes --forbid-only).
+  forbidOnly: Boolean(process.env.CI) || process.env.npm_lifecycle_event === "test",
   // One worker: the specs share one console and database, and this machine has two cores.
   workers: 1,
   fullyParallel: false,

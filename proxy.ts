@@ -1,5 +1,6 @@
 import { type NextFetchEvent, type NextRequest, NextResponse } from "next/server";
 import { withAuth } from "next-auth/middleware";
+import { errorResponse } from "@/lib/http/errors";
 
 /**
  * Coarse gate only: signed-out visitors of console pages go to /login. Every page, route
@@ -14,10 +15,7 @@ export function proxy(request: NextRequest, event: NextFetchEvent) {
   // no Origin at all. Every browser sends one with a POST, so a call without it is a forged
   // request (or a non-browser client), never the console.
   if (request.method === "POST" && request.headers.has("next-action") && !request.headers.get("origin")) {
-    return NextResponse.json(
-      { error: { code: "origin_required", message: "a server action call needs an Origin header" } },
-      { status: 403 },
-    );
+    return errorResponse("origin_required", "a server action call needs an Origin header");
   }
   const { pathname } = request.nextUrl;
   if (GATED.some((p) => pathname === p || pathname.startsWith(`${p}/`))) {

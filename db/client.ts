@@ -3,9 +3,15 @@ import postgres, { type Sql } from "postgres";
 import * as schema from "./schema";
 
 /**
- * The database handle passed into payment-core: drizzle for typed queries, and its
- * postgres.js client (`$client`) for the few hot paths written in plain SQL.
- * Note: drizzle makes the client return timestamps and dates as strings.
+ * The database handle passed into payment-core. Ordinary reads and writes use drizzle's query
+ * builder on the tables in ./schema (typed rows, column names mapped once by the schema);
+ * statements that earn raw SQL (batched locking, keyset pages, whole-ledger scans) go through
+ * its postgres.js client, typed as `Sql` in ./sql.ts.
+ *
+ * Timestamps are parsed once, here: the session runs in UTC and every `timestamptz` value
+ * arrives as a canonical ISO-8601 UTC string with microseconds ("2026-11-30T15:49:21.123456Z"),
+ * in raw queries and drizzle's alike (drizzle turns that string into a `Date` for its
+ * timestamp columns). Dates (`date`) stay "YYYY-MM-DD" strings; int8 arrives as a bigint.
  */
 export type Database = PostgresJsDatabase<typeof schema> & { $client: Sql };
 
@@ -15,15 +21,34 @@ export interface DbOptions {
   applicationName?: string;
 }
 
+const TIMESTAMPTZ = 1184;
+
+/** PostgreSQL's ISO output of a UTC timestamptz: "2026-11-30 15:49:21.123456+00" (fraction optional). */
+const PG_UTC = /^(\d{4,}-\d\d-\d\d) (\d\d:\d\d:\d\d)(?:\.(\d{1,6}))?\+00$/;
+
+/**
+ * Server text → "YYYY-MM-DDTHH:MM:SS.ffffffZ". Anything else (infinity, BC dates) is passed on
+ * as the server wrote it.
+ */
+export function parseTimestamptz(text: string): string {
+  const m = PG_UTC.exec(text);
+  if (!m) return text;
+  return `${m[1]}T${m[2]}.${(m[3] ?? "").padEnd(6, "0")}Z`;
+}
+
 export function createDb(url: string, options: DbOptions = {}): Database {
   const client = postgres(url, {
     max: options.max ?? 10,
     onnotice: () => {},
     // int8 arrives as a JS bigint, never a float.
     types: { bigint: postgres.BigInt },
-    connection: { application_name: options.applicationName ?? "x402" },
+    // UTC and ISO output, so the timestamptz parser below reads one format.
+    connection: { application_name: options.applicationName ?? "x402", TimeZone: "UTC", DateStyle: "ISO" },
   });
-  return drizzle(client, { schema });
+  const db = drizzle(client, { schema });
+  // drizzle() sets identity parsers for the date/time oids; the timestamptz one is replaced after it.
+  client.options.parsers[TIMESTAMPTZ] = parseTimestamptz;
+  return db;
 }
 
 export async function closeDb(db: Database): Promise<void> {

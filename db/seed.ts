@@ -1,10 +1,13 @@
 import { createHash, randomBytes } from "node:crypto";
 import bcrypt from "bcryptjs";
+import { sql } from "drizzle-orm";
 import { writeAudit } from "@/lib/payment-core/audit";
 import { type BudgetConfig, effectiveLimits } from "@/lib/payment-core/budgets/config";
 import { type HistoricalRow, insertHistoricalRows } from "@/lib/payment-core/ledger/write";
 import { utcDay, utcMonthStart } from "@/lib/payment-core/time";
 import type { Database } from "./client";
+import { users as usersTable } from "./schema";
+import { withTx } from "./sql";
 
 /**
  * Deterministic, realistic history for the three seed agents, so the console has something
@@ -190,8 +193,7 @@ export async function seedDemo(
   options: { days: number; now?: Date; config: BudgetConfig; actor: string },
 ): Promise<{ rows: number; inserted: number }> {
   const rows = demoHistory({ days: options.days, now: options.now ?? new Date(), config: options.config });
-  const inserted = await db.$client.begin(async (tx) => {
-    const sql = tx as unknown as Database["$client"];
+  const inserted = await withTx(db, async (sql) => {
     let count = 0;
     for (let i = 0; i < rows.length; i += 1000)
       count += await insertHistoricalRows(sql, rows.slice(i, i + 1000));
@@ -223,13 +225,20 @@ export async function seedDemoUsers(
     const password = options.passwords?.[role] ?? randomBytes(12).toString("base64url");
     // Cost 10 keeps demo start-up quick; real users get cost 12 (lib/payment-core/users.ts).
     const hash = await bcrypt.hash(password, 10);
-    await db.$client.begin(async (tx) => {
-      await tx`
-        INSERT INTO users (email, name, password_hash, role)
-        VALUES (${email}, ${`Demo ${role}`}, ${hash}, ${role}::user_role)
-        ON CONFLICT (email) DO UPDATE SET password_hash = EXCLUDED.password_hash, role = EXCLUDED.role,
-          disabled = false, updated_at = now()`;
-      await writeAudit(tx as unknown as Database["$client"], {
+    await db.transaction(async (tx) => {
+      await tx
+        .insert(usersTable)
+        .values({ email, name: `Demo ${role}`, passwordHash: hash, role })
+        .onConflictDoUpdate({
+          target: usersTable.email,
+          set: {
+            passwordHash: sql`excluded.password_hash`,
+            role: sql`excluded.role`,
+            disabled: false,
+            updatedAt: sql`now()`,
+          },
+        });
+      await writeAudit(tx, {
         actor: options.actor,
         action: "user.demo_reset",
         targetType: "user",

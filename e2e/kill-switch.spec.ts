@@ -2,30 +2,20 @@ import type { Request } from "@playwright/test";
 import { expect, test } from "./fixtures";
 
 test.describe("kill switch", () => {
-  test.afterEach(async ({ sql }) => {
-    await sql`UPDATE settings SET value = '{"enabled": false}' WHERE key = 'kill_switch'`;
-  });
-
   test("an operator stops payments from the console; the API refuses at once; resuming lets them through", async ({
     as,
+    killSwitch,
     pay,
     sql,
   }) => {
-    const page = await as("operator");
-    await page.getByRole("button", { name: "Stop all payments" }).click();
-    const dialog = page.getByRole("dialog");
-    await dialog.getByLabel("Reason (kept in the audit log)").fill("incident drill");
-    await dialog.getByRole("button", { name: "Stop payments" }).click();
-    await expect(page.getByText("Payments are stopped (kill switch on)")).toBeVisible();
+    const bar = killSwitch(await as("operator"));
+    await bar.stop("incident drill");
 
     const refused = await pay("builder_agent", "/search");
     expect(refused.status).toBe(503);
     expect(refused.body).toMatchObject({ error: { code: "payments_disabled" } });
 
-    await page.getByRole("button", { name: "Resume payments" }).click();
-    await dialog.getByLabel("Reason (kept in the audit log)").fill("drill over");
-    await dialog.getByRole("button", { name: "Resume payments" }).click();
-    await expect(page.getByText("Payments are running")).toBeVisible();
+    await bar.resume("drill over");
 
     const paid = await pay("builder_agent", "/search");
     expect(paid.status).toBe(200);
@@ -39,17 +29,18 @@ test.describe("kill switch", () => {
     ]);
   });
 
-  test("a viewer has no control, and a forged server-action call changes nothing", async ({ as, sql }) => {
+  test("a viewer has no control, and a forged server-action call changes nothing", async ({
+    as,
+    killSwitch,
+    sql,
+  }) => {
     // Record the operator's real action call...
     const operator = await as("operator");
     let captured: Request | undefined;
     operator.on("request", (request) => {
       if (request.method() === "POST" && request.headers()["next-action"]) captured = request;
     });
-    await operator.getByRole("button", { name: "Stop all payments" }).click();
-    await operator.getByRole("dialog").getByLabel("Reason (kept in the audit log)").fill("to capture");
-    await operator.getByRole("dialog").getByRole("button", { name: "Stop payments" }).click();
-    await expect(operator.getByText("Payments are stopped (kill switch on)")).toBeVisible();
+    await killSwitch(operator).stop("to capture");
     await sql`UPDATE settings SET value = '{"enabled": false}' WHERE key = 'kill_switch'`;
     expect(captured).toBeDefined();
 

@@ -1,6 +1,5 @@
 import type { Page } from "@playwright/test";
-import { expect, test } from "./fixtures";
-import { E2E_PASSWORDS } from "./state";
+import { expect, signInThroughForm, test } from "./fixtures";
 
 function expectSecurityHeaders(
   response: { headers(): Record<string, string> } | null | undefined,
@@ -34,20 +33,14 @@ test.describe("security headers", () => {
     expectSecurityHeaders(await request.get(`${state.baseURL}/api/health`), "/api/health");
   });
 
-  test("the login and overview pages run without CSP violations", async ({ browser, state }) => {
-    const context = await browser.newContext({ baseURL: state.baseURL });
-    const page = await context.newPage();
+  test("the login and overview pages run without CSP violations", async ({ anonymous }) => {
+    const page = await anonymous();
     const violations = await watchCsp(page);
-    const login = await page.goto("/login");
-    expectSecurityHeaders(login, "login page");
-    await page.getByLabel("Email").fill("viewer@demo.local");
-    await page.getByLabel("Password").fill(E2E_PASSWORDS.viewer);
-    await page.getByRole("button", { name: "Sign in" }).click();
-    await page.waitForURL("**/overview");
+    expectSecurityHeaders(await page.goto("/login"), "login page");
+    await signInThroughForm(page, "viewer");
     // The overview's charts are client components: wait for them to render.
     await page.waitForLoadState("networkidle");
     expect(violations).toEqual([]);
-    await context.close();
   });
 });
 
@@ -83,9 +76,8 @@ test.describe("health", () => {
 });
 
 test.describe("sign-in throttling", () => {
-  test("the login form says when to try again after too many failures", async ({ browser, state }) => {
-    const context = await browser.newContext({ baseURL: state.baseURL });
-    const page = await context.newPage();
+  test("the login form says when to try again after too many failures", async ({ anonymous }) => {
+    const page = await anonymous();
     await page.goto("/login");
     // An account of its own (unknown emails are throttled like known ones), so other specs'
     // sign-ins are not locked out.
@@ -101,6 +93,5 @@ test.describe("sign-in throttling", () => {
     await expect(
       page.getByRole("alert").filter({ hasText: /Too many failed sign-ins\. Try again in \d+ seconds\./ }),
     ).toBeVisible();
-    await context.close();
   });
 });

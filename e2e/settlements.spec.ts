@@ -14,10 +14,6 @@ async function unsettledPayment(
 }
 
 test.describe("settlements", () => {
-  test.afterEach(async ({ sql }) => {
-    await sql`UPDATE settings SET value = '{"enabled": false}' WHERE key = 'kill_switch'`;
-  });
-
   test("an operator checks an unsettled payment, cancels it on chain, and it leaves the list; a viewer only reads", async ({
     as,
     pay,
@@ -79,17 +75,19 @@ test.describe("settlements", () => {
     await expect(operator.getByRole("main")).toContainText("authorization_cancelled");
   });
 
-  test("stopping payments can cancel every outstanding authorization on chain", async ({ as, pay, sql }) => {
+  test("stopping payments can cancel every outstanding authorization on chain", async ({
+    as,
+    killSwitch,
+    pay,
+    sql,
+  }) => {
     const id = await unsettledPayment(pay, "builder_agent");
 
     const operator = await as("operator");
-    await operator.getByRole("button", { name: "Stop all payments" }).click();
-    const dialog = operator.getByRole("dialog");
-    await dialog.getByLabel("Reason (kept in the audit log)").fill("vendor incident");
-    await expect(dialog).toContainText("no vendor can settle them later");
-    await dialog.getByLabel("and cancel outstanding authorizations").check();
-    await dialog.getByRole("button", { name: "Stop payments" }).click();
-    await expect(operator.getByText("Payments are stopped (kill switch on)")).toBeVisible();
+    await killSwitch(operator).stop("vendor incident", {
+      dialogSays: "no vendor can settle them later",
+      cancelOutstanding: true,
+    });
     await expect(
       operator.getByRole("status").filter({ hasText: "Outstanding authorizations" }),
     ).toContainText(/[1-9]\d* cancelled on chain/);

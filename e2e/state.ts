@@ -1,16 +1,19 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
+import { ROLES, type Role } from "@/lib/payment-core/users";
+
+export { ROLES, type Role };
 
 export const STATE_FILE = path.join(import.meta.dirname, ".state.json");
 
-export const E2E_PASSWORDS = {
-  viewer: "e2e-viewer-password-1",
-  operator: "e2e-operator-password-1",
-  approver: "e2e-approver-password-1",
-  admin: "e2e-admin-password-1",
-} as const;
-export type Role = keyof typeof E2E_PASSWORDS;
-export const ROLES: Role[] = ["viewer", "operator", "approver", "admin"];
+/** One signed-in browser session per role, saved by global-setup.ts (kept out of git with test-results). */
+export const authFile = (role: Role) =>
+  path.join(import.meta.dirname, "../test-results/.auth", `${role}.json`);
+
+/** Each demo user's password in the e2e database (`<role>@demo.local`). */
+export const E2E_PASSWORDS = Object.fromEntries(
+  ROLES.map((role) => [role, `e2e-${role}-password-1`]),
+) as Record<Role, string>;
 
 export interface E2eState {
   baseURL: string;

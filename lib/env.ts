@@ -11,7 +11,10 @@ import {
   DEFAULT_RESERVATION_TIMEOUT_MS,
   type LimitKind,
 } from "./payment-core/budgets/config";
+import { type CoreEnv, NETWORKS, type NetworkId } from "./payment-core/config";
 import { MoneyParseError, parseUsdc } from "./payment-core/money";
+
+export type { CoreEnv, NetworkId, PaymentEnv, SettlementEnv } from "./payment-core/config";
 
 /**
  * Every environment variable the product reads, parsed and validated once. A bad value
@@ -54,24 +57,6 @@ const intIn = (min: number, max: number) =>
 
 const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/, "expected a 0x-prefixed 20-byte hex address");
 const httpUrl = z.string().regex(/^https?:\/\/\S+$/, "expected an http(s) URL");
-
-/** Networks the payer knows; anything else is refused before signing. */
-export const NETWORKS = {
-  "eip155:31337": { chainId: 31337, rpcUrl: "http://127.0.0.1:8545", usdc: undefined, usdcName: "USD Coin" },
-  "eip155:8453": {
-    chainId: 8453,
-    rpcUrl: "https://mainnet.base.org",
-    usdc: "0x833589fCD6eDb6E08f4c7C32D4f71b54bdA02913",
-    usdcName: "USD Coin",
-  },
-  "eip155:84532": {
-    chainId: 84532,
-    rpcUrl: "https://sepolia.base.org",
-    usdc: "0x036CbD53842c5426634e7929541eC2318f3dCF7e",
-    usdcName: "USDC",
-  },
-} as const;
-export type NetworkId = keyof typeof NETWORKS;
 
 const schema = z.object({
   DATABASE_URL: z
@@ -146,46 +131,11 @@ const schema = z.object({
   NEXTAUTH_URL: httpUrl.optional(),
 });
 
-export interface PaymentEnv {
-  network: NetworkId;
-  chainId: number;
-  rpcUrl: string;
-  /** The only asset the payer signs for: USDC of the configured network. */
-  usdcAddress: `0x${string}` | undefined;
-  /** USDC's EIP-712 domain, which a vendor's requirements must match. */
-  usdcName: string;
-  usdcVersion: string;
-  payerPrivateKey: `0x${string}` | undefined;
-  walletAddress: `0x${string}` | undefined;
-  facilitatorUrl: string | undefined;
-  maxTimeoutSeconds: number;
-  vendorTimeoutMs: number;
-  maxRetries: number;
-  /** host:port entries the payer may reach although private or loopback. */
-  allowedPrivateHosts: string[];
-  /** This console's own host:port (NEXTAUTH_URL, PORT): never a payment destination. */
-  selfHosts: string[];
-  /** The most bytes of a vendor's response body that are read. */
-  maxResponseBytes: number;
-}
-
-/** The settlement resolver's schedule and choices. */
-export interface SettlementEnv {
-  /** Open rows older than this are resolved (the seed's "stale payments"). */
-  staleAfterMs: number;
-  /** How often the console process runs the resolver; 0 turns the schedule off. */
-  intervalSeconds: number;
-  /** Cancel unused, still-valid stale authorizations on chain instead of waiting for expiry. */
-  autoCancel: boolean;
-}
-
-export interface AppEnv {
+/** The whole configuration: the domain's part (CoreEnv, from payment-core) and the app's own. */
+export interface AppEnv extends CoreEnv {
   databaseUrl: string | undefined;
   nodeEnv: "development" | "production" | "test";
   pgDataDir: string;
-  budget: BudgetConfig;
-  payments: PaymentEnv;
-  settlement: SettlementEnv;
   metricsToken: string | undefined;
   approvalExpiryDays: number;
   /** Reconciliation: how far (whole % of the ledger amount) the chain's amount may differ. */

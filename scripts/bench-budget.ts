@@ -14,8 +14,7 @@
  *
  * Options: --seconds N (per run, default 20), --out FILE (default bench-results/budget.json).
  */
-import { spawn } from "node:child_process";
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
@@ -26,6 +25,20 @@ import { migrateDatabase } from "@/db/migrate";
 import { type BudgetConfig, defaultBudgetConfig } from "@/lib/payment-core/budgets/config";
 import { BudgetEngine, type ReserveResult } from "@/lib/payment-core/budgets/engine";
 import { utcDay } from "@/lib/payment-core/time";
+import { runChecked } from "@/lib/testing/spawn";
+import {
+  dropDatabase,
+  fmt,
+  jsonPercentiles,
+  log,
+  type Percentiles,
+  percentiles,
+  recreateDatabase,
+  round,
+  runMain,
+  table,
+  writeReport,
+} from "./bench/common";
 
 const BENCH_DB = "x402_bench";
 const AGENTS = ["builder_agent", "research_agent", "code_review_agent"] as const;
@@ -65,32 +78,13 @@ const OUT = path.resolve(args.out);
 
 // ---------------------------------------------------------------- helpers
 
-const log = (line = "") => console.log(line);
 const nowNs = () => process.hrtime.bigint();
 const nsToMs = (ns: bigint) => Number(ns) / 1e6;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const randInt = (min: number, max: number) => min + Math.floor(Math.random() * (max - min + 1));
 
-interface Percentiles {
-  p50: number;
-  p99: number;
-  mean: number;
-  max: number;
-  n: number;
-}
-
-function percentiles(samples: number[]): Percentiles {
-  const n = samples.length;
-  if (n === 0) return { p50: Number.NaN, p99: Number.NaN, mean: Number.NaN, max: Number.NaN, n };
-  const sorted = Float64Array.from(samples).sort();
-  const at = (q: number) => sorted[Math.min(n - 1, Math.max(0, Math.ceil(q * n) - 1))] as number;
-  let sum = 0;
-  for (const v of sorted) sum += v;
-  return { p50: at(0.5), p99: at(0.99), mean: sum / n, max: sorted[n - 1] as number, n };
-}
-
-const round = (v: number, digits = 2) => (Number.isFinite(v) ? Number(v.toFixed(digits)) : null);
-const fmt = (v: number, digits = 2) => (Number.isFinite(v) ? v.toFixed(digits) : "-");
+/** The figures this benchmark reports for each latency. */
+const STATS = ["p50", "p99", "mean", "max"] as const;
 const pair = (p: Percentiles) => `${fmt(p.p50)} / ${fmt(p.p99)}`;
 
 // ---------------------------------------------------------------- pgbench
@@ -122,28 +116,9 @@ function pgEnv(url: string): NodeJS.ProcessEnv {
   return env;
 }
 
-function run(
-  cmd: string,
-  argv: string[],
-  env: NodeJS.ProcessEnv,
-): Promise<{ stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, argv, { env, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => {
-      stdout += d;
-    });
-    child.stderr.on("data", (d) => {
-      stderr += d;
-    });
-    child.on("error", reject);
-    child.on("close", (code) => {
-      if (code === 0) resolve({ stdout, stderr });
-      else reject(new Error(`${cmd} ${argv.join(" ")} exited with ${code}\n${stdout}\n${stderr}`));
-    });
-  });
-}
+/** pgbench runs as long as asked: no time limit. */
+const run = (cmd: string, argv: string[], env: NodeJS.ProcessEnv) =>
+  runChecked(cmd, argv, { env, timeoutMs: 0 });
 
 const PGBENCH = process.env.PGBENCH ?? "pgbench";
 
@@ -586,24 +561,6 @@ async function runOverspend(
 
 // ---------------------------------------------------------------- output
 
-function table(rows: string[][]): string {
-  const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? "").length))) ?? [];
-  const line = (r: string[]) =>
-    r.map((c, i) => (i < 2 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join(" | ");
-  const [head, ...body] = rows;
-  return [line(head ?? []), widths.map((w) => "-".repeat(w)).join("-+-"), ...body.map(line)].join("\n");
-}
-
-function jsonPercentiles(p: Percentiles) {
-  return {
-    p50Ms: round(p.p50, 3),
-    p99Ms: round(p.p99, 3),
-    meanMs: round(p.mean, 3),
-    maxMs: round(p.max, 3),
-    n: p.n,
-  };
-}
-
 // ---------------------------------------------------------------- main
 
 async function main(): Promise<number> {
@@ -616,8 +573,7 @@ async function main(): Promise<number> {
   let created = false;
   try {
     admin = postgres(server.url, { max: 1, onnotice: () => {} });
-    await admin.unsafe(`DROP DATABASE IF EXISTS ${BENCH_DB} WITH (FORCE)`);
-    await admin.unsafe(`CREATE DATABASE ${BENCH_DB}`);
+    await recreateDatabase(admin, BENCH_DB);
     created = true;
     const benchUrl = withDatabase(server.url, BENCH_DB);
 
@@ -728,7 +684,7 @@ async function main(): Promise<number> {
     }
     log("");
     log("reserve+commit cycles (a cycle is 2 transactions unless the engine batches them)");
-    log(table(rows));
+    log(table(rows, 2));
     log("");
     for (const pg of pgbench.values()) {
       log(
@@ -830,7 +786,7 @@ async function main(): Promise<number> {
         seconds: p.seconds,
         tps: round(p.tps, 1),
         latencyAvgMs: round(p.latencyAvgMs, 3),
-        latency: jsonPercentiles(p.latency),
+        latency: jsonPercentiles(p.latency, STATS),
         transactions: p.transactions,
         failed: p.failed,
       })),
@@ -846,9 +802,9 @@ async function main(): Promise<number> {
           cyclesPerSec: round(r.cyclesPerSec, 1),
           pgbenchTps: pg ? round(pg.tps, 1) : null,
           ratio: pg ? round(r.cyclesPerSec / pg.tps, 3) : null,
-          reserve: jsonPercentiles(r.reserve),
-          commit: jsonPercentiles(r.commit),
-          cycle: jsonPercentiles(r.cycle),
+          reserve: jsonPercentiles(r.reserve, STATS),
+          commit: jsonPercentiles(r.commit, STATS),
+          cycle: jsonPercentiles(r.cycle, STATS),
           dbCommitsPerCycle: round(r.dbCommitsPerCycle, 3),
           refusals: r.refusals,
           errors: r.errors,
@@ -858,9 +814,7 @@ async function main(): Promise<number> {
       overspend,
       targets,
     };
-    await mkdir(path.dirname(OUT), { recursive: true });
-    await writeFile(OUT, `${JSON.stringify(report, null, 2)}\n`);
-    log(`\nwrote ${path.relative(process.cwd(), OUT) || OUT}`);
+    log(`\nwrote ${await writeReport(OUT, report)}`);
 
     const broken = overspend.overspendMicro !== "0" || !overspend.ledgerMatchesUsage;
     return broken ? 1 : 0;
@@ -868,7 +822,7 @@ async function main(): Promise<number> {
     await benchAdmin?.end({ timeout: 5 });
     if (admin) {
       if (created) {
-        await admin.unsafe(`DROP DATABASE IF EXISTS ${BENCH_DB} WITH (FORCE)`).catch((e) => {
+        await dropDatabase(admin, BENCH_DB).catch((e) => {
           console.error(`could not drop ${BENCH_DB}: ${e}`);
         });
       }
@@ -878,10 +832,4 @@ async function main(): Promise<number> {
   }
 }
 
-main().then(
-  (code) => process.exit(code),
-  (error) => {
-    console.error(error);
-    process.exit(1);
-  },
-);
+runMain(main);

@@ -6,7 +6,7 @@
  * its own (`x402_bench_console` on DATABASE_URL's server, else the embedded server on
  * ./data/postgres), ANALYZEs it, then times what the console reads on every request:
  *
- * - the overview's data function (`loadOverview` from lib/dal/overview.ts, which the page and
+ * - the overview's data function (`getOverviewFrom` from lib/dal/overview.ts, which the page and
  *   `GET /api/console/overview` call; the wallet's chain read is replaced by a stub answering at
  *   once, so the figure is the database's share), and each of its queries alone;
  * - the ledger's first page (`listTransactions`, 50 rows) with no filter and with agent, status,
@@ -26,7 +26,6 @@
  * Options: --rows N (default 1000000), --iterations N (default 200), --max-seconds N (default 30),
  * --out FILE, --keep (keep the database).
  */
-import { mkdir, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
@@ -34,7 +33,7 @@ import postgres from "postgres";
 import { closeDb, createDb, type Database } from "@/db/client";
 import { redactUrl, resolveDatabase, withDatabase } from "@/db/embedded";
 import { migrateDatabase } from "@/db/migrate";
-import { loadOverview, RECENT_LIMIT, readWallet, SUCCESS_RATE_MINUTES } from "@/lib/dal/overview";
+import { getOverviewFrom, getWalletView, RECENT_LIMIT, SUCCESS_RATE_MINUTES } from "@/lib/dal/overview";
 import { env } from "@/lib/env";
 import { defaultBudgetConfig } from "@/lib/payment-core/budgets/config";
 import { listUsage } from "@/lib/payment-core/budgets/usage";
@@ -46,6 +45,16 @@ import {
   listRecentTransactions,
 } from "@/lib/payment-core/metrics";
 import { utcDay } from "@/lib/payment-core/time";
+import {
+  dropDatabase,
+  log,
+  type Percentiles,
+  percentiles,
+  recreateDatabase,
+  round,
+  runMain,
+  writeReport,
+} from "./bench/common";
 
 const BENCH_DB = "x402_bench_console";
 const DAYS = 60;
@@ -115,28 +124,9 @@ const OUT = path.resolve(args.out);
 
 // ---------------------------------------------------------------- helpers
 
-const log = (line = "") => console.log(line);
 const nowNs = () => process.hrtime.bigint();
 
-interface Stats {
-  n: number;
-  p50: number;
-  p95: number;
-  p99: number;
-  mean: number;
-  max: number;
-}
-
-function stats(samples: number[]): Stats {
-  const n = samples.length;
-  const sorted = Float64Array.from(samples).sort();
-  const at = (q: number) => sorted[Math.min(n - 1, Math.max(0, Math.ceil(q * n) - 1))] as number;
-  let sum = 0;
-  for (const v of sorted) sum += v;
-  return { n, p50: at(0.5), p95: at(0.95), p99: at(0.99), mean: sum / n, max: sorted[n - 1] as number };
-}
-
-const round = (v: number, digits = 2) => Number(v.toFixed(digits));
+type Stats = Percentiles;
 
 // ---------------------------------------------------------------- data
 
@@ -270,7 +260,7 @@ async function timeCase(db: Database, c: Case): Promise<Stats> {
     await c.run(db);
     samples.push(Number(nowNs() - started) / 1e6);
   }
-  return stats(samples);
+  return percentiles(samples);
 }
 
 /** Sequential scans of `transactions` while the case runs on a connection of its own. */
@@ -297,13 +287,12 @@ async function seqScansOf(url: string, admin: postgres.Sql, c: Case): Promise<nu
 
 // ---------------------------------------------------------------- main
 
-async function main(): Promise<void> {
+async function main(): Promise<number> {
   const server = await resolveDatabase({ databaseUrl: env().databaseUrl, dataDir: "data/postgres" });
   const admin = postgres(server.url, { max: 1, onnotice: () => {} });
   let created = false;
   try {
-    await admin.unsafe(`DROP DATABASE IF EXISTS ${BENCH_DB} WITH (FORCE)`);
-    await admin.unsafe(`CREATE DATABASE ${BENCH_DB}`);
+    await recreateDatabase(admin, BENCH_DB);
     created = true;
     const url = withDatabase(server.url, BENCH_DB);
     const benchAdmin = postgres(url, { max: 1, onnotice: () => {} });
@@ -338,7 +327,7 @@ async function main(): Promise<void> {
     const config = defaultBudgetConfig();
     // The wallet read goes to the chain, not the database: a stub that answers at once.
     const wallet = () =>
-      readWallet(async () => ({
+      getWalletView(async () => ({
         address: "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266",
         balanceMicro: 484_310_000n,
         network: "eip155:8453",
@@ -350,9 +339,9 @@ async function main(): Promise<void> {
     const cases: Case[] = [
       { name: "SELECT 1", group: "baseline", run: (db) => db.$client`SELECT 1` },
       {
-        name: "loadOverview (page + JSON route)",
+        name: "getOverviewFrom (page + JSON route)",
         group: "overview",
-        run: (db) => loadOverview({ db, config, readWallet: wallet }),
+        run: (db) => getOverviewFrom({ db, config, getWalletView: wallet }),
       },
       {
         name: "getSpendTotals",
@@ -472,66 +461,55 @@ async function main(): Promise<void> {
         : `\n${failed.length} case(s) missed the target: ${failed.map((r) => r.name).join(", ")}`,
     );
 
-    await mkdir(path.dirname(OUT), { recursive: true });
-    await writeFile(
-      OUT,
-      `${JSON.stringify(
-        {
-          benchmark: "console reads",
-          command: `tsx scripts/bench-console.ts --rows ${ROWS} --iterations ${ITERATIONS} --max-seconds ${MAX_SECONDS}`,
-          at: end.toISOString(),
-          postgres: version,
-          server: server.embedded ? "embedded" : "DATABASE_URL",
-          machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model ?? null, node: process.version },
-          data: {
-            rows: Number(shape?.rows ?? 0n),
-            days: DAYS,
-            agents: AGENTS.length,
-            vendors: VENDORS.length,
-            size: shape?.size,
-            completed: Number(shape?.completed ?? 0n),
-            failed: Number(shape?.failed ?? 0n),
-            rejected: Number(shape?.rejected ?? 0n),
-            pending: Number(shape?.pending ?? 0n),
-            loadSeconds: round(loadSeconds, 1),
-          },
-          iterations: ITERATIONS,
-          maxSecondsPerCase: MAX_SECONDS,
-          warmup: WARMUP,
-          poolSize: POOL_SIZE,
-          targetP95Ms: TARGET_P95_MS,
-          note: "sequential requests; the overview's wallet read (a chain call) is stubbed; ratios are against SELECT 1 through the same pool",
-          results: results.map((r) => ({
-            name: r.name,
-            group: r.group,
-            n: r.n,
-            p50Ms: round(r.p50, 3),
-            p95Ms: round(r.p95, 3),
-            p99Ms: round(r.p99, 3),
-            meanMs: round(r.mean, 3),
-            maxMs: round(r.max, 3),
-            ratioP50: round(r.ratioP50, 2),
-            ratioP95: round(r.ratioP95, 2),
-            seqScans: r.seqScans,
-            pass: r.pass,
-          })),
-          pass: failed.length === 0,
-        },
-        null,
-        2,
-      )}\n`,
-    );
-    log(`results: ${path.relative(process.cwd(), OUT)}`);
+    const written = await writeReport(OUT, {
+      benchmark: "console reads",
+      command: `tsx scripts/bench-console.ts --rows ${ROWS} --iterations ${ITERATIONS} --max-seconds ${MAX_SECONDS}`,
+      at: end.toISOString(),
+      postgres: version,
+      server: server.embedded ? "embedded" : "DATABASE_URL",
+      machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model ?? null, node: process.version },
+      data: {
+        rows: Number(shape?.rows ?? 0n),
+        days: DAYS,
+        agents: AGENTS.length,
+        vendors: VENDORS.length,
+        size: shape?.size,
+        completed: Number(shape?.completed ?? 0n),
+        failed: Number(shape?.failed ?? 0n),
+        rejected: Number(shape?.rejected ?? 0n),
+        pending: Number(shape?.pending ?? 0n),
+        loadSeconds: round(loadSeconds, 1),
+      },
+      iterations: ITERATIONS,
+      maxSecondsPerCase: MAX_SECONDS,
+      warmup: WARMUP,
+      poolSize: POOL_SIZE,
+      targetP95Ms: TARGET_P95_MS,
+      note: "sequential requests; the overview's wallet read (a chain call) is stubbed; ratios are against SELECT 1 through the same pool",
+      results: results.map((r) => ({
+        name: r.name,
+        group: r.group,
+        n: r.n,
+        p50Ms: round(r.p50, 3),
+        p95Ms: round(r.p95, 3),
+        p99Ms: round(r.p99, 3),
+        meanMs: round(r.mean, 3),
+        maxMs: round(r.max, 3),
+        ratioP50: round(r.ratioP50, 2),
+        ratioP95: round(r.ratioP95, 2),
+        seqScans: r.seqScans,
+        pass: r.pass,
+      })),
+      pass: failed.length === 0,
+    });
+    log(`results: ${written}`);
     await benchAdmin.end();
-    if (failed.length > 0) process.exitCode = 1;
+    return failed.length > 0 ? 1 : 0;
   } finally {
-    if (created && !args.keep) await admin.unsafe(`DROP DATABASE IF EXISTS ${BENCH_DB} WITH (FORCE)`);
+    if (created && !args.keep) await dropDatabase(admin, BENCH_DB);
     await admin.end();
     if (server.owned) await server.stop();
   }
 }
 
-main().catch((error) => {
-  console.error(error);
-  process.exit(1);
-});
+runMain(main);

@@ -29,7 +29,6 @@
  * bench-results/pay.json).
  */
 
-import { mkdir, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
@@ -54,6 +53,19 @@ import {
 } from "@/lib/payment-core/budgets/engine";
 import type { Micro } from "@/lib/payment-core/money";
 import { createPayer, type Payer } from "@/lib/payment-core/x402/payer";
+import {
+  dropDatabase,
+  fmt,
+  jsonPercentiles,
+  log,
+  type Percentiles,
+  percentiles,
+  recreateDatabase,
+  round,
+  runMain,
+  table,
+  writeReport,
+} from "./bench/common";
 
 const BENCH_DB = "x402_bench_pay";
 const AGENT = "builder_agent";
@@ -100,67 +112,12 @@ const OUT = path.resolve(args.out);
 
 // ---------------------------------------------------------------- helpers
 
-const log = (line = "") => console.log(line);
 const runId = Date.now().toString(36);
 
-interface Percentiles {
-  p50: number;
-  p95: number;
-  p99: number;
-  mean: number;
-  min: number;
-  max: number;
-  n: number;
-}
-
-/** Nearest-rank percentiles. */
-function percentiles(samples: readonly number[]): Percentiles {
-  const n = samples.length;
-  if (n === 0) {
-    const nan = Number.NaN;
-    return { p50: nan, p95: nan, p99: nan, mean: nan, min: nan, max: nan, n };
-  }
-  const sorted = Float64Array.from(samples).sort();
-  const at = (q: number) => sorted[Math.min(n - 1, Math.max(0, Math.ceil(q * n) - 1))] as number;
-  let sum = 0;
-  for (const v of sorted) sum += v;
-  return {
-    p50: at(0.5),
-    p95: at(0.95),
-    p99: at(0.99),
-    mean: sum / n,
-    min: sorted[0] as number,
-    max: sorted[n - 1] as number,
-    n,
-  };
-}
-
-const round = (v: number, digits = 2) => (Number.isFinite(v) ? Number(v.toFixed(digits)) : null);
-const fmt = (v: number, digits = 1) => (Number.isFinite(v) ? v.toFixed(digits) : "-");
 const signed = (v: number, digits = 1) =>
   Number.isFinite(v) ? `${v >= 0 ? "+" : ""}${v.toFixed(digits)}` : "-";
 const pct = (part: number, whole: number) => (whole > 0 ? (100 * part) / whole : Number.NaN);
 const usd = (micro: bigint) => `$${(Number(micro) / 1e6).toFixed(2)}`;
-
-function jsonPercentiles(p: Percentiles) {
-  return {
-    p50Ms: round(p.p50, 3),
-    p95Ms: round(p.p95, 3),
-    p99Ms: round(p.p99, 3),
-    meanMs: round(p.mean, 3),
-    minMs: round(p.min, 3),
-    maxMs: round(p.max, 3),
-    n: p.n,
-  };
-}
-
-function table(rows: string[][]): string {
-  const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? "").length))) ?? [];
-  const line = (r: string[]) =>
-    r.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join(" | ");
-  const [head, ...body] = rows;
-  return [line(head ?? []), widths.map((w) => "-".repeat(w)).join("-+-"), ...body.map(line)].join("\n");
-}
 
 /** Clean-up steps, run once in reverse order: at the end, on an error, or on Ctrl-C. */
 const exitSteps: (() => Promise<unknown>)[] = [];
@@ -423,9 +380,8 @@ async function main(): Promise<number> {
   try {
     const admin = postgres(server.url, { max: 1, onnotice: () => {} });
     atExit(() => admin.end({ timeout: 5 }));
-    await admin.unsafe(`DROP DATABASE IF EXISTS ${BENCH_DB} WITH (FORCE)`);
-    await admin.unsafe(`CREATE DATABASE ${BENCH_DB}`);
-    atExit(() => admin.unsafe(`DROP DATABASE IF EXISTS ${BENCH_DB} WITH (FORCE)`));
+    await recreateDatabase(admin, BENCH_DB);
+    atExit(() => dropDatabase(admin, BENCH_DB));
     const benchUrl = withDatabase(server.url, BENCH_DB);
     const db = createDb(benchUrl, { max: POOL_SIZE, applicationName: "x402-bench-pay" });
     atExit(() => closeDb(db));
@@ -505,7 +461,7 @@ async function main(): Promise<number> {
     };
     for (const p of PATHS) {
       log(
-        `  ${LABEL[p].padEnd(17)} p50 ${fmt(seqStats[p].p50)} ms, p99 ${fmt(seqStats[p].p99)} ms, ${fmt(seqRate(p))} payments/s`,
+        `  ${LABEL[p].padEnd(17)} p50 ${fmt(seqStats[p].p50, 1)} ms, p99 ${fmt(seqStats[p].p99, 1)} ms, ${fmt(seqRate(p), 1)} payments/s`,
       );
     }
 
@@ -534,7 +490,7 @@ async function main(): Promise<number> {
     const concRate = (p: PathName) => conc[p].samples.filter((s) => s.ok).length / (conc[p].wallMs / 1000);
     for (const p of PATHS) {
       log(
-        `  ${LABEL[p].padEnd(17)} ${fmt(concRate(p))} payments/s, p50 ${fmt(concStats[p].p50)} ms, p99 ${fmt(concStats[p].p99)} ms`,
+        `  ${LABEL[p].padEnd(17)} ${fmt(concRate(p), 1)} payments/s, p50 ${fmt(concStats[p].p50, 1)} ms, p99 ${fmt(concStats[p].p99, 1)} ms`,
       );
     }
 
@@ -661,13 +617,13 @@ async function main(): Promise<number> {
       ...PATHS.map((p) => [
         LABEL[p],
         String(seqStats[p].n),
-        fmt(seqStats[p].p50),
-        fmt(seqStats[p].p95),
-        fmt(seqStats[p].p99),
-        fmt(seqStats[p].mean),
-        fmt(seqRate(p)),
-        fmt(concRate(p)),
-        `${fmt(concStats[p].p50)} / ${fmt(concStats[p].p99)}`,
+        fmt(seqStats[p].p50, 1),
+        fmt(seqStats[p].p95, 1),
+        fmt(seqStats[p].p99, 1),
+        fmt(seqStats[p].mean, 1),
+        fmt(seqRate(p), 1),
+        fmt(concRate(p), 1),
+        `${fmt(concStats[p].p50, 1)} / ${fmt(concStats[p].p99, 1)}`,
       ]),
       [
         "guard overhead",
@@ -700,7 +656,7 @@ async function main(): Promise<number> {
       `guard overhead p50 ${signed(overhead.p50)} ms (${signed(pct(overhead.p50, b.p50), 0)}%), p99 ${signed(overhead.p99)} ms (${signed(pct(overhead.p99, b.p99), 0)}%)`,
     );
     log(
-      `guard overhead p99 ${fmt(overhead.p99)} ms (target < ${TARGET_P99_OVERHEAD_MS} ms): ${pass ? "PASS" : "FAIL"}`,
+      `guard overhead p99 ${fmt(overhead.p99, 1)} ms (target < ${TARGET_P99_OVERHEAD_MS} ms): ${pass ? "PASS" : "FAIL"}`,
     );
 
     if (profile) {
@@ -855,9 +811,7 @@ async function main(): Promise<number> {
       checks,
       failures: failures.slice(0, 20),
     };
-    await mkdir(path.dirname(OUT), { recursive: true });
-    await writeFile(OUT, `${JSON.stringify(report, null, 2)}\n`);
-    log(`\nwrote ${path.relative(process.cwd(), OUT) || OUT}`);
+    log(`\nwrote ${await writeReport(OUT, report)}`);
 
     const broken = !checks.allPaymentsSucceeded.pass || !checks.payerBalance.pass || !checks.ledger.pass;
     return broken ? 1 : 0;
@@ -873,10 +827,4 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
   });
 }
 
-main().then(
-  (code) => process.exit(code),
-  (error) => {
-    console.error(error);
-    process.exit(1);
-  },
-);
+runMain(main);

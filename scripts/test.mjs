@@ -2,15 +2,24 @@
 // `npm test`: installs what is missing (dependencies, Debian's Chromium), then lint, typecheck,
 // every Vitest file against a real PostgreSQL (DATABASE_URL, or an embedded server in
 // data/postgres-test), a production build, the Playwright end-to-end tests, and one summary line.
+// Only this and `npm run demo` may install (see ensure-install.mjs). The run fails when a Vitest
+// file is missing from the report or did not finish, and when a `.only` is left in any test.
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import path from "node:path";
 import { ensureInstalled, root } from "./ensure-install.mjs";
+import { summarizeVitestReport } from "./vitest-report.mjs";
 
 ensureInstalled();
+/** @param {string} name */
 const bin = (name) => path.join(root, "node_modules", ".bin", name);
 const env = { ...process.env, NEXT_TELEMETRY_DISABLED: "1" };
 
+/**
+ * @param {string} name
+ * @param {string} command
+ * @param {string[]} args
+ */
 function step(name, command, args) {
   console.log(`\n▶ ${name}: ${path.basename(command)} ${args.join(" ")}`);
   const started = Date.now();
@@ -30,7 +39,10 @@ mkdirSync(path.dirname(report), { recursive: true });
 rmSync(report, { force: true });
 const vitestOk = step("vitest", bin("vitest"), [
   "run",
+  // A `.only` left behind would quietly skip every other test.
+  "--allowOnly=false",
   "--reporter=default",
+  "--reporter=./lib/testing/complete-run-reporter.ts",
   "--reporter=json",
   `--outputFile.json=${report}`,
 ]);
@@ -40,6 +52,7 @@ function ensureChromium() {
   const chromium = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
   if (existsSync(chromium)) return true;
   console.log("\n▶ installing Chromium (apt-get install chromium)");
+  /** @param {string[]} args */
   const apt = (args) =>
     spawnSync("apt-get", args, { stdio: "inherit", env: { ...env, DEBIAN_FRONTEND: "noninteractive" } });
   if (apt(["update", "-qq"]).status !== 0) return false;
@@ -50,20 +63,18 @@ const e2eReport = path.join(root, "test-results", "playwright.json");
 rmSync(e2eReport, { force: true });
 const chromiumOk = ensureChromium();
 const buildOk = chromiumOk && step("build", bin("next"), ["build"]);
-const e2eOk = buildOk && step("e2e", bin("playwright"), ["test"]);
+const e2eOk = buildOk && step("e2e", bin("playwright"), ["test", "--forbid-only"]);
 
 let passed = 0;
 let failed = 0;
 let skipped = 0;
 if (existsSync(report)) {
-  const results = JSON.parse(readFileSync(report, "utf8"));
-  passed = results.numPassedTests ?? 0;
-  failed = results.numFailedTests ?? 0;
-  skipped = (results.numPendingTests ?? 0) + (results.numTodoTests ?? 0);
-  // A file that failed to load has no tests to count: count it as a failure.
-  failed += (results.testResults ?? []).filter(
-    (f) => f.status === "failed" && f.assertionResults.length === 0,
-  ).length;
+  const summary = summarizeVitestReport(report);
+  ({ passed, failed, skipped } = summary);
+  for (const problem of summary.problems) console.log(`vitest: ${problem}`);
+} else if (vitestOk) {
+  console.log("vitest: no report was written");
+  failed++;
 }
 if (!vitestOk && failed === 0) failed = 1;
 let e2eFailures = 0;

@@ -3,14 +3,14 @@ import { KillSwitchBar } from "@/components/console/kill-switch-bar";
 import { ConsoleNav } from "@/components/console/nav";
 import { Providers } from "@/components/providers";
 import { requireUser } from "@/lib/auth/session";
-import { killSwitchView } from "@/lib/dal/kill-switch";
+import { getKillSwitchView } from "@/lib/dal/kill-switch";
 import { roleAtLeast } from "@/lib/payment-core/users";
 
 export const dynamic = "force-dynamic";
 
 export default async function ConsoleLayout({ children }: { children: ReactNode }) {
   const user = await requireUser("viewer");
-  const killSwitch = await killSwitchView();
+  const killSwitch = await getKillSwitchView();
   return (
     <Providers>
       <div className="flex min-h-screen flex-col md:flex-row">

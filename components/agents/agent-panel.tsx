@@ -1,14 +1,16 @@
 "use client";
 
 import Link from "next/link";
-import type { AgentView, WindowView } from "@/lib/dal/agents";
-import { Usd, UtcTime } from "../ui/usd";
+import { StatusBadge } from "@/components/ui/status-badge";
+import { Usd } from "@/components/ui/usd";
+import { UtcTime } from "@/components/ui/utc-time";
+import type { AgentView, AgentWindowView } from "@/lib/dal/agents";
 import { AgentStatusButton } from "./agent-status-button";
-import { SourceBadge, StatusBadge, UtilizationBar } from "./badges";
+import { SourceBadge, UtilizationBar } from "./badges";
 import { DailyLimitsForm, MonthlyLimitForm } from "./limit-forms";
 import { useAgent } from "./use-agents";
 
-function WindowCard({ title, window, name }: { title: string; window: WindowView; name: string }) {
+function WindowCard({ title, window, name }: { title: string; window: AgentWindowView; name: string }) {
   return (
     <section aria-label={title} className="flex flex-col gap-2 rounded-lg border border-slate-200 p-4">
       <div className="flex items-center justify-between gap-2">
@@ -72,7 +74,7 @@ export function AgentPanel({
             <h1 className="text-2xl font-semibold">
               {agent.name} <span className="font-mono text-base font-normal text-slate-600">{agent.id}</span>
             </h1>
-            <StatusBadge status={agent.status} />
+            <StatusBadge kind="agent" status={agent.status} />
           </div>
           {agent.status === "paused" ? (
             <p className="text-sm text-red-900">

@@ -1,3 +1,4 @@
+import { Badge, STATUS_TONES } from "@/components/ui/status-badge";
 import type { LimitSource } from "@/lib/payment-core/budgets/config";
 
 const SOURCE_TEXT: Record<LimitSource, string> = {
@@ -18,34 +19,11 @@ export function SourceBadge({
 }) {
   const detail =
     source === "env" && variable ? variable : source === "console" && setBy ? `set by ${setBy}` : null;
-  const colour =
-    source === "console"
-      ? "bg-blue-50 text-blue-900 ring-blue-200"
-      : source === "env"
-        ? "bg-amber-50 text-amber-900 ring-amber-200"
-        : "bg-slate-100 text-slate-700 ring-slate-200";
   return (
-    <span
-      title={`${SOURCE_TEXT[source]}${detail ? `: ${detail}` : ""}`}
-      className={`inline-flex items-center rounded px-1.5 py-0.5 text-xs font-medium ring-1 ring-inset ${colour}`}
-    >
+    <Badge tone={STATUS_TONES.source[source]} title={`${SOURCE_TEXT[source]}${detail ? `: ${detail}` : ""}`}>
       <span className="sr-only">source: </span>
       {source}
-    </span>
-  );
-}
-
-export function StatusBadge({ status }: { status: "active" | "paused" }) {
-  return (
-    <span
-      className={`inline-flex items-center gap-1 rounded-full px-2 py-0.5 text-xs font-medium ring-1 ring-inset ${status === "active" ? "bg-green-50 text-green-900 ring-green-200" : "bg-red-50 text-red-900 ring-red-200"}`}
-    >
-      <span
-        aria-hidden
-        className={`size-1.5 rounded-full ${status === "active" ? "bg-green-700" : "bg-red-700"}`}
-      />
-      {status}
-    </span>
+    </Badge>
   );
 }
 

@@ -3,53 +3,75 @@
 import { useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
 import { useRouter } from "next/navigation";
-import { useId } from "react";
+import { useRef } from "react";
 import { requestMonthlyChange, saveLimits } from "@/app/(console)/agents/actions";
-import type { AgentView } from "@/lib/dal/agents";
+import { SubmitRow } from "@/components/ui/button";
+import { Field } from "@/components/ui/field";
+import { FormMessage } from "@/components/ui/form-message";
+import { Input, Textarea } from "@/components/ui/input";
+import { Usd } from "@/components/ui/usd";
+import { formFields, useAction } from "@/components/ui/use-action";
+import { UtcTime } from "@/components/ui/utc-time";
+import type { AgentView, AgentWindowView } from "@/lib/dal/agents";
 import { formatUsdc } from "@/lib/payment-core/money";
-import { Usd, UtcTime } from "../ui/usd";
 import { SourceBadge } from "./badges";
-import { FieldError, FormMessage, inputClass, primaryButtonClass, useActionForm } from "./form-feedback";
 
 /** An input's starting text: the limit as a plain decimal the form sends back ("150", "0.25"). */
 function asInput(micro: string): string {
   return formatUsdc(BigInt(micro), 0);
 }
 
+const AMOUNT_LABELS = {
+  dailyLimit: "Daily limit (USDC)",
+  perTransactionMax: "Per-transaction max (USDC)",
+  monthlyLimit: "Monthly limit (USDC)",
+};
+
+/** A limit's amount: starts at the limit in force, with its value and source in the hint. */
 function AmountField({
   name,
-  label,
-  defaultValue,
-  error,
-  hint,
+  limit,
+  errors,
+  after,
 }: {
-  name: string;
-  label: string;
-  defaultValue: string;
-  error: string | undefined;
-  hint: React.ReactNode;
+  name: keyof typeof AMOUNT_LABELS;
+  limit: Pick<AgentWindowView, "limitMicro" | "source" | "variable" | "setBy">;
+  errors: Record<string, string>;
+  /** The hint's words after "Now $150.00 [console]". */
+  after: React.ReactNode;
 }) {
-  const id = useId();
   return (
-    <div className="flex flex-col gap-1">
-      <label htmlFor={id} className="text-sm font-medium">
-        {label}
-      </label>
-      <input
-        id={id}
-        name={name}
-        inputMode="decimal"
-        autoComplete="off"
-        defaultValue={defaultValue}
-        aria-invalid={error ? true : undefined}
-        aria-describedby={`${id}-hint${error ? ` ${id}-error` : ""}`}
-        className={inputClass}
-      />
-      <p id={`${id}-hint`} className="text-xs text-slate-600">
-        {hint}
-      </p>
-      <FieldError id={`${id}-error`} message={error} />
-    </div>
+    <Field
+      label={AMOUNT_LABELS[name]}
+      error={errors[name]}
+      hint={
+        <>
+          <Now limit={limit} />
+          {after}
+        </>
+      }
+    >
+      {(control) => (
+        <Input
+          {...control}
+          name={name}
+          inputMode="decimal"
+          autoComplete="off"
+          defaultValue={asInput(limit.limitMicro)}
+          className="tabular-nums"
+        />
+      )}
+    </Field>
+  );
+}
+
+/** "Now $150.00 [console] per UTC day.": a limit's current value and where it comes from. */
+function Now({ limit }: { limit: Pick<AgentWindowView, "limitMicro" | "source" | "variable" | "setBy"> }) {
+  return (
+    <>
+      Now <Usd micro={limit.limitMicro} />{" "}
+      <SourceBadge source={limit.source} variable={limit.variable} setBy={limit.setBy} />
+    </>
   );
 }
 
@@ -62,90 +84,73 @@ function useAfterSave() {
   };
 }
 
+/** One limit form: its heading and what saving does, the fields, and the outcome. */
+function LimitForm({
+  id,
+  title,
+  intro,
+  onSubmit,
+  children,
+}: {
+  id: string;
+  title: string;
+  intro: React.ReactNode;
+  onSubmit: (event: React.FormEvent<HTMLFormElement>) => void;
+  children: React.ReactNode;
+}) {
+  return (
+    <form onSubmit={onSubmit} noValidate aria-labelledby={id} className="flex flex-col gap-4">
+      <div>
+        <h3 id={id} className="font-medium">
+          {title}
+        </h3>
+        <p className="text-sm text-slate-700">{intro}</p>
+      </div>
+      {children}
+    </form>
+  );
+}
+
 /** Daily and per-transaction limits: operators change them directly, both at once. */
 export function DailyLimitsForm({ agent }: { agent: AgentView }) {
-  const afterSave = useAfterSave();
-  const { pending, errors, error, success, submit } = useActionForm();
+  const { pending, errors, error, data, run } = useAction(saveLimits, { onSuccess: useAfterSave() });
 
-  async function onSubmit(event: React.FormEvent<HTMLFormElement>) {
-    event.preventDefault();
-    const form = new FormData(event.currentTarget);
-    await submit(
-      () =>
-        saveLimits({
-          agentId: agent.id,
-          dailyLimit: String(form.get("dailyLimit") ?? ""),
-          perTransactionMax: String(form.get("perTransactionMax") ?? ""),
-        }),
-      {
-        success: (data) =>
-          data.changed.length === 0 ? (
+  return (
+    <LimitForm
+      id="daily-limits-title"
+      title="Daily and per-transaction limits"
+      intro="Saved together as console limits (they take precedence over the environment) and applied from the next payment."
+      onSubmit={(event) =>
+        run({ agentId: agent.id, ...formFields(event, ["dailyLimit", "perTransactionMax"]) })
+      }
+    >
+      <AmountField name="dailyLimit" limit={agent.daily} errors={errors} after=" per UTC day." />
+      <AmountField
+        name="perTransactionMax"
+        limit={agent.perTransaction}
+        errors={errors}
+        after={
+          <>
+            . The hard limit of <Usd micro={agent.hardLimitMicro} /> (X402_HARD_LIMIT_USDC) caps every payment
+            whatever this says.
+          </>
+        }
+      />
+      <SubmitRow pending={pending} label="Save limits" note="Saving…" />
+      <FormMessage
+        error={error}
+        success={
+          data === null ? null : data.changed.length === 0 ? (
             "Nothing to save: both limits already have these values."
           ) : (
             <>
               Saved: daily limit <Usd micro={data.dailyLimitMicro} />, per-transaction max{" "}
               <Usd micro={data.perTransactionMaxMicro} />. They apply from the agent's next payment.
             </>
-          ),
-        after: afterSave,
-      },
-    );
-  }
-
-  return (
-    <form onSubmit={onSubmit} noValidate aria-labelledby="daily-limits-title" className="flex flex-col gap-4">
-      <div>
-        <h3 id="daily-limits-title" className="font-medium">
-          Daily and per-transaction limits
-        </h3>
-        <p className="text-sm text-slate-700">
-          Saved together as console limits (they take precedence over the environment) and applied from the
-          next payment.
-        </p>
-      </div>
-      <AmountField
-        name="dailyLimit"
-        label="Daily limit (USDC)"
-        defaultValue={asInput(agent.daily.limitMicro)}
-        error={errors.dailyLimit}
-        hint={
-          <>
-            Now <Usd micro={agent.daily.limitMicro} />{" "}
-            <SourceBadge
-              source={agent.daily.source}
-              variable={agent.daily.variable}
-              setBy={agent.daily.setBy}
-            />{" "}
-            per UTC day.
-          </>
+          )
         }
       />
-      <AmountField
-        name="perTransactionMax"
-        label="Per-transaction max (USDC)"
-        defaultValue={asInput(agent.perTransaction.limitMicro)}
-        error={errors.perTransactionMax}
-        hint={
-          <>
-            Now <Usd micro={agent.perTransaction.limitMicro} />{" "}
-            <SourceBadge
-              source={agent.perTransaction.source}
-              variable={agent.perTransaction.variable}
-              setBy={agent.perTransaction.setBy}
-            />
-            . The hard limit of <Usd micro={agent.hardLimitMicro} /> (X402_HARD_LIMIT_USDC) caps every payment
-            whatever this says.
-          </>
-        }
-      />
-      <div className="flex items-center gap-3">
-        <button type="submit" disabled={pending} aria-busy={pending} className={primaryButtonClass}>
-          Save limits
-        </button>
-        {pending ? <span className="text-sm text-slate-600">Saving…</span> : null}
-      </div>
-      <FormMessage error={error} success={success} />
-    </form>
+    </LimitForm>
   );
 }
 
@@ -155,23 +160,58 @@ export function DailyLimitsForm({ agent }: { agent: AgentView }) {
  */
 export function MonthlyLimitForm({ agent, expiryDays }: { agent: AgentView; expiryDays: number }) {
   const afterSave = useAfterSave();
-  const justificationId = useId();
-  const { pending, errors, error, success, submit } = useActionForm();
+  const justification = useRef<HTMLTextAreaElement>(null);
+  const { pending, errors, error, data, run } = useAction(requestMonthlyChange, {
+    fields: {
+      limit_unchanged: "monthlyLimit",
+      invalid_amount: "monthlyLimit",
+      invalid_justification: "justification",
+    },
+    onSuccess: async () => {
+      if (justification.current) justification.current.value = "";
+      await afterSave();
+    },
+  });
 
-  async function onSubmit(event: React.FormEvent<HTMLFormElement>) {
-    event.preventDefault();
-    const formElement = event.currentTarget;
-    const form = new FormData(formElement);
-    await submit(
-      () =>
-        requestMonthlyChange({
-          agentId: agent.id,
-          monthlyLimit: String(form.get("monthlyLimit") ?? ""),
-          justification: String(form.get("justification") ?? ""),
-        }),
-      {
-        success: (data) =>
-          data.outcome === "requested" ? (
+  return (
+    <LimitForm
+      id="monthly-limit-title"
+      title="Monthly limit"
+      intro={
+        <>
+          <strong>Raising</strong> the monthly limit needs a second person: this creates a request that an
+          approver (not you) accepts or rejects on the Approvals page; it expires after {expiryDays} day
+          {expiryDays === 1 ? "" : "s"} if nobody decides. <strong>Lowering</strong> it applies at once,
+          because reducing what an agent may spend should never wait for anyone. Either way the justification
+          is kept in the audit log.
+        </>
+      }
+      onSubmit={(event) =>
+        run({ agentId: agent.id, ...formFields(event, ["monthlyLimit", "justification"]) })
+      }
+    >
+      {agent.pendingRequest ? (
+        <p className="rounded-md bg-amber-50 px-3 py-2 text-sm text-amber-900">
+          Request #{agent.pendingRequest.id} to raise it to{" "}
+          <Usd micro={agent.pendingRequest.requestedLimitMicro} /> is waiting for an approver (asked by{" "}
+          {agent.pendingRequest.requestedBy}, expires{" "}
+          <UtcTime iso={agent.pendingRequest.expiresAt} withSeconds={false} />
+          ). Another increase can be requested once it is decided.
+        </p>
+      ) : null}
+      <AmountField name="monthlyLimit" limit={agent.monthly} errors={errors} after=" per UTC month." />
+      <Field
+        label="Justification"
+        hint="Why the agent needs this limit; the approver reads it beside the agent's spend history (at least 10 characters)."
+        error={errors.justification}
+      >
+        {(control) => <Textarea {...control} ref={justification} name="justification" rows={3} />}
+      </Field>
+      <SubmitRow pending={pending} label="Request monthly change" note="Sending…" />
+      <FormMessage
+        error={error}
+        success={
+          data === null ? null : data.outcome === "requested" ? (
             <>
               Request #{data.requestId} sent: monthly limit <Usd micro={data.previousLimitMicro} /> →{" "}
               <Usd micro={data.limitMicro} />. It applies once an approver accepts it on{" "}
@@ -186,92 +226,9 @@ export function MonthlyLimitForm({ agent, expiryDays }: { agent: AgentView; expi
               Monthly limit lowered from <Usd micro={data.previousLimitMicro} /> to{" "}
               <Usd micro={data.limitMicro} />, effective from the next payment.
             </>
-          ),
-        fields: {
-          limit_unchanged: "monthlyLimit",
-          invalid_amount: "monthlyLimit",
-          invalid_justification: "justification",
-        },
-        after: async () => {
-          const justification = formElement.elements.namedItem("justification");
-          if (justification instanceof HTMLTextAreaElement) justification.value = "";
-          await afterSave();
-        },
-      },
-    );
-  }
-
-  const justificationError = errors.justification;
-  return (
-    <form
-      onSubmit={onSubmit}
-      noValidate
-      aria-labelledby="monthly-limit-title"
-      className="flex flex-col gap-4"
-    >
-      <div>
-        <h3 id="monthly-limit-title" className="font-medium">
-          Monthly limit
-        </h3>
-        <p className="text-sm text-slate-700">
-          <strong>Raising</strong> the monthly limit needs a second person: this creates a request that an
-          approver (not you) accepts or rejects on the Approvals page; it expires after {expiryDays} day
-          {expiryDays === 1 ? "" : "s"} if nobody decides. <strong>Lowering</strong> it applies at once,
-          because reducing what an agent may spend should never wait for anyone. Either way the justification
-          is kept in the audit log.
-        </p>
-      </div>
-      {agent.pendingRequest ? (
-        <p className="rounded-md bg-amber-50 px-3 py-2 text-sm text-amber-900">
-          Request #{agent.pendingRequest.id} to raise it to{" "}
-          <Usd micro={agent.pendingRequest.requestedLimitMicro} /> is waiting for an approver (asked by{" "}
-          {agent.pendingRequest.requestedBy}, expires{" "}
-          <UtcTime iso={agent.pendingRequest.expiresAt} withSeconds={false} />
-          ). Another increase can be requested once it is decided.
-        </p>
-      ) : null}
-      <AmountField
-        name="monthlyLimit"
-        label="Monthly limit (USDC)"
-        defaultValue={asInput(agent.monthly.limitMicro)}
-        error={errors.monthlyLimit}
-        hint={
-          <>
-            Now <Usd micro={agent.monthly.limitMicro} />{" "}
-            <SourceBadge
-              source={agent.monthly.source}
-              variable={agent.monthly.variable}
-              setBy={agent.monthly.setBy}
-            />{" "}
-            per UTC month.
-          </>
+          )
         }
       />
-      <div className="flex flex-col gap-1">
-        <label htmlFor={justificationId} className="text-sm font-medium">
-          Justification
-        </label>
-        <textarea
-          id={justificationId}
-          name="justification"
-          rows={3}
-          aria-invalid={justificationError ? true : undefined}
-          aria-describedby={`${justificationId}-hint${justificationError ? ` ${justificationId}-error` : ""}`}
-          className={inputClass}
-        />
-        <p id={`${justificationId}-hint`} className="text-xs text-slate-600">
-          Why the agent needs this limit; the approver reads it beside the agent's spend history (at least 10
-          characters).
-        </p>
-        <FieldError id={`${justificationId}-error`} message={justificationError} />
-      </div>
-      <div className="flex items-center gap-3">
-        <button type="submit" disabled={pending} aria-busy={pending} className={primaryButtonClass}>
-          Request monthly change
-        </button>
-        {pending ? <span className="text-sm text-slate-600">Sending…</span> : null}
-      </div>
-      <FormMessage error={error} success={success} />
-    </form>
+    </LimitForm>
   );
 }

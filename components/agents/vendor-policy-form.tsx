@@ -1,10 +1,13 @@
 "use client";
 
 import { useRouter } from "next/navigation";
-import { useId } from "react";
 import { saveVendorPolicy } from "@/app/(console)/agents/actions";
+import { Button } from "@/components/ui/button";
+import { Field } from "@/components/ui/field";
+import { FormMessage } from "@/components/ui/form-message";
+import { Textarea } from "@/components/ui/input";
+import { formFields, useAction } from "@/components/ui/use-action";
 import type { VendorPolicy } from "@/lib/payment-core/vendor-policy";
-import { FieldError, FormMessage, inputClass, primaryButtonClass, useActionForm } from "./form-feedback";
 
 function PolicyList({ label, entries }: { label: string; entries: string[] }) {
   return (
@@ -25,43 +28,20 @@ function PolicyList({ label, entries }: { label: string; entries: string[] }) {
   );
 }
 
-function ListField({
-  name,
-  label,
-  defaultValue,
-  error,
-  hint,
-}: {
-  name: string;
-  label: string;
-  defaultValue: string;
-  error: string | undefined;
-  hint: string;
-}) {
-  const id = useId();
-  return (
-    <div className="flex flex-col gap-1">
-      <label htmlFor={id} className="text-sm font-medium">
-        {label}
-      </label>
-      <textarea
-        id={id}
-        name={name}
-        rows={3}
-        autoComplete="off"
-        spellCheck={false}
-        defaultValue={defaultValue}
-        aria-invalid={error ? true : undefined}
-        aria-describedby={`${id}-hint${error ? ` ${id}-error` : ""}`}
-        className={`${inputClass} font-mono text-sm`}
-      />
-      <p id={`${id}-hint`} className="text-xs text-slate-600">
-        {hint}
-      </p>
-      <FieldError id={`${id}-error`} message={error} />
-    </div>
-  );
-}
+/** The form's fields, each a textarea of one entry per line. */
+const FIELDS = [
+  {
+    name: "hosts",
+    label: "Allowed hosts",
+    hint: "One per line: api.example.com (any port) or api.example.com:8443. Leave empty for any host.",
+  },
+  {
+    name: "payees",
+    label: "Allowed payee addresses",
+    hint: "One 0x address per line. Leave empty for any payee.",
+  },
+  { name: "reason", label: "Reason (kept in the audit log)", hint: "Optional." },
+] as const;
 
 /**
  * The agent's vendor allowlists. Operators edit them (applied from the next payment, audited);
@@ -77,26 +57,10 @@ export function VendorPolicySection({
   canEdit: boolean;
 }) {
   const router = useRouter();
-  const { pending, errors, error, success, submit } = useActionForm();
-
-  async function onSubmit(event: React.FormEvent<HTMLFormElement>) {
-    event.preventDefault();
-    const form = new FormData(event.currentTarget);
-    await submit(
-      () =>
-        saveVendorPolicy({
-          agentId,
-          hosts: String(form.get("hosts") ?? ""),
-          payees: String(form.get("payees") ?? ""),
-          reason: String(form.get("reason") ?? ""),
-        }),
-      {
-        success: () => "Saved. The allowlists apply from the agent's next payment.",
-        fields: { invalid_vendor_host: "hosts", invalid_payee: "payees" },
-        after: () => router.refresh(),
-      },
-    );
-  }
+  const { pending, errors, error, data, run } = useAction(saveVendorPolicy, {
+    fields: { invalid_vendor_host: "hosts", invalid_payee: "payees" },
+    onSuccess: () => router.refresh(),
+  });
 
   return (
     <section aria-labelledby="vendor-policy-title" className="flex flex-col gap-3">
@@ -113,37 +77,34 @@ export function VendorPolicySection({
       <PolicyList label="Allowed payees" entries={policy.payees} />
       {canEdit ? (
         <form
-          onSubmit={onSubmit}
+          onSubmit={(event) => run({ agentId, ...formFields(event, ["hosts", "payees", "reason"]) })}
           noValidate
           aria-label="Edit the vendor allowlist"
           className="flex flex-col gap-4 rounded-lg border border-slate-200 p-4"
         >
-          <ListField
-            name="hosts"
-            label="Allowed hosts"
-            defaultValue={policy.hosts.join("\n")}
-            error={errors.hosts}
-            hint="One per line: api.example.com (any port) or api.example.com:8443. Leave empty for any host."
+          {FIELDS.map(({ name, label, hint }) => (
+            <Field key={name} label={label} hint={hint} error={errors[name]}>
+              {(control) => (
+                <Textarea
+                  {...control}
+                  name={name}
+                  rows={3}
+                  autoComplete="off"
+                  spellCheck={false}
+                  defaultValue={name === "reason" ? "" : policy[name].join("\n")}
+                  className="font-mono text-sm"
+                />
+              )}
+            </Field>
+          ))}
+          <FormMessage
+            error={error}
+            success={data === null ? null : "Saved. The allowlists apply from the agent's next payment."}
           />
-          <ListField
-            name="payees"
-            label="Allowed payee addresses"
-            defaultValue={policy.payees.join("\n")}
-            error={errors.payees}
-            hint="One 0x address per line. Leave empty for any payee."
-          />
-          <ListField
-            name="reason"
-            label="Reason (kept in the audit log)"
-            defaultValue=""
-            error={errors.reason}
-            hint="Optional."
-          />
-          <FormMessage error={error} success={success} />
           <div>
-            <button type="submit" disabled={pending} className={primaryButtonClass}>
+            <Button type="submit" disabled={pending}>
               {pending ? "Saving…" : "Save allowlist"}
-            </button>
+            </Button>
           </div>
         </form>
       ) : null}

@@ -1,7 +1,7 @@
 "use client";
 
 import { createContext, useContext, useEffect, useRef, useState } from "react";
-import { EMPTY_LIVE_REGION } from "../agents/form-feedback";
+import { EMPTY_LIVE_REGION, SUCCESS_CLASS } from "@/components/ui/form-message";
 
 const AnnounceContext = createContext<(message: string) => void>(() => {});
 
@@ -22,9 +22,7 @@ export function DecisionFeedback({ children }: { children: React.ReactNode }) {
         ref={ref}
         role="status"
         tabIndex={-1}
-        className={
-          message ? "rounded-md bg-green-50 px-3 py-2 text-sm text-green-900 outline-none" : EMPTY_LIVE_REGION
-        }
+        className={message ? `${SUCCESS_CLASS} outline-none` : EMPTY_LIVE_REGION}
       >
         {message}
       </p>

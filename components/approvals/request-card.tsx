@@ -1,8 +1,19 @@
 import Link from "next/link";
+import { Usd } from "@/components/ui/usd";
+import { UtcTime } from "@/components/ui/utc-time";
 import type { PendingRequestView } from "@/lib/dal/approvals";
 import { SourceBadge } from "../agents/badges";
-import { Usd, UtcTime } from "../ui/usd";
 import { DecisionForm } from "./decision-form";
+
+/** A line of the spend history: a month or a figure made from them. */
+interface HistoryRow {
+  key: string;
+  label: string;
+  micro: string;
+  muted?: boolean;
+  strong?: boolean;
+  suffix?: string;
+}
 
 /** One pending monthly change: the ask and its justification, the agent's history beside it. */
 export function RequestCard({
@@ -81,49 +92,33 @@ export function RequestCard({
           <table className="w-full text-sm">
             <caption className="sr-only">Completed spend in each of the last three months</caption>
             <tbody className="divide-y divide-slate-100">
-              {h.months.map((m) => (
-                <tr key={m.month}>
+              {[
+                ...h.months.map((m) => ({ key: m.month, label: m.month.slice(0, 7), micro: m.spentMicro })),
+                { key: "average", label: "Average of those months", micro: h.averageMicro, muted: true },
+                {
+                  key: "this-month",
+                  label: `${h.thisMonth.month.slice(0, 7)} so far (${h.thisMonth.daysElapsed} of ${h.thisMonth.daysInMonth} days)`,
+                  micro: h.thisMonth.spentMicro,
+                  strong: true,
+                },
+                { key: "pace", label: "Pace", micro: h.thisMonth.paceMicroPerDay, suffix: " a day" },
+                {
+                  key: "projected",
+                  label: "Projected for the month",
+                  micro: h.thisMonth.projectedMicro,
+                  strong: true,
+                },
+              ].map((row: HistoryRow) => (
+                <tr key={row.key} className={row.muted ? "text-slate-600" : undefined}>
                   <th scope="row" className="py-1 text-left font-normal tabular-nums">
-                    {m.month.slice(0, 7)}
+                    {row.label}
                   </th>
-                  <td className="py-1 text-right">
-                    <Usd micro={m.spentMicro} />
+                  <td className={`py-1 text-right ${row.strong ? "font-medium" : ""}`}>
+                    <Usd micro={row.micro} />
+                    {row.suffix}
                   </td>
                 </tr>
               ))}
-              <tr>
-                <th scope="row" className="py-1 text-left font-normal text-slate-600">
-                  Average of those months
-                </th>
-                <td className="py-1 text-right text-slate-600">
-                  <Usd micro={h.averageMicro} />
-                </td>
-              </tr>
-              <tr>
-                <th scope="row" className="py-1 text-left font-normal tabular-nums">
-                  {h.thisMonth.month.slice(0, 7)} so far ({h.thisMonth.daysElapsed} of{" "}
-                  {h.thisMonth.daysInMonth} days)
-                </th>
-                <td className="py-1 text-right font-medium">
-                  <Usd micro={h.thisMonth.spentMicro} />
-                </td>
-              </tr>
-              <tr>
-                <th scope="row" className="py-1 text-left font-normal">
-                  Pace
-                </th>
-                <td className="py-1 text-right">
-                  <Usd micro={h.thisMonth.paceMicroPerDay} /> a day
-                </td>
-              </tr>
-              <tr>
-                <th scope="row" className="py-1 text-left font-normal">
-                  Projected for the month
-                </th>
-                <td className="py-1 text-right font-medium">
-                  <Usd micro={h.thisMonth.projectedMicro} />
-                </td>
-              </tr>
             </tbody>
           </table>
           <p

@@ -1,4 +1,4 @@
-import { PassFailBadge } from "@/components/reconciliation/pass-fail-badge";
+import { PassFailBadge } from "@/components/ui/status-badge";
 
 /** FAIL, PASS, or PASS with warnings (spending anomalies never fail an audit). */
 export function CheckVerdict({

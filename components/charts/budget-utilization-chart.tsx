@@ -2,16 +2,16 @@
 
 import { Bar, BarChart, CartesianGrid, Cell, ReferenceLine, Tooltip, XAxis, YAxis } from "recharts";
 import { Usd } from "@/components/ui/usd";
+import type { WindowUsage } from "@/lib/payment-core/budgets/usage";
+import type { Wire } from "@/lib/wire";
 import { CHART_COLORS } from "./format";
 
-export interface UtilizationRow {
+/** One agent's bar: its window's figures as the browser gets them, and the bar's label and length. */
+export type UtilizationRow = Wire<Pick<WindowUsage, "spentMicro" | "reservedMicro" | "limitMicro">> & {
   agentId: string;
   label: string;
   pct: number;
-  spentMicro: string;
-  reservedMicro: string;
-  limitMicro: string;
-}
+};
 
 /** The bar's colour by the highest threshold it has reached (thresholds ascending). */
 export function severityColor(pct: number, thresholds: readonly number[]): string {

@@ -11,15 +11,13 @@ import {
   YAxis,
   type YAxisTickContentProps,
 } from "recharts";
-import { Usd } from "../ui/usd";
+import { Usd } from "@/components/ui/usd";
+import type { DaySpend } from "@/lib/payment-core/ledger/aggregates";
+import type { Wire } from "@/lib/wire";
+import { ChartDataTable } from "./chart-figure";
 
-export interface DailySpendPoint {
-  /** UTC day, `YYYY-MM-DD`. */
-  day: string;
-  /** Completed spend that day, micro-USDC as a decimal string. */
-  spentMicro: string;
-  count: number;
-}
+/** A UTC day's completed spend, as the browser gets it. */
+export type DailySpendPoint = Wire<DaySpend>;
 
 interface Row extends DailySpendPoint {
   label: string;
@@ -88,40 +86,15 @@ export function DailySpendChart({ points }: { points: DailySpendPoint[] }) {
           </BarChart>
         </ResponsiveContainer>
       </div>
-      <details className="text-sm">
-        <summary className="cursor-pointer text-blue-800 underline-offset-4 hover:underline">
-          Daily figures as a table
-        </summary>
-        <table className="mt-2 w-full max-w-md text-left">
-          <caption className="sr-only">Completed spend per UTC day</caption>
-          <thead>
-            <tr className="text-xs uppercase text-slate-600">
-              <th scope="col" className="py-1 font-medium">
-                Day (UTC)
-              </th>
-              <th scope="col" className="py-1 text-right font-medium">
-                Payments
-              </th>
-              <th scope="col" className="py-1 text-right font-medium">
-                Spend
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {points.map((p) => (
-              <tr key={p.day} className="border-t border-slate-100">
-                <th scope="row" className="py-1 font-normal tabular-nums">
-                  {p.day}
-                </th>
-                <td className="py-1 text-right tabular-nums">{p.count}</td>
-                <td className="py-1 text-right">
-                  <Usd micro={p.spentMicro} />
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </details>
+      <ChartDataTable
+        caption="Completed spend per UTC day"
+        summary="Daily figures as a table"
+        headers={["Day (UTC)", "Payments", "Spend"]}
+        rows={points.map((p) => ({
+          key: p.day,
+          cells: [p.day, p.count, <Usd key="s" micro={p.spentMicro} />],
+        }))}
+      />
     </figure>
   );
 }

@@ -1,9 +1,10 @@
 "use client";
 
-import { CartesianGrid, Legend, Line, LineChart, Tooltip, XAxis, YAxis } from "recharts";
-import { UtcTime } from "@/components/ui/usd";
+import { Legend, Line, YAxis } from "recharts";
+import { UtcTime } from "@/components/ui/utc-time";
 import type { LatencyBucket } from "@/lib/payment-core/metrics";
-import { CHART_COLORS, isolatedDot, ticksEvery, utcClockTick } from "./format";
+import { CHART_COLORS, isolatedDot } from "./format";
+import { TimeLineChart } from "./time-line-chart";
 
 const SERIES = [
   { key: "p50Ms", name: "p50", color: CHART_COLORS.p50, dash: undefined },
@@ -19,46 +20,25 @@ export function LatencyChart({
   bucketMinutes: number;
 }) {
   return (
-    <LineChart
-      responsive
-      style={{ width: "100%", height: 240 }}
+    <TimeLineChart
       data={buckets}
-      margin={{ top: 8, right: 16, bottom: 20, left: 8 }}
-      accessibilityLayer={false}
+      timeKey="start"
+      tickEveryMinutes={60}
+      tooltip={(bucket) => (
+        <>
+          <p className="font-medium">
+            {bucketMinutes} minutes from <UtcTime iso={bucket.start} withSeconds={false} />
+          </p>
+          <p className="tabular-nums">{bucket.count} completed payments</p>
+          {SERIES.map((s) => (
+            <p key={s.key} className="tabular-nums">
+              {s.name}: {bucket[s.key] === null ? "–" : `${bucket[s.key]} ms`}
+            </p>
+          ))}
+        </>
+      )}
     >
-      <CartesianGrid stroke={CHART_COLORS.grid} vertical={false} />
-      <XAxis
-        dataKey="start"
-        ticks={ticksEvery(
-          buckets.map((b) => b.start),
-          60,
-        )}
-        tickFormatter={utcClockTick}
-        stroke={CHART_COLORS.axis}
-        fontSize={12}
-        label={{ value: "Time (UTC)", position: "insideBottom", offset: -12, fontSize: 12 }}
-      />
       <YAxis unit=" ms" width={64} stroke={CHART_COLORS.axis} fontSize={12} allowDecimals={false} />
-      <Tooltip
-        isAnimationActive={false}
-        content={({ active, label }) => {
-          const bucket = buckets.find((b) => b.start === label);
-          if (!active || !bucket) return null;
-          return (
-            <div className="rounded-md border border-slate-200 bg-white px-3 py-2 text-xs shadow-md">
-              <p className="font-medium">
-                {bucketMinutes} minutes from <UtcTime iso={bucket.start} withSeconds={false} />
-              </p>
-              <p className="tabular-nums">{bucket.count} completed payments</p>
-              {SERIES.map((s) => (
-                <p key={s.key} className="tabular-nums">
-                  {s.name}: {bucket[s.key] === null ? "–" : `${bucket[s.key]} ms`}
-                </p>
-              ))}
-            </div>
-          );
-        }}
-      />
       <Legend verticalAlign="top" height={24} iconType="plainline" />
       {SERIES.map((s) => (
         <Line
@@ -77,6 +57,6 @@ export function LatencyChart({
           isAnimationActive={false}
         />
       ))}
-    </LineChart>
+    </TimeLineChart>
   );
 }

@@ -1,9 +1,10 @@
 "use client";
 
-import { CartesianGrid, Line, LineChart, Tooltip, XAxis, YAxis } from "recharts";
-import { UtcTime } from "@/components/ui/usd";
+import { Line, YAxis } from "recharts";
+import { UtcTime } from "@/components/ui/utc-time";
 import type { SuccessRatePoint } from "@/lib/payment-core/metrics";
-import { CHART_COLORS, isolatedDot, ticksEvery, utcClockTick } from "./format";
+import { CHART_COLORS, isolatedDot } from "./format";
+import { TimeLineChart } from "./time-line-chart";
 
 /** The lowest value on the axis: a 10-point step below the worst rate, so 97% vs 99% is visible. */
 function floorOfAxis(points: readonly SuccessRatePoint[]): number {
@@ -20,25 +21,30 @@ export function SuccessRateChart({
   windowMinutes: number;
 }) {
   return (
-    <LineChart
-      responsive
-      style={{ width: "100%", height: 240 }}
+    <TimeLineChart
       data={points}
-      margin={{ top: 8, right: 16, bottom: 20, left: 0 }}
-      accessibilityLayer={false}
+      timeKey="minute"
+      tickEveryMinutes={15}
+      left={0}
+      tooltip={(point) => (
+        <>
+          <p className="font-medium">
+            {windowMinutes} minutes to <UtcTime iso={point.minute} withSeconds={false} />
+          </p>
+          <p>
+            Success rate:{" "}
+            <span className="tabular-nums">{point.ratePct === null ? "–" : `${point.ratePct}%`}</span>
+          </p>
+          <p className="tabular-nums">
+            {point.completed} completed, {point.failed} failed
+          </p>
+          <p className="mt-1 max-w-56 text-slate-600">
+            Completed ÷ (completed + failed) attempts made in the window. Budget refusals and payments still
+            pending are not counted.
+          </p>
+        </>
+      )}
     >
-      <CartesianGrid stroke={CHART_COLORS.grid} vertical={false} />
-      <XAxis
-        dataKey="minute"
-        ticks={ticksEvery(
-          points.map((p) => p.minute),
-          15,
-        )}
-        tickFormatter={utcClockTick}
-        stroke={CHART_COLORS.axis}
-        fontSize={12}
-        label={{ value: "Time (UTC)", position: "insideBottom", offset: -12, fontSize: 12 }}
-      />
       <YAxis
         domain={[floorOfAxis(points), 100]}
         unit="%"
@@ -46,32 +52,6 @@ export function SuccessRateChart({
         stroke={CHART_COLORS.axis}
         fontSize={12}
         allowDecimals={false}
-      />
-      <Tooltip
-        isAnimationActive={false}
-        content={({ active, label }) => {
-          // Looked up by the hovered minute: a minute without outcomes has no payload but still gets a tooltip.
-          const point = points.find((p) => p.minute === label);
-          if (!active || !point) return null;
-          return (
-            <div className="rounded-md border border-slate-200 bg-white px-3 py-2 text-xs shadow-md">
-              <p className="font-medium">
-                {windowMinutes} minutes to <UtcTime iso={point.minute} withSeconds={false} />
-              </p>
-              <p>
-                Success rate:{" "}
-                <span className="tabular-nums">{point.ratePct === null ? "–" : `${point.ratePct}%`}</span>
-              </p>
-              <p className="tabular-nums">
-                {point.completed} completed, {point.failed} failed
-              </p>
-              <p className="mt-1 max-w-56 text-slate-600">
-                Completed ÷ (completed + failed) attempts made in the window. Budget refusals and payments
-                still pending are not counted.
-              </p>
-            </div>
-          );
-        }}
       />
       <Line
         type="monotone"
@@ -86,6 +66,6 @@ export function SuccessRateChart({
         connectNulls={false}
         isAnimationActive={false}
       />
-    </LineChart>
+    </TimeLineChart>
   );
 }

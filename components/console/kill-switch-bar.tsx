@@ -2,9 +2,14 @@
 
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useRef, useState } from "react";
-import { toggleKillSwitch } from "@/app/(console)/kill-switch-actions";
+import { toggleKillSwitch } from "@/app/(console)/kill-switch/actions";
+import { Button } from "@/components/ui/button";
+import { Field } from "@/components/ui/field";
+import { FormMessage } from "@/components/ui/form-message";
+import { Checkbox, Input } from "@/components/ui/input";
+import { formFields, useAction } from "@/components/ui/use-action";
+import { UtcTime } from "@/components/ui/utc-time";
 import type { KillSwitchView } from "@/lib/dal/kill-switch";
-import { UtcTime } from "../ui/usd";
 
 /** Visible on every console page; polls so a change made elsewhere (CLI, another operator) shows up. */
 export function KillSwitchBar({ initial, canToggle }: { initial: KillSwitchView; canToggle: boolean }) {
@@ -16,30 +21,20 @@ export function KillSwitchBar({ initial, canToggle }: { initial: KillSwitchView;
   });
   const state = data ?? initial;
   const dialog = useRef<HTMLDialogElement>(null);
-  const [error, setError] = useState<string | null>(null);
-  const [pending, setPending] = useState(false);
   // The outcome of "and cancel outstanding authorizations", shown until the next toggle.
   const [notice, setNotice] = useState<{ ok: boolean; message: string } | null>(null);
+  const { pending, errors, error, run, dismiss } = useAction(toggleKillSwitch, {
+    onSuccess: async (data) => {
+      setNotice(data.cancelOutstanding);
+      dialog.current?.close();
+      await queryClient.invalidateQueries({ queryKey: ["kill-switch"] });
+    },
+  });
   const turningOn = !state.database;
 
-  async function submit(event: React.FormEvent<HTMLFormElement>) {
-    event.preventDefault();
-    setPending(true);
-    setError(null);
-    const form = new FormData(event.currentTarget);
-    const result = await toggleKillSwitch({
-      enabled: turningOn,
-      reason: String(form.get("reason") ?? ""),
-      cancelOutstanding: turningOn && form.get("cancelOutstanding") === "on",
-    });
-    setPending(false);
-    if (!result.ok) {
-      setError(result.message);
-      return;
-    }
-    setNotice(result.data.cancelOutstanding);
-    dialog.current?.close();
-    await queryClient.invalidateQueries({ queryKey: ["kill-switch"] });
+  function submit(event: React.FormEvent<HTMLFormElement>) {
+    const { reason, cancelOutstanding } = formFields(event, ["reason", "cancelOutstanding"]);
+    run({ enabled: turningOn, reason, cancelOutstanding: turningOn && cancelOutstanding === "on" });
   }
 
   return (
@@ -66,17 +61,18 @@ export function KillSwitchBar({ initial, canToggle }: { initial: KillSwitchView;
         </p>
       ) : null}
       {canToggle ? (
-        <button
-          type="button"
+        <Button
+          variant={turningOn ? "danger" : "primary"}
+          size="sm"
           onClick={() => {
-            setError(null);
+            dismiss();
             setNotice(null);
             dialog.current?.showModal();
           }}
-          className={`ml-auto rounded-md px-3 py-1 font-medium text-white focus-visible:outline-2 focus-visible:outline-offset-2 ${turningOn ? "bg-red-700 hover:bg-red-800 focus-visible:outline-red-700" : "bg-slate-900 hover:bg-slate-700 focus-visible:outline-slate-900"}`}
+          className="ml-auto"
         >
           {turningOn ? "Stop all payments" : "Resume payments"}
-        </button>
+        </Button>
       ) : null}
       <dialog
         ref={dialog}
@@ -92,55 +88,26 @@ export function KillSwitchBar({ initial, canToggle }: { initial: KillSwitchView;
               ? "Every agent's next payment is refused with payments_disabled. Payments already signed finish and are recorded."
               : "Agents can pay again from their next request, within their budgets."}
           </p>
-          <label className="flex flex-col gap-1 text-sm font-medium">
-            Reason (kept in the audit log)
-            <input
-              name="reason"
-              required
-              minLength={3}
-              className="rounded-md border border-slate-300 px-3 py-2 font-normal"
-            />
-          </label>
+          <Field id="kill-switch-reason" label="Reason (kept in the audit log)" error={errors.reason}>
+            {(control) => <Input {...control} name="reason" required minLength={3} />}
+          </Field>
           {turningOn ? (
-            <div className="flex items-start gap-2">
-              <input
-                id="kill-switch-cancel"
-                name="cancelOutstanding"
-                type="checkbox"
-                aria-describedby="kill-switch-cancel-hint"
-                className="mt-1 size-4 accent-red-700"
-              />
-              <div className="flex flex-col">
-                <label htmlFor="kill-switch-cancel" className="text-sm font-medium">
-                  and cancel outstanding authorizations
-                </label>
-                <p id="kill-switch-cancel-hint" className="text-xs text-slate-600">
-                  Signed but unsettled authorizations are cancelled on chain, so no vendor can settle them
-                  later; their reservations are released. Each cancellation costs the payer gas.
-                </p>
-              </div>
-            </div>
+            <Checkbox
+              id="kill-switch-cancel"
+              name="cancelOutstanding"
+              label="and cancel outstanding authorizations"
+              hint="Signed but unsettled authorizations are cancelled on chain, so no vendor can settle them later; their reservations are released. Each cancellation costs the payer gas."
+              className="accent-red-700"
+            />
           ) : null}
-          {error ? (
-            <p role="alert" className="text-sm text-red-800">
-              {error}
-            </p>
-          ) : null}
+          <FormMessage error={error} />
           <div className="flex justify-end gap-2">
-            <button
-              type="button"
-              onClick={() => dialog.current?.close()}
-              className="rounded-md border border-slate-300 px-3 py-1.5"
-            >
+            <Button variant="secondary" onClick={() => dialog.current?.close()}>
               Cancel
-            </button>
-            <button
-              type="submit"
-              disabled={pending}
-              className={`rounded-md px-3 py-1.5 font-medium text-white disabled:opacity-60 ${turningOn ? "bg-red-700" : "bg-slate-900"}`}
-            >
+            </Button>
+            <Button type="submit" variant={turningOn ? "danger" : "primary"} disabled={pending}>
               {pending ? "Saving…" : turningOn ? "Stop payments" : "Resume payments"}
-            </button>
+            </Button>
           </div>
         </form>
       </dialog>

@@ -3,6 +3,7 @@
 import Link from "next/link";
 import { usePathname } from "next/navigation";
 import { signOut } from "next-auth/react";
+import { Button } from "@/components/ui/button";
 
 const LINKS = [
   { href: "/overview", label: "Overview" },
@@ -48,13 +49,14 @@ export function ConsoleNav({ user }: { user: { email: string; role: string } }) 
           {user.email}
         </p>
         <p className="text-slate-600">Role: {user.role}</p>
-        <button
-          type="button"
+        <Button
+          variant="secondary"
+          size="sm"
           onClick={() => signOut({ callbackUrl: "/login" })}
-          className="mt-2 rounded-md border border-slate-300 px-2 py-1 text-slate-800 hover:bg-slate-200 focus-visible:outline-2 focus-visible:outline-slate-900"
+          className="mt-2"
         >
           Sign out
-        </button>
+        </Button>
       </div>
     </nav>
   );

@@ -1,7 +1,7 @@
 import Link from "next/link";
+import { buttonClass } from "@/components/ui/button";
 
-const LINK =
-  "rounded-md border border-slate-300 px-3 py-1.5 text-sm font-medium text-slate-900 hover:bg-slate-100 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-slate-900";
+const LINK = buttonClass({ variant: "secondary" });
 
 /** Keyset pagination: links only (they work without JavaScript and can be bookmarked). */
 export function Pager({

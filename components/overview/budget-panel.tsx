@@ -1,10 +1,11 @@
 import type { UtilizationRow } from "@/components/charts/budget-utilization-chart";
+import { ChartDataTable } from "@/components/charts/chart-figure";
 import { BudgetUtilizationChart } from "@/components/charts/lazy";
 import { Usd } from "@/components/ui/usd";
-import type { AgentBudgetView, OverviewView, WindowView } from "@/lib/dal/overview";
-import { DataTable, EmptyState, Panel } from "./panel";
+import type { AgentBudgetView, BudgetWindowView, OverviewView } from "@/lib/dal/overview";
+import { EmptyState, Panel } from "./panel";
 
-function rows(agents: AgentBudgetView[], pick: (a: AgentBudgetView) => WindowView): UtilizationRow[] {
+function rows(agents: AgentBudgetView[], pick: (a: AgentBudgetView) => BudgetWindowView): UtilizationRow[] {
   return agents.map((a) => {
     const w = pick(a);
     return {
@@ -92,7 +93,7 @@ export function BudgetPanel({
               thresholds={thresholdsPct}
             />
           </div>
-          <DataTable
+          <ChartDataTable
             caption="Budget utilization by agent, daily and monthly (UTC windows)"
             headers={[
               "Agent",
@@ -120,7 +121,7 @@ export function BudgetPanel({
   );
 }
 
-function UsedOfLimit({ w }: { w: WindowView }) {
+function UsedOfLimit({ w }: { w: BudgetWindowView }) {
   return (
     <>
       <Usd micro={w.spentMicro} /> + <Usd micro={w.reservedMicro} /> / <Usd micro={w.limitMicro} />

@@ -1,8 +1,9 @@
+import { ChartDataTable, ChartFigure } from "@/components/charts/chart-figure";
 import { LatencyChart } from "@/components/charts/lazy";
-import { UtcTime } from "@/components/ui/usd";
+import { UtcTime } from "@/components/ui/utc-time";
 import type { OverviewView } from "@/lib/dal/overview";
 import type { LatencyBucket } from "@/lib/payment-core/metrics";
-import { DataTable, EmptyState, Panel } from "./panel";
+import { EmptyState, Panel } from "./panel";
 
 const ms = (value: number | null) => (value === null ? "–" : `${value} ms`);
 
@@ -18,6 +19,7 @@ export function LatencyPanel({ latency }: { latency: OverviewView["latency"] }) 
   return (
     <Panel
       title="Payment latency"
+      subtitle={`p50 / p95 / p99 of completed payments per ${bucketMinutes} minutes, last ${hours} hours (UTC)`}
       info={
         <>
           Time from the agent&apos;s request to the settled payment, for completed payments only, in{" "}
@@ -25,37 +27,36 @@ export function LatencyPanel({ latency }: { latency: OverviewView["latency"] }) 
         </>
       }
     >
-      <p className="text-sm text-slate-600">
-        p50 / p95 / p99 of completed payments per {bucketMinutes} minutes, last {hours} hours (UTC)
-      </p>
       {latest && worst ? (
-        <figure className="flex flex-col gap-2">
-          <figcaption className="text-sm text-slate-800">
-            Latest bucket (from <UtcTime iso={latest.start} withSeconds={false} />, {latest.count} payments):
-            p50 <span className="tabular-nums">{ms(latest.p50Ms)}</span>, p95{" "}
-            <span className="tabular-nums">{ms(latest.p95Ms)}</span>, p99{" "}
-            <span className="tabular-nums">{ms(latest.p99Ms)}</span>. Slowest p99 in the last {hours} hours:{" "}
-            <span className="tabular-nums">{ms(worst.p99Ms)}</span> from{" "}
-            <UtcTime iso={worst.start} withSeconds={false} />.
-          </figcaption>
-          <div aria-hidden="true">
-            <LatencyChart buckets={buckets} bucketMinutes={bucketMinutes} />
-          </div>
-          <DataTable
-            caption={`Payment latency percentiles per ${bucketMinutes} minutes (UTC)`}
-            headers={["Bucket start (UTC)", "Payments", "p50", "p95", "p99"]}
-            rows={filled.map((b) => ({
-              key: b.start,
-              cells: [
-                <UtcTime key="t" iso={b.start} withSeconds={false} />,
-                b.count,
-                ms(b.p50Ms),
-                ms(b.p95Ms),
-                ms(b.p99Ms),
-              ],
-            }))}
-          />
-        </figure>
+        <ChartFigure
+          caption={
+            <>
+              Latest bucket (from <UtcTime iso={latest.start} withSeconds={false} />, {latest.count}{" "}
+              payments): p50 <span className="tabular-nums">{ms(latest.p50Ms)}</span>, p95{" "}
+              <span className="tabular-nums">{ms(latest.p95Ms)}</span>, p99{" "}
+              <span className="tabular-nums">{ms(latest.p99Ms)}</span>. Slowest p99 in the last {hours} hours:{" "}
+              <span className="tabular-nums">{ms(worst.p99Ms)}</span> from{" "}
+              <UtcTime iso={worst.start} withSeconds={false} />.
+            </>
+          }
+          chart={<LatencyChart buckets={buckets} bucketMinutes={bucketMinutes} />}
+          table={
+            <ChartDataTable
+              caption={`Payment latency percentiles per ${bucketMinutes} minutes (UTC)`}
+              headers={["Bucket start (UTC)", "Payments", "p50", "p95", "p99"]}
+              rows={filled.map((b) => ({
+                key: b.start,
+                cells: [
+                  <UtcTime key="t" iso={b.start} withSeconds={false} />,
+                  b.count,
+                  ms(b.p50Ms),
+                  ms(b.p95Ms),
+                  ms(b.p99Ms),
+                ],
+              }))}
+            />
+          }
+        />
       ) : (
         <EmptyState>No completed payments in the last {hours} hours.</EmptyState>
       )}

@@ -1,7 +1,8 @@
 "use client";
 
 import { useQuery } from "@tanstack/react-query";
-import { UtcTime } from "@/components/ui/usd";
+import { PageHeader } from "@/components/ui/page-header";
+import { UtcTime } from "@/components/ui/utc-time";
 import type { OverviewView } from "@/lib/dal/overview";
 import { BudgetPanel } from "./budget-panel";
 import { LatencyPanel } from "./latency-panel";
@@ -34,26 +35,25 @@ export function OverviewDashboard({ initial }: { initial: OverviewView }) {
   const view = data ?? initial;
   return (
     <div className="flex flex-col gap-6">
-      <header className="flex flex-wrap items-end justify-between gap-2">
-        <div>
-          <h1 className="text-2xl font-semibold">Overview</h1>
-          <p className="text-sm text-slate-600">
-            Live: refreshes every {OVERVIEW_POLL_MS / 1000} seconds. All times and budget windows are UTC.
-          </p>
-        </div>
-        <div className="text-sm text-slate-600">
-          {error ? (
-            <p role="status" className="rounded-md bg-amber-50 px-2 py-1 text-amber-900">
-              Live updates paused ({error.message}); retrying. Showing data from{" "}
-              <UtcTime iso={view.generatedAt} />.
-            </p>
-          ) : (
-            <p>
-              Updated <UtcTime iso={view.generatedAt} />
-            </p>
-          )}
-        </div>
-      </header>
+      <PageHeader
+        title="Overview"
+        actions={
+          <div className="text-sm text-slate-600">
+            {error ? (
+              <p role="status" className="rounded-md bg-amber-50 px-2 py-1 text-amber-900">
+                Live updates paused ({error.message}); retrying. Showing data from{" "}
+                <UtcTime iso={view.generatedAt} />.
+              </p>
+            ) : (
+              <p>
+                Updated <UtcTime iso={view.generatedAt} />
+              </p>
+            )}
+          </div>
+        }
+      >
+        Live: refreshes every {OVERVIEW_POLL_MS / 1000} seconds. All times and budget windows are UTC.
+      </PageHeader>
       <div className="grid gap-4 md:grid-cols-3">
         <WalletCard wallet={view.wallet} />
         <SpendCards spend={view.spend} />

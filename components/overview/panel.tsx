@@ -3,12 +3,15 @@ import { type ReactNode, useId } from "react";
 /** A titled section of the overview; the heading names the region for assistive technology. */
 export function Panel({
   title,
+  subtitle,
   info,
   actions,
   className,
   children,
 }: {
   title: string;
+  /** What the figures cover (a window, a time range), under the title. */
+  subtitle?: ReactNode;
   info?: ReactNode;
   actions?: ReactNode;
   className?: string;
@@ -27,6 +30,7 @@ export function Panel({
         {info ? <InfoTip label={`About ${title.toLowerCase()}`}>{info}</InfoTip> : null}
         {actions ? <div className="ml-auto">{actions}</div> : null}
       </div>
+      {subtitle ? <p className="text-sm text-slate-600">{subtitle}</p> : null}
       {children}
     </section>
   );
@@ -60,50 +64,5 @@ export function EmptyState({ children }: { children: ReactNode }) {
     <p className="flex min-h-24 items-center justify-center rounded-md border border-dashed border-slate-300 px-4 py-6 text-center text-sm text-slate-600">
       {children}
     </p>
-  );
-}
-
-/** The data behind a chart, as a table: the chart's text alternative, open to everyone. */
-export function DataTable({
-  caption,
-  headers,
-  rows,
-}: {
-  caption: string;
-  headers: string[];
-  rows: { key: string; cells: ReactNode[] }[];
-}) {
-  return (
-    <details className="text-sm">
-      <summary className="cursor-pointer text-slate-700 hover:text-slate-900">
-        Show the data as a table
-      </summary>
-      <div className="mt-2 max-h-64 overflow-auto">
-        <table className="w-full text-left text-xs">
-          <caption className="sr-only">{caption}</caption>
-          <thead className="sticky top-0 bg-white">
-            <tr>
-              {headers.map((h) => (
-                <th key={h} scope="col" className="border-b border-slate-200 px-2 py-1 font-medium">
-                  {h}
-                </th>
-              ))}
-            </tr>
-          </thead>
-          <tbody>
-            {rows.map((row) => (
-              <tr key={row.key} className="odd:bg-slate-50">
-                {row.cells.map((cell, i) => (
-                  // biome-ignore lint/suspicious/noArrayIndexKey: cells are positional columns
-                  <td key={i} className="px-2 py-0.5 tabular-nums">
-                    {cell}
-                  </td>
-                ))}
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
-    </details>
   );
 }

@@ -1,5 +1,7 @@
 import { Usd } from "@/components/ui/usd";
 import type { OverviewView } from "@/lib/dal/overview";
+import type { WindowUsage } from "@/lib/payment-core/budgets/usage";
+import type { Wire } from "@/lib/wire";
 import { Panel } from "./panel";
 
 const RESERVED_INFO =
@@ -24,10 +26,11 @@ export function SpendCards({ spend }: { spend: OverviewView["spend"] }) {
   );
 }
 
-function SpendCard(props: { title: string; window: string; spentMicro: string; reservedMicro: string }) {
+function SpendCard(
+  props: { title: string; window: string } & Wire<Pick<WindowUsage, "spentMicro" | "reservedMicro">>,
+) {
   return (
-    <Panel title={props.title} info={RESERVED_INFO}>
-      <p className="text-sm text-slate-600">{props.window}</p>
+    <Panel title={props.title} subtitle={props.window} info={RESERVED_INFO}>
       <p>
         <Usd micro={props.spentMicro} className="text-3xl font-semibold text-slate-900" />
       </p>

@@ -1,8 +1,9 @@
+import { ChartDataTable, ChartFigure } from "@/components/charts/chart-figure";
 import { SuccessRateChart } from "@/components/charts/lazy";
-import { UtcTime } from "@/components/ui/usd";
+import { UtcTime } from "@/components/ui/utc-time";
 import type { OverviewView } from "@/lib/dal/overview";
 import type { SuccessRatePoint } from "@/lib/payment-core/metrics";
-import { DataTable, EmptyState, Panel } from "./panel";
+import { EmptyState, Panel } from "./panel";
 
 type Rated = SuccessRatePoint & { ratePct: number };
 
@@ -15,6 +16,7 @@ export function SuccessRatePanel({ successRate }: { successRate: OverviewView["s
   return (
     <Panel
       title="Payment success rate"
+      subtitle={`Rolling ${windowMinutes}-minute window, one point a minute, last ${hours} hours (UTC)`}
       info={
         <>
           Completed ÷ (completed + failed) payment attempts over the {windowMinutes} minutes ending at each
@@ -23,35 +25,34 @@ export function SuccessRatePanel({ successRate }: { successRate: OverviewView["s
         </>
       }
     >
-      <p className="text-sm text-slate-600">
-        Rolling {windowMinutes}-minute window, one point a minute, last {hours} hours (UTC)
-      </p>
       {latest && lowest ? (
-        <figure className="flex flex-col gap-2">
-          <figcaption className="text-sm text-slate-800">
-            Latest: <strong className="tabular-nums">{latest.ratePct}%</strong> in the {windowMinutes} minutes
-            to <UtcTime iso={latest.minute} withSeconds={false} /> ({latest.completed} completed,{" "}
-            {latest.failed} failed). Lowest in the last {hours} hours:{" "}
-            <span className="tabular-nums">{lowest.ratePct}%</span> at{" "}
-            <UtcTime iso={lowest.minute} withSeconds={false} />.
-          </figcaption>
-          <div aria-hidden="true">
-            <SuccessRateChart points={points} windowMinutes={windowMinutes} />
-          </div>
-          <DataTable
-            caption={`Payment success rate, rolling ${windowMinutes}-minute window, per minute (UTC)`}
-            headers={["Window ending (UTC)", "Success rate", "Completed", "Failed"]}
-            rows={points.map((p) => ({
-              key: p.minute,
-              cells: [
-                <UtcTime key="t" iso={p.minute} withSeconds={false} />,
-                p.ratePct === null ? "–" : `${p.ratePct}%`,
-                p.completed,
-                p.failed,
-              ],
-            }))}
-          />
-        </figure>
+        <ChartFigure
+          caption={
+            <>
+              Latest: <strong className="tabular-nums">{latest.ratePct}%</strong> in the {windowMinutes}{" "}
+              minutes to <UtcTime iso={latest.minute} withSeconds={false} /> ({latest.completed} completed,{" "}
+              {latest.failed} failed). Lowest in the last {hours} hours:{" "}
+              <span className="tabular-nums">{lowest.ratePct}%</span> at{" "}
+              <UtcTime iso={lowest.minute} withSeconds={false} />.
+            </>
+          }
+          chart={<SuccessRateChart points={points} windowMinutes={windowMinutes} />}
+          table={
+            <ChartDataTable
+              caption={`Payment success rate, rolling ${windowMinutes}-minute window, per minute (UTC)`}
+              headers={["Window ending (UTC)", "Success rate", "Completed", "Failed"]}
+              rows={points.map((p) => ({
+                key: p.minute,
+                cells: [
+                  <UtcTime key="t" iso={p.minute} withSeconds={false} />,
+                  p.ratePct === null ? "–" : `${p.ratePct}%`,
+                  p.completed,
+                  p.failed,
+                ],
+              }))}
+            />
+          }
+        />
       ) : (
         <EmptyState>No completed or failed payments in the last {hours} hours.</EmptyState>
       )}

@@ -1,5 +1,6 @@
 import { BalanceGauge, gaugeScaleMicro } from "@/components/charts/balance-gauge";
-import { Usd, UtcTime } from "@/components/ui/usd";
+import { Usd } from "@/components/ui/usd";
+import { UtcTime } from "@/components/ui/utc-time";
 import type { WalletView } from "@/lib/dal/overview";
 import { Panel } from "./panel";
 

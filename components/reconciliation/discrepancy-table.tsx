@@ -1,4 +1,4 @@
-import { DataTable, RecordLink, RowHeader, Td } from "@/components/ui/table";
+import { DataTable, RowHeader, Td, TransactionLink } from "@/components/ui/table";
 import { Usd } from "@/components/ui/usd";
 import type { StoredDiscrepancy } from "@/lib/payment-core/reconciliation";
 import { KIND_TEXT } from "./kinds";
@@ -14,11 +14,11 @@ export function DiscrepancyTable({ rows, caption }: { rows: StoredDiscrepancy[];
       caption={caption}
       minWidth="min-w-[56rem]"
       columns={[
-        { label: "Kind" },
-        { label: "Transaction" },
+        "Kind",
+        "Transaction",
         { label: "Ledger", align: "right" },
         { label: "Chain", align: "right" },
-        { label: "Detail" },
+        "Detail",
       ]}
     >
       {rows.map((d) => (
@@ -29,9 +29,7 @@ export function DiscrepancyTable({ rows, caption }: { rows: StoredDiscrepancy[];
           </RowHeader>
           <Td className="max-w-[18rem]">
             {d.transactionId ? (
-              <RecordLink href={`/ledger/${encodeURIComponent(d.transactionId)}`} mono>
-                {d.transactionId}
-              </RecordLink>
+              <TransactionLink id={d.transactionId} />
             ) : (
               <span className="text-slate-600">no ledger row</span>
             )}

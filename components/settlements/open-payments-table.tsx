@@ -1,6 +1,7 @@
-import { StatusBadge } from "@/components/ledger/status-badge";
-import { DataTable, EmptyList, RecordLink, RowHeader, Td } from "@/components/ui/table";
-import { Usd, UtcTime } from "@/components/ui/usd";
+import { PaymentCells } from "@/components/ledger/ledger-table";
+import { StatusBadge } from "@/components/ui/status-badge";
+import { AgentLink, DataTable, EmptyList, RowHeader, Td, TransactionLink } from "@/components/ui/table";
+import { UtcTime } from "@/components/ui/utc-time";
 import type { OpenPaymentView } from "@/lib/dal/settlements";
 import { RowActions } from "./row-actions";
 
@@ -13,8 +14,6 @@ export function formatAge(seconds: number): string {
   if (hours < 24) return `${hours} h ${minutes % 60} min`;
   return `${Math.floor(hours / 24)} d ${hours % 24} h`;
 }
-
-const REASON = "inline-block rounded px-1.5 py-0.5 text-xs font-medium ring-1 ring-inset";
 
 /** Why the payment is listed, in words; the vendor's message is kept beside its code. */
 function Why({ row }: { row: OpenPaymentView }) {
@@ -30,18 +29,10 @@ function Why({ row }: { row: OpenPaymentView }) {
     );
   }
   if (row.expired) {
-    reasons.push(
-      <span key="expired" className={`${REASON} bg-slate-100 text-slate-800 ring-slate-300`}>
-        expired
-      </span>,
-    );
+    reasons.push(<StatusBadge key="expired" kind="settlement" status="expired" />);
   }
   if (row.stale) {
-    reasons.push(
-      <span key="stale" className={`${REASON} bg-amber-50 text-amber-900 ring-amber-300`}>
-        stale
-      </span>,
-    );
+    reasons.push(<StatusBadge key="stale" kind="settlement" status="stale" />);
   }
   if (reasons.length === 0) return <span className="text-slate-600">in progress</span>;
   return <span className="flex flex-col items-start gap-1">{reasons}</span>;
@@ -56,37 +47,29 @@ export function OpenPaymentsTable({ rows, canAct }: { rows: OpenPaymentView[]; c
       caption="Open payments, oldest first"
       minWidth="min-w-[64rem]"
       columns={[
-        { label: "Transaction" },
-        { label: "Agent" },
-        { label: "Vendor" },
+        "Transaction",
+        "Agent",
+        "Vendor",
         { label: "Amount", align: "right" },
-        { label: "Status" },
-        { label: "Age" },
-        { label: "Valid before (UTC)" },
-        { label: "Why" },
-        canAct && { label: "Actions" },
+        "Status",
+        "Age",
+        "Valid before (UTC)",
+        "Why",
+        canAct && "Actions",
       ]}
     >
       {rows.map((row) => (
         <tr key={row.id} className="hover:bg-slate-50">
           <RowHeader>
-            <RecordLink href={`/ledger/${encodeURIComponent(row.id)}`} mono>
-              {row.id}
-            </RecordLink>
+            <TransactionLink id={row.id} />
             <span className="block text-xs text-slate-600">
               <UtcTime iso={row.createdAt} />
             </span>
           </RowHeader>
           <Td>
-            <RecordLink href={`/agents/${encodeURIComponent(row.agentId)}`}>{row.agentId}</RecordLink>
+            <AgentLink id={row.agentId} />
           </Td>
-          <Td>{row.vendor || <span className="text-slate-500">—</span>}</Td>
-          <Td right nowrap>
-            <Usd micro={row.amountMicro} />
-          </Td>
-          <Td>
-            <StatusBadge status={row.status} />
-          </Td>
+          <PaymentCells row={row} />
           <Td nowrap className="tabular-nums">
             {formatAge(row.ageSeconds)}
           </Td>

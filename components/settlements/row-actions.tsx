@@ -3,14 +3,13 @@
 import { useRouter } from "next/navigation";
 import { useId, useRef, useState } from "react";
 import { cancelSettlement, checkSettlement } from "@/app/(console)/settlements/actions";
-import { FormMessage } from "@/components/agents/form-feedback";
 import { useAnnounceDecision } from "@/components/approvals/decision-feedback";
+import { Button } from "@/components/ui/button";
+import { FormMessage } from "@/components/ui/form-message";
 import { Usd } from "@/components/ui/usd";
-
-const SECONDARY =
-  "rounded-md border border-slate-300 bg-white px-2.5 py-1 text-sm font-medium text-slate-900 hover:bg-slate-100 disabled:cursor-not-allowed disabled:opacity-60 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-slate-900";
-const DANGER =
-  "rounded-md border border-red-300 bg-white px-2.5 py-1 text-sm font-medium text-red-800 hover:bg-red-50 disabled:cursor-not-allowed disabled:opacity-60 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-red-800";
+import { useAction } from "@/components/ui/use-action";
+import type { Micro } from "@/lib/payment-core/money";
+import type { Wire } from "@/lib/wire";
 
 /**
  * "Check chain" reads the chain and closes the payment if it can be proven used or dead;
@@ -23,65 +22,60 @@ export function RowActions({
   cancellable,
 }: {
   transactionId: string;
-  amountMicro: string;
+  amountMicro: Wire<Micro>;
   cancellable: boolean;
 }) {
   const router = useRouter();
   const announce = useAnnounceDecision();
   const titleId = useId();
   const dialog = useRef<HTMLDialogElement>(null);
-  const [pending, setPending] = useState<"check" | "cancel" | null>(null);
+  const [kind, setKind] = useState<"check" | "cancel">("check");
+  const onSuccess = (data: { message: string }) => {
+    dialog.current?.close();
+    announce(`${transactionId}: ${data.message}`);
+    router.refresh();
+  };
+  const unanswered =
+    "The console did not answer; reload the page and look at the transaction before trying again.";
+  const check = useAction(checkSettlement, { onSuccess, unanswered });
+  const cancel = useAction(cancelSettlement, { onSuccess, unanswered });
   // The check's error shows in the row; the cancellation's inside its dialog.
-  const [error, setError] = useState<{ kind: "check" | "cancel"; message: string } | null>(null);
+  const pending = check.pending ? "check" : cancel.pending ? "cancel" : null;
+  const error = kind === "check" ? check.error : cancel.error;
 
-  async function run(kind: "check" | "cancel") {
-    setPending(kind);
-    setError(null);
-    const fail = (message: string) => setError({ kind, message });
-    try {
-      const result = await (kind === "cancel" ? cancelSettlement : checkSettlement)({ id: transactionId });
-      if (!result.ok) {
-        fail(result.message);
-        return;
-      }
-      dialog.current?.close();
-      announce(`${transactionId}: ${result.data.message}`);
-      router.refresh();
-    } catch {
-      fail("The console did not answer; reload the page and look at the transaction before trying again.");
-    } finally {
-      setPending(null);
-    }
+  function run(which: "check" | "cancel") {
+    setKind(which);
+    (which === "cancel" ? cancel : check).run({ id: transactionId });
   }
 
   return (
     <div className="flex flex-col gap-2">
       <div className="flex flex-wrap gap-2">
-        <button
-          type="button"
+        <Button
           onClick={() => run("check")}
           disabled={pending !== null}
           aria-label={`Check chain for ${transactionId}`}
-          className={SECONDARY}
+          variant="secondary"
+          size="sm"
         >
           {pending === "check" ? "Checking…" : "Check chain"}
-        </button>
+        </Button>
         {cancellable ? (
-          <button
-            type="button"
+          <Button
             onClick={() => {
-              setError(null);
+              cancel.dismiss();
               dialog.current?.showModal();
             }}
             disabled={pending !== null}
             aria-label={`Cancel on chain ${transactionId}`}
-            className={DANGER}
+            variant="danger-outline"
+            size="sm"
           >
             Cancel on chain
-          </button>
+          </Button>
         ) : null}
       </div>
-      <FormMessage error={error?.kind === "check" ? error.message : null} />
+      <FormMessage error={kind === "check" ? error : null} />
       {cancellable ? (
         <dialog
           ref={dialog}
@@ -100,24 +94,14 @@ export function RowActions({
               afterwards. The reservation is released once the cancellation is mined. If the chain shows it
               was already used, the payment is captured instead.
             </p>
-            <FormMessage error={error?.kind === "cancel" ? error.message : null} />
+            <FormMessage error={kind === "cancel" ? error : null} />
             <div className="flex justify-end gap-2">
-              <button
-                type="button"
-                onClick={() => dialog.current?.close()}
-                disabled={pending !== null}
-                className="rounded-md border border-slate-300 px-3 py-1.5 text-sm"
-              >
+              <Button variant="secondary" onClick={() => dialog.current?.close()} disabled={pending !== null}>
                 Keep it
-              </button>
-              <button
-                type="button"
-                onClick={() => run("cancel")}
-                disabled={pending !== null}
-                className="rounded-md bg-red-700 px-3 py-1.5 text-sm font-medium text-white hover:bg-red-800 disabled:opacity-60 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-red-700"
-              >
+              </Button>
+              <Button variant="danger" onClick={() => run("cancel")} disabled={pending !== null}>
                 {pending === "cancel" ? "Cancelling…" : "Cancel on chain"}
-              </button>
+              </Button>
             </div>
           </div>
         </dialog>

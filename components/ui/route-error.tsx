@@ -1,11 +1,12 @@
 "use client";
 
 import { useEffect } from "react";
+import { Button } from "./button";
 
 /**
  * The console's error boundary body: what could not be loaded, the server's reference (never
- * the server's message, which Next hides in production anyway), and a retry. Each page's
- * error.tsx names its page.
+ * the server's message, which Next hides in production anyway), and a retry. The console's
+ * one error boundary, app/(console)/error.tsx, names the section that failed.
  */
 export function RouteError({
   title,
@@ -32,13 +33,9 @@ export function RouteError({
         </p>
         {error.digest ? <p className="mt-2 font-mono text-xs">Reference: {error.digest}</p> : null}
       </div>
-      <button
-        type="button"
-        onClick={() => retry()}
-        className="self-start rounded-md bg-slate-900 px-3 py-1.5 text-sm font-medium text-white hover:bg-slate-700 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-slate-900"
-      >
+      <Button onClick={() => retry()} className="self-start">
         Try again
-      </button>
+      </Button>
     </div>
   );
 }

@@ -1,42 +1,51 @@
 import Link from "next/link";
 import type { ReactNode } from "react";
+import { UtcTime } from "./utc-time";
+
+/** A column title; numbers are right-aligned. */
+export interface Column {
+  label: ReactNode;
+  align?: "right";
+  /** A width, such as `w-48`. */
+  className?: string;
+}
 
 /**
  * The console's data table: a scrolling bordered frame, a caption for screen readers, a header
  * row of column titles (numbers right-aligned), and the rows the caller renders with `Td`.
  */
-export interface Column {
-  label: ReactNode;
-  align?: "right";
-}
-
 export function DataTable({
   caption,
   columns,
   minWidth,
+  plain,
   children,
 }: {
   caption: string;
-  columns: (Column | false | null)[];
+  /** Column titles; an object for a right-aligned or sized one; `false` leaves a column out. */
+  columns: (Column | string | false | null)[];
   /** A Tailwind min-width class, such as `min-w-[56rem]`, for tables that scroll on phones. */
   minWidth?: string;
+  /** Without the frame, inside a panel or a section that has one. */
+  plain?: boolean;
   children: ReactNode;
 }) {
   return (
-    <div className="overflow-x-auto rounded-lg border border-slate-200">
+    <div className={plain ? "overflow-x-auto" : "overflow-x-auto rounded-lg border border-slate-200"}>
       <table className={`w-full ${minWidth ?? ""} text-left text-sm`}>
         <caption className="sr-only">{caption}</caption>
-        <thead className="bg-slate-50 text-slate-700">
+        <thead className={plain ? "border-b border-slate-200 text-slate-700" : "bg-slate-50 text-slate-700"}>
           <tr>
             {columns
-              .filter((c): c is Column => Boolean(c))
+              .filter((c): c is Column | string => Boolean(c))
+              .map((c) => (typeof c === "string" ? { label: c } : c))
               .map((c, i) => (
                 <th
                   // Column titles are fixed per table: their position is their identity.
                   // biome-ignore lint/suspicious/noArrayIndexKey: static header row
                   key={i}
                   scope="col"
-                  className={`px-3 py-2 font-medium ${c.align === "right" ? "text-right" : ""}`}
+                  className={`px-3 py-2 font-medium ${c.align === "right" ? "text-right" : ""} ${c.className ?? ""}`}
                 >
                   {c.label}
                 </th>
@@ -71,19 +80,30 @@ export function Td({
 }
 
 /** The row's first cell, a row header, as screen readers announce it. */
-export function RowHeader({ children }: { children: ReactNode }) {
+export function RowHeader({ children, className }: { children: ReactNode; className?: string }) {
   return (
-    <th scope="row" className="px-3 py-2 font-normal">
+    <th scope="row" className={`px-3 py-2 font-normal ${className ?? ""}`}>
       {children}
     </th>
   );
 }
 
 /** An in-table link to a record (an id in monospace, or a label). */
-export function RecordLink({ href, children, mono }: { href: string; children: ReactNode; mono?: boolean }) {
+export function RecordLink({
+  href,
+  children,
+  mono,
+  prefetch,
+}: {
+  href: string;
+  children: ReactNode;
+  mono?: boolean;
+  prefetch?: boolean;
+}) {
   return (
     <Link
       href={href}
+      prefetch={prefetch}
       className={`${mono ? "break-all font-mono text-xs" : "font-medium"} text-blue-800 underline underline-offset-2 focus-visible:outline-2 focus-visible:outline-slate-900`}
     >
       {children}
@@ -98,5 +118,28 @@ export function EmptyList({ title, children }: { title?: string; children?: Reac
       {title ? <p className="font-medium text-slate-900">{title}</p> : null}
       {children ? <p className={`text-sm text-slate-700 ${title ? "mt-1" : ""}`}>{children}</p> : null}
     </div>
+  );
+}
+
+/** A ledger transaction's id, linking to its page. */
+export function TransactionLink({ id, prefetch }: { id: string; prefetch?: boolean }) {
+  return (
+    <RecordLink href={`/ledger/${encodeURIComponent(id)}`} prefetch={prefetch} mono>
+      {id}
+    </RecordLink>
+  );
+}
+
+/** An agent's id (or `children`, its name), linking to its page. */
+export function AgentLink({ id, children }: { id: string; children?: ReactNode }) {
+  return <RecordLink href={`/agents/${encodeURIComponent(id)}`}>{children ?? id}</RecordLink>;
+}
+
+/** A cell holding a UTC timestamp. */
+export function TimeCell({ iso, withSeconds }: { iso: string; withSeconds?: boolean }) {
+  return (
+    <Td nowrap>
+      <UtcTime iso={iso} withSeconds={withSeconds} />
+    </Td>
   );
 }

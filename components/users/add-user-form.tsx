@@ -2,47 +2,28 @@
 
 import { useRef, useState } from "react";
 import { addUserAction } from "@/app/(console)/settings/users/actions";
+import { Button } from "@/components/ui/button";
+import { Field } from "@/components/ui/field";
+import { ErrorMessage } from "@/components/ui/form-message";
+import { Input, Select } from "@/components/ui/input";
+import { useAction } from "@/components/ui/use-action";
 import type { Role } from "@/lib/payment-core/users";
 
-const INPUT =
-  "rounded-md border border-slate-300 bg-white px-3 py-2 font-normal text-slate-900 focus-visible:outline-2 focus-visible:outline-slate-900 aria-invalid:border-red-600 aria-invalid:ring-1 aria-invalid:ring-red-600";
-const FIELD = "flex flex-col gap-1 text-sm font-medium text-slate-800";
+const ERROR_ID = "add-user-error";
 
-type Field = "email" | "role" | "name" | "password";
-
-/** The field an error is about: from zod's issue path, or the "field: message" prefix. */
-function fieldOf(result: { message: string; details?: Record<string, unknown> }): Field | null {
-  const issues = result.details?.issues as { path: string }[] | undefined;
-  const name = issues?.[0]?.path ?? result.message.split(":")[0] ?? "";
-  return (["email", "role", "name", "password"] as const).find((f) => f === name) ?? null;
-}
-
-/** `roles` come from the server: payment-core is never bundled for the browser. */
+/**
+ * `roles` come from the server page, so this client component does not import the users module's
+ * runtime code (bcrypt, the database) into the browser bundle.
+ */
 export function AddUserForm({ roles }: { roles: readonly Role[] }) {
   const form = useRef<HTMLFormElement>(null);
-  const [pending, setPending] = useState(false);
-  const [error, setError] = useState<{ message: string; field: Field | null } | null>(null);
-  const [added, setAdded] = useState<{ email: string; password: string | null } | null>(null);
   const [copied, setCopied] = useState(false);
-
-  async function submit(event: React.FormEvent<HTMLFormElement>) {
-    event.preventDefault();
-    setPending(true);
-    setError(null);
-    setAdded(null);
-    setCopied(false);
-    const result = await addUserAction(new FormData(event.currentTarget));
-    setPending(false);
-    if (!result.ok) {
-      setError({ message: result.message, field: fieldOf(result) });
-      return;
-    }
-    form.current?.reset();
-    setAdded({ email: result.data.email, password: result.data.generatedPassword });
-  }
-
-  const invalid = (field: Field) =>
-    error?.field === field ? { "aria-invalid": true as const, "aria-describedby": "add-user-error" } : {};
+  const { pending, result, errors, data, run } = useAction(addUserAction, {
+    onSuccess: () => form.current?.reset(),
+  });
+  // One message for the form, in an alert; the field it is about is marked invalid and points at it.
+  const error = result && !result.ok ? result.message : null;
+  const invalid = (field: string) => ({ invalid: Boolean(errors[field]), describedBy: ERROR_ID });
 
   return (
     <section aria-labelledby="add-user-title" className="rounded-lg border border-slate-200 bg-white p-4">
@@ -50,77 +31,55 @@ export function AddUserForm({ roles }: { roles: readonly Role[] }) {
         Add a user
       </h2>
       {/* noValidate: the server's messages, in an alert, are the one place errors appear. */}
-      <form ref={form} onSubmit={submit} noValidate className="flex flex-col gap-4">
+      <form
+        ref={form}
+        onSubmit={(event) => {
+          event.preventDefault();
+          setCopied(false);
+          run(new FormData(event.currentTarget));
+        }}
+        noValidate
+        className="flex flex-col gap-4 text-sm"
+      >
         <div className="grid grid-cols-1 gap-3 sm:grid-cols-2">
-          <div className={FIELD}>
-            <label htmlFor="add-user-email">Email</label>
-            <input
-              id="add-user-email"
-              name="email"
-              type="email"
-              required
-              autoComplete="off"
-              className={INPUT}
-              {...invalid("email")}
-            />
-          </div>
-          <div className={FIELD}>
-            <label htmlFor="add-user-role">Role</label>
-            <select
-              id="add-user-role"
-              name="role"
-              defaultValue="viewer"
-              className={INPUT}
-              {...invalid("role")}
-            >
-              {roles.map((role) => (
-                <option key={role} value={role}>
-                  {role}
-                </option>
-              ))}
-            </select>
-          </div>
-          <div className={FIELD}>
-            <label htmlFor="add-user-name">Name</label>
-            <input id="add-user-name" name="name" autoComplete="off" className={INPUT} {...invalid("name")} />
-          </div>
-          <div className={FIELD}>
-            <label htmlFor="add-user-password">Password</label>
-            <input
-              id="add-user-password"
-              name="password"
-              type="password"
-              minLength={12}
-              autoComplete="new-password"
-              aria-describedby={`add-user-password-hint${error?.field === "password" ? " add-user-error" : ""}`}
-              aria-invalid={error?.field === "password" ? true : undefined}
-              className={INPUT}
-            />
-            <span id="add-user-password-hint" className="text-xs font-normal text-slate-600">
-              At least 12 characters. Leave it empty to generate one; it is shown once.
-            </span>
-          </div>
-        </div>
-        {error ? (
-          <p id="add-user-error" role="alert" className="rounded-md bg-red-50 px-3 py-2 text-sm text-red-800">
-            {error.message}
-          </p>
-        ) : null}
-        <div>
-          <button
-            type="submit"
-            disabled={pending}
-            className="rounded-md bg-slate-900 px-4 py-2 text-sm font-medium text-white hover:bg-slate-700 disabled:opacity-60 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-slate-900"
+          <Field id="add-user-email" label="Email" {...invalid("email")}>
+            {(control) => <Input {...control} name="email" type="email" required autoComplete="off" />}
+          </Field>
+          <Field id="add-user-role" label="Role" {...invalid("role")}>
+            {(control) => <Select {...control} name="role" defaultValue="viewer" options={roles} />}
+          </Field>
+          <Field id="add-user-name" label="Name" {...invalid("name")}>
+            {(control) => <Input {...control} name="name" autoComplete="off" />}
+          </Field>
+          <Field
+            id="add-user-password"
+            label="Password"
+            hint="At least 12 characters. Leave it empty to generate one; it is shown once."
+            {...invalid("password")}
           >
+            {(control) => (
+              <Input
+                {...control}
+                name="password"
+                type="password"
+                minLength={12}
+                autoComplete="new-password"
+              />
+            )}
+          </Field>
+        </div>
+        {error ? <ErrorMessage id={ERROR_ID}>{error}</ErrorMessage> : null}
+        <div>
+          <Button type="submit" size="lg" disabled={pending} className="text-sm">
             {pending ? "Adding user…" : "Add user"}
-          </button>
+          </Button>
         </div>
       </form>
       <div role="status" className="empty:hidden">
-        {added ? (
+        {data ? (
           <div className="mt-4 rounded-md border border-emerald-300 bg-emerald-50 px-3 py-2 text-sm text-emerald-900">
-            <p>Added {added.email}.</p>
-            {added.password ? (
+            <p>Added {data.email}.</p>
+            {data.generatedPassword ? (
               <div className="mt-1 flex flex-wrap items-center gap-2">
                 <p>
                   Their password (shown only now; pass it on securely):{" "}
@@ -128,13 +87,13 @@ export function AddUserForm({ roles }: { roles: readonly Role[] }) {
                     data-testid="generated-password"
                     className="select-all rounded bg-white px-1.5 py-0.5 font-mono"
                   >
-                    {added.password}
+                    {data.generatedPassword}
                   </code>
                 </p>
                 <button
                   type="button"
                   onClick={async () => {
-                    await navigator.clipboard?.writeText(added.password ?? "");
+                    await navigator.clipboard?.writeText(data.generatedPassword ?? "");
                     setCopied(true);
                   }}
                   className="rounded-md border border-emerald-400 px-2 py-0.5 text-xs font-medium hover:bg-emerald-100"

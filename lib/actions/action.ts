@@ -1,7 +1,9 @@
+import "server-only";
 import type { z } from "zod";
 import type { Database } from "@/db/client";
 import { currentUser, type SessionUser } from "@/lib/auth/session";
 import { appDb } from "@/lib/dal/db";
+import { zodIssues } from "@/lib/http/errors";
 import { classifyError } from "@/lib/payment-core/errors";
 import { type Role, roleAtLeast } from "@/lib/payment-core/users";
 
@@ -32,20 +34,18 @@ export function action<S extends z.ZodType, T>(options: {
     const value = raw instanceof FormData ? Object.fromEntries(raw.entries()) : raw;
     const parsed = options.input.safeParse(value);
     if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      return {
-        ok: false,
-        code: "invalid_input",
-        message: `${issue?.path.join(".") || "input"}: ${issue?.message}`,
-        details: { issues: parsed.error.issues.map((i) => ({ path: i.path.join("."), message: i.message })) },
-      };
+      const { message, issues } = zodIssues(parsed.error, "input");
+      return { ok: false, code: "invalid_input", message, details: { issues } };
     }
     try {
       return { ok: true, data: await options.handler(parsed.data, { user, db: appDb() }) };
     } catch (error) {
+      // By kind and code, never instanceof (see classifyError). An amount the handler could not use
+      // is reported as the form's own input error, as a zod failure is, without figures; `cause` lets
+      // the form put it under its field.
       const known = classifyError(error);
       if (known?.code === "invalid_amount")
-        return { ok: false, code: "invalid_input", message: known.message };
+        return { ok: false, code: "invalid_input", message: known.message, details: { cause: known.code } };
       if (known) return { ok: false, code: known.code, message: known.message, details: known.details };
       throw error;
     }

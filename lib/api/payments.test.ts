@@ -1,5 +1,3 @@
-import { spawn } from "node:child_process";
-import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseEnv } from "@/lib/env";
 import { type LocalNetwork, startLocalNetwork } from "@/lib/localnet";
@@ -8,6 +6,7 @@ import { setKillSwitch } from "@/lib/payment-core/settings";
 import { setVendorPolicy } from "@/lib/payment-core/vendor-policy";
 import { createPaymentService, type PaymentService } from "@/lib/payment-core/x402/service";
 import { createTestDatabase, type TestDatabase } from "@/lib/testing/db";
+import { runX402 } from "@/lib/testing/spawn";
 import { handlePayment, handleWalletBalance } from "./payments";
 import { type ApiRateLimits, createApiRateLimits } from "./rate-limits";
 
@@ -271,33 +270,22 @@ describe("GET /api/v1/wallet/balance", () => {
 
 describe("x402 pay (CLI)", () => {
   it("pays through the same guard and prints the settlement as JSON", async () => {
-    const root = path.resolve(import.meta.dirname, "../..");
     const before = await net.usdc.balanceOf(net.payer.address);
     // Asynchronous: the vendors and facilitator run in this process and must keep answering.
-    const run = (args: string[]) =>
-      new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
-        const child = spawn(process.execPath, [path.join(root, "scripts/x402.mjs"), ...args], {
-          cwd: root,
-          env: {
-            ...process.env,
-            DATABASE_URL: t.url,
-            X402_NETWORK: "eip155:31337",
-            X402_RPC_URL: net.rpcUrl,
-            X402_USDC_ADDRESS: net.usdcAddress,
-            X402_PAYER_PRIVATE_KEY: net.payer.privateKey,
-            X402_ALLOWED_PRIVATE_HOSTS: new URL(net.vendorUrl).host,
-          },
-        });
-        let stdout = "";
-        let stderr = "";
-        child.stdout.on("data", (d) => {
-          stdout += d;
-        });
-        child.stderr.on("data", (d) => {
-          stderr += d;
-        });
-        child.on("close", (status) => resolve({ status, stdout, stderr }));
+    const run = async (args: string[]) => {
+      const r = await runX402(args, {
+        env: {
+          ...process.env,
+          DATABASE_URL: t.url,
+          X402_NETWORK: "eip155:31337",
+          X402_RPC_URL: net.rpcUrl,
+          X402_USDC_ADDRESS: net.usdcAddress,
+          X402_PAYER_PRIVATE_KEY: net.payer.privateKey,
+          X402_ALLOWED_PRIVATE_HOSTS: new URL(net.vendorUrl).host,
+        },
       });
+      return { status: r.code, stdout: r.stdout, stderr: r.stderr };
+    };
     const ok = await run([
       "pay",
       `${net.vendorUrl}/code-scan`,

@@ -1,10 +1,11 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import { z } from "zod";
 import type { Database } from "@/db/client";
+import { errorResponse, httpStatus, zodIssues } from "@/lib/http/errors";
 import { authenticateAgent } from "@/lib/payment-core/agents";
 import { classifyError } from "@/lib/payment-core/errors";
 import { LOW_BALANCE_MICRO } from "@/lib/payment-core/metrics";
-import { formatUsdc, type MoneyParseError, parseUsdc } from "@/lib/payment-core/money";
+import { parseUsdc, usdc6 } from "@/lib/payment-core/money";
 import { clientIp, type LimitDecision } from "@/lib/payment-core/rate-limit";
 import type { PayOutcome } from "@/lib/payment-core/x402/payer";
 import type { PaymentService } from "@/lib/payment-core/x402/service";
@@ -13,22 +14,8 @@ import type { EndpointLimits } from "./rate-limits";
 
 /**
  * The agent payment API (`POST /api/v1/payments`), independent of Next so tests drive it with
- * real Requests. Errors are `{ error: { code, message, ...figures } }`.
+ * real Requests. Errors are `{ error: { code, message, ...figures } }` (lib/http/errors.ts).
  */
-
-const usdc6 = (micro: bigint | undefined) => (micro === undefined ? undefined : formatUsdc(micro, 6));
-
-export function errorResponse(
-  status: number,
-  code: string,
-  message: string,
-  extra: Record<string, unknown> = {},
-) {
-  return Response.json(
-    { error: { code, message, ...extra } },
-    { status, headers: { "Cache-Control": "no-store" } },
-  );
-}
 
 const body = z
   .object({
@@ -45,25 +32,8 @@ const body = z
 /** The largest request body read: a 1 MB `body` field, JSON-escaped, plus the rest. */
 const MAX_REQUEST_BYTES = 2_200_000;
 
-const STATUS: Record<string, number> = {
-  payments_disabled: 503,
-  payer_not_configured: 503,
-  payment_in_progress: 409,
-  reservation_closed: 409,
-  idempotency_key_reused: 422,
-  vendor_error: 502,
-  settlement_failed: 502,
-  settlement_unknown: 502,
-  network_error: 502,
-  signing_failed: 502,
-  destination_not_allowed: 403,
-  vendor_not_allowed: 403,
-  vendor_response_too_large: 502,
-};
-
 function rateLimited(decision: Extract<LimitDecision, { ok: false }>, what: string): Response {
   const res = errorResponse(
-    429,
     "rate_limited",
     `too many requests ${what}: at most ${decision.limit} a minute; retry in ${decision.retryAfterSeconds} seconds`,
     { retryAfterSeconds: decision.retryAfterSeconds, limit: decision.limit },
@@ -147,20 +117,26 @@ function outcomeResponse(outcome: PayOutcome): Response {
     });
   }
   const f = outcome.figures ?? {};
-  return errorResponse(STATUS[outcome.code] ?? 403, outcome.code, outcome.message, {
-    transactionId: outcome.transactionId,
-    vendor: outcome.vendor,
-    latencyMs: outcome.latencyMs,
-    replayed: outcome.replayed,
-    ...(f.limitMicro !== undefined ? { limitUsdc: usdc6(f.limitMicro) } : {}),
-    ...(f.usedMicro !== undefined ? { usedUsdc: usdc6(f.usedMicro) } : {}),
-    ...(f.remainingMicro !== undefined ? { remainingUsdc: usdc6(f.remainingMicro) } : {}),
-    ...(f.requestedMicro !== undefined ? { requestedUsdc: usdc6(f.requestedMicro) } : {}),
-    ...(outcome.settlement ? settlementJson(outcome.settlement) : {}),
-    // vendor_not_allowed: the host or payee refused and the lists that were in force.
-    ...(outcome.vendorPolicy ? { vendorPolicy: outcome.vendorPolicy } : {}),
-    ...(outcome.response ? { response: outcome.response } : {}),
-  });
+  return errorResponse(
+    outcome.code,
+    outcome.message,
+    {
+      transactionId: outcome.transactionId,
+      vendor: outcome.vendor,
+      latencyMs: outcome.latencyMs,
+      replayed: outcome.replayed,
+      ...(f.limitMicro !== undefined ? { limitUsdc: usdc6(f.limitMicro) } : {}),
+      ...(f.usedMicro !== undefined ? { usedUsdc: usdc6(f.usedMicro) } : {}),
+      ...(f.remainingMicro !== undefined ? { remainingUsdc: usdc6(f.remainingMicro) } : {}),
+      ...(f.requestedMicro !== undefined ? { requestedUsdc: usdc6(f.requestedMicro) } : {}),
+      ...(outcome.settlement ? settlementJson(outcome.settlement) : {}),
+      // vendor_not_allowed: the host or payee refused and the lists that were in force.
+      ...(outcome.vendorPolicy ? { vendorPolicy: outcome.vendorPolicy } : {}),
+      ...(outcome.response ? { response: outcome.response } : {}),
+    },
+    // Any refusal the table does not name is the policy's: 403.
+    httpStatus(outcome.code, 403),
+  );
 }
 
 export async function handlePayment(
@@ -179,8 +155,8 @@ export async function handlePayment(
     },
     () =>
       key
-        ? errorResponse(401, "unauthorized", "the API key is not valid")
-        : errorResponse(401, "unauthorized", "send the agent's API key as Authorization: Bearer <key>"),
+        ? errorResponse("unauthorized", "the API key is not valid")
+        : errorResponse("unauthorized", "send the agent's API key as Authorization: Bearer <key>"),
   );
   if (!admitted.ok) return admitted.response;
   const agent = admitted.caller;
@@ -188,41 +164,37 @@ export async function handlePayment(
   // Refused before the body is read: the JSON holds a URL, headers and at most 1 MB of body.
   const declared = Number(request.headers.get("content-length") ?? "0");
   if (!Number.isFinite(declared) || declared > MAX_REQUEST_BYTES) {
-    return errorResponse(413, "request_too_large", `the request body is over ${MAX_REQUEST_BYTES} bytes`);
+    return errorResponse("request_too_large", `the request body is over ${MAX_REQUEST_BYTES} bytes`);
   }
   // A chunked body declares no length: it is read as a stream and cut at the same limit.
   const bytes = await readCapped(request.body, MAX_REQUEST_BYTES).catch(() => Buffer.alloc(0));
   if (bytes === null) {
-    return errorResponse(413, "request_too_large", `the request body is over ${MAX_REQUEST_BYTES} bytes`);
+    return errorResponse("request_too_large", `the request body is over ${MAX_REQUEST_BYTES} bytes`);
   }
   let json: unknown;
   try {
     json = JSON.parse(bytes.toString("utf8"));
   } catch {
-    return errorResponse(400, "invalid_request", "the body must be JSON");
+    return errorResponse("invalid_request", "the body must be JSON");
   }
   const parsed = body.safeParse(json);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    return errorResponse(400, "invalid_request", `${issue?.path.join(".") || "body"}: ${issue?.message}`, {
-      issues: parsed.error.issues.map((i) => ({ path: i.path.join("."), message: i.message })),
-    });
+    const { message, issues } = zodIssues(parsed.error, "body");
+    return errorResponse("invalid_request", message, { issues });
   }
   let maxPriceMicro: bigint | undefined;
   if (parsed.data.maxPriceUsdc !== undefined) {
     try {
       maxPriceMicro = parseUsdc(String(parsed.data.maxPriceUsdc));
     } catch (error) {
-      return errorResponse(400, "invalid_request", `maxPriceUsdc: ${(error as MoneyParseError).message}`);
+      const known = classifyError(error);
+      if (known?.kind !== "invalid_input") throw error;
+      return errorResponse("invalid_request", `maxPriceUsdc: ${known.message}`);
     }
   }
   const payer = service().payer;
   if (!payer) {
-    return errorResponse(
-      503,
-      "payer_not_configured",
-      "set X402_PAYER_PRIVATE_KEY and X402_USDC_ADDRESS to pay",
-    );
+    return errorResponse("payer_not_configured", "set X402_PAYER_PRIVATE_KEY and X402_USDC_ADDRESS to pay");
   }
   try {
     const outcome = await payer.payForService({
@@ -239,7 +211,7 @@ export async function handlePayment(
   } catch (error) {
     // By code, not instanceof: the payment service may have been built by another bundle.
     if (classifyError(error)?.kind === "invalid_input") {
-      return errorResponse(400, "invalid_request", (error as Error).message);
+      return errorResponse("invalid_request", (error as Error).message);
     }
     throw error;
   }
@@ -258,10 +230,11 @@ export async function walletBalanceResponse(service: () => PaymentService): Prom
     });
   } catch (error) {
     const known = classifyError(error);
-    if (known?.kind === "operation") return errorResponse(503, known.code, known.message);
+    // Not configured (no wallet or USDC address): the service is unavailable, whatever the code.
+    if (known?.kind === "operation") return errorResponse(known.code, known.message, {}, 503);
     // viem's full message names the RPC URL, which can carry an API key: only its short form.
     const short = (error as { shortMessage?: string }).shortMessage ?? "the chain did not answer";
-    return errorResponse(502, "chain_unavailable", `could not read the balance: ${short}`);
+    return errorResponse("chain_unavailable", `could not read the balance: ${short}`);
   }
 }
 
@@ -287,7 +260,7 @@ export async function handleWalletBalance(
         ? { caller: null, key: createHash("sha256").update(token).digest("hex").slice(0, 32) }
         : null;
     },
-    () => errorResponse(401, "unauthorized", "send the metrics token as Authorization: Bearer <token>"),
+    () => errorResponse("unauthorized", "send the metrics token as Authorization: Bearer <token>"),
   );
   if (!admitted.ok) return admitted.response;
   return walletBalanceResponse(service);

@@ -1,8 +1,8 @@
+import "server-only";
 import type { NextAuthOptions } from "next-auth";
 import CredentialsProvider from "next-auth/providers/credentials";
 import { appDb } from "@/lib/dal/db";
 import { env } from "@/lib/env";
-import type { Role } from "@/lib/payment-core/users";
 import {
   clientIp,
   createSignInThrottle,
@@ -55,13 +55,13 @@ export const authOptions: NextAuthOptions = {
   ],
   callbacks: {
     async jwt({ token, user }) {
-      if (user) token.role = (user as { role?: Role }).role;
+      if (user) token.role = user.role;
       return token;
     },
     async session({ session, token }) {
       if (session.user) {
-        (session.user as { id?: string }).id = token.sub;
-        (session.user as { role?: Role }).role = token.role as Role;
+        session.user.id = token.sub;
+        session.user.role = token.role;
       }
       return session;
     },

@@ -1,7 +1,9 @@
+import "server-only";
 import { redirect } from "next/navigation";
 import { getServerSession } from "next-auth";
 import { appDb } from "@/lib/dal/db";
-import { type Role, roleAtLeast } from "@/lib/payment-core/users";
+import { errorResponse } from "@/lib/http/errors";
+import { getUser, type Role, roleAtLeast } from "@/lib/payment-core/users";
 import { authOptions } from "./options";
 
 export interface SessionUser {
@@ -17,13 +19,9 @@ export interface SessionUser {
  */
 export async function currentUser(): Promise<SessionUser | null> {
   const session = await getServerSession(authOptions);
-  const id = (session?.user as { id?: string } | undefined)?.id;
+  const id = session?.user?.id;
   if (!id) return null;
-  const rows = await appDb().$client<
-    { id: string; email: string; name: string | null; role: Role; disabled: boolean }[]
-  >`
-    SELECT id, email, name, role, disabled FROM users WHERE id = ${id}`;
-  const row = rows[0];
+  const row = await getUser(appDb(), id);
   if (!row || row.disabled) return null;
   return { id: row.id, email: row.email, name: row.name, role: row.role };
 }
@@ -39,14 +37,9 @@ export async function requireUser(role: Role = "viewer"): Promise<SessionUser> {
 /** For route handlers: the user, or the 401/403 answer to return. */
 export async function apiUser(role: Role = "viewer"): Promise<SessionUser | Response> {
   const user = await currentUser();
-  if (!user) {
-    return Response.json({ error: { code: "unauthorized", message: "sign in first" } }, { status: 401 });
-  }
+  if (!user) return errorResponse("unauthorized", "sign in first");
   if (!roleAtLeast(user.role, role)) {
-    return Response.json(
-      { error: { code: "forbidden", message: `this needs the ${role} role; you are ${user.role}` } },
-      { status: 403 },
-    );
+    return errorResponse("forbidden", `this needs the ${role} role; you are ${user.role}`);
   }
   return user;
 }

@@ -1,3 +1,4 @@
+import "server-only";
 import type { Database } from "@/db/client";
 import { writeAudit } from "@/lib/payment-core/audit";
 import { clientIp, postgresLimiter, retryAfterSeconds as seconds } from "@/lib/payment-core/rate-limit";
@@ -97,7 +98,7 @@ export async function signInWithPassword(
   const email = input.email.trim().toLowerCase();
   const refused = await throttle.begin(email, input.ip);
   if (refused) {
-    await writeAudit(db.$client, {
+    await writeAudit(db, {
       actor: email,
       action: "auth.sign_in_failed",
       targetType: "email",
@@ -110,7 +111,7 @@ export async function signInWithPassword(
   const check = await checkUserPassword(db, email, input.password);
   if (!check.ok) {
     await throttle.fail(email, input.ip);
-    await writeAudit(db.$client, {
+    await writeAudit(db, {
       actor: email,
       action: "auth.sign_in_failed",
       targetType: "email",
@@ -121,7 +122,7 @@ export async function signInWithPassword(
     return { ok: false, code: "invalid_credentials" };
   }
   await throttle.succeed(email, input.ip);
-  await writeAudit(db.$client, {
+  await writeAudit(db, {
     actor: check.user.email,
     action: "user.sign_in",
     targetType: "user",

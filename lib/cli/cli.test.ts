@@ -1,12 +1,19 @@
-import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { authenticateAgent, hashApiKey } from "@/lib/payment-core/agents";
 import { createTestDatabase, type TestDatabase } from "@/lib/testing/db";
+import { type ProcessResult, runX402 } from "@/lib/testing/spawn";
+import { run } from "./main";
 
-const root = path.resolve(import.meta.dirname, "../..");
+// The binary parses its environment once per process; in-process, each command parses it afresh
+// (the cached parse would otherwise carry one test's variables into the next).
+vi.mock("@/lib/env", async (importOriginal) => {
+  const actual = await importOriginal<typeof import("@/lib/env")>();
+  return { ...actual, env: () => actual.parseEnv(process.env) };
+});
+
 let t: TestDatabase;
 const dir = mkdtempSync(path.join(tmpdir(), "x402-cli-"));
 
@@ -15,36 +22,54 @@ beforeAll(async () => {
 });
 afterAll(async () => t.drop());
 
-/** Runs the real `x402` binary against this file's database. */
-function x402(args: string[], extraEnv: Record<string, string> = {}) {
-  return new Promise<{ code: number; stdout: string; stderr: string; json: () => Record<string, unknown> }>(
-    (resolve, reject) => {
-      const env: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: t.url, ...extraEnv };
-      for (const key of Object.keys(env))
-        if (/^X402_.*_USDC$/.test(key) && !(key in extraEnv)) delete env[key];
-      const child = spawn(process.execPath, [path.join(root, "scripts/x402.mjs"), ...args], {
-        cwd: root,
-        env,
-      });
-      let stdout = "";
-      let stderr = "";
-      child.stdout.on("data", (d) => {
-        stdout += d;
-      });
-      child.stderr.on("data", (d) => {
-        stderr += d;
-      });
-      child.on("error", reject);
-      child.on("close", (code) =>
-        resolve({
-          code: code ?? -1,
-          stdout,
-          stderr,
-          json: () => JSON.parse(stdout) as Record<string, unknown>,
-        }),
-      );
-    },
-  );
+interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+  json: () => Record<string, unknown>;
+}
+
+/** This file's database, and no per-agent limit from the caller's environment unless given. */
+function cliEnv(extraEnv: Record<string, string>): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: t.url, ...extraEnv };
+  for (const key of Object.keys(env)) if (/^X402_.*_USDC$/.test(key) && !(key in extraEnv)) delete env[key];
+  return env;
+}
+
+function result(code: number, stdout: string, stderr: string): CliResult {
+  return { code, stdout, stderr, json: () => JSON.parse(stdout) as Record<string, unknown> };
+}
+
+/**
+ * Runs `x402 <args>` in this process, as the binary would (`run` from main.ts with its output
+ * captured), with `extraEnv` set for this one command and the environment restored after.
+ */
+async function x402(args: string[], extraEnv: Record<string, string> = {}): Promise<CliResult> {
+  const saved = process.env;
+  process.env = cliEnv(extraEnv);
+  let stdout = "";
+  let stderr = "";
+  try {
+    const code = await run(args, {
+      stdout: (text) => {
+        stdout += text;
+      },
+      stderr: (text) => {
+        stderr += text;
+      },
+    });
+    // The binary exits with what run returns; nothing may be left for the next command.
+    expect(process.exitCode).toBeUndefined();
+    return result(code, stdout, stderr);
+  } finally {
+    process.env = saved;
+  }
+}
+
+/** Runs the real binary (scripts/x402.mjs) against this file's database. */
+async function x402Binary(args: string[], extraEnv: Record<string, string> = {}): Promise<CliResult> {
+  const r: ProcessResult = await runX402(args, { env: cliEnv(extraEnv) });
+  return result(r.code ?? -1, r.stdout, r.stderr);
 }
 
 const LINES = [
@@ -53,8 +78,7 @@ const LINES = [
   '{"transaction_id": "tx_c3", "timestamp": "2025-11-16T11:00:00", "agent_id": "research_agent", "vendor": "code-scan", "price_usdc": "0.25", "status": "failed", "blockchain_tx_hash": null, "error": "vendor_error"}',
 ];
 
-// Each test spawns the real binary several times (about a second each on a quiet machine).
-describe("x402 CLI", { timeout: 240_000 }, () => {
+describe("x402 CLI", () => {
   it("budgets --json: the seed's usage shape with limits and their sources", async () => {
     const r = await x402(["budgets", "--json"], { X402_BUILDER_AGENT_DAILY_LIMIT_USDC: "150.0" });
     expect(r.code).toBe(0);
@@ -126,8 +150,7 @@ describe("x402 CLI", { timeout: 240_000 }, () => {
     const exported = await x402(["ledger", "export", "--out", out, "--json"]);
     expect(exported.json()).toMatchObject({ transactions: 3 });
     expect(readFileSync(out, "utf8")).toBe(`${LINES.join("\n")}\n`);
-    const stdout = await x402(["ledger", "export", "--agent", "research_agent"]);
-    expect(stdout.stdout).toBe(`${LINES[2]}\n`);
+    // To standard output: see "the real binary" below (the command writes to the process's stream).
   });
 
   it("a file with bad lines imports nothing (exit 1) and lists them; --skip-invalid imports the rest", async () => {
@@ -150,6 +173,19 @@ describe("x402 CLI", { timeout: 240_000 }, () => {
     expect(skip.json()).toMatchObject({ committed: true, imported: 1 });
     const noFile = await x402(["ledger", "import", path.join(dir, "absent.jsonl"), "--json"]);
     expect(noFile.code).toBe(2);
+  });
+
+  // Two commands through the real binary: its start-up (install check, tsx, exit code) and what
+  // only a process shows (ledger export streams to the process's standard output).
+  it("the real binary streams ledger export to standard output and exits 2 on bad configuration", {
+    timeout: 120_000,
+  }, async () => {
+    const stdout = await x402Binary(["ledger", "export", "--agent", "research_agent"]);
+    expect(stdout.code).toBe(0);
+    expect(stdout.stdout).toBe(`${LINES[2]}\n`);
+    const badEnv = await x402Binary(["budgets", "--json"], { X402_HARD_LIMIT_USDC: "ten" });
+    expect(badEnv.code).toBe(2);
+    expect(badEnv.json()).toMatchObject({ error: { code: "invalid_configuration" } });
   });
 
   it("kill-switch on, status, off", async () => {

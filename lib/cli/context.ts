@@ -4,9 +4,7 @@ import { closeDb, createDb, type Database } from "@/db/client";
 import { resolveDatabase } from "@/db/embedded";
 import { migrateDatabase } from "@/db/migrate";
 import { type AppEnv, EnvError, env } from "@/lib/env";
-import { InvalidInputError, OperationError } from "@/lib/payment-core/errors";
-import { MoneyParseError } from "@/lib/payment-core/money";
-import { InvalidDateError } from "@/lib/payment-core/time";
+import { classifyError } from "@/lib/payment-core/errors";
 
 /** Exit codes: 0 success, 1 refused or failed, 2 bad usage (flags, input, configuration). */
 export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
@@ -107,19 +105,11 @@ export function describeError(error: unknown): {
       details: { issues: error.issues },
     };
   }
-  if (error instanceof InvalidInputError) {
-    return { exitCode: EXIT.usage, code: error.code, message: error.message, details: error.details };
-  }
-  if (error instanceof MoneyParseError || error instanceof InvalidDateError) {
-    return {
-      exitCode: EXIT.usage,
-      code: error.code,
-      message: error.message,
-      details: { input: error.input },
-    };
-  }
-  if (error instanceof OperationError) {
-    return { exitCode: EXIT.failed, code: error.code, message: error.message, details: error.details };
+  // Bad input of any kind (an amount, a date, a flag's value) is bad usage; a refused operation is a failure.
+  const known = classifyError(error);
+  if (known) {
+    const exitCode = known.kind === "invalid_input" ? EXIT.usage : EXIT.failed;
+    return { exitCode, code: known.code, message: known.message, details: known.details };
   }
   if ((error as { code?: string }).code === "42P01") {
     return {

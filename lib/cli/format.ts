@@ -1,7 +1,7 @@
 import { formatUsdc, type Micro } from "@/lib/payment-core/money";
 
-/** USDC for machines: a decimal string with all six places, exact. */
-export const usdc6 = (micro: Micro) => formatUsdc(micro, 6);
+/** USDC for machines: a decimal string with all six places, exact (one definition, in money.ts). */
+export { usdc6 } from "@/lib/payment-core/money";
 /** USDC for people: two places at least. */
 export const usdc2 = (micro: Micro) => formatUsdc(micro, 2);
 

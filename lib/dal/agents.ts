@@ -1,8 +1,10 @@
+import "server-only";
 import { cache } from "react";
 import { env } from "@/lib/env";
-import { agentDailySpend, listChangeRequests } from "@/lib/payment-core/approvals";
 import type { LimitSource } from "@/lib/payment-core/budgets/config";
 import { type AgentUsage, listUsage } from "@/lib/payment-core/budgets/usage";
+import { listChangeRequests } from "@/lib/payment-core/change-requests";
+import { agentDailySpend } from "@/lib/payment-core/ledger/aggregates";
 import { listTransactions, type TransactionStatus } from "@/lib/payment-core/ledger/read";
 import { getVendorPolicy, type VendorPolicy } from "@/lib/payment-core/vendor-policy";
 import { appDb } from "./db";
@@ -12,7 +14,8 @@ import { appDb } from "./db";
  * string (a bigint cannot cross to a client component), every time a UTC ISO string.
  */
 
-export interface WindowView {
+/** One agent's daily or monthly window with its limit's source (the agents pages). */
+export interface AgentWindowView {
   start: string;
   spentMicro: string;
   reservedMicro: string;
@@ -30,8 +33,8 @@ export interface AgentView {
   id: string;
   name: string;
   status: "active" | "paused";
-  daily: WindowView;
-  monthly: WindowView;
+  daily: AgentWindowView;
+  monthly: AgentWindowView;
   perTransaction: {
     limitMicro: string;
     source: LimitSource;
@@ -70,7 +73,7 @@ export interface AgentDetailView {
 }
 
 function toView(usage: AgentUsage, pending: AgentView["pendingRequest"]): AgentView {
-  const window = (kind: "daily" | "monthly"): WindowView => {
+  const window = (kind: "daily" | "monthly"): AgentWindowView => {
     const w = usage[kind];
     const limit = usage.limits[kind];
     return {

@@ -1,8 +1,10 @@
+import "server-only";
 import { cache } from "react";
 import { env } from "@/lib/env";
-import { agentSpendHistory, type ChangeRequest, listChangeRequests } from "@/lib/payment-core/approvals";
 import type { LimitSource } from "@/lib/payment-core/budgets/config";
 import { listUsage } from "@/lib/payment-core/budgets/usage";
+import { type ChangeRequest, listChangeRequests } from "@/lib/payment-core/change-requests";
+import { agentSpendHistory } from "@/lib/payment-core/ledger/aggregates";
 import { appDb } from "./db";
 
 /** Reads for the approvals page; micro-USDC as decimal strings, times as UTC ISO strings. */

@@ -1,7 +1,7 @@
+import "server-only";
 import { z } from "zod";
 import { type AuditFilter, type AuditRecord, listAuditFacets, listAuditLog } from "@/lib/payment-core/audit";
 import { classifyError } from "@/lib/payment-core/errors";
-import { appDb } from "./db";
 import {
   dayRange,
   FilterError,
@@ -13,8 +13,9 @@ import {
   positionParams,
   type RawSearchParams,
   readPosition,
-  utcDay,
-} from "./search-params";
+  utcDayParam,
+} from "@/lib/url/search-params";
+import { appDb } from "./db";
 
 /**
  * The audit log page's filters (actor, action, target type and id, UTC days from/to, both
@@ -31,8 +32,8 @@ const auditParamsSchema = z
     action: optionalText("Action", 100),
     type: optionalText("Target type", 100),
     target: optionalText("Target ID", 200),
-    from: utcDay("From (UTC)"),
-    to: utcDay("To (UTC)"),
+    from: utcDayParam("From (UTC)"),
+    to: utcDayParam("To (UTC)"),
   })
   .superRefine((v, ctx) => {
     if (v.from && v.to && v.from.start > v.to.start) {
@@ -67,7 +68,7 @@ export function auditHref(params: AuditParams, position?: PagePosition): string 
   return hrefWith("/audit-log", { ...params, ...(position ? positionParams(position) : {}) });
 }
 
-export async function auditPage(
+export async function getAuditLogPage(
   filter: AuditFilter,
   position: PagePosition,
   limit = AUDIT_PAGE_SIZE,
@@ -81,7 +82,11 @@ export async function auditPage(
   }
 }
 
-export async function auditFacets(): Promise<{ actions: string[]; actors: string[]; targetTypes: string[] }> {
+export async function getAuditLogFacets(): Promise<{
+  actions: string[];
+  actors: string[];
+  targetTypes: string[];
+}> {
   return listAuditFacets(appDb());
 }
 

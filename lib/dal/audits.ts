@@ -1,3 +1,4 @@
+import "server-only";
 import { cache } from "react";
 import type { Database } from "@/db/client";
 import { env } from "@/lib/env";
@@ -45,11 +46,11 @@ export async function auditNow(db: Database, actor: string): Promise<AuditRunVie
   };
 }
 
-export const auditHistory = cache(
+export const listAuditReportViews = cache(
   async (limit = 50): Promise<AuditReportListItem[]> => listAuditReports(appDb(), { limit }),
 );
 
-export const auditReport = cache(
+export const getAuditReportView = cache(
   async (id: string): Promise<(AuditReportListItem & { report: AuditReport }) | null> =>
     getAuditReport(appDb(), id),
 );

@@ -1,3 +1,4 @@
+import "server-only";
 import { env } from "@/lib/env";
 import { getKillSwitch } from "@/lib/payment-core/settings";
 import { appDb } from "./db";
@@ -11,7 +12,7 @@ export interface KillSwitchView {
   reason: string | null;
 }
 
-export async function killSwitchView(): Promise<KillSwitchView> {
+export async function getKillSwitchView(): Promise<KillSwitchView> {
   const state = await getKillSwitch(appDb(), env().budget);
   return {
     enabled: state.enabled,

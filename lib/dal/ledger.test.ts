@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { pageLinks } from "@/lib/url/search-params";
 import { ledgerExportHref, ledgerHref, parseLedgerQuery } from "./ledger";
-import { pageLinks } from "./search-params";
 
 const HASH = `0x${"a1".repeat(32)}`;
 

@@ -1,3 +1,4 @@
+import "server-only";
 import { z } from "zod";
 import { listAgents } from "@/lib/payment-core/agents";
 import { classifyError } from "@/lib/payment-core/errors";
@@ -11,7 +12,6 @@ import {
   type TransactionStatus,
 } from "@/lib/payment-core/ledger/read";
 import { formatUsdc, MoneyParseError, parseUsdc, USDC_DECIMALS } from "@/lib/payment-core/money";
-import { appDb } from "./db";
 import {
   dayRange,
   FilterError,
@@ -22,8 +22,9 @@ import {
   pickParams,
   type RawSearchParams,
   readPosition,
-  utcDay,
-} from "./search-params";
+  utcDayParam,
+} from "@/lib/url/search-params";
+import { appDb } from "./db";
 
 /**
  * The ledger explorer's filters, parsed once for the page (inline error), the JSON route and
@@ -80,8 +81,8 @@ const ledgerParamsSchema = z
     status: z
       .enum(TRANSACTION_STATUSES, { message: `Status: one of ${TRANSACTION_STATUSES.join(", ")}` })
       .optional(),
-    from: utcDay("From (UTC)"),
-    to: utcDay("To (UTC)"),
+    from: utcDayParam("From (UTC)"),
+    to: utcDayParam("To (UTC)"),
     min: usdc("Min amount (USDC)"),
     max: usdc("Max amount (USDC)"),
     q: search,
@@ -195,7 +196,7 @@ async function page(filter: LedgerFilter, position: PagePosition, limit: number)
 }
 
 /** One page for the explorer, newest first. */
-export async function ledgerPage(
+export async function getLedgerPage(
   filter: LedgerFilter,
   position: PagePosition,
   limit = LEDGER_PAGE_SIZE,
@@ -205,7 +206,7 @@ export async function ledgerPage(
 }
 
 /** One page for the JSON route: every field, amounts as strings. */
-export async function ledgerApiPage(
+export async function getLedgerApiPage(
   filter: LedgerFilter,
   position: PagePosition,
   limit: number,
@@ -214,13 +215,13 @@ export async function ledgerApiPage(
   return { rows: result.rows.map(toTransactionView), nextCursor: result.nextCursor };
 }
 
-export async function ledgerTransaction(id: string): Promise<LedgerTransactionView | null> {
+export async function getLedgerTransaction(id: string): Promise<LedgerTransactionView | null> {
   const tx = await getTransaction(appDb(), id);
   return tx ? toTransactionView(tx) : null;
 }
 
 /** Suggestions for the Agent and Vendor inputs: registered agents and every id in the ledger. */
-export async function ledgerFacets(): Promise<{ agents: string[]; vendors: string[] }> {
+export async function getLedgerFacets(): Promise<{ agents: string[]; vendors: string[] }> {
   const db = appDb();
   const [registered, inLedger, vendors] = await Promise.all([
     listAgents(db),

@@ -3,7 +3,7 @@ import { defaultBudgetConfig } from "@/lib/payment-core/budgets/config";
 import { OperationError } from "@/lib/payment-core/errors";
 import { insertHistoricalRows } from "@/lib/payment-core/ledger/write";
 import { createTestDatabase, type TestDatabase } from "@/lib/testing/db";
-import { loadOverview, readWallet, type WalletView } from "./overview";
+import { getOverviewFrom, getWalletView, type WalletView } from "./overview";
 
 let t: TestDatabase;
 const now = new Date("2026-03-10T12:34:56.789Z");
@@ -23,10 +23,10 @@ beforeAll(async () => {
 });
 afterAll(async () => t.drop());
 
-describe("readWallet", () => {
+describe("getWalletView", () => {
   it("reports the balance and whether it is below $50", async () => {
     const read = (balanceMicro: bigint) =>
-      readWallet(async () => ({ address: ADDRESS, balanceMicro, network: "eip155:8453" }), {
+      getWalletView(async () => ({ address: ADDRESS, balanceMicro, network: "eip155:8453" }), {
         now: () => now,
       });
     expect(await read(484_310_000n)).toEqual({
@@ -43,7 +43,7 @@ describe("readWallet", () => {
   });
 
   it("says why when the wallet is not configured", async () => {
-    const view = await readWallet(async () => {
+    const view = await getWalletView(async () => {
       throw new OperationError("wallet_not_configured", "set X402_WALLET_ADDRESS");
     });
     expect(view).toEqual({
@@ -56,7 +56,7 @@ describe("readWallet", () => {
 
   it("gives up on a chain that does not answer", async () => {
     const started = Date.now();
-    const view = await readWallet(() => new Promise(() => {}), { timeoutMs: 50 });
+    const view = await getWalletView(() => new Promise(() => {}), { timeoutMs: 50 });
     expect(view).toMatchObject({ available: false, code: "chain_timeout" });
     expect(Date.now() - started).toBeLessThan(2_000);
   });
@@ -66,7 +66,7 @@ describe("readWallet", () => {
       new Error("HTTP request failed.\n\nURL: https://base.example/v2/SECRET-KEY\nRequest body: {}"),
       { name: "HttpRequestError", shortMessage: "HTTP request failed." },
     );
-    const view = await readWallet(async () => {
+    const view = await getWalletView(async () => {
       throw error;
     });
     expect(view).toMatchObject({ available: false, code: "chain_unavailable" });
@@ -75,9 +75,14 @@ describe("readWallet", () => {
   });
 });
 
-describe("loadOverview", () => {
+describe("getOverviewFrom", () => {
   it("renders a fresh database: zero spend, empty series, the seed agents at 0%", async () => {
-    const view = await loadOverview({ db: t.db, config: defaultBudgetConfig(), readWallet: walletOk, now });
+    const view = await getOverviewFrom({
+      db: t.db,
+      config: defaultBudgetConfig(),
+      getWalletView: walletOk,
+      now,
+    });
     expect(view.generatedAt).toBe("2026-03-10T12:34:56.789Z");
     expect(view.spend).toEqual({
       day: "2026-03-10",
@@ -110,10 +115,10 @@ describe("loadOverview", () => {
         latencyMs: 1_200,
       },
     ]);
-    const view = await loadOverview({
+    const view = await getOverviewFrom({
       db: t.db,
       config: defaultBudgetConfig({ alertThresholdPct: 85 }),
-      readWallet: walletOk,
+      getWalletView: walletOk,
       now,
     });
     expect(JSON.parse(JSON.stringify(view))).toEqual(view);

@@ -1,3 +1,4 @@
+import "server-only";
 import type { Database } from "@/db/client";
 import { env } from "@/lib/env";
 import type { BudgetConfig } from "@/lib/payment-core/budgets/config";
@@ -36,7 +37,8 @@ export type WalletView =
     }
   | { available: false; code: string; reason: string; lowThresholdMicro: string };
 
-export interface WindowView {
+/** A daily or monthly window as the overview's budget panel shows it (no limit source). */
+export interface BudgetWindowView {
   /** First day of the UTC window. */
   start: string;
   spentMicro: string;
@@ -50,8 +52,8 @@ export interface AgentBudgetView {
   agentId: string;
   name: string;
   status: "active" | "paused";
-  daily: WindowView;
-  monthly: WindowView;
+  daily: BudgetWindowView;
+  monthly: BudgetWindowView;
 }
 
 export interface RecentTransactionView {
@@ -88,7 +90,7 @@ export const LATENCY_HOURS = 6;
 
 const micro = (value: Micro) => value.toString();
 
-function windowView(w: WindowUsage): WindowView {
+function windowView(w: WindowUsage): BudgetWindowView {
   return {
     start: w.start,
     spentMicro: micro(w.spentMicro),
@@ -103,16 +105,16 @@ function windowView(w: WindowUsage): WindowView {
  * chain). Every query is bounded: budget_usage rows for the current windows, a created_at
  * range of the last hours, the newest ten ledger rows.
  */
-export async function loadOverview(deps: {
+export async function getOverviewFrom(deps: {
   db: Database;
   config: BudgetConfig;
-  readWallet: () => Promise<WalletView>;
+  getWalletView: () => Promise<WalletView>;
   now?: Date;
 }): Promise<OverviewView> {
   const { db, config } = deps;
   const now = deps.now ?? new Date();
   const [wallet, spend, successRate, latency, usage, recent] = await Promise.all([
-    deps.readWallet(),
+    deps.getWalletView(),
     getSpendTotals(db, { now }),
     getSuccessRateSeries(db, { now, minutes: SUCCESS_RATE_MINUTES }),
     getLatencySeries(db, { now, hours: LATENCY_HOURS }),
@@ -169,7 +171,7 @@ class WalletTimeout extends Error {}
  * shown is the error's code and short message only: a full RPC error can carry the RPC URL,
  * which may hold an API key.
  */
-export async function readWallet(
+export async function getWalletView(
   getBalance: () => Promise<{ address: string; balanceMicro: Micro; network: string }>,
   options: { timeoutMs?: number; now?: () => Date } = {},
 ): Promise<WalletView> {
@@ -228,12 +230,12 @@ const walletCache = globalThis as unknown as {
 function cachedWallet(): Promise<WalletView> {
   const cached = walletCache.__x402OverviewWallet;
   if (cached && Date.now() - cached.at < WALLET_CACHE_MS) return cached.view;
-  const view = readWallet(() => paymentService().getWalletBalance());
+  const view = getWalletView(() => paymentService().getWalletBalance());
   walletCache.__x402OverviewWallet = { at: Date.now(), view };
   return view;
 }
 
 /** What the overview page and its JSON route call. */
-export function overviewView(): Promise<OverviewView> {
-  return loadOverview({ db: appDb(), config: env().budget, readWallet: cachedWallet });
+export function getOverview(): Promise<OverviewView> {
+  return getOverviewFrom({ db: appDb(), config: env().budget, getWalletView: cachedWallet });
 }

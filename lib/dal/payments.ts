@@ -1,3 +1,4 @@
+import "server-only";
 import { type ApiRateLimits, createApiRateLimits } from "@/lib/api/rate-limits";
 import { env } from "@/lib/env";
 import { createPaymentService, type PaymentService } from "@/lib/payment-core/x402/service";

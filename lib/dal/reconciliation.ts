@@ -1,3 +1,4 @@
+import "server-only";
 import { and, eq, inArray } from "drizzle-orm";
 import { cache } from "react";
 import { type Address, createPublicClient, http, type PublicClient } from "viem";
@@ -18,7 +19,7 @@ import {
   type StoredReportListItem,
 } from "@/lib/payment-core/reconciliation";
 import { appDb } from "./db";
-import { type ResolutionView, resolutionView, resolveSettlements } from "./settlements";
+import { type ResolutionView, resolveSettlements, toResolutionView } from "./settlements";
 
 /**
  * What a reconciliation reads the chain with, from the environment: the USDC contract, the
@@ -78,7 +79,7 @@ export async function reconcileNow(
   if (settled.length > 0 && !report.dryRun) {
     try {
       const resolved = await resolveSettlements({ ids: settled, cancel: false, actor: options.actor });
-      captured = resolved.resolutions.map(resolutionView);
+      captured = resolved.resolutions.map(toResolutionView);
     } catch (error) {
       if (typeof (error as { code?: unknown }).code !== "string") throw error;
       captureError = `${(error as Error).message}; capture them from Settlements or with x402 settle --id`;
@@ -135,7 +136,7 @@ async function ranBy(ids: string[]): Promise<Map<string, string>> {
 
 const total = (counts: Record<string, number>) => Object.values(counts).reduce((n, c) => n + c, 0);
 
-export const reconciliationHistory = cache(async (limit = 50): Promise<ReportListView[]> => {
+export const listReconciliationReportViews = cache(async (limit = 50): Promise<ReportListView[]> => {
   const reports = await listReconciliationReports(appDb(), { limit });
   const actors = await ranBy(reports.map((r) => r.id));
   return reports.map((r) => ({
@@ -145,7 +146,7 @@ export const reconciliationHistory = cache(async (limit = 50): Promise<ReportLis
   }));
 });
 
-export const reconciliationReport = cache(async (id: string): Promise<ReportView | null> => {
+export const getReconciliationReportView = cache(async (id: string): Promise<ReportView | null> => {
   const report = await getReconciliationReport(appDb(), id);
   if (!report) return null;
   const actors = await ranBy([report.id]);

@@ -1,7 +1,8 @@
+import "server-only";
 import { cache } from "react";
 import { env } from "@/lib/env";
 import { OperationError } from "@/lib/payment-core/errors";
-import { formatUsd } from "@/lib/payment-core/money";
+import { formatDollars } from "@/lib/payment-core/money";
 import { listOpenTransactions } from "@/lib/payment-core/settlement/open";
 import type { Resolution, ResolutionOutcome, ResolveReport } from "@/lib/payment-core/settlement/resolver";
 import { appDb } from "./db";
@@ -70,7 +71,7 @@ export async function resolveSettlements(options: {
 
 /** One resolution in words, e.g. "Cancelled on chain in 0x…; $0.05 released." */
 export function describeResolution(r: Resolution): string {
-  const usd = formatUsd(r.amountMicro);
+  const usd = formatDollars(r.amountMicro);
   switch (r.outcome) {
     case "captured":
       return `Settled on chain${r.txHash ? ` in ${r.txHash}` : ""}; ${usd} captured as spend.`;
@@ -106,7 +107,7 @@ export interface ResolutionView {
   message: string;
 }
 
-export const resolutionView = (r: Resolution): ResolutionView => ({
+export const toResolutionView = (r: Resolution): ResolutionView => ({
   transactionId: r.transactionId,
   outcome: r.outcome,
   code: r.code,

@@ -1,7 +1,8 @@
+import "server-only";
 import { listUsers, type User } from "@/lib/payment-core/users";
 import { appDb } from "./db";
 
 /** Console users for the admin page (never their password hashes). */
-export async function usersList(): Promise<User[]> {
+export async function listUserViews(): Promise<User[]> {
   return listUsers(appDb());
 }

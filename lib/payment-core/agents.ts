@@ -1,9 +1,10 @@
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
+import { asc, eq, sql } from "drizzle-orm";
 import type { Database } from "@/db/client";
+import { agents } from "@/db/schema";
+import { isoMs } from "@/db/sql";
 import { writeAudit } from "./audit";
 import { InvalidInputError, OperationError } from "./errors";
-
-type Sql = Database["$client"];
 
 export const AGENT_ID = /^[a-z][a-z0-9_]{1,62}$/;
 
@@ -16,19 +17,18 @@ export interface Agent {
   updatedAt: string;
 }
 
-const SELECT_AGENT = `id, name, status, api_key_prefix,
-  to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS created_at,
-  to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS updated_at`;
+/** The columns an `Agent` is read from; drizzle maps the names. Times are UTC ISO with milliseconds. */
+const agentColumns = {
+  id: agents.id,
+  name: agents.name,
+  status: agents.status,
+  apiKeyPrefix: agents.apiKeyPrefix,
+  createdAt: agents.createdAt,
+  updatedAt: agents.updatedAt,
+};
 
-function toAgent(r: Record<string, unknown>): Agent {
-  return {
-    id: r.id as string,
-    name: r.name as string,
-    status: r.status as Agent["status"],
-    apiKeyPrefix: (r.api_key_prefix as string | null) ?? null,
-    createdAt: r.created_at as string,
-    updatedAt: r.updated_at as string,
-  };
+function toAgent(row: { [K in keyof typeof agentColumns]: (typeof agents.$inferSelect)[K] }): Agent {
+  return { ...row, createdAt: isoMs(row.createdAt), updatedAt: isoMs(row.updatedAt) };
 }
 
 /** API keys are random 256-bit secrets; only their SHA-256 is stored (a slow hash adds nothing here). */
@@ -42,15 +42,13 @@ export function hashApiKey(key: string): string {
 }
 
 export async function listAgents(db: Database): Promise<Agent[]> {
-  const sql = db.$client;
-  const rows = await sql`SELECT ${sql.unsafe(SELECT_AGENT)} FROM agents ORDER BY id`;
+  const rows = await db.select(agentColumns).from(agents).orderBy(asc(agents.id));
   return rows.map(toAgent);
 }
 
 export async function getAgent(db: Database, id: string): Promise<Agent | null> {
-  const sql = db.$client;
-  const rows = await sql`SELECT ${sql.unsafe(SELECT_AGENT)} FROM agents WHERE id = ${id}`;
-  return rows[0] ? toAgent(rows[0]) : null;
+  const [row] = await db.select(agentColumns).from(agents).where(eq(agents.id, id));
+  return row ? toAgent(row) : null;
 }
 
 function validateId(id: string): void {
@@ -74,17 +72,17 @@ export async function addAgent(
     throw new InvalidInputError("invalid_name", "agent name must be 1 to 200 characters");
   }
   const key = newApiKey();
-  return db.$client.begin(async (tx) => {
-    const rows = await tx`
-      INSERT INTO agents (id, name, api_key_hash, api_key_prefix)
-      VALUES (${input.id}, ${name}, ${key.hash}, ${key.prefix})
-      ON CONFLICT (id) DO NOTHING
-      RETURNING ${tx.unsafe(SELECT_AGENT)}`;
-    if (!rows[0]) {
+  return db.transaction(async (tx) => {
+    const [row] = await tx
+      .insert(agents)
+      .values({ id: input.id, name, apiKeyHash: key.hash, apiKeyPrefix: key.prefix })
+      .onConflictDoNothing({ target: agents.id })
+      .returning(agentColumns);
+    if (!row) {
       throw new OperationError("agent_exists", `agent ${input.id} already exists`, { agentId: input.id });
     }
-    const agent = toAgent(rows[0]);
-    await writeAudit(tx as unknown as Sql, {
+    const agent = toAgent(row);
+    await writeAudit(tx, {
       actor: input.actor,
       action: "agent.add",
       targetType: "agent",
@@ -100,17 +98,21 @@ async function updateAgent(
   id: string,
   actor: string,
   action: string,
-  change: (tx: Sql) => Promise<Record<string, unknown>[]>,
+  change: Partial<typeof agents.$inferInsert>,
   reason?: string | null,
 ): Promise<Agent> {
-  return db.$client.begin(async (tx) => {
-    const sql = tx as unknown as Sql;
-    const before = await sql`SELECT ${sql.unsafe(SELECT_AGENT)} FROM agents WHERE id = ${id} FOR UPDATE`;
-    if (!before[0]) throw new OperationError("unknown_agent", `no agent named ${id}`, { agentId: id });
-    const rows = await change(sql);
-    const agent = toAgent(rows[0] as Record<string, unknown>);
-    const was = toAgent(before[0]);
-    await writeAudit(sql, {
+  return db.transaction(async (tx) => {
+    const [before] = await tx.select(agentColumns).from(agents).where(eq(agents.id, id)).for("update");
+    if (!before) throw new OperationError("unknown_agent", `no agent named ${id}`, { agentId: id });
+    const [row] = await tx
+      .update(agents)
+      .set({ ...change, updatedAt: sql`now()` })
+      .where(eq(agents.id, id))
+      .returning(agentColumns);
+    if (!row) throw new OperationError("unknown_agent", `no agent named ${id}`, { agentId: id });
+    const agent = toAgent(row);
+    const was = toAgent(before);
+    await writeAudit(tx, {
       actor,
       action,
       targetType: "agent",
@@ -133,9 +135,7 @@ export function setAgentStatus(
     input.id,
     input.actor,
     input.status === "paused" ? "agent.pause" : "agent.resume",
-    (sql) => sql`
-      UPDATE agents SET status = ${input.status}::agent_status, updated_at = now() WHERE id = ${input.id}
-      RETURNING ${sql.unsafe(SELECT_AGENT)}`,
+    { status: input.status },
     input.reason,
   );
 }
@@ -146,15 +146,10 @@ export async function rotateAgentKey(
   input: { id: string; actor: string },
 ): Promise<{ agent: Agent; apiKey: string }> {
   const key = newApiKey();
-  const agent = await updateAgent(
-    db,
-    input.id,
-    input.actor,
-    "agent.rotate_key",
-    (sql) => sql`
-      UPDATE agents SET api_key_hash = ${key.hash}, api_key_prefix = ${key.prefix}, updated_at = now()
-      WHERE id = ${input.id} RETURNING ${sql.unsafe(SELECT_AGENT)}`,
-  );
+  const agent = await updateAgent(db, input.id, input.actor, "agent.rotate_key", {
+    apiKeyHash: key.hash,
+    apiKeyPrefix: key.prefix,
+  });
   return { agent, apiKey: key.key };
 }
 
@@ -162,10 +157,11 @@ export async function rotateAgentKey(
 export async function authenticateAgent(db: Database, apiKey: string): Promise<Agent | null> {
   if (!apiKey.startsWith("x402_ak_")) return null;
   const hash = hashApiKey(apiKey);
-  const sql = db.$client;
-  const rows =
-    await sql`SELECT ${sql.unsafe(SELECT_AGENT)}, api_key_hash FROM agents WHERE api_key_hash = ${hash}`;
-  const row = rows[0];
-  if (!row || !timingSafeEqual(Buffer.from(row.api_key_hash as string), Buffer.from(hash))) return null;
-  return toAgent(row);
+  const [row] = await db
+    .select({ ...agentColumns, apiKeyHash: agents.apiKeyHash })
+    .from(agents)
+    .where(eq(agents.apiKeyHash, hash));
+  if (!row?.apiKeyHash || !timingSafeEqual(Buffer.from(row.apiKeyHash), Buffer.from(hash))) return null;
+  const { apiKeyHash: _hash, ...agent } = row;
+  return toAgent(agent);
 }

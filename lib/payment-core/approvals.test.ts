@@ -1,18 +1,12 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase } from "@/lib/testing/db";
-import {
-  agentDailySpend,
-  agentSpendHistory,
-  decideChangeRequest,
-  expireStaleRequests,
-  listChangeRequests,
-  lowerLimit,
-  requestLimitChange,
-} from "./approvals";
+import { changeMonthlyLimit, decideChangeRequest, lowerLimit, requestLimitChange } from "./approvals";
 import { type BudgetConfig, defaultBudgetConfig } from "./budgets/config";
 import { BudgetEngine } from "./budgets/engine";
-import { getUsage, setLimits } from "./budgets/usage";
+import { getUsage, setLimit, setLimits } from "./budgets/usage";
+import { expireStaleRequests, listChangeRequests } from "./change-requests";
 import { newTransactionId } from "./ids";
+import { agentDailySpend, agentSpendHistory } from "./ledger/aggregates";
 import { parseUsdc } from "./money";
 
 const usdc = (text: string) => parseUsdc(text);
@@ -430,6 +424,7 @@ describe("setLimits (the agents page's daily and per-transaction form)", () => {
   it("stores several limits in one transaction, each with its audit row", async () => {
     expect(
       await setLimits(t.db, {
+        config,
         agentId: "builder_agent",
         limits: { daily: usdc("150"), per_transaction: usdc("2.5") },
         actor: OPERATOR,
@@ -443,16 +438,127 @@ describe("setLimits (the agents page's daily and per-transaction form)", () => {
     // One bad value: nothing is stored.
     await expect(
       setLimits(t.db, {
+        config,
         agentId: "builder_agent",
         limits: { daily: usdc("1"), per_transaction: -1n },
         actor: OPERATOR,
       }),
     ).rejects.toMatchObject({ code: "invalid_amount" });
     await expect(
-      setLimits(t.db, { agentId: "nobody_agent", limits: { daily: usdc("1") }, actor: OPERATOR }),
+      setLimits(t.db, { config, agentId: "nobody_agent", limits: { daily: usdc("1") }, actor: OPERATOR }),
     ).rejects.toMatchObject({ code: "unknown_agent" });
     expect((await getUsage(t.db, config, "builder_agent", { clock })).daily.limitMicro).toBe(usdc("150"));
     expect(await audit()).toHaveLength(2);
+  });
+  it("leaves a value equal to the limit in force alone, so it keeps its source", async () => {
+    const envConfig = defaultBudgetConfig({ agentLimits: { builder_agent: { daily: usdc("150") } } });
+    expect(
+      await setLimits(t.db, {
+        config: envConfig,
+        agentId: "builder_agent",
+        limits: { daily: usdc("150"), per_transaction: usdc("2.5") },
+        actor: OPERATOR,
+      }),
+    ).toEqual(["per_transaction"]);
+    expect((await getUsage(t.db, envConfig, "builder_agent", { clock })).daily).toMatchObject({
+      limitMicro: usdc("150"),
+      source: "env",
+    });
+    expect((await audit()).map((a) => a.action)).toEqual(["budget.limit_set"]);
+  });
+
+  it("refuses the monthly limit: raising it needs an approver (changeMonthlyLimit)", async () => {
+    await expect(
+      setLimits(t.db, {
+        config,
+        agentId: "builder_agent",
+        limits: { monthly: usdc("900") },
+        actor: OPERATOR,
+      }),
+    ).rejects.toMatchObject({ code: "invalid_limit_kind" });
+    await expect(
+      setLimit(t.db, { agentId: "builder_agent", kind: "monthly", limitMicro: usdc("900"), actor: OPERATOR }),
+    ).rejects.toMatchObject({ code: "invalid_limit_kind" });
+    expect((await getUsage(t.db, config, "builder_agent", { clock })).monthly.limitMicro).toBe(usdc("9"));
+    expect(await audit()).toEqual([]);
+  });
+});
+
+describe("changeMonthlyLimit (the agents page's monthly form)", () => {
+  function change(limit: string, overrides: Partial<Parameters<typeof changeMonthlyLimit>[1]> = {}) {
+    return changeMonthlyLimit(t.db, {
+      config,
+      agentId: "builder_agent",
+      limitMicro: usdc(limit),
+      justification: "the research load changed this month",
+      actor: OPERATOR,
+      expiresInDays: 7,
+      clock,
+      ...overrides,
+    });
+  }
+
+  it("a raise opens a request and leaves the limit as it is", async () => {
+    const result = await change("20");
+    expect(result).toMatchObject({
+      outcome: "requested",
+      request: {
+        agentId: "builder_agent",
+        kind: "monthly",
+        status: "pending",
+        currentLimitMicro: usdc("9"),
+        requestedLimitMicro: usdc("20"),
+        requestedBy: OPERATOR,
+        expiresAt: "2026-03-17T12:00:00.000Z",
+      },
+    });
+    expect((await getUsage(t.db, config, "builder_agent", { clock })).monthly).toMatchObject({
+      limitMicro: usdc("9"),
+      source: "env",
+    });
+    expect((await audit()).map((a) => a.action)).toEqual(["budget.change_requested"]);
+    await expect(change("30")).rejects.toMatchObject({ code: "request_already_pending" });
+    expect(await requestCount()).toBe(1);
+  });
+
+  it("a cut applies at once, with the justification as the audit reason, even with a raise pending", async () => {
+    await change("20");
+    expect(await change("4")).toEqual({
+      outcome: "lowered",
+      previousLimitMicro: usdc("9"),
+      limitMicro: usdc("4"),
+    });
+    expect((await getUsage(t.db, config, "builder_agent", { clock })).monthly).toMatchObject({
+      limitMicro: usdc("4"),
+      source: "console",
+    });
+    const [row] = await t.db.$client<{ action: string; reason: string | null }[]>`
+      SELECT action, reason FROM audit_log WHERE action = 'budget.limit_set'`;
+    expect(row).toEqual({ action: "budget.limit_set", reason: "the research load changed this month" });
+  });
+
+  it("refuses the same amount, an unknown agent and bad input, saving nothing", async () => {
+    await expect(change("9")).rejects.toMatchObject({
+      code: "limit_unchanged",
+      details: { field: "monthlyLimit" },
+    });
+    await expect(change("20", { agentId: "nobody_agent" })).rejects.toMatchObject({ code: "unknown_agent" });
+    await expect(change("4", { agentId: "nobody_agent" })).rejects.toMatchObject({ code: "unknown_agent" });
+    await expect(change("20", { justification: "short" })).rejects.toMatchObject({
+      code: "invalid_justification",
+    });
+    await expect(change("0")).rejects.toMatchObject({ code: "invalid_amount" });
+    expect(await requestCount()).toBe(0);
+    expect(await audit()).toEqual([]);
+  });
+
+  it("two changes at once are decided one after the other under the agent's limit lock", async () => {
+    const results = await Promise.allSettled([change("20"), change("25"), change("30")]);
+    expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(1);
+    for (const r of results) {
+      if (r.status === "rejected") expect(r.reason).toMatchObject({ code: "request_already_pending" });
+    }
+    expect(await requestCount()).toBe(1);
   });
 });
 

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { withTx } from "@/db/sql";
 import { createTestDatabase, type TestDatabase } from "@/lib/testing/db";
 import { type AuditRecord, listAuditFacets, listAuditLog, writeAudit } from "./audit";
 
@@ -11,11 +12,8 @@ beforeEach(async () => {
   await t.db.$client`TRUNCATE audit_log RESTART IDENTITY`;
 });
 
-type Sql = TestDatabase["db"]["$client"];
-
 async function entry(at: string, fields: Partial<Parameters<typeof writeAudit>[1]> = {}): Promise<void> {
-  await t.db.$client.begin(async (tx) => {
-    const sql = tx as unknown as Sql;
+  await withTx(t.db, async (sql) => {
     await writeAudit(sql, {
       actor: "admin@example.com",
       action: "user.add",
@@ -76,9 +74,9 @@ describe("listAuditLog", () => {
 
   it("pages through rows that share a timestamp without skipping or repeating any", async () => {
     // One transaction writes all its rows with the same now(): the id must break the tie.
-    await t.db.$client.begin(async (tx) => {
+    await withTx(t.db, async (tx) => {
       for (let i = 0; i < 7; i++) {
-        await writeAudit(tx as unknown as Sql, {
+        await writeAudit(tx, {
           actor: "a",
           action: "x",
           targetType: "t",

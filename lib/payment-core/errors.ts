@@ -10,8 +10,13 @@ export const REFUSAL_CODES = [
 ] as const;
 export type RefusalCode = (typeof REFUSAL_CODES)[number];
 
-/** Bad input: nothing was saved. */
+/**
+ * Bad input: nothing was saved. The base of every input error (an amount, a date, a filter), so
+ * each boundary answers them one way: 400, CLI exit 2, an action's `{ ok: false, code }`.
+ */
 export class InvalidInputError extends Error {
+  /** The family, read by `classifyError` (never `instanceof`). */
+  readonly kind = "invalid_input" as const;
   constructor(
     readonly code: string,
     message: string,
@@ -24,6 +29,7 @@ export class InvalidInputError extends Error {
 
 /** An operation that was understood but could not be done (not found, wrong state). */
 export class OperationError extends Error {
+  readonly kind = "operation" as const;
   constructor(
     readonly code: string,
     message: string,
@@ -43,20 +49,18 @@ export interface ClassifiedError {
   details: Record<string, unknown>;
 }
 
-const INVALID_INPUT_NAMES = new Set(["InvalidInputError", "MoneyParseError", "InvalidDateError"]);
+const KINDS = new Set<unknown>(["invalid_input", "operation"]);
 
 /**
- * Classifies by the error's `name` and stable `code`, never by `instanceof`: Next may load this
+ * Classifies by the error's `kind` and stable `code`, never by `instanceof`: Next may load this
  * module twice (a page's bundle and a route's), and an error built by one copy is not an
  * instance of the other's class. Anything unrecognised is null: a bug, answered as a 500.
  */
 export function classifyError(error: unknown): ClassifiedError | null {
   if (!error || typeof error !== "object") return null;
-  const e = error as { name?: unknown; code?: unknown; message?: unknown; details?: unknown };
-  if (typeof e.code !== "string" || typeof e.name !== "string") return null;
+  const e = error as { kind?: unknown; code?: unknown; message?: unknown; details?: unknown };
+  if (typeof e.code !== "string" || !KINDS.has(e.kind)) return null;
   const details = e.details && typeof e.details === "object" ? (e.details as Record<string, unknown>) : {};
   const message = typeof e.message === "string" ? e.message : e.code;
-  if (INVALID_INPUT_NAMES.has(e.name)) return { kind: "invalid_input", code: e.code, message, details };
-  if (e.name === "OperationError") return { kind: "operation", code: e.code, message, details };
-  return null;
+  return { kind: e.kind as ClassifiedError["kind"], code: e.code, message, details };
 }

@@ -1,4 +1,5 @@
 import type { Database } from "@/db/client";
+import { sqlOf } from "@/db/sql";
 import type { TransactionStatus } from "./ledger/read";
 import type { Micro } from "./money";
 import { utcDay, utcMonthStart } from "./time";
@@ -36,7 +37,7 @@ export interface SpendTotals {
 export async function getSpendTotals(db: Database, options: { now: Date }): Promise<SpendTotals> {
   const day = utcDay(options.now);
   const month = utcMonthStart(options.now);
-  const rows = await db.$client<{ period: "day" | "month"; spent: bigint; reserved: bigint }[]>`
+  const rows = await sqlOf(db)<{ period: "day" | "month"; spent: bigint; reserved: bigint }[]>`
     SELECT period::text AS period, coalesce(sum(spent_micro), 0)::bigint AS spent,
       coalesce(sum(reserved_micro), 0)::bigint AS reserved
     FROM budget_usage
@@ -88,7 +89,7 @@ export async function countOutcomesPerMinute(
 ): Promise<{ completed: number[]; failed: number[] }> {
   const from = options.from.toISOString();
   const to = new Date(options.from.getTime() + options.count * MINUTE_MS).toISOString();
-  const rows = await db.$client<{ i: number; completed: number; failed: number }[]>`
+  const rows = await sqlOf(db)<{ i: number; completed: number; failed: number }[]>`
     SELECT floor(extract(epoch FROM created_at - ${from}::timestamptz) / 60)::int AS i,
       (count(*) FILTER (WHERE status = 'completed'))::int AS completed,
       (count(*) FILTER (WHERE status <> 'completed'))::int AS failed
@@ -184,7 +185,7 @@ export async function getLatencySeries(
   const first = floorTo(options.now, stepMs) - (count - 1) * stepMs;
   const from = new Date(first).toISOString();
   const to = new Date(first + count * stepMs).toISOString();
-  const rows = await db.$client<{ i: number; n: number; p: number[] }[]>`
+  const rows = await sqlOf(db)<{ i: number; n: number; p: number[] }[]>`
     SELECT floor(extract(epoch FROM created_at - ${from}::timestamptz) / ${stepMs / 1000})::int AS i,
       count(*)::int AS n,
       percentile_cont(ARRAY[0.5, 0.95, 0.99]) WITHIN GROUP (ORDER BY latency_ms) AS p
@@ -229,8 +230,7 @@ export interface RecentTransaction {
  * The newest ledger rows, newest first (ties by id), with only what a summary shows. Read
  * straight off `transactions_created_idx` (`created_at DESC NULLS LAST, id DESC NULLS LAST`),
  * which takes two things of the ORDER BY: it names the table's columns, not an output alias
- * (`ORDER BY created_at` after `to_char(...) AS created_at` sorts by the text), and it spells out
- * NULLS LAST (a plain DESC means NULLS FIRST, which the index cannot give). Miss either and
+ * (an alias of an expression sorts by the expression), and it spells out NULLS LAST (a plain DESC means NULLS FIRST, which the index cannot give). Miss either and
  * PostgreSQL sorts the whole ledger for ten rows.
  */
 export async function listRecentTransactions(
@@ -241,10 +241,10 @@ export async function listRecentTransactions(
   if (!Number.isInteger(limit) || limit < 1 || limit > 1000) {
     throw new RangeError(`limit must be a whole number from 1 to 1000, got ${limit}`);
   }
-  const rows = await db.$client<
+  const rows = await sqlOf(db)<
     {
       id: string;
-      created_iso: string;
+      created_at: string;
       agent_id: string;
       vendor: string;
       amount_micro: bigint;
@@ -253,14 +253,14 @@ export async function listRecentTransactions(
       error_code: string | null;
     }[]
   >`
-    SELECT t.id, to_char(t.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS created_iso,
+    SELECT t.id, t.created_at,
       t.agent_id, t.vendor, t.amount_micro, t.status::text AS status, t.latency_ms, t.error_code
     FROM transactions t
     ORDER BY t.created_at DESC NULLS LAST, t.id DESC NULLS LAST
     LIMIT ${limit}`;
   return rows.map((r) => ({
     id: r.id,
-    createdAt: r.created_iso,
+    createdAt: r.created_at,
     agentId: r.agent_id,
     vendor: r.vendor,
     amountMicro: r.amount_micro,

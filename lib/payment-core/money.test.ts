@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { formatUsd, formatUsdc, MoneyParseError, parseUsdc, percentOf } from "./money";
+import { formatDollars, formatUsdc, MoneyParseError, parseUsdc, percentOf } from "./money";
 
 describe("parseUsdc", () => {
   it.each([
@@ -46,8 +46,8 @@ describe("formatting", () => {
     expect(formatUsdc(1n, 6)).toBe("0.000001");
     expect(formatUsdc(10_000_000n, 1)).toBe("10.0");
     expect(formatUsdc(10_000_000n, 6)).toBe("10.000000");
-    expect(formatUsd(-2_500_000n)).toBe("-$2.50");
-    expect(formatUsd(95_000_000n)).toBe("$95.00");
+    expect(formatDollars(-2_500_000n)).toBe("-$2.50");
+    expect(formatDollars(95_000_000n)).toBe("$95.00");
   });
 
   it("utilization is computed in integers", () => {

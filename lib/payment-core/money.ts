@@ -2,19 +2,21 @@
  * Money is an integer count of USDC's smallest unit (6 decimals), a `bigint` of micro-USDC,
  * from parsing to the last formatting call. Nothing here goes through a float.
  */
+import { InvalidInputError } from "./errors";
+
 export type Micro = bigint;
 
 export const USDC_DECIMALS = 6;
 const SCALE = 1_000_000n;
 const AMOUNT = /^(\d+)(?:\.(\d+))?$/;
 
-export class MoneyParseError extends Error {
-  readonly code = "invalid_amount";
+/** An amount that is not one: an input error (`invalid_amount`) with the text given. */
+export class MoneyParseError extends InvalidInputError {
   constructor(
     readonly input: string,
     readonly reason: string,
   ) {
-    super(`invalid USDC amount ${JSON.stringify(input)}: ${reason}`);
+    super("invalid_amount", `invalid USDC amount ${JSON.stringify(input)}: ${reason}`, { input });
     this.name = "MoneyParseError";
   }
 }
@@ -48,7 +50,10 @@ function split(micro: Micro): { sign: string; whole: string; fraction: string } 
   };
 }
 
-/** "12.5" micro → "12.50": at least `minDecimals`, trailing zeros beyond that trimmed. */
+/**
+ * The amount as a bare decimal ("12.50", no symbol) for files, forms and JSON: at least
+ * `minDecimals`, trailing zeros beyond that trimmed. `formatDollars` is the same with a "$".
+ */
 export function formatUsdc(micro: Micro, minDecimals = 2): string {
   const { sign, whole, fraction } = split(micro);
   let digits = fraction.replace(/0+$/, "");
@@ -56,8 +61,13 @@ export function formatUsdc(micro: Micro, minDecimals = 2): string {
   return digits.length > 0 ? `${sign}${whole}.${digits}` : `${sign}${whole}`;
 }
 
-/** "$12.50" for people. */
-export function formatUsd(micro: Micro): string {
+/** USDC for machines (the API's and the CLI's JSON): all six places, exact ("12.500000"). */
+export function usdc6(micro: Micro): string {
+  return formatUsdc(micro, USDC_DECIMALS);
+}
+
+/** "$12.50" for people (messages and the console): `formatUsdc` with two places and a dollar sign. */
+export function formatDollars(micro: Micro): string {
   const text = formatUsdc(micro, 2);
   return text.startsWith("-") ? `-$${text.slice(1)}` : `$${text}`;
 }

@@ -1,5 +1,6 @@
 import { RateLimiterPostgres, type RateLimiterRes } from "rate-limiter-flexible";
 import type { Database } from "@/db/client";
+import { type Sql, sqlOf } from "@/db/sql";
 
 /**
  * Request counting shared by sign-in throttling and the programmatic API. Counts live in the
@@ -14,7 +15,7 @@ import type { Database } from "@/db/client";
  * bigint from this project's client and the library does arithmetic with numbers, so the
  * `expire` column (epoch milliseconds) is turned back into a number.
  */
-export function pgStyleClient(sql: Database["$client"]) {
+export function pgStyleClient(sql: Sql) {
   return {
     async query(q: { text: string; values?: unknown[] }) {
       const result = await sql.unsafe(q.text, (q.values ?? []) as never[]);
@@ -32,7 +33,7 @@ export function postgresLimiter(
   options: { keyPrefix: string; points: number; duration: number; clearExpiredByTimeout?: boolean },
 ): RateLimiterPostgres {
   return new RateLimiterPostgres({
-    storeClient: pgStyleClient(db.$client),
+    storeClient: pgStyleClient(sqlOf(db)),
     storeType: "client",
     tableName: "rate_limits",
     tableCreated: true,

@@ -1,4 +1,7 @@
+import { eq, sql } from "drizzle-orm";
 import type { Database } from "@/db/client";
+import { settings } from "@/db/schema";
+import { type DbOrTx, isoMs } from "@/db/sql";
 import { writeAudit } from "./audit";
 import type { BudgetConfig } from "./budgets/config";
 
@@ -9,27 +12,29 @@ export interface KillSwitchState {
   database: { enabled: boolean; updatedBy: string; updatedAt: string; reason: string | null };
 }
 
-type Sql = Database["$client"];
-
-export async function readKillSwitchFlag(sql: Sql): Promise<KillSwitchState["database"]> {
-  const rows = await sql<
-    { value: { enabled?: boolean }; updated_by: string; updated_at: string; reason: string | null }[]
-  >`
-    SELECT value, updated_by, to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS updated_at, reason
-    FROM settings WHERE key = 'kill_switch'`;
-  const row = rows[0];
+/** The database flag; `updatedAt` is UTC ISO with milliseconds ("" when it was never set). */
+export async function readKillSwitchFlag(db: DbOrTx): Promise<KillSwitchState["database"]> {
+  const [row] = await db
+    .select({
+      value: settings.value,
+      updatedBy: settings.updatedBy,
+      updatedAt: settings.updatedAt,
+      reason: settings.reason,
+    })
+    .from(settings)
+    .where(eq(settings.key, "kill_switch"));
   if (!row) return { enabled: false, updatedBy: "system", updatedAt: "", reason: null };
   return {
-    enabled: row.value?.enabled === true,
-    updatedBy: row.updated_by,
-    updatedAt: row.updated_at,
+    enabled: (row.value as { enabled?: boolean } | null)?.enabled === true,
+    updatedBy: row.updatedBy,
+    updatedAt: isoMs(row.updatedAt),
     reason: row.reason,
   };
 }
 
 /** Read on every call: a change takes effect on the next payment, with no restart. */
 export async function getKillSwitch(db: Database, config: BudgetConfig): Promise<KillSwitchState> {
-  const database = await readKillSwitchFlag(db.$client);
+  const database = await readKillSwitchFlag(db);
   return { enabled: config.paymentsDisabled || database.enabled, env: config.paymentsDisabled, database };
 }
 
@@ -38,15 +43,28 @@ export async function setKillSwitch(
   db: Database,
   input: { enabled: boolean; actor: string; reason?: string | null },
 ): Promise<KillSwitchState["database"]> {
-  return db.$client.begin(async (tx) => {
-    const before = await readKillSwitchFlag(tx as unknown as Sql);
-    await tx`
-      INSERT INTO settings (key, value, updated_by, updated_at, reason)
-      VALUES ('kill_switch', ${JSON.stringify({ enabled: input.enabled })}::jsonb, ${input.actor}, now(), ${input.reason ?? null})
-      ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, updated_by = EXCLUDED.updated_by,
-        updated_at = EXCLUDED.updated_at, reason = EXCLUDED.reason`;
-    const after = await readKillSwitchFlag(tx as unknown as Sql);
-    await writeAudit(tx as unknown as Sql, {
+  return db.transaction(async (tx) => {
+    const before = await readKillSwitchFlag(tx);
+    await tx
+      .insert(settings)
+      .values({
+        key: "kill_switch",
+        value: { enabled: input.enabled },
+        updatedBy: input.actor,
+        updatedAt: sql`now()`,
+        reason: input.reason ?? null,
+      })
+      .onConflictDoUpdate({
+        target: settings.key,
+        set: {
+          value: sql`excluded.value`,
+          updatedBy: sql`excluded.updated_by`,
+          updatedAt: sql`excluded.updated_at`,
+          reason: sql`excluded.reason`,
+        },
+      });
+    const after = await readKillSwitchFlag(tx);
+    await writeAudit(tx, {
       actor: input.actor,
       action: input.enabled ? "kill_switch.on" : "kill_switch.off",
       targetType: "setting",

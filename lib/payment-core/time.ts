@@ -3,13 +3,15 @@
  * `YYYY-MM-DD`; a month window is named by its first day.
  */
 
-export class InvalidDateError extends Error {
-  readonly code = "invalid_date";
+import { InvalidInputError } from "./errors";
+
+/** A day or timestamp that is not one: an input error (`invalid_date`) with the text given. */
+export class InvalidDateError extends InvalidInputError {
   constructor(
     readonly input: string,
     reason: string,
   ) {
-    super(`invalid date ${JSON.stringify(input)}: ${reason}`);
+    super("invalid_date", `invalid date ${JSON.stringify(input)}: ${reason}`, { input });
     this.name = "InvalidDateError";
   }
 }

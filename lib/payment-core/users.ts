@@ -1,11 +1,12 @@
 import { randomBytes } from "node:crypto";
 import bcrypt from "bcryptjs";
+import { and, asc, eq, not, sql } from "drizzle-orm";
 import { z } from "zod";
 import type { Database } from "@/db/client";
+import { users } from "@/db/schema";
+import { type DrizzleTx, isoMs } from "@/db/sql";
 import { writeAudit } from "./audit";
 import { InvalidInputError, OperationError } from "./errors";
-
-type Sql = Database["$client"];
 
 /** Ordered from least to most privileged. */
 export const ROLES = ["viewer", "operator", "approver", "admin"] as const;
@@ -24,6 +25,7 @@ const input = z.object({
   password: z.string().min(12, "password must be at least 12 characters").max(200).optional(),
 });
 
+/** `createdAt` is UTC ISO with milliseconds. */
 export interface User {
   id: string;
   email: string;
@@ -31,6 +33,20 @@ export interface User {
   role: Role;
   disabled: boolean;
   createdAt: string;
+}
+
+/** The columns a `User` is read from; drizzle maps the names. */
+const userColumns = {
+  id: users.id,
+  email: users.email,
+  name: users.name,
+  role: users.role,
+  disabled: users.disabled,
+  createdAt: users.createdAt,
+};
+
+function toUser(row: { [K in keyof typeof userColumns]: (typeof users.$inferSelect)[K] }): User {
+  return { ...row, createdAt: isoMs(row.createdAt) };
 }
 
 /**
@@ -44,29 +60,26 @@ export async function addUser(
   const parsed = input.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new InvalidInputError("invalid_user", `${String(issue?.path[0] ?? "input")}: ${issue?.message}`);
+    const field = String(issue?.path[0] ?? "input");
+    throw new InvalidInputError("invalid_user", `${field}: ${issue?.message}`, { field });
   }
   const { email, role, name } = parsed.data;
   const generated = parsed.data.password === undefined;
   const password = parsed.data.password ?? randomBytes(15).toString("base64url");
   const hash = await bcrypt.hash(password, BCRYPT_COST);
-  return db.$client.begin(async (tx) => {
-    const rows = await tx<{ id: string; created_at: string }[]>`
-      INSERT INTO users (email, name, password_hash, role)
-      VALUES (${email}, ${name ?? null}, ${hash}, ${role}::user_role)
-      ON CONFLICT (email) DO NOTHING
-      RETURNING id, to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS created_at`;
-    const row = rows[0];
-    if (!row) throw new OperationError("user_exists", `a user with email ${email} already exists`, { email });
-    const user: User = {
-      id: row.id,
-      email,
-      name: name ?? null,
-      role,
-      disabled: false,
-      createdAt: row.created_at,
-    };
-    await writeAudit(tx as unknown as Sql, {
+  return db.transaction(async (tx) => {
+    const [row] = await tx
+      .insert(users)
+      .values({ email, name: name ?? null, passwordHash: hash, role })
+      .onConflictDoNothing({ target: users.email })
+      .returning(userColumns);
+    if (!row)
+      throw new OperationError("user_exists", `a user with email ${email} already exists`, {
+        email,
+        field: "email",
+      });
+    const user = toUser(row);
+    await writeAudit(tx, {
       actor: raw.actor,
       action: "user.add",
       targetType: "user",
@@ -97,37 +110,16 @@ export async function checkUserPassword(
   email: string,
   password: string,
 ): Promise<PasswordCheck> {
-  const sql = db.$client;
-  const rows = await sql<
-    {
-      id: string;
-      email: string;
-      name: string | null;
-      role: Role;
-      disabled: boolean;
-      password_hash: string;
-      created_at: string;
-    }[]
-  >`
-    SELECT id, email, name, role, disabled, password_hash,
-      to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS created_at
-    FROM users WHERE email = ${email.toLowerCase()}`;
-  const row = rows[0];
-  const ok = await bcrypt.compare(password, row?.password_hash ?? DUMMY_HASH);
+  const [row] = await db
+    .select({ ...userColumns, passwordHash: users.passwordHash })
+    .from(users)
+    .where(eq(users.email, email.toLowerCase()));
+  const ok = await bcrypt.compare(password, row?.passwordHash ?? DUMMY_HASH);
   if (!row) return { ok: false, reason: "unknown_email" };
   if (!ok) return { ok: false, reason: "wrong_password" };
   if (row.disabled) return { ok: false, reason: "disabled" };
-  return {
-    ok: true,
-    user: {
-      id: row.id,
-      email: row.email,
-      name: row.name,
-      role: row.role,
-      disabled: row.disabled,
-      createdAt: row.created_at,
-    },
-  };
+  const { passwordHash: _hash, ...user } = row;
+  return { ok: true, user: toUser(user) };
 }
 
 /** Checks a password; a disabled or unknown user gets null, in the same time as a wrong password. */
@@ -140,28 +132,20 @@ export async function verifyUserPassword(
   return result.ok ? result.user : null;
 }
 
-const SELECT_USER = `id, email, name, role, disabled,
-  to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS created_at`;
-
-function toUser(r: Record<string, unknown>): User {
-  return {
-    id: r.id as string,
-    email: r.email as string,
-    name: (r.name as string | null) ?? null,
-    role: r.role as Role,
-    disabled: r.disabled as boolean,
-    createdAt: r.created_at as string,
-  };
-}
-
 /** Every console user, oldest first (no password hashes). */
 export async function listUsers(db: Database): Promise<User[]> {
-  const sql = db.$client;
-  const rows = await sql`SELECT ${sql.unsafe(SELECT_USER)} FROM users ORDER BY created_at, email`;
+  const rows = await db.select(userColumns).from(users).orderBy(asc(users.createdAt), asc(users.email));
   return rows.map(toUser);
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** One user by id, or null (an id that is not a UUID finds no one). */
+export async function getUser(db: Database, id: string): Promise<User | null> {
+  if (!UUID.test(id)) return null;
+  const [row] = await db.select(userColumns).from(users).where(eq(users.id, id));
+  return row ? toUser(row) : null;
+}
 
 /**
  * Locks the active admins, then the target, in that order (every change here takes the same
@@ -169,13 +153,19 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  * disabling each other at the same moment run one after the other: the second sees one
  * admin left and is refused, so the console can never be left without an admin.
  */
-async function lockForChange(sql: Sql, userId: string): Promise<{ target: User; activeAdmins: string[] }> {
-  const admins = await sql<{ id: string }[]>`
-    SELECT id FROM users WHERE role = 'admin' AND NOT disabled ORDER BY id FOR UPDATE`;
-  const rows = UUID.test(userId)
-    ? await sql`SELECT ${sql.unsafe(SELECT_USER)} FROM users WHERE id = ${userId} FOR UPDATE`
+async function lockForChange(
+  tx: DrizzleTx,
+  userId: string,
+): Promise<{ target: User; activeAdmins: string[] }> {
+  const admins = await tx
+    .select({ id: users.id })
+    .from(users)
+    .where(and(eq(users.role, "admin"), not(users.disabled)))
+    .orderBy(asc(users.id))
+    .for("update");
+  const [row] = UUID.test(userId)
+    ? await tx.select(userColumns).from(users).where(eq(users.id, userId)).for("update")
     : [];
-  const row = rows[0];
   if (!row) throw new OperationError("user_not_found", "no user has this id", { userId });
   return { target: toUser(row), activeAdmins: admins.map((a) => a.id) };
 }
@@ -205,13 +195,12 @@ export async function setUserRole(
       role: raw.role,
     });
   }
-  return db.$client.begin(async (tx) => {
-    const sql = tx as unknown as Sql;
-    const { target, activeAdmins } = await lockForChange(sql, raw.userId);
+  return db.transaction(async (tx) => {
+    const { target, activeAdmins } = await lockForChange(tx, raw.userId);
     if (target.role === role.data) return { user: target, changed: false };
     if (role.data !== "admin") refuseLastAdmin(target, activeAdmins, "demoted");
-    await sql`UPDATE users SET role = ${role.data}::user_role, updated_at = now() WHERE id = ${target.id}`;
-    await writeAudit(sql, {
+    await tx.update(users).set({ role: role.data, updatedAt: sql`now()` }).where(eq(users.id, target.id));
+    await writeAudit(tx, {
       actor: raw.actor,
       action: "user.role_set",
       targetType: "user",
@@ -233,13 +222,15 @@ export async function setUserDisabled(
   db: Database,
   raw: { userId: string; disabled: boolean; actor: string; reason?: string | null },
 ): Promise<{ user: User; changed: boolean }> {
-  return db.$client.begin(async (tx) => {
-    const sql = tx as unknown as Sql;
-    const { target, activeAdmins } = await lockForChange(sql, raw.userId);
+  return db.transaction(async (tx) => {
+    const { target, activeAdmins } = await lockForChange(tx, raw.userId);
     if (target.disabled === raw.disabled) return { user: target, changed: false };
     if (raw.disabled) refuseLastAdmin(target, activeAdmins, "disabled");
-    await sql`UPDATE users SET disabled = ${raw.disabled}, updated_at = now() WHERE id = ${target.id}`;
-    await writeAudit(sql, {
+    await tx
+      .update(users)
+      .set({ disabled: raw.disabled, updatedAt: sql`now()` })
+      .where(eq(users.id, target.id));
+    await writeAudit(tx, {
       actor: raw.actor,
       action: raw.disabled ? "user.disable" : "user.enable",
       targetType: "user",

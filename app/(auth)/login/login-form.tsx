@@ -2,75 +2,56 @@
 
 import { useRouter } from "next/navigation";
 import { signIn } from "next-auth/react";
-import { useState } from "react";
+import { startTransition, useActionState } from "react";
+import { Button } from "@/components/ui/button";
+import { Field } from "@/components/ui/field";
+import { ErrorMessage } from "@/components/ui/form-message";
+import { Input } from "@/components/ui/input";
+
+const ERROR_ID = "login-error";
 
 export function LoginForm({ next }: { next: string }) {
   const router = useRouter();
-  const [error, setError] = useState<string | null>(null);
-  const [pending, setPending] = useState(false);
-
-  async function onSubmit(event: React.FormEvent<HTMLFormElement>) {
-    event.preventDefault();
-    setPending(true);
-    setError(null);
-    const form = new FormData(event.currentTarget);
+  // The error of the last attempt, or null. Not a server action: next-auth's own sign-in call.
+  const [error, submit, pending] = useActionState<string | null, FormData>(async (_previous, form) => {
     const result = await signIn("credentials", {
       email: String(form.get("email") ?? ""),
       password: String(form.get("password") ?? ""),
       redirect: false,
     });
-    setPending(false);
     if (!result || result.error) {
       // The throttle's message says when to try again; anything else is one generic answer.
-      setError(
-        result?.error?.startsWith("Too many failed sign-ins")
-          ? result.error
-          : "Wrong email or password, or the account is disabled.",
-      );
-      return;
+      return result?.error?.startsWith("Too many failed sign-ins")
+        ? result.error
+        : "Wrong email or password, or the account is disabled.";
     }
     router.push(next);
     router.refresh();
-  }
+    return null;
+  }, null);
 
   return (
     <form
-      onSubmit={onSubmit}
+      onSubmit={(event) => {
+        event.preventDefault();
+        const form = new FormData(event.currentTarget);
+        startTransition(() => submit(form));
+      }}
       className="flex flex-col gap-4"
-      aria-describedby={error ? "login-error" : undefined}
+      aria-describedby={error ? ERROR_ID : undefined}
     >
-      <label className="flex flex-col gap-1 text-sm font-medium">
-        Email
-        <input
-          name="email"
-          type="email"
-          autoComplete="username"
-          required
-          className="rounded-md border border-slate-300 px-3 py-2 font-normal focus-visible:outline-2 focus-visible:outline-slate-900"
-        />
-      </label>
-      <label className="flex flex-col gap-1 text-sm font-medium">
-        Password
-        <input
-          name="password"
-          type="password"
-          autoComplete="current-password"
-          required
-          className="rounded-md border border-slate-300 px-3 py-2 font-normal focus-visible:outline-2 focus-visible:outline-slate-900"
-        />
-      </label>
-      {error ? (
-        <p id="login-error" role="alert" className="rounded-md bg-red-50 px-3 py-2 text-sm text-red-800">
-          {error}
-        </p>
-      ) : null}
-      <button
-        type="submit"
-        disabled={pending}
-        className="rounded-md bg-slate-900 px-4 py-2 font-medium text-white hover:bg-slate-700 disabled:opacity-60 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-slate-900"
-      >
+      <Field label="Email">
+        {(control) => <Input {...control} name="email" type="email" autoComplete="username" required />}
+      </Field>
+      <Field label="Password">
+        {(control) => (
+          <Input {...control} name="password" type="password" autoComplete="current-password" required />
+        )}
+      </Field>
+      {error && !pending ? <ErrorMessage id={ERROR_ID}>{error}</ErrorMessage> : null}
+      <Button type="submit" size="lg" disabled={pending}>
         {pending ? "Signing in…" : "Sign in"}
-      </button>
+      </Button>
     </form>
   );
 }

@@ -4,16 +4,9 @@ import { revalidatePath } from "next/cache";
 import { z } from "zod";
 import { action } from "@/lib/actions/action";
 import { env } from "@/lib/env";
-import { getAgent, setAgentStatus } from "@/lib/payment-core/agents";
-import {
-  JUSTIFICATION_MAX,
-  JUSTIFICATION_MIN,
-  lowerLimit,
-  requestLimitChange,
-} from "@/lib/payment-core/approvals";
-import type { LimitKind } from "@/lib/payment-core/budgets/config";
-import { getLimits, setLimits } from "@/lib/payment-core/budgets/usage";
-import { InvalidInputError, OperationError } from "@/lib/payment-core/errors";
+import { setAgentStatus } from "@/lib/payment-core/agents";
+import { changeMonthlyLimit, JUSTIFICATION_MAX, JUSTIFICATION_MIN } from "@/lib/payment-core/approvals";
+import { setLimits } from "@/lib/payment-core/budgets/usage";
 import { MoneyParseError, parseUsdc } from "@/lib/payment-core/money";
 import { MAX_POLICY_ENTRIES, setVendorPolicy } from "@/lib/payment-core/vendor-policy";
 
@@ -52,12 +45,6 @@ function revalidateAgent(id: string) {
   revalidatePath("/approvals");
 }
 
-async function requireAgent(db: Parameters<typeof getAgent>[0], id: string) {
-  const agent = await getAgent(db, id);
-  if (!agent) throw new OperationError("unknown_agent", `no agent named ${id}`, { agentId: id });
-  return agent;
-}
-
 /** Pause (the next payment is refused with agent_paused) or resume an agent. */
 export const changeAgentStatus = action({
   role: "operator",
@@ -86,14 +73,12 @@ export const saveLimits = action({
   role: "operator",
   input: z.object({ agentId, dailyLimit: usdcAmount, perTransactionMax: usdcAmount }),
   handler: async (input, { user, db }) => {
-    await requireAgent(db, input.agentId);
-    const current = await getLimits(db, env().budget, input.agentId);
-    const wanted: Partial<Record<LimitKind, bigint>> = {};
-    if (input.dailyLimit !== current.daily.limitMicro) wanted.daily = input.dailyLimit;
-    if (input.perTransactionMax !== current.per_transaction.limitMicro) {
-      wanted.per_transaction = input.perTransactionMax;
-    }
-    const changed = await setLimits(db, { agentId: input.agentId, limits: wanted, actor: user.email });
+    const changed = await setLimits(db, {
+      config: env().budget,
+      agentId: input.agentId,
+      limits: { daily: input.dailyLimit, per_transaction: input.perTransactionMax },
+      actor: user.email,
+    });
     revalidateAgent(input.agentId);
     return {
       changed,
@@ -104,9 +89,8 @@ export const saveLimits = action({
 });
 
 /**
- * A monthly change. Raising the limit creates a change request for an approver; lowering it
- * applies at once (it only reduces what the agent may spend), with the justification as the
- * audit reason.
+ * A monthly change: the domain decides (changeMonthlyLimit). Raising the limit creates a change
+ * request for an approver; lowering it applies at once, with the justification as the audit reason.
  */
 export const requestMonthlyChange = action({
   role: "operator",
@@ -120,40 +104,23 @@ export const requestMonthlyChange = action({
       .max(JUSTIFICATION_MAX, `at most ${JUSTIFICATION_MAX} characters`),
   }),
   handler: async (input, { user, db }) => {
-    await requireAgent(db, input.agentId);
-    const config = env().budget;
-    const current = (await getLimits(db, config, input.agentId)).monthly.limitMicro;
-    if (input.monthlyLimit === current) {
-      throw new InvalidInputError("limit_unchanged", "the monthly limit is already that amount", {
-        field: "monthlyLimit",
-      });
-    }
-    if (input.monthlyLimit < current) {
-      const lowered = await lowerLimit(db, {
-        config,
-        agentId: input.agentId,
-        kind: "monthly",
-        limitMicro: input.monthlyLimit,
-        actor: user.email,
-        reason: input.justification,
-      });
-      revalidateAgent(input.agentId);
-      return {
-        outcome: "lowered" as const,
-        limitMicro: lowered.limitMicro.toString(),
-        previousLimitMicro: lowered.previousLimitMicro.toString(),
-      };
-    }
-    const request = await requestLimitChange(db, {
-      config,
+    const change = await changeMonthlyLimit(db, {
+      config: env().budget,
       agentId: input.agentId,
-      kind: "monthly",
-      requestedLimitMicro: input.monthlyLimit,
+      limitMicro: input.monthlyLimit,
       justification: input.justification,
-      requestedBy: user.email,
+      actor: user.email,
       expiresInDays: env().approvalExpiryDays,
     });
     revalidateAgent(input.agentId);
+    if (change.outcome === "lowered") {
+      return {
+        outcome: "lowered" as const,
+        limitMicro: change.limitMicro.toString(),
+        previousLimitMicro: change.previousLimitMicro.toString(),
+      };
+    }
+    const { request } = change;
     return {
       outcome: "requested" as const,
       requestId: request.id,

@@ -6,8 +6,8 @@ import { action } from "@/lib/actions/action";
 import {
   describeCounts,
   type ResolutionView,
-  resolutionView,
   resolveSettlements,
+  toResolutionView,
 } from "@/lib/dal/settlements";
 import { OperationError } from "@/lib/payment-core/errors";
 
@@ -18,7 +18,7 @@ async function resolveOne(id: string, cancel: boolean, actor: string): Promise<R
   const resolution = report.resolutions[0];
   if (!resolution) throw new OperationError("transaction_not_found", `no transaction ${id}`, { id });
   revalidatePath("/settlements");
-  return resolutionView(resolution);
+  return toResolutionView(resolution);
 }
 
 /**
@@ -60,7 +60,7 @@ export const resolveAllSettlements = action({
         report.scanned === 0
           ? "Nothing to resolve: no open payment is stale, expired or unsettled."
           : `Resolved ${summary}.`,
-      resolutions: report.resolutions.map(resolutionView),
+      resolutions: report.resolutions.map(toResolutionView),
     };
   },
 });

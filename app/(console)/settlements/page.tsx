@@ -2,6 +2,7 @@ import type { Metadata } from "next";
 import { DecisionFeedback } from "@/components/approvals/decision-feedback";
 import { OpenPaymentsTable } from "@/components/settlements/open-payments-table";
 import { ResolveAllForm } from "@/components/settlements/resolve-all-form";
+import { PageHeader } from "@/components/ui/page-header";
 import { requireUser } from "@/lib/auth/session";
 import { listOpenPayments } from "@/lib/dal/settlements";
 import { env } from "@/lib/env";
@@ -17,16 +18,12 @@ export default async function SettlementsPage() {
   const staleAfterSeconds = Math.round(env().settlement.staleAfterMs / 1000);
   return (
     <div className="flex flex-col gap-5">
-      <header className="flex flex-col gap-1">
-        <h1 className="text-2xl font-semibold">Stale and unsettled payments</h1>
-        <p className="max-w-3xl text-sm text-slate-700">
-          Payments whose money is still open, oldest first: <strong>pending</strong> (budget reserved, nothing
-          signed) and <strong>authorized</strong> (an authorization was signed; its amount stays reserved
-          until the chain shows it used, expired or cancelled). The chain decides, never the vendor. Times are
-          UTC.
-          {canAct ? null : " You can read this list; resolving payments needs the operator role."}
-        </p>
-      </header>
+      <PageHeader title="Stale and unsettled payments">
+        Payments whose money is still open, oldest first: <strong>pending</strong> (budget reserved, nothing
+        signed) and <strong>authorized</strong> (an authorization was signed; its amount stays reserved until
+        the chain shows it used, expired or cancelled). The chain decides, never the vendor. Times are UTC.
+        {canAct ? null : " You can read this list; resolving payments needs the operator role."}
+      </PageHeader>
       <DecisionFeedback>
         {canAct && rows.length > 0 ? <ResolveAllForm staleAfterSeconds={staleAfterSeconds} /> : null}
         <OpenPaymentsTable rows={rows} canAct={canAct} />

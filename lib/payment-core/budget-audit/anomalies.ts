@@ -1,6 +1,7 @@
-import { formatUsd } from "../money";
+import type { Sql } from "@/db/sql";
+import { formatDollars } from "../money";
 import { utcDay } from "../time";
-import { type KindResult, kindResult, type Sql, utcIso } from "./shared";
+import { type KindResult, kindResult } from "./shared";
 import { type AnomalyRules, FINDINGS_PER_KIND } from "./types";
 
 const DAY_MS = 86_400_000;
@@ -75,7 +76,7 @@ export async function checkAnomalies(sql: Sql, rules: AnomalyRules, now: Date): 
       total: bigint;
     }[]
   >`
-    SELECT t.vendor, ${utcIso(sql, "min(t.created_at)")} AS first_at,
+    SELECT t.vendor, min(t.created_at) AS first_at,
       (array_agg(t.id ORDER BY t.created_at, t.id))[1:10] AS ids, array_agg(DISTINCT t.agent_id) AS agents,
       count(*) AS payments, sum(t.amount_micro)::bigint AS spent, count(*) OVER () AS total
     FROM transactions t
@@ -117,7 +118,7 @@ export async function checkAnomalies(sql: Sql, rules: AnomalyRules, now: Date): 
       SELECT agent_id, burst, min(created_at) AS first_hot, max(created_at) AS last_hot, max(per_minute) AS peak
       FROM numbered GROUP BY agent_id, burst
     )
-    SELECT g.agent_id, ${utcIso(sql, "min(c.created_at)")} AS from_at, ${utcIso(sql, "g.last_hot")} AS to_at,
+    SELECT g.agent_id, min(c.created_at) AS from_at, g.last_hot AS to_at,
       g.peak, count(*) AS payments, sum(c.amount_micro)::bigint AS spent,
       (array_agg(c.id ORDER BY c.created_at, c.id))[1:10] AS ids, count(*) OVER () AS total
     FROM grouped g
@@ -149,8 +150,8 @@ export async function checkAnomalies(sql: Sql, rules: AnomalyRules, now: Date): 
       WHERE status = 'completed' AND resource_url IS NOT NULL AND created_at >= ${since}::timestamptz
       WINDOW by_url AS (PARTITION BY resource_url ORDER BY created_at, id)
     )
-    SELECT id, agent_id, vendor, resource_url, amount_micro, ${utcIso(sql, "created_at")} AS created_at,
-      prev_id, prev_amount, ${utcIso(sql, "prev_at")} AS prev_at, count(*) OVER () AS total
+    SELECT id, agent_id, vendor, resource_url, amount_micro, created_at,
+      prev_id, prev_amount, prev_at, count(*) OVER () AS total
     FROM recent
     WHERE prev_amount IS NOT NULL AND amount_micro <> prev_amount
     ORDER BY recent.created_at, id
@@ -165,7 +166,7 @@ export async function checkAnomalies(sql: Sql, rules: AnomalyRules, now: Date): 
         const times = ratio(s.spent * BigInt(rules.spikeBaselineDays), s.base_sum);
         return {
           kind: "daily_spike",
-          message: `${s.agent_id} spent ${formatUsd(s.spent)} on ${s.day} (UTC), ${times}× its average of ${formatUsd(baseline)} a day over the ${rules.spikeBaselineDays} days before (rule: more than ${rules.spikeRatio}× the average and at least ${formatUsd(rules.spikeFloorMicro)})`,
+          message: `${s.agent_id} spent ${formatDollars(s.spent)} on ${s.day} (UTC), ${times}× its average of ${formatDollars(baseline)} a day over the ${rules.spikeBaselineDays} days before (rule: more than ${rules.spikeRatio}× the average and at least ${formatDollars(rules.spikeFloorMicro)})`,
           agentId: s.agent_id,
           window: { period: "day", start: s.day },
           transactionIds: [],
@@ -185,7 +186,7 @@ export async function checkAnomalies(sql: Sql, rules: AnomalyRules, now: Date): 
       vendors,
       vendors.map((v) => ({
         kind: "new_vendor",
-        message: `${v.vendor} was paid for the first time at ${v.first_at} (rule: no completed payment to it before the last ${rules.newVendorHours} h): ${v.payments} payments, ${formatUsd(v.spent)}, by ${v.agents.join(", ")}`,
+        message: `${v.vendor} was paid for the first time at ${v.first_at} (rule: no completed payment to it before the last ${rules.newVendorHours} h): ${v.payments} payments, ${formatDollars(v.spent)}, by ${v.agents.join(", ")}`,
         agentId: v.agents.length === 1 ? (v.agents[0] ?? null) : null,
         transactionIds: v.ids,
         figures: {
@@ -202,7 +203,7 @@ export async function checkAnomalies(sql: Sql, rules: AnomalyRules, now: Date): 
       bursts,
       bursts.map((b) => ({
         kind: "burst",
-        message: `${b.agent_id} made ${b.payments} payments (${formatUsd(b.spent)}) from ${b.from_at} to ${b.to_at}, up to ${b.peak} within one minute (rule: more than ${rules.burstPerMinute} a minute)`,
+        message: `${b.agent_id} made ${b.payments} payments (${formatDollars(b.spent)}) from ${b.from_at} to ${b.to_at}, up to ${b.peak} within one minute (rule: more than ${rules.burstPerMinute} a minute)`,
         agentId: b.agent_id,
         transactionIds: b.ids,
         figures: {
@@ -219,7 +220,7 @@ export async function checkAnomalies(sql: Sql, rules: AnomalyRules, now: Date): 
       prices,
       prices.map((p) => ({
         kind: "price_change",
-        message: `${p.resource_url} (${p.vendor}) cost ${formatUsd(p.amount_micro)} in ${p.id} at ${p.created_at}, ${formatUsd(p.prev_amount)} in ${p.prev_id} at ${p.prev_at} (rule: consecutive payments for one URL within ${rules.lookbackDays} days differ)`,
+        message: `${p.resource_url} (${p.vendor}) cost ${formatDollars(p.amount_micro)} in ${p.id} at ${p.created_at}, ${formatDollars(p.prev_amount)} in ${p.prev_id} at ${p.prev_at} (rule: consecutive payments for one URL within ${rules.lookbackDays} days differ)`,
         agentId: p.agent_id,
         transactionIds: [p.prev_id, p.id],
         figures: {

@@ -1,5 +1,6 @@
-import { formatUsd } from "../money";
-import { type KindResult, kindResult, type Sql } from "./shared";
+import type { Sql } from "@/db/sql";
+import { formatDollars } from "../money";
+import { type KindResult, kindResult } from "./shared";
 import { FINDINGS_PER_KIND } from "./types";
 
 interface UsageRow {
@@ -59,10 +60,10 @@ export async function checkLedgerConsistency(sql: Sql): Promise<KindResult> {
       const reserved = r.recorded_reserved ?? 0n;
       const what = [
         spent !== r.computed_spent
-          ? `spent ${formatUsd(spent)} recorded, ${formatUsd(r.computed_spent)} in the ledger`
+          ? `spent ${formatDollars(spent)} recorded, ${formatDollars(r.computed_spent)} in the ledger`
           : null,
         reserved !== r.computed_reserved
-          ? `reserved ${formatUsd(reserved)} recorded, ${formatUsd(r.computed_reserved)} in the ledger`
+          ? `reserved ${formatDollars(reserved)} recorded, ${formatDollars(r.computed_reserved)} in the ledger`
           : null,
       ].filter(Boolean);
       return {
@@ -128,7 +129,7 @@ export async function checkRollups(sql: Sql): Promise<KindResult> {
       const reserved = r.month_reserved ?? 0n;
       return {
         kind: "rollup_mismatch",
-        message: `${r.agent_id} month ${r.month}: the month window holds ${formatUsd(spent)} spent and ${formatUsd(reserved)} reserved, its ${r.day_windows} day windows add up to ${formatUsd(r.days_spent)} spent and ${formatUsd(r.days_reserved)} reserved`,
+        message: `${r.agent_id} month ${r.month}: the month window holds ${formatDollars(spent)} spent and ${formatDollars(reserved)} reserved, its ${r.day_windows} day windows add up to ${formatDollars(r.days_spent)} spent and ${formatDollars(r.days_reserved)} reserved`,
         agentId: r.agent_id,
         window: { period: "month", start: r.month },
         transactionIds: [],

@@ -1,5 +1,6 @@
-import { formatUsd } from "../money";
-import { type KindResult, kindResult, type Sql, utcIso } from "./shared";
+import type { Sql } from "@/db/sql";
+import { formatDollars } from "../money";
+import { type KindResult, kindResult } from "./shared";
 import { type AuditFinding, FINDINGS_PER_KIND, type FindingKind } from "./types";
 
 /**
@@ -40,7 +41,10 @@ function describeRow(r: FlaggedRow, now: Date, futureAfter: Date): Pick<AuditFin
   const who = `${r.id} (${r.agent_id}, ${r.status}, ${r.created_at})`;
   switch (r.kind) {
     case "non_positive_amount":
-      return { message: `${who} is completed with an amount of ${formatUsd(r.amount_micro)}`, figures: base };
+      return {
+        message: `${who} is completed with an amount of ${formatDollars(r.amount_micro)}`,
+        figures: base,
+      };
     case "missing_tx_hash":
       return { message: `${who} is completed without a transaction hash`, figures: base };
     case "malformed_tx_hash":
@@ -59,7 +63,7 @@ function describeRow(r: FlaggedRow, now: Date, futureAfter: Date): Pick<AuditFin
       const ageSeconds = Math.floor((now.getTime() - Date.parse(r.created_at)) / 1000);
       const expired = r.valid_before !== null && Date.parse(r.valid_before) <= now.getTime();
       return {
-        message: `${who} still holds ${formatUsd(r.amount_micro)} reserved after ${ageSeconds} s${r.valid_before ? ` (authorization valid until ${r.valid_before}${expired ? ", expired" : ""})` : ""}`,
+        message: `${who} still holds ${formatDollars(r.amount_micro)} reserved after ${ageSeconds} s${r.valid_before ? ` (authorization valid until ${r.valid_before}${expired ? ", expired" : ""})` : ""}`,
         figures: { ...base, ageSeconds, validBefore: r.valid_before, authorizationExpired: expired },
       };
     }
@@ -104,8 +108,7 @@ export async function checkIntegrity(
       WHERE k.kind IS NOT NULL
     )
     SELECT kind, id, agent_id, status::text AS status, amount_micro, tx_hash,
-      ${utcIso(sql, "created_at")} AS created_at, ${utcIso(sql, "completed_at")} AS completed_at,
-      ${utcIso(sql, "valid_before")} AS valid_before, total
+      created_at, completed_at, valid_before, total
     FROM listed WHERE n <= ${FINDINGS_PER_KIND}
     ORDER BY kind, n`;
 
@@ -140,7 +143,7 @@ export async function checkIntegrity(
       coalesce(sum(t.amount_micro) FILTER (WHERE t.status = 'completed'), 0)::bigint AS spent,
       coalesce(sum(t.amount_micro) FILTER (WHERE t.status IN ('pending', 'authorized')), 0)::bigint AS reserved,
       (array_agg(t.id ORDER BY t.created_at, t.id))[1:10] AS ids,
-      ${utcIso(sql, "min(t.created_at)")} AS first_at, ${utcIso(sql, "max(t.created_at)")} AS last_at,
+      min(t.created_at) AS first_at, max(t.created_at) AS last_at,
       count(*) OVER () AS total
     FROM transactions t
     WHERE NOT EXISTS (SELECT 1 FROM agents a WHERE a.id = t.agent_id)
@@ -183,7 +186,7 @@ export async function checkIntegrity(
     orphans,
     orphans.map((o) => ({
       kind: "unknown_agent" as FindingKind,
-      message: `${o.rows} ledger rows (${o.first_at} to ${o.last_at}) belong to ${o.agent_id}, which is not an agent: ${formatUsd(o.spent)} spent, ${formatUsd(o.reserved)} reserved`,
+      message: `${o.rows} ledger rows (${o.first_at} to ${o.last_at}) belong to ${o.agent_id}, which is not an agent: ${formatDollars(o.spent)} spent, ${formatDollars(o.reserved)} reserved`,
       agentId: o.agent_id,
       transactionIds: o.ids,
       figures: {

@@ -1,3 +1,4 @@
+import type { Sql } from "@/db/sql";
 import {
   type BudgetConfig,
   type ConsoleLimit,
@@ -5,8 +6,8 @@ import {
   LIMIT_KINDS,
   type LimitKind,
 } from "../budgets/config";
-import { formatUsd, type Micro, minMicro } from "../money";
-import { type KindResult, kindResult, type Sql, utcIso } from "./shared";
+import { formatDollars, type Micro, minMicro } from "../money";
+import { type KindResult, kindResult } from "./shared";
 import { FINDINGS_PER_KIND } from "./types";
 
 /** One stretch of time over which one agent's limit of one kind held one value. */
@@ -33,7 +34,7 @@ async function limitHistory(sql: Sql, config: BudgetConfig): Promise<LimitInterv
     sql<{ agent_id: string; kind: LimitKind; limit_micro: bigint; set_by: string; set_at: string }[]>`
       SELECT agent_id, kind, limit_micro, set_by, set_at::text FROM budget_policies`,
     sql<{ agent_id: string; at: string; before: unknown; after: unknown }[]>`
-      SELECT target_id AS agent_id, ${utcIso(sql, "at")} AS at, before, after FROM audit_log
+      SELECT target_id AS agent_id, at, before, after FROM audit_log
       WHERE action = 'budget.limit_set' AND target_type = 'agent' AND target_id IS NOT NULL
       ORDER BY audit_log.at, id`,
   ]);
@@ -169,7 +170,7 @@ export async function checkOverruns(sql: Sql, config: BudgetConfig, now: Date): 
         AND (l.valid_from IS NULL OR l.valid_from <= t.created_at) AND (l.valid_to IS NULL OR l.valid_to > t.created_at)
       WHERE t.status = 'completed' AND t.amount_micro > ${floor.toString()}::bigint
     )
-    SELECT id, agent_id, amount_micro, ${utcIso(sql, "created_at")} AS created_at, per_tx_limit,
+    SELECT id, agent_id, amount_micro, created_at, per_tx_limit,
       (amount_micro > per_tx_limit)::int::bigint AS over_per_tx, (amount_micro > ${hard}::bigint)::int::bigint AS over_hard,
       count(*) FILTER (WHERE amount_micro > per_tx_limit) OVER () AS total_per_tx,
       count(*) FILTER (WHERE amount_micro > ${hard}::bigint) OVER () AS total_hard
@@ -186,7 +187,7 @@ export async function checkOverruns(sql: Sql, config: BudgetConfig, now: Date): 
       list,
       list.map((w) => ({
         kind: period === "day" ? "daily_limit_overrun" : "monthly_limit_overrun",
-        message: `${w.agent_id} spent ${formatUsd(w.spent)} in ${w.payments} completed payments in the UTC ${period} ${w.start}, above its ${label} limit of ${formatUsd(w.limit_micro)} by ${formatUsd(w.spent - w.limit_micro)}`,
+        message: `${w.agent_id} spent ${formatDollars(w.spent)} in ${w.payments} completed payments in the UTC ${period} ${w.start}, above its ${label} limit of ${formatDollars(w.limit_micro)} by ${formatDollars(w.spent - w.limit_micro)}`,
         agentId: w.agent_id,
         window: { period, start: w.start },
         transactionIds: [],
@@ -215,7 +216,7 @@ export async function checkOverruns(sql: Sql, config: BudgetConfig, now: Date): 
           which === "hard_limit_overrun" ? "the hard limit" : `${r.agent_id}'s per-transaction max`;
         return {
           kind: which,
-          message: `${r.id} (${r.agent_id}, ${r.created_at}) paid ${formatUsd(r.amount_micro)}, above ${name} of ${formatUsd(limit)}`,
+          message: `${r.id} (${r.agent_id}, ${r.created_at}) paid ${formatDollars(r.amount_micro)}, above ${name} of ${formatDollars(limit)}`,
           agentId: r.agent_id,
           transactionIds: [r.id],
           figures: {

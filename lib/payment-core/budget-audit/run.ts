@@ -1,4 +1,5 @@
 import type { Database } from "@/db/client";
+import { withTx } from "@/db/sql";
 import type { BudgetConfig } from "../budgets/config";
 import { type Clock, systemClock } from "../time";
 import { checkAnomalies } from "./anomalies";
@@ -6,7 +7,7 @@ import { checkLedgerConsistency, checkRollups } from "./consistency";
 import { checkIntegrity } from "./integrity";
 import { checkOverruns } from "./overruns";
 import { DEFAULT_REPORT_DIR, saveAuditReport } from "./reports";
-import { buildCheck, type Sql } from "./shared";
+import { buildCheck } from "./shared";
 import {
   type AnomalyRules,
   type AuditCounts,
@@ -59,53 +60,56 @@ export async function runBudgetAudit(
   }
   const staleReservationMs = deps.config.reservationTimeoutMs;
 
-  const report = await deps.db.$client.begin("isolation level repeatable read read only", async (tx) => {
-    const sql = tx as unknown as Sql;
-    const consistency = await checkLedgerConsistency(sql);
-    const overruns = await checkOverruns(sql, deps.config, now);
-    const rollups = await checkRollups(sql);
-    const integrity = await checkIntegrity(sql, { now, clockSkewMs: CLOCK_SKEW_MS, staleReservationMs });
-    const anomalies = await checkAnomalies(sql, rules, now);
-    const [scope] = await sql<{ ledger_rows: bigint; usage_windows: bigint; agents: bigint }[]>`
+  const report = await withTx(
+    deps.db,
+    async (sql) => {
+      const consistency = await checkLedgerConsistency(sql);
+      const overruns = await checkOverruns(sql, deps.config, now);
+      const rollups = await checkRollups(sql);
+      const integrity = await checkIntegrity(sql, { now, clockSkewMs: CLOCK_SKEW_MS, staleReservationMs });
+      const anomalies = await checkAnomalies(sql, rules, now);
+      const [scope] = await sql<{ ledger_rows: bigint; usage_windows: bigint; agents: bigint }[]>`
       SELECT (SELECT count(*) FROM transactions) AS ledger_rows,
         (SELECT count(*) FROM budget_usage) AS usage_windows, (SELECT count(*) FROM agents) AS agents`;
 
-    const checks = [
-      buildCheck(CHECK_NAMES[0], "Ledger vs budget consistency", "error", [consistency]),
-      buildCheck(CHECK_NAMES[1], "Budget overrun detection", "error", overruns),
-      buildCheck(CHECK_NAMES[2], "Daily/monthly rollup accuracy", "error", [rollups]),
-      buildCheck(CHECK_NAMES[3], "Data integrity", "error", integrity),
-      buildCheck(CHECK_NAMES[4], "Spending anomalies", "warning", anomalies),
-    ];
-    const byKind: Partial<Record<FindingKind, number>> = {};
-    for (const r of [consistency, ...overruns, rollups, ...integrity, ...anomalies]) {
-      if (r.total > 0) byKind[r.kind] = r.total;
-    }
-    const counts: AuditCounts = {
-      checks: checks.length,
-      passedChecks: checks.filter((c) => c.status === "pass").length,
-      failedChecks: checks.filter((c) => c.status === "fail").length,
-      errors: checks.filter((c) => c.severity === "error").reduce((n, c) => n + c.findingCount, 0),
-      warnings: checks.filter((c) => c.severity === "warning").reduce((n, c) => n + c.findingCount, 0),
-      byKind,
-      ledgerRows: Number(scope?.ledger_rows ?? 0n),
-      usageWindows: Number(scope?.usage_windows ?? 0n),
-      agents: Number(scope?.agents ?? 0n),
-    };
-    const result: AuditReport = {
-      status: counts.failedChecks > 0 ? "fail" : "pass",
-      generatedAt: now.toISOString(),
-      checks,
-      counts,
-      rules: {
-        clockSkewMs: CLOCK_SKEW_MS,
-        staleReservationMs,
-        findingsPerKind: FINDINGS_PER_KIND,
-        anomalies: { ...rules, spikeFloorMicro: rules.spikeFloorMicro.toString() },
-      },
-    };
-    return result;
-  });
+      const checks = [
+        buildCheck(CHECK_NAMES[0], "Ledger vs budget consistency", "error", [consistency]),
+        buildCheck(CHECK_NAMES[1], "Budget overrun detection", "error", overruns),
+        buildCheck(CHECK_NAMES[2], "Daily/monthly rollup accuracy", "error", [rollups]),
+        buildCheck(CHECK_NAMES[3], "Data integrity", "error", integrity),
+        buildCheck(CHECK_NAMES[4], "Spending anomalies", "warning", anomalies),
+      ];
+      const byKind: Partial<Record<FindingKind, number>> = {};
+      for (const r of [consistency, ...overruns, rollups, ...integrity, ...anomalies]) {
+        if (r.total > 0) byKind[r.kind] = r.total;
+      }
+      const counts: AuditCounts = {
+        checks: checks.length,
+        passedChecks: checks.filter((c) => c.status === "pass").length,
+        failedChecks: checks.filter((c) => c.status === "fail").length,
+        errors: checks.filter((c) => c.severity === "error").reduce((n, c) => n + c.findingCount, 0),
+        warnings: checks.filter((c) => c.severity === "warning").reduce((n, c) => n + c.findingCount, 0),
+        byKind,
+        ledgerRows: Number(scope?.ledger_rows ?? 0n),
+        usageWindows: Number(scope?.usage_windows ?? 0n),
+        agents: Number(scope?.agents ?? 0n),
+      };
+      const result: AuditReport = {
+        status: counts.failedChecks > 0 ? "fail" : "pass",
+        generatedAt: now.toISOString(),
+        checks,
+        counts,
+        rules: {
+          clockSkewMs: CLOCK_SKEW_MS,
+          staleReservationMs,
+          findingsPerKind: FINDINGS_PER_KIND,
+          anomalies: { ...rules, spikeFloorMicro: rules.spikeFloorMicro.toString() },
+        },
+      };
+      return result;
+    },
+    "isolation level repeatable read read only",
+  );
 
   if (options.save === false) return { report, id: null, path: null };
   const saved = await saveAuditReport(

@@ -1,12 +1,11 @@
-import type { Database } from "@/db/client";
 import type { AuditCheck, AuditFinding, CheckName, FindingKind } from "./types";
 
 /**
- * The audit reads with plain SQL through postgres.js: every check is a GROUP BY or a window
- * function over the whole ledger, which the query builder would only obscure, and each must
- * stay one scan at a million rows. All of it runs in one read-only snapshot (see run.ts).
+ * The audit reads with plain SQL through postgres.js (`Sql` from db/sql.ts): every check is a
+ * GROUP BY or a window function over the whole ledger, which the query builder would only
+ * obscure, and each must stay one scan at a million rows. All of it runs in one read-only
+ * snapshot (see run.ts). Timestamps arrive as UTC ISO text with microseconds (db/client.ts).
  */
-export type Sql = Database["$client"];
 
 /** One kind's findings as a query returned them: the listed rows and how many there are in all. */
 export interface KindResult {
@@ -36,12 +35,4 @@ export function buildCheck(
     truncated: findings.length < findingCount,
     findings,
   };
-}
-
-/**
- * A timestamptz column as UTC ISO text with microseconds, formatted by PostgreSQL (this client
- * hands timestamps over as server-formatted text). `column` is always a literal of ours.
- */
-export function utcIso(sql: Sql, column: string) {
-  return sql.unsafe(`to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`);
 }

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase } from "@/lib/testing/db";
 import { setKillSwitch } from "../settings";
 import { type BudgetConfig, defaultBudgetConfig } from "./config";
-import { BudgetEngine, type Refusal } from "./engine";
+import { BudgetEngine, type Refusal, refusalFigures } from "./engine";
 import { getUsage, setLimit } from "./usage";
 
 const usdc = (n: number) => BigInt(Math.round(n * 1_000_000));
@@ -99,6 +99,38 @@ describe("reserve", () => {
       code: "invalid_idempotency_key",
     });
     expect(await ledgerRows("builder_agent")).toHaveLength(0);
+  });
+});
+
+describe("the ledger row under an idempotency key", () => {
+  it("findByKey finds a reservation, a refusal and an outside refusal by key, and nothing else", async () => {
+    const e = engine();
+    const reserved = await e.reserve("builder_agent", usdc(1), "k-ok");
+    const refused = await e.reserve("builder_agent", usdc(500), "k-refused");
+    const outside = await e.recordRefusal("builder_agent", "k-policy", {
+      code: "payment_requirements_rejected",
+      message: "bad 402",
+    });
+    expect(await e.findByKey("builder_agent", "k-ok")).toMatchObject({
+      id: reserved.transactionId,
+      status: "pending",
+      amount_micro: usdc(1),
+    });
+    const row = await e.findByKey("builder_agent", "k-refused");
+    expect(row).toMatchObject({ id: refused.transactionId, status: "rejected" });
+    expect(refusalFigures(row?.metadata)).toEqual({
+      limitMicro: usdc(10),
+      requestedMicro: usdc(500),
+      usedMicro: undefined,
+      remainingMicro: undefined,
+    });
+    expect(await e.findByKey("builder_agent", "k-policy")).toMatchObject({ id: outside.transactionId });
+    // The same outside refusal again answers the first row.
+    expect(
+      await e.recordRefusal("builder_agent", "k-policy", { code: "vendor_not_allowed", message: "again" }),
+    ).toEqual({ transactionId: outside.transactionId, replayed: true });
+    expect(await e.findByKey("research_agent", "k-ok")).toBeUndefined();
+    expect(await e.findByKey("builder_agent", "k-none")).toBeUndefined();
   });
 });
 

@@ -1,5 +1,5 @@
 import type { RefusalCode } from "../errors";
-import { formatUsd, type Micro } from "../money";
+import { formatDollars, type Micro } from "../money";
 import type { Clock } from "../time";
 import type { BudgetConfig } from "./config";
 
@@ -110,9 +110,28 @@ export const LEDGER_COLUMNS = `id, agent_id, amount_micro, status, idempotency_k
   (created_at AT TIME ZONE 'UTC')::date::text AS day,
   date_trunc('month', created_at AT TIME ZONE 'UTC')::date::text AS month`;
 
-export function refusalFromRow(row: LedgerRow, replayed: boolean): Refusal {
-  const figures = (row.metadata?.refusal ?? {}) as Record<string, string | undefined>;
+/** The figures a refusal was decided with, as a ledger row's metadata keeps them (decimal strings). */
+export interface RefusalFigures {
+  limitMicro?: Micro;
+  usedMicro?: Micro;
+  remainingMicro?: Micro;
+  requestedMicro?: Micro;
+}
+
+/** Reads a ledger row's stored refusal figures back (`metadata.refusal`); absent ones stay undefined. */
+export function refusalFigures(metadata: Record<string, unknown> | null | undefined): RefusalFigures {
+  const stored = (metadata?.refusal ?? {}) as Record<string, string | undefined>;
   const big = (v: string | undefined) => (v === undefined ? undefined : BigInt(v));
+  return {
+    limitMicro: big(stored.limitMicro),
+    usedMicro: big(stored.usedMicro),
+    remainingMicro: big(stored.remainingMicro),
+    requestedMicro: big(stored.requestedMicro),
+  };
+}
+
+export function refusalFromRow(row: LedgerRow, replayed: boolean): Refusal {
+  const figures = refusalFigures(row.metadata);
   return {
     ok: false,
     transactionId: row.id,
@@ -120,9 +139,9 @@ export function refusalFromRow(row: LedgerRow, replayed: boolean): Refusal {
     code: row.error_code as RefusalCode,
     message: row.error_message ?? "",
     requestedMicro: row.amount_micro,
-    limitMicro: big(figures.limitMicro),
-    usedMicro: big(figures.usedMicro),
-    remainingMicro: big(figures.remainingMicro),
+    limitMicro: figures.limitMicro,
+    usedMicro: figures.usedMicro,
+    remainingMicro: figures.remainingMicro,
     replayed,
   };
 }
@@ -140,7 +159,7 @@ export function resultFromRow(row: LedgerRow, replayed: boolean): ReserveResult 
 }
 
 export function describeRefusal(code: RefusalCode, agentId: string, f: Partial<Refusal>): string {
-  const amount = f.requestedMicro !== undefined ? formatUsd(f.requestedMicro) : "";
+  const amount = f.requestedMicro !== undefined ? formatDollars(f.requestedMicro) : "";
   switch (code) {
     case "payments_disabled":
       return "payments are disabled by the kill switch";
@@ -149,11 +168,11 @@ export function describeRefusal(code: RefusalCode, agentId: string, f: Partial<R
     case "agent_paused":
       return `agent ${agentId} is paused`;
     case "per_transaction_max_exceeded":
-      return `${amount} is above ${agentId}'s per-transaction max of ${formatUsd(f.limitMicro ?? 0n)}`;
+      return `${amount} is above ${agentId}'s per-transaction max of ${formatDollars(f.limitMicro ?? 0n)}`;
     case "hard_limit_exceeded":
-      return `${amount} is above the hard limit of ${formatUsd(f.limitMicro ?? 0n)} per payment`;
+      return `${amount} is above the hard limit of ${formatDollars(f.limitMicro ?? 0n)} per payment`;
     case "daily_limit_exceeded":
     case "monthly_limit_exceeded":
-      return `${amount} would pass ${agentId}'s ${code === "daily_limit_exceeded" ? "daily (UTC day)" : "monthly (UTC month)"} limit of ${formatUsd(f.limitMicro ?? 0n)}: ${formatUsd(f.usedMicro ?? 0n)} used, ${formatUsd(f.remainingMicro ?? 0n)} remaining`;
+      return `${amount} would pass ${agentId}'s ${code === "daily_limit_exceeded" ? "daily (UTC day)" : "monthly (UTC month)"} limit of ${formatDollars(f.limitMicro ?? 0n)}: ${formatDollars(f.usedMicro ?? 0n)} used, ${formatDollars(f.remainingMicro ?? 0n)} remaining`;
   }
 }

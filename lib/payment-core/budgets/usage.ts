@@ -1,4 +1,5 @@
 import type { Database } from "@/db/client";
+import { isoMs, type Sql, sqlOf, withTx } from "@/db/sql";
 import { writeAudit } from "../audit";
 import { InvalidInputError, OperationError } from "../errors";
 import { type Micro, percentOf } from "../money";
@@ -38,26 +39,23 @@ export interface AgentUsage {
   stalePending: { count: number; amountMicro: Micro };
 }
 
-type Sql = Database["$client"];
-
 async function consoleLimits(sql: Sql, agentIds: string[]): Promise<Map<string, ConsoleLimit[]>> {
   const rows = await sql<
     { agent_id: string; kind: LimitKind; limit_micro: bigint; set_by: string; set_at: string }[]
   >`
-    SELECT agent_id, kind, limit_micro, set_by,
-      to_char(set_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS set_at
+    SELECT agent_id, kind, limit_micro, set_by, set_at
     FROM budget_policies WHERE agent_id = ANY(${agentIds}::text[])`;
   const map = new Map<string, ConsoleLimit[]>();
   for (const r of rows) {
     const list = map.get(r.agent_id) ?? [];
-    list.push({ kind: r.kind, limitMicro: r.limit_micro, setBy: r.set_by, setAt: r.set_at });
+    list.push({ kind: r.kind, limitMicro: r.limit_micro, setBy: r.set_by, setAt: isoMs(r.set_at) });
     map.set(r.agent_id, list);
   }
   return map;
 }
 
 export function getLimits(db: Database, config: BudgetConfig, agentId: string) {
-  return getLimitsWith(db.$client, config, agentId);
+  return getLimitsWith(sqlOf(db), config, agentId);
 }
 
 /** Usage for the given agents (all when omitted), in the UTC day and month of `now`. */
@@ -66,7 +64,7 @@ export async function listUsage(
   config: BudgetConfig,
   options: { agentIds?: string[]; clock?: Clock } = {},
 ): Promise<AgentUsage[]> {
-  const sql = db.$client;
+  const sql = sqlOf(db);
   const now = (options.clock ?? systemClock)();
   const day = utcDay(now);
   const month = utcMonthStart(now);
@@ -140,6 +138,34 @@ function validateLimit(kind: LimitKind, limitMicro: Micro): void {
   if (limitMicro < 0n) throw new InvalidInputError("invalid_amount", "a limit cannot be negative");
 }
 
+/** Limits an operator sets directly; the monthly limit changes through `changeMonthlyLimit`. */
+const DIRECT_KINDS: readonly LimitKind[] = ["daily", "per_transaction"];
+
+function validateDirectLimit(kind: LimitKind, limitMicro: Micro): void {
+  validateLimit(kind, limitMicro);
+  if (!DIRECT_KINDS.includes(kind)) {
+    throw new InvalidInputError(
+      "invalid_limit_kind",
+      "the monthly limit changes through changeMonthlyLimit (raising it needs an approver)",
+      { kind },
+    );
+  }
+}
+
+/**
+ * Serialises every change to one agent's limits (a direct change, a monthly cut or request, an
+ * approval), so "is this a change?", "is this a decrease?" and "is one already pending?" are
+ * answered against settled state. Held until the transaction ends.
+ */
+export async function lockAgentLimits(tx: Sql, agentId: string): Promise<void> {
+  await tx`SELECT pg_advisory_xact_lock(hashtextextended(${`x402.limits:${agentId}`}, 0))`;
+}
+
+async function requireAgentRow(sql: Sql, agentId: string): Promise<void> {
+  const agent = await sql`SELECT id FROM agents WHERE id = ${agentId}`;
+  if (agent.length === 0) throw new OperationError("unknown_agent", `no agent named ${agentId}`, { agentId });
+}
+
 /** The effective limits of one agent read through `sql`, which may be an open transaction. */
 export async function getLimitsWith(sql: Sql, config: BudgetConfig, agentId: string) {
   const map = await consoleLimits(sql, [agentId]);
@@ -147,20 +173,16 @@ export async function getLimitsWith(sql: Sql, config: BudgetConfig, agentId: str
 }
 
 /**
- * `setLimit` inside a transaction the caller already holds (pass its handle), so a limit can
- * change together with another write, such as the change request that approved it.
+ * Writes one console limit and its audit row inside a transaction the caller holds, so a limit
+ * can change together with another write (the change request that approved it). Any kind: the
+ * caller has taken `lockAgentLimits` and decided the change is allowed.
  */
 export async function setLimitInTransaction(
   tx: Sql,
   input: { agentId: string; kind: LimitKind; limitMicro: Micro; actor: string; reason?: string | null },
 ): Promise<void> {
   validateLimit(input.kind, input.limitMicro);
-  const agent = await tx`SELECT id FROM agents WHERE id = ${input.agentId}`;
-  if (agent.length === 0) {
-    throw new OperationError("unknown_agent", `no agent named ${input.agentId}`, {
-      agentId: input.agentId,
-    });
-  }
+  await requireAgentRow(tx, input.agentId);
   const before = await tx<{ limit_micro: bigint }[]>`
     SELECT limit_micro FROM budget_policies WHERE agent_id = ${input.agentId} AND kind = ${input.kind}
     FOR UPDATE`;
@@ -181,37 +203,57 @@ export async function setLimitInTransaction(
 }
 
 /**
- * Stores a console limit (highest precedence), with its audit row in the same transaction.
- * Takes effect on the next reservation: the engine reads policies inside each transaction.
+ * Stores a daily or per-transaction console limit (highest precedence), with its audit row in the
+ * same transaction. Takes effect on the next reservation: the engine reads policies inside each
+ * transaction.
  */
 export async function setLimit(
   db: Database,
   input: { agentId: string; kind: LimitKind; limitMicro: Micro; actor: string; reason?: string },
 ): Promise<void> {
-  validateLimit(input.kind, input.limitMicro);
-  await db.$client.begin((tx) => setLimitInTransaction(tx as unknown as Sql, input));
+  validateDirectLimit(input.kind, input.limitMicro);
+  await withTx(db, async (tx) => {
+    await lockAgentLimits(tx, input.agentId);
+    await setLimitInTransaction(tx, input);
+  });
 }
 
-/** Several limits of one agent at once: all are stored (each with its audit row) or none. */
+/**
+ * Daily and per-transaction limits of one agent at once, all stored (each with its audit row) or
+ * none. A value equal to the limit in force is left alone, so an env or default limit keeps its
+ * source; the comparison and the writes happen under the agent's limit lock, in one transaction.
+ * Returns the kinds that changed.
+ */
 export async function setLimits(
   db: Database,
   input: {
+    config: BudgetConfig;
     agentId: string;
     limits: Partial<Record<LimitKind, Micro>>;
     actor: string;
     reason?: string | null;
   },
 ): Promise<LimitKind[]> {
-  const changes = LIMIT_KINDS.flatMap((kind) => {
+  const wanted = LIMIT_KINDS.flatMap((kind) => {
     const limitMicro = input.limits[kind];
     return limitMicro === undefined ? [] : [{ kind, limitMicro }];
   });
-  for (const change of changes) validateLimit(change.kind, change.limitMicro);
-  if (changes.length === 0) return [];
-  await db.$client.begin(async (tx) => {
+  for (const change of wanted) validateDirectLimit(change.kind, change.limitMicro);
+  if (wanted.length === 0) return [];
+  return withTx(db, async (tx) => {
+    await lockAgentLimits(tx, input.agentId);
+    await requireAgentRow(tx, input.agentId);
+    const current = await getLimitsWith(tx, input.config, input.agentId);
+    const changes = wanted.filter((c) => c.limitMicro !== current[c.kind].limitMicro);
     for (const change of changes) {
-      await setLimitInTransaction(tx as unknown as Sql, { ...input, ...change });
+      await setLimitInTransaction(tx, {
+        agentId: input.agentId,
+        kind: change.kind,
+        limitMicro: change.limitMicro,
+        actor: input.actor,
+        reason: input.reason,
+      });
     }
+    return changes.map((c) => c.kind);
   });
-  return changes.map((c) => c.kind);
 }

@@ -1,4 +1,5 @@
 import type { Database } from "@/db/client";
+import { sqlOf } from "@/db/sql";
 
 /**
  * The distinct agent ids and vendors in the ledger, for the explorer's suggestions. Both walk
@@ -9,7 +10,7 @@ import type { Database } from "@/db/client";
 const MAX_VALUES = 500;
 
 export async function listLedgerAgentIds(db: Database): Promise<string[]> {
-  const sql = db.$client;
+  const sql = sqlOf(db);
   const rows = await sql<{ value: string }[]>`
     WITH RECURSIVE walk(value) AS (
       (SELECT agent_id FROM transactions ORDER BY agent_id LIMIT 1)
@@ -22,7 +23,7 @@ export async function listLedgerAgentIds(db: Database): Promise<string[]> {
 }
 
 export async function listLedgerVendors(db: Database): Promise<string[]> {
-  const sql = db.$client;
+  const sql = sqlOf(db);
   const rows = await sql<{ value: string }[]>`
     WITH RECURSIVE walk(value) AS (
       (SELECT vendor FROM transactions ORDER BY vendor LIMIT 1)

@@ -2,6 +2,7 @@ import { createReadStream } from "node:fs";
 import { createInterface } from "node:readline";
 import { isLosslessNumber, LosslessNumber, parse as parseLossless } from "lossless-json";
 import type { Database } from "@/db/client";
+import { withTx } from "@/db/sql";
 import { writeAudit } from "../audit";
 import { formatUsdc, type Micro, MoneyParseError, parseUsdc } from "../money";
 import { parseIsoTimestamp } from "../time";
@@ -253,8 +254,7 @@ export async function importJsonl(
   const report: ImportReport = { lines: 0, imported: 0, alreadyPresent: 0, invalid: [], committed: false };
   const seen = new Map<string, { line: number; text: string }>();
   try {
-    await db.$client.begin(async (tx) => {
-      const sql = tx as unknown as Database["$client"];
+    await withTx(db, async (sql) => {
       let pending: SeedRecord[] = [];
       const flush = async () => {
         if (pending.length === 0) return;

@@ -1,5 +1,6 @@
 import type { Database } from "@/db/client";
 import { transactionStatus } from "@/db/schema/transactions";
+import { decodeKeyset, encodeKeyset, type Sql, sqlOf } from "@/db/sql";
 import { InvalidInputError } from "../errors";
 import type { Micro } from "../money";
 import { parseIsoTimestamp, parseUtcDay } from "../time";
@@ -52,44 +53,16 @@ export interface LedgerFilter {
   maxAmountMicro?: Micro;
 }
 
-type Sql = Database["$client"];
-type Row = Record<string, unknown>;
-
-const ts = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
-
-const SELECT = `id, ${ts("created_at")} AS created_at, ${ts("updated_at")} AS updated_at,
-  ${ts("completed_at")} AS completed_at, agent_id, vendor, resource_url, method, amount_micro, asset,
-  network, payer, payee, nonce, ${ts("valid_after")} AS valid_after, ${ts("valid_before")} AS valid_before,
-  status, tx_hash, error_code, error_message, retry_count, latency_ms, idempotency_key, metadata`;
-
-function toTransaction(r: Row): LedgerTransaction {
-  return {
-    id: r.id as string,
-    createdAt: r.created_at as string,
-    updatedAt: r.updated_at as string,
-    completedAt: (r.completed_at as string | null) ?? null,
-    agentId: r.agent_id as string,
-    vendor: r.vendor as string,
-    resourceUrl: (r.resource_url as string | null) ?? null,
-    method: (r.method as string | null) ?? null,
-    amountMicro: r.amount_micro as bigint,
-    asset: r.asset as string,
-    network: (r.network as string | null) ?? null,
-    payer: (r.payer as string | null) ?? null,
-    payee: (r.payee as string | null) ?? null,
-    nonce: (r.nonce as string | null) ?? null,
-    validAfter: (r.valid_after as string | null) ?? null,
-    validBefore: (r.valid_before as string | null) ?? null,
-    status: r.status as TransactionStatus,
-    txHash: (r.tx_hash as string | null) ?? null,
-    errorCode: (r.error_code as string | null) ?? null,
-    errorMessage: (r.error_message as string | null) ?? null,
-    retryCount: r.retry_count as number,
-    latencyMs: (r.latency_ms as number | null) ?? null,
-    idempotencyKey: (r.idempotency_key as string | null) ?? null,
-    metadata: (r.metadata as Record<string, unknown>) ?? {},
-  };
-}
+/**
+ * The ledger row's columns under the names of `LedgerTransaction`, so a row is one without a
+ * mapper (timestamps arrive as UTC ISO with microseconds, see db/client.ts; int8 as bigint).
+ */
+const SELECT = `id, created_at AS "createdAt", updated_at AS "updatedAt", completed_at AS "completedAt",
+  agent_id AS "agentId", vendor, resource_url AS "resourceUrl", method, amount_micro AS "amountMicro",
+  asset, network, payer, payee, nonce, valid_after AS "validAfter", valid_before AS "validBefore",
+  status, tx_hash AS "txHash", error_code AS "errorCode", error_message AS "errorMessage",
+  retry_count AS "retryCount", latency_ms AS "latencyMs", idempotency_key AS "idempotencyKey",
+  metadata`;
 
 function instant(value: Date | string, name: string): string {
   if (value instanceof Date) return value.toISOString();
@@ -144,16 +117,12 @@ function where(sql: Sql, filter: LedgerFilter) {
   return parts.reduce((acc, part) => sql`${acc} AND ${part}`);
 }
 
-function encodeCursor(row: LedgerTransaction): string {
-  return Buffer.from(JSON.stringify([row.createdAt, row.id])).toString("base64url");
-}
-
 function decodeCursor(cursor: string): [string, string] {
+  const value = decodeKeyset(cursor);
   try {
-    const value = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
-    if (Array.isArray(value) && typeof value[0] === "string" && typeof value[1] === "string") {
+    if (value) {
       parseIsoTimestamp(value[0]);
-      return [value[0], value[1]];
+      return value;
     }
   } catch {
     // fall through
@@ -176,7 +145,7 @@ export async function listTransactions(
   filter: LedgerFilter = {},
   options: { limit?: number; cursor?: string | null; order?: "asc" | "desc" } = {},
 ): Promise<Page> {
-  const sql = db.$client;
+  const sql = sqlOf(db);
   const limit = options.limit ?? 50;
   if (!Number.isInteger(limit) || limit < 1 || limit > 10_000) {
     throw new InvalidInputError("invalid_limit", "limit must be a whole number from 1 to 10000", { limit });
@@ -189,20 +158,23 @@ export async function listTransactions(
       ? sql`AND (created_at, id) > (${after[0]}::timestamptz, ${after[1]})`
       : sql`AND (created_at, id) < (${after[0]}::timestamptz, ${after[1]})`
     : sql``;
-  const rows = await sql<Row[]>`
+  const rows = await sql<LedgerTransaction[]>`
     SELECT ${sql.unsafe(SELECT)} FROM transactions
     WHERE ${conditions} ${keyset}
     ORDER BY ${
-      // The table's columns, not the to_char() aliases of the same names, in the exact order of
-      // the (created_at DESC NULLS LAST, id DESC NULLS LAST) indexes, so a page is an index scan.
+      // The table's columns in the exact order of the (created_at DESC NULLS LAST, id DESC NULLS
+      // LAST) indexes, so a page is an index scan.
       asc
         ? sql`transactions.created_at ASC NULLS FIRST, transactions.id ASC NULLS FIRST`
         : sql`transactions.created_at DESC NULLS LAST, transactions.id DESC NULLS LAST`
     }
     LIMIT ${limit + 1}`;
-  const page = rows.slice(0, limit).map(toTransaction);
+  const page = rows.slice(0, limit);
   const last = page.at(-1);
-  return { rows: page, nextCursor: rows.length > limit && last ? encodeCursor(last) : null };
+  return {
+    rows: page,
+    nextCursor: rows.length > limit && last ? encodeKeyset(last.createdAt, last.id) : null,
+  };
 }
 
 /** Streams the whole (filtered) ledger oldest first, a page at a time, as the seed's `read_transactions`. */
@@ -246,7 +218,7 @@ export async function getDailyTotal(
   } catch (error) {
     throw new InvalidInputError("invalid_date", (error as Error).message, { date: day });
   }
-  const sql = db.$client;
+  const sql = sqlOf(db);
   const [row] = await sql<{ total: bigint; count: bigint }[]>`
     SELECT coalesce(sum(amount_micro), 0)::bigint AS total, count(*) AS count FROM transactions
     WHERE status = 'completed' AND created_at >= ${range.start.toISOString()}::timestamptz
@@ -257,7 +229,9 @@ export async function getDailyTotal(
 
 /** One transaction by id (with its status and error), or null. */
 export async function getTransaction(db: Database, id: string): Promise<LedgerTransaction | null> {
-  const sql = db.$client;
-  const rows = await sql<Row[]>`SELECT ${sql.unsafe(SELECT)} FROM transactions WHERE id = ${id}`;
-  return rows[0] ? toTransaction(rows[0]) : null;
+  const sql = sqlOf(db);
+  const [row] = await sql<
+    LedgerTransaction[]
+  >`SELECT ${sql.unsafe(SELECT)} FROM transactions WHERE id = ${id}`;
+  return row ?? null;
 }

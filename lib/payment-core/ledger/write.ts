@@ -1,10 +1,8 @@
-import type { Database } from "@/db/client";
+import type { Sql } from "@/db/sql";
 import type { Micro } from "../money";
 import { OPEN_STATUSES, type TransactionStatus } from "./read";
 
 const open = new Set<string>(OPEN_STATUSES);
-
-type Sql = Database["$client"];
 
 /** A ledger row that did not come through the engine: imported history, demo data. */
 export interface HistoricalRow {

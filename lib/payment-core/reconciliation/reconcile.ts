@@ -1,5 +1,6 @@
 import { type Address, getAddress, type PublicClient } from "viem";
 import type { Database } from "@/db/client";
+import { type Sql, sqlOf } from "@/db/sql";
 import { blockAtOrBefore, type PayerTransfer, readPayerTransfers } from "../chain/usdc-events";
 import { InvalidInputError } from "../errors";
 import { formatUsdc, type Micro } from "../money";
@@ -50,8 +51,6 @@ const FROM_MARGIN_MS = 10 * 60_000;
 const TO_MARGIN_MS = 60 * 60_000;
 const PAGE_ROWS = 20_000;
 const RECEIPT_CONCURRENCY = 8;
-
-type Sql = Database["$client"];
 
 interface LedgerRow {
   id: string;
@@ -106,13 +105,12 @@ async function* ledgerPages(sql: Sql, network: string, options: ReconcileOptions
   let after: [string, string] | null = null;
   for (;;) {
     const rows: LedgerRow[] = await sql<LedgerRow[]>`
-      SELECT id, to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS created_at,
-        status::text AS status, amount_micro, payer, payee, lower(nonce) AS nonce, lower(tx_hash) AS tx_hash
+      SELECT id, created_at, status::text AS status, amount_micro, payer, payee, lower(nonce) AS nonce, lower(tx_hash) AS tx_hash
       FROM transactions
       WHERE ${scope(sql, network, options)} AND status <> 'rejected'
         ${after ? sql`AND (transactions.created_at, transactions.id) > (${after[0]}::timestamptz, ${after[1]})` : sql``}
-      -- The table's columns, not the to_char alias: the keyset walks transactions_created_idx
-      -- instead of sorting the whole range for every page.
+      -- The keyset walks transactions_created_idx instead of sorting the whole range for every
+      -- page; created_at arrives with its microseconds, so the cursor is exact.
       ORDER BY transactions.created_at, transactions.id
       LIMIT ${PAGE_ROWS}`;
     if (rows.length > 0) yield rows;
@@ -128,7 +126,7 @@ export async function reconcile(
 ): Promise<ReconciliationReport> {
   const tolerancePct = validate(options);
   const generatedAt = (deps.clock ?? systemClock)();
-  const sql = deps.db.$client;
+  const sql = sqlOf(deps.db);
   const payer = deps.payerAddress.toLowerCase();
 
   // 1. The chain, in bulk, over the blocks that can hold the range's settlements.
@@ -334,7 +332,7 @@ async function orphans(
 ): Promise<Discrepancy[]> {
   let candidates = transfers.filter((t) => !claimed.has(t));
   if (candidates.length === 0) return [];
-  const sql = deps.db.$client;
+  const sql = sqlOf(deps.db);
   const nonces = candidates.flatMap((t) => (t.nonce ? [t.nonce.toLowerCase()] : []));
   const hashes = candidates.map((t) => t.txHash.toLowerCase());
   const owned = await sql<{ nonce: string | null; tx_hash: string | null }[]>`

@@ -1,12 +1,13 @@
 import { mkdir, unlink, writeFile } from "node:fs/promises";
 import path from "node:path";
+import { desc, eq, sql } from "drizzle-orm";
 import type { Database } from "@/db/client";
+import { reconciliationReports } from "@/db/schema";
+import { isoUtc } from "@/db/sql";
 import { writeAudit } from "../audit";
 import { InvalidInputError } from "../errors";
 import type { DiscrepancyKind, ReconciliationReport } from "./types";
 import { reportToJson } from "./types";
-
-type Sql = Database["$client"];
 
 /** A saved report's summary as stored (JSON: blocks as decimal strings). */
 export interface StoredReportSummary {
@@ -79,11 +80,11 @@ export async function saveReport(
   report: ReconciliationReport,
   options: { reportDir: string; actor: string },
 ): Promise<ReconciliationReport> {
-  return db.$client.begin(async (txn) => {
-    const tx = txn as unknown as Sql;
+  return db.transaction(async (tx) => {
     // The id is taken first so the file can carry it; the row is written after the file.
-    const [next] = await tx<{ id: bigint }[]>`
-      SELECT nextval(pg_get_serial_sequence('reconciliation_reports', 'id')) AS id`;
+    const [next] = await tx.execute<{ id: bigint }>(
+      sql`SELECT nextval(pg_get_serial_sequence('reconciliation_reports', 'id')) AS id`,
+    );
     const reportId = String(next?.id);
     const stamp = reportTimestamp(report.generatedAt);
     const file = await createReportFile(options.reportDir, stamp, (f) =>
@@ -91,10 +92,13 @@ export async function saveReport(
     );
     try {
       const { discrepancies, status, dryRun: _dryRun, reportId: _id, file: _file, ...summary } = report;
-      await tx`
-        INSERT INTO reconciliation_reports (id, status, dry_run, summary, details)
-        VALUES (${reportId}::bigint, ${status}, false, ${JSON.stringify(reportToJson({ ...summary, file }))}::jsonb,
-          ${JSON.stringify(reportToJson(discrepancies))}::jsonb)`;
+      await tx.insert(reconciliationReports).values({
+        id: sql`${reportId}::bigint`,
+        status,
+        dryRun: false,
+        summary: reportToJson({ ...summary, file }),
+        details: reportToJson(discrepancies),
+      });
       await writeAudit(tx, {
         actor: options.actor,
         action: "reconciliation.run",
@@ -110,24 +114,24 @@ export async function saveReport(
   });
 }
 
-const CREATED_AT = `to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
+/** A saved report's list columns; `createdAt` keeps its microseconds. */
+const listColumns = {
+  id: reconciliationReports.id,
+  createdAt: isoUtc(reconciliationReports.createdAt),
+  status: reconciliationReports.status,
+  dryRun: reconciliationReports.dryRun,
+  summary: reconciliationReports.summary,
+};
 
-interface ReportRow {
-  id: bigint;
-  created_at: string;
+function toItem(r: {
+  id: number;
+  createdAt: string;
   status: "pass" | "fail";
-  dry_run: boolean;
-  summary: StoredReportSummary;
-  details?: StoredDiscrepancy[];
+  dryRun: boolean;
+  summary: unknown;
+}) {
+  return { ...r, id: String(r.id), summary: r.summary as StoredReportSummary } satisfies StoredReportListItem;
 }
-
-const toItem = (r: ReportRow): StoredReportListItem => ({
-  id: String(r.id),
-  createdAt: r.created_at,
-  status: r.status,
-  dryRun: r.dry_run,
-  summary: r.summary,
-});
 
 /** Saved reports, newest first, without their discrepancy lists. */
 export async function listReconciliationReports(
@@ -138,20 +142,22 @@ export async function listReconciliationReports(
   if (!Number.isInteger(limit) || limit < 1 || limit > 1000) {
     throw new InvalidInputError("invalid_limit", "limit must be a whole number from 1 to 1000", { limit });
   }
-  const sql = db.$client;
-  const rows = await sql<ReportRow[]>`
-    SELECT id, ${sql.unsafe(CREATED_AT)} AS created_at, status::text AS status, dry_run, summary
-    FROM reconciliation_reports ORDER BY created_at DESC, id DESC LIMIT ${limit}`;
+  const rows = await db
+    .select(listColumns)
+    .from(reconciliationReports)
+    .orderBy(desc(reconciliationReports.createdAt), desc(reconciliationReports.id))
+    .limit(limit);
   return rows.map(toItem);
 }
 
 /** One saved report with its discrepancies; null when there is no such report. */
 export async function getReconciliationReport(db: Database, id: string): Promise<StoredReport | null> {
   if (!/^\d{1,18}$/.test(id)) return null;
-  const sql = db.$client;
-  const [row] = await sql<ReportRow[]>`
-    SELECT id, ${sql.unsafe(CREATED_AT)} AS created_at, status::text AS status, dry_run, summary, details
-    FROM reconciliation_reports WHERE id = ${id}::bigint`;
+  const [row] = await db
+    .select({ ...listColumns, details: reconciliationReports.details })
+    .from(reconciliationReports)
+    .where(eq(reconciliationReports.id, sql<number>`${id}::bigint`));
   if (!row) return null;
-  return { ...toItem(row), details: row.details ?? [] };
+  const { details, ...item } = row;
+  return { ...toItem(item), details: (details as StoredDiscrepancy[] | null) ?? [] };
 }

@@ -1,4 +1,5 @@
 import type { Database } from "@/db/client";
+import { isoMs, isoSeconds, sqlOf } from "@/db/sql";
 import type { Micro } from "../money";
 import { type Clock, systemClock } from "../time";
 
@@ -32,7 +33,7 @@ export async function listOpenTransactions(
   options: { staleAfterMs: number; clock?: Clock; limit?: number },
 ): Promise<OpenTransaction[]> {
   const now = (options.clock ?? systemClock)();
-  const rows = await db.$client<
+  const rows = await sqlOf(db)<
     {
       id: string;
       agent_id: string;
@@ -48,29 +49,33 @@ export async function listOpenTransactions(
     }[]
   >`
     SELECT id, agent_id, vendor, status::text AS status, amount_micro,
-      to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS created_at,
+      created_at,
       floor(extract(epoch FROM (${now.toISOString()}::timestamptz - created_at)))::int AS age_seconds,
-      nonce, to_char(valid_before AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS valid_before,
+      nonce, valid_before,
       error_code, error_message
     FROM transactions
     WHERE status IN ('pending', 'authorized')
     ORDER BY created_at
     LIMIT ${options.limit ?? 500}`;
+  // The report's forms: created_at to the millisecond, valid_before to the second.
   const staleSeconds = options.staleAfterMs / 1000;
-  return rows.map((r) => ({
-    id: r.id,
-    agentId: r.agent_id,
-    vendor: r.vendor,
-    status: r.status,
-    amountMicro: r.amount_micro,
-    createdAt: r.created_at,
-    ageSeconds: r.age_seconds,
-    nonce: r.nonce,
-    validBefore: r.valid_before,
-    errorCode: r.error_code,
-    errorMessage: r.error_message,
-    stale: r.age_seconds >= staleSeconds,
-    expired: r.valid_before !== null && new Date(r.valid_before) <= now,
-    unsettled: r.status === "authorized" && r.error_code !== null,
-  }));
+  return rows.map((r) => {
+    const validBefore = r.valid_before === null ? null : isoSeconds(r.valid_before);
+    return {
+      id: r.id,
+      agentId: r.agent_id,
+      vendor: r.vendor,
+      status: r.status,
+      amountMicro: r.amount_micro,
+      createdAt: isoMs(r.created_at),
+      ageSeconds: r.age_seconds,
+      nonce: r.nonce,
+      validBefore,
+      errorCode: r.error_code,
+      errorMessage: r.error_message,
+      stale: r.age_seconds >= staleSeconds,
+      expired: validBefore !== null && new Date(validBefore) <= now,
+      unsettled: r.status === "authorized" && r.error_code !== null,
+    };
+  });
 }

@@ -1,8 +1,9 @@
 import type { Address, Hex, PublicClient } from "viem";
 import type { Database } from "@/db/client";
+import { sqlOf } from "@/db/sql";
 import type { BudgetEngine, FinishResult } from "../budgets/engine";
 import { blockAtOrBefore, readAuthorizationOutcome } from "../chain/usdc-events";
-import { formatUsd, type Micro } from "../money";
+import { formatDollars, type Micro } from "../money";
 import { type Clock, systemClock } from "../time";
 import { type CancelConfig, cancelAuthorization } from "./cancel";
 
@@ -88,29 +89,30 @@ interface OpenRow {
   amount_micro: bigint;
   nonce: string | null;
   payer: string | null;
-  valid_before: Date | string | null;
-  created_at: Date | string;
+  /** UTC ISO text (db/client.ts). */
+  valid_before: string | null;
+  created_at: string;
 }
+
+const OPEN_ROW = "id, agent_id, status::text AS status, amount_micro, nonce, payer, valid_before, created_at";
 
 // Any fixed number: the advisory-lock namespace for ledger rows being resolved.
 const RESOLVER_LOCK = 402_002;
-
-const asDate = (v: Date | string) => (v instanceof Date ? v : new Date(v));
 
 export async function resolveOpenTransactions(
   deps: ResolverDeps,
   options: ResolveOptions,
 ): Promise<ResolveReport> {
-  const sql = deps.db.$client;
+  const sql = sqlOf(deps.db);
   const now = (deps.clock ?? systemClock)();
   const staleBefore = new Date(now.getTime() - options.staleAfterMs).toISOString();
   const limit = options.limit ?? 500;
   const rows = options.ids
     ? await sql<OpenRow[]>`
-        SELECT id, agent_id, status::text AS status, amount_micro, nonce, payer, valid_before, created_at
+        SELECT ${sql.unsafe(OPEN_ROW)}
         FROM transactions WHERE id = ANY(${options.ids}::text[]) ORDER BY created_at`
     : await sql<OpenRow[]>`
-        SELECT id, agent_id, status::text AS status, amount_micro, nonce, payer, valid_before, created_at
+        SELECT ${sql.unsafe(OPEN_ROW)}
         FROM transactions
         WHERE status IN ('pending', 'authorized') AND (${options.allOpen === true}
           OR created_at < ${staleBefore}::timestamptz OR valid_before < ${now.toISOString()}::timestamptz
@@ -121,7 +123,7 @@ export async function resolveOpenTransactions(
   const resolutions: Resolution[] = [];
   if (rows.length > 0) {
     // One connection for the run's locks: session-level advisory locks, released per row.
-    const conn = await sql.reserve();
+    const conn = await deps.db.$client.reserve();
     try {
       for (const row of rows) {
         // A row asked for by id (an operator's button, a retried key) waits up to ~2 s for a
@@ -198,8 +200,9 @@ async function resolveRow(
   const { engine } = deps;
   const audit = (action: string, reason: string) => ({ actor: options.actor, action, reason });
   // Re-read under the lock: another process may have finished it since the scan.
-  const [current] = await deps.db.$client<OpenRow[]>`
-    SELECT id, agent_id, status::text AS status, amount_micro, nonce, payer, valid_before, created_at
+  const sql = sqlOf(deps.db);
+  const [current] = await sql<OpenRow[]>`
+    SELECT ${sql.unsafe(OPEN_ROW)}
     FROM transactions WHERE id = ${row.id}`;
   if (!current) return result(row, "skipped", "transaction_not_found", `no transaction ${row.id}`);
   row = current;
@@ -207,7 +210,7 @@ async function resolveRow(
   if (row.status !== "pending" && row.status !== "authorized" && !capturable) {
     return result(row, "skipped", "not_open", `already ${row.status}`);
   }
-  const stale = asDate(row.created_at).toISOString() < staleBefore;
+  const stale = new Date(row.created_at).toISOString() < staleBefore;
 
   if (!row.nonce) {
     // Nothing was signed: the payer records the nonce before the signed request leaves.
@@ -224,7 +227,7 @@ async function resolveRow(
   const nonce = row.nonce as Hex;
   const payer = (row.payer ?? deps.payerAddress) as Address | null;
   if (!payer) return result(row, "held", "payer_unknown", "the row has no payer address to check");
-  const createdAt = asDate(row.created_at);
+  const createdAt = new Date(row.created_at);
   const fromBlock = () => blockAtOrBefore(deps.client, new Date(createdAt.getTime() - 120_000));
   const outcome = await readAuthorizationOutcome(deps.client, deps.usdcAddress, payer, nonce, () =>
     fromBlock(),
@@ -232,7 +235,7 @@ async function resolveRow(
 
   if (outcome.state === "used") {
     const t = outcome.transfer;
-    const message = `settled on chain in ${t.txHash} (block ${t.blockNumber}): ${formatUsd(t.amountMicro)} to ${t.to}`;
+    const message = `settled on chain in ${t.txHash} (block ${t.blockNumber}): ${formatDollars(t.amountMicro)} to ${t.to}`;
     const r = await engine.commit(
       row.id,
       t.amountMicro,
@@ -279,7 +282,7 @@ async function resolveRow(
   }
 
   // Unused. Expired in chain time (what the contract compares) means it can never be used.
-  const validBefore = row.valid_before ? asDate(row.valid_before) : null;
+  const validBefore = row.valid_before ? new Date(row.valid_before) : null;
   const latest = await deps.client.getBlock({ blockTag: "latest" });
   const chainNow = new Date(Number(latest.timestamp) * 1000);
   if (validBefore && chainNow >= validBefore) {

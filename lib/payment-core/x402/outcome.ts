@@ -1,7 +1,8 @@
 import type { Database } from "@/db/client";
-import type { Refusal } from "../budgets/engine";
+import { isoSeconds, sqlOf } from "@/db/sql";
+import { type Refusal, refusalFigures } from "../budgets/engine";
 import type { RefusalCode } from "../errors";
-import { formatUsd, type Micro } from "../money";
+import { formatDollars, type Micro } from "../money";
 
 /**
  * What a purchase answers, and how a ledger row is answered again: a replayed idempotency key,
@@ -102,25 +103,27 @@ export interface LedgerRow {
   error_message: string | null;
   vendor: string;
   latency_ms: number | null;
+  /** UTC ISO to the second, as the answer shows it. */
   valid_before: string | null;
   metadata: Record<string, unknown>;
 }
 
 const ROW_COLUMNS = `id, status::text AS status, amount_micro, tx_hash, error_code, error_message, vendor,
-  latency_ms, to_char(valid_before AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS valid_before, metadata`;
+  latency_ms, valid_before, metadata`;
 
 /** A ledger row by id, or by (agent, idempotency key): each by its own index. */
 export async function readLedgerRow(
   db: Database,
   where: { agentId: string; key: string } | { id: string },
 ): Promise<LedgerRow | undefined> {
-  const sql = db.$client;
+  const sql = sqlOf(db);
   const rows =
     "id" in where
       ? await sql<LedgerRow[]>`SELECT ${sql.unsafe(ROW_COLUMNS)} FROM transactions WHERE id = ${where.id}`
       : await sql<LedgerRow[]>`SELECT ${sql.unsafe(ROW_COLUMNS)} FROM transactions
           WHERE agent_id = ${where.agentId} AND idempotency_key = ${where.key}`;
-  return rows[0];
+  const row = rows[0];
+  return row && { ...row, valid_before: row.valid_before === null ? null : isoSeconds(row.valid_before) };
 }
 
 /** The answer for a row whose money is still open: signed, outcome unknown, budget held. */
@@ -174,24 +177,17 @@ export function rowOutcome(row: LedgerRow): PayOutcome {
       row,
       row.error_code ?? "in_progress",
       row.error_code
-        ? `${row.error_message ?? row.error_code}; the chain does not show the payment yet, so ${formatUsd(row.amount_micro)} stays reserved until the authorization expires${row.valid_before ? ` (${row.valid_before})` : ""} or is cancelled`
+        ? `${row.error_message ?? row.error_code}; the chain does not show the payment yet, so ${formatDollars(row.amount_micro)} stays reserved until the authorization expires${row.valid_before ? ` (${row.valid_before})` : ""} or is cancelled`
         : `transaction ${row.id} is signed and in progress`,
       base,
     );
   }
-  const refusal = (row.metadata.refusal ?? {}) as Record<string, string | undefined>;
-  const big = (v: string | undefined) => (v === undefined ? undefined : BigInt(v));
   return {
     ok: false,
     code: (row.error_code ?? "vendor_error") as PayFailureCode,
     message: row.error_message ?? "",
     transactionId: row.id,
-    figures: {
-      limitMicro: big(refusal.limitMicro),
-      usedMicro: big(refusal.usedMicro),
-      remainingMicro: big(refusal.remainingMicro),
-      requestedMicro: big(refusal.requestedMicro),
-    },
+    figures: refusalFigures(row.metadata),
     ...base,
   };
 }

@@ -1,22 +1,14 @@
-import { x402Client } from "@x402/core/client";
-import {
-  decodePaymentRequiredHeader,
-  decodePaymentResponseHeader,
-  encodePaymentSignatureHeader,
-} from "@x402/core/http";
-import type { PaymentPayload, PaymentRequired, PaymentRequirements, SettleResponse } from "@x402/core/types";
-import { ExactEvmScheme } from "@x402/evm/exact/client";
+import { decodePaymentRequiredHeader, encodePaymentSignatureHeader } from "@x402/core/http";
+import type { PaymentRequired } from "@x402/core/types";
 import { Headers, type RequestInit, type Response, type fetch as undiciFetch } from "undici";
-import type { Address, Hex, LocalAccount, PublicClient } from "viem";
+import type { Address, LocalAccount, PublicClient } from "viem";
 import type { Database } from "@/db/client";
 import type { BudgetEngine } from "../budgets/engine";
-import { InvalidInputError } from "../errors";
-import { formatUsd, type Micro } from "../money";
+import type { Micro } from "../money";
 import { resolveOpenTransactions } from "../settlement/resolver";
 import { getVendorPolicy, hostAllowed, payeeAllowed } from "../vendor-policy";
 import { checkDestination, destinationRefusal, guardedAgent } from "./destination";
 import {
-  heldOutcome,
   type LedgerRow,
   type PayFailureCode,
   type PayOutcome,
@@ -27,15 +19,16 @@ import {
   type VendorResponse,
 } from "./outcome";
 import { type RequirementsPolicy, selectRequirements } from "./policy";
+import { settlePaid } from "./settle-paid";
+import { createSigner } from "./sign";
 import {
   createSender,
   DEFAULT_MAX_RESPONSE_BYTES,
   discard,
-  METHODS,
   ResponseBodyError,
+  readPaidAnswer,
   readResponse,
-  requestFingerprint,
-  unsettledCause,
+  targetOf,
 } from "./vendor-http";
 
 export type {
@@ -53,6 +46,7 @@ export type {
  *   sign (official @x402 client) → record the authorization → send → commit or release.
  * Nothing is signed unless the reservation succeeded, and one purchase signs at most one
  * authorization: a failed send is retried with the same signed payload, never a new one.
+ * The steps' parts: vendor-http.ts (send, retry, bounded reads), sign.ts, settle-paid.ts.
  */
 
 export interface PayerConfig {
@@ -106,28 +100,9 @@ export function createPayer(deps: PayerDeps) {
     sleep: deps.sleep,
   });
 
-  const scheme = new ExactEvmScheme(account);
-  const network = config.network as `${string}:${string}`;
+  const sign = createSigner({ account, network: config.network, usdcAddress: config.usdcAddress });
 
-  /**
-   * The official client, one per purchase: it signs, and its before-creation hook is a last
-   * guard that it signs exactly the requirements the engine reserved for, capped at that amount.
-   */
-  function clientFor(approved: PaymentRequirements) {
-    return new x402Client()
-      .register(network, scheme)
-      .setSpendControls({
-        maxAmountPerPayment: false,
-        allowedAssets: [{ network, asset: config.usdcAddress, maxAmountPerPayment: approved.amount }],
-      })
-      .onBeforePaymentCreation(async ({ selectedRequirements }) => {
-        if (JSON.stringify(selectedRequirements) !== JSON.stringify(approved)) {
-          return { abort: true, reason: "requirements differ from the ones the budget engine reserved" };
-        }
-      });
-  }
-
-  const readRow = (where: { agentId: string; key: string } | { id: string }) => readLedgerRow(deps.db, where);
+  const readRow = (id: string) => readLedgerRow(deps.db, { id });
 
   /**
    * The same key again: the current state, never 409 forever. A row still open is first
@@ -135,10 +110,12 @@ export function createPayer(deps: PayerDeps) {
    * proven dead), so a retry after a crash or a vendor failure learns what happened.
    */
   async function existing(agentId: string, key: string) {
-    const row = await readRow({ agentId, key });
-    if (!row || (row.status !== "pending" && row.status !== "authorized")) return row;
-    await resolveFromChain(row.id, "payer:replay");
-    return readRow({ id: row.id });
+    const found = await engine.findByKey(agentId, key);
+    if (!found) return undefined;
+    if (found.status === "pending" || found.status === "authorized") {
+      await resolveFromChain(found.id, "payer:replay");
+    }
+    return readRow(found.id);
   }
 
   /**
@@ -161,22 +138,7 @@ export function createPayer(deps: PayerDeps) {
   async function payForService(req: PayRequest): Promise<PayOutcome> {
     const started = performance.now();
     const elapsed = () => Math.round(performance.now() - started);
-    let url: URL;
-    try {
-      url = new URL(req.url);
-    } catch {
-      throw new InvalidInputError("invalid_request", `url ${JSON.stringify(req.url)} is not a URL`);
-    }
-    if (url.protocol !== "http:" && url.protocol !== "https:") {
-      throw new InvalidInputError("invalid_request", "url must be http or https");
-    }
-    const method = (req.method ?? "GET").toUpperCase();
-    if (!METHODS.has(method))
-      throw new InvalidInputError("invalid_request", `method ${method} is not supported`);
-    const vendor = req.vendor ?? url.host;
-    // What makes this purchase this purchase: the same key with another request is a client bug
-    // (Stripe answers it the same way), never a silent replay of the first one.
-    const fingerprint = requestFingerprint(url, method, req.body, req.maxPriceMicro);
+    const { url, method, vendor, fingerprint } = targetOf(req);
     const replayRow = (row: LedgerRow): PayOutcome => {
       const stored = row.metadata.request_fingerprint;
       if (typeof stored === "string" && stored !== fingerprint) {
@@ -381,34 +343,15 @@ export function createPayer(deps: PayerDeps) {
       return fail(id, code, message, { response });
     };
 
-    // 4. Sign exactly the approved requirements; extensions are not passed on (they could ask
-    //    for approvals or permits beyond this one transfer).
-    let payload: PaymentPayload;
-    try {
-      payload = await clientFor(requirements).createPaymentPayload({
-        x402Version: 2,
-        resource: required.resource,
-        accepts: [requirements],
-      });
-    } catch (error) {
-      return release("signing_failed", `could not sign: ${(error as Error).message}`);
-    }
-    const authorization = (payload.payload as { authorization?: Record<string, string> }).authorization;
-    const nonce = authorization?.nonce as Hex | undefined;
-    if (!authorization || !nonce || !/^0x[0-9a-fA-F]{64}$/.test(nonce)) {
-      // Not an EIP-3009 authorization we can track on chain: it never leaves this process.
-      return release(
-        "signing_failed",
-        "the signed payload carries no EIP-3009 authorization nonce; nothing was sent",
-      );
-    }
-    const validBefore = new Date(Number(authorization.validBefore ?? "0") * 1000);
+    // 4. Sign exactly the approved requirements (sign.ts).
+    const signed = await sign(requirements, required.resource);
+    if (!signed.ok) return release("signing_failed", signed.message);
     // Recorded before the signed request leaves, so a crash after sending can be resolved
     // from the chain. If the row is no longer pending (a resolver closed it), nothing is sent.
     const recorded = await engine.recordAuthorization(id, {
-      nonce,
-      validAfter: new Date(Number(authorization.validAfter ?? "0") * 1000),
-      validBefore,
+      nonce: signed.nonce,
+      validAfter: signed.validAfter,
+      validBefore: signed.validBefore,
       payer: account.address,
       payee,
     });
@@ -422,7 +365,7 @@ export function createPayer(deps: PayerDeps) {
 
     // 5. Send the signed request. Failures resend this same payload; nothing is signed again.
     const paidHeaders = new Headers(headers);
-    paidHeaders.set("PAYMENT-SIGNATURE", encodePaymentSignatureHeader(payload));
+    paidHeaders.set("PAYMENT-SIGNATURE", encodePaymentSignatureHeader(signed.payload));
     let paid: Response | null = null;
     let sendError: string | null = null;
     try {
@@ -431,109 +374,19 @@ export function createPayer(deps: PayerDeps) {
       sendError = (error as Error).message;
     }
 
-    let response: VendorResponse | undefined;
-    let bodyError: ResponseBodyError | null = null;
-    if (paid) {
-      try {
-        response = await readResponse(paid, maxResponseBytes);
-      } catch (error) {
-        if (!(error instanceof ResponseBodyError)) throw error;
-        bodyError = error;
-      }
-    }
-    let settle: SettleResponse | null = null;
-    const settleHeader = paid?.headers.get("payment-response");
-    if (settleHeader) {
-      try {
-        settle = decodePaymentResponseHeader(settleHeader);
-      } catch {
-        settle = null;
-      }
-    }
-    /** A finish the engine refused (a resolver got there first): answer with the row as it is. */
-    const current = async () => {
-      const row = await readRow({ id });
-      return row ? rowOutcome(row) : fail(id, "settlement_unknown", `transaction ${id} disappeared`);
-    };
-
-    if (paid && paid.status < 400 && settle?.success) {
-      const amount =
-        settle.amount && /^\d+$/.test(settle.amount) ? BigInt(settle.amount) : selected.amountMicro;
-      const committed = await engine.commit(
+    // 6. Commit on the vendor's confirmation; otherwise the chain decides (settle-paid.ts).
+    return settlePaid(
+      {
+        engine,
         id,
-        amount <= selected.amountMicro ? amount : selected.amountMicro,
-        settle.transaction ?? null,
-        {
-          retryCount: counter.retries,
-          latencyMs: elapsed(),
-          metadata: bodyError ? { response: { status: paid.status, error: bodyError.code } } : { response },
-        },
-      );
-      if (!committed.ok) return current();
-      if (bodyError) {
-        // The money moved: the ledger says completed, and the answer says why there is no body.
-        return {
-          ok: false,
-          code: bodyError.code,
-          message: `paid (${formatUsd(committed.amountMicro)}) but ${bodyError.message}`,
-          transactionId: id,
-          vendor,
-          latencyMs: elapsed(),
-          replayed: false,
-          settlement: {
-            status: "completed",
-            cause: bodyError.code,
-            txHash: committed.txHash,
-            priceMicro: committed.amountMicro,
-          },
-        };
-      }
-      return {
-        ok: true,
-        paid: true,
-        transactionId: id,
-        status: "completed",
-        priceMicro: committed.amountMicro,
-        txHash: committed.txHash,
         vendor,
-        latencyMs: elapsed(),
-        response: response ?? null,
-        replayed: false,
-      };
-    }
-
-    // 6. Not settled as far as the vendor says. The vendor holds a valid signature, so its word
-    //    proves nothing: the chain decides. Used → captured with the chain's figures. Unused →
-    //    the row stays `authorized` and the reservation holds until the resolver proves the
-    //    authorization dead (expired or cancelled on chain) or finds it used.
-    const { cause, reason } = unsettledCause(paid, sendError, bodyError, settle);
-    // What the vendor did is recorded on the row first; then the settlement resolver (the one
-    // capture path) asks the chain: used → completed with the chain's figures, else held.
-    await deps.db.$client`
-      UPDATE transactions SET error_code = ${cause}, error_message = ${reason}, retry_count = ${counter.retries},
-        latency_ms = ${elapsed()},
-        metadata = metadata || ${JSON.stringify(paid ? { response: { status: paid.status } } : {})}::jsonb,
-        updated_at = now()
-      WHERE id = ${id} AND status = 'authorized'`;
-    await resolveFromChain(id, "payer");
-    const row = await readRow({ id });
-    const base = { vendor, latencyMs: elapsed(), replayed: false, response };
-    if (row?.status === "completed") {
-      return {
-        ok: false,
-        code: cause,
-        message: `paid on chain (tx ${row.tx_hash}, ${formatUsd(row.amount_micro)}) but: ${reason}`,
-        transactionId: id,
-        ...base,
-        settlement: { status: "completed", cause, txHash: row.tx_hash, priceMicro: row.amount_micro },
-      };
-    }
-    if (row?.status !== "authorized") return current();
-    return heldOutcome(
-      row,
-      cause,
-      `${reason}. The signed authorization is unused on chain so far but still valid until ${row.valid_before}: ${formatUsd(row.amount_micro)} stays reserved until it expires or is cancelled (x402 settle --id ${id} --cancel)`,
-      base,
+        reservedMicro: selected.amountMicro,
+        retries: () => counter.retries,
+        elapsed,
+        readRow,
+        resolveFromChain,
+      },
+      { paid, sendError, ...(await readPaidAnswer(paid, maxResponseBytes)) },
     );
   }
 

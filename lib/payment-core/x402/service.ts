@@ -1,8 +1,8 @@
 import { type Address, createPublicClient, http, type PublicClient } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import type { Database } from "@/db/client";
-import type { AppEnv } from "@/lib/env";
 import { BudgetEngine } from "../budgets/engine";
+import type { CoreEnv } from "../config";
 import { OperationError } from "../errors";
 import type { Micro } from "../money";
 import { type ResolveOptions, type ResolveReport, resolveOpenTransactions } from "../settlement/resolver";
@@ -29,7 +29,7 @@ export interface PaymentService {
 
 export function createPaymentService(
   db: Database,
-  env: AppEnv,
+  env: CoreEnv,
   options: { fetch?: PayerDeps["fetch"] } = {},
 ): PaymentService {
   const p = env.payments;

@@ -1,10 +1,11 @@
 import { createHash } from "node:crypto";
-import { decodePaymentRequiredHeader } from "@x402/core/http";
+import { decodePaymentRequiredHeader, decodePaymentResponseHeader } from "@x402/core/http";
 import type { SettleResponse } from "@x402/core/types";
 import { type Dispatcher, type RequestInit, type Response, fetch as undiciFetch } from "undici";
+import { InvalidInputError } from "../errors";
 import type { Micro } from "../money";
 import { destinationRefusal } from "./destination";
-import type { PayFailureCode, VendorResponse } from "./outcome";
+import type { PayFailureCode, PayRequest, VendorResponse } from "./outcome";
 
 /** Talking to a vendor: what may be sent, how it is retried, and how much of the answer is read. */
 
@@ -158,6 +159,64 @@ export function createSender(options: {
       await sleep(backoff(attempt));
     }
   };
+}
+
+/**
+ * The request a purchase sends: an http(s) URL, a supported method, the vendor label (the host
+ * unless given) and the purchase's fingerprint. Anything else is an InvalidInputError.
+ */
+export function targetOf(req: PayRequest): { url: URL; method: string; vendor: string; fingerprint: string } {
+  let url: URL;
+  try {
+    url = new URL(req.url);
+  } catch {
+    throw new InvalidInputError("invalid_request", `url ${JSON.stringify(req.url)} is not a URL`);
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") {
+    throw new InvalidInputError("invalid_request", "url must be http or https");
+  }
+  const method = (req.method ?? "GET").toUpperCase();
+  if (!METHODS.has(method))
+    throw new InvalidInputError("invalid_request", `method ${method} is not supported`);
+  // What makes this purchase this purchase: the same key with another request is a client bug
+  // (Stripe answers it the same way), never a silent replay of the first one.
+  const fingerprint = requestFingerprint(url, method, req.body, req.maxPriceMicro);
+  return { url, method, vendor: req.vendor ?? url.host, fingerprint };
+}
+
+/**
+ * The answer to a signed request: its body within the cap (or why it could not be read) and the
+ * vendor's PAYMENT-RESPONSE, decoded (null when absent or not decodable). No answer at all (the
+ * send failed) reads as nothing.
+ */
+export async function readPaidAnswer(
+  paid: Response | null,
+  maxBytes: number,
+): Promise<{
+  response?: VendorResponse;
+  bodyError: ResponseBodyError | null;
+  settle: SettleResponse | null;
+}> {
+  let response: VendorResponse | undefined;
+  let bodyError: ResponseBodyError | null = null;
+  if (paid) {
+    try {
+      response = await readResponse(paid, maxBytes);
+    } catch (error) {
+      if (!(error instanceof ResponseBodyError)) throw error;
+      bodyError = error;
+    }
+  }
+  let settle: SettleResponse | null = null;
+  const settleHeader = paid?.headers.get("payment-response");
+  if (settleHeader) {
+    try {
+      settle = decodePaymentResponseHeader(settleHeader);
+    } catch {
+      settle = null;
+    }
+  }
+  return { response, bodyError, settle };
 }
 
 /**

@@ -1,11 +1,12 @@
-import Link from "next/link";
 import { notFound } from "next/navigation";
 import { CheckSection } from "@/components/audits/check-section";
-import { PassFailBadge } from "@/components/reconciliation/pass-fail-badge";
 import { Fact, Facts } from "@/components/ui/facts";
-import { Usd, UtcTime } from "@/components/ui/usd";
+import { RecordPage } from "@/components/ui/page-header";
+import { PassFailBadge } from "@/components/ui/status-badge";
+import { Usd } from "@/components/ui/usd";
+import { UtcTime } from "@/components/ui/utc-time";
 import { requireUser } from "@/lib/auth/session";
-import { auditReport } from "@/lib/dal/audits";
+import { getAuditReportView } from "@/lib/dal/audits";
 
 export const dynamic = "force-dynamic";
 
@@ -19,24 +20,24 @@ const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
 export default async function AuditReportPage({ params }: { params: Promise<{ id: string }> }) {
   await requireUser("viewer");
   const { id } = await params;
-  const audit = await auditReport(id);
+  const audit = await getAuditReportView(id);
   if (!audit) notFound();
   const { report } = audit;
   const c = report.counts;
   const a = report.rules.anomalies;
   return (
-    <div className="flex max-w-5xl flex-col gap-5">
-      <Link href="/audits" className="self-start text-sm text-blue-800 underline underline-offset-2">
-        ← Audits
-      </Link>
-      <header className="flex flex-wrap items-center gap-3">
-        <h1 className="text-2xl font-semibold">Budget audit #{audit.id}</h1>
-        <PassFailBadge status={audit.status} size="lg" />
-        <p className="text-slate-700">
-          {plural(c.errors, "error")}, {plural(c.warnings, "warning")}
-        </p>
-      </header>
-
+    <RecordPage
+      back={{ href: "/audits", label: "Audits" }}
+      title={`Budget audit #${audit.id}`}
+      aside={
+        <>
+          <PassFailBadge status={audit.status} size="lg" />
+          <p className="text-slate-700">
+            {plural(c.errors, "error")}, {plural(c.warnings, "warning")}
+          </p>
+        </>
+      }
+    >
       <Facts title="Summary">
         <Fact label="Run at">
           <UtcTime iso={report.generatedAt} />
@@ -54,14 +55,12 @@ export default async function AuditReportPage({ params }: { params: Promise<{ id
           <Usd micro={a.spikeFloorMicro} />; more than {a.burstPerMinute} payments in a minute; vendors first
           paid in the last {a.newVendorHours} h; looked for over the last {a.lookbackDays} days
         </Fact>
-        <Fact label="Report file" mono>
-          {audit.summary.path}
-        </Fact>
+        <Fact label="Report file" mono value={audit.summary.path} />
       </Facts>
 
       {report.checks.map((check) => (
         <CheckSection key={check.name} check={check} />
       ))}
-    </div>
+    </RecordPage>
   );
 }

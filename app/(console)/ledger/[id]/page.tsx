@@ -1,10 +1,13 @@
 import Link from "next/link";
 import { notFound } from "next/navigation";
-import { STATUS_MEANING, StatusBadge } from "@/components/ledger/status-badge";
-import { Fact, Facts } from "@/components/ui/facts";
-import { Usd, UtcTime } from "@/components/ui/usd";
+import { STATUS_MEANING } from "@/components/ledger/status-meaning";
+import { Card, Fact, Facts } from "@/components/ui/facts";
+import { RecordPage } from "@/components/ui/page-header";
+import { StatusBadge } from "@/components/ui/status-badge";
+import { Usd } from "@/components/ui/usd";
+import { UtcTime } from "@/components/ui/utc-time";
 import { requireUser } from "@/lib/auth/session";
-import { ledgerTransaction } from "@/lib/dal/ledger";
+import { getLedgerTransaction } from "@/lib/dal/ledger";
 
 export const dynamic = "force-dynamic";
 
@@ -13,10 +16,10 @@ export const dynamic = "force-dynamic";
  * can hold spaces, `%` or `/`), so the decoded form is tried when the raw one is not found.
  */
 async function findTransaction(segment: string) {
-  const tx = await ledgerTransaction(segment);
+  const tx = await getLedgerTransaction(segment);
   if (tx || !segment.includes("%")) return tx;
   try {
-    return await ledgerTransaction(decodeURIComponent(segment));
+    return await getLedgerTransaction(decodeURIComponent(segment));
   } catch {
     return null; // not valid percent-encoding: there is no such id
   }
@@ -48,30 +51,28 @@ export default async function TransactionPage({ params }: { params: Promise<{ id
   const metadata = Object.keys(tx.metadata).length > 0 ? JSON.stringify(tx.metadata, null, 2) : null;
 
   return (
-    <div className="flex max-w-4xl flex-col gap-5">
-      <Link href="/ledger" className="self-start text-sm text-blue-800 underline underline-offset-2">
-        ← Ledger
-      </Link>
-      <header className="flex flex-wrap items-center gap-3">
-        <h1 className="break-all font-mono text-xl font-semibold">{tx.id}</h1>
-        <StatusBadge status={tx.status} />
-        <p className="ml-auto text-2xl font-semibold">
-          <Usd micro={tx.amountMicro} />{" "}
-          <span className="text-sm font-normal text-slate-600">{tx.asset}</span>
-        </p>
-      </header>
-
+    <RecordPage
+      back={{ href: "/ledger", label: "Ledger" }}
+      title={tx.id}
+      titleClassName="break-all font-mono text-xl font-semibold"
+      maxWidth="max-w-4xl"
+      aside={
+        <>
+          <StatusBadge kind="transaction" status={tx.status} />
+          <p className="ml-auto text-2xl font-semibold">
+            <Usd micro={tx.amountMicro} />{" "}
+            <span className="text-sm font-normal text-slate-600">{tx.asset}</span>
+          </p>
+        </>
+      }
+    >
       <Facts title="Outcome">
         <Fact label="Status">
           {tx.status}: {STATUS_MEANING[tx.status]}
         </Fact>
-        <Fact label="Error code" mono>
-          {tx.errorCode}
-        </Fact>
-        <Fact label="Error message">{tx.errorMessage}</Fact>
-        <Fact label="Transaction hash" mono>
-          {tx.txHash}
-        </Fact>
+        <Fact label="Error code" mono value={tx.errorCode} />
+        <Fact label="Error message" value={tx.errorMessage} />
+        <Fact label="Transaction hash" mono value={tx.txHash} />
         <Fact label="Amount">
           <Usd micro={tx.amountMicro} /> ({tx.amountUsdc} USDC)
         </Fact>
@@ -86,67 +87,45 @@ export default async function TransactionPage({ params }: { params: Promise<{ id
             {tx.agentId}
           </Link>
         </Fact>
-        <Fact label="Vendor">{tx.vendor || null}</Fact>
-        <Fact label="Payer" mono>
-          {tx.payer}
-        </Fact>
-        <Fact label="Payee" mono>
-          {tx.payee}
-        </Fact>
-        <Fact label="Network" mono>
-          {tx.network}
-        </Fact>
-        <Fact label="Asset" mono>
-          {tx.asset}
-        </Fact>
+        <Fact label="Vendor" value={tx.vendor || null} />
+        <Fact label="Payer" mono value={tx.payer} />
+        <Fact label="Payee" mono value={tx.payee} />
+        <Fact label="Network" mono value={tx.network} />
+        <Fact label="Asset" mono value={tx.asset} />
       </Facts>
 
       <Facts title="Authorization (EIP-3009)">
-        <Fact label="Nonce" mono>
-          {tx.nonce}
-        </Fact>
-        <Fact label="Valid after">{time(tx.validAfter)}</Fact>
-        <Fact label="Valid before">{time(tx.validBefore)}</Fact>
+        <Fact label="Nonce" mono value={tx.nonce} />
+        <Fact label="Valid after" value={time(tx.validAfter)} />
+        <Fact label="Valid before" value={time(tx.validBefore)} />
       </Facts>
 
       <Facts title="Timing">
-        <Fact label="Created">{time(tx.createdAt)}</Fact>
-        <Fact label="Updated">{time(tx.updatedAt)}</Fact>
-        <Fact label="Completed">{time(tx.completedAt)}</Fact>
+        <Fact label="Created" value={time(tx.createdAt)} />
+        <Fact label="Updated" value={time(tx.updatedAt)} />
+        <Fact label="Completed" value={time(tx.completedAt)} />
         <Fact label="Created to completed">
           {tx.completedAt ? `${millisBetween(tx.createdAt, tx.completedAt)} ms` : null}
         </Fact>
         <Fact label="Latency">{tx.latencyMs === null ? null : `${tx.latencyMs} ms`}</Fact>
-        <Fact label="Retries">{String(tx.retryCount)}</Fact>
+        <Fact label="Retries" value={String(tx.retryCount)} />
       </Facts>
 
       <Facts title="Request">
-        <Fact label="Resource URL" mono>
-          {tx.resourceUrl}
-        </Fact>
-        <Fact label="Method" mono>
-          {tx.method}
-        </Fact>
-        <Fact label="Idempotency key" mono>
-          {tx.idempotencyKey}
-        </Fact>
+        <Fact label="Resource URL" mono value={tx.resourceUrl} />
+        <Fact label="Method" mono value={tx.method} />
+        <Fact label="Idempotency key" mono value={tx.idempotencyKey} />
       </Facts>
 
-      <section
-        aria-labelledby="section-metadata"
-        className="rounded-lg border border-slate-200 bg-white px-4 py-3"
-      >
-        <h2 id="section-metadata" className="pb-2 text-base font-semibold">
-          Metadata
-        </h2>
+      <Card title="Metadata">
         {metadata ? (
-          <pre className="max-h-96 overflow-auto whitespace-pre-wrap break-all rounded bg-slate-50 p-3 font-mono text-xs">
+          <pre className="mt-1 max-h-96 overflow-auto whitespace-pre-wrap break-all rounded bg-slate-50 p-3 font-mono text-xs">
             {metadata}
           </pre>
         ) : (
           <p className="text-sm text-slate-500">None</p>
         )}
-      </section>
-    </div>
+      </Card>
+    </RecordPage>
   );
 }

@@ -1,12 +1,12 @@
-import Link from "next/link";
 import { notFound } from "next/navigation";
 import { CountsTable } from "@/components/reconciliation/counts-table";
 import { DiscrepancyTable } from "@/components/reconciliation/discrepancy-table";
-import { PassFailBadge } from "@/components/reconciliation/pass-fail-badge";
-import { Fact, Facts } from "@/components/ui/facts";
-import { UtcTime } from "@/components/ui/usd";
+import { Card, Fact, Facts } from "@/components/ui/facts";
+import { RecordPage, Section } from "@/components/ui/page-header";
+import { PassFailBadge } from "@/components/ui/status-badge";
+import { UtcTime } from "@/components/ui/utc-time";
 import { requireUser } from "@/lib/auth/session";
-import { reconciliationReport } from "@/lib/dal/reconciliation";
+import { getReconciliationReportView } from "@/lib/dal/reconciliation";
 
 export const dynamic = "force-dynamic";
 
@@ -18,28 +18,28 @@ export async function generateMetadata({ params }: { params: Promise<{ id: strin
 export default async function ReconciliationReportPage({ params }: { params: Promise<{ id: string }> }) {
   await requireUser("viewer");
   const { id } = await params;
-  const report = await reconciliationReport(id);
+  const report = await getReconciliationReportView(id);
   if (!report) notFound();
   const s = report.summary;
   const n = report.details.length;
   return (
-    <div className="flex max-w-5xl flex-col gap-5">
-      <Link href="/reconciliation" className="self-start text-sm text-blue-800 underline underline-offset-2">
-        ← Reconciliation
-      </Link>
-      <header className="flex flex-wrap items-center gap-3">
-        <h1 className="text-2xl font-semibold">Reconciliation report #{report.id}</h1>
-        <PassFailBadge status={report.status} size="lg" />
-        <p className="text-slate-700">
-          {n} discrepanc{n === 1 ? "y" : "ies"}
-        </p>
-      </header>
-
+    <RecordPage
+      back={{ href: "/reconciliation", label: "Reconciliation" }}
+      title={`Reconciliation report #${report.id}`}
+      aside={
+        <>
+          <PassFailBadge status={report.status} size="lg" />
+          <p className="text-slate-700">
+            {n} discrepanc{n === 1 ? "y" : "ies"}
+          </p>
+        </>
+      }
+    >
       <Facts title="Summary">
         <Fact label="Run at">
           <UtcTime iso={report.createdAt} />
         </Fact>
-        <Fact label="Run by">{report.ranBy}</Fact>
+        <Fact label="Run by" value={report.ranBy} />
         <Fact label="Range (UTC)">
           {s.range.from ? <UtcTime iso={s.range.from} /> : "the beginning"} to{" "}
           {s.range.to ? (
@@ -62,34 +62,17 @@ export default async function ReconciliationReportPage({ params }: { params: Pro
           {s.chain.transfers === 1 ? "" : "s"} out of the payer)
         </Fact>
         <Fact label="Amount tolerance">{s.tolerancePct}%</Fact>
-        <Fact label="Network" mono>
-          {s.network}
-        </Fact>
-        <Fact label="Payer" mono>
-          {s.payer}
-        </Fact>
-        <Fact label="USDC contract" mono>
-          {s.usdcAddress}
-        </Fact>
-        <Fact label="Report file" mono>
-          {s.file}
-        </Fact>
+        <Fact label="Network" mono value={s.network} />
+        <Fact label="Payer" mono value={s.payer} />
+        <Fact label="USDC contract" mono value={s.usdcAddress} />
+        <Fact label="Report file" mono value={s.file} />
       </Facts>
 
-      <section
-        aria-labelledby="counts-title"
-        className="rounded-lg border border-slate-200 bg-white px-4 py-3"
-      >
-        <h2 id="counts-title" className="pb-1 text-base font-semibold">
-          Discrepancies by kind
-        </h2>
+      <Card title="Discrepancies by kind">
         <CountsTable counts={s.counts} caption="Discrepancies of this report by kind" />
-      </section>
+      </Card>
 
-      <section aria-labelledby="discrepancies-title" className="flex flex-col gap-3">
-        <h2 id="discrepancies-title" className="text-lg font-semibold">
-          Every discrepancy
-        </h2>
+      <Section title="Every discrepancy">
         {n === 0 ? (
           <p className="text-sm text-slate-700">None: the ledger and the chain agree over this range.</p>
         ) : (
@@ -98,7 +81,7 @@ export default async function ReconciliationReportPage({ params }: { params: Pro
             caption={`The ${n} discrepancies of report #${report.id}`}
           />
         )}
-      </section>
-    </div>
+      </Section>
+    </RecordPage>
   );
 }

@@ -1,5 +1,6 @@
 import { apiUser } from "@/lib/auth/session";
 import { getAgentView, listAgentViews } from "@/lib/dal/agents";
+import { errorResponse } from "@/lib/http/errors";
 
 export const dynamic = "force-dynamic";
 
@@ -15,10 +16,8 @@ export async function GET(request: Request): Promise<Response> {
   if (agentId !== null) {
     const agent = await getAgentView(agentId);
     if (!agent) {
-      return Response.json(
-        { error: { code: "unknown_agent", message: `no agent named ${agentId}` } },
-        { status: 404, headers },
-      );
+      // 404 here, where the payment API's unknown_agent is a refusal (403).
+      return errorResponse("unknown_agent", `no agent named ${agentId}`, {}, 404);
     }
     return Response.json({ agents: [agent] }, { headers });
   }

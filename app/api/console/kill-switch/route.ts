@@ -1,10 +1,10 @@
 import { apiUser } from "@/lib/auth/session";
-import { killSwitchView } from "@/lib/dal/kill-switch";
+import { getKillSwitchView } from "@/lib/dal/kill-switch";
 
 export const dynamic = "force-dynamic";
 
 export async function GET(): Promise<Response> {
   const user = await apiUser("viewer");
   if (user instanceof Response) return user;
-  return Response.json(await killSwitchView(), { headers: { "Cache-Control": "no-store" } });
+  return Response.json(await getKillSwitchView(), { headers: { "Cache-Control": "no-store" } });
 }

@@ -1,14 +1,14 @@
 import { apiUser } from "@/lib/auth/session";
-import { ledgerApiPage, ledgerTransaction, parseLedgerQuery } from "@/lib/dal/ledger";
-import { FilterError, param } from "@/lib/dal/search-params";
+import { getLedgerApiPage, getLedgerTransaction, parseLedgerQuery } from "@/lib/dal/ledger";
+import { errorResponse } from "@/lib/http/errors";
+import { classifyError } from "@/lib/payment-core/errors";
+import { FilterError, param } from "@/lib/url/search-params";
 
 export const dynamic = "force-dynamic";
 
+/** 400 `invalid_filter` naming the parameter: `{ error: { code, message, field } }`. */
 function invalidFilter(error: FilterError): Response {
-  return Response.json(
-    { error: { code: error.code, message: error.message, field: error.field } },
-    { status: 400, headers: { "Cache-Control": "no-store" } },
-  );
+  return errorResponse(error.code, error.message, { field: error.field });
 }
 
 /**
@@ -25,7 +25,7 @@ export async function GET(request: Request): Promise<Response> {
   if (!parsed.ok) return invalidFilter(parsed.error);
   const headers = { "Cache-Control": "no-store" };
   if (parsed.query.kind === "transaction") {
-    const tx = await ledgerTransaction(parsed.query.id);
+    const tx = await getLedgerTransaction(parsed.query.id);
     return Response.json({ rows: tx ? [tx] : [], nextCursor: null }, { headers });
   }
   const limitText = param(search, "limit") ?? "50";
@@ -34,10 +34,11 @@ export async function GET(request: Request): Promise<Response> {
     return invalidFilter(new FilterError("limit", "limit: a whole number from 1 to 500"));
   }
   try {
-    const page = await ledgerApiPage(parsed.query.filter, parsed.query.position, limit);
+    const page = await getLedgerApiPage(parsed.query.filter, parsed.query.position, limit);
     return Response.json(page, { headers });
   } catch (error) {
-    if (error instanceof FilterError) return invalidFilter(error);
+    const known = classifyError(error);
+    if (known?.code === "invalid_filter") return errorResponse(known.code, known.message, known.details);
     throw error;
   }
 }

@@ -1,5 +1,6 @@
 import { apiUser } from "@/lib/auth/session";
-import { overviewView } from "@/lib/dal/overview";
+import { getOverview } from "@/lib/dal/overview";
+import { errorResponse } from "@/lib/http/errors";
 
 export const dynamic = "force-dynamic";
 
@@ -8,15 +9,10 @@ export async function GET(): Promise<Response> {
   const user = await apiUser("viewer");
   if (user instanceof Response) return user;
   try {
-    return Response.json(await overviewView(), { headers: { "Cache-Control": "no-store" } });
+    return Response.json(await getOverview(), { headers: { "Cache-Control": "no-store" } });
   } catch (error) {
     // The dashboard keeps its last data and says live updates are paused; the details stay in the log.
     console.error("overview: could not load", error);
-    return Response.json(
-      {
-        error: { code: "overview_unavailable", message: "the overview could not be read from the database" },
-      },
-      { status: 503, headers: { "Cache-Control": "no-store" } },
-    );
+    return errorResponse("overview_unavailable", "the overview could not be read from the database");
   }
 }

@@ -1,10 +1,11 @@
 import { apiUser } from "@/lib/auth/session";
 import { appDb } from "@/lib/dal/db";
 import { parseLedgerQuery } from "@/lib/dal/ledger";
-import { FilterError, param } from "@/lib/dal/search-params";
+import { errorResponse } from "@/lib/http/errors";
 import { CSV_HEADER, exportCsv, transactionCsvRow } from "@/lib/payment-core/ledger/csv";
 import { exportJsonl, toSeedLine } from "@/lib/payment-core/ledger/jsonl";
 import { getTransaction } from "@/lib/payment-core/ledger/read";
+import { FilterError, param } from "@/lib/url/search-params";
 
 export const dynamic = "force-dynamic";
 
@@ -15,11 +16,9 @@ const FORMATS = {
 
 const CHUNK_CHARS = 64 * 1024;
 
+/** 400 `invalid_filter` naming the parameter: `{ error: { code, message, field } }`. */
 function invalidFilter(error: FilterError): Response {
-  return Response.json(
-    { error: { code: error.code, message: error.message, field: error.field } },
-    { status: 400, headers: { "Cache-Control": "no-store" } },
-  );
+  return errorResponse(error.code, error.message, { field: error.field });
 }
 
 /**

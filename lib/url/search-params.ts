@@ -1,9 +1,11 @@
 import { z } from "zod";
+import { InvalidInputError } from "@/lib/payment-core/errors";
 import { parseUtcDay } from "@/lib/payment-core/time";
 
 /**
- * Shared by the console's filter pages and their route handlers: filters live in the URL, so
- * a page, its export link and a bookmark all name the same rows.
+ * Reading and writing the console's URLs (no data access): filters live in the URL, so a page,
+ * its export link and a bookmark all name the same rows. Shared by the filter pages and their
+ * route handlers.
  */
 
 /** What Next.js hands a page as `searchParams`, or a route handler's `URL.searchParams`. */
@@ -30,20 +32,23 @@ export function pickParams<K extends string>(
   return params;
 }
 
-export class FilterError extends Error {
-  readonly code = "invalid_filter";
+/** A query parameter that is not valid: an input error (`invalid_filter`) naming the parameter. */
+export class FilterError extends InvalidInputError {
   constructor(
     /** The query parameter at fault, so a page can mark its input. */
     readonly field: string,
     message: string,
   ) {
-    super(message);
+    super("invalid_filter", message, { field });
     this.name = "FilterError";
   }
 }
 
-/** A UTC calendar day typed in a date input (`YYYY-MM-DD`), as its half-open range of instants. */
-export function utcDay(label: string) {
+/**
+ * A zod schema for a UTC calendar day typed in a date input (`YYYY-MM-DD`), parsed to its
+ * half-open range of instants (not `utcDay` in payment-core/time, which writes a day).
+ */
+export function utcDayParam(label: string) {
   return z
     .string()
     .optional()
@@ -107,7 +112,6 @@ export function parsePosition(raw: RawSearchParams): PagePosition {
   return { cursor, trail: cursor ? trail : [] };
 }
 
-/** Where "Next page" and "Previous page" go: keyset pagination with the way back kept in the URL. */
 /** The page position, or the FilterError a bad cursor is; any other error is thrown. */
 export function readPosition(raw: RawSearchParams): PagePosition | FilterError {
   try {
@@ -118,6 +122,7 @@ export function readPosition(raw: RawSearchParams): PagePosition | FilterError {
   }
 }
 
+/** Where "Next page" and "Previous page" go: keyset pagination with the way back kept in the URL. */
 export function pageLinks(
   position: PagePosition,
   nextCursor: string | null,

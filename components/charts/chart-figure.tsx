@@ -1,0 +1,74 @@
+import type { ReactNode } from "react";
+
+/**
+ * A chart with its text alternative: the caption says what it shows in words, the drawing is
+ * hidden from assistive technology, and the table below holds the same figures.
+ */
+export function ChartFigure({
+  caption,
+  chart,
+  table,
+  className,
+}: {
+  caption: ReactNode;
+  chart: ReactNode;
+  table: ReactNode;
+  className?: string;
+}) {
+  return (
+    <figure className={`flex flex-col gap-2 ${className ?? ""}`}>
+      <figcaption className="text-sm text-slate-800">{caption}</figcaption>
+      <div aria-hidden="true">{chart}</div>
+      {table}
+    </figure>
+  );
+}
+
+/** The data behind a chart, as a table: the chart's text alternative, open to everyone. */
+export function ChartDataTable({
+  caption,
+  headers,
+  rows,
+  summary = "Show the data as a table",
+}: {
+  caption: string;
+  headers: string[];
+  /** The first cell of each row names it (a time, an agent). */
+  rows: { key: string; cells: ReactNode[] }[];
+  summary?: string;
+}) {
+  return (
+    <details className="text-sm">
+      <summary className="cursor-pointer text-slate-700 hover:text-slate-900">{summary}</summary>
+      <div className="mt-2 max-h-64 overflow-auto">
+        <table className="w-full text-left text-xs">
+          <caption className="sr-only">{caption}</caption>
+          <thead className="sticky top-0 bg-white">
+            <tr>
+              {headers.map((h) => (
+                <th key={h} scope="col" className="border-b border-slate-200 px-2 py-1 font-medium">
+                  {h}
+                </th>
+              ))}
+            </tr>
+          </thead>
+          <tbody>
+            {rows.map(({ key, cells: [first, ...rest] }) => (
+              <tr key={key} className="odd:bg-slate-50">
+                <th scope="row" className="px-2 py-0.5 font-normal tabular-nums">
+                  {first}
+                </th>
+                {rest.map((cell, i) => (
+                  // biome-ignore lint/suspicious/noArrayIndexKey: cells are positional columns
+                  <td key={i} className="px-2 py-0.5 tabular-nums">
+                    {cell}
+                  </td>
+                ))}
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </details>
+  );
+}

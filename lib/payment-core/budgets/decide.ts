@@ -1,0 +1,187 @@
+import type { RefusalCode } from "../errors";
+import { formatDollars, type Micro } from "../money";
+import type { EffectiveLimits } from "./config";
+import { describeRefusal, type FinishResult, type LedgerRow, OPEN } from "./results";
+
+/**
+ * The budget engine's decisions, without a database or a clock: given the figures of the rows a
+ * batch has locked, whether each reservation fits (and, if not, the refusal with its figures),
+ * and what a commit or release does to its ledger row. The batch transaction (batch.ts) reads
+ * and locks the rows, asks here in the batch's order, and writes what was decided.
+ */
+
+/** One budget window (agent, UTC day or month) as locked for the batch: spent + reserved. */
+export interface WindowFigures {
+  spent: Micro;
+  reserved: Micro;
+  /** Changed by this batch, so written back. */
+  dirty: boolean;
+}
+
+export interface ReserveRequest {
+  agentId: string;
+  amount: Micro;
+}
+
+/** A refusal: its code, the words for it, and the figures behind it as decimal strings. */
+export interface RefusalDecision {
+  code: RefusalCode;
+  message: string;
+  figures: Record<string, string>;
+}
+
+/** What a reservation is checked against. Each look-up is made only when its check is reached. */
+export interface ReserveContext {
+  /** The kill switch: the configuration's or the database's. */
+  killSwitch: boolean;
+  hardLimitMicro: Micro;
+  /** The agent's status; undefined when there is no such agent. */
+  statusOf(agentId: string): string | undefined;
+  limitsOf(agentId: string): EffectiveLimits;
+  /** The agent's locked windows for today and this month (only asked for an active agent). */
+  windowsOf(agentId: string): { day: WindowFigures; month: WindowFigures };
+}
+
+/**
+ * The refusal for `request`, or undefined after taking its amount from both windows, so the
+ * next request of the batch sees what this one reserved. Checks in order: kill switch, agent,
+ * per-transaction max, hard limit, daily then monthly window (spent + reserved + amount ≤ limit).
+ */
+export function decideReserve(request: ReserveRequest, ctx: ReserveContext): RefusalDecision | undefined {
+  const { agentId, amount } = request;
+  const refuse = (
+    code: RefusalCode,
+    figures: { limitMicro?: Micro; usedMicro?: Micro; remainingMicro?: Micro } = {},
+  ): RefusalDecision => {
+    const message = describeRefusal(code, agentId, { ...figures, requestedMicro: amount });
+    const text: Record<string, string> = { requestedMicro: amount.toString() };
+    for (const [k, v] of Object.entries(figures)) if (v !== undefined) text[k] = v.toString();
+    return { code, message, figures: text };
+  };
+  if (ctx.killSwitch) return refuse("payments_disabled");
+  const status = ctx.statusOf(agentId);
+  if (status === undefined) return refuse("unknown_agent");
+  if (status !== "active") return refuse("agent_paused");
+  const limits = ctx.limitsOf(agentId);
+  if (amount > limits.per_transaction.limitMicro) {
+    return refuse("per_transaction_max_exceeded", { limitMicro: limits.per_transaction.limitMicro });
+  }
+  if (amount > ctx.hardLimitMicro) {
+    return refuse("hard_limit_exceeded", { limitMicro: ctx.hardLimitMicro });
+  }
+  const { day, month } = ctx.windowsOf(agentId);
+  for (const [code, w, limit] of [
+    ["daily_limit_exceeded", day, limits.daily.limitMicro],
+    ["monthly_limit_exceeded", month, limits.monthly.limitMicro],
+  ] as const) {
+    const used = w.spent + w.reserved;
+    if (used + amount > limit) {
+      return refuse(code, {
+        limitMicro: limit,
+        usedMicro: used,
+        remainingMicro: limit > used ? limit - used : 0n,
+      });
+    }
+  }
+  day.reserved += amount;
+  month.reserved += amount;
+  day.dirty = true;
+  month.dirty = true;
+  return undefined;
+}
+
+/** A commit (the settled amount) or a release (how it ended) of one ledger row. */
+export interface FinishRequest {
+  kind: "commit" | "release";
+  id: string;
+  amount?: Micro;
+  txHash?: string | null;
+  releaseAs?: "failed" | "cancelled";
+  /** commit: also from `failed` (the chain shows the money moved after all). */
+  capture?: boolean;
+}
+
+export type FinishDecision =
+  /** Nothing changes: the answer is final (not found, a replay, not open, too much). */
+  | { apply: false; result: FinishResult }
+  | {
+      apply: true;
+      /** The locked row, changed by the caller once the decision is written. */
+      row: LedgerRow;
+      status: "completed" | "failed" | "cancelled";
+      /** The row's new amount: the settled amount on a commit, the reserved one on a release. */
+      amountMicro: Micro;
+      /** Taken off the reserved figure of both windows (0 for a captured failed row). */
+      unreserveMicro: Micro;
+      /** Added to the spent figure of both windows. */
+      spendMicro: Micro;
+      txHash: string | null;
+    };
+
+/** What finishing `row` (locked, or undefined when there is none) as `request` does. */
+export function decideFinish(request: FinishRequest, row: LedgerRow | undefined): FinishDecision {
+  if (!row) {
+    return {
+      apply: false,
+      result: {
+        ok: false,
+        transactionId: request.id,
+        code: "transaction_not_found",
+        message: `no transaction ${request.id}`,
+      },
+    };
+  }
+  const commit = request.kind === "commit";
+  const capturing = commit && request.capture === true && row.status === "failed";
+  if (!OPEN.has(row.status) && !capturing) {
+    const same =
+      (commit &&
+        row.status === "completed" &&
+        row.tx_hash === (request.txHash ?? null) &&
+        row.amount_micro === request.amount) ||
+      (!commit && row.status === (request.releaseAs ?? "failed"));
+    return {
+      apply: false,
+      result: same
+        ? {
+            ok: true,
+            transactionId: row.id,
+            status: row.status as "completed" | "failed" | "cancelled",
+            amountMicro: row.amount_micro,
+            txHash: row.tx_hash,
+            replayed: true,
+          }
+        : {
+            ok: false,
+            transactionId: row.id,
+            code: "not_pending",
+            message: `transaction ${row.id} is ${row.status}, not pending or authorized`,
+            status: row.status,
+          },
+    };
+  }
+  if (commit && (request.amount ?? 0n) > row.amount_micro) {
+    return {
+      apply: false,
+      result: {
+        ok: false,
+        transactionId: row.id,
+        code: "amount_exceeds_reservation",
+        message: `settled ${formatDollars(request.amount ?? 0n)} is more than the ${formatDollars(row.amount_micro)} reserved`,
+        status: row.status,
+      },
+    };
+  }
+  const reserved = row.amount_micro;
+  const spent = commit ? (request.amount ?? 0n) : 0n;
+  return {
+    apply: true,
+    row,
+    status: commit ? "completed" : (request.releaseAs ?? "failed"),
+    amountMicro: commit ? spent : reserved,
+    // A captured failed row holds no reservation any more: only its spend is added.
+    unreserveMicro: capturing ? 0n : reserved,
+    spendMicro: spent,
+    txHash: commit ? (request.txHash ?? null) : null,
+  };
+}
