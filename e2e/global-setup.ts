@@ -8,8 +8,8 @@ import { closeDb, createDb } from "@/db/client";
 import { freePort, resolveDatabase } from "@/db/embedded";
 import { migrateDatabase } from "@/db/migrate";
 import { seedDemoUsers } from "@/db/seed";
-import { startLocalNetwork } from "@/lib/localnet";
 import { rotateAgentKey } from "@/lib/payment-core/agents";
+import { startLocalNetwork } from "@/scripts/localnet";
 import { authFile, E2E_PASSWORDS, type E2eState, ROLES, type Role, STATE_FILE } from "./state";
 
 const root = path.resolve(import.meta.dirname, "..");

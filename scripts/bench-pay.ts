@@ -42,7 +42,6 @@ import { privateKeyToAccount, toAccount } from "viem/accounts";
 import { closeDb, createDb, type Database } from "@/db/client";
 import { redactUrl, resolveDatabase, withDatabase } from "@/db/embedded";
 import { migrateDatabase } from "@/db/migrate";
-import { demoRoute, type LocalNetwork, startLocalNetwork, USDC_NAME, USDC_VERSION } from "@/lib/localnet";
 import { type BudgetConfig, defaultBudgetConfig } from "@/lib/payment-core/budgets/config";
 import {
   BudgetEngine,
@@ -53,6 +52,7 @@ import {
 } from "@/lib/payment-core/budgets/engine";
 import type { Micro } from "@/lib/payment-core/money";
 import { createPayer, type Payer } from "@/lib/payment-core/x402/payer";
+import { demoRoute, type LocalNetwork, startLocalNetwork, USDC_NAME, USDC_VERSION } from "@/scripts/localnet";
 import {
   dropDatabase,
   fmt,

@@ -47,9 +47,9 @@ import { closeDb, createDb } from "@/db/client";
 import { redactUrl, resolveDatabase, withDatabase } from "@/db/embedded";
 import { migrateDatabase } from "@/db/migrate";
 import { env } from "@/lib/env";
-import { devAccounts, type LocalNetwork, startLocalNetwork } from "@/lib/localnet";
 import { reconcile } from "@/lib/payment-core/reconciliation";
 import { mapLimit, transferByReceipt } from "@/lib/payment-core/reconciliation/chain-reads";
+import { devAccounts, type LocalNetwork, startLocalNetwork } from "@/scripts/localnet";
 import { dropDatabase, log, recreateDatabase, runMain } from "./bench/common";
 
 const BENCH_DB = "x402_bench_reconcile";

@@ -11,9 +11,9 @@ import { resolveDatabase } from "@/db/embedded";
 import { migrateDatabase } from "@/db/migrate";
 import { seedDemo, seedDemoUsers } from "@/db/seed";
 import { EnvError, env } from "@/lib/env";
-import { type LocalNetwork, startLocalNetwork } from "@/lib/localnet";
-import { startTraffic } from "@/lib/localnet/traffic";
 import { rotateAgentKey } from "@/lib/payment-core/agents";
+import { type LocalNetwork, startLocalNetwork } from "@/scripts/localnet";
+import { startTraffic } from "@/scripts/localnet/traffic";
 
 const root = path.resolve(import.meta.dirname, "..");
 const { values: args } = parseArgs({

@@ -4,7 +4,7 @@
 // lists them as "pending" (a skipped test is "skipped") or leaves the file out altogether.
 //
 //   node scripts/vitest-report.mjs REPORT [FILE...]   exit 1 when FILEs (default: every
-//                                                       *.test.ts under lib, db, app) are missing
+//                                                       *.test.ts under lib, db, app, scripts) are missing
 //                                                       from REPORT, did not finish, or failed
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
@@ -18,12 +18,13 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
  */
 
 /**
- * Every Vitest file on disk, as vitest.config.ts includes them (*.test.ts under lib, db, app).
+ * Every Vitest file on disk, as vitest.config.ts includes them (*.test.ts under lib, db, app, scripts).
  * @param {string} [dir]
  * @returns {string[]}
  */
 export function vitestFiles(dir) {
-  if (dir === undefined) return ["lib", "db", "app"].flatMap((d) => vitestFiles(path.join(root, d)));
+  if (dir === undefined)
+    return ["lib", "db", "app", "scripts"].flatMap((d) => vitestFiles(path.join(root, d)));
   if (!existsSync(dir)) return [];
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
     const full = path.join(dir, entry.name);

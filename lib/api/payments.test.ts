@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseEnv } from "@/lib/env";
-import { type LocalNetwork, startLocalNetwork } from "@/lib/localnet";
 import { addAgent, rotateAgentKey } from "@/lib/payment-core/agents";
 import { setKillSwitch } from "@/lib/payment-core/settings";
 import { setVendorPolicy } from "@/lib/payment-core/vendor-policy";
 import { createPaymentService, type PaymentService } from "@/lib/payment-core/x402/service";
 import { createTestDatabase, type TestDatabase } from "@/lib/testing/db";
 import { runX402 } from "@/lib/testing/spawn";
+import { type LocalNetwork, startLocalNetwork } from "@/scripts/localnet";
 import { handlePayment, handleWalletBalance } from "./payments";
 import { type ApiRateLimits, createApiRateLimits } from "./rate-limits";
 

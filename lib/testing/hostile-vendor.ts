@@ -3,7 +3,7 @@ import { serve } from "@hono/node-server";
 import { decodePaymentSignatureHeader, encodePaymentRequiredHeader } from "@x402/core/http";
 import type { PaymentPayload, PaymentRequired, PaymentRequirements } from "@x402/core/types";
 import { Hono } from "hono";
-import type { LocalNetwork } from "@/lib/localnet";
+import type { LocalNetwork } from "@/scripts/localnet";
 
 /**
  * A vendor that asks for a real payment, keeps the signed authorization it is sent and lies

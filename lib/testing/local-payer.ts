@@ -1,9 +1,9 @@
 import type { LocalAccount, PublicClient } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import type { Database } from "@/db/client";
-import type { LocalNetwork } from "@/lib/localnet";
 import type { BudgetEngine } from "@/lib/payment-core/budgets/engine";
 import { createPayer, type PayerConfig, type PayerDeps } from "@/lib/payment-core/x402/payer";
+import type { LocalNetwork } from "@/scripts/localnet";
 
 /**
  * A payer on the local network as the tests use it: no backoff sleeps, USDC's real domain.

@@ -1,5 +1,5 @@
 /**
- * The local payment network on its own, for manual poking: `npx tsx scripts/localnet.ts`.
+ * The local payment network on its own, for manual poking: `npm run localnet`.
  *
  * Starts anvil, Circle's USDC, the x402 facilitator and the demo vendors, prints where they
  * are, and stops everything on Ctrl-C. Try:
@@ -8,7 +8,7 @@
  * Options: --fund USDC (payer's funding, default 500), --slow-ms N (/slow's delay).
  */
 import { parseArgs } from "node:util";
-import { startLocalNetwork } from "@/lib/localnet";
+import { startLocalNetwork } from "./index";
 
 const { values } = parseArgs({
   options: { fund: { type: "string", default: "500" }, "slow-ms": { type: "string" } },

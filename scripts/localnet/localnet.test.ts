@@ -19,7 +19,7 @@ import {
   startFacilitator,
   startLocalNetwork,
   usdcAbi,
-} from "@/lib/localnet";
+} from "@/scripts/localnet";
 
 const FUNDING = 500_000_000n;
 let net: LocalNetwork;
