@@ -7,11 +7,12 @@ import { getKillSwitch, type KillSwitchState, setKillSwitch } from "@/lib/paymen
 import { createPaymentService } from "@/lib/payment-core/x402/service";
 import { registerAgents } from "./commands/agents";
 import { registerAudit } from "./commands/audit";
-import { intOption, registerLedger } from "./commands/ledger";
+import { registerLedger } from "./commands/ledger";
 import { registerReconcile } from "./commands/reconcile";
 import { registerSettle } from "./commands/settle";
 import { CliFailure, describeError, EXIT, type Io, processIo, toJson, withDb } from "./context";
 import { table, usdc2, usdc6 } from "./format";
+import { intOption } from "./options";
 
 function agentUsageJson(u: AgentUsage) {
   return {

@@ -2,7 +2,7 @@ import { once } from "node:events";
 import { createWriteStream } from "node:fs";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
-import { type Command, InvalidArgumentError, Option } from "commander";
+import { type Command, Option } from "commander";
 import { exportJsonl, importJsonl, readFileLines } from "@/lib/payment-core/ledger/jsonl";
 import {
   getDailyTotal,
@@ -14,15 +14,7 @@ import {
 } from "@/lib/payment-core/ledger/read";
 import { CliFailure, type CommandKit, EXIT, withDb } from "../context";
 import { table, usdc2, usdc6 } from "../format";
-
-export function intOption(min: number, max: number) {
-  return (value: string) => {
-    if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max) {
-      throw new InvalidArgumentError(`expected a whole number from ${min} to ${max}`);
-    }
-    return Number(value);
-  };
-}
+import { intOption } from "../options";
 
 function transactionJson(t: LedgerTransaction) {
   return {

@@ -12,6 +12,7 @@ import { InvalidDateError, parseUtcDay } from "@/lib/payment-core/time";
 import { createPaymentService } from "@/lib/payment-core/x402/service";
 import { CliFailure, type CommandKit, EXIT, withDb } from "../context";
 import { table, usdc2, usdc6 } from "../format";
+import { intOption } from "../options";
 
 function dayOption(name: string) {
   return (value: string): Date => {
@@ -25,12 +26,7 @@ function dayOption(name: string) {
   };
 }
 
-function percentOption(value: string): number {
-  if (!/^\d+$/.test(value) || Number(value) > 100) {
-    throw new InvalidArgumentError("expected a whole number from 0 to 100");
-  }
-  return Number(value);
-}
+const percentOption = intOption(0, 100);
 
 const optionalUsdc = (micro: bigint | undefined) => (micro === undefined ? null : usdc6(micro));
 

@@ -1,16 +1,12 @@
-import { type Command, InvalidArgumentError } from "commander";
+import type { Command } from "commander";
 import { listOpenTransactions, type OpenTransaction } from "@/lib/payment-core/settlement/open";
 import type { Resolution, ResolveReport } from "@/lib/payment-core/settlement/resolver";
 import { createPaymentService } from "@/lib/payment-core/x402/service";
 import { CliFailure, type CommandKit, EXIT, withDb } from "../context";
 import { table, usdc2, usdc6 } from "../format";
+import { intOption } from "../options";
 
-function seconds(value: string): number {
-  if (!/^\d+$/.test(value) || Number(value) > 86_400) {
-    throw new InvalidArgumentError("expected a whole number of seconds from 0 to 86400");
-  }
-  return Number(value);
-}
+const seconds = intOption(0, 86_400, "seconds");
 
 function openJson(o: OpenTransaction) {
   return {
