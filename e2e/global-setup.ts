@@ -9,7 +9,7 @@ import { freePort, resolveDatabase } from "@/db/embedded";
 import { migrateDatabase } from "@/db/migrate";
 import { seedDemoUsers } from "@/db/seed";
 import { rotateAgentKey } from "@/lib/payment-core/agents";
-import { startLocalNetwork } from "@/scripts/localnet";
+import { consolePaymentEnv, startLocalNetwork } from "@/scripts/localnet";
 import { authFile, E2E_PASSWORDS, type E2eState, ROLES, type Role, STATE_FILE } from "./state";
 
 const root = path.resolve(import.meta.dirname, "..");
@@ -79,14 +79,7 @@ export default async function globalSetup() {
         DATABASE_URL: dbUrl,
         NEXTAUTH_SECRET: randomBytes(32).toString("base64url"),
         NEXTAUTH_URL: baseURL,
-        X402_NETWORK: network.network,
-        X402_RPC_URL: network.rpcUrl,
-        X402_USDC_ADDRESS: network.usdcAddress,
-        X402_PAYER_PRIVATE_KEY: network.payer.privateKey,
-        X402_WALLET_ADDRESS: network.payer.address,
-        X402_FACILITATOR_URL: network.facilitatorUrl,
-        // The demo vendor only (loopback, otherwise refused); the chain and the console stay out.
-        X402_ALLOWED_PRIVATE_HOSTS: new URL(network.vendorUrl).host,
+        ...consolePaymentEnv(network),
         X402_METRICS_TOKEN: metricsToken,
       },
     },

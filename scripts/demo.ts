@@ -12,7 +12,7 @@ import { migrateDatabase } from "@/db/migrate";
 import { seedDemo, seedDemoUsers } from "@/db/seed";
 import { EnvError, env } from "@/lib/env";
 import { rotateAgentKey } from "@/lib/payment-core/agents";
-import { type LocalNetwork, startLocalNetwork } from "@/scripts/localnet";
+import { consolePaymentEnv, type LocalNetwork, startLocalNetwork } from "@/scripts/localnet";
 import { startTraffic } from "@/scripts/localnet/traffic";
 
 const root = path.resolve(import.meta.dirname, "..");
@@ -115,15 +115,7 @@ async function main() {
     network = await startLocalNetwork({ log: (line) => console.log(`  ${line}`) });
     stopNetwork = () => (network as LocalNetwork).stop();
     Object.assign(paymentEnv, {
-      X402_NETWORK: network.network,
-      X402_RPC_URL: network.rpcUrl,
-      X402_USDC_ADDRESS: network.usdcAddress,
-      X402_PAYER_PRIVATE_KEY: network.payer.privateKey,
-      X402_WALLET_ADDRESS: network.payer.address,
-      X402_FACILITATOR_URL: network.facilitatorUrl,
-      // The demo vendors run on loopback, which the payer otherwise refuses: exactly their
-      // host:port, never the chain, the facilitator or the console.
-      X402_ALLOWED_PRIVATE_HOSTS: [...new Set(network.routes.map((r) => new URL(r.url).host))].join(","),
+      ...consolePaymentEnv(network),
       // The local payer has gas: a vendor failure's live authorization is cancelled on chain
       // within a minute instead of holding budget until it expires.
       X402_AUTO_CANCEL: process.env.X402_AUTO_CANCEL || "true",

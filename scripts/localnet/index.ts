@@ -71,6 +71,23 @@ export interface LocalNetwork {
   stop(): Promise<void>;
 }
 
+/**
+ * The console's payment settings for this network, as environment variables: its chain, USDC,
+ * payer and facilitator, and exactly the demo vendors' loopback host:port in the private-host
+ * allowlist (the payer otherwise refuses loopback; the chain, facilitator and console stay out).
+ */
+export function consolePaymentEnv(network: LocalNetwork): Record<string, string> {
+  return {
+    X402_NETWORK: network.network,
+    X402_RPC_URL: network.rpcUrl,
+    X402_USDC_ADDRESS: network.usdcAddress,
+    X402_PAYER_PRIVATE_KEY: network.payer.privateKey,
+    X402_WALLET_ADDRESS: network.payer.address,
+    X402_FACILITATOR_URL: network.facilitatorUrl,
+    X402_ALLOWED_PRIVATE_HOSTS: [...new Set(network.routes.map((r) => new URL(r.url).host))].join(","),
+  };
+}
+
 export interface StartLocalNetworkOptions {
   /** micro-USDC minted to the payer. Default 500 USDC. */
   payerFundingMicro?: bigint;
