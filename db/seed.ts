@@ -6,7 +6,7 @@ import { type BudgetConfig, effectiveLimits } from "@/lib/payment-core/budgets/c
 import { type HistoricalRow, insertHistoricalRows } from "@/lib/payment-core/ledger/write";
 import { utcDay, utcMonthStart } from "@/lib/payment-core/time";
 import type { Database } from "./client";
-import { users as usersTable } from "./schema";
+import { USER_ROLES, users as usersTable } from "./schema";
 import { withTx } from "./sql";
 
 /**
@@ -208,7 +208,8 @@ export async function seedDemo(
   return { rows: rows.length, inserted };
 }
 
-export const DEMO_ROLES = ["viewer", "operator", "approver", "admin"] as const;
+/** One demo user for every role the console has. */
+export const DEMO_ROLES = USER_ROLES;
 
 /**
  * One console user per role for the demo and the end-to-end tests (`<role>@demo.local`),

@@ -1,5 +1,6 @@
-import { type SQL, sql } from "drizzle-orm";
+import { is, type SQL, sql } from "drizzle-orm";
 import type { PgColumn } from "drizzle-orm/pg-core";
+import { PostgresJsSession } from "drizzle-orm/postgres-js";
 import type postgres from "postgres";
 import type { Database } from "./client";
 
@@ -85,4 +86,16 @@ export function decodeKeyset(cursor: string): [string, string] | null {
     // not base64url JSON
   }
   return null;
+}
+
+/**
+ * The postgres.js transaction under a drizzle one, for a raw statement that must run inside the
+ * same BEGIN as drizzle's (a lock taken by raw SQL guards nothing in another transaction).
+ * drizzle's postgres-js transaction runs its queries on the `client.begin` handle it keeps as its
+ * session's `client`; that handle is returned, after checking the session is postgres-js's.
+ */
+export function rawTx(tx: DrizzleTx): Sql {
+  const session = tx._.session;
+  if (!is(session, PostgresJsSession)) throw new Error("rawTx needs a postgres-js drizzle transaction");
+  return session.client;
 }

@@ -24,3 +24,12 @@ export function toWire<T>(value: T): Wire<T> {
   }
   return value as Wire<T>;
 }
+
+/**
+ * The named fields of a domain value, in the order named: a view that shows part of a row takes
+ * its type from the same list (`Wire<Pick<Row, (typeof FIELDS)[number]>>`), so only those fields
+ * cross to the browser.
+ */
+export function pick<T extends object, K extends keyof T>(value: T, keys: readonly K[]): Pick<T, K> {
+  return Object.fromEntries(keys.map((k) => [k, value[k]])) as Pick<T, K>;
+}

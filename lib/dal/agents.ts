@@ -2,11 +2,12 @@ import "server-only";
 import { cache } from "react";
 import { env } from "@/lib/env";
 import type { LimitSource } from "@/lib/payment-core/budgets/config";
-import { type AgentUsage, listUsage } from "@/lib/payment-core/budgets/usage";
+import { type AgentUsage, listUsage, type WindowUsage } from "@/lib/payment-core/budgets/usage";
 import { listChangeRequests } from "@/lib/payment-core/change-requests";
-import { agentDailySpend } from "@/lib/payment-core/ledger/aggregates";
+import { agentDailySpend, type DaySpend } from "@/lib/payment-core/ledger/aggregates";
 import { listTransactions, type TransactionStatus } from "@/lib/payment-core/ledger/read";
 import { getVendorPolicy, type VendorPolicy } from "@/lib/payment-core/vendor-policy";
+import { toWire, type Wire } from "@/lib/wire";
 import { appDb } from "./db";
 
 /**
@@ -15,19 +16,12 @@ import { appDb } from "./db";
  */
 
 /** One agent's daily or monthly window with its limit's source (the agents pages). */
-export interface AgentWindowView {
-  start: string;
-  spentMicro: string;
-  reservedMicro: string;
-  limitMicro: string;
-  remainingMicro: string;
-  utilizationPct: string;
-  source: LimitSource;
+export type AgentWindowView = Wire<WindowUsage> & {
   /** The environment variable when the source is `env`; who set it when `console`. */
   variable: string | null;
   setBy: string | null;
   setAt: string | null;
-}
+};
 
 export interface AgentView {
   id: string;
@@ -48,11 +42,7 @@ export interface AgentView {
   pendingRequest: { id: number; requestedLimitMicro: string; requestedBy: string; expiresAt: string } | null;
 }
 
-export interface DaySpendView {
-  day: string;
-  spentMicro: string;
-  count: number;
-}
+export type DaySpendView = Wire<DaySpend>;
 
 export interface TransactionRowView {
   id: string;
@@ -74,16 +64,9 @@ export interface AgentDetailView {
 
 function toView(usage: AgentUsage, pending: AgentView["pendingRequest"]): AgentView {
   const window = (kind: "daily" | "monthly"): AgentWindowView => {
-    const w = usage[kind];
     const limit = usage.limits[kind];
     return {
-      start: w.start,
-      spentMicro: w.spentMicro.toString(),
-      reservedMicro: w.reservedMicro.toString(),
-      limitMicro: w.limitMicro.toString(),
-      remainingMicro: w.remainingMicro.toString(),
-      utilizationPct: w.utilizationPct,
-      source: w.source,
+      ...toWire(usage[kind]),
       variable: limit.variable ?? null,
       setBy: limit.setBy ?? null,
       setAt: limit.setAt ?? null,
@@ -158,7 +141,7 @@ export const getAgentDetail = cache(async (agentId: string): Promise<AgentDetail
   return {
     agent,
     vendorPolicy: vendorPolicy ?? { hosts: [], payees: [] },
-    dailySpend: days.map((d) => ({ day: d.day, spentMicro: d.spentMicro.toString(), count: d.count })),
+    dailySpend: days.map((d) => toWire(d)),
     transactions: page.rows.map((tx) => ({
       id: tx.id,
       createdAt: tx.createdAt,

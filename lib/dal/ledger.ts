@@ -9,7 +9,6 @@ import {
   type LedgerTransaction,
   listTransactions,
   TRANSACTION_STATUSES,
-  type TransactionStatus,
 } from "@/lib/payment-core/ledger/read";
 import { formatUsdc, MoneyParseError, parseUsdc, USDC_DECIMALS } from "@/lib/payment-core/money";
 import {
@@ -24,6 +23,7 @@ import {
   readPosition,
   utcDayParam,
 } from "@/lib/url/search-params";
+import { pick, toWire, type Wire } from "@/lib/wire";
 import { appDb } from "./db";
 
 /**
@@ -145,17 +145,20 @@ export function ledgerExportHref(params: LedgerParams, format: "csv" | "jsonl"):
   return hrefWith("/api/console/ledger/export", { format, ...params });
 }
 
+/** The fields of a transaction the explorer's table shows. */
+const LEDGER_ROW_FIELDS = [
+  "id",
+  "createdAt",
+  "agentId",
+  "vendor",
+  "amountMicro",
+  "status",
+  "errorCode",
+  "txHash",
+] as const satisfies readonly (keyof LedgerTransaction)[];
+
 /** A ledger row for the browser: micro-USDC as a decimal string, never a bigint. */
-export interface LedgerRowView {
-  id: string;
-  createdAt: string;
-  agentId: string;
-  vendor: string;
-  amountMicro: string;
-  status: TransactionStatus;
-  errorCode: string | null;
-  txHash: string | null;
-}
+export type LedgerRowView = Wire<Pick<LedgerTransaction, (typeof LEDGER_ROW_FIELDS)[number]>>;
 
 export interface LedgerTransactionView extends Omit<LedgerTransaction, "amountMicro"> {
   amountMicro: string;
@@ -172,16 +175,7 @@ export function toTransactionView(tx: LedgerTransaction): LedgerTransactionView 
 }
 
 function toRowView(tx: LedgerTransaction): LedgerRowView {
-  return {
-    id: tx.id,
-    createdAt: tx.createdAt,
-    agentId: tx.agentId,
-    vendor: tx.vendor,
-    amountMicro: tx.amountMicro.toString(),
-    status: tx.status,
-    errorCode: tx.errorCode,
-    txHash: tx.txHash,
-  };
+  return toWire(pick(tx, LEDGER_ROW_FIELDS));
 }
 
 /** A keyset cursor that decodes but points nowhere valid is a filter error, not a crash. */

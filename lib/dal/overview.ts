@@ -13,9 +13,11 @@ import {
   type LatencyBucket,
   LOW_BALANCE_MICRO,
   listRecentTransactions,
+  type SpendTotals,
   type SuccessRatePoint,
 } from "@/lib/payment-core/metrics";
 import type { Micro } from "@/lib/payment-core/money";
+import { toWire, type Wire } from "@/lib/wire";
 import { appDb } from "./db";
 import { paymentService } from "./payments";
 
@@ -70,14 +72,7 @@ export interface RecentTransactionView {
 export interface OverviewView {
   generatedAt: string;
   wallet: WalletView;
-  spend: {
-    day: string;
-    month: string;
-    daySpentMicro: string;
-    dayReservedMicro: string;
-    monthSpentMicro: string;
-    monthReservedMicro: string;
-  };
+  spend: Wire<SpendTotals>;
   successRate: { windowMinutes: number; points: SuccessRatePoint[] };
   latency: { bucketMinutes: number; buckets: LatencyBucket[] };
   budgets: { thresholdsPct: number[]; agents: AgentBudgetView[] };
@@ -124,14 +119,7 @@ export async function getOverviewFrom(deps: {
   return {
     generatedAt: now.toISOString(),
     wallet,
-    spend: {
-      day: spend.day,
-      month: spend.month,
-      daySpentMicro: micro(spend.daySpentMicro),
-      dayReservedMicro: micro(spend.dayReservedMicro),
-      monthSpentMicro: micro(spend.monthSpentMicro),
-      monthReservedMicro: micro(spend.monthReservedMicro),
-    },
+    spend: toWire(spend),
     successRate,
     latency,
     budgets: {

@@ -3,48 +3,25 @@ import { cache } from "react";
 import { env } from "@/lib/env";
 import { OperationError } from "@/lib/payment-core/errors";
 import { formatDollars } from "@/lib/payment-core/money";
-import { listOpenTransactions } from "@/lib/payment-core/settlement/open";
+import { listOpenTransactions, type OpenTransaction } from "@/lib/payment-core/settlement/open";
 import type { Resolution, ResolutionOutcome, ResolveReport } from "@/lib/payment-core/settlement/resolver";
+import { toWire, type Wire } from "@/lib/wire";
 import { appDb } from "./db";
 import { paymentService } from "./payments";
 
 /** Reads and resolutions for the settlements page; micro-USDC as decimal strings. */
 
-export interface OpenPaymentView {
-  id: string;
-  agentId: string;
-  vendor: string;
-  status: "pending" | "authorized";
-  amountMicro: string;
-  createdAt: string;
-  ageSeconds: number;
-  validBefore: string | null;
-  errorCode: string | null;
-  errorMessage: string | null;
-  stale: boolean;
-  expired: boolean;
-  unsettled: boolean;
+/** An open payment as the settlements page shows it: the ledger's row without its nonce. */
+export type OpenPaymentView = Wire<Omit<OpenTransaction, "nonce">> & {
   /** Signed and not yet expired: only a cancellation on chain (or the vendor) can close it now. */
   cancellable: boolean;
-}
+};
 
 export const listOpenPayments = cache(async (): Promise<OpenPaymentView[]> => {
   const open = await listOpenTransactions(appDb(), { staleAfterMs: env().settlement.staleAfterMs });
-  return open.map((o) => ({
-    id: o.id,
-    agentId: o.agentId,
-    vendor: o.vendor,
-    status: o.status,
-    amountMicro: o.amountMicro.toString(),
-    createdAt: o.createdAt,
-    ageSeconds: o.ageSeconds,
-    validBefore: o.validBefore,
-    errorCode: o.errorCode,
-    errorMessage: o.errorMessage,
-    stale: o.stale,
-    expired: o.expired,
-    unsettled: o.unsettled,
-    cancellable: o.status === "authorized" && o.nonce !== null && !o.expired,
+  return open.map(({ nonce, ...o }) => ({
+    ...toWire(o),
+    cancellable: o.status === "authorized" && nonce !== null && !o.expired,
   }));
 });
 

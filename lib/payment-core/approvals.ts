@@ -1,14 +1,11 @@
+import { and, eq, gt, sql } from "drizzle-orm";
 import type { Database } from "@/db/client";
-import { type Sql, withTx } from "@/db/sql";
+import { agents, budgetChangeRequests } from "@/db/schema";
+import { type DbOrTx, type DrizzleTx, rawTx } from "@/db/sql";
 import { writeAudit } from "./audit";
 import type { BudgetConfig, EffectiveLimit, LimitKind } from "./budgets/config";
 import { getLimitsWith, lockAgentLimits, setLimitInTransaction } from "./budgets/usage";
-import {
-  type ChangeRequest,
-  type ChangeRequestStatus,
-  expireStaleRequests,
-  readRequest,
-} from "./change-requests";
+import { type ChangeRequest, expireStaleRequests, readRequest } from "./change-requests";
 import { InvalidInputError, OperationError } from "./errors";
 import type { Micro } from "./money";
 import { type Clock, systemClock } from "./time";
@@ -77,29 +74,42 @@ function checkRequestInput(input: {
   return justification;
 }
 
-async function requireAgent(tx: Sql, agentId: string): Promise<void> {
-  const agent = await tx`SELECT id FROM agents WHERE id = ${agentId}`;
-  if (agent.length === 0) throw new OperationError("unknown_agent", `no agent named ${agentId}`, { agentId });
+/*
+ * The agent's limit lock and the limits it guards stay raw SQL in budgets/usage.ts
+ * (`lockAgentLimits`, `getLimitsWith`, `setLimitInTransaction` take `Sql`): the budget engine takes
+ * the same advisory lock in its batched raw statements, so the lock key and the limit writes live
+ * in one place. They run on `rawTx(tx)`, inside the same BEGIN as this file's drizzle statements.
+ */
+
+async function requireAgent(tx: DbOrTx, agentId: string): Promise<void> {
+  const [agent] = await tx.select({ id: agents.id }).from(agents).where(eq(agents.id, agentId));
+  if (!agent) throw new OperationError("unknown_agent", `no agent named ${agentId}`, { agentId });
 }
 
 /** Refused with `request_already_pending` while another request for the same limit is open. */
-async function assertNonePending(tx: Sql, agentId: string, kind: RequestableKind, now: Date): Promise<void> {
-  const pending = await tx<{ id: string }[]>`
-    SELECT id FROM budget_change_requests
-    WHERE agent_id = ${agentId} AND kind = ${kind} AND status = 'pending'
-      AND expires_at > ${now.toISOString()}::timestamptz`;
+async function assertNonePending(
+  tx: DbOrTx,
+  agentId: string,
+  kind: RequestableKind,
+  now: Date,
+): Promise<void> {
+  const r = budgetChangeRequests;
+  const pending = await tx
+    .select({ id: r.id })
+    .from(r)
+    .where(and(eq(r.agentId, agentId), eq(r.kind, kind), eq(r.status, "pending"), gt(r.expiresAt, now)));
   if (pending[0]) {
     throw new OperationError(
       "request_already_pending",
       `${agentId} already has a pending ${kind} limit request (#${pending[0].id}); wait for its decision`,
-      { agentId, requestId: Number(pending[0].id) },
+      { agentId, requestId: pending[0].id },
     );
   }
 }
 
 /** Inserts a pending request and its audit row, inside a transaction holding the agent's limit lock. */
 async function insertRequest(
-  tx: Sql,
+  tx: DrizzleTx,
   input: {
     agentId: string;
     kind: RequestableKind;
@@ -113,14 +123,20 @@ async function insertRequest(
 ): Promise<ChangeRequest> {
   const current = input.current.limitMicro;
   const expiresAt = new Date(input.now.getTime() + input.expiresInDays * 86_400_000);
-  const [row] = await tx<{ id: string }[]>`
-    INSERT INTO budget_change_requests
-      (agent_id, kind, current_limit_micro, requested_limit_micro, justification, status, requested_by,
-       requested_at, expires_at)
-    VALUES (${input.agentId}, ${input.kind}, ${current.toString()}::bigint,
-      ${input.requestedLimitMicro.toString()}::bigint, ${input.justification}, 'pending', ${input.requestedBy},
-      ${input.now.toISOString()}::timestamptz, ${expiresAt.toISOString()}::timestamptz)
-    RETURNING id`;
+  const [row] = await tx
+    .insert(budgetChangeRequests)
+    .values({
+      agentId: input.agentId,
+      kind: input.kind,
+      currentLimitMicro: current,
+      requestedLimitMicro: input.requestedLimitMicro,
+      justification: input.justification,
+      status: "pending",
+      requestedBy: input.requestedBy,
+      requestedAt: input.now,
+      expiresAt,
+    })
+    .returning({ id: budgetChangeRequests.id });
   const id = Number(row?.id);
   await writeAudit(tx, {
     actor: input.requestedBy,
@@ -168,11 +184,12 @@ export async function requestLimitChange(
   const justification = checkRequestInput(input);
   const now = (input.clock ?? systemClock)();
   await expireStaleRequests(db, now);
-  return withTx(db, async (tx) => {
+  return db.transaction(async (tx) => {
+    const raw = rawTx(tx);
     await requireAgent(tx, input.agentId);
-    await lockAgentLimits(tx, input.agentId);
+    await lockAgentLimits(raw, input.agentId);
     await assertNonePending(tx, input.agentId, input.kind, now);
-    const current = (await getLimitsWith(tx, input.config, input.agentId))[input.kind];
+    const current = (await getLimitsWith(raw, input.config, input.agentId))[input.kind];
     if (current.limitMicro === input.requestedLimitMicro) {
       throw new InvalidInputError("limit_unchanged", `the ${input.kind} limit is already that amount`, {
         limitMicro: current.limitMicro,
@@ -213,10 +230,11 @@ export async function changeMonthlyLimit(
   });
   const now = (input.clock ?? systemClock)();
   await expireStaleRequests(db, now);
-  return withTx(db, async (tx): Promise<MonthlyChange> => {
-    await lockAgentLimits(tx, input.agentId);
+  return db.transaction(async (tx): Promise<MonthlyChange> => {
+    const raw = rawTx(tx);
+    await lockAgentLimits(raw, input.agentId);
     await requireAgent(tx, input.agentId);
-    const current = (await getLimitsWith(tx, input.config, input.agentId)).monthly;
+    const current = (await getLimitsWith(raw, input.config, input.agentId)).monthly;
     if (input.limitMicro === current.limitMicro) {
       throw new InvalidInputError("limit_unchanged", "the monthly limit is already that amount", {
         field: "monthlyLimit",
@@ -224,7 +242,7 @@ export async function changeMonthlyLimit(
       });
     }
     if (input.limitMicro < current.limitMicro) {
-      await setLimitInTransaction(tx, {
+      await setLimitInTransaction(raw, {
         agentId: input.agentId,
         kind: "monthly",
         limitMicro: input.limitMicro,
@@ -264,10 +282,11 @@ export async function lowerLimit(
   },
 ): Promise<{ previousLimitMicro: Micro; limitMicro: Micro }> {
   if (input.limitMicro < 0n) throw new InvalidInputError("invalid_amount", "a limit cannot be negative");
-  return withTx(db, async (tx) => {
-    await lockAgentLimits(tx, input.agentId);
+  return db.transaction(async (tx) => {
+    const raw = rawTx(tx);
+    await lockAgentLimits(raw, input.agentId);
     await requireAgent(tx, input.agentId);
-    const limits = await getLimitsWith(tx, input.config, input.agentId);
+    const limits = await getLimitsWith(raw, input.config, input.agentId);
     const previous = limits[input.kind].limitMicro;
     if (input.limitMicro >= previous) {
       throw new OperationError(
@@ -276,7 +295,7 @@ export async function lowerLimit(
         { limitMicro: previous, requestedMicro: input.limitMicro },
       );
     }
-    await setLimitInTransaction(tx, input);
+    await setLimitInTransaction(raw, input);
     return { previousLimitMicro: previous, limitMicro: input.limitMicro };
   });
 }
@@ -312,39 +331,40 @@ export async function decideChangeRequest(
   if (!input.decidedBy?.trim()) throw new InvalidInputError("invalid_actor", "decidedBy is required");
   const now = (input.clock ?? systemClock)();
   await expireStaleRequests(db, now);
-  return withTx(db, async (tx) => {
-    const [head] = await tx<{ agent_id: string }[]>`
-      SELECT agent_id FROM budget_change_requests WHERE id = ${input.id}`;
+  const r = budgetChangeRequests;
+  return db.transaction(async (tx) => {
+    const raw = rawTx(tx);
+    const [head] = await tx.select({ agentId: r.agentId }).from(r).where(eq(r.id, input.id));
     if (!head) {
       throw new OperationError("request_not_found", `no change request #${input.id}`, {
         requestId: input.id,
       });
     }
-    await lockAgentLimits(tx, head.agent_id);
-    const [row] = await tx<
-      {
-        agent_id: string;
-        kind: LimitKind;
-        status: ChangeRequestStatus;
-        requested_by: string;
-        requested_limit_micro: bigint;
-        current_limit_micro: bigint;
-        expired: boolean;
-      }[]
-    >`
-      SELECT agent_id, kind, status, requested_by, requested_limit_micro, current_limit_micro,
-        expires_at <= ${now.toISOString()}::timestamptz AS expired
-      FROM budget_change_requests WHERE id = ${input.id} FOR UPDATE`;
+    await lockAgentLimits(raw, head.agentId);
+    const [row] = await tx
+      .select({
+        agentId: r.agentId,
+        kind: r.kind,
+        status: r.status,
+        requestedBy: r.requestedBy,
+        requestedLimitMicro: r.requestedLimitMicro,
+        currentLimitMicro: r.currentLimitMicro,
+        // Compared in the database, to the microsecond the column holds.
+        expired: sql<boolean>`${r.expiresAt} <= ${now.toISOString()}::timestamptz`,
+      })
+      .from(r)
+      .where(eq(r.id, input.id))
+      .for("update");
     if (!row) {
       throw new OperationError("request_not_found", `no change request #${input.id}`, {
         requestId: input.id,
       });
     }
-    if (row.requested_by.toLowerCase() === input.decidedBy.toLowerCase()) {
+    if (row.requestedBy.toLowerCase() === input.decidedBy.toLowerCase()) {
       throw new OperationError(
         "self_approval_forbidden",
         "you made this request; another approver must decide it",
-        { requestId: input.id, requestedBy: row.requested_by },
+        { requestId: input.id, requestedBy: row.requestedBy },
       );
     }
     if (row.status === "pending" && row.expired) {
@@ -361,19 +381,18 @@ export async function decideChangeRequest(
     }
     const status = input.approve ? "approved" : "rejected";
     if (input.approve) {
-      await setLimitInTransaction(tx, {
-        agentId: row.agent_id,
+      await setLimitInTransaction(raw, {
+        agentId: row.agentId,
         kind: row.kind,
-        limitMicro: row.requested_limit_micro,
+        limitMicro: row.requestedLimitMicro,
         actor: input.decidedBy,
         reason: `change request #${input.id} approved${comment ? `: ${comment}` : ""}`,
       });
     }
-    await tx`
-      UPDATE budget_change_requests
-      SET status = ${status}::change_request_status, decided_by = ${input.decidedBy},
-        decided_at = ${now.toISOString()}::timestamptz, decision_comment = ${comment || null}
-      WHERE id = ${input.id}`;
+    await tx
+      .update(r)
+      .set({ status, decidedBy: input.decidedBy, decidedAt: now, decisionComment: comment || null })
+      .where(eq(r.id, input.id));
     await writeAudit(tx, {
       actor: input.decidedBy,
       action: input.approve ? "budget.change_approved" : "budget.change_rejected",
@@ -382,10 +401,10 @@ export async function decideChangeRequest(
       before: { status: "pending" },
       after: {
         status,
-        agentId: row.agent_id,
+        agentId: row.agentId,
         kind: row.kind,
-        currentLimitMicro: row.current_limit_micro,
-        requestedLimitMicro: row.requested_limit_micro,
+        currentLimitMicro: row.currentLimitMicro,
+        requestedLimitMicro: row.requestedLimitMicro,
       },
       reason: comment || null,
     });

@@ -1,5 +1,7 @@
+import { and, asc, count, desc, eq, lte, sql } from "drizzle-orm";
 import type { Database } from "@/db/client";
-import { isoMs, type Sql, sqlOf, withTx } from "@/db/sql";
+import { agents, budgetChangeRequests } from "@/db/schema";
+import { type DbOrTx, type DrizzleTx, isoMs } from "@/db/sql";
 import { writeAudit } from "./audit";
 import type { LimitKind } from "./budgets/config";
 import { InvalidInputError } from "./errors";
@@ -35,41 +37,67 @@ export interface ChangeRequest {
   decisionComment: string | null;
 }
 
-/** Columns aliased to `ChangeRequest`'s names; timestamps arrive as UTC ISO text (db/client.ts). */
-const SELECT_REQUEST = `r.id, r.agent_id AS "agentId", a.name AS "agentName", r.kind,
-  r.current_limit_micro AS "currentLimitMicro", r.requested_limit_micro AS "requestedLimitMicro",
-  r.justification, r.status, r.requested_by AS "requestedBy", r.requested_at AS "requestedAt",
-  r.expires_at AS "expiresAt", r.decided_by AS "decidedBy", r.decided_at AS "decidedAt",
-  r.decision_comment AS "decisionComment"`;
+/** The columns a `ChangeRequest` is read from (the request joined to its agent); drizzle maps the names. */
+const requestColumns = {
+  id: budgetChangeRequests.id,
+  agentId: budgetChangeRequests.agentId,
+  agentName: agents.name,
+  kind: budgetChangeRequests.kind,
+  currentLimitMicro: budgetChangeRequests.currentLimitMicro,
+  requestedLimitMicro: budgetChangeRequests.requestedLimitMicro,
+  justification: budgetChangeRequests.justification,
+  status: budgetChangeRequests.status,
+  requestedBy: budgetChangeRequests.requestedBy,
+  requestedAt: budgetChangeRequests.requestedAt,
+  expiresAt: budgetChangeRequests.expiresAt,
+  decidedBy: budgetChangeRequests.decidedBy,
+  decidedAt: budgetChangeRequests.decidedAt,
+  decisionComment: budgetChangeRequests.decisionComment,
+};
 
-type RequestRow = Omit<ChangeRequest, "id"> & { id: bigint | number };
+/** Requests with their agent's name, before any filter. */
+function selectRequests(db: DbOrTx) {
+  return db
+    .select(requestColumns)
+    .from(budgetChangeRequests)
+    .innerJoin(agents, eq(agents.id, budgetChangeRequests.agentId));
+}
+
+type RequestRow = Awaited<ReturnType<typeof selectRequests>>[number];
 
 /** The console shows request times to the millisecond, as it always has. */
-function toRequest(r: RequestRow): ChangeRequest {
+function toRequest(row: RequestRow): ChangeRequest {
   return {
-    ...r,
-    id: Number(r.id),
-    requestedAt: isoMs(r.requestedAt),
-    expiresAt: isoMs(r.expiresAt),
-    decidedAt: r.decidedAt === null ? null : isoMs(r.decidedAt),
+    ...row,
+    requestedAt: isoMs(row.requestedAt),
+    expiresAt: isoMs(row.expiresAt),
+    decidedAt: row.decidedAt === null ? null : isoMs(row.decidedAt),
   };
 }
 
-/** One request through `sql`, which may be the transaction that just wrote it. */
-export async function readRequest(sql: Sql, id: number): Promise<ChangeRequest | null> {
-  const rows = await sql<RequestRow[]>`
-    SELECT ${sql.unsafe(SELECT_REQUEST)} FROM budget_change_requests r JOIN agents a ON a.id = r.agent_id
-    WHERE r.id = ${id}`;
-  return rows[0] ? toRequest(rows[0]) : null;
+/** One request through `db`, which may be the transaction that just wrote it. */
+export async function readRequest(db: DbOrTx, id: number): Promise<ChangeRequest | null> {
+  const [row] = await selectRequests(db).where(eq(budgetChangeRequests.id, id));
+  return row ? toRequest(row) : null;
 }
 
-async function expireWith(sql: Sql, now: Date): Promise<number> {
-  const expired = await sql<{ id: string; agent_id: string; kind: string; requested_limit_micro: bigint }[]>`
-    UPDATE budget_change_requests SET status = 'expired', decided_at = expires_at
-    WHERE status = 'pending' AND expires_at <= ${now.toISOString()}::timestamptz
-    RETURNING id, agent_id, kind, requested_limit_micro`;
+/** Pending and past `expires_at` at `now`. */
+const stale = (now: Date) =>
+  and(eq(budgetChangeRequests.status, "pending"), lte(budgetChangeRequests.expiresAt, now));
+
+async function expireWith(tx: DrizzleTx, now: Date): Promise<number> {
+  const expired = await tx
+    .update(budgetChangeRequests)
+    .set({ status: "expired", decidedAt: sql`${budgetChangeRequests.expiresAt}` })
+    .where(stale(now))
+    .returning({
+      id: budgetChangeRequests.id,
+      agentId: budgetChangeRequests.agentId,
+      kind: budgetChangeRequests.kind,
+      requestedLimitMicro: budgetChangeRequests.requestedLimitMicro,
+    });
   for (const row of expired) {
-    await writeAudit(sql, {
+    await writeAudit(tx, {
       actor: "system",
       action: "budget.change_expired",
       targetType: "budget_change_request",
@@ -77,9 +105,9 @@ async function expireWith(sql: Sql, now: Date): Promise<number> {
       before: { status: "pending" },
       after: {
         status: "expired",
-        agentId: row.agent_id,
+        agentId: row.agentId,
         kind: row.kind,
-        requestedLimitMicro: row.requested_limit_micro,
+        requestedLimitMicro: row.requestedLimitMicro,
       },
       reason: "not decided before it expired",
     });
@@ -90,11 +118,9 @@ async function expireWith(sql: Sql, now: Date): Promise<number> {
 /** Marks pending requests past their expiry as `expired`, each with an audit row; returns how many. */
 export async function expireStaleRequests(db: Database, now: Date): Promise<number> {
   // A cheap read first: listing pages call this on every render.
-  const [due] = await sqlOf(db)<{ n: bigint }[]>`
-    SELECT count(*) AS n FROM budget_change_requests
-    WHERE status = 'pending' AND expires_at <= ${now.toISOString()}::timestamptz`;
-  if (!due || due.n === 0n) return 0;
-  return withTx(db, (tx) => expireWith(tx, now));
+  const [due] = await db.select({ n: count() }).from(budgetChangeRequests).where(stale(now));
+  if (!due || due.n === 0) return 0;
+  return db.transaction((tx) => expireWith(tx, now));
 }
 
 /**
@@ -117,16 +143,21 @@ export async function listChangeRequests(
     throw new InvalidInputError("invalid_limit", "limit must be a whole number from 1 to 1000", { limit });
   }
   await expireStaleRequests(db, (options.clock ?? systemClock)());
-  const sql = sqlOf(db);
-  const rows = await sql<RequestRow[]>`
-    SELECT ${sql.unsafe(SELECT_REQUEST)} FROM budget_change_requests r JOIN agents a ON a.id = r.agent_id
-    WHERE TRUE
-      ${options.status ? sql`AND r.status = ${options.status}::change_request_status` : sql``}
-      ${options.agentId ? sql`AND r.agent_id = ${options.agentId}` : sql``}
-    ORDER BY (r.status = 'pending') DESC,
-      CASE WHEN r.status = 'pending' THEN r.requested_at END ASC,
-      coalesce(r.decided_at, r.requested_at) DESC, r.id DESC
-    LIMIT ${limit}`;
+  const r = budgetChangeRequests;
+  const rows = await selectRequests(db)
+    .where(
+      and(
+        options.status ? eq(r.status, options.status) : undefined,
+        options.agentId ? eq(r.agentId, options.agentId) : undefined,
+      ),
+    )
+    .orderBy(
+      desc(sql`${r.status} = 'pending'`),
+      asc(sql`CASE WHEN ${r.status} = 'pending' THEN ${r.requestedAt} END`),
+      desc(sql`coalesce(${r.decidedAt}, ${r.requestedAt})`),
+      desc(r.id),
+    )
+    .limit(limit);
   return rows.map(toRequest);
 }
 
@@ -136,5 +167,5 @@ export async function getChangeRequest(
   options: { clock?: Clock } = {},
 ): Promise<ChangeRequest | null> {
   await expireStaleRequests(db, (options.clock ?? systemClock)());
-  return readRequest(sqlOf(db), id);
+  return readRequest(db, id);
 }

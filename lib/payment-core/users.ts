@@ -3,13 +3,13 @@ import bcrypt from "bcryptjs";
 import { and, asc, eq, not, sql } from "drizzle-orm";
 import { z } from "zod";
 import type { Database } from "@/db/client";
-import { users } from "@/db/schema";
+import { USER_ROLES, users } from "@/db/schema";
 import { type DrizzleTx, isoMs } from "@/db/sql";
 import { writeAudit } from "./audit";
 import { InvalidInputError, OperationError } from "./errors";
 
-/** Ordered from least to most privileged. */
-export const ROLES = ["viewer", "operator", "approver", "admin"] as const;
+/** Ordered from least to most privileged: the schema's `user_role` enum values (db/schema/users.ts). */
+export const ROLES = USER_ROLES;
 export type Role = (typeof ROLES)[number];
 
 export function roleAtLeast(role: Role, needed: Role): boolean {
