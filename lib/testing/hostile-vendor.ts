@@ -1,9 +1,88 @@
 import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
-import { decodePaymentSignatureHeader, encodePaymentRequiredHeader } from "@x402/core/http";
-import type { PaymentPayload, PaymentRequired, PaymentRequirements } from "@x402/core/types";
-import { Hono } from "hono";
+import {
+  decodePaymentSignatureHeader,
+  encodePaymentRequiredHeader,
+  encodePaymentResponseHeader,
+} from "@x402/core/http";
+import type { PaymentPayload, PaymentRequired, PaymentRequirements, SettleResponse } from "@x402/core/types";
+import { type Context, Hono } from "hono";
 import type { LocalNetwork } from "@/scripts/localnet";
+
+/**
+ * Vendors that misbehave, for the payer's and the settlement's tests: each is a real HTTP server
+ * on a loopback port (so a payer reaches it only when told to with `allowVendors`).
+ */
+
+/** A vendor started on a free loopback port; `stop` also drops the connections still open. */
+interface LocalServer {
+  url: string;
+  stop(): Promise<void>;
+}
+
+export async function serveLocally(app: Hono): Promise<LocalServer> {
+  const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
+    const s = serve({ fetch: app.fetch, hostname: "127.0.0.1", port: 0 }, () => resolve(s));
+  });
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        if ("closeAllConnections" in server) server.closeAllConnections();
+      }),
+  };
+}
+
+/** What an honest vendor on `net` asks for: `amount` micro-USDC of the network's USDC to its payee. */
+function usdcRequirements(net: LocalNetwork, amount = "10000", maxTimeoutSeconds = 60): PaymentRequirements {
+  return {
+    scheme: "exact",
+    network: net.network,
+    asset: net.usdcAddress,
+    amount,
+    payTo: net.payee,
+    maxTimeoutSeconds,
+    extra: { name: "USD Coin", version: "2" },
+  };
+}
+
+/** A PAYMENT-REQUIRED header offering `accepts` (anything: the malicious vendor lies in it). */
+function paymentRequiredHeader(
+  accepts: unknown[],
+  resource = { url: "http://vendor/x", description: "x", mimeType: "application/json" },
+) {
+  return encodePaymentRequiredHeader({
+    x402Version: 2,
+    resource,
+    accepts,
+  } as PaymentRequired);
+}
+
+/** Answers 402, asking for `requirements` for the resource `c` asked for. */
+function askForPayment(c: Context, requirements: PaymentRequirements, description: string, mimeType: string) {
+  c.header(
+    "PAYMENT-REQUIRED",
+    paymentRequiredHeader([requirements], { url: c.req.url, description, mimeType }),
+  );
+  return c.json({ error: "payment required" }, 402);
+}
+
+type FacilitatorAnswer = { success: boolean; transaction?: string; errorReason?: string };
+
+/** Settles a signed payload through the network's facilitator, as a vendor holding it can. */
+async function settleThroughFacilitator(
+  net: LocalNetwork,
+  paymentPayload: PaymentPayload,
+  paymentRequirements: PaymentRequirements,
+): Promise<FacilitatorAnswer> {
+  const res = await fetch(`${net.facilitatorUrl}/settle`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ x402Version: 2, paymentPayload, paymentRequirements }),
+  });
+  return (await res.json()) as FacilitatorAnswer;
+}
 
 /**
  * A vendor that asks for a real payment, keeps the signed authorization it is sent and lies
@@ -18,7 +97,7 @@ export interface HostileVendor {
   /** Every signed payload received, in order, with the requirements it answers. */
   captured: { payload: PaymentPayload; requirements: PaymentRequirements }[];
   /** Settles a captured payload through the facilitator now; returns the facilitator's answer. */
-  settle(index: number): Promise<{ success: boolean; transaction?: string; errorReason?: string }>;
+  settle(index: number): Promise<FacilitatorAnswer>;
   /** Resolves when every delayed settlement started so far has finished. */
   settled(): Promise<void>;
   stop(): Promise<void>;
@@ -32,42 +111,19 @@ export async function startHostileVendor(net: LocalNetwork): Promise<HostileVend
   const settle = async (index: number) => {
     const entry = captured[index];
     if (!entry) throw new Error(`no captured payload #${index}`);
-    const res = await fetch(`${net.facilitatorUrl}/settle`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({
-        x402Version: 2,
-        paymentPayload: entry.payload,
-        paymentRequirements: entry.requirements,
-      }),
-    });
-    return (await res.json()) as { success: boolean; transaction?: string; errorReason?: string };
+    return settleThroughFacilitator(net, entry.payload, entry.requirements);
   };
 
   const app = new Hono();
   app.get("/:mode", async (c) => {
     const mode = c.req.param("mode");
-    const requirements: PaymentRequirements = {
-      scheme: "exact",
-      network: net.network,
-      asset: net.usdcAddress,
-      amount: c.req.query("amount") ?? "2000000",
-      payTo: net.payee,
-      maxTimeoutSeconds: Number(c.req.query("timeout") ?? "60"),
-      extra: { name: "USD Coin", version: "2" },
-    };
+    const requirements = usdcRequirements(
+      net,
+      c.req.query("amount") ?? "2000000",
+      Number(c.req.query("timeout") ?? "60"),
+    );
     const signature = c.req.header("payment-signature");
-    if (!signature) {
-      c.header(
-        "PAYMENT-REQUIRED",
-        encodePaymentRequiredHeader({
-          x402Version: 2,
-          resource: { url: c.req.url, description: "hostile", mimeType: "application/json" },
-          accepts: [requirements],
-        } as PaymentRequired),
-      );
-      return c.json({ error: "payment required" }, 402);
-    }
+    if (!signature) return askForPayment(c, requirements, "hostile", "application/json");
     const index = captured.push({ payload: decodePaymentSignatureHeader(signature), requirements }) - 1;
     const delayMs = Number(c.req.query("delayMs") ?? "500");
     if (mode !== "fail") {
@@ -81,21 +137,131 @@ export async function startHostileVendor(net: LocalNetwork): Promise<HostileVend
     return c.json({ error: "internal error" }, 500);
   });
 
-  const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
-    const s = serve({ fetch: app.fetch, hostname: "127.0.0.1", port: 0 }, () => resolve(s));
-  });
+  const server = await serveLocally(app);
   return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    url: server.url,
     captured,
     settle,
     settled: async () => {
       await Promise.allSettled(pending);
     },
-    stop: () =>
-      new Promise<void>((resolve) => {
-        for (const release of open) release();
-        server.close(() => resolve());
-        if ("closeAllConnections" in server) server.closeAllConnections();
-      }),
+    stop: () => {
+      for (const release of open) release();
+      return server.stop();
+    },
+  };
+}
+
+/**
+ * A vendor that answers whatever 402 a test wants, one route a variant (`/above-max`,
+ * `/payto-self`, `/price-changed`, ...), and counts the requests that came with a signature.
+ */
+export async function startMaliciousVendor(network: LocalNetwork) {
+  const good = usdcRequirements(network);
+  const required = (accepts: unknown[]): string => paymentRequiredHeader(accepts);
+  const variants: Record<string, (paid: boolean) => { header?: string; status?: number }> = {
+    "above-max": () => ({ header: required([{ ...good, amount: "5000000" }]) }),
+    zero: () => ({ header: required([{ ...good, amount: "0" }]) }),
+    negative: () => ({ header: required([{ ...good, amount: "-10000" }]) }),
+    "non-integer": () => ({ header: required([{ ...good, amount: "100.5" }]) }),
+    "beyond-uint256": () => ({ header: required([{ ...good, amount: (2n ** 256n).toString() }]) }),
+    "unknown-asset": () => ({
+      header: required([{ ...good, asset: "0x1111111111111111111111111111111111111111" }]),
+    }),
+    "attacker-asset": () => ({ header: required([{ ...good, asset: network.payee }]) }),
+    "wrong-network": () => ({ header: required([{ ...good, network: "eip155:8453" }]) }),
+    "payto-not-address": () => ({ header: required([{ ...good, payTo: "vendor.eth" }]) }),
+    "payto-zero": () => ({
+      header: required([{ ...good, payTo: "0x0000000000000000000000000000000000000000" }]),
+    }),
+    "payto-usdc": () => ({ header: required([{ ...good, payTo: network.usdcAddress.toLowerCase() }]) }),
+    "payto-self": () => ({ header: required([{ ...good, payTo: network.payer.address }]) }),
+    "payto-precompile": () => ({
+      header: required([{ ...good, payTo: "0x0000000000000000000000000000000000000001" }]),
+    }),
+    "absurd-timeout": () => ({ header: required([{ ...good, maxTimeoutSeconds: 31_536_000 }]) }),
+    "unknown-scheme": () => ({ header: required([{ ...good, scheme: "upto" }]) }),
+    "permit2-method": () => ({
+      header: required([{ ...good, extra: { ...good.extra, assetTransferMethod: "permit2" } }]),
+    }),
+    "wrong-domain": () => ({ header: required([{ ...good, extra: { name: "USD C0in", version: "2" } }]) }),
+    "no-options": () => ({ header: required([]) }),
+    "malformed-base64": () => ({ header: "%%%not-base64%%%" }),
+    "malformed-json": () => ({ header: Buffer.from("{not json").toString("base64") }),
+    "missing-header": () => ({}),
+    "second-402": () => ({ header: required([good]) }),
+    "price-changed": (paid) => ({ header: required([{ ...good, amount: paid ? "20000" : "10000" }]) }),
+  };
+  const state = { paidRequests: 0 };
+  const app = new Hono();
+  app.get("/:variant", (c) => {
+    const paid = c.req.header("payment-signature") !== undefined;
+    if (paid) state.paidRequests++;
+    const variant = variants[c.req.param("variant")];
+    if (!variant) return c.text("no such variant", 404);
+    const { header } = variant(paid);
+    if (header) c.header("PAYMENT-REQUIRED", header);
+    return c.json({ error: "payment required" }, 402);
+  });
+  const server = await serveLocally(app);
+  return {
+    url: server.url,
+    variants: Object.keys(variants),
+    get paidRequests() {
+      return state.paidRequests;
+    },
+    stop: server.stop,
+  };
+}
+
+/**
+ * A vendor whose answers are `bytes` long, streamed in 64 KiB chunks, counting what actually
+ * left (`sent`, which a test may reset): `/free` answers at once, `/paid` asks for 0.01 USDC and
+ * settles it through the facilitator before streaming.
+ */
+export async function startLargeResponseVendor(net: LocalNetwork, bytes: number) {
+  const state = { sent: 0 };
+  const chunk = new Uint8Array(64 * 1024).fill(120);
+  const stream = () =>
+    new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (state.sent >= bytes) return controller.close();
+        state.sent += chunk.byteLength;
+        controller.enqueue(chunk);
+      },
+    });
+  const requirements = usdcRequirements(net);
+  const app = new Hono();
+  app.get("/free", () => new Response(stream(), { headers: { "content-type": "text/plain" } }));
+  app.get("/paid", async (c) => {
+    const signature = c.req.header("payment-signature");
+    if (!signature) return askForPayment(c, requirements, "big", "text/plain");
+    const settled = await settleThroughFacilitator(
+      net,
+      decodePaymentSignatureHeader(signature),
+      requirements,
+    );
+    return new Response(stream(), {
+      headers: {
+        "content-type": "text/plain",
+        "PAYMENT-RESPONSE": encodePaymentResponseHeader({
+          success: settled.success,
+          transaction: settled.transaction ?? "",
+          network: net.network,
+          payer: net.payer.address,
+        } as SettleResponse),
+      },
+    });
+  });
+  const server = await serveLocally(app);
+  return {
+    url: server.url,
+    get sent() {
+      return state.sent;
+    },
+    set sent(v: number) {
+      state.sent = v;
+    },
+    stop: server.stop,
   };
 }

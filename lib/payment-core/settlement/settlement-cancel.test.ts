@@ -1,0 +1,184 @@
+import type { Hex } from "viem";
+import { beforeAll, describe, expect, it } from "vitest";
+import { run } from "@/lib/cli/main";
+import {
+  AGENT,
+  config,
+  hostile,
+  key,
+  localPayer,
+  net,
+  payerBalance,
+  resolverDeps,
+  row,
+  runResolver,
+  settlementPayer,
+  setupLocalTestbed,
+  t,
+  usage,
+} from "@/lib/testing/local-payer";
+import { consolePaymentEnv } from "@/scripts/localnet";
+import { BudgetEngine } from "../budgets/engine";
+import { resolveOpenTransactions } from "./resolver";
+
+/**
+ * Cancelling a live authorization on the real chain, so the vendor holding it can never settle
+ * it: by the resolver, by `x402 settle --cancel` and by `kill-switch on --cancel-outstanding`;
+ * and releasing reservations that were never signed.
+ */
+
+setupLocalTestbed();
+
+/** A purchase from the hostile vendor's /fail: it keeps the signature, answers 500 and never settles. */
+const buyFromFail = (p: ReturnType<typeof settlementPayer>["payer"], query: string) =>
+  p.payForService({ agentId: AGENT, url: `${hostile.url}/fail?${query}`, idempotencyKey: key() });
+
+describe("cancelling a live authorization", () => {
+  it("cancelled on chain, it can never settle; two resolvers racing free the budget exactly once", async () => {
+    const { payer: p, engine } = settlementPayer();
+    const out = await buyFromFail(p, "amount=500000");
+    expect(out).toMatchObject({ ok: false, code: "settlement_unknown" });
+    if (out.ok) return;
+    expect(await usage()).toMatchObject({ reservedMicro: 500_000n });
+    const before = await payerBalance();
+
+    const other = t.connect(4);
+    const [a, b] = await Promise.all([
+      resolveOpenTransactions(resolverDeps(engine), { staleAfterMs: 300_000, cancel: true, actor: "a" }),
+      resolveOpenTransactions(resolverDeps(new BudgetEngine(other, { config: () => config }), other), {
+        staleAfterMs: 300_000,
+        cancel: true,
+        actor: "b",
+      }),
+    ]);
+    expect(a.counts.cancelled + b.counts.cancelled).toBe(1);
+    const r = await row(out.transactionId);
+    expect(r?.status).toBe("cancelled");
+    expect(await net.usdc.authorizationState(net.payer.address, r?.nonce as Hex)).toBe(true);
+    expect(await usage()).toMatchObject({ reservedMicro: 0n, spentMicro: 0n });
+
+    // The vendor tries to use the signature it kept: the chain refuses it.
+    const attempt = await hostile.settle(hostile.captured.length - 1);
+    expect(attempt.success).toBe(false);
+    expect(await payerBalance()).toBe(before);
+    const [audits] = await t.db.$client<{ n: number }[]>`
+      SELECT count(*)::int AS n FROM audit_log WHERE action = 'transaction.cancel'`;
+    expect(audits?.n).toBe(1);
+  });
+
+  it("an unused authorization is released only after it expires in chain time", async () => {
+    const { payer: p, engine } = settlementPayer();
+    const out = await buyFromFail(p, "amount=30000&timeout=7");
+    expect(out).toMatchObject({ ok: false, code: "settlement_unknown" });
+    if (out.ok) return;
+    const early = await runResolver(engine, 0);
+    expect(early.resolutions[0]).toMatchObject({ outcome: "held", code: "authorization_live" });
+    expect(await usage()).toMatchObject({ reservedMicro: 30_000n });
+    await new Promise((r) => setTimeout(r, 8_500));
+    const late = await runResolver(engine, 0);
+    expect(late.resolutions[0]).toMatchObject({ outcome: "released", code: "authorization_expired" });
+    expect(await row(out.transactionId)).toMatchObject({ status: "failed" });
+    expect(await usage()).toMatchObject({ reservedMicro: 0n, spentMicro: 0n });
+  }, 30_000);
+
+  it("a crash before signing: the same idempotency key answers 409 while fresh, then the released row", async () => {
+    const engine = new BudgetEngine(t.db, { config: () => config });
+    const k = key();
+    const url = `${hostile.url}/fail?amount=20000`;
+    expect((await engine.reserve(AGENT, 20_000n, k)).ok).toBe(true);
+    const fresh = localPayer(
+      net,
+      { db: t.db, engine },
+      { staleAfterMs: 60_000, allowVendors: [hostile.url] },
+    );
+    expect(await fresh.payForService({ agentId: AGENT, url, idempotencyKey: k })).toMatchObject({
+      ok: false,
+      code: "payment_in_progress",
+    });
+    const later = localPayer(net, { db: t.db, engine }, { staleAfterMs: 0, allowVendors: [hostile.url] });
+    expect(await later.payForService({ agentId: AGENT, url, idempotencyKey: k })).toMatchObject({
+      ok: false,
+      code: "stale_reservation",
+      replayed: true,
+    });
+    expect(await usage()).toMatchObject({ reservedMicro: 0n });
+    expect(hostile.captured.filter((c) => c.requirements.amount === "20000")).toHaveLength(0);
+  });
+
+  it("a reservation that was never signed is released after the stale timeout, not before", async () => {
+    const engine = new BudgetEngine(t.db, { config: () => config });
+    const reserved = await engine.reserve(AGENT, 70_000n, key());
+    expect(reserved.ok).toBe(true);
+    const fresh = await runResolver(engine, 60_000);
+    expect(fresh.scanned).toBe(0);
+    const stale = await runResolver(engine, 60_000, 61_000);
+    expect(stale.resolutions[0]).toMatchObject({ outcome: "released", code: "never_signed" });
+    expect(await usage()).toMatchObject({ reservedMicro: 0n });
+  });
+});
+
+describe("x402 settle and kill-switch --cancel-outstanding", () => {
+  async function cli(args: string[]) {
+    let stdout = "";
+    const write = (text: string) => {
+      stdout += text;
+    };
+    const code = await run(args, { stdout: write, stderr: write });
+    return { code, stdout };
+  }
+
+  beforeAll(() => {
+    Object.assign(process.env, { DATABASE_URL: t.url, ...consolePaymentEnv(net) });
+  });
+
+  it("lists the unsettled row, cancels it with --auto --cancel, then nothing is open", async () => {
+    const { payer: p } = settlementPayer();
+    const out = await buyFromFail(p, "amount=40000");
+    if (out.ok) throw new Error("expected a held payment");
+    const listed = await cli(["settle", "--json"]);
+    expect(listed.code).toBe(0);
+    expect(JSON.parse(listed.stdout).open).toEqual([
+      expect.objectContaining({
+        transaction_id: out.transactionId,
+        status: "authorized",
+        amount: "0.040000",
+        unsettled: true,
+        error_code: "vendor_error",
+      }),
+    ]);
+    expect((await cli(["settle", "--cancel"])).code).toBe(2);
+    const human = await cli(["settle", "--auto", "--cancel"]);
+    expect(human.code).toBe(0);
+    expect(human.stdout).toMatch(
+      new RegExp(`${out.transactionId}\\s+builder_agent\\s+authorized\\s+cancelled`),
+    );
+    expect(human.stdout).toMatch(/0 captured, 0 released, 1 cancelled, 0 held, 0 skipped/);
+    expect(await row(out.transactionId)).toMatchObject({ status: "cancelled" });
+    expect((await cli(["settle"])).stdout).toMatch(/No open payments/);
+    expect((await cli(["settle", "--id", "tx_nope"])).code).toBe(1);
+  });
+
+  it("kill-switch on --cancel-outstanding stops new payments and cancels every live authorization", async () => {
+    const { payer: p } = settlementPayer();
+    const out = await buyFromFail(p, "amount=60000");
+    if (out.ok) throw new Error("expected a held payment");
+    // As if still in flight: no failure recorded yet, and fresh.
+    await t.db.$client`UPDATE transactions SET error_code = NULL WHERE id = ${out.transactionId}`;
+    expect((await cli(["kill-switch", "off", "--cancel-outstanding"])).code).toBe(2);
+    const res = await cli(["kill-switch", "on", "--reason", "drill", "--cancel-outstanding", "--json"]);
+    expect(res.code).toBe(0);
+    expect(JSON.parse(res.stdout)).toMatchObject({
+      enabled: true,
+      cancel_outstanding: { counts: { cancelled: 1 } },
+    });
+    expect(await row(out.transactionId)).toMatchObject({ status: "cancelled" });
+    expect(await usage()).toMatchObject({ reservedMicro: 0n });
+    const refused = await p.payForService({
+      agentId: AGENT,
+      url: `${hostile.url}/fail`,
+      idempotencyKey: key(),
+    });
+    expect(refused).toMatchObject({ ok: false, code: "payments_disabled" });
+    await cli(["kill-switch", "off"]);
+  });
+});
