@@ -5,9 +5,9 @@ import type { LimitSource } from "@/lib/payment-core/budgets/config";
 import { type AgentUsage, listUsage, type WindowUsage } from "@/lib/payment-core/budgets/usage";
 import { listChangeRequests } from "@/lib/payment-core/change-requests";
 import { agentDailySpend, type DaySpend } from "@/lib/payment-core/ledger/aggregates";
-import { listTransactions, type TransactionStatus } from "@/lib/payment-core/ledger/read";
+import { type LedgerTransaction, listTransactions } from "@/lib/payment-core/ledger/read";
 import { getVendorPolicy, type VendorPolicy } from "@/lib/payment-core/vendor-policy";
-import { toWire, type Wire } from "@/lib/wire";
+import { pick, toWire, type Wire } from "@/lib/wire";
 import { appDb } from "./db";
 
 /**
@@ -44,14 +44,10 @@ export interface AgentView {
 
 export type DaySpendView = Wire<DaySpend>;
 
-export interface TransactionRowView {
-  id: string;
-  createdAt: string;
-  vendor: string;
-  amountMicro: string;
-  status: TransactionStatus;
-  errorCode: string | null;
-}
+const TRANSACTION_ROW_FIELDS = ["id", "createdAt", "vendor", "amountMicro", "status", "errorCode"] as const;
+
+/** A row of the agent page's recent transactions. */
+export type TransactionRowView = Wire<Pick<LedgerTransaction, (typeof TRANSACTION_ROW_FIELDS)[number]>>;
 
 export interface AgentDetailView {
   /** The hosts and payees the agent may pay; empty lists are no restriction. */
@@ -142,14 +138,7 @@ export const getAgentDetail = cache(async (agentId: string): Promise<AgentDetail
     agent,
     vendorPolicy: vendorPolicy ?? { hosts: [], payees: [] },
     dailySpend: days.map((d) => toWire(d)),
-    transactions: page.rows.map((tx) => ({
-      id: tx.id,
-      createdAt: tx.createdAt,
-      vendor: tx.vendor,
-      amountMicro: tx.amountMicro.toString(),
-      status: tx.status,
-      errorCode: tx.errorCode,
-    })),
+    transactions: page.rows.map((tx) => toWire(pick(tx, TRANSACTION_ROW_FIELDS))),
     approvalExpiryDays: env().approvalExpiryDays,
   };
 });

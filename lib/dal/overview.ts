@@ -4,7 +4,6 @@ import { env } from "@/lib/env";
 import type { BudgetConfig } from "@/lib/payment-core/budgets/config";
 import { listUsage, type WindowUsage } from "@/lib/payment-core/budgets/usage";
 import { classifyError } from "@/lib/payment-core/errors";
-import type { TransactionStatus } from "@/lib/payment-core/ledger/read";
 import {
   alertThresholds,
   getLatencySeries,
@@ -13,11 +12,12 @@ import {
   type LatencyBucket,
   LOW_BALANCE_MICRO,
   listRecentTransactions,
+  type RecentTransaction,
   type SpendTotals,
   type SuccessRatePoint,
 } from "@/lib/payment-core/metrics";
 import type { Micro } from "@/lib/payment-core/money";
-import { toWire, type Wire } from "@/lib/wire";
+import { pick, toWire, type Wire } from "@/lib/wire";
 import { appDb } from "./db";
 import { paymentService } from "./payments";
 
@@ -39,16 +39,13 @@ export type WalletView =
     }
   | { available: false; code: string; reason: string; lowThresholdMicro: string };
 
-/** A daily or monthly window as the overview's budget panel shows it (no limit source). */
-export interface BudgetWindowView {
-  /** First day of the UTC window. */
-  start: string;
-  spentMicro: string;
-  reservedMicro: string;
-  limitMicro: string;
-  /** (spent + reserved) / limit, one decimal, as the budget engine reports it. */
-  utilizationPct: string;
-}
+const WINDOW_FIELDS = ["start", "spentMicro", "reservedMicro", "limitMicro", "utilizationPct"] as const;
+
+/**
+ * A daily or monthly window as the overview's budget panel shows it (no limit source): its first
+ * UTC day, spent, reserved, limit and utilization ((spent + reserved) / limit, one decimal).
+ */
+export type BudgetWindowView = Wire<Pick<WindowUsage, (typeof WINDOW_FIELDS)[number]>>;
 
 export interface AgentBudgetView {
   agentId: string;
@@ -58,16 +55,7 @@ export interface AgentBudgetView {
   monthly: BudgetWindowView;
 }
 
-export interface RecentTransactionView {
-  id: string;
-  createdAt: string;
-  agentId: string;
-  vendor: string;
-  amountMicro: string;
-  status: TransactionStatus;
-  latencyMs: number | null;
-  errorCode: string | null;
-}
+export type RecentTransactionView = Wire<RecentTransaction>;
 
 export interface OverviewView {
   generatedAt: string;
@@ -83,16 +71,8 @@ export const RECENT_LIMIT = 10;
 export const SUCCESS_RATE_MINUTES = 120;
 export const LATENCY_HOURS = 6;
 
-const micro = (value: Micro) => value.toString();
-
 function windowView(w: WindowUsage): BudgetWindowView {
-  return {
-    start: w.start,
-    spentMicro: micro(w.spentMicro),
-    reservedMicro: micro(w.reservedMicro),
-    limitMicro: micro(w.limitMicro),
-    utilizationPct: w.utilizationPct,
-  };
+  return toWire(pick(w, WINDOW_FIELDS));
 }
 
 /**
@@ -132,16 +112,7 @@ export async function getOverviewFrom(deps: {
         monthly: windowView(u.monthly),
       })),
     },
-    recent: recent.map((r) => ({
-      id: r.id,
-      createdAt: r.createdAt,
-      agentId: r.agentId,
-      vendor: r.vendor,
-      amountMicro: micro(r.amountMicro),
-      status: r.status,
-      latencyMs: r.latencyMs,
-      errorCode: r.errorCode,
-    })),
+    recent: recent.map((r) => toWire(r)),
   };
 }
 
@@ -163,7 +134,7 @@ export async function getWalletView(
   getBalance: () => Promise<{ address: string; balanceMicro: Micro; network: string }>,
   options: { timeoutMs?: number; now?: () => Date } = {},
 ): Promise<WalletView> {
-  const lowThresholdMicro = micro(LOW_BALANCE_MICRO);
+  const lowThresholdMicro = LOW_BALANCE_MICRO.toString();
   const timeoutMs = options.timeoutMs ?? WALLET_TIMEOUT_MS;
   let timer: ReturnType<typeof setTimeout> | undefined;
   try {
@@ -177,7 +148,7 @@ export async function getWalletView(
       available: true,
       address: balance.address,
       network: balance.network,
-      balanceMicro: micro(balance.balanceMicro),
+      balanceMicro: balance.balanceMicro.toString(),
       low: balance.balanceMicro < LOW_BALANCE_MICRO,
       lowThresholdMicro,
       readAt: (options.now ?? (() => new Date()))().toISOString(),
