@@ -16,22 +16,15 @@ export function checkConfiguration(): void {
 }
 
 /**
- * The settlement resolver on start and every X402_SETTLE_INTERVAL_S seconds, when this
- * process can pay (payer key and USDC configured) and a database is set.
+ * The scheduled jobs (lib/jobs/app.ts): ledger sync, weekly report, reconciliation, budget audit,
+ * the settlement resolver (on start and every X402_SETTLE_INTERVAL_S seconds) and the alerts,
+ * each on its UTC cron schedule, when a database is set and X402_SCHEDULER is not off. Jobs
+ * whose configuration is missing (reconcile and settle without USDC and a payer) are skipped
+ * and named once in the log.
  */
 export async function startBackgroundJobs(): Promise<void> {
   const config = env();
-  if (config.settlement.intervalSeconds === 0 || !config.databaseUrl) return;
-  if (!config.payments.payerPrivateKey || !config.payments.usdcAddress) return;
-  const [{ paymentService }, { startSettlementSchedule }] = await Promise.all([
-    import("@/lib/dal/payments"),
-    import("@/lib/jobs/settlement"),
-  ]);
-  const globalJobs = globalThis as unknown as { __x402Settlement?: unknown };
-  if (globalJobs.__x402Settlement) return;
-  globalJobs.__x402Settlement = startSettlementSchedule({
-    intervalMs: config.settlement.intervalSeconds * 1000,
-    run: () => paymentService().resolve({ cancel: config.settlement.autoCancel, actor: "system:settlement" }),
-    log: (line) => console.log(line),
-  });
+  if (!config.databaseUrl) return;
+  const { startAppScheduler } = await import("@/lib/jobs/app");
+  startAppScheduler();
 }

@@ -22,7 +22,9 @@ const PAGES: [path: string, minRole: Role][] = [
   ["/settlements", "viewer"],
   ["/reconciliation", "viewer"],
   ["/audits", "viewer"],
+  ["/jobs", "viewer"],
   ["/approvals", "viewer"],
+  ["/alerts", "viewer"],
   ["/audit-log", "viewer"],
   ["/settings/users", "admin"],
 ];
@@ -35,6 +37,20 @@ const ROUTES: [path: string, minRole: Role][] = [
   ["/api/console/ledger/export?format=csv", "viewer"],
   ["/api/console/ledger/export?format=jsonl", "viewer"],
   ["/api/v1/wallet/balance", "viewer"],
+  // Prometheus sends X402_METRICS_TOKEN; without a bearer, the console's session decides.
+  ["/api/metrics", "viewer"],
+];
+
+/** Vercel Cron's routes: a session counts for nothing, only `Authorization: Bearer $CRON_SECRET`. */
+const CRON_ROUTES = [
+  "/api/cron/ledger-sync",
+  "/api/cron/weekly-report",
+  "/api/cron/reconcile",
+  "/api/cron/budget-audit",
+  "/api/cron/settle",
+  "/api/cron/alerts",
+  "/api/cron/alerts-digest",
+  "/api/cron/alerts-deliver",
 ];
 
 /** file#export → the least role that may call it. */
@@ -50,6 +66,8 @@ const ACTIONS: Record<string, Role> = {
   "app/(console)/settlements/actions.ts#resolveAllSettlements": "operator",
   "app/(console)/reconciliation/actions.ts#runReconciliation": "operator",
   "app/(console)/audits/actions.ts#runAudit": "operator",
+  "app/(console)/jobs/actions.ts#runJobAction": "operator",
+  "app/(console)/alerts/actions.ts#acknowledgeAlertAction": "operator",
   "app/(console)/settings/users/actions.ts#addUserAction": "admin",
   "app/(console)/settings/users/actions.ts#changeUserRole": "admin",
   "app/(console)/settings/users/actions.ts#setUserDisabledAction": "admin",
@@ -131,6 +149,10 @@ test.describe("authorization table", () => {
         const expected = who === "nobody" ? 401 : mayUse(who, minRole) ? 200 : 403;
         expect(response.status(), `${routePath} as ${who}`).toBe(expected);
       }
+      for (const routePath of CRON_ROUTES) {
+        const response = await page.request.get(`${state.baseURL}${routePath}`);
+        expect(response.status(), `${routePath} as ${who}`).toBe(401);
+      }
       for (const action of manifestActions()) {
         const result = await callAction(page.request, state.baseURL, action);
         const minRole = ACTIONS[action.key] ?? "admin";
@@ -161,5 +183,34 @@ test.describe("authorization table", () => {
       headers: { authorization: `Bearer ${state.metricsToken}` },
     });
     expect(balance.status()).toBe(200);
+  });
+
+  test("Prometheus reads /api/metrics with the metrics token only", async ({ request, state }) => {
+    const wrong = await request.get(`${state.baseURL}/api/metrics`, {
+      headers: { authorization: `Bearer ${state.metricsToken}x` },
+    });
+    expect(wrong.status()).toBe(401);
+    const ok = await request.get(`${state.baseURL}/api/metrics`, {
+      headers: { authorization: `Bearer ${state.metricsToken}` },
+    });
+    expect(ok.status()).toBe(200);
+    expect(ok.headers()["content-type"]).toContain("text/plain; version=0.0.4");
+    const text = await ok.text();
+    expect(text).toContain("# TYPE x402_payments_total counter");
+    expect(text).toMatch(/^x402_kill_switch_enabled [01]$/m);
+  });
+
+  test("the cron routes run their job with the cron secret only", async ({ request, state }) => {
+    const wrong = await request.get(`${state.baseURL}/api/cron/weekly-report`, {
+      headers: { authorization: `Bearer ${state.cronSecret}x` },
+    });
+    expect(wrong.status()).toBe(401);
+    const ok = await request.get(`${state.baseURL}/api/cron/weekly-report`, {
+      headers: { authorization: `Bearer ${state.cronSecret}` },
+    });
+    expect(ok.status()).toBe(200);
+    const body = (await ok.json()) as { job: string; status: string; runId: string | null };
+    expect(body.job).toBe("weekly-report");
+    expect(["succeeded", "skipped"]).toContain(body.status);
   });
 });

@@ -66,6 +66,7 @@ export default async function globalSetup() {
   const port = await freePort();
   const baseURL = `http://127.0.0.1:${port}`;
   const metricsToken = randomBytes(24).toString("base64url");
+  const cronSecret = randomBytes(24).toString("base64url");
   const web: ChildProcess = spawn(
     path.join(root, "node_modules/.bin/next"),
     ["start", "-p", String(port), "-H", "127.0.0.1"],
@@ -81,6 +82,7 @@ export default async function globalSetup() {
         NEXTAUTH_URL: baseURL,
         ...consolePaymentEnv(network),
         X402_METRICS_TOKEN: metricsToken,
+        CRON_SECRET: cronSecret,
       },
     },
   );
@@ -103,6 +105,7 @@ export default async function globalSetup() {
     baseURL,
     dbUrl,
     metricsToken,
+    cronSecret,
     vendorUrl: network.vendorUrl,
     payerAddress: network.payer.address,
     agentKeys: keys,

@@ -19,6 +19,8 @@ export interface E2eState {
   baseURL: string;
   dbUrl: string;
   metricsToken: string;
+  /** CRON_SECRET of the e2e console: the bearer of /api/cron/*. */
+  cronSecret: string;
   vendorUrl: string;
   payerAddress: string;
   agentKeys: Record<string, string>;

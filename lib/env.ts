@@ -11,10 +11,16 @@ import {
   DEFAULT_RESERVATION_TIMEOUT_MS,
   type LimitKind,
 } from "./payment-core/budgets/config";
-import { type CoreEnv, NETWORKS, type NetworkId } from "./payment-core/config";
+import {
+  type AlertsEnv,
+  type CoreEnv,
+  defaultAlertsEnv,
+  NETWORKS,
+  type NetworkId,
+} from "./payment-core/config";
 import { MoneyParseError, parseUsdc } from "./payment-core/money";
 
-export type { CoreEnv, NetworkId, PaymentEnv, SettlementEnv } from "./payment-core/config";
+export type { AlertsEnv, CoreEnv, NetworkId, PaymentEnv, SettlementEnv } from "./payment-core/config";
 
 /**
  * Every environment variable the product reads, parsed and validated once. A bad value
@@ -57,6 +63,18 @@ const intIn = (min: number, max: number) =>
 
 const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/, "expected a 0x-prefixed 20-byte hex address");
 const httpUrl = z.string().regex(/^https?:\/\/\S+$/, "expected an http(s) URL");
+
+/** An outbound notification endpoint: https, or http only to this machine (a local relay, the tests' fake). */
+const webhookUrl = z.string().refine((value) => {
+  try {
+    const u = new URL(value);
+    if (u.username || u.password) return false;
+    if (u.protocol === "https:") return true;
+    return u.protocol === "http:" && ["127.0.0.1", "localhost", "[::1]"].includes(u.hostname);
+  } catch {
+    return false;
+  }
+}, "expected an https:// URL (http:// only for 127.0.0.1, localhost or [::1]), without credentials");
 
 const schema = z.object({
   DATABASE_URL: z
@@ -116,8 +134,42 @@ const schema = z.object({
   X402_MAX_RESPONSE_BYTES: intIn(1024, 1_073_741_824).default(1_048_576),
   PORT: intIn(1, 65_535).optional(),
   X402_METRICS_TOKEN: z.string().min(16, "at least 16 characters").optional(),
+  X402_LOG_LEVEL: z
+    .enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"], {
+      message: "expected one of fatal, error, warn, info, debug, trace, silent",
+    })
+    .default("info"),
+  // A file the structured log is appended to (its folder is created); unset: stdout.
+  X402_LOG_FILE: z
+    .string()
+    .trim()
+    .min(1)
+    .refine((v) => !v.endsWith("/") && !v.includes("\0"), "expected a file path, not a folder")
+    .optional(),
+  X402_LOW_BALANCE_USDC: usdc.optional(),
+  X402_ALERT_FAILURE_RATE_PCT: intIn(1, 100).default(5),
+  X402_ALERT_MIN_SAMPLE: intIn(1, 100_000).default(10),
+  X402_ALERT_RETRY_RATE_PCT: intIn(1, 100).default(10),
+  X402_ALERT_VENDOR_STREAK_WARNING: intIn(1, 1000).default(3),
+  X402_ALERT_VENDOR_STREAK_CRITICAL: intIn(1, 1000).default(5),
+  // Secrets in their path: never logged (zod's message does not echo the value).
+  X402_DISCORD_WEBHOOK_URL: webhookUrl.optional(),
+  X402_ALERT_WEBHOOK_URL: webhookUrl.optional(),
+  X402_ALERT_DELIVERY_TIMEOUT_MS: intIn(100, 120_000).default(10_000),
+  X402_ALERT_DELIVERY_MAX_ATTEMPTS: intIn(1, 100).default(10),
   X402_APPROVAL_EXPIRY_DAYS: intIn(1, 90).default(7),
   X402_RECON_AMOUNT_TOLERANCE_PCT: intIn(0, 100).default(5),
+  // Scheduled jobs: the bearer secret of the /api/cron/* routes (Vercel Cron sends it), the
+  // in-process scheduler switch, and where ledger-sync appends.
+  CRON_SECRET: z.string().min(16, "at least 16 characters").optional(),
+  X402_SCHEDULER: z
+    .string()
+    .trim()
+    .toLowerCase()
+    .pipe(z.enum(["on", "off", "true", "false", "1", "0"], { message: "expected on or off" }))
+    .transform((v) => v === "on" || v === "true" || v === "1")
+    .default(true),
+  X402_LEDGER_SYNC_PATH: z.string().trim().min(1).default("data/a2a-x402/transactions/transactions.jsonl"),
   X402_SIGNIN_MAX_FAILURES: intIn(1, 1000).default(5),
   X402_SIGNIN_MAX_FAILURES_PER_IP: intIn(1, 100_000).default(50),
   X402_SIGNIN_WINDOW_S: intIn(1, 86_400).default(900),
@@ -143,6 +195,15 @@ export interface AppEnv extends CoreEnv {
   authSecret: string | undefined;
   signIn: SignInThrottleConfig;
   apiRateLimits: ApiRateLimitConfig;
+  /** Alert conditions and notification channels (lib/payment-core/alerts). */
+  alerts: AlertsEnv;
+  /** Scheduled jobs (lib/jobs): the cron routes' secret, the in-process scheduler, ledger-sync's file. */
+  jobs: { cronSecret: string | undefined; scheduler: boolean; ledgerSyncPath: string };
+  /** The structured log (lib/log.ts): its level, and the file it is appended to (unset: stdout). */
+  log: {
+    level: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
+    file: string | undefined;
+  };
 }
 
 const KIND_BY_SUFFIX: Record<string, LimitKind> = {
@@ -229,6 +290,13 @@ export function parseEnv(source: Record<string, string | undefined>): AppEnv {
       maxResponseBytes: data.X402_MAX_RESPONSE_BYTES,
     },
     metricsToken: data.X402_METRICS_TOKEN,
+    log: { level: data.X402_LOG_LEVEL, file: data.X402_LOG_FILE },
+    alerts: alertsEnv(data),
+    jobs: {
+      cronSecret: data.CRON_SECRET,
+      scheduler: data.X402_SCHEDULER,
+      ledgerSyncPath: data.X402_LEDGER_SYNC_PATH,
+    },
     approvalExpiryDays: data.X402_APPROVAL_EXPIRY_DAYS,
     reconAmountTolerancePct: data.X402_RECON_AMOUNT_TOLERANCE_PCT,
     authSecret: data.NEXTAUTH_SECRET,
@@ -245,6 +313,24 @@ export function parseEnv(source: Record<string, string | undefined>): AppEnv {
       authFailuresPerMinute: data.X402_API_AUTH_FAILURES_PER_MINUTE,
     },
   };
+}
+
+function alertsEnv(data: z.infer<typeof schema>): AlertsEnv {
+  return defaultAlertsEnv({
+    ...(data.X402_LOW_BALANCE_USDC !== undefined ? { lowBalanceMicro: data.X402_LOW_BALANCE_USDC } : {}),
+    failureRatePct: data.X402_ALERT_FAILURE_RATE_PCT,
+    minSample: data.X402_ALERT_MIN_SAMPLE,
+    retryRatePct: data.X402_ALERT_RETRY_RATE_PCT,
+    vendorStreakWarning: data.X402_ALERT_VENDOR_STREAK_WARNING,
+    vendorStreakCritical: Math.max(
+      data.X402_ALERT_VENDOR_STREAK_CRITICAL,
+      data.X402_ALERT_VENDOR_STREAK_WARNING,
+    ),
+    discordWebhookUrl: data.X402_DISCORD_WEBHOOK_URL,
+    webhookUrl: data.X402_ALERT_WEBHOOK_URL,
+    deliveryTimeoutMs: data.X402_ALERT_DELIVERY_TIMEOUT_MS,
+    deliveryMaxAttempts: data.X402_ALERT_DELIVERY_MAX_ATTEMPTS,
+  });
 }
 
 /** The console's own listen address, as host:port entries the payer refuses. */

@@ -122,6 +122,8 @@ async function main() {
     });
   }
   const metricsToken = process.env.X402_METRICS_TOKEN || randomBytes(24).toString("base64url");
+  // The cron routes answer 503 without a secret: the demo makes one so they can be tried by hand.
+  const cronSecret = process.env.CRON_SECRET || randomBytes(24).toString("base64url");
   const demoUsers = await seedDemoUsers(db, { actor: "demo" });
   // Fresh API keys for the seed agents on every demo start (shown once, below).
   const keys = await Promise.all(
@@ -132,10 +134,14 @@ async function main() {
   await closeDb(db);
 
   const next = path.join(root, "node_modules", ".bin", "next");
+  // The console's structured log (one JSON line per payment attempt, job run, ...), appended here.
+  const logFile = process.env.X402_LOG_FILE || path.join(root, "data", "logs", "x402.log");
   const childEnv = {
     ...process.env,
     ...paymentEnv,
     X402_METRICS_TOKEN: metricsToken,
+    CRON_SECRET: cronSecret,
+    X402_LOG_FILE: logFile,
     // A fresh secret per demo start: sign-ins do not outlive the demo.
     NEXTAUTH_SECRET: process.env.NEXTAUTH_SECRET || randomBytes(32).toString("base64url"),
     NEXTAUTH_URL: process.env.NEXTAUTH_URL || `http://127.0.0.1:${port}`,
@@ -190,7 +196,10 @@ x402 operations console is running.
   Health:         ${base}/api/health
   Payment API:    POST ${base}/api/v1/payments
   Wallet balance: GET ${base}/api/v1/wallet/balance  (Authorization: Bearer ${metricsToken})
+  Metrics:        GET ${base}/api/metrics  (Prometheus text; same bearer token)
+  Cron routes:    GET ${base}/api/cron/<job>  (Authorization: Bearer ${cronSecret}); the jobs also run on schedule
   Database:       ${shownUrl.toString()}
+  Logs:           ${path.relative(process.cwd(), logFile) || logFile}  (JSON lines; tail -f it, or grep '"event":"payment"')
   CLI:            npm run x402 -- budgets   (talks to the same database)${
     network
       ? `

@@ -11,6 +11,7 @@ const SECTIONS: Record<string, { title: string; what: string }> = {
   settlements: { title: "Stale and unsettled payments", what: "The open payments" },
   reconciliation: { title: "Reconciliation", what: "The reconciliation reports" },
   audits: { title: "Budget audits", what: "The audits" },
+  jobs: { title: "Jobs", what: "The jobs" },
   approvals: { title: "Approvals", what: "The approvals" },
   "audit-log": { title: "Audit log", what: "The audit log" },
   settings: { title: "Users", what: "The users" },

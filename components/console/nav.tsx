@@ -12,11 +12,20 @@ const LINKS = [
   { href: "/settlements", label: "Settlements" },
   { href: "/reconciliation", label: "Reconciliation" },
   { href: "/audits", label: "Audits" },
+  { href: "/jobs", label: "Jobs" },
   { href: "/approvals", label: "Approvals" },
+  { href: "/alerts", label: "Alerts" },
   { href: "/audit-log", label: "Audit log" },
 ] as const;
 
-export function ConsoleNav({ user }: { user: { email: string; role: string } }) {
+export function ConsoleNav({
+  user,
+  alerts,
+}: {
+  user: { email: string; role: string };
+  /** Active (open, unacknowledged) alerts, for the Alerts link's badge. */
+  alerts?: { active: number; critical: number };
+}) {
   const pathname = usePathname();
   const links = user.role === "admin" ? [...LINKS, { href: "/settings/users", label: "Users" }] : LINKS;
   return (
@@ -39,6 +48,18 @@ export function ConsoleNav({ user }: { user: { email: string; role: string } }) 
                 className={`block rounded-md px-2 py-1.5 text-sm ${active ? "bg-slate-900 text-white" : "text-slate-800 hover:bg-slate-200"} focus-visible:outline-2 focus-visible:outline-slate-900`}
               >
                 {link.label}
+                {link.href === "/alerts" && alerts && alerts.active > 0 ? (
+                  <span
+                    className={`ml-2 inline-flex min-w-5 justify-center rounded-full px-1.5 text-xs font-semibold ${alerts.critical > 0 ? "bg-red-700 text-white" : "bg-amber-200 text-amber-950"}`}
+                  >
+                    {alerts.active}
+                    <span className="sr-only">
+                      {" "}
+                      active alert{alerts.active === 1 ? "" : "s"}
+                      {alerts.critical > 0 ? `, ${alerts.critical} critical` : ""}
+                    </span>
+                  </span>
+                ) : null}
               </Link>
             </li>
           );

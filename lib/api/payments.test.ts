@@ -266,6 +266,22 @@ describe("GET /api/v1/wallet/balance", () => {
     expect(body).toMatchObject({ address: net.payer.address, asset: "USDC", lowBalance: false });
     expect(BigInt(body.balanceUsdc.replace(".", ""))).toBe(onChain);
   });
+
+  it("says lowBalance against the configured X402_LOW_BALANCE_USDC, one micro either side", async () => {
+    const onChain = await net.usdc.balanceOf(net.payer.address);
+    const at = (lowBalanceMicro: bigint) =>
+      handleWalletBalance(
+        new Request("http://console/api/v1/wallet/balance", {
+          headers: { authorization: `Bearer ${METRICS_TOKEN}` },
+        }),
+        METRICS_TOKEN,
+        () => service,
+        limits.metrics,
+        lowBalanceMicro,
+      ).then((r) => r.json());
+    expect(await at(onChain + 1n)).toMatchObject({ lowBalance: true });
+    expect(await at(onChain)).toMatchObject({ lowBalance: false });
+  });
 });
 
 describe("x402 pay (CLI)", () => {

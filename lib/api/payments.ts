@@ -5,7 +5,7 @@ import { errorResponse, httpStatus, zodIssues } from "@/lib/http/errors";
 import { authenticateAgent } from "@/lib/payment-core/agents";
 import { classifyError } from "@/lib/payment-core/errors";
 import { LOW_BALANCE_MICRO } from "@/lib/payment-core/metrics";
-import { parseUsdc, usdc6 } from "@/lib/payment-core/money";
+import { type Micro, parseUsdc, usdc6 } from "@/lib/payment-core/money";
 import { clientIp, type LimitDecision } from "@/lib/payment-core/rate-limit";
 import type { PayOutcome } from "@/lib/payment-core/x402/payer";
 import type { PaymentService } from "@/lib/payment-core/x402/service";
@@ -218,7 +218,10 @@ export async function handlePayment(
 }
 
 /** The payer wallet's USDC balance, read on chain, as the API answers it. */
-export async function walletBalanceResponse(service: () => PaymentService): Promise<Response> {
+export async function walletBalanceResponse(
+  service: () => PaymentService,
+  lowBalanceMicro: Micro = LOW_BALANCE_MICRO,
+): Promise<Response> {
   try {
     const balance = await service().getWalletBalance();
     return Response.json({
@@ -226,7 +229,7 @@ export async function walletBalanceResponse(service: () => PaymentService): Prom
       network: balance.network,
       asset: "USDC",
       balanceUsdc: usdc6(balance.balanceMicro),
-      lowBalance: balance.balanceMicro < LOW_BALANCE_MICRO,
+      lowBalance: balance.balanceMicro < lowBalanceMicro,
     });
   } catch (error) {
     const known = classifyError(error);
@@ -244,6 +247,8 @@ export async function handleWalletBalance(
   metricsToken: string | undefined,
   service: () => PaymentService,
   limits: EndpointLimits,
+  /** Below this the answer says `lowBalance: true` (X402_LOW_BALANCE_USDC). */
+  lowBalanceMicro: Micro = LOW_BALANCE_MICRO,
 ): Promise<Response> {
   const token = bearer(request);
   const admitted = await admit(
@@ -263,5 +268,5 @@ export async function handleWalletBalance(
     () => errorResponse("unauthorized", "send the metrics token as Authorization: Bearer <token>"),
   );
   if (!admitted.ok) return admitted.response;
-  return walletBalanceResponse(service);
+  return walletBalanceResponse(service, lowBalanceMicro);
 }

@@ -7,7 +7,9 @@ import { getKillSwitch, type KillSwitchState, setKillSwitch } from "@/lib/paymen
 import { createPaymentService } from "@/lib/payment-core/x402/service";
 import { registerAgents } from "./commands/agents";
 import { registerAudit } from "./commands/audit";
+import { registerBackup } from "./commands/backup";
 import { registerLedger } from "./commands/ledger";
+import { registerMonitor } from "./commands/monitor";
 import { registerReconcile } from "./commands/reconcile";
 import { registerSettle } from "./commands/settle";
 import { CliFailure, describeError, EXIT, type Io, processIo, toJson, withDb } from "./context";
@@ -289,8 +291,10 @@ export function buildProgram(io: Io): Command {
     );
 
   registerSettle(program, { sub, print });
+  registerMonitor(program, { sub, print });
   registerReconcile(program, { sub, print });
   registerAudit(program, { sub, print, io });
+  registerBackup(program, { sub, print });
   return program;
 }
 

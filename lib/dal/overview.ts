@@ -132,9 +132,10 @@ class WalletTimeout extends Error {}
  */
 export async function getWalletView(
   getBalance: () => Promise<{ address: string; balanceMicro: Micro; network: string }>,
-  options: { timeoutMs?: number; now?: () => Date } = {},
+  options: { timeoutMs?: number; now?: () => Date; lowBalanceMicro?: Micro } = {},
 ): Promise<WalletView> {
-  const lowThresholdMicro = LOW_BALANCE_MICRO.toString();
+  const lowBalanceMicro = options.lowBalanceMicro ?? LOW_BALANCE_MICRO;
+  const lowThresholdMicro = lowBalanceMicro.toString();
   const timeoutMs = options.timeoutMs ?? WALLET_TIMEOUT_MS;
   let timer: ReturnType<typeof setTimeout> | undefined;
   try {
@@ -149,7 +150,7 @@ export async function getWalletView(
       address: balance.address,
       network: balance.network,
       balanceMicro: balance.balanceMicro.toString(),
-      low: balance.balanceMicro < LOW_BALANCE_MICRO,
+      low: balance.balanceMicro < lowBalanceMicro,
       lowThresholdMicro,
       readAt: (options.now ?? (() => new Date()))().toISOString(),
     };
@@ -189,7 +190,9 @@ const walletCache = globalThis as unknown as {
 function cachedWallet(): Promise<WalletView> {
   const cached = walletCache.__x402OverviewWallet;
   if (cached && Date.now() - cached.at < WALLET_CACHE_MS) return cached.view;
-  const view = getWalletView(() => paymentService().getWalletBalance());
+  const view = getWalletView(() => paymentService().getWalletBalance(), {
+    lowBalanceMicro: env().alerts.lowBalanceMicro,
+  });
   walletCache.__x402OverviewWallet = { at: Date.now(), view };
   return view;
 }

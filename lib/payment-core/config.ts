@@ -63,3 +63,44 @@ export interface CoreEnv {
   payments: PaymentEnv;
   settlement: SettlementEnv;
 }
+
+/** Alert conditions and where their messages go (lib/payment-core/alerts). */
+export interface AlertsEnv {
+  /** `X402_LOW_BALANCE_USDC`: the wallet is low below this (critical). */
+  lowBalanceMicro: bigint;
+  /** `X402_ALERT_FAILURE_RATE_PCT`: failed payments above this share of the last 5 minutes' outcomes (critical). */
+  failureRatePct: number;
+  /** `X402_ALERT_MIN_SAMPLE`: fewer outcomes than this in the window never make a rate alert. */
+  minSample: number;
+  /** `X402_ALERT_RETRY_RATE_PCT`: payments that needed a retry above this share of the last 24 hours' (warning). */
+  retryRatePct: number;
+  /** `X402_ALERT_VENDOR_STREAK_WARNING` / `_CRITICAL`: consecutive failures of one vendor. */
+  vendorStreakWarning: number;
+  vendorStreakCritical: number;
+  /** `X402_DISCORD_WEBHOOK_URL`: Discord incoming webhook (embeds); unset: not sent there. */
+  discordWebhookUrl: string | undefined;
+  /** `X402_ALERT_WEBHOOK_URL`: any JSON webhook (code, severity, figures); unset: not sent there. */
+  webhookUrl: string | undefined;
+  /** `X402_ALERT_DELIVERY_TIMEOUT_MS`: timeout of each delivery request. */
+  deliveryTimeoutMs: number;
+  /** `X402_ALERT_DELIVERY_MAX_ATTEMPTS`: after this many failed attempts a message is `failed`. */
+  deliveryMaxAttempts: number;
+}
+
+export const DEFAULT_LOW_BALANCE_MICRO = 50_000_000n;
+
+export function defaultAlertsEnv(overrides: Partial<AlertsEnv> = {}): AlertsEnv {
+  return {
+    lowBalanceMicro: DEFAULT_LOW_BALANCE_MICRO,
+    failureRatePct: 5,
+    minSample: 10,
+    retryRatePct: 10,
+    vendorStreakWarning: 3,
+    vendorStreakCritical: 5,
+    discordWebhookUrl: undefined,
+    webhookUrl: undefined,
+    deliveryTimeoutMs: 10_000,
+    deliveryMaxAttempts: 10,
+    ...overrides,
+  };
+}

@@ -1,5 +1,6 @@
 import type { Database } from "@/db/client";
 import { sqlOf } from "@/db/sql";
+import { DEFAULT_LOW_BALANCE_MICRO } from "./config";
 import type { TransactionStatus } from "./ledger/read";
 import type { Micro } from "./money";
 import { utcDay, utcMonthStart } from "./time";
@@ -11,8 +12,11 @@ import { utcDay, utcMonthStart } from "./time";
  * `transactions_status_created_idx`), never from a scan of the whole ledger.
  */
 
-/** Below this the payer wallet is reported as low (the wallet balance API uses the same line). */
-export const LOW_BALANCE_MICRO: Micro = 50_000_000n;
+/**
+ * Below this the payer wallet is reported as low (the wallet balance API uses the same line): the
+ * default of `X402_LOW_BALANCE_USDC`, whose configured value is `env().alerts.lowBalanceMicro`.
+ */
+export const LOW_BALANCE_MICRO: Micro = DEFAULT_LOW_BALANCE_MICRO;
 
 const MINUTE_MS = 60_000;
 

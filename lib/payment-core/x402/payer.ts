@@ -1,12 +1,12 @@
 import { decodePaymentRequiredHeader, encodePaymentSignatureHeader } from "@x402/core/http";
 import type { PaymentRequired } from "@x402/core/types";
-import { Headers, type RequestInit, type Response, type fetch as undiciFetch } from "undici";
-import type { Address, LocalAccount, PublicClient } from "viem";
-import type { Database } from "@/db/client";
-import type { BudgetEngine } from "../budgets/engine";
+import { Headers, type RequestInit, type Response } from "undici";
+import type { Address } from "viem";
+import { silentLog } from "../log";
 import type { Micro } from "../money";
 import { resolveOpenTransactions } from "../settlement/resolver";
 import { getVendorPolicy, hostAllowed, payeeAllowed } from "../vendor-policy";
+import { type AttemptTrace, loggedAttempts } from "./attempt-log";
 import { checkDestination, destinationRefusal, guardedAgent } from "./destination";
 import {
   type LedgerRow,
@@ -18,6 +18,7 @@ import {
   type VendorPolicyFigures,
   type VendorResponse,
 } from "./outcome";
+import type { PayerDeps } from "./payer-config";
 import { type RequirementsPolicy, selectRequirements } from "./policy";
 import { settlePaid } from "./settle-paid";
 import { createSigner } from "./sign";
@@ -49,39 +50,7 @@ export type {
  * The steps' parts: vendor-http.ts (send, retry, bounded reads), sign.ts, settle-paid.ts.
  */
 
-export interface PayerConfig {
-  network: string;
-  usdcAddress: Address;
-  usdcName: string;
-  usdcVersion: string;
-  maxTimeoutSeconds: number;
-  vendorTimeoutMs: number;
-  maxRetries: number;
-  /** First backoff step; doubles each retry, plus jitter. */
-  retryBaseMs?: number;
-  /** A reservation still pending (never signed) after this long is released on a retry. */
-  staleAfterMs?: number;
-  /**
-   * `host:port` entries the payer may reach although they are private or loopback
-   * (X402_ALLOWED_PRIVATE_HOSTS). Every other non-public destination is refused.
-   */
-  allowedPrivateHosts: readonly string[];
-  /** This console's own `host:port`: refused even when listed above. */
-  selfHosts?: readonly string[];
-  /** The most bytes of a vendor's response body that are read (default 1 MiB). */
-  maxResponseBytes?: number;
-}
-
-export interface PayerDeps {
-  db: Database;
-  engine: BudgetEngine;
-  config: PayerConfig;
-  account: LocalAccount;
-  publicClient: PublicClient;
-  /** undici's fetch (or a wrapper of it): the payer passes its own guarded dispatcher. */
-  fetch?: typeof undiciFetch;
-  sleep?: (ms: number) => Promise<void>;
-}
+export type { PayerConfig, PayerDeps } from "./payer-config";
 
 export function createPayer(deps: PayerDeps) {
   const maxResponseBytes = deps.config.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
@@ -135,7 +104,7 @@ export function createPayer(deps: PayerDeps) {
     ).catch(() => undefined);
   }
 
-  async function payForService(req: PayRequest): Promise<PayOutcome> {
+  async function attempt(req: PayRequest, trace: AttemptTrace): Promise<PayOutcome> {
     const started = performance.now();
     const elapsed = () => Math.round(performance.now() - started);
     const { url, method, vendor, fingerprint } = targetOf(req);
@@ -290,6 +259,7 @@ export function createPayer(deps: PayerDeps) {
     const selected = selectRequirements(required, requirementsPolicy);
     if (!selected.ok) return rejected(selected.reason);
     const requirements = selected.requirements;
+    trace.amountMicro = selected.amountMicro;
     const payee = requirements.payTo;
     if (!payeeAllowed(policy, payee)) {
       return refuse(
@@ -390,6 +360,7 @@ export function createPayer(deps: PayerDeps) {
     );
   }
 
+  const payForService = loggedAttempts(deps.log ?? silentLog, attempt);
   return { payForService, address: account.address as Address };
 }
 

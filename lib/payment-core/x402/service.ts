@@ -4,6 +4,7 @@ import type { Database } from "@/db/client";
 import { BudgetEngine } from "../budgets/engine";
 import type { CoreEnv } from "../config";
 import { OperationError } from "../errors";
+import type { Logger } from "../log";
 import type { Micro } from "../money";
 import { type ResolveOptions, type ResolveReport, resolveOpenTransactions } from "../settlement/resolver";
 import { createPayer, type Payer, type PayerDeps } from "./payer";
@@ -30,14 +31,23 @@ export interface PaymentService {
 export function createPaymentService(
   db: Database,
   env: CoreEnv,
-  options: { fetch?: PayerDeps["fetch"] } = {},
+  options: {
+    fetch?: PayerDeps["fetch"];
+    log?: Logger;
+    /**
+     * Called after each payment attempt has its outcome (paid, refused or failed), outside the
+     * payment's path: never awaited, and a throw is swallowed. The app uses it to re-evaluate
+     * alerts (debounced, lib/dal/payments.ts).
+     */
+    onPaymentFinished?: (event: { agentId: string; ok: boolean }) => void;
+  } = {},
 ): PaymentService {
   const p = env.payments;
   const engine = new BudgetEngine(db, { config: env.budget });
   const publicClient = createPublicClient({ transport: http(p.rpcUrl, { timeout: 10_000 }) }) as PublicClient;
   const account = p.payerPrivateKey ? privateKeyToAccount(p.payerPrivateKey) : null;
   const walletAddress = (p.walletAddress ?? account?.address ?? null) as Address | null;
-  const payer =
+  const created =
     account && p.usdcAddress
       ? createPayer({
           db,
@@ -45,6 +55,7 @@ export function createPaymentService(
           account,
           publicClient,
           fetch: options.fetch,
+          log: options.log,
           config: {
             network: p.network,
             usdcAddress: p.usdcAddress,
@@ -60,6 +71,8 @@ export function createPaymentService(
           },
         })
       : null;
+  const payer =
+    created && options.onPaymentFinished ? withFinishHook(created, options.onPaymentFinished) : created;
   return {
     engine,
     payer,
@@ -99,6 +112,31 @@ export function createPaymentService(
         },
         { ...options, staleAfterMs: options.staleAfterMs ?? env.settlement.staleAfterMs },
       );
+    },
+  };
+}
+
+/** The payer with `onFinished` told of every outcome after the caller has it (a macrotask later). */
+function withFinishHook(payer: Payer, onFinished: (event: { agentId: string; ok: boolean }) => void): Payer {
+  const notify = (event: { agentId: string; ok: boolean }) =>
+    setImmediate(() => {
+      try {
+        onFinished(event);
+      } catch {
+        // A hook never fails a payment.
+      }
+    });
+  return {
+    ...payer,
+    async payForService(req) {
+      try {
+        const outcome = await payer.payForService(req);
+        notify({ agentId: req.agentId, ok: outcome.ok });
+        return outcome;
+      } catch (error) {
+        notify({ agentId: req.agentId, ok: false });
+        throw error;
+      }
     },
   };
 }

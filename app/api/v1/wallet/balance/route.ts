@@ -7,9 +7,18 @@ export const dynamic = "force-dynamic";
 
 /** The payer wallet's USDC balance, read on chain: for a metrics token or any signed-in user. */
 export async function GET(request: Request): Promise<Response> {
-  if (bearer(request))
-    return handleWalletBalance(request, env().metricsToken, paymentService, apiRateLimits().metrics);
+  const config = env();
+  if (bearer(request)) {
+    const limits = apiRateLimits().metrics;
+    return handleWalletBalance(
+      request,
+      config.metricsToken,
+      paymentService,
+      limits,
+      config.alerts.lowBalanceMicro,
+    );
+  }
   const user = await apiUser("viewer");
   if (user instanceof Response) return user;
-  return walletBalanceResponse(paymentService);
+  return walletBalanceResponse(paymentService, config.alerts.lowBalanceMicro);
 }

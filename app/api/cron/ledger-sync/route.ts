@@ -1,0 +1,6 @@
+import { cronRoute } from "@/lib/jobs/app";
+
+export const dynamic = "force-dynamic";
+
+/** Vercel Cron: runs the `ledger-sync` job (Authorization: Bearer $CRON_SECRET). */
+export const GET = cronRoute("ledger-sync");

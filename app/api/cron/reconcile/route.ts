@@ -1,0 +1,6 @@
+import { cronRoute } from "@/lib/jobs/app";
+
+export const dynamic = "force-dynamic";
+
+/** Vercel Cron: runs the `reconcile` job (Authorization: Bearer $CRON_SECRET). */
+export const GET = cronRoute("reconcile");

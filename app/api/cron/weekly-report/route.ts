@@ -1,0 +1,6 @@
+import { cronRoute } from "@/lib/jobs/app";
+
+export const dynamic = "force-dynamic";
+
+/** Vercel Cron: runs the `weekly-report` job (Authorization: Bearer $CRON_SECRET). */
+export const GET = cronRoute("weekly-report");

@@ -1,0 +1,19 @@
+import { apiUser } from "@/lib/auth/session";
+import { env } from "@/lib/env";
+import { collectMetrics, metricsLimits } from "@/lib/metrics/app";
+import { handleMetrics } from "@/lib/metrics/handler";
+
+export const dynamic = "force-dynamic";
+
+/** Prometheus exposition, read from the database (and the chain for the wallet) at scrape time. */
+export async function GET(request: Request): Promise<Response> {
+  return handleMetrics(request, {
+    token: env().metricsToken,
+    limits: metricsLimits(),
+    session: async () => {
+      const user = await apiUser("viewer");
+      return user instanceof Response ? user : null;
+    },
+    collect: collectMetrics,
+  });
+}

@@ -1,0 +1,114 @@
+import { type Command, InvalidArgumentError } from "commander";
+import { closeDb, createDb, type Database } from "@/db/client";
+import { resolveDatabase } from "@/db/embedded";
+import { env } from "@/lib/env";
+import {
+  type BackupFormat,
+  type BackupResult,
+  backupDatabase,
+  type RestoreResult,
+  restoreDatabase,
+} from "@/lib/ops/backup";
+import type { CommandKit } from "../context";
+import { table } from "../format";
+
+/**
+ * `x402 backup [--out FILE] [--format auto|pg_dump|portable]` and `x402 restore FILE [--force]`.
+ * Both connect without migrating first (unlike the other commands): a backup must not change
+ * the database it copies, and a restore decides the migration level itself.
+ */
+
+/** The configured database (DATABASE_URL, or the embedded server), never migrated here. */
+async function withServer<T>(fn: (db: Database, url: string) => Promise<T>): Promise<T> {
+  const config = env();
+  const server = await resolveDatabase({ databaseUrl: config.databaseUrl, dataDir: config.pgDataDir });
+  const db = createDb(server.url, { max: 2, applicationName: "x402-backup" });
+  try {
+    return await fn(db, server.url);
+  } finally {
+    await closeDb(db);
+    if (server.owned) await server.stop();
+  }
+}
+
+const formatOption = (value: string): BackupFormat | "auto" => {
+  if (value === "auto" || value === "pg_dump" || value === "portable") return value;
+  throw new InvalidArgumentError("expected auto, pg_dump or portable");
+};
+
+const kib = (bytes: number) => (bytes < 1024 ? `${bytes} B` : `${(bytes / 1024).toFixed(1)} KiB`);
+
+function countsTable(tables: Record<string, number>): string {
+  return table(
+    ["TABLE", "ROWS"],
+    Object.entries(tables).map(([name, rows]) => [name, rows]),
+  );
+}
+
+function backupJson(r: BackupResult) {
+  return {
+    format: r.format,
+    file: r.file,
+    bytes: r.bytes,
+    duration_ms: r.durationMs,
+    reason: r.reason,
+    migrations: r.migrations,
+    tables: r.tables,
+  };
+}
+
+function restoreJson(r: RestoreResult) {
+  return {
+    format: r.format,
+    file: r.file,
+    duration_ms: r.durationMs,
+    migrations: r.migrations,
+    tables: r.tables,
+    replaced: r.replaced,
+  };
+}
+
+export function registerBackup(program: Command, { sub, print }: CommandKit): void {
+  sub(program, "backup")
+    .description("copy the whole database to one file (pg_dump custom format, or the portable format)")
+    .option("--out <file>", "where the backup goes (default data/backups/x402-<UTC time>.<ext>)")
+    .option(
+      "--format <format>",
+      "auto (pg_dump when it can dump this server, else portable), pg_dump or portable",
+      formatOption,
+      "auto",
+    )
+    .action(async (opts: { out?: string; format: BackupFormat | "auto" }, cmd: Command) =>
+      withServer(async (db, url) => {
+        const result = await backupDatabase(db, url, { out: opts.out, format: opts.format });
+        print(
+          cmd,
+          backupJson(result),
+          () =>
+            `Backup written: ${result.file} (${result.format}, ${kib(result.bytes)}, ${result.durationMs} ms).\n` +
+            `Format: ${result.reason}.\n` +
+            `Migrations: ${result.migrations}.\n${countsTable(result.tables)}` +
+            `Restore with: x402 restore ${result.file}\n`,
+        );
+      }),
+    );
+
+  sub(program, "restore")
+    .description("restore a backup (either format) into an empty database; --force replaces what is there")
+    .argument("<file>", "a file written by x402 backup (or pg_dump -Fc of this database)")
+    .option("--force", "replace the data the database holds (in one transaction)")
+    .action(async (file: string, opts: { force?: boolean }, cmd: Command) =>
+      withServer(async (db, url) => {
+        const result = await restoreDatabase(db, url, file, { force: opts.force });
+        const replaced = Object.keys(result.replaced).length;
+        print(
+          cmd,
+          restoreJson(result),
+          () =>
+            `Restored ${result.file} (${result.format}) in ${result.durationMs} ms; migrations now ${result.migrations}.\n` +
+            (replaced ? `Replaced the data that was there (--force).\n` : "") +
+            countsTable(result.tables),
+        );
+      }),
+    );
+}

@@ -1,0 +1,171 @@
+import type { Command } from "commander";
+import { type AlertRecord, evaluateAlerts, listAlerts, openCriticalCount } from "@/lib/payment-core/alerts";
+import { listUsage } from "@/lib/payment-core/budgets/usage";
+import { classifyError } from "@/lib/payment-core/errors";
+import { formatDollars } from "@/lib/payment-core/money";
+import type { Clock } from "@/lib/payment-core/time";
+import { createPaymentService } from "@/lib/payment-core/x402/service";
+import { CliFailure, type CommandKit, withDb as defaultWithDb, EXIT } from "../context";
+import { table, usdc2, usdc6 } from "../format";
+
+const WALLET_TIMEOUT_MS = 10_000;
+
+type Wallet =
+  | { available: true; address: string; network: string; balanceMicro: bigint }
+  | { available: false; code: string; message: string };
+
+async function readWallet(
+  getBalance: () => Promise<{ address: string; network: string; balanceMicro: bigint }>,
+) {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    const b = await Promise.race([
+      getBalance(),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () => reject(new Error(`the chain did not answer within ${WALLET_TIMEOUT_MS / 1000} s`)),
+          WALLET_TIMEOUT_MS,
+        );
+      }),
+    ]);
+    return { available: true, ...b } as Wallet;
+  } catch (error) {
+    const known = classifyError(error);
+    // Only the code and a short message: an RPC error can carry the RPC URL (and its key).
+    const short = (error as { shortMessage?: unknown }).shortMessage;
+    return {
+      available: false,
+      code: known?.code ?? "chain_unavailable",
+      message: known?.message ?? (typeof short === "string" ? short : (error as Error).message),
+    } as Wallet;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function alertJson(a: AlertRecord) {
+  return {
+    id: a.id,
+    kind: a.kind,
+    severity: a.severity,
+    state: a.state,
+    agent_id: a.agentId,
+    created_at: a.createdAt,
+    acknowledged_by: a.acknowledgedBy,
+    acknowledged_at: a.acknowledgedAt,
+    message: a.message,
+    figures: a.figures,
+  };
+}
+
+/**
+ * `x402 monitor`: the guide's x402_monitor_alerts.py, the rollback's verify step. Reads the
+ * wallet, evaluates the alert conditions (raising and resolving alerts as the scheduled job
+ * does, unless --no-evaluate), prints the balance, each agent's usage and the open alerts, and
+ * exits 1 while any critical alert is open (acknowledged or not).
+ */
+export function registerMonitor(
+  program: Command,
+  { sub, print }: CommandKit,
+  deps: { withDb?: typeof defaultWithDb; clock?: Clock } = {},
+): Command {
+  const withDb = deps.withDb ?? defaultWithDb;
+  return sub(program, "monitor")
+    .description("wallet balance, agents' usage and open alerts; exit 1 while a critical alert is open")
+    .option("--no-evaluate", "only read: do not evaluate the alert conditions first")
+    .action(async (opts: { evaluate: boolean }, cmd: Command) =>
+      withDb(async ({ db, env }) => {
+        const service = createPaymentService(db, env);
+        const wallet = await readWallet(() => service.getWalletBalance());
+        const clock = deps.clock;
+        const evaluation = opts.evaluate
+          ? await evaluateAlerts(db, {
+              config: env,
+              clock,
+              walletBalance: async () => (wallet.available ? wallet.balanceMicro : null),
+            })
+          : null;
+        const usage = await listUsage(db, env.budget, { clock });
+        const open = [
+          ...(await listAlerts(db, { state: "active", limit: 200 })),
+          ...(await listAlerts(db, { state: "acknowledged", limit: 200 })),
+        ];
+        const critical = await openCriticalCount(db);
+        const threshold = env.alerts.lowBalanceMicro;
+        const data = {
+          wallet: wallet.available
+            ? {
+                available: true,
+                address: wallet.address,
+                network: wallet.network,
+                balance: usdc6(wallet.balanceMicro),
+                low: wallet.balanceMicro < threshold,
+                low_threshold: usdc6(threshold),
+              }
+            : {
+                available: false,
+                code: wallet.code,
+                message: wallet.message,
+                low_threshold: usdc6(threshold),
+              },
+          agents: usage.map((u) => ({
+            agent_id: u.agentId,
+            status: u.status,
+            daily_used: usdc6(u.daily.spentMicro + u.daily.reservedMicro),
+            daily_limit: usdc6(u.daily.limitMicro),
+            daily_utilization_pct: u.daily.utilizationPct,
+            monthly_used: usdc6(u.monthly.spentMicro + u.monthly.reservedMicro),
+            monthly_limit: usdc6(u.monthly.limitMicro),
+            monthly_utilization_pct: u.monthly.utilizationPct,
+          })),
+          evaluation,
+          alerts: open.map(alertJson),
+          critical_open: critical,
+        };
+        print(cmd, data, () => {
+          const lines = [
+            wallet.available
+              ? `Wallet balance: ${formatDollars(wallet.balanceMicro)}${wallet.balanceMicro < threshold ? ` (LOW: below ${formatDollars(threshold)})` : ""}`
+              : `Wallet balance: unavailable (${wallet.code}: ${wallet.message})`,
+            "",
+            table(
+              ["AGENT", "STATUS", "DAILY (UTC)", "LIMIT", "USED %", "MONTHLY (UTC)", "LIMIT", "USED %"],
+              usage.map((u) => [
+                u.agentId,
+                u.status,
+                usdc2(u.daily.spentMicro + u.daily.reservedMicro),
+                usdc2(u.daily.limitMicro),
+                u.daily.utilizationPct,
+                usdc2(u.monthly.spentMicro + u.monthly.reservedMicro),
+                usdc2(u.monthly.limitMicro),
+                u.monthly.utilizationPct,
+              ]),
+            ).trimEnd(),
+            "",
+            open.length === 0
+              ? "Open alerts: none"
+              : `Open alerts: ${open.length} (${critical} critical)\n${table(
+                  ["ID", "SEVERITY", "STATE", "SINCE (UTC)", "ALERT"],
+                  open.map((a) => [
+                    a.id,
+                    a.severity,
+                    a.state,
+                    a.createdAt.slice(0, 19),
+                    a.message.replaceAll("\n", " | "),
+                  ]),
+                ).trimEnd()}`,
+          ];
+          return `${lines.join("\n")}\n`;
+        });
+        if (critical > 0) {
+          throw new CliFailure(
+            "critical_alert_open",
+            `${critical} critical alert${critical === 1 ? " is" : "s are"} open`,
+            { critical_open: critical },
+            EXIT.failed,
+            true,
+          );
+        }
+      }),
+    );
+}

@@ -1,0 +1,72 @@
+import { createHash, timingSafeEqual } from "node:crypto";
+import type { Registry } from "prom-client";
+import { errorResponse } from "@/lib/http/errors";
+import { clientIp, type LimitDecision, type WindowLimiter } from "@/lib/payment-core/rate-limit";
+
+/**
+ * `GET /api/metrics`, independent of Next so tests drive it with real Requests.
+ *
+ * Who may read it: Prometheus with `Authorization: Bearer <X402_METRICS_TOKEN>` (the one metrics
+ * token, the same that reads `GET /api/v1/wallet/balance`), or a signed-in console user (viewer
+ * and up), as that route does. Without a configured token a bearer is always refused: the figures
+ * name agents, vendors, spend and the wallet, so an unset token never means "open".
+ */
+
+export interface MetricsDeps {
+  /** X402_METRICS_TOKEN; undefined when not configured. */
+  token: string | undefined;
+  /** Missing or wrong tokens per client address, and scrapes per token, both per minute. */
+  limits: { authFailures: WindowLimiter; perToken: WindowLimiter };
+  /** The console session check for requests without a bearer: a Response refuses (401/403). */
+  session: () => Promise<Response | null>;
+  /** A registry filled from the database and the chain at this moment. */
+  collect: () => Promise<Registry>;
+}
+
+function bearer(request: Request): string | null {
+  const match = /^Bearer\s+(\S+)$/i.exec(request.headers.get("authorization") ?? "");
+  return match?.[1] ?? null;
+}
+
+/** Constant-time for equal lengths; a length mismatch is refused without comparing. */
+export function tokenMatches(given: string | null, expected: string | undefined): boolean {
+  if (given === null || expected === undefined) return false;
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+function rateLimited(decision: Extract<LimitDecision, { ok: false }>, what: string): Response {
+  const res = errorResponse(
+    "rate_limited",
+    `too many requests ${what}: at most ${decision.limit} a minute; retry in ${decision.retryAfterSeconds} seconds`,
+    { retryAfterSeconds: decision.retryAfterSeconds, limit: decision.limit },
+  );
+  res.headers.set("Retry-After", String(decision.retryAfterSeconds));
+  return res;
+}
+
+export async function handleMetrics(request: Request, deps: MetricsDeps): Promise<Response> {
+  const given = bearer(request);
+  if (given !== null) {
+    const ip = clientIp(request.headers);
+    const blocked = await deps.limits.authFailures.check(ip);
+    if (!blocked.ok) return rateLimited(blocked, "with a missing or wrong token from this address");
+    if (!tokenMatches(given, deps.token)) {
+      await deps.limits.authFailures.take(ip);
+      return errorResponse("unauthorized", "send the metrics token as Authorization: Bearer <token>");
+    }
+    // Counted under a digest: the token itself is never stored.
+    const counted = await deps.limits.perToken.take(
+      createHash("sha256").update(given).digest("hex").slice(0, 32),
+    );
+    if (!counted.ok) return rateLimited(counted, "for this token");
+  } else {
+    const refused = await deps.session();
+    if (refused) return refused;
+  }
+  const registry = await deps.collect();
+  return new Response(await registry.metrics(), {
+    headers: { "content-type": registry.contentType, "cache-control": "no-store" },
+  });
+}

@@ -1,0 +1,83 @@
+import { spawn } from "node:child_process";
+
+/**
+ * PostgreSQL's own client programs (pg_dump, pg_restore), when the machine has them: their
+ * versions, and a run with the connection passed as libpq environment variables, so the
+ * password never appears in a process list.
+ */
+
+export interface ToolRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `bin args…` to its end; rejects only when it cannot start (ENOENT: not installed). */
+export function runTool(
+  bin: string,
+  args: string[],
+  options: { env?: Record<string, string>; timeoutMs?: number } = {},
+): Promise<ToolRun> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(bin, args, {
+      env: { ...process.env, ...(options.env ?? {}) },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.setEncoding("utf8").on("data", (d: string) => {
+      stdout += d;
+    });
+    child.stderr.setEncoding("utf8").on("data", (d: string) => {
+      stderr += d;
+    });
+    const timer =
+      options.timeoutMs === undefined
+        ? undefined
+        : setTimeout(() => child.kill("SIGKILL"), options.timeoutMs);
+    child.once("error", (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+    child.once("close", (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+/** The major version of `bin` (`pg_dump (PostgreSQL) 15.20 …` → 15), or null when it is not on PATH. */
+export async function toolMajor(bin: string): Promise<{ major: number; version: string } | null> {
+  try {
+    const run = await runTool(bin, ["--version"], { timeoutMs: 10_000 });
+    const match = /\(PostgreSQL\)\s+(\d+)(?:\.(\d+))?/.exec(run.stdout);
+    if (run.code !== 0 || !match) return null;
+    return { major: Number(match[1]), version: `${match[1]}${match[2] ? `.${match[2]}` : ""}` };
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * A postgres:// URL as libpq wants it: the URL without its password as the dbname argument,
+ * the password in PGPASSWORD.
+ */
+export function libpqConnection(url: string): { dbname: string; env: Record<string, string> } {
+  const u = new URL(url);
+  const password = decodeURIComponent(u.password);
+  u.password = "";
+  const env: Record<string, string> = {};
+  if (password) env.PGPASSWORD = password;
+  return { dbname: u.toString(), env };
+}
+
+/** The pg_dump version that wrote a custom-format archive (from `pg_restore --list`). */
+export async function archiveDumpedBy(
+  file: string,
+): Promise<{ dumpMajor: number; serverMajor: number } | null> {
+  const run = await runTool("pg_restore", ["--list", file], { timeoutMs: 60_000 });
+  const dumped = /Dumped by pg_dump version:\s*(\d+)/.exec(run.stdout);
+  const from = /Dumped from database version:\s*(\d+)/.exec(run.stdout);
+  if (run.code !== 0 || !dumped) return null;
+  return { dumpMajor: Number(dumped[1]), serverMajor: Number(from?.[1] ?? 0) };
+}

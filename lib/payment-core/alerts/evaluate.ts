@@ -1,0 +1,119 @@
+import type { Database } from "@/db/client";
+import { sqlOf, withTx } from "@/db/sql";
+import { silentLog } from "../log";
+import { systemClock } from "../time";
+import {
+  anomalyConditions,
+  budgetConditions,
+  failureRateConditions,
+  retryRateConditions,
+  unexplainedTransferConditions,
+  vendorStreakConditions,
+  walletCondition,
+} from "./conditions";
+import { messageText } from "./messages";
+import { enqueueMessage } from "./outbox";
+import type { Condition, EvaluateDeps } from "./types";
+
+/** Kinds the evaluator owns; an open alert of one of these resolves when its condition is gone. */
+const LEDGER_KINDS = [
+  "failure_rate",
+  "retry_rate",
+  "vendor_failing",
+  "vendor_streak",
+  "budget_exhausted",
+  "budget_threshold",
+  "unusual_spending",
+];
+
+/**
+ * Reads every condition, then in one transaction (serialised by an advisory lock, so the
+ * per-minute job and the after-payment trigger never raise one alert twice): raises an alert for
+ * each condition with no open alert of its key (and, for a key that names a window, none in that
+ * window at all), enqueues critical ones for delivery at once, and resolves open alerts whose
+ * condition is gone. Warnings wait for the daily digest (`sendDigest`).
+ */
+export async function evaluateAlerts(
+  db: Database,
+  deps: EvaluateDeps,
+): Promise<{ raised: number; resolved: number; active: number }> {
+  const now = (deps.clock ?? systemClock)();
+  const log = deps.log ?? silentLog;
+  const { config } = deps;
+  const sql = sqlOf(db);
+  const kinds = new Set(LEDGER_KINDS);
+  const conditions: Condition[] = [];
+
+  if (deps.walletBalance) {
+    try {
+      const balance = await deps.walletBalance();
+      if (balance !== null) {
+        kinds.add("wallet_low");
+        conditions.push(...walletCondition(balance, config));
+      }
+    } catch (error) {
+      // The chain did not answer: the wallet alert stays as it is (neither raised nor resolved).
+      log.warn({ error: (error as Error).message }, "alerts: wallet balance unavailable");
+    }
+  }
+  const found = await Promise.all([
+    failureRateConditions(sql, config, now),
+    retryRateConditions(sql, config, now),
+    vendorStreakConditions(sql, config, now),
+    budgetConditions(db, config, now),
+    anomalyConditions(sql, now),
+  ]);
+  for (const list of found) conditions.push(...list);
+  const unexplained = await unexplainedTransferConditions(db);
+  if (unexplained) {
+    kinds.add("unexplained_transfer");
+    conditions.push(...unexplained);
+  }
+
+  const wanted = new Map(conditions.map((c) => [c.dedupeKey, c]));
+  const at = now.toISOString();
+  return withTx(db, async (tx) => {
+    await tx`SELECT pg_advisory_xact_lock(hashtextextended('x402.alerts', 0))`;
+    const open = await tx<{ id: string; kind: string; dedupe_key: string | null }[]>`
+      SELECT id, kind, dedupe_key FROM alerts WHERE resolved_at IS NULL`;
+    const openKeys = new Set(open.map((o) => o.dedupe_key));
+    const windowedKeys = conditions.filter((c) => c.windowed).map((c) => c.dedupeKey);
+    const seen = new Set(
+      windowedKeys.length === 0
+        ? []
+        : (
+            await tx<{ dedupe_key: string }[]>`
+              SELECT DISTINCT dedupe_key FROM alerts WHERE dedupe_key = ANY(${windowedKeys}::text[])`
+          ).map((r) => r.dedupe_key),
+    );
+
+    let raised = 0;
+    for (const c of wanted.values()) {
+      if (openKeys.has(c.dedupeKey) || (c.windowed && seen.has(c.dedupeKey))) continue;
+      const critical = c.severity === "critical";
+      const [row] = await tx<{ id: string }[]>`
+        INSERT INTO alerts (created_at, kind, severity, agent_id, message, figures, dedupe_key, delivered_at)
+        VALUES (${at}::timestamptz, ${c.kind}, ${c.severity}, ${c.agentId}, ${messageText(c.message)},
+          ${JSON.stringify(c.message.figures)}::jsonb, ${c.dedupeKey}, ${critical ? at : null}::timestamptz)
+        RETURNING id`;
+      const id = Number(row?.id);
+      if (critical) await enqueueMessage(tx, { ...c.message, alertId: id }, { now });
+      raised++;
+      log[critical ? "error" : "warn"](
+        { alertId: id, kind: c.kind, severity: c.severity, dedupeKey: c.dedupeKey, agentId: c.agentId },
+        `alert raised: ${c.message.title}`,
+      );
+    }
+
+    const clear = open
+      .filter((o) => kinds.has(o.kind) && !wanted.has(o.dedupe_key ?? ""))
+      .map((o) => String(o.id));
+    if (clear.length > 0) {
+      await tx`UPDATE alerts SET resolved_at = ${at}::timestamptz WHERE id = ANY((${clear}::text[])::bigint[])`;
+      log.info({ alertIds: clear.map(Number) }, "alerts resolved");
+    }
+    const [count] = await tx<{ n: number }[]>`
+      SELECT count(*)::int AS n FROM alerts WHERE resolved_at IS NULL AND acknowledged_at IS NULL`;
+    return { raised, resolved: clear.length, active: count?.n ?? 0 };
+  });
+}

@@ -1,0 +1,132 @@
+import type { Database } from "@/db/client";
+import { sqlOf } from "@/db/sql";
+import { activeAlertCounts } from "../alerts";
+import type { BudgetConfig } from "../budgets/config";
+import { listUsage } from "../budgets/usage";
+import type { Micro } from "../money";
+import { getKillSwitch } from "../settings";
+import { type Clock, systemClock } from "../time";
+import { type DurationHistogram, type LedgerCounts, LedgerTotalsReader } from "./ledger-totals";
+
+export {
+  DURATION_BUCKETS_MS,
+  type DurationHistogram,
+  type LedgerCounts,
+  LedgerTotalsReader,
+  TERMINAL_STATUSES,
+  type TerminalStatus,
+} from "./ledger-totals";
+
+/**
+ * What `GET /api/metrics` exports, read from the database at scrape time: every figure comes
+ * from PostgreSQL, never from one process's memory, so any console process answers the same and
+ * a restart resets nothing. Money stays bigint micro-USDC here; the exposition (lib/metrics)
+ * converts at the last moment.
+ *
+ * Cost: the lifetime counters (payments, retries, latency histogram) come from ledger-totals.ts,
+ * which reads the whole ledger once an hour per process and a bounded range on each scrape.
+ * Everything else reads an index: budget_usage for the current windows,
+ * the partial `transactions_open_idx` for the backlog, `reconciliation_reports_created_idx` for
+ * the last report, the alerts module's own count of open alerts (`alerts_open_idx`). See README "Metrics" for the measured cost.
+ */
+
+export const ALERT_SEVERITIES = ["info", "warning", "critical"] as const;
+export type AlertSeverity = (typeof ALERT_SEVERITIES)[number];
+
+export interface BudgetWindowFigures {
+  agentId: string;
+  window: "daily" | "monthly";
+  limitMicro: Micro;
+  spentMicro: Micro;
+  reservedMicro: Micro;
+}
+
+export interface BacklogFigures {
+  status: "pending" | "authorized";
+  count: number;
+  amountMicro: Micro;
+  /** Older than the stale timeout (what the settlement resolver takes). */
+  stale: number;
+}
+
+export interface ReconciliationFigures {
+  pass: boolean;
+  /** Seconds since the epoch of the report. */
+  at: number;
+  discrepancies: number;
+}
+
+export interface MetricsSnapshot {
+  ledger: LedgerCounts[];
+  duration: DurationHistogram;
+  budgets: BudgetWindowFigures[];
+  alerts: Record<AlertSeverity, number>;
+  reconciliation: ReconciliationFigures | null;
+  killSwitch: boolean;
+  backlog: BacklogFigures[];
+}
+
+/** The newest saved reconciliation report (dry runs are never saved). */
+export async function readLastReconciliation(db: Database): Promise<ReconciliationFigures | null> {
+  const [row] = await sqlOf(db)<{ status: "pass" | "fail"; at: number; summary: { counts?: unknown } }[]>`
+    SELECT status::text AS status, extract(epoch FROM created_at)::float8 AS at, summary
+    FROM reconciliation_reports
+    ORDER BY created_at DESC
+    LIMIT 1`;
+  if (!row) return null;
+  const counts = row.summary?.counts;
+  let discrepancies = 0;
+  if (counts && typeof counts === "object") {
+    for (const value of Object.values(counts)) if (typeof value === "number") discrepancies += value;
+  }
+  return { pass: row.status === "pass", at: row.at, discrepancies };
+}
+
+/** Open (pending, authorized) rows, read off the partial `transactions_open_idx`. */
+export async function readBacklog(
+  db: Database,
+  options: { staleAfterMs: number; now: Date },
+): Promise<BacklogFigures[]> {
+  const staleBefore = new Date(options.now.getTime() - options.staleAfterMs).toISOString();
+  const rows = await sqlOf(db)<
+    { status: "pending" | "authorized"; n: number; amount: bigint; stale: number }[]
+  >`
+    SELECT status::text AS status, count(*)::int AS n, coalesce(sum(amount_micro), 0)::bigint AS amount,
+      (count(*) FILTER (WHERE created_at < ${staleBefore}::timestamptz))::int AS stale
+    FROM transactions
+    WHERE status IN ('pending', 'authorized')
+    GROUP BY 1`;
+  return (["pending", "authorized"] as const).map((status) => {
+    const row = rows.find((r) => r.status === status);
+    return { status, count: row?.n ?? 0, amountMicro: row?.amount ?? 0n, stale: row?.stale ?? 0 };
+  });
+}
+
+/** Everything but the wallet (which the app reads from the chain), concurrently. */
+const processTotals = new LedgerTotalsReader();
+
+export async function readMetricsSnapshot(
+  db: Database,
+  config: BudgetConfig,
+  options: { clock?: Clock; totals?: LedgerTotalsReader } = {},
+): Promise<MetricsSnapshot> {
+  const now = (options.clock ?? systemClock)();
+  const [totals, usage, alerts, reconciliation, killSwitch, backlog] = await Promise.all([
+    (options.totals ?? processTotals).read(db, { clock: () => now }),
+    listUsage(db, config, { clock: () => now }),
+    activeAlertCounts(db),
+    readLastReconciliation(db),
+    getKillSwitch(db, config),
+    readBacklog(db, { staleAfterMs: config.reservationTimeoutMs, now }),
+  ]);
+  const budgets = usage.flatMap((u) =>
+    (["daily", "monthly"] as const).map((window) => ({
+      agentId: u.agentId,
+      window,
+      limitMicro: u[window].limitMicro,
+      spentMicro: u[window].spentMicro,
+      reservedMicro: u[window].reservedMicro,
+    })),
+  );
+  return { ...totals, budgets, alerts, reconciliation, killSwitch: killSwitch.enabled, backlog };
+}

@@ -1,0 +1,43 @@
+import type { fetch as undiciFetch } from "undici";
+import type { Address, LocalAccount, PublicClient } from "viem";
+import type { Database } from "@/db/client";
+import type { BudgetEngine } from "../budgets/engine";
+import type { Logger } from "../log";
+
+/** What the payer is configured with and built from (createPayer in payer.ts). */
+
+export interface PayerConfig {
+  network: string;
+  usdcAddress: Address;
+  usdcName: string;
+  usdcVersion: string;
+  maxTimeoutSeconds: number;
+  vendorTimeoutMs: number;
+  maxRetries: number;
+  /** First backoff step; doubles each retry, plus jitter. */
+  retryBaseMs?: number;
+  /** A reservation still pending (never signed) after this long is released on a retry. */
+  staleAfterMs?: number;
+  /**
+   * `host:port` entries the payer may reach although they are private or loopback
+   * (X402_ALLOWED_PRIVATE_HOSTS). Every other non-public destination is refused.
+   */
+  allowedPrivateHosts: readonly string[];
+  /** This console's own `host:port`: refused even when listed above. */
+  selfHosts?: readonly string[];
+  /** The most bytes of a vendor's response body that are read (default 1 MiB). */
+  maxResponseBytes?: number;
+}
+
+export interface PayerDeps {
+  db: Database;
+  engine: BudgetEngine;
+  config: PayerConfig;
+  account: LocalAccount;
+  publicClient: PublicClient;
+  /** undici's fetch (or a wrapper of it): the payer passes its own guarded dispatcher. */
+  fetch?: typeof undiciFetch;
+  sleep?: (ms: number) => Promise<void>;
+  /** One line per purchase attempt (attempt-log.ts); default: nothing written. */
+  log?: Logger;
+}
