@@ -1,108 +1,9 @@
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { createTestDatabase, type TestDatabase } from "@/lib/testing/db";
-import { defaultBudgetConfig } from "../budgets/config";
-import { defaultAlertsEnv } from "../config";
-import { type HistoricalRow, insertHistoricalRows } from "../ledger/write";
-import {
-  acknowledgeAlert,
-  activeAlertCounts,
-  deliverOutbox,
-  enqueueMessage,
-  evaluateAlerts,
-  listAlerts,
-  sendDigest,
-} from "./index";
-import type { AlertConfig, AlertMessage } from "./types";
+import { describe, expect, it } from "vitest";
+import { alertsFixture, NOW } from "@/lib/testing/alerts-fixture";
+import { acknowledgeAlert, activeAlertCounts, listAlerts, sendDigest } from "./index";
 
-/** A stand-in for Discord and the JSON webhook: answers from a script, records every request. */
-interface Captured {
-  path: string;
-  body: Record<string, unknown>;
-  status: number;
-}
-let server: Server;
-let base = "";
-let captured: Captured[] = [];
-let script: { status: number; body?: string; headers?: Record<string, string> }[] = [];
-let answerDelayMs = 0;
-
-let t: TestDatabase;
-const NOW = new Date("2026-11-30T12:00:00.000Z");
-let clockAt = NOW;
-const clock = () => clockAt;
-let seq = 0;
-let config: AlertConfig;
-
-function row(
-  minutesAgo: number,
-  status: HistoricalRow["status"],
-  extra: Partial<HistoricalRow> = {},
-): HistoricalRow {
-  seq += 1;
-  return {
-    id: `tx_alert_${seq}`,
-    createdAt: new Date(NOW.getTime() - minutesAgo * 60_000).toISOString(),
-    agentId: "research_agent",
-    vendor: "search-api.example",
-    amountMicro: 10_000n,
-    status,
-    ...(status === "failed" ? { errorCode: "vendor_error" } : {}),
-    ...extra,
-  };
-}
-
-async function insert(rows: HistoricalRow[]) {
-  await insertHistoricalRows(t.db.$client, rows);
-}
-
-const discordPosts = () => captured.filter((c) => c.path === "/discord" && c.status === 204);
-const embedText = (c: Captured) => {
-  const embed = (c.body.embeds as { title: string; description: string }[])[0];
-  return `${embed?.title}\n${embed?.description}`;
-};
-
-beforeAll(async () => {
-  t = await createTestDatabase();
-  server = createServer((req, res) => {
-    let data = "";
-    req.on("data", (chunk) => {
-      data += chunk;
-    });
-    req.on("end", () => {
-      const next = script.shift() ?? { status: 204 };
-      setTimeout(() => {
-        captured.push({ path: req.url ?? "", body: JSON.parse(data), status: next.status });
-        res.writeHead(next.status, { "content-type": "application/json", ...next.headers });
-        res.end(next.body ?? "");
-      }, answerDelayMs);
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  config = {
-    budget: defaultBudgetConfig(),
-    alerts: defaultAlertsEnv({ discordWebhookUrl: `${base}/discord`, webhookUrl: `${base}/hook` }),
-  };
-});
-afterAll(async () => {
-  await new Promise((resolve) => server.close(resolve));
-  await t.drop();
-});
-beforeEach(async () => {
-  await t.db.$client`TRUNCATE transactions, budget_usage, alert_deliveries, alerts, audit_log`;
-  captured = [];
-  script = [];
-  answerDelayMs = 0;
-  clockAt = NOW;
-});
-
-const deliver = (db = t.db) => deliverOutbox(db, { config, clock, retryBaseMs: 1000 });
-const evaluate = (walletBalance?: () => Promise<bigint | null>) =>
-  evaluateAlerts(t.db, { config, clock, walletBalance });
-const open = async (kind: string) =>
-  (await listAlerts(t.db, { state: "active", limit: 100 })).filter((a) => a.kind === kind);
+const t = alertsFixture();
+const { clock, row, insert, discordPosts, embedText, deliver, evaluate, open } = t;
 
 describe("critical alerts", () => {
   it("wallet below X402_LOW_BALANCE_USDC: raised once with the guide's text, delivered to both channels, resolved when funded", async () => {
@@ -118,7 +19,7 @@ describe("critical alerts", () => {
     expect(discord && embedText(discord)).toBe(
       "⚠️ Payment Wallet Balance Low\nCurrent: $25.50\nThreshold: $50.00\nAction: Fund wallet immediately",
     );
-    const hook = captured.find((c) => c.path === "/hook");
+    const hook = t.captured.find((c) => c.path === "/hook");
     expect(hook?.body).toMatchObject({
       code: "wallet_low",
       severity: "critical",
@@ -127,7 +28,7 @@ describe("critical alerts", () => {
     });
 
     // Still low: no second alert, nothing more to send.
-    clockAt = new Date(NOW.getTime() + 60_000);
+    t.now = new Date(NOW.getTime() + 60_000);
     await evaluate(async () => 20_000_000n);
     expect(await open("wallet_low")).toHaveLength(1);
     expect(await deliver()).toEqual({ delivered: 0, retried: 0, failed: 0 });
@@ -141,7 +42,7 @@ describe("critical alerts", () => {
     expect(await open("wallet_low")).toHaveLength(0);
     const history = await listAlerts(t.db, { state: "history", limit: 10 });
     expect(history.map((a) => a.kind)).toContain("wallet_low");
-    expect(history[0]?.resolvedAt).toBe(clockAt.toISOString());
+    expect(history[0]?.resolvedAt).toBe(t.now.toISOString());
   });
 
   it("a transfer out of the wallet that no ledger row explains (the latest reconciliation's orphan_onchain) is critical until a report no longer lists it", async () => {
@@ -179,7 +80,7 @@ describe("critical alerts", () => {
     expect(await deliver()).toEqual({ delivered: 2, retried: 0, failed: 0 });
 
     await saveReport([]);
-    clockAt = new Date(NOW.getTime() + 60_000);
+    t.now = new Date(NOW.getTime() + 60_000);
     expect((await evaluate()).resolved).toBeGreaterThanOrEqual(1);
     expect(await open("unexplained_transfer")).toHaveLength(0);
   });
@@ -205,7 +106,7 @@ describe("critical alerts", () => {
     expect(await open("failure_rate")).toHaveLength(1);
 
     // Five minutes later the failures are out of the window.
-    clockAt = new Date(NOW.getTime() + 5 * 60_000);
+    t.now = new Date(NOW.getTime() + 5 * 60_000);
     const later = await evaluate();
     expect(later.resolved).toBeGreaterThanOrEqual(1);
     expect(await open("failure_rate")).toHaveLength(0);
@@ -236,7 +137,7 @@ describe("critical alerts", () => {
     expect(discordPosts().map(embedText)).toEqual([exhausted?.message]);
 
     // Next UTC day: the window is over, the alert resolves and is not raised again.
-    clockAt = new Date("2026-12-01T00:00:01.000Z");
+    t.now = new Date("2026-12-01T00:00:01.000Z");
     await evaluate();
     expect(await open("budget_exhausted")).toHaveLength(0);
   });
@@ -316,87 +217,5 @@ describe("acknowledgement", () => {
     await evaluate(async () => 1_000_000n);
     expect(await open("wallet_low")).toHaveLength(0);
     expect(await listAlerts(t.db, { state: "acknowledged" })).toHaveLength(1);
-  });
-});
-
-describe("outbox delivery", () => {
-  const message: AlertMessage = {
-    code: "test",
-    severity: "critical",
-    title: "⚠️ Payment Wallet Balance Low",
-    lines: ["Current: $25.50", "Threshold: $50.00", "Action: Fund wallet immediately"],
-    figures: {},
-  };
-
-  it("429 (retry_after honoured), then 500, then 204: delivered exactly once, across a restart", async () => {
-    await enqueueMessage(t.db, message, { channels: ["discord"], now: NOW });
-    script = [
-      {
-        status: 429,
-        body: JSON.stringify({ message: "You are being rate limited.", retry_after: 2.5, global: false }),
-      },
-      { status: 500, body: "oops" },
-      { status: 204 },
-    ];
-    expect(await deliver()).toEqual({ delivered: 0, retried: 1, failed: 0 });
-    // Within retry_after nothing is sent.
-    clockAt = new Date(NOW.getTime() + 2_000);
-    expect(await deliver()).toEqual({ delivered: 0, retried: 0, failed: 0 });
-    clockAt = new Date(NOW.getTime() + 2_500);
-    expect(await deliver()).toEqual({ delivered: 0, retried: 1, failed: 0 });
-    const [pending] = await t.db.$client<{ attempts: number; last_error: string; next_attempt_at: string }[]>`
-      SELECT attempts, last_error, next_attempt_at FROM alert_deliveries`;
-    expect(pending).toMatchObject({ attempts: 2, last_error: "HTTP 500: oops" });
-    // Backoff: 1 s × 2^(2-1) after the second attempt.
-    expect(pending?.next_attempt_at).toBe("2026-11-30T12:00:04.500000Z");
-
-    // A "restart": a new pool, as a new process would have; the message is still there.
-    const restarted = t.connect(2);
-    clockAt = new Date(NOW.getTime() + 4_500);
-    expect(await deliver(restarted)).toEqual({ delivered: 1, retried: 0, failed: 0 });
-    expect(await deliver(restarted)).toEqual({ delivered: 0, retried: 0, failed: 0 });
-    expect(captured.map((c) => c.status)).toEqual([429, 500, 204]);
-    expect(discordPosts()).toHaveLength(1);
-    const [done] = await restarted.$client<{ status: string; attempts: number }[]>`
-      SELECT status, attempts FROM alert_deliveries`;
-    expect(done).toEqual({ status: "delivered", attempts: 3 });
-  });
-
-  it("the Retry-After header is read when the body has no retry_after", async () => {
-    await enqueueMessage(t.db, message, { channels: ["discord"], now: NOW });
-    script = [{ status: 429, body: "slow down", headers: { "retry-after": "7" } }];
-    await deliver();
-    const [row] = await t.db.$client<
-      { next_attempt_at: string }[]
-    >`SELECT next_attempt_at FROM alert_deliveries`;
-    expect(row?.next_attempt_at).toBe("2026-11-30T12:00:07.000000Z");
-  });
-
-  it("two concurrent senders deliver each message once", async () => {
-    for (let i = 0; i < 6; i++) {
-      await enqueueMessage(t.db, { ...message, title: `message ${i}` }, { channels: ["discord"], now: NOW });
-    }
-    answerDelayMs = 30;
-    const other = t.connect(2);
-    const [a, b] = await Promise.all([deliver(), deliver(other)]);
-    expect(a.delivered + b.delivered).toBe(6);
-    const titles = discordPosts().map((c) => (c.body.embeds as { title: string }[])[0]?.title);
-    expect(titles.sort()).toEqual([0, 1, 2, 3, 4, 5].map((i) => `message ${i}`));
-  });
-
-  it("a refused request (4xx) fails at once; an unconfigured channel is skipped", async () => {
-    await enqueueMessage(t.db, message, { now: NOW });
-    script = [{ status: 404, body: JSON.stringify({ message: "Unknown Webhook" }) }];
-    const result = await deliverOutbox(t.db, {
-      config: { alerts: { ...config.alerts, webhookUrl: undefined } },
-      clock,
-    });
-    expect(result).toEqual({ delivered: 0, retried: 0, failed: 1 });
-    const rows = await t.db.$client<{ channel: string; status: string }[]>`
-      SELECT channel, status::text FROM alert_deliveries ORDER BY channel`;
-    expect(rows).toEqual([
-      { channel: "discord", status: "failed" },
-      { channel: "webhook", status: "skipped" },
-    ]);
   });
 });
