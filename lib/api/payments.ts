@@ -1,12 +1,13 @@
-import { createHash, timingSafeEqual } from "node:crypto";
+import { createHash } from "node:crypto";
 import { z } from "zod";
 import type { Database } from "@/db/client";
-import { errorResponse, httpStatus, zodIssues } from "@/lib/http/errors";
+import { bearer, secretMatches } from "@/lib/http/bearer";
+import { errorResponse, httpStatus, rateLimitedResponse, zodIssues } from "@/lib/http/errors";
 import { authenticateAgent } from "@/lib/payment-core/agents";
 import { classifyError } from "@/lib/payment-core/errors";
 import { LOW_BALANCE_MICRO } from "@/lib/payment-core/metrics";
 import { type Micro, parseUsdc, usdc6 } from "@/lib/payment-core/money";
-import { clientIp, type LimitDecision } from "@/lib/payment-core/rate-limit";
+import { clientIp } from "@/lib/payment-core/rate-limit";
 import type { PayOutcome } from "@/lib/payment-core/x402/payer";
 import type { PaymentService } from "@/lib/payment-core/x402/service";
 import { readCapped } from "@/lib/payment-core/x402/vendor-http";
@@ -32,16 +33,6 @@ const body = z
 /** The largest request body read: a 1 MB `body` field, JSON-escaped, plus the rest. */
 const MAX_REQUEST_BYTES = 2_200_000;
 
-function rateLimited(decision: Extract<LimitDecision, { ok: false }>, what: string): Response {
-  const res = errorResponse(
-    "rate_limited",
-    `too many requests ${what}: at most ${decision.limit} a minute; retry in ${decision.retryAfterSeconds} seconds`,
-    { retryAfterSeconds: decision.retryAfterSeconds, limit: decision.limit },
-  );
-  res.headers.set("Retry-After", String(decision.retryAfterSeconds));
-  return res;
-}
-
 /**
  * Authenticates a caller under the endpoint's limits, before anything is read or recorded:
  * an address that sent too many missing or wrong keys within the minute is refused whatever
@@ -59,21 +50,18 @@ async function admit<T>(
   const ip = clientIp(request.headers);
   const blocked = await limits.authFailures.check(ip);
   if (!blocked.ok)
-    return { ok: false, response: rateLimited(blocked, "with a missing or wrong key from this address") };
+    return {
+      ok: false,
+      response: rateLimitedResponse(blocked, "with a missing or wrong key from this address"),
+    };
   const auth = await authenticate();
   if (!auth) {
     await limits.authFailures.take(ip);
     return { ok: false, response: unauthorized() };
   }
   const counted = await limits.perCaller.take(auth.key);
-  if (!counted.ok) return { ok: false, response: rateLimited(counted, "for this key") };
+  if (!counted.ok) return { ok: false, response: rateLimitedResponse(counted, "for this key") };
   return { ok: true, caller: auth.caller };
-}
-
-export function bearer(request: Request): string | null {
-  const header = request.headers.get("authorization") ?? "";
-  const match = /^Bearer\s+(\S+)$/i.exec(header);
-  return match?.[1] ?? null;
 }
 
 /**
@@ -255,13 +243,8 @@ export async function handleWalletBalance(
     request,
     limits,
     async () => {
-      const allowed =
-        token !== null &&
-        metricsToken !== undefined &&
-        token.length === metricsToken.length &&
-        timingSafeEqual(Buffer.from(token), Buffer.from(metricsToken));
       // Counted under a digest: the token itself is never stored.
-      return allowed
+      return token !== null && secretMatches(token, metricsToken)
         ? { caller: null, key: createHash("sha256").update(token).digest("hex").slice(0, 32) }
         : null;
     },

@@ -75,3 +75,17 @@ export function zodIssues(error: z.ZodError, label: string): ZodIssues {
     issues: error.issues.map((i) => ({ path: i.path.join("."), message: i.message })),
   };
 }
+
+/** 429 `rate_limited` with the limit, and Retry-After in seconds. */
+export function rateLimitedResponse(
+  decision: { limit: number; retryAfterSeconds: number },
+  what: string,
+): Response {
+  const res = errorResponse(
+    "rate_limited",
+    `too many requests ${what}: at most ${decision.limit} a minute; retry in ${decision.retryAfterSeconds} seconds`,
+    { retryAfterSeconds: decision.retryAfterSeconds, limit: decision.limit },
+  );
+  res.headers.set("Retry-After", String(decision.retryAfterSeconds));
+  return res;
+}

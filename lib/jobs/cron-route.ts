@@ -1,6 +1,5 @@
-import { createHash, timingSafeEqual } from "node:crypto";
 import type { Database } from "@/db/client";
-import { bearer } from "@/lib/api/payments";
+import { bearer, secretMatches } from "@/lib/http/bearer";
 import { errorResponse } from "@/lib/http/errors";
 import { type JobDefinition, runJob } from "@/lib/payment-core/jobs";
 import type { Logger } from "@/lib/payment-core/log";
@@ -20,14 +19,6 @@ export interface CronDeps {
   job: JobDefinition;
   db: () => Database;
   log?: Logger;
-}
-
-/** Constant-time: both sides hashed to 32 bytes, so the comparison never depends on the secret's length. */
-export function secretMatches(given: string | null, secret: string): boolean {
-  if (given === null) return false;
-  const a = createHash("sha256").update(given).digest();
-  const b = createHash("sha256").update(secret).digest();
-  return timingSafeEqual(a, b);
 }
 
 export async function handleCron(request: Request, deps: CronDeps): Promise<Response> {

@@ -3,6 +3,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { closeDb, createDb } from "@/db/client";
 import { parseEnv } from "@/lib/env";
+import { secretMatches } from "@/lib/http/bearer";
 import { createLogger } from "@/lib/log";
 import { defaultBudgetConfig } from "@/lib/payment-core/budgets/config";
 import {
@@ -14,7 +15,7 @@ import {
   settleSchedule,
 } from "@/lib/payment-core/jobs";
 import { createTestDatabase, type TestDatabase } from "@/lib/testing/db";
-import { handleCron, secretMatches } from "./cron-route";
+import { handleCron } from "./cron-route";
 import { buildCrons, nextRunAt } from "./scheduler";
 
 let t: TestDatabase;

@@ -1,7 +1,8 @@
-import { createHash, timingSafeEqual } from "node:crypto";
+import { createHash } from "node:crypto";
 import type { Registry } from "prom-client";
-import { errorResponse } from "@/lib/http/errors";
-import { clientIp, type LimitDecision, type WindowLimiter } from "@/lib/payment-core/rate-limit";
+import { bearer, secretMatches } from "@/lib/http/bearer";
+import { errorResponse, rateLimitedResponse } from "@/lib/http/errors";
+import { clientIp, type WindowLimiter } from "@/lib/payment-core/rate-limit";
 
 /**
  * `GET /api/metrics`, independent of Next so tests drive it with real Requests.
@@ -23,36 +24,13 @@ export interface MetricsDeps {
   collect: () => Promise<Registry>;
 }
 
-function bearer(request: Request): string | null {
-  const match = /^Bearer\s+(\S+)$/i.exec(request.headers.get("authorization") ?? "");
-  return match?.[1] ?? null;
-}
-
-/** Constant-time for equal lengths; a length mismatch is refused without comparing. */
-export function tokenMatches(given: string | null, expected: string | undefined): boolean {
-  if (given === null || expected === undefined) return false;
-  const a = Buffer.from(given);
-  const b = Buffer.from(expected);
-  return a.length === b.length && timingSafeEqual(a, b);
-}
-
-function rateLimited(decision: Extract<LimitDecision, { ok: false }>, what: string): Response {
-  const res = errorResponse(
-    "rate_limited",
-    `too many requests ${what}: at most ${decision.limit} a minute; retry in ${decision.retryAfterSeconds} seconds`,
-    { retryAfterSeconds: decision.retryAfterSeconds, limit: decision.limit },
-  );
-  res.headers.set("Retry-After", String(decision.retryAfterSeconds));
-  return res;
-}
-
 export async function handleMetrics(request: Request, deps: MetricsDeps): Promise<Response> {
   const given = bearer(request);
   if (given !== null) {
     const ip = clientIp(request.headers);
     const blocked = await deps.limits.authFailures.check(ip);
-    if (!blocked.ok) return rateLimited(blocked, "with a missing or wrong token from this address");
-    if (!tokenMatches(given, deps.token)) {
+    if (!blocked.ok) return rateLimitedResponse(blocked, "with a missing or wrong token from this address");
+    if (!secretMatches(given, deps.token)) {
       await deps.limits.authFailures.take(ip);
       return errorResponse("unauthorized", "send the metrics token as Authorization: Bearer <token>");
     }
@@ -60,7 +38,7 @@ export async function handleMetrics(request: Request, deps: MetricsDeps): Promis
     const counted = await deps.limits.perToken.take(
       createHash("sha256").update(given).digest("hex").slice(0, 32),
     );
-    if (!counted.ok) return rateLimited(counted, "for this token");
+    if (!counted.ok) return rateLimitedResponse(counted, "for this token");
   } else {
     const refused = await deps.session();
     if (refused) return refused;

@@ -1,7 +1,8 @@
-import { bearer, handleWalletBalance, walletBalanceResponse } from "@/lib/api/payments";
+import { handleWalletBalance, walletBalanceResponse } from "@/lib/api/payments";
 import { apiUser } from "@/lib/auth/session";
 import { apiRateLimits, paymentService } from "@/lib/dal/payments";
 import { env } from "@/lib/env";
+import { bearer } from "@/lib/http/bearer";
 
 export const dynamic = "force-dynamic";
 
