@@ -20,6 +20,8 @@ const PAGES: readonly Shot[] = [
   ["audits", "/audits", "admin", "Budget audits"],
   ["approvals", "/approvals", "admin", "Approvals"],
   ["audit-log", "/audit-log", "admin", "Audit log"],
+  ["alerts", "/alerts", "admin", "Alerts"],
+  ["jobs", "/jobs", "admin", "Jobs"],
   ["users", "/settings/users", "admin", "Users"],
   ["agents-viewer", "/agents/builder_agent", "viewer", /Builder agent/],
   ["forbidden", "/forbidden", null, "Not allowed"],

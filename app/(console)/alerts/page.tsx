@@ -16,8 +16,9 @@ export default async function AlertsPage() {
     <div className="flex flex-col gap-6">
       <PageHeader title="Alerts">
         Conditions the console watches: wallet balance, payment failure rate, budgets, vendor failure streaks
-        (critical, sent to Discord at once), and retry rate, unusual spending and budget thresholds (warnings,
-        in the daily digest). An alert resolves by itself when its condition clears. Times are UTC.
+        and transfers out of the wallet that no ledger row explains (critical, sent to Discord at once), and
+        retry rate, unusual spending and budget thresholds (warnings, in the daily digest). An alert resolves
+        by itself when its condition clears. Times are UTC.
         {canAct ? null : " You can read alerts; acknowledging one needs the operator role."}
       </PageHeader>
       <section aria-labelledby="alerts-active" className="flex flex-col gap-2">
