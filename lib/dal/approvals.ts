@@ -5,6 +5,7 @@ import type { LimitSource } from "@/lib/payment-core/budgets/config";
 import { listUsage } from "@/lib/payment-core/budgets/usage";
 import { type ChangeRequest, listChangeRequests } from "@/lib/payment-core/change-requests";
 import { agentSpendHistory } from "@/lib/payment-core/ledger/aggregates";
+import { toWire, type Wire } from "@/lib/wire";
 import { appDb } from "./db";
 
 /** Reads for the approvals page; micro-USDC as decimal strings, times as UTC ISO strings. */
@@ -26,23 +27,8 @@ export interface HistoryView {
   projectedOverRequested: boolean;
 }
 
-export interface ChangeRequestView {
-  id: number;
-  agentId: string;
-  agentName: string;
-  kind: string;
-  /** The limit in force when the request was made. */
-  currentLimitMicro: string;
-  requestedLimitMicro: string;
-  justification: string;
-  status: ChangeRequest["status"];
-  requestedBy: string;
-  requestedAt: string;
-  expiresAt: string;
-  decidedBy: string | null;
-  decidedAt: string | null;
-  decisionComment: string | null;
-}
+/** A change request as the approvals page shows it: the domain's, bigints as strings. */
+export type ChangeRequestView = Wire<ChangeRequest>;
 
 export interface PendingRequestView extends ChangeRequestView {
   /** The limit in force now (it may have changed since the request). */
@@ -59,25 +45,6 @@ export interface ApprovalsView {
 const CENT = 10_000n;
 /** Estimates are shown to the cent, rounded down: micro-USDC digits there would be false precision. */
 const toCents = (micro: bigint) => ((micro / CENT) * CENT).toString();
-
-function toView(r: ChangeRequest): ChangeRequestView {
-  return {
-    id: r.id,
-    agentId: r.agentId,
-    agentName: r.agentName,
-    kind: r.kind,
-    currentLimitMicro: r.currentLimitMicro.toString(),
-    requestedLimitMicro: r.requestedLimitMicro.toString(),
-    justification: r.justification,
-    status: r.status,
-    requestedBy: r.requestedBy,
-    requestedAt: r.requestedAt,
-    expiresAt: r.expiresAt,
-    decidedBy: r.decidedBy,
-    decidedAt: r.decidedAt,
-    decisionComment: r.decisionComment,
-  };
-}
 
 /** Pending requests with each agent's spend history beside them; decided and expired ones after. */
 export const getApprovalsView = cache(async (): Promise<ApprovalsView> => {
@@ -101,7 +68,7 @@ export const getApprovalsView = cache(async (): Promise<ApprovalsView> => {
       const sum = months.reduce((acc, m) => acc + m.spentMicro, 0n);
       const projected = h?.thisMonth.projectedMicro ?? 0n;
       return {
-        ...toView(r),
+        ...toWire(r),
         limitNowMicro: limitNow.toString(),
         limitNowSource: limit?.source ?? "default",
         history: {
@@ -120,6 +87,6 @@ export const getApprovalsView = cache(async (): Promise<ApprovalsView> => {
         },
       };
     }),
-    decided: requests.filter((r) => r.status !== "pending").map(toView),
+    decided: requests.filter((r) => r.status !== "pending").map((r) => toWire(r)),
   };
 });

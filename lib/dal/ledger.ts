@@ -18,6 +18,7 @@ import {
   hrefWith,
   optionalText,
   type PagePosition,
+  parsedParam,
   pickParams,
   type RawSearchParams,
   readPosition,
@@ -42,22 +43,10 @@ const TX_ID = /^tx_[^\r\n]{1,197}$/;
 const TX_HASH = /^0x[0-9a-fA-F]{64}$/;
 
 function usdc(label: string) {
-  return z
-    .string()
-    .optional()
-    .transform((value, ctx) => {
-      if (value === undefined) return undefined;
-      try {
-        return parseUsdc(value);
-      } catch (error) {
-        const reason = error instanceof MoneyParseError ? error.reason : "not an amount";
-        ctx.addIssue({
-          code: "custom",
-          message: `${label}: ${JSON.stringify(value)} is not a USDC amount (${reason})`,
-        });
-        return z.NEVER;
-      }
-    });
+  return parsedParam(parseUsdc, (value, error) => {
+    const reason = error instanceof MoneyParseError ? error.reason : "not an amount";
+    return `${label}: ${JSON.stringify(value)} is not a USDC amount (${reason})`;
+  });
 }
 
 const search = z

@@ -49,18 +49,26 @@ export class FilterError extends InvalidInputError {
  * half-open range of instants (not `utcDay` in payment-core/time, which writes a day).
  */
 export function utcDayParam(label: string) {
+  return parsedParam(parseUtcDay, (value) => `${label}: ${JSON.stringify(value)} is not a date (YYYY-MM-DD)`);
+}
+
+/**
+ * An optional text parameter parsed by `parse`; when it throws, the form's error is `message`
+ * of the text and the error (nothing is read or saved with a value that did not parse).
+ */
+export function parsedParam<T>(
+  parse: (value: string) => T,
+  message: (value: string, error: unknown) => string,
+) {
   return z
     .string()
     .optional()
     .transform((value, ctx) => {
       if (value === undefined) return undefined;
       try {
-        return parseUtcDay(value);
-      } catch {
-        ctx.addIssue({
-          code: "custom",
-          message: `${label}: ${JSON.stringify(value)} is not a date (YYYY-MM-DD)`,
-        });
+        return parse(value);
+      } catch (error) {
+        ctx.addIssue({ code: "custom", message: message(value, error) });
         return z.NEVER;
       }
     });
