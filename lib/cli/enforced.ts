@@ -21,9 +21,15 @@ export interface Enforced {
   differences: ConfigDifference[];
 }
 
+export const localOnly = (local: AppEnv): Enforced => ({
+  budget: local.budget,
+  recorded: null,
+  differences: [],
+});
+
 export async function enforcedConfig(db: Database, local: AppEnv): Promise<Enforced> {
   const recorded = await readServerConfig(db);
-  if (!recorded) return { budget: local.budget, recorded: null, differences: [] };
+  if (!recorded) return localOnly(local);
   return { budget: recorded.budget, recorded, differences: localDifferences(recorded.budget, local.budget) };
 }
 

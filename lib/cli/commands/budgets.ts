@@ -70,8 +70,8 @@ export function registerBudgets(program: Command, { sub, print }: CommandKit): v
     .description("each agent's usage in the current UTC day and month, limits and their sources")
     .option("--agent <id>", "one agent only")
     .action(async (opts: { agent?: string }, cmd: Command) =>
-      withDb(async ({ db, env }) => {
-        const enforced = await enforcedConfig(db, env);
+      withDb(async ({ db, env, enforced: given }) => {
+        const enforced = given ?? (await enforcedConfig(db, env));
         const usage = await listUsage(db, enforced.budget, {
           agentIds: opts.agent ? [opts.agent] : undefined,
         });
@@ -131,7 +131,8 @@ export function registerBudgets(program: Command, { sub, print }: CommandKit): v
           );
         }
         await withDb(async ({ db, env, actor }) => {
-          const { budget } = await enforcedConfig(db, env);
+          // The limits in force are the console's: withDb puts them in env.budget.
+          const budget = env.budget;
           const changed = await setLimits(db, {
             config: budget,
             agentId,

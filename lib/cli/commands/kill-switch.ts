@@ -58,10 +58,10 @@ export function registerKillSwitch(program: Command, { sub, print }: CommandKit)
       if (reason.length > REASON_MAX) {
         throw new CliFailure("invalid_reason", `--reason: at most ${REASON_MAX} characters`, {}, EXIT.usage);
       }
-      await withDb(async ({ db, env, actor }) => {
+      await withDb(async ({ db, env, actor, enforced: given }) => {
         if (action !== "status")
           await setKillSwitch(db, { enabled: action === "on", actor, reason: reason || null });
-        const enforced = await enforcedConfig(db, env);
+        const enforced = given ?? (await enforcedConfig(db, env));
         const state = await getKillSwitch(db, enforced.budget);
         // After the switch is on, nothing new is signed: what is left to stop is already signed.
         const cancelled = opts.cancelOutstanding

@@ -3,7 +3,6 @@ import { env as appEnv } from "@/lib/env";
 import { type Micro, parseUsdc } from "@/lib/payment-core/money";
 import { createPaymentService } from "@/lib/payment-core/x402/service";
 import { CliFailure, type CommandKit, EXIT, type Io, withDb } from "../context";
-import { enforcedConfig } from "../enforced";
 import { usd, usdc2, usdc6 } from "../format";
 
 interface PayOptions {
@@ -144,11 +143,14 @@ async function payThroughApi(
 async function payDirect(io: Io, json: boolean, url: string, opts: PayOptions, agent: string): Promise<Paid> {
   const maxPriceMicro: Micro | undefined = opts.max === undefined ? undefined : parseUsdc(opts.max);
   const headers = headersOf(opts.header);
-  return withDb(async ({ db, env }) => {
-    const { budget } = await enforcedConfig(db, env);
+  return withDb(async ({ db, env, enforced }) => {
+    // env.budget is the console's (withDb); this shell's X402_PAYMENTS_DISABLED=true also stops it.
+    const shellStops = (enforced?.differences ?? []).some(
+      (d) => d.variable === "X402_PAYMENTS_DISABLED" && d.local === "true",
+    );
     const config = {
       ...env,
-      budget: { ...budget, paymentsDisabled: budget.paymentsDisabled || env.budget.paymentsDisabled },
+      budget: { ...env.budget, paymentsDisabled: env.budget.paymentsDisabled || shellStops },
     };
     const service = createPaymentService(db, config);
     if (!service.payer) {
