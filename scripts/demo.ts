@@ -14,6 +14,7 @@ import { EnvError, env } from "@/lib/env";
 import { rotateAgentKey } from "@/lib/payment-core/agents";
 import { consolePaymentEnv, type LocalNetwork, startLocalNetwork } from "@/scripts/localnet";
 import { startTraffic } from "@/scripts/localnet/traffic";
+import { tryPayCommand } from "@/scripts/localnet/try-commands";
 
 const root = path.resolve(import.meta.dirname, "..");
 const { values: args } = parseArgs({
@@ -210,7 +211,7 @@ x402 operations console is running.
   Agent traffic:  ${trafficRate > 0 ? `${trafficRate} payments/minute (--traffic-rate N; 0 stops it)` : "off"}
 
 Try a payment as builder_agent from the CLI (through the console's payment API and its budgets):
-  npm run x402 -- pay '${network.vendorUrl}/search?q=x402' --api ${base} --agent-key ${builderKey}
+  ${tryPayCommand({ consoleUrl: base, vendorUrl: network.vendorUrl, agentKey: builderKey })}
 or with curl:
   curl -s -X POST ${base}/api/v1/payments -H 'authorization: Bearer ${builderKey}' \\
     -H 'content-type: application/json' \\

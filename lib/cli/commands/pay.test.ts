@@ -10,6 +10,7 @@ import { recordServerConfig, walletOf } from "@/lib/payment-core/server-config";
 import { createPaymentService } from "@/lib/payment-core/x402/service";
 import { createTestDatabase, type TestDatabase } from "@/lib/testing/db";
 import { consolePaymentEnv, type LocalNetwork, startLocalNetwork } from "@/scripts/localnet";
+import { argvOf, tryPayCommand } from "@/scripts/localnet/try-commands";
 import { cliRunner } from "../test-harness";
 
 // In-process, each command parses its environment afresh (as cli.test.ts explains).
@@ -23,6 +24,8 @@ let net: LocalNetwork;
 let server: Server;
 let api: string;
 let agentKey: string;
+/** builder_agent's key, as the demo rotates it and prints it. */
+let fresh: string;
 const x402 = cliRunner(() => t.url);
 
 /**
@@ -42,6 +45,7 @@ beforeAll(async () => {
   const service = createPaymentService(t.db, config);
   const limits = createApiRateLimits(t.db, config.apiRateLimits);
   agentKey = (await rotateAgentKey(t.db, { id: "research_agent", actor: "test" })).apiKey;
+  fresh = (await rotateAgentKey(t.db, { id: "builder_agent", actor: "demo" })).apiKey;
   const port = await freePort();
   api = `http://127.0.0.1:${port}`;
   server = createServer(async (req, res) => {
@@ -101,6 +105,13 @@ describe("x402 pay through the console's payment API", () => {
     expect(human.code).toBe(1);
     expect(human.stderr).toContain("daily_limit_exceeded");
     expect(human.stderr).toContain("limit $0.015");
+  });
+
+  it("the command npm run demo prints pays as printed", async () => {
+    const printed = tryPayCommand({ consoleUrl: api, vendorUrl: net.vendorUrl, agentKey: fresh });
+    const r = await x402([...argvOf(printed), "--json"]);
+    expect(r.code).toBe(0);
+    expect(r.json()).toMatchObject({ status: "completed", price_usdc: "0.010000" });
   });
 
   it("a wrong key is refused (exit 1); no API URL or key says what to set (exit 2)", async () => {
