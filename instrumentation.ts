@@ -6,7 +6,11 @@ export async function register(): Promise<void> {
   if (process.env.NEXT_RUNTIME === "nodejs") {
     const { checkConfiguration, startBackgroundJobs } = await import("./instrumentation-node");
     checkConfiguration();
-    // Not while `next build` prerenders: only a serving process resolves settlements.
-    if (process.env.NEXT_PHASE !== "phase-production-build") await startBackgroundJobs();
+    // Not while `next build` prerenders: only a serving process pays and resolves settlements.
+    if (process.env.NEXT_PHASE !== "phase-production-build") {
+      const { recordEffectiveConfiguration } = await import("./instrumentation-config");
+      await recordEffectiveConfiguration();
+      await startBackgroundJobs();
+    }
   }
 }

@@ -178,6 +178,9 @@ const schema = z.object({
   X402_API_RATE_LIMIT_PER_MINUTE: intIn(1, 1_000_000).default(600),
   X402_METRICS_RATE_LIMIT_PER_MINUTE: intIn(1, 1_000_000).default(120),
   X402_API_AUTH_FAILURES_PER_MINUTE: intIn(1, 1_000_000).default(30),
+  // The CLI's `x402 pay`: the running console to pay through, and the paying agent's API key.
+  X402_API_URL: httpUrl.optional(),
+  X402_AGENT_KEY: z.string().min(1).optional(),
   // Read by next-auth itself; validated here so a bad value stops start-up.
   NEXTAUTH_SECRET: z.string().min(32, "at least 32 characters").optional(),
   NEXTAUTH_URL: httpUrl.optional(),
@@ -199,6 +202,8 @@ export interface AppEnv extends CoreEnv {
   alerts: AlertsEnv;
   /** Scheduled jobs (lib/jobs): the cron routes' secret, the in-process scheduler, ledger-sync's file. */
   jobs: { cronSecret: string | undefined; scheduler: boolean; ledgerSyncPath: string };
+  /** The CLI's `x402 pay` through a running console: its URL and the agent's API key (never logged). */
+  cli: { apiUrl: string | undefined; agentKey: string | undefined };
   /** The structured log (lib/log.ts): its level, and the file it is appended to (unset: stdout). */
   log: {
     level: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
@@ -290,6 +295,7 @@ export function parseEnv(source: Record<string, string | undefined>): AppEnv {
       maxResponseBytes: data.X402_MAX_RESPONSE_BYTES,
     },
     metricsToken: data.X402_METRICS_TOKEN,
+    cli: { apiUrl: data.X402_API_URL, agentKey: data.X402_AGENT_KEY },
     log: { level: data.X402_LOG_LEVEL, file: data.X402_LOG_FILE },
     alerts: alertsEnv(data),
     jobs: {

@@ -14,6 +14,7 @@ import { EnvError, env } from "@/lib/env";
 import { rotateAgentKey } from "@/lib/payment-core/agents";
 import { consolePaymentEnv, type LocalNetwork, startLocalNetwork } from "@/scripts/localnet";
 import { startTraffic } from "@/scripts/localnet/traffic";
+import { tryPayCommand } from "@/scripts/localnet/try-commands";
 
 const root = path.resolve(import.meta.dirname, "..");
 const { values: args } = parseArgs({
@@ -209,12 +210,15 @@ x402 operations console is running.
   Payer wallet:   ${network.payer.address} (anvil's well-known test key, local only)
   Agent traffic:  ${trafficRate > 0 ? `${trafficRate} payments/minute (--traffic-rate N; 0 stops it)` : "off"}
 
-Try a payment as builder_agent:
+Try a payment as builder_agent from the CLI (through the console's payment API and its budgets):
+  ${tryPayCommand({ consoleUrl: base, vendorUrl: network.vendorUrl, agentKey: builderKey })}
+or with curl:
   curl -s -X POST ${base}/api/v1/payments -H 'authorization: Bearer ${builderKey}' \\
     -H 'content-type: application/json' \\
     -d '{"url":"${network.vendorUrl}/search?q=x402","idempotencyKey":"try-1"}'
+The payer wallet:  npm run x402 -- wallet balance
 
-The CLI's chain commands (settle, reconcile, pay, kill-switch --cancel-outstanding) need the chain;
+The CLI's chain commands (settle, reconcile, kill-switch --cancel-outstanding) need the chain;
 in another shell first:
   export X402_RPC_URL=${network.rpcUrl} X402_USDC_ADDRESS=${network.usdcAddress} \\
     X402_PAYER_PRIVATE_KEY=${network.payer.privateKey}

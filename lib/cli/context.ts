@@ -5,6 +5,7 @@ import { resolveDatabase } from "@/db/embedded";
 import { migrateDatabase } from "@/db/migrate";
 import { type AppEnv, EnvError, env } from "@/lib/env";
 import { classifyError } from "@/lib/payment-core/errors";
+import { type Enforced, enforcedConfig, localOnly } from "./enforced";
 
 /** Exit codes: 0 success, 1 refused or failed, 2 bad usage (flags, input, configuration). */
 export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
@@ -46,8 +47,11 @@ export function toJson(value: unknown): string {
 
 export interface Context {
   db: Database;
+  /** This shell's configuration, with the budget part (limits, kill-switch variable) the console enforces. */
   env: AppEnv;
   actor: string;
+  /** What the payment path enforces and how this shell differs (set by `withDb`). */
+  enforced?: Enforced;
 }
 
 export function defaultActor(): string {
@@ -72,7 +76,10 @@ export async function withDb<T>(
   const db = createDb(server.url, { max: 4, applicationName: "x402-cli" });
   try {
     if (options.migrate || server.embedded) await migrateDatabase(db);
-    return await fn({ db, env: config, actor: defaultActor() });
+    // Every command sees the limits the console enforces, not this shell's (lib/cli/enforced.ts);
+    // before the database is migrated there is nothing recorded to read.
+    const enforced = await enforcedConfig(db, config).catch(() => localOnly(config));
+    return await fn({ db, env: { ...config, budget: enforced.budget }, actor: defaultActor(), enforced });
   } finally {
     await closeDb(db);
     if (server.owned) await server.stop();

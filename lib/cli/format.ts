@@ -18,3 +18,11 @@ export function table(headers: string[], rows: (string | number | null | undefin
     )
     .join("\n")}\n`;
 }
+
+/** Dollars for people, with thousands separators: "$1,000.00" (exact, from the integer). */
+export function usd(micro: Micro): string {
+  const text = formatUsdc(micro < 0n ? -micro : micro, 2);
+  const [whole = "0", fraction] = text.split(".");
+  const grouped = whole.replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+  return `${micro < 0n ? "-" : ""}$${grouped}${fraction ? `.${fraction}` : ""}`;
+}

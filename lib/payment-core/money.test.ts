@@ -56,4 +56,13 @@ describe("formatting", () => {
     expect(percentOf(0n, 0n)).toBe("0.0");
     expect(percentOf(5n, 0n)).toBe("100.0");
   });
+
+  it("utilization is rounded half up, and never 100.0 before the limit is reached", () => {
+    expect(percentOf(10_090_000n, 100_000_000n)).toBe("10.1");
+    expect(percentOf(10_049_999n, 100_000_000n)).toBe("10.0");
+    expect(percentOf(10_050_000n, 100_000_000n)).toBe("10.1");
+    expect(percentOf(99_990_000n, 100_000_000n)).toBe("99.9");
+    expect(percentOf(100_000_000n, 100_000_000n)).toBe("100.0");
+    expect(percentOf(150_000_000n, 100_000_000n)).toBe("150.0");
+  });
 });

@@ -72,10 +72,12 @@ export function formatDollars(micro: Micro): string {
   return text.startsWith("-") ? `-$${text.slice(1)}` : `$${text}`;
 }
 
-/** Utilization as a percentage with one decimal, computed in integers ("87.5"). */
+/** Utilization as a percentage with one decimal, rounded, computed in integers ("87.5"). */
 export function percentOf(used: Micro, limit: Micro): string {
   if (limit <= 0n) return used > 0n ? "100.0" : "0.0";
-  const tenths = (used * 1000n) / limit;
+  // Rounded half up (10.09 % is "10.1"), but never "100.0" before the limit is reached.
+  let tenths = (used * 2000n + limit) / (2n * limit);
+  if (used < limit && tenths >= 1000n) tenths = 999n;
   return `${tenths / 10n}.${tenths % 10n}`;
 }
 

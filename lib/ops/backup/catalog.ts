@@ -149,7 +149,8 @@ export async function dataPresent(sql: Sql, tables: TableInfo[]): Promise<Record
       const seeds = MIGRATION_SEEDS.agents.map((a) => `'${a}'`).join(", ");
       where = ` WHERE NOT (id IN (${seeds}) AND api_key_hash IS NULL)`;
     } else if (t.name === "settings") {
-      where = ` WHERE NOT (key = 'kill_switch' AND value = '{"enabled": false}'::jsonb)`;
+      // server_config is what the running console recorded at start (payment-core/server-config.ts), not data.
+      where = ` WHERE NOT (key = 'kill_switch' AND value = '{"enabled": false}'::jsonb) AND key <> 'server_config'`;
     }
     const [row] = await sql.unsafe<{ n: number }[]>(`SELECT count(*)::int AS n FROM ${table}${where}`);
     if ((row?.n ?? 0) > 0) found[t.name] = row?.n ?? 0;

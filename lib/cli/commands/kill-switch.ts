@@ -1,0 +1,97 @@
+import type { Command } from "commander";
+import { getKillSwitch, type KillSwitchState, setKillSwitch } from "@/lib/payment-core/settings";
+import { createPaymentService } from "@/lib/payment-core/x402/service";
+import { CliFailure, type CommandKit, EXIT, withDb } from "../context";
+import { enforcedConfig, enforcedJson, enforcedNotes, killSwitchDifferences } from "../enforced";
+
+function killSwitchJson(s: KillSwitchState) {
+  return {
+    enabled: s.enabled,
+    env: s.env,
+    database: {
+      enabled: s.database.enabled,
+      updated_by: s.database.updatedBy,
+      updated_at: s.database.updatedAt,
+      reason: s.database.reason,
+    },
+  };
+}
+
+/** The console's rule for the reason of a stop (app/(console)/kill-switch/actions.ts). */
+const REASON_MIN = 3;
+const REASON_MAX = 500;
+
+/**
+ * `x402 kill-switch on|off|status`. The state shown is the payment path's: the database flag and
+ * X402_PAYMENTS_DISABLED as the serving console has it (recorded at its start), not this shell's.
+ */
+export function registerKillSwitch(program: Command, { sub, print }: CommandKit): void {
+  sub(program, "kill-switch")
+    .description("stop every payment at once (on), allow them again (off), or show the state")
+    .argument("<action>", "on, off or status")
+    .option("--reason <text>", "why (kept in the audit log); required with on")
+    .option(
+      "--cancel-outstanding",
+      "with on: also cancel every signed authorization not yet settled, on chain (the payer pays gas)",
+    )
+    .action(async (action: string, opts: { reason?: string; cancelOutstanding?: boolean }, cmd: Command) => {
+      if (opts.cancelOutstanding && action !== "on") {
+        throw new CliFailure("bad_usage", "--cancel-outstanding goes with on", {}, EXIT.usage);
+      }
+      if (!["on", "off", "status"].includes(action)) {
+        throw new CliFailure(
+          "bad_usage",
+          `kill-switch takes on, off or status, not ${JSON.stringify(action)}`,
+          {},
+          EXIT.usage,
+        );
+      }
+      const reason = opts.reason?.trim() ?? "";
+      if (action === "on" && reason.length < REASON_MIN) {
+        throw new CliFailure(
+          "reason_required",
+          `kill-switch on needs --reason: why payments stop (at least ${REASON_MIN} characters), as the console asks`,
+          { flag: "--reason" },
+          EXIT.usage,
+        );
+      }
+      if (reason.length > REASON_MAX) {
+        throw new CliFailure("invalid_reason", `--reason: at most ${REASON_MAX} characters`, {}, EXIT.usage);
+      }
+      await withDb(async ({ db, env, actor, enforced: given }) => {
+        if (action !== "status")
+          await setKillSwitch(db, { enabled: action === "on", actor, reason: reason || null });
+        const enforced = given ?? (await enforcedConfig(db, env));
+        const state = await getKillSwitch(db, enforced.budget);
+        // After the switch is on, nothing new is signed: what is left to stop is already signed.
+        const cancelled = opts.cancelOutstanding
+          ? await createPaymentService(db, env).resolve({ allOpen: true, cancel: true, actor })
+          : null;
+        const cancelJson = cancelled
+          ? { cancel_outstanding: { scanned: cancelled.scanned, counts: cancelled.counts } }
+          : {};
+        const differences = killSwitchDifferences(enforced);
+        print(
+          cmd,
+          { ...killSwitchJson(state), ...cancelJson, ...enforcedJson(enforced, differences) },
+          () => {
+            const lines = [`Payments are ${state.enabled ? "DISABLED" : "enabled"}.`];
+            if (cancelled) {
+              const c = cancelled.counts;
+              lines.push(
+                `Outstanding authorizations: ${c.cancelled} cancelled on chain, ${c.captured} had already settled (captured), ${c.released} released, ${c.held} still held${c.held ? " (run x402 settle to see why)" : ""}.`,
+              );
+            }
+            if (state.env)
+              lines.push(
+                `X402_PAYMENTS_DISABLED=true is set in ${enforced.recorded ? "the server's" : "this shell's"} environment.`,
+              );
+            lines.push(
+              `Database flag: ${state.database.enabled ? "on" : "off"} (by ${state.database.updatedBy} at ${state.database.updatedAt || "—"}${state.database.reason ? `: ${state.database.reason}` : ""})`,
+            );
+            return `${lines.join("\n")}\n${enforcedNotes(enforced, differences)}`;
+          },
+        );
+      });
+    });
+}
