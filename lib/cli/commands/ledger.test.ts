@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
@@ -147,6 +147,48 @@ describe("x402 ledger import", () => {
 // The exit status of the pipeline's first command (the x402 binary): bash's $PIPESTATUS is its
 // first element.
 const EXIT_OF_FIRST = 'echo "x402 exited $PIPESTATUS"';
+
+describe("x402 ledger export --format csv", () => {
+  it("writes the CSV with the JSONL file's field names", async () => {
+    const good = file("for-csv.jsonl", [
+      line({ transaction_id: "tx_v1", agent_id: "research_agent", price_usdc: "1.5" }),
+    ]);
+    expect((await x402(["ledger", "import", good])).code).toBe(0);
+    const out = path.join(dir, "research.csv");
+    const r = await x402([
+      "ledger",
+      "export",
+      "--format",
+      "csv",
+      "--agent",
+      "research_agent",
+      "--out",
+      out,
+      "--json",
+    ]);
+    expect(r.json()).toMatchObject({ out, transactions: 1 });
+    const [header, row] = readFileSync(out, "utf8").split("\r\n");
+    expect(header?.split(",").slice(0, 7)).toEqual([
+      "transaction_id",
+      "timestamp",
+      "agent_id",
+      "vendor",
+      "price_usdc",
+      "status",
+      "blockchain_tx_hash",
+    ]);
+    expect(row?.split(",").slice(0, 7)).toEqual([
+      "tx_v1",
+      "2025-11-16T09:00:00.000000Z",
+      "research_agent",
+      "search-api",
+      "1.500000",
+      "completed",
+      HASH,
+    ]);
+    expect((await x402(["ledger", "export", "--format", "xlsx"])).code).toBe(2);
+  });
+});
 
 /** `x402 <args> | <reader>` through bash: the reader's output, then the binary's exit code. */
 async function piped(args: string, reader: string) {

@@ -3,6 +3,7 @@ import { createWriteStream } from "node:fs";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { type Command, Option } from "commander";
+import { exportCsv } from "@/lib/payment-core/ledger/csv";
 import { importJsonl } from "@/lib/payment-core/ledger/import";
 import { exportJsonl, readFileLines } from "@/lib/payment-core/ledger/jsonl";
 import {
@@ -173,33 +174,38 @@ export function registerLedger(program: Command, { sub, print }: CommandKit): vo
     );
 
   sub(ledger, "export")
-    .description("stream the ledger, oldest first, in the operations guide's JSONL format")
+    .description(
+      "stream the ledger, oldest first, in the operations guide's JSONL format (or CSV, with the same field names)",
+    )
     .option("--out <file>", "write to this file instead of standard output")
     .option("--agent <id>", "only this agent")
     .option("--date <YYYY-MM-DD>", "only this UTC day")
-    .action(async (opts: { out?: string; agent?: string; date?: string }, cmd: Command) =>
-      withDb(async ({ db }) => {
-        const lines = exportJsonl(db, { agentId: opts.agent, date: opts.date });
-        let count = 0;
-        if (!opts.out) {
-          await streamToStdout(lines);
-          return;
-        }
-        const tmp = `${opts.out}.partial`;
-        const out = createWriteStream(tmp);
-        for await (const line of lines) {
-          count++;
-          if (!out.write(line)) await once(out, "drain");
-        }
-        out.end();
-        await once(out, "finish");
-        const { rename } = await import("node:fs/promises");
-        await rename(tmp, opts.out);
-        print(
-          cmd,
-          { out: opts.out, transactions: count },
-          () => `Wrote ${count} transactions to ${opts.out}\n`,
-        );
-      }),
+    .addOption(new Option("--format <format>", "file format").choices(["jsonl", "csv"]).default("jsonl"))
+    .action(
+      async (opts: { out?: string; agent?: string; date?: string; format: "jsonl" | "csv" }, cmd: Command) =>
+        withDb(async ({ db }) => {
+          const filter = { agentId: opts.agent, date: opts.date };
+          const lines = opts.format === "csv" ? exportCsv(db, filter) : exportJsonl(db, filter);
+          let count = opts.format === "csv" ? -1 : 0; // the header is not a transaction
+          if (!opts.out) {
+            await streamToStdout(lines);
+            return;
+          }
+          const tmp = `${opts.out}.partial`;
+          const out = createWriteStream(tmp);
+          for await (const line of lines) {
+            count++;
+            if (!out.write(line)) await once(out, "drain");
+          }
+          out.end();
+          await once(out, "finish");
+          const { rename } = await import("node:fs/promises");
+          await rename(tmp, opts.out);
+          print(
+            cmd,
+            { out: opts.out, transactions: count },
+            () => `Wrote ${count} transactions to ${opts.out}\n`,
+          );
+        }),
     );
 }
