@@ -60,7 +60,7 @@ export function importText(report: ImportReport): string {
     out.push(...unknown.map(agentText));
     if (!report.committed) {
       out.push(
-        "Add them first (x402 agents add <id>), correct the agent_id, or pass --allow-unknown-agents to import these lines anyway.\n",
+        `Add ${unknown.length === 1 ? "it" : "them"} first (x402 agents add <id>), correct the agent_id, or pass --allow-unknown-agents to import these lines anyway.\n`,
       );
     }
   }
