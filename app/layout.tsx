@@ -4,7 +4,8 @@ import "./globals.css";
 
 export const metadata: Metadata = {
   title: "x402 operations console",
-  description: "Budgets, ledger, alerts and a kill switch for AI agents paying over x402.",
+  description:
+    "Budgets, ledger, reconciliation with the chain, alerts, a kill switch and an audit log for AI agents that pay over x402.",
 };
 
 export default function RootLayout({ children }: { children: ReactNode }) {

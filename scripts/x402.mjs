@@ -5,9 +5,19 @@ import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { checkInstalled, root } from "./ensure-install.mjs";
 
+// A reader that stops early (`x402 ledger export | head -2`) closes the pipe: the output ends
+// there, quietly, as with any Unix tool. Writes after that fail quietly (`ledger export` stops
+// streaming), and the command's own exit code stands.
+let stdoutClosed = false;
+process.stdout.on("error", (error) => {
+  if (error.code !== "EPIPE" && error.code !== "ERR_STREAM_DESTROYED") throw error;
+  stdoutClosed = true;
+});
+
 checkInstalled();
 const { register } = await import("tsx/esm/api");
 register({ tsconfig: path.join(root, "tsconfig.json") });
 const { run } = await import(pathToFileURL(path.join(root, "lib/cli/main.ts")).href);
 const code = await run(process.argv.slice(2));
-process.stdout.write("", () => process.exit(code));
+if (stdoutClosed) process.exit(code);
+else process.stdout.write("", () => process.exit(code));

@@ -73,8 +73,8 @@ async function x402Binary(args: string[], extraEnv: Record<string, string> = {})
 }
 
 const LINES = [
-  '{"transaction_id": "tx_c1", "timestamp": "2025-11-16T09:00:00", "agent_id": "builder_agent", "vendor": "search-api", "price_usdc": 0.01, "status": "completed", "blockchain_tx_hash": "0x01", "error": null}',
-  '{"transaction_id": "tx_c2", "timestamp": "2025-11-16T10:00:00", "agent_id": "builder_agent", "vendor": "dataset", "price_usdc": 2.0, "status": "completed", "blockchain_tx_hash": "0x02", "error": null}',
+  '{"transaction_id": "tx_c1", "timestamp": "2025-11-16T09:00:00", "agent_id": "builder_agent", "vendor": "search-api", "price_usdc": 0.01, "status": "completed", "blockchain_tx_hash": "0x0000000000000000000000000000000000000000000000000000000000000001", "error": null}',
+  '{"transaction_id": "tx_c2", "timestamp": "2025-11-16T10:00:00", "agent_id": "builder_agent", "vendor": "dataset", "price_usdc": 2.0, "status": "completed", "blockchain_tx_hash": "0x0000000000000000000000000000000000000000000000000000000000000002", "error": null}',
   '{"transaction_id": "tx_c3", "timestamp": "2025-11-16T11:00:00", "agent_id": "research_agent", "vendor": "code-scan", "price_usdc": "0.25", "status": "failed", "blockchain_tx_hash": null, "error": "vendor_error"}',
 ];
 

@@ -3,7 +3,9 @@ import { createWriteStream } from "node:fs";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { type Command, Option } from "commander";
-import { exportJsonl, importJsonl, readFileLines } from "@/lib/payment-core/ledger/jsonl";
+import { exportCsv } from "@/lib/payment-core/ledger/csv";
+import { importJsonl } from "@/lib/payment-core/ledger/import";
+import { exportJsonl, readFileLines } from "@/lib/payment-core/ledger/jsonl";
 import {
   getDailyTotal,
   getTransaction,
@@ -15,6 +17,7 @@ import {
 import { CliFailure, type CommandKit, EXIT, withDb } from "../context";
 import { table, usdc2, usdc6 } from "../format";
 import { intOption } from "../options";
+import { importJson, importText, streamToStdout } from "./ledger-io";
 
 function transactionJson(t: LedgerTransaction) {
   return {
@@ -134,74 +137,75 @@ export function registerLedger(program: Command, { sub, print }: CommandKit): vo
     );
 
   sub(ledger, "import")
-    .description("import the operations guide's transactions.jsonl (all or nothing unless --skip-invalid)")
+    .description(
+      "import the operations guide's transactions.jsonl: all or nothing (unless --skip-invalid); lines of agents that do not exist refuse the file unless --allow-unknown-agents",
+    )
     .argument("<file>", "path to a JSONL file")
     .option("--skip-invalid", "import the valid lines and list the invalid ones")
-    .action(async (file: string, opts: { skipInvalid?: boolean }, cmd: Command) => {
-      await readFile(file).catch((error: NodeJS.ErrnoException) => {
-        throw new CliFailure(
-          "file_not_found",
-          `cannot read ${file}: ${error.code ?? error.message}`,
-          { file },
-          EXIT.usage,
-        );
-      });
-      await withDb(async ({ db, actor }) => {
-        const report = await importJsonl(db, readFileLines(file), {
-          skipInvalid: opts.skipInvalid,
-          actor,
-          source: path.basename(file),
+    .option(
+      "--allow-unknown-agents",
+      "import lines whose agent_id is not a known agent (their completed spend counts against no budget)",
+    )
+    .action(
+      async (file: string, opts: { skipInvalid?: boolean; allowUnknownAgents?: boolean }, cmd: Command) => {
+        await readFile(file).catch((error: NodeJS.ErrnoException) => {
+          throw new CliFailure(
+            "file_not_found",
+            `cannot read ${file}: ${error.code ?? error.message}`,
+            { file },
+            EXIT.usage,
+          );
         });
-        const data = {
-          file,
-          committed: report.committed,
-          lines: report.lines,
-          imported: report.imported,
-          already_present: report.alreadyPresent,
-          invalid: report.invalid,
-        };
-        print(cmd, data, () => {
-          const bad = report.invalid.map((i) => `  line ${i.line}: ${i.reason}\n`).join("");
-          return report.committed
-            ? `Imported ${report.imported} of ${report.lines} lines (${report.alreadyPresent} already present${report.invalid.length ? `, ${report.invalid.length} invalid skipped` : ""}).\n${bad}`
-            : `Nothing imported: ${report.invalid.length} invalid line(s). Fix them or use --skip-invalid.\n${bad}`;
+        await withDb(async ({ db, actor }) => {
+          const report = await importJsonl(db, readFileLines(file), {
+            skipInvalid: opts.skipInvalid,
+            allowUnknownAgents: opts.allowUnknownAgents,
+            actor,
+            source: path.basename(file),
+          });
+          print(cmd, importJson(file, report), () => importText(report));
+          if (report.committed) return;
+          const code = report.invalid.length > 0 ? "invalid_lines" : "unknown_agents";
+          const message =
+            code === "invalid_lines" ? "the file has invalid lines" : "the file names unknown agents";
+          throw new CliFailure(code, message, {}, EXIT.failed, true);
         });
-        if (!report.committed)
-          throw new CliFailure("invalid_lines", "the file has invalid lines", {}, EXIT.failed, true);
-      });
-    });
+      },
+    );
 
   sub(ledger, "export")
-    .description("stream the ledger, oldest first, in the operations guide's JSONL format")
+    .description(
+      "stream the ledger, oldest first, in the operations guide's JSONL format (or CSV, with the same field names)",
+    )
     .option("--out <file>", "write to this file instead of standard output")
     .option("--agent <id>", "only this agent")
     .option("--date <YYYY-MM-DD>", "only this UTC day")
-    .action(async (opts: { out?: string; agent?: string; date?: string }, cmd: Command) =>
-      withDb(async ({ db }) => {
-        const lines = exportJsonl(db, { agentId: opts.agent, date: opts.date });
-        let count = 0;
-        if (!opts.out) {
+    .addOption(new Option("--format <format>", "file format").choices(["jsonl", "csv"]).default("jsonl"))
+    .action(
+      async (opts: { out?: string; agent?: string; date?: string; format: "jsonl" | "csv" }, cmd: Command) =>
+        withDb(async ({ db }) => {
+          const filter = { agentId: opts.agent, date: opts.date };
+          const lines = opts.format === "csv" ? exportCsv(db, filter) : exportJsonl(db, filter);
+          let count = opts.format === "csv" ? -1 : 0; // the header is not a transaction
+          if (!opts.out) {
+            await streamToStdout(lines);
+            return;
+          }
+          const tmp = `${opts.out}.partial`;
+          const out = createWriteStream(tmp);
           for await (const line of lines) {
             count++;
-            if (!process.stdout.write(line)) await once(process.stdout, "drain");
+            if (!out.write(line)) await once(out, "drain");
           }
-          return;
-        }
-        const tmp = `${opts.out}.partial`;
-        const out = createWriteStream(tmp);
-        for await (const line of lines) {
-          count++;
-          if (!out.write(line)) await once(out, "drain");
-        }
-        out.end();
-        await once(out, "finish");
-        const { rename } = await import("node:fs/promises");
-        await rename(tmp, opts.out);
-        print(
-          cmd,
-          { out: opts.out, transactions: count },
-          () => `Wrote ${count} transactions to ${opts.out}\n`,
-        );
-      }),
+          out.end();
+          await once(out, "finish");
+          const { rename } = await import("node:fs/promises");
+          await rename(tmp, opts.out);
+          print(
+            cmd,
+            { out: opts.out, transactions: count },
+            () => `Wrote ${count} transactions to ${opts.out}\n`,
+          );
+        }),
     );
 }

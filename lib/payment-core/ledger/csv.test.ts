@@ -2,6 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase } from "@/lib/testing/db";
 import { CSV_COLUMNS, CSV_HEADER, csvField, csvText, exportCsv } from "./csv";
 import { listLedgerAgentIds, listLedgerVendors } from "./facets";
+import { SEED_FIELDS } from "./jsonl";
 import { insertHistoricalRows } from "./write";
 
 /** A strict RFC 4180 reader, to check what a spreadsheet would read back. */
@@ -75,6 +76,22 @@ describe("CSV fields", () => {
   });
 });
 
+describe("CSV columns", () => {
+  it("name the fields the JSONL file has as the JSONL file does, first and in its order", () => {
+    expect(CSV_HEADER).toBe(
+      "transaction_id,timestamp,agent_id,vendor,price_usdc,status,blockchain_tx_hash,error_code,error_message," +
+        "updated_at,completed_at,asset,network,payer,payee,nonce,valid_after,valid_before,latency_ms," +
+        "retry_count,idempotency_key,resource_url,method,metadata\r\n",
+    );
+    // The guide's `error` is the message (or the code when there is none): two columns here.
+    const shared = SEED_FIELDS.filter((f) => f !== "error");
+    expect(CSV_COLUMNS.slice(0, shared.length)).toEqual(shared);
+    for (const former of ["amount_usdc", "tx_hash", "created_at"]) {
+      expect(CSV_COLUMNS as readonly string[]).not.toContain(former);
+    }
+  });
+});
+
 describe("exportCsv against the ledger", () => {
   let t: TestDatabase;
   beforeAll(async () => {
@@ -130,11 +147,11 @@ describe("exportCsv against the ledger", () => {
 
     // Oldest first: tx_a (10:00+02:00 = 08:00Z) before tx_b (09:00Z).
     expect(col(first, "transaction_id")).toBe("tx_a");
-    expect(col(first, "created_at")).toBe("2026-11-26T08:00:00.123456Z");
+    expect(col(first, "timestamp")).toBe("2026-11-26T08:00:00.123456Z");
     expect(col(first, "completed_at")).toBe("2026-11-26T08:00:00.123456Z");
     expect(col(first, "vendor")).toBe('acme, "the" vendor');
-    expect(col(first, "amount_usdc")).toBe("0.010000");
-    expect(col(first, "tx_hash")).toBe(`0x${"ab".repeat(32)}`);
+    expect(col(first, "price_usdc")).toBe("0.010000");
+    expect(col(first, "blockchain_tx_hash")).toBe(`0x${"ab".repeat(32)}`);
     expect(col(first, "latency_ms")).toBe("41");
     expect(col(first, "retry_count")).toBe("2");
     expect(col(first, "resource_url")).toBe("https://acme.test/search?q=a,b");
@@ -142,7 +159,7 @@ describe("exportCsv against the ledger", () => {
 
     expect(col(second, "transaction_id")).toBe("tx_b");
     expect(col(second, "vendor")).toBe("'=cmd|'/c calc'!A1");
-    expect(col(second, "amount_usdc")).toBe("123.456789");
+    expect(col(second, "price_usdc")).toBe("123.456789");
     expect(col(second, "status")).toBe("failed");
     expect(col(second, "error_code")).toBe("vendor_error");
     expect(col(second, "error_message")).toBe('vendor said:\r\n"no"');

@@ -7,22 +7,26 @@ import { type LedgerFilter, type LedgerTransaction, readTransactions } from "./r
  * ends, a header row, fields quoted when they hold a comma, quote or line break, quotes
  * doubled), amounts as 6-decimal USDC strings, times as UTC ISO 8601 with microseconds.
  * JSONL stays the exact, machine-readable export; this one is made to be opened by people.
+ * Both use one vocabulary: a field the JSONL file has keeps its name here (price_usdc, not
+ * amount_usdc; see the README's "Ledger file formats" for the mapping from the former names).
  */
 
 export const CSV_COLUMNS = [
+  // The operations guide's fields first, named and ordered as in the JSONL file (SEED_FIELDS);
+  // its one `error` is two columns here: the stable code and the message.
   "transaction_id",
-  "created_at",
-  "updated_at",
-  "completed_at",
+  "timestamp",
   "agent_id",
   "vendor",
-  "amount_usdc",
-  "asset",
-  "network",
+  "price_usdc",
   "status",
+  "blockchain_tx_hash",
   "error_code",
   "error_message",
-  "tx_hash",
+  "updated_at",
+  "completed_at",
+  "asset",
+  "network",
   "payer",
   "payee",
   "nonce",
@@ -69,18 +73,18 @@ export function transactionCsvRow(tx: LedgerTransaction): string {
   const metadata = Object.keys(rest).length > 0 ? JSON.stringify(rest) : null;
   const row: Record<(typeof CSV_COLUMNS)[number], string | number | null> = {
     transaction_id: csvText(tx.id),
-    created_at: tx.createdAt,
+    timestamp: tx.createdAt,
     updated_at: tx.updatedAt,
     completed_at: tx.completedAt,
     agent_id: csvText(tx.agentId),
     vendor: csvText(tx.vendor),
-    amount_usdc: formatUsdc(tx.amountMicro, USDC_DECIMALS),
+    price_usdc: formatUsdc(tx.amountMicro, USDC_DECIMALS),
     asset: csvText(tx.asset),
     network: csvText(tx.network),
     status: tx.status,
     error_code: csvText(tx.errorCode),
     error_message: csvText(tx.errorMessage),
-    tx_hash: csvText(tx.txHash),
+    blockchain_tx_hash: csvText(tx.txHash),
     payer: csvText(tx.payer),
     payee: csvText(tx.payee),
     nonce: csvText(tx.nonce),

@@ -3,7 +3,8 @@ import { createTestDatabase, type TestDatabase } from "@/lib/testing/db";
 import { defaultBudgetConfig } from "../budgets/config";
 import { BudgetEngine } from "../budgets/engine";
 import { getUsage } from "../budgets/usage";
-import { exportJsonl, importJsonl, pyJson } from "./jsonl";
+import { importJsonl } from "./import";
+import { exportJsonl, pyJson } from "./jsonl";
 import { getDailyTotal, getTransaction } from "./read";
 
 let t: TestDatabase;
@@ -24,10 +25,10 @@ async function exported(): Promise<string> {
 // Written the way the Python system writes them: json.dumps defaults, isoformat timestamps,
 // with and without an offset, prices as numbers and as strings, an unknown field.
 const PYTHON_FILE = [
-  '{"transaction_id": "tx_1001", "timestamp": "2025-11-16T09:15:02.123456", "agent_id": "builder_agent", "vendor": "search-api", "price_usdc": 0.01, "status": "completed", "blockchain_tx_hash": "0xaaa1", "error": null}',
-  '{"transaction_id": "tx_1002", "timestamp": "2025-11-16T23:59:59.999999+00:00", "agent_id": "builder_agent", "vendor": "dataset", "price_usdc": "2.50", "status": "completed", "blockchain_tx_hash": "0xaaa2", "error": null, "retries": 2, "region": "eu-west"}',
+  '{"transaction_id": "tx_1001", "timestamp": "2025-11-16T09:15:02.123456", "agent_id": "builder_agent", "vendor": "search-api", "price_usdc": 0.01, "status": "completed", "blockchain_tx_hash": "0xaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa1", "error": null}',
+  '{"transaction_id": "tx_1002", "timestamp": "2025-11-16T23:59:59.999999+00:00", "agent_id": "builder_agent", "vendor": "dataset", "price_usdc": "2.50", "status": "completed", "blockchain_tx_hash": "0xaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa2", "error": null, "retries": 2, "region": "eu-west"}',
   '{"transaction_id": "tx_1003", "timestamp": "2025-11-17T00:00:00+00:00", "agent_id": "research_agent", "vendor": "code-scan", "price_usdc": 0.25, "status": "failed", "blockchain_tx_hash": null, "error": "vendor returned 500 \\u2014 retry later"}',
-  '{"transaction_id": "tx_1004", "timestamp": "2025-11-16T12:00:00-05:00", "agent_id": "research_agent", "vendor": "search-api", "price_usdc": 1.0, "status": "completed", "blockchain_tx_hash": "0xaaa4", "error": null, "nested": {"a": [1, 2.50, "x"]}}',
+  '{"transaction_id": "tx_1004", "timestamp": "2025-11-16T12:00:00-05:00", "agent_id": "research_agent", "vendor": "search-api", "price_usdc": 1.0, "status": "completed", "blockchain_tx_hash": "0xaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa4", "error": null, "nested": {"a": [1, 2.50, "x"]}}',
   "",
 ].join("\n");
 

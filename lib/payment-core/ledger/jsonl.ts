@@ -2,12 +2,9 @@ import { createReadStream } from "node:fs";
 import { createInterface } from "node:readline";
 import { isLosslessNumber, LosslessNumber, parse as parseLossless } from "lossless-json";
 import type { Database } from "@/db/client";
-import { withTx } from "@/db/sql";
-import { writeAudit } from "../audit";
 import { formatUsdc, type Micro, MoneyParseError, parseUsdc } from "../money";
 import { parseIsoTimestamp } from "../time";
 import { type LedgerFilter, type LedgerTransaction, readTransactions, TRANSACTION_STATUSES } from "./read";
-import { insertHistoricalRows } from "./write";
 
 /**
  * The operations guide's ledger file, `data/a2a-x402/transactions/transactions.jsonl`: one JSON
@@ -78,7 +75,7 @@ function epochMicros(pg: string): bigint {
   return BigInt(seconds - offset) * 1_000_000n + BigInt((m[7] ?? "").padEnd(6, "0").slice(0, 6) || "0");
 }
 
-interface SeedRecord {
+export interface SeedRecord {
   id: string;
   timestampPg: string;
   agentId: string;
@@ -91,17 +88,43 @@ interface SeedRecord {
   line: string;
 }
 
-class LineError extends Error {}
+/** One thing wrong with one field of a line: what was found, and what would be accepted. */
+export interface LineProblem {
+  field: string;
+  problem: string;
+  expected: string;
+}
 
-function text(obj: Record<string, Json>, key: string, required: boolean): string | null {
-  const value = obj[key];
-  if (value === undefined || value === null) {
-    if (required) throw new LineError(`${key}: missing`);
-    return null;
+export function describeProblem(p: LineProblem): string {
+  return `${p.field}: ${p.problem} (expected ${p.expected})`;
+}
+
+/** A line that is not a valid ledger line; `problems` lists every field that is wrong. */
+export class LineError extends Error {
+  constructor(readonly problems: LineProblem[]) {
+    super(problems.map(describeProblem).join("; "));
   }
-  if (typeof value !== "string") throw new LineError(`${key}: expected a string`);
-  if (required && value.length === 0) throw new LineError(`${key}: empty`);
-  return value;
+}
+
+const EXPECTED = {
+  line: "one JSON object per line",
+  transaction_id: "a non-empty string of at most 200 characters",
+  timestamp:
+    "ISO 8601 such as 2025-11-16T09:15:02.123456, optionally with an offset (+00:00); none means UTC",
+  agent_id: "a non-empty string (an agent id such as builder_agent)",
+  vendor: "a string, or null",
+  price_usdc: "a USDC amount of 0 or more as a number or string, at most 6 decimal places (e.g. 0.25)",
+  status: `one of ${TRANSACTION_STATUSES.join(", ")}`,
+  blockchain_tx_hash: "0x followed by 64 hex digits, or null",
+  error: "a string, or null",
+} as const;
+
+/** A transaction hash as the chain writes it: 0x and 32 bytes in hex. */
+export const TX_HASH = /^0x[0-9a-fA-F]{64}$/;
+
+function shown(value: Json): string {
+  const text = pyJson(value);
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
 
 /** Plain JSON for metadata (numbers as numbers when exact, else as their text). */
@@ -117,51 +140,104 @@ function plain(value: Json): unknown {
   return value;
 }
 
-/** Validates one line of the file; throws LineError with the reason. */
-export function parseSeedLine(line: string): SeedRecord {
+/**
+ * Checks every field of one line and lists every problem (not only the first). `strictHash`
+ * (the import) also refuses a blockchain_tx_hash that is not 0x and 64 hex digits; the ledger
+ * sync reads existing files without it, since those lines are already history.
+ */
+export function checkSeedLine(
+  line: string,
+  options: { strictHash?: boolean } = {},
+): { record: SeedRecord; problems: [] } | { record: null; problems: LineProblem[] } {
   let parsed: unknown;
   try {
     parsed = parseLossless(line);
   } catch (error) {
-    throw new LineError(`not valid JSON (${(error as Error).message})`);
+    const problem = `not valid JSON (${(error as Error).message})`;
+    return { record: null, problems: [{ field: "line", problem, expected: EXPECTED.line }] };
   }
   if (!parsed || typeof parsed !== "object" || Array.isArray(parsed)) {
-    throw new LineError("expected a JSON object");
+    return {
+      record: null,
+      problems: [{ field: "line", problem: "not a JSON object", expected: EXPECTED.line }],
+    };
   }
   const obj = parsed as Record<string, Json>;
-  const id = text(obj, "transaction_id", true) as string;
-  if (id.length > 200) throw new LineError("transaction_id: longer than 200 characters");
-  const timestampText = text(obj, "timestamp", true) as string;
-  let timestampPg: string;
-  try {
-    timestampPg = parseIsoTimestamp(timestampText).pg;
-  } catch (error) {
-    throw new LineError(`timestamp: ${(error as Error).message}`);
+  const problems: LineProblem[] = [];
+  const fail = (field: keyof typeof EXPECTED, problem: string) =>
+    problems.push({ field, problem, expected: EXPECTED[field] });
+  const text = (field: keyof typeof EXPECTED, required: boolean): string | null => {
+    const value = obj[field];
+    if (value === undefined || value === null) {
+      if (required) fail(field, "missing");
+      return null;
+    }
+    if (typeof value !== "string") {
+      fail(field, `${shown(value)} is not a string`);
+      return null;
+    }
+    if (required && value.length === 0) {
+      fail(field, "empty");
+      return null;
+    }
+    return value;
+  };
+
+  const id = text("transaction_id", true);
+  if (id !== null && id.length > 200) fail("transaction_id", `longer than 200 characters (${id.length})`);
+  const timestampText = text("timestamp", true);
+  let timestampPg = "";
+  if (timestampText !== null) {
+    try {
+      timestampPg = parseIsoTimestamp(timestampText).pg;
+    } catch (error) {
+      const prefix = `invalid date ${JSON.stringify(timestampText)}: `;
+      const message = (error as Error).message;
+      const reason = message.startsWith(prefix) ? message.slice(prefix.length) : message;
+      fail(
+        "timestamp",
+        reason.startsWith("expected")
+          ? `${shown(timestampText)} is not a timestamp`
+          : `${shown(timestampText)}: ${reason}`,
+      );
+    }
   }
-  const agentId = text(obj, "agent_id", true) as string;
-  const vendor = text(obj, "vendor", false) ?? "";
+  const agentId = text("agent_id", true);
+  const vendor = text("vendor", false) ?? "";
   const price = obj.price_usdc;
-  let priceText: string;
-  if (isLosslessNumber(price)) priceText = price.value;
-  else if (typeof price === "string") priceText = price;
-  else throw new LineError("price_usdc: expected a number or a string");
-  let amountMicro: Micro;
-  try {
-    amountMicro = parseUsdc(priceText);
-  } catch (error) {
-    throw new LineError(`price_usdc: ${error instanceof MoneyParseError ? error.message : String(error)}`);
+  let amountMicro: Micro = 0n;
+  if (price === undefined || price === null) fail("price_usdc", "missing");
+  else if (!isLosslessNumber(price) && typeof price !== "string") {
+    fail("price_usdc", `${shown(price)} is not a number or a string`);
+  } else {
+    const priceText = isLosslessNumber(price) ? price.value : price;
+    try {
+      amountMicro = parseUsdc(priceText);
+    } catch (error) {
+      const reason = error instanceof MoneyParseError ? error.reason : String(error);
+      fail("price_usdc", `${priceText}: ${reason}`);
+    }
   }
-  const status = text(obj, "status", true) as string;
-  if (!(TRANSACTION_STATUSES as readonly string[]).includes(status)) {
-    throw new LineError(`status: ${JSON.stringify(status)} is not one of ${TRANSACTION_STATUSES.join(", ")}`);
+  const status = text("status", true);
+  if (status !== null && !(TRANSACTION_STATUSES as readonly string[]).includes(status)) {
+    fail("status", `${JSON.stringify(status)} is not a status`);
   }
-  const txHash = text(obj, "blockchain_tx_hash", false);
-  const error = text(obj, "error", false);
+  const txHash = text("blockchain_tx_hash", false);
+  if (options.strictHash && txHash && !TX_HASH.test(txHash)) {
+    fail(
+      "blockchain_tx_hash",
+      `${shown(txHash)} is not a transaction hash (${txHash.length} characters${/^0x[0-9a-fA-F]*$/.test(txHash) ? "" : ", not all hex"})`,
+    );
+  }
+  const error = text("error", false);
+  if (problems.length > 0 || id === null || agentId === null || status === null) {
+    return { record: null, problems };
+  }
   const extra: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(obj)) {
     if (!(SEED_FIELDS as readonly string[]).includes(key)) extra[key] = plain(value);
   }
-  return {
+  const record: SeedRecord = {
     id,
     timestampPg,
     agentId,
@@ -173,6 +249,14 @@ export function parseSeedLine(line: string): SeedRecord {
     extra,
     line,
   };
+  return { record, problems: [] };
+}
+
+/** Validates one line of the file; throws LineError listing every problem. */
+export function parseSeedLine(line: string): SeedRecord {
+  const checked = checkSeedLine(line);
+  if (!checked.record) throw new LineError(checked.problems);
+  return checked.record;
 }
 
 /** The line for one ledger row: the imported line itself while nothing in it has changed. */
@@ -223,112 +307,4 @@ export async function* exportJsonl(db: Database, filter: LedgerFilter = {}): Asy
 export async function* readFileLines(file: string): AsyncGenerator<string> {
   const lines = createInterface({ input: createReadStream(file), crlfDelay: Number.POSITIVE_INFINITY });
   for await (const line of lines) yield line;
-}
-
-export interface ImportReport {
-  /** Non-blank lines read. */
-  lines: number;
-  imported: number;
-  /** Lines whose transaction_id was already in the ledger (or earlier in the file): nothing added. */
-  alreadyPresent: number;
-  invalid: { line: number; reason: string }[];
-  /** False when bad lines stopped the import: nothing was saved. */
-  committed: boolean;
-}
-
-class Rollback extends Error {}
-
-const CHUNK = 1000;
-
-/**
- * Imports the seed's JSONL. Every line is validated; with any bad line nothing is imported
- * (unless `skipInvalid`, which imports the good ones and lists the rest). A transaction_id
- * already in the ledger is skipped, so importing the same file twice adds nothing. Completed
- * spend is added to the budget windows of its UTC day and month, in the same transaction.
- */
-export async function importJsonl(
-  db: Database,
-  lines: AsyncIterable<string> | Iterable<string>,
-  options: { skipInvalid?: boolean; actor: string; source?: string },
-): Promise<ImportReport> {
-  const report: ImportReport = { lines: 0, imported: 0, alreadyPresent: 0, invalid: [], committed: false };
-  const seen = new Map<string, { line: number; text: string }>();
-  try {
-    await withTx(db, async (sql) => {
-      let pending: SeedRecord[] = [];
-      const flush = async () => {
-        if (pending.length === 0) return;
-        const inserted = await insertHistoricalRows(
-          sql,
-          pending.map((r) => ({
-            id: r.id,
-            createdAt: r.timestampPg,
-            agentId: r.agentId,
-            vendor: r.vendor,
-            amountMicro: r.amountMicro,
-            status: r.status,
-            txHash: r.txHash,
-            errorMessage: r.error,
-            metadata: {
-              ...(Object.keys(r.extra).length ? { extra: r.extra } : {}),
-              imported: { line: r.line },
-            },
-          })),
-        );
-        report.imported += inserted;
-        report.alreadyPresent += pending.length - inserted;
-        pending = [];
-      };
-      let lineNo = 0;
-      for await (const raw of lines) {
-        lineNo++;
-        const line = raw.replace(/\r$/, "");
-        if (line.trim() === "") continue;
-        report.lines++;
-        let record: SeedRecord;
-        try {
-          record = parseSeedLine(line);
-        } catch (error) {
-          report.invalid.push({ line: lineNo, reason: (error as Error).message });
-          continue;
-        }
-        const first = seen.get(record.id);
-        if (first) {
-          if (first.text !== line) {
-            report.invalid.push({
-              line: lineNo,
-              reason: `transaction_id ${record.id} appears at line ${first.line} with different content`,
-            });
-          } else {
-            report.alreadyPresent++;
-          }
-          continue;
-        }
-        seen.set(record.id, { line: lineNo, text: line });
-        if (report.invalid.length > 0 && !options.skipInvalid) continue; // validating only
-        pending.push(record);
-        if (pending.length >= CHUNK) await flush();
-      }
-      if (report.invalid.length > 0 && !options.skipInvalid) throw new Rollback();
-      await flush();
-      await writeAudit(sql, {
-        actor: options.actor,
-        action: "ledger.import",
-        targetType: "ledger",
-        targetId: options.source ?? null,
-        after: {
-          lines: report.lines,
-          imported: report.imported,
-          alreadyPresent: report.alreadyPresent,
-          skippedInvalid: report.invalid.length,
-        },
-      });
-    });
-    report.committed = true;
-  } catch (error) {
-    if (!(error instanceof Rollback)) throw error;
-    report.imported = 0;
-    report.alreadyPresent = 0;
-  }
-  return report;
 }
