@@ -18,6 +18,20 @@ export default defineConfig({
   timeout: 60_000,
   expect: { timeout: 10_000 },
   reporter: [["list"], ["json", { outputFile: "test-results/playwright.json" }]],
+  // Every spec runs once at desktop size; the phone project adds only what is about phones: its
+  // own checks, the screenshots and the menu's accessibility scan (the suite's time stays small).
+  projects: [
+    {
+      name: "desktop",
+      testIgnore: /phone\.spec\.ts$/,
+      use: { viewport: { width: 1440, height: 900 } },
+    },
+    {
+      name: "phone",
+      testMatch: /(phone|screenshots|a11y)\.spec\.ts$/,
+      use: { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true },
+    },
+  ],
   use: {
     trace: "retain-on-failure",
     screenshot: "only-on-failure",

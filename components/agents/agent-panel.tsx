@@ -65,7 +65,7 @@ export function AgentPanel({
       <header className="flex flex-wrap items-start justify-between gap-4">
         <div className="flex flex-col gap-1">
           <nav aria-label="Breadcrumb" className="text-sm">
-            <Link href="/agents" className="text-blue-800 underline-offset-4 hover:underline">
+            <Link href="/agents" className="text-blue-800 underline underline-offset-4">
               Agents
             </Link>{" "}
             <span aria-hidden>/</span> <span aria-current="page">{agent.name}</span>

@@ -88,7 +88,7 @@ export function RowHeader({ children, className }: { children: ReactNode; classN
   );
 }
 
-/** An in-table link to a record (an id in monospace, or a label). */
+/** An in-table link to a record (an id in monospace, or a label); never broken mid-word. */
 export function RecordLink({
   href,
   children,
@@ -104,7 +104,7 @@ export function RecordLink({
     <Link
       href={href}
       prefetch={prefetch}
-      className={`${mono ? "break-all font-mono text-xs" : "font-medium"} text-blue-800 underline underline-offset-2 focus-visible:outline-2 focus-visible:outline-slate-900`}
+      className={`${mono ? "font-mono text-xs" : "font-medium"} whitespace-nowrap text-blue-800 underline underline-offset-2 focus-visible:outline-2 focus-visible:outline-slate-900`}
     >
       {children}
     </Link>

@@ -27,7 +27,7 @@ export default async function UsersPage() {
       >
         {users.map((user) => (
           <tr key={user.id} className={user.disabled ? "bg-slate-50 text-slate-500" : undefined}>
-            <RowHeader className="break-all">
+            <RowHeader className="whitespace-nowrap">
               {user.email}
               {user.id === me.id ? <span className="ml-1 text-xs text-slate-600">(you)</span> : null}
             </RowHeader>

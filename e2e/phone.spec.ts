@@ -1,0 +1,91 @@
+import { consolePages, SAMPLE_PAYMENTS } from "./console-pages";
+import { expect, test } from "./fixtures";
+import { horizontalOverflow, textLines } from "./layout-checks";
+
+/**
+ * The console on a 390x844 phone (the `phone` project): no page scrolls sideways, for each role
+ * that sees it, and the navigation folds into a menu that works from the keyboard.
+ */
+test.describe("on a phone", () => {
+  test("no page is wider than the screen", async ({ as, anonymous, pay, sql }) => {
+    // One visit per page (and role): minutes on a loaded two-core machine, not the default minute.
+    test.setTimeout(300_000);
+    for (const path of SAMPLE_PAYMENTS) await pay("research_agent", path);
+    const pages = await consolePages(sql);
+    const signedIn = { admin: await as("admin"), viewer: await as("viewer") };
+    const signedOut = await anonymous();
+    expect(signedIn.admin.viewportSize()?.width).toBe(390);
+    const problems: string[] = [];
+    for (const { path, role, heading } of pages) {
+      // Every signed-in page also as a viewer (fewer controls, other wording), but the admin-only one.
+      const roles =
+        role === null
+          ? [null]
+          : path === "/settings/users"
+            ? ["admin" as const]
+            : (["admin", "viewer"] as const);
+      for (const who of roles) {
+        const page = who === null ? signedOut : signedIn[who];
+        await page.goto(path);
+        await expect(page.getByRole("heading", { level: 1 }), path).toHaveText(heading);
+        await page.waitForLoadState("networkidle");
+        const { scrollWidth, offenders } = await horizontalOverflow(page);
+        if (scrollWidth > 390 || offenders.length > 0) {
+          problems.push(
+            `${path} as ${who ?? "signed out"}: ${scrollWidth}px wide\n    ${offenders.join("\n    ")}`,
+          );
+        }
+      }
+    }
+    expect(problems, problems.join("\n")).toEqual([]);
+  });
+
+  test("the navigation is a menu that opens, closes and navigates by keyboard", async ({ as }) => {
+    const page = await as("admin");
+    const menu = page.getByRole("button", { name: "Menu" });
+    const nav = page.getByRole("navigation", { name: "Console" });
+    await expect(menu).toHaveAttribute("aria-expanded", "false");
+    await expect(nav.getByRole("link", { name: "Agents" })).toBeHidden();
+    // The page's heading is near the top, not below a block of links.
+    const headingTop = (await page.getByRole("heading", { level: 1 }).boundingBox())?.y ?? 999;
+    expect(headingTop).toBeLessThan(140);
+
+    await menu.focus();
+    await page.keyboard.press("Enter");
+    await expect(menu).toHaveAttribute("aria-expanded", "true");
+    const controls = await menu.getAttribute("aria-controls");
+    expect(controls).toBeTruthy();
+    await expect(page.locator(`#${controls}`)).toBeVisible();
+    await expect(nav.getByRole("link", { name: "Agents" })).toBeVisible();
+    await page.keyboard.press("Escape");
+    await expect(menu).toHaveAttribute("aria-expanded", "false");
+    await expect(nav.getByRole("link", { name: "Agents" })).toBeHidden();
+    await expect(menu).toBeFocused();
+
+    await page.keyboard.press("Space");
+    await expect(menu).toHaveAttribute("aria-expanded", "true");
+    // The first stop after the button is the first link; Tab to Agents and follow it.
+    await page.keyboard.press("Tab");
+    await expect(nav.getByRole("link", { name: "Overview" })).toBeFocused();
+    await page.keyboard.press("Tab");
+    await expect(nav.getByRole("link", { name: "Agents" })).toBeFocused();
+    await page.keyboard.press("Enter");
+    await expect(page).toHaveURL(/\/agents$/);
+    await expect(page.getByRole("heading", { level: 1 })).toHaveText("Agents");
+    await expect(menu).toHaveAttribute("aria-expanded", "false");
+    await expect(nav.getByRole("link", { name: "Ledger" })).toBeHidden();
+  });
+
+  test("emails and ids are not broken mid-word", async ({ as }) => {
+    const page = await as("admin");
+    await page.goto("/settings/users");
+    const table = page.getByRole("table", { name: "Console users" });
+    for (const email of ["viewer@demo.local", "approver@demo.local", "operator@demo.local"]) {
+      const cell = table.getByRole("rowheader", { name: new RegExp(email) });
+      expect(await textLines(cell.getByText(email, { exact: true })), email).toBe(1);
+    }
+    await page.getByRole("button", { name: "Menu" }).click();
+    const signedInAs = page.getByRole("navigation", { name: "Console" }).getByText("admin@demo.local");
+    expect(await textLines(signedInAs)).toBe(1);
+  });
+});
