@@ -65,4 +65,5 @@ test("on a phone the spend evidence comes before Approve and Reject, in the read
   const [h, a] = [await history.boundingBox(), await approve.boundingBox()];
   expect(h && a && h.y + h.height <= a.y).toBe(true);
   await expect(card.getByRole("button", { name: "Reject" })).toBeVisible();
+  await card.screenshot({ path: "test-results/screenshots/approvals-card-phone.png" });
 });

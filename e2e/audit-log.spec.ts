@@ -84,6 +84,7 @@ test("a first monthly limit reads “Monthly limit changed”, in dollars, from 
   await row.getByText("1 unchanged field").click();
   await expect(kind).toBeVisible();
   await expect(row.getByRole("row", { name: /^Kind/ })).toContainText("monthly");
+  await page.screenshot({ path: "test-results/screenshots/audit-log-desktop.png" });
 });
 
 for (const [size, viewport] of [
