@@ -1,72 +1,74 @@
-import { Usd } from "@/components/ui/usd";
-import type { DiffRow } from "@/lib/dal/audit";
+import type { AuditFieldView } from "@/lib/dal/audit";
 
-const MARK: Record<DiffRow["change"], { label: string; className: string }> = {
+const MARK: Record<AuditFieldView["change"], { label: string; className: string }> = {
   added: { label: "added", className: "bg-emerald-50" },
   removed: { label: "removed", className: "bg-red-50" },
   changed: { label: "changed", className: "bg-amber-50" },
-  same: { label: "unchanged", className: "text-slate-500" },
+  same: { label: "unchanged", className: "text-slate-600" },
 };
 
-/** Micro-USDC fields (`…Micro`, stored as digit strings) are shown in dollars beside the raw value. */
-function Value({ field, json }: { field: string; json: string | undefined }) {
-  if (json === undefined) return <span className="text-slate-400">—</span>;
-  const digits = /^"(\d{1,30})"$/.exec(json)?.[1] ?? (/^\d{1,15}$/.test(json) ? json : undefined);
-  return (
-    <span className="break-all font-mono text-xs">
-      {json}
-      {/Micro$/.test(field) && digits !== undefined ? (
-        <span className="ml-1 font-sans text-slate-600">
-          (<Usd micro={digits} />)
-        </span>
-      ) : null}
-    </span>
-  );
+function Value({ text }: { text: string | undefined }) {
+  if (text === undefined) return <span className="text-slate-500">—</span>;
+  return <span className="break-words tabular-nums">{text}</span>;
 }
 
-/** Before and after, one line per field; changed fields are marked in words, not colour alone. */
-export function AuditDiff({ rows }: { rows: DiffRow[] }) {
-  if (rows.length === 0) return <span className="text-slate-500">—</span>;
+function FieldRows({ rows }: { rows: AuditFieldView[] }) {
   return (
-    <table className="w-full min-w-80 text-left text-xs">
+    <table className="text-left text-xs">
       <caption className="sr-only">Before and after</caption>
       <thead className="sr-only">
         <tr>
-          <th scope="col" className="py-0.5 pr-2 font-medium">
-            Field
+          <th scope="col">Field</th>
+          <th scope="col">Before</th>
+          <th scope="col">
+            <span aria-hidden>→</span>
           </th>
-          <th scope="col" className="py-0.5 pr-2 font-medium">
-            Before
-          </th>
-          <th scope="col" className="py-0.5 font-medium">
-            After
-          </th>
+          <th scope="col">After</th>
         </tr>
       </thead>
       <tbody>
         {rows.map((row) => (
           <tr key={row.key} className={MARK[row.change].className}>
-            <th scope="row" className="py-0.5 pr-2 align-top font-mono font-normal">
-              {row.key || "value"}
+            <th scope="row" className="whitespace-nowrap py-0.5 pr-2 align-top font-normal text-slate-700">
+              {row.label}
               <span className="sr-only"> ({MARK[row.change].label})</span>
-              {row.change !== "same" ? (
-                <span aria-hidden className="ml-1 font-sans text-[10px] uppercase text-slate-600">
-                  {MARK[row.change].label}
-                </span>
-              ) : null}
             </th>
             <td className="py-0.5 pr-1 align-top">
-              <Value field={row.key} json={row.before} />
+              <Value text={row.before} />
             </td>
-            <td aria-hidden className="px-1 py-0.5 align-top text-slate-400">
+            <td aria-hidden className="px-1 py-0.5 align-top text-slate-500">
               →
             </td>
             <td className="py-0.5 align-top">
-              <Value field={row.key} json={row.after} />
+              <Value text={row.after} />
             </td>
           </tr>
         ))}
       </tbody>
     </table>
+  );
+}
+
+/**
+ * Before and after in words and dollars: the fields that changed (or appeared, or went), and the
+ * unchanged ones folded away behind a disclosure so they don't hide the change.
+ */
+export function AuditDiff({ rows }: { rows: AuditFieldView[] }) {
+  if (rows.length === 0) return <span className="text-slate-500">—</span>;
+  const changed = rows.filter((r) => r.change !== "same");
+  const same = rows.filter((r) => r.change === "same");
+  return (
+    // `relative`: the screen-reader-only headers stay inside the table's scrolling frame.
+    <div className="relative flex flex-col gap-1">
+      {changed.length > 0 ? <FieldRows rows={changed} /> : <span className="text-slate-600">No change</span>}
+      {same.length > 0 ? (
+        <details className="text-xs">
+          <summary className="cursor-pointer text-slate-700 underline-offset-2 hover:underline">
+            {same.length} unchanged {same.length === 1 ? "field" : "fields"}
+          </summary>
+          <FieldRows rows={same} />
+        </details>
+      ) : null}
+    </div>
   );
 }

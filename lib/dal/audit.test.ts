@@ -20,17 +20,23 @@ describe("audit log filters", () => {
         targetId: "u1",
         from: "2026-11-01T00:00:00.000Z",
         to: "2026-11-27T00:00:00.000Z",
+        hideActions: ["user.sign_in", "auth.sign_in_failed"],
       },
       position: { trail: [] },
     });
   });
 
-  it("empty inputs are no filter", () => {
-    expect(parseAuditQuery(new URLSearchParams("actor=&action=&type=&target=&from=&to="))).toMatchObject({
-      ok: true,
-      filter: {},
-      params: {},
-    });
+  it("empty inputs are no filter: only sign-ins are hidden", () => {
+    const parsed = parseAuditQuery(new URLSearchParams("actor=&action=&type=&target=&from=&to=&signins="));
+    expect(parsed).toMatchObject({ ok: true, params: {} });
+    expect(parsed.ok && parsed.filter).toEqual({ hideActions: ["user.sign_in", "auth.sign_in_failed"] });
+  });
+
+  it("signins=show in the URL shows sign-ins, and the links keep it", () => {
+    const parsed = parseAuditQuery({ signins: "show" });
+    expect(parsed).toMatchObject({ ok: true, params: { signins: "show" } });
+    expect(parsed.ok && parsed.filter).toEqual({});
+    expect(auditHref({ signins: "show" })).toBe("/audit-log?signins=show");
   });
 
   it.each([
@@ -39,6 +45,7 @@ describe("audit log filters", () => {
     [{ from: "2026-11-26", to: "2026-11-01" }, "to"],
     [{ cursor: "%%%" }, "cursor"],
     [{ target: "x".repeat(201) }, "target"],
+    [{ signins: "maybe" }, "signins"],
   ])("refuses %j as invalid_filter naming the field", (raw, field) => {
     const parsed = parseAuditQuery(raw);
     expect(parsed.ok).toBe(false);

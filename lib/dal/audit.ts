@@ -1,6 +1,8 @@
 import "server-only";
 import { z } from "zod";
+import { env } from "@/lib/env";
 import { type AuditFilter, type AuditRecord, listAuditFacets, listAuditLog } from "@/lib/payment-core/audit";
+import { SIGN_IN_ACTIONS, withLimitInForce } from "@/lib/payment-core/audit-labels";
 import { classifyError } from "@/lib/payment-core/errors";
 import {
   dayRange,
@@ -19,9 +21,10 @@ import { appDb } from "./db";
 
 /**
  * The audit log page's filters (actor, action, target type and id, UTC days from/to, both
- * inclusive) and its reads. Every change in the console and the CLI writes one row.
+ * inclusive; sign-ins shown or not) and its reads. Every change in the console and the CLI writes
+ * one row.
  */
-export const AUDIT_PARAMS = ["actor", "action", "type", "target", "from", "to"] as const;
+export const AUDIT_PARAMS = ["actor", "action", "type", "target", "from", "to", "signins"] as const;
 export type AuditParams = Partial<Record<(typeof AUDIT_PARAMS)[number], string>>;
 
 export const AUDIT_PAGE_SIZE = 50;
@@ -34,6 +37,7 @@ const auditParamsSchema = z
     target: optionalText("Target ID", 200),
     from: utcDayParam("From (UTC)"),
     to: utcDayParam("To (UTC)"),
+    signins: z.enum(["show"], { message: "Sign-ins: leave the box as it is or untick it" }).optional(),
   })
   .superRefine((v, ctx) => {
     if (v.from && v.to && v.from.start > v.to.start) {
@@ -60,6 +64,8 @@ export function parseAuditQuery(raw: RawSearchParams): ParsedAuditQuery {
     ...(v.target ? { targetId: v.target } : {}),
     ...(range.from ? { from: range.from } : {}),
     ...(range.to ? { to: range.to } : {}),
+    // Sign-ins drown the changes: hidden unless asked for (`signins=show`, or that action picked).
+    ...(v.signins ? {} : { hideActions: SIGN_IN_ACTIONS }),
   };
   return { ok: true, params, filter, position };
 }
@@ -74,7 +80,9 @@ export async function getAuditLogPage(
   limit = AUDIT_PAGE_SIZE,
 ): Promise<{ rows: AuditRecord[]; nextCursor: string | null }> {
   try {
-    return await listAuditLog(appDb(), filter, { limit, cursor: position.cursor ?? null });
+    const page = await listAuditLog(appDb(), filter, { limit, cursor: position.cursor ?? null });
+    const config = env().budget;
+    return { ...page, rows: page.rows.map((row) => withLimitInForce(row, config)) };
   } catch (error) {
     if (classifyError(error)?.kind === "invalid_input")
       throw new FilterError("cursor", (error as Error).message);
@@ -90,66 +98,4 @@ export async function getAuditLogFacets(): Promise<{
   return listAuditFacets(appDb());
 }
 
-export interface DiffRow {
-  /** The changed field; "" when before/after are not objects (the whole value changed). */
-  key: string;
-  /** JSON text of each side; undefined when the side lacks the field. */
-  before?: string;
-  after?: string;
-  change: "added" | "removed" | "changed" | "same";
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
-/** JSON with sorted keys, so two equal objects compare equal whatever their key order. */
-function canonical(value: unknown): string {
-  return JSON.stringify(value, (_key, v) =>
-    isRecord(v)
-      ? Object.fromEntries(
-          Object.keys(v)
-            .sort()
-            .map((k) => [k, v[k]]),
-        )
-      : v,
-  );
-}
-
-/**
- * Before and after, field by field: objects are compared key by key (added, removed,
- * changed, same); anything else is one row. Nested values are compared as a whole.
- */
-export function auditDiff(before: unknown, after: unknown): DiffRow[] {
-  const b = before ?? null;
-  const a = after ?? null;
-  if (b === null && a === null) return [];
-  if ((isRecord(b) || b === null) && (isRecord(a) || a === null)) {
-    const keys = [...new Set([...Object.keys(b ?? {}), ...Object.keys(a ?? {})])];
-    return keys.map((key) => {
-      const inBefore = b !== null && Object.hasOwn(b, key);
-      const inAfter = a !== null && Object.hasOwn(a, key);
-      const beforeText = inBefore ? canonical(b?.[key]) : undefined;
-      const afterText = inAfter ? canonical(a?.[key]) : undefined;
-      const change = !inBefore
-        ? "added"
-        : !inAfter
-          ? "removed"
-          : beforeText === afterText
-            ? "same"
-            : "changed";
-      return { key, before: beforeText, after: afterText, change };
-    });
-  }
-  const beforeText = b === null ? undefined : canonical(b);
-  const afterText = a === null ? undefined : canonical(a);
-  const change =
-    beforeText === undefined
-      ? "added"
-      : afterText === undefined
-        ? "removed"
-        : beforeText === afterText
-          ? "same"
-          : "changed";
-  return [{ key: "", before: beforeText, after: afterText, change }];
-}
+export { type AuditFieldView, auditDiff, type DiffRow } from "@/lib/payment-core/audit-labels";

@@ -154,6 +154,19 @@ describe("listAuditLog", () => {
     await t.db.$client`DELETE FROM users`;
   });
 
+  it("leaves out hidden actions (sign-ins) across pages, unless that action is asked for", async () => {
+    for (let i = 0; i < 5; i++) {
+      await entry(`2026-11-25T00:00:0${i}Z`, { action: i % 2 === 0 ? "user.sign_in" : "kill_switch.on" });
+    }
+    await entry("2026-11-25T00:00:09Z", { action: "auth.sign_in_failed", targetType: "email" });
+    const hideActions = ["user.sign_in", "auth.sign_in_failed"];
+    const pages = await all({ hideActions }, 1);
+    expect(pages.flat().map((r) => r.action)).toEqual(["kill_switch.on", "kill_switch.on"]);
+    const asked = await listAuditLog(t.db, { hideActions, action: "user.sign_in" });
+    expect(asked.rows).toHaveLength(3);
+    expect((await listAuditLog(t.db, {})).rows).toHaveLength(6);
+  });
+
   it("lists the distinct actions, actors and target types for the filters", async () => {
     await entry("2026-11-25T00:00:00Z", { action: "user.add", actor: "b@example.com" });
     await entry("2026-11-25T00:00:01Z", {

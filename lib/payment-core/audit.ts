@@ -71,6 +71,8 @@ export interface AuditFilter {
   action?: string;
   targetType?: string;
   targetId?: string;
+  /** Actions left out (the console hides sign-ins unless asked); an explicit `action` wins. */
+  hideActions?: readonly string[];
   /** Half-open range [from, to) of `at`, as instants PostgreSQL reads. */
   from?: string;
   to?: string;
@@ -101,6 +103,9 @@ export async function listAuditLog(
   const after = options.cursor ? decodeAuditCursor(options.cursor) : null;
   const conditions = [
     filter.actor ? sql`a.actor = ${filter.actor}` : null,
+    filter.hideActions?.length && !filter.action
+      ? sql`a.action <> ALL(${[...filter.hideActions]}::text[])`
+      : null,
     filter.action ? sql`a.action = ${filter.action}` : null,
     filter.targetType ? sql`a.target_type = ${filter.targetType}` : null,
     filter.targetId ? sql`a.target_id = ${filter.targetId}` : null,

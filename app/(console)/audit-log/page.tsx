@@ -31,8 +31,8 @@ export default async function AuditLogPage({ searchParams }: { searchParams: Pro
   return (
     <div className="flex flex-col gap-5">
       <PageHeader title="Audit log">
-        Every change (limits, approvals, kill switch, agents, users, imports) and every sign-in, newest first:
-        who, when (UTC), what, before and after, and why.
+        Every change (limits, approvals, kill switch, agents, users, imports), newest first: who, when (UTC),
+        what, before and after, and why. Sign-ins are recorded too, and shown when you ask for them.
       </PageHeader>
       <AuditFilters
         values={parsed.params}
@@ -41,7 +41,11 @@ export default async function AuditLogPage({ searchParams }: { searchParams: Pro
       />
       {parsed.ok && !error ? (
         <>
-          <AuditTable rows={rows} filtered={Object.keys(parsed.params).length > 0} />
+          <AuditTable
+            rows={rows}
+            filtered={Object.keys(parsed.params).some((key) => key !== "signins")}
+            signInsHidden={parsed.params.signins !== "show"}
+          />
           <Pager
             label="Audit log pages"
             firstHref={parsed.position.cursor ? auditHref(parsed.params) : null}
