@@ -215,7 +215,7 @@ export async function listTransactions(
 }
 
 /** How many rows of a summary are counted before it says "more than". */
-export const SUMMARY_CAP = 10_000;
+export const SUMMARY_CAP = 1_000;
 
 export interface LedgerSummary {
   /** Matching rows, up to `SUMMARY_CAP`. */
