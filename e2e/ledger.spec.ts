@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { expect, test } from "./fixtures";
+import { seedLedgerRows, uniqueAgent } from "./ledger-rows";
 
 test("ledger filters narrow the list; CSV and JSONL downloads hold exactly the filtered rows", async ({
   as,
@@ -47,4 +48,76 @@ test("ledger filters narrow the list; CSV and JSONL downloads hold exactly the f
   for (const line of jsonl) {
     expect(JSON.parse(line)).toMatchObject({ agent_id: "builder_agent", status: "completed" });
   }
+});
+
+test("amount and time sort both ways from keyboard-usable headers; pages and exports keep the order", async ({
+  as,
+  sql,
+}) => {
+  const agent = uniqueAgent("sorting");
+  // Equal amounts and equal times too: the tiebreak keeps pages from repeating or skipping rows.
+  // More than a page (50 rows), so the walk crosses page boundaries inside runs of equal amounts.
+  const amounts = Array.from(
+    { length: 56 },
+    (_, i) => [5n, 900n, 900n, 30n, 7_000n, 900n, 1n][i % 7] as bigint,
+  );
+  const ids = await seedLedgerRows(
+    sql,
+    amounts.map((amountMicro, i) => ({
+      agentId: agent,
+      status: "completed" as const,
+      amountMicro,
+      ago: i % 3,
+    })),
+  );
+  const page = await as("viewer");
+  await page.goto(`/ledger?agent=${agent}`);
+  const amountHeader = page.getByRole("columnheader", { name: /Amount/ });
+  await expect(amountHeader).toHaveAttribute("aria-sort", "none");
+  await expect(page.getByRole("columnheader", { name: /Time/ })).toHaveAttribute("aria-sort", "descending");
+  await amountHeader.getByRole("link").focus();
+  await page.keyboard.press("Enter");
+  await expect(page).toHaveURL(/sort=amount_desc/);
+  await expect(amountHeader).toHaveAttribute("aria-sort", "descending");
+  await amountHeader.getByRole("link").click();
+  await expect(page).toHaveURL(/sort=amount_asc/);
+  await expect(amountHeader).toHaveAttribute("aria-sort", "ascending");
+
+  // Walk every page and compare with the expected order.
+  const seen: string[] = [];
+  await page.goto(`/ledger?agent=${agent}&sort=amount_asc`);
+  for (let i = 0; i < 5; i++) {
+    const cells = page.getByRole("table").getByRole("row").locator("td:nth-child(2)");
+    seen.push(...(await cells.allInnerTexts()).map((t) => t.trim()));
+    const next = page.getByRole("link", { name: "Next page" });
+    if ((await next.count()) === 0) break;
+    await Promise.all([page.waitForURL(/cursor=/), next.click()]);
+  }
+  const byAmount = ids
+    .map((id, i) => ({ id, amount: amounts[i] as bigint }))
+    .sort((a, b) => (a.amount === b.amount ? 0 : a.amount < b.amount ? -1 : 1));
+  expect(seen).toHaveLength(ids.length);
+  expect(new Set(seen).size).toBe(ids.length);
+  expect(seen.map((id) => amounts[ids.indexOf(id)])).toEqual(byAmount.map((r) => r.amount));
+
+  const download = page.waitForEvent("download");
+  await page.getByRole("link", { name: "Download JSONL" }).click();
+  const file = await download;
+  expect(file.suggestedFilename()).toBe(`ledger-${agent}-by-amount_asc.jsonl`);
+  const lines = readFileSync((await file.path()) as string, "utf8")
+    .trim()
+    .split("\n");
+  expect(lines.map((l) => (JSON.parse(l) as { transaction_id: string }).transaction_id)).toEqual(seen);
+});
+
+test("export file names carry the filter", async ({ as }) => {
+  const page = await as("viewer");
+  await page.goto("/ledger?agent=builder_agent&status=failed&from=2026-11-01&to=2026-11-30");
+  const csv = page.waitForEvent("download");
+  await page.getByRole("link", { name: "Download CSV" }).click();
+  expect((await csv).suggestedFilename()).toBe("ledger-builder_agent-failed-2026-11-01_2026-11-30.csv");
+  await page.goto("/ledger");
+  const all = page.waitForEvent("download");
+  await page.getByRole("link", { name: "Download CSV" }).click();
+  expect((await all).suggestedFilename()).toBe("ledger-all.csv");
 });

@@ -10,7 +10,8 @@
  *   `GET /api/console/overview` call; the wallet's chain read is replaced by a stub answering at
  *   once, so the figure is the database's share), and each of its queries alone;
  * - the ledger's first page (`listTransactions`, 50 rows) with no filter and with agent, status,
- *   vendor, UTC day and date-range filters and combinations;
+ *   vendor, UTC day and date-range filters and combinations, and sorted by amount and oldest first;
+ * - the ledger's count and sum paid for a filter (`summarizeTransactions`, counted up to 1,000);
  * - a bare `SELECT 1` round trip through the same pool, in the same run: each figure is also
  *   given as a ratio of it, so runs on different machines compare.
  *
@@ -38,7 +39,12 @@ import { env } from "@/lib/env";
 import { buildRegistry } from "@/lib/metrics/exposition";
 import { defaultBudgetConfig } from "@/lib/payment-core/budgets/config";
 import { listUsage } from "@/lib/payment-core/budgets/usage";
-import { type LedgerFilter, listTransactions } from "@/lib/payment-core/ledger/read";
+import {
+  type LedgerFilter,
+  type LedgerSort,
+  listTransactions,
+  summarizeTransactions,
+} from "@/lib/payment-core/ledger/read";
 import {
   getLatencySeries,
   getSpendTotals,
@@ -240,7 +246,7 @@ async function loadData(sql: postgres.Sql, rows: number, end: Date): Promise<voi
 
 interface Case {
   name: string;
-  group: "baseline" | "overview" | "metrics" | "overview query" | "ledger first page";
+  group: "baseline" | "overview" | "metrics" | "overview query" | "ledger first page" | "ledger summary";
   run: (db: Database) => Promise<unknown>;
   /**
    * Sequential scans the case makes on purpose, outside its timed steady state: the metrics
@@ -352,8 +358,10 @@ async function main(): Promise<number> {
       }));
     const day = (daysAgo: number) => utcDay(new Date(end.getTime() - daysAgo * 86_400_000));
     const weekAgo = new Date(end.getTime() - 7 * 86_400_000);
-    const page = (filter: LedgerFilter) => (db: Database) =>
-      listTransactions(db, filter, { limit: LEDGER_PAGE });
+    const page = (filter: LedgerFilter, sort?: LedgerSort) => (db: Database) =>
+      listTransactions(db, filter, { limit: LEDGER_PAGE, sort });
+    // The ledger's "N transactions match · $X paid" line, read beside every page.
+    const summary = (filter: LedgerFilter) => (db: Database) => summarizeTransactions(db, filter);
     const cases: Case[] = [
       { name: "SELECT 1", group: "baseline", run: (db) => db.$client`SELECT 1` },
       {
@@ -418,6 +426,23 @@ async function main(): Promise<number> {
         group: "ledger first page",
         run: page({ agentId: "scraper_agent", date: day(10) }),
       },
+      { name: "sorted by amount, largest first", group: "ledger first page", run: page({}, "amount_desc") },
+      {
+        name: "agent, sorted by amount",
+        group: "ledger first page",
+        run: page({ agentId: "ops_agent" }, "amount_asc"),
+      },
+      { name: "sorted oldest first", group: "ledger first page", run: page({}, "time_asc") },
+      { name: "no filter", group: "ledger summary", run: summary({}) },
+      { name: "agent (least active)", group: "ledger summary", run: summary({ agentId: "ops_agent" }) },
+      { name: "status failed", group: "ledger summary", run: summary({ status: "failed" }) },
+      { name: "vendor", group: "ledger summary", run: summary({ vendor: "code-scan" }) },
+      { name: "UTC day (30 days ago)", group: "ledger summary", run: summary({ date: day(30) }) },
+      {
+        name: "agent + status + range",
+        group: "ledger summary",
+        run: summary({ agentId: "builder_agent", status: "failed", from: day(40), to: day(20) }),
+      },
     ];
 
     const db = createDb(url, { max: POOL_SIZE, applicationName: "x402-bench-console" });
@@ -474,7 +499,7 @@ async function main(): Promise<number> {
     for (const r of results) {
       log(
         line([
-          `${r.group === "ledger first page" ? "ledger: " : r.group === "overview query" ? "  " : ""}${r.name}`,
+          `${r.group === "ledger first page" ? "ledger: " : r.group === "ledger summary" ? "ledger count+sum: " : r.group === "overview query" ? "  " : ""}${r.name}`,
           String(r.n),
           r.p50.toFixed(2),
           r.p95.toFixed(2),

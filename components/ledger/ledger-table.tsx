@@ -1,8 +1,12 @@
 import type { ReactNode } from "react";
+import { EmptyMark } from "@/components/ui/facts";
 import { StatusBadge } from "@/components/ui/status-badge";
 import { type Column, DataTable, EmptyList, Td, TimeCell, TransactionLink } from "@/components/ui/table";
-import { Usd } from "@/components/ui/usd";
 import type { LedgerRowView } from "@/lib/dal/ledger";
+import type { LedgerSort } from "@/lib/payment-core/ledger/read";
+import { TransactionAmount } from "./amount";
+import { sortColumn } from "./sort-header";
+import { TransactionCards } from "./transaction-cards";
 
 /** The columns every list of ledger rows starts with; `TransactionCells` fills them. */
 export const TRANSACTION_COLUMNS = [
@@ -14,13 +18,15 @@ export const TRANSACTION_COLUMNS = [
   "Status",
 ] satisfies (Column | string)[];
 
+type RowFields = Pick<LedgerRowView, "id" | "createdAt" | "agentId" | "vendor" | "amountMicro" | "status">;
+
 /** A ledger row's first cells: when, which (linked), who paid whom, how much, and its status. */
 export function TransactionCells({
   row,
   prefetch,
   afterStatus,
 }: {
-  row: Pick<LedgerRowView, "id" | "createdAt" | "agentId" | "vendor" | "amountMicro" | "status">;
+  row: RowFields;
   prefetch?: boolean;
   /** Beside the status badge (an error code). */
   afterStatus?: ReactNode;
@@ -37,7 +43,7 @@ export function TransactionCells({
   );
 }
 
-/** A payment's vendor, amount and status (`children` beside the status). */
+/** A payment's vendor, amount (or "asked … · not charged") and status (`children` beside the status). */
 export function PaymentCells({
   row,
   children,
@@ -47,9 +53,9 @@ export function PaymentCells({
 }) {
   return (
     <>
-      <Td>{row.vendor || <span className="text-slate-500">—</span>}</Td>
+      <Td>{row.vendor || <EmptyMark label="No vendor" />}</Td>
       <Td right nowrap>
-        <Usd micro={row.amountMicro} />
+        <TransactionAmount amountMicro={row.amountMicro} status={row.status} />
       </Td>
       <Td>
         <StatusBadge kind="transaction" status={row.status} />
@@ -59,7 +65,25 @@ export function PaymentCells({
   );
 }
 
-export function LedgerTable({ rows, filtered }: { rows: LedgerRowView[]; filtered: boolean }) {
+const SORT_CAPTION: Record<LedgerSort, string> = {
+  time_desc: "newest first",
+  time_asc: "oldest first",
+  amount_desc: "largest amount first",
+  amount_asc: "smallest amount first",
+};
+
+export function LedgerTable({
+  rows,
+  filtered,
+  sort = "time_desc",
+  sortHref,
+}: {
+  rows: LedgerRowView[];
+  filtered: boolean;
+  sort?: LedgerSort;
+  /** The list in another order (the same filters, first page). */
+  sortHref: (sort: LedgerSort) => string;
+}) {
   if (rows.length === 0) {
     return (
       <EmptyList title="No transactions">
@@ -69,14 +93,28 @@ export function LedgerTable({ rows, filtered }: { rows: LedgerRowView[]; filtere
       </EmptyList>
     );
   }
+  const columns: Column[] = [
+    sortColumn("Time (UTC)", "time", sort, sortHref),
+    { label: "Transaction" },
+    { label: "Agent" },
+    { label: "Vendor" },
+    sortColumn("Amount", "amount", sort, sortHref, "right"),
+    { label: "Status" },
+    { label: "Error code" },
+  ];
   return (
-    <DataTable caption="Transactions, newest first" columns={[...TRANSACTION_COLUMNS, "Error code"]}>
-      {rows.map((row) => (
-        <tr key={row.id} className="hover:bg-slate-50">
-          <TransactionCells row={row} />
-          <Td className="font-mono text-xs">{row.errorCode ?? ""}</Td>
-        </tr>
-      ))}
-    </DataTable>
+    <>
+      <TransactionCards rows={rows} label={`Transactions, ${SORT_CAPTION[sort]}`} className="sm:hidden" />
+      <div className="hidden sm:block">
+        <DataTable caption={`Transactions, ${SORT_CAPTION[sort]}`} columns={columns}>
+          {rows.map((row) => (
+            <tr key={row.id} className="hover:bg-slate-50">
+              <TransactionCells row={row} />
+              <Td className="font-mono text-xs">{row.errorCode ?? ""}</Td>
+            </tr>
+          ))}
+        </DataTable>
+      </div>
+    </>
   );
 }

@@ -22,6 +22,15 @@ export function Facts({ title, children }: { title: string; children: ReactNode 
   );
 }
 
+/** The console's one empty marker: a dash, named for screen readers ("Not recorded" unless told). */
+export function EmptyMark({ label = "Not recorded" }: { label?: string }) {
+  return (
+    <span role="img" aria-label={label} className="text-slate-500">
+      —
+    </span>
+  );
+}
+
 /** One fact: its label and its value (`value` for a plain one, children for a composed one); "—" when empty. */
 export function Fact({
   label,
@@ -38,7 +47,7 @@ export function Fact({
     <div className="grid grid-cols-1 gap-1 py-2 sm:grid-cols-[12rem_1fr] sm:gap-4">
       <dt className="text-sm font-medium text-slate-600">{label}</dt>
       <dd className={`min-w-0 text-sm text-slate-900 ${mono ? "break-all font-mono text-xs leading-5" : ""}`}>
-        {children ?? <span className="text-slate-500">—</span>}
+        {children ?? <EmptyMark />}
       </dd>
     </div>
   );

@@ -46,7 +46,10 @@ export const STATUS_TONES = {
 type StatusKinds = typeof STATUS_TONES;
 export type StatusKind = keyof StatusKinds;
 
-/** A word in a coloured box. `dot` adds a status dot (live states); `lg` is for page headings. */
+/**
+ * A word in a coloured box, never wrapped mid-word. `dot` adds a status dot (live states); `lg` is
+ * for page headings. Every table's status goes through this (via `StatusBadge`).
+ */
 export function Badge({
   tone,
   size = "sm",
@@ -66,7 +69,7 @@ export function Badge({
     <span
       title={title}
       className={cx(
-        "inline-flex items-center gap-1 rounded font-medium ring-1 ring-inset",
+        "inline-flex items-center gap-1 whitespace-nowrap rounded font-medium ring-1 ring-inset",
         size === "lg" ? "px-2.5 py-1 text-base font-semibold" : "px-1.5 py-0.5 text-xs",
         TONE_CLASS[tone],
         className,

@@ -8,6 +8,8 @@ export interface Column {
   align?: "right";
   /** A width, such as `w-48`. */
   className?: string;
+  /** For a sortable column: its current order, as `aria-sort` announces it. */
+  sort?: "ascending" | "descending" | "none";
 }
 
 /**
@@ -45,6 +47,7 @@ export function DataTable({
                   // biome-ignore lint/suspicious/noArrayIndexKey: static header row
                   key={i}
                   scope="col"
+                  aria-sort={c.sort}
                   className={`px-3 py-2 font-medium ${c.align === "right" ? "text-right" : ""} ${c.className ?? ""}`}
                 >
                   {c.label}

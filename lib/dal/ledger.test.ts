@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { pageLinks } from "@/lib/url/search-params";
-import { ledgerExportHref, ledgerHref, parseLedgerQuery } from "./ledger";
+import { ledgerExportFilename, ledgerExportHref, ledgerHref, parseLedgerQuery } from "./ledger";
 
 const HASH = `0x${"a1".repeat(32)}`;
 
@@ -101,6 +101,35 @@ describe("ledger filter parsing", () => {
     });
     const upper = `0x${"A1".repeat(32)}`;
     expect(list({ q: upper }).filter.txHash).toBe(upper);
+  });
+});
+
+describe("ledger sort and export names", () => {
+  it("reads the sort (newest first by default), carries it on links and refuses an unknown one", () => {
+    expect(list({}).sort).toBe("time_desc");
+    const query = list({ agent: "a", sort: "amount_asc" });
+    expect(query.sort).toBe("amount_asc");
+    expect(ledgerExportHref(query.params, "csv")).toBe(
+      "/api/console/ledger/export?format=csv&agent=a&sort=amount_asc",
+    );
+    expect(refused({ sort: "price" })).toMatchObject({ field: "sort" });
+  });
+
+  it("names the download after its filter", () => {
+    expect(
+      ledgerExportFilename(
+        { agent: "builder_agent", status: "failed", from: "2026-11-01", to: "2026-11-30" },
+        "csv",
+      ),
+    ).toBe("ledger-builder_agent-failed-2026-11-01_2026-11-30.csv");
+    expect(ledgerExportFilename({}, "jsonl")).toBe("ledger-all.jsonl");
+    expect(ledgerExportFilename({ from: "2026-11-01", vendor: "a b/c" }, "csv")).toBe(
+      "ledger-a_b_c-from-2026-11-01.csv",
+    );
+    expect(ledgerExportFilename({ sort: "time_desc" }, "csv")).toBe("ledger-all.csv");
+    expect(ledgerExportFilename({ min: "1.5", sort: "amount_desc" }, "csv")).toBe(
+      "ledger-min-1.5-by-amount_desc.csv",
+    );
   });
 });
 

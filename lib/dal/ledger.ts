@@ -5,9 +5,12 @@ import { classifyError } from "@/lib/payment-core/errors";
 import { listLedgerAgentIds, listLedgerVendors } from "@/lib/payment-core/ledger/facets";
 import {
   getTransaction,
+  LEDGER_SORTS,
   type LedgerFilter,
+  type LedgerSort,
   type LedgerTransaction,
   listTransactions,
+  summarizeTransactions,
   TRANSACTION_STATUSES,
 } from "@/lib/payment-core/ledger/read";
 import { formatUsdc, MoneyParseError, parseUsdc, USDC_DECIMALS } from "@/lib/payment-core/money";
@@ -31,10 +34,14 @@ import { appDb } from "./db";
  * The ledger explorer's filters, parsed once for the page (inline error), the JSON route and
  * the export route (400 `invalid_filter`). Parameter names are the form's input names:
  * agent, vendor, status, from, to (UTC days, both inclusive), min, max (USDC decimals) and q
- * (a transaction id `tx_…` or a 64-hex transaction hash `0x…`).
+ * (a transaction id `tx_…` or a 64-hex transaction hash `0x…`); and `sort`, the order
+ * (`time_desc`, the default, `time_asc`, `amount_desc`, `amount_asc`), which the export follows too.
  */
-export const LEDGER_PARAMS = ["agent", "vendor", "status", "from", "to", "min", "max", "q"] as const;
+export const LEDGER_PARAMS = ["agent", "vendor", "status", "from", "to", "min", "max", "q", "sort"] as const;
 export type LedgerParams = Partial<Record<(typeof LEDGER_PARAMS)[number], string>>;
+/** The parameters that narrow the rows (all but `sort`). */
+export const LEDGER_FILTER_PARAMS = LEDGER_PARAMS.filter((p) => p !== "sort");
+export { LEDGER_SORTS, type LedgerSort };
 
 export const LEDGER_PAGE_SIZE = 50;
 
@@ -75,6 +82,7 @@ const ledgerParamsSchema = z
     min: usdc("Min amount (USDC)"),
     max: usdc("Max amount (USDC)"),
     q: search,
+    sort: z.enum(LEDGER_SORTS, { message: `Sort: one of ${LEDGER_SORTS.join(", ")}` }).optional(),
   })
   .superRefine((v, ctx) => {
     if (v.from && v.to && v.from.start > v.to.start) {
@@ -92,7 +100,7 @@ const ledgerParamsSchema = z
 export type LedgerQuery =
   /** The search box held a transaction id: open that transaction. */
   | { kind: "transaction"; id: string }
-  | { kind: "list"; params: LedgerParams; filter: LedgerFilter; position: PagePosition };
+  | { kind: "list"; params: LedgerParams; filter: LedgerFilter; sort: LedgerSort; position: PagePosition };
 
 export type ParsedLedgerQuery =
   | { ok: true; query: LedgerQuery }
@@ -118,7 +126,7 @@ export function parseLedgerQuery(raw: RawSearchParams): ParsedLedgerQuery {
     ...(v.min !== undefined ? { minAmountMicro: v.min } : {}),
     ...(v.max !== undefined ? { maxAmountMicro: v.max } : {}),
   };
-  return { ok: true, query: { kind: "list", params, filter, position } };
+  return { ok: true, query: { kind: "list", params, filter, sort: v.sort ?? "time_desc", position } };
 }
 
 export function ledgerHref(params: LedgerParams, position?: PagePosition): string {
@@ -127,6 +135,39 @@ export function ledgerHref(params: LedgerParams, position?: PagePosition): strin
     cursor: position?.cursor,
     trail: position?.trail.length ? position.trail.join(".") : undefined,
   });
+}
+
+/** Whether any parameter narrows the rows (the sort alone does not). */
+export function isFiltered(params: LedgerParams): boolean {
+  return LEDGER_FILTER_PARAMS.some((key) => params[key]);
+}
+
+/**
+ * The download's file name, naming its filter: `ledger-builder_agent-failed-2026-11-01_2026-11-30.csv`,
+ * `ledger-all.jsonl` for the whole ledger. Characters a file name should not hold become `_`.
+ */
+export function ledgerExportFilename(params: LedgerParams, extension: "csv" | "jsonl"): string {
+  const days =
+    params.from && params.to
+      ? `${params.from}_${params.to}`
+      : params.from
+        ? `from-${params.from}`
+        : params.to
+          ? `to-${params.to}`
+          : undefined;
+  const parts = [
+    params.agent,
+    params.vendor,
+    params.status,
+    days,
+    params.min ? `min-${params.min}` : undefined,
+    params.max ? `max-${params.max}` : undefined,
+    params.q ? params.q.slice(0, 12) : undefined,
+    params.sort && params.sort !== "time_desc" ? `by-${params.sort}` : undefined,
+  ]
+    .filter((part): part is string => Boolean(part))
+    .map((part) => part.replace(/[^A-Za-z0-9._-]+/g, "_").slice(0, 60));
+  return `ledger-${parts.length ? parts.join("-") : "all"}.${extension}`;
 }
 
 /** The export of exactly these filters (every page, not only the one on screen). */
@@ -168,9 +209,9 @@ function toRowView(tx: LedgerTransaction): LedgerRowView {
 }
 
 /** A keyset cursor that decodes but points nowhere valid is a filter error, not a crash. */
-async function page(filter: LedgerFilter, position: PagePosition, limit: number) {
+async function page(filter: LedgerFilter, position: PagePosition, limit: number, sort?: LedgerSort) {
   try {
-    return await listTransactions(appDb(), filter, { limit, cursor: position.cursor ?? null });
+    return await listTransactions(appDb(), filter, { limit, cursor: position.cursor ?? null, sort });
   } catch (error) {
     if (classifyError(error)?.kind === "invalid_input")
       throw new FilterError("cursor", (error as Error).message);
@@ -178,14 +219,26 @@ async function page(filter: LedgerFilter, position: PagePosition, limit: number)
   }
 }
 
-/** One page for the explorer, newest first. */
+/** One page for the explorer, in `sort` (newest first by default). */
 export async function getLedgerPage(
   filter: LedgerFilter,
   position: PagePosition,
-  limit = LEDGER_PAGE_SIZE,
+  options: { sort?: LedgerSort; limit?: number } = {},
 ): Promise<{ rows: LedgerRowView[]; nextCursor: string | null }> {
-  const result = await page(filter, position, limit);
+  const result = await page(filter, position, options.limit ?? LEDGER_PAGE_SIZE, options.sort);
   return { rows: result.rows.map(toRowView), nextCursor: result.nextCursor };
+}
+
+/** The matches of a filter and what they paid (counted up to a cap: see `summarizeTransactions`). */
+export interface LedgerSummaryView {
+  count: number;
+  capped: boolean;
+  paidMicro: string;
+}
+
+export async function getLedgerSummary(filter: LedgerFilter): Promise<LedgerSummaryView> {
+  const summary = await summarizeTransactions(appDb(), filter);
+  return { ...summary, paidMicro: summary.paidMicro.toString() };
 }
 
 /** One page for the JSON route: every field, amounts as strings. */
@@ -193,8 +246,9 @@ export async function getLedgerApiPage(
   filter: LedgerFilter,
   position: PagePosition,
   limit: number,
+  sort?: LedgerSort,
 ): Promise<{ rows: LedgerTransactionView[]; nextCursor: string | null }> {
-  const result = await page(filter, position, limit);
+  const result = await page(filter, position, limit, sort);
   return { rows: result.rows.map(toTransactionView), nextCursor: result.nextCursor };
 }
 

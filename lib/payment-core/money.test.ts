@@ -50,6 +50,14 @@ describe("formatting", () => {
     expect(formatDollars(95_000_000n)).toBe("$95.00");
   });
 
+  it("people's dollars carry thousands separators; the machine decimal does not", () => {
+    expect(formatDollars(1_000_000_000n)).toBe("$1,000.00");
+    expect(formatDollars(999_990_000n)).toBe("$999.99");
+    expect(formatDollars(1_234_567_890_123n)).toBe("$1,234,567.890123");
+    expect(formatDollars(-12_345_000_000n)).toBe("-$12,345.00");
+    expect(formatUsdc(1_000_000_000n)).toBe("1000.00");
+  });
+
   it("utilization is computed in integers", () => {
     expect(percentOf(95_000_000n, 100_000_000n)).toBe("95.0");
     expect(percentOf(1n, 3n)).toBe("33.3");

@@ -66,10 +66,16 @@ export function usdc6(micro: Micro): string {
   return formatUsdc(micro, USDC_DECIMALS);
 }
 
-/** "$12.50" for people (messages and the console): `formatUsdc` with two places and a dollar sign. */
+/**
+ * "$1,012.50" for people (messages, the console, the CLI's text): `formatUsdc` with two places, a
+ * dollar sign and thousands separators. Files, JSON and forms keep plain decimals (`formatUsdc`).
+ */
 export function formatDollars(micro: Micro): string {
   const text = formatUsdc(micro, 2);
-  return text.startsWith("-") ? `-$${text.slice(1)}` : `$${text}`;
+  const negative = text.startsWith("-");
+  const [whole = "", fraction] = (negative ? text.slice(1) : text).split(".");
+  const grouped = whole.replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+  return `${negative ? "-" : ""}$${grouped}${fraction === undefined ? "" : `.${fraction}`}`;
 }
 
 /** Utilization as a percentage with one decimal, rounded, computed in integers ("87.5"). */

@@ -117,12 +117,24 @@ function where(sql: Sql, filter: LedgerFilter) {
   return parts.reduce((acc, part) => sql`${acc} AND ${part}`);
 }
 
-function decodeCursor(cursor: string): [string, string] {
+/** The orders a ledger list can be read in; `time_desc` (newest first) is the default. */
+export const LEDGER_SORTS = ["time_desc", "time_asc", "amount_desc", "amount_asc"] as const;
+export type LedgerSort = (typeof LEDGER_SORTS)[number];
+
+/**
+ * A cursor is the last row's sort key and id: `[created_at, id]` for time, `[amount_micro, id]`
+ * for amount. One made for another order is refused, not misread.
+ */
+function decodeCursor(cursor: string, byAmount: boolean): [string, string] {
   const value = decodeKeyset(cursor);
   try {
     if (value) {
-      parseIsoTimestamp(value[0]);
-      return value;
+      if (byAmount) {
+        if (/^\d{1,19}$/.test(value[0])) return value;
+      } else {
+        parseIsoTimestamp(value[0]);
+        return value;
+      }
     }
   } catch {
     // fall through
@@ -136,59 +148,119 @@ export interface Page {
   nextCursor: string | null;
 }
 
+function sortOf(options: { order?: "asc" | "desc"; sort?: LedgerSort }): LedgerSort {
+  if (options.sort) {
+    if (!LEDGER_SORTS.includes(options.sort)) {
+      throw new InvalidInputError("invalid_sort", `sort must be one of ${LEDGER_SORTS.join(", ")}`, {
+        sort: options.sort,
+      });
+    }
+    return options.sort;
+  }
+  return options.order === "asc" ? "time_asc" : "time_desc";
+}
+
 /**
- * One page of the ledger, keyset-paginated on (created_at, id): newest first by default,
- * oldest first with `order: "asc"`. Cost does not grow with the page number.
+ * One page of the ledger, keyset-paginated on (created_at, id) or (amount_micro, id): newest
+ * first by default, oldest first with `order: "asc"`, or any of `LEDGER_SORTS`. The id breaks
+ * ties, so rows with equal times or amounts are neither repeated nor skipped across pages.
+ * Cost does not grow with the page number.
  */
 export async function listTransactions(
   db: Database,
   filter: LedgerFilter = {},
-  options: { limit?: number; cursor?: string | null; order?: "asc" | "desc" } = {},
+  options: { limit?: number; cursor?: string | null; order?: "asc" | "desc"; sort?: LedgerSort } = {},
 ): Promise<Page> {
   const sql = sqlOf(db);
   const limit = options.limit ?? 50;
   if (!Number.isInteger(limit) || limit < 1 || limit > 10_000) {
     throw new InvalidInputError("invalid_limit", "limit must be a whole number from 1 to 10000", { limit });
   }
-  const asc = options.order === "asc";
+  const sort = sortOf(options);
+  const byAmount = sort.startsWith("amount");
+  const asc = sort.endsWith("asc");
   const conditions = where(sql, filter);
-  const after = options.cursor ? decodeCursor(options.cursor) : null;
+  const after = options.cursor ? decodeCursor(options.cursor, byAmount) : null;
+  const key = byAmount ? sql`amount_micro` : sql`created_at`;
+  const value = (v: string) => (byAmount ? sql`${v}::bigint` : sql`${v}::timestamptz`);
   const keyset = after
     ? asc
-      ? sql`AND (created_at, id) > (${after[0]}::timestamptz, ${after[1]})`
-      : sql`AND (created_at, id) < (${after[0]}::timestamptz, ${after[1]})`
+      ? sql`AND (${key}, id) > (${value(after[0])}, ${after[1]})`
+      : sql`AND (${key}, id) < (${value(after[0])}, ${after[1]})`
     : sql``;
   const rows = await sql<LedgerTransaction[]>`
     SELECT ${sql.unsafe(SELECT)} FROM transactions
     WHERE ${conditions} ${keyset}
     ORDER BY ${
-      // The table's columns in the exact order of the (created_at DESC NULLS LAST, id DESC NULLS
-      // LAST) indexes, so a page is an index scan.
-      asc
-        ? sql`transactions.created_at ASC NULLS FIRST, transactions.id ASC NULLS FIRST`
-        : sql`transactions.created_at DESC NULLS LAST, transactions.id DESC NULLS LAST`
+      byAmount
+        ? asc
+          ? sql`transactions.amount_micro ASC, transactions.id ASC`
+          : sql`transactions.amount_micro DESC, transactions.id DESC`
+        : // The table's columns in the exact order of the (created_at DESC NULLS LAST, id DESC
+          // NULLS LAST) indexes, so a page is an index scan.
+          asc
+          ? sql`transactions.created_at ASC NULLS FIRST, transactions.id ASC NULLS FIRST`
+          : sql`transactions.created_at DESC NULLS LAST, transactions.id DESC NULLS LAST`
     }
     LIMIT ${limit + 1}`;
   const page = rows.slice(0, limit);
   const last = page.at(-1);
   return {
     rows: page,
-    nextCursor: rows.length > limit && last ? encodeKeyset(last.createdAt, last.id) : null,
+    nextCursor:
+      rows.length > limit && last
+        ? encodeKeyset(byAmount ? last.amountMicro.toString() : last.createdAt, last.id)
+        : null,
   };
 }
 
-/** Streams the whole (filtered) ledger oldest first, a page at a time, as the seed's `read_transactions`. */
+/** How many rows of a summary are counted before it says "more than". */
+export const SUMMARY_CAP = 1_000;
+
+export interface LedgerSummary {
+  /** Matching rows, up to `SUMMARY_CAP`. */
+  count: number;
+  /** More rows match than were counted: `count` and `paidMicro` cover the newest `SUMMARY_CAP`. */
+  capped: boolean;
+  /** Completed amounts of the counted rows: what was paid. */
+  paidMicro: Micro;
+}
+
+/**
+ * How many rows match a filter and what the completed ones paid. Counted along the newest-first
+ * index and stopped after `SUMMARY_CAP` rows, so the cost is bounded at any ledger size (an
+ * exact count of a million rows is a scan of the table).
+ */
+export async function summarizeTransactions(db: Database, filter: LedgerFilter = {}): Promise<LedgerSummary> {
+  const sql = sqlOf(db);
+  // One row beyond the cap is read to know that more match; it is not summed. The inner
+  // query's order reaches row_number() (a window without its own order keeps its input's).
+  const [row] = await sql<{ count: number; paid: bigint }[]>`
+    SELECT count(*)::int AS count,
+      coalesce(sum(amount_micro) FILTER (WHERE status = 'completed' AND n <= ${SUMMARY_CAP}), 0)::bigint AS paid
+    FROM (
+      SELECT amount_micro, status, row_number() OVER () AS n FROM (
+        SELECT amount_micro, status FROM transactions WHERE ${where(sql, filter)}
+        ORDER BY transactions.created_at DESC NULLS LAST, transactions.id DESC NULLS LAST
+        LIMIT ${SUMMARY_CAP + 1}
+      ) ordered
+    ) matched`;
+  const count = row?.count ?? 0;
+  return { count: Math.min(count, SUMMARY_CAP), capped: count > SUMMARY_CAP, paidMicro: row?.paid ?? 0n };
+}
+
+/** Streams the whole (filtered) ledger oldest first (or in `sort`), a page at a time, as the seed's `read_transactions`. */
 export async function* readTransactions(
   db: Database,
   filter: LedgerFilter = {},
-  options: { pageSize?: number } = {},
+  options: { pageSize?: number; sort?: LedgerSort } = {},
 ): AsyncGenerator<LedgerTransaction> {
   let cursor: string | null = null;
   do {
     const page: Page = await listTransactions(db, filter, {
       limit: options.pageSize ?? 1000,
       cursor,
-      order: "asc",
+      sort: options.sort ?? "time_asc",
     });
     yield* page.rows;
     cursor = page.nextCursor;

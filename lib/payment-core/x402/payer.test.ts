@@ -77,6 +77,16 @@ describe("a paid call", () => {
   });
 });
 
+describe("a policy refusal", () => {
+  it("keeps the price the vendor asked on its rejected row, with nothing signed", async () => {
+    const out = await pay(payer(), { maxPriceMicro: 1_000n });
+    expect(out).toMatchObject({ ok: false, code: "payment_requirements_rejected" });
+    if (out.ok || !out.transactionId) throw new Error("expected a recorded refusal");
+    expect(await row(out.transactionId)).toMatchObject({ status: "rejected", amount_micro: 10_000n });
+    expect(signatures).toBe(0);
+  });
+});
+
 describe("idempotency keys", () => {
   it("the same key with another url, method, body or price is refused, recording and signing nothing", async () => {
     const p = payer();

@@ -237,7 +237,8 @@ export function createPayer(deps: PayerDeps) {
     }
 
     // 2. Decode and check the requirements before anything is reserved or signed.
-    const rejected = (reason: string) => refuse("payment_requirements_rejected", reason);
+    const rejected = (reason: string, askedMicro?: Micro) =>
+      refuse("payment_requirements_rejected", reason, { amountMicro: askedMicro });
     const header = first.headers.get("payment-required");
     await discard(first);
     if (!header) return rejected("the 402 answer has no PAYMENT-REQUIRED header");
@@ -257,7 +258,7 @@ export function createPayer(deps: PayerDeps) {
       payerAddress: account.address,
     };
     const selected = selectRequirements(required, requirementsPolicy);
-    if (!selected.ok) return rejected(selected.reason);
+    if (!selected.ok) return rejected(selected.reason, selected.askedMicro);
     const requirements = selected.requirements;
     trace.amountMicro = selected.amountMicro;
     const payee = requirements.payTo;

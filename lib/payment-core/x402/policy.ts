@@ -28,7 +28,18 @@ const UINT256_MAX = 2n ** 256n - 1n;
 
 export type PolicyResult =
   | { ok: true; requirements: PaymentRequirements; amountMicro: Micro }
-  | { ok: false; reason: string };
+  | { ok: false; reason: string; askedMicro?: Micro };
+
+const INT8_MAX = 2n ** 63n - 1n;
+
+/** What the first option asked, when it names a plain amount (stored on the refusal's ledger row). */
+function askedOf(accepts: unknown[]): Micro | undefined {
+  const first = accepts[0] as { amount?: unknown } | undefined;
+  const amount = first && typeof first === "object" ? first.amount : undefined;
+  if (typeof amount !== "string" || !/^\d{1,19}$/.test(amount)) return undefined;
+  const value = BigInt(amount);
+  return value <= INT8_MAX ? value : undefined;
+}
 
 /** Checks one payment option; returns the reason it is refused, or undefined. */
 function check(req: PaymentRequirements, policy: RequirementsPolicy): string | { amount: Micro } {
@@ -98,8 +109,10 @@ export function selectRequirements(required: PaymentRequired, policy: Requiremen
     if (typeof result !== "string") return { ok: true, requirements: req, amountMicro: result.amount };
     reasons.push(result);
   }
+  const askedMicro = askedOf(required.accepts);
   return {
     ok: false,
+    ...(askedMicro !== undefined ? { askedMicro } : {}),
     reason:
       reasons.length === 1
         ? (reasons[0] as string)

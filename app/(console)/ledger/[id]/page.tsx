@@ -1,7 +1,10 @@
 import Link from "next/link";
 import { notFound } from "next/navigation";
+import { isUnpaid, TransactionAmount } from "@/components/ledger/amount";
+import { explorerLink, isEpoch, networkName } from "@/components/ledger/chain";
+import { CopyButton } from "@/components/ledger/copy-button";
 import { STATUS_MEANING } from "@/components/ledger/status-meaning";
-import { Card, Fact, Facts } from "@/components/ui/facts";
+import { Card, EmptyMark, Fact, Facts } from "@/components/ui/facts";
 import { RecordPage } from "@/components/ui/page-header";
 import { StatusBadge } from "@/components/ui/status-badge";
 import { Usd } from "@/components/ui/usd";
@@ -38,6 +41,64 @@ export async function generateMetadata({ params }: { params: Promise<{ id: strin
 
 const time = (iso: string | null) => (iso ? <UtcTime iso={iso} /> : null);
 
+/** A long value (hash, address, nonce) with a copy button and, on a real network, its explorer link. */
+function Copyable({
+  value,
+  label,
+  explorer,
+}: {
+  value: string | null;
+  label: string;
+  explorer?: { href: string; name: string } | null;
+}) {
+  if (!value) return <EmptyMark />;
+  return (
+    <>
+      <span className="break-all">{value}</span>
+      <CopyButton value={value} label={label} />
+      {explorer ? (
+        <a
+          href={explorer.href}
+          target="_blank"
+          rel="noreferrer"
+          className="ml-2 font-sans text-xs text-blue-800 underline underline-offset-2"
+        >
+          View on {explorer.name}
+          <span className="sr-only"> (opens in a new tab)</span>
+        </a>
+      ) : null}
+    </>
+  );
+}
+
+/** Stored assets are USDC's contract address (or the word): shown as "USDC", the address on hover. */
+function Asset({ asset, network }: { asset: string; network: string | null }) {
+  if (!asset.startsWith("0x")) return <span>{asset}</span>;
+  return (
+    <>
+      <abbr title={asset} className="font-sans text-sm no-underline">
+        USDC
+      </abbr>
+      <span className="ml-2 break-all text-slate-600">{asset}</span>
+      <CopyButton value={asset} label="asset address" />
+      {(() => {
+        const link = explorerLink(network, "address", asset);
+        return link ? (
+          <a
+            href={link.href}
+            target="_blank"
+            rel="noreferrer"
+            className="ml-2 font-sans text-xs text-blue-800 underline underline-offset-2"
+          >
+            View on {link.name}
+            <span className="sr-only"> (opens in a new tab)</span>
+          </a>
+        ) : null;
+      })()}
+    </>
+  );
+}
+
 /** Milliseconds between two UTC ISO timestamps (microseconds are dropped). */
 function millisBetween(from: string, to: string): number {
   return Date.parse(to.replace(/(\.\d{3})\d+Z$/, "$1Z")) - Date.parse(from.replace(/(\.\d{3})\d+Z$/, "$1Z"));
@@ -59,9 +120,26 @@ export default async function TransactionPage({ params }: { params: Promise<{ id
       aside={
         <>
           <StatusBadge kind="transaction" status={tx.status} />
-          <p className="ml-auto text-2xl font-semibold">
-            <Usd micro={tx.amountMicro} />{" "}
-            <span className="text-sm font-normal text-slate-600">{tx.asset}</span>
+          <p className="ml-auto text-right" data-testid="transaction-headline">
+            {isUnpaid(tx.status) ? (
+              <>
+                <span className="block text-2xl font-semibold text-slate-900">Not charged</span>
+                <span className="text-sm text-slate-600">
+                  {BigInt(tx.amountMicro) > 0n ? (
+                    <>
+                      asked <Usd micro={tx.amountMicro} /> USDC
+                    </>
+                  ) : (
+                    "no price was recorded"
+                  )}
+                </span>
+              </>
+            ) : (
+              <>
+                <Usd micro={tx.amountMicro} className="text-2xl font-semibold" />{" "}
+                <span className="text-sm font-normal text-slate-600">USDC</span>
+              </>
+            )}
           </p>
         </>
       }
@@ -72,9 +150,21 @@ export default async function TransactionPage({ params }: { params: Promise<{ id
         </Fact>
         <Fact label="Error code" mono value={tx.errorCode} />
         <Fact label="Error message" value={tx.errorMessage} />
-        <Fact label="Transaction hash" mono value={tx.txHash} />
+        <Fact label="Transaction hash" mono>
+          <Copyable
+            value={tx.txHash}
+            label="transaction hash"
+            explorer={tx.txHash && tx.network ? explorerLink(tx.network, "tx", tx.txHash) : null}
+          />
+        </Fact>
         <Fact label="Amount">
-          <Usd micro={tx.amountMicro} /> ({tx.amountUsdc} USDC)
+          {isUnpaid(tx.status) ? (
+            <TransactionAmount amountMicro={tx.amountMicro} status={tx.status} />
+          ) : (
+            <>
+              <Usd micro={tx.amountMicro} /> ({tx.amountUsdc} USDC)
+            </>
+          )}
         </Fact>
       </Facts>
 
@@ -88,15 +178,29 @@ export default async function TransactionPage({ params }: { params: Promise<{ id
           </Link>
         </Fact>
         <Fact label="Vendor" value={tx.vendor || null} />
-        <Fact label="Payer" mono value={tx.payer} />
-        <Fact label="Payee" mono value={tx.payee} />
-        <Fact label="Network" mono value={tx.network} />
-        <Fact label="Asset" mono value={tx.asset} />
+        <Fact label="Payer" mono>
+          <Copyable value={tx.payer} label="payer address" />
+        </Fact>
+        <Fact label="Payee" mono>
+          <Copyable value={tx.payee} label="payee address" />
+        </Fact>
+        <Fact label="Network">
+          {tx.network ? (
+            <>
+              {networkName(tx.network)} <span className="font-mono text-xs text-slate-600">{tx.network}</span>
+            </>
+          ) : null}
+        </Fact>
+        <Fact label="Asset" mono>
+          <Asset asset={tx.asset} network={tx.network} />
+        </Fact>
       </Facts>
 
       <Facts title="Authorization (EIP-3009)">
-        <Fact label="Nonce" mono value={tx.nonce} />
-        <Fact label="Valid after" value={time(tx.validAfter)} />
+        <Fact label="Nonce" mono>
+          <Copyable value={tx.nonce} label="nonce" />
+        </Fact>
+        <Fact label="Valid after">{isEpoch(tx.validAfter) ? "immediately" : time(tx.validAfter)}</Fact>
         <Fact label="Valid before" value={time(tx.validBefore)} />
       </Facts>
 
@@ -114,16 +218,25 @@ export default async function TransactionPage({ params }: { params: Promise<{ id
       <Facts title="Request">
         <Fact label="Resource URL" mono value={tx.resourceUrl} />
         <Fact label="Method" mono value={tx.method} />
-        <Fact label="Idempotency key" mono value={tx.idempotencyKey} />
+        <Fact label="Idempotency key" mono>
+          <Copyable value={tx.idempotencyKey} label="idempotency key" />
+        </Fact>
       </Facts>
 
       <Card title="Metadata">
         {metadata ? (
-          <pre className="mt-1 max-h-96 overflow-auto whitespace-pre-wrap break-all rounded bg-slate-50 p-3 font-mono text-xs">
-            {metadata}
-          </pre>
+          <section
+            // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrolling region must take focus to be scrolled from the keyboard (axe scrollable-region-focusable)
+            tabIndex={0}
+            aria-label="Metadata (JSON)"
+            className="mt-1 max-h-96 overflow-auto rounded bg-slate-50 p-3 focus-visible:outline-2 focus-visible:outline-slate-900"
+          >
+            <pre className="whitespace-pre-wrap break-all font-mono text-xs">{metadata}</pre>
+          </section>
         ) : (
-          <p className="text-sm text-slate-500">None</p>
+          <p className="text-sm">
+            <EmptyMark label="No metadata" />
+          </p>
         )}
       </Card>
     </RecordPage>

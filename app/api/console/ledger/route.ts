@@ -12,8 +12,9 @@ function invalidFilter(error: FilterError): Response {
 }
 
 /**
- * `GET /api/console/ledger?agent=&vendor=&status=&from=&to=&min=&max=&q=&cursor=&limit=`: one
- * page of the ledger, newest first, for polling and scripts (viewer and up). Rows carry every
+ * `GET /api/console/ledger?agent=&vendor=&status=&from=&to=&min=&max=&q=&sort=&cursor=&limit=`: one
+ * page of the ledger, newest first (or in `sort`: time_desc, time_asc, amount_desc, amount_asc),
+ * for polling and scripts (viewer and up). Rows carry every
  * field with amounts as strings (`amountMicro`, and `amountUsdc` with 6 decimals); pass
  * `nextCursor` back as `cursor` for the next page. `q=tx_…` answers that one transaction.
  */
@@ -34,7 +35,7 @@ export async function GET(request: Request): Promise<Response> {
     return invalidFilter(new FilterError("limit", "limit: a whole number from 1 to 500"));
   }
   try {
-    const page = await getLedgerApiPage(parsed.query.filter, parsed.query.position, limit);
+    const page = await getLedgerApiPage(parsed.query.filter, parsed.query.position, limit, parsed.query.sort);
     return Response.json(page, { headers });
   } catch (error) {
     const known = classifyError(error);

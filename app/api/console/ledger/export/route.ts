@@ -1,10 +1,15 @@
 import { apiUser } from "@/lib/auth/session";
 import { appDb } from "@/lib/dal/db";
-import { parseLedgerQuery } from "@/lib/dal/ledger";
+import { ledgerExportFilename, parseLedgerQuery } from "@/lib/dal/ledger";
 import { errorResponse } from "@/lib/http/errors";
-import { CSV_HEADER, exportCsv, transactionCsvRow } from "@/lib/payment-core/ledger/csv";
-import { exportJsonl, toSeedLine } from "@/lib/payment-core/ledger/jsonl";
-import { getTransaction } from "@/lib/payment-core/ledger/read";
+import { CSV_HEADER, transactionCsvRow } from "@/lib/payment-core/ledger/csv";
+import { toSeedLine } from "@/lib/payment-core/ledger/jsonl";
+import {
+  getTransaction,
+  type LedgerFilter,
+  type LedgerSort,
+  readTransactions,
+} from "@/lib/payment-core/ledger/read";
 import { FilterError, param } from "@/lib/url/search-params";
 
 export const dynamic = "force-dynamic";
@@ -59,10 +64,23 @@ async function* single(id: string, format: "csv" | "jsonl"): AsyncGenerator<stri
   if (tx) yield format === "csv" ? transactionCsvRow(tx) : `${toSeedLine(tx)}\n`;
 }
 
+/** Every matching row in the order the explorer shows them (its `sort`), read a page at a time. */
+async function* rowsOf(
+  filter: LedgerFilter,
+  sort: LedgerSort,
+  format: "csv" | "jsonl",
+): AsyncGenerator<string> {
+  if (format === "csv") yield CSV_HEADER;
+  for await (const tx of readTransactions(appDb(), filter, { sort })) {
+    yield format === "csv" ? transactionCsvRow(tx) : `${toSeedLine(tx)}\n`;
+  }
+}
+
 /**
  * `GET /api/console/ledger/export?format=csv|jsonl&<the explorer's filters>` (viewer and up):
- * every row that matches, oldest first, as a download. JSONL is the operations guide's file
- * format (what `x402 ledger export` writes); CSV is for spreadsheets.
+ * every row that matches, in the explorer's order (`sort`, newest first by default), as a download
+ * named after its filter (`ledger-builder_agent-failed-2026-11-01_2026-11-30.csv`). JSONL is the
+ * operations guide's file format (what `x402 ledger export` writes); CSV is for spreadsheets.
  */
 export async function GET(request: Request): Promise<Response> {
   const user = await apiUser("viewer");
@@ -75,16 +93,16 @@ export async function GET(request: Request): Promise<Response> {
   const parsed = parseLedgerQuery(search);
   if (!parsed.ok) return invalidFilter(parsed.error);
 
-  const startedAt = new Date();
+  const { contentType, extension } = FORMATS[format];
   let lines: AsyncGenerator<string>;
+  let filename: string;
   if (parsed.query.kind === "transaction") {
     lines = single(parsed.query.id, format);
+    filename = ledgerExportFilename({ q: parsed.query.id }, extension);
   } else {
-    const { filter } = parsed.query;
-    lines = format === "csv" ? exportCsv(appDb(), filter) : exportJsonl(appDb(), filter);
+    lines = rowsOf(parsed.query.filter, parsed.query.sort, format);
+    filename = ledgerExportFilename(parsed.query.params, extension);
   }
-  const { contentType, extension } = FORMATS[format];
-  const filename = `ledger-${startedAt.toISOString().slice(0, 10)}.${extension}`;
   return new Response(await streamOf(lines), {
     headers: {
       "Content-Type": contentType,

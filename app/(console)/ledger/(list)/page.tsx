@@ -6,11 +6,15 @@ import { LedgerTable } from "@/components/ledger/ledger-table";
 import { Pager } from "@/components/ledger/pager";
 import { buttonClass } from "@/components/ui/button";
 import { PageHeader } from "@/components/ui/page-header";
+import { Usd } from "@/components/ui/usd";
 import { requireUser } from "@/lib/auth/session";
 import {
   getLedgerFacets,
   getLedgerPage,
+  getLedgerSummary,
+  isFiltered,
   LEDGER_PARAMS,
+  type LedgerSummaryView,
   ledgerExportHref,
   ledgerHref,
   parseLedgerQuery,
@@ -29,11 +33,14 @@ export default async function LedgerPage({ searchParams }: { searchParams: Promi
   if (parsed.ok && parsed.query.kind === "transaction") {
     redirect(`/ledger/${encodeURIComponent(parsed.query.id)}`);
   }
-  const facets = await getLedgerFacets();
   const query = parsed.ok && parsed.query.kind === "list" ? parsed.query : null;
-  const page = query
-    ? await readFilteredPage(() => getLedgerPage(query.filter, query.position))
-    : { rows: [], nextCursor: null, error: null };
+  const [facets, page, summary] = await Promise.all([
+    getLedgerFacets(),
+    query
+      ? readFilteredPage(() => getLedgerPage(query.filter, query.position, { sort: query.sort }))
+      : { rows: [], nextCursor: null, error: null },
+    query ? getLedgerSummary(query.filter) : null,
+  ]);
   const { rows, nextCursor } = page;
   const error = parsed.ok ? page.error : parsed.error;
   const params = query?.params ?? (parsed.ok ? {} : parsed.params);
@@ -62,7 +69,7 @@ export default async function LedgerPage({ searchParams }: { searchParams: Promi
           ) : null
         }
       >
-        Every payment attempt, including refusals, newest first. Times are UTC.
+        Every payment attempt, including refusals. Times are UTC.
       </PageHeader>
       <LedgerFilters
         values={params}
@@ -72,12 +79,15 @@ export default async function LedgerPage({ searchParams }: { searchParams: Promi
       />
       {query && !error ? (
         <>
-          <p className="text-sm text-slate-600" aria-live="polite">
-            {rows.length === 0
-              ? ""
-              : `Showing ${rows.length} transaction${rows.length === 1 ? "" : "s"}${query.position.cursor ? " (not the first page)" : ""}. Downloads include every page.`}
-          </p>
-          <LedgerTable rows={rows} filtered={Object.keys(query.params).length > 0} />
+          {summary && rows.length > 0 ? <SummaryLine summary={summary} /> : null}
+          <LedgerTable
+            rows={rows}
+            filtered={isFiltered(query.params)}
+            sort={query.sort}
+            sortHref={(sort) =>
+              ledgerHref({ ...query.params, sort: sort === "time_desc" ? undefined : sort })
+            }
+          />
           <Pager
             label="Ledger pages"
             firstHref={query.position.cursor ? ledgerHref(query.params) : null}
@@ -95,5 +105,26 @@ export default async function LedgerPage({ searchParams }: { searchParams: Promi
         </p>
       )}
     </div>
+  );
+}
+
+/** How many rows match the filter and what they paid; downloads hold every one of them. */
+function SummaryLine({ summary }: { summary: LedgerSummaryView }) {
+  const count = summary.count.toLocaleString("en-US");
+  return (
+    <p className="text-sm text-slate-700" aria-live="polite">
+      {summary.capped ? (
+        <>
+          More than {count} transactions match · <Usd micro={summary.paidMicro} /> paid by the newest {count}{" "}
+          <span className="text-slate-600">(counting stops at {count}; the downloads hold every row)</span>
+        </>
+      ) : (
+        <>
+          {count} transaction{summary.count === 1 ? "" : "s"} match{summary.count === 1 ? "es" : ""} ·{" "}
+          <Usd micro={summary.paidMicro} /> paid{" "}
+          <span className="text-slate-600">· downloads include every page</span>
+        </>
+      )}
+    </p>
   );
 }
