@@ -75,6 +75,9 @@ export const transactions = pgTable(
     // The resolver's scan: rows whose outcome is still open.
     index("transactions_open_idx").on(t.createdAt).where(sql`${t.status} IN ('pending', 'authorized')`),
     index("transactions_vendor_created_idx").on(t.vendor, t.createdAt.desc()),
+    // The ledger sorted by amount (keyset on amount and id), whole and per agent.
+    index("transactions_amount_idx").on(t.amountMicro.desc(), t.id.desc()),
+    index("transactions_agent_amount_idx").on(t.agentId, t.amountMicro.desc(), t.id.desc()),
     check("transactions_amount_nonnegative", sql`${t.amountMicro} >= 0`),
   ],
 );

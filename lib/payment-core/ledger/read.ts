@@ -192,13 +192,13 @@ export async function listTransactions(
     SELECT ${sql.unsafe(SELECT)} FROM transactions
     WHERE ${conditions} ${keyset}
     ORDER BY ${
+      // The columns in the exact order of the (key DESC NULLS LAST, id DESC NULLS LAST) indexes
+      // (created_at, or amount_micro since migration 0007), so a page is an index scan.
       byAmount
         ? asc
-          ? sql`transactions.amount_micro ASC, transactions.id ASC`
-          : sql`transactions.amount_micro DESC, transactions.id DESC`
-        : // The table's columns in the exact order of the (created_at DESC NULLS LAST, id DESC
-          // NULLS LAST) indexes, so a page is an index scan.
-          asc
+          ? sql`transactions.amount_micro ASC NULLS FIRST, transactions.id ASC NULLS FIRST`
+          : sql`transactions.amount_micro DESC NULLS LAST, transactions.id DESC NULLS LAST`
+        : asc
           ? sql`transactions.created_at ASC NULLS FIRST, transactions.id ASC NULLS FIRST`
           : sql`transactions.created_at DESC NULLS LAST, transactions.id DESC NULLS LAST`
     }

@@ -1,0 +1,2 @@
+CREATE INDEX "transactions_amount_idx" ON "transactions" USING btree ("amount_micro" DESC NULLS LAST,"id" DESC NULLS LAST);--> statement-breakpoint
+CREATE INDEX "transactions_agent_amount_idx" ON "transactions" USING btree ("agent_id","amount_micro" DESC NULLS LAST,"id" DESC NULLS LAST);
