@@ -104,7 +104,8 @@ test.describe("kill switch", () => {
       const base = Number(before?.n ?? 0);
       for (let i = 0; i < 2; i++) expect((await pay("builder_agent", "/search")).status).toBe(503);
 
-      await page.goto("/ledger");
+      // A long page: the agent's usage, limit forms, allowlist and transactions.
+      await page.goto("/agents/builder_agent");
       const banner = page.getByRole("region", { name: "Kill switch" });
       await expect(banner).toContainText(
         "Stopped 14 minutes ago by operator@demo.local: card processor outage",
