@@ -79,7 +79,7 @@ test.describe("budgets", () => {
     await approver.goto(`/agents/${agent}`);
     await approver.getByLabel("Monthly limit (USDC)").fill(formatUsdc(requested, 2));
     await approver.getByLabel("Justification").fill("Quarter-end research needs a little more room");
-    await approver.getByRole("button", { name: "Request monthly change" }).click();
+    await approver.getByRole("button", { name: "Request increase" }).click();
     await expect(
       approver
         .getByText(/request/i)

@@ -82,7 +82,9 @@ export function AgentPanel({
             </p>
           ) : null}
         </div>
-        {canEdit ? <AgentStatusButton agentId={agent.id} status={agent.status} /> : null}
+        {canEdit ? (
+          <AgentStatusButton agentId={agent.id} agentName={agent.name} status={agent.status} />
+        ) : null}
       </header>
 
       <div className="grid gap-4 md:grid-cols-3">

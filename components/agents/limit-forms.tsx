@@ -3,11 +3,11 @@
 import { useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
 import { useRouter } from "next/navigation";
-import { useRef } from "react";
+import { useRef, useState } from "react";
 import { requestMonthlyChange, saveLimits } from "@/app/(console)/agents/actions";
 import { SubmitRow } from "@/components/ui/button";
 import { Field } from "@/components/ui/field";
-import { FormMessage } from "@/components/ui/form-message";
+import { ErrorSummary, FormMessage } from "@/components/ui/form-message";
 import { Input, Textarea } from "@/components/ui/input";
 import { Usd } from "@/components/ui/usd";
 import { formFields, useAction } from "@/components/ui/use-action";
@@ -15,6 +15,7 @@ import { UtcTime } from "@/components/ui/utc-time";
 import type { AgentView, AgentWindowView } from "@/lib/dal/agents";
 import { formatUsdc } from "@/lib/payment-core/money";
 import { SourceBadge } from "./badges";
+import { LiveOutlook, OutlookText, typedAmount } from "./limit-outlook";
 
 /** An input's starting text: the limit as a plain decimal the form sends back ("150", "0.25"). */
 function asInput(micro: string): string {
@@ -26,6 +27,32 @@ const AMOUNT_LABELS = {
   perTransactionMax: "Per-transaction max (USDC)",
   monthlyLimit: "Monthly limit (USDC)",
 };
+
+/** The fields' names in error messages ("Daily limit: enter an amount like 150 or 0.25"). */
+const ERROR_LABELS: Record<string, string> = {
+  dailyLimit: "Daily limit",
+  perTransactionMax: "Per-transaction max",
+  monthlyLimit: "Monthly limit",
+  justification: "Justification",
+};
+
+/** Fixed control ids, so a form's error summary links to its fields. */
+const FIELD_IDS: Record<string, string> = {
+  dailyLimit: "limit-dailyLimit",
+  perTransactionMax: "limit-perTransactionMax",
+  monthlyLimit: "limit-monthlyLimit",
+  justification: "limit-justification",
+};
+
+/** What the operator has typed so far, by field name (a field not touched yet is absent). */
+function useTyped() {
+  const [typed, setTyped] = useState<Record<string, string>>({});
+  const onChange = (event: React.FormEvent<HTMLFormElement>) => {
+    const target = event.target as HTMLInputElement;
+    if (target.name) setTyped((t) => ({ ...t, [target.name]: target.value }));
+  };
+  return { typed, onChange };
+}
 
 /** A limit's amount: starts at the limit in force, with its value and source in the hint. */
 function AmountField({
@@ -42,6 +69,7 @@ function AmountField({
 }) {
   return (
     <Field
+      id={FIELD_IDS[name]}
       label={AMOUNT_LABELS[name]}
       error={errors[name]}
       hint={
@@ -90,16 +118,24 @@ function LimitForm({
   title,
   intro,
   onSubmit,
+  onChange,
   children,
 }: {
   id: string;
   title: string;
   intro: React.ReactNode;
   onSubmit: (event: React.FormEvent<HTMLFormElement>) => void;
+  onChange: (event: React.FormEvent<HTMLFormElement>) => void;
   children: React.ReactNode;
 }) {
   return (
-    <form onSubmit={onSubmit} noValidate aria-labelledby={id} className="flex flex-col gap-4">
+    <form
+      onSubmit={onSubmit}
+      onChange={onChange}
+      noValidate
+      aria-labelledby={id}
+      className="flex flex-col gap-4"
+    >
       <div>
         <h3 id={id} className="font-medium">
           {title}
@@ -113,13 +149,22 @@ function LimitForm({
 
 /** Daily and per-transaction limits: operators change them directly, both at once. */
 export function DailyLimitsForm({ agent }: { agent: AgentView }) {
-  const { pending, errors, error, data, run } = useAction(saveLimits, { onSuccess: useAfterSave() });
+  const { pending, errors, error, data, run } = useAction(saveLimits, {
+    onSuccess: useAfterSave(),
+    labels: ERROR_LABELS,
+  });
+  const { typed, onChange } = useTyped();
+  const proposed = {
+    dailyLimitMicro: typedAmount(typed.dailyLimit ?? asInput(agent.daily.limitMicro)),
+    perTransactionMaxMicro: typedAmount(typed.perTransactionMax ?? asInput(agent.perTransaction.limitMicro)),
+  };
 
   return (
     <LimitForm
       id="daily-limits-title"
       title="Daily and per-transaction limits"
       intro="Saved together as console limits (they take precedence over the environment) and applied from the next payment."
+      onChange={onChange}
       onSubmit={(event) =>
         run({ agentId: agent.id, ...formFields(event, ["dailyLimit", "perTransactionMax"]) })
       }
@@ -136,6 +181,8 @@ export function DailyLimitsForm({ agent }: { agent: AgentView }) {
           </>
         }
       />
+      <LiveOutlook agent={agent} proposed={proposed} />
+      <ErrorSummary errors={errors} ids={FIELD_IDS} />
       <SubmitRow pending={pending} label="Save limits" note="Saving…" />
       <FormMessage
         error={error}
@@ -150,8 +197,15 @@ export function DailyLimitsForm({ agent }: { agent: AgentView }) {
           )
         }
       />
+      {data ? <OutlookText {...data} when="now" /> : null}
     </LimitForm>
   );
+}
+
+/** The monthly button says what it will do: lowering applies at once, raising asks an approver. */
+function monthlyButtonLabel(typed: bigint | undefined, current: bigint): string {
+  if (typed === undefined || typed === current) return "Change monthly limit";
+  return typed < current ? "Lower now" : "Request increase";
 }
 
 /**
@@ -161,7 +215,9 @@ export function DailyLimitsForm({ agent }: { agent: AgentView }) {
 export function MonthlyLimitForm({ agent, expiryDays }: { agent: AgentView; expiryDays: number }) {
   const afterSave = useAfterSave();
   const justification = useRef<HTMLTextAreaElement>(null);
+  const { typed, onChange } = useTyped();
   const { pending, errors, error, data, run } = useAction(requestMonthlyChange, {
+    labels: ERROR_LABELS,
     fields: {
       limit_unchanged: "monthlyLimit",
       invalid_amount: "monthlyLimit",
@@ -172,6 +228,9 @@ export function MonthlyLimitForm({ agent, expiryDays }: { agent: AgentView; expi
       await afterSave();
     },
   });
+
+  const current = BigInt(agent.monthly.limitMicro);
+  const monthly = typedAmount(typed.monthlyLimit ?? asInput(agent.monthly.limitMicro));
 
   return (
     <LimitForm
@@ -186,6 +245,7 @@ export function MonthlyLimitForm({ agent, expiryDays }: { agent: AgentView; expi
           is kept in the audit log.
         </>
       }
+      onChange={onChange}
       onSubmit={(event) =>
         run({ agentId: agent.id, ...formFields(event, ["monthlyLimit", "justification"]) })
       }
@@ -201,13 +261,16 @@ export function MonthlyLimitForm({ agent, expiryDays }: { agent: AgentView; expi
       ) : null}
       <AmountField name="monthlyLimit" limit={agent.monthly} errors={errors} after=" per UTC month." />
       <Field
+        id={FIELD_IDS.justification}
         label="Justification"
         hint="Why the agent needs this limit; the approver reads it beside the agent's spend history (at least 10 characters)."
         error={errors.justification}
       >
         {(control) => <Textarea {...control} ref={justification} name="justification" rows={3} />}
       </Field>
-      <SubmitRow pending={pending} label="Request monthly change" note="Sending…" />
+      <LiveOutlook agent={agent} proposed={{ monthlyLimitMicro: monthly }} />
+      <ErrorSummary errors={errors} ids={FIELD_IDS} />
+      <SubmitRow pending={pending} label={monthlyButtonLabel(monthly, current)} note="Sending…" />
       <FormMessage
         error={error}
         success={
@@ -229,6 +292,7 @@ export function MonthlyLimitForm({ agent, expiryDays }: { agent: AgentView; expi
           )
         }
       />
+      {data ? <OutlookText {...data} when={data.outcome === "requested" ? "once approved" : "now"} /> : null}
     </LimitForm>
   );
 }

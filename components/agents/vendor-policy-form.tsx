@@ -4,7 +4,7 @@ import { useRouter } from "next/navigation";
 import { saveVendorPolicy } from "@/app/(console)/agents/actions";
 import { Button } from "@/components/ui/button";
 import { Field } from "@/components/ui/field";
-import { FormMessage } from "@/components/ui/form-message";
+import { ErrorSummary, FormMessage } from "@/components/ui/form-message";
 import { Textarea } from "@/components/ui/input";
 import { formFields, useAction } from "@/components/ui/use-action";
 import type { VendorPolicy } from "@/lib/payment-core/vendor-policy";
@@ -43,6 +43,9 @@ const FIELDS = [
   { name: "reason", label: "Reason (kept in the audit log)", hint: "Optional." },
 ] as const;
 
+const ERROR_LABELS = { hosts: "Allowed hosts", payees: "Allowed payee addresses", reason: "Reason" };
+const FIELD_IDS = { hosts: "vendor-hosts", payees: "vendor-payees", reason: "vendor-reason" };
+
 /**
  * The agent's vendor allowlists. Operators edit them (applied from the next payment, audited);
  * viewers see them read-only.
@@ -59,6 +62,7 @@ export function VendorPolicySection({
   const router = useRouter();
   const { pending, errors, error, data, run } = useAction(saveVendorPolicy, {
     fields: { invalid_vendor_host: "hosts", invalid_payee: "payees" },
+    labels: ERROR_LABELS,
     onSuccess: () => router.refresh(),
   });
 
@@ -83,7 +87,7 @@ export function VendorPolicySection({
           className="flex flex-col gap-4 rounded-lg border border-slate-200 p-4"
         >
           {FIELDS.map(({ name, label, hint }) => (
-            <Field key={name} label={label} hint={hint} error={errors[name]}>
+            <Field key={name} id={FIELD_IDS[name]} label={label} hint={hint} error={errors[name]}>
               {(control) => (
                 <Textarea
                   {...control}
@@ -97,6 +101,7 @@ export function VendorPolicySection({
               )}
             </Field>
           ))}
+          <ErrorSummary errors={errors} ids={FIELD_IDS} />
           <FormMessage
             error={error}
             success={data === null ? null : "Saved. The allowlists apply from the agent's next payment."}

@@ -1,17 +1,74 @@
 "use client";
 
 import { useQuery, useQueryClient } from "@tanstack/react-query";
-import { useRef, useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import { toggleKillSwitch } from "@/app/(console)/kill-switch/actions";
 import { Button } from "@/components/ui/button";
 import { Field } from "@/components/ui/field";
-import { FormMessage } from "@/components/ui/form-message";
+import { ErrorSummary, FormMessage } from "@/components/ui/form-message";
 import { Checkbox, Input } from "@/components/ui/input";
 import { formFields, useAction } from "@/components/ui/use-action";
 import { UtcTime } from "@/components/ui/utc-time";
 import type { KillSwitchView } from "@/lib/dal/kill-switch";
 
-/** Visible on every console page; polls so a change made elsewhere (CLI, another operator) shows up. */
+/** "14 minutes ago", "2 hours 5 minutes ago", "3 days ago": how long since `iso`, as of `now`. */
+function ago(iso: string, now: number): string {
+  const minutes = Math.max(0, Math.floor((now - Date.parse(iso)) / 60_000));
+  const unit = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
+  if (minutes < 1) return "less than a minute ago";
+  if (minutes < 60) return `${unit(minutes, "minute")} ago`;
+  const hours = Math.floor(minutes / 60);
+  if (hours < 24)
+    return `${unit(hours, "hour")}${minutes % 60 ? ` ${unit(minutes % 60, "minute")}` : ""} ago`;
+  return `${unit(Math.floor(hours / 24), "day")} ago`;
+}
+
+/**
+ * The clock for "… ago", ticking every 15 s; null until mounted, so the server's render and the
+ * browser's first render agree (the exact UTC time shows until then).
+ */
+function useNow(): number | null {
+  const [now, setNow] = useState<number | null>(null);
+  useEffect(() => {
+    setNow(Date.now());
+    const timer = setInterval(() => setNow(Date.now()), 15_000);
+    return () => clearInterval(timer);
+  }, []);
+  return now;
+}
+
+/** While stopped: since when, by whom, why, and how many payments it has refused since. */
+function StoppedDetails({ state, now }: { state: KillSwitchView; now: number | null }) {
+  return (
+    <>
+      {state.env ? <p>X402_PAYMENTS_DISABLED is set in the environment.</p> : null}
+      {state.database && state.updatedAt ? (
+        <p>
+          Stopped {now === null ? "at " : ""}
+          {now === null ? (
+            <UtcTime iso={state.updatedAt} />
+          ) : (
+            <span title={state.updatedAt}>{ago(state.updatedAt, now)}</span>
+          )}{" "}
+          by {state.updatedBy}
+          {state.reason ? `: ${state.reason}` : ""}
+        </p>
+      ) : null}
+      {state.refusedSince !== null ? (
+        <p className="font-medium">
+          {state.refusedSince === 1 ? "1 payment" : `${state.refusedSince.toLocaleString("en-US")} payments`}{" "}
+          refused since
+        </p>
+      ) : null}
+    </>
+  );
+}
+
+/**
+ * Visible on every console page; polls (the providers' 5 s interval) so a change made elsewhere
+ * (CLI, another operator) and the refusal count show up. While payments are stopped it is a solid
+ * red strip that stays at the top of the screen as the page scrolls.
+ */
 export function KillSwitchBar({ initial, canToggle }: { initial: KillSwitchView; canToggle: boolean }) {
   const queryClient = useQueryClient();
   const { data } = useQuery<KillSwitchView>({
@@ -21,9 +78,12 @@ export function KillSwitchBar({ initial, canToggle }: { initial: KillSwitchView;
   });
   const state = data ?? initial;
   const dialog = useRef<HTMLDialogElement>(null);
+  const form = useRef<HTMLFormElement>(null);
+  const now = useNow();
   // The outcome of "and cancel outstanding authorizations", shown until the next toggle.
   const [notice, setNotice] = useState<{ ok: boolean; message: string } | null>(null);
   const { pending, errors, error, run, dismiss } = useAction(toggleKillSwitch, {
+    labels: { reason: "Reason" },
     onSuccess: async (data) => {
       setNotice(data.cancelOutstanding);
       dialog.current?.close();
@@ -40,18 +100,19 @@ export function KillSwitchBar({ initial, canToggle }: { initial: KillSwitchView;
   return (
     <section
       aria-label="Kill switch"
-      className={`flex flex-wrap items-center gap-3 border-b px-6 py-2 text-sm ${state.enabled ? "border-red-300 bg-red-50 text-red-900" : "border-slate-200 bg-white text-slate-700"}`}
+      className={
+        state.enabled
+          ? "sticky top-0 z-30 flex flex-wrap items-center gap-x-4 gap-y-1 border-b-2 border-red-900 bg-red-700 px-6 py-3 text-sm text-white shadow-md"
+          : "flex flex-wrap items-center gap-3 border-b border-slate-200 bg-white px-6 py-2 text-sm text-slate-700"
+      }
     >
-      <p role={state.enabled ? "alert" : undefined} className="font-medium">
+      <p
+        role={state.enabled ? "alert" : undefined}
+        className={state.enabled ? "text-base font-semibold" : "font-medium"}
+      >
         {state.enabled ? "Payments are stopped (kill switch on)" : "Payments are running"}
       </p>
-      {state.env ? <p>X402_PAYMENTS_DISABLED is set in the environment.</p> : null}
-      {state.database && state.updatedAt ? (
-        <p>
-          by {state.updatedBy} at <UtcTime iso={state.updatedAt} />
-          {state.reason ? `: ${state.reason}` : ""}
-        </p>
-      ) : null}
+      {state.enabled ? <StoppedDetails state={state} now={now} /> : null}
       {notice ? (
         <p
           role={notice.ok ? "status" : "alert"}
@@ -67,6 +128,8 @@ export function KillSwitchBar({ initial, canToggle }: { initial: KillSwitchView;
           onClick={() => {
             dismiss();
             setNotice(null);
+            // Empty every time: a reason typed for the last toggle is not this one's.
+            form.current?.reset();
             dialog.current?.showModal();
           }}
           className="ml-auto"
@@ -77,9 +140,9 @@ export function KillSwitchBar({ initial, canToggle }: { initial: KillSwitchView;
       <dialog
         ref={dialog}
         aria-labelledby="kill-switch-title"
-        className="m-auto w-full max-w-md rounded-lg p-6 shadow-xl backdrop:bg-black/40"
+        className="m-auto w-full max-w-md rounded-lg p-6 text-slate-900 shadow-xl backdrop:bg-black/40"
       >
-        <form onSubmit={submit} className="flex flex-col gap-4">
+        <form ref={form} onSubmit={submit} noValidate className="flex flex-col gap-4">
           <h2 id="kill-switch-title" className="text-lg font-semibold">
             {turningOn ? "Stop every payment now?" : "Resume payments?"}
           </h2>
@@ -89,7 +152,7 @@ export function KillSwitchBar({ initial, canToggle }: { initial: KillSwitchView;
               : "Agents can pay again from their next request, within their budgets."}
           </p>
           <Field id="kill-switch-reason" label="Reason (kept in the audit log)" error={errors.reason}>
-            {(control) => <Input {...control} name="reason" required minLength={3} />}
+            {(control) => <Input {...control} name="reason" required minLength={3} autoComplete="off" />}
           </Field>
           {turningOn ? (
             <Checkbox
@@ -100,6 +163,10 @@ export function KillSwitchBar({ initial, canToggle }: { initial: KillSwitchView;
               className="accent-red-700"
             />
           ) : null}
+          <ErrorSummary
+            errors={errors}
+            ids={{ reason: "kill-switch-reason", cancelOutstanding: "kill-switch-cancel" }}
+          />
           <FormMessage error={error} />
           <div className="flex justify-end gap-2">
             <Button variant="secondary" onClick={() => dialog.current?.close()}>

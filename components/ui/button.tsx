@@ -1,7 +1,14 @@
 import type { ComponentProps } from "react";
 import { cx } from "./cx";
 
-export type ButtonVariant = "primary" | "secondary" | "danger" | "danger-outline" | "approve" | "ghost";
+export type ButtonVariant =
+  | "primary"
+  | "secondary"
+  | "danger"
+  | "danger-outline"
+  | "caution"
+  | "approve"
+  | "ghost";
 export type ButtonSize = "sm" | "md" | "lg";
 
 const BASE =
@@ -14,6 +21,9 @@ const VARIANTS: Record<ButtonVariant, string> = {
   danger: "bg-red-700 text-white hover:bg-red-800 focus-visible:outline-red-700",
   "danger-outline":
     "border border-red-300 bg-white text-red-800 hover:bg-red-50 focus-visible:outline-red-800",
+  // One agent's brake (pause): amber and outlined, never mistaken for the kill switch's solid red.
+  caution:
+    "border border-amber-500 bg-amber-50 text-amber-950 hover:bg-amber-100 focus-visible:outline-amber-700",
   approve: "bg-green-800 text-white hover:bg-green-900 focus-visible:outline-green-800",
   ghost: "text-slate-800 hover:bg-slate-200 focus-visible:outline-slate-900",
 };

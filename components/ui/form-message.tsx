@@ -34,3 +34,41 @@ export function FormMessage({ error, success }: { error: ReactNode; success?: Re
     </>
   );
 }
+
+/**
+ * Every field error of a submitted form at once, above its button: how many, that nothing was
+ * saved, and each message as a link to its field (`ids` maps a field's name to its control's id).
+ * The messages themselves also sit under their fields.
+ */
+export function ErrorSummary({
+  errors,
+  ids,
+  id,
+}: {
+  errors: Record<string, string>;
+  ids: Record<string, string>;
+  id?: string;
+}) {
+  const entries = Object.entries(errors);
+  if (entries.length === 0) return null;
+  return (
+    <div id={id} role="alert" className="rounded-md bg-red-50 px-3 py-2 text-sm text-red-800">
+      <p className="font-medium">
+        {entries.length === 1 ? "1 problem" : `${entries.length} problems`}: nothing was saved.
+      </p>
+      <ul className="mt-1 list-disc pl-5">
+        {entries.map(([name, message]) => (
+          <li key={name}>
+            {ids[name] ? (
+              <a href={`#${ids[name]}`} className="underline underline-offset-2">
+                {message}
+              </a>
+            ) : (
+              message
+            )}
+          </li>
+        ))}
+      </ul>
+    </div>
+  );
+}

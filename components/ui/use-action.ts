@@ -11,6 +11,7 @@ import type { ActionResult } from "@/lib/actions/action";
 export function fieldErrors(
   result: ActionResult<unknown> | null,
   fieldForCode: Record<string, string> = {},
+  labels: Record<string, string> = {},
 ): Record<string, string> {
   if (!result || result.ok) return {};
   const out: Record<string, string> = {};
@@ -26,6 +27,12 @@ export function fieldErrors(
   const named = typeof result.details?.field === "string" ? result.details.field : undefined;
   const field = fieldForCode[result.code] ?? cause ?? named;
   if (field && !out[field]) out[field] = result.message;
+  // Each message as a sentence that names its field ("Daily limit: enter an amount like 150"),
+  // so it reads the same next to the field and in the form's summary.
+  for (const [name, message] of Object.entries(out)) {
+    const label = labels[name];
+    if (label) out[name] = `${label}: ${message}`;
+  }
   return out;
 }
 
@@ -45,6 +52,8 @@ export function useAction<I, T>(
   options: {
     /** Error codes that belong to a field (`invalid_amount` → `monthlyLimit`). */
     fields?: Record<string, string>;
+    /** Each field's name as the form's label says it, put before its messages. */
+    labels?: Record<string, string>;
     /** After a success, still pending: refresh data, announce, clear inputs. */
     onSuccess?: (data: T, input: I) => void | Promise<void>;
     /** Shown when the call itself fails (the server did not answer), as the form's error. */
@@ -65,7 +74,7 @@ export function useAction<I, T>(
   // A result the user has dismissed (by opening a dialog again, say) is no longer shown.
   const [dismissed, setDismissed] = useState<ActionResult<T> | null>(null);
   const result = pending || state === dismissed ? null : state;
-  const errors = fieldErrors(result, options.fields);
+  const errors = fieldErrors(result, options.fields, options.labels);
   return {
     pending,
     result,

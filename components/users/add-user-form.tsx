@@ -4,12 +4,18 @@ import { useRef, useState } from "react";
 import { addUserAction } from "@/app/(console)/settings/users/actions";
 import { Button } from "@/components/ui/button";
 import { Field } from "@/components/ui/field";
-import { ErrorMessage } from "@/components/ui/form-message";
+import { ErrorSummary, FormMessage } from "@/components/ui/form-message";
 import { Input, Select } from "@/components/ui/input";
 import { useAction } from "@/components/ui/use-action";
 import type { Role } from "@/lib/payment-core/users";
 
-const ERROR_ID = "add-user-error";
+const ERROR_LABELS = { email: "Email", role: "Role", name: "Name", password: "Password" };
+const FIELD_IDS = {
+  email: "add-user-email",
+  role: "add-user-role",
+  name: "add-user-name",
+  password: "add-user-password",
+};
 
 /**
  * `roles` come from the server page, so this client component does not import the users module's
@@ -18,19 +24,19 @@ const ERROR_ID = "add-user-error";
 export function AddUserForm({ roles }: { roles: readonly Role[] }) {
   const form = useRef<HTMLFormElement>(null);
   const [copied, setCopied] = useState(false);
-  const { pending, result, errors, data, run } = useAction(addUserAction, {
+  const { pending, errors, error, data, run } = useAction(addUserAction, {
+    labels: ERROR_LABELS,
     onSuccess: () => form.current?.reset(),
   });
-  // One message for the form, in an alert; the field it is about is marked invalid and points at it.
-  const error = result && !result.ok ? result.message : null;
-  const invalid = (field: string) => ({ invalid: Boolean(errors[field]), describedBy: ERROR_ID });
+  // Every field's message under it (the control points at it) and all of them in a summary.
+  const invalid = (field: keyof typeof FIELD_IDS) => ({ error: errors[field] });
 
   return (
     <section aria-labelledby="add-user-title" className="rounded-lg border border-slate-200 bg-white p-4">
       <h2 id="add-user-title" className="pb-3 text-lg font-semibold">
         Add a user
       </h2>
-      {/* noValidate: the server's messages, in an alert, are the one place errors appear. */}
+      {/* noValidate: the server's messages, for every field at once, are the one place errors appear. */}
       <form
         ref={form}
         onSubmit={(event) => {
@@ -68,7 +74,8 @@ export function AddUserForm({ roles }: { roles: readonly Role[] }) {
             )}
           </Field>
         </div>
-        {error ? <ErrorMessage id={ERROR_ID}>{error}</ErrorMessage> : null}
+        <ErrorSummary errors={errors} ids={FIELD_IDS} />
+        <FormMessage error={error} />
         <div>
           <Button type="submit" size="lg" disabled={pending} className="text-sm">
             {pending ? "Adding user…" : "Add user"}

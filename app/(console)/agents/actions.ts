@@ -2,13 +2,20 @@
 
 import { revalidatePath } from "next/cache";
 import { z } from "zod";
+import type { Database } from "@/db/client";
 import { action } from "@/lib/actions/action";
 import { env } from "@/lib/env";
 import { setAgentStatus } from "@/lib/payment-core/agents";
 import { changeMonthlyLimit, JUSTIFICATION_MAX, JUSTIFICATION_MIN } from "@/lib/payment-core/approvals";
-import { setLimits } from "@/lib/payment-core/budgets/usage";
+import { limitOutlook, outlookForWire, type ProposedLimits } from "@/lib/payment-core/budgets/limit-warnings";
+import { getUsage, setLimits } from "@/lib/payment-core/budgets/usage";
 import { MoneyParseError, parseUsdc } from "@/lib/payment-core/money";
-import { MAX_POLICY_ENTRIES, setVendorPolicy } from "@/lib/payment-core/vendor-policy";
+import {
+  MAX_POLICY_ENTRIES,
+  normalizeHost,
+  normalizePayee,
+  setVendorPolicy,
+} from "@/lib/payment-core/vendor-policy";
 
 /** Above this a limit is a typo, not a budget (and stays far inside PostgreSQL's bigint). */
 const MAX_LIMIT_MICRO = 1_000_000_000n * 1_000_000n;
@@ -17,27 +24,47 @@ const agentId = z.string().trim().min(1, "agent is required").max(100);
 
 /** A USDC amount typed by a person: parsed from its text (never a float), more than 0. */
 const usdcAmount = z
-  .string({ error: "enter an amount in USDC" })
+  .string({ error: "enter an amount like 150 or 0.25" })
   .trim()
-  .min(1, "enter an amount in USDC, such as 150 or 0.25")
+  .min(1, "enter an amount like 150 or 0.25")
   .transform((value, ctx) => {
     try {
       const micro = parseUsdc(value.replace(/^\$/, ""));
       if (micro <= 0n) {
-        ctx.addIssue({ code: "custom", message: "must be more than 0 (to stop the agent, pause it)" });
+        ctx.addIssue({ code: "custom", message: "enter more than 0 (to stop the agent, pause it)" });
         return z.NEVER;
       }
       if (micro > MAX_LIMIT_MICRO) {
-        ctx.addIssue({ code: "custom", message: "must be at most 1,000,000,000 USDC" });
+        ctx.addIssue({ code: "custom", message: "enter at most 1,000,000,000" });
         return z.NEVER;
       }
       return micro;
     } catch (error) {
       const reason = error instanceof MoneyParseError ? error.reason : "not an amount";
-      ctx.addIssue({ code: "custom", message: `enter an amount in USDC such as 150 or 0.25 (${reason})` });
+      ctx.addIssue({ code: "custom", message: `enter an amount like 150 or 0.25 (${reason})` });
       return z.NEVER;
     }
   });
+
+/**
+ * The saved change's warnings and remaining room, from the figures the engine enforces now (read
+ * after the save, so the limits proposed are the ones in force, or the request's for a request).
+ */
+async function outlookAfter(db: Database, agentId: string, proposed: ProposedLimits) {
+  const usage = await getUsage(db, env().budget, agentId);
+  const outlook = limitOutlook(
+    {
+      dailyLimitMicro: usage.daily.limitMicro,
+      monthlyLimitMicro: usage.monthly.limitMicro,
+      perTransactionMaxMicro: usage.perTransactionMax.limitMicro,
+      hardLimitMicro: usage.hardLimitMicro,
+      dailyUsedMicro: usage.daily.spentMicro + usage.daily.reservedMicro,
+      monthlyUsedMicro: usage.monthly.spentMicro + usage.monthly.reservedMicro,
+    },
+    proposed,
+  );
+  return outlookForWire(outlook);
+}
 
 function revalidateAgent(id: string) {
   revalidatePath("/agents");
@@ -84,6 +111,10 @@ export const saveLimits = action({
       changed,
       dailyLimitMicro: input.dailyLimit.toString(),
       perTransactionMaxMicro: input.perTransactionMax.toString(),
+      ...(await outlookAfter(db, input.agentId, {
+        dailyLimitMicro: input.dailyLimit,
+        perTransactionMaxMicro: input.perTransactionMax,
+      })),
     };
   },
 });
@@ -100,8 +131,8 @@ export const requestMonthlyChange = action({
     justification: z
       .string({ error: "say why the limit should change" })
       .trim()
-      .min(JUSTIFICATION_MIN, `say why the limit should change (at least ${JUSTIFICATION_MIN} characters)`)
-      .max(JUSTIFICATION_MAX, `at most ${JUSTIFICATION_MAX} characters`),
+      .min(JUSTIFICATION_MIN, `say why the limit should change, in at least ${JUSTIFICATION_MIN} characters`)
+      .max(JUSTIFICATION_MAX, `keep it to at most ${JUSTIFICATION_MAX} characters`),
   }),
   handler: async (input, { user, db }) => {
     const change = await changeMonthlyLimit(db, {
@@ -113,11 +144,13 @@ export const requestMonthlyChange = action({
       expiresInDays: env().approvalExpiryDays,
     });
     revalidateAgent(input.agentId);
+    const outlook = await outlookAfter(db, input.agentId, { monthlyLimitMicro: input.monthlyLimit });
     if (change.outcome === "lowered") {
       return {
         outcome: "lowered" as const,
         limitMicro: change.limitMicro.toString(),
         previousLimitMicro: change.previousLimitMicro.toString(),
+        ...outlook,
       };
     }
     const { request } = change;
@@ -127,21 +160,37 @@ export const requestMonthlyChange = action({
       limitMicro: request.requestedLimitMicro.toString(),
       previousLimitMicro: request.currentLimitMicro.toString(),
       expiresAt: request.expiresAt,
+      ...outlook,
     };
   },
 });
 
-/** A textarea's entries: one per line or comma-separated; each is validated by the domain. */
-const policyList = z
-  .string()
-  .max(20_000, "too long")
-  .transform((value) =>
-    value
-      .split(/[\s,]+/)
-      .map((v) => v.trim())
-      .filter((v) => v.length > 0),
-  )
-  .refine((list) => list.length <= MAX_POLICY_ENTRIES, `at most ${MAX_POLICY_ENTRIES} entries`);
+/**
+ * A textarea's entries: one per line or comma-separated, each checked here with the domain's own
+ * rule, so a bad host and a bad payee are both reported at once (the domain checks them again).
+ */
+const policyList = (check: (entry: string) => string) =>
+  z
+    .string()
+    .max(20_000, "keep the list under 20,000 characters")
+    .transform((value) =>
+      value
+        .split(/[\s,]+/)
+        .map((v) => v.trim())
+        .filter((v) => v.length > 0),
+    )
+    .refine((list) => list.length <= MAX_POLICY_ENTRIES, `list at most ${MAX_POLICY_ENTRIES} entries`)
+    .superRefine((list, ctx) => {
+      for (const entry of list) {
+        try {
+          check(entry);
+        } catch (error) {
+          const message = (error as { message?: unknown }).message;
+          ctx.addIssue({ code: "custom", message: typeof message === "string" ? message : "not valid" });
+          return;
+        }
+      }
+    });
 
 /**
  * The vendor allowlists: hosts and payee addresses the agent may pay (empty: any). Applied from
@@ -151,9 +200,9 @@ export const saveVendorPolicy = action({
   role: "operator",
   input: z.object({
     agentId,
-    hosts: policyList,
-    payees: policyList,
-    reason: z.string().trim().max(500).optional(),
+    hosts: policyList(normalizeHost),
+    payees: policyList(normalizePayee),
+    reason: z.string().trim().max(500, "keep it to at most 500 characters").optional(),
   }),
   handler: async (input, { user, db }) => {
     const policy = await setVendorPolicy(db, {

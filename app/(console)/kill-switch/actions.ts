@@ -18,7 +18,11 @@ export const toggleKillSwitch = action({
   input: z
     .object({
       enabled: flag,
-      reason: z.string().trim().min(3, "give a reason (at least 3 characters)").max(500),
+      reason: z
+        .string({ error: "give a reason of at least 3 characters" })
+        .trim()
+        .min(3, "give a reason of at least 3 characters")
+        .max(500, "keep it to at most 500 characters"),
       cancelOutstanding: z.union([flag, z.literal("on").transform(() => true)]).default(false),
     })
     .refine((v) => v.enabled || !v.cancelOutstanding, {

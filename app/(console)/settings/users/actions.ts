@@ -13,12 +13,19 @@ const blankIsUnset = (value: unknown) =>
 export const addUserAction = action({
   role: "admin",
   input: z.object({
-    email: z.email("not a valid email address").max(320),
-    role: z.enum(ROLES, { message: `one of ${ROLES.join(", ")}` }),
-    name: z.preprocess(blankIsUnset, z.string().trim().max(200).optional()),
+    email: z.email("enter an address like name@example.com").max(320, "keep it to at most 320 characters"),
+    role: z.enum(ROLES, { message: `choose one of ${ROLES.join(", ")}` }),
+    name: z.preprocess(
+      blankIsUnset,
+      z.string().trim().max(200, "keep it to at most 200 characters").optional(),
+    ),
     password: z.preprocess(
       blankIsUnset,
-      z.string().min(12, "at least 12 characters (or leave it empty to generate one)").max(200).optional(),
+      z
+        .string()
+        .min(12, "use at least 12 characters, or leave it empty to generate one")
+        .max(200, "keep it to at most 200 characters")
+        .optional(),
     ),
   }),
   handler: async (input, { user, db }) => {
