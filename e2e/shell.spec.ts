@@ -14,6 +14,26 @@ test.describe("console shell", () => {
     await expect(page).toHaveURL(/\/overview$/);
   });
 
+  test("an unknown record answers 404 with its own message, inside the console", async ({ as }) => {
+    const page = await as("viewer");
+    const records = [
+      ["/agents/no_such_agent", "No such agent"],
+      ["/ledger/tx_no_such_transaction", "Transaction not found"],
+      ["/jobs/999999999", "Run not found"],
+      ["/audits/999999999", "Audit not found"],
+      ["/reconciliation/999999999", "Report not found"],
+    ] as const;
+    for (const [path, heading] of records) {
+      const response = await page.goto(path);
+      expect(response?.status(), path).toBe(404);
+      await expect(page.getByRole("heading", { level: 1 }), path).toHaveText(heading);
+      await expect(
+        page.getByRole("navigation", { name: "Console" }).getByRole("link", { name: "Ledger" }),
+        path,
+      ).toBeVisible();
+    }
+  });
+
   test("/forbidden keeps the console around it when signed in, and stays bare when not", async ({
     as,
     anonymous,
