@@ -20,12 +20,12 @@ function Figure({ name, value }: { name: string; value: FigureValue }) {
 function Finding({ finding }: { finding: AuditFinding }) {
   const figures = Object.entries(finding.figures);
   return (
-    <li className="flex flex-col gap-2 px-4 py-3">
-      <p className="text-sm">
+    <li className="flex min-w-0 flex-col gap-2 px-4 py-3">
+      <p className="min-w-0 text-sm [overflow-wrap:anywhere]">
         <code className="mr-2 rounded bg-slate-100 px-1 font-mono text-xs">{finding.kind}</code>
         {finding.message}
       </p>
-      <dl className="grid grid-cols-[auto_1fr] gap-x-4 gap-y-1 text-xs text-slate-700">
+      <dl className="grid min-w-0 grid-cols-[auto_minmax(0,1fr)] gap-x-4 gap-y-1 text-xs text-slate-700">
         {finding.agentId ? (
           <>
             <dt className="font-medium">Agent</dt>
