@@ -54,3 +54,21 @@ test("chart axis, label and legend text is at least 4.5:1 on white", async ({ as
     expect(contrastOnWhite(color), `legend "${text}" in ${color}`).toBeGreaterThanOrEqual(4.5);
   }
 });
+
+test("the agent page loads the chart library only when the chart mounts", async ({ as }) => {
+  const page = await as("viewer");
+  const response = await page.request.get("/agents/builder_agent");
+  expect(response.status()).toBe(200);
+  const html = await response.text();
+  // The server-rendered page has no drawn chart and no recharts code in its first-load scripts.
+  expect(html).not.toContain("recharts-wrapper");
+  const scripts = [...html.matchAll(/<script[^>]+src="([^"]+\.js)"/g)].map((m) => m[1] ?? "");
+  for (const src of scripts) {
+    const body = await (await page.request.get(src)).text();
+    expect(body.includes("recharts-cartesian-axis"), `${src} carries recharts`).toBe(false);
+  }
+  // The summary and data table render with the page; the drawing arrives afterwards.
+  await page.goto("/agents/builder_agent");
+  await expect(page.getByText("Daily figures as a table")).toBeVisible();
+  await expect(page.locator(".recharts-wrapper")).toBeVisible();
+});
