@@ -39,8 +39,22 @@ export function BudgetUtilizationChart({
       accessibilityLayer={false}
     >
       <CartesianGrid stroke={CHART_COLORS.grid} horizontal={false} />
-      <XAxis type="number" domain={[0, max]} unit="%" stroke={CHART_COLORS.axis} fontSize={12} />
-      <YAxis type="category" dataKey="label" width={150} stroke={CHART_COLORS.axis} fontSize={12} />
+      <XAxis
+        type="number"
+        domain={[0, max]}
+        unit="%"
+        stroke={CHART_COLORS.axis}
+        tick={{ fill: CHART_COLORS.axis }}
+        fontSize={12}
+      />
+      <YAxis
+        type="category"
+        dataKey="label"
+        width={150}
+        stroke={CHART_COLORS.axis}
+        tick={{ fill: CHART_COLORS.axis }}
+        fontSize={12}
+      />
       <Tooltip
         isAnimationActive={false}
         cursor={{ fill: "#f1f5f9" }}

@@ -38,7 +38,14 @@ export function LatencyChart({
         </>
       )}
     >
-      <YAxis unit=" ms" width={64} stroke={CHART_COLORS.axis} fontSize={12} allowDecimals={false} />
+      <YAxis
+        unit=" ms"
+        width={64}
+        stroke={CHART_COLORS.axis}
+        tick={{ fill: CHART_COLORS.axis }}
+        fontSize={12}
+        allowDecimals={false}
+      />
       <Legend verticalAlign="top" height={24} iconType="plainline" />
       {SERIES.map((s) => (
         <Line

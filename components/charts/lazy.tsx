@@ -29,3 +29,9 @@ export const BudgetUtilizationChart = dynamic(
   () => import("./budget-utilization-chart").then((m) => m.BudgetUtilizationChart),
   { ssr: false, loading: () => <div className="h-40 animate-pulse rounded-md bg-slate-100" /> },
 );
+
+/** The agent page's daily spend bars; the caption and table render with the page. */
+export const DailySpendBars = dynamic(() => import("./daily-spend-bars").then((m) => m.DailySpendBars), {
+  ssr: false,
+  loading: ChartPlaceholder,
+});

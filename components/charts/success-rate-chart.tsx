@@ -50,6 +50,7 @@ export function SuccessRateChart({
         unit="%"
         width={48}
         stroke={CHART_COLORS.axis}
+        tick={{ fill: CHART_COLORS.axis }}
         fontSize={12}
         allowDecimals={false}
       />

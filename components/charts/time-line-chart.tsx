@@ -45,7 +45,15 @@ export function TimeLineChart<Row extends Record<K, string>, K extends string>({
         tickFormatter={utcClockTick}
         stroke={CHART_COLORS.axis}
         fontSize={12}
-        label={{ value: "Time (UTC)", position: "insideBottom", offset: -12, fontSize: 12 }}
+        tick={{ fill: CHART_COLORS.axis }}
+        // recharts draws labels in #808080 (3.95:1 on white) unless told otherwise.
+        label={{
+          value: "Time (UTC)",
+          position: "insideBottom",
+          offset: -12,
+          fontSize: 12,
+          fill: CHART_COLORS.axis,
+        }}
       />
       <Tooltip
         isAnimationActive={false}
