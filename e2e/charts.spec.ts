@@ -40,8 +40,9 @@ test("chart axis, label and legend text is at least 4.5:1 on white", async ({ as
   await page.setViewportSize({ width: 1440, height: 900 });
   await page.goto("/overview");
   await expect(page.getByText("Time (UTC)").first()).toBeVisible();
+  // The charts draw after the page (recharts is lazy-loaded): wait for their text, not the caption.
+  await expect.poll(async () => (await chartTexts(page)).length).toBeGreaterThan(5);
   const texts = await chartTexts(page);
-  expect(texts.length).toBeGreaterThan(5);
   for (const { text, fill } of texts) {
     expect(contrastOnWhite(fill), `"${text}" drawn in ${fill}`).toBeGreaterThanOrEqual(4.5);
   }
