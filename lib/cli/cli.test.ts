@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { authenticateAgent, hashApiKey } from "@/lib/payment-core/agents";
 import { createTestDatabase, type TestDatabase } from "@/lib/testing/db";
 import { type ProcessResult, runX402 } from "@/lib/testing/spawn";
-import { run } from "./main";
+import { type CliResult, cliEnv, cliRunner } from "./test-harness";
 
 // The binary parses its environment once per process; in-process, each command parses it afresh
 // (the cached parse would otherwise carry one test's variables into the next).
@@ -22,54 +22,13 @@ beforeAll(async () => {
 });
 afterAll(async () => t.drop());
 
-interface CliResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-  json: () => Record<string, unknown>;
-}
-
-/** This file's database, and no per-agent limit from the caller's environment unless given. */
-function cliEnv(extraEnv: Record<string, string>): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: t.url, ...extraEnv };
-  for (const key of Object.keys(env)) if (/^X402_.*_USDC$/.test(key) && !(key in extraEnv)) delete env[key];
-  return env;
-}
-
-function result(code: number, stdout: string, stderr: string): CliResult {
-  return { code, stdout, stderr, json: () => JSON.parse(stdout) as Record<string, unknown> };
-}
-
-/**
- * Runs `x402 <args>` in this process, as the binary would (`run` from main.ts with its output
- * captured), with `extraEnv` set for this one command and the environment restored after.
- */
-async function x402(args: string[], extraEnv: Record<string, string> = {}): Promise<CliResult> {
-  const saved = process.env;
-  process.env = cliEnv(extraEnv);
-  let stdout = "";
-  let stderr = "";
-  try {
-    const code = await run(args, {
-      stdout: (text) => {
-        stdout += text;
-      },
-      stderr: (text) => {
-        stderr += text;
-      },
-    });
-    // The binary exits with what run returns; nothing may be left for the next command.
-    expect(process.exitCode).toBeUndefined();
-    return result(code, stdout, stderr);
-  } finally {
-    process.env = saved;
-  }
-}
+/** `x402 <args>` in this process against this file's database (lib/cli/test-harness.ts). */
+const x402 = cliRunner(() => t.url);
 
 /** Runs the real binary (scripts/x402.mjs) against this file's database. */
 async function x402Binary(args: string[], extraEnv: Record<string, string> = {}): Promise<CliResult> {
-  const r: ProcessResult = await runX402(args, { env: cliEnv(extraEnv) });
-  return result(r.code ?? -1, r.stdout, r.stderr);
+  const r: ProcessResult = await runX402(args, { env: cliEnv(t.url, extraEnv) });
+  return { code: r.code ?? -1, stdout: r.stdout, stderr: r.stderr, json: () => JSON.parse(r.stdout) };
 }
 
 const LINES = [

@@ -1,4 +1,7 @@
 import { expect } from "vitest";
+import type { Database } from "@/db/client";
+import { type AppEnv, parseEnv } from "@/lib/env";
+import { recordServerConfig, walletOf } from "@/lib/payment-core/server-config";
 import { run } from "./main";
 
 /**
@@ -45,4 +48,23 @@ export function cliRunner(databaseUrl: () => string) {
       process.env = saved;
     }
   };
+}
+
+/**
+ * A console started on `db` with `serverEnv` as its environment: it records what it enforces, as
+ * instrumentation.ts does (host "console-host", process `pid`). Returns the parsed configuration.
+ */
+export async function consoleStarted(
+  db: Database,
+  serverEnv: Record<string, string>,
+  pid: number,
+): Promise<AppEnv> {
+  const config = parseEnv(serverEnv);
+  await recordServerConfig(db, {
+    budget: config.budget,
+    wallet: walletOf(config.payments),
+    pid,
+    host: "console-host",
+  });
+  return config;
 }

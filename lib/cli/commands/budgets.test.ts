@@ -1,10 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { parseEnv } from "@/lib/env";
 import { requestLimitChange } from "@/lib/payment-core/approvals";
-import { recordServerConfig, walletOf } from "@/lib/payment-core/server-config";
 import { utcDay, utcMonthStart } from "@/lib/payment-core/time";
 import { createTestDatabase, type TestDatabase } from "@/lib/testing/db";
-import { cliRunner } from "../test-harness";
+import { cliRunner, consoleStarted } from "../test-harness";
 
 // In-process, each command parses its environment afresh (as cli.test.ts explains).
 vi.mock("@/lib/env", async (importOriginal) => {
@@ -20,17 +19,6 @@ beforeAll(async () => {
 });
 afterAll(async () => t.drop());
 
-/** The console started with `serverEnv`: it records what it enforces, as instrumentation does. */
-async function serverStarted(serverEnv: Record<string, string> = {}) {
-  const config = parseEnv(serverEnv);
-  await recordServerConfig(t.db, {
-    budget: config.budget,
-    wallet: walletOf(config.payments),
-    pid: 4242,
-    host: "console-host",
-  });
-}
-
 interface AgentJson {
   agent_id: string;
   daily_limit: string;
@@ -43,7 +31,7 @@ const agent = (r: { json: () => Record<string, unknown> }, id: string) =>
 
 describe("x402 budgets agrees with the server", () => {
   it("shows the limits the serving process records, and flags this shell's env limit as ignored", async () => {
-    await serverStarted({});
+    await consoleStarted(t.db, {}, 4242);
     const r = await x402(["budgets", "--json"], { X402_BUILDER_AGENT_DAILY_LIMIT_USDC: "150.0" });
     expect(r.code).toBe(0);
     expect(agent(r, "builder_agent")).toMatchObject({
@@ -63,7 +51,7 @@ describe("x402 budgets agrees with the server", () => {
   });
 
   it("an env limit of the server is shown with its source, whatever this shell sets", async () => {
-    await serverStarted({ X402_RESEARCH_AGENT_DAILY_LIMIT_USDC: "42" });
+    await consoleStarted(t.db, { X402_RESEARCH_AGENT_DAILY_LIMIT_USDC: "42" }, 4242);
     const r = await x402(["budgets", "--agent", "research_agent", "--json"]);
     expect(agent(r, "research_agent")).toMatchObject({
       daily_limit: "42.000000",
@@ -72,7 +60,7 @@ describe("x402 budgets agrees with the server", () => {
   });
 
   it("rounds usage percentages (10.09 % is 10.1, not 10.0) and shows the day's and the month's", async () => {
-    await serverStarted({});
+    await consoleStarted(t.db, {}, 4242);
     const now = new Date();
     await t.db.$client`
       INSERT INTO budget_usage (agent_id, period, period_start, spent_micro, reserved_micro) VALUES

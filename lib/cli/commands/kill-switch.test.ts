@@ -1,8 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { parseEnv } from "@/lib/env";
-import { recordServerConfig, walletOf } from "@/lib/payment-core/server-config";
 import { createTestDatabase, type TestDatabase } from "@/lib/testing/db";
-import { cliRunner } from "../test-harness";
+import { cliRunner, consoleStarted } from "../test-harness";
 
 // In-process, each command parses its environment afresh (as cli.test.ts explains).
 vi.mock("@/lib/env", async (importOriginal) => {
@@ -17,16 +15,6 @@ beforeAll(async () => {
   t = await createTestDatabase();
 });
 afterAll(async () => t.drop());
-
-async function serverStarted(serverEnv: Record<string, string>) {
-  const config = parseEnv(serverEnv);
-  await recordServerConfig(t.db, {
-    budget: config.budget,
-    wallet: walletOf(config.payments),
-    pid: 77,
-    host: "console-host",
-  });
-}
 
 describe("x402 kill-switch agrees with the server", () => {
   it("on needs --reason, as the console does (stable code, nothing changed)", async () => {
@@ -44,7 +32,7 @@ describe("x402 kill-switch agrees with the server", () => {
   });
 
   it("status shows what the server enforces: this shell's X402_PAYMENTS_DISABLED is flagged, not obeyed", async () => {
-    await serverStarted({});
+    await consoleStarted(t.db, {}, 77);
     const r = await x402(["kill-switch", "status", "--json"], { X402_PAYMENTS_DISABLED: "true" });
     expect(r.code).toBe(0);
     expect(r.json()).toMatchObject({
@@ -59,7 +47,7 @@ describe("x402 kill-switch agrees with the server", () => {
   });
 
   it("a server started with X402_PAYMENTS_DISABLED=true is DISABLED, from the environment", async () => {
-    await serverStarted({ X402_PAYMENTS_DISABLED: "true" });
+    await consoleStarted(t.db, { X402_PAYMENTS_DISABLED: "true" }, 77);
     const r = await x402(["kill-switch", "status", "--json"]);
     expect(r.json()).toMatchObject({ enabled: true, env: true, database: { enabled: false } });
     const human = await x402(["kill-switch", "status"]);

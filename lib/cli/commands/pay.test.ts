@@ -3,15 +3,13 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { freePort } from "@/db/embedded";
 import { handlePayment } from "@/lib/api/payments";
 import { createApiRateLimits } from "@/lib/api/rate-limits";
-import { parseEnv } from "@/lib/env";
 import { rotateAgentKey } from "@/lib/payment-core/agents";
 import { usdc6 } from "@/lib/payment-core/money";
-import { recordServerConfig, walletOf } from "@/lib/payment-core/server-config";
 import { createPaymentService } from "@/lib/payment-core/x402/service";
 import { createTestDatabase, type TestDatabase } from "@/lib/testing/db";
 import { consolePaymentEnv, type LocalNetwork, startLocalNetwork } from "@/scripts/localnet";
 import { argvOf, tryPayCommand } from "@/scripts/localnet/try-commands";
-import { cliRunner } from "../test-harness";
+import { cliRunner, consoleStarted } from "../test-harness";
 
 // In-process, each command parses its environment afresh (as cli.test.ts explains).
 vi.mock("@/lib/env", async (importOriginal) => {
@@ -35,13 +33,11 @@ const x402 = cliRunner(() => t.url);
  */
 beforeAll(async () => {
   [t, net] = await Promise.all([createTestDatabase(), startLocalNetwork()]);
-  const config = parseEnv({ ...consolePaymentEnv(net), X402_RESEARCH_AGENT_DAILY_LIMIT_USDC: "0.015" });
-  await recordServerConfig(t.db, {
-    budget: config.budget,
-    wallet: walletOf(config.payments),
-    pid: 1,
-    host: "console-host",
-  });
+  const config = await consoleStarted(
+    t.db,
+    { ...consolePaymentEnv(net), X402_RESEARCH_AGENT_DAILY_LIMIT_USDC: "0.015" },
+    1,
+  );
   const service = createPaymentService(t.db, config);
   const limits = createApiRateLimits(t.db, config.apiRateLimits);
   agentKey = (await rotateAgentKey(t.db, { id: "research_agent", actor: "test" })).apiKey;
