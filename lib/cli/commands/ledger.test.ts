@@ -3,8 +3,9 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { createTestDatabase, type TestDatabase } from "@/lib/testing/db";
+import { SEED_HASH, seedLine } from "@/lib/testing/seed-lines";
 import { repoRoot, runProcess } from "@/lib/testing/spawn";
-import { run } from "../main";
+import { cliEnv, cliRunner } from "../test-harness";
 
 // In-process, each command parses the environment afresh (as cli.test.ts does).
 vi.mock("@/lib/env", async (importOriginal) => {
@@ -20,46 +21,8 @@ beforeAll(async () => {
 });
 afterAll(async () => t.drop());
 
-function cliEnv(): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: t.url };
-  for (const key of Object.keys(env)) if (/^X402_.*_USDC$/.test(key)) delete env[key];
-  return env;
-}
-
-/** `x402 <args>` in this process through `run`, its output captured. */
-async function x402(args: string[]) {
-  const saved = process.env;
-  process.env = cliEnv();
-  let stdout = "";
-  let stderr = "";
-  try {
-    const code = await run(args, {
-      stdout: (text) => {
-        stdout += text;
-      },
-      stderr: (text) => {
-        stderr += text;
-      },
-    });
-    return { code, stdout, stderr, json: () => JSON.parse(stdout) as Record<string, unknown> };
-  } finally {
-    process.env = saved;
-  }
-}
-
-const HASH = `0x${"12".repeat(32)}`;
-const line = (fields: Record<string, unknown>) =>
-  JSON.stringify({
-    transaction_id: "tx_l1",
-    timestamp: "2025-11-16T09:00:00",
-    agent_id: "builder_agent",
-    vendor: "search-api",
-    price_usdc: 0.01,
-    status: "completed",
-    blockchain_tx_hash: HASH,
-    error: null,
-    ...fields,
-  });
+/** `x402 <args>` in this process against this file's database (lib/cli/test-harness.ts). */
+const x402 = cliRunner(() => t.url);
 
 function file(name: string, lines: string[]): string {
   const p = path.join(dir, name);
@@ -75,9 +38,9 @@ async function count(prefix: string): Promise<number> {
 describe("x402 ledger import", () => {
   it("lists every problem of each bad line (field, what was wrong, what is expected) and imports nothing", async () => {
     const bad = file("three-problems.jsonl", [
-      line({ transaction_id: "tx_p1" }),
-      line({ transaction_id: "tx_p2" }),
-      line({ transaction_id: "tx_p3", timestamp: "16/11/2025", price_usdc: -5, status: "settled" }),
+      seedLine({ transaction_id: "tx_p1" }),
+      seedLine({ transaction_id: "tx_p2" }),
+      seedLine({ transaction_id: "tx_p3", timestamp: "16/11/2025", price_usdc: -5, status: "settled" }),
     ]);
     const human = await x402(["ledger", "import", bad]);
     expect(human.code).toBe(1);
@@ -107,8 +70,8 @@ describe("x402 ledger import", () => {
 
   it("refuses a malformed transaction hash such as 0xabc", async () => {
     const bad = file("short-hash.jsonl", [
-      line({ transaction_id: "tx_s1" }),
-      line({ transaction_id: "tx_s2", blockchain_tx_hash: "0xabc" }),
+      seedLine({ transaction_id: "tx_s1" }),
+      seedLine({ transaction_id: "tx_s2", blockchain_tx_hash: "0xabc" }),
     ]);
     const r = await x402(["ledger", "import", bad]);
     expect(r.code).toBe(1);
@@ -119,9 +82,9 @@ describe("x402 ledger import", () => {
 
   it("refuses lines of agents that do not exist, naming them; --allow-unknown-agents imports with a warning", async () => {
     const ghost = file("ghost.jsonl", [
-      line({ transaction_id: "tx_u1" }),
-      line({ transaction_id: "tx_u2", agent_id: "ghost_agent" }),
-      line({ transaction_id: "tx_u3", agent_id: "ghost_agent", price_usdc: 2 }),
+      seedLine({ transaction_id: "tx_u1" }),
+      seedLine({ transaction_id: "tx_u2", agent_id: "ghost_agent" }),
+      seedLine({ transaction_id: "tx_u3", agent_id: "ghost_agent", price_usdc: 2 }),
     ]);
     const refused = await x402(["ledger", "import", ghost]);
     expect(refused.code).toBe(1);
@@ -151,7 +114,7 @@ const EXIT_OF_FIRST = 'echo "x402 exited $PIPESTATUS"';
 describe("x402 ledger export --format csv", () => {
   it("writes the CSV with the JSONL file's field names", async () => {
     const good = file("for-csv.jsonl", [
-      line({ transaction_id: "tx_v1", agent_id: "research_agent", price_usdc: "1.5" }),
+      seedLine({ transaction_id: "tx_v1", agent_id: "research_agent", price_usdc: "1.5" }),
     ]);
     expect((await x402(["ledger", "import", good])).code).toBe(0);
     const out = path.join(dir, "research.csv");
@@ -184,7 +147,7 @@ describe("x402 ledger export --format csv", () => {
       "search-api",
       "1.500000",
       "completed",
-      HASH,
+      SEED_HASH,
     ]);
     expect((await x402(["ledger", "export", "--format", "xlsx"])).code).toBe(2);
   });
@@ -196,7 +159,7 @@ async function piped(args: string, reader: string) {
   const r = await runProcess(
     "bash",
     ["-c", `${node} scripts/x402.mjs ${args} | ${reader}; ${EXIT_OF_FIRST}`],
-    { cwd: repoRoot, env: cliEnv(), timeoutMs: 90_000 },
+    { cwd: repoRoot, env: cliEnv(t.url, {}), timeoutMs: 90_000 },
   );
   const lines = r.stdout.trimEnd().split("\n");
   return { output: lines.slice(0, -1), exit: lines.at(-1), stderr: r.stderr };

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase } from "@/lib/testing/db";
+import { SEED_HASH, seedLine } from "@/lib/testing/seed-lines";
 import { importJsonl } from "./import";
 import { getTransaction } from "./read";
 
@@ -12,20 +13,6 @@ beforeEach(async () => {
   await t.db.$client`TRUNCATE transactions, budget_usage, audit_log`;
 });
 
-const HASH = `0x${"ab".repeat(32)}`;
-const line = (fields: Record<string, unknown>) =>
-  JSON.stringify({
-    transaction_id: "tx_i1",
-    timestamp: "2025-11-16T09:00:00",
-    agent_id: "builder_agent",
-    vendor: "search-api",
-    price_usdc: 0.01,
-    status: "completed",
-    blockchain_tx_hash: HASH,
-    error: null,
-    ...fields,
-  });
-
 async function rows(): Promise<number> {
   const [r] = await t.db.$client`SELECT count(*)::int AS n FROM transactions`;
   return r?.n as number;
@@ -36,9 +23,9 @@ describe("ledger import: every problem of a line", () => {
     const report = await importJsonl(
       t.db,
       [
-        line({ transaction_id: "tx_ok" }),
-        line({ transaction_id: "tx_i2", price_usdc: "abc" }),
-        line({ transaction_id: "tx_i3", timestamp: "yesterday", price_usdc: -1, status: "settled" }),
+        seedLine({ transaction_id: "tx_ok" }),
+        seedLine({ transaction_id: "tx_i2", price_usdc: "abc" }),
+        seedLine({ transaction_id: "tx_i3", timestamp: "yesterday", price_usdc: -1, status: "settled" }),
       ],
       { actor: "test" },
     );
@@ -63,10 +50,13 @@ describe("ledger import: every problem of a line", () => {
     const report = await importJsonl(
       t.db,
       [
-        line({ transaction_id: "tx_h1", blockchain_tx_hash: "0xabc" }),
-        line({ transaction_id: "tx_h2", blockchain_tx_hash: `0x${"zz".repeat(32)}` }),
-        line({ transaction_id: "tx_h3", blockchain_tx_hash: null, status: "failed" }),
-        line({ transaction_id: "tx_h4", blockchain_tx_hash: HASH.toUpperCase().replace("0X", "0x") }),
+        seedLine({ transaction_id: "tx_h1", blockchain_tx_hash: "0xabc" }),
+        seedLine({ transaction_id: "tx_h2", blockchain_tx_hash: `0x${"zz".repeat(32)}` }),
+        seedLine({ transaction_id: "tx_h3", blockchain_tx_hash: null, status: "failed" }),
+        seedLine({
+          transaction_id: "tx_h4",
+          blockchain_tx_hash: SEED_HASH.toUpperCase().replace("0X", "0x"),
+        }),
       ],
       { actor: "test" },
     );
@@ -85,10 +75,15 @@ describe("ledger import: every problem of a line", () => {
 
 describe("ledger import: agents that do not exist", () => {
   const ghostLines = [
-    line({ transaction_id: "tx_g1" }),
-    line({ transaction_id: "tx_g2", agent_id: "ghost_agent" }),
-    line({ transaction_id: "tx_g3", agent_id: "ghost_agent", status: "failed", blockchain_tx_hash: null }),
-    line({ transaction_id: "tx_g4", agent_id: "bulider_agent" }),
+    seedLine({ transaction_id: "tx_g1" }),
+    seedLine({ transaction_id: "tx_g2", agent_id: "ghost_agent" }),
+    seedLine({
+      transaction_id: "tx_g3",
+      agent_id: "ghost_agent",
+      status: "failed",
+      blockchain_tx_hash: null,
+    }),
+    seedLine({ transaction_id: "tx_g4", agent_id: "bulider_agent" }),
   ];
 
   it("refuses the whole file by default and names each unknown agent with its lines", async () => {
