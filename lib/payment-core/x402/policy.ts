@@ -32,10 +32,22 @@ export type PolicyResult =
 
 const INT8_MAX = 2n ** 63n - 1n;
 
-/** What the first option asked, when it names a plain amount (stored on the refusal's ledger row). */
-function askedOf(accepts: unknown[]): Micro | undefined {
-  const first = accepts[0] as { amount?: unknown } | undefined;
-  const amount = first && typeof first === "object" ? first.amount : undefined;
+/**
+ * What the first option in USDC on the configured network asked (stored on the refusal's ledger
+ * row). An option in another token or on another chain counts in units that are not micro-USDC,
+ * so a vendor cannot make the ledger show an invented "asked" price that way.
+ */
+function askedOf(accepts: unknown[], policy: RequirementsPolicy): Micro | undefined {
+  const usdc = accepts.find((a): a is { amount?: unknown } => {
+    if (!a || typeof a !== "object") return false;
+    const o = a as { network?: unknown; asset?: unknown };
+    return (
+      o.network === policy.network &&
+      typeof o.asset === "string" &&
+      o.asset.toLowerCase() === policy.usdcAddress.toLowerCase()
+    );
+  });
+  const amount = usdc?.amount;
   if (typeof amount !== "string" || !/^\d{1,19}$/.test(amount)) return undefined;
   const value = BigInt(amount);
   return value <= INT8_MAX ? value : undefined;
@@ -109,7 +121,7 @@ export function selectRequirements(required: PaymentRequired, policy: Requiremen
     if (typeof result !== "string") return { ok: true, requirements: req, amountMicro: result.amount };
     reasons.push(result);
   }
-  const askedMicro = askedOf(required.accepts);
+  const askedMicro = askedOf(required.accepts, policy);
   return {
     ok: false,
     ...(askedMicro !== undefined ? { askedMicro } : {}),
