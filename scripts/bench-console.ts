@@ -45,14 +45,10 @@ import {
   listTransactions,
   summarizeTransactions,
 } from "@/lib/payment-core/ledger/read";
-import {
-  getLatencySeries,
-  getSpendTotals,
-  getSuccessRateSeries,
-  listRecentTransactions,
-} from "@/lib/payment-core/metrics";
+import { getSpendTotals, listRecentTransactions } from "@/lib/payment-core/metrics";
 import { readMetricsSnapshot } from "@/lib/payment-core/prometheus/snapshot";
 import { utcDay } from "@/lib/payment-core/time";
+import { getHourlySpend, getLatencySeries, getSuccessRateSeries } from "@/lib/payment-core/time-series";
 import {
   dropDatabase,
   log,
@@ -391,6 +387,11 @@ async function main(): Promise<number> {
         name: "getLatencySeries (6 h)",
         group: "overview query",
         run: (db) => getLatencySeries(db, { now: new Date(), hours: 6 }),
+      },
+      {
+        name: "getHourlySpend (24 h)",
+        group: "overview query",
+        run: (db) => getHourlySpend(db, { now: new Date(), hours: 24 }),
       },
       { name: "listUsage (all agents)", group: "overview query", run: (db) => listUsage(db, config) },
       {

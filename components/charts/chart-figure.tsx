@@ -6,11 +6,14 @@ import type { ReactNode } from "react";
  */
 export function ChartFigure({
   caption,
+  chartKey,
   chart,
   table,
   className,
 }: {
   caption: ReactNode;
+  /** What the colours mean (`<ChartKey>`), when the drawing has more than one series. */
+  chartKey?: ReactNode;
   chart: ReactNode;
   table: ReactNode;
   className?: string;
@@ -18,6 +21,7 @@ export function ChartFigure({
   return (
     <figure className={`flex flex-col gap-2 ${className ?? ""}`}>
       <figcaption className="text-sm text-slate-800">{caption}</figcaption>
+      {chartKey}
       <div aria-hidden="true">{chart}</div>
       {table}
     </figure>
@@ -70,5 +74,50 @@ export function ChartDataTable({
         </table>
       </div>
     </details>
+  );
+}
+
+export interface ChartKeyItem {
+  label: string;
+  color: string;
+  /** How the series is drawn: a line, a dashed line, a bar, or a shaded area. */
+  mark: "line" | "dashed" | "bar" | "area";
+}
+
+/**
+ * What each colour of a chart means, in HTML beside the drawing (so it renders with the page, in
+ * readable text, while the drawing itself is still loading).
+ */
+export function ChartKey({ items }: { items: ChartKeyItem[] }) {
+  return (
+    <ul className="flex flex-wrap gap-x-4 gap-y-1 text-xs text-slate-700" aria-label="Chart key">
+      {items.map((item) => (
+        <li key={item.label} className="flex items-center gap-1.5">
+          <svg aria-hidden="true" width="16" height="10" className="shrink-0">
+            {item.mark === "bar" || item.mark === "area" ? (
+              <rect
+                x="2"
+                y="1"
+                width="12"
+                height="8"
+                fill={item.color}
+                stroke={item.mark === "area" ? "#cbd5e1" : "none"}
+              />
+            ) : (
+              <line
+                x1="0"
+                y1="5"
+                x2="16"
+                y2="5"
+                stroke={item.color}
+                strokeWidth="2"
+                strokeDasharray={item.mark === "dashed" ? "4 3" : undefined}
+              />
+            )}
+          </svg>
+          {item.label}
+        </li>
+      ))}
+    </ul>
   );
 }

@@ -2,7 +2,7 @@ import { Usd } from "@/components/ui/usd";
 import type { DaySpend } from "@/lib/payment-core/ledger/aggregates";
 import type { Wire } from "@/lib/wire";
 import { ChartDataTable } from "./chart-figure";
-import { DailySpendBars } from "./lazy";
+import { SpendBars } from "./lazy";
 
 /** A UTC day's completed spend, as the browser gets it. */
 export type DailySpendPoint = Wire<DaySpend>;
@@ -20,7 +20,14 @@ export function DailySpendChart({ points }: { points: DailySpendPoint[] }) {
         <Usd micro={total} className="font-medium text-slate-900" /> in {payments} completed payment
         {payments === 1 ? "" : "s"} from {points[0]?.day ?? "—"} to {points.at(-1)?.day ?? "—"} (UTC days).
       </figcaption>
-      <DailySpendBars points={points} />
+      <SpendBars
+        bars={points.map((p) => ({
+          label: p.day.slice(5),
+          title: `${p.day} (UTC)`,
+          spentMicro: p.spentMicro,
+          count: p.count,
+        }))}
+      />
       <ChartDataTable
         caption="Completed spend per UTC day"
         summary="Daily figures as a table"

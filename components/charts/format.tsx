@@ -27,6 +27,11 @@ export const CHART_COLORS = {
   warn: "#d97706",
   high: "#ea580c",
   critical: "#dc2626",
+  quiet: "#f1f5f9",
+  barCompleted: "#6ee7b7",
+  barFailed: "#f87171",
+  barRefused: "#94a3b8",
+  spend: "#0f172a",
 } as const;
 
 /**

@@ -2,8 +2,8 @@
 
 import { Legend, Line, YAxis } from "recharts";
 import { UtcTime } from "@/components/ui/utc-time";
-import type { LatencyBucket } from "@/lib/payment-core/metrics";
-import { CHART_COLORS, isolatedDot } from "./format";
+import type { LatencySeries } from "@/lib/payment-core/time-series";
+import { CHART_COLORS } from "./format";
 import { TimeLineChart } from "./time-line-chart";
 
 const SERIES = [
@@ -12,18 +12,20 @@ const SERIES = [
   { key: "p99Ms", name: "p99", color: CHART_COLORS.p99, dash: "2 3" },
 ] as const;
 
-export function LatencyChart({
-  buckets,
-  bucketMinutes,
-}: {
-  buckets: LatencyBucket[];
-  bucketMinutes: number;
-}) {
+/**
+ * p50/p95/p99 as continuous lines: a bucket without completed payments has no percentile, so the
+ * lines run straight across it (a quiet spell is not a latency) and the shading says it was quiet.
+ */
+export function LatencyChart({ series }: { series: LatencySeries }) {
+  const { buckets, bucketMinutes, quiet } = series;
+  // With a single bucket of data there is no line to draw: mark the point itself.
+  const lone = buckets.filter((b) => b.count > 0).length === 1;
   return (
     <TimeLineChart
       data={buckets}
       timeKey="start"
       tickEveryMinutes={60}
+      quiet={quiet}
       tooltip={(bucket) => (
         <>
           <p className="font-medium">
@@ -56,11 +58,8 @@ export function LatencyChart({
           stroke={s.color}
           strokeDasharray={s.dash}
           strokeWidth={2}
-          dot={isolatedDot(
-            buckets.map((b) => b[s.key]),
-            s.color,
-          )}
-          connectNulls={false}
+          dot={lone ? { r: 3, fill: s.color, stroke: s.color } : false}
+          connectNulls
           isAnimationActive={false}
         />
       ))}

@@ -30,8 +30,8 @@ export const BudgetUtilizationChart = dynamic(
   { ssr: false, loading: () => <div className="h-40 animate-pulse rounded-md bg-slate-100" /> },
 );
 
-/** The agent page's daily spend bars; the caption and table render with the page. */
-export const DailySpendBars = dynamic(() => import("./daily-spend-bars").then((m) => m.DailySpendBars), {
+/** Spend per day (agent page) or hour (overview) as bars; the caption and table render with the page. */
+export const SpendBars = dynamic(() => import("./spend-bars").then((m) => m.SpendBars), {
   ssr: false,
   loading: ChartPlaceholder,
 });

@@ -1,31 +1,45 @@
 "use client";
 
-import { Line, YAxis } from "recharts";
+import { Bar, Line, ReferenceLine, YAxis } from "recharts";
 import { UtcTime } from "@/components/ui/utc-time";
-import type { SuccessRatePoint } from "@/lib/payment-core/metrics";
+import type { SuccessRateSeries } from "@/lib/payment-core/time-series";
 import { CHART_COLORS, isolatedDot } from "./format";
 import { TimeLineChart } from "./time-line-chart";
 
-/** The lowest value on the axis: a 10-point step below the worst rate, so 97% vs 99% is visible. */
-function floorOfAxis(points: readonly SuccessRatePoint[]): number {
-  const rates = points.flatMap((p) => (p.ratePct === null ? [] : [p.ratePct]));
-  if (rates.length === 0) return 0;
-  return Math.max(0, Math.floor((Math.min(...rates) - 1) / 10) * 10);
+/**
+ * The lowest value on the rate axis: a 10-point step below the worst rate, so 97% vs 99% is
+ * visible, and never above a step under the alert line, so the line is always on the chart.
+ */
+function floorOfAxis(series: SuccessRateSeries): number {
+  const rates = series.points.flatMap((p) => (p.ratePct === null ? [] : [p.ratePct]));
+  const worst = Math.min(series.alertPct - 5, ...rates);
+  return Math.max(0, Math.floor((worst - 1) / 10) * 10);
 }
 
-export function SuccessRateChart({
-  points,
-  windowMinutes,
-}: {
-  points: SuccessRatePoint[];
-  windowMinutes: number;
-}) {
+/** The bars, in stacking order; the panel's key (`SUCCESS_RATE_KEY`) names the same colours. */
+const VOLUME = [
+  { key: "minuteCompleted", name: "Completed", color: CHART_COLORS.barCompleted },
+  { key: "minuteFailed", name: "Failed", color: CHART_COLORS.barFailed },
+  { key: "minuteRefused", name: "Refused", color: CHART_COLORS.barRefused },
+] as const;
+
+/**
+ * The rolling success rate as a line over this minute's attempts as stacked bars (completed,
+ * failed, refused), the alert line, and "no traffic" shading where the rate has no sample. The
+ * bars use the lower third of the drawing: their axis runs to three times the busiest minute.
+ */
+export function SuccessRateChart({ series }: { series: SuccessRateSeries }) {
+  const { points, windowMinutes, alertPct, summary } = series;
+  const busiest = Math.max(1, ...points.map((p) => p.minuteCompleted + p.minuteFailed + p.minuteRefused));
   return (
     <TimeLineChart
       data={points}
       timeKey="minute"
       tickEveryMinutes={15}
       left={0}
+      right={0}
+      quiet={summary.quiet}
+      quietAxisId="rate"
       tooltip={(point) => (
         <>
           <p className="font-medium">
@@ -33,20 +47,26 @@ export function SuccessRateChart({
           </p>
           <p>
             Success rate:{" "}
-            <span className="tabular-nums">{point.ratePct === null ? "–" : `${point.ratePct}%`}</span>
+            <span className="tabular-nums">
+              {point.ratePct === null
+                ? "no traffic"
+                : `${point.ratePct}% (${point.completed} of ${point.completed + point.failed})`}
+            </span>
           </p>
+          <p className="mt-1 font-medium">This minute</p>
           <p className="tabular-nums">
-            {point.completed} completed, {point.failed} failed
+            {point.minuteCompleted} completed, {point.minuteFailed} failed, {point.minuteRefused} refused
           </p>
           <p className="mt-1 max-w-56 text-slate-600">
-            Completed ÷ (completed + failed) attempts made in the window. Budget refusals and payments still
-            pending are not counted.
+            Refusals (limits, paused agents, kill switch) are decisions, not failures: they are not in the
+            rate.
           </p>
         </>
       )}
     >
       <YAxis
-        domain={[floorOfAxis(points), 100]}
+        yAxisId="rate"
+        domain={[floorOfAxis(series), 100]}
         unit="%"
         width={48}
         stroke={CHART_COLORS.axis}
@@ -54,7 +74,43 @@ export function SuccessRateChart({
         fontSize={12}
         allowDecimals={false}
       />
+      <YAxis
+        yAxisId="volume"
+        orientation="right"
+        domain={[0, busiest * 3]}
+        ticks={[0, busiest]}
+        tickFormatter={(v: number) => `${v}/min`}
+        width={52}
+        stroke={CHART_COLORS.axis}
+        tick={{ fill: CHART_COLORS.axis }}
+        fontSize={12}
+        allowDecimals={false}
+      />
+      {VOLUME.map((v) => (
+        <Bar
+          key={v.key}
+          yAxisId="volume"
+          dataKey={v.key}
+          name={v.name}
+          stackId="volume"
+          fill={v.color}
+          isAnimationActive={false}
+        />
+      ))}
+      <ReferenceLine
+        yAxisId="rate"
+        y={alertPct}
+        stroke={CHART_COLORS.threshold}
+        strokeDasharray="4 4"
+        label={{
+          value: `${alertPct}% alert`,
+          position: "insideTopLeft",
+          fontSize: 11,
+          fill: CHART_COLORS.axis,
+        }}
+      />
       <Line
+        yAxisId="rate"
         type="monotone"
         dataKey="ratePct"
         name="Success rate"

@@ -1,38 +1,51 @@
 "use client";
 
 import type { ReactNode } from "react";
-import { CartesianGrid, LineChart, Tooltip, XAxis } from "recharts";
+import { CartesianGrid, ComposedChart, ReferenceArea, Tooltip, XAxis } from "recharts";
+import type { QuietRun } from "@/lib/payment-core/time-series";
 import { CHART_COLORS, ticksEvery, utcClockTick } from "./format";
 
+/** A quiet stretch this share of the chart or wider carries the words "No traffic". */
+const LABELLED_QUIET_SHARE = 0.12;
+
 /**
- * A line chart over UTC time, one row per minute or bucket: the grid, the time axis (ticks on
- * whole multiples of `tickEveryMinutes`, labelled UTC), a tooltip for the hovered row, and the
- * caller's value axis and lines.
+ * A chart over UTC time, one row per minute or bucket: the grid, the time axis (ticks on whole
+ * multiples of `tickEveryMinutes`, labelled UTC), shaded "no traffic" stretches, a tooltip for
+ * the hovered row, and the caller's value axes, lines and bars.
  */
 export function TimeLineChart<Row extends Record<K, string>, K extends string>({
   data,
   timeKey,
   tickEveryMinutes,
   left = 8,
+  right = 16,
+  quiet = [],
+  quietAxisId = 0,
   tooltip,
   children,
 }: {
   data: Row[];
   timeKey: K;
   tickEveryMinutes: number;
-  /** Room left of the value axis. */
+  /** Room left of the value axis, and right of the chart. */
   left?: number;
+  right?: number;
+  /** Stretches with nothing to draw: shaded from the last busy point to the next one. */
+  quiet?: QuietRun[];
+  /** The value axis the shading is drawn against (recharts needs one when there are several). */
+  quietAxisId?: string | number;
   /** The tooltip's lines for a row. */
   tooltip: (row: Row) => ReactNode;
-  /** The value axis and the lines. */
+  /** The value axes, lines and bars. */
   children: ReactNode;
 }) {
+  const at = (i: number) => data[Math.min(Math.max(i, 0), data.length - 1)]?.[timeKey];
   return (
-    <LineChart
+    <ComposedChart
       responsive
       style={{ width: "100%", height: 240 }}
       data={data}
-      margin={{ top: 8, right: 16, bottom: 20, left }}
+      margin={{ top: 8, right, bottom: 20, left }}
       accessibilityLayer={false}
     >
       <CartesianGrid stroke={CHART_COLORS.grid} vertical={false} />
@@ -55,6 +68,24 @@ export function TimeLineChart<Row extends Record<K, string>, K extends string>({
           fill: CHART_COLORS.axis,
         }}
       />
+      {quiet.map((run) => (
+        <ReferenceArea
+          key={run.from}
+          className="chart-no-traffic"
+          yAxisId={quietAxisId}
+          // From the last point with data to the next one: exactly where the line breaks.
+          x1={at(run.fromIndex - 1)}
+          x2={at(run.toIndex + 1)}
+          fill={CHART_COLORS.quiet}
+          fillOpacity={1}
+          ifOverflow="hidden"
+          label={
+            run.points >= data.length * LABELLED_QUIET_SHARE
+              ? { value: "No traffic", position: "insideTop", fontSize: 11, fill: CHART_COLORS.axis }
+              : undefined
+          }
+        />
+      ))}
       <Tooltip
         isAnimationActive={false}
         content={({ active, label }) => {
@@ -69,6 +100,6 @@ export function TimeLineChart<Row extends Record<K, string>, K extends string>({
         }}
       />
       {children}
-    </LineChart>
+    </ComposedChart>
   );
 }

@@ -2,13 +2,14 @@ import { ChartDataTable, ChartFigure } from "@/components/charts/chart-figure";
 import { LatencyChart } from "@/components/charts/lazy";
 import { UtcTime } from "@/components/ui/utc-time";
 import type { OverviewView } from "@/lib/dal/overview";
-import type { LatencyBucket } from "@/lib/payment-core/metrics";
+import type { LatencyBucket } from "@/lib/payment-core/time-series";
 import { EmptyState, Panel } from "./panel";
 
 const ms = (value: number | null) => (value === null ? "–" : `${value} ms`);
 
 export function LatencyPanel({ latency }: { latency: OverviewView["latency"] }) {
   const { buckets, bucketMinutes } = latency;
+  const quietBuckets = buckets.length - buckets.filter((b) => b.count > 0).length;
   const filled = buckets.filter((b) => b.count > 0);
   const hours = Math.round((buckets.length * bucketMinutes) / 60);
   const latest = filled.at(-1);
@@ -37,9 +38,12 @@ export function LatencyPanel({ latency }: { latency: OverviewView["latency"] }) 
               <span className="tabular-nums">{ms(latest.p99Ms)}</span>. Slowest p99 in the last {hours} hours:{" "}
               <span className="tabular-nums">{ms(worst.p99Ms)}</span> from{" "}
               <UtcTime iso={worst.start} withSeconds={false} />.
+              {quietBuckets > 0
+                ? ` No completed payments in ${quietBuckets} of ${buckets.length} buckets (shaded; the lines run across them).`
+                : null}
             </>
           }
-          chart={<LatencyChart buckets={buckets} bucketMinutes={bucketMinutes} />}
+          chart={<LatencyChart series={latency} />}
           table={
             <ChartDataTable
               caption={`Payment latency percentiles per ${bucketMinutes} minutes (UTC)`}

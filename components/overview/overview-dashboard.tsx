@@ -8,6 +8,7 @@ import { BudgetPanel } from "./budget-panel";
 import { LatencyPanel } from "./latency-panel";
 import { RecentTransactions } from "./recent-transactions";
 import { SpendCards } from "./spend-cards";
+import { SpendPerHourPanel } from "./spend-per-hour-panel";
 import { SuccessRatePanel } from "./success-rate-panel";
 import { WalletCard } from "./wallet-card";
 
@@ -61,8 +62,11 @@ export function OverviewDashboard({ initial }: { initial: OverviewView }) {
       <div className="grid gap-4 lg:grid-cols-2">
         <SuccessRatePanel successRate={view.successRate} />
         <LatencyPanel latency={view.latency} />
+        <SpendPerHourPanel spendPerHour={view.spendPerHour} />
         <BudgetPanel budgets={view.budgets} spend={view.spend} />
-        <RecentTransactions rows={view.recent} />
+        <div className="min-w-0 lg:col-span-2">
+          <RecentTransactions rows={view.recent} />
+        </div>
       </div>
     </div>
   );

@@ -6,17 +6,21 @@ import { listUsage, type WindowUsage } from "@/lib/payment-core/budgets/usage";
 import { classifyError } from "@/lib/payment-core/errors";
 import {
   alertThresholds,
-  getLatencySeries,
   getSpendTotals,
-  getSuccessRateSeries,
-  type LatencyBucket,
   LOW_BALANCE_MICRO,
   listRecentTransactions,
   type RecentTransaction,
   type SpendTotals,
-  type SuccessRatePoint,
 } from "@/lib/payment-core/metrics";
 import type { Micro } from "@/lib/payment-core/money";
+import {
+  getHourlySpend,
+  getLatencySeries,
+  getSuccessRateSeries,
+  type HourlySpendSeries,
+  type LatencySeries,
+  type SuccessRateSeries,
+} from "@/lib/payment-core/time-series";
 import { pick, toWire, type Wire } from "@/lib/wire";
 import { appDb } from "./db";
 import { paymentService } from "./payments";
@@ -61,8 +65,9 @@ export interface OverviewView {
   generatedAt: string;
   wallet: WalletView;
   spend: Wire<SpendTotals>;
-  successRate: { windowMinutes: number; points: SuccessRatePoint[] };
-  latency: { bucketMinutes: number; buckets: LatencyBucket[] };
+  successRate: SuccessRateSeries;
+  latency: LatencySeries;
+  spendPerHour: Wire<HourlySpendSeries>;
   budgets: { thresholdsPct: number[]; agents: AgentBudgetView[] };
   recent: RecentTransactionView[];
 }
@@ -70,6 +75,7 @@ export interface OverviewView {
 export const RECENT_LIMIT = 10;
 export const SUCCESS_RATE_MINUTES = 120;
 export const LATENCY_HOURS = 6;
+export const SPEND_HOURS = 24;
 
 function windowView(w: WindowUsage): BudgetWindowView {
   return toWire(pick(w, WINDOW_FIELDS));
@@ -88,11 +94,12 @@ export async function getOverviewFrom(deps: {
 }): Promise<OverviewView> {
   const { db, config } = deps;
   const now = deps.now ?? new Date();
-  const [wallet, spend, successRate, latency, usage, recent] = await Promise.all([
+  const [wallet, spend, successRate, latency, spendPerHour, usage, recent] = await Promise.all([
     deps.getWalletView(),
     getSpendTotals(db, { now }),
     getSuccessRateSeries(db, { now, minutes: SUCCESS_RATE_MINUTES }),
     getLatencySeries(db, { now, hours: LATENCY_HOURS }),
+    getHourlySpend(db, { now, hours: SPEND_HOURS }),
     listUsage(db, config, { clock: () => now }),
     listRecentTransactions(db, { limit: RECENT_LIMIT }),
   ]);
@@ -102,6 +109,7 @@ export async function getOverviewFrom(deps: {
     spend: toWire(spend),
     successRate,
     latency,
+    spendPerHour: toWire(spendPerHour),
     budgets: {
       thresholdsPct: alertThresholds(config.alertThresholdPct),
       agents: usage.map((u) => ({

@@ -12,10 +12,19 @@ import {
   type YAxisTickContentProps,
 } from "recharts";
 import { Usd } from "@/components/ui/usd";
-import type { DailySpendPoint } from "./daily-spend-chart";
+import { CHART_COLORS } from "./format";
 
-interface Row extends DailySpendPoint {
+/** One bar: a UTC day or hour and the completed spend in it (micro-USDC as a decimal string). */
+export interface SpendBar {
+  /** The axis label ("11-30", "14:00"). */
   label: string;
+  /** The tooltip's heading ("2026-11-30 (UTC)"). */
+  title: string;
+  spentMicro: string;
+  count: number;
+}
+
+interface Row extends SpendBar {
   /** The bar's height in micro-USDC: a number only for drawing, never for money arithmetic. */
   value: number;
 }
@@ -31,12 +40,12 @@ function MoneyTick({ x, y, payload }: YAxisTickContentProps) {
   );
 }
 
-function DayTooltip({ active, payload }: TooltipContentProps) {
+function BarTooltip({ active, payload }: TooltipContentProps) {
   const row = payload?.[0]?.payload as Row | undefined;
   if (!active || !row) return null;
   return (
     <div className="rounded-md border border-slate-200 bg-white px-3 py-2 text-sm shadow">
-      <p className="font-medium">{row.day} (UTC)</p>
+      <p className="font-medium">{row.title}</p>
       <p>
         <Usd micro={row.spentMicro} /> in {row.count} completed payment{row.count === 1 ? "" : "s"}
       </p>
@@ -44,9 +53,9 @@ function DayTooltip({ active, payload }: TooltipContentProps) {
   );
 }
 
-/** The bars of <DailySpendChart>, loaded lazily (components/charts/lazy.tsx): recharts only. */
-export function DailySpendBars({ points }: { points: DailySpendPoint[] }) {
-  const rows: Row[] = points.map((p) => ({ ...p, label: p.day.slice(5), value: Number(p.spentMicro) }));
+/** Completed spend per day or hour as bars, loaded lazily (components/charts/lazy.tsx): recharts only. */
+export function SpendBars({ bars }: { bars: SpendBar[] }) {
+  const rows: Row[] = bars.map((b) => ({ ...b, value: Number(b.spentMicro) }));
   return (
     <div aria-hidden className="h-60 w-full">
       <ResponsiveContainer width="100%" height="100%">
@@ -61,8 +70,8 @@ export function DailySpendBars({ points }: { points: DailySpendPoint[] }) {
             axisLine={false}
             allowDecimals={false}
           />
-          <Tooltip content={(props) => <DayTooltip {...props} />} cursor={{ fill: "#f1f5f9" }} />
-          <Bar dataKey="value" fill="#0f172a" radius={[2, 2, 0, 0]} isAnimationActive={false} />
+          <Tooltip content={(props) => <BarTooltip {...props} />} cursor={{ fill: "#f1f5f9" }} />
+          <Bar dataKey="value" fill={CHART_COLORS.spend} radius={[2, 2, 0, 0]} isAnimationActive={false} />
         </BarChart>
       </ResponsiveContainer>
     </div>
