@@ -1,5 +1,7 @@
 import type { Page } from "@playwright/test";
+import { formatDollars } from "@/lib/payment-core/money";
 import { expect, test } from "./fixtures";
+import { seedLedgerRows } from "./ledger-rows";
 
 /** WCAG relative luminance of an `rgb(r, g, b)` colour. */
 function luminance(rgb: string): number {
@@ -72,4 +74,104 @@ test("the agent page loads the chart library only when the chart mounts", async 
   await page.goto("/agents/builder_agent");
   await expect(page.getByText("Daily figures as a table")).toBeVisible();
   await expect(page.locator(".recharts-wrapper")).toBeVisible();
+});
+
+/** The overview at desktop size, once the lazily loaded charts have drawn. */
+async function overviewWithCharts(page: Page): Promise<void> {
+  await page.setViewportSize({ width: 1440, height: 900 });
+  await page.goto("/overview");
+  // The chart chunk can take a while on a loaded machine: the overview draws five.
+  await expect.poll(async () => (await chartTexts(page)).length, { timeout: 30_000 }).toBeGreaterThan(5);
+  await expect(page.locator(".recharts-wrapper")).toHaveCount(5, { timeout: 30_000 });
+}
+
+test("success rate: refusals counted apart, every rate with its sample, quiet minutes shaded as no traffic, the 95% line", async ({
+  as,
+  sql,
+}) => {
+  // A refusal now and a failure a minute ago: both show up, only the failure moves the rate.
+  await seedLedgerRows(sql, [
+    {
+      agentId: "builder_agent",
+      status: "rejected",
+      amountMicro: 15_000_000n,
+      errorCode: "per_transaction_max_exceeded",
+    },
+    { agentId: "builder_agent", status: "failed", amountMicro: 10_000n, errorCode: "vendor_error", ago: 60 },
+    { agentId: "builder_agent", status: "completed", amountMicro: 10_000n, ago: 90 },
+  ]);
+  const page = await as("viewer");
+  await overviewWithCharts(page);
+  const panel = page.getByRole("region", { name: "Payment success rate" });
+  const caption = panel.locator("figcaption");
+  // The refused count is what the ledger holds for the minutes shown (reloaded if a minute turns over).
+  await expect
+    .poll(async () => {
+      const [row] = await sql<{ refused: number }[]>`
+        SELECT count(*)::int AS refused FROM transactions
+        WHERE status = 'rejected' AND created_at >= date_trunc('minute', now()) - interval '119 minutes'`;
+      const refused = row?.refused ?? 0;
+      const text = (await caption.textContent()) ?? "";
+      if (!text.includes(`${refused.toLocaleString("en-US")} refused`)) await page.reload();
+      return text.includes(`${refused.toLocaleString("en-US")} refused`) && refused >= 1;
+    })
+    .toBe(true);
+  await expect(caption).toContainText(/Latest: \d+(\.\d)?% \(\d+ of \d+\) in the 5 minutes to/);
+  await expect(caption).toContainText(/Lowest in the last 2 hours: \d+(\.\d)?% \(\d+ of \d+\) at/);
+  // Quiet minutes: the caption counts them, the table names them, the drawing shades them.
+  await panel.getByText("Show the data as a table").click();
+  const quietRows = await panel.getByRole("row").filter({ hasText: "no traffic" }).count();
+  expect(quietRows).toBeGreaterThan(0);
+  await expect(caption).toContainText(`No traffic for ${quietRows} of 120 minutes (shaded)`);
+  await expect(panel.locator(".chart-no-traffic").first()).toBeAttached();
+  await expect(panel.locator("svg text", { hasText: "95% alert" })).toBeVisible();
+  await expect(panel.locator(".recharts-bar-rectangle").first()).toBeAttached();
+  await expect(panel.getByRole("list", { name: "Chart key" })).toContainText("Refused");
+});
+
+test("latency: p50/p95/p99 run as continuous lines across quiet buckets", async ({ as, sql }) => {
+  // Two completed payments hours apart, nothing between: each percentile is one unbroken line.
+  await seedLedgerRows(sql, [
+    { agentId: "builder_agent", status: "completed", amountMicro: 10_000n, ago: 200 * 60, latencyMs: 420 },
+    { agentId: "builder_agent", status: "completed", amountMicro: 10_000n, ago: 25 * 60, latencyMs: 380 },
+  ]);
+  const page = await as("viewer");
+  await overviewWithCharts(page);
+  const panel = page.getByRole("region", { name: "Payment latency" });
+  const paths = panel.locator("path.recharts-line-curve");
+  await expect(paths).toHaveCount(3);
+  for (const d of await paths.evaluateAll((nodes) => nodes.map((n) => n.getAttribute("d") ?? ""))) {
+    // One "M" (move-to) per path: a gap would start a new sub-path.
+    expect(d.match(/M/g)?.length, d).toBe(1);
+  }
+  await expect(panel.locator(".chart-no-traffic").first()).toBeAttached();
+  await expect(panel.locator("figcaption")).toContainText(
+    /No completed payments in \d+ of 72 buckets \(shaded/,
+  );
+});
+
+test("spend per hour: the last 24 hours' total is the ledger's completed spend, to the cent", async ({
+  as,
+  pay,
+  sql,
+}) => {
+  expect((await pay("builder_agent", "/search")).status).toBe(200);
+  const page = await as("viewer");
+  await overviewWithCharts(page);
+  const panel = page.getByRole("region", { name: "Spend per hour" });
+  await expect
+    .poll(async () => {
+      const [row] = await sql<{ spent: string; n: number }[]>`
+        SELECT coalesce(sum(amount_micro), 0)::text AS spent, count(*)::int AS n FROM transactions
+        WHERE status = 'completed' AND created_at >= date_trunc('hour', now()) - interval '23 hours'`;
+      const expected = `${formatDollars(BigInt(row?.spent ?? "0"))} in ${(row?.n ?? 0).toLocaleString("en-US")} completed payment`;
+      const text = (await panel.locator("figcaption").textContent()) ?? "";
+      if (!text.includes(expected)) await page.reload();
+      return text.includes(expected);
+    })
+    .toBe(true);
+  await expect(panel.locator(".recharts-bar-rectangle").first()).toBeAttached();
+  await panel.getByText("Show the data as a table").click();
+  await expect(panel.getByRole("row")).toHaveCount(25);
+  await page.screenshot({ path: "test-results/screenshots/overview-charts-desktop.png", fullPage: true });
 });

@@ -16,6 +16,7 @@ export interface SeedRow {
   validAfter?: string | null;
   validBefore?: string | null;
   metadata?: Record<string, unknown>;
+  latencyMs?: number | null;
 }
 
 /** Inserts the rows (ids `tx_e2e_…`) and returns their ids in the order given. */
@@ -26,13 +27,13 @@ export async function seedLedgerRows(sql: postgres.Sql, rows: SeedRow[]): Promis
     ids.push(id);
     await sql`
       INSERT INTO transactions (id, created_at, updated_at, completed_at, agent_id, vendor, amount_micro, asset,
-        network, status, tx_hash, error_code, valid_after, valid_before, metadata)
+        network, status, tx_hash, error_code, valid_after, valid_before, metadata, latency_ms)
       VALUES (${id}, now() - make_interval(secs => ${r.ago ?? 0}), now(),
         ${r.status === "completed" ? sql`now()` : null}, ${r.agentId}, ${r.vendor ?? "search-api"},
         ${r.amountMicro.toString()}::bigint, ${r.asset ?? "USDC"}, ${r.network ?? null},
         ${r.status}::transaction_status, ${r.txHash ?? null}, ${r.errorCode ?? null},
         ${r.validAfter ?? null}::timestamptz, ${r.validBefore ?? null}::timestamptz,
-        ${sql.json((r.metadata ?? {}) as postgres.JSONValue)})`;
+        ${sql.json((r.metadata ?? {}) as postgres.JSONValue)}, ${r.latencyMs ?? null})`;
   }
   return ids;
 }

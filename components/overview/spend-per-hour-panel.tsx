@@ -16,6 +16,7 @@ export function SpendPerHourPanel({ spendPerHour }: { spendPerHour: OverviewView
   );
   return (
     <Panel
+      className="lg:col-span-2"
       title="Spend per hour"
       subtitle={`Completed payments per UTC hour, last ${hours.length} hours`}
       info={
