@@ -110,6 +110,31 @@ test("amount and time sort both ways from keyboard-usable headers; pages and exp
   expect(lines.map((l) => (JSON.parse(l) as { transaction_id: string }).transaction_id)).toEqual(seen);
 });
 
+test("applying a filter keeps the sort order; Clear resets both", async ({ as, sql }) => {
+  const agent = uniqueAgent("keepsort");
+  await seedLedgerRows(sql, [
+    { agentId: agent, status: "completed", amountMicro: 30_000n, ago: 3 },
+    { agentId: agent, status: "failed", amountMicro: 9_000_000n, ago: 2 },
+    { agentId: agent, status: "completed", amountMicro: 2_000_000n, ago: 1 },
+  ]);
+  const page = await as("viewer");
+  await page.goto(`/ledger?agent=${agent}&sort=amount_desc`);
+  await page.getByLabel("Status").selectOption("completed");
+  await Promise.all([
+    page.waitForURL(/status=completed/),
+    page.getByRole("button", { name: "Apply filters" }).click(),
+  ]);
+  await expect(page).toHaveURL(/sort=amount_desc/);
+  await expect(page.getByRole("columnheader", { name: /Amount/ })).toHaveAttribute("aria-sort", "descending");
+  const amounts = page.getByRole("table").getByRole("row").locator("td").filter({ hasText: "$" });
+  await expect(amounts).toHaveText(["$2.00", "$0.03"]);
+  await Promise.all([
+    page.waitForURL((url) => !url.search.includes("status")),
+    page.getByRole("button", { name: "Clear" }).click(),
+  ]);
+  expect(page.url()).not.toContain("sort=");
+});
+
 test("export file names carry the filter", async ({ as }) => {
   const page = await as("viewer");
   await page.goto("/ledger?agent=builder_agent&status=failed&from=2026-11-01&to=2026-11-30");

@@ -24,6 +24,8 @@ export function LedgerFilters({
     >
       {(field) => (
         <>
+          {/* Applying a filter keeps the order the table is sorted in ("Clear" resets both). */}
+          {values.sort ? <input type="hidden" name="sort" value={values.sort} /> : null}
           <TextFilter
             {...field("q")}
             type="search"

@@ -153,13 +153,18 @@ describe("x402 CLI", () => {
     expect(on.json()).toMatchObject({ enabled: true, database: { enabled: true, reason: "incident 42" } });
     const envOn = await x402(["kill-switch", "status", "--json"], { X402_PAYMENTS_DISABLED: "true" });
     expect(envOn.json()).toMatchObject({ enabled: true, env: true });
-    const off = await x402(["kill-switch", "off", "--json"]);
+    // Resuming needs a reason too, as the console's "Resume payments?" dialog: refused, still on.
+    const bare = await x402(["kill-switch", "off", "--json"]);
+    expect(bare.code).toBe(2);
+    expect(bare.json()).toMatchObject({ error: { code: "reason_required" } });
+    expect((await x402(["kill-switch", "status", "--json"])).json()).toMatchObject({ database: { enabled: true } });
+    const off = await x402(["kill-switch", "off", "--reason", "vendor fixed", "--json"]);
     expect(off.json()).toMatchObject({ enabled: false, database: { enabled: false } });
     const audit = await t.db
       .$client`SELECT action, reason FROM audit_log WHERE action LIKE 'kill_switch.%' ORDER BY id`;
     expect(audit.map((a) => [a.action, a.reason])).toEqual([
       ["kill_switch.on", "incident 42"],
-      ["kill_switch.off", null],
+      ["kill_switch.off", "vendor fixed"],
     ]);
     expect((await x402(["kill-switch", "sideways"])).code).toBe(2);
   });

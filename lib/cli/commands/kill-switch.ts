@@ -17,7 +17,7 @@ function killSwitchJson(s: KillSwitchState) {
   };
 }
 
-/** The console's rule for the reason of a stop (app/(console)/kill-switch/actions.ts). */
+/** The console's rule for the reason of a stop or a resume (app/(console)/kill-switch/actions.ts). */
 const REASON_MIN = 3;
 const REASON_MAX = 500;
 
@@ -29,7 +29,7 @@ export function registerKillSwitch(program: Command, { sub, print }: CommandKit)
   sub(program, "kill-switch")
     .description("stop every payment at once (on), allow them again (off), or show the state")
     .argument("<action>", "on, off or status")
-    .option("--reason <text>", "why (kept in the audit log); required with on")
+    .option("--reason <text>", "why (kept in the audit log); required with on and off")
     .option(
       "--cancel-outstanding",
       "with on: also cancel every signed authorization not yet settled, on chain (the payer pays gas)",
@@ -47,10 +47,11 @@ export function registerKillSwitch(program: Command, { sub, print }: CommandKit)
         );
       }
       const reason = opts.reason?.trim() ?? "";
-      if (action === "on" && reason.length < REASON_MIN) {
+      if (action !== "status" && reason.length < REASON_MIN) {
+        const why = action === "on" ? "why payments stop" : "why payments may go again";
         throw new CliFailure(
           "reason_required",
-          `kill-switch on needs --reason: why payments stop (at least ${REASON_MIN} characters), as the console asks`,
+          `kill-switch ${action} needs --reason: ${why} (at least ${REASON_MIN} characters), as the console asks`,
           { flag: "--reason" },
           EXIT.usage,
         );
@@ -60,7 +61,7 @@ export function registerKillSwitch(program: Command, { sub, print }: CommandKit)
       }
       await withDb(async ({ db, env, actor, enforced: given }) => {
         if (action !== "status")
-          await setKillSwitch(db, { enabled: action === "on", actor, reason: reason || null });
+          await setKillSwitch(db, { enabled: action === "on", actor, reason });
         const enforced = given ?? (await enforcedConfig(db, env));
         const state = await getKillSwitch(db, enforced.budget);
         // After the switch is on, nothing new is signed: what is left to stop is already signed.

@@ -179,6 +179,6 @@ describe("x402 settle and kill-switch --cancel-outstanding", () => {
       idempotencyKey: key(),
     });
     expect(refused).toMatchObject({ ok: false, code: "payments_disabled" });
-    await cli(["kill-switch", "off"]);
+    expect((await cli(["kill-switch", "off", "--reason", "drill over"])).code).toBe(0);
   });
 });
