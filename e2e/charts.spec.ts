@@ -28,6 +28,15 @@ async function chartTexts(page: Page): Promise<{ text: string; fill: string }[]>
     );
 }
 
+/** The overview at desktop size, once the lazily loaded charts have drawn. */
+async function overviewWithCharts(page: Page): Promise<void> {
+  await page.setViewportSize({ width: 1440, height: 900 });
+  await page.goto("/overview");
+  // The chart chunk can take a while on a loaded machine: the overview draws five.
+  await expect.poll(async () => (await chartTexts(page)).length, { timeout: 30_000 }).toBeGreaterThan(5);
+  await expect(page.locator(".recharts-wrapper")).toHaveCount(5, { timeout: 30_000 });
+}
+
 test("an unknown agent answers 404 with the not-found page", async ({ as }) => {
   const page = await as("viewer");
   const response = await page.goto("/agents/no_such_agent_anywhere");
@@ -39,11 +48,8 @@ test("chart axis, label and legend text is at least 4.5:1 on white", async ({ as
   // One completed payment, so the success-rate and latency charts have something to draw.
   expect((await pay("builder_agent", "/search")).status).toBe(200);
   const page = await as("viewer");
-  await page.setViewportSize({ width: 1440, height: 900 });
-  await page.goto("/overview");
-  await expect(page.getByText("Time (UTC)").first()).toBeVisible();
   // The charts draw after the page (recharts is lazy-loaded): wait for their text, not the caption.
-  await expect.poll(async () => (await chartTexts(page)).length).toBeGreaterThan(5);
+  await overviewWithCharts(page);
   const texts = await chartTexts(page);
   for (const { text, fill } of texts) {
     expect(contrastOnWhite(fill), `"${text}" drawn in ${fill}`).toBeGreaterThanOrEqual(4.5);
@@ -75,15 +81,6 @@ test("the agent page loads the chart library only when the chart mounts", async 
   await expect(page.getByText("Daily figures as a table")).toBeVisible();
   await expect(page.locator(".recharts-wrapper")).toBeVisible();
 });
-
-/** The overview at desktop size, once the lazily loaded charts have drawn. */
-async function overviewWithCharts(page: Page): Promise<void> {
-  await page.setViewportSize({ width: 1440, height: 900 });
-  await page.goto("/overview");
-  // The chart chunk can take a while on a loaded machine: the overview draws five.
-  await expect.poll(async () => (await chartTexts(page)).length, { timeout: 30_000 }).toBeGreaterThan(5);
-  await expect(page.locator(".recharts-wrapper")).toHaveCount(5, { timeout: 30_000 });
-}
 
 test("success rate: refusals counted apart, every rate with its sample, quiet minutes shaded as no traffic, the 95% line", async ({
   as,
