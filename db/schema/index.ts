@@ -7,3 +7,4 @@ export * from "./settings";
 export * from "./transactions";
 export * from "./users";
 export * from "./wallets";
+export * from "./fundings";
