@@ -10,9 +10,9 @@ import {
   injected,
 } from "wagmi";
 import { coinbaseWallet } from "wagmi/connectors/coinbaseWallet";
-import { mock } from "wagmi/connectors/mock";
 import { walletConnect } from "wagmi/connectors/walletConnect";
 import type { WalletSetup } from "@/lib/dal/fundings";
+import { demoWallet } from "./demo-wallet-connector";
 
 /**
  * The treasury pages' wagmi setup, from the server's public wallet setup. Shared by every page
@@ -56,7 +56,7 @@ export function createWalletConfig(setup: WalletSetup): Config {
   const chains = walletChains(setup);
   const connectors: CreateConnectorFn[] = [];
   if (setup.mockAccount) {
-    connectors.push(mock({ accounts: [setup.mockAccount], features: { reconnect: true } }));
+    connectors.push(demoWallet(setup.mockAccount));
   }
   connectors.push(injected({ shimDisconnect: true }));
   connectors.push(coinbaseWallet({ appName: "x402 operations console", preference: { options: "all" } }));
