@@ -1,5 +1,4 @@
 import type { Metadata } from "next";
-import Link from "next/link";
 import { ConnectPanel } from "@/components/treasury/connect-panel";
 import { FundForm } from "@/components/treasury/fund-form";
 import { FundingsTable } from "@/components/treasury/fundings-table";
@@ -21,9 +20,10 @@ export default async function FundPage() {
         Send USDC on {setup.network} from a wallet you connect to the payer wallet the agents pay from. The
         console follows the transfer until it has {setup.requiredConfirmations} confirmations
         (X402_FUNDING_CONFIRMATIONS), checks it again on chain, and records it in the audit log. See the{" "}
-        <Link href="/treasury" className="text-blue-800 underline underline-offset-2">
+        {/* A document load, not client navigation: each treasury page has its own CSP. */}
+        <a href="/treasury" className="text-blue-800 underline underline-offset-2">
           treasury
-        </Link>{" "}
+        </a>{" "}
         for the balance and runway.
       </PageHeader>
       <div className="grid gap-6 lg:grid-cols-2">
