@@ -142,3 +142,62 @@ test("the overview's first-load scripts carry no wallet code; the Fund page's do
   expect(await carriesWagmi("/overview")).toEqual([]);
   expect((await carriesWagmi("/treasury/fund")).length).toBeGreaterThan(0);
 });
+
+/**
+ * A browser wallet (window.ethereum) that starts on Base and forwards everything else to the local
+ * chain: what a MetaMask left on another network looks like to the page. Its first switch request
+ * fails (as when a wallet's dialog is closed), so the page must prompt.
+ */
+function walletOnBase({ rpcUrl, account }: { rpcUrl: string; account: string }) {
+  let chainId = "0x2105";
+  let switches = 0;
+  const listeners: Record<string, ((arg: unknown) => void)[]> = {};
+  const emit = (event: string, arg: unknown) => {
+    for (const fn of listeners[event] ?? []) fn(arg);
+  };
+  (window as unknown as { ethereum: unknown }).ethereum = {
+    isMetaMask: true,
+    on: (event: string, fn: (arg: unknown) => void) => {
+      listeners[event] = [...(listeners[event] ?? []), fn];
+    },
+    removeListener: (event: string, fn: (arg: unknown) => void) => {
+      listeners[event] = (listeners[event] ?? []).filter((f) => f !== fn);
+    },
+    async request({ method, params }: { method: string; params?: unknown[] }) {
+      if (method === "eth_requestAccounts" || method === "eth_accounts") return [account];
+      if (method === "eth_chainId") return chainId;
+      if (method === "wallet_requestPermissions" || method === "wallet_getPermissions")
+        return [{ parentCapability: "eth_accounts" }];
+      if (method === "wallet_switchEthereumChain") {
+        switches += 1;
+        if (switches === 1) throw Object.assign(new Error("the dialog was closed"), { code: -32603 });
+        chainId = ((params ?? [])[0] as { chainId: string }).chainId;
+        emit("chainChanged", chainId);
+        return null;
+      }
+      const res = await fetch(rpcUrl, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params: params ?? [] }),
+      });
+      const body = (await res.json()) as { result?: unknown; error?: { message: string; code: number } };
+      if (body.error) throw Object.assign(new Error(body.error.message), { code: body.error.code });
+      return body.result;
+    },
+  };
+}
+
+test("a browser wallet on another chain gets a clear prompt and a switch button", async ({ as, state }) => {
+  const page = await as("operator");
+  await page.addInitScript(walletOnBase, { rpcUrl: state.rpcUrl, account: state.funderAddress });
+  await page.goto("/treasury/fund");
+  await page.getByRole("button", { name: "Browser wallet" }).click();
+  await expect(page.getByTestId("connected-address")).toHaveText(state.funderAddress);
+  const prompt = page.getByRole("alert").filter({ hasText: "Your wallet is on Base" });
+  await expect(prompt).toContainText("the payer wallet is on Local demo chain (chain 31337)");
+  // Nothing can be sent from the wrong chain: the form is not offered.
+  await expect(page.getByRole("button", { name: "Send USDC" })).toHaveCount(0);
+  await prompt.getByRole("button", { name: "Switch to Local demo chain" }).click();
+  await expect(prompt).toHaveCount(0);
+  await expect(page.getByRole("button", { name: "Send USDC" })).toBeVisible();
+});
