@@ -144,12 +144,23 @@ test("the overview's first-load scripts carry no wallet code; the Fund page's do
 });
 
 /**
- * A browser wallet (window.ethereum) that starts on Base and forwards everything else to the local
- * chain: what a MetaMask left on another network looks like to the page. Its first switch request
- * fails (as when a wallet's dialog is closed), so the page must prompt.
+ * A browser wallet (window.ethereum) that forwards reads to the local chain. `chainId` is where it
+ * starts: on Base (0x2105) it is what a MetaMask left on another network looks like to the page,
+ * and its first switch request fails (as when the wallet's dialog is closed), so the page must
+ * prompt. `rejectSends`: the person declines every transaction in the wallet.
  */
-function walletOnBase({ rpcUrl, account }: { rpcUrl: string; account: string }) {
-  let chainId = "0x2105";
+function browserWallet({
+  rpcUrl,
+  account,
+  chainId: startChain,
+  rejectSends,
+}: {
+  rpcUrl: string;
+  account: string;
+  chainId: string;
+  rejectSends?: boolean;
+}) {
+  let chainId = startChain;
   let switches = 0;
   const listeners: Record<string, ((arg: unknown) => void)[]> = {};
   const emit = (event: string, arg: unknown) => {
@@ -175,6 +186,8 @@ function walletOnBase({ rpcUrl, account }: { rpcUrl: string; account: string }) 
         emit("chainChanged", chainId);
         return null;
       }
+      if (rejectSends && method === "eth_sendTransaction")
+        throw Object.assign(new Error("User rejected the request."), { code: 4001 });
       const res = await fetch(rpcUrl, {
         method: "POST",
         headers: { "content-type": "application/json" },
@@ -189,7 +202,11 @@ function walletOnBase({ rpcUrl, account }: { rpcUrl: string; account: string }) 
 
 test("a browser wallet on another chain gets a clear prompt and a switch button", async ({ as, state }) => {
   const page = await as("operator");
-  await page.addInitScript(walletOnBase, { rpcUrl: state.rpcUrl, account: state.funderAddress });
+  await page.addInitScript(browserWallet, {
+    rpcUrl: state.rpcUrl,
+    account: state.funderAddress,
+    chainId: "0x2105",
+  });
   await page.goto("/treasury/fund");
   await page.getByRole("button", { name: "Browser wallet" }).click();
   await expect(page.getByTestId("connected-address")).toHaveText(state.funderAddress);
@@ -200,4 +217,32 @@ test("a browser wallet on another chain gets a clear prompt and a switch button"
   await prompt.getByRole("button", { name: "Switch to Local demo chain" }).click();
   await expect(prompt).toHaveCount(0);
   await expect(page.getByRole("button", { name: "Send USDC" })).toBeVisible();
+});
+
+test("a transfer declined in the wallet sends nothing and records nothing", async ({ as, state, sql }) => {
+  const { client, usdcOf } = chain(state);
+  const page = await as("operator");
+  await page.addInitScript(browserWallet, {
+    rpcUrl: state.rpcUrl,
+    account: state.funderAddress,
+    chainId: "0x7a69",
+    rejectSends: true,
+  });
+  await page.goto("/treasury/fund");
+  await page.getByRole("button", { name: "Browser wallet" }).click();
+  await expect(page.getByText(/The connected wallet holds \$[\d,]+\.\d\d/)).toBeVisible();
+  const fundings = async () =>
+    (await sql<{ count: number }[]>`SELECT count(*)::int AS count FROM wallet_fundings`)[0]?.count;
+  const recorded = await fundings();
+  const balance = await usdcOf(state.payerAddress);
+  const nonce = await client.getTransactionCount({ address: state.funderAddress as Address });
+  await page.getByLabel("Amount (USDC)").fill("5");
+  await page.getByRole("button", { name: "Send USDC" }).click();
+  await expect(
+    page.getByText("You rejected the transfer in your wallet: nothing was sent and nothing is recorded."),
+  ).toBeVisible();
+  await expect(page.getByText(/of 3 confirmations/)).toHaveCount(0);
+  expect(await client.getTransactionCount({ address: state.funderAddress as Address })).toBe(nonce);
+  expect(await usdcOf(state.payerAddress)).toBe(balance);
+  expect(await fundings()).toBe(recorded);
 });
