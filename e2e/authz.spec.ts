@@ -27,6 +27,7 @@ const PAGES: [path: string, minRole: Role][] = [
   ["/alerts", "viewer"],
   ["/audit-log", "viewer"],
   ["/settings/users", "admin"],
+  ["/treasury/fund", "viewer"],
 ];
 
 const ROUTES: [path: string, minRole: Role][] = [
@@ -71,6 +72,7 @@ const ACTIONS: Record<string, Role> = {
   "app/(console)/settings/users/actions.ts#addUserAction": "admin",
   "app/(console)/settings/users/actions.ts#changeUserRole": "admin",
   "app/(console)/settings/users/actions.ts#setUserDisabledAction": "admin",
+  "app/(console)/treasury/fund/actions.ts#recordFundingAction": "operator",
 };
 
 interface ManifestAction {

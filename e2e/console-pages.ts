@@ -38,6 +38,8 @@ export const STATIC_PAGES: readonly ConsolePage[] = [
   { name: "jobs", path: "/jobs", role: "admin", heading: "Jobs" },
   { name: "jobs-viewer", path: "/jobs", role: "viewer", heading: "Jobs" },
   { name: "users", path: "/settings/users", role: "admin", heading: "Users" },
+  { name: "treasury-fund", path: "/treasury/fund", role: "admin", heading: "Fund the payer wallet" },
+  { name: "treasury-fund-viewer", path: "/treasury/fund", role: "viewer", heading: "Fund the payer wallet" },
   { name: "agents-viewer", path: "/agents/builder_agent", role: "viewer", heading: /Builder agent/ },
   { name: "overview-viewer", path: "/overview", role: "viewer", heading: "Overview" },
   { name: "forbidden", path: "/forbidden", role: null, heading: "Not allowed" },

@@ -108,6 +108,9 @@ export default async function globalSetup() {
     cronSecret,
     vendorUrl: network.vendorUrl,
     payerAddress: network.payer.address,
+    rpcUrl: network.rpcUrl,
+    usdcAddress: network.usdcAddress,
+    funderAddress: network.funder,
     agentKeys: keys,
   };
   writeFileSync(STATE_FILE, JSON.stringify(state, null, 2));

@@ -23,6 +23,10 @@ export interface E2eState {
   cronSecret: string;
   vendorUrl: string;
   payerAddress: string;
+  /** The local chain's RPC and USDC, and the demo funding wallet (the Fund page's mock wallet). */
+  rpcUrl: string;
+  usdcAddress: string;
+  funderAddress: string;
   agentKeys: Record<string, string>;
 }
 

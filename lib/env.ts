@@ -159,6 +159,15 @@ const schema = z.object({
   X402_ALERT_DELIVERY_MAX_ATTEMPTS: intIn(1, 100).default(10),
   X402_APPROVAL_EXPIRY_DAYS: intIn(1, 90).default(7),
   X402_RECON_AMOUNT_TOLERANCE_PCT: intIn(0, 100).default(5),
+  // Treasury: blocks on top of a funding transfer before it is recorded (the seed's 2-3 blocks).
+  X402_FUNDING_CONFIRMATIONS: intIn(1, 64).default(3),
+  // Public by design (the browser sends it to WalletConnect's relay); read on the server and handed
+  // to the wallet page, so it is set at start-up rather than baked into the build.
+  NEXT_PUBLIC_WALLETCONNECT_PROJECT_ID: z
+    .string()
+    .trim()
+    .regex(/^[0-9a-fA-F]{32}$/, "expected a WalletConnect (Reown) project id: 32 hex characters")
+    .optional(),
   // Scheduled jobs: the bearer secret of the /api/cron/* routes (Vercel Cron sends it), the
   // in-process scheduler switch, and where ledger-sync appends.
   CRON_SECRET: z.string().min(16, "at least 16 characters").optional(),
@@ -195,6 +204,8 @@ export interface AppEnv extends CoreEnv {
   approvalExpiryDays: number;
   /** Reconciliation: how far (whole % of the ledger amount) the chain's amount may differ. */
   reconAmountTolerancePct: number;
+  /** Treasury funding: confirmations before a transfer is recorded; WalletConnect's public project id. */
+  treasury: { fundingConfirmations: number; walletConnectProjectId: string | undefined };
   authSecret: string | undefined;
   signIn: SignInThrottleConfig;
   apiRateLimits: ApiRateLimitConfig;
@@ -305,6 +316,10 @@ export function parseEnv(source: Record<string, string | undefined>): AppEnv {
     },
     approvalExpiryDays: data.X402_APPROVAL_EXPIRY_DAYS,
     reconAmountTolerancePct: data.X402_RECON_AMOUNT_TOLERANCE_PCT,
+    treasury: {
+      fundingConfirmations: data.X402_FUNDING_CONFIRMATIONS,
+      walletConnectProjectId: data.NEXT_PUBLIC_WALLETCONNECT_PROJECT_ID,
+    },
     authSecret: data.NEXTAUTH_SECRET,
     signIn: {
       maxFailuresPerAccount: data.X402_SIGNIN_MAX_FAILURES,

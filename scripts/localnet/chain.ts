@@ -23,6 +23,9 @@ const ANVIL_TEST_KEYS = {
   facilitator: "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d",
   payer: "0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a",
   vendor: "0x7c852118294e51e653712a81e05800f419141751be58f605c371e15141b007a6",
+  // Anvil account #4: the demo's funding wallet, behind the Fund page's mock connector (an
+  // account anvil unlocks, so the page's eth_sendTransaction needs no key in the browser).
+  funder: "0x47e179ec197488593b187f80a00eb0da91f1b9d0b13f8733639f19c30a34926a",
 } as const satisfies Record<string, Hex>;
 
 export type DevAccountRole = keyof typeof ANVIL_TEST_KEYS;
@@ -33,7 +36,7 @@ export type DevAccount = PrivateKeyAccount & { readonly privateKey: Hex };
 export interface AnvilNode {
   rpcUrl: string;
   chainId: number;
-  /** Anvil accounts 0-3, each funded with 10 000 test ETH. */
+  /** Anvil accounts 0-4, each funded with 10 000 test ETH. */
   accounts: Record<DevAccountRole, DevAccount>;
   stop(): Promise<void>;
 }

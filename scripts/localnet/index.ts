@@ -58,6 +58,8 @@ export interface LocalNetwork {
   payer: { address: Address; privateKey: Hex };
   /** Receives the vendors' payments (anvil account #3). */
   payee: Address;
+  /** The demo's funding wallet (anvil account #4, the Fund page's mock wallet), holding USDC. */
+  funder: Address;
   /** Submits settlements and pays their gas (anvil account #1). */
   facilitatorAccount: Address;
   /** Stop and restart it to simulate "facilitator down"; the URL stays the same. */
@@ -91,6 +93,8 @@ export function consolePaymentEnv(network: LocalNetwork): Record<string, string>
 export interface StartLocalNetworkOptions {
   /** micro-USDC minted to the payer. Default 500 USDC. */
   payerFundingMicro?: bigint;
+  /** micro-USDC minted to the funding wallet (anvil #4). Default 1 000 USDC. */
+  funderMicro?: bigint;
   chainId?: number;
   /** /slow's delay in ms (default 1500). */
   slowMs?: number;
@@ -118,7 +122,7 @@ export async function startLocalNetwork(options: StartLocalNetworkOptions = {}):
   };
 
   try {
-    const { deployer, facilitator: facilitatorKey, payer, vendor } = anvil.accounts;
+    const { deployer, facilitator: facilitatorKey, payer, vendor, funder } = anvil.accounts;
     log?.(`anvil ${anvil.rpcUrl} chain ${anvil.chainId} (${anvilMs} ms)`);
 
     await installMulticall3(anvil.rpcUrl, anvil.chainId);
@@ -126,7 +130,10 @@ export async function startLocalNetwork(options: StartLocalNetworkOptions = {}):
       rpcUrl: anvil.rpcUrl,
       chainId: anvil.chainId,
       deployerKey: deployer.privateKey,
-      mint: [{ to: payer.address, amountMicro: options.payerFundingMicro ?? 500_000_000n }],
+      mint: [
+        { to: payer.address, amountMicro: options.payerFundingMicro ?? 500_000_000n },
+        { to: funder.address, amountMicro: options.funderMicro ?? 1_000_000_000n },
+      ],
     });
     const usdcMs = lap();
     log?.(`USDC ${usdcAddress} (${usdcMs} ms)`);
@@ -162,6 +169,7 @@ export async function startLocalNetwork(options: StartLocalNetworkOptions = {}):
       vendorUrl: vendors.url,
       payer: { address: payer.address, privateKey: payer.privateKey },
       payee: vendor.address,
+      funder: funder.address,
       facilitatorAccount: facilitator.address,
       facilitator,
       vendors,

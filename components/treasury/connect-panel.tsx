@@ -1,0 +1,147 @@
+"use client";
+
+import { useConnect, useConnection, useConnectors, useDisconnect, useSwitchChain } from "wagmi";
+import { Button } from "@/components/ui/button";
+import { ErrorMessage } from "@/components/ui/form-message";
+import { chainName } from "./wallet-config";
+import { useWalletSetup } from "./wallet-provider";
+
+/** A wallet's own words for "the person said no", found by name along the error's causes. */
+export function walletRefused(error: unknown): boolean {
+  for (let e = error as { name?: string; cause?: unknown } | undefined; e; e = e.cause as typeof e) {
+    if (e.name === "UserRejectedRequestError") return true;
+  }
+  return false;
+}
+
+/** A connector's button label and what it is, in the console's words. */
+function connectorText(connector: { id: string; type: string; name: string }): {
+  label: string;
+  hint: string;
+} {
+  if (connector.type === "mock")
+    return {
+      label: "Demo wallet (local chain)",
+      hint: "The demo's funding wallet, holding local USDC; no device needed. Offered only on the local demo network.",
+    };
+  if (connector.id === "injected")
+    return { label: "Browser wallet", hint: "MetaMask, Rabby, Frame or another wallet in this browser." };
+  if (connector.id === "walletConnect")
+    return { label: "WalletConnect", hint: "Ledger Live or a mobile wallet, through a QR code." };
+  if (connector.id === "coinbaseWalletSDK")
+    return { label: "Coinbase Wallet", hint: "The Coinbase Wallet app or extension." };
+  return {
+    label: connector.name,
+    hint: "A wallet in this browser; a Ledger or Trezor behind it signs on the device.",
+  };
+}
+
+/** Connect a wallet, see which one is connected, and switch it to the payer's chain when it is elsewhere. */
+export function ConnectPanel() {
+  const setup = useWalletSetup();
+  const connection = useConnection();
+  const connectors = useConnectors();
+  const connect = useConnect();
+  const disconnect = useDisconnect();
+  const switchChain = useSwitchChain();
+  const wanted = chainName(setup, setup.chainId);
+
+  if (connection.status === "connected" && connection.address) {
+    const wrongChain = connection.chainId !== setup.chainId;
+    return (
+      <section
+        aria-labelledby="wallet-title"
+        className="flex flex-col gap-3 rounded-lg border border-slate-200 p-4"
+      >
+        <h2 id="wallet-title" className="text-lg font-semibold">
+          Funding wallet
+        </h2>
+        <p className="text-sm">
+          Connected with {connection.connector?.name ?? "a wallet"}:{" "}
+          <span className="break-all font-mono text-xs" data-testid="connected-address">
+            {connection.address}
+          </span>
+        </p>
+        {wrongChain ? (
+          <div
+            role="alert"
+            className="flex flex-col gap-2 rounded-md bg-amber-50 px-3 py-2 text-sm text-amber-950"
+          >
+            <p>
+              Your wallet is on {chainName(setup, connection.chainId)}; the payer wallet is on {wanted} (chain{" "}
+              {setup.chainId}). Switch the wallet to {wanted} to send USDC there.
+            </p>
+            <div>
+              <Button
+                variant="caution"
+                size="sm"
+                disabled={switchChain.isPending}
+                onClick={() => switchChain.mutate({ chainId: setup.chainId })}
+              >
+                {switchChain.isPending ? "Confirm in your wallet…" : `Switch to ${wanted}`}
+              </Button>
+            </div>
+            {switchChain.error ? (
+              <p>
+                {walletRefused(switchChain.error)
+                  ? "You declined the switch in your wallet."
+                  : `The wallet could not switch: ${switchChain.error.message.split("\n")[0]}`}
+              </p>
+            ) : null}
+          </div>
+        ) : null}
+        <div>
+          <Button variant="secondary" size="sm" onClick={() => disconnect.mutate({})}>
+            Disconnect
+          </Button>
+        </div>
+      </section>
+    );
+  }
+
+  return (
+    <section
+      aria-labelledby="wallet-title"
+      className="flex flex-col gap-3 rounded-lg border border-slate-200 p-4"
+    >
+      <h2 id="wallet-title" className="text-lg font-semibold">
+        Connect the funding wallet
+      </h2>
+      <p className="text-sm text-slate-700">
+        The wallet that sends USDC to the payer. A hardware wallet (Ledger, Trezor) is used through a browser
+        wallet: connect the device to MetaMask, Rabby or Frame, choose its account there, and choose "Browser
+        wallet" below; every transfer is then confirmed on the device's screen. Ledger Live also connects
+        through WalletConnect when it is offered.
+      </p>
+      <ul className="flex flex-col gap-2">
+        {connectors.map((connector) => {
+          const { label, hint } = connectorText(connector);
+          return (
+            <li key={connector.uid} className="flex flex-wrap items-center gap-3">
+              <Button
+                variant="secondary"
+                disabled={connect.isPending}
+                onClick={() => connect.mutate({ connector, chainId: setup.chainId })}
+              >
+                {label}
+              </Button>
+              <span className="text-xs text-slate-600">{hint}</span>
+            </li>
+          );
+        })}
+      </ul>
+      {connect.isPending ? (
+        <p role="status" className="text-sm text-slate-700">
+          Confirm the connection in your wallet…
+        </p>
+      ) : null}
+      {connect.error ? (
+        <ErrorMessage>
+          {walletRefused(connect.error)
+            ? "You declined the connection in your wallet."
+            : `Could not connect: ${connect.error.message.split("\n")[0]}`}
+        </ErrorMessage>
+      ) : null}
+    </section>
+  );
+}

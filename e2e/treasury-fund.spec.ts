@@ -1,0 +1,248 @@
+import type { Page } from "@playwright/test";
+import { type Address, createPublicClient, createTestClient, erc20Abi, http } from "viem";
+import { expect, test } from "./fixtures";
+import type { E2eState } from "./state";
+
+/*
+ * The Fund page against the local chain: the demo's mock wallet (anvil #4, holding local USDC)
+ * sends real USDC to the payer; the test mines blocks (never warps time) and reads balances on chain.
+ */
+
+function chain(state: E2eState) {
+  const transport = http(state.rpcUrl);
+  return {
+    client: createPublicClient({ transport }),
+    test: createTestClient({ mode: "anvil", transport }),
+    usdcOf: (owner: string) =>
+      createPublicClient({ transport }).readContract({
+        address: state.usdcAddress as Address,
+        abi: erc20Abi,
+        functionName: "balanceOf",
+        args: [owner as Address],
+      }),
+  };
+}
+
+/** Console errors (hydration mismatches, CSP refusals) and the wallet's send requests, as they happen. */
+function watch(page: Page) {
+  const errors: string[] = [];
+  const sends: string[] = [];
+  page.on("console", (m) => {
+    if (m.type() === "error") errors.push(m.text());
+  });
+  page.on("pageerror", (e) => errors.push(e.message));
+  page.on("request", (r) => {
+    if (r.method() === "POST" && /eth_sendTransaction|eth_sendRawTransaction/.test(r.postData() ?? "")) {
+      sends.push(r.url());
+    }
+  });
+  return { errors, sends };
+}
+
+async function connectDemoWallet(page: Page, state: E2eState) {
+  await page.goto("/treasury/fund");
+  await expect(page.getByRole("heading", { level: 1, name: "Fund the payer wallet" })).toBeVisible();
+  await page.getByRole("button", { name: "Demo wallet (local chain)" }).click();
+  await expect(page.getByTestId("connected-address")).toHaveText(state.funderAddress);
+  // The balance has loaded: the amount check needs it.
+  await expect(page.getByText(/The connected wallet holds \$[\d,]+\.\d\d/)).toBeVisible();
+}
+
+test("an operator funds the payer with 25 USDC from the demo wallet and sees it confirmed and recorded", async ({
+  as,
+  state,
+  sql,
+}) => {
+  const { client, test: anvil, usdcOf } = chain(state);
+  const page = await as("operator");
+  const seen = watch(page);
+  await connectDemoWallet(page, state);
+  // A reload restores the connection from wagmi's cookie, server-rendered as the browser hydrates it.
+  await page.reload();
+  await expect(page.getByTestId("connected-address")).toHaveText(state.funderAddress);
+
+  const before = await usdcOf(state.payerAddress);
+  const nonce = await client.getTransactionCount({ address: state.funderAddress as Address });
+  await page.getByLabel("Amount (USDC)").fill("25");
+  await page.getByRole("button", { name: "Send USDC" }).click();
+  await expect(page.getByText(/^[0-3] of 3 confirmations$/)).toBeVisible();
+  await anvil.mine({ blocks: 3 });
+  await expect(page.getByText("3 of 3 confirmations")).toBeVisible();
+  await expect(page.getByText(/^Recorded: \$25\.00 from/)).toBeVisible({ timeout: 20_000 });
+
+  expect((await usdcOf(state.payerAddress)) - before).toBe(25_000_000n);
+  expect(await client.getTransactionCount({ address: state.funderAddress as Address })).toBe(nonce + 1);
+  const [row] = await sql<
+    { tx_hash: string; amount_micro: string; recorded_by: string; confirmations: number }[]
+  >`
+    SELECT tx_hash, amount_micro::text, recorded_by, confirmations FROM wallet_fundings ORDER BY id DESC LIMIT 1`;
+  expect(row).toMatchObject({ amount_micro: "25000000", recorded_by: "operator@demo.local" });
+  expect(row?.confirmations).toBeGreaterThanOrEqual(3);
+  const receipt = await client.getTransactionReceipt({ hash: row?.tx_hash as `0x${string}` });
+  expect(receipt.from.toLowerCase()).toBe(state.funderAddress.toLowerCase());
+
+  // The list shows it: amount, sender, hash, confirmations, who.
+  const listed = page.getByRole("row").filter({ hasText: row?.tx_hash ?? "-" });
+  await expect(listed).toContainText("$25.00");
+  await expect(listed).toContainText(state.funderAddress.toLowerCase());
+  await expect(listed).toContainText("operator@demo.local");
+  expect(seen.sends).toHaveLength(1);
+  expect(seen.errors).toEqual([]);
+});
+
+test("zero, negative, not-a-number, 7 decimals and more than the wallet holds never reach the wallet", async ({
+  as,
+  state,
+}) => {
+  const { client } = chain(state);
+  const page = await as("operator");
+  const seen = watch(page);
+  await connectDemoWallet(page, state);
+  const nonce = await client.getTransactionCount({ address: state.funderAddress as Address });
+  const amount = page.getByLabel("Amount (USDC)");
+  for (const [typed, message] of [
+    ["0", "Amount: enter more than 0"],
+    ["-5", "Amount: enter more than 0 (a negative amount cannot be sent)"],
+    ["lots", "Amount: enter a number like 25 or 0.50"],
+    ["1.1234567", "Amount: USDC has at most 6 decimal places"],
+    ["5000000", "Amount: $5,000,000.00 is more than the connected wallet holds"],
+  ] as const) {
+    await amount.fill(typed);
+    await page.getByRole("button", { name: "Send USDC" }).click();
+    await expect(page.locator("#fund-amount-error")).toContainText(message);
+    await expect(amount).toHaveAttribute("aria-invalid", "true");
+    await expect(page.getByText("1 problem: nothing was saved.")).toBeVisible();
+  }
+  expect(seen.sends).toEqual([]);
+  expect(await client.getTransactionCount({ address: state.funderAddress as Address })).toBe(nonce);
+});
+
+test("a viewer sees the fundings but cannot fund", async ({ as }) => {
+  const page = await as("viewer");
+  await page.goto("/treasury/fund");
+  await expect(page.getByText("Funding needs the operator role; you are viewer.")).toBeVisible();
+  await expect(page.getByRole("button", { name: "Send USDC" })).toHaveCount(0);
+  await expect(page.getByRole("heading", { name: "Recent fundings" })).toBeVisible();
+});
+
+test("the overview's first-load scripts carry no wallet code; the Fund page's do", async ({ as }) => {
+  const page = await as("viewer");
+  // A string of wagmi's own (an error class name) that minification keeps.
+  const carriesWagmi = async (path: string) => {
+    const html = await (await page.request.get(path)).text();
+    const scripts = [...html.matchAll(/<script[^>]+src="([^"]+\.js)"/g)].map((m) => m[1] ?? "");
+    expect(scripts.length).toBeGreaterThan(0);
+    const found: string[] = [];
+    for (const src of scripts) {
+      if ((await (await page.request.get(src)).text()).includes("WagmiProviderNotFoundError"))
+        found.push(src);
+    }
+    return found;
+  };
+  expect(await carriesWagmi("/overview")).toEqual([]);
+  expect((await carriesWagmi("/treasury/fund")).length).toBeGreaterThan(0);
+});
+
+/**
+ * A browser wallet (window.ethereum) that forwards reads to the local chain. `chainId` is where it
+ * starts: on Base (0x2105) it is what a MetaMask left on another network looks like to the page,
+ * and its first switch request fails (as when the wallet's dialog is closed), so the page must
+ * prompt. `rejectSends`: the person declines every transaction in the wallet.
+ */
+function browserWallet({
+  rpcUrl,
+  account,
+  chainId: startChain,
+  rejectSends,
+}: {
+  rpcUrl: string;
+  account: string;
+  chainId: string;
+  rejectSends?: boolean;
+}) {
+  let chainId = startChain;
+  let switches = 0;
+  const listeners: Record<string, ((arg: unknown) => void)[]> = {};
+  const emit = (event: string, arg: unknown) => {
+    for (const fn of listeners[event] ?? []) fn(arg);
+  };
+  (window as unknown as { ethereum: unknown }).ethereum = {
+    isMetaMask: true,
+    on: (event: string, fn: (arg: unknown) => void) => {
+      listeners[event] = [...(listeners[event] ?? []), fn];
+    },
+    removeListener: (event: string, fn: (arg: unknown) => void) => {
+      listeners[event] = (listeners[event] ?? []).filter((f) => f !== fn);
+    },
+    async request({ method, params }: { method: string; params?: unknown[] }) {
+      if (method === "eth_requestAccounts" || method === "eth_accounts") return [account];
+      if (method === "eth_chainId") return chainId;
+      if (method === "wallet_requestPermissions" || method === "wallet_getPermissions")
+        return [{ parentCapability: "eth_accounts" }];
+      if (method === "wallet_switchEthereumChain") {
+        switches += 1;
+        if (switches === 1) throw Object.assign(new Error("the dialog was closed"), { code: -32603 });
+        chainId = ((params ?? [])[0] as { chainId: string }).chainId;
+        emit("chainChanged", chainId);
+        return null;
+      }
+      if (rejectSends && method === "eth_sendTransaction")
+        throw Object.assign(new Error("User rejected the request."), { code: 4001 });
+      const res = await fetch(rpcUrl, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params: params ?? [] }),
+      });
+      const body = (await res.json()) as { result?: unknown; error?: { message: string; code: number } };
+      if (body.error) throw Object.assign(new Error(body.error.message), { code: body.error.code });
+      return body.result;
+    },
+  };
+}
+
+test("a browser wallet on another chain gets a clear prompt and a switch button", async ({ as, state }) => {
+  const page = await as("operator");
+  await page.addInitScript(browserWallet, {
+    rpcUrl: state.rpcUrl,
+    account: state.funderAddress,
+    chainId: "0x2105",
+  });
+  await page.goto("/treasury/fund");
+  await page.getByRole("button", { name: "Browser wallet" }).click();
+  await expect(page.getByTestId("connected-address")).toHaveText(state.funderAddress);
+  const prompt = page.getByRole("alert").filter({ hasText: "Your wallet is on Base" });
+  await expect(prompt).toContainText("the payer wallet is on Local demo chain (chain 31337)");
+  // Nothing can be sent from the wrong chain: the form is not offered.
+  await expect(page.getByRole("button", { name: "Send USDC" })).toHaveCount(0);
+  await prompt.getByRole("button", { name: "Switch to Local demo chain" }).click();
+  await expect(prompt).toHaveCount(0);
+  await expect(page.getByRole("button", { name: "Send USDC" })).toBeVisible();
+});
+
+test("a transfer declined in the wallet sends nothing and records nothing", async ({ as, state, sql }) => {
+  const { client, usdcOf } = chain(state);
+  const page = await as("operator");
+  await page.addInitScript(browserWallet, {
+    rpcUrl: state.rpcUrl,
+    account: state.funderAddress,
+    chainId: "0x7a69",
+    rejectSends: true,
+  });
+  await page.goto("/treasury/fund");
+  await page.getByRole("button", { name: "Browser wallet" }).click();
+  await expect(page.getByText(/The connected wallet holds \$[\d,]+\.\d\d/)).toBeVisible();
+  const fundings = async () =>
+    (await sql<{ count: number }[]>`SELECT count(*)::int AS count FROM wallet_fundings`)[0]?.count;
+  const recorded = await fundings();
+  const balance = await usdcOf(state.payerAddress);
+  const nonce = await client.getTransactionCount({ address: state.funderAddress as Address });
+  await page.getByLabel("Amount (USDC)").fill("5");
+  await page.getByRole("button", { name: "Send USDC" }).click();
+  await expect(
+    page.getByText("You rejected the transfer in your wallet: nothing was sent and nothing is recorded."),
+  ).toBeVisible();
+  await expect(page.getByText(/of 3 confirmations/)).toHaveCount(0);
+  expect(await client.getTransactionCount({ address: state.funderAddress as Address })).toBe(nonce);
+  expect(await usdcOf(state.payerAddress)).toBe(balance);
+  expect(await fundings()).toBe(recorded);
+});

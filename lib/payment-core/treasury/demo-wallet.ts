@@ -1,0 +1,14 @@
+/**
+ * The demo's funding wallet: anvil's well-known account #4 (mnemonic "test test … junk"), which
+ * the local network mints USDC to and anvil unlocks. The Fund page offers it through wagmi's mock
+ * connector only when the configured network is the local chain, so `npm run demo` and the
+ * browser tests can fund the payer without a device. Public knowledge: never holds value.
+ */
+export const DEMO_FUNDING_WALLET = "0x15d34AAf54267DB7D7c367839AAf71A00a2C6A65" as const;
+
+/** The local demo chain (anvil): the only network where the mock wallet and its RPC URL reach the browser. */
+export const LOCAL_NETWORK = "eip155:31337" as const;
+
+export function isLocalNetwork(network: string): boolean {
+  return network === LOCAL_NETWORK;
+}
