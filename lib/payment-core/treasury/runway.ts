@@ -133,7 +133,7 @@ function atRate(
   // available / (spent / hours), kept as one ratio so a small spend over a long window loses nothing.
   const hoursLeft = (availableMicro * hours) / spentMicro;
   let lowLineAt: Date | null = null;
-  let state = lowLine;
+  let state: LowLineState = lowLine;
   if (lowLine === "crosses") {
     const at =
       BigInt(balance.at.getTime()) + ((availableMicro - lowBalanceMicro) * hours * HOUR_MS) / spentMicro;
