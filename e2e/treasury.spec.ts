@@ -12,7 +12,7 @@ import type { E2eState } from "./state";
 /** The value (`dd`) of the fact labelled `label` (`dt`) inside `scope`. */
 function fact(page: Page, scope: Locator, label: string): Locator {
   return scope
-    .locator("div")
+    .locator("dl > div")
     .filter({ has: page.getByRole("term").filter({ hasText: new RegExp(`^${label}$`) }) })
     .getByRole("definition");
 }

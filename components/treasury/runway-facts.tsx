@@ -12,11 +12,12 @@ import type { Wire } from "@/lib/wire";
 export type RateRunwayView = Wire<RateRunway>;
 
 function hoursLeft(rate: RateRunwayView): string {
-  return hoursLeftText({
+  const text = hoursLeftText({
     windowHours: rate.windowHours,
     hoursLeft: rate.hoursLeft === null ? null : BigInt(rate.hoursLeft),
     daysLeft: rate.daysLeft === null ? null : BigInt(rate.daysLeft),
   });
+  return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
 /** When (or whether) the balance crosses the low-balance line at this rate, as a fact's value. */

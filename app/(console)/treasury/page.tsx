@@ -165,7 +165,8 @@ export default async function TreasuryPage() {
       <PageHeader
         title="Treasury"
         actions={
-          <Link href="/treasury/fund" className={buttonClass({ variant: "primary" })}>
+          // Not prefetched: the funding page carries the wallet (wagmi) code, wanted only when opened.
+          <Link href="/treasury/fund" prefetch={false} className={buttonClass({ variant: "primary" })}>
             Fund the wallet
           </Link>
         }
@@ -174,10 +175,10 @@ export default async function TreasuryPage() {
         rate of spend.
       </PageHeader>
       {view.wallet.configured ? (
-        <div className="grid gap-4 lg:grid-cols-2">
+        <>
           <WalletCard wallet={view.wallet} />
           <BalancesCard view={view} />
-        </div>
+        </>
       ) : (
         <Notice title="No payer wallet configured" reason={view.wallet.reason} code={view.wallet.code} />
       )}
