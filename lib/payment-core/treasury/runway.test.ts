@@ -3,6 +3,7 @@ import { createTestDatabase, type TestDatabase } from "@/lib/testing/db";
 import { type HistoricalRow, insertHistoricalRows } from "../ledger/write";
 import { parseUsdc } from "../money";
 import { computeRunway, getRecentSpend, getRunway } from "./runway";
+import { runwayLines } from "./runway-text";
 
 let t: TestDatabase;
 const now = new Date("2026-03-10T12:00:00.000Z");
@@ -145,5 +146,33 @@ describe("getRunway against the ledger", () => {
     expect(r.day.lowLine).toBe("beyond");
     expect(r.day.lowLineAt).toBeNull();
     expect(r.day.hoursLeft).toBe(2n ** 62n * 24n);
+  });
+});
+
+describe("runwayLines (the CLI's words)", () => {
+  const spend = (day: string, week: string, open = "0") => ({
+    at: now,
+    daySpentMicro: parseUsdc(day),
+    weekSpentMicro: parseUsdc(week),
+    openMicro: parseUsdc(open),
+  });
+
+  it("hours and days, thousands separated; under a day; unbounded without spend", () => {
+    // $12,295 above the line at $10/h: 1,229.5 h, 51 days and 5.5 h after 2026-03-10 12:00.
+    const lines = runwayLines(
+      computeRunway({ spend: spend("240", "0"), balanceMicro: parseUsdc("12345"), lowBalanceMicro: LOW }),
+    );
+    expect(lines[0]).toBe(
+      "Last 24 h: spent $240.00 ($10.00/h); runway 1,234 h (51 days); crosses the $50.00 low-balance line at 2026-04-30 17:30 UTC",
+    );
+    expect(lines[1]).toBe(
+      "Last 7 days: spent $0.00 ($0.00/h); runway unbounded: no spend in the last 7 days; never crosses the $50.00 low-balance line at this rate",
+    );
+    const short = runwayLines(
+      computeRunway({ spend: spend("240", "240", "5"), balanceMicro: parseUsdc("54"), lowBalanceMicro: LOW }),
+    );
+    expect(short[0]).toContain(
+      "runway 4 h (under a day); open payments take it below the $50.00 low-balance line",
+    );
   });
 });
