@@ -19,6 +19,7 @@ const PAGES: [path: string, minRole: Role][] = [
   ["/agents", "viewer"],
   ["/agents/builder_agent", "viewer"],
   ["/ledger", "viewer"],
+  ["/treasury", "viewer"],
   ["/settlements", "viewer"],
   ["/reconciliation", "viewer"],
   ["/audits", "viewer"],

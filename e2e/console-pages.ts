@@ -22,6 +22,8 @@ export const STATIC_PAGES: readonly ConsolePage[] = [
   { name: "agents", path: "/agents", role: "admin", heading: "Agents" },
   { name: "agent", path: "/agents/builder_agent", role: "admin", heading: /Builder agent/ },
   { name: "ledger", path: "/ledger", role: "admin", heading: "Ledger" },
+  { name: "treasury", path: "/treasury", role: "admin", heading: "Treasury" },
+  { name: "treasury-viewer", path: "/treasury", role: "viewer", heading: "Treasury" },
   { name: "settlements", path: "/settlements", role: "admin", heading: "Stale and unsettled payments" },
   {
     name: "settlements-viewer",

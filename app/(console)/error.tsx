@@ -8,6 +8,7 @@ const SECTIONS: Record<string, { title: string; what: string }> = {
   overview: { title: "Overview", what: "The overview" },
   agents: { title: "Agents", what: "The agents" },
   ledger: { title: "Ledger", what: "The ledger" },
+  treasury: { title: "Treasury", what: "The treasury" },
   settlements: { title: "Stale and unsettled payments", what: "The open payments" },
   reconciliation: { title: "Reconciliation", what: "The reconciliation reports" },
   audits: { title: "Budget audits", what: "The audits" },

@@ -11,6 +11,7 @@ const LINKS = [
   { href: "/overview", label: "Overview" },
   { href: "/agents", label: "Agents" },
   { href: "/ledger", label: "Ledger" },
+  { href: "/treasury", label: "Treasury" },
   { href: "/settlements", label: "Settlements" },
   { href: "/reconciliation", label: "Reconciliation" },
   { href: "/audits", label: "Audits" },
