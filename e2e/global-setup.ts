@@ -107,8 +107,6 @@ export default async function globalSetup() {
     metricsToken,
     cronSecret,
     vendorUrl: network.vendorUrl,
-    rpcUrl: network.rpcUrl,
-    usdcAddress: network.usdcAddress,
     payerAddress: network.payer.address,
     rpcUrl: network.rpcUrl,
     usdcAddress: network.usdcAddress,

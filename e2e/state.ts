@@ -22,9 +22,6 @@ export interface E2eState {
   /** CRON_SECRET of the e2e console: the bearer of /api/cron/*. */
   cronSecret: string;
   vendorUrl: string;
-  /** The local chain's RPC URL and its USDC contract, for specs that read the chain themselves. */
-  rpcUrl: string;
-  usdcAddress: string;
   payerAddress: string;
   /** The local chain's RPC and USDC, and the demo funding wallet (the Fund page's mock wallet). */
   rpcUrl: string;

@@ -157,7 +157,9 @@ describe("x402 CLI", () => {
     const bare = await x402(["kill-switch", "off", "--json"]);
     expect(bare.code).toBe(2);
     expect(bare.json()).toMatchObject({ error: { code: "reason_required" } });
-    expect((await x402(["kill-switch", "status", "--json"])).json()).toMatchObject({ database: { enabled: true } });
+    expect((await x402(["kill-switch", "status", "--json"])).json()).toMatchObject({
+      database: { enabled: true },
+    });
     const off = await x402(["kill-switch", "off", "--reason", "vendor fixed", "--json"]);
     expect(off.json()).toMatchObject({ enabled: false, database: { enabled: false } });
     const audit = await t.db

@@ -1,5 +1,4 @@
 import type { Metadata } from "next";
-import Link from "next/link";
 import { QRCodeSVG } from "qrcode.react";
 import { formatEther } from "viem";
 import { explorerLink, networkName } from "@/components/ledger/chain";
@@ -165,10 +164,11 @@ export default async function TreasuryPage() {
       <PageHeader
         title="Treasury"
         actions={
-          // Not prefetched: the funding page carries the wallet (wagmi) code, wanted only when opened.
-          <Link href="/treasury/fund" prefetch={false} className={buttonClass({ variant: "primary" })}>
+          // A document load, not a client navigation: the funding page has its own Content-Security-Policy
+          // (it talks to the chain from the browser), and a policy only changes on a full page load.
+          <a href="/treasury/fund" className={buttonClass({ variant: "primary" })}>
             Fund the wallet
-          </Link>
+          </a>
         }
       >
         The payer wallet: where to send USDC, what it holds on chain, and how long that lasts at the recent

@@ -60,8 +60,7 @@ export function registerKillSwitch(program: Command, { sub, print }: CommandKit)
         throw new CliFailure("invalid_reason", `--reason: at most ${REASON_MAX} characters`, {}, EXIT.usage);
       }
       await withDb(async ({ db, env, actor, enforced: given }) => {
-        if (action !== "status")
-          await setKillSwitch(db, { enabled: action === "on", actor, reason });
+        if (action !== "status") await setKillSwitch(db, { enabled: action === "on", actor, reason });
         const enforced = given ?? (await enforcedConfig(db, env));
         const state = await getKillSwitch(db, enforced.budget);
         // After the switch is on, nothing new is signed: what is left to stop is already signed.
