@@ -56,7 +56,7 @@ export function OverviewDashboard({ initial }: { initial: OverviewView }) {
         Live: refreshes every {OVERVIEW_POLL_MS / 1000} seconds. All times and budget windows are UTC.
       </PageHeader>
       <div className="grid gap-4 md:grid-cols-3">
-        <WalletCard wallet={view.wallet} />
+        <WalletCard wallet={view.wallet} runway={view.runway} />
         <SpendCards spend={view.spend} />
       </div>
       <div className="grid gap-4 lg:grid-cols-2">

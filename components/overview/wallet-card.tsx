@@ -1,10 +1,12 @@
+import Link from "next/link";
 import { BalanceGauge, gaugeScaleMicro } from "@/components/charts/balance-gauge";
 import { Usd } from "@/components/ui/usd";
 import { UtcTime } from "@/components/ui/utc-time";
-import type { WalletView } from "@/lib/dal/overview";
+import type { OverviewView, WalletView } from "@/lib/dal/overview";
+import { hoursLeftText, lowLineText } from "@/lib/payment-core/treasury/runway-text";
 import { Panel } from "./panel";
 
-export function WalletCard({ wallet }: { wallet: WalletView }) {
+export function WalletCard({ wallet, runway }: { wallet: WalletView; runway: OverviewView["runway"] }) {
   return (
     <Panel
       title="Wallet balance"
@@ -17,6 +19,7 @@ export function WalletCard({ wallet }: { wallet: WalletView }) {
       }
     >
       {wallet.available ? <Available wallet={wallet} /> : <Unavailable wallet={wallet} />}
+      {runway ? <RunwaySummary runway={runway} /> : null}
     </Panel>
   );
 }
@@ -75,5 +78,27 @@ function Unavailable({ wallet }: { wallet: Extract<WalletView, { available: fals
       <p>{wallet.reason}</p>
       <p className="font-mono text-xs">{wallet.code}</p>
     </div>
+  );
+}
+
+/** How long the balance lasts at the last 24 hours' spend; the Treasury page has both rates. */
+function RunwaySummary({ runway }: { runway: NonNullable<OverviewView["runway"]> }) {
+  const day = runway.day;
+  const left = hoursLeftText({
+    windowHours: day.windowHours,
+    hoursLeft: day.hoursLeft === null ? null : BigInt(day.hoursLeft),
+    daysLeft: day.daysLeft === null ? null : BigInt(day.daysLeft),
+  });
+  const line = lowLineText(
+    { lowLine: day.lowLine, lowLineAt: day.lowLineAt ? new Date(day.lowLineAt) : null },
+    BigInt(runway.lowBalanceMicro),
+  );
+  return (
+    <p className="border-t border-slate-100 pt-2 text-sm text-slate-700">
+      Runway at the last 24 h&apos;s spend: <strong className="tabular-nums">{left}</strong>; {line}.{" "}
+      <Link href="/treasury" className="text-slate-900 underline underline-offset-2">
+        Treasury
+      </Link>
+    </p>
   );
 }

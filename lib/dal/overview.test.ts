@@ -142,5 +142,34 @@ describe("getOverviewFrom", () => {
       },
     ]);
     expect(view.latency.buckets.at(-1)).toMatchObject({ count: 1, p50Ms: 1_200 });
+    expect(view.spendPerHour.hours.at(-1)).toEqual({
+      start: "2026-03-10T12:00:00.000Z",
+      count: 1,
+      spentMicro: "85000000",
+    });
+    // $484.31 at $85.00 a day: 484.31 × 24 / 85 = 136.7 hours, rounded down; the line at $50 after
+    // (484.31 − 50) × 24 / 85 = 122.63 hours after 12:34:56.
+    expect(view.runway?.day).toMatchObject({
+      spentMicro: "85000000",
+      hoursLeft: "136",
+      daysLeft: "5",
+      lowLine: "crosses",
+    });
+    expect(view.runway?.day.lowLineAt?.slice(0, 16)).toBe("2026-03-15T15:12");
+  });
+
+  it("has no runway while the balance cannot be read", async () => {
+    const view = await getOverviewFrom({
+      db: t.db,
+      config: defaultBudgetConfig(),
+      getWalletView: async () => ({
+        available: false,
+        code: "chain_timeout",
+        reason: "slow",
+        lowThresholdMicro: "50000000",
+      }),
+      now,
+    });
+    expect(view.runway).toBeNull();
   });
 });

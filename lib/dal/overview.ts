@@ -21,6 +21,12 @@ import {
   type LatencySeries,
   type SuccessRateSeries,
 } from "@/lib/payment-core/time-series";
+import {
+  computeRunway,
+  getRecentSpend,
+  type RecentSpend,
+  type Runway,
+} from "@/lib/payment-core/treasury/runway";
 import { pick, toWire, type Wire } from "@/lib/wire";
 import { appDb } from "./db";
 import { paymentService } from "./payments";
@@ -68,6 +74,8 @@ export interface OverviewView {
   successRate: SuccessRateSeries;
   latency: LatencySeries;
   spendPerHour: Wire<HourlySpendSeries>;
+  /** How long the wallet's balance lasts at the recent spend (null when the balance is unavailable). */
+  runway: Wire<Runway> | null;
   budgets: { thresholdsPct: number[]; agents: AgentBudgetView[] };
   recent: RecentTransactionView[];
 }
@@ -90,12 +98,23 @@ export async function getOverviewFrom(deps: {
   db: Database;
   config: BudgetConfig;
   getWalletView: () => Promise<WalletView>;
+  /** The ledger's recent spend for the runway (the page's poll passes a cached read). */
+  getRecentSpend?: () => Promise<RecentSpend>;
+  lowBalanceMicro?: Micro;
   now?: Date;
 }): Promise<OverviewView> {
   const { db, config } = deps;
   const now = deps.now ?? new Date();
-  const [wallet, spend, successRate, latency, spendPerHour, usage, recent] = await Promise.all([
-    deps.getWalletView(),
+  const walletView = deps.getWalletView();
+  const runway = walletView.then(async (w) => {
+    if (!w.available) return null;
+    const recent = await (deps.getRecentSpend ?? (() => getRecentSpend(db, { now })))();
+    const lowBalanceMicro = deps.lowBalanceMicro ?? LOW_BALANCE_MICRO;
+    return toWire(computeRunway({ spend: recent, balanceMicro: BigInt(w.balanceMicro), lowBalanceMicro }));
+  });
+  const [wallet, runwayView, spend, successRate, latency, spendPerHour, usage, recent] = await Promise.all([
+    walletView,
+    runway,
     getSpendTotals(db, { now }),
     getSuccessRateSeries(db, { now, minutes: SUCCESS_RATE_MINUTES }),
     getLatencySeries(db, { now, hours: LATENCY_HOURS }),
@@ -110,6 +129,7 @@ export async function getOverviewFrom(deps: {
     successRate,
     latency,
     spendPerHour: toWire(spendPerHour),
+    runway: runwayView,
     budgets: {
       thresholdsPct: alertThresholds(config.alertThresholdPct),
       agents: usage.map((u) => ({
@@ -205,7 +225,36 @@ function cachedWallet(): Promise<WalletView> {
   return view;
 }
 
+/**
+ * The runway's 7-day sum reads a week of ledger rows: every open overview polls every few seconds,
+ * so one read per half minute serves them all (the balance it is applied to is the fresh one).
+ */
+const RECENT_SPEND_CACHE_MS = 30_000;
+
+const spendCache = globalThis as unknown as {
+  __x402OverviewRecentSpend?: { at: number; spend: Promise<RecentSpend> };
+};
+
+function cachedRecentSpend(): Promise<RecentSpend> {
+  const cached = spendCache.__x402OverviewRecentSpend;
+  if (cached && Date.now() - cached.at < RECENT_SPEND_CACHE_MS) return cached.spend;
+  const spend = getRecentSpend(appDb());
+  // A failed read is not kept: the next poll tries again.
+  spend.catch(() => {
+    if (spendCache.__x402OverviewRecentSpend?.spend === spend)
+      spendCache.__x402OverviewRecentSpend = undefined;
+  });
+  spendCache.__x402OverviewRecentSpend = { at: Date.now(), spend };
+  return spend;
+}
+
 /** What the overview page and its JSON route call. */
 export function getOverview(): Promise<OverviewView> {
-  return getOverviewFrom({ db: appDb(), config: env().budget, getWalletView: cachedWallet });
+  return getOverviewFrom({
+    db: appDb(),
+    config: env().budget,
+    getWalletView: cachedWallet,
+    getRecentSpend: cachedRecentSpend,
+    lowBalanceMicro: env().alerts.lowBalanceMicro,
+  });
 }
