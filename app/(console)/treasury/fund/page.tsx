@@ -1,4 +1,5 @@
 import type { Metadata } from "next";
+import { networkName } from "@/components/ledger/chain";
 import { ConnectPanel } from "@/components/treasury/connect-panel";
 import { FundForm } from "@/components/treasury/fund-form";
 import { FundingsTable } from "@/components/treasury/fundings-table";
@@ -17,8 +18,8 @@ export default async function FundPage() {
   return (
     <div className="flex flex-col gap-6">
       <PageHeader title="Fund the payer wallet">
-        Send USDC on {setup.network} from a wallet you connect to the payer wallet the agents pay from. The
-        console follows the transfer until it has {setup.requiredConfirmations} confirmations
+        Send USDC on {networkName(setup.network)} from a wallet you connect to the payer wallet the agents pay
+        from. The console follows the transfer until it has {setup.requiredConfirmations} confirmations
         (X402_FUNDING_CONFIRMATIONS), checks it again on chain, and records it in the audit log. See the{" "}
         {/* A document load, not client navigation: each treasury page has its own CSP. */}
         <a href="/treasury" className="text-blue-800 underline underline-offset-2">
