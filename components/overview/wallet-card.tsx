@@ -93,12 +93,22 @@ function RunwaySummary({ runway }: { runway: NonNullable<OverviewView["runway"]>
     { lowLine: day.lowLine, lowLineAt: day.lowLineAt ? new Date(day.lowLineAt) : null },
     BigInt(runway.lowBalanceMicro),
   );
+  const treasury = (
+    <Link href="/treasury" className="text-slate-900 underline underline-offset-2">
+      Treasury
+    </Link>
+  );
+  if (day.hoursLeft === null) {
+    return (
+      <p className="border-t border-slate-100 pt-2 text-sm text-slate-700">
+        Runway: no spend in the last 24 h, so the balance is not running down. {treasury}
+      </p>
+    );
+  }
   return (
     <p className="border-t border-slate-100 pt-2 text-sm text-slate-700">
       Runway at the last 24 h&apos;s spend: <strong className="tabular-nums">{left}</strong>; {line}.{" "}
-      <Link href="/treasury" className="text-slate-900 underline underline-offset-2">
-        Treasury
-      </Link>
+      {treasury}
     </p>
   );
 }
