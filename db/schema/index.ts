@@ -8,3 +8,4 @@ export * from "./transactions";
 export * from "./users";
 export * from "./wallets";
 export * from "./fundings";
+export * from "./rotations";
