@@ -165,7 +165,12 @@ const schema = z.object({
   // Treasury owners: the addresses whose EIP-712 signature approves a payer-key rotation.
   X402_TREASURY_OWNERS: z
     .string()
-    .transform((v) => v.split(",").map((e) => e.trim()).filter((e) => e !== ""))
+    .transform((v) =>
+      v
+        .split(",")
+        .map((e) => e.trim())
+        .filter((e) => e !== ""),
+    )
     // A mixed-case address must carry a valid EIP-55 checksum: a typo is refused, not trusted.
     .pipe(z.array(address.refine((a) => isAddress(a), "an address's mixed-case checksum is wrong")))
     .transform((list) => [...new Set(list.map((a) => getAddress(a)))])

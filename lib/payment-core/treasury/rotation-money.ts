@@ -27,6 +27,18 @@ export async function testPayment(
   const r = await load(deps.db, input.rotationId);
   expectState(r, "approved");
   const account = await walletAccount(deps, r.newWallet);
+  // Said plainly before any signature: the new wallet needs a little USDC to pay the test vendor.
+  const funds = await getUsdcBalance(deps.publicClient, deps.usdcAddress, account.address);
+  if (funds === 0n) {
+    throw new OperationError(
+      "rotation_new_wallet_unfunded",
+      "send the new wallet a little USDC for the test payment",
+      {
+        wallet: account.address,
+        balanceMicro: "0",
+      },
+    );
+  }
   const outcome = await deps.payerFor(account).payForService({
     agentId: input.agentId,
     url: input.url,
