@@ -4,7 +4,10 @@ import { join } from "node:path";
 import type { Hex, PublicClient } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { evaluateAlerts } from "@/lib/payment-core/alerts";
+import { defaultBudgetConfig } from "@/lib/payment-core/budgets/config";
 import type { BudgetEngine } from "@/lib/payment-core/budgets/engine";
+import { defaultAlertsEnv } from "@/lib/payment-core/config";
 import { createTestDatabase, type TestDatabase } from "@/lib/testing/db";
 import { readActivePayer } from "./payer-wallet";
 import {
@@ -279,5 +282,32 @@ describe("approve: hostile signatures first", () => {
       "payer_rotation.approved",
     ]);
     expect(await lastRotationAgeDays(t.db, clock)).toBe(0);
+  });
+});
+
+describe("alert: payer key older than 90 days", () => {
+  const config = { budget: defaultBudgetConfig(), alerts: defaultAlertsEnv() };
+  const evaluate = () => evaluateAlerts(t.db, { config, clock: () => clock });
+  const keyAlerts = async () =>
+    t.db.$client<{ resolved: boolean; figures: Record<string, number> }[]>`
+      SELECT resolved_at IS NOT NULL AS resolved, figures FROM alerts WHERE kind = 'payer_key_old' ORDER BY id`;
+
+  it("is raised on day 91 after the last completed rotation and resolved by the next rotation", async () => {
+    await t.db.$client`TRUNCATE alerts CASCADE`;
+    // An env key never rotated has no known age: nothing is raised.
+    await evaluate();
+    expect(await keyAlerts()).toEqual([]);
+    const r = await proven();
+    await t.db.$client`
+      UPDATE payer_rotations SET state = 'completed', completed_at = ${new Date(clock.getTime() - 90 * 86_400_000).toISOString()}::timestamptz WHERE id = ${r.id}`;
+    await evaluate();
+    expect(await keyAlerts()).toEqual([]);
+    clock = new Date(clock.getTime() + 86_400_000);
+    await evaluate();
+    expect(await keyAlerts()).toEqual([{ resolved: false, figures: { ageDays: 91, maxAgeDays: 90 } }]);
+    await t.db
+      .$client`UPDATE payer_rotations SET completed_at = ${clock.toISOString()}::timestamptz WHERE id = ${r.id}`;
+    await evaluate();
+    expect(await keyAlerts()).toEqual([{ resolved: true, figures: { ageDays: 91, maxAgeDays: 90 } }]);
   });
 });

@@ -13,6 +13,8 @@ import { keyRefSchema, resolveKeyRef } from "./key-ref";
 import { readActivePayer } from "./payer-wallet";
 import { approvalTypedData, proofTypedData } from "./rotation-messages";
 
+export { lastRotationAgeDays } from "./key-age";
+
 /**
  * Rotating the payer key (the seed's procedure) as steps a page or the CLI calls one at a time:
  *   register → prove → approve → test payment → sweep → complete   (or cancel before the sweep).
@@ -163,30 +165,6 @@ export async function openRotation(db: Database): Promise<Rotation | null> {
 /** Rotations, newest first. */
 export async function listRotations(db: Database, limit = 50): Promise<Rotation[]> {
   return db.select().from(payerRotations).orderBy(desc(payerRotations.createdAt)).limit(limit);
-}
-
-/**
- * Whole days since the payer key last changed: the last completed rotation, else when the active
- * payer wallet was registered; null when the console knows of neither (an env key never rotated).
- * The alert "payer key older than 90 days" compares this with 90.
- */
-export async function lastRotationAgeDays(db: Database, now: Date = new Date()): Promise<number | null> {
-  const [last] = await db
-    .select({ at: payerRotations.completedAt })
-    .from(payerRotations)
-    .where(eq(payerRotations.state, "completed"))
-    .orderBy(desc(payerRotations.completedAt))
-    .limit(1);
-  let since = last?.at ?? null;
-  if (!since) {
-    const [w] = await db
-      .select({ at: wallets.createdAt })
-      .from(wallets)
-      .where(and(eq(wallets.role, "payer"), eq(wallets.active, true)))
-      .limit(1);
-    since = w?.at ?? null;
-  }
-  return since ? Math.floor((now.getTime() - since.getTime()) / 86_400_000) : null;
 }
 
 /** Step 1: the new wallet's address and the reference of its key; the key must derive the address. */
