@@ -45,7 +45,9 @@ export async function readActivePayer(
 ): Promise<ActivePayer | null> {
   const row = await activePayerWallet(db);
   if (row?.keyRef) {
-    const account = privateKeyToAccount(await resolveKeyRef(row.keyRef, environment));
+    // The parsed X402_PAYER_PRIVATE_KEY answers its own reference (the wallet a first rotation starts from).
+    const env = envKey ? { ...environment, X402_PAYER_PRIVATE_KEY: envKey } : environment;
+    const account = privateKeyToAccount(await resolveKeyRef(row.keyRef, env));
     if (account.address.toLowerCase() !== row.address.toLowerCase()) {
       throw new OperationError(
         "payer_key_mismatch",

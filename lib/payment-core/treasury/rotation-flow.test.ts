@@ -1,21 +1,10 @@
-import {
-  type Address,
-  createTestClient,
-  createWalletClient,
-  erc20Abi,
-  type Hex,
-  http,
-  type LocalAccount,
-  type PublicClient,
-} from "viem";
+import { type Address, createTestClient, createWalletClient, erc20Abi, type Hex, http } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseEnv } from "@/lib/env";
-import { BudgetEngine } from "@/lib/payment-core/budgets/engine";
 import { createPaymentService, type PaymentService } from "@/lib/payment-core/x402/service";
 import { createTestDatabase, type TestDatabase } from "@/lib/testing/db";
 import { type HostileVendor, startHostileVendor } from "@/lib/testing/hostile-vendor";
-import { localPayer } from "@/lib/testing/local-payer";
 import { type LocalNetwork, localChain, startLocalNetwork } from "@/scripts/localnet";
 import { readActivePayer } from "./payer-wallet";
 import {
@@ -28,6 +17,7 @@ import {
   registerRotation,
   signProof,
 } from "./rotation";
+import { rotationDeps } from "./rotation-deps";
 import { approvalTypedData } from "./rotation-messages";
 import { completeRotation, sweepRotation, testPayment } from "./rotation-money";
 
@@ -56,7 +46,7 @@ beforeAll(async () => {
   [t, net] = await Promise.all([createTestDatabase(), startLocalNetwork()]);
   hostile = await startHostileVendor(net);
   oldPayer = net.payer.address;
-  Object.assign(environment, { X402_PAYER_PRIVATE_KEY: net.payer.privateKey, NEW_PAYER_KEY: newKey });
+  Object.assign(environment, { NEW_PAYER_KEY: newKey });
   const env = parseEnv({
     X402_NETWORK: "eip155:31337",
     X402_RPC_URL: net.rpcUrl,
@@ -69,23 +59,8 @@ beforeAll(async () => {
   // The env keys of the wallets live in process.env for the service's key source (env: references).
   process.env.NEW_PAYER_KEY = newKey;
   service = createPaymentService(t.db, env);
-  const engine = new BudgetEngine(t.db, { config: env.budget });
-  deps = {
-    db: t.db,
-    publicClient: net.usdc.client as PublicClient,
-    rpcUrl: net.rpcUrl,
-    chainId: net.chainId,
-    network: net.network,
-    usdcAddress: net.usdcAddress,
-    usdcName: "USD Coin",
-    usdcVersion: "2",
-    owners: env.treasuryOwners,
-    envKey: net.payer.privateKey,
-    environment,
-    engine,
-    payerFor: (account: LocalAccount) => localPayer(net, { db: t.db, engine, account }),
-    onPayerChanged: () => service.payerKeys.invalidate(),
-  };
+  // The app's own wiring; only the `env:` references read this test's map instead of process.env.
+  deps = { ...rotationDeps(t.db, env, env.treasuryOwners, service), environment };
 }, 120_000);
 
 afterAll(async () => {

@@ -127,6 +127,12 @@ export async function advance(
   });
 }
 
+/** Where `env:` references are read; the parsed X402_PAYER_PRIVATE_KEY answers its own name. */
+function keyEnv(deps: RotationDeps): Record<string, string | undefined> {
+  const base = deps.environment ?? process.env;
+  return deps.envKey ? { ...base, X402_PAYER_PRIVATE_KEY: deps.envKey } : base;
+}
+
 export async function walletAccount(deps: RotationDeps, address: string): Promise<PrivateKeyAccount> {
   const [w] = await deps.db
     .select()
@@ -137,7 +143,7 @@ export async function walletAccount(deps: RotationDeps, address: string): Promis
     throw new OperationError("rotation_key_missing", `wallet ${address} has no key reference`, {
       wallet: address,
     });
-  const account = privateKeyToAccount(await resolveKeyRef(w.keyRef, deps.environment));
+  const account = privateKeyToAccount(await resolveKeyRef(w.keyRef, keyEnv(deps)));
   if (lower(account.address) !== lower(address)) {
     throw new OperationError(
       "rotation_key_mismatch",
@@ -192,18 +198,6 @@ export async function registerRotation(
       wallet: current.address,
     });
   }
-  const derived = privateKeyToAccount(await resolveKeyRef(keyRef, deps.environment)).address;
-  if (lower(derived) !== lower(newAddress)) {
-    throw new OperationError(
-      "rotation_key_mismatch",
-      `the key at ${keyRef} is not the key of ${newAddress}`,
-      {
-        newAddress: getAddress(newAddress),
-        derived,
-        keyRef,
-      },
-    );
-  }
   const [known] = await deps.db
     .select()
     .from(wallets)
@@ -214,8 +208,20 @@ export async function registerRotation(
       "rotation_wallet_retired",
       "a retired payer wallet cannot become the payer again",
       {
-        wallet: derived,
+        wallet: getAddress(newAddress),
         retiredAt: iso(known.retiredAt),
+      },
+    );
+  }
+  const derived = privateKeyToAccount(await resolveKeyRef(keyRef, keyEnv(deps))).address;
+  if (lower(derived) !== lower(newAddress)) {
+    throw new OperationError(
+      "rotation_key_mismatch",
+      `the key at ${keyRef} is not the key of ${newAddress}`,
+      {
+        newAddress: getAddress(newAddress),
+        derived,
+        keyRef,
       },
     );
   }

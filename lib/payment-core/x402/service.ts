@@ -28,6 +28,8 @@ export interface PaymentService {
   walletAddress: Address | null;
   /** The key payments sign with now (the active payer wallet, else the env key). */
   payerKeys: PayerKeySource;
+  /** A payer with this process's config signing with `account` (a rotation's test payment). */
+  payerFor(account: LocalAccount): Payer;
   getWalletBalance(): Promise<{ address: Address; balanceMicro: Micro; network: string }>;
   /**
    * Runs the settlement resolver over open ledger rows (stale ones, or `ids`). Cancelling needs
@@ -123,6 +125,10 @@ export function createPaymentService(
     publicClient,
     walletAddress,
     payerKeys: keys,
+    payerFor(account) {
+      if (!usdcAddress) throw new OperationError("payer_not_configured", "set X402_USDC_ADDRESS to pay");
+      return payerFor(account, usdcAddress);
+    },
     async getWalletBalance() {
       const walletAddress = await currentAddress();
       if (!walletAddress || !p.usdcAddress) {
