@@ -1,4 +1,4 @@
-import type { Address, Hex } from "viem";
+import { getAddress, type Hex } from "viem";
 
 /**
  * The two EIP-712 messages of a payer-key rotation, as the server verifies them and as the page
@@ -45,7 +45,7 @@ export function proofTypedData(r: RotationFields, chainId: number) {
     domain: domain(chainId),
     types: PROOF_TYPES,
     primaryType: "ProvePayerControl" as const,
-    message: { wallet: r.newWallet as Address, rotationId: r.id, nonce: r.nonce as Hex },
+    message: { wallet: getAddress(r.newWallet), rotationId: r.id, nonce: r.nonce as Hex },
   };
 }
 
@@ -56,8 +56,8 @@ export function approvalTypedData(r: RotationFields, chainId: number) {
     types: APPROVAL_TYPES,
     primaryType: "RotatePayerWallet" as const,
     message: {
-      oldWallet: r.oldWallet as Address,
-      newWallet: r.newWallet as Address,
+      oldWallet: getAddress(r.oldWallet),
+      newWallet: getAddress(r.newWallet),
       nonce: r.nonce as Hex,
       deadline: BigInt(Math.floor(r.deadline.getTime() / 1000)),
     },

@@ -21,6 +21,7 @@ import {
 } from "./rotation";
 import { approvalTypedData, proofTypedData } from "./rotation-messages";
 import { cancelRotation } from "./rotation-money";
+import { rotationStatus } from "./rotation-status";
 
 /*
  * Register, prove and approve against a real PostgreSQL; the signatures are real secp256k1
@@ -182,7 +183,23 @@ describe("prove", () => {
   });
 
   it("accepts the new wallet's signature (server-made from the key reference) once", async () => {
-    const r = await proven();
+    const registered = await register();
+    // What a reloaded page reads: the step, and the exact message the new wallet must sign.
+    const status = await rotationStatus(t.db, CHAIN_ID, clock);
+    expect(status.open?.nextStep).toBe("prove");
+    expect(status.open?.toSign).toMatchObject({
+      domain: { name: "x402 treasury", version: "1", chainId: CHAIN_ID },
+      primaryType: "ProvePayerControl",
+      message: { wallet: newPayer.address, rotationId: registered.id, nonce: registered.nonce },
+    });
+    const r = await proveRotation(deps(), {
+      rotationId: registered.id,
+      signature: await signProof(deps(), registered.id),
+      actor: ACTOR,
+    });
+    const next = await rotationStatus(t.db, CHAIN_ID, clock);
+    expect(next.open?.nextStep).toBe("approve");
+    expect(next.open?.toSign?.primaryType).toBe("RotatePayerWallet");
     expect(r.state).toBe("proven");
     const again = await refusal(
       proveRotation(deps(), { rotationId: r.id, signature: r.proofSignature as Hex, actor: ACTOR }),
