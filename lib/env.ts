@@ -1,3 +1,4 @@
+import { getAddress, isAddress } from "viem";
 import { privateKeyToAddress } from "viem/accounts";
 import { z } from "zod";
 import type { ApiRateLimitConfig } from "./api/rate-limits";
@@ -161,6 +162,19 @@ const schema = z.object({
   X402_RECON_AMOUNT_TOLERANCE_PCT: intIn(0, 100).default(5),
   // Treasury: blocks on top of a funding transfer before it is recorded (the seed's 2-3 blocks).
   X402_FUNDING_CONFIRMATIONS: intIn(1, 64).default(3),
+  // Treasury owners: the addresses whose EIP-712 signature approves a payer-key rotation.
+  X402_TREASURY_OWNERS: z
+    .string()
+    .transform((v) =>
+      v
+        .split(",")
+        .map((e) => e.trim())
+        .filter((e) => e !== ""),
+    )
+    // A mixed-case address must carry a valid EIP-55 checksum: a typo is refused, not trusted.
+    .pipe(z.array(address.refine((a) => isAddress(a), "an address's mixed-case checksum is wrong")))
+    .transform((list) => [...new Set(list.map((a) => getAddress(a)))])
+    .optional(),
   // Public by design (the browser sends it to WalletConnect's relay); read on the server and handed
   // to the wallet page, so it is set at start-up rather than baked into the build.
   NEXT_PUBLIC_WALLETCONNECT_PROJECT_ID: z
@@ -206,6 +220,8 @@ export interface AppEnv extends CoreEnv {
   reconAmountTolerancePct: number;
   /** Treasury funding: confirmations before a transfer is recorded; WalletConnect's public project id. */
   treasury: { fundingConfirmations: number; walletConnectProjectId: string | undefined };
+  /** X402_TREASURY_OWNERS, checksummed: who may approve a payer-key rotation (empty: nobody). */
+  treasuryOwners: `0x${string}`[];
   authSecret: string | undefined;
   signIn: SignInThrottleConfig;
   apiRateLimits: ApiRateLimitConfig;
@@ -320,6 +336,7 @@ export function parseEnv(source: Record<string, string | undefined>): AppEnv {
       fundingConfirmations: data.X402_FUNDING_CONFIRMATIONS,
       walletConnectProjectId: data.NEXT_PUBLIC_WALLETCONNECT_PROJECT_ID,
     },
+    treasuryOwners: (data.X402_TREASURY_OWNERS ?? []) as `0x${string}`[],
     authSecret: data.NEXTAUTH_SECRET,
     signIn: {
       maxFailuresPerAccount: data.X402_SIGNIN_MAX_FAILURES,

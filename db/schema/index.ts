@@ -4,6 +4,7 @@ export * from "./budgets";
 export * from "./fundings";
 export * from "./operations";
 export * from "./rate-limits";
+export * from "./rotations";
 export * from "./settings";
 export * from "./transactions";
 export * from "./users";

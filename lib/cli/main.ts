@@ -12,6 +12,7 @@ import { registerMonitor } from "./commands/monitor";
 import { registerPay } from "./commands/pay";
 import { registerReconcile } from "./commands/reconcile";
 import { registerSettle } from "./commands/settle";
+import { registerTreasury } from "./commands/treasury";
 import { registerWallet } from "./commands/wallet";
 import { CliFailure, describeError, EXIT, type Io, processIo, toJson, withDb } from "./context";
 import { intOption } from "./options";
@@ -43,6 +44,7 @@ export function buildProgram(io: Io): Command {
 
   registerPay(program, { sub, print, io });
   registerWallet(program, { sub, print });
+  registerTreasury(program, { sub, print });
 
   const database = sub(program, "db").description("the PostgreSQL ledger");
   sub(database, "migrate")

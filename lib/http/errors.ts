@@ -35,6 +35,7 @@ export const HTTP_STATUS: Readonly<Record<string, number>> = {
   // The payment switch overrides the refusal's 403: payments are off, not this caller's fault.
   payments_disabled: 503,
   payer_not_configured: 503,
+  payer_retired: 503,
   overview_unavailable: 503,
 };
 

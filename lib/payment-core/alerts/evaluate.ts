@@ -2,6 +2,7 @@ import type { Database } from "@/db/client";
 import { sqlOf, withTx } from "@/db/sql";
 import { silentLog } from "../log";
 import { systemClock } from "../time";
+import { payerKeyAgeConditions } from "../treasury/key-age";
 import {
   anomalyConditions,
   budgetConditions,
@@ -68,6 +69,13 @@ export async function evaluateAlerts(
   if (unexplained) {
     kinds.add("unexplained_transfer");
     conditions.push(...unexplained);
+  }
+
+  // Quarterly key rotation (lib/payment-core/treasury): only judged when the key's age is known.
+  const keyAge = await payerKeyAgeConditions(db, now);
+  if (keyAge) {
+    kinds.add("payer_key_old");
+    conditions.push(...keyAge);
   }
 
   const wanted = new Map(conditions.map((c) => [c.dedupeKey, c]));

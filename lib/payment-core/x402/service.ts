@@ -1,4 +1,4 @@
-import { type Address, createPublicClient, http, type PublicClient } from "viem";
+import { type Address, createPublicClient, http, type LocalAccount, type PublicClient } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import type { Database } from "@/db/client";
 import { BudgetEngine } from "../budgets/engine";
@@ -7,6 +7,7 @@ import { OperationError } from "../errors";
 import type { Logger } from "../log";
 import type { Micro } from "../money";
 import { type ResolveOptions, type ResolveReport, resolveOpenTransactions } from "../settlement/resolver";
+import { createPayerKeySource, type PayerKeySource } from "../treasury/payer-wallet";
 import { createPayer, type Payer, type PayerDeps } from "./payer";
 import { getUsdcBalance } from "./usdc";
 
@@ -16,10 +17,19 @@ import { getUsdcBalance } from "./usdc";
  */
 export interface PaymentService {
   engine: BudgetEngine;
-  /** Null when X402_PAYER_PRIVATE_KEY or the USDC address is not configured. */
+  /**
+   * Null when the USDC address is not configured. It signs with the active payer wallet's key
+   * (read per payment, cached briefly), else X402_PAYER_PRIVATE_KEY; with neither, a payment
+   * throws `payer_not_configured`.
+   */
   payer: Payer | null;
   publicClient: PublicClient;
+  /** X402_WALLET_ADDRESS or the env key's address; the active payer wallet may have replaced it. */
   walletAddress: Address | null;
+  /** The key payments sign with now (the active payer wallet, else the env key). */
+  payerKeys: PayerKeySource;
+  /** A payer with this process's config signing with `account` (a rotation's test payment). */
+  payerFor(account: LocalAccount): Payer;
   getWalletBalance(): Promise<{ address: Address; balanceMicro: Micro; network: string }>;
   /**
    * Runs the settlement resolver over open ledger rows (stale ones, or `ids`). Cancelling needs
@@ -40,45 +50,87 @@ export function createPaymentService(
      * alerts (debounced, lib/dal/payments.ts).
      */
     onPaymentFinished?: (event: { agentId: string; ok: boolean }) => void;
+    /** How long the active payer key is cached (default 2 s). */
+    payerKeyTtlMs?: number;
   } = {},
 ): PaymentService {
   const p = env.payments;
   const engine = new BudgetEngine(db, { config: env.budget });
   const publicClient = createPublicClient({ transport: http(p.rpcUrl, { timeout: 10_000 }) }) as PublicClient;
-  const account = p.payerPrivateKey ? privateKeyToAccount(p.payerPrivateKey) : null;
-  const walletAddress = (p.walletAddress ?? account?.address ?? null) as Address | null;
-  const created =
-    account && p.usdcAddress
-      ? createPayer({
-          db,
-          engine,
-          account,
-          publicClient,
-          fetch: options.fetch,
-          log: options.log,
-          config: {
-            network: p.network,
-            usdcAddress: p.usdcAddress,
-            usdcName: p.usdcName,
-            usdcVersion: p.usdcVersion,
-            maxTimeoutSeconds: p.maxTimeoutSeconds,
-            vendorTimeoutMs: p.vendorTimeoutMs,
-            maxRetries: p.maxRetries,
-            allowedPrivateHosts: p.allowedPrivateHosts,
-            selfHosts: p.selfHosts,
-            maxResponseBytes: p.maxResponseBytes,
-            staleAfterMs: env.settlement.staleAfterMs,
-          },
-        })
-      : null;
+  const keys = createPayerKeySource({ db, envKey: p.payerPrivateKey, ttlMs: options.payerKeyTtlMs });
+  const envAccount = p.payerPrivateKey ? privateKeyToAccount(p.payerPrivateKey) : null;
+  const walletAddress = (p.walletAddress ?? envAccount?.address ?? null) as Address | null;
+  const usdcAddress = p.usdcAddress;
+  // One payer per signing key, built when that key is first used: a rotation that activates a
+  // new payer wallet is picked up by the next payment, without a restart.
+  const payers = new Map<string, Payer>();
+  const payerFor = (account: LocalAccount, usdc: Address): Payer => {
+    let made = payers.get(account.address);
+    if (!made) {
+      made = createPayer({
+        db,
+        engine,
+        account,
+        publicClient,
+        fetch: options.fetch,
+        log: options.log,
+        config: {
+          network: p.network,
+          usdcAddress: usdc,
+          usdcName: p.usdcName,
+          usdcVersion: p.usdcVersion,
+          maxTimeoutSeconds: p.maxTimeoutSeconds,
+          vendorTimeoutMs: p.vendorTimeoutMs,
+          maxRetries: p.maxRetries,
+          allowedPrivateHosts: p.allowedPrivateHosts,
+          selfHosts: p.selfHosts,
+          maxResponseBytes: p.maxResponseBytes,
+          staleAfterMs: env.settlement.staleAfterMs,
+        },
+      });
+      payers.set(account.address, made);
+    }
+    return made;
+  };
+  let lastAddress = envAccount?.address as Address | undefined;
+  const activeAccount = async (): Promise<LocalAccount> => {
+    const active = await keys.current();
+    if (!active) {
+      throw new OperationError(
+        "payer_not_configured",
+        "set X402_PAYER_PRIVATE_KEY (or register a payer wallet) and X402_USDC_ADDRESS to pay",
+      );
+    }
+    lastAddress = active.address;
+    return active.account;
+  };
+  // Null only when nothing could ever sign: no USDC, or neither an env key nor a way to read one.
+  const created: Payer | null = usdcAddress
+    ? {
+        get address() {
+          return (lastAddress ?? null) as Address;
+        },
+        async payForService(req) {
+          return payerFor(await activeAccount(), usdcAddress).payForService(req);
+        },
+      }
+    : null;
   const payer =
     created && options.onPaymentFinished ? withFinishHook(created, options.onPaymentFinished) : created;
+  const currentAddress = async (): Promise<Address | null> =>
+    (await keys.current().catch(() => null))?.address ?? walletAddress;
   return {
     engine,
     payer,
     publicClient,
     walletAddress,
+    payerKeys: keys,
+    payerFor(account) {
+      if (!usdcAddress) throw new OperationError("payer_not_configured", "set X402_USDC_ADDRESS to pay");
+      return payerFor(account, usdcAddress);
+    },
     async getWalletBalance() {
+      const walletAddress = await currentAddress();
       if (!walletAddress || !p.usdcAddress) {
         throw new OperationError(
           "wallet_not_configured",
@@ -92,13 +144,14 @@ export function createPaymentService(
       if (!p.usdcAddress) {
         throw new OperationError("payer_not_configured", "set X402_USDC_ADDRESS to resolve settlements");
       }
+      const account = (await keys.current().catch(() => null))?.account ?? null;
       return resolveOpenTransactions(
         {
           db,
           engine,
           client: publicClient,
           usdcAddress: p.usdcAddress,
-          payerAddress: walletAddress,
+          payerAddress: account?.address ?? walletAddress,
           cancel: account
             ? {
                 account,

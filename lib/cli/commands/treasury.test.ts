@@ -1,0 +1,97 @@
+import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { approvalTypedData } from "@/lib/payment-core/treasury/rotation-messages";
+import { createTestDatabase, type TestDatabase } from "@/lib/testing/db";
+import { cliRunner } from "../test-harness";
+
+// In-process, each command parses its environment afresh (as cli.test.ts explains).
+vi.mock("@/lib/env", async (importOriginal) => {
+  const actual = await importOriginal<typeof import("@/lib/env")>();
+  return { ...actual, env: () => actual.parseEnv(process.env) };
+});
+
+let t: TestDatabase;
+const x402 = cliRunner(() => t.url);
+const payerKey = generatePrivateKey();
+const newKey = generatePrivateKey();
+const owner = privateKeyToAccount(generatePrivateKey());
+const newPayer = privateKeyToAccount(newKey);
+const shell = {
+  X402_NETWORK: "eip155:31337",
+  X402_USDC_ADDRESS: "0x5FbDB2315678afecb367f032d93F642f64180aa3",
+  X402_PAYER_PRIVATE_KEY: payerKey,
+  X402_TREASURY_OWNERS: owner.address,
+  NEW_PAYER_KEY: newKey,
+};
+
+beforeAll(async () => {
+  t = await createTestDatabase();
+});
+afterAll(async () => t.drop());
+
+describe("x402 treasury rotate", () => {
+  it("register refuses a key reference that is not the new wallet's key (exit 1, stable code)", async () => {
+    const r = await x402(
+      [
+        "treasury",
+        "rotate",
+        "register",
+        "--address",
+        newPayer.address,
+        "--key-ref",
+        "env:X402_PAYER_PRIVATE_KEY",
+        "--json",
+      ],
+      shell,
+    );
+    expect(r.code).toBe(1);
+    expect(r.json()).toMatchObject({ error: { code: "rotation_key_mismatch" } });
+    const bad = await x402(
+      ["treasury", "rotate", "register", "--address", newPayer.address, "--key-ref", newKey, "--json"],
+      shell,
+    );
+    expect(bad.code).toBe(2);
+    expect(bad.json()).toMatchObject({ error: { code: "invalid_rotation_input" } });
+  });
+
+  it("register → prove (signed here from the key reference) → status shows what the owner signs → approve", async () => {
+    const reg = await x402(
+      [
+        "treasury",
+        "rotate",
+        "register",
+        "--address",
+        newPayer.address,
+        "--key-ref",
+        "env:NEW_PAYER_KEY",
+        "--json",
+      ],
+      shell,
+    );
+    expect(reg.code).toBe(0);
+    expect(reg.json()).toMatchObject({ state: "registered", newWallet: newPayer.address.toLowerCase() });
+    expect((await x402(["treasury", "rotate", "prove", "--json"], shell)).json()).toMatchObject({
+      state: "proven",
+    });
+
+    const status = (await x402(["treasury", "rotate", "status", "--json"], shell)).json() as {
+      open: { nextStep: string; rotation: Parameters<typeof approvalTypedData>[0] & { deadline: string } };
+    };
+    expect(status.open.nextStep).toBe("approve");
+    const rotation = { ...status.open.rotation, deadline: new Date(status.open.rotation.deadline) };
+    const signature = await owner.signTypedData(approvalTypedData(rotation, 31337));
+    const stranger = await privateKeyToAccount(generatePrivateKey()).signTypedData(
+      approvalTypedData(rotation, 31337),
+    );
+    const refused = await x402(["treasury", "rotate", "approve", "--signature", stranger, "--json"], shell);
+    expect(refused.code).toBe(1);
+    expect(refused.json()).toMatchObject({ error: { code: "rotation_approver_not_owner" } });
+    const ok = await x402(["treasury", "rotate", "approve", "--signature", signature, "--json"], shell);
+    expect(ok.json()).toMatchObject({ state: "approved", approver: owner.address.toLowerCase() });
+    const human = await x402(["treasury", "rotate", "status"], shell);
+    expect(human.stdout).toContain("Next step: test_payment");
+    expect((await x402(["treasury", "rotate", "cancel", "--json"], shell)).json()).toMatchObject({
+      state: "cancelled",
+    });
+  });
+});

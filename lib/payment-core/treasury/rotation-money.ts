@@ -1,0 +1,201 @@
+import { and, eq, inArray, isNull, or, sql } from "drizzle-orm";
+import { createWalletClient, erc20Abi, getAddress, http } from "viem";
+import type { Database } from "@/db/client";
+import { transactions, wallets } from "@/db/schema";
+import { OperationError } from "../errors";
+import { resolveOpenTransactions } from "../settlement/resolver";
+import { getUsdcBalance } from "../x402/usdc";
+import { advance, expectState, load, type Rotation, type RotationDeps, walletAccount } from "./rotation";
+
+/**
+ * The rotation's steps that move money: a test payment from the new wallet, the sweep of the old
+ * wallet's USDC, and the switch of the active payer. Each is safe to call again after a crash or
+ * a reload: the test payment has a fixed idempotency key, the sweep sends what is left.
+ */
+
+const OPEN = ["pending", "authorized"] as const;
+
+/**
+ * Step 4: a real x402 purchase signed by the new wallet must settle. It is an ordinary ledger row
+ * of `agentId` (the operator picks the agent, as any purchase is some agent's): it counts against
+ * that agent's budget and shows in the ledger, so the test costs what the vendor charges, visibly.
+ */
+export async function testPayment(
+  deps: RotationDeps,
+  input: { rotationId: string; agentId: string; url: string; actor: string },
+): Promise<Rotation> {
+  const r = await load(deps.db, input.rotationId);
+  expectState(r, "approved");
+  const account = await walletAccount(deps, r.newWallet);
+  // Said plainly before any signature: the new wallet needs a little USDC to pay the test vendor.
+  const funds = await getUsdcBalance(deps.publicClient, deps.usdcAddress, account.address);
+  if (funds === 0n) {
+    throw new OperationError(
+      "rotation_new_wallet_unfunded",
+      "send the new wallet a little USDC for the test payment",
+      {
+        wallet: account.address,
+        balanceMicro: "0",
+      },
+    );
+  }
+  const outcome = await deps.payerFor(account).payForService({
+    agentId: input.agentId,
+    url: input.url,
+    // Fixed per rotation: a retried step returns the same ledger row instead of paying twice.
+    idempotencyKey: `payer-rotation-${r.id}`,
+    vendor: "payer rotation test",
+  });
+  if (!outcome.ok || !outcome.paid) {
+    throw new OperationError(
+      "rotation_test_payment_failed",
+      outcome.ok ? "the vendor asked for no payment" : outcome.message,
+      {
+        code: outcome.ok ? "not_paid" : outcome.code,
+        transactionId: outcome.ok ? null : outcome.transactionId,
+      },
+    );
+  }
+  const [row] = await deps.db
+    .select()
+    .from(transactions)
+    .where(eq(transactions.id, outcome.transactionId))
+    .limit(1);
+  if (row?.status !== "completed" || row.payer?.toLowerCase() !== r.newWallet) {
+    throw new OperationError(
+      "rotation_test_payment_failed",
+      "the test payment did not settle from the new wallet",
+      {
+        transactionId: outcome.transactionId,
+        status: row?.status ?? null,
+        payer: row?.payer ?? null,
+        expectedPayer: getAddress(r.newWallet),
+      },
+    );
+  }
+  const now = (deps.now ?? (() => new Date()))();
+  return advance(deps, r, "approved", "test_paid", { testPaymentTxId: row.id, testPaidAt: now }, input.actor);
+}
+
+/** Open ledger rows the old wallet signed, or that no wallet has signed yet. */
+async function openOfOldWallet(db: Database, oldWallet: string) {
+  return db
+    .select({ id: transactions.id })
+    .from(transactions)
+    .where(
+      and(
+        inArray(transactions.status, [...OPEN]),
+        or(isNull(transactions.payer), sql`lower(${transactions.payer}) = ${oldWallet}`),
+      ),
+    );
+}
+
+/**
+ * Step 5: first every open authorization of the old wallet is resolved (captured if used,
+ * cancelled on chain with the old key if not), so nothing in flight is lost; then the old
+ * wallet's whole USDC balance moves to the new wallet in a transfer the old key signs.
+ */
+export async function sweepRotation(
+  deps: RotationDeps,
+  input: { rotationId: string; actor: string },
+): Promise<Rotation> {
+  const r = await load(deps.db, input.rotationId);
+  expectState(r, "test_paid");
+  const old = await walletAccount(deps, r.oldWallet);
+  await resolveOpenTransactions(
+    {
+      db: deps.db,
+      engine: deps.engine,
+      client: deps.publicClient,
+      usdcAddress: deps.usdcAddress,
+      payerAddress: old.address,
+      cancel: {
+        account: old,
+        rpcUrl: deps.rpcUrl,
+        chainId: deps.chainId,
+        usdcAddress: deps.usdcAddress,
+        usdcName: deps.usdcName,
+        usdcVersion: deps.usdcVersion,
+      },
+    },
+    { allOpen: true, cancel: true, staleAfterMs: 0, actor: input.actor },
+  );
+  const open = await openOfOldWallet(deps.db, r.oldWallet);
+  if (open.length > 0) {
+    throw new OperationError(
+      "rotation_open_authorizations",
+      `${open.length} authorization(s) of the old wallet are still unresolved: settle or cancel them first`,
+      { count: open.length, transactionIds: open.slice(0, 20).map((o) => o.id) },
+    );
+  }
+  const balance = await getUsdcBalance(deps.publicClient, deps.usdcAddress, old.address);
+  let hash: string | null = null;
+  if (balance > 0n) {
+    const wallet = createWalletClient({ account: old, transport: http(deps.rpcUrl, { timeout: 30_000 }) });
+    const sent = await wallet.writeContract({
+      address: deps.usdcAddress,
+      abi: erc20Abi,
+      functionName: "transfer",
+      args: [getAddress(r.newWallet), balance],
+      chain: null,
+    });
+    const receipt = await deps.publicClient.waitForTransactionReceipt({ hash: sent, pollingInterval: 250 });
+    if (receipt.status !== "success") {
+      throw new OperationError("rotation_sweep_reverted", "the sweep transfer reverted: no USDC moved", {
+        txHash: sent,
+        amountMicro: balance.toString(),
+      });
+    }
+    hash = sent;
+  }
+  const now = (deps.now ?? (() => new Date()))();
+  return advance(
+    deps,
+    r,
+    "test_paid",
+    "swept",
+    { sweepTxHash: hash, sweepAmountMicro: balance, sweptAt: now },
+    input.actor,
+  );
+}
+
+/**
+ * Step 6: the old wallet is retired and the new one becomes the active payer, in one transaction
+ * with the rotation's last state. The payment path reads the active payer wallet, so the next
+ * payment signs with the new key; the retired key signs nothing (payer-wallet.ts).
+ */
+export async function completeRotation(
+  deps: RotationDeps,
+  input: { rotationId: string; actor: string },
+): Promise<Rotation> {
+  const r = await load(deps.db, input.rotationId);
+  expectState(r, "swept");
+  const now = (deps.now ?? (() => new Date()))();
+  const done = await advance(deps, r, "swept", "completed", { completedAt: now }, input.actor, async (tx) => {
+    // Retire first: the one-active-payer index refuses two active payers even for an instant.
+    await tx.update(wallets).set({ active: false, retiredAt: now }).where(eq(wallets.address, r.oldWallet));
+    await tx.update(wallets).set({ active: true }).where(eq(wallets.address, r.newWallet));
+  });
+  deps.onPayerChanged?.();
+  return done;
+}
+
+/** Abandons a rotation before any money moved (after the sweep the only way is forward). */
+export async function cancelRotation(
+  deps: RotationDeps,
+  input: { rotationId: string; actor: string },
+): Promise<Rotation> {
+  const r = await load(deps.db, input.rotationId);
+  if (!["registered", "proven", "approved", "test_paid"].includes(r.state)) {
+    throw new OperationError(
+      "rotation_wrong_state",
+      `rotation ${r.id} is ${r.state}: it can no longer be cancelled`,
+      {
+        rotationId: r.id,
+        state: r.state,
+      },
+    );
+  }
+  const now = (deps.now ?? (() => new Date()))();
+  return advance(deps, r, r.state, "cancelled", { cancelledAt: now }, input.actor);
+}
