@@ -42,6 +42,7 @@ describe("the landing page says only what the console does", () => {
       "Budgets",
       "Ledger",
       "Reconciliation",
+      "Treasury",
       "Alerts",
       "Kill switch",
       "Audit log",
@@ -57,7 +58,7 @@ describe("the landing page says only what the console does", () => {
     expect(links).toContain("/login");
     for (const href of links) expect({ href, exists: routeExists(href) }).toEqual({ href, exists: true });
     // The checker itself tells a missing page from an existing one.
-    expect(routeExists("/treasury")).toBe(false);
+    expect(routeExists("/no-such-page")).toBe(false);
     expect(routeExists("/api/health")).toBe(true);
   });
 

@@ -21,6 +21,11 @@ const FEATURES: { name: string; href: string; text: string }[] = [
     text: "The ledger checked against the payer wallet's USDC transfers on chain, daily at 03:30 UTC and on demand (once the wallet is configured), each discrepancy linked to its ledger row.",
   },
   {
+    name: "Treasury",
+    href: "/treasury",
+    text: "The payer wallet's USDC and gas, how long the balance lasts at the last day's and week's spend, and funding it from a connected wallet (a Ledger or Trezor through a browser wallet), recorded once the chain confirms it.",
+  },
+  {
     name: "Alerts",
     href: "/alerts",
     text: "A warning when an agent's daily or monthly spend crosses 80, 90 or 95% of its limit, and critical alerts when a limit is reached, the wallet runs low or a vendor keeps failing. Checked every minute; critical alerts go to Discord or a webhook at once, warnings in a daily digest.",
