@@ -29,6 +29,7 @@ const PAGES: [path: string, minRole: Role][] = [
   ["/audit-log", "viewer"],
   ["/settings/users", "admin"],
   ["/treasury/fund", "viewer"],
+  ["/treasury/rotate", "viewer"],
 ];
 
 const ROUTES: [path: string, minRole: Role][] = [
@@ -74,6 +75,13 @@ const ACTIONS: Record<string, Role> = {
   "app/(console)/settings/users/actions.ts#changeUserRole": "admin",
   "app/(console)/settings/users/actions.ts#setUserDisabledAction": "admin",
   "app/(console)/treasury/fund/actions.ts#recordFundingAction": "operator",
+  "app/(console)/treasury/rotate/actions.ts#registerRotationAction": "admin",
+  "app/(console)/treasury/rotate/actions.ts#proveRotationAction": "admin",
+  "app/(console)/treasury/rotate/actions.ts#approveRotationAction": "admin",
+  "app/(console)/treasury/rotate/actions.ts#testPaymentAction": "admin",
+  "app/(console)/treasury/rotate/actions.ts#sweepRotationAction": "admin",
+  "app/(console)/treasury/rotate/actions.ts#completeRotationAction": "admin",
+  "app/(console)/treasury/rotate/actions.ts#cancelRotationAction": "admin",
 };
 
 interface ManifestAction {

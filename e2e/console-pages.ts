@@ -42,6 +42,13 @@ export const STATIC_PAGES: readonly ConsolePage[] = [
   { name: "users", path: "/settings/users", role: "admin", heading: "Users" },
   { name: "treasury-fund", path: "/treasury/fund", role: "admin", heading: "Fund the payer wallet" },
   { name: "treasury-fund-viewer", path: "/treasury/fund", role: "viewer", heading: "Fund the payer wallet" },
+  { name: "treasury-rotate", path: "/treasury/rotate", role: "admin", heading: "Rotate the payer key" },
+  {
+    name: "treasury-rotate-viewer",
+    path: "/treasury/rotate",
+    role: "viewer",
+    heading: "Rotate the payer key",
+  },
   { name: "agents-viewer", path: "/agents/builder_agent", role: "viewer", heading: /Builder agent/ },
   { name: "overview-viewer", path: "/overview", role: "viewer", heading: "Overview" },
   { name: "forbidden", path: "/forbidden", role: null, heading: "Not allowed" },

@@ -36,8 +36,27 @@ function connectorText(connector: { id: string; type: string; name: string }): {
   };
 }
 
+/** What the wallet is connected for: funding the payer, or an owner approving a key rotation. */
+const PURPOSES = {
+  fund: {
+    connected: "Funding wallet",
+    connect: "Connect the funding wallet",
+    why: "The wallet that sends USDC to the payer.",
+    confirm: "every transfer is then confirmed on the device's screen",
+    onChain: "to send USDC there",
+  },
+  approve: {
+    connected: "Owner wallet",
+    connect: "Connect a treasury owner's wallet",
+    why: "The wallet of a treasury owner, which signs the rotation's approval (it sends nothing).",
+    confirm: "the approval is then read and signed on the device's screen",
+    onChain: "to sign for it",
+  },
+} as const;
+
 /** Connect a wallet, see which one is connected, and switch it to the payer's chain when it is elsewhere. */
-export function ConnectPanel() {
+export function ConnectPanel({ purpose = "fund" }: { purpose?: keyof typeof PURPOSES }) {
+  const text = PURPOSES[purpose];
   const setup = useWalletSetup();
   const connection = useConnection();
   const connectors = useConnectors();
@@ -54,7 +73,7 @@ export function ConnectPanel() {
         className="flex flex-col gap-3 rounded-lg border border-slate-200 p-4"
       >
         <h2 id="wallet-title" className="text-lg font-semibold">
-          Funding wallet
+          {text.connected}
         </h2>
         <p className="text-sm">
           Connected with {connection.connector?.name ?? "a wallet"}:{" "}
@@ -69,7 +88,7 @@ export function ConnectPanel() {
           >
             <p>
               Your wallet is on {chainName(setup, connection.chainId)}; the payer wallet is on {wanted} (chain{" "}
-              {setup.chainId}). Switch the wallet to {wanted} to send USDC there.
+              {setup.chainId}). Switch the wallet to {wanted} {text.onChain}.
             </p>
             <div>
               <Button
@@ -105,13 +124,12 @@ export function ConnectPanel() {
       className="flex flex-col gap-3 rounded-lg border border-slate-200 p-4"
     >
       <h2 id="wallet-title" className="text-lg font-semibold">
-        Connect the funding wallet
+        {text.connect}
       </h2>
       <p className="text-sm text-slate-700">
-        The wallet that sends USDC to the payer. A hardware wallet (Ledger, Trezor) is used through a browser
-        wallet: connect the device to MetaMask, Rabby or Frame, choose its account there, and choose "Browser
-        wallet" below; every transfer is then confirmed on the device's screen. Ledger Live also connects
-        through WalletConnect when it is offered.
+        {text.why} A hardware wallet (Ledger, Trezor) is used through a browser wallet: connect the device to
+        MetaMask, Rabby or Frame, choose its account there, and choose "Browser wallet" below; {text.confirm}.
+        Ledger Live also connects through WalletConnect when it is offered.
       </p>
       <ul className="flex flex-col gap-2">
         {connectors.map((connector) => {

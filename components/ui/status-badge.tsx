@@ -41,6 +41,15 @@ export const STATUS_TONES = {
   check: { pass: "ok", fail: "bad" },
   source: { console: "info", env: "warn", default: "neutral" } satisfies Record<LimitSource, Tone>,
   settlement: { stale: "warn", expired: "neutral" },
+  rotation: {
+    registered: "info",
+    proven: "info",
+    approved: "info",
+    test_paid: "warn",
+    swept: "warn",
+    completed: "ok",
+    cancelled: "neutral",
+  },
 } as const;
 
 type StatusKinds = typeof STATUS_TONES;

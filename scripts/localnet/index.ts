@@ -87,6 +87,9 @@ export function consolePaymentEnv(network: LocalNetwork): Record<string, string>
     X402_WALLET_ADDRESS: network.payer.address,
     X402_FACILITATOR_URL: network.facilitatorUrl,
     X402_ALLOWED_PRIVATE_HOSTS: [...new Set(network.routes.map((r) => new URL(r.url).host))].join(","),
+    // The demo's funding wallet (anvil #4, the Fund page's mock wallet) is also the treasury owner
+    // that approves a payer-key rotation, so the whole rotation runs without a device.
+    X402_TREASURY_OWNERS: network.funder,
   };
 }
 

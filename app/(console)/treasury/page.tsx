@@ -166,9 +166,14 @@ export default async function TreasuryPage() {
         actions={
           // A document load, not a client navigation: the funding page has its own Content-Security-Policy
           // (it talks to the chain from the browser), and a policy only changes on a full page load.
-          <a href="/treasury/fund" className={buttonClass({ variant: "primary" })}>
-            Fund the wallet
-          </a>
+          <>
+            <a href="/treasury/fund" className={buttonClass({ variant: "primary" })}>
+              Fund the wallet
+            </a>
+            <a href="/treasury/rotate" className={buttonClass({ variant: "secondary" })}>
+              Rotate the payer key
+            </a>
+          </>
         }
       >
         The payer wallet: where to send USDC, what it holds on chain, and how long that lasts at the recent

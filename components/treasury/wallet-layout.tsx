@@ -1,0 +1,23 @@
+import "server-only";
+import { headers } from "next/headers";
+import type { ReactNode } from "react";
+import { walletSetup } from "@/lib/dal/fundings";
+import { TreasuryWalletProvider } from "./wallet-provider";
+
+/**
+ * wagmi for one treasury route (funding, rotation): its code loads with that route only, never
+ * with the console's other pages. The wallet's connection comes back from wagmi's cookies, passed
+ * on as the browser wrote them (raw: wagmi parses its own format) and only those: the session
+ * cookie stays on the server.
+ */
+export async function TreasuryWalletLayout({ children }: { children: ReactNode }) {
+  const wagmiCookies = ((await headers()).get("cookie") ?? "")
+    .split("; ")
+    .filter((part) => part.startsWith("wagmi."))
+    .join("; ");
+  return (
+    <TreasuryWalletProvider setup={walletSetup()} cookie={wagmiCookies || null}>
+      {children}
+    </TreasuryWalletProvider>
+  );
+}

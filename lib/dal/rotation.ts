@@ -1,0 +1,84 @@
+import "server-only";
+import { desc, eq } from "drizzle-orm";
+import type { Address } from "viem";
+import type { Database } from "@/db/client";
+import { agents, transactions } from "@/db/schema";
+import { env } from "@/lib/env";
+import type { RotationDeps } from "@/lib/payment-core/treasury/rotation";
+import { rotationDeps } from "@/lib/payment-core/treasury/rotation-deps";
+import { type RotationStatus, rotationStatus } from "@/lib/payment-core/treasury/rotation-status";
+import { getUsdcBalance } from "@/lib/payment-core/x402/usdc";
+import { appDb } from "./db";
+import { paymentService } from "./payments";
+
+/**
+ * The rotation page's server side: the rotation's dependencies from this process's configuration
+ * and its one payment service (so completing a rotation clears the key cache the API signs with),
+ * and what the page shows for the step the open rotation waits for.
+ */
+
+export function appRotationDeps(db: Database): RotationDeps {
+  const config = env();
+  return rotationDeps(db, config, config.treasuryOwners, paymentService());
+}
+
+export interface RotationPageView {
+  status: RotationStatus;
+  chainId: number;
+  network: string;
+  owners: readonly Address[];
+  /** Active agents, for the test payment's agent. */
+  agentIds: string[];
+  /** The last settled purchase (its agent and URL): the test payment's default. */
+  lastPaid: { agentId: string; url: string } | null;
+  /** USDC the new wallet holds (test payment step) and the old one holds (sweep step); null when unread. */
+  newWalletMicro: bigint | null;
+  oldWalletMicro: bigint | null;
+}
+
+const BALANCE_TIMEOUT_MS = 3_000;
+
+/** A balance, or null when the chain does not answer in time: the page still renders the step. */
+async function balanceOrNull(deps: RotationDeps, address: string): Promise<bigint | null> {
+  const read = getUsdcBalance(deps.publicClient, deps.usdcAddress, address as Address).catch(() => null);
+  const timeout = new Promise<null>((resolve) => setTimeout(() => resolve(null), BALANCE_TIMEOUT_MS).unref());
+  return Promise.race([read, timeout]);
+}
+
+export async function getRotationPage(): Promise<RotationPageView> {
+  const db = appDb();
+  const config = env();
+  const status = await rotationStatus(db, config.payments.chainId);
+  const [agentRows, [last]] = await Promise.all([
+    db.select({ id: agents.id }).from(agents).where(eq(agents.status, "active")).orderBy(agents.id),
+    db
+      .select({ agentId: transactions.agentId, url: transactions.resourceUrl })
+      .from(transactions)
+      .where(eq(transactions.status, "completed"))
+      .orderBy(desc(transactions.completedAt))
+      .limit(1),
+  ]);
+  const step = status.open?.nextStep;
+  let newWalletMicro: bigint | null = null;
+  let oldWalletMicro: bigint | null = null;
+  if (status.open && (step === "test_payment" || step === "sweep")) {
+    // Without USDC configured there is nothing to read (the steps themselves say so with a code).
+    const deps = config.payments.usdcAddress ? appRotationDeps(db) : null;
+    if (deps) {
+      [newWalletMicro, oldWalletMicro] = await Promise.all([
+        balanceOrNull(deps, status.open.rotation.newWallet),
+        balanceOrNull(deps, status.open.rotation.oldWallet),
+      ]);
+    }
+  }
+  return {
+    status,
+    chainId: config.payments.chainId,
+    network: config.payments.network,
+    owners: config.treasuryOwners,
+    agentIds: agentRows.map((a) => a.id),
+    lastPaid: last?.url ? { agentId: last.agentId, url: last.url } : null,
+    newWalletMicro,
+    oldWalletMicro,
+  };
+}
