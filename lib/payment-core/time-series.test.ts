@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase } from "@/lib/testing/db";
+import { ledgerRowBuilder } from "@/lib/testing/ledger-rows";
 import { type HistoricalRow, insertHistoricalRows } from "./ledger/write";
 import {
   getHourlySpend,
@@ -13,20 +14,7 @@ import {
 
 let t: TestDatabase;
 const now = new Date("2026-03-10T12:34:56.789Z");
-let seq = 0;
-
-function row(at: string, status: HistoricalRow["status"], extra: Partial<HistoricalRow> = {}): HistoricalRow {
-  seq += 1;
-  return {
-    id: `tx_series_${seq}`,
-    createdAt: at,
-    agentId: "builder_agent",
-    vendor: "search-api",
-    amountMicro: 10_000n,
-    status,
-    ...extra,
-  };
-}
+const row = ledgerRowBuilder("series");
 
 beforeAll(async () => {
   t = await createTestDatabase();

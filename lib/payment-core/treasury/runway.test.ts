@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase } from "@/lib/testing/db";
+import { ledgerRowBuilder } from "@/lib/testing/ledger-rows";
 import { type HistoricalRow, insertHistoricalRows } from "../ledger/write";
 import { parseUsdc } from "../money";
 import { computeRunway, getRecentSpend, getRunway } from "./runway";
@@ -9,20 +10,11 @@ let t: TestDatabase;
 const now = new Date("2026-03-10T12:00:00.000Z");
 const LOW = parseUsdc("50");
 const HOUR = 3_600_000;
-let seq = 0;
+const build = ledgerRowBuilder("runway");
 
-/** A ledger row `hoursAgo` before `now`. */
-function row(hoursAgo: number, status: HistoricalRow["status"], amount: string): HistoricalRow {
-  seq += 1;
-  return {
-    id: `tx_runway_${seq}`,
-    createdAt: new Date(now.getTime() - hoursAgo * HOUR).toISOString(),
-    agentId: "builder_agent",
-    vendor: "search-api",
-    amountMicro: parseUsdc(amount),
-    status,
-  };
-}
+/** A ledger row of `amount` dollars, `hoursAgo` before `now`. */
+const row = (hoursAgo: number, status: HistoricalRow["status"], amount: string): HistoricalRow =>
+  build(new Date(now.getTime() - hoursAgo * HOUR).toISOString(), status, { amountMicro: parseUsdc(amount) });
 
 const seed = (rows: HistoricalRow[]) => insertHistoricalRows(t.db.$client, rows);
 
