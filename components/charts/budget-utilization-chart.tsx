@@ -4,7 +4,7 @@ import { Bar, BarChart, CartesianGrid, Cell, ReferenceLine, Tooltip, XAxis, YAxi
 import { Usd } from "@/components/ui/usd";
 import type { WindowUsage } from "@/lib/payment-core/budgets/usage";
 import type { Wire } from "@/lib/wire";
-import { CHART_COLORS } from "./format";
+import { AXIS_STYLE, CHART_COLORS } from "./format";
 
 /** One agent's bar: its window's figures as the browser gets them, and the bar's label and length. */
 export type UtilizationRow = Wire<Pick<WindowUsage, "spentMicro" | "reservedMicro" | "limitMicro">> & {
@@ -39,22 +39,8 @@ export function BudgetUtilizationChart({
       accessibilityLayer={false}
     >
       <CartesianGrid stroke={CHART_COLORS.grid} horizontal={false} />
-      <XAxis
-        type="number"
-        domain={[0, max]}
-        unit="%"
-        stroke={CHART_COLORS.axis}
-        tick={{ fill: CHART_COLORS.axis }}
-        fontSize={12}
-      />
-      <YAxis
-        type="category"
-        dataKey="label"
-        width={150}
-        stroke={CHART_COLORS.axis}
-        tick={{ fill: CHART_COLORS.axis }}
-        fontSize={12}
-      />
+      <XAxis type="number" domain={[0, max]} unit="%" {...AXIS_STYLE} />
+      <YAxis type="category" dataKey="label" width={150} {...AXIS_STYLE} />
       <Tooltip
         isAnimationActive={false}
         cursor={{ fill: "#f1f5f9" }}

@@ -34,6 +34,13 @@ export const CHART_COLORS = {
   spend: "#0f172a",
 } as const;
 
+/** Every axis's look: its line and tick labels in the axis colour (recharts' grey fails contrast), 12 px. */
+export const AXIS_STYLE = {
+  stroke: CHART_COLORS.axis,
+  tick: { fill: CHART_COLORS.axis },
+  fontSize: 12,
+} as const;
+
 /**
  * A line's dots: none where the line is drawn, a small one where a point has no neighbour with
  * a value (a lone minute with payments between empty ones would otherwise not show at all).

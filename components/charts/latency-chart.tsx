@@ -3,7 +3,7 @@
 import { Legend, Line, YAxis } from "recharts";
 import { UtcTime } from "@/components/ui/utc-time";
 import type { LatencySeries } from "@/lib/payment-core/time-series";
-import { CHART_COLORS } from "./format";
+import { AXIS_STYLE, CHART_COLORS } from "./format";
 import { TimeLineChart } from "./time-line-chart";
 
 const SERIES = [
@@ -40,14 +40,7 @@ export function LatencyChart({ series }: { series: LatencySeries }) {
         </>
       )}
     >
-      <YAxis
-        unit=" ms"
-        width={64}
-        stroke={CHART_COLORS.axis}
-        tick={{ fill: CHART_COLORS.axis }}
-        fontSize={12}
-        allowDecimals={false}
-      />
+      <YAxis unit=" ms" width={64} {...AXIS_STYLE} allowDecimals={false} />
       <Legend verticalAlign="top" height={24} iconType="plainline" />
       {SERIES.map((s) => (
         <Line

@@ -3,7 +3,7 @@
 import { Bar, Line, ReferenceLine, YAxis } from "recharts";
 import { UtcTime } from "@/components/ui/utc-time";
 import type { SuccessRateSeries } from "@/lib/payment-core/time-series";
-import { CHART_COLORS, isolatedDot } from "./format";
+import { AXIS_STYLE, CHART_COLORS, isolatedDot } from "./format";
 import { TimeLineChart } from "./time-line-chart";
 
 /**
@@ -69,9 +69,7 @@ export function SuccessRateChart({ series }: { series: SuccessRateSeries }) {
         domain={[floorOfAxis(series), 100]}
         unit="%"
         width={48}
-        stroke={CHART_COLORS.axis}
-        tick={{ fill: CHART_COLORS.axis }}
-        fontSize={12}
+        {...AXIS_STYLE}
         allowDecimals={false}
       />
       <YAxis
@@ -81,9 +79,7 @@ export function SuccessRateChart({ series }: { series: SuccessRateSeries }) {
         ticks={[0, busiest]}
         tickFormatter={(v: number) => `${v}/min`}
         width={52}
-        stroke={CHART_COLORS.axis}
-        tick={{ fill: CHART_COLORS.axis }}
-        fontSize={12}
+        {...AXIS_STYLE}
         allowDecimals={false}
       />
       {VOLUME.map((v) => (

@@ -3,7 +3,7 @@
 import type { ReactNode } from "react";
 import { CartesianGrid, ComposedChart, ReferenceArea, Tooltip, XAxis } from "recharts";
 import type { QuietRun } from "@/lib/payment-core/time-series";
-import { CHART_COLORS, ticksEvery, utcClockTick } from "./format";
+import { AXIS_STYLE, CHART_COLORS, ticksEvery, utcClockTick } from "./format";
 
 /** A quiet stretch this share of the chart or wider carries the words "No traffic". */
 const LABELLED_QUIET_SHARE = 0.12;
@@ -56,9 +56,7 @@ export function TimeLineChart<Row extends Record<K, string>, K extends string>({
           tickEveryMinutes,
         )}
         tickFormatter={utcClockTick}
-        stroke={CHART_COLORS.axis}
-        fontSize={12}
-        tick={{ fill: CHART_COLORS.axis }}
+        {...AXIS_STYLE}
         // recharts draws labels in #808080 (3.95:1 on white) unless told otherwise.
         label={{
           value: "Time (UTC)",
