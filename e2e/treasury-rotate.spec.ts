@@ -55,6 +55,13 @@ function keyFile(name: string, key: string): string {
   return `file:${file}`;
 }
 
+/** Each step as the admin saw it, for review beside the screenshots spec's pages. */
+const snap = (page: Page, name: string) =>
+  page.screenshot({
+    path: path.resolve(import.meta.dirname, `../test-results/screenshots/rotation-${name}.png`),
+    fullPage: true,
+  });
+
 const currentStep = (page: Page) => page.getByRole("listitem").and(page.locator('[aria-current="step"]'));
 const refusal = (page: Page) => page.getByTestId("refusal-code");
 
@@ -122,6 +129,7 @@ test("an admin rotates the payer key; payments then settle from the new wallet a
   await expect(refusal(page)).toHaveText("rotation_approver_not_owner");
   await expect(page.getByText(stranger.address)).toBeVisible();
   expect((await sql`SELECT state FROM payer_rotations`)[0]?.state).toBe("proven");
+  await snap(page, "approve-refused");
 
   // A reload mid-flow resumes at the same step.
   await page.reload();
@@ -142,6 +150,7 @@ test("an admin rotates the payer key; payments then settle from the new wallet a
   await page.getByLabel("Vendor URL").fill(`${state.vendorUrl}/search?q=rotation-test`);
   await page.getByRole("button", { name: "Make the test payment" }).click();
   await expect(refusal(page)).toHaveText("rotation_new_wallet_unfunded");
+  await snap(page, "test-payment-unfunded");
   await sendUsdc(fresh.address, 1_000_000n);
   await page.getByRole("button", { name: "Make the test payment" }).click();
   await expect(currentStep(page)).toContainText("Move the USDC to the new wallet", { timeout: 30_000 });
@@ -154,6 +163,7 @@ test("an admin rotates the payer key; payments then settle from the new wallet a
   const oldBefore = await usdcOf(oldWallet);
   const newBefore = await usdcOf(fresh.address);
   expect(oldBefore).toBeGreaterThan(0n);
+  await snap(page, "sweep");
   await page.getByRole("button", { name: "Move the USDC" }).click();
   await expect(currentStep(page)).toContainText("Make the new wallet the payer", { timeout: 60_000 });
   expect(await usdcOf(oldWallet)).toBe(0n);
@@ -176,6 +186,7 @@ test("an admin rotates the payer key; payments then settle from the new wallet a
   // The old wallet is retired: it cannot become the payer again.
   await register(page, state.payerAddress, "env:X402_PAYER_PRIVATE_KEY");
   await expect(refusal(page)).toHaveText("rotation_wallet_retired");
+  await snap(page, "done");
 
   // Every step is in the audit log.
   const audited = await sql`

@@ -5,6 +5,19 @@ import { Usd } from "@/components/ui/usd";
 import type { Rotation } from "@/lib/payment-core/treasury/rotation";
 import type { Wire } from "@/lib/wire";
 
+/** An address as `0x3c44cd…4293bc`, the whole of it in the tooltip and for screen readers. */
+function Address({ value }: { value: string | null }) {
+  if (!value) return <>—</>;
+  return (
+    <span title={value} className="whitespace-nowrap font-mono text-xs">
+      <span aria-hidden>
+        {value.slice(0, 8)}…{value.slice(-6)}
+      </span>
+      <span className="sr-only">{value}</span>
+    </span>
+  );
+}
+
 /** Every rotation, newest first: the wallets, who approved, the test payment, the sweep and how it ended. */
 export function RotationHistory({ rows }: { rows: Wire<Rotation>[] }) {
   if (rows.length === 0) {
@@ -40,10 +53,12 @@ export function RotationHistory({ rows }: { rows: Wire<Rotation>[] }) {
             <Td>
               <StatusBadge kind="rotation" status={r.state} label={r.state.replace("_", " ")} />
             </Td>
-            <Td className="break-all font-mono text-xs">
-              {r.oldWallet} → {r.newWallet}
+            <Td>
+              <Address value={r.oldWallet} /> → <Address value={r.newWallet} />
             </Td>
-            <Td className="break-all font-mono text-xs">{r.approver ?? "—"}</Td>
+            <Td>
+              <Address value={r.approver} />
+            </Td>
             <Td>{r.testPaymentTxId ? <TransactionLink id={r.testPaymentTxId} /> : "—"}</Td>
             <Td right>
               {r.sweepAmountMicro === null ? "—" : <Usd micro={r.sweepAmountMicro} />}
