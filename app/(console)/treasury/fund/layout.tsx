@@ -14,7 +14,7 @@ export default async function FundLayout({ children }: { children: ReactNode }) 
     .filter((part) => part.startsWith("wagmi."))
     .join("; ");
   return (
-    <TreasuryWalletProvider setup={walletSetup()} cookie={wagmiCookies || null}>
+    <TreasuryWalletProvider setup={await walletSetup()} cookie={wagmiCookies || null}>
       {children}
     </TreasuryWalletProvider>
   );
