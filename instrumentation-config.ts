@@ -1,8 +1,8 @@
 import os from "node:os";
-import { privateKeyToAddress } from "viem/accounts";
 import { getDb } from "@/db/client";
 import { env } from "@/lib/env";
 import { recordServerConfig, walletOf } from "@/lib/payment-core/server-config";
+import { currentPayerAddress, envPayerAddress } from "@/lib/payment-core/treasury/payer-wallet";
 
 /**
  * Records this serving process's effective payment configuration (per-agent environment limits,
@@ -14,10 +14,12 @@ export async function recordEffectiveConfiguration(): Promise<void> {
   const config = env();
   if (!config.databaseUrl) return;
   try {
-    const key = config.payments.payerPrivateKey;
-    await recordServerConfig(getDb(config.databaseUrl), {
+    const db = getDb(config.databaseUrl);
+    // The payer now: after a rotation, the active payer wallet rather than the env's address.
+    const payer = await currentPayerAddress(db, envPayerAddress(config.payments)).catch(() => null);
+    await recordServerConfig(db, {
       budget: config.budget,
-      wallet: walletOf(config.payments, key ? privateKeyToAddress(key) : null),
+      wallet: walletOf(config.payments, payer),
       pid: process.pid,
       host: os.hostname(),
     });

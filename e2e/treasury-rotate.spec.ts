@@ -196,6 +196,7 @@ test("an admin rotates the payer key; payments then settle from the new wallet a
     "payer_rotation.proven",
     "payer_rotation.approved",
     "payer_rotation.test_paid",
+    "payer_rotation.sweep_signed",
     "payer_rotation.swept",
     "payer_rotation.completed",
   ]);

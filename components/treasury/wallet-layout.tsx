@@ -16,7 +16,7 @@ export async function TreasuryWalletLayout({ children }: { children: ReactNode }
     .filter((part) => part.startsWith("wagmi."))
     .join("; ");
   return (
-    <TreasuryWalletProvider setup={walletSetup()} cookie={wagmiCookies || null}>
+    <TreasuryWalletProvider setup={await walletSetup()} cookie={wagmiCookies || null}>
       {children}
     </TreasuryWalletProvider>
   );

@@ -1,11 +1,12 @@
 import "server-only";
+import { cache } from "react";
 import { type Address, createPublicClient, http, type PublicClient } from "viem";
-import { privateKeyToAddress } from "viem/accounts";
 import type { Database } from "@/db/client";
-import { env } from "@/lib/env";
-import { OperationError } from "@/lib/payment-core/errors";
+import { type AppEnv, env } from "@/lib/env";
+import { classifyError, OperationError } from "@/lib/payment-core/errors";
 import { DEMO_FUNDING_WALLET, isLocalNetwork } from "@/lib/payment-core/treasury/demo-wallet";
 import { type FundingDeps, listFundings, type WalletFunding } from "@/lib/payment-core/treasury/funding";
+import { currentPayerAddress, envPayerAddress } from "@/lib/payment-core/treasury/payer-wallet";
 import { appDb } from "./db";
 
 /**
@@ -31,51 +32,52 @@ export interface WalletSetup {
   mockAccount: Address | null;
 }
 
-function payerOf(payments = env().payments): Address | undefined {
-  return (
-    payments.walletAddress ??
-    (payments.payerPrivateKey ? privateKeyToAddress(payments.payerPrivateKey) : undefined)
-  );
-}
-
-export function walletSetup(): WalletSetup {
-  const config = env();
+/** The Fund page's wallet setup from explicit parts: the payer is the payer now (after a rotation, the new wallet). */
+export async function walletSetupFrom(db: Database, config: AppEnv): Promise<WalletSetup> {
   const p = config.payments;
   const local = isLocalNetwork(p.network);
+  // A payer_retired configuration offers no recipient: the form says the payer is not configured.
+  const payer = await currentPayerAddress(db, envPayerAddress(p)).catch((error: unknown) => {
+    if (classifyError(error)?.kind === "operation") return null;
+    throw error;
+  });
   return {
     network: p.network,
     chainId: p.chainId,
     localRpcUrl: local ? p.rpcUrl : null,
     usdcAddress: p.usdcAddress ?? null,
-    payerAddress: payerOf(p) ?? null,
+    payerAddress: payer,
     requiredConfirmations: config.treasury.fundingConfirmations,
     walletConnectProjectId: config.treasury.walletConnectProjectId ?? null,
     mockAccount: local ? DEMO_FUNDING_WALLET : null,
   };
 }
 
-const cache = globalThis as unknown as { __x402FundingClient?: PublicClient };
+/** What the Fund layout and page are given (read once per request). */
+export const walletSetup = cache(() => walletSetupFrom(appDb(), env()));
+
+const clients = globalThis as unknown as { __x402FundingClient?: PublicClient };
 
 /** What recording a funding verifies against: the configured network, its USDC and the payer. */
 export function fundingDeps(db: Database): FundingDeps {
   const config = env();
   const p = config.payments;
-  const payer = payerOf(p);
-  if (!p.usdcAddress || !payer) {
+  if (!p.usdcAddress) {
     throw new OperationError(
       "payer_not_configured",
-      "set X402_USDC_ADDRESS (or use a network with a known USDC) and X402_WALLET_ADDRESS to fund the payer",
+      "set X402_USDC_ADDRESS (or use a network with a known USDC) to fund the payer",
     );
   }
-  cache.__x402FundingClient ??= createPublicClient({
+  clients.__x402FundingClient ??= createPublicClient({
     transport: http(p.rpcUrl, { timeout: 15_000, retryCount: 1 }),
   }) as PublicClient;
   return {
     db,
-    client: cache.__x402FundingClient,
+    client: clients.__x402FundingClient,
     network: p.network,
     usdcAddress: p.usdcAddress,
-    payerAddress: payer,
+    // recordFunding checks against the payer now: the active payer wallet, else this.
+    payerAddress: envPayerAddress(p),
     requiredConfirmations: config.treasury.fundingConfirmations,
   };
 }

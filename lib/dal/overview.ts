@@ -3,7 +3,6 @@ import type { Database } from "@/db/client";
 import { env } from "@/lib/env";
 import type { BudgetConfig } from "@/lib/payment-core/budgets/config";
 import { listUsage, type WindowUsage } from "@/lib/payment-core/budgets/usage";
-import { classifyError } from "@/lib/payment-core/errors";
 import {
   alertThresholds,
   getSpendTotals,
@@ -28,6 +27,7 @@ import {
   type Runway,
 } from "@/lib/payment-core/treasury/runway";
 import { pick, toWire, type Wire } from "@/lib/wire";
+import { readChainBounded } from "./chain-read";
 import { appDb } from "./db";
 import { paymentService } from "./payments";
 
@@ -146,17 +146,12 @@ export async function getOverviewFrom(deps: {
 
 // ---------------------------------------------------------------- wallet
 
-const WALLET_TIMEOUT_MS = 3_000;
 /** Every open overview polls; one chain read per few seconds serves them all. */
 const WALLET_CACHE_MS = 4_000;
 
-class WalletTimeout extends Error {}
-
 /**
- * The payer wallet's balance, or why it is unavailable. Never throws: a missing
- * configuration or a chain that does not answer must not take the overview down. The reason
- * shown is the error's code and short message only: a full RPC error can carry the RPC URL,
- * which may hold an API key.
+ * The payer wallet's balance, or why it is unavailable (readChainBounded: bounded in time, never
+ * thrown, no RPC URL in the reason).
  */
 export async function getWalletView(
   getBalance: () => Promise<{ address: string; balanceMicro: Micro; network: string }>,
@@ -164,51 +159,18 @@ export async function getWalletView(
 ): Promise<WalletView> {
   const lowBalanceMicro = options.lowBalanceMicro ?? LOW_BALANCE_MICRO;
   const lowThresholdMicro = lowBalanceMicro.toString();
-  const timeoutMs = options.timeoutMs ?? WALLET_TIMEOUT_MS;
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  try {
-    const balance = await Promise.race([
-      getBalance(),
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new WalletTimeout()), timeoutMs);
-      }),
-    ]);
-    return {
-      available: true,
-      address: balance.address,
-      network: balance.network,
-      balanceMicro: balance.balanceMicro.toString(),
-      low: balance.balanceMicro < lowBalanceMicro,
-      lowThresholdMicro,
-      readAt: (options.now ?? (() => new Date()))().toISOString(),
-    };
-  } catch (error) {
-    const known = classifyError(error);
-    if (known?.kind === "operation") {
-      return { available: false, code: known.code, reason: known.message, lowThresholdMicro };
-    }
-    if (error instanceof WalletTimeout) {
-      return {
-        available: false,
-        code: "chain_timeout",
-        reason: `the chain RPC did not answer within ${timeoutMs / 1000} s`,
-        lowThresholdMicro,
-      };
-    }
-    const short = (error as { shortMessage?: unknown }).shortMessage;
-    const detail = typeof short === "string" ? short : "";
-    console.error(
-      `overview: wallet balance unavailable (${(error as Error).name}${detail ? `: ${detail}` : ""})`,
-    );
-    return {
-      available: false,
-      code: "chain_unavailable",
-      reason: `could not read the balance from the chain${detail ? `: ${detail}` : ""}`,
-      lowThresholdMicro,
-    };
-  } finally {
-    clearTimeout(timer);
-  }
+  const read = await readChainBounded(getBalance, { timeoutMs: options.timeoutMs, what: "balance" });
+  if (!read.ok) return { available: false, code: read.code, reason: read.reason, lowThresholdMicro };
+  const balance = read.value;
+  return {
+    available: true,
+    address: balance.address,
+    network: balance.network,
+    balanceMicro: balance.balanceMicro.toString(),
+    low: balance.balanceMicro < lowBalanceMicro,
+    lowThresholdMicro,
+    readAt: (options.now ?? (() => new Date()))().toISOString(),
+  };
 }
 
 const walletCache = globalThis as unknown as {

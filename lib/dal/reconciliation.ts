@@ -1,12 +1,9 @@
 import "server-only";
 import { and, eq, inArray } from "drizzle-orm";
 import { cache } from "react";
-import { type Address, createPublicClient, http, type PublicClient } from "viem";
-import { privateKeyToAddress } from "viem/accounts";
 import type { Database } from "@/db/client";
 import { auditLog } from "@/db/schema";
 import { env, type PaymentEnv } from "@/lib/env";
-import { OperationError } from "@/lib/payment-core/errors";
 import {
   type DiscrepancyKind,
   getReconciliationReport,
@@ -14,6 +11,7 @@ import {
   type ReconcileDeps,
   type ReconciliationReport,
   reconcile,
+  reconcileDepsFor,
   type StoredDiscrepancy,
   type StoredReport,
   type StoredReportListItem,
@@ -21,25 +19,9 @@ import {
 import { appDb } from "./db";
 import { type ResolutionView, resolveSettlements, toResolutionView } from "./settlements";
 
-/**
- * What a reconciliation reads the chain with, from the environment: the USDC contract, the
- * payer (X402_WALLET_ADDRESS, or the address of X402_PAYER_PRIVATE_KEY) and an RPC client
- * with a longer timeout than payments use (logs are read in bulk).
- */
-export function reconcileDeps(db: Database, payments: PaymentEnv = env().payments): ReconcileDeps {
-  const payer: Address | undefined =
-    payments.walletAddress ??
-    (payments.payerPrivateKey ? privateKeyToAddress(payments.payerPrivateKey) : undefined);
-  if (!payments.usdcAddress || !payer) {
-    throw new OperationError(
-      "payer_not_configured",
-      "set X402_USDC_ADDRESS and X402_WALLET_ADDRESS (or X402_PAYER_PRIVATE_KEY) to reconcile",
-    );
-  }
-  const client = createPublicClient({
-    transport: http(payments.rpcUrl, { timeout: 30_000, retryCount: 2 }),
-  }) as PublicClient;
-  return { db, client, usdcAddress: payments.usdcAddress, payerAddress: payer, network: payments.network };
+/** What a reconciliation reads the chain with: this process's configuration, the payer now (reconcileDepsFor). */
+export function reconcileDeps(db: Database, payments: PaymentEnv = env().payments): Promise<ReconcileDeps> {
+  return reconcileDepsFor(db, payments);
 }
 
 /** A finished run as the console shows it: no bigint, so it can cross to the browser. */
@@ -66,7 +48,7 @@ export async function reconcileNow(
   db: Database,
   options: { from?: Date; to?: Date; dryRun: boolean; actor: string },
 ): Promise<ReconciliationRunView> {
-  const report = await reconcile(reconcileDeps(db), {
+  const report = await reconcile(await reconcileDeps(db), {
     ...options,
     tolerancePct: env().reconAmountTolerancePct,
   });

@@ -4,6 +4,7 @@ import { env } from "@/lib/env";
 import type { PaymentEnv } from "@/lib/payment-core/config";
 import { classifyError } from "@/lib/payment-core/errors";
 import type { Micro } from "@/lib/payment-core/money";
+import { currentPayerAddress, envPayerAddress } from "@/lib/payment-core/treasury/payer-wallet";
 import {
   computeRunway,
   getRecentSpend,
@@ -18,6 +19,7 @@ import {
   walletClient,
 } from "@/lib/payment-core/treasury/wallet";
 import { toWire, type Wire } from "@/lib/wire";
+import { readChainBounded } from "./chain-read";
 import { appDb } from "./db";
 
 /**
@@ -45,49 +47,15 @@ export interface TreasuryView {
   lowBalanceMicro: Micro;
 }
 
-const CHAIN_TIMEOUT_MS = 3_000;
-
-class ChainTimeout extends Error {}
-
-/**
- * The balances, or why they are unavailable. The reason shown is the error's code and viem's
- * short message only: a full RPC error can carry the RPC URL, which may hold an API key.
- */
-async function readBalancesSafely(
+async function readBalances(
   read: () => Promise<WalletBalances>,
-  timeoutMs: number,
-  now: () => Date,
+  timeoutMs: number | undefined,
+  now: Date,
 ): Promise<TreasuryBalances> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  try {
-    const balances = await Promise.race([
-      read(),
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new ChainTimeout()), timeoutMs);
-      }),
-    ]);
-    return { available: true, readAt: now(), ...balances };
-  } catch (error) {
-    if (error instanceof ChainTimeout) {
-      return {
-        available: false,
-        code: "chain_timeout",
-        reason: `the chain RPC did not answer within ${timeoutMs / 1000} s`,
-      };
-    }
-    const short = (error as { shortMessage?: unknown }).shortMessage;
-    const detail = typeof short === "string" ? short : "";
-    console.error(
-      `treasury: wallet balances unavailable (${(error as Error).name}${detail ? `: ${detail}` : ""})`,
-    );
-    return {
-      available: false,
-      code: "chain_unavailable",
-      reason: `could not read the balances from the chain${detail ? `: ${detail}` : ""}`,
-    };
-  } finally {
-    clearTimeout(timer);
-  }
+  const r = await readChainBounded(read, { timeoutMs, what: "balances" });
+  return r.ok
+    ? { available: true, readAt: now, ...r.value }
+    : { available: false, code: r.code, reason: r.reason };
 }
 
 /** The Treasury view from explicit parts (the page passes the process's; tests their own). */
@@ -103,7 +71,8 @@ export async function getTreasuryFrom(deps: {
   let wallet: PayerWallet | null = null;
   let walletView: TreasuryWallet;
   try {
-    wallet = payerWallet(deps.payments);
+    // The active payer wallet (after a rotation), else the environment's payer.
+    wallet = payerWallet(deps.payments, await currentPayerAddress(deps.db, envPayerAddress(deps.payments)));
     walletView = {
       configured: true,
       address: wallet.address,
@@ -118,13 +87,7 @@ export async function getTreasuryFrom(deps: {
   const read = deps.readBalances ?? ((w: PayerWallet) => readWalletBalances(walletClient(w.rpcUrl), w));
   const [spend, balances] = await Promise.all([
     getRecentSpend(deps.db, { now }),
-    wallet
-      ? readBalancesSafely(
-          () => read(wallet),
-          deps.timeoutMs ?? CHAIN_TIMEOUT_MS,
-          () => now,
-        )
-      : Promise.resolve(null),
+    wallet ? readBalances(() => read(wallet), deps.timeoutMs, now) : Promise.resolve(null),
   ]);
   const runway = balances?.available
     ? computeRunway({ spend, balanceMicro: balances.usdcMicro, lowBalanceMicro: deps.lowBalanceMicro })

@@ -5,6 +5,7 @@ import { isoMs } from "@/db/sql";
 import { agentLimitEnvVar, type BudgetConfig, LIMIT_KINDS, type LimitKind } from "./budgets/config";
 import type { PaymentEnv } from "./config";
 import { formatUsdc, type Micro } from "./money";
+import { envPayerAddress } from "./treasury/payer-wallet";
 
 /**
  * The paying process's effective configuration, recorded in `settings` under `server_config`
@@ -57,13 +58,17 @@ function loopbackOnly(url: string): string | null {
   }
 }
 
-/** What the wallet part records of a process's payment configuration. */
-export function walletOf(payments: PaymentEnv, derivedAddress?: string | null): RecordedWallet {
+/**
+ * What the wallet part records of a process's payment configuration. `payerAddress` is the payer
+ * at start-up (currentPayerAddress: the active payer wallet, else the environment's); readers
+ * still ask the wallets table first, since a rotation completed later replaces it.
+ */
+export function walletOf(payments: PaymentEnv, payerAddress?: string | null): RecordedWallet {
   return {
     network: payments.network,
     chainId: payments.chainId,
     usdcAddress: payments.usdcAddress ?? null,
-    walletAddress: payments.walletAddress ?? derivedAddress ?? null,
+    walletAddress: payerAddress ?? envPayerAddress(payments),
     rpcUrl: loopbackOnly(payments.rpcUrl),
   };
 }

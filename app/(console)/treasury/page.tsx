@@ -1,8 +1,8 @@
 import type { Metadata } from "next";
 import { QRCodeSVG } from "qrcode.react";
 import { formatEther } from "viem";
-import { explorerLink, networkName } from "@/components/ledger/chain";
-import { CopyButton } from "@/components/ledger/copy-button";
+import { networkName } from "@/components/ledger/chain";
+import { ChainValue } from "@/components/ledger/chain-value";
 import { RateRunwayFacts } from "@/components/treasury/runway-facts";
 import { buttonClass } from "@/components/ui/button";
 import { Card, Fact, Facts } from "@/components/ui/facts";
@@ -28,7 +28,6 @@ function Notice({ title, reason, code }: { title: string; reason: string; code: 
 }
 
 function WalletCard({ wallet }: { wallet: Extract<TreasuryView["wallet"], { configured: true }> }) {
-  const explorer = explorerLink(wallet.network, "address", wallet.address);
   return (
     <Card title="Payer wallet">
       <div className="flex flex-col gap-4 sm:flex-row sm:items-start">
@@ -43,25 +42,25 @@ function WalletCard({ wallet }: { wallet: Extract<TreasuryView["wallet"], { conf
         />
         <dl className="min-w-0 flex-1 divide-y divide-slate-100">
           <Fact label="Address" mono>
-            <span className="break-all">{wallet.address}</span>
-            <CopyButton value={wallet.address} label="payer address" />
-            {explorer ? (
-              <a
-                href={explorer.href}
-                target="_blank"
-                rel="noreferrer"
-                className="ml-2 font-sans text-xs text-blue-800 underline underline-offset-2"
-              >
-                View on {explorer.name}
-                <span className="sr-only"> (opens in a new tab)</span>
-              </a>
-            ) : null}
+            <ChainValue
+              value={wallet.address}
+              label="payer address"
+              network={wallet.network}
+              explorer="address"
+            />
           </Fact>
           <Fact label="Network">
             {networkName(wallet.network)}{" "}
             <span className="font-mono text-xs text-slate-600">{wallet.network}</span>
           </Fact>
-          <Fact label="USDC contract" mono value={wallet.usdcAddress} />
+          <Fact label="USDC contract" mono>
+            <ChainValue
+              value={wallet.usdcAddress}
+              label="USDC contract address"
+              network={wallet.network}
+              explorer="address"
+            />
+          </Fact>
         </dl>
       </div>
       <p className="pt-2 text-sm text-slate-700">

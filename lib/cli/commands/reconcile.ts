@@ -1,12 +1,12 @@
 import { type Command, InvalidArgumentError } from "commander";
-import { type Address, createPublicClient, http, type PublicClient } from "viem";
-import { privateKeyToAddress } from "viem/accounts";
 import { env } from "@/lib/env";
+import { classifyError } from "@/lib/payment-core/errors";
 import {
   DISCREPANCY_KINDS,
   type Discrepancy,
   type ReconciliationReport,
   reconcile,
+  reconcileDepsFor,
 } from "@/lib/payment-core/reconciliation";
 import { InvalidDateError, parseUtcDay } from "@/lib/payment-core/time";
 import { createPaymentService } from "@/lib/payment-core/x402/service";
@@ -124,10 +124,7 @@ export function registerReconcile(program: Command, { sub, print }: CommandKit):
           throw new CliFailure("bad_usage", "--from must be before --to (--to is exclusive)", {}, EXIT.usage);
         }
         const payments = env().payments;
-        const payer: Address | undefined =
-          payments.walletAddress ??
-          (payments.payerPrivateKey ? privateKeyToAddress(payments.payerPrivateKey) : undefined);
-        if (!payments.usdcAddress || !payer) {
+        if (!payments.usdcAddress) {
           throw new CliFailure(
             "payer_not_configured",
             "set X402_USDC_ADDRESS and X402_WALLET_ADDRESS (or X402_PAYER_PRIVATE_KEY) to reconcile",
@@ -135,21 +132,20 @@ export function registerReconcile(program: Command, { sub, print }: CommandKit):
             EXIT.usage,
           );
         }
-        const usdcAddress = payments.usdcAddress;
         await withDb(async ({ db, env: config, actor }) => {
-          const client = createPublicClient({
-            transport: http(payments.rpcUrl, { timeout: 30_000, retryCount: 2 }),
-          }) as PublicClient;
-          const report = await reconcile(
-            { db, client, usdcAddress, payerAddress: payer, network: payments.network },
-            {
-              from: opts.from,
-              to: opts.to,
-              dryRun: opts.dryRun === true,
-              tolerancePct: opts.tolerancePct ?? config.reconAmountTolerancePct,
-              actor,
-            },
-          );
+          // The payer now: the active payer wallet after a rotation, else this shell's payer.
+          const deps = await reconcileDepsFor(db, payments).catch((error: unknown) => {
+            const known = classifyError(error);
+            if (known?.code !== "payer_not_configured") throw error;
+            throw new CliFailure(known.code, known.message, {}, EXIT.usage);
+          });
+          const report = await reconcile(deps, {
+            from: opts.from,
+            to: opts.to,
+            dryRun: opts.dryRun === true,
+            tolerancePct: opts.tolerancePct ?? config.reconAmountTolerancePct,
+            actor,
+          });
           // The chain shows these paid although the ledger says otherwise: a real run captures
           // them at once (the report keeps what was found); a dry run only names them.
           const settled = report.discrepancies

@@ -124,6 +124,39 @@ describe("x402 wallet", () => {
   });
 });
 
+describe("x402 wallet after a payer-key rotation", () => {
+  // The console recorded the old payer at its start; a rotation completed since retired it and
+  // made the funding wallet the payer (the rows completeRotation leaves).
+  beforeAll(async () => {
+    await t.db.$client`
+      INSERT INTO wallets (address, label, network, role, active, retired_at, key_ref) VALUES
+        (${net.payer.address.toLowerCase()}, 'old payer', 'eip155:31337', 'payer', false, now(), 'env:X402_PAYER_PRIVATE_KEY'),
+        (${net.funder.toLowerCase()}, 'new payer', 'eip155:31337', 'payer', true, NULL, 'env:NEW_PAYER_KEY')`;
+  });
+  afterAll(async () => {
+    await t.db.$client`DELETE FROM wallets`;
+  });
+
+  it("`wallet` and `wallet balance` name the new wallet and read its balance, not the recorded one's", async () => {
+    const usdc = await net.usdc.balanceOf(net.funder);
+    expect(usdc).not.toBe(await net.usdc.balanceOf(net.payer.address));
+    const balance = await x402(["wallet", "balance", "--json"]);
+    expect(balance.code).toBe(0);
+    expect(balance.json()).toMatchObject({ address: net.funder, usdc: usdc6(usdc) });
+    const wallet = await x402(["wallet"]);
+    expect(wallet.code).toBe(0);
+    expect(wallet.stdout).toContain(`Address: ${net.funder}`);
+    expect(wallet.stdout).not.toContain(net.payer.address);
+  });
+
+  it("with no payer active, the retired recorded payer is refused: payer_retired (exit 1)", async () => {
+    await t.db.$client`UPDATE wallets SET active = false WHERE address = ${net.funder.toLowerCase()}`;
+    const r = await x402(["wallet", "--json"]);
+    expect(r.code).toBe(1);
+    expect(r.json()).toMatchObject({ error: { code: "payer_retired" } });
+  });
+});
+
 describe("x402 wallet without a wallet or a chain", () => {
   let other: TestDatabase;
   beforeAll(async () => {

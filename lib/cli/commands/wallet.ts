@@ -1,10 +1,10 @@
 import type { Command } from "commander";
 import { type Address, formatEther } from "viem";
-import { privateKeyToAddress } from "viem/accounts";
 import type { Database } from "@/db/client";
 import type { AppEnv } from "@/lib/env";
 import { NETWORKS, type NetworkId } from "@/lib/payment-core/config";
 import { readServerConfig } from "@/lib/payment-core/server-config";
+import { currentPayerAddress, envPayerAddress } from "@/lib/payment-core/treasury/payer-wallet";
 import { getRunway, type RateRunway } from "@/lib/payment-core/treasury/runway";
 import { runwayLines } from "@/lib/payment-core/treasury/runway-text";
 import { readWalletBalances, type WalletBalances, walletClient } from "@/lib/payment-core/treasury/wallet";
@@ -16,7 +16,8 @@ import { usd, usdc6 } from "../format";
  * wallet, read from the chain with viem. The wallet, USDC contract and network are those the
  * serving console recorded at its start; the RPC URL is the recorded one when it is the local
  * chain, otherwise this shell's X402_RPC_URL (for that network) or the network's public endpoint.
- * Without a recorded configuration, this shell's X402_* settings.
+ * Without a recorded configuration, this shell's X402_* settings. After a payer-key rotation the
+ * address is the active payer wallet's (currentPayerAddress).
  */
 
 interface Target {
@@ -30,7 +31,7 @@ interface Target {
 async function resolveTarget(db: Database, env: AppEnv): Promise<Target> {
   const recorded = await readServerConfig(db);
   const p = env.payments;
-  const localAddress = p.walletAddress ?? (p.payerPrivateKey ? privateKeyToAddress(p.payerPrivateKey) : null);
+  const localAddress = envPayerAddress(p);
   const target = recorded
     ? {
         source: "server" as const,
@@ -50,7 +51,10 @@ async function resolveTarget(db: Database, env: AppEnv): Promise<Target> {
         usdc: p.usdcAddress ?? null,
         rpcUrl: p.rpcUrl,
       };
-  if (!target.address || !target.usdc) {
+  // The payer now: the active payer wallet (a rotation completed after the console started
+  // replaced the recorded address), else the recorded or this shell's address. Never a retired one.
+  const address = await currentPayerAddress(db, target.address as Address | null);
+  if (!address || !target.usdc) {
     throw new CliFailure(
       "wallet_not_configured",
       target.source === "server"
@@ -58,7 +62,7 @@ async function resolveTarget(db: Database, env: AppEnv): Promise<Target> {
         : "no console has recorded its wallet in this database: start it, or set X402_WALLET_ADDRESS (or X402_PAYER_PRIVATE_KEY) and X402_USDC_ADDRESS here",
     );
   }
-  return { ...target, address: target.address as Address, usdc: target.usdc as Address };
+  return { ...target, address, usdc: target.usdc as Address };
 }
 
 async function readBalances(target: Target): Promise<WalletBalances> {

@@ -29,7 +29,8 @@ export interface JobsDeps {
   /** Where ledger-sync appends (X402_LEDGER_SYNC_PATH). */
   ledgerSyncPath: string;
   reconcile: Configured<{
-    deps: (db: Database) => ReconcileDeps;
+    /** Async: the payer it compares is the payer now (the active payer wallet after a rotation). */
+    deps: (db: Database) => Promise<ReconcileDeps>;
     tolerancePct: number;
     /** Captures rows the chain shows paid although the ledger says not (as `x402 reconcile` does). */
     capture: (ids: string[], actor: string) => Promise<ResolveReport>;
@@ -150,7 +151,7 @@ export function buildJobs(deps: JobsDeps): Record<JobName, JobDefinition> {
         Date.UTC(ctx.startedAt.getUTCFullYear(), ctx.startedAt.getUTCMonth(), ctx.startedAt.getUTCDate()),
       );
       const from = new Date(to.getTime() - 86_400_000);
-      const report = await reconcile(recon.deps(ctx.db), {
+      const report = await reconcile(await recon.deps(ctx.db), {
         from,
         to,
         dryRun: false,

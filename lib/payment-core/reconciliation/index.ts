@@ -1,3 +1,4 @@
+export { reconcileDepsFor } from "./deps";
 export {
   DEFAULT_REPORT_DIR,
   DEFAULT_TOLERANCE_PCT,

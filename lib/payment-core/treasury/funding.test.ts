@@ -9,6 +9,7 @@ import {
   http,
   type PublicClient,
 } from "viem";
+import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase } from "@/lib/testing/db";
 import { type AnvilNode, deployUsdc, localChain, startAnvil } from "@/scripts/localnet";
@@ -275,4 +276,51 @@ describe("reorgs before the confirmations", () => {
 
 it("the demo's mock wallet is the local network's funding account", () => {
   expect(node.accounts.funder.address).toBe(DEMO_FUNDING_WALLET);
+});
+
+describe("after a payer-key rotation", () => {
+  // The rotation's end state as completeRotation leaves it: the env's payer retired, a new one active.
+  const newPayer = privateKeyToAccount(generatePrivateKey()).address;
+  beforeEach(async () => {
+    await t.db.$client`DELETE FROM wallets`;
+    await t.db.$client`
+      INSERT INTO wallets (address, label, network, role, active, retired_at, key_ref) VALUES
+        (${payer().toLowerCase()}, 'old payer', 'eip155:31337', 'payer', false, now(), 'env:X402_PAYER_PRIVATE_KEY'),
+        (${newPayer.toLowerCase()}, 'new payer', 'eip155:31337', 'payer', true, NULL, 'env:NEW_PAYER_KEY')`;
+  });
+  afterAll(async () => {
+    await t.db.$client`DELETE FROM wallets`;
+  });
+
+  it("a transfer to the old, retired wallet is not funding, though the env still names it", async () => {
+    expect(deps.payerAddress).toBe(payer());
+    const hash = await transfer(payer(), USDC(7));
+    await testClient.mine({ blocks: 3 });
+    const out = await refusal(hash);
+    expect(out.code).toBe("funding_wrong_recipient");
+    expect(out.details).toMatchObject({
+      payerAddress: newPayer.toLowerCase(),
+      recipients: [payer().toLowerCase()],
+    });
+    expect(await counts()).toEqual({ fundings: 0, audits: 0 });
+  });
+
+  it("a transfer to the new, active wallet is recorded as funding it", async () => {
+    const hash = await transfer(newPayer, USDC(9));
+    await testClient.mine({ blocks: 3 });
+    const { funding, created } = await recordFunding(deps, { txHash: hash, actor: ACTOR });
+    expect(created).toBe(true);
+    expect(funding).toMatchObject({ to: newPayer.toLowerCase(), amountMicro: USDC(9) });
+    const [audit] = await t.db.$client<{ target_id: string }[]>`
+      SELECT target_id FROM audit_log WHERE action = 'wallet.funded'`;
+    expect(audit?.target_id).toBe(newPayer.toLowerCase());
+  });
+
+  it("with no active payer, the retired env payer is refused as payer_retired, not funded", async () => {
+    await t.db.$client`UPDATE wallets SET active = false WHERE address = ${newPayer.toLowerCase()}`;
+    const hash = await transfer(payer(), USDC(3));
+    await testClient.mine({ blocks: 3 });
+    expect((await refusal(hash)).code).toBe("payer_retired");
+    expect(await counts()).toEqual({ fundings: 0, audits: 0 });
+  });
 });

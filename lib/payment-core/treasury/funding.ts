@@ -7,6 +7,7 @@ import { isoMs } from "@/db/sql";
 import { writeAudit } from "../audit";
 import { OperationError } from "../errors";
 import type { Micro } from "../money";
+import { currentPayerAddress } from "./payer-wallet";
 
 /**
  * Funding the payer wallet: a person's wallet sends USDC to the payer address and the console
@@ -35,8 +36,12 @@ export interface FundingDeps {
   network: string;
   /** The USDC contract the app is configured with: a Transfer log from any other contract is not USDC. */
   usdcAddress: Address;
-  /** The payer wallet (X402_WALLET_ADDRESS): the only recipient that counts as funding. */
-  payerAddress: Address;
+  /**
+   * The environment's payer (X402_WALLET_ADDRESS, or X402_PAYER_PRIVATE_KEY's address). The
+   * active payer wallet, once a rotation registered one, takes its place: the payer now
+   * (currentPayerAddress) is the only recipient that counts as funding, never a retired wallet.
+   */
+  payerAddress: Address | null;
   /** X402_FUNDING_CONFIRMATIONS. */
   requiredConfirmations: number;
 }
@@ -91,7 +96,7 @@ async function receiptOf(client: PublicClient, hash: Hash): Promise<TransactionR
  * Throws an OperationError with a stable code and the figures behind it otherwise.
  */
 export async function verifyFunding(
-  deps: Omit<FundingDeps, "db" | "network">,
+  deps: Omit<FundingDeps, "db" | "network" | "payerAddress"> & { payerAddress: Address },
   txHash: Hash,
 ): Promise<VerifiedFunding> {
   const { client, requiredConfirmations: required } = deps;
@@ -226,7 +231,14 @@ export async function recordFunding(
   const { txHash } = recordFundingInput.parse({ txHash: input.txHash });
   const existing = await findFunding(deps.db, txHash);
   if (existing) return { funding: existing, created: false };
-  const verified = await verifyFunding(deps, txHash);
+  const payer = await currentPayerAddress(deps.db, deps.payerAddress);
+  if (!payer) {
+    throw new OperationError(
+      "payer_not_configured",
+      "set X402_WALLET_ADDRESS (or X402_PAYER_PRIVATE_KEY), or register a payer wallet, to fund the payer",
+    );
+  }
+  const verified = await verifyFunding({ ...deps, payerAddress: payer }, txHash);
   const inserted = await deps.db.transaction(async (tx) => {
     const [row] = await tx
       .insert(walletFundings)

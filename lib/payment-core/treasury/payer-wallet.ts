@@ -1,8 +1,9 @@
 import { and, eq } from "drizzle-orm";
-import type { Address, Hex } from "viem";
-import { type PrivateKeyAccount, privateKeyToAccount } from "viem/accounts";
+import { type Address, getAddress, type Hex } from "viem";
+import { type PrivateKeyAccount, privateKeyToAccount, privateKeyToAddress } from "viem/accounts";
 import type { Database } from "@/db/client";
 import { wallets } from "@/db/schema";
+import type { PaymentEnv } from "../config";
 import { OperationError } from "../errors";
 import { resolveKeyRef } from "./key-ref";
 
@@ -38,6 +39,21 @@ export async function activePayerWallet(db: Database) {
   return row ?? null;
 }
 
+/** Throws `payer_retired` when `address` is a wallet a rotation retired. */
+async function refuseRetired(db: Database, address: Address, message: string): Promise<void> {
+  const [retired] = await db
+    .select({ retiredAt: wallets.retiredAt })
+    .from(wallets)
+    .where(and(eq(wallets.address, address.toLowerCase()), eq(wallets.active, false)))
+    .limit(1);
+  if (retired?.retiredAt) {
+    throw new OperationError("payer_retired", message, {
+      wallet: getAddress(address),
+      retiredAt: retired.retiredAt.toISOString(),
+    });
+  }
+}
+
 export async function readActivePayer(
   db: Database,
   envKey: Hex | undefined,
@@ -63,18 +79,11 @@ export async function readActivePayer(
   }
   if (!envKey) return null;
   const account = privateKeyToAccount(envKey);
-  const [retired] = await db
-    .select({ retiredAt: wallets.retiredAt })
-    .from(wallets)
-    .where(and(eq(wallets.address, account.address.toLowerCase()), eq(wallets.active, false)))
-    .limit(1);
-  if (retired?.retiredAt) {
-    throw new OperationError(
-      "payer_retired",
-      "X402_PAYER_PRIVATE_KEY is the key of a wallet retired by a rotation: it signs nothing",
-      { wallet: account.address, retiredAt: retired.retiredAt.toISOString() },
-    );
-  }
+  await refuseRetired(
+    db,
+    account.address,
+    "X402_PAYER_PRIVATE_KEY is the key of a wallet retired by a rotation: it signs nothing",
+  );
   return { address: account.address, account, source: "env", keyRef: null };
 }
 
@@ -90,23 +99,79 @@ export function createPayerKeySource(options: {
   environment?: Record<string, string | undefined>;
   now?: () => number;
 }): PayerKeySource {
-  const ttl = options.ttlMs ?? 2_000;
-  const now = options.now ?? Date.now;
-  let cached: { at: number; value: Promise<ActivePayer | null> } | undefined;
+  const cached = briefly(
+    () => readActivePayer(options.db, options.envKey, options.environment),
+    options.ttlMs,
+    options.now,
+  );
+  return { current: cached.read, invalidate: cached.forget };
+}
+
+/** `read`, its answer kept for `ttlMs` (default 2 s); a failed read is not kept: the next call asks again. */
+function briefly<T>(read: () => Promise<T>, ttlMs = 2_000, now: () => number = Date.now) {
+  let cached: { at: number; value: Promise<T> } | undefined;
   return {
-    current() {
-      if (!cached || now() - cached.at >= ttl) {
-        const value = readActivePayer(options.db, options.envKey, options.environment);
+    read(): Promise<T> {
+      if (!cached || now() - cached.at >= ttlMs) {
+        const value = read();
         cached = { at: now(), value };
-        // A failed read is not cached: the next payment asks again.
         value.catch(() => {
           if (cached?.value === value) cached = undefined;
         });
       }
       return cached.value;
     },
-    invalidate() {
+    forget() {
       cached = undefined;
     },
   };
+}
+
+/** The payer the environment names: X402_WALLET_ADDRESS, else the address of X402_PAYER_PRIVATE_KEY. */
+export function envPayerAddress(
+  payments: Pick<PaymentEnv, "walletAddress" | "payerPrivateKey">,
+): Address | null {
+  return (
+    payments.walletAddress ??
+    (payments.payerPrivateKey ? privateKeyToAddress(payments.payerPrivateKey) : null)
+  );
+}
+
+/**
+ * The payer address now, for everything that names the payer (the Treasury and Fund pages, the
+ * funding check, `x402 wallet`, reconciliation, the balance alerts): the active payer wallet,
+ * else `fallback` (the environment's payer, `envPayerAddress`). No key is read, so a console that
+ * only watches (X402_WALLET_ADDRESS, no key) names the rotated payer too. Checksummed; null when
+ * neither is configured. A wallet retired by a rotation is never the payer: with no active payer
+ * and a retired fallback it throws `payer_retired`.
+ */
+export async function currentPayerAddress(db: Database, fallback: Address | null): Promise<Address | null> {
+  const row = await activePayerWallet(db);
+  if (row) return getAddress(row.address);
+  if (!fallback) return null;
+  await refuseRetired(
+    db,
+    fallback,
+    "the configured payer wallet was retired by a rotation and no payer wallet is active",
+  );
+  return getAddress(fallback);
+}
+
+export interface PayerAddressSource {
+  current(): Promise<Address | null>;
+  invalidate(): void;
+}
+
+/**
+ * `currentPayerAddress`, cached for `ttlMs` (default 2 s), for reads that run per request or per
+ * poll (the overview's balance, the metrics scrape, the alerts).
+ */
+export function createPayerAddressSource(options: {
+  db: Database;
+  fallback: Address | null;
+  ttlMs?: number;
+  now?: () => number;
+}): PayerAddressSource {
+  const cached = briefly(() => currentPayerAddress(options.db, options.fallback), options.ttlMs, options.now);
+  return { current: cached.read, invalidate: cached.forget };
 }

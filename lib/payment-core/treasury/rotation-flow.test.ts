@@ -6,7 +6,7 @@ import { createPaymentService, type PaymentService } from "@/lib/payment-core/x4
 import { createTestDatabase, type TestDatabase } from "@/lib/testing/db";
 import { type HostileVendor, startHostileVendor } from "@/lib/testing/hostile-vendor";
 import { type LocalNetwork, localChain, startLocalNetwork } from "@/scripts/localnet";
-import { readActivePayer } from "./payer-wallet";
+import { currentPayerAddress, readActivePayer } from "./payer-wallet";
 import {
   approveRotation,
   lastRotationAgeDays,
@@ -194,6 +194,8 @@ describe("payer-key rotation, end to end on the local chain", () => {
     if (!after.ok || !after.paid) return;
     expect(await ledger(after.transactionId)).toEqual({ status: "completed", payer: newPayer.address });
     expect((await service.getWalletBalance()).address).toBe(newPayer.address);
+    // Everything that names the payer names the new wallet, though the env still names the old one.
+    expect(await currentPayerAddress(t.db, oldPayer)).toBe(newPayer.address);
 
     // The old key is retired: with the wallet row gone inactive, the env key alone signs nothing.
     await t.db.$client`UPDATE wallets SET active = false WHERE address = ${newPayer.address.toLowerCase()}`;
@@ -212,6 +214,7 @@ describe("payer-key rotation, end to end on the local chain", () => {
       "payer_rotation.proven",
       "payer_rotation.approved",
       "payer_rotation.test_paid",
+      "payer_rotation.sweep_signed",
       "payer_rotation.swept",
       "payer_rotation.completed",
     ]);

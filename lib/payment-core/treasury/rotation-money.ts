@@ -1,19 +1,18 @@
-import { and, eq, inArray, isNull, or, sql } from "drizzle-orm";
-import { createWalletClient, erc20Abi, getAddress, http } from "viem";
-import type { Database } from "@/db/client";
+import { eq } from "drizzle-orm";
+import { getAddress } from "viem";
 import { transactions, wallets } from "@/db/schema";
 import { OperationError } from "../errors";
-import { resolveOpenTransactions } from "../settlement/resolver";
 import { getUsdcBalance } from "../x402/usdc";
 import { advance, expectState, load, type Rotation, type RotationDeps, walletAccount } from "./rotation";
+
+export { type SweepOptions, sweepRotation } from "./rotation-sweep";
 
 /**
  * The rotation's steps that move money: a test payment from the new wallet, the sweep of the old
  * wallet's USDC, and the switch of the active payer. Each is safe to call again after a crash or
- * a reload: the test payment has a fixed idempotency key, the sweep sends what is left.
+ * a reload: the test payment has a fixed idempotency key, the sweep records its transfer's hash
+ * before broadcasting it and never signs a second one (rotation-sweep.ts).
  */
-
-const OPEN = ["pending", "authorized"] as const;
 
 /**
  * Step 4: a real x402 purchase signed by the new wallet must settle. It is an ordinary ledger row
@@ -77,88 +76,6 @@ export async function testPayment(
   return advance(deps, r, "approved", "test_paid", { testPaymentTxId: row.id, testPaidAt: now }, input.actor);
 }
 
-/** Open ledger rows the old wallet signed, or that no wallet has signed yet. */
-async function openOfOldWallet(db: Database, oldWallet: string) {
-  return db
-    .select({ id: transactions.id })
-    .from(transactions)
-    .where(
-      and(
-        inArray(transactions.status, [...OPEN]),
-        or(isNull(transactions.payer), sql`lower(${transactions.payer}) = ${oldWallet}`),
-      ),
-    );
-}
-
-/**
- * Step 5: first every open authorization of the old wallet is resolved (captured if used,
- * cancelled on chain with the old key if not), so nothing in flight is lost; then the old
- * wallet's whole USDC balance moves to the new wallet in a transfer the old key signs.
- */
-export async function sweepRotation(
-  deps: RotationDeps,
-  input: { rotationId: string; actor: string },
-): Promise<Rotation> {
-  const r = await load(deps.db, input.rotationId);
-  expectState(r, "test_paid");
-  const old = await walletAccount(deps, r.oldWallet);
-  await resolveOpenTransactions(
-    {
-      db: deps.db,
-      engine: deps.engine,
-      client: deps.publicClient,
-      usdcAddress: deps.usdcAddress,
-      payerAddress: old.address,
-      cancel: {
-        account: old,
-        rpcUrl: deps.rpcUrl,
-        chainId: deps.chainId,
-        usdcAddress: deps.usdcAddress,
-        usdcName: deps.usdcName,
-        usdcVersion: deps.usdcVersion,
-      },
-    },
-    { allOpen: true, cancel: true, staleAfterMs: 0, actor: input.actor },
-  );
-  const open = await openOfOldWallet(deps.db, r.oldWallet);
-  if (open.length > 0) {
-    throw new OperationError(
-      "rotation_open_authorizations",
-      `${open.length} authorization(s) of the old wallet are still unresolved: settle or cancel them first`,
-      { count: open.length, transactionIds: open.slice(0, 20).map((o) => o.id) },
-    );
-  }
-  const balance = await getUsdcBalance(deps.publicClient, deps.usdcAddress, old.address);
-  let hash: string | null = null;
-  if (balance > 0n) {
-    const wallet = createWalletClient({ account: old, transport: http(deps.rpcUrl, { timeout: 30_000 }) });
-    const sent = await wallet.writeContract({
-      address: deps.usdcAddress,
-      abi: erc20Abi,
-      functionName: "transfer",
-      args: [getAddress(r.newWallet), balance],
-      chain: null,
-    });
-    const receipt = await deps.publicClient.waitForTransactionReceipt({ hash: sent, pollingInterval: 250 });
-    if (receipt.status !== "success") {
-      throw new OperationError("rotation_sweep_reverted", "the sweep transfer reverted: no USDC moved", {
-        txHash: sent,
-        amountMicro: balance.toString(),
-      });
-    }
-    hash = sent;
-  }
-  const now = (deps.now ?? (() => new Date()))();
-  return advance(
-    deps,
-    r,
-    "test_paid",
-    "swept",
-    { sweepTxHash: hash, sweepAmountMicro: balance, sweptAt: now },
-    input.actor,
-  );
-}
-
 /**
  * Step 6: the old wallet is retired and the new one becomes the active payer, in one transaction
  * with the rotation's last state. The payment path reads the active payer wallet, so the next
@@ -194,6 +111,14 @@ export async function cancelRotation(
         rotationId: r.id,
         state: r.state,
       },
+    );
+  }
+  if (r.sweepTxHash) {
+    // A signed sweep may still be mined: the rotation can only go forward (sweep again to settle it).
+    throw new OperationError(
+      "rotation_sweep_pending",
+      `rotation ${r.id} has a sweep transfer recorded: sweep again to settle it; it can no longer be cancelled`,
+      { rotationId: r.id, txHash: r.sweepTxHash },
     );
   }
   const now = (deps.now ?? (() => new Date()))();

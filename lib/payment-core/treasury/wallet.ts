@@ -1,5 +1,4 @@
 import { type Address, createPublicClient, http, type PublicClient } from "viem";
-import { privateKeyToAddress } from "viem/accounts";
 import type { PaymentEnv } from "../config";
 import { OperationError } from "../errors";
 import type { Micro } from "../money";
@@ -24,14 +23,11 @@ export interface WalletBalances {
 }
 
 /**
- * The payer wallet of a payment configuration: `X402_WALLET_ADDRESS`, or the address of
- * `X402_PAYER_PRIVATE_KEY` (env.ts refuses the two disagreeing), with the network's USDC.
- * Throws `wallet_not_configured` (an operation error) naming what to set.
+ * The payer wallet at `address` (`currentPayerAddress`: the active payer wallet, else the
+ * environment's) with the configuration's network, USDC and RPC URL. Throws
+ * `wallet_not_configured` (an operation error) naming what to set.
  */
-export function payerWallet(payments: PaymentEnv): PayerWallet {
-  const address =
-    payments.walletAddress ??
-    (payments.payerPrivateKey ? privateKeyToAddress(payments.payerPrivateKey) : null);
+export function payerWallet(payments: PaymentEnv, address: Address | null): PayerWallet {
   if (!address || !payments.usdcAddress) {
     throw new OperationError(
       "wallet_not_configured",

@@ -7,7 +7,13 @@ import { OperationError } from "../errors";
 import type { Logger } from "../log";
 import type { Micro } from "../money";
 import { type ResolveOptions, type ResolveReport, resolveOpenTransactions } from "../settlement/resolver";
-import { createPayerKeySource, type PayerKeySource } from "../treasury/payer-wallet";
+import {
+  createPayerAddressSource,
+  createPayerKeySource,
+  envPayerAddress,
+  type PayerAddressSource,
+  type PayerKeySource,
+} from "../treasury/payer-wallet";
 import { createPayer, type Payer, type PayerDeps } from "./payer";
 import { getUsdcBalance } from "./usdc";
 
@@ -28,6 +34,8 @@ export interface PaymentService {
   walletAddress: Address | null;
   /** The key payments sign with now (the active payer wallet, else the env key). */
   payerKeys: PayerKeySource;
+  /** The payer's address now (the active payer wallet, else `walletAddress`), cached briefly. */
+  payerAddress: PayerAddressSource;
   /** A payer with this process's config signing with `account` (a rotation's test payment). */
   payerFor(account: LocalAccount): Payer;
   getWalletBalance(): Promise<{ address: Address; balanceMicro: Micro; network: string }>;
@@ -59,7 +67,14 @@ export function createPaymentService(
   const publicClient = createPublicClient({ transport: http(p.rpcUrl, { timeout: 10_000 }) }) as PublicClient;
   const keys = createPayerKeySource({ db, envKey: p.payerPrivateKey, ttlMs: options.payerKeyTtlMs });
   const envAccount = p.payerPrivateKey ? privateKeyToAccount(p.payerPrivateKey) : null;
-  const walletAddress = (p.walletAddress ?? envAccount?.address ?? null) as Address | null;
+  const walletAddress = envPayerAddress(p);
+  // The payer now (the active payer wallet, else the env's), read without its key: the balance a
+  // watching console shows is the rotated wallet's even where the key cannot be resolved.
+  const payerAddress = createPayerAddressSource({
+    db,
+    fallback: walletAddress,
+    ttlMs: options.payerKeyTtlMs,
+  });
   const usdcAddress = p.usdcAddress;
   // One payer per signing key, built when that key is first used: a rotation that activates a
   // new payer wallet is picked up by the next payment, without a restart.
@@ -117,20 +132,25 @@ export function createPaymentService(
     : null;
   const payer =
     created && options.onPaymentFinished ? withFinishHook(created, options.onPaymentFinished) : created;
-  const currentAddress = async (): Promise<Address | null> =>
-    (await keys.current().catch(() => null))?.address ?? walletAddress;
   return {
     engine,
     payer,
     publicClient,
     walletAddress,
-    payerKeys: keys,
+    payerKeys: {
+      current: keys.current,
+      invalidate() {
+        keys.invalidate();
+        payerAddress.invalidate();
+      },
+    },
+    payerAddress,
     payerFor(account) {
       if (!usdcAddress) throw new OperationError("payer_not_configured", "set X402_USDC_ADDRESS to pay");
       return payerFor(account, usdcAddress);
     },
     async getWalletBalance() {
-      const walletAddress = await currentAddress();
+      const walletAddress = await payerAddress.current();
       if (!walletAddress || !p.usdcAddress) {
         throw new OperationError(
           "wallet_not_configured",
@@ -151,7 +171,7 @@ export function createPaymentService(
           engine,
           client: publicClient,
           usdcAddress: p.usdcAddress,
-          payerAddress: account?.address ?? walletAddress,
+          payerAddress: account?.address ?? (await payerAddress.current()),
           cancel: account
             ? {
                 account,

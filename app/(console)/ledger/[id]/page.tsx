@@ -1,8 +1,8 @@
 import Link from "next/link";
 import { notFound } from "next/navigation";
 import { isUnpaid, TransactionAmount } from "@/components/ledger/amount";
-import { explorerLink, isEpoch, networkName } from "@/components/ledger/chain";
-import { CopyButton } from "@/components/ledger/copy-button";
+import { isEpoch, networkName } from "@/components/ledger/chain";
+import { ChainValue } from "@/components/ledger/chain-value";
 import { STATUS_MEANING } from "@/components/ledger/status-meaning";
 import { Card, EmptyMark, Fact, Facts } from "@/components/ui/facts";
 import { RecordPage } from "@/components/ui/page-header";
@@ -41,61 +41,22 @@ export async function generateMetadata({ params }: { params: Promise<{ id: strin
 
 const time = (iso: string | null) => (iso ? <UtcTime iso={iso} /> : null);
 
-/** A long value (hash, address, nonce) with a copy button and, on a real network, its explorer link. */
-function Copyable({
-  value,
-  label,
-  explorer,
-}: {
-  value: string | null;
-  label: string;
-  explorer?: { href: string; name: string } | null;
-}) {
-  if (!value) return <EmptyMark />;
-  return (
-    <>
-      <span className="break-all">{value}</span>
-      <CopyButton value={value} label={label} />
-      {explorer ? (
-        <a
-          href={explorer.href}
-          target="_blank"
-          rel="noreferrer"
-          className="ml-2 font-sans text-xs text-blue-800 underline underline-offset-2"
-        >
-          View on {explorer.name}
-          <span className="sr-only"> (opens in a new tab)</span>
-        </a>
-      ) : null}
-    </>
-  );
-}
-
 /** Stored assets are USDC's contract address (or the word): shown as "USDC", the address on hover. */
 function Asset({ asset, network }: { asset: string; network: string | null }) {
   if (!asset.startsWith("0x")) return <span>{asset}</span>;
   return (
-    <>
-      <abbr title={asset} className="font-sans text-sm no-underline">
-        USDC
-      </abbr>
-      <span className="ml-2 break-all text-slate-600">{asset}</span>
-      <CopyButton value={asset} label="asset address" />
-      {(() => {
-        const link = explorerLink(network, "address", asset);
-        return link ? (
-          <a
-            href={link.href}
-            target="_blank"
-            rel="noreferrer"
-            className="ml-2 font-sans text-xs text-blue-800 underline underline-offset-2"
-          >
-            View on {link.name}
-            <span className="sr-only"> (opens in a new tab)</span>
-          </a>
-        ) : null;
-      })()}
-    </>
+    <ChainValue
+      value={asset}
+      label="asset address"
+      network={network}
+      explorer="address"
+      className="ml-2 break-all text-slate-600"
+      before={
+        <abbr title={asset} className="font-sans text-sm no-underline">
+          USDC
+        </abbr>
+      }
+    />
   );
 }
 
@@ -151,11 +112,7 @@ export default async function TransactionPage({ params }: { params: Promise<{ id
         <Fact label="Error code" mono value={tx.errorCode} />
         <Fact label="Error message" value={tx.errorMessage} />
         <Fact label="Transaction hash" mono>
-          <Copyable
-            value={tx.txHash}
-            label="transaction hash"
-            explorer={tx.txHash && tx.network ? explorerLink(tx.network, "tx", tx.txHash) : null}
-          />
+          <ChainValue value={tx.txHash} label="transaction hash" network={tx.network} explorer="tx" />
         </Fact>
         <Fact label="Amount">
           {isUnpaid(tx.status) ? (
@@ -179,10 +136,10 @@ export default async function TransactionPage({ params }: { params: Promise<{ id
         </Fact>
         <Fact label="Vendor" value={tx.vendor || null} />
         <Fact label="Payer" mono>
-          <Copyable value={tx.payer} label="payer address" />
+          <ChainValue value={tx.payer} label="payer address" />
         </Fact>
         <Fact label="Payee" mono>
-          <Copyable value={tx.payee} label="payee address" />
+          <ChainValue value={tx.payee} label="payee address" />
         </Fact>
         <Fact label="Network">
           {tx.network ? (
@@ -198,7 +155,7 @@ export default async function TransactionPage({ params }: { params: Promise<{ id
 
       <Facts title="Authorization (EIP-3009)">
         <Fact label="Nonce" mono>
-          <Copyable value={tx.nonce} label="nonce" />
+          <ChainValue value={tx.nonce} label="nonce" />
         </Fact>
         <Fact label="Valid after">{isEpoch(tx.validAfter) ? "immediately" : time(tx.validAfter)}</Fact>
         <Fact label="Valid before" value={time(tx.validBefore)} />
@@ -219,7 +176,7 @@ export default async function TransactionPage({ params }: { params: Promise<{ id
         <Fact label="Resource URL" mono value={tx.resourceUrl} />
         <Fact label="Method" mono value={tx.method} />
         <Fact label="Idempotency key" mono>
-          <Copyable value={tx.idempotencyKey} label="idempotency key" />
+          <ChainValue value={tx.idempotencyKey} label="idempotency key" />
         </Fact>
       </Facts>
 

@@ -13,7 +13,7 @@ export const metadata: Metadata = { title: "Fund the payer wallet · x402 consol
 
 export default async function FundPage() {
   const user = await requireUser("viewer");
-  const setup = walletSetup();
+  const setup = await walletSetup();
   const fundings = await recentFundings();
   return (
     <div className="flex flex-col gap-6">
