@@ -162,6 +162,14 @@ export function SweepStep({
         moves to <span className="break-all font-mono">{rotation.newWallet}</span> in one transfer. This
         cannot be undone: after it the rotation can only go forward.
       </p>
+      {rotation.sweepTxHash ? (
+        <p className="rounded-md bg-amber-50 px-3 py-2 text-amber-950">
+          A sweep transfer was already signed and recorded:{" "}
+          <span className="break-all font-mono text-xs">{rotation.sweepTxHash}</span>. Moving the USDC again
+          asks the chain about that transfer first; it never signs a second one while the first can still be
+          mined.
+        </p>
+      ) : null}
     </ButtonStep>
   );
 }
