@@ -311,7 +311,7 @@ describe("x402 pay (CLI)", () => {
       "0.5",
       "--json",
     ]);
-    expect(ok.status).toBe(0);
+    expect(ok.status, ok.stderr + ok.stdout).toBe(0);
     const out = JSON.parse(ok.stdout);
     expect(out).toMatchObject({ status: "completed", price_usdc: "0.250000", response: { status: 200 } });
     expect(out.tx_hash).toMatch(/^0x[0-9a-f]{64}$/);

@@ -91,7 +91,7 @@ async function seed(db: Database): Promise<void> {
       ('budget_threshold', 'warning', 'builder_agent at 80%', NULL, NULL)`;
   await sql`
     INSERT INTO reconciliation_reports (created_at, status, summary, details) VALUES
-      (now() - interval '2 days', 'pass', '{"counts": {"missing_hash": 0}}', '[]'),
+      ('2026-11-20T02:00:00Z', 'pass', '{"counts": {"missing_hash": 0}}', '[]'),
       ('2026-11-29T02:00:00Z', 'fail', '{"counts": {"missing_hash": 1, "amount_mismatch": 2, "not_on_chain": 0}}', '[]')`;
 }
 
