@@ -29,6 +29,7 @@ const PAGES: [path: string, minRole: Role][] = [
   ["/audit-log", "viewer"],
   ["/settings/users", "admin"],
   ["/treasury/fund", "viewer"],
+  ["/treasury/owners", "viewer"],
 ];
 
 const ROUTES: [path: string, minRole: Role][] = [
@@ -74,6 +75,8 @@ const ACTIONS: Record<string, Role> = {
   "app/(console)/settings/users/actions.ts#changeUserRole": "admin",
   "app/(console)/settings/users/actions.ts#setUserDisabledAction": "admin",
   "app/(console)/treasury/fund/actions.ts#recordFundingAction": "operator",
+  "app/(console)/treasury/owners/actions.ts#addTreasuryOwnerAction": "admin",
+  "app/(console)/treasury/owners/actions.ts#removeTreasuryOwnerAction": "admin",
 };
 
 interface ManifestAction {

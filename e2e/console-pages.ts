@@ -42,6 +42,8 @@ export const STATIC_PAGES: readonly ConsolePage[] = [
   { name: "users", path: "/settings/users", role: "admin", heading: "Users" },
   { name: "treasury-fund", path: "/treasury/fund", role: "admin", heading: "Fund the payer wallet" },
   { name: "treasury-fund-viewer", path: "/treasury/fund", role: "viewer", heading: "Fund the payer wallet" },
+  { name: "treasury-owners", path: "/treasury/owners", role: "admin", heading: "Treasury owners" },
+  { name: "treasury-owners-viewer", path: "/treasury/owners", role: "viewer", heading: "Treasury owners" },
   { name: "agents-viewer", path: "/agents/builder_agent", role: "viewer", heading: /Builder agent/ },
   { name: "overview-viewer", path: "/overview", role: "viewer", heading: "Overview" },
   { name: "forbidden", path: "/forbidden", role: null, heading: "Not allowed" },

@@ -58,9 +58,17 @@ export function ownerDeps(
 export const ownerAddress = z
   .string({ error: "enter a 0x address" })
   .trim()
-  .regex(/^0x[0-9a-fA-F]{40}$/, "expected a 0x-prefixed 20-byte hex address")
-  .refine((a) => isAddress(a), "the address's mixed-case checksum is wrong")
-  .refine((a) => lower(a) !== zeroAddress, "the zero address cannot sign an approval");
+  // One reason per address, the first that applies (zod would run every check and list them all).
+  .superRefine((a, ctx) => {
+    const problem = !/^0x[0-9a-fA-F]{40}$/.test(a)
+      ? "expected a 0x-prefixed 20-byte hex address"
+      : !isAddress(a)
+        ? "the address's mixed-case checksum is wrong"
+        : lower(a) === zeroAddress
+          ? "the zero address cannot sign an approval"
+          : null;
+    if (problem) ctx.addIssue({ code: "custom", message: problem });
+  });
 
 export const addOwnerInput = z.object({
   address: ownerAddress,
