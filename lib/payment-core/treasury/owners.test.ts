@@ -2,6 +2,7 @@ import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { wallets } from "@/db/schema";
 import { createTestDatabase, type TestDatabase } from "@/lib/testing/db";
+import { refusal } from "@/lib/testing/refusal";
 import { addOwner, effectiveOwners, listOwners, type OwnerDeps, removedOwners, removeOwner } from "./owners";
 
 /* Treasury owners against a real PostgreSQL: refusals first, each with nothing saved. */
@@ -28,16 +29,6 @@ afterAll(async () => t?.drop());
 beforeEach(async () => {
   await t.db.$client`TRUNCATE treasury_owners, payer_rotations, wallets, audit_log`;
 });
-
-async function refusal(p: Promise<unknown>) {
-  return p.then(
-    () => ({ code: "accepted" }) as { code: string; details?: Record<string, unknown> },
-    (e: { code?: string; details?: Record<string, unknown>; message: string }) => ({
-      code: e.code ?? `threw: ${e.message}`,
-      details: e.details,
-    }),
-  );
-}
 
 async function rows() {
   return t.db.$client<{ address: string; removed_at: Date | null }[]>`

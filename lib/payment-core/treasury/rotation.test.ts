@@ -9,6 +9,7 @@ import { defaultBudgetConfig } from "@/lib/payment-core/budgets/config";
 import type { BudgetEngine } from "@/lib/payment-core/budgets/engine";
 import { defaultAlertsEnv } from "@/lib/payment-core/config";
 import { createTestDatabase, type TestDatabase } from "@/lib/testing/db";
+import { refusal } from "@/lib/testing/refusal";
 import { addOwner, effectiveOwners, removeOwner } from "./owners";
 import { readActivePayer } from "./payer-wallet";
 import {
@@ -72,16 +73,6 @@ beforeEach(async () => {
   clock = new Date("2026-11-30T12:00:00.000Z");
   await t.db.$client`TRUNCATE payer_rotations, wallets, audit_log, treasury_owners`;
 });
-
-async function refusal(p: Promise<unknown>) {
-  return p.then(
-    () => ({ code: "accepted" }) as { code: string; details?: Record<string, unknown> },
-    (e: { code?: string; details?: Record<string, unknown>; message: string }) => ({
-      code: e.code ?? `threw: ${e.message}`,
-      details: e.details,
-    }),
-  );
-}
 
 const register = (over: Partial<{ newAddress: string; keyRef: string }> = {}) =>
   registerRotation(deps(), {
