@@ -30,6 +30,7 @@ const PAGES: [path: string, minRole: Role][] = [
   ["/settings/users", "admin"],
   ["/treasury/fund", "viewer"],
   ["/treasury/rotate", "viewer"],
+  ["/treasury/owners", "viewer"],
 ];
 
 const ROUTES: [path: string, minRole: Role][] = [
@@ -82,6 +83,8 @@ const ACTIONS: Record<string, Role> = {
   "app/(console)/treasury/rotate/actions.ts#sweepRotationAction": "admin",
   "app/(console)/treasury/rotate/actions.ts#completeRotationAction": "admin",
   "app/(console)/treasury/rotate/actions.ts#cancelRotationAction": "admin",
+  "app/(console)/treasury/owners/actions.ts#addTreasuryOwnerAction": "admin",
+  "app/(console)/treasury/owners/actions.ts#removeTreasuryOwnerAction": "admin",
 };
 
 interface ManifestAction {

@@ -49,6 +49,8 @@ export const STATIC_PAGES: readonly ConsolePage[] = [
     role: "viewer",
     heading: "Rotate the payer key",
   },
+  { name: "treasury-owners", path: "/treasury/owners", role: "admin", heading: "Treasury owners" },
+  { name: "treasury-owners-viewer", path: "/treasury/owners", role: "viewer", heading: "Treasury owners" },
   { name: "agents-viewer", path: "/agents/builder_agent", role: "viewer", heading: /Builder agent/ },
   { name: "overview-viewer", path: "/overview", role: "viewer", heading: "Overview" },
   { name: "forbidden", path: "/forbidden", role: null, heading: "Not allowed" },

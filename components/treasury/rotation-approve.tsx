@@ -78,8 +78,11 @@ export function ApproveStep({
       </dl>
       {owners.length === 0 ? (
         <ErrorMessage>
-          No treasury owner is configured (X402_TREASURY_OWNERS): nobody can approve. Cancel, configure the
-          owners, and start again.
+          No treasury owner is configured (X402_TREASURY_OWNERS, or{" "}
+          <a href="/treasury/owners" className="underline underline-offset-2">
+            the console's owners
+          </a>
+          ): nobody can approve until an admin adds one.
         </ErrorMessage>
       ) : null}
       {canAct ? (

@@ -7,5 +7,6 @@ export * from "./rate-limits";
 export * from "./rotations";
 export * from "./settings";
 export * from "./transactions";
+export * from "./treasury-owners";
 export * from "./users";
 export * from "./wallets";

@@ -4,6 +4,7 @@ import type { Address } from "viem";
 import type { Database } from "@/db/client";
 import { agents, transactions } from "@/db/schema";
 import { env } from "@/lib/env";
+import { effectiveOwners } from "@/lib/payment-core/treasury/owners";
 import type { RotationDeps } from "@/lib/payment-core/treasury/rotation";
 import { rotationDeps } from "@/lib/payment-core/treasury/rotation-deps";
 import { type RotationStatus, rotationStatus } from "@/lib/payment-core/treasury/rotation-status";
@@ -26,6 +27,7 @@ export interface RotationPageView {
   status: RotationStatus;
   chainId: number;
   network: string;
+  /** Who may approve now: X402_TREASURY_OWNERS and the console's owners (/treasury/owners). */
   owners: readonly Address[];
   /** Active agents, for the test payment's agent. */
   agentIds: string[];
@@ -49,7 +51,8 @@ export async function getRotationPage(): Promise<RotationPageView> {
   const db = appDb();
   const config = env();
   const status = await rotationStatus(db, config.payments.chainId);
-  const [agentRows, [last]] = await Promise.all([
+  const [owners, agentRows, [last]] = await Promise.all([
+    effectiveOwners(db, config.treasuryOwners),
     db.select({ id: agents.id }).from(agents).where(eq(agents.status, "active")).orderBy(agents.id),
     db
       .select({ agentId: transactions.agentId, url: transactions.resourceUrl })
@@ -75,7 +78,7 @@ export async function getRotationPage(): Promise<RotationPageView> {
     status,
     chainId: config.payments.chainId,
     network: config.payments.network,
-    owners: config.treasuryOwners,
+    owners,
     agentIds: agentRows.map((a) => a.id),
     lastPaid: last?.url ? { agentId: last.agentId, url: last.url } : null,
     newWalletMicro,

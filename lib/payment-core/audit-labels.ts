@@ -31,6 +31,8 @@ export const AUDIT_ACTION_LABELS: Record<string, string> = {
   "ledger.import": "Ledger imported",
   "ledger.seed_demo": "Demo ledger seeded",
   "reconciliation.run": "Reconciliation run",
+  "treasury_owner.add": "Treasury owner added",
+  "treasury_owner.remove": "Treasury owner removed",
   "user.add": "User added",
   "user.demo_reset": "Demo user reset",
   "user.disable": "User disabled",

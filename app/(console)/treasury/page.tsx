@@ -172,6 +172,9 @@ export default async function TreasuryPage() {
             <a href="/treasury/rotate" className={buttonClass({ variant: "secondary" })}>
               Rotate the payer key
             </a>
+            <a href="/treasury/owners" className={buttonClass({ variant: "secondary" })}>
+              Treasury owners
+            </a>
           </>
         }
       >

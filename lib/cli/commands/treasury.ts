@@ -17,6 +17,7 @@ import {
 import { rotationStatus } from "@/lib/payment-core/treasury/rotation-status";
 import { createPaymentService } from "@/lib/payment-core/x402/service";
 import { CliFailure, type CommandKit, type Context, withDb } from "../context";
+import { registerTreasuryOwners } from "./treasury-owners";
 
 /**
  * `x402 treasury rotate <step>`: the payer-key rotation from a shell, one step per command, through
@@ -44,6 +45,7 @@ function deps(ctx: Context) {
 
 export function registerTreasury(program: Command, { sub, print }: CommandKit): void {
   const treasury = sub(program, "treasury").description("the payer wallet's treasury operations");
+  registerTreasuryOwners(treasury, { sub, print });
   const rotate = sub(treasury, "rotate").description("rotate the payer key, step by step (status first)");
   const step = (name: string, description: string) => sub(rotate, name).description(description);
 

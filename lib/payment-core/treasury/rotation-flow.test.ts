@@ -5,6 +5,7 @@ import { parseEnv } from "@/lib/env";
 import { createPaymentService, type PaymentService } from "@/lib/payment-core/x402/service";
 import { createTestDatabase, type TestDatabase } from "@/lib/testing/db";
 import { type HostileVendor, startHostileVendor } from "@/lib/testing/hostile-vendor";
+import { refusal } from "@/lib/testing/refusal";
 import { type LocalNetwork, localChain, startLocalNetwork } from "@/scripts/localnet";
 import { currentPayerAddress, readActivePayer } from "./payer-wallet";
 import {
@@ -79,16 +80,6 @@ async function ledger(id: string) {
     SELECT status, payer FROM transactions WHERE id = ${id}`;
   if (!row) throw new Error(`no ledger row ${id}`);
   return row;
-}
-
-async function refusal(p: Promise<unknown>) {
-  return p.then(
-    () => ({ code: "accepted" }) as { code: string; details?: Record<string, unknown> },
-    (e: { code?: string; details?: Record<string, unknown>; message: string }) => ({
-      code: e.code ?? `threw: ${e.message}`,
-      details: e.details,
-    }),
-  );
 }
 
 describe("payer-key rotation, end to end on the local chain", () => {

@@ -9,6 +9,8 @@ import { defaultBudgetConfig } from "@/lib/payment-core/budgets/config";
 import type { BudgetEngine } from "@/lib/payment-core/budgets/engine";
 import { defaultAlertsEnv } from "@/lib/payment-core/config";
 import { createTestDatabase, type TestDatabase } from "@/lib/testing/db";
+import { refusal } from "@/lib/testing/refusal";
+import { addOwner, effectiveOwners, removeOwner } from "./owners";
 import { readActivePayer } from "./payer-wallet";
 import {
   approveRotation,
@@ -53,7 +55,8 @@ const deps = (): RotationDeps => ({
   usdcAddress: "0x0000000000000000000000000000000000000001",
   usdcName: "USD Coin",
   usdcVersion: "2",
-  owners: [owner.address],
+  // The app's own resolution: X402_TREASURY_OWNERS (here `owner`) and the console's owners, read per approval.
+  owners: () => effectiveOwners(t.db, [owner.address]),
   envKey,
   environment,
   engine: undefined as unknown as BudgetEngine,
@@ -68,18 +71,8 @@ beforeAll(async () => {
 afterAll(async () => t?.drop());
 beforeEach(async () => {
   clock = new Date("2026-11-30T12:00:00.000Z");
-  await t.db.$client`TRUNCATE payer_rotations, wallets, audit_log`;
+  await t.db.$client`TRUNCATE payer_rotations, wallets, audit_log, treasury_owners`;
 });
-
-async function refusal(p: Promise<unknown>) {
-  return p.then(
-    () => ({ code: "accepted" }) as { code: string; details?: Record<string, unknown> },
-    (e: { code?: string; details?: Record<string, unknown>; message: string }) => ({
-      code: e.code ?? `threw: ${e.message}`,
-      details: e.details,
-    }),
-  );
-}
 
 const register = (over: Partial<{ newAddress: string; keyRef: string }> = {}) =>
   registerRotation(deps(), {
@@ -299,6 +292,47 @@ describe("approve: hostile signatures first", () => {
       "payer_rotation.approved",
     ]);
     expect(await lastRotationAgeDays(t.db, clock)).toBe(0);
+  });
+});
+
+describe("approve: owners managed in the console, read at approval time", () => {
+  const admin = "admin@demo.local";
+  const consoleOwner = privateKeyToAccount(generatePrivateKey());
+  const ownerDeps = () => ({ db: t.db, envOwners: [owner.address] });
+
+  it("refuses a removed console owner's approval, with the owners that count now", async () => {
+    const r = await proven();
+    await addOwner(ownerDeps(), { address: consoleOwner.address, actor: admin });
+    const signature = await approvalBy(consoleOwner, r);
+    await removeOwner(ownerDeps(), { address: consoleOwner.address, actor: admin });
+    const out = await refusal(approveRotation(deps(), { rotationId: r.id, signature, actor: ACTOR }));
+    expect(out).toEqual({
+      code: "rotation_approver_not_owner",
+      details: { recoveredSigner: consoleOwner.address, owners: [owner.address] },
+    });
+    expect((await openRotation(t.db))?.state).toBe("proven");
+  });
+
+  it("accepts an owner added in the console after the rotation was registered (no restart)", async () => {
+    const r = await proven();
+    await addOwner(ownerDeps(), { address: consoleOwner.address, label: "ledger", actor: admin });
+    const out = await approveRotation(deps(), {
+      rotationId: r.id,
+      signature: await approvalBy(consoleOwner, r),
+      actor: ACTOR,
+    });
+    expect(out).toMatchObject({ state: "approved", approver: consoleOwner.address.toLowerCase() });
+  });
+
+  it("still accepts the X402_TREASURY_OWNERS owner while console owners exist", async () => {
+    const r = await proven();
+    await addOwner(ownerDeps(), { address: consoleOwner.address, actor: admin });
+    const out = await approveRotation(deps(), {
+      rotationId: r.id,
+      signature: await approvalBy(owner, r),
+      actor: ACTOR,
+    });
+    expect(out).toMatchObject({ state: "approved", approver: owner.address.toLowerCase() });
   });
 });
 

@@ -35,8 +35,8 @@ export interface RotationDeps {
   usdcAddress: Address;
   usdcName: string;
   usdcVersion: string;
-  /** X402_TREASURY_OWNERS, checksummed. */
-  owners: readonly Address[];
+  /** The treasury owners now (X402_TREASURY_OWNERS ∪ the console's), read when an approval arrives. */
+  owners: () => Promise<readonly Address[]>;
   /** X402_PAYER_PRIVATE_KEY: the payer a first rotation starts from when no payer wallet is registered. */
   envKey?: Hex;
   /** Where `env:` key references are read (default process.env). */
@@ -365,7 +365,8 @@ export async function approveRotation(
       },
     );
   }
-  const owners = new Set(deps.owners.map(lower));
+  const current = await deps.owners();
+  const owners = new Set(current.map(lower));
   const recovered = await recoverTypedDataAddress({ ...typed, signature: sig as Hex }).catch(() => null);
   if (!recovered || !owners.has(lower(recovered))) {
     // Recovering under another chain id: an owner whose wallet was on the wrong network signed it.
@@ -391,7 +392,7 @@ export async function approveRotation(
       "the approval is not signed by a treasury owner",
       {
         recoveredSigner: recovered,
-        owners: deps.owners,
+        owners: current,
       },
     );
   }
