@@ -20,7 +20,7 @@ const cspDirectives = ({ connect = "", frame = "", img = "" } = {}) => [
 const csp = cspDirectives().join("; ");
 
 /**
- * The treasury's wallet pages (/treasury/fund, later rotation; not the read-only /treasury) talk
+ * The treasury's wallet pages (/treasury/fund and /treasury/rotate; not /treasury or /treasury/owners) talk
  * to a chain from the browser: the local demo chain's loopback RPC (any port: anvil's is chosen at
  * start-up, and the page is given it only on the local network), Base's public RPCs (never
  * X402_RPC_URL, which may carry a key), WalletConnect's relay and verify frame, Coinbase Wallet.
@@ -58,7 +58,10 @@ const nextConfig = {
     // A later entry's header replaces an earlier one's for the paths both match.
     return [
       { source: "/:path*", headers: securityHeaders },
-      { source: "/treasury/:path+", headers: [{ key: "Content-Security-Policy", value: walletCsp }] },
+      {
+        source: "/treasury/:page(fund|rotate)/:rest*",
+        headers: [{ key: "Content-Security-Policy", value: walletCsp }],
+      },
     ];
   },
 };

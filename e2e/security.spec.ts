@@ -33,6 +33,20 @@ test.describe("security headers", () => {
     expectSecurityHeaders(await request.get(`${state.baseURL}/api/health`), "/api/health");
   });
 
+  test("only the wallet pages may talk to a chain or a wallet service from the browser", async ({ as }) => {
+    const page = await as("viewer");
+    const connectSrc = async (path: string) => {
+      const csp = (await page.goto(path))?.headers()["content-security-policy"] ?? "";
+      return csp.split("; ").find((d) => d.startsWith("connect-src")) ?? "";
+    };
+    for (const path of ["/treasury/fund", "/treasury/rotate"]) {
+      expect(await connectSrc(path), path).toContain("wss://*.walletconnect.com");
+    }
+    for (const path of ["/overview", "/treasury", "/treasury/owners"]) {
+      expect(await connectSrc(path), path).toBe("connect-src 'self'");
+    }
+  });
+
   test("the login and overview pages run without CSP violations", async ({ anonymous }) => {
     const page = await anonymous();
     const violations = await watchCsp(page);
