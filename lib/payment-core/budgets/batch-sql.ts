@@ -131,14 +131,16 @@ export async function writeBatch(tx: Sql, w: BatchWrites): Promise<void> {
   if (w.inserts.length) {
     writes.push(tx`
       INSERT INTO transactions (id, created_at, updated_at, agent_id, vendor, resource_url, method,
-        amount_micro, asset, network, payer, payee, status, error_code, error_message,
-        idempotency_key, metadata)
+        amount_micro, asset, network, payer, payee, status, nonce, valid_after, valid_before, error_code,
+        error_message, idempotency_key, metadata)
       SELECT id, created_at, created_at, agent_id, vendor, resource_url, method, amount_micro, asset,
-        network, payer, payee, status, error_code, error_message, idempotency_key, metadata
+        network, payer, payee, status, nonce, valid_after, valid_before, error_code, error_message,
+        idempotency_key, metadata
       FROM jsonb_to_recordset(${JSON.stringify(w.inserts)}::jsonb) AS x(id text, created_at timestamptz,
         agent_id text, vendor text, resource_url text, method text, amount_micro bigint, asset text,
-        network text, payer text, payee text, status transaction_status, error_code text,
-        error_message text, idempotency_key text, metadata jsonb)`);
+        network text, payer text, payee text, status transaction_status, nonce text,
+        valid_after timestamptz, valid_before timestamptz, error_code text, error_message text,
+        idempotency_key text, metadata jsonb)`);
   }
   if (w.updates.length) {
     writes.push(tx`

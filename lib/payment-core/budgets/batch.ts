@@ -130,11 +130,12 @@ export async function processBatch(
         continue;
       }
       const refusal = decideReserve({ agentId: op.agentId, amount: op.amount }, context);
+      const auth = refusal ? undefined : op.details.authorization;
       const row: LedgerRow = {
         id: newTransactionId(),
         agent_id: op.agentId,
         amount_micro: op.amount,
-        status: refusal ? "rejected" : "pending",
+        status: refusal ? "rejected" : auth ? "authorized" : "pending",
         idempotency_key: op.key,
         tx_hash: null,
         error_code: refusal?.code ?? null,
@@ -157,6 +158,9 @@ export async function processBatch(
         payer: op.details.payer ?? null,
         payee: op.details.payee ?? null,
         status: row.status,
+        nonce: auth?.nonce ?? null,
+        valid_after: auth?.validAfter.toISOString() ?? null,
+        valid_before: auth?.validBefore.toISOString() ?? null,
         error_code: row.error_code,
         error_message: row.error_message,
         idempotency_key: op.key,

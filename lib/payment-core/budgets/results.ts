@@ -17,6 +17,13 @@ export interface ReservationDetails {
   payer?: string;
   payee?: string;
   metadata?: Record<string, unknown>;
+  /**
+   * The EIP-3009 authorization about to be signed for this reservation: when given, the row is
+   * written `authorized` with its nonce and validity in the reservation's own commit, so the
+   * signature that follows needs no commit of its own before it leaves (a refused reservation
+   * is written `rejected` without it, and nothing is signed).
+   */
+  authorization?: { nonce: string; validAfter: Date; validBefore: Date };
 }
 
 export interface Reservation {

@@ -1,4 +1,4 @@
-import { type Address, parseAbiItem } from "viem";
+import { type Address, type Hex, type PublicClient, parseAbiItem } from "viem";
 import { describe, expect, it } from "vitest";
 import {
   AGENT,
@@ -20,6 +20,7 @@ import { defaultBudgetConfig } from "../budgets/config";
 import { getUsage } from "../budgets/usage";
 import { setKillSwitch } from "../settings";
 import type { PayRequest } from "./payer";
+import { isAuthorizationUsed } from "./usdc";
 
 /**
  * The payer's paid path and its refusals, on the local network: one purchase, idempotency keys,
@@ -51,6 +52,21 @@ describe("a paid call", () => {
     expect(signatures).toBe(1);
     const usage = await getUsage(t.db, config, AGENT);
     expect(usage.daily).toMatchObject({ spentMicro: 10_000n, reservedMicro: 0n });
+  });
+
+  it("the nonce the reservation recorded before signing is the one the chain used", async () => {
+    const out = await pay(payer());
+    if (!out.ok || !out.paid) throw new Error(`not paid: ${JSON.stringify(out)}`);
+    const recorded = await row(out.transactionId);
+    expect(recorded?.nonce).toMatch(/^0x[0-9a-f]{64}$/);
+    expect(
+      await isAuthorizationUsed(
+        net.usdc.client as PublicClient,
+        net.usdcAddress,
+        net.payer.address,
+        recorded?.nonce as Hex,
+      ),
+    ).toBe(true);
   });
 
   it("a non-402 answer is returned as is, with nothing paid or recorded", async () => {
@@ -210,7 +226,7 @@ describe("kill switch mid-traffic", () => {
     const inFlight = pay(p, { url: `${net.vendorUrl}/slow?ms=600` });
     for (let i = 0; i < 100; i++) {
       const [signed] = await t.db
-        .$client`SELECT 1 FROM transactions WHERE status = 'pending' AND nonce IS NOT NULL`;
+        .$client`SELECT 1 FROM transactions WHERE status = 'authorized' AND nonce IS NOT NULL`;
       if (signed) break;
       await new Promise((r) => setTimeout(r, 10));
     }

@@ -2,6 +2,7 @@ import { decodePaymentRequiredHeader, encodePaymentSignatureHeader } from "@x402
 import type { PaymentRequired } from "@x402/core/types";
 import { Headers, type RequestInit, type Response } from "undici";
 import type { Address } from "viem";
+import type { ReserveResult } from "../budgets/engine";
 import { silentLog } from "../log";
 import type { Micro } from "../money";
 import { resolveOpenTransactions } from "../settlement/resolver";
@@ -274,37 +275,54 @@ export function createPayer(deps: PayerDeps) {
       );
     }
 
-    // 3. Reserve the exact amount (every budget check, atomically).
-    const reservation = await engine.reserve(req.agentId, selected.amountMicro, req.idempotencyKey, {
-      ...details,
-      payee,
+    // 3 and 4. Reserve the exact amount (every budget check, atomically), then sign exactly the
+    // approved requirements (sign.ts). The reservation is made inside the signing, once the
+    // authorization's nonce and validity are known and before the key signs: its row is written
+    // `authorized` with them in the reservation's own commit, so nothing is signed unreserved and
+    // the signature needs no commit of its own before it leaves. A refusal aborts the signing.
+    let reservation: ReserveResult | undefined;
+    const signed = await sign(requirements, required.resource, async (auth) => {
+      if (auth.valueMicro !== selected.amountMicro || auth.to.toLowerCase() !== payee.toLowerCase()) {
+        throw new Error("the authorization differs from the approved requirements");
+      }
+      reservation = await engine.reserve(req.agentId, selected.amountMicro, req.idempotencyKey, {
+        ...details,
+        payee,
+        authorization: { nonce: auth.nonce, validAfter: auth.validAfter, validBefore: auth.validBefore },
+      });
+      if (!reservation.ok || reservation.replayed) throw new Error("not reserved: nothing is signed");
     });
-    if (!reservation.ok) {
-      if (reservation.replayed) {
+    if (!reservation) {
+      // The client failed before it asked for a signature: nothing reserved, nothing signed.
+      return fail(null, "signing_failed", signed.ok ? "the client signed nothing" : signed.message);
+    }
+    const reserved: ReserveResult = reservation;
+    if (!reserved.ok) {
+      if (reserved.replayed) {
         const row = await existing(req.agentId, req.idempotencyKey);
         if (row) return replayRow(row);
       }
       return {
         ok: false,
-        code: reservation.code,
-        message: reservation.message,
-        transactionId: reservation.transactionId,
+        code: reserved.code,
+        message: reserved.message,
+        transactionId: reserved.transactionId,
         vendor,
         latencyMs: elapsed(),
-        replayed: reservation.replayed,
+        replayed: reserved.replayed,
         figures: {
-          limitMicro: reservation.limitMicro,
-          usedMicro: reservation.usedMicro,
-          remainingMicro: reservation.remainingMicro,
-          requestedMicro: reservation.requestedMicro,
+          limitMicro: reserved.limitMicro,
+          usedMicro: reserved.usedMicro,
+          remainingMicro: reserved.remainingMicro,
+          requestedMicro: reserved.requestedMicro,
         },
       };
     }
-    if (reservation.replayed) {
+    if (reserved.replayed) {
       const row = await existing(req.agentId, req.idempotencyKey);
       if (row) return replayRow(row);
     }
-    const id = reservation.transactionId;
+    const id = reserved.transactionId;
     const release = async (code: PayFailureCode, message: string, response?: VendorResponse) => {
       await engine.release(id, code, message, {
         retryCount: counter.retries,
@@ -313,26 +331,9 @@ export function createPayer(deps: PayerDeps) {
       });
       return fail(id, code, message, { response });
     };
-
-    // 4. Sign exactly the approved requirements (sign.ts).
-    const signed = await sign(requirements, required.resource);
+    // Reserved, but the key did not sign (or the payload was not a trackable authorization):
+    // no signature exists outside this process, so the reservation is freed.
     if (!signed.ok) return release("signing_failed", signed.message);
-    // Recorded before the signed request leaves, so a crash after sending can be resolved
-    // from the chain. If the row is no longer pending (a resolver closed it), nothing is sent.
-    const recorded = await engine.recordAuthorization(id, {
-      nonce: signed.nonce,
-      validAfter: signed.validAfter,
-      validBefore: signed.validBefore,
-      payer: account.address,
-      payee,
-    });
-    if (!recorded) {
-      return fail(
-        id,
-        "reservation_closed",
-        "the reservation was closed before the signed request left; nothing was sent",
-      );
-    }
 
     // 5. Send the signed request. Failures resend this same payload; nothing is signed again.
     const paidHeaders = new Headers(headers);

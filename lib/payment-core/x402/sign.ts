@@ -1,5 +1,6 @@
 import { x402Client } from "@x402/core/client";
 import type { PaymentPayload, PaymentRequired, PaymentRequirements } from "@x402/core/types";
+import type { ClientEvmSigner } from "@x402/evm";
 import { ExactEvmScheme } from "@x402/evm/exact/client";
 import type { Address, Hex, LocalAccount } from "viem";
 
@@ -9,21 +10,60 @@ import type { Address, Hex, LocalAccount } from "viem";
  * whose nonce can be tracked on chain.
  */
 
+/** The EIP-3009 authorization the client is about to sign: what the ledger records before it exists. */
+export interface PendingAuthorization {
+  nonce: Hex;
+  valueMicro: bigint;
+  validAfter: Date;
+  validBefore: Date;
+  to: Address;
+}
+
 export type Signed =
   | { ok: true; payload: PaymentPayload; nonce: Hex; validAfter: Date; validBefore: Date }
   | { ok: false; message: string };
 
 export function createSigner(options: { account: LocalAccount; network: string; usdcAddress: Address }) {
-  const scheme = new ExactEvmScheme(options.account);
   const network = options.network as `${string}:${string}`;
+
+  /**
+   * The account as the scheme sees it: `beforeSigning` is told the authorization (nonce,
+   * amount, validity) and may refuse by throwing, before the account signs anything. Only an
+   * EIP-3009 TransferWithAuthorization is ever signed.
+   */
+  function signerFor(beforeSigning?: (auth: PendingAuthorization) => Promise<void>): ClientEvmSigner {
+    if (!beforeSigning) return options.account;
+    return {
+      address: options.account.address,
+      async signTypedData(typed) {
+        const m = typed.message as Record<string, unknown>;
+        if (typed.primaryType !== "TransferWithAuthorization" || typeof m.nonce !== "string") {
+          throw new Error(
+            `refusing to sign ${String(typed.primaryType)}: only an EIP-3009 authorization is signed`,
+          );
+        }
+        await beforeSigning({
+          nonce: m.nonce as Hex,
+          valueMicro: BigInt(String(m.value)),
+          validAfter: new Date(Number(m.validAfter) * 1000),
+          validBefore: new Date(Number(m.validBefore) * 1000),
+          to: m.to as Address,
+        });
+        return options.account.signTypedData(typed as Parameters<LocalAccount["signTypedData"]>[0]);
+      },
+    };
+  }
 
   /**
    * The official client, one per purchase: it signs, and its before-creation hook is a last
    * guard that it signs exactly the requirements the engine reserved for, capped at that amount.
    */
-  function clientFor(approved: PaymentRequirements) {
+  function clientFor(
+    approved: PaymentRequirements,
+    beforeSigning?: (auth: PendingAuthorization) => Promise<void>,
+  ) {
     return new x402Client()
-      .register(network, scheme)
+      .register(network, new ExactEvmScheme(signerFor(beforeSigning)))
       .setSpendControls({
         maxAmountPerPayment: false,
         allowedAssets: [{ network, asset: options.usdcAddress, maxAmountPerPayment: approved.amount }],
@@ -42,10 +82,11 @@ export function createSigner(options: { account: LocalAccount; network: string; 
   return async function sign(
     requirements: PaymentRequirements,
     resource: PaymentRequired["resource"],
+    beforeSigning?: (auth: PendingAuthorization) => Promise<void>,
   ): Promise<Signed> {
     let payload: PaymentPayload;
     try {
-      payload = await clientFor(requirements).createPaymentPayload({
+      payload = await clientFor(requirements, beforeSigning).createPaymentPayload({
         x402Version: 2,
         resource,
         accepts: [requirements],
