@@ -200,6 +200,23 @@ test("an admin rotates the payer key; payments then settle from the new wallet a
     "payer_rotation.swept",
     "payer_rotation.completed",
   ]);
+
+  // A rotation can be abandoned before money moves, after a confirmation; Escape keeps it.
+  const another = generatePrivateKey();
+  await register(page, privateKeyToAccount(another).address, keyFile("another.key", another));
+  await expect(currentStep(page)).toContainText("The new wallet proves control");
+  await page.getByRole("button", { name: "Cancel the rotation" }).click();
+  const confirm = page.getByRole("dialog", { name: "Cancel this rotation?" });
+  await expect(confirm).toBeVisible();
+  await page.keyboard.press("Escape");
+  await expect(confirm).toBeHidden();
+  expect((await sql`SELECT state FROM payer_rotations ORDER BY created_at DESC LIMIT 1`)[0]?.state).toBe(
+    "registered",
+  );
+  await page.getByRole("button", { name: "Cancel the rotation" }).click();
+  await confirm.getByRole("button", { name: "Cancel the rotation" }).click();
+  await expect(history.getByRole("row").nth(1)).toContainText("cancelled");
+  await expect(page.getByRole("button", { name: "Register the new wallet" })).toBeVisible();
   expect(errors).toEqual([]);
 });
 

@@ -1,6 +1,7 @@
 "use client";
 
-import { useId, useRef } from "react";
+import { useRouter } from "next/navigation";
+import { useRef } from "react";
 import {
   cancelRotationAction,
   completeRotationAction,
@@ -10,30 +11,33 @@ import {
 } from "@/app/(console)/treasury/rotate/actions";
 import { CopyButton } from "@/components/ledger/copy-button";
 import { Button, SubmitRow } from "@/components/ui/button";
+import { ConfirmDialog } from "@/components/ui/confirm-dialog";
 import { Field } from "@/components/ui/field";
 import { Input, Select } from "@/components/ui/input";
 import { Usd } from "@/components/ui/usd";
-import { formFields } from "@/components/ui/use-action";
+import { formFields, useAction } from "@/components/ui/use-action";
 import type { Rotation } from "@/lib/payment-core/treasury/rotation";
 import type { Wire } from "@/lib/wire";
 import { Refusal, useRotationStep } from "./rotation-refusal";
 
-/** A one-button step: what it does, its button, and the server's refusal if any. */
+/** A one-button step on the rotation: what it does, its button, and the server's refusal if any. */
 function ButtonStep({
+  rotation,
+  action,
   title,
   children,
   label,
   busyLabel,
-  run,
-  step,
 }: {
+  rotation: Wire<Rotation>;
+  action: typeof proveRotationAction;
   title: string;
   children: React.ReactNode;
   label: string;
   busyLabel: string;
-  run: () => void;
-  step: { pending: boolean; result: Parameters<typeof Refusal>[0]["result"] };
 }) {
+  const step = useRotationStep(action);
+  const run = () => step.run({ rotationId: rotation.id });
   return (
     <div className="flex max-w-2xl flex-col gap-3">
       <h2 className="text-lg font-semibold">{title}</h2>
@@ -46,14 +50,13 @@ function ButtonStep({
 
 /** Step 2: the server signs ProvePayerControl with the key the reference names and checks it recovers to the new wallet. */
 export function ProveStep({ rotation }: { rotation: Wire<Rotation> }) {
-  const step = useRotationStep(proveRotationAction);
   return (
     <ButtonStep
+      rotation={rotation}
+      action={proveRotationAction}
       title="The new wallet proves control"
       label="Sign the proof with the new key"
       busyLabel="Signing…"
-      run={() => step.run({ rotationId: rotation.id })}
-      step={step}
     >
       <p>
         The console reads the key at the registered reference and signs the EIP-712 message ProvePayerControl
@@ -141,14 +144,13 @@ export function SweepStep({
   rotation: Wire<Rotation>;
   oldWalletMicro: string | null;
 }) {
-  const step = useRotationStep(sweepRotationAction);
   return (
     <ButtonStep
+      rotation={rotation}
+      action={sweepRotationAction}
       title="Move the USDC to the new wallet"
       label="Move the USDC"
       busyLabel="Resolving open payments and moving the USDC…"
-      run={() => step.run({ rotationId: rotation.id })}
-      step={step}
     >
       <p>
         First every open authorization the old wallet signed is resolved: captured if a vendor used it,
@@ -176,14 +178,13 @@ export function SweepStep({
 
 /** Step 6: the old wallet retired and the new one made the payer, in one transaction. */
 export function CompleteStep({ rotation }: { rotation: Wire<Rotation> }) {
-  const step = useRotationStep(completeRotationAction);
   return (
     <ButtonStep
+      rotation={rotation}
+      action={completeRotationAction}
       title="Make the new wallet the payer"
       label="Make it the payer"
       busyLabel="Switching the payer…"
-      run={() => step.run({ rotationId: rotation.id })}
-      step={step}
     >
       <p>
         Moved <Usd micro={rotation.sweepAmountMicro ?? "0"} /> to the new wallet. Completing retires{" "}
@@ -197,45 +198,38 @@ export function CompleteStep({ rotation }: { rotation: Wire<Rotation> }) {
 
 /** Abandons the rotation before money moved, after a confirmation. */
 export function CancelRotation({ rotation }: { rotation: Wire<Rotation> }) {
-  const step = useRotationStep(cancelRotationAction);
   const dialog = useRef<HTMLDialogElement>(null);
-  const titleId = useId();
+  const router = useRouter();
+  const step = useAction(cancelRotationAction, {
+    onSuccess: () => {
+      dialog.current?.close();
+      router.refresh();
+    },
+  });
   return (
-    <div className="flex flex-col gap-2">
-      <div>
-        <Button variant="danger-outline" size="sm" onClick={() => dialog.current?.showModal()}>
-          Cancel the rotation
-        </Button>
-      </div>
-      <dialog
-        ref={dialog}
-        aria-labelledby={titleId}
-        className="m-auto w-[min(32rem,calc(100%-2rem))] rounded-lg p-5 shadow-xl backdrop:bg-slate-900/40"
+    <div>
+      <Button
+        variant="danger-outline"
+        size="sm"
+        onClick={() => {
+          step.dismiss();
+          dialog.current?.showModal();
+        }}
       >
-        <h2 id={titleId} className="text-lg font-semibold">
-          Cancel this rotation?
-        </h2>
-        <p className="mt-2 text-sm text-slate-800">
-          {rotation.oldWallet} stays the payer. The new wallet is not used; a test payment already made stays
-          in the ledger. To rotate later, start again.
-        </p>
-        <div className="mt-4 flex gap-3">
-          <Button
-            variant="danger"
-            disabled={step.pending}
-            onClick={() => {
-              dialog.current?.close();
-              step.run({ rotationId: rotation.id });
-            }}
-          >
-            Cancel the rotation
-          </Button>
-          <Button variant="secondary" onClick={() => dialog.current?.close()}>
-            Keep it
-          </Button>
-        </div>
-      </dialog>
-      <Refusal result={step.result} />
+        Cancel the rotation
+      </Button>
+      <ConfirmDialog
+        dialogRef={dialog}
+        title="Cancel this rotation?"
+        error={<Refusal result={step.result} />}
+        confirmLabel="Cancel the rotation"
+        busyLabel="Cancelling…"
+        pending={step.pending}
+        onConfirm={() => step.run({ rotationId: rotation.id })}
+      >
+        <span className="break-all font-mono text-xs">{rotation.oldWallet}</span> stays the payer. The new
+        wallet is not used; a test payment already made stays in the ledger. To rotate later, start again.
+      </ConfirmDialog>
     </div>
   );
 }
