@@ -88,10 +88,19 @@ test("amount and time sort both ways from keyboard-usable headers; pages and exp
   await page.goto(`/ledger?agent=${agent}&sort=amount_asc`);
   for (let i = 0; i < 5; i++) {
     const cells = page.getByRole("table").getByRole("row").locator("td:nth-child(2)");
-    seen.push(...(await cells.allInnerTexts()).map((t) => t.trim()));
+    // The page's rows, not a loading state or the page before: wait until they are shown.
+    await expect(cells.first()).toBeVisible();
+    const texts = (await cells.allInnerTexts()).map((t) => t.trim());
+    expect(
+      texts.some((t) => seen.includes(t)),
+      `page ${i + 1} repeats a row`,
+    ).toBe(false);
+    seen.push(...texts);
     const next = page.getByRole("link", { name: "Next page" });
     if ((await next.count()) === 0) break;
     await Promise.all([page.waitForURL(/cursor=/), next.click()]);
+    // The next page has replaced this one (its first row is another).
+    await expect(cells.first()).not.toHaveText(texts[0] ?? "");
   }
   const byAmount = ids
     .map((id, i) => ({ id, amount: amounts[i] as bigint }))
