@@ -1,6 +1,7 @@
 import { spawn } from "node:child_process";
 import path from "node:path";
 import type { Hex } from "viem";
+import { privateKeyToAccount } from "viem/accounts";
 import { describe, expect, it } from "vitest";
 import {
   AGENT,
@@ -9,6 +10,7 @@ import {
   expectLedgerMatchesChain,
   hostile,
   key,
+  localPayer,
   net,
   payerBalance,
   resolverDeps,
@@ -200,4 +202,57 @@ describe("a crash after signing", () => {
     expect(await usage()).toMatchObject({ reservedMicro: 0n, spentMicro: 100_000n });
     await expectLedgerMatchesChain(fromBlock + 1n);
   }, 120_000);
+});
+
+describe("a crash between the reservation and the signature", () => {
+  it("the row holds the nonce that was never signed; the resolver cancels it on chain and no money moves", async () => {
+    const engine = new BudgetEngine(t.db, { config: () => config });
+    const real = privateKeyToAccount(net.payer.privateKey);
+    let reachedSigning = false;
+    // The process "dies" once the reservation is committed and the key is asked to sign: the key
+    // never answers, and nothing after it runs (the payment below is never awaited).
+    const dying = {
+      ...real,
+      signTypedData: () => {
+        reachedSigning = true;
+        return new Promise<Hex>(() => {});
+      },
+    };
+    const p = localPayer(net, { db: t.db, engine, account: dying }, { allowVendors: [hostile.url] });
+    const before = await payerBalance();
+    const fromBlock = await blockNow();
+    const received = hostile.captured.length;
+    const k = key();
+    void p.payForService({
+      agentId: AGENT,
+      url: `${hostile.url}/hang-then-settle?amount=100000`,
+      idempotencyKey: k,
+    });
+    for (let i = 0; i < 400 && !reachedSigning; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(reachedSigning).toBe(true);
+    const [reserved] = await t.db.$client<{ id: string; status: string; nonce: string | null }[]>`
+      SELECT id, status::text AS status, nonce FROM transactions WHERE idempotency_key = ${k}`;
+    // Written with the authorization's nonce before the key was asked: the ledger knows what may exist.
+    expect(reserved).toMatchObject({
+      status: "authorized",
+      nonce: expect.stringMatching(/^0x[0-9a-f]{64}$/),
+    });
+    expect(await usage()).toMatchObject({ reservedMicro: 100_000n, spentMicro: 0n });
+    // Only the unpaid request reached the vendor: no signature left.
+    expect(hostile.captured.length).toBe(received);
+
+    // After a restart, the resolver cannot prove it unused-and-expired yet, so it cancels the
+    // nonce on chain: it can never settle, the reservation is released, the payer keeps its USDC.
+    const report = await resolveOpenTransactions(resolverDeps(engine), {
+      ids: [reserved?.id ?? ""],
+      cancel: true,
+      staleAfterMs: 0,
+      actor: "test",
+    });
+    expect(report.resolutions).toEqual([expect.objectContaining({ outcome: "cancelled" })]);
+    expect(await row(reserved?.id ?? null)).toMatchObject({ status: "cancelled" });
+    expect(await usage()).toMatchObject({ reservedMicro: 0n, spentMicro: 0n });
+    expect(await payerBalance()).toBe(before);
+    await expectLedgerMatchesChain(fromBlock + 1n);
+  }, 60_000);
 });
