@@ -9,6 +9,7 @@ import type { RotationDeps } from "@/lib/payment-core/treasury/rotation";
 import { rotationDeps } from "@/lib/payment-core/treasury/rotation-deps";
 import { type RotationStatus, rotationStatus } from "@/lib/payment-core/treasury/rotation-status";
 import { getUsdcBalance } from "@/lib/payment-core/x402/usdc";
+import { readChainBounded } from "./chain-read";
 import { appDb } from "./db";
 import { paymentService } from "./payments";
 
@@ -38,13 +39,13 @@ export interface RotationPageView {
   oldWalletMicro: bigint | null;
 }
 
-const BALANCE_TIMEOUT_MS = 3_000;
-
 /** A balance, or null when the chain does not answer in time: the page still renders the step. */
 async function balanceOrNull(deps: RotationDeps, address: string): Promise<bigint | null> {
-  const read = getUsdcBalance(deps.publicClient, deps.usdcAddress, address as Address).catch(() => null);
-  const timeout = new Promise<null>((resolve) => setTimeout(() => resolve(null), BALANCE_TIMEOUT_MS).unref());
-  return Promise.race([read, timeout]);
+  const read = await readChainBounded(
+    () => getUsdcBalance(deps.publicClient, deps.usdcAddress, address as Address),
+    { what: "balance" },
+  );
+  return read.ok ? read.value : null;
 }
 
 export async function getRotationPage(): Promise<RotationPageView> {
