@@ -266,7 +266,6 @@ const PHASE_PAID = "vendor: paid request (verify+settle)";
 const PHASE_SIGN = "sign (EIP-3009, viem)";
 const PHASE_LOOKUP = "ledger: idempotency lookup";
 const PHASE_RESERVE = "engine.reserve";
-const PHASE_AUTH = "engine.recordAuthorization";
 const PHASE_COMMIT = "engine.commit";
 const PHASE_RELEASE = "engine.release";
 const PHASE_OTHER = "other (client code, body, decode)";
@@ -321,12 +320,6 @@ class TimedEngine extends BudgetEngine {
     details?: FinishDetails,
   ): Promise<FinishResult> {
     return timedPhase(PHASE_RELEASE, () => super.release(transactionId, errorCode, message, details));
-  }
-  override recordAuthorization(
-    transactionId: string,
-    auth: Parameters<BudgetEngine["recordAuthorization"]>[1],
-  ): Promise<boolean> {
-    return timedPhase(PHASE_AUTH, () => super.recordAuthorization(transactionId, auth));
   }
 }
 
@@ -666,7 +659,6 @@ async function main(): Promise<number> {
         PHASE_UNPAID,
         PHASE_RESERVE,
         PHASE_SIGN,
-        PHASE_AUTH,
         PHASE_PAID,
         PHASE_COMMIT,
         PHASE_RELEASE,

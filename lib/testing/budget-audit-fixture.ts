@@ -3,7 +3,7 @@ import type { Database } from "@/db/client";
 import { runBudgetAudit } from "@/lib/payment-core/budget-audit/run";
 import type { AuditCheck, AuditReport, CheckName, FindingKind } from "@/lib/payment-core/budget-audit/types";
 import { type BudgetConfig, defaultBudgetConfig } from "@/lib/payment-core/budgets/config";
-import { BudgetEngine } from "@/lib/payment-core/budgets/engine";
+import { BudgetEngine, type ReservationDetails } from "@/lib/payment-core/budgets/engine";
 import { type HistoricalRow, insertHistoricalRows } from "@/lib/payment-core/ledger/write";
 import { createTestDatabase, type TestDatabase } from "./db";
 
@@ -61,9 +61,12 @@ export interface AuditFixture {
   /** What `clock` returns; reset to NOW before each test. */
   now: Date;
   clock: () => Date;
-  /** Records a signed authorization for a reservation, valid from `now` for five minutes. */
-  authorize(transactionId: string, nonce?: string): Promise<boolean>;
-  /** A payment the way the payer makes one: reserve, record the signed authorization, commit. */
+  /**
+   * Reservation details carrying the authorization about to be signed (valid from `now` for five
+   * minutes), so the row is written `authorized` in the reservation's commit, as the payer does.
+   */
+  authorized(nonce?: string): Pick<ReservationDetails, "payer" | "payee" | "authorization">;
+  /** A payment the way the payer makes one: reserve with the authorization to sign, commit. */
   pay(
     agentId: string,
     amount: bigint,
@@ -98,19 +101,22 @@ export function budgetAuditFixture(): AuditFixture {
     config: defaultBudgetConfig(),
     now: NOW,
     clock: () => fixture.now,
-    authorize: (transactionId, nonceValue = nonce()) =>
-      fixture.engine.recordAuthorization(transactionId, {
+    authorized: (nonceValue = nonce()) => ({
+      payer: PAYER,
+      payee: PAYEE,
+      authorization: {
         nonce: nonceValue,
         validAfter: fixture.now,
         validBefore: new Date(fixture.now.getTime() + 300_000),
-        payer: PAYER,
-        payee: PAYEE,
-      }),
+      },
+    }),
     pay: async (agentId, amount, details, when, options = {}) => {
       fixture.now = when;
-      const r = await fixture.engine.reserve(agentId, amount, `key-${++seq}`, details);
+      const r = await fixture.engine.reserve(agentId, amount, `key-${++seq}`, {
+        ...details,
+        ...fixture.authorized(options.nonce),
+      });
       if (!r.ok) throw new Error(`refused: ${r.code}`);
-      await fixture.authorize(r.transactionId, options.nonce);
       const c = await fixture.engine.commit(
         r.transactionId,
         options.final ?? amount,
@@ -163,9 +169,11 @@ export function budgetAuditFixture(): AuditFixture {
     fixture.now = new Date(NOW.getTime() - 60_000);
     expect((await fixture.engine.reserve("builder_agent", usdc(0.75), `key-${++seq}`, SEARCH)).ok).toBe(true);
     fixture.now = new Date(NOW.getTime() - 30_000);
-    const open = await fixture.engine.reserve("research_agent", usdc(0.5), `key-${++seq}`, DATASET);
+    const open = await fixture.engine.reserve("research_agent", usdc(0.5), `key-${++seq}`, {
+      ...DATASET,
+      ...fixture.authorized(),
+    });
     if (!open.ok) throw new Error("refused");
-    await fixture.authorize(open.transactionId);
     fixture.now = NOW;
   }
 

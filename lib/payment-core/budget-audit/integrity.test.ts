@@ -81,9 +81,8 @@ describe("runBudgetAudit", () => {
 
     it("an authorized reservation older than the stale timeout (the fresh ones are not)", async () => {
       t.now = new Date(NOW.getTime() - 3_600_000);
-      const r = await t.engine.reserve("builder_agent", usdc(1), "old-one", SEARCH);
+      const r = await t.engine.reserve("builder_agent", usdc(1), "old-one", { ...SEARCH, ...t.authorized() });
       if (!r.ok) throw new Error("refused");
-      await t.authorize(r.transactionId);
       t.now = NOW;
       const { report } = await audit();
       expect(findings(report, "data_integrity", "stale_reservation")).toEqual([

@@ -34,18 +34,21 @@ export { refusalFigures } from "./results";
  * The budget engine: reserve before anything is signed, then commit or release.
  *
  * Concurrency: row locks, batched. Each budget window is a row in `budget_usage`
- * (agent, UTC day | UTC month) holding spent + reserved. A batch transaction locks every
- * window row it touches (INSERT … ON CONFLICT DO UPDATE, in sorted key order so two
- * batches never deadlock), decides each operation in order against the locked totals,
- * and writes the new totals and ledger rows before COMMIT. Any other process (web app,
- * CLI, a second engine) must take the same locks, so spent + reserved can never pass a
- * limit whatever the concurrency. A single conditional UPDATE would give the same safety
- * per call, but a row lock held across each commit caps a hot agent at one fsync at a
- * time; batching the calls that arrive while a transaction is in flight into the next
- * transaction lets one fsync carry many reservations.
+ * (agent, UTC day | UTC month) holding spent + reserved. A batch is one call of the SQL function
+ * `budget_apply_batch` (migration 0011), its own transaction: it locks every window row it
+ * touches (INSERT … ON CONFLICT DO UPDATE, in the one sorted key order every writer of
+ * budget_usage uses, so two batches never deadlock), decides each operation in order against the
+ * locked totals, and writes the new totals and ledger rows before COMMIT. Any other process (web
+ * app, CLI, a second engine) takes the same locks, so spent + reserved can never pass a limit
+ * whatever the concurrency. A row lock held across each commit caps a hot agent at one fsync at
+ * a time; batching the calls that arrive while a batch is in flight into the next one lets one
+ * fsync carry many reservations, and deciding on the server (one round trip, no trip back to the
+ * app while the locks are held) keeps each hold to the function's run and its commit, so batches
+ * of several app processes interleave closely.
  *
- * This file is the queue and the public API; one batch's steps are in batch.ts, its SQL in
- * batch-sql.ts, and the decisions themselves (pure) in decide.ts.
+ * This file is the queue and the public API; batch.ts turns a batch into the function's call and its
+ * answers, and decide.ts holds the same decisions as a TypeScript model (pure) the function is tested
+ * against.
  */
 
 const RETRYABLE = new Set(["40P01", "40001", "23505"]);
@@ -207,24 +210,6 @@ export class BudgetEngine {
   }
 
   /**
-   * Records the signed authorization on a pending reservation before it leaves, so a crash
-   * after sending can still be reconciled against the chain. Changes no budget figure.
-   */
-  async recordAuthorization(
-    transactionId: string,
-    auth: { nonce: string; validAfter: Date; validBefore: Date; payer: string; payee: string },
-  ): Promise<boolean> {
-    const rows = await sqlOf(this.db)`
-      UPDATE transactions SET status = 'authorized', nonce = ${auth.nonce},
-        valid_after = ${auth.validAfter.toISOString()}::timestamptz,
-        valid_before = ${auth.validBefore.toISOString()}::timestamptz, payer = ${auth.payer}, payee = ${auth.payee},
-        updated_at = now()
-      WHERE id = ${transactionId} AND status = 'pending'
-      RETURNING id`;
-    return rows.length === 1;
-  }
-
-  /**
    * Records on an authorized row why the vendor did not confirm its settlement (the cause, the
    * vendor's status), before the chain is asked. Changes no budget figure and no status.
    */
@@ -284,21 +269,8 @@ export class BudgetEngine {
     }
   }
 
-  /**
-   * One batch transaction in three round trips instead of five: BEGIN is pipelined ahead of
-   * the reads and COMMIT behind the writes, on one reserved connection. (sql.begin() waits
-   * for BEGIN's answer before running the callback, and for the callback before COMMIT.)
-   */
-  private async transact(batch: Op[]): Promise<unknown[]> {
-    const conn = await this.db.$client.reserve();
-    try {
-      return await processBatch(conn, conn`BEGIN`, batch, { now: this.clock(), config: this.config() });
-    } catch (error) {
-      // After a failed statement the pipelined COMMIT has already rolled back; this covers the rest.
-      await conn`ROLLBACK`.catch(() => {});
-      throw error;
-    } finally {
-      conn.release();
-    }
+  /** One batch: one statement, its own transaction (batch.ts). */
+  private transact(batch: Op[]): Promise<unknown[]> {
+    return processBatch(sqlOf(this.db), batch, { now: this.clock(), config: this.config() });
   }
 }
