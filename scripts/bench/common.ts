@@ -12,6 +12,7 @@ export interface Percentiles {
   p50: number;
   p95: number;
   p99: number;
+  p999: number;
   mean: number;
   min: number;
   max: number;
@@ -23,7 +24,7 @@ export function percentiles(samples: readonly number[]): Percentiles {
   const n = samples.length;
   if (n === 0) {
     const nan = Number.NaN;
-    return { p50: nan, p95: nan, p99: nan, mean: nan, min: nan, max: nan, n };
+    return { p50: nan, p95: nan, p99: nan, p999: nan, mean: nan, min: nan, max: nan, n };
   }
   const sorted = Float64Array.from(samples).sort();
   const at = (q: number) => sorted[Math.min(n - 1, Math.max(0, Math.ceil(q * n) - 1))] as number;
@@ -33,6 +34,7 @@ export function percentiles(samples: readonly number[]): Percentiles {
     p50: at(0.5),
     p95: at(0.95),
     p99: at(0.99),
+    p999: at(0.999),
     mean: sum / n,
     min: sorted[0] as number,
     max: sorted[n - 1] as number,

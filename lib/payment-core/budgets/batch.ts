@@ -14,7 +14,7 @@ import {
 /**
  * One batch of the budget engine: the operations as one JSON array, decided, written and committed
  * by one call of the SQL function `budget_apply_batch` (migration 0011) — one round trip and one
- * commit, the window rows locked only while the function runs and its commit is flushed.
+ * commit, the contended window rows locked only for the window decisions and the commit.
  * decide.ts holds the same rules in TypeScript: the model the function is tested against.
  * Operations are answered in the order they came.
  */
@@ -37,8 +37,9 @@ export type FinishOp = FinishRequest & {
 };
 export type Op = ReserveOp | FinishOp;
 
-/** One row of `budget_apply_batch`: the answer to the operation at the same position. */
+/** One row of `budget_apply_batch`: the answer to the operation at position `r_ord` (1-based). */
 interface Answer {
+  r_ord: number;
   r_ok: boolean;
   r_id: string;
   r_agent: string | null;
@@ -200,9 +201,11 @@ export async function processBatch(
     sent.push(ops.push(reserveJson(op, agentLimits)) - 1);
   }
 
-  const answers = await sql<Answer[]>`
+  const rows = await sql<Answer[]>`
     SELECT * FROM budget_apply_batch(${now.toISOString()}::timestamptz, ${config.paymentsDisabled},
       ${config.hardLimitMicro.toString()}::bigint, ${JSON.stringify(ops)}::jsonb)`;
+  const answers: Answer[] = [];
+  for (const row of rows) answers[row.r_ord - 1] = row;
 
   const results: unknown[] = [];
   for (const [i, op] of batch.entries()) {
