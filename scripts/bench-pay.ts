@@ -5,7 +5,8 @@
  * Circle's USDC, the x402 facilitator), through two paths in one run:
  *   bare  the official client alone: `wrapFetchWithPaymentFromConfig` from @x402/fetch;
  *   ours  `payForService`: the same client behind the budget engine (idempotency lookup,
- *         reserve, record the authorization, commit: PostgreSQL with durability on).
+ *         reserve with the authorization in the same commit, commit: PostgreSQL with
+ *         durability on).
  * The difference is what our guard costs a payment.
  *
  * Sequential run: N payments per path at concurrency 1, in alternating blocks (bare, ours,
@@ -266,7 +267,6 @@ const PHASE_PAID = "vendor: paid request (verify+settle)";
 const PHASE_SIGN = "sign (EIP-3009, viem)";
 const PHASE_LOOKUP = "ledger: idempotency lookup";
 const PHASE_RESERVE = "engine.reserve";
-const PHASE_AUTH = "engine.recordAuthorization";
 const PHASE_COMMIT = "engine.commit";
 const PHASE_RELEASE = "engine.release";
 const PHASE_OTHER = "other (client code, body, decode)";
@@ -321,12 +321,6 @@ class TimedEngine extends BudgetEngine {
     details?: FinishDetails,
   ): Promise<FinishResult> {
     return timedPhase(PHASE_RELEASE, () => super.release(transactionId, errorCode, message, details));
-  }
-  override recordAuthorization(
-    transactionId: string,
-    auth: Parameters<BudgetEngine["recordAuthorization"]>[1],
-  ): Promise<boolean> {
-    return timedPhase(PHASE_AUTH, () => super.recordAuthorization(transactionId, auth));
   }
 }
 
@@ -666,7 +660,6 @@ async function main(): Promise<number> {
         PHASE_UNPAID,
         PHASE_RESERVE,
         PHASE_SIGN,
-        PHASE_AUTH,
         PHASE_PAID,
         PHASE_COMMIT,
         PHASE_RELEASE,
