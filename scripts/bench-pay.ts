@@ -5,27 +5,37 @@
  * Circle's USDC, the x402 facilitator), through two paths in one run:
  *   bare  the official client alone: `wrapFetchWithPaymentFromConfig` from @x402/fetch;
  *   ours  `payForService`: the same client behind the budget engine (idempotency lookup,
- *         reserve, record the authorization, commit: PostgreSQL with durability on).
+ *         reserve with the authorization in the same commit, commit: PostgreSQL with
+ *         durability on).
  * The difference is what our guard costs a payment.
  *
  * Sequential run: N payments per path at concurrency 1, in alternating blocks (bare, ours,
  * ours, bare, ...) so drift and machine noise fall on both alike, after 10 unmeasured warm-up
  * payments per path. Concurrent run: N payments per path with C callers, for payments/s.
+ * API run (scripts/bench/api-throughput.ts): payments/s through the real route
+ * `POST /api/v1/payments` (HTTP to the console under `next start`, the agent's API key as
+ * Bearer, against this run's database) beside the bare client, at 1, 8 and 64 callers, in ABBA
+ * halves (one run per path when a half would hold fewer payments than callers). Its table gives
+ * both rates, their ratio (API/bare: what the whole product costs in throughput, HTTP and auth
+ * included) and both p50/p99. The console's production build is made first when .next is
+ * missing or older than the sources (the output says which).
  * Profile run: a shorter sequential run with the fetch, the signer, the idempotency lookup and
  * the engine calls timed from outside (nothing in payer.ts is changed), to show where each
  * millisecond goes.
  *
- * Checks (exit code 1 if one fails): every payment succeeded; the payer's USDC went down, and
- * the vendor's up, by exactly (successful payments x price) over the whole run; the ledger's
- * completed rows equal our path's payments x price and nothing is left pending; budget_usage
- * agrees with the ledger. Missing the latency target is reported, not an error.
+ * Checks (exit code 1 if one fails): every payment succeeded, the API run's included; the payer's
+ * USDC went down, and the vendor's up, by exactly (successful payments x price) over the whole
+ * run; the ledger's completed rows equal our path's and the API's payments x price and nothing
+ * is left pending; budget_usage agrees with the ledger. Missing the latency target is reported,
+ * not an error.
  *
  * The database: DATABASE_URL, else the embedded server on ./data/postgres, in a database of its
  * own (`x402_bench_pay`, dropped at the end), so the console's data is not touched.
  *
  * Options: --payments N (per path per run, default 200), --concurrency C (default 8),
  * --block B (sequential block size, default 20), --warmup W (default 10), --profile P
- * (payments per path in the profile run, default N, 0 skips it), --out FILE (default
+ * (payments per path in the profile run, default N, 0 skips it), --api-payments A (per path per
+ * caller count in the API run, default 200, 0 skips it and the build), --out FILE (default
  * bench-results/pay.json).
  */
 
@@ -53,6 +63,18 @@ import {
 import type { Micro } from "@/lib/payment-core/money";
 import { createPayer, type Payer } from "@/lib/payment-core/x402/payer";
 import { demoRoute, type LocalNetwork, startLocalNetwork, USDC_NAME, USDC_VERSION } from "@/scripts/localnet";
+import {
+  API_CALLERS,
+  type ApiThroughputResult,
+  apiPaymentsPlanned,
+  apiReport,
+  apiSplit,
+  apiTable,
+  type BuildInfo,
+  ensureNextBuild,
+  type PayOnce,
+  runApiThroughput,
+} from "./bench/api-throughput";
 import {
   dropDatabase,
   fmt,
@@ -85,13 +107,14 @@ const { values: args } = parseArgs({
     block: { type: "string", default: "20" },
     warmup: { type: "string", default: "10" },
     profile: { type: "string" },
+    "api-payments": { type: "string", default: "200" },
     out: { type: "string", default: "bench-results/pay.json" },
     help: { type: "boolean", short: "h", default: false },
   },
 });
 if (args.help) {
   console.log(
-    "usage: tsx scripts/bench-pay.ts [--payments N] [--concurrency C] [--block B] [--warmup W] [--profile P] [--out FILE]",
+    "usage: tsx scripts/bench-pay.ts [--payments N] [--concurrency C] [--block B] [--warmup W] [--profile P] [--api-payments A] [--out FILE]",
   );
   process.exit(0);
 }
@@ -108,6 +131,7 @@ const CONCURRENCY = intArg("concurrency", args.concurrency, 1);
 const BLOCK = intArg("block", args.block, 1);
 const WARMUP = intArg("warmup", args.warmup, 0);
 const PROFILE = args.profile === undefined ? N : intArg("profile", args.profile, 0);
+const API_N = intArg("api-payments", args["api-payments"], 0);
 const OUT = path.resolve(args.out);
 
 // ---------------------------------------------------------------- helpers
@@ -139,9 +163,6 @@ function cleanUp(): Promise<void> {
 type PathName = "bare" | "ours";
 const PATHS: readonly PathName[] = ["bare", "ours"];
 const LABEL: Record<PathName, string> = { bare: "bare @x402/fetch", ours: "payForService" };
-
-type Attempt = { ok: true } | { ok: false; error: string };
-type PayOnce = (key: string) => Promise<Attempt>;
 
 interface Sample {
   ms: number;
@@ -351,7 +372,9 @@ async function main(): Promise<number> {
   const sequentialTotal = WARMUP + N;
   const perPath = sequentialTotal + N + PROFILE;
   // Everything both paths will pay, plus room for a few retries' worth.
-  const fundingMicro = 2n * BigInt(perPath) * PRICE + 1_000_000n;
+  const fundingMicro =
+    (2n * BigInt(perPath) + BigInt(apiPaymentsPlanned(API_N, WARMUP))) * PRICE + 1_000_000n;
+  const build: BuildInfo | null = API_N > 0 ? await ensureNextBuild(log) : null;
 
   log(`starting the local network (payer funded with ${usd(fundingMicro)}) and PostgreSQL ...`);
   const [serverStart, netStart] = await Promise.allSettled([
@@ -487,6 +510,29 @@ async function main(): Promise<number> {
       );
     }
 
+    // ------------------------------------------------------------ API (HTTP, next start)
+    let api: ApiThroughputResult | null = null;
+    if (API_N > 0) {
+      log(
+        `API: ${API_N} payments per path at ${API_CALLERS.join(", ")} callers, bare client beside the route ...`,
+      );
+      api = await runApiThroughput({
+        network: net,
+        dbUrl: benchUrl,
+        db,
+        agent: AGENT,
+        url,
+        priceMicro: PRICE,
+        budget: config,
+        payer: payerConfig,
+        bare: pays.bare,
+        payments: API_N,
+        warmup: WARMUP,
+        runId,
+        log,
+      });
+    }
+
     // ------------------------------------------------------------ profile
     let profile: ProfileResult | null = null;
     if (PROFILE > 0) {
@@ -549,7 +595,10 @@ async function main(): Promise<number> {
     // ------------------------------------------------------------ checks
     const payerAfter = await net.usdc.balanceOf(net.payer.address);
     const payeeAfter = await net.usdc.balanceOf(net.payee);
-    const expectedMoved = BigInt(succeeded.bare + succeeded.ours) * PRICE;
+    const apiOk = { bare: api?.succeeded.bare ?? 0, api: api?.succeeded.api ?? 0 };
+    const allFailures = [...failures, ...(api?.failures ?? [])];
+    const moved = succeeded.bare + succeeded.ours + apiOk.bare + apiOk.api;
+    const expectedMoved = BigInt(moved) * PRICE;
     const [ledger] = await db.$client<
       { completed_sum: bigint; completed: bigint; pending: bigint; other: bigint }[]
     >`SELECT coalesce(sum(amount_micro) FILTER (WHERE status = 'completed'), 0)::bigint AS completed_sum,
@@ -560,28 +609,30 @@ async function main(): Promise<number> {
     const [usage] = await db.$client<{ spent: bigint; reserved: bigint }[]>`
       SELECT coalesce(sum(spent_micro), 0)::bigint AS spent, coalesce(sum(reserved_micro), 0)::bigint AS reserved
       FROM budget_usage WHERE agent_id = ${AGENT} AND period = 'day'`;
-    const expectedLedger = BigInt(succeeded.ours) * PRICE;
-    const attempted = { bare: 0, ours: 0 };
-    attempted.bare = succeeded.bare + failures.filter((f) => f.path === "bare").length;
-    attempted.ours = succeeded.ours + failures.filter((f) => f.path === "ours").length;
+    // Our path's rows and the API's (the console's payer writes to the same database and agent).
+    const ledgerPayments = succeeded.ours + apiOk.api;
+    const expectedLedger = BigInt(ledgerPayments) * PRICE;
+    const tried = (name: string, ok: number) =>
+      `${ok}/${ok + allFailures.filter((f) => f.path === name).length}`;
+    const apiTried = api ? `, ${tried("api", apiOk.api)} API (the API run's bare ones: ${apiOk.bare})` : "";
     const checks = {
       allPaymentsSucceeded: {
-        pass: failures.length === 0,
-        detail: `${succeeded.bare}/${attempted.bare} bare, ${succeeded.ours}/${attempted.ours} ours succeeded`,
+        pass: allFailures.length === 0,
+        detail: `${tried("bare", succeeded.bare + apiOk.bare)} bare, ${tried("ours", succeeded.ours)} ours${apiTried} succeeded`,
       },
       payerBalance: {
         pass: payerBefore - payerAfter === expectedMoved && payeeAfter - payeeBefore === expectedMoved,
-        detail: `payer -${payerBefore - payerAfter}, vendor +${payeeAfter - payeeBefore} micro-USDC; expected ${succeeded.bare + succeeded.ours} x ${PRICE} = ${expectedMoved}`,
+        detail: `payer -${payerBefore - payerAfter}, vendor +${payeeAfter - payeeBefore} micro-USDC; expected ${moved} x ${PRICE} = ${expectedMoved}`,
       },
       ledger: {
         pass:
           (ledger?.completed_sum ?? -1n) === expectedLedger &&
-          ledger?.completed === BigInt(succeeded.ours) &&
+          ledger?.completed === BigInt(ledgerPayments) &&
           ledger?.pending === 0n &&
           ledger?.other === 0n &&
           usage?.spent === expectedLedger &&
           usage?.reserved === 0n,
-        detail: `completed ${ledger?.completed} rows, ${ledger?.completed_sum} micro-USDC (expected ${succeeded.ours} x ${PRICE} = ${expectedLedger}); ${ledger?.pending} pending, ${ledger?.other} failed/rejected; budget_usage spent ${usage?.spent}, reserved ${usage?.reserved}`,
+        detail: `completed ${ledger?.completed} rows, ${ledger?.completed_sum} micro-USDC (expected ${ledgerPayments} x ${PRICE} = ${expectedLedger}); ${ledger?.pending} pending, ${ledger?.other} failed/rejected; budget_usage spent ${usage?.spent}, reserved ${usage?.reserved}`,
       },
     };
 
@@ -652,6 +703,15 @@ async function main(): Promise<number> {
       `guard overhead p99 ${fmt(overhead.p99, 1)} ms (target < ${TARGET_P99_OVERHEAD_MS} ms): ${pass ? "PASS" : "FAIL"}`,
     );
 
+    if (api) {
+      log("");
+      log(
+        `through POST /api/v1/payments (next start, HTTP + agent key) beside the bare client: ${API_N} payments per path per row`,
+      );
+      log(apiTable(api));
+      log(apiSplit(api));
+    }
+
     if (profile) {
       const prof = profile;
       const names = [
@@ -697,10 +757,12 @@ async function main(): Promise<number> {
     log(
       `check: USDC moved = successful payments x price: ${verdict(checks.payerBalance.pass)} (${checks.payerBalance.detail})`,
     );
-    log(`check: ledger = our payments x price: ${verdict(checks.ledger.pass)} (${checks.ledger.detail})`);
-    if (failures.length > 0) {
+    log(
+      `check: ledger = our and the API's payments x price: ${verdict(checks.ledger.pass)} (${checks.ledger.detail})`,
+    );
+    if (allFailures.length > 0) {
       log(
-        `first failures: ${failures
+        `first failures: ${allFailures
           .slice(0, 3)
           .map((f) => `${f.path}/${f.phase}: ${f.error}`)
           .join("; ")}`,
@@ -740,6 +802,7 @@ async function main(): Promise<number> {
         block: BLOCK,
         warmup: WARMUP,
         profilePayments: PROFILE,
+        apiPayments: API_N,
         poolSize: POOL_SIZE,
         agent: AGENT,
       },
@@ -800,8 +863,9 @@ async function main(): Promise<number> {
           ]),
         ),
       },
+      api: api && apiReport(api, build),
       checks,
-      failures: failures.slice(0, 20),
+      failures: allFailures.slice(0, 20),
     };
     log(`\nwrote ${await writeReport(OUT, report)}`);
 
