@@ -4,10 +4,13 @@ import type { EffectiveLimits } from "./config";
 import { describeRefusal, type FinishResult, type LedgerRow, OPEN } from "./results";
 
 /**
- * The budget engine's decisions, without a database or a clock: given the figures of the rows a
- * batch has locked, whether each reservation fits (and, if not, the refusal with its figures),
- * and what a commit or release does to its ledger row. The batch transaction (batch.ts) reads
- * and locks the rows, asks here in the batch's order, and writes what was decided.
+ * The budget engine's decisions in TypeScript, without a database or a clock: given the figures of
+ * the rows a batch has locked, whether each reservation fits (and, if not, the refusal with its
+ * figures), and what a commit or release does to its ledger row. The engine itself decides on the
+ * server, in the SQL function `budget_apply_batch` (migration 0011), so that a hot agent's window
+ * locks are never held across a round trip; this is its model: engine-model.test.ts runs random
+ * batches through both and requires the same answers, and the console's limit warnings are
+ * checked against it (limit-warnings.test.ts). A rule changes in both places, or that test fails.
  */
 
 /** One budget window (agent, UTC day or month) as locked for the batch: spent + reserved. */
