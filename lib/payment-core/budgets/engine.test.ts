@@ -347,4 +347,59 @@ describe("concurrency", () => {
       expect(usage.daily.spentMicro).toBe(usdc(3) + BigInt(Math.ceil(affordable / 2)) * price);
     }
   });
+  it("one idempotency key raced from four processes at once: one reservation, every answer names it", async () => {
+    const engines = [0, 1, 2, 3].map(() => engine(t.connect(4)));
+    for (let round = 0; round < 5; round++) {
+      await t.db.$client`TRUNCATE transactions, budget_usage`;
+      config = defaultBudgetConfig();
+      const answers = await Promise.all(
+        Array.from({ length: 16 }, (_, i) =>
+          engines[i % 4]?.reserve("builder_agent", usdc(2), `race-${round}`),
+        ),
+      );
+      const ids = new Set(answers.map((a) => a?.transactionId));
+      expect(ids.size).toBe(1);
+      expect(answers.filter((a) => a?.replayed === false)).toHaveLength(1);
+      expect(await ledgerRows("builder_agent")).toHaveLength(1);
+      const usage = await getUsage(t.db, config, "builder_agent", { clock });
+      expect(usage.daily.reservedMicro).toBe(usdc(2));
+    }
+  });
+
+  it("reserves, commits and releases interleaved over four processes and three agents never pass a limit", async () => {
+    const engines = [0, 1, 2, 3].map(() => engine(t.connect(4)));
+    const agents = ["builder_agent", "research_agent", "code_review_agent"];
+    await t.db.$client`TRUNCATE transactions, budget_usage`;
+    const limit = usdc(5);
+    config = defaultBudgetConfig({
+      agentLimits: Object.fromEntries(agents.map((a) => [a, { daily: limit }])),
+    });
+    let n = 0;
+    const caller = async (i: number) => {
+      const e = engines[i % 4] as BudgetEngine;
+      for (let k = 0; k < 12; k++) {
+        const agent = agents[(i + k) % 3] as string;
+        const price = usdc(0.1) + BigInt((i * 7 + k * 13) % 50) * 10_000n;
+        const r = await e.reserve(agent, price, `mix-${i}-${k}-${n++}`);
+        if (!r.ok) continue;
+        // Settle a little less, the full amount, or nothing.
+        if (k % 3 === 0) await e.release(r.transactionId, "vendor_error", "test");
+        else await e.commit(r.transactionId, k % 3 === 1 ? price : price - 10_000n, null);
+      }
+    };
+    await Promise.all(Array.from({ length: 32 }, (_, i) => caller(i)));
+    for (const agent of agents) {
+      const usage = await getUsage(t.db, config, agent, { clock });
+      const [sums] = await t.db.$client<{ completed: bigint; open: bigint }[]>`
+        SELECT coalesce(sum(amount_micro) FILTER (WHERE status = 'completed'), 0)::bigint AS completed,
+               coalesce(sum(amount_micro) FILTER (WHERE status IN ('pending', 'authorized')), 0)::bigint AS open
+        FROM transactions WHERE agent_id = ${agent}`;
+      expect(usage.daily.spentMicro).toBe(sums?.completed);
+      expect(usage.daily.reservedMicro).toBe(0n);
+      expect(sums?.open).toBe(0n);
+      expect(usage.daily.spentMicro).toBeLessThanOrEqual(limit);
+      // The limit was reached: the race was real.
+      expect(usage.daily.spentMicro).toBeGreaterThan(limit - usdc(0.6));
+    }
+  });
 });
