@@ -79,8 +79,12 @@ export function createPayer(deps: PayerDeps) {
    * resolved against the chain (captured if the authorization was used, released if it is
    * proven dead), so a retry after a crash or a vendor failure learns what happened.
    */
-  async function existing(agentId: string, key: string) {
-    const found = await engine.findByKey(agentId, key);
+  async function existing(
+    agentId: string,
+    key: string,
+    lookup?: Promise<{ id: string; status: string } | undefined>,
+  ) {
+    const found = await (lookup ?? engine.findByKey(agentId, key));
     if (!found) return undefined;
     if (found.status === "pending" || found.status === "authorized") {
       await resolveFromChain(found.id, "payer:replay");
@@ -180,6 +184,10 @@ export function createPayer(deps: PayerDeps) {
 
     // The operator's allowlist for this agent, read per payment (no cache: a change applies to the
     // next payment), before any request goes out. An unknown agent has none; the engine refuses it.
+    // The idempotency lookup is read alongside (one round trip for both), and used below only once
+    // the allowlist and the destination have passed.
+    const lookup = engine.findByKey(req.agentId, req.idempotencyKey);
+    lookup.catch(() => {});
     const policy = (await getVendorPolicy(deps.db, req.agentId)) ?? { hosts: [], payees: [] };
     if (!hostAllowed(policy, url)) {
       return refuse(
@@ -206,7 +214,7 @@ export function createPayer(deps: PayerDeps) {
     }
 
     // The same key returns the first result without contacting the vendor again.
-    const prior = await existing(req.agentId, req.idempotencyKey);
+    const prior = await existing(req.agentId, req.idempotencyKey, lookup);
     if (prior) return replayRow(prior);
 
     const headers = new Headers(req.headers ?? {});
