@@ -62,7 +62,10 @@ CREATE OR REPLACE FUNCTION budget_apply_batch(
   p_now timestamptz, p_payments_disabled boolean, p_hard_limit bigint, p_ops jsonb)
 RETURNS TABLE (r_ord integer, r_ok boolean, r_id text, r_agent text, r_status text, r_amount bigint,
   r_tx_hash text, r_code text, r_message text, r_metadata jsonb, r_replayed boolean)
-LANGUAGE plpgsql AS $fn$
+-- Every statement below is planned once per connection: the plans do not depend on the batch
+-- (arrays and jsonb in, index look-ups out), and re-planning them per call cost more than running
+-- them (one reservation took 1.4-1.7 ms with the planner's default, 1.1 ms with this).
+LANGUAGE plpgsql SET plan_cache_mode = force_generic_plan AS $fn$
 DECLARE
   v_day date := (p_now AT TIME ZONE 'UTC')::date;
   v_month date := date_trunc('month', p_now AT TIME ZONE 'UTC')::date;
