@@ -14,7 +14,7 @@
  *
  * Options: --seconds N (per run, default 20), --out FILE (default bench-results/budget.json).
  */
-import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
@@ -39,6 +39,7 @@ import {
   table,
   writeReport,
 } from "./bench/common";
+import { cycleScript } from "./bench/pgbench-cycle";
 
 const BENCH_DB = "x402_bench";
 const AGENTS = ["builder_agent", "research_agent", "code_review_agent"] as const;
@@ -128,15 +129,26 @@ async function pgbenchInit(url: string): Promise<void> {
   await run(PGBENCH, ["-i", "-s", "10", "--quiet"], pgEnv(url));
 }
 
-async function pgbenchRun(url: string, clients: number, seconds: number): Promise<PgbenchResult> {
+/** pgbench -N, or `script` (a pgbench script file's text) instead when given. */
+async function pgbenchRun(
+  url: string,
+  clients: number,
+  seconds: number,
+  script?: string,
+): Promise<PgbenchResult> {
   const threads = Math.min(clients, 2);
   const dir = await mkdtemp(path.join(os.tmpdir(), "x402-pgbench-"));
   try {
+    const builtin = ["-N"];
+    if (script !== undefined) {
+      await writeFile(path.join(dir, "cycle.sql"), script);
+      builtin.splice(0, 1, "-f", path.join(dir, "cycle.sql"));
+    }
     // -l logs each transaction's latency so p50/p99 can be set beside ours.
     const { stdout } = await run(
       PGBENCH,
       [
-        "-N",
+        ...builtin,
         "-c",
         String(clients),
         "-j",
@@ -162,7 +174,9 @@ async function pgbenchRun(url: string, clients: number, seconds: number): Promis
       const text = await readFile(path.join(dir, file), "utf8");
       for (const line of text.split("\n")) {
         const fields = line.split(" ");
-        if (fields.length >= 3) samples.push(Number(fields[2]) / 1000); // µs → ms
+        // µs → ms; a transaction pgbench could not finish logs a word there instead ("failed").
+        const us = Number(fields[2]);
+        if (fields.length >= 3 && Number.isFinite(us)) samples.push(us / 1000);
       }
     }
     return {
@@ -652,6 +666,25 @@ async function main(): Promise<number> {
       );
     }
 
+    // The second yardstick: the same rows written the plain way by pgbench (scripts/bench/pgbench-cycle.ts).
+    const plain = new Map<string, PgbenchResult>();
+    for (const [kind, clients] of [
+      ["hot", 1],
+      ["spread", 64],
+      ["hot", 64],
+    ] as const) {
+      await resetToHistory(benchAdmin);
+      log(`pgbench, our rows unbatched (${kind}): -c ${clients} -T ${SECONDS} ...`);
+      const script = cycleScript(kind === "hot" ? [HOT_AGENT] : AGENTS, (MIN_AMOUNT + MAX_AMOUNT) / 2, HUGE);
+      const r = await pgbenchRun(benchUrl, clients, SECONDS, script);
+      plain.set(`${kind}:${clients}`, r);
+      log(
+        `  ${fmt(r.tps, 1)} cycles/s, latency p50 ${fmt(r.latency.p50, 2)} / p99 ${fmt(r.latency.p99, 2)} ms, ${r.failed} failed`,
+      );
+    }
+    const plainOf = (r: { name: string; callers: number }) =>
+      plain.get(`${r.name.startsWith("hot") || r.callers === 1 ? "hot" : "spread"}:${r.callers}`);
+
     log(`overspend: ${HOT_AGENT} daily limit 50 USDC, 64 callers over 4 engines ...`);
     const overspend = await runOverspend(benchUrl, benchAdmin, Math.max(60, SECONDS * 3));
 
@@ -667,6 +700,8 @@ async function main(): Promise<number> {
       "cycle p50/p99 ms",
       "pgbench p50/p99 ms",
       "db commits/cycle",
+      "unbatched cycles/s",
+      "engine / unbatched",
     ];
     const rows = [header];
     for (const r of results) {
@@ -682,10 +717,14 @@ async function main(): Promise<number> {
         pair(r.cycle),
         pg ? pair(pg.latency) : "-",
         fmt(r.dbCommitsPerCycle, 3),
+        fmt(plainOf(r)?.tps ?? Number.NaN, 1),
+        fmt(r.cyclesPerSec / (plainOf(r)?.tps ?? Number.NaN)),
       ]);
     }
     log("");
-    log("reserve+commit cycles (a cycle is 2 transactions unless the engine batches them)");
+    log(
+      "reserve+commit cycles (a cycle is 2 transactions unless the engine batches them); pgbench -N is the machine's yardstick, 'unbatched' is pgbench writing our own rows one cycle at a time",
+    );
     log(table(rows, 2));
     log("");
     for (const pg of pgbench.values()) {
@@ -820,11 +859,21 @@ async function main(): Promise<number> {
           commit: jsonPercentiles(r.commit, STATS),
           cycle: jsonPercentiles(r.cycle, STATS),
           dbCommitsPerCycle: round(r.dbCommitsPerCycle, 3),
+          unbatchedCyclesPerSec: round(plainOf(r)?.tps ?? Number.NaN, 1),
+          unbatchedRatio: round(r.cyclesPerSec / (plainOf(r)?.tps ?? Number.NaN), 3),
           refusals: r.refusals,
           errors: r.errors,
           firstError: r.firstError ?? null,
         };
       }),
+      unbatched: [...plain.entries()].map(([key, p]) => ({
+        scenario: key,
+        method:
+          "pgbench -f (scripts/bench/pgbench-cycle.ts): our ledger row and windows, two transactions per cycle",
+        cyclesPerSec: round(p.tps, 1),
+        latency: jsonPercentiles(p.latency, STATS),
+        failed: p.failed,
+      })),
       overspend,
       targets,
     };
