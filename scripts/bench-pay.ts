@@ -79,6 +79,7 @@ import { commitFloor } from "./bench/commit-floor";
 import {
   dropDatabase,
   fmt,
+  inParallel,
   jsonPercentiles,
   log,
   type Percentiles,
@@ -255,17 +256,10 @@ async function concurrent(
   callers: number,
 ): Promise<{ samples: Sample[]; wallMs: number }> {
   const samples: Sample[] = [];
-  let next = 0;
-  const t0 = performance.now();
-  await Promise.all(
-    Array.from({ length: Math.min(callers, count) }, async () => {
-      while (next < count) {
-        next++;
-        samples.push(await once(pathName, pay, `c${callers}`));
-      }
-    }),
-  );
-  return { samples, wallMs: performance.now() - t0 };
+  const wallMs = await inParallel(count, callers, async () => {
+    samples.push(await once(pathName, pay, `c${callers}`));
+  });
+  return { samples, wallMs };
 }
 
 // ---------------------------------------------------------------- profile (timed from outside)

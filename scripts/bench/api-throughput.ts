@@ -24,7 +24,7 @@ import { agentLimitEnvVar, type BudgetConfig, LIMIT_KINDS } from "@/lib/payment-
 import { type Micro, usdc6 } from "@/lib/payment-core/money";
 import { repoRoot, runChecked } from "@/lib/testing/spawn";
 import { consolePaymentEnv, type LocalNetwork } from "@/scripts/localnet";
-import { fmt, jsonPercentiles, type Percentiles, percentiles, round, table } from "./common";
+import { fmt, inParallel, jsonPercentiles, type Percentiles, percentiles, round, table } from "./common";
 
 /** `payerMs`: the time `payForService` itself took, when the path says (the API's `latencyMs`). */
 export type Attempt = { ok: true; payerMs?: number } | { ok: false; error: string };
@@ -302,29 +302,21 @@ export async function runApiThroughput(o: ApiThroughputOptions): Promise<ApiThro
     /** `count` payments of one path with `callers` concurrent callers, into `into`. */
     const run = async (side: Side, count: number, callers: number, into: SideResult | null) => {
       const phase = into ? `api-c${callers}` : "api-warmup";
-      let next = 0;
-      const t0 = performance.now();
-      await Promise.all(
-        Array.from({ length: Math.min(callers, count) }, async () => {
-          while (next < count) {
-            next++;
-            const started = performance.now();
-            const r = await pays[side](`bench-${o.runId}-${phase}-${counter++}`);
-            const ms = performance.now() - started;
-            if (r.ok) {
-              result.succeeded[side]++;
-              into?.okMs.push(ms);
-              if (r.payerMs !== undefined) into?.payerMs.push(r.payerMs);
-            } else {
-              if (into) into.failed++;
-              result.failures.push({ path: side, phase, error: r.error });
-              if (result.failures.length <= 5)
-                console.error(`  ${side} payment failed (${phase}): ${r.error}`);
-            }
-          }
-        }),
-      );
-      if (into) into.wallMs += performance.now() - t0;
+      const wallMs = await inParallel(count, callers, async () => {
+        const started = performance.now();
+        const r = await pays[side](`bench-${o.runId}-${phase}-${counter++}`);
+        const ms = performance.now() - started;
+        if (r.ok) {
+          result.succeeded[side]++;
+          into?.okMs.push(ms);
+          if (r.payerMs !== undefined) into?.payerMs.push(r.payerMs);
+        } else {
+          if (into) into.failed++;
+          result.failures.push({ path: side, phase, error: r.error });
+          if (result.failures.length <= 5) console.error(`  ${side} payment failed (${phase}): ${r.error}`);
+        }
+      });
+      if (into) into.wallMs += wallMs;
     };
 
     o.log(`API: warm-up ${o.warmup} payments through the API (not measured) ...`);

@@ -104,3 +104,21 @@ export function runMain(main: () => Promise<number | boolean>): void {
     },
   );
 }
+
+/**
+ * Runs `task` `count` times on `callers` concurrent callers (each takes the next one as it is free)
+ * and returns the wall time of the whole, in ms.
+ */
+export async function inParallel(count: number, callers: number, task: () => Promise<void>): Promise<number> {
+  let next = 0;
+  const t0 = performance.now();
+  await Promise.all(
+    Array.from({ length: Math.min(callers, count) }, async () => {
+      while (next < count) {
+        next++;
+        await task();
+      }
+    }),
+  );
+  return performance.now() - t0;
+}

@@ -6,9 +6,10 @@ import type { FinishRequest } from "./decide";
 import {
   type FinishDetails,
   type FinishResult,
+  type LedgerRow,
   type ReservationDetails,
   type ReserveResult,
-  refusalFigures,
+  resultFromRow,
 } from "./results";
 
 /**
@@ -108,29 +109,21 @@ function finishJson(op: FinishOp): Record<string, unknown> {
 }
 
 function reserveResult(a: Answer, op: ReserveOp): ReserveResult {
-  if (a.r_ok) {
-    return {
-      ok: true,
-      transactionId: a.r_id,
-      agentId: op.agentId,
-      amountMicro: a.r_amount as bigint,
-      status: a.r_status as "pending" | "authorized",
-      replayed: a.r_replayed,
-    };
-  }
-  const figures = refusalFigures(a.r_metadata);
-  return {
-    ok: false,
-    transactionId: a.r_id,
-    agentId: op.agentId,
-    code: a.r_code as never,
-    message: a.r_message ?? "",
-    requestedMicro: a.r_amount as bigint,
-    limitMicro: figures.limitMicro,
-    usedMicro: figures.usedMicro,
-    remainingMicro: figures.remainingMicro,
-    replayed: a.r_replayed,
+  // Read as the ledger row it wrote (or found, for a replay).
+  const row: LedgerRow = {
+    id: a.r_id,
+    agent_id: op.agentId,
+    amount_micro: a.r_amount as bigint,
+    status: a.r_status as LedgerRow["status"],
+    idempotency_key: op.key,
+    tx_hash: a.r_tx_hash,
+    error_code: a.r_code,
+    error_message: a.r_message,
+    metadata: a.r_metadata ?? {},
+    day: "",
+    month: "",
   };
+  return resultFromRow(row, a.r_replayed);
 }
 
 function finishResult(a: Answer, op: FinishOp): FinishResult {
