@@ -35,16 +35,17 @@ export { refusalFigures } from "./results";
  *
  * Concurrency: row locks, batched. Each budget window is a row in `budget_usage`
  * (agent, UTC day | UTC month) holding spent + reserved. A batch is one call of the SQL function
- * `budget_apply_batch` (migration 0011), its own transaction: it locks every window row it
- * touches (INSERT … ON CONFLICT DO UPDATE, in the one sorted key order every writer of
- * budget_usage uses, so two batches never deadlock), decides each operation in order against the
- * locked totals, and writes the new totals and ledger rows before COMMIT. Any other process (web
- * app, CLI, a second engine) takes the same locks, so spent + reserved can never pass a limit
- * whatever the concurrency. A row lock held across each commit caps a hot agent at one fsync at
- * a time; batching the calls that arrive while a batch is in flight into the next one lets one
- * fsync carry many reservations, and deciding on the server (one round trip, no trip back to the
- * app while the locks are held) keeps each hold to the function's run and its commit, so batches
- * of several app processes interleave closely.
+ * `budget_apply_batch` (migration 0011), its own transaction: it decides the batch's finishes,
+ * then its reservations in order, writes every ledger row, and only then locks the window rows it
+ * changes (INSERT … ON CONFLICT DO UPDATE, in the one sorted key order every writer of
+ * budget_usage uses, so two batches never deadlock), decides the window checks against the locked
+ * totals, writes them and commits. Any other process (web app, CLI, a second engine) takes the
+ * same locks, so spent + reserved can never pass a limit whatever the concurrency. A row lock held
+ * across each commit caps a hot agent at one fsync at a time; batching the calls that arrive while
+ * a batch is in flight into the next one lets one fsync carry many reservations, and deciding on
+ * the server (one round trip, no trip back to the app while the locks are held, the slow ledger
+ * writes done before they are taken) keeps each hold short, so batches of several app processes
+ * interleave closely.
  *
  * This file is the queue and the public API; batch.ts turns a batch into the function's call and its
  * answers, and decide.ts holds the same decisions as a TypeScript model (pure) the function is tested

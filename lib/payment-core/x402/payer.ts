@@ -184,8 +184,8 @@ export function createPayer(deps: PayerDeps) {
 
     // The operator's allowlist for this agent, read per payment (no cache: a change applies to the
     // next payment), before any request goes out. An unknown agent has none; the engine refuses it.
-    // The idempotency lookup is read alongside (one round trip for both), and used below only once
-    // the allowlist and the destination have passed.
+    // The idempotency lookup is read alongside, in parallel (one round trip of waiting for both), and
+    // used below only once the allowlist and the destination have passed.
     const lookup = engine.findByKey(req.agentId, req.idempotencyKey);
     lookup.catch(() => {});
     const policy = (await getVendorPolicy(deps.db, req.agentId)) ?? { hosts: [], payees: [] };
