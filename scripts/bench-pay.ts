@@ -75,7 +75,7 @@ import {
   type PayOnce,
   runApiThroughput,
 } from "./bench/api-throughput";
-import { commitFloor } from "./bench/commit-floor";
+import { commitFloor, engineAlone } from "./bench/commit-floor";
 import {
   dropDatabase,
   fmt,
@@ -93,6 +93,8 @@ import {
 
 const BENCH_DB = "x402_bench_pay";
 const AGENT = "builder_agent";
+/** The agent the engine-alone yardstick reserves for, so the ledger checks (on AGENT) are untouched. */
+const OTHER_AGENT = "research_agent";
 const ROUTE = demoRoute("/search");
 const PRICE = ROUTE.priceMicro;
 /** Issue 14's target for the guard's p99 overhead over the bare client. */
@@ -482,6 +484,11 @@ async function main(): Promise<number> {
     log(
       `  yardstick: one durable commit from this process p50 ${fmt(floor.one.p50, 2)} / p99 ${fmt(floor.one.p99, 2)} ms; two in a row (a payment's reservation and settlement) p50 ${fmt(floor.pair.p50, 2)} / p99 ${fmt(floor.pair.p99, 2)} ms`,
     );
+    // The same engine calls with nothing else running (another agent, so the checks below are untouched).
+    const alone = await engineAlone(new BudgetEngine(db, { config }), OTHER_AGENT, Math.max(100, N));
+    log(
+      `  the engine alone in this process: reserve p50 ${fmt(alone.reserve.p50, 2)} / p99 ${fmt(alone.reserve.p99, 2)} ms, commit p50 ${fmt(alone.commit.p50, 2)} / p99 ${fmt(alone.commit.p99, 2)} ms`,
+    );
 
     // ------------------------------------------------------------ concurrent (ABBA halves)
     log(`concurrent: ${N} payments per path, ${CONCURRENCY} callers ...`);
@@ -848,6 +855,11 @@ async function main(): Promise<number> {
         method: "single-row INSERTs in autocommit from this process, timed alone and in pairs",
         one: jsonPercentiles(floor.one),
         pair: jsonPercentiles(floor.pair),
+      },
+      engineAlone: {
+        method: `reserve then commit, sequential, as ${OTHER_AGENT}, between the runs`,
+        reserve: jsonPercentiles(alone.reserve),
+        commit: jsonPercentiles(alone.commit),
       },
       target: {
         metric: "guard overhead p99 (ms)",

@@ -1,4 +1,5 @@
 import postgres from "postgres";
+import type { BudgetEngine } from "@/lib/payment-core/budgets/engine";
 import { type Percentiles, percentiles } from "./common";
 
 /**
@@ -32,4 +33,46 @@ export async function commitFloor(
   } finally {
     await sql.end({ timeout: 5 });
   }
+}
+
+/**
+ * The budget engine alone, in the benchmark's own process while no payment runs: `pairs`
+ * reservations (with an authorization, as the payer makes them) each committed at once, timed
+ * call by call. Beside the same calls timed inside payments (the profile), it shows how much of
+ * their time there is the calls' own and how much the busy process around them.
+ */
+export async function engineAlone(
+  engine: BudgetEngine,
+  agentId: string,
+  pairs: number,
+): Promise<{ reserve: Percentiles; commit: Percentiles }> {
+  const reserve: number[] = [];
+  const commit: number[] = [];
+  const run = Date.now().toString(36);
+  for (let i = 0; i < pairs + 10; i++) {
+    const now = Date.now();
+    const t0 = performance.now();
+    const r = await engine.reserve(agentId, 10_000n, `engine-alone-${run}-${i}`, {
+      vendor: "engine-alone",
+      metadata: { request_fingerprint: "0".repeat(64) },
+      authorization: {
+        nonce: `0x${(i + 1).toString(16).padStart(64, "0")}`,
+        validAfter: new Date(now - 60_000),
+        validBefore: new Date(now + 300_000),
+      },
+    });
+    const t1 = performance.now();
+    if (!r.ok) throw new Error(`engine alone: refused (${r.code})`);
+    const c = await engine.commit(r.transactionId, 10_000n, `0x${(i + 1).toString(16).padStart(64, "f")}`, {
+      latencyMs: 1,
+      metadata: { response: { status: 200 } },
+    });
+    const t2 = performance.now();
+    if (!c.ok) throw new Error(`engine alone: commit failed (${c.code})`);
+    if (i >= 10) {
+      reserve.push(t1 - t0);
+      commit.push(t2 - t1);
+    }
+  }
+  return { reserve: percentiles(reserve), commit: percentiles(commit) };
 }
