@@ -1,10 +1,11 @@
 "use client";
 
 import { useRouter } from "next/navigation";
-import { useId, useRef, useState } from "react";
+import { useRef, useState } from "react";
 import { cancelSettlement, checkSettlement } from "@/app/(console)/settlements/actions";
 import { useAnnounceDecision } from "@/components/approvals/decision-feedback";
 import { Button } from "@/components/ui/button";
+import { ConfirmDialog } from "@/components/ui/confirm-dialog";
 import { FormMessage } from "@/components/ui/form-message";
 import { Usd } from "@/components/ui/usd";
 import { useAction } from "@/components/ui/use-action";
@@ -27,7 +28,6 @@ export function RowActions({
 }) {
   const router = useRouter();
   const announce = useAnnounceDecision();
-  const titleId = useId();
   const dialog = useRef<HTMLDialogElement>(null);
   const [kind, setKind] = useState<"check" | "cancel">("check");
   const onSuccess = (data: { message: string }) => {
@@ -77,34 +77,24 @@ export function RowActions({
       </div>
       <FormMessage error={kind === "check" ? error : null} />
       {cancellable ? (
-        <dialog
-          ref={dialog}
-          aria-labelledby={titleId}
-          className="m-auto w-full max-w-md rounded-lg p-6 shadow-xl backdrop:bg-black/40"
+        <ConfirmDialog
+          dialogRef={dialog}
+          title="Cancel this authorization on chain?"
+          error={<FormMessage error={kind === "cancel" ? error : null} />}
+          confirmLabel="Cancel on chain"
+          busyLabel="Cancelling…"
+          pending={pending !== null}
+          onConfirm={() => run("cancel")}
         >
-          <div className="flex flex-col gap-4">
-            <h2 id={titleId} className="text-lg font-semibold">
-              Cancel this authorization on chain?
-            </h2>
-            <p className="text-sm text-slate-700">
-              The payer signs and sends USDC's <code className="font-mono">cancelAuthorization</code> for{" "}
-              <span className="break-all font-mono text-xs">{transactionId}</span> (
-              <Usd micro={amountMicro} />
-              ). It costs the payer gas, and the signature becomes unusable: no vendor can settle it
-              afterwards. The reservation is released once the cancellation is mined. If the chain shows it
-              was already used, the payment is captured instead.
-            </p>
-            <FormMessage error={kind === "cancel" ? error : null} />
-            <div className="flex justify-end gap-2">
-              <Button variant="secondary" onClick={() => dialog.current?.close()} disabled={pending !== null}>
-                Keep it
-              </Button>
-              <Button variant="danger" onClick={() => run("cancel")} disabled={pending !== null}>
-                {pending === "cancel" ? "Cancelling…" : "Cancel on chain"}
-              </Button>
-            </div>
-          </div>
-        </dialog>
+          <p>
+            The payer signs and sends USDC's <code className="font-mono">cancelAuthorization</code> for{" "}
+            <span className="break-all font-mono text-xs">{transactionId}</span> (
+            <Usd micro={amountMicro} />
+            ). It costs the payer gas, and the signature becomes unusable: no vendor can settle it afterwards.
+            The reservation is released once the cancellation is mined. If the chain shows it was already
+            used, the payment is captured instead.
+          </p>
+        </ConfirmDialog>
       ) : null}
     </div>
   );
