@@ -1,6 +1,9 @@
 import { drizzle, type PostgresJsDatabase } from "drizzle-orm/postgres-js";
 import postgres, { type Sql } from "postgres";
 import * as schema from "./schema";
+import { type PoolMode, parseDatabaseUrl } from "./url";
+
+export { type PoolMode, parseDatabaseUrl };
 
 /**
  * The database handle passed into payment-core. Ordinary reads and writes use drizzle's query
@@ -19,6 +22,15 @@ export interface DbOptions {
   /** Pool size; the web app and CLI need few connections. */
   max?: number;
   applicationName?: string;
+  /** Default: `transaction` when the URL says `pgbouncer=true` (Prisma's convention), else `session`. */
+  poolMode?: PoolMode;
+}
+
+const poolModes = new WeakMap<object, PoolMode>();
+
+/** The pool mode a handle was made with. */
+export function poolModeOf(db: Database): PoolMode {
+  return poolModes.get(db.$client) ?? "session";
 }
 
 const TIMESTAMPTZ = 1184;
@@ -37,8 +49,12 @@ export function parseTimestamptz(text: string): string {
 }
 
 export function createDb(url: string, options: DbOptions = {}): Database {
-  const client = postgres(url, {
+  const parsed = parseDatabaseUrl(url);
+  const poolMode = options.poolMode ?? parsed.poolMode ?? "session";
+  const client = postgres(parsed.url, {
     max: options.max ?? 10,
+    // Named prepared statements live on one server connection; a transaction pooler moves us between them.
+    prepare: poolMode !== "transaction",
     onnotice: () => {},
     // int8 arrives as a JS bigint, never a float.
     types: { bigint: postgres.BigInt },
@@ -46,6 +62,7 @@ export function createDb(url: string, options: DbOptions = {}): Database {
     connection: { application_name: options.applicationName ?? "x402", TimeZone: "UTC", DateStyle: "ISO" },
   });
   const db = drizzle(client, { schema });
+  poolModes.set(client, poolMode);
   // drizzle() sets identity parsers for the date/time oids; the timestamptz one is replaced after it.
   client.options.parsers[TIMESTAMPTZ] = parseTimestamptz;
   return db;
@@ -55,13 +72,14 @@ export async function closeDb(db: Database): Promise<void> {
   await db.$client.end({ timeout: 5 });
 }
 
-const globalCache = globalThis as unknown as { __x402Db?: { url: string; db: Database } };
+const globalCache = globalThis as unknown as { __x402Db?: { key: string; db: Database } };
 
 /** One database client per process (kept on globalThis so dev reloads reuse it). */
-export function getDb(url: string): Database {
+export function getDb(url: string, options: DbOptions = {}): Database {
+  const key = JSON.stringify([url, options.max, options.poolMode]);
   const cached = globalCache.__x402Db;
-  if (cached && cached.url === url) return cached.db;
-  const db = createDb(url);
-  globalCache.__x402Db = { url, db };
+  if (cached && cached.key === key) return cached.db;
+  const db = createDb(url, options);
+  globalCache.__x402Db = { key, db };
   return db;
 }

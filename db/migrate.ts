@@ -1,7 +1,7 @@
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { migrate } from "drizzle-orm/postgres-js/migrator";
-import type { Database } from "./client";
+import { type Database, poolModeOf } from "./client";
 import journal from "./migrations/meta/_journal.json" with { type: "json" };
 
 export const MIGRATIONS_FOLDER = path.join(path.dirname(fileURLToPath(import.meta.url)), "migrations");
@@ -9,8 +9,22 @@ export const MIGRATIONS_FOLDER = path.join(path.dirname(fileURLToPath(import.met
 // Any fixed number shared by every process that migrates: demo, tests, CLI.
 const MIGRATION_LOCK = 402_001;
 
-/** Applies the committed migrations; concurrent callers wait for each other. */
+/** Migrations need one session of their own; refused through a transaction pooler. */
+export class DirectUrlRequired extends Error {
+  readonly code = "direct_url_required";
+  constructor() {
+    super(
+      "migrations need a direct (or session-mode) connection: DATABASE_URL goes through a transaction pooler, so set DATABASE_DIRECT_URL",
+    );
+  }
+}
+
+/**
+ * Applies the committed migrations; concurrent callers wait for each other (a session lock
+ * held on one reserved connection, so never through a transaction-mode pooler).
+ */
 export async function migrateDatabase(db: Database, folder = MIGRATIONS_FOLDER): Promise<void> {
+  if (poolModeOf(db) === "transaction") throw new DirectUrlRequired();
   const sql = db.$client;
   const reserved = await sql.reserve();
   try {

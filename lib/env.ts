@@ -1,6 +1,7 @@
 import { getAddress, isAddress } from "viem";
 import { privateKeyToAddress } from "viem/accounts";
 import { z } from "zod";
+import { type PoolMode, parseDatabaseUrl } from "@/db/url";
 import type { ApiRateLimitConfig } from "./api/rate-limits";
 import type { SignInThrottleConfig } from "./auth/sign-in";
 import {
@@ -54,6 +55,10 @@ const bool = z
   .pipe(z.enum(["true", "false", "1", "0", "yes", "no", ""]))
   .transform((v) => v === "true" || v === "1" || v === "yes");
 
+/** Connections per process: a long-running server, and a serverless function (VERCEL set). */
+const DEFAULT_POOL_MAX = 10;
+const DEFAULT_POOL_MAX_FUNCTION = 3;
+
 const intIn = (min: number, max: number) =>
   z
     .string()
@@ -82,6 +87,20 @@ const schema = z.object({
     .string()
     .regex(/^postgres(ql)?:\/\//, "expected a postgres:// or postgresql:// URL")
     .optional(),
+  // A direct (or session-mode) URL for migrations, when DATABASE_URL goes through a transaction pooler.
+  DATABASE_DIRECT_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, "expected a postgres:// or postgresql:// URL")
+    .optional(),
+  DATABASE_POOL_MODE: z
+    .string()
+    .trim()
+    .toLowerCase()
+    .pipe(z.enum(["session", "transaction"], { message: "expected session or transaction" }))
+    .optional(),
+  // Connections per process; at least 2 (a job's run and its queries may overlap).
+  DATABASE_POOL_MAX: intIn(2, 1000).optional(),
+  VERCEL: z.string().optional(),
   NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
   X402_PAYMENTS_DISABLED: bool.default(false),
   X402_HARD_LIMIT_USDC: usdc.optional(),
@@ -210,8 +229,19 @@ const schema = z.object({
 });
 
 /** The whole configuration: the domain's part (CoreEnv, from payment-core) and the app's own. */
+/** How this process reaches PostgreSQL (README, "Configuration" and "Scaling"). */
+export interface DatabaseEnv {
+  /** DATABASE_POOL_MODE, else `transaction` when DATABASE_URL has `pgbouncer=true`, else `session`. */
+  poolMode: PoolMode;
+  /** DATABASE_POOL_MAX; default 10, or 3 in a serverless function (VERCEL set). */
+  poolMax: number;
+  /** Where migrations run: DATABASE_DIRECT_URL, else DATABASE_URL. */
+  migrationUrl: string | undefined;
+}
+
 export interface AppEnv extends CoreEnv {
   databaseUrl: string | undefined;
+  database: DatabaseEnv;
   nodeEnv: "development" | "production" | "test";
   pgDataDir: string;
   metricsToken: string | undefined;
@@ -281,6 +311,12 @@ export function parseEnv(source: Record<string, string | undefined>): AppEnv {
       });
     }
   }
+  if (parsed.success && parsed.data.DATABASE_DIRECT_URL && !parsed.data.DATABASE_URL) {
+    issues.push({
+      variable: "DATABASE_DIRECT_URL",
+      reason: "is only used beside DATABASE_URL (the pooled URL); set DATABASE_URL too, or neither",
+    });
+  }
   if (issues.length > 0 || !parsed.success) throw new EnvError(issues);
   const data = parsed.data;
   const net = NETWORKS[data.X402_NETWORK];
@@ -289,6 +325,14 @@ export function parseEnv(source: Record<string, string | undefined>): AppEnv {
   const usdcAddress = (data.X402_USDC_ADDRESS ?? net.usdc) as `0x${string}` | undefined;
   return {
     databaseUrl: data.DATABASE_URL,
+    database: {
+      poolMode:
+        data.DATABASE_POOL_MODE ??
+        (data.DATABASE_URL ? parseDatabaseUrl(data.DATABASE_URL).poolMode : undefined) ??
+        "session",
+      poolMax: data.DATABASE_POOL_MAX ?? (data.VERCEL ? DEFAULT_POOL_MAX_FUNCTION : DEFAULT_POOL_MAX),
+      migrationUrl: data.DATABASE_URL ? (data.DATABASE_DIRECT_URL ?? data.DATABASE_URL) : undefined,
+    },
     nodeEnv: data.NODE_ENV,
     pgDataDir: data.X402_PG_DATA_DIR,
     budget: {

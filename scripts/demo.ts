@@ -103,7 +103,8 @@ async function main() {
     dataDir: path.resolve(root, config.pgDataDir),
   });
   if (server.owned) stopDatabase = () => server.stop();
-  const db = createDb(server.url, { max: 2, applicationName: "x402-demo" });
+  // Migrations and the demo's history go over the direct URL when DATABASE_URL is a transaction pooler.
+  const db = createDb(config.database.migrationUrl ?? server.url, { max: 2, applicationName: "x402-demo" });
   await migrateDatabase(db);
   const seeded = await seedDemo(db, { days, config: config.budget, actor: "demo" });
   console.log(`Demo history: ${seeded.rows} transactions over ${days} days (${seeded.inserted} new).`);

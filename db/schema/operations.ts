@@ -91,9 +91,30 @@ export const jobRuns = pgTable(
     status: jobStatus("status").notNull().default("running"),
     output: jsonb("output"),
     error: text("error"),
+    /**
+     * The scheduled time this run stands for (a schedule or a cron route's trigger, rounded to the
+     * job's period); null for a run asked for by hand. Unique per job, so N processes whose
+     * schedulers fire at once run the job once.
+     */
+    slot: timestamp("slot", { withTimezone: true }),
   },
-  (t) => [index("job_runs_job_started_idx").on(t.job, t.startedAt.desc())],
+  (t) => [
+    index("job_runs_job_started_idx").on(t.job, t.startedAt.desc()),
+    uniqueIndex("job_runs_job_slot_key").on(t.job, t.slot),
+  ],
 );
+
+/**
+ * Named locks that live in a table, so they hold across processes and connections, behind a
+ * transaction-mode pooler too (lib/payment-core/leases.ts). A holder renews its lease while it
+ * works; one that died frees it when it expires.
+ */
+export const leases = pgTable("leases", {
+  key: text("key").primaryKey(),
+  holder: text("holder").notNull(),
+  acquiredAt: timestamp("acquired_at", { withTimezone: true }).notNull(),
+  expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
+});
 
 /** Ledger vs chain reconciliation results. */
 export const reconciliationReports = pgTable(

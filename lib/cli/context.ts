@@ -2,7 +2,7 @@ import os from "node:os";
 import { type Command, CommanderError } from "commander";
 import { closeDb, createDb, type Database } from "@/db/client";
 import { resolveDatabase } from "@/db/embedded";
-import { migrateDatabase } from "@/db/migrate";
+import { DirectUrlRequired, migrateDatabase } from "@/db/migrate";
 import { type AppEnv, EnvError, env } from "@/lib/env";
 import { classifyError } from "@/lib/payment-core/errors";
 import { type Enforced, enforcedConfig, localOnly } from "./enforced";
@@ -73,9 +73,13 @@ export async function withDb<T>(
 ): Promise<T> {
   const config = env();
   const server = await resolveDatabase({ databaseUrl: config.databaseUrl, dataDir: config.pgDataDir });
-  const db = createDb(server.url, { max: 4, applicationName: "x402-cli" });
+  const db = createDb(server.url, {
+    max: 4,
+    applicationName: "x402-cli",
+    poolMode: config.database.poolMode,
+  });
   try {
-    if (options.migrate || server.embedded) await migrateDatabase(db);
+    if (options.migrate || server.embedded) await migrateThrough(config, server.url, db);
     // Every command sees the limits the console enforces, not this shell's (lib/cli/enforced.ts);
     // before the database is migrated there is nothing recorded to read.
     const enforced = await enforcedConfig(db, config).catch(() => localOnly(config));
@@ -83,6 +87,21 @@ export async function withDb<T>(
   } finally {
     await closeDb(db);
     if (server.owned) await server.stop();
+  }
+}
+
+/**
+ * Migrates over DATABASE_DIRECT_URL when it is set and differs (DATABASE_URL then goes through a
+ * transaction pooler, where migrations cannot run), else over the command's own handle.
+ */
+async function migrateThrough(config: AppEnv, url: string, db: Database): Promise<void> {
+  const direct = config.database.migrationUrl;
+  if (!direct || direct === url) return migrateDatabase(db);
+  const directDb = createDb(direct, { max: 2, applicationName: "x402-migrate", poolMode: "session" });
+  try {
+    await migrateDatabase(directDb);
+  } finally {
+    await closeDb(directDb);
   }
 }
 
@@ -103,6 +122,9 @@ export function describeError(error: unknown): {
       message: error.message.replace(/^error: /, ""),
       details: {},
     };
+  }
+  if (error instanceof DirectUrlRequired) {
+    return { exitCode: EXIT.usage, code: error.code, message: error.message, details: {} };
   }
   if (error instanceof EnvError) {
     return {

@@ -11,5 +11,6 @@ export function appDb(): Database {
   if (!url) {
     throw new Error("DATABASE_URL must be set for the web app (`npm run demo` sets it for you)");
   }
-  return getDb(url);
+  const { poolMax, poolMode } = env().database;
+  return getDb(url, { max: poolMax, poolMode });
 }

@@ -118,7 +118,8 @@ export function startAppScheduler(): Scheduler | null {
   }
   cache.__x402Scheduler ??= startScheduler({
     jobs: JOB_NAMES.map((name) => appJob(name)),
-    run: (job) => runJob(appDb(), job, { log, actor: "system:scheduler", trigger: "schedule" }),
+    run: (job) =>
+      runJob(appDb(), job, { log, actor: "system:scheduler", trigger: "schedule", scheduled: true }),
     log,
   });
   return cache.__x402Scheduler;

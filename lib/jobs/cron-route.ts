@@ -3,14 +3,18 @@ import { bearer, secretMatches } from "@/lib/http/bearer";
 import { errorResponse } from "@/lib/http/errors";
 import { type JobDefinition, runJob } from "@/lib/payment-core/jobs";
 import type { Logger } from "@/lib/payment-core/log";
+import type { Clock } from "@/lib/payment-core/time";
 
 /**
  * The Vercel Cron entry point of one job: `GET /api/cron/<job>` with `Authorization: Bearer
  * $CRON_SECRET` (what Vercel Cron sends when CRON_SECRET is set). Without CRON_SECRET the routes
  * are off (503 `cron_not_configured`); a missing or wrong secret is 401. The job runs through the
- * same runner as the scheduler and the console, so a trigger that finds it running is `skipped`.
+ * same runner as the scheduler and the console, so a trigger that finds it running is `skipped`
+ * (`reason: "already_running"`); a call stands for its scheduled slot (the minute, or the job's
+ * interval), so a second call for a slot that already ran, from Vercel's at-least-once delivery or
+ * a second process's scheduler, is `skipped` too (`reason: "already_ran"`).
  *
- * Answers `{ job, status, runId, output, error }`: 200 when the run succeeded or was skipped, 500
+ * Answers `{ job, status, reason?, runId, output, error }`: 200 when the run succeeded or was skipped, 500
  * when it failed (so Vercel's cron log marks it), 503 `job_not_configured` when the job cannot run
  * in this configuration.
  */
@@ -19,6 +23,8 @@ export interface CronDeps {
   job: JobDefinition;
   db: () => Database;
   log?: Logger;
+  /** The clock the slot is read from (tests); default the system's. */
+  clock?: Clock;
 }
 
 export async function handleCron(request: Request, deps: CronDeps): Promise<Response> {
@@ -49,7 +55,13 @@ export async function handleCron(request: Request, deps: CronDeps): Promise<Resp
   }
   let result: Awaited<ReturnType<typeof runJob>>;
   try {
-    result = await runJob(deps.db(), job, { log: deps.log, actor: "system:cron", trigger: "cron" });
+    result = await runJob(deps.db(), job, {
+      log: deps.log,
+      actor: "system:cron",
+      trigger: "cron",
+      scheduled: true,
+      clock: deps.clock,
+    });
   } catch (error) {
     // The runner itself failed (the database is unreachable): nothing was recorded.
     deps.log?.error({ job: job.name, error: (error as Error).message }, "job could not run");
@@ -64,6 +76,7 @@ export async function handleCron(request: Request, deps: CronDeps): Promise<Resp
     {
       job: result.job,
       status: result.status,
+      ...(result.status === "skipped" ? { reason: result.reason } : {}),
       runId: result.runId,
       output: result.output,
       error: result.error,

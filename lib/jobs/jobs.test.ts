@@ -1,7 +1,9 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
+import { desc, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { closeDb, createDb } from "@/db/client";
+import { jobRuns } from "@/db/schema";
 import { parseEnv } from "@/lib/env";
 import { secretMatches } from "@/lib/http/bearer";
 import { createLogger } from "@/lib/log";
@@ -37,6 +39,8 @@ const slowJob = (gate: Promise<void>): JobDefinition => ({
     return { output: { totals: { spentMicro: "0" } } };
   },
 });
+/** A clock at 04:MM UTC on a Monday: each test's cron calls stand for a slot of their own. */
+const minute = (m: number) => () => new Date(`2026-03-02T04:${String(m).padStart(2, "0")}:20.000Z`);
 const get = (authorization?: string) =>
   new Request("http://console.test/api/cron/weekly-report", {
     headers: authorization ? { authorization } : {},
@@ -45,7 +49,7 @@ const get = (authorization?: string) =>
 describe("the cron routes", () => {
   it("answer 503 without CRON_SECRET, 401 without or with a wrong secret, and run the job with it", async () => {
     const job = slowJob(Promise.resolve());
-    const deps = { secret: SECRET, job, db: () => t.db };
+    const deps = { secret: SECRET, job, db: () => t.db, clock: minute(1) };
     const off = await handleCron(get(`Bearer ${SECRET}`), { ...deps, secret: undefined });
     expect(off.status).toBe(503);
     expect(await off.json()).toMatchObject({ error: { code: "cron_not_configured" } });
@@ -94,7 +98,7 @@ describe("the cron routes", () => {
       }),
     );
     const before = (await listJobRuns(t.db)).length;
-    const deps = { secret: SECRET, job, db: () => t.db };
+    const deps = { secret: SECRET, job, db: () => t.db, clock: minute(2) };
     const first = handleCron(get(`Bearer ${SECRET}`), deps);
     // The second comes from another pool, as another instance would.
     await new Promise((r) => setTimeout(r, 300));
@@ -102,8 +106,41 @@ describe("the cron routes", () => {
     release();
     const bodies = [await (await first).json(), await second.json()];
     expect(bodies.map((b) => b.status).sort()).toEqual(["skipped", "succeeded"]);
-    expect(bodies.find((b) => b.status === "skipped")).toMatchObject({ runId: null, output: null });
+    expect(bodies.find((b) => b.status === "skipped")).toMatchObject({
+      reason: "already_running",
+      runId: null,
+      output: null,
+    });
     expect((await listJobRuns(t.db)).length).toBe(before + 1);
+  });
+
+  it("runs a slot once: a second call for the same minute after the first finished is skipped, the next minute runs", async () => {
+    const job = slowJob(Promise.resolve());
+    const deps = { secret: SECRET, job, db: () => t.db };
+    const before = (await listJobRuns(t.db)).length;
+    const first = await (await handleCron(get(`Bearer ${SECRET}`), { ...deps, clock: minute(3) })).json();
+    expect(first).toMatchObject({ status: "succeeded" });
+    // At-least-once delivery, or a second instance: the same slot from another pool, later in the minute.
+    const again = await handleCron(get(`Bearer ${SECRET}`), {
+      ...deps,
+      db: () => t.connect(2),
+      clock: () => new Date("2026-03-02T04:03:59.000Z"),
+    });
+    expect(again.status).toBe(200);
+    expect(await again.json()).toMatchObject({ status: "skipped", reason: "already_ran", runId: null });
+    const next = await (await handleCron(get(`Bearer ${SECRET}`), { ...deps, clock: minute(4) })).json();
+    expect(next).toMatchObject({ status: "succeeded" });
+    const runs = await t.db
+      .select({ slot: jobRuns.slot })
+      .from(jobRuns)
+      .where(eq(jobRuns.job, "weekly-report"))
+      .orderBy(desc(jobRuns.id))
+      .limit(2);
+    expect(runs.map((r) => r.slot?.toISOString())).toEqual([
+      "2026-03-02T04:04:00.000Z",
+      "2026-03-02T04:03:00.000Z",
+    ]);
+    expect((await listJobRuns(t.db)).length).toBe(before + 2);
   });
 
   it("answers 503 job_not_configured for a job this configuration cannot run, and 500 for a failed run", async () => {
@@ -123,6 +160,7 @@ describe("the cron routes", () => {
       secret: SECRET,
       job: failing,
       db: () => t.db,
+      clock: minute(5),
     });
     expect(failed.status).toBe(500);
     expect(await failed.json()).toMatchObject({ status: "failed", error: "FAIL" });

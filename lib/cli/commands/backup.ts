@@ -18,13 +18,18 @@ import { table } from "../format";
  * the database it copies, and a restore decides the migration level itself.
  */
 
-/** The configured database (DATABASE_URL, or the embedded server), never migrated here. */
+/**
+ * The configured database (DATABASE_DIRECT_URL or DATABASE_URL, or the embedded server), never
+ * migrated here. A backup's snapshot and a restore are one session's work: they take the direct
+ * URL when DATABASE_URL goes through a transaction pooler.
+ */
 async function withServer<T>(fn: (db: Database, url: string) => Promise<T>): Promise<T> {
   const config = env();
   const server = await resolveDatabase({ databaseUrl: config.databaseUrl, dataDir: config.pgDataDir });
-  const db = createDb(server.url, { max: 2, applicationName: "x402-backup" });
+  const url = config.database.migrationUrl ?? server.url;
+  const db = createDb(url, { max: 2, applicationName: "x402-backup", poolMode: "session" });
   try {
-    return await fn(db, server.url);
+    return await fn(db, url);
   } finally {
     await closeDb(db);
     if (server.owned) await server.stop();

@@ -2,6 +2,7 @@ import { and, eq, lt } from "drizzle-orm";
 import type { Database } from "@/db/client";
 import { jobRuns } from "@/db/schema";
 import { writeAudit } from "../audit";
+import { withLease } from "../leases";
 import { type Logger, silentLog } from "../log";
 import { type Clock, systemClock } from "../time";
 import { type JobDefinition, type JobRunResult, type JsonValue, toJsonValue } from "./types";
@@ -13,29 +14,45 @@ export interface RunJobDeps {
   actor?: string;
   /** How it was started, for the log line: `schedule`, `cron` (the HTTP route) or `console`. */
   trigger?: string;
+  /** The trigger stands for a scheduled time: the job runs at most once per slot (jobSlot). */
+  scheduled?: boolean;
 }
 
+/** The lease of a job (lib/payment-core/leases.ts): one per job name. */
+const leaseKey = (job: string) => `job:${job}`;
+
 /**
- * The advisory-lock key of a job: one bigint per job name, in the single-key space (the
- * settlement resolver's per-row locks use the two-key space, so they cannot collide).
+ * How long a job's lease outlives its holder's last renewal (renewed every third of it while the
+ * job runs): a process that dies mid-run blocks the job's next runs for at most this long.
  */
-const lockKey = (job: string) => `x402.job:${job}`;
+export const JOB_LEASE_TTL_MS = 60_000;
+
+/** The scheduled time a trigger at `at` stands for: `at` rounded down to the job's period (default a minute). */
+export function jobSlot(job: Pick<JobDefinition, "intervalSeconds">, at: Date): Date {
+  const periodMs = (job.intervalSeconds && job.intervalSeconds > 0 ? job.intervalSeconds : 60) * 1000;
+  return new Date(Math.floor(at.getTime() / periodMs) * periodMs);
+}
 
 function messageOf(error: unknown): string {
   const e = error as { shortMessage?: string; message?: string };
   return e?.shortMessage ?? e?.message ?? String(error);
 }
 
+type Skipped = Extract<JobRunResult, { status: "skipped" }>;
+
 /**
  * Runs one job so that two runs of it never overlap, in this process or any other sharing the
- * database: a session-level `pg_try_advisory_lock` on one reserved connection, held for the whole
- * run and released after it (or by PostgreSQL when the process dies, as its connection closes).
- * A lock held elsewhere means another run is under way: this trigger returns `skipped` at once
- * and writes no `job_runs` row (the log line records it). A run that was taken writes its row
- * (`running`), runs, and finishes the row as `succeeded` or `failed` with its output and error.
+ * database: the job's lease (a row in `leases`, renewed while the run goes on, freed after it,
+ * or by expiry when the process dies) is taken first. A lease held elsewhere means another run is
+ * under way: this trigger returns `skipped` (`already_running`) at once and writes no `job_runs`
+ * row (the log line records it). A scheduled trigger (`scheduled: true`: the in-process
+ * scheduler, a cron route) also names its slot, the job's period it stands for: when that slot
+ * already ran (N processes' schedulers fire at the same minute, a cron call delivered twice),
+ * it is `skipped` (`already_ran`). A run that was taken writes its row (`running`), runs, and
+ * finishes the row as `succeeded` or `failed` with its output and error.
  *
- * The reserved connection only holds the lock; the job's own queries use the pool, so the pool
- * needs at least two connections.
+ * Nothing here depends on one connection being kept: every statement may run on any connection
+ * of the pool, or of a transaction-mode pooler behind it.
  */
 export async function runJob(db: Database, job: JobDefinition, deps: RunJobDeps = {}): Promise<JobRunResult> {
   const log = deps.log ?? silentLog;
@@ -44,88 +61,86 @@ export async function runJob(db: Database, job: JobDefinition, deps: RunJobDeps 
   const trigger = deps.trigger ?? "schedule";
   const t0 = performance.now();
   const elapsed = () => Math.round(performance.now() - t0);
-  const conn = await db.$client.reserve();
-  try {
-    const [lock] = await conn<{ ok: boolean }[]>`
-      SELECT pg_try_advisory_lock(hashtextextended(${lockKey(job.name)}, 0)) AS ok`;
-    if (lock?.ok !== true) {
-      const ms = elapsed();
-      log.info(
-        { job: job.name, runId: null, status: "skipped", reason: "already_running", trigger, ms },
-        "job finished",
-      );
-      return {
+  const slot = deps.scheduled ? jobSlot(job, clock()) : null;
+  const skipped = (reason: Skipped["reason"]): Skipped => {
+    const ms = elapsed();
+    const slotText = slot?.toISOString();
+    log.info(
+      {
         job: job.name,
-        status: "skipped",
-        reason: "already_running",
         runId: null,
-        output: null,
-        error: null,
+        status: "skipped",
+        reason,
+        trigger,
+        ...(slotText ? { slot: slotText } : {}),
         ms,
-      };
-    }
-    try {
-      const startedAt = clock();
-      const runId = await db.transaction(async (tx) => {
-        // This process holds the job's lock, so a row of it still `running` belongs to a run
-        // whose process stopped before finishing it.
-        await tx
-          .update(jobRuns)
-          .set({
-            status: "failed",
-            finishedAt: startedAt,
-            error: "abandoned: the process running it stopped",
-          })
-          .where(and(eq(jobRuns.job, job.name), eq(jobRuns.status, "running")));
-        if (job.keepRunsDays !== undefined) {
-          const before = new Date(startedAt.getTime() - job.keepRunsDays * 86_400_000);
-          await tx.delete(jobRuns).where(and(eq(jobRuns.job, job.name), lt(jobRuns.startedAt, before)));
-        }
-        const [row] = await tx
-          .insert(jobRuns)
-          .values({ job: job.name, startedAt, status: "running" })
-          .returning({ id: jobRuns.id });
-        const id = String(row?.id);
-        if (!actor.startsWith("system:")) {
-          await writeAudit(tx, {
-            actor,
-            action: "job.run",
-            targetType: "job_run",
-            targetId: id,
-            after: { job: job.name, trigger },
-          });
-        }
-        return id;
-      });
+      },
+      "job finished",
+    );
+    return { job: job.name, status: "skipped", reason, runId: null, output: null, error: null, ms };
+  };
 
-      let status: "succeeded" | "failed";
-      let output: JsonValue = null;
-      let error: string | null = null;
-      try {
-        const outcome = await job.run({ db, clock, log, runId, startedAt, actor });
-        output = toJsonValue(outcome.output);
-        status = outcome.failure ? "failed" : "succeeded";
-        error = outcome.failure ?? null;
-      } catch (thrown) {
-        status = "failed";
-        error = messageOf(thrown);
-        const code = (thrown as { code?: unknown }).code;
-        output = typeof code === "string" ? { code } : null;
-      }
-      await db
+  const outcome = await withLease(db, leaseKey(job.name), { ttlMs: JOB_LEASE_TTL_MS }, async () => {
+    const startedAt = clock();
+    const runId = await db.transaction(async (tx) => {
+      // This process holds the job's lease, so a row of it still `running` belongs to a run
+      // whose process stopped before finishing it.
+      await tx
         .update(jobRuns)
-        .set({ status, finishedAt: clock(), output, error })
-        .where(eq(jobRuns.id, Number(runId)));
-      const ms = elapsed();
-      const line = { job: job.name, runId, status, trigger, ms, ...(error ? { error } : {}) };
-      // Called as methods: pino's need their `this`.
-      if (status === "failed") log.error(line, "job finished");
-      else log.info(line, "job finished");
-      return { job: job.name, status, runId, output, error, ms };
-    } finally {
-      await conn`SELECT pg_advisory_unlock(hashtextextended(${lockKey(job.name)}, 0))`;
+        .set({
+          status: "failed",
+          finishedAt: startedAt,
+          error: "abandoned: the process running it stopped",
+        })
+        .where(and(eq(jobRuns.job, job.name), eq(jobRuns.status, "running")));
+      const [row] = await tx
+        .insert(jobRuns)
+        .values({ job: job.name, startedAt, status: "running", slot })
+        .onConflictDoNothing({ target: [jobRuns.job, jobRuns.slot] })
+        .returning({ id: jobRuns.id });
+      if (!row) return null;
+      if (job.keepRunsDays !== undefined) {
+        const before = new Date(startedAt.getTime() - job.keepRunsDays * 86_400_000);
+        await tx.delete(jobRuns).where(and(eq(jobRuns.job, job.name), lt(jobRuns.startedAt, before)));
+      }
+      const id = String(row.id);
+      if (!actor.startsWith("system:")) {
+        await writeAudit(tx, {
+          actor,
+          action: "job.run",
+          targetType: "job_run",
+          targetId: id,
+          after: { job: job.name, trigger },
+        });
+      }
+      return id;
+    });
+    if (runId === null) return skipped("already_ran");
+
+    let status: "succeeded" | "failed";
+    let output: JsonValue = null;
+    let error: string | null = null;
+    try {
+      const outcome = await job.run({ db, clock, log, runId, startedAt, actor });
+      output = toJsonValue(outcome.output);
+      status = outcome.failure ? "failed" : "succeeded";
+      error = outcome.failure ?? null;
+    } catch (thrown) {
+      status = "failed";
+      error = messageOf(thrown);
+      const code = (thrown as { code?: unknown }).code;
+      output = typeof code === "string" ? { code } : null;
     }
-  } finally {
-    conn.release();
-  }
+    await db
+      .update(jobRuns)
+      .set({ status, finishedAt: clock(), output, error })
+      .where(eq(jobRuns.id, Number(runId)));
+    const ms = elapsed();
+    const line = { job: job.name, runId, status, trigger, ms, ...(error ? { error } : {}) };
+    // Called as methods: pino's need their `this`.
+    if (status === "failed") log.error(line, "job finished");
+    else log.info(line, "job finished");
+    return { job: job.name, status, runId, output, error, ms } satisfies JobRunResult;
+  });
+  return outcome.acquired ? outcome.value : skipped("already_running");
 }

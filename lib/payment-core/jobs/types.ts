@@ -81,9 +81,12 @@ export type JobRunResult =
     }
   | {
       job: JobName;
-      /** Another run of this job holds its lock (in this or another process): nothing was run or recorded. */
+      /**
+       * Nothing was run or recorded: another run of this job holds its lease, in this or another
+       * process (`already_running`), or this scheduled slot already ran (`already_ran`).
+       */
       status: "skipped";
-      reason: "already_running";
+      reason: "already_running" | "already_ran";
       runId: null;
       output: null;
       error: null;

@@ -3,6 +3,7 @@ import type { Database } from "@/db/client";
 import { sqlOf } from "@/db/sql";
 import type { BudgetEngine, FinishResult } from "../budgets/engine";
 import { blockAtOrBefore, readAuthorizationOutcome } from "../chain/usdc-events";
+import { sweepLeases, withLease } from "../leases";
 import { formatDollars, type Micro } from "../money";
 import { type Clock, systemClock } from "../time";
 import { type CancelConfig, cancelAuthorization } from "./cancel";
@@ -16,8 +17,8 @@ import { type CancelConfig, cancelAuthorization } from "./cancel";
  *   cancelAuthorization for it was mined). A used nonce is captured: the row becomes
  *   `completed` with the hash, amount, payee and block time read from the chain.
  *
- * Safe to run from several processes at once: each row is taken under a transaction-scoped
- * advisory lock try (a row another resolver holds is skipped), and every budget change goes
+ * Safe to run from several processes at once: each row is taken under its lease, a row in the
+ * `leases` table (a row another resolver holds is skipped), and every budget change goes
  * through the engine, which finishes a row at most once. Each resolution writes the audit log
  * in the same transaction as the change.
  */
@@ -96,8 +97,12 @@ interface OpenRow {
 
 const OPEN_ROW = "id, agent_id, status::text AS status, amount_micro, nonce, payer, valid_before, created_at";
 
-// Any fixed number: the advisory-lock namespace for ledger rows being resolved.
-const RESOLVER_LOCK = 402_002;
+/**
+ * Each row is resolved holding its lease (`settle:<id>`, lib/payment-core/leases.ts), so two
+ * resolvers (the schedule, an operator's button, another process) never act on one row at once;
+ * renewed while the chain is read, and freed by expiry this long after a resolver that died.
+ */
+const RESOLVER_LEASE_TTL_MS = 60_000;
 
 export async function resolveOpenTransactions(
   deps: ResolverDeps,
@@ -121,38 +126,28 @@ export async function resolveOpenTransactions(
         ORDER BY created_at LIMIT ${limit}`;
 
   const resolutions: Resolution[] = [];
-  if (rows.length > 0) {
-    // One connection for the run's locks: session-level advisory locks, released per row.
-    const conn = await deps.db.$client.reserve();
+  for (const row of rows) {
+    // A row asked for by id (an operator's button, a retried key) waits up to ~2 s for a
+    // scheduled run that holds it; a scan just moves on.
     try {
-      for (const row of rows) {
-        // A row asked for by id (an operator's button, a retried key) waits up to ~2 s for a
-        // scheduled run that holds it; a scan just moves on.
-        let locked = false;
-        for (let attempt = 0; attempt < (options.ids ? 20 : 1) && !locked; attempt++) {
-          if (attempt > 0) await new Promise((r) => setTimeout(r, 100));
-          const [lock] = await conn<{ ok: boolean }[]>`
-            SELECT pg_try_advisory_lock(${RESOLVER_LOCK}, hashtext(${row.id})) AS ok`;
-          locked = lock?.ok === true;
-        }
-        if (!locked) {
-          resolutions.push(result(row, "skipped", "locked", "another resolver is resolving this row"));
-          continue;
-        }
-        try {
-          resolutions.push(await resolveRow(deps, options, row, now, staleBefore));
-        } catch (error) {
-          // One row's chain read failing (an RPC hiccup) must not stop the others: it stays held.
-          const short = (error as { shortMessage?: string }).shortMessage ?? (error as Error).message;
-          resolutions.push(result(row, "held", "chain_error", `could not read the chain: ${short}`));
-        } finally {
-          await conn`SELECT pg_advisory_unlock(${RESOLVER_LOCK}, hashtext(${row.id}))`;
-        }
-      }
-    } finally {
-      conn.release();
+      const leased = await withLease(
+        deps.db,
+        `settle:${row.id}`,
+        { ttlMs: RESOLVER_LEASE_TTL_MS, waitMs: options.ids ? 2_000 : 0 },
+        () => resolveRow(deps, options, row, now, staleBefore),
+      );
+      resolutions.push(
+        leased.acquired
+          ? leased.value
+          : result(row, "skipped", "locked", "another resolver is resolving this row"),
+      );
+    } catch (error) {
+      // One row's chain read failing (an RPC hiccup) must not stop the others: it stays held.
+      const short = (error as { shortMessage?: string }).shortMessage ?? (error as Error).message;
+      resolutions.push(result(row, "held", "chain_error", `could not read the chain: ${short}`));
     }
   }
+  if (rows.length > 0) await sweepLeases(deps.db);
   const counts: Record<ResolutionOutcome, number> = {
     captured: 0,
     released: 0,
