@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm test`: installs what is missing (dependencies, Debian's Chromium), then lint, typecheck,
+// `npm test`: installs what is missing (dependencies, Debian's Chromium and PgBouncer), then lint, typecheck,
 // every Vitest file against a real PostgreSQL (DATABASE_URL, or an embedded server in
 // data/postgres-test), a production build, the Playwright end-to-end tests, and one summary line.
 // Only this and `npm run demo` may install (see ensure-install.mjs). The run fails when a Vitest
@@ -34,6 +34,33 @@ const checks = [
   ["typecheck", step("typecheck", bin("tsc"), ["--noEmit"])],
 ];
 
+/**
+ * Debian's packages the tests run for real: installed when missing (apt-get update only when a
+ * plain install cannot find them). Returns false when one could not be installed.
+ * @param {{ pkg: string, binary: string }[]} wanted
+ */
+function ensureDebianPackages(wanted) {
+  const missing = wanted.filter((w) => !existsSync(w.binary));
+  if (missing.length === 0) return true;
+  const names = missing.map((w) => w.pkg);
+  console.log(`\n▶ installing ${names.join(", ")} (apt-get install)`);
+  /** @param {string[]} args */
+  const apt = (args) =>
+    spawnSync("apt-get", args, { stdio: "inherit", env: { ...env, DEBIAN_FRONTEND: "noninteractive" } });
+  if (apt(["install", "-y", "-qq", ...names]).status !== 0) {
+    if (apt(["update", "-qq"]).status !== 0) return false;
+    apt(["install", "-y", "-qq", ...names]);
+  }
+  return missing.every((w) => existsSync(w.binary));
+}
+
+// Chromium for Playwright (a downloaded browser cannot be had here); PgBouncer for the tests of
+// the app behind a transaction-mode pooler (lib/testing/pgbouncer.ts).
+const CHROMIUM = { pkg: "chromium", binary: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium" };
+const PGBOUNCER = { pkg: "pgbouncer", binary: process.env.PGBOUNCER_PATH ?? "/usr/sbin/pgbouncer" };
+const pgbouncerOk = ensureDebianPackages([PGBOUNCER]);
+if (!pgbouncerOk) console.log("pgbouncer: could not be installed; the pooled tests will fail");
+
 const report = path.join(root, "test-results", "vitest.json");
 mkdirSync(path.dirname(report), { recursive: true });
 rmSync(report, { force: true });
@@ -47,21 +74,9 @@ const vitestOk = step("vitest", bin("vitest"), [
   `--outputFile.json=${report}`,
 ]);
 
-/** Debian's Chromium for Playwright; a downloaded browser cannot be had here. */
-function ensureChromium() {
-  const chromium = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-  if (existsSync(chromium)) return true;
-  console.log("\n▶ installing Chromium (apt-get install chromium)");
-  /** @param {string[]} args */
-  const apt = (args) =>
-    spawnSync("apt-get", args, { stdio: "inherit", env: { ...env, DEBIAN_FRONTEND: "noninteractive" } });
-  if (apt(["update", "-qq"]).status !== 0) return false;
-  return apt(["install", "-y", "-qq", "chromium"]).status === 0 && existsSync(chromium);
-}
-
 const e2eReport = path.join(root, "test-results", "playwright.json");
 rmSync(e2eReport, { force: true });
-const chromiumOk = ensureChromium();
+const chromiumOk = ensureDebianPackages([CHROMIUM]);
 const buildOk = chromiumOk && step("build", bin("next"), ["build"]);
 const e2eOk = buildOk && step("e2e", bin("playwright"), ["test", "--forbid-only"]);
 

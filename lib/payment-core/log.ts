@@ -4,9 +4,7 @@
  * environment. The app passes its pino logger (lib/log.ts); tests and the CLI may pass `silentLog`.
  * Fields are data (ids, codes, amounts as strings, latencies), never keys, tokens or secrets.
  */
-export interface LogFn {
-  (fields: Record<string, unknown>, message?: string): void;
-}
+export type LogFn = (fields: Record<string, unknown>, message?: string) => void;
 
 export interface Logger {
   debug: LogFn;
