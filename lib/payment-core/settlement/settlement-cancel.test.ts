@@ -1,5 +1,6 @@
 import type { Hex } from "viem";
-import { beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, inject, it } from "vitest";
+import { closeDb, createDb } from "@/db/client";
 import { run } from "@/lib/cli/main";
 import {
   AGENT,
@@ -17,6 +18,7 @@ import {
   t,
   usage,
 } from "@/lib/testing/local-payer";
+import { startPgBouncer } from "@/lib/testing/pgbouncer";
 import { consolePaymentEnv } from "@/scripts/localnet";
 import { BudgetEngine } from "../budgets/engine";
 import { resolveOpenTransactions } from "./resolver";
@@ -63,6 +65,44 @@ describe("cancelling a live authorization", () => {
     expect(await payerBalance()).toBe(before);
     const [audits] = await t.db.$client<{ n: number }[]>`
       SELECT count(*)::int AS n FROM audit_log WHERE action = 'transaction.cancel'`;
+    expect(audits?.n).toBe(1);
+  });
+
+  it("the same race between two processes behind PgBouncer (transaction mode): one cancels, the other leaves the row alone", async () => {
+    const { payer: p } = settlementPayer();
+    const out = await buyFromFail(p, "amount=300000");
+    expect(out).toMatchObject({ ok: false, code: "settlement_unknown" });
+    if (out.ok || !out.transactionId) throw new Error("expected the held payment's row");
+    const id = out.transactionId;
+    const before = await payerBalance();
+    const bouncer = await startPgBouncer(inject("pgServerUrl"), { poolSize: 4 });
+    const pools = [0, 1].map(() => createDb(bouncer.url(t.name), { max: 3 }));
+    try {
+      const reports = await Promise.all(
+        pools.map((db, i) =>
+          resolveOpenTransactions(resolverDeps(new BudgetEngine(db, { config: () => config }), db), {
+            staleAfterMs: 300_000,
+            ids: [id],
+            cancel: true,
+            actor: `pooled-${i}`,
+          }),
+        ),
+      );
+      const outcomes = reports.map((r) => r.resolutions[0]?.outcome).sort();
+      // The loser waited for the lease, then found the row cancelled: it sent nothing to the chain.
+      expect(outcomes).toEqual(["cancelled", "skipped"]);
+      expect(reports.flatMap((r) => r.resolutions).find((r) => r.outcome === "skipped")?.code).toMatch(
+        /^(not_open|locked)$/,
+      );
+    } finally {
+      await Promise.all(pools.map((db) => closeDb(db)));
+      await bouncer.stop();
+    }
+    expect((await row(id))?.status).toBe("cancelled");
+    expect(await usage()).toMatchObject({ reservedMicro: 0n, spentMicro: 0n });
+    expect(await payerBalance()).toBe(before);
+    const [audits] = await t.db.$client<{ n: number }[]>`
+      SELECT count(*)::int AS n FROM audit_log WHERE action = 'transaction.cancel' AND target_id = ${id}`;
     expect(audits?.n).toBe(1);
   });
 
