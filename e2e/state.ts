@@ -28,6 +28,11 @@ export interface E2eState {
   usdcAddress: string;
   funderAddress: string;
   agentKeys: Record<string, string>;
+  /**
+   * The console's own variables (DATABASE_URL through PgBouncer, the secrets, the chain): a second
+   * console process started with them is the same deployment (pooled.spec.ts).
+   */
+  consoleEnv: Record<string, string>;
 }
 
 export function e2eState(): E2eState {

@@ -98,6 +98,7 @@ export async function startPgBouncer(serverUrl: string, options: PgBouncerOption
       // What postgres.js sends at connect; PgBouncer tracks TimeZone, DateStyle and application_name itself.
       "ignore_startup_parameters = extra_float_digits",
       `logfile = ${path.join(dir, "pgbouncer.log")}`,
+      "admin_users = postgres",
       "log_connections = 0",
       "log_disconnections = 0",
       "",
