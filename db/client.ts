@@ -1,5 +1,6 @@
 import { drizzle, type PostgresJsDatabase } from "drizzle-orm/postgres-js";
 import postgres, { type Sql } from "postgres";
+import { withoutPipelining } from "./no-pipeline";
 import * as schema from "./schema";
 import { type PoolMode, parseDatabaseUrl } from "./url";
 
@@ -51,20 +52,19 @@ export function parseTimestamptz(text: string): string {
 export function createDb(url: string, options: DbOptions = {}): Database {
   const parsed = parseDatabaseUrl(url);
   const poolMode = options.poolMode ?? parsed.poolMode ?? "session";
-  const client = postgres(parsed.url, {
-    max: options.max ?? 10,
-    // Behind a transaction pooler: named prepared statements live on one server connection, and
-    // the pooler moves us between them; and no pipelining. Unprepared, a statement with parameters
-    // is sent as Parse/Describe/Flush and bound once the server has described it; queued behind
-    // another statement's Sync, the pooler hands the server back at that Sync, mid-statement,
-    // and the connection hangs (seen with PgBouncer 1.18: db/pooled.test.ts).
-    ...(poolMode === "transaction" ? { prepare: false, max_pipeline: 0 } : { prepare: true }),
+  const max = options.max ?? 10;
+  const pool = postgres(parsed.url, {
+    max,
+    // Named prepared statements live on one server connection; a transaction pooler moves us
+    // between them (and statements must not pipeline there: withoutPipelining below).
+    prepare: poolMode !== "transaction",
     onnotice: () => {},
     // int8 arrives as a JS bigint, never a float.
     types: { bigint: postgres.BigInt },
     // UTC and ISO output, so the timestamptz parser below reads one format.
     connection: { application_name: options.applicationName ?? "x402", TimeZone: "UTC", DateStyle: "ISO" },
   });
+  const client = poolMode === "transaction" ? withoutPipelining(pool, max) : pool;
   const db = drizzle(client, { schema });
   poolModes.set(client, poolMode);
   // drizzle() sets identity parsers for the date/time oids; the timestamptz one is replaced after it.

@@ -115,18 +115,29 @@ describe(`behind a real PgBouncer in transaction mode`, () => {
     expect(bouncer.version).toMatch(/^1\.\d+/);
     const pooled = createDb(bouncer.url(t.name), { max: 4 });
     try {
-      // Many concurrent statements over few connections, with and without parameters, as a page
-      // sends them: each may land on any server connection. (Pipelined, a statement with
-      // parameters queued behind one without hangs its connection: db/client.ts.)
-      const answers = await Promise.all(
-        Array.from({ length: 200 }, (_, i) =>
-          i % 2 === 0
+      // Many concurrent statements over few connections, with and without parameters, and
+      // transactions, as a page sends them: each may land on any server connection. (Pipelined,
+      // a statement with parameters queued behind one without hangs its connection: db/no-pipeline.ts.)
+      const all = Promise.all(
+        Array.from({ length: 400 }, (_, i) =>
+          i % 4 === 0
             ? pooled.$client<{ n: number }[]>`SELECT ${i}::int AS n`
-            : pooled.$client<{ n: number }[]>`SELECT 1 AS n`,
+            : i % 4 === 1
+              ? pooled.$client<{ n: number }[]>`SELECT 1 AS n`
+              : i % 4 === 2
+                ? pooled.$client.begin(async (tx) => {
+                    await tx`SELECT 1`;
+                    return tx<{ n: number }[]>`SELECT ${i}::int AS n`;
+                  })
+                : pooled.$client.unsafe<{ n: number }[]>("SELECT $1::int AS n", [i]),
         ),
       );
+      const hung = new Promise<never>((_, reject) => {
+        setTimeout(() => reject(new Error("statements through PgBouncer hung for 15 s")), 15_000).unref();
+      });
+      const answers = await Promise.race([all, hung]);
       expect(answers.map((a) => a[0]?.n)).toEqual(
-        Array.from({ length: 200 }, (_, i) => (i % 2 === 0 ? i : 1)),
+        Array.from({ length: 400 }, (_, i) => (i % 4 === 1 ? 1 : i)),
       );
       const [show] = await pooled.$client<{ tz: string }[]>`SELECT current_setting('TimeZone') AS tz`;
       expect(show?.tz).toBe("UTC");
