@@ -3,7 +3,7 @@
  * script of our own) read back as TPS with per-transaction latency percentiles from its `-l` log.
  * Always `-M simple` (pgbench's default, written out): it is the protocol that also works through
  * a transaction-mode pooler (PgBouncer 1.18 cannot carry prepared statements; through it, `-M
- * prepared` hangs).
+ * prepared` clients abort with `prepared statement "P_0" already exists` / `does not exist`).
  */
 import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
