@@ -12,20 +12,24 @@
  * processes would have) until only refusals come back; the ledger must show no agent-day
  * above its limit and budget_usage must agree with the ledger. Exit code 1 if not.
  *
- * Options: --seconds N (per run, default 20), --out FILE (default bench-results/budget.json).
+ * Then "through PgBouncer" (scripts/bench/pooled.ts): pgbench -N -M simple at 64 clients, and the
+ * 4-engine hot-agent scenario, each run directly and through a real PgBouncer in transaction mode,
+ * alternating (direct, pooled, direct, pooled), printed as ratios through PgBouncer / direct; the
+ * engine also directly with prepared statements off (as behind the pooler) between the two.
+ *
+ * Options: --seconds N (per run, default 20), --out FILE (default bench-results/budget.json),
+ * --pgbouncer-rounds N (direct+pooled pairs per comparison, default 2; 0 skips them).
  */
-import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import postgres from "postgres";
-import { closeDb, createDb, type Database } from "@/db/client";
+import { closeDb, createDb, type Database, type PoolMode } from "@/db/client";
 import { redactUrl, resolveDatabase, withDatabase } from "@/db/embedded";
 import { migrateDatabase } from "@/db/migrate";
 import { type BudgetConfig, defaultBudgetConfig } from "@/lib/payment-core/budgets/config";
 import { BudgetEngine, type ReserveResult } from "@/lib/payment-core/budgets/engine";
 import { utcDay } from "@/lib/payment-core/time";
-import { runChecked } from "@/lib/testing/spawn";
 import {
   dropDatabase,
   fmt,
@@ -39,7 +43,9 @@ import {
   table,
   writeReport,
 } from "./bench/common";
+import { type PgbenchResult, pgbenchInit, pgbenchRun } from "./bench/pgbench";
 import { cycleScript } from "./bench/pgbench-cycle";
+import { comparePooled, type PooledComparison, pooledJson, pooledRows, pooledSummary } from "./bench/pooled";
 
 const BENCH_DB = "x402_bench";
 const AGENTS = ["builder_agent", "research_agent", "code_review_agent"] as const;
@@ -64,16 +70,22 @@ const { values: args } = parseArgs({
   options: {
     seconds: { type: "string", default: "20" },
     out: { type: "string", default: "bench-results/budget.json" },
+    "pgbouncer-rounds": { type: "string", default: "2" },
     help: { type: "boolean", short: "h", default: false },
   },
 });
 if (args.help) {
-  console.log("usage: tsx scripts/bench-budget.ts [--seconds N] [--out FILE]");
+  console.log("usage: tsx scripts/bench-budget.ts [--seconds N] [--out FILE] [--pgbouncer-rounds N]");
   process.exit(0);
 }
 const SECONDS = Number(args.seconds);
 if (!Number.isFinite(SECONDS) || SECONDS < 1) {
   console.error(`--seconds must be a number >= 1, got ${args.seconds}`);
+  process.exit(2);
+}
+const POOLED_ROUNDS = Number(args["pgbouncer-rounds"]);
+if (!Number.isInteger(POOLED_ROUNDS) || POOLED_ROUNDS < 0) {
+  console.error(`--pgbouncer-rounds must be an integer >= 0, got ${args["pgbouncer-rounds"]}`);
   process.exit(2);
 }
 const WARMUP_SECONDS = Math.min(2, SECONDS / 10);
@@ -89,110 +101,6 @@ const randInt = (min: number, max: number) => min + Math.floor(Math.random() * (
 /** The figures this benchmark reports for each latency. */
 const STATS = ["p50", "p99", "p999", "mean", "max"] as const;
 const pair = (p: Percentiles) => `${fmt(p.p50)} / ${fmt(p.p99)}`;
-
-// ---------------------------------------------------------------- pgbench
-
-interface PgbenchResult {
-  clients: number;
-  threads: number;
-  seconds: number;
-  tps: number;
-  latencyAvgMs: number;
-  latency: Percentiles;
-  transactions: number;
-  failed: number;
-}
-
-function pgEnv(url: string): NodeJS.ProcessEnv {
-  const u = new URL(url);
-  const env: NodeJS.ProcessEnv = { ...process.env };
-  for (const k of ["PGHOST", "PGPORT", "PGUSER", "PGPASSWORD", "PGDATABASE", "PGSERVICE", "PGOPTIONS"]) {
-    delete env[k];
-  }
-  env.PGHOST = decodeURIComponent(u.hostname || "127.0.0.1").replace(/^\[(.*)\]$/, "$1");
-  env.PGPORT = u.port || "5432";
-  if (u.username) env.PGUSER = decodeURIComponent(u.username);
-  if (u.password) env.PGPASSWORD = decodeURIComponent(u.password);
-  env.PGDATABASE = decodeURIComponent(u.pathname.replace(/^\//, ""));
-  const sslmode = u.searchParams.get("sslmode");
-  if (sslmode) env.PGSSLMODE = sslmode;
-  return env;
-}
-
-/** pgbench runs as long as asked: no time limit. */
-const run = (cmd: string, argv: string[], env: NodeJS.ProcessEnv) =>
-  runChecked(cmd, argv, { env, timeoutMs: 0 });
-
-const PGBENCH = process.env.PGBENCH ?? "pgbench";
-
-async function pgbenchInit(url: string): Promise<void> {
-  await run(PGBENCH, ["-i", "-s", "10", "--quiet"], pgEnv(url));
-}
-
-/** pgbench -N, or `script` (a pgbench script file's text) instead when given. */
-async function pgbenchRun(
-  url: string,
-  clients: number,
-  seconds: number,
-  script?: string,
-): Promise<PgbenchResult> {
-  const threads = Math.min(clients, 2);
-  const dir = await mkdtemp(path.join(os.tmpdir(), "x402-pgbench-"));
-  try {
-    const builtin = ["-N"];
-    if (script !== undefined) {
-      await writeFile(path.join(dir, "cycle.sql"), script);
-      builtin.splice(0, 1, "-f", path.join(dir, "cycle.sql"));
-    }
-    // -l logs each transaction's latency so p50/p99 can be set beside ours.
-    const { stdout } = await run(
-      PGBENCH,
-      [
-        ...builtin,
-        "-c",
-        String(clients),
-        "-j",
-        String(threads),
-        "-T",
-        String(seconds),
-        "-n",
-        "-l",
-        `--log-prefix=${path.join(dir, "tx")}`,
-      ],
-      pgEnv(url),
-    );
-    const tpsMatch =
-      /tps = ([\d.]+) \((?:without initial connection time|excluding connections establishing)\)/.exec(
-        stdout,
-      ) ?? /tps = ([\d.]+)/.exec(stdout);
-    const latMatch = /latency average = ([\d.]+) ms/.exec(stdout);
-    const txMatch = /number of transactions actually processed: (\d+)/.exec(stdout);
-    const failMatch = /number of failed transactions: (\d+)/.exec(stdout);
-    if (!tpsMatch) throw new Error(`could not read pgbench's tps from:\n${stdout}`);
-    const samples: number[] = [];
-    for (const file of await readdir(dir)) {
-      const text = await readFile(path.join(dir, file), "utf8");
-      for (const line of text.split("\n")) {
-        const fields = line.split(" ");
-        // µs → ms; a transaction pgbench could not finish logs a word there instead ("failed").
-        const us = Number(fields[2]);
-        if (fields.length >= 3 && Number.isFinite(us)) samples.push(us / 1000);
-      }
-    }
-    return {
-      clients,
-      threads,
-      seconds,
-      tps: Number(tpsMatch[1]),
-      latencyAvgMs: latMatch ? Number(latMatch[1]) : Number.NaN,
-      latency: percentiles(samples),
-      transactions: txMatch ? Number(txMatch[1]) : samples.length,
-      failed: failMatch ? Number(failMatch[1]) : 0,
-    };
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
-}
 
 // ---------------------------------------------------------------- engine scenarios
 
@@ -219,6 +127,8 @@ interface ScenarioResult {
   firstError?: string;
   /** PostgreSQL commits in the bench database per reserve+commit cycle (2 if nothing were batched). */
   dbCommitsPerCycle: number;
+  /** The measured cycles' latencies (ms), for percentiles over several runs. */
+  samples: { reserve: number[]; cycle: number[] };
 }
 
 let configNow: BudgetConfig = throughputConfig();
@@ -246,9 +156,13 @@ async function xactCommits(admin: postgres.Sql): Promise<bigint> {
   return row?.n ?? 0n;
 }
 
-function openEngines(url: string, count: number): { dbs: Database[]; engines: BudgetEngine[] } {
+function openEngines(
+  url: string,
+  count: number,
+  poolMode?: PoolMode,
+): { dbs: Database[]; engines: BudgetEngine[] } {
   const dbs = Array.from({ length: count }, (_, i) =>
-    createDb(url, { max: POOL_SIZE, applicationName: `x402-bench-${i}` }),
+    createDb(url, { max: POOL_SIZE, applicationName: `x402-bench-${i}`, poolMode }),
   );
   const engines = dbs.map((db) => new BudgetEngine(db, { config: () => configNow }));
   return { dbs, engines };
@@ -306,11 +220,13 @@ async function runScenario(
   admin: postgres.Sql,
   spec: ScenarioSpec,
   seconds: number,
+  /** As db/client.ts takes it; by default what the URL says (`pgbouncer=true`: transaction). */
+  poolMode?: PoolMode,
 ): Promise<ScenarioResult> {
   await resetToHistory(admin);
   configNow = throughputConfig();
   const commitsBefore = await xactCommits(admin);
-  const { dbs, engines } = openEngines(benchUrl, spec.engines);
+  const { dbs, engines } = openEngines(benchUrl, spec.engines, poolMode);
   const reserveMs: number[] = [];
   const commitMs: number[] = [];
   const cycleMs: number[] = [];
@@ -380,6 +296,7 @@ async function runScenario(
     errors,
     firstError,
     dbCommitsPerCycle: allCycles > 0 ? Number(commitsAfter - commitsBefore) / allCycles : Number.NaN,
+    samples: { reserve: reserveMs, cycle: cycleMs },
   };
 }
 
@@ -641,6 +558,21 @@ async function main(): Promise<number> {
       pgbench.set(clients, r);
       log(`  tps ${fmt(r.tps, 1)}, latency average ${fmt(r.latencyAvgMs, 3)} ms`);
     }
+    // Through PgBouncer (transaction mode) beside direct, alternating: scripts/bench/pooled.ts.
+    const pooled: PooledComparison[] = [];
+    const compare = async (c: Omit<Parameters<typeof comparePooled>[0], "directUrl" | "rounds">) => {
+      if (POOLED_ROUNDS > 0)
+        pooled.push(await comparePooled({ ...c, directUrl: benchUrl, rounds: POOLED_ROUNDS }));
+    };
+    await compare({
+      name: "pgbench -N -M simple, 64 clients",
+      unit: "transactions",
+      poolSize: 64,
+      measure: async (url) => {
+        const r = await pgbenchRun(url, 64, SECONDS);
+        return { perSec: r.tps, samples: { transaction: r.samples }, errors: r.failed };
+      },
+    });
     // pgbench's tables are not ours; keep the database to the engine's tables from here on.
     await benchAdmin.unsafe(
       "DROP TABLE IF EXISTS pgbench_accounts, pgbench_branches, pgbench_history, pgbench_tellers",
@@ -665,6 +597,30 @@ async function main(): Promise<number> {
         `  ${fmt(r.cyclesPerSec, 1)} cycles/s, reserve p99 ${fmt(r.reserve.p99)} ms, ${fmt(r.dbCommitsPerCycle, 3)} db commits/cycle${r.errors || r.refusals ? `, ${r.errors} errors, ${r.refusals} refusals (${r.firstError})` : ""}`,
       );
     }
+    // The same 4 pools as 4 app processes, each with POOL_SIZE connections to PgBouncer.
+    const four = specs.find((s) => s.engines === 4) as ScenarioSpec;
+    const sqlAdmin = benchAdmin;
+    await compare({
+      name: "hot, 4 engines, 64 callers",
+      unit: "reservations",
+      poolSize: four.engines * POOL_SIZE,
+      unprepared: true,
+      measure: async (url, side) => {
+        const r = await runScenario(
+          url,
+          sqlAdmin,
+          four,
+          SECONDS,
+          side === "unprepared" ? "transaction" : undefined,
+        );
+        return {
+          perSec: r.cyclesPerSec,
+          samples: r.samples,
+          errors: r.errors + r.refusals,
+          firstError: r.firstError,
+        };
+      },
+    });
 
     // The second yardstick: the same rows written the plain way by pgbench (scripts/bench/pgbench-cycle.ts).
     const plain = new Map<string, PgbenchResult>();
@@ -747,6 +703,13 @@ async function main(): Promise<number> {
       );
     }
     log("");
+    if (pooled.length > 0) {
+      log(
+        `through PgBouncer ${pooled[0]?.pgbouncerVersion} (transaction mode, a server connection per client) beside direct, alternating, ${POOLED_ROUNDS} of each; ratio = this / direct`,
+      );
+      log(table(pooledRows(pooled), 3));
+      log("");
+    }
 
     const reserveP99 = Math.max(...single.map((r) => r.reserve.p99));
     const ratioOf = (name: string) => {
@@ -797,6 +760,8 @@ async function main(): Promise<number> {
     log(
       `64 callers hot agent, 4 engines (4 processes): ratio ${fmt(fourRatio)} (target >= ${TARGET_FOUR_RATIO}): ${verdict(targets.hot64FourEnginesRatio.pass)}`,
     );
+    const pooledFour = pooled.find((c) => c.unit === "reservations");
+    if (pooledFour) log(pooledSummary(pooledFour, "reserve"));
     log(
       `overspend: ${overspend.overspendMicro} micro-USDC: ${verdict(targets.overspendMicro.pass)} — ${overspend.reserved} reserved (${overspend.committed} committed, ${overspend.partial} partly, ${overspend.released} released), ${overspend.refusals} refused in ${overspend.seconds} s; completed ${overspend.completedMicro} + pending ${overspend.pendingMicro} of ${overspend.limitMicro} micro; budget_usage spent ${overspend.usageSpentMicro}, reserved ${overspend.usageReservedMicro}; ${overspend.windowsChecked} windows checked against the ledger: ${overspend.ledgerMatchesUsage ? "all match" : `${overspend.windowMismatches} DO NOT MATCH`}${overspend.errors ? `; ${overspend.errors} errors (${overspend.firstError})` : ""}`,
     );
@@ -825,7 +790,10 @@ async function main(): Promise<number> {
         ratio: "engine cycles/s divided by pgbench -N TPS at the same client count",
         engines: "one BudgetEngine (one pool) per process; the 4-engine line is 4 pools, as 4 app processes",
         ledger: `${HISTORY_ROWS} completed rows over the 30 days before today, analyzed; today's rows reset before each run`,
-        pgbench: "pgbench -i -s 10, then pgbench -N -c C -j min(C,2) -T seconds -n; p50/p99 from its -l log",
+        pgbench:
+          "pgbench -i -s 10, then pgbench -N -M simple -c C -j min(C,2) -T seconds -n; p50/p99 from its -l log",
+        pgbouncer:
+          "this / direct, the runs alternating direct, (direct without prepared statements,) PgBouncer, ...",
       },
       settings: {
         secondsPerRun: SECONDS,
@@ -874,6 +842,7 @@ async function main(): Promise<number> {
         latency: jsonPercentiles(p.latency, STATS),
         failed: p.failed,
       })),
+      pgbouncer: pooled.map((c) => pooledJson(c, STATS)),
       overspend,
       targets,
     };
