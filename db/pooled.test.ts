@@ -7,7 +7,7 @@ import { setLimit } from "@/lib/payment-core/budgets/usage";
 import { withLease } from "@/lib/payment-core/leases";
 import { createTestDatabase, type TestDatabase } from "@/lib/testing/db";
 import { type PgBouncer, startPgBouncer } from "@/lib/testing/pgbouncer";
-import { runChecked } from "@/lib/testing/spawn";
+import { runChecked, runX402 } from "@/lib/testing/spawn";
 
 /**
  * The app as it runs on Vercel or several `next start` processes with a managed PostgreSQL: N
@@ -107,6 +107,18 @@ describe("configuration for a transaction-mode pooler", () => {
     } finally {
       await closeDb(pooled);
     }
+  });
+  it("x402 db migrate with a pooled DATABASE_URL: refused alone, run over DATABASE_DIRECT_URL", async () => {
+    const env: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: bouncer.url(t.name) };
+    delete env.DATABASE_DIRECT_URL;
+    const alone = await runX402(["db", "migrate", "--json"], { env });
+    expect(alone.code).toBe(2);
+    expect(JSON.parse(alone.stdout)).toMatchObject({ error: { code: "direct_url_required" } });
+    const direct = await runX402(["db", "migrate", "--json"], {
+      env: { ...env, DATABASE_DIRECT_URL: t.url },
+    });
+    expect(direct.code).toBe(0);
+    expect(JSON.parse(direct.stdout)).toMatchObject({ migrations: { current: true } });
   });
 });
 

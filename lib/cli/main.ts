@@ -1,5 +1,5 @@
 import { Command, CommanderError } from "commander";
-import { migrateDatabase, migrationStatus } from "@/db/migrate";
+import { migrationStatus } from "@/db/migrate";
 import { seedDemo } from "@/db/seed";
 import { registerAgents } from "./commands/agents";
 import { registerApprovals } from "./commands/approvals";
@@ -50,9 +50,9 @@ export function buildProgram(io: Io): Command {
   sub(database, "migrate")
     .description("apply the committed migrations")
     .action(async (_opts: unknown, cmd: Command) =>
+      // withDb migrates first, over DATABASE_DIRECT_URL when DATABASE_URL is a transaction pooler.
       withDb(
         async ({ db }) => {
-          await migrateDatabase(db);
           const status = await migrationStatus(db);
           print(
             cmd,
@@ -60,7 +60,7 @@ export function buildProgram(io: Io): Command {
             () => `Migrations applied: ${status.applied}/${status.expected} (latest ${status.latest}).\n`,
           );
         },
-        { migrate: false },
+        { migrate: true },
       ),
     );
   sub(database, "seed-demo")
