@@ -59,6 +59,7 @@ import {
   runMain,
   writeReport,
 } from "./bench/common";
+import { AGENTS } from "./bench/ledger-rows";
 
 const BENCH_DB = "x402_bench_console";
 const DAYS = 60;
@@ -66,17 +67,6 @@ const BATCH = 100_000;
 const POOL_SIZE = 10; // db/client.ts's default: what one app process has
 const TARGET_P95_MS = 150;
 const LEDGER_PAGE = 50;
-
-const AGENTS = [
-  "builder_agent",
-  "research_agent",
-  "code_review_agent",
-  "support_agent",
-  "pricing_agent",
-  "scraper_agent",
-  "qa_agent",
-  "ops_agent",
-] as const;
 
 /** name, price (micro-USDC), typical latency (ms), failure rate */
 const VENDORS: [string, number, number, number][] = [

@@ -33,7 +33,17 @@ import postgres from "postgres";
 import { closeDb, createDb } from "@/db/client";
 import { redactUrl, resolveDatabase, withDatabase } from "@/db/embedded";
 import { migrateDatabase } from "@/db/migrate";
-import { dropDatabase, fmt, log, recreateDatabase, round, runMain, table, writeReport } from "./bench/common";
+import {
+  dropDatabase,
+  fmt,
+  intArg,
+  log,
+  recreateDatabase,
+  round,
+  runMain,
+  table,
+  writeReport,
+} from "./bench/common";
 import {
   md5,
   paymentWrites,
@@ -64,19 +74,11 @@ if (args.help) {
   );
   process.exit(0);
 }
-const num = (name: string, value: string | undefined, min: number) => {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < min) {
-    console.error(`--${name} must be a whole number >= ${min}`);
-    process.exit(2);
-  }
-  return n;
-};
-const ROWS = num("rows", args.rows, 1);
-const DAYS = num("days", args.days, 1);
-const BATCH = num("batch", args.batch, 1);
-const RUNS = num("runs", args.runs, 1);
-const CYCLES = num("cycles", args.cycles, 0);
+const ROWS = intArg("rows", args.rows, 1);
+const DAYS = intArg("days", args.days, 1);
+const BATCH = intArg("batch", args.batch, 1);
+const RUNS = intArg("runs", args.runs, 1);
+const CYCLES = intArg("cycles", args.cycles, 0);
 const OUT = path.resolve(args.out);
 
 const MB = 1e6;

@@ -80,6 +80,7 @@ import {
   dropDatabase,
   fmt,
   inParallel,
+  intArg,
   jsonPercentiles,
   log,
   type Percentiles,
@@ -122,14 +123,6 @@ if (args.help) {
     "usage: tsx scripts/bench-pay.ts [--payments N] [--concurrency C] [--block B] [--warmup W] [--profile P] [--api-payments A] [--out FILE]",
   );
   process.exit(0);
-}
-function intArg(name: string, value: string, min: number): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < min) {
-    console.error(`--${name} must be a whole number >= ${min}, got ${value}`);
-    process.exit(2);
-  }
-  return n;
 }
 const N = intArg("payments", args.payments, 1);
 const CONCURRENCY = intArg("concurrency", args.concurrency, 1);

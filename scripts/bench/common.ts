@@ -8,6 +8,16 @@ import type postgres from "postgres";
 
 export const log = (line = "") => console.log(line);
 
+/** A whole-number option at least `min`; anything else ends the benchmark with usage's exit code 2. */
+export function intArg(name: string, value: string | undefined, min: number): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min) {
+    console.error(`--${name} must be a whole number >= ${min}, got ${value}`);
+    process.exit(2);
+  }
+  return n;
+}
+
 export interface Percentiles {
   p50: number;
   p95: number;
