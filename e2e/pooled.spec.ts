@@ -83,8 +83,13 @@ test("a cron route called on both processes at once runs its job once", async ({
     });
   const answers = await Promise.all([call(state.baseURL), call(secondURL)]);
   const bodies = (await Promise.all(answers.map((a) => a.json()))) as { status: string; reason?: string }[];
-  expect(answers.map((a) => a.status())).toEqual([200, 200]);
-  expect(bodies.map((b) => b.status).sort()).toEqual(["skipped", "succeeded"]);
+  // One ran (the audit's verdict on the suite's ledger may be a FAIL: 500 with the run), one skipped.
+  const ran = bodies.filter((b) => b.status !== "skipped");
+  expect(ran).toHaveLength(1);
+  expect(["succeeded", "failed"]).toContain(ran[0]?.status);
+  expect(answers.map((a) => a.status()).sort()).toEqual(
+    [200, ran[0]?.status === "failed" ? 500 : 200].sort(),
+  );
   expect(["already_running", "already_ran"]).toContain(bodies.find((b) => b.status === "skipped")?.reason);
   const [runs] = await sql<{ n: number }[]>`
     SELECT count(*)::int AS n FROM job_runs
