@@ -1,9 +1,11 @@
+import { spawn } from "node:child_process";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { closeDb, createDb, type Database, parseDatabaseUrl, poolModeOf } from "@/db/client";
 import { DirectUrlRequired, migrateDatabase } from "@/db/migrate";
 import { parseEnv } from "@/lib/env";
 import { setLimit } from "@/lib/payment-core/budgets/usage";
+import { runJob } from "@/lib/payment-core/jobs";
 import { withLease } from "@/lib/payment-core/leases";
 import { createTestDatabase, type TestDatabase } from "@/lib/testing/db";
 import { type PgBouncer, startPgBouncer } from "@/lib/testing/pgbouncer";
@@ -214,6 +216,65 @@ describe(`behind a real PgBouncer in transaction mode`, () => {
     expect(late).toEqual({ status: "skipped", reason: "already_ran" });
     const [leases] = await t.db.$client<{ n: number }[]>`SELECT count(*)::int AS n FROM leases`;
     expect(leases?.n).toBe(0);
+  });
+
+  it("a job's process killed mid-run: the job stays taken until its lease expires, then the next run marks the row abandoned", async () => {
+    const slotAt = "2026-06-02T08:00:10.000Z";
+    const child = spawn(
+      process.execPath,
+      [
+        "--import",
+        "tsx",
+        path.resolve("lib/testing/pooled-child.ts"),
+        JSON.stringify({
+          op: "job",
+          databaseUrl: bouncer.url(t.name),
+          slotAt,
+          holdMs: 60_000,
+          leaseTtlMs: 1_500,
+        }),
+      ],
+      { stdio: ["ignore", "pipe", "inherit"] },
+    );
+    let out = "";
+    await new Promise<void>((resolve, reject) => {
+      child.stdout.setEncoding("utf8").on("data", (d: string) => {
+        out += d;
+        if (out.includes('"started":true')) resolve();
+      });
+      child.once("exit", () => reject(new Error(`the job's process ended before its run started: ${out}`)));
+    });
+    child.kill("SIGKILL");
+    await new Promise((r) => child.once("exit", r));
+    const pooled = createDb(bouncer.url(t.name), { max: 2 });
+    try {
+      const alerts = {
+        name: "alerts" as const,
+        schedule: "* * * * *",
+        description: "pooled test",
+        unavailable: null,
+        run: async () => ({ output: { after: "crash" } }),
+      };
+      // Within the dead holder's lease (renewed every 0.5 s until the kill): still taken.
+      expect(await runJob(pooled, alerts)).toMatchObject({ status: "skipped", reason: "already_running" });
+      await new Promise((r) => setTimeout(r, 1_700));
+      const next = await runJob(pooled, alerts);
+      expect(next).toMatchObject({ status: "succeeded", output: { after: "crash" } });
+      const runs = await t.db.$client<{ status: string; error: string | null; slot: string | null }[]>`
+        SELECT status::text AS status, error, slot FROM job_runs
+        WHERE job = 'alerts' AND (slot = ${slotAt}::timestamptz - interval '10 seconds' OR slot IS NULL)
+        ORDER BY id`;
+      expect(runs).toEqual([
+        {
+          status: "failed",
+          error: "abandoned: the process running it stopped",
+          slot: "2026-06-02T08:00:00.000000Z",
+        },
+        { status: "succeeded", error: null, slot: null },
+      ]);
+    } finally {
+      await closeDb(pooled);
+    }
   });
 
   it("a rate limit holds across three processes: 12 allowed of 3 × 10 requests", async () => {

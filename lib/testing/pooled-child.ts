@@ -8,8 +8,8 @@
  *   reservations with the limits the console set in the database, then at `finishAt` (epoch ms)
  *   commits half of those it got and releases the rest;
  * - `take`: `{ keyPrefix, key, limit, count }`: `count` concurrent requests on one rate limit;
- * - `job`: `{ slotAt, holdMs }`: the `alerts` job triggered as a schedule at `slotAt` (ISO), the
- *   run holding for `holdMs`.
+ * - `job`: `{ slotAt, holdMs, leaseTtlMs? }`: the `alerts` job triggered as a schedule at
+ *   `slotAt` (ISO), the run holding for `holdMs`; it prints `{ started: true }` when the run starts.
  */
 import { closeDb, createDb } from "@/db/client";
 import { defaultBudgetConfig } from "@/lib/payment-core/budgets/config";
@@ -58,11 +58,12 @@ if (args.op === "reserve") {
       description: "pooled test",
       unavailable: null,
       run: async () => {
+        process.stdout.write(`${JSON.stringify({ started: true })}\n`);
         await new Promise((r) => setTimeout(r, args.holdMs));
         return { output: { pid: process.pid } };
       },
     },
-    { scheduled: true, trigger: "schedule", clock: () => slotAt },
+    { scheduled: true, trigger: "schedule", clock: () => slotAt, leaseTtlMs: args.leaseTtlMs },
   );
   outcome = { status: result.status, reason: result.status === "skipped" ? result.reason : null };
 } else {

@@ -16,6 +16,8 @@ export interface RunJobDeps {
   trigger?: string;
   /** The trigger stands for a scheduled time: the job runs at most once per slot (jobSlot). */
   scheduled?: boolean;
+  /** The lease's time to live (default JOB_LEASE_TTL_MS; tests of a dying holder shorten it). */
+  leaseTtlMs?: number;
 }
 
 /** The lease of a job (lib/payment-core/leases.ts): one per job name. */
@@ -80,67 +82,72 @@ export async function runJob(db: Database, job: JobDefinition, deps: RunJobDeps 
     return { job: job.name, status: "skipped", reason, runId: null, output: null, error: null, ms };
   };
 
-  const outcome = await withLease(db, leaseKey(job.name), { ttlMs: JOB_LEASE_TTL_MS }, async () => {
-    const startedAt = clock();
-    const runId = await db.transaction(async (tx) => {
-      // This process holds the job's lease, so a row of it still `running` belongs to a run
-      // whose process stopped before finishing it.
-      await tx
-        .update(jobRuns)
-        .set({
-          status: "failed",
-          finishedAt: startedAt,
-          error: "abandoned: the process running it stopped",
-        })
-        .where(and(eq(jobRuns.job, job.name), eq(jobRuns.status, "running")));
-      const [row] = await tx
-        .insert(jobRuns)
-        .values({ job: job.name, startedAt, status: "running", slot })
-        .onConflictDoNothing({ target: [jobRuns.job, jobRuns.slot] })
-        .returning({ id: jobRuns.id });
-      if (!row) return null;
-      if (job.keepRunsDays !== undefined) {
-        const before = new Date(startedAt.getTime() - job.keepRunsDays * 86_400_000);
-        await tx.delete(jobRuns).where(and(eq(jobRuns.job, job.name), lt(jobRuns.startedAt, before)));
-      }
-      const id = String(row.id);
-      if (!actor.startsWith("system:")) {
-        await writeAudit(tx, {
-          actor,
-          action: "job.run",
-          targetType: "job_run",
-          targetId: id,
-          after: { job: job.name, trigger },
-        });
-      }
-      return id;
-    });
-    if (runId === null) return skipped("already_ran");
+  const outcome = await withLease(
+    db,
+    leaseKey(job.name),
+    { ttlMs: deps.leaseTtlMs ?? JOB_LEASE_TTL_MS },
+    async () => {
+      const startedAt = clock();
+      const runId = await db.transaction(async (tx) => {
+        // This process holds the job's lease, so a row of it still `running` belongs to a run
+        // whose process stopped before finishing it.
+        await tx
+          .update(jobRuns)
+          .set({
+            status: "failed",
+            finishedAt: startedAt,
+            error: "abandoned: the process running it stopped",
+          })
+          .where(and(eq(jobRuns.job, job.name), eq(jobRuns.status, "running")));
+        const [row] = await tx
+          .insert(jobRuns)
+          .values({ job: job.name, startedAt, status: "running", slot })
+          .onConflictDoNothing({ target: [jobRuns.job, jobRuns.slot] })
+          .returning({ id: jobRuns.id });
+        if (!row) return null;
+        if (job.keepRunsDays !== undefined) {
+          const before = new Date(startedAt.getTime() - job.keepRunsDays * 86_400_000);
+          await tx.delete(jobRuns).where(and(eq(jobRuns.job, job.name), lt(jobRuns.startedAt, before)));
+        }
+        const id = String(row.id);
+        if (!actor.startsWith("system:")) {
+          await writeAudit(tx, {
+            actor,
+            action: "job.run",
+            targetType: "job_run",
+            targetId: id,
+            after: { job: job.name, trigger },
+          });
+        }
+        return id;
+      });
+      if (runId === null) return skipped("already_ran");
 
-    let status: "succeeded" | "failed";
-    let output: JsonValue = null;
-    let error: string | null = null;
-    try {
-      const outcome = await job.run({ db, clock, log, runId, startedAt, actor });
-      output = toJsonValue(outcome.output);
-      status = outcome.failure ? "failed" : "succeeded";
-      error = outcome.failure ?? null;
-    } catch (thrown) {
-      status = "failed";
-      error = messageOf(thrown);
-      const code = (thrown as { code?: unknown }).code;
-      output = typeof code === "string" ? { code } : null;
-    }
-    await db
-      .update(jobRuns)
-      .set({ status, finishedAt: clock(), output, error })
-      .where(eq(jobRuns.id, Number(runId)));
-    const ms = elapsed();
-    const line = { job: job.name, runId, status, trigger, ms, ...(error ? { error } : {}) };
-    // Called as methods: pino's need their `this`.
-    if (status === "failed") log.error(line, "job finished");
-    else log.info(line, "job finished");
-    return { job: job.name, status, runId, output, error, ms } satisfies JobRunResult;
-  });
+      let status: "succeeded" | "failed";
+      let output: JsonValue = null;
+      let error: string | null = null;
+      try {
+        const outcome = await job.run({ db, clock, log, runId, startedAt, actor });
+        output = toJsonValue(outcome.output);
+        status = outcome.failure ? "failed" : "succeeded";
+        error = outcome.failure ?? null;
+      } catch (thrown) {
+        status = "failed";
+        error = messageOf(thrown);
+        const code = (thrown as { code?: unknown }).code;
+        output = typeof code === "string" ? { code } : null;
+      }
+      await db
+        .update(jobRuns)
+        .set({ status, finishedAt: clock(), output, error })
+        .where(eq(jobRuns.id, Number(runId)));
+      const ms = elapsed();
+      const line = { job: job.name, runId, status, trigger, ms, ...(error ? { error } : {}) };
+      // Called as methods: pino's need their `this`.
+      if (status === "failed") log.error(line, "job finished");
+      else log.info(line, "job finished");
+      return { job: job.name, status, runId, output, error, ms } satisfies JobRunResult;
+    },
+  );
   return outcome.acquired ? outcome.value : skipped("already_running");
 }
