@@ -98,7 +98,7 @@ const schema = z.object({
     .toLowerCase()
     .pipe(z.enum(["session", "transaction"], { message: "expected session or transaction" }))
     .optional(),
-  // Connections per process; at least 2 (a job's run and its queries may overlap).
+  // Connections per process; at least 2 (a transaction and a statement outside it may each need one).
   DATABASE_POOL_MAX: intIn(2, 1000).optional(),
   VERCEL: z.string().optional(),
   NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
@@ -228,7 +228,6 @@ const schema = z.object({
   NEXTAUTH_URL: httpUrl.optional(),
 });
 
-/** The whole configuration: the domain's part (CoreEnv, from payment-core) and the app's own. */
 /** How this process reaches PostgreSQL (README, "Configuration" and "Scaling"). */
 export interface DatabaseEnv {
   /** DATABASE_POOL_MODE, else `transaction` when DATABASE_URL has `pgbouncer=true`, else `session`. */
@@ -239,6 +238,7 @@ export interface DatabaseEnv {
   migrationUrl: string | undefined;
 }
 
+/** The whole configuration: the domain's part (CoreEnv, from payment-core) and the app's own. */
 export interface AppEnv extends CoreEnv {
   databaseUrl: string | undefined;
   database: DatabaseEnv;

@@ -95,9 +95,11 @@ export async function startPgBouncer(serverUrl: string, options: PgBouncerOption
       "pool_mode = transaction",
       `default_pool_size = ${options.poolSize ?? 20}`,
       `max_client_conn = ${options.maxClientConn ?? 1000}`,
-      // What postgres.js sends at connect; PgBouncer tracks TimeZone, DateStyle and application_name itself.
+      // Sent at connect by some drivers (not postgres.js); PgBouncer carries TimeZone, DateStyle
+      // and application_name, which db/client.ts sends, itself.
       "ignore_startup_parameters = extra_float_digits",
       `logfile = ${path.join(dir, "pgbouncer.log")}`,
+      // `psql -p <port> -U postgres pgbouncer -c "show pools"` while a test runs.
       "admin_users = postgres",
       "log_connections = 0",
       "log_disconnections = 0",
