@@ -156,8 +156,8 @@ export function resolverDeps(engine: BudgetEngine, db = t.db): ResolverDeps {
 }
 
 /** One resolver run by "test", rows older than `staleAfterMs` stale, its clock `aheadMs` ahead of now. */
-export function runResolver(engine: BudgetEngine, staleAfterMs: number, aheadMs = 0) {
-  const deps = resolverDeps(engine);
+export function runResolver(engine: BudgetEngine, staleAfterMs: number, aheadMs = 0, db = t.db) {
+  const deps = resolverDeps(engine, db);
   const clock = () => new Date(Date.now() + aheadMs);
   return resolveOpenTransactions(aheadMs ? { ...deps, clock } : deps, { staleAfterMs, actor: "test" });
 }

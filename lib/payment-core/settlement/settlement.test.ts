@@ -2,7 +2,8 @@ import { spawn } from "node:child_process";
 import path from "node:path";
 import type { Hex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
-import { describe, expect, it } from "vitest";
+import { describe, expect, inject, it } from "vitest";
+import { closeDb, createDb } from "@/db/client";
 import {
   AGENT,
   blockNow,
@@ -22,6 +23,7 @@ import {
   t,
   usage,
 } from "@/lib/testing/local-payer";
+import { startPgBouncer } from "@/lib/testing/pgbouncer";
 import { defaultBudgetConfig } from "../budgets/config";
 import { BudgetEngine } from "../budgets/engine";
 import type { PayRequest } from "../x402/payer";
@@ -147,61 +149,78 @@ describe("a vendor that fails after receiving the signature and settles later", 
 });
 
 describe("a crash after signing", () => {
-  it("a payer killed with SIGKILL mid-payment: after the vendor settles, the resolver captures it", async () => {
-    const k = key();
-    // One process (tsx as a loader, not its CLI, which would run the script in a grandchild).
-    const child = spawn(
-      process.execPath,
-      [
-        "--import",
-        "tsx",
-        path.resolve("lib/testing/pay-child.ts"),
-        JSON.stringify({
-          databaseUrl: t.url,
-          rpcUrl: net.rpcUrl,
-          network: net.network,
-          usdcAddress: net.usdcAddress,
-          payerKey: net.payer.privateKey,
-          agentId: AGENT,
-          // A vendor that keeps the request open and settles 3 s after it arrived (as the demo's
-          // /slow does after its handler), so the kill can land after the signature has left.
-          url: `${hostile.url}/hang-then-settle?amount=100000&delayMs=3000`,
-          idempotencyKey: k,
-        }),
-      ],
-      { stdio: "ignore" },
-    );
-    const exited = new Promise((r) => child.once("exit", r));
-    const received = hostile.captured.length;
-    const before = await payerBalance();
-    const fromBlock = await blockNow();
-    // Starting a TypeScript child can take many seconds on a loaded 2-core machine: wait until
-    // the signed request has reached the vendor, then kill the payer mid-request.
-    for (let i = 0; i < 2400 && hostile.captured.length === received; i++) {
-      await new Promise((r) => setTimeout(r, 25));
-    }
-    expect(hostile.captured.length).toBe(received + 1);
-    child.kill("SIGKILL");
-    await exited;
-    const [signed] = await t.db.$client<
-      { id: string }[]
-    >`SELECT id FROM transactions WHERE idempotency_key = ${k}`;
-    const id = signed?.id;
-    expect(await row(id ?? null)).toMatchObject({ status: "authorized" });
-    // The vendor settles the signature it kept, whoever is listening.
-    await hostile.settled();
-    expect(before - (await payerBalance())).toBe(100_000n);
-    // After a restart: a new process's scheduled run finds it once it is stale (here: the
-    // clock moved past the 300 s timeout), and captures it from the chain.
-    const engine = new BudgetEngine(t.db, { config: () => config });
-    const early = await runResolver(engine, 300_000);
-    expect(early.scanned).toBe(0);
-    const report = await runResolver(engine, 300_000, 301_000);
-    expect(report.resolutions).toEqual([expect.objectContaining({ outcome: "captured" })]);
-    expect(await row(id ?? null)).toMatchObject({ status: "completed", amount_micro: 100_000n });
-    expect(await usage()).toMatchObject({ reservedMicro: 0n, spentMicro: 100_000n });
-    await expectLedgerMatchesChain(fromBlock + 1n);
-  }, 120_000);
+  it.each([
+    ["directly", false],
+    ["behind PgBouncer in transaction mode", true],
+  ])(
+    "a payer killed with SIGKILL mid-payment (%s): after the vendor settles, the resolver captures it",
+    async (_how, pooled) => {
+      const k = key();
+      // Behind the pooler, the payer and the resolver both reach PostgreSQL through PgBouncer.
+      const bouncer = pooled ? await startPgBouncer(inject("pgServerUrl"), { poolSize: 4 }) : null;
+      const appDb = bouncer ? createDb(bouncer.url(t.name), { max: 4 }) : t.db;
+      try {
+        // One process (tsx as a loader, not its CLI, which would run the script in a grandchild).
+        const child = spawn(
+          process.execPath,
+          [
+            "--import",
+            "tsx",
+            path.resolve("lib/testing/pay-child.ts"),
+            JSON.stringify({
+              databaseUrl: bouncer ? bouncer.url(t.name) : t.url,
+              rpcUrl: net.rpcUrl,
+              network: net.network,
+              usdcAddress: net.usdcAddress,
+              payerKey: net.payer.privateKey,
+              agentId: AGENT,
+              // A vendor that keeps the request open and settles 3 s after it arrived (as the demo's
+              // /slow does after its handler), so the kill can land after the signature has left.
+              url: `${hostile.url}/hang-then-settle?amount=100000&delayMs=3000`,
+              idempotencyKey: k,
+            }),
+          ],
+          { stdio: "ignore" },
+        );
+        const exited = new Promise((r) => child.once("exit", r));
+        const received = hostile.captured.length;
+        const before = await payerBalance();
+        const fromBlock = await blockNow();
+        // Starting a TypeScript child can take many seconds on a loaded 2-core machine: wait until
+        // the signed request has reached the vendor, then kill the payer mid-request.
+        for (let i = 0; i < 2400 && hostile.captured.length === received; i++) {
+          await new Promise((r) => setTimeout(r, 25));
+        }
+        expect(hostile.captured.length).toBe(received + 1);
+        child.kill("SIGKILL");
+        await exited;
+        const [signed] = await t.db.$client<
+          { id: string }[]
+        >`SELECT id FROM transactions WHERE idempotency_key = ${k}`;
+        const id = signed?.id;
+        expect(await row(id ?? null)).toMatchObject({ status: "authorized" });
+        // The vendor settles the signature it kept, whoever is listening.
+        await hostile.settled();
+        expect(before - (await payerBalance())).toBe(100_000n);
+        // After a restart: a new process's scheduled run finds it once it is stale (here: the
+        // clock moved past the 300 s timeout), and captures it from the chain.
+        const engine = new BudgetEngine(appDb, { config: () => config });
+        const early = await runResolver(engine, 300_000, 0, appDb);
+        expect(early.scanned).toBe(0);
+        const report = await runResolver(engine, 300_000, 301_000, appDb);
+        expect(report.resolutions).toEqual([expect.objectContaining({ outcome: "captured" })]);
+        expect(await row(id ?? null)).toMatchObject({ status: "completed", amount_micro: 100_000n });
+        expect(await usage()).toMatchObject({ reservedMicro: 0n, spentMicro: 100_000n });
+        await expectLedgerMatchesChain(fromBlock + 1n);
+      } finally {
+        if (bouncer) {
+          await closeDb(appDb);
+          await bouncer.stop();
+        }
+      }
+    },
+    120_000,
+  );
 });
 
 describe("a crash between the reservation and the signature", () => {
