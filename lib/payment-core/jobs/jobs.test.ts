@@ -128,6 +128,28 @@ describe("the job runner", () => {
     expect(latest.get("alerts-deliver")).toMatchObject({ recentFailures: 1, last: { status: "failed" } });
   });
 
+  it("warns when the run's lease was taken over while it ran (the process stalled past its ttl)", async () => {
+    const { log, lines } = memoryLog();
+    const done = await runJob(
+      t.db,
+      job("alerts-digest", async () => {
+        // Another process took the expired lease: this run's renewals now find someone else's.
+        await sqlOf(t.db)`UPDATE leases SET holder = 'other:1:x' WHERE key = 'job:alerts-digest'`;
+        await new Promise((r) => setTimeout(r, 400));
+        return { output: null };
+      }),
+      { log, leaseTtlMs: 300 },
+    );
+    expect(done.status).toBe("succeeded");
+    expect(lines.map((l) => [l.level, l.message])).toContainEqual(["warn", "job lease lost during the run"]);
+    // Its lease is the other holder's: this run's release leaves it alone.
+    const [lease] = await sqlOf(t.db)<
+      { holder: string }[]
+    >`SELECT holder FROM leases WHERE key = 'job:alerts-digest'`;
+    expect(lease?.holder).toBe("other:1:x");
+    await sqlOf(t.db)`DELETE FROM leases WHERE key = 'job:alerts-digest'`;
+  });
+
   it("marks a run its process left `running` as abandoned when the job next runs", async () => {
     const [left] = await t.db.insert(jobRuns).values({ job: "settle", status: "running" }).returning();
     await runJob(

@@ -86,7 +86,7 @@ export async function runJob(db: Database, job: JobDefinition, deps: RunJobDeps 
     db,
     leaseKey(job.name),
     { ttlMs: deps.leaseTtlMs ?? JOB_LEASE_TTL_MS },
-    async () => {
+    async (lease) => {
       const startedAt = clock();
       const runId = await db.transaction(async (tx) => {
         // This process holds the job's lease, so a row of it still `running` belongs to a run
@@ -146,6 +146,9 @@ export async function runJob(db: Database, job: JobDefinition, deps: RunJobDeps 
       // Called as methods: pino's need their `this`.
       if (status === "failed") log.error(line, "job finished");
       else log.info(line, "job finished");
+      // A renewal found the lease expired or taken: this process stalled past its ttl, and
+      // another run may have overlapped this one.
+      if (lease.lost()) log.warn({ job: job.name, runId }, "job lease lost during the run");
       return { job: job.name, status, runId, output, error, ms } satisfies JobRunResult;
     },
   );
