@@ -1,5 +1,6 @@
 import type { ChildProcess } from "node:child_process";
 import { randomUUID } from "node:crypto";
+import { createPublicClient, erc20Abi, type Hex, http, parseEventLogs } from "viem";
 import { freePort } from "@/db/embedded";
 import { expect, test } from "./fixtures";
 import { startConsole } from "./global-setup";
@@ -62,11 +63,26 @@ test("payments through both processes at a daily limit edge: exactly the afforda
       expect(refused.body).toMatchObject({ error: { code: "daily_limit_exceeded" } });
     }
     const ids = paid.map((a) => String(a.body.transactionId));
-    const rows = await sql<{ id: string; status: string; tx_hash: string | null }[]>`
-      SELECT id, status::text AS status, tx_hash FROM transactions WHERE id = ANY(${ids}::text[])`;
+    const rows = await sql<{ id: string; status: string; tx_hash: string | null; amount_micro: string }[]>`
+      SELECT id, status::text AS status, tx_hash, amount_micro::text AS amount_micro
+      FROM transactions WHERE id = ANY(${ids}::text[])`;
     expect(rows).toHaveLength(3);
-    expect(rows.every((r) => r.status === "completed" && r.tx_hash)).toBe(true);
+    expect(rows.every((r) => r.status === "completed" && r.tx_hash && BigInt(r.amount_micro) === PRICE)).toBe(
+      true,
+    );
     expect(new Set(rows.map((r) => r.tx_hash)).size).toBe(3);
+    // The ledger matches the chain: each hash moved exactly its row's amount of USDC from the payer.
+    const chain = createPublicClient({ transport: http(state.rpcUrl) });
+    for (const r of rows) {
+      const receipt = await chain.getTransactionReceipt({ hash: r.tx_hash as Hex });
+      const transfers = parseEventLogs({ abi: erc20Abi, eventName: "Transfer", logs: receipt.logs }).filter(
+        (l) => l.address.toLowerCase() === state.usdcAddress.toLowerCase(),
+      );
+      expect(receipt.status).toBe("success");
+      expect(transfers.map((l) => [l.args.from.toLowerCase(), l.args.value])).toEqual([
+        [state.payerAddress.toLowerCase(), BigInt(r.amount_micro)],
+      ]);
+    }
     const [after] = await sql<{ spent: string; reserved: string }[]>`
       SELECT spent_micro::text AS spent, reserved_micro::text AS reserved FROM budget_usage
       WHERE agent_id = ${AGENT} AND period = 'day' AND period_start = (now() AT TIME ZONE 'UTC')::date`;
