@@ -1,6 +1,23 @@
-import { bigserial, index, jsonb, pgTable, text, timestamp } from "drizzle-orm/pg-core";
+import { sql } from "drizzle-orm";
+import {
+  bigint,
+  bigserial,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  text,
+  timestamp,
+  uniqueIndex,
+} from "drizzle-orm/pg-core";
 
-/** Every change an operator makes: who, when, what, before and after. */
+/**
+ * Every change an operator makes: who, when, what, before and after. Append-only and hash-chained
+ * (migration 0013): a trigger gives each row `seq` (1, 2, 3, … in one total order across
+ * processes), `prev_hash` (the previous row's hash, 64 zeros for the first) and
+ * `hash` = SHA-256(prev_hash || canonical JSON of the row); another refuses UPDATE, DELETE and
+ * TRUNCATE. Values the writer passes for these three columns are overwritten.
+ */
 export const auditLog = pgTable(
   "audit_log",
   {
@@ -13,6 +30,10 @@ export const auditLog = pgTable(
     before: jsonb("before"),
     after: jsonb("after"),
     reason: text("reason"),
+    // Defaults only so writers may leave them out: the insert trigger always sets all three.
+    seq: bigint("seq", { mode: "number" }).notNull().default(sql`0`),
+    prevHash: text("prev_hash").notNull().default(""),
+    hash: text("hash").notNull().default(""),
   },
   (t) => [
     // Keyset pages on (at, id); filters by actor and action.
@@ -20,5 +41,15 @@ export const auditLog = pgTable(
     index("audit_log_actor_idx").on(t.actor, t.at.desc()),
     index("audit_log_action_idx").on(t.action, t.at.desc()),
     index("audit_log_target_idx").on(t.targetType, t.targetId, t.at.desc()),
+    // The chain is linear: one row per position, no two rows after the same hash.
+    uniqueIndex("audit_log_seq_key").on(t.seq),
+    uniqueIndex("audit_log_prev_hash_key").on(t.prevHash),
   ],
 );
+
+/** The chain's head: the last row's seq and hash. One row; the insert trigger locks it. */
+export const auditChainHead = pgTable("audit_chain_head", {
+  id: integer("id").primaryKey(),
+  seq: bigint("seq", { mode: "number" }).notNull(),
+  hash: text("hash").notNull(),
+});

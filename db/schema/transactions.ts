@@ -72,6 +72,11 @@ export const transactions = pgTable(
     index("transactions_status_created_idx").on(t.status, t.createdAt.desc()),
     index("transactions_tx_hash_idx").on(t.txHash),
     index("transactions_nonce_idx").on(t.nonce),
+    // One signed authorization, one row: no two ledger rows can claim the same EIP-3009 nonce of
+    // one payer (addresses compared in any case, as the chain does).
+    uniqueIndex("transactions_payer_nonce_key")
+      .on(sql`lower(${t.payer})`, sql`lower(${t.nonce})`)
+      .where(sql`${t.nonce} IS NOT NULL`),
     // The resolver's scan: rows whose outcome is still open.
     index("transactions_open_idx").on(t.createdAt).where(sql`${t.status} IN ('pending', 'authorized')`),
     index("transactions_vendor_created_idx").on(t.vendor, t.createdAt.desc()),

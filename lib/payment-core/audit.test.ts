@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { withTx } from "@/db/sql";
-import { createTestDatabase, type TestDatabase } from "@/lib/testing/db";
+import { createTestDatabase, type TestDatabase, truncate } from "@/lib/testing/db";
 import { type AuditRecord, listAuditFacets, listAuditLog, writeAudit } from "./audit";
 
 let t: TestDatabase;
@@ -9,7 +9,7 @@ beforeAll(async () => {
 });
 afterAll(async () => t.drop());
 beforeEach(async () => {
-  await t.db.$client`TRUNCATE audit_log RESTART IDENTITY`;
+  await truncate(t.db, "audit_log RESTART IDENTITY");
 });
 
 async function entry(at: string, fields: Partial<Parameters<typeof writeAudit>[1]> = {}): Promise<void> {
@@ -21,7 +21,10 @@ async function entry(at: string, fields: Partial<Parameters<typeof writeAudit>[1
       targetId: "u1",
       ...fields,
     });
+    // Backdated as a test's fixture: the append-only trigger is lifted for this transaction only.
+    await sql`ALTER TABLE audit_log DISABLE TRIGGER audit_log_append_only`;
     await sql`UPDATE audit_log SET at = ${at}::timestamptz WHERE id = (SELECT max(id) FROM audit_log)`;
+    await sql`ALTER TABLE audit_log ENABLE TRIGGER audit_log_append_only`;
   });
 }
 

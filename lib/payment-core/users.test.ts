@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { createTestDatabase, type TestDatabase } from "@/lib/testing/db";
+import { createTestDatabase, type TestDatabase, truncate } from "@/lib/testing/db";
 import { addUser, listUsers, type Role, setUserDisabled, setUserRole, verifyUserPassword } from "./users";
 
 let t: TestDatabase;
@@ -8,7 +8,7 @@ beforeAll(async () => {
 });
 afterAll(async () => t.drop());
 beforeEach(async () => {
-  await t.db.$client`TRUNCATE users, audit_log CASCADE`;
+  await truncate(t.db, "users, audit_log CASCADE");
 });
 
 /** A user row without bcrypt's cost (the password is never checked in these tests). */
@@ -156,7 +156,7 @@ describe("users", () => {
     const gate = t.connect(1);
     await other.$client`SELECT 1`;
     for (let round = 0; round < 4; round++) {
-      await t.db.$client`TRUNCATE users, audit_log CASCADE`;
+      await truncate(t.db, "users, audit_log CASCADE");
       const a = await user("a@example.com", "admin");
       const b = await user("b@example.com", "admin");
       // Hold the table so both changes start, wait at their first read, and are let go together.

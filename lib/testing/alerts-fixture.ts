@@ -7,6 +7,7 @@ import type { AlertConfig } from "@/lib/payment-core/alerts/types";
 import { defaultBudgetConfig } from "@/lib/payment-core/budgets/config";
 import { defaultAlertsEnv } from "@/lib/payment-core/config";
 import { type HistoricalRow, insertHistoricalRows } from "@/lib/payment-core/ledger/write";
+import { truncate } from "@/lib/testing/db";
 import { createTestDatabase, type TestDatabase } from "./db";
 
 /**
@@ -144,7 +145,7 @@ export function alertsFixture(): AlertsFixture {
     await t?.drop();
   });
   beforeEach(async () => {
-    await fixture.db.$client`TRUNCATE transactions, budget_usage, alert_deliveries, alerts, audit_log`;
+    await truncate(fixture.db, "transactions, budget_usage, alert_deliveries, alerts, audit_log");
     fixture.captured = [];
     fixture.script = [];
     fixture.answerDelayMs = 0;

@@ -3,7 +3,7 @@ import type { Database } from "@/db/client";
 import { requestLimitChange } from "@/lib/payment-core/approvals";
 import { type BudgetConfig, defaultBudgetConfig } from "@/lib/payment-core/budgets/config";
 import { parseUsdc } from "@/lib/payment-core/money";
-import { createTestDatabase, type TestDatabase } from "./db";
+import { createTestDatabase, type TestDatabase, truncate } from "./db";
 
 /**
  * The setup the approval and limit tests share (approvals.test.ts, change-requests.test.ts,
@@ -85,8 +85,10 @@ export function approvalsFixture(): ApprovalsFixture {
     // The agent's monthly limit comes from the environment: 9 USDC, so a few payments reach it.
     fixture.config = defaultBudgetConfig({ agentLimits: { builder_agent: { monthly: usdc("9") } } });
     fixture.now = new Date("2026-03-10T12:00:00.000Z");
-    await fixture.db.$client`
-      TRUNCATE transactions, budget_usage, budget_policies, budget_change_requests, audit_log`;
+    await truncate(
+      fixture.db,
+      "transactions, budget_usage, budget_policies, budget_change_requests, audit_log",
+    );
   });
 
   return fixture;

@@ -5,6 +5,7 @@ import type { AuditCheck, AuditReport, CheckName, FindingKind } from "@/lib/paym
 import { type BudgetConfig, defaultBudgetConfig } from "@/lib/payment-core/budgets/config";
 import { BudgetEngine, type ReservationDetails } from "@/lib/payment-core/budgets/engine";
 import { type HistoricalRow, insertHistoricalRows } from "@/lib/payment-core/ledger/write";
+import { truncate } from "@/lib/testing/db";
 import { createTestDatabase, type TestDatabase } from "./db";
 
 /**
@@ -181,7 +182,7 @@ export function budgetAuditFixture(): AuditFixture {
     t = await createTestDatabase();
     fixture.config = defaultBudgetConfig();
     engine = new BudgetEngine(t.db, { config: () => fixture.config, clock: fixture.clock });
-    await t.db.$client`TRUNCATE transactions, budget_usage, budget_policies, audit_log, audit_reports`;
+    await truncate(t.db, "transactions, budget_usage, budget_policies, audit_log, audit_reports");
     await writeCleanLedger();
     // Kept aside so each test starts from the same clean ledger without writing it again.
     for (const table of TABLES) await t.db.$client.unsafe(`CREATE TABLE clean_${table} AS TABLE ${table}`);
@@ -190,7 +191,7 @@ export function budgetAuditFixture(): AuditFixture {
   beforeEach(async () => {
     fixture.config = defaultBudgetConfig();
     fixture.now = NOW;
-    await fixture.db.$client`TRUNCATE transactions, budget_usage, budget_policies, audit_log, audit_reports`;
+    await truncate(fixture.db, "transactions, budget_usage, budget_policies, audit_log, audit_reports");
     for (const table of TABLES)
       await fixture.db.$client.unsafe(`INSERT INTO ${table} SELECT * FROM clean_${table}`);
   });

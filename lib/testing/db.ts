@@ -49,3 +49,32 @@ export async function createTestDatabase(): Promise<TestDatabase> {
     },
   };
 }
+
+/**
+ * TRUNCATE for a test's reset (`"transactions, budget_usage, audit_log RESTART IDENTITY"`). The audit
+ * log refuses TRUNCATE (migration 0013): as its owner, the test lifts that trigger inside the one
+ * transaction and starts the chain anew, as an empty log has it.
+ */
+export async function truncate(db: Database, tables: string): Promise<void> {
+  const audit = /\baudit_log\b/.test(tables);
+  await db.$client.begin(async (tx) => {
+    if (audit) await tx`ALTER TABLE audit_log DISABLE TRIGGER audit_log_no_truncate`;
+    await tx.unsafe(`TRUNCATE ${tables}`);
+    if (audit) {
+      await tx`UPDATE audit_chain_head SET seq = 0, hash = repeat('0', 64)`;
+      await tx`ALTER TABLE audit_log ENABLE TRIGGER audit_log_no_truncate`;
+    }
+  });
+}
+
+/** Runs a statement on audit_log that its append-only trigger refuses (a test backdating rows). */
+export async function unsafeAuditEdit(
+  db: Database,
+  statement: (tx: postgres.TransactionSql) => Promise<unknown>,
+): Promise<void> {
+  await db.$client.begin(async (tx) => {
+    await tx`ALTER TABLE audit_log DISABLE TRIGGER audit_log_append_only`;
+    await statement(tx);
+    await tx`ALTER TABLE audit_log ENABLE TRIGGER audit_log_append_only`;
+  });
+}

@@ -13,7 +13,7 @@ import {
   type PayerDeps,
   type PayRequest,
 } from "@/lib/payment-core/x402/payer";
-import { createTestDatabase, type TestDatabase } from "@/lib/testing/db";
+import { createTestDatabase, type TestDatabase, truncate } from "@/lib/testing/db";
 import { type HostileVendor, startHostileVendor, startMaliciousVendor } from "@/lib/testing/hostile-vendor";
 import { type LocalNetwork, startLocalNetwork } from "@/scripts/localnet";
 
@@ -102,7 +102,7 @@ export function setupLocalTestbed() {
 
   beforeEach(async () => {
     config = defaultBudgetConfig();
-    await t.db.$client`TRUNCATE transactions, budget_usage, budget_policies, audit_log`;
+    await truncate(t.db, "transactions, budget_usage, budget_policies, audit_log");
     await t.db.$client`UPDATE settings SET value = '{"enabled": false}' WHERE key = 'kill_switch'`;
     signatures = 0;
   });

@@ -154,6 +154,9 @@ export function detectFormat(file: string): BackupFormat {
   );
 }
 
+/** Tables whose triggers keep the audit chain (append-only, hash-chained). */
+const CHAIN_TABLES = new Set(["audit_log", "audit_chain_head"]);
+
 /** Refuses a database holding data, unless forced: what would be lost, table by table. */
 async function guardTarget(db: Database, force: boolean): Promise<Record<string, number>> {
   const present = await dataPresent(db.$client, await listTables(db.$client));
@@ -224,10 +227,19 @@ async function restorePortable(db: Database, file: string, force: boolean) {
   }
   const trailer = await db.$client
     .begin(async (tx) => {
+      // The audit log refuses TRUNCATE and chains every insert anew (migration 0013): a restore
+      // takes the file's rows with the seq and hashes they were written with, so its triggers
+      // are off inside this one transaction only.
+      const chained = tables.filter((t) => CHAIN_TABLES.has(t.name));
+      for (const t of chained)
+        await tx.unsafe(`ALTER TABLE public.${quoteIdent(t.name)} DISABLE TRIGGER USER`);
       await tx.unsafe(
         `TRUNCATE ${tables.map((t) => `public.${quoteIdent(t.name)}`).join(", ")} RESTART IDENTITY CASCADE`,
       );
-      return loadPortable(tx, file, byName);
+      const loaded = await loadPortable(tx, file, byName);
+      for (const t of chained)
+        await tx.unsafe(`ALTER TABLE public.${quoteIdent(t.name)} ENABLE TRIGGER USER`);
+      return loaded;
     })
     .catch((error: NodeJS.ErrnoException) => {
       // A damaged gzip stream (a truncated copy, say) surfaces as zlib's error mid-transaction.

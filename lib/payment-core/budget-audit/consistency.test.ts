@@ -6,6 +6,7 @@ import {
   findings,
   usdc,
 } from "@/lib/testing/budget-audit-fixture";
+import { unsafeAuditEdit } from "@/lib/testing/db";
 import { defaultBudgetConfig } from "../budgets/config";
 import { setLimit } from "../budgets/usage";
 
@@ -151,7 +152,10 @@ describe("runBudgetAudit", () => {
     it("a limit lowered later does not turn earlier spend into overruns", async () => {
       await setLimit(t.db, { agentId: "builder_agent", kind: "daily", limitMicro: usdc(2), actor: "test" });
       // As if set yesterday at noon (the audit log records the database's time).
-      await t.db.$client`UPDATE audit_log SET at = '2026-03-19T12:00:00Z' WHERE action = 'budget.limit_set'`;
+      await unsafeAuditEdit(
+        t.db,
+        (tx) => tx`UPDATE audit_log SET at = '2026-03-19T12:00:00Z' WHERE action = 'budget.limit_set'`,
+      );
       await t.db.$client`UPDATE budget_policies SET set_at = '2026-03-19T12:00:00Z'`;
       const { report } = await audit();
       // Yesterday had a $100 limit until noon; only today's $3 ran under the $2 limit alone.

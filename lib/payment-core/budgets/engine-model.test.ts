@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sqlOf } from "@/db/sql";
-import { createTestDatabase, type TestDatabase } from "@/lib/testing/db";
+import { createTestDatabase, type TestDatabase, truncate } from "@/lib/testing/db";
 import { formatDollars } from "../money";
 import { utcDay, utcMonthStart } from "../time";
 import { type FinishOp, type Op, processBatch } from "./batch";
@@ -368,7 +368,7 @@ describe("budget_apply_batch against the TypeScript model", () => {
     let applied = 0;
     for (let seed = 1; seed <= ROUNDS; seed++) {
       const round = makeRound(rng(seed), seed);
-      await sql`TRUNCATE transactions, budget_usage, budget_policies, audit_log`;
+      await truncate(t.db, "transactions, budget_usage, budget_policies, audit_log");
       await sql`INSERT INTO settings (key, value, updated_by) VALUES ('kill_switch', ${JSON.stringify({ enabled: round.kill })}::jsonb, 'model')
         ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value`;
       for (const [agent, status] of Object.entries(round.statuses)) {

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { createTestDatabase, type TestDatabase } from "@/lib/testing/db";
+import { createTestDatabase, type TestDatabase, truncate } from "@/lib/testing/db";
 import { setKillSwitch } from "../settings";
 import { type BudgetConfig, defaultBudgetConfig } from "./config";
 import { BudgetEngine, type Refusal, refusalFigures } from "./engine";
@@ -18,7 +18,7 @@ afterAll(async () => t.drop());
 beforeEach(async () => {
   config = defaultBudgetConfig();
   now = new Date("2026-03-10T12:00:00.000Z");
-  await t.db.$client`TRUNCATE transactions, budget_usage, budget_policies, audit_log`;
+  await truncate(t.db, "transactions, budget_usage, budget_policies, audit_log");
   await t.db.$client`UPDATE agents SET status = 'active'`;
   await t.db.$client`UPDATE settings SET value = '{"enabled": false}' WHERE key = 'kill_switch'`;
 });

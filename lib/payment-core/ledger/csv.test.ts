@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { createTestDatabase, type TestDatabase } from "@/lib/testing/db";
+import { createTestDatabase, type TestDatabase, truncate } from "@/lib/testing/db";
 import { CSV_COLUMNS, CSV_HEADER, csvField, csvText, exportCsv } from "./csv";
 import { listLedgerAgentIds, listLedgerVendors } from "./facets";
 import { SEED_FIELDS } from "./jsonl";
@@ -99,7 +99,7 @@ describe("exportCsv against the ledger", () => {
   });
   afterAll(async () => t.drop());
   beforeEach(async () => {
-    await t.db.$client`TRUNCATE transactions, budget_usage, audit_log`;
+    await truncate(t.db, "transactions, budget_usage, audit_log");
   });
 
   async function csv(filter: Parameters<typeof exportCsv>[1] = {}): Promise<string> {

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { createTestDatabase, type TestDatabase } from "@/lib/testing/db";
+import { createTestDatabase, type TestDatabase, truncate } from "@/lib/testing/db";
 import { SEED_HASH, seedLine } from "@/lib/testing/seed-lines";
 import { importJsonl } from "./import";
 import { getTransaction } from "./read";
@@ -10,7 +10,7 @@ beforeAll(async () => {
 });
 afterAll(async () => t.drop());
 beforeEach(async () => {
-  await t.db.$client`TRUNCATE transactions, budget_usage, audit_log`;
+  await truncate(t.db, "transactions, budget_usage, audit_log");
 });
 
 async function rows(): Promise<number> {

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { createTestDatabase, type TestDatabase } from "@/lib/testing/db";
+import { createTestDatabase, type TestDatabase, truncate } from "@/lib/testing/db";
 import { defaultBudgetConfig } from "../budgets/config";
 import { BudgetEngine } from "../budgets/engine";
 import { getUsage } from "../budgets/usage";
@@ -13,7 +13,7 @@ beforeAll(async () => {
 });
 afterAll(async () => t.drop());
 beforeEach(async () => {
-  await t.db.$client`TRUNCATE transactions, budget_usage, audit_log`;
+  await truncate(t.db, "transactions, budget_usage, audit_log");
 });
 
 async function exported(): Promise<string> {

@@ -11,7 +11,7 @@ import {
 } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { createTestDatabase, type TestDatabase } from "@/lib/testing/db";
+import { createTestDatabase, type TestDatabase, truncate } from "@/lib/testing/db";
 import { type AnvilNode, deployUsdc, localChain, startAnvil } from "@/scripts/localnet";
 import { DEMO_FUNDING_WALLET } from "./demo-wallet";
 import { type FundingDeps, listFundings, recordFunding, recordFundingInput } from "./funding";
@@ -71,7 +71,7 @@ afterAll(async () => {
 
 beforeEach(async () => {
   await t.db.$client`DELETE FROM wallet_fundings`;
-  await t.db.$client`DELETE FROM audit_log`;
+  await truncate(t.db, "audit_log");
 });
 
 /** Sends a USDC (or `token`) transfer from the funding wallet; returns its hash once mined. */
@@ -155,7 +155,7 @@ describe("hostile transaction hashes record nothing", () => {
     expect(again).toEqual({ funding: first.funding, created: false });
     // Two submits at once: one row, one audit entry.
     await t.db.$client`DELETE FROM wallet_fundings`;
-    await t.db.$client`DELETE FROM audit_log`;
+    await truncate(t.db, "audit_log");
     const both = await Promise.all([
       recordFunding(deps, { txHash: hash, actor: ACTOR }),
       recordFunding(deps, { txHash: hash, actor: ACTOR }),

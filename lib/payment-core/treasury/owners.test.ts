@@ -1,7 +1,7 @@
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { wallets } from "@/db/schema";
-import { createTestDatabase, type TestDatabase } from "@/lib/testing/db";
+import { createTestDatabase, type TestDatabase, truncate } from "@/lib/testing/db";
 import { refusal } from "@/lib/testing/refusal";
 import { addOwner, effectiveOwners, listOwners, type OwnerDeps, removedOwners, removeOwner } from "./owners";
 
@@ -27,7 +27,7 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(async () => t?.drop());
 beforeEach(async () => {
-  await t.db.$client`TRUNCATE treasury_owners, payer_rotations, wallets, audit_log`;
+  await truncate(t.db, "treasury_owners, payer_rotations, wallets, audit_log");
 });
 
 async function rows() {

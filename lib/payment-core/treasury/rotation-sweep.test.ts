@@ -13,7 +13,7 @@ import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { parseEnv } from "@/lib/env";
 import { createPaymentService } from "@/lib/payment-core/x402/service";
-import { createTestDatabase, type TestDatabase } from "@/lib/testing/db";
+import { createTestDatabase, type TestDatabase, truncate } from "@/lib/testing/db";
 import { type AnvilNode, deployUsdc, localChain, startAnvil } from "@/scripts/localnet";
 import { type Rotation, type RotationDeps, registerRotation } from "./rotation";
 import { rotationDeps } from "./rotation-deps";
@@ -142,7 +142,7 @@ beforeEach(async () => {
   await testClient.setAutomine(true);
   await t.db.$client`DELETE FROM payer_rotations`;
   await t.db.$client`DELETE FROM wallets`;
-  await t.db.$client`DELETE FROM audit_log`;
+  await truncate(t.db, "audit_log");
   const key = generatePrivateKey();
   newPayer = privateKeyToAccount(key).address;
   environment.NEW_PAYER_KEY = key;

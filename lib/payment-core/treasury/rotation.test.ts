@@ -8,7 +8,7 @@ import { evaluateAlerts } from "@/lib/payment-core/alerts";
 import { defaultBudgetConfig } from "@/lib/payment-core/budgets/config";
 import type { BudgetEngine } from "@/lib/payment-core/budgets/engine";
 import { defaultAlertsEnv } from "@/lib/payment-core/config";
-import { createTestDatabase, type TestDatabase } from "@/lib/testing/db";
+import { createTestDatabase, type TestDatabase, truncate } from "@/lib/testing/db";
 import { refusal } from "@/lib/testing/refusal";
 import { addOwner, effectiveOwners, removeOwner } from "./owners";
 import { readActivePayer } from "./payer-wallet";
@@ -71,7 +71,7 @@ beforeAll(async () => {
 afterAll(async () => t?.drop());
 beforeEach(async () => {
   clock = new Date("2026-11-30T12:00:00.000Z");
-  await t.db.$client`TRUNCATE payer_rotations, wallets, audit_log, treasury_owners`;
+  await truncate(t.db, "payer_rotations, wallets, audit_log, treasury_owners");
 });
 
 const register = (over: Partial<{ newAddress: string; keyRef: string }> = {}) =>

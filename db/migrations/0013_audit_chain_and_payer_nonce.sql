@@ -1,0 +1,78 @@
+-- The audit log becomes append-only and hash-chained; one ledger row per signed authorization.
+CREATE TABLE "audit_chain_head" (
+	"id" integer PRIMARY KEY NOT NULL,
+	"seq" bigint NOT NULL,
+	"hash" text NOT NULL
+);
+--> statement-breakpoint
+ALTER TABLE "audit_log" ADD COLUMN "seq" bigint DEFAULT 0 NOT NULL;--> statement-breakpoint
+ALTER TABLE "audit_log" ADD COLUMN "prev_hash" text DEFAULT '' NOT NULL;--> statement-breakpoint
+ALTER TABLE "audit_log" ADD COLUMN "hash" text DEFAULT '' NOT NULL;--> statement-breakpoint
+-- The canonical JSON of a row, the text its hash covers. lib/payment-core/audit-chain.ts holds the
+-- same expression for `x402 audit-log verify` (verify must not trust a function stored in the
+-- database it checks); a test keeps the two equal.
+CREATE FUNCTION audit_log_canonical(r audit_log) RETURNS text LANGUAGE sql IMMUTABLE AS $$
+  SELECT jsonb_build_object('seq', r.seq, 'id', r.id,
+    'at', to_char(r.at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
+    'actor', r.actor, 'action', r.action, 'targetType', r.target_type, 'targetId', r.target_id,
+    'before', r.before, 'after', r.after, 'reason', r.reason)::text
+$$;
+--> statement-breakpoint
+-- Rows already written are chained in the order they were written.
+DO $$
+DECLARE
+  r audit_log%ROWTYPE;
+  n bigint := 0;
+  prev text := repeat('0', 64);
+BEGIN
+  FOR r IN SELECT * FROM audit_log ORDER BY at, id LOOP
+    n := n + 1;
+    r.seq := n;
+    r.prev_hash := prev;
+    r.hash := encode(sha256(convert_to(prev || audit_log_canonical(r), 'UTF8')), 'hex');
+    UPDATE audit_log SET seq = r.seq, prev_hash = r.prev_hash, hash = r.hash WHERE id = r.id;
+    prev := r.hash;
+  END LOOP;
+  INSERT INTO audit_chain_head (id, seq, hash) VALUES (1, n, prev);
+END $$;
+--> statement-breakpoint
+-- Every insert takes the head row's lock (held to commit), so rows are chained in one total order
+-- across processes, whatever they pass for seq, prev_hash and hash.
+CREATE FUNCTION audit_log_chain() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+  h audit_chain_head%ROWTYPE;
+BEGIN
+  UPDATE audit_chain_head SET seq = seq + 1 WHERE id = 1 RETURNING * INTO h;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'audit_chain_head has no row';
+  END IF;
+  NEW.seq := h.seq;
+  NEW.prev_hash := h.hash;
+  NEW.hash := encode(sha256(convert_to(NEW.prev_hash || audit_log_canonical(NEW), 'UTF8')), 'hex');
+  UPDATE audit_chain_head SET hash = NEW.hash WHERE id = 1;
+  RETURN NEW;
+END $$;
+--> statement-breakpoint
+CREATE TRIGGER audit_log_chain BEFORE INSERT ON audit_log FOR EACH ROW EXECUTE FUNCTION audit_log_chain();
+--> statement-breakpoint
+CREATE FUNCTION audit_log_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  RAISE EXCEPTION 'audit_log_append_only: % on % is refused', TG_OP, TG_TABLE_NAME
+    USING ERRCODE = 'insufficient_privilege';
+END $$;
+--> statement-breakpoint
+CREATE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE ON audit_log
+  FOR EACH ROW EXECUTE FUNCTION audit_log_append_only();
+--> statement-breakpoint
+CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log
+  FOR EACH STATEMENT EXECUTE FUNCTION audit_log_append_only();
+--> statement-breakpoint
+CREATE TRIGGER audit_chain_head_no_delete BEFORE DELETE ON audit_chain_head
+  FOR EACH ROW EXECUTE FUNCTION audit_log_append_only();
+--> statement-breakpoint
+CREATE TRIGGER audit_chain_head_no_truncate BEFORE TRUNCATE ON audit_chain_head
+  FOR EACH STATEMENT EXECUTE FUNCTION audit_log_append_only();
+--> statement-breakpoint
+CREATE UNIQUE INDEX "audit_log_seq_key" ON "audit_log" USING btree ("seq");--> statement-breakpoint
+CREATE UNIQUE INDEX "audit_log_prev_hash_key" ON "audit_log" USING btree ("prev_hash");--> statement-breakpoint
+CREATE UNIQUE INDEX "transactions_payer_nonce_key" ON "transactions" USING btree (lower("payer"),lower("nonce")) WHERE "transactions"."nonce" IS NOT NULL;
