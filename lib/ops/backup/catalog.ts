@@ -148,6 +148,9 @@ export async function dataPresent(sql: Sql, tables: TableInfo[]): Promise<Record
     if (t.name === "agents") {
       const seeds = MIGRATION_SEEDS.agents.map((a) => `'${a}'`).join(", ");
       where = ` WHERE NOT (id IN (${seeds}) AND api_key_hash IS NULL)`;
+    } else if (t.name === "audit_chain_head") {
+      // The migration writes the empty chain's head (seq 0); only a written row makes it data.
+      where = " WHERE seq > 0";
     } else if (t.name === "settings") {
       // server_config is what the running console recorded at start (payment-core/server-config.ts), not data.
       where = ` WHERE NOT (key = 'kill_switch' AND value = '{"enabled": false}'::jsonb) AND key <> 'server_config'`;
