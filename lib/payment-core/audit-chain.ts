@@ -84,7 +84,7 @@ interface BreakRow {
   prev_seq: string | null;
 }
 
-function describe(row: BreakRow): ChainBreak {
+function describeBreak(row: BreakRow): ChainBreak {
   const seq = Number(row.seq);
   const base = { seq, id: row.id, action: row.action, at: row.at };
   const prevSeq = row.prev_seq === null ? 0 : Number(row.prev_seq);
@@ -152,7 +152,7 @@ export async function verifyAuditChain(
     seq: stats?.last_seq ? Number(stats.last_seq) : 0,
     hash: stats?.last_hash ?? GENESIS_HASH,
   };
-  let firstBreak: ChainBreak | null = broken ? describe(broken) : null;
+  let firstBreak: ChainBreak | null = broken ? describeBreak(broken) : null;
   if (!firstBreak && recorded && Number(recorded.seq) > head.seq) {
     firstBreak = {
       kind: "tail_missing",
