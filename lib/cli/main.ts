@@ -4,6 +4,7 @@ import { seedDemo } from "@/db/seed";
 import { registerAgents } from "./commands/agents";
 import { registerApprovals } from "./commands/approvals";
 import { registerAudit } from "./commands/audit";
+import { registerAuditLog } from "./commands/audit-log";
 import { registerBackup } from "./commands/backup";
 import { registerBudgets } from "./commands/budgets";
 import { registerKillSwitch } from "./commands/kill-switch";
@@ -82,6 +83,7 @@ export function buildProgram(io: Io): Command {
   registerMonitor(program, { sub, print });
   registerReconcile(program, { sub, print });
   registerAudit(program, { sub, print, io });
+  registerAuditLog(program, { sub, print });
   registerBackup(program, { sub, print });
   return program;
 }

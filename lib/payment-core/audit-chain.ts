@@ -1,7 +1,7 @@
 import type { Database } from "@/db/client";
 import { type Sql, sqlOf, withTx } from "@/db/sql";
 import { writeAudit } from "./audit";
-import { OperationError } from "./errors";
+import { InvalidInputError } from "./errors";
 import { type Clock, systemClock } from "./time";
 
 /**
@@ -61,7 +61,7 @@ export interface ChainAnchor {
 export function parseAnchor(text: string): ChainAnchor {
   const m = /^(\d{1,15}):([0-9a-f]{64})$/i.exec(text.trim());
   if (!m?.[1] || !m[2] || Number(m[1]) < 1) {
-    throw new OperationError(
+    throw new InvalidInputError(
       "invalid_anchor",
       "an anchor is <seq>:<64 hex digits>, as the digest prints it",
       {
