@@ -158,7 +158,9 @@ describe("verify finds what a superuser did with the triggers off", () => {
 
   it("a chain rewritten with every later hash recomputed verifies alone, not against the published head", async () => {
     await write(3);
-    const published = await publishAuditHead(t.db, { clock: () => new Date("2026-12-06T09:00:00Z") });
+    const published = await withTx(t.db, (tx) =>
+      publishAuditHead(tx, { now: new Date("2026-12-06T09:00:00Z") }),
+    );
     expect(published).toMatchObject({ published: true, seq: 3 });
     await write(2);
     const anchor = parseAnchor(`${published.seq}:${published.hash}`);
@@ -192,10 +194,11 @@ describe("verify finds what a superuser did with the triggers off", () => {
 describe("the published head", () => {
   it("is written into the log once a UTC day, naming the head before it", async () => {
     await write(2);
-    const clock = () => new Date("2026-12-06T09:00:00Z");
-    const first = await publishAuditHead(t.db, { clock });
+    const publish = () =>
+      withTx(t.db, (tx) => publishAuditHead(tx, { now: new Date("2026-12-06T09:00:00Z") }));
+    const first = await publish();
     expect(first).toMatchObject({ published: true, day: "2026-12-06", seq: 2 });
-    expect(await publishAuditHead(t.db, { clock })).toMatchObject({ published: false });
+    expect(await publish()).toMatchObject({ published: false });
     const [row] = await sqlOf(t.db)<{ seq: string; after: { seq: number; hash: string } }[]>`
       SELECT seq::text, after FROM audit_log WHERE action = 'audit_log.head_published'`;
     expect(row).toMatchObject({ seq: "3", after: { seq: 2, hash: first.hash } });

@@ -1,8 +1,7 @@
 import type { Database } from "@/db/client";
-import { type Sql, sqlOf, withTx } from "@/db/sql";
+import { type Sql, sqlOf } from "@/db/sql";
 import { writeAudit } from "./audit";
 import { InvalidInputError } from "./errors";
-import { type Clock, systemClock } from "./time";
 
 /**
  * The audit log's hash chain (migration 0013). Each row's `hash` is
@@ -60,7 +59,8 @@ export interface ChainAnchor {
 /** Reads `seq:hash` (the form the digest publishes); anything else is invalid input. */
 export function parseAnchor(text: string): ChainAnchor {
   const m = /^(\d{1,15}):([0-9a-f]{64})$/i.exec(text.trim());
-  if (!m?.[1] || !m[2] || Number(m[1]) < 1) {
+  // Row 0 is the empty log's head: only the genesis hash can be it.
+  if (!m?.[1] || !m[2] || (Number(m[1]) === 0 && m[2] !== GENESIS_HASH)) {
     throw new InvalidInputError(
       "invalid_anchor",
       "an anchor is <seq>:<64 hex digits>, as the digest prints it",
@@ -167,6 +167,7 @@ export async function verifyAuditChain(
   }
   if (!firstBreak) {
     for (const anchor of options.anchors ?? []) {
+      if (anchor.seq === 0) continue; // the empty log's head precedes every row
       const [row] = await sql<{ id: string; action: string; at: string; hash: string }[]>`
         SELECT id::text, action, at, hash FROM audit_log WHERE seq = ${anchor.seq}`;
       if (row?.hash === anchor.hash) continue;
@@ -204,29 +205,27 @@ export async function auditChainHead(db: Database | Sql): Promise<{ seq: number;
 
 /**
  * Writes the head into the log itself (`audit_log.head_published`, the head's seq and hash in
- * `after`) at most once per UTC day, and returns what was published, for the digest to send out.
- * The row records the head before it, so the published pair stays checkable as an anchor.
+ * `after`) at most once per UTC day, in the caller's transaction (the digest enqueues the same
+ * pair in it), and returns what was published. The row records the head before it, so the
+ * published pair stays checkable as an anchor.
  */
 export async function publishAuditHead(
-  db: Database,
-  deps: { clock?: Clock; actor?: string } = {},
+  tx: Sql,
+  deps: { now: Date; actor?: string },
 ): Promise<{ published: boolean; day: string; seq: number; hash: string }> {
-  const now = (deps.clock ?? systemClock)();
-  const day = now.toISOString().slice(0, 10);
-  return withTx(db, async (tx) => {
-    await tx`SELECT pg_advisory_xact_lock(hashtextextended('x402.audit_head', 0))`;
-    const head = await auditChainHead(tx);
-    const [already] = await tx<{ n: number }[]>`
-      SELECT count(*)::int AS n FROM audit_log
-      WHERE action = 'audit_log.head_published' AND target_id = ${day}`;
-    if ((already?.n ?? 0) > 0) return { published: false, day, ...head };
-    await writeAudit(tx, {
-      actor: deps.actor ?? "system:digest",
-      action: "audit_log.head_published",
-      targetType: "audit_log",
-      targetId: day,
-      after: { seq: head.seq, hash: head.hash, anchor: `${head.seq}:${head.hash}` },
-    });
-    return { published: true, day, ...head };
+  const day = deps.now.toISOString().slice(0, 10);
+  await tx`SELECT pg_advisory_xact_lock(hashtextextended('x402.audit_head', 0))`;
+  const head = await auditChainHead(tx);
+  const [already] = await tx<{ n: number }[]>`
+    SELECT count(*)::int AS n FROM audit_log
+    WHERE action = 'audit_log.head_published' AND target_id = ${day}`;
+  if ((already?.n ?? 0) > 0) return { published: false, day, ...head };
+  await writeAudit(tx, {
+    actor: deps.actor ?? "system:digest",
+    action: "audit_log.head_published",
+    targetType: "audit_log",
+    targetId: day,
+    after: { seq: head.seq, hash: head.hash, anchor: `${head.seq}:${head.hash}` },
   });
+  return { published: true, day, ...head };
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { alertsFixture, NOW } from "@/lib/testing/alerts-fixture";
+import { parseAnchor, verifyAuditChain } from "../audit-chain";
 import { acknowledgeAlert, activeAlertCounts, listAlerts, sendDigest } from "./index";
 
 const t = alertsFixture();
@@ -180,8 +181,13 @@ describe("warnings", () => {
     await evaluate();
     const warnings = (await listAlerts(t.db, { state: "active" })).filter((a) => a.severity === "warning");
     expect(warnings.length).toBeGreaterThanOrEqual(1);
-    expect(await sendDigest(t.db, { clock })).toEqual({ enqueued: true, alerts: warnings.length });
-    expect(await sendDigest(t.db, { clock })).toEqual({ enqueued: false, alerts: 0 });
+    expect(await sendDigest(t.db, { clock })).toEqual({
+      enqueued: true,
+      alerts: warnings.length,
+      auditHead: expect.stringMatching(/^\d+:[0-9a-f]{64}$/),
+    });
+    // The day's head went out with the digest: not again, and no empty digest.
+    expect(await sendDigest(t.db, { clock })).toEqual({ enqueued: false, alerts: 0, auditHead: null });
     await deliver();
     const posts = discordPosts();
     expect(posts).toHaveLength(1);
@@ -190,6 +196,21 @@ describe("warnings", () => {
     expect(text).toContain(
       "💰 Agent Budget Alert: Agent: builder_agent; Used: 85% of daily budget ($85/$100); Remaining: $15.00",
     );
+    // The audit log's head went out with it, and still checks against the log.
+    const anchor = /Audit log head: (\d+:[0-9a-f]{64})/.exec(text)?.[1] ?? "";
+    expect((await verifyAuditChain(t.db, { anchors: [parseAnchor(anchor)] })).ok).toBe(true);
+  });
+
+  it("a day without warnings still sends the audit log's head, once", async () => {
+    const result = await sendDigest(t.db, { clock });
+    expect(result).toMatchObject({ enqueued: true, alerts: 0, auditHead: expect.stringMatching(/^\d+:/) });
+    expect(await sendDigest(t.db, { clock })).toMatchObject({ enqueued: false });
+    await deliver();
+    const posts = discordPosts();
+    expect(posts).toHaveLength(1);
+    const text = posts[0] ? embedText(posts[0]) : "";
+    expect(text).toContain(`🔗 Audit log head (2026-11-30 UTC)`);
+    expect(text).toContain(`Audit log head: ${result.auditHead}`);
   });
 });
 

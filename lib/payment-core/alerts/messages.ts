@@ -1,5 +1,5 @@
 import { formatDollars, type Micro } from "../money";
-import type { AlertMessage, AlertSeverity } from "./types";
+import type { AlertFigures, AlertMessage, AlertSeverity } from "./types";
 
 /**
  * The texts people read, in Discord and in the console. The wallet, failure-rate and budget
@@ -189,18 +189,46 @@ export function unexplainedTransferMessage(input: {
 
 const DISCORD_DESCRIPTION_MAX = 4000;
 
-/** The day's warnings as one message; each alert is one line. */
-export function digestMessage(day: string, alerts: { message: string; resolved: boolean }[]): AlertMessage {
+/** The audit log's head as the digest publishes it: `seq:hash`, and how to check it later. */
+function headLines(head: { seq: number; hash: string } | null): string[] {
+  if (!head) return [];
+  const anchor = `${head.seq}:${head.hash}`;
+  return [
+    `Audit log head: ${anchor}`,
+    `(keep it: \`x402 audit-log verify --anchor ${anchor}\` proves the log was not rewritten)`,
+  ];
+}
+
+/**
+ * The day's warnings as one message; each alert is one line. With `head`, the audit log's head
+ * goes out too (also alone, as `audit_head`, on a day without warnings).
+ */
+export function digestMessage(
+  day: string,
+  alerts: { message: string; resolved: boolean }[],
+  head: { seq: number; hash: string } | null = null,
+): AlertMessage {
   const lines = alerts.map((a) => {
     const [title = "", ...rest] = a.message.split("\n");
     return `• ${title}: ${rest.join("; ")}${a.resolved ? " (resolved)" : ""}`;
   });
+  const figures = (extra: Record<string, number>): AlertFigures =>
+    head ? { day, ...extra, auditHead: `${head.seq}:${head.hash}` } : { day, ...extra };
+  if (alerts.length === 0) {
+    return {
+      code: "audit_head",
+      severity: "info",
+      title: `🔗 Audit log head (${day} UTC)`,
+      lines: headLines(head),
+      figures: figures({}),
+    };
+  }
   return {
     code: "daily_digest",
     severity: "warning",
     title: `📋 Daily Alert Digest (${day} UTC)`,
-    lines: [`${alerts.length} warning${alerts.length === 1 ? "" : "s"}:`, ...lines],
-    figures: { day, warnings: alerts.length },
+    lines: [`${alerts.length} warning${alerts.length === 1 ? "" : "s"}:`, ...lines, ...headLines(head)],
+    figures: figures({ warnings: alerts.length }),
   };
 }
 

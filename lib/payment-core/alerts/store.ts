@@ -3,6 +3,7 @@ import type { Database } from "@/db/client";
 import { alerts } from "@/db/schema";
 import { withTx } from "@/db/sql";
 import { writeAudit } from "../audit";
+import { publishAuditHead } from "../audit-chain";
 import { InvalidInputError, OperationError } from "../errors";
 import { type Logger, silentLog } from "../log";
 import { type Clock, systemClock, utcDay } from "../time";
@@ -127,12 +128,14 @@ export async function acknowledgeAlert(
 
 /**
  * The warnings not yet sent as one message in the outbox (the daily digest); each is marked as
- * handed over in the same transaction, so a digest never repeats one.
+ * handed over in the same transaction, so a digest never repeats one. The audit log's head goes
+ * out with it once a UTC day (and is written into the log: `audit_log.head_published`), alone
+ * on a day without warnings, so a rewritten chain can be caught from outside.
  */
 export async function sendDigest(
   db: Database,
   deps: { clock?: Clock; log?: Logger } = {},
-): Promise<{ enqueued: boolean; alerts: number }> {
+): Promise<{ enqueued: boolean; alerts: number; auditHead: string | null }> {
   const now = (deps.clock ?? systemClock)();
   const log = deps.log ?? silentLog;
   return withTx(db, async (tx) => {
@@ -141,14 +144,21 @@ export async function sendDigest(
       SELECT id, message, resolved_at FROM alerts
       WHERE severity = 'warning' AND delivered_at IS NULL AND created_at <= ${now.toISOString()}::timestamptz
       ORDER BY created_at, id`;
-    if (rows.length === 0) return { enqueued: false, alerts: 0 };
+    const head = await publishAuditHead(tx, { now });
+    const auditHead = head.published ? `${head.seq}:${head.hash}` : null;
+    if (rows.length === 0 && !head.published) return { enqueued: false, alerts: 0, auditHead };
     const message = digestMessage(
       utcDay(now),
       rows.map((r) => ({ message: r.message, resolved: r.resolved_at !== null })),
+      head.published ? head : null,
     );
     await enqueueMessage(tx, message, { now });
+    if (rows.length === 0) {
+      log.info({ auditHead }, "audit log head enqueued");
+      return { enqueued: true, alerts: 0, auditHead };
+    }
     await tx`UPDATE alerts SET delivered_at = ${now.toISOString()}::timestamptz WHERE id = ANY((${rows.map((r) => String(r.id))}::text[])::bigint[])`;
     log.info({ warnings: rows.length }, "alert digest enqueued");
-    return { enqueued: true, alerts: rows.length };
+    return { enqueued: true, alerts: rows.length, auditHead };
   });
 }
