@@ -121,3 +121,18 @@ for (const [size, viewport] of [
     expect(await linesOf(cells.nth(2)), "the action's name on one line").toBe(1);
   });
 }
+
+test("the page checks the hash chain and says it is intact, with the head to compare", async ({
+  as,
+  sql,
+}) => {
+  const [before] = await sql<{ seq: string }[]>`SELECT coalesce(max(seq), 0)::text AS seq FROM audit_log`;
+  const page = await as("viewer");
+  await page.goto("/audit-log");
+  const badge = page.getByTestId("audit-chain");
+  await expect(badge).toContainText("Chain intact");
+  await expect(badge).toContainText(/\d[\d,]* rows hash-chained/);
+  // Other tests may add rows meanwhile: the head shown is at least the one read before the page.
+  const shown = Number(/head\s+(\d+):/.exec((await badge.textContent()) ?? "")?.[1]);
+  expect(shown).toBeGreaterThanOrEqual(Number(before?.seq ?? 0));
+});

@@ -2,6 +2,7 @@ import "server-only";
 import { z } from "zod";
 import { env } from "@/lib/env";
 import { type AuditFilter, type AuditRecord, listAuditFacets, listAuditLog } from "@/lib/payment-core/audit";
+import { type ChainVerification, verifyAuditChain } from "@/lib/payment-core/audit-chain";
 import { SIGN_IN_ACTIONS, withLimitInForce } from "@/lib/payment-core/audit-labels";
 import { classifyError } from "@/lib/payment-core/errors";
 import {
@@ -99,3 +100,8 @@ export async function getAuditLogFacets(): Promise<{
 }
 
 export { type AuditFieldView, auditDiff, type DiffRow } from "@/lib/payment-core/audit-labels";
+
+/** The whole hash chain checked now (the Audit log page's badge). */
+export async function getAuditChainStatus(): Promise<ChainVerification> {
+  return verifyAuditChain(appDb());
+}

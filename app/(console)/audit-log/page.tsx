@@ -1,5 +1,7 @@
+import { Suspense } from "react";
 import { AuditFilters } from "@/components/audit/audit-filters";
 import { AuditTable } from "@/components/audit/audit-table";
+import { ChainBadge, ChainBadgeLoading } from "@/components/audit/chain-badge";
 import { dropEmptyFilters, readFilteredPage, type SearchParams } from "@/components/filters/page-params";
 import { Pager } from "@/components/ledger/pager";
 import { PageHeader } from "@/components/ui/page-header";
@@ -7,6 +9,7 @@ import { requireUser } from "@/lib/auth/session";
 import {
   AUDIT_PARAMS,
   auditHref,
+  getAuditChainStatus,
   getAuditLogFacets,
   getAuditLogPage,
   parseAuditQuery,
@@ -15,6 +18,11 @@ import { pageLinks } from "@/lib/url/search-params";
 
 export const dynamic = "force-dynamic";
 export const metadata = { title: "Audit log · x402 console" };
+
+/** Streams in after the page: the check reads the whole log. */
+async function AuditChain() {
+  return <ChainBadge result={await getAuditChainStatus()} />;
+}
 
 export default async function AuditLogPage({ searchParams }: { searchParams: Promise<SearchParams> }) {
   await requireUser("viewer");
@@ -34,6 +42,9 @@ export default async function AuditLogPage({ searchParams }: { searchParams: Pro
         Every change (limits, approvals, kill switch, agents, users, imports), newest first: who, when (UTC),
         what, before and after, and why. Sign-ins are recorded too, and shown when you ask for them.
       </PageHeader>
+      <Suspense fallback={<ChainBadgeLoading />}>
+        <AuditChain />
+      </Suspense>
       <AuditFilters
         values={parsed.params}
         error={error ? { field: error.field, message: error.message } : null}
