@@ -36,24 +36,48 @@ BEGIN
   INSERT INTO audit_chain_head (id, seq, hash) VALUES (1, n, prev);
 END $$;
 --> statement-breakpoint
--- Every insert takes the head row's lock (held to commit), so rows are chained in one total order
--- across processes, whatever they pass for seq, prev_hash and hash.
+-- Rows are chained in one total order across processes: each insert takes one transaction-scoped
+-- advisory lock (held to commit; re-entrant, so a statement of many rows takes it once in effect)
+-- and follows the recorded head, or the last row this transaction wrote after it. The head row is
+-- written once per statement (below), not per row: updating one row many times in one transaction
+-- costs more with each version. Values a writer passes for seq, prev_hash and hash are replaced.
+-- Under REPEATABLE READ a stale head would give a seq or prev_hash already taken: the unique
+-- indexes refuse it, so the chain can fail a write but never fork.
 CREATE FUNCTION audit_log_chain() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
-  h audit_chain_head%ROWTYPE;
+  head_seq bigint;
+  head_hash text;
+  last_seq bigint;
+  last_hash text;
 BEGIN
-  UPDATE audit_chain_head SET seq = seq + 1 WHERE id = 1 RETURNING * INTO h;
+  PERFORM pg_advisory_xact_lock(hashtextextended('x402.audit_log_chain', 0));
+  SELECT seq, hash INTO head_seq, head_hash FROM audit_chain_head WHERE id = 1;
   IF NOT FOUND THEN
     RAISE EXCEPTION 'audit_chain_head has no row';
   END IF;
-  NEW.seq := h.seq;
-  NEW.prev_hash := h.hash;
+  SELECT seq, hash INTO last_seq, last_hash FROM audit_log WHERE seq > head_seq ORDER BY seq DESC LIMIT 1;
+  IF FOUND THEN
+    head_seq := last_seq;
+    head_hash := last_hash;
+  END IF;
+  NEW.seq := head_seq + 1;
+  NEW.prev_hash := head_hash;
   NEW.hash := encode(sha256(convert_to(NEW.prev_hash || audit_log_canonical(NEW), 'UTF8')), 'hex');
-  UPDATE audit_chain_head SET hash = NEW.hash WHERE id = 1;
   RETURN NEW;
 END $$;
 --> statement-breakpoint
 CREATE TRIGGER audit_log_chain BEFORE INSERT ON audit_log FOR EACH ROW EXECUTE FUNCTION audit_log_chain();
+--> statement-breakpoint
+CREATE FUNCTION audit_log_chain_head() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  UPDATE audit_chain_head h SET seq = n.seq, hash = n.hash
+  FROM (SELECT seq, hash FROM inserted ORDER BY seq DESC LIMIT 1) n
+  WHERE h.id = 1 AND n.seq > h.seq;
+  RETURN NULL;
+END $$;
+--> statement-breakpoint
+CREATE TRIGGER audit_log_chain_head AFTER INSERT ON audit_log REFERENCING NEW TABLE AS inserted
+  FOR EACH STATEMENT EXECUTE FUNCTION audit_log_chain_head();
 --> statement-breakpoint
 CREATE FUNCTION audit_log_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
