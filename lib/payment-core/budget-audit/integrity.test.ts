@@ -18,18 +18,30 @@ const { audit, pay, plant } = t;
 
 describe("runBudgetAudit", () => {
   describe("data integrity", () => {
-    it("a nonce used twice by one payer", async () => {
+    it("a nonce used twice by one payer (only possible with the database's unique index dropped)", async () => {
       const a = await pay("builder_agent", usdc(1), SEARCH, dayAt(0, "11:00"), { nonce: "0xDUP" });
-      const b = await pay("research_agent", usdc(0.5), DATASET, dayAt(0, "11:01"), { nonce: "0xdup" });
-      const { report } = await audit();
-      expect(findings(report, "data_integrity", "duplicate_nonce")).toEqual([
-        expect.objectContaining({
-          agentId: "builder_agent",
-          transactionIds: [a, b],
-          figures: expect.objectContaining({ nonce: "0xdup", payer: PAYER.toLowerCase(), rows: 2 }),
-        }),
-      ]);
-      expectOthersClean(report, ["data_integrity"]);
+      await expect(
+        pay("research_agent", usdc(0.5), DATASET, dayAt(0, "11:01"), { nonce: "0xdup" }),
+      ).rejects.toThrow(/transactions_payer_nonce_key/);
+      // As a superuser could: the audit must still find what the index would have refused.
+      const sql = t.db.$client;
+      await sql`DROP INDEX transactions_payer_nonce_key`;
+      try {
+        const b = await pay("research_agent", usdc(0.5), DATASET, dayAt(0, "11:01"), { nonce: "0xdup" });
+        const { report } = await audit();
+        expect(findings(report, "data_integrity", "duplicate_nonce")).toEqual([
+          expect.objectContaining({
+            agentId: "builder_agent",
+            transactionIds: [a, b],
+            figures: expect.objectContaining({ nonce: "0xdup", payer: PAYER.toLowerCase(), rows: 2 }),
+          }),
+        ]);
+        expectOthersClean(report, ["data_integrity"]);
+      } finally {
+        await sql`DELETE FROM transactions WHERE nonce = '0xdup'`;
+        await sql`CREATE UNIQUE INDEX transactions_payer_nonce_key ON transactions (lower(payer), lower(nonce))
+          WHERE nonce IS NOT NULL`;
+      }
     });
 
     it("a zero-amount completed row", async () => {
