@@ -130,7 +130,8 @@ export async function verifyPortable(file: string): Promise<VerifiedPortable> {
   let current: { rows: number; hash: ReturnType<typeof createHash> } | null = null;
   let trailerLine: string | null = null;
   let lineNo = 0;
-  for await (const line of readLines(file, (chunk) => raw.update(chunk))) {
+  const lines = readLines(file, (chunk) => raw.update(chunk));
+  for await (const line of damagedAsUnreadable(file, lines)) {
     lineNo++;
     if (lineNo === 1 || line === "") continue;
     if (trailerLine !== null) {
@@ -204,6 +205,22 @@ export async function verifyPortable(file: string): Promise<VerifiedPortable> {
     throw incomplete(file, "trailer", { level }, `sequences of no backed-up table: ${strays.join(", ")}`);
   }
   return { header, trailer, sha256: raw.digest("hex"), level };
+}
+
+/** A damaged gzip stream (a truncated copy, say) surfaces as zlib's error (`Z_…`): backup_unreadable. */
+async function* damagedAsUnreadable(file: string, lines: AsyncGenerator<string>): AsyncGenerator<string> {
+  try {
+    yield* lines;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException)?.code;
+    if (typeof code === "string" && code.startsWith("Z_")) {
+      throw new OperationError(
+        "backup_unreadable",
+        `${file} is damaged or truncated (${(error as Error).message}); nothing was restored`,
+      );
+    }
+    throw error;
+  }
 }
 
 /** SHA-256 of a file's bytes, streamed. */
