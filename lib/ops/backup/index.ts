@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import {
   chmodSync,
   closeSync,
@@ -27,7 +28,7 @@ import {
   serverMajor,
   type TableInfo,
 } from "./catalog";
-import { archiveDumpedBy, libpqConnection, runTool, toolMajor } from "./pg-tools";
+import { archiveDumpedBy, libpqConnection, restoreThroughPsql, runTool, toolMajor } from "./pg-tools";
 import { loadPortable, tableDigest, writePortable } from "./portable";
 import { verifyArchive, verifyPortable } from "./verify";
 
@@ -397,48 +398,85 @@ async function restorePgDump(db: Database, url: string, file: string, options: R
       `${file} was written by pg_dump ${archive.dumpMajor}; pg_restore ${restore.version} is older: use pg_restore ${archive.dumpMajor} or newer`,
     );
   }
-  const verified = await verifyArchive(file);
-  const { replaced, preRestoreBackup: pre } = await prepareTarget(db, url, options);
-  const conn = libpqConnection(url);
-  // --clean --if-exists drops what the archive creates (a migrated database's tables), so an
-  // empty migrated database and a new one restore alike; one transaction: all or nothing.
-  const run = await runTool(
-    "pg_restore",
-    [
-      "--clean",
-      "--if-exists",
-      "--no-owner",
-      "--no-privileges",
-      "--single-transaction",
-      "--exit-on-error",
-      `--dbname=${conn.dbname}`,
-      file,
-    ],
-    { env: conn.env },
-  );
-  if (run.code !== 0) {
-    throw new OperationError(
-      "restore_failed",
-      `pg_restore failed (nothing was restored): ${run.stderr.trim()}`,
-    );
-  }
-  // pg_restore commits its own transaction: the record follows it at once, at the archive's
-  // level (its triggers restored), chained onto the restored log's head.
-  const tables = await rowCounts(db, await listTables(db.$client));
-  await auditRestore(
-    db.$client,
-    {
+  // pg_restore reads the file again: it reads a private copy, the bytes that were checked.
+  const scratch = mkdtempSync(path.join(tmpdir(), "x402-restore-"));
+  try {
+    const copy = path.join(scratch, "archive.dump");
+    copyFileSync(file, copy);
+    const verified = await verifyArchive(copy);
+    const { replaced, preRestoreBackup: pre } = await prepareTarget(db, url, options);
+    const conn = libpqConnection(url);
+    const record: Restore = {
       file,
       sha256: verified.sha256,
       format: "pg_dump",
       actor: options.actor,
       replaced,
       preRestoreBackup: pre,
-    },
-    tables,
-  );
-  await migrateDatabase(db);
-  return { tables, replaced, sha256: verified.sha256, preRestoreBackup: pre };
+    };
+    // pg_restore's script, then the audit row, in psql's one transaction: all or nothing.
+    // --clean --if-exists drops what the archive creates (a migrated database's tables), so an
+    // empty migrated database and a new one restore alike.
+    const run = await restoreThroughPsql(
+      ["--clean", "--if-exists", "--no-owner", "--no-privileges", "--file=-", copy],
+      [
+        "--no-psqlrc",
+        "--quiet",
+        "--single-transaction",
+        "--set=ON_ERROR_STOP=1",
+        "--file=-",
+        `--dbname=${conn.dbname}`,
+      ],
+      auditRestoreSql(record, schemaTablesAt(verified.level)),
+      conn.env,
+    ).catch((error: NodeJS.ErrnoException) => {
+      if (error.code === "ENOENT") {
+        throw new OperationError(
+          "pg_restore_unavailable",
+          "restoring a pg_dump archive needs pg_restore and psql on PATH (Debian: postgresql-client)",
+        );
+      }
+      throw error;
+    });
+    if (!run.ok) {
+      throw new OperationError(
+        "restore_failed",
+        `pg_restore failed (nothing was restored): ${run.stderr.trim()}`,
+      );
+    }
+    await migrateDatabase(db);
+    const tables = await rowCounts(db, await listTables(db.$client));
+    return { tables, replaced, sha256: verified.sha256, preRestoreBackup: pre };
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+/**
+ * The `backup.restore` row as SQL for the end of pg_restore's script (the same row auditRestore
+ * writes; counts read inside the transaction). pg_dump's script empties search_path, which the
+ * chain trigger's unqualified names need: it is set back first. Values are dollar-quoted under a
+ * random tag that none of them contains.
+ */
+function auditRestoreSql(r: Restore, tables: string[]): string {
+  const before = JSON.stringify({ tables: r.replaced });
+  const after = JSON.stringify({
+    file: r.file,
+    sha256: r.sha256,
+    format: r.format,
+    preRestoreBackup: r.preRestoreBackup,
+  });
+  let tag = "";
+  do tag = `x402_${randomBytes(8).toString("hex")}`;
+  while ([r.actor, before, after].some((v) => v.includes(tag)));
+  const q = (v: string) => `$${tag}$${v}$${tag}$`;
+  const counts = tables
+    .map((t) => `SELECT ${q(t)} AS t, count(*) AS n FROM public.${quoteIdent(t)}`)
+    .join(" UNION ALL ");
+  return `SET search_path TO public;
+INSERT INTO public.audit_log (actor, action, target_type, target_id, before, after)
+VALUES (${q(r.actor)}, 'backup.restore', 'database', ${q(r.sha256)}, ${q(before)}::jsonb,
+  ${q(after)}::jsonb || jsonb_build_object('tables', (SELECT jsonb_object_agg(t, n) FROM (${counts}) c)));`;
 }
 
 export async function restoreDatabase(

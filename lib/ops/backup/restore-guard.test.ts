@@ -370,6 +370,18 @@ describe("a complete backup still restores, and the restore is on the record", (
     expect(await databaseDigest(target.db)).toEqual(before);
     expect(readdirSync(pre)).toEqual([]);
 
+    // Cut short: whatever step notices, the target keeps every row and gains no audit row.
+    const cut = path.join(dir, "cut.dump");
+    const bytes = readFileSync(whole);
+    writeFileSync(cut, bytes.subarray(0, Math.floor(bytes.length * 0.9)));
+    const broken = await x402(["restore", cut, "--force", "--pre-backup-dir", pre], target.url);
+    expect(broken.code, JSON.stringify(broken.json)).toBe(1);
+    console.log(`cut archive: ${JSON.stringify(broken.json.error).slice(0, 300)}`);
+    expect(["backup_unreadable", "backup_incomplete", "restore_failed"]).toContain(
+      (broken.json.error as { code: string }).code,
+    );
+    expect(await databaseDigest(target.db)).toEqual(before);
+
     const targetBefore = await dataDigest(target.db);
     const result = await x402(["restore", whole, "--force", "--pre-backup-dir", pre], target.url);
     expect(result.code, JSON.stringify(result.json)).toBe(0);
