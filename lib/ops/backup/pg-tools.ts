@@ -109,25 +109,23 @@ export function restoreThroughPsql(
     // A psql that exits early closes its stdin: pg_restore's writes then fail, which is reported below.
     psql.stdin.on("error", () => {});
     restore.stdout.pipe(psql.stdin, { end: false });
-    let failed: Error | null = null;
-    restore.once("error", (e) => {
-      failed ??= e;
-      psql.kill("SIGKILL");
-    });
-    psql.once("error", (e) => {
-      failed ??= e;
+    // A program that cannot start (ENOENT) fails the whole run at once; the other is killed.
+    let settled = false;
+    const fail = (error: Error) => {
       restore.kill("SIGKILL");
-    });
+      psql.kill("SIGKILL");
+      if (!settled) reject(error);
+      settled = true;
+    };
+    restore.once("error", fail);
+    psql.once("error", fail);
     restore.once("close", (code) => {
-      if (code === 0 && !failed) {
-        psql.stdin.end(`\n${epilogue}\n`);
-      } else {
-        psql.kill("SIGKILL");
-      }
+      if (code === 0 && !settled) psql.stdin.end(`\n${epilogue}\n`);
+      else psql.kill("SIGKILL");
     });
     psql.once("close", (code) => {
-      if (failed) reject(failed);
-      else resolve({ ok: code === 0 && restore.exitCode === 0, stderr: stderrOf() });
+      if (!settled) resolve({ ok: code === 0 && restore.exitCode === 0, stderr: stderrOf() });
+      settled = true;
     });
   });
 }
