@@ -19,6 +19,7 @@ export const AUDIT_ACTION_LABELS: Record<string, string> = {
   "agent.vendor_policy_set": "Vendor policy changed",
   "alert.acknowledged": "Alert acknowledged",
   "auth.sign_in_failed": "Sign-in failed",
+  "backup.restore": "Database restored",
   "budget.change_approved": "Limit request approved",
   "budget.change_expired": "Limit request expired",
   "budget.change_rejected": "Limit request rejected",

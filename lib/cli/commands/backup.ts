@@ -6,10 +6,11 @@ import {
   type BackupFormat,
   type BackupResult,
   backupDatabase,
+  PRE_RESTORE_DIR,
   type RestoreResult,
   restoreDatabase,
 } from "@/lib/ops/backup";
-import type { CommandKit } from "../context";
+import { type CommandKit, defaultActor } from "../context";
 import { table } from "../format";
 
 /**
@@ -70,6 +71,8 @@ function restoreJson(r: RestoreResult) {
     migrations: r.migrations,
     tables: r.tables,
     replaced: r.replaced,
+    sha256: r.sha256,
+    pre_restore_backup: r.preRestoreBackup,
   };
 }
 
@@ -99,19 +102,31 @@ export function registerBackup(program: Command, { sub, print }: CommandKit): vo
     );
 
   sub(program, "restore")
-    .description("restore a backup (either format) into an empty database; --force replaces what is there")
+    .description(
+      "restore a complete backup (either format) into an empty database; --force backs up what is there, then replaces it",
+    )
     .argument("<file>", "a file written by x402 backup (or pg_dump -Fc of this database)")
-    .option("--force", "replace the data the database holds (in one transaction)")
-    .action(async (file: string, opts: { force?: boolean }, cmd: Command) =>
+    .option("--force", "replace the data the database holds (in one transaction), after a backup of it")
+    .option(
+      "--pre-backup-dir <dir>",
+      `where --force writes the backup of the data it replaces (default ${PRE_RESTORE_DIR})`,
+    )
+    .action(async (file: string, opts: { force?: boolean; preBackupDir?: string }, cmd: Command) =>
       withServer(async (db, url) => {
-        const result = await restoreDatabase(db, url, file, { force: opts.force });
-        const replaced = Object.keys(result.replaced).length;
+        const result = await restoreDatabase(db, url, file, {
+          force: opts.force,
+          preBackupDir: opts.preBackupDir,
+          actor: defaultActor(),
+        });
         print(
           cmd,
           restoreJson(result),
           () =>
-            `Restored ${result.file} (${result.format}) in ${result.durationMs} ms; migrations now ${result.migrations}.\n` +
-            (replaced ? `Replaced the data that was there (--force).\n` : "") +
+            `Restored ${result.file} (${result.format}, sha256 ${result.sha256}) in ${result.durationMs} ms; migrations now ${result.migrations}.\n` +
+            (result.preRestoreBackup
+              ? `Replaced the data that was there (--force); it was backed up first to ${result.preRestoreBackup}\n` +
+                `  (undo with: x402 restore ${result.preRestoreBackup} --force).\n`
+              : "") +
             countsTable(result.tables),
         );
       }),

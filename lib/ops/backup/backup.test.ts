@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -124,19 +125,32 @@ async function x402(args: string[], url: string) {
   }
 }
 
-/** Every public table's row count and md5 of its rows' text in order, computed by the server. */
+/**
+ * Every public table's row count and md5 of its rows' text in order, computed by the server; the
+ * audit log without the `backup.restore` rows a restore adds, and without the chain's head (which
+ * a restore moves on by that row).
+ */
 async function md5Digest(db: Database): Promise<Record<string, { rows: number; md5: string | null }>> {
   const out: Record<string, { rows: number; md5: string | null }> = {};
   for (const t of await listTables(db.$client)) {
+    if (t.name === "audit_chain_head") continue;
+    const where = t.name === "audit_log" ? ` WHERE t.action <> 'backup.restore'` : "";
     const [row] = await db.$client.unsafe<{ rows: number; md5: string | null }[]>(
-      `SELECT count(*)::int AS rows, md5(string_agg(t::text, E'\\n' ORDER BY t::text)) AS md5 FROM public."${t.name}" t`,
+      `SELECT count(*)::int AS rows, md5(string_agg(t::text, E'\\n' ORDER BY t::text)) AS md5 FROM public."${t.name}" t${where}`,
     );
     out[t.name] = { rows: row?.rows ?? 0, md5: row?.md5 ?? null };
   }
   return out;
 }
 
-async function expectSameData(restored: Database) {
+/** databaseDigest without the audit log's two tables, which a restore extends by its own row. */
+async function dataDigest(db: Database) {
+  const { audit_log: _log, audit_chain_head: _head, ...rest } = await databaseDigest(db);
+  return rest;
+}
+
+/** The restored database holds the source's rows, then one `backup.restore` row naming `file`, the chain's head. */
+async function expectSameData(restored: Database, file: string) {
   const [want, got] = await Promise.all([md5Digest(source.db), md5Digest(restored)]);
   expect(Object.keys(got).sort()).toEqual(Object.keys(want).sort());
   expect(got).toEqual(want);
@@ -151,7 +165,13 @@ async function expectSameData(restored: Database) {
   ]) {
     expect(want[table]?.rows, table).toBeGreaterThan(0);
   }
-  expect(await databaseDigest(restored)).toEqual(await databaseDigest(source.db));
+  expect(await dataDigest(restored)).toEqual(await dataDigest(source.db));
+  const sha256 = createHash("sha256").update(readFileSync(file)).digest("hex");
+  const restores = await restored.$client<{ seq: string; target_id: string; head: string }[]>`
+    SELECT a.seq::text AS seq, a.target_id, (SELECT seq::text FROM audit_chain_head) AS head
+    FROM audit_log a WHERE a.action = 'backup.restore'`;
+  const last = String((want.audit_log?.rows ?? 0) + 1);
+  expect(restores).toEqual([{ seq: last, target_id: sha256, head: last }]);
   expect((await migrationStatus(restored)).current).toBe(true);
 }
 
@@ -175,7 +195,7 @@ describe("x402 backup / restore, portable format", () => {
     expect(restored.code, JSON.stringify(restored.json)).toBe(0);
     expect(restored.json).toMatchObject({ format: "portable", replaced: {} });
     console.log(`portable restore: ${restored.json.duration_ms} ms`);
-    await expectSameData(target.db);
+    await expectSameData(target.db, file);
     // Sequences continue after the restored ids.
     const [next] = await target.db.$client<{ id: string }[]>`
       INSERT INTO audit_log (actor, action, target_type) VALUES ('t', 't', 't') RETURNING id::text`;
@@ -187,7 +207,7 @@ describe("x402 backup / restore, portable format", () => {
     const target = await newDatabase("migrated");
     const restored = await x402(["restore", file], target.url);
     expect(restored.code, JSON.stringify(restored.json)).toBe(0);
-    await expectSameData(target.db);
+    await expectSameData(target.db, file);
   });
 
   it("refuses a database that holds data (restore_target_not_empty, exit 1); --force replaces it", async () => {
@@ -197,10 +217,10 @@ describe("x402 backup / restore, portable format", () => {
     expect(refused.code).toBe(1);
     expect(refused.json).toMatchObject({ error: { code: "restore_target_not_empty" } });
     expect((refused.json.error as { tables: Record<string, number> }).tables.transactions).toBeGreaterThan(0);
-    const forced = await x402(["restore", file, "--force"], target.url);
+    const forced = await x402(["restore", file, "--force", "--pre-backup-dir", dir], target.url);
     expect(forced.code, JSON.stringify(forced.json)).toBe(0);
     expect((forced.json.replaced as Record<string, number>).transactions).toBeGreaterThan(0);
-    await expectSameData(target.db);
+    await expectSameData(target.db, file);
   });
 
   it("a truncated or foreign file is refused with a code, and nothing is restored", async () => {
@@ -255,7 +275,7 @@ describe("x402 backup / restore, pg_dump format", () => {
       expect(restored.code, JSON.stringify(restored.json)).toBe(0);
       expect(restored.json).toMatchObject({ format: "pg_dump" });
       console.log(`pg_restore into a ${kind} database: ${restored.json.duration_ms} ms`);
-      await expectSameData(target.db);
+      await expectSameData(target.db, file);
     }
 
     const busy = await newDatabase("migrated");
@@ -263,9 +283,9 @@ describe("x402 backup / restore, pg_dump format", () => {
     expect((await x402(["restore", file], busy.url)).json).toMatchObject({
       error: { code: "restore_target_not_empty" },
     });
-    const forced = await x402(["restore", file, "--force"], busy.url);
+    const forced = await x402(["restore", file, "--force", "--pre-backup-dir", dir], busy.url);
     expect(forced.code, JSON.stringify(forced.json)).toBe(0);
-    await expectSameData(busy.db);
+    await expectSameData(busy.db, file);
   });
 
   it("--format pg_dump against a server pg_dump cannot dump is refused, not silently portable", async () => {

@@ -1,3 +1,7 @@
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { MIGRATIONS_FOLDER } from "@/db/migrate";
+import journal from "@/db/migrations/meta/_journal.json" with { type: "json" };
 import type { Sql } from "@/db/sql";
 
 /**
@@ -159,4 +163,24 @@ export async function dataPresent(sql: Sql, tables: TableInfo[]): Promise<Record
     if ((row?.n ?? 0) > 0) found[t.name] = row?.n ?? 0;
   }
   return found;
+}
+
+/**
+ * The `public` tables a database migrated to exactly the first `level` migrations has, sorted,
+ * from drizzle-kit's snapshot of that migration (db/migrations/meta/NNNN_snapshot.json): the
+ * table set a complete backup at that level must hold. A test migrates a database level by level
+ * and checks each snapshot against its catalog, so a hand-written migration that adds a table
+ * outside the schema files cannot slip past.
+ */
+export function schemaTablesAt(level: number): string[] {
+  if (level < 1 || level > journal.entries.length) return [];
+  const entry = journal.entries[level - 1];
+  const file = path.join(MIGRATIONS_FOLDER, "meta", `${String(entry?.idx).padStart(4, "0")}_snapshot.json`);
+  const snapshot = JSON.parse(readFileSync(file, "utf8")) as {
+    tables: Record<string, { name: string; schema: string }>;
+  };
+  return Object.values(snapshot.tables)
+    .filter((t) => (t.schema || "public") === "public")
+    .map((t) => t.name)
+    .sort();
 }

@@ -81,3 +81,51 @@ export async function archiveDumpedBy(
   if (run.code !== 0 || !dumped) return null;
   return { dumpMajor: Number(dumped[1]), serverMajor: Number(from?.[1] ?? 0) };
 }
+
+/**
+ * `pg_restore … --file=-` piped into `psql --single-transaction`, then `epilogue` (SQL) in the
+ * same transaction: the restore and what must commit with it (its audit row) are one commit.
+ * psql commits only at the end of its input, so when pg_restore fails it is killed before that
+ * end: its connection drops and PostgreSQL rolls everything back.
+ */
+export function restoreThroughPsql(
+  restoreArgs: string[],
+  psqlArgs: string[],
+  epilogue: string,
+  env: Record<string, string>,
+): Promise<{ ok: boolean; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const childEnv = { ...process.env, ...env };
+    const restore = spawn("pg_restore", restoreArgs, { env: childEnv, stdio: ["ignore", "pipe", "pipe"] });
+    const psql = spawn("psql", psqlArgs, { env: childEnv, stdio: ["pipe", "ignore", "pipe"] });
+    const said = { pg_restore: "", psql: "" };
+    restore.stderr.setEncoding("utf8").on("data", (d: string) => {
+      said.pg_restore += d;
+    });
+    psql.stderr.setEncoding("utf8").on("data", (d: string) => {
+      said.psql += d;
+    });
+    const stderrOf = () => [said.pg_restore.trim(), said.psql.trim()].filter(Boolean).join("\n");
+    // A psql that exits early closes its stdin: pg_restore's writes then fail, which is reported below.
+    psql.stdin.on("error", () => {});
+    restore.stdout.pipe(psql.stdin, { end: false });
+    // A program that cannot start (ENOENT) fails the whole run at once; the other is killed.
+    let settled = false;
+    const fail = (error: Error) => {
+      restore.kill("SIGKILL");
+      psql.kill("SIGKILL");
+      if (!settled) reject(error);
+      settled = true;
+    };
+    restore.once("error", fail);
+    psql.once("error", fail);
+    restore.once("close", (code) => {
+      if (code === 0 && !settled) psql.stdin.end(`\n${epilogue}\n`);
+      else psql.kill("SIGKILL");
+    });
+    psql.once("close", (code) => {
+      if (!settled) resolve({ ok: code === 0 && restore.exitCode === 0, stderr: stderrOf() });
+      settled = true;
+    });
+  });
+}

@@ -201,9 +201,11 @@ export async function writePortable(
 /**
  * The file's lines, unzipped, one at a time. A damaged gzip stream throws zlib's error (code
  * `Z_…`) from the loop (readline alone would end quietly); closing early releases the file.
+ * `onBytes` sees the file's raw (gzip'd) bytes as they are read, for its SHA-256.
  */
-export async function* readLines(file: string): AsyncGenerator<string> {
+export async function* readLines(file: string, onBytes?: (chunk: Buffer) => void): AsyncGenerator<string> {
   const source = createReadStream(file);
+  if (onBytes) source.on("data", (chunk) => onBytes(chunk as Buffer));
   const gunzip = createGunzip();
   let failure: Error | null = null;
   const lines = readline.createInterface({ input: gunzip, crlfDelay: Number.POSITIVE_INFINITY });
@@ -264,7 +266,7 @@ export async function loadPortable(
   tx: Tx,
   file: string,
   tables: Map<string, TableInfo>,
-): Promise<PortableTrailer> {
+): Promise<PortableTrailer & { fileSha256: string }> {
   let current: TableInfo | null = null;
   let batch: string[] = [];
   let trailer: PortableTrailer | null = null;
@@ -274,7 +276,8 @@ export async function loadPortable(
     batch = [];
   };
   let lineNo = 0;
-  for await (const line of readLines(file)) {
+  const raw = createHash("sha256");
+  for await (const line of readLines(file, (chunk) => raw.update(chunk))) {
     lineNo++;
     if (lineNo === 1 || line === "") continue;
     if (line.startsWith('{"table":')) {
@@ -305,6 +308,13 @@ export async function loadPortable(
     );
   }
   for (const s of trailer.sequences) {
+    // Only a sequence the catalog says a restored table owns: the name goes to regclass.
+    if (!tables.get(s.table)?.sequences.some((q) => q.name === s.name)) {
+      throw new OperationError(
+        "backup_schema_mismatch",
+        `the backup sets sequence ${s.name}, which table ${s.table} does not own here`,
+      );
+    }
     await tx.unsafe(`SELECT setval($1::regclass, $2::bigint, $3)`, [s.name, s.lastValue, s.isCalled]);
   }
   for (const [name, expected] of Object.entries(trailer.tables)) {
@@ -318,5 +328,5 @@ export async function loadPortable(
       );
     }
   }
-  return trailer;
+  return { ...trailer, fileSha256: raw.digest("hex") };
 }
