@@ -126,7 +126,15 @@ export function createPaymentService(
           return (lastAddress ?? null) as Address;
         },
         async payForService(req) {
-          return payerFor(await activeAccount(), usdcAddress).payForService(req);
+          const outcome = await payerFor(await activeAccount(), usdcAddress).payForService(req);
+          if (!outcome.ok && outcome.code === "payer_rotating" && outcome.rotating?.state === "completed") {
+            // This process still held the key a rotation retired (cached up to 2 s; another process
+            // completed it): nothing was signed, so read the active payer now and pay once with it.
+            keys.invalidate();
+            payerAddress.invalidate();
+            return payerFor(await activeAccount(), usdcAddress).payForService(req);
+          }
+          return outcome;
         },
       }
     : null;
