@@ -92,6 +92,21 @@ describe("environment", () => {
     ]);
   });
 
+  it("X402_MIN_CANCELS_FUNDED: on-chain cancels the payer's ETH must fund (default 20), a whole number 1-100000", () => {
+    expect(parseEnv({}).alerts.minCancelsFunded).toBe(20);
+    expect(parseEnv({ X402_MIN_CANCELS_FUNDED: "5" }).alerts.minCancelsFunded).toBe(5);
+    for (const bad of ["0", "-1", "2.5", "lots", "100001"]) {
+      let error: unknown;
+      try {
+        parseEnv({ X402_MIN_CANCELS_FUNDED: bad });
+      } catch (e) {
+        error = e;
+      }
+      expect(error).toBeInstanceOf(EnvError);
+      expect((error as EnvError).issues.map((i) => i.variable)).toEqual(["X402_MIN_CANCELS_FUNDED"]);
+    }
+  });
+
   it("an empty variable counts as unset", () => {
     expect(parseEnv({ X402_HARD_LIMIT_USDC: "", DATABASE_URL: "" }).budget.hardLimitMicro).toBe(10_000_000n);
   });

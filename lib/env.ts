@@ -167,6 +167,8 @@ const schema = z.object({
     .refine((v) => !v.endsWith("/") && !v.includes("\0"), "expected a file path, not a folder")
     .optional(),
   X402_LOW_BALANCE_USDC: usdc.optional(),
+  // On-chain cancels (auto-cancel, the kill switch's "cancel outstanding") the payer's ETH must fund.
+  X402_MIN_CANCELS_FUNDED: intIn(1, 100_000).default(20),
   X402_ALERT_FAILURE_RATE_PCT: intIn(1, 100).default(5),
   X402_ALERT_MIN_SAMPLE: intIn(1, 100_000).default(10),
   X402_ALERT_RETRY_RATE_PCT: intIn(1, 100).default(10),
@@ -400,6 +402,7 @@ export function parseEnv(source: Record<string, string | undefined>): AppEnv {
 function alertsEnv(data: z.infer<typeof schema>): AlertsEnv {
   return defaultAlertsEnv({
     ...(data.X402_LOW_BALANCE_USDC !== undefined ? { lowBalanceMicro: data.X402_LOW_BALANCE_USDC } : {}),
+    minCancelsFunded: data.X402_MIN_CANCELS_FUNDED,
     failureRatePct: data.X402_ALERT_FAILURE_RATE_PCT,
     minSample: data.X402_ALERT_MIN_SAMPLE,
     retryRatePct: data.X402_ALERT_RETRY_RATE_PCT,

@@ -39,6 +39,11 @@ export const payerRotations = pgTable(
     approver: text("approver"),
     // No foreign key to transactions: the test suites TRUNCATE the ledger, which a reference forbids.
     testPaymentTxId: text("test_payment_tx_id"),
+    /**
+     * When the sweep began: from then until the rotation completes (or is cancelled), the old wallet
+     * signs no new payment (`payer_rotating`, enforced by the ledger's trigger, migration 0014).
+     */
+    sweepStartedAt: timestamp("sweep_started_at", { withTimezone: true }),
     sweepTxHash: text("sweep_tx_hash"),
     sweepAmountMicro: bigint("sweep_amount_micro", { mode: "bigint" }),
     createdBy: text("created_by").notNull(),

@@ -105,7 +105,7 @@ function outcomeResponse(outcome: PayOutcome): Response {
     });
   }
   const f = outcome.figures ?? {};
-  return errorResponse(
+  const response = errorResponse(
     outcome.code,
     outcome.message,
     {
@@ -121,10 +121,20 @@ function outcomeResponse(outcome: PayOutcome): Response {
       // vendor_not_allowed: the host or payee refused and the lists that were in force.
       ...(outcome.vendorPolicy ? { vendorPolicy: outcome.vendorPolicy } : {}),
       ...(outcome.response ? { response: outcome.response } : {}),
+      // payer_rotating: which rotation, where it stands, when to try again.
+      ...(outcome.rotating
+        ? {
+            rotationId: outcome.rotating.rotationId,
+            state: outcome.rotating.state,
+            retryAfterSeconds: outcome.rotating.retryAfterSeconds,
+          }
+        : {}),
     },
     // Any refusal the table does not name is the policy's: 403.
     httpStatus(outcome.code, 403),
   );
+  if (outcome.rotating) response.headers.set("Retry-After", String(outcome.rotating.retryAfterSeconds));
+  return response;
 }
 
 export async function handlePayment(

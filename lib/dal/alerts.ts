@@ -9,6 +9,7 @@ import {
   listAlerts,
 } from "@/lib/payment-core/alerts";
 import { classifyError } from "@/lib/payment-core/errors";
+import type { PayerGas } from "@/lib/payment-core/settlement/cancel-gas";
 import { appDb } from "./db";
 import { paymentService } from "./payments";
 
@@ -22,9 +23,24 @@ export async function walletBalanceForAlerts(): Promise<bigint | null> {
   }
 }
 
+/** The payer's ETH and one cancel's cost for the evaluator; null when no wallet is configured. */
+export async function payerGasForAlerts(): Promise<PayerGas | null> {
+  try {
+    return await paymentService().getPayerGas();
+  } catch (error) {
+    if (classifyError(error)?.code === "wallet_not_configured") return null;
+    throw error;
+  }
+}
+
 /** One evaluation in this process, with the app's configuration, wallet and log. */
 export function evaluateAlertsNow() {
-  return evaluateAlerts(appDb(), { config: env(), walletBalance: walletBalanceForAlerts, log: appLog() });
+  return evaluateAlerts(appDb(), {
+    config: env(),
+    walletBalance: walletBalanceForAlerts,
+    payerGas: payerGasForAlerts,
+    log: appLog(),
+  });
 }
 
 export interface AlertsPageData {

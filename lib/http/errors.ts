@@ -36,6 +36,8 @@ export const HTTP_STATUS: Readonly<Record<string, number>> = {
   payments_disabled: 503,
   payer_not_configured: 503,
   payer_retired: 503,
+  // The payer wallet is between the rotation's sweep and its completion: try again shortly.
+  payer_rotating: 503,
   overview_unavailable: 503,
 };
 

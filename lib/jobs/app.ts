@@ -79,6 +79,7 @@ export function appJobs(): Record<JobName, JobDefinition> {
           walletBalance: walletConfigured
             ? async () => (await paymentService().getWalletBalance()).balanceMicro
             : undefined,
+          payerGas: walletConfigured ? () => paymentService().getPayerGas() : undefined,
         }),
       digest: (db, clock) => sendDigest(db, { clock, log: appLog() }),
       deliver: (db, clock) => deliverOutbox(db, { config, clock, log: appLog() }),

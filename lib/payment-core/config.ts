@@ -68,6 +68,8 @@ export interface CoreEnv {
 export interface AlertsEnv {
   /** `X402_LOW_BALANCE_USDC`: the wallet is low below this (critical). */
   lowBalanceMicro: bigint;
+  /** `X402_MIN_CANCELS_FUNDED`: the payer's ETH must pay for this many on-chain cancels, else `payer_low_gas` (critical). */
+  minCancelsFunded: number;
   /** `X402_ALERT_FAILURE_RATE_PCT`: failed payments above this share of the last 5 minutes' outcomes (critical). */
   failureRatePct: number;
   /** `X402_ALERT_MIN_SAMPLE`: fewer outcomes than this in the window never make a rate alert. */
@@ -88,10 +90,12 @@ export interface AlertsEnv {
 }
 
 export const DEFAULT_LOW_BALANCE_MICRO = 50_000_000n;
+export const DEFAULT_MIN_CANCELS_FUNDED = 20;
 
 export function defaultAlertsEnv(overrides: Partial<AlertsEnv> = {}): AlertsEnv {
   return {
     lowBalanceMicro: DEFAULT_LOW_BALANCE_MICRO,
+    minCancelsFunded: DEFAULT_MIN_CANCELS_FUNDED,
     failureRatePct: 5,
     minSample: 10,
     retryRatePct: 10,

@@ -1,8 +1,10 @@
 import type { Command } from "commander";
+import { formatEther } from "viem";
 import { type AlertRecord, evaluateAlerts, listAlerts, openCriticalCount } from "@/lib/payment-core/alerts";
 import { listUsage } from "@/lib/payment-core/budgets/usage";
 import { classifyError } from "@/lib/payment-core/errors";
 import { formatDollars } from "@/lib/payment-core/money";
+import type { PayerGas } from "@/lib/payment-core/settlement/cancel-gas";
 import type { Clock } from "@/lib/payment-core/time";
 import { createPaymentService } from "@/lib/payment-core/x402/service";
 import { CliFailure, type CommandKit, withDb as defaultWithDb, EXIT } from "../context";
@@ -14,13 +16,12 @@ type Wallet =
   | { available: true; address: string; network: string; balanceMicro: bigint }
   | { available: false; code: string; message: string };
 
-async function readWallet(
-  getBalance: () => Promise<{ address: string; network: string; balanceMicro: bigint }>,
-) {
+/** `read()`, or a rejection once the chain has not answered within WALLET_TIMEOUT_MS. */
+async function withinTimeout<T>(read: () => Promise<T>): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   try {
-    const b = await Promise.race([
-      getBalance(),
+    return await Promise.race([
+      read(),
       new Promise<never>((_, reject) => {
         timer = setTimeout(
           () => reject(new Error(`the chain did not answer within ${WALLET_TIMEOUT_MS / 1000} s`)),
@@ -28,6 +29,16 @@ async function readWallet(
         );
       }),
     ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function readWallet(
+  getBalance: () => Promise<{ address: string; network: string; balanceMicro: bigint }>,
+) {
+  try {
+    const b = await withinTimeout(getBalance);
     return { available: true, ...b } as Wallet;
   } catch (error) {
     const known = classifyError(error);
@@ -38,8 +49,6 @@ async function readWallet(
       code: known?.code ?? "chain_unavailable",
       message: known?.message ?? (typeof short === "string" ? short : (error as Error).message),
     } as Wallet;
-  } finally {
-    clearTimeout(timer);
   }
 }
 
@@ -77,12 +86,20 @@ export function registerMonitor(
       withDb(async ({ db, env }) => {
         const service = createPaymentService(db, env);
         const wallet = await readWallet(() => service.getWalletBalance());
+        // The payer's ETH for on-chain cancels; unreadable: not shown, and payer_low_gas left as it is.
+        const gas: PayerGas | null = wallet.available
+          ? await withinTimeout(() => service.getPayerGas()).catch(() => null)
+          : null;
+        const minCancels = env.alerts.minCancelsFunded;
+        const cancelsFunded = gas && gas.perCancelWei > 0n ? gas.balanceWei / gas.perCancelWei : null;
+        const gasLow = cancelsFunded !== null && cancelsFunded < BigInt(minCancels);
         const clock = deps.clock;
         const evaluation = opts.evaluate
           ? await evaluateAlerts(db, {
               config: env,
               clock,
               walletBalance: async () => (wallet.available ? wallet.balanceMicro : null),
+              payerGas: async () => gas,
             })
           : null;
         const usage = await listUsage(db, env.budget, { clock });
@@ -101,6 +118,16 @@ export function registerMonitor(
                 balance: usdc6(wallet.balanceMicro),
                 low: wallet.balanceMicro < threshold,
                 low_threshold: usdc6(threshold),
+                gas: gas
+                  ? {
+                      balance_wei: gas.balanceWei.toString(),
+                      balance_eth: formatEther(gas.balanceWei),
+                      per_cancel_wei: gas.perCancelWei.toString(),
+                      cancels_funded: cancelsFunded === null ? null : cancelsFunded.toString(),
+                      min_cancels_funded: minCancels,
+                      low: gasLow,
+                    }
+                  : null,
               }
             : {
                 available: false,
@@ -127,6 +154,11 @@ export function registerMonitor(
             wallet.available
               ? `Wallet balance: ${formatDollars(wallet.balanceMicro)}${wallet.balanceMicro < threshold ? ` (LOW: below ${formatDollars(threshold)})` : ""}`
               : `Wallet balance: unavailable (${wallet.code}: ${wallet.message})`,
+            ...(gas
+              ? [
+                  `Payer gas: ${formatEther(gas.balanceWei)} ETH, ${cancelsFunded ?? "unlimited"} on-chain cancels funded${gasLow ? ` (LOW: below ${minCancels})` : ""}`,
+                ]
+              : []),
             "",
             table(
               ["AGENT", "STATUS", "DAILY (UTC)", "LIMIT", "USED %", "MONTHLY (UTC)", "LIMIT", "USED %"],

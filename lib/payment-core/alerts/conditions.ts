@@ -5,11 +5,13 @@ import { DEFAULT_ANOMALY_RULES } from "../budget-audit/types";
 import { listUsage } from "../budgets/usage";
 import { alertThresholds } from "../metrics";
 import { getReconciliationReport, listReconciliationReports } from "../reconciliation/reports";
+import type { PayerGas } from "../settlement/cancel-gas";
 import { utcDay } from "../time";
 import {
   anomalyMessage,
   budgetMessage,
   failureRateMessage,
+  payerLowGasMessage,
   retryRateMessage,
   unexplainedTransferMessage,
   vendorStreakMessage,
@@ -40,6 +42,26 @@ export function walletCondition(balanceMicro: bigint, config: AlertConfig): Cond
       windowed: false,
       agentId: null,
       message: walletLowMessage(balanceMicro, threshold),
+    },
+  ];
+}
+
+/**
+ * The payer's ETH against X402_MIN_CANCELS_FUNDED on-chain cancels at today's cost: below it,
+ * critical. A free cancel (a fee cap of 0) is always funded.
+ */
+export function payerGasCondition(gas: PayerGas, minCancelsFunded: number): Condition[] {
+  if (gas.perCancelWei <= 0n) return [];
+  const cancelsFunded = gas.balanceWei / gas.perCancelWei;
+  if (cancelsFunded >= BigInt(minCancelsFunded)) return [];
+  return [
+    {
+      kind: "payer_low_gas",
+      severity: "critical",
+      dedupeKey: "payer_low_gas",
+      windowed: false,
+      agentId: null,
+      message: payerLowGasMessage(gas, cancelsFunded, minCancelsFunded),
     },
   ];
 }

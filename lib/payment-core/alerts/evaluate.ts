@@ -7,6 +7,7 @@ import {
   anomalyConditions,
   budgetConditions,
   failureRateConditions,
+  payerGasCondition,
   retryRateConditions,
   unexplainedTransferConditions,
   vendorStreakConditions,
@@ -55,6 +56,18 @@ export async function evaluateAlerts(
     } catch (error) {
       // The chain did not answer: the wallet alert stays as it is (neither raised nor resolved).
       log.warn({ error: (error as Error).message }, "alerts: wallet balance unavailable");
+    }
+  }
+  if (deps.payerGas) {
+    try {
+      const gas = await deps.payerGas();
+      if (gas !== null) {
+        kinds.add("payer_low_gas");
+        conditions.push(...payerGasCondition(gas, config.alerts.minCancelsFunded));
+      }
+    } catch (error) {
+      // As the wallet balance: an unreadable chain neither raises nor resolves payer_low_gas.
+      log.warn({ error: (error as Error).message }, "alerts: payer gas unavailable");
     }
   }
   const found = await Promise.all([

@@ -1,4 +1,6 @@
+import { formatEther } from "viem";
 import { formatDollars, type Micro } from "../money";
+import type { PayerGas } from "../settlement/cancel-gas";
 import type { AlertFigures, AlertMessage, AlertSeverity } from "./types";
 
 /**
@@ -38,6 +40,39 @@ export function walletLowMessage(balanceMicro: Micro, thresholdMicro: Micro): Al
       "Action: Fund wallet immediately",
     ],
     figures: { balanceMicro: balanceMicro.toString(), thresholdMicro: thresholdMicro.toString() },
+  };
+}
+
+/**
+ * The payer's ETH cannot pay for the minimum of on-chain cancels (cancelAuthorization): auto-cancel
+ * and the kill switch's "cancel outstanding" would fail with no_gas. Wei as decimal strings.
+ */
+export function payerLowGasMessage(
+  gas: PayerGas,
+  cancelsFunded: bigint,
+  minCancelsFunded: number,
+): AlertMessage {
+  return {
+    code: "payer_low_gas",
+    severity: "critical",
+    title: "⛽ Payer Gas Low: On-Chain Cancels At Risk",
+    lines: [
+      `Balance: ${formatEther(gas.balanceWei)} ETH (${gas.balanceWei} wei) on ${gas.address}`,
+      `Per cancel: ${formatEther(gas.perCancelWei)} ETH (${gas.cancelGas} gas at ${gas.maxFeePerGasWei} wei)`,
+      `Cancels funded: ${cancelsFunded} (minimum: ${minCancelsFunded})`,
+      "Action: Send ETH to the payer wallet; until then auto-cancel and the kill switch's cancel fail",
+    ],
+    figures: {
+      address: gas.address,
+      balanceWei: gas.balanceWei.toString(),
+      balanceEth: formatEther(gas.balanceWei),
+      cancelGas: gas.cancelGas.toString(),
+      maxFeePerGasWei: gas.maxFeePerGasWei.toString(),
+      perCancelWei: gas.perCancelWei.toString(),
+      perCancelEth: formatEther(gas.perCancelWei),
+      cancelsFunded: Number(cancelsFunded),
+      minCancelsFunded,
+    },
   };
 }
 

@@ -1,6 +1,7 @@
 import type { BudgetConfig } from "../budgets/config";
 import type { AlertsEnv } from "../config";
 import type { Logger } from "../log";
+import type { PayerGas } from "../settlement/cancel-gas";
 import type { Clock } from "../time";
 
 export type AlertSeverity = "critical" | "warning" | "info";
@@ -46,6 +47,8 @@ export interface EvaluateDeps {
   clock?: Clock;
   /** The wallet's USDC balance from the chain; null (or a throw) when it cannot be read now. */
   walletBalance?: () => Promise<bigint | null>;
+  /** The payer's ETH and what one on-chain cancel costs now; null (or a throw) when it cannot be read now. */
+  payerGas?: () => Promise<PayerGas | null>;
   log?: Logger;
 }
 

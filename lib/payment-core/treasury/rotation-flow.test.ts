@@ -205,7 +205,12 @@ describe("payer-key rotation, end to end on the local chain", () => {
       "payer_rotation.proven",
       "payer_rotation.approved",
       "payer_rotation.test_paid",
+      // The first sweep stopped on the open authorization: the gate closed, then opened again.
+      "payer_rotation.sweep_started",
+      "payer_rotation.sweep_stopped",
+      "payer_rotation.sweep_started",
       "payer_rotation.sweep_signed",
+      "payer_rotation.gas_moved",
       "payer_rotation.swept",
       "payer_rotation.completed",
     ]);

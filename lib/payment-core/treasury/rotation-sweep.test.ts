@@ -146,6 +146,8 @@ beforeEach(async () => {
   const key = generatePrivateKey();
   newPayer = privateKeyToAccount(key).address;
   environment.NEW_PAYER_KEY = key;
+  // Each sweep moves the old wallet's ETH to its new wallet (rotation-gas.ts): give it gas again.
+  await testClient.setBalance({ address: oldPayer, value: 10n ** 21n });
   const left = await balanceOf(oldPayer);
   if (left < SWEEP) await asOwner("mint", [oldPayer, SWEEP - left]);
   rotation = await registerRotation(deps, {
@@ -212,6 +214,8 @@ describe("a sweep whose process dies", () => {
     });
     expect(await row()).toMatchObject({ state: "test_paid", sweep_tx_hash: seen.hash });
     await testClient.mine({ blocks: 1 });
+    // The old wallet's ETH follows the mined sweep in a transaction of its own, mined as it is sent.
+    await testClient.setAutomine(true);
     const swept = await sweepRotation(deps, { rotationId: rotation.id, actor: ACTOR });
     expect(swept).toMatchObject({ state: "swept", sweepTxHash: seen.hash, sweepAmountMicro: SWEEP });
     expect(await sweepsOnChain()).toHaveLength(1);

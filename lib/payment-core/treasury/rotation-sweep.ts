@@ -17,6 +17,8 @@ import { OperationError } from "../errors";
 import { resolveOpenTransactions } from "../settlement/resolver";
 import { getUsdcBalance } from "../x402/usdc";
 import { advance, expectState, load, type Rotation, type RotationDeps, walletAccount } from "./rotation";
+import { moveGas } from "./rotation-gas";
+import { closeGate, reopenGate } from "./rotation-gate";
 
 /**
  * Step 5 of a rotation, the sweep of the old wallet's USDC to the new one, made safe against the
@@ -74,6 +76,25 @@ export async function sweepRotation(
     // The recorded transfer reverted or can never be mined: its hash is cleared, sweep anew.
     r = await load(deps.db, input.rotationId);
   }
+  // The gate closes first: from here the old wallet signs no new payment (rotation-gate.ts), so the
+  // open authorizations resolved below are all there will be.
+  await closeGate(deps.db, r, input.actor, (deps.now ?? (() => new Date()))());
+  try {
+    return await signAndSend(deps, r, old, input.actor);
+  } catch (error) {
+    // Stopped before a transfer was recorded: the old wallet still holds the USDC and pays again.
+    const code = (error as { code?: string }).code ?? "error";
+    await reopenGate(deps.db, r, input.actor, (deps.now ?? (() => new Date()))(), code);
+    throw error;
+  }
+}
+
+async function signAndSend(
+  deps: SweepDeps,
+  r: Rotation,
+  old: PrivateKeyAccount,
+  actor: string,
+): Promise<Rotation> {
   await resolveOpenTransactions(
     {
       db: deps.db,
@@ -90,7 +111,7 @@ export async function sweepRotation(
         usdcVersion: deps.usdcVersion,
       },
     },
-    { allOpen: true, cancel: true, staleAfterMs: 0, actor: input.actor },
+    { allOpen: true, cancel: true, staleAfterMs: 0, actor },
   );
   const open = await openOfOldWallet(deps.db, r.oldWallet);
   if (open.length > 0) {
@@ -101,7 +122,7 @@ export async function sweepRotation(
     );
   }
   const balance = await getUsdcBalance(deps.publicClient, deps.usdcAddress, old.address);
-  if (balance === 0n) return swept(deps, r, null, 0n, input.actor);
+  if (balance === 0n) return swept(deps, r, null, 0n, actor);
 
   const wallet = createWalletClient({ account: old, transport: http(deps.rpcUrl, { timeout: 30_000 }) });
   const request = await wallet.prepareTransactionRequest({
@@ -116,11 +137,11 @@ export async function sweepRotation(
   });
   const raw = await wallet.signTransaction({ ...request, chain: null });
   const hash = keccak256(raw);
-  await recordSweep(deps, r, { hash, raw, amount: balance, nonce: request.nonce }, input.actor);
+  await recordSweep(deps, r, { hash, raw, amount: balance, nonce: request.nonce }, actor);
   await deps.onSweepProgress?.("recorded", hash);
   await broadcast(deps, raw, hash);
   await deps.onSweepProgress?.("sent", hash);
-  const done = await settle(deps, r, hash, balance, input.actor);
+  const done = await settle(deps, r, hash, balance, actor);
   if (done) return done;
   throw new OperationError(
     "rotation_sweep_reverted",
@@ -250,7 +271,12 @@ async function settle(
   return null;
 }
 
-function swept(deps: SweepDeps, r: Rotation, hash: Hex | null, amount: bigint, actor: string) {
+/**
+ * The USDC has moved: the old wallet's ETH follows it (rotation-gas.ts), so the new payer can pay
+ * for on-chain cancels from its first payment; then the rotation is `swept`.
+ */
+async function swept(deps: SweepDeps, r: Rotation, hash: Hex | null, amount: bigint, actor: string) {
+  await moveGas(deps, r, await walletAccount(deps, r.oldWallet), actor);
   const now = (deps.now ?? (() => new Date()))();
   return advance(
     deps,

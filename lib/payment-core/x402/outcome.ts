@@ -3,6 +3,7 @@ import { isoSeconds, sqlOf } from "@/db/sql";
 import { type Refusal, refusalFigures } from "../budgets/engine";
 import type { RefusalCode } from "../errors";
 import { formatDollars, type Micro } from "../money";
+import type { RotatingFigures } from "../treasury/rotation-gate";
 
 /**
  * What a purchase answers, and how a ledger row is answered again: a replayed idempotency key,
@@ -41,7 +42,8 @@ export type PayFailureCode =
   | "idempotency_key_reused"
   | "destination_not_allowed"
   | "vendor_not_allowed"
-  | "vendor_response_too_large";
+  | "vendor_response_too_large"
+  | "payer_rotating";
 
 /** Why a `vendor_not_allowed` refusal was made: what was asked for and what the agent may pay. */
 export interface VendorPolicyFigures {
@@ -74,6 +76,8 @@ export type PayOutcome =
       latencyMs: number;
       replayed: boolean;
       figures?: Partial<Pick<Refusal, "limitMicro" | "usedMicro" | "remainingMicro" | "requestedMicro">>;
+      /** Set on `payer_rotating`: the rotation that gates the payer, and when to try again. */
+      rotating?: RotatingFigures;
       /** Set on `vendor_not_allowed`. */
       vendorPolicy?: VendorPolicyFigures;
       response?: VendorResponse;

@@ -6,6 +6,7 @@ import type { ReserveResult } from "../budgets/engine";
 import { silentLog } from "../log";
 import type { Micro } from "../money";
 import { resolveOpenTransactions } from "../settlement/resolver";
+import { payerRotating, type RotatingFigures, rotatingFromError } from "../treasury/rotation-gate";
 import { getVendorPolicy, hostAllowed, payeeAllowed } from "../vendor-policy";
 import { type AttemptTrace, loggedAttempts } from "./attempt-log";
 import { checkDestination, destinationRefusal, guardedAgent } from "./destination";
@@ -188,7 +189,25 @@ export function createPayer(deps: PayerDeps) {
     // used below only once the allowlist and the destination have passed.
     const lookup = engine.findByKey(req.agentId, req.idempotencyKey);
     lookup.catch(() => {});
-    const policy = (await getVendorPolicy(deps.db, req.agentId)) ?? { hosts: [], payees: [] };
+    /** A payer a rotation is moving away from signs nothing: 503, no ledger row, nothing reserved. */
+    const rotatingOutcome = (figures: RotatingFigures): PayOutcome => ({
+      ok: false,
+      code: "payer_rotating",
+      message: `the payer wallet is being rotated (rotation ${figures.rotationId} is ${figures.state}): nothing was reserved or signed; retry in ${figures.retryAfterSeconds} seconds`,
+      transactionId: null,
+      vendor,
+      latencyMs: elapsed(),
+      replayed: false,
+      rotating: figures,
+    });
+    // Read alongside the allowlist (one round trip of waiting for both). The ledger's trigger
+    // refuses the reservation too, so a rotation that starts after this read is still caught.
+    const [policyRow, rotating] = await Promise.all([
+      getVendorPolicy(deps.db, req.agentId),
+      payerRotating(deps.db, account.address),
+    ]);
+    if (rotating) return rotatingOutcome(rotating);
+    const policy = policyRow ?? { hosts: [], payees: [] };
     if (!hostAllowed(policy, url)) {
       return refuse(
         "vendor_not_allowed",
@@ -289,17 +308,25 @@ export function createPayer(deps: PayerDeps) {
     // `authorized` with them in the reservation's own commit, so nothing is signed unreserved and
     // the signature needs no commit of its own before it leaves. A refusal aborts the signing.
     let reservation: ReserveResult | undefined;
+    let gated: RotatingFigures | null = null;
     const signed = await sign(requirements, required.resource, async (auth) => {
       if (auth.valueMicro !== selected.amountMicro || auth.to.toLowerCase() !== payee.toLowerCase()) {
         throw new Error("the authorization differs from the approved requirements");
       }
-      reservation = await engine.reserve(req.agentId, selected.amountMicro, req.idempotencyKey, {
-        ...details,
-        payee,
-        authorization: { nonce: auth.nonce, validAfter: auth.validAfter, validBefore: auth.validBefore },
-      });
+      try {
+        reservation = await engine.reserve(req.agentId, selected.amountMicro, req.idempotencyKey, {
+          ...details,
+          payee,
+          authorization: { nonce: auth.nonce, validAfter: auth.validAfter, validBefore: auth.validBefore },
+        });
+      } catch (error) {
+        // The ledger refused the reservation whole (rotation-gate.ts): nothing written, nothing signed.
+        gated = rotatingFromError(error);
+        throw error;
+      }
       if (!reservation.ok || reservation.replayed) throw new Error("not reserved: nothing is signed");
     });
+    if (gated) return rotatingOutcome(gated);
     if (!reservation) {
       // The client failed before it asked for a signature: nothing reserved, nothing signed.
       return fail(null, "signing_failed", signed.ok ? "the client signed nothing" : signed.message);

@@ -6,6 +6,7 @@ import type { CoreEnv } from "../config";
 import { OperationError } from "../errors";
 import type { Logger } from "../log";
 import type { Micro } from "../money";
+import { type PayerGas, readPayerGas } from "../settlement/cancel-gas";
 import { type ResolveOptions, type ResolveReport, resolveOpenTransactions } from "../settlement/resolver";
 import {
   createPayerAddressSource,
@@ -39,6 +40,11 @@ export interface PaymentService {
   /** A payer with this process's config signing with `account` (a rotation's test payment). */
   payerFor(account: LocalAccount): Payer;
   getWalletBalance(): Promise<{ address: Address; balanceMicro: Micro; network: string }>;
+  /**
+   * The payer's ETH and what one on-chain cancel costs now (the `payer_low_gas` alert's figures);
+   * throws `wallet_not_configured` as getWalletBalance does.
+   */
+  getPayerGas(): Promise<PayerGas>;
   /**
    * Runs the settlement resolver over open ledger rows (stale ones, or `ids`). Cancelling needs
    * the payer key; without USDC configured there is nothing to read and it throws.
@@ -126,7 +132,15 @@ export function createPaymentService(
           return (lastAddress ?? null) as Address;
         },
         async payForService(req) {
-          return payerFor(await activeAccount(), usdcAddress).payForService(req);
+          const outcome = await payerFor(await activeAccount(), usdcAddress).payForService(req);
+          if (!outcome.ok && outcome.code === "payer_rotating" && outcome.rotating?.state === "completed") {
+            // This process still held the key a rotation retired (cached up to 2 s; another process
+            // completed it): nothing was signed, so read the active payer now and pay once with it.
+            keys.invalidate();
+            payerAddress.invalidate();
+            return payerFor(await activeAccount(), usdcAddress).payForService(req);
+          }
+          return outcome;
         },
       }
     : null;
@@ -159,6 +173,22 @@ export function createPaymentService(
       }
       const balanceMicro = await getUsdcBalance(publicClient, p.usdcAddress, walletAddress);
       return { address: walletAddress, balanceMicro, network: p.network };
+    },
+    async getPayerGas() {
+      const payer = await payerAddress.current();
+      if (!payer || !p.usdcAddress) {
+        throw new OperationError(
+          "wallet_not_configured",
+          "set X402_WALLET_ADDRESS (or X402_PAYER_PRIVATE_KEY) and X402_USDC_ADDRESS to read the payer's gas",
+        );
+      }
+      return readPayerGas(publicClient, {
+        payer,
+        usdcAddress: p.usdcAddress,
+        chainId: p.chainId,
+        usdcName: p.usdcName,
+        usdcVersion: p.usdcVersion,
+      });
     },
     async resolve(options) {
       if (!p.usdcAddress) {
