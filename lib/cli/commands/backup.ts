@@ -9,6 +9,7 @@ import {
   type RestoreResult,
   restoreDatabase,
 } from "@/lib/ops/backup";
+import { actorFor, mutating } from "../auth";
 import type { CommandKit } from "../context";
 import { table } from "../format";
 
@@ -34,6 +35,13 @@ async function withServer<T>(fn: (db: Database, url: string) => Promise<T>): Pro
     await closeDb(db);
     if (server.owned) await server.stop();
   }
+}
+
+async function hasUsers(db: Database): Promise<boolean> {
+  const [table] = await db.$client<{ t: string | null }[]>`SELECT to_regclass('public.users')::text AS t`;
+  if (!table?.t) return false;
+  const [row] = await db.$client<{ n: number }[]>`SELECT count(*)::int AS n FROM users`;
+  return (row?.n ?? 0) > 0;
 }
 
 const formatOption = (value: string): BackupFormat | "auto" => {
@@ -98,12 +106,14 @@ export function registerBackup(program: Command, { sub, print }: CommandKit): vo
       }),
     );
 
-  sub(program, "restore")
+  mutating(sub(program, "restore"))
     .description("restore a backup (either format) into an empty database; --force replaces what is there")
     .argument("<file>", "a file written by x402 backup (or pg_dump -Fc of this database)")
     .option("--force", "replace the data the database holds (in one transaction)")
     .action(async (file: string, opts: { force?: boolean }, cmd: Command) =>
       withServer(async (db, url) => {
+        // Only a database that holds users asks who restores over it: an empty one has none to ask.
+        if (await hasUsers(db)) await actorFor(db, env(), { operation: "database.restore", cmd });
         const result = await restoreDatabase(db, url, file, { force: opts.force });
         const replaced = Object.keys(result.replaced).length;
         print(
