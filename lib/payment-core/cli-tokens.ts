@@ -6,6 +6,7 @@ import { cliTokens, users } from "@/db/schema";
 import { isoMs } from "@/db/sql";
 import { writeAudit } from "./audit";
 import { InvalidInputError, OperationError } from "./errors";
+import { requiredRole } from "./permissions";
 import { type Role, roleAtLeast, type User } from "./users";
 
 /**
@@ -66,18 +67,34 @@ function toToken(row: Row): CliToken {
   };
 }
 
-const nameInput = z
+/** A token's label: where it is used. */
+export const cliTokenNameInput = z
   .string()
   .trim()
   .min(1, "name the token (where it is used)")
   .max(100, "at most 100 characters");
-const ttlInput = z.number().int().min(1).max(365);
+/** How long a token may last, in whole days. */
+export const CLI_TOKEN_TTL_DAYS = { min: 1, max: 365 } as const;
+const ttlInput = z.number().int().min(CLI_TOKEN_TTL_DAYS.min).max(CLI_TOKEN_TTL_DAYS.max);
 
 /** Who acts on tokens: their own, or any when an admin. */
 export interface TokenActor {
   id: string;
   email: string;
   role: Role;
+}
+
+/** Whether `actor` may see, make and revoke other users' tokens (permissions.ts: admin). */
+export function mayActOnOthers(actor: TokenActor): boolean {
+  return roleAtLeast(actor.role, requiredRole("cli_tokens.others"));
+}
+
+export type CliTokenStatus = "active" | "expired" | "revoked";
+
+/** What a token is at `now`: revoked wins over expired (it was refused on purpose). */
+export function cliTokenStatus(token: Pick<CliToken, "expiresAt" | "revokedAt">, now: Date): CliTokenStatus {
+  if (token.revokedAt) return "revoked";
+  return Date.parse(token.expiresAt) <= now.getTime() ? "expired" : "active";
 }
 
 /**
@@ -89,20 +106,24 @@ export async function createCliToken(
   db: Database,
   input: { userId: string; name: string; ttlDays: number; actor: TokenActor },
 ): Promise<{ token: string; record: CliToken }> {
-  const name = nameInput.safeParse(input.name);
+  const name = cliTokenNameInput.safeParse(input.name);
   if (!name.success)
     throw new InvalidInputError("invalid_token_name", `name: ${name.error.issues[0]?.message}`, {
       field: "name",
     });
   const ttl = ttlInput.safeParse(input.ttlDays);
   if (!ttl.success)
-    throw new InvalidInputError("invalid_token_ttl", "a token lasts from 1 to 365 days", {
-      field: "ttlDays",
-      ttlDays: input.ttlDays,
-    });
-  if (input.userId !== input.actor.id && !roleAtLeast(input.actor.role, "admin")) {
+    throw new InvalidInputError(
+      "invalid_token_ttl",
+      `a token lasts from ${CLI_TOKEN_TTL_DAYS.min} to ${CLI_TOKEN_TTL_DAYS.max} days`,
+      {
+        field: "ttlDays",
+        ttlDays: input.ttlDays,
+      },
+    );
+  if (input.userId !== input.actor.id && !mayActOnOthers(input.actor)) {
     throw new OperationError("forbidden", "only an admin makes a token for another user", {
-      needed: "admin",
+      needed: requiredRole("cli_tokens.others"),
       role: input.actor.role,
     });
   }
@@ -221,7 +242,7 @@ export async function authenticateCliToken(
 
 /** Tokens newest first: every user's for an admin, else the actor's own. */
 export async function listCliTokens(db: Database, actor: TokenActor): Promise<CliToken[]> {
-  const all = roleAtLeast(actor.role, "admin");
+  const all = mayActOnOthers(actor);
   const rows = await db
     .select(columns)
     .from(cliTokens)
@@ -251,7 +272,7 @@ export async function revokeCliToken(
       .innerJoin(users, eq(users.id, cliTokens.userId))
       .where(eq(cliTokens.id, input.tokenId))
       .for("update", { of: cliTokens });
-    if (!row || (row.userId !== input.actor.id && !roleAtLeast(input.actor.role, "admin"))) throw notFound();
+    if (!row || (row.userId !== input.actor.id && !mayActOnOthers(input.actor))) throw notFound();
     const before = toToken(row);
     if (before.revokedAt) return { token: before, changed: false };
     const [updated] = await tx

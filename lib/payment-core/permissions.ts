@@ -27,6 +27,10 @@ export const OPERATION_ROLES = {
   "ledger.import": "admin",
   "database.restore": "admin",
   "database.seed_demo": "admin",
+  // Personal CLI tokens: everyone makes and revokes their own (the CLI tokens page, x402 login and
+  // logout); seeing, making or revoking another user's is an admin's.
+  "cli_tokens.own": "viewer",
+  "cli_tokens.others": "admin",
 } as const satisfies Record<string, Role>;
 
 export type Operation = keyof typeof OPERATION_ROLES;
