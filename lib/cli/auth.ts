@@ -71,7 +71,7 @@ export async function signedInUser(db: Database, config: AppEnv): Promise<User> 
   if (!token) {
     throw new OperationError(
       "cli_login_required",
-      "sign in first: `x402 login --email you@example.com` (or --token from the Users page); with the console down, --break-glass --reason R",
+      "sign in first: `x402 login --email you@example.com` (or --token from the console's CLI tokens page); with the console down, --break-glass --reason R",
       { tokenFile: tokenFile(config) },
     );
   }

@@ -11,7 +11,8 @@ import { type Role, roleAtLeast, type User } from "./users";
 
 /**
  * Personal CLI tokens (db/schema/cli-tokens.ts): 32 random bytes, shown once, stored only as their
- * SHA-256. `x402 login` makes one for the signed-in user; the Users page makes and revokes them.
+ * SHA-256. `x402 login` makes one for the signed-in user; the console's CLI tokens page
+ * (/settings/tokens) makes and revokes them.
  */
 
 const PREFIX = "x402_cli_";

@@ -61,10 +61,13 @@ export function registerLogin(program: Command, { sub, print, io }: CommandKit &
       "your console email (the password: prompt, --password-stdin or X402_LOGIN_PASSWORD)",
     )
     .option("--password-stdin", "read the password from standard input (one line)")
-    .option("--token <token>", "a personal token made on the Users page, instead of email and password")
+    .option(
+      "--token <token>",
+      "a personal token made on the console's CLI tokens page (/settings/tokens), instead of email and password",
+    )
     .option(
       "--name <name>",
-      "what the token is for, shown on the Users page",
+      "what the token is for, shown on the CLI tokens page",
       `x402 login on ${os.hostname()}`,
     )
     .action(
