@@ -28,6 +28,8 @@ const PAGES: [path: string, minRole: Role][] = [
   ["/alerts", "viewer"],
   ["/audit-log", "viewer"],
   ["/settings/users", "admin"],
+  // Everyone's own CLI tokens (an admin sees all): whose token an action may revoke is the domain's check.
+  ["/settings/tokens", "viewer"],
   ["/treasury/fund", "viewer"],
   ["/treasury/rotate", "viewer"],
   ["/treasury/owners", "viewer"],
@@ -75,6 +77,8 @@ const ACTIONS: Record<string, Role> = {
   "app/(console)/settings/users/actions.ts#addUserAction": "admin",
   "app/(console)/settings/users/actions.ts#changeUserRole": "admin",
   "app/(console)/settings/users/actions.ts#setUserDisabledAction": "admin",
+  "app/(console)/settings/tokens/actions.ts#createCliTokenAction": "viewer",
+  "app/(console)/settings/tokens/actions.ts#revokeCliTokenAction": "viewer",
   "app/(console)/treasury/fund/actions.ts#recordFundingAction": "operator",
   "app/(console)/treasury/rotate/actions.ts#registerRotationAction": "admin",
   "app/(console)/treasury/rotate/actions.ts#proveRotationAction": "admin",

@@ -40,6 +40,8 @@ export const STATIC_PAGES: readonly ConsolePage[] = [
   { name: "jobs", path: "/jobs", role: "admin", heading: "Jobs" },
   { name: "jobs-viewer", path: "/jobs", role: "viewer", heading: "Jobs" },
   { name: "users", path: "/settings/users", role: "admin", heading: "Users" },
+  { name: "cli-tokens", path: "/settings/tokens", role: "admin", heading: "CLI tokens" },
+  { name: "cli-tokens-viewer", path: "/settings/tokens", role: "viewer", heading: "CLI tokens" },
   { name: "treasury-fund", path: "/treasury/fund", role: "admin", heading: "Fund the payer wallet" },
   { name: "treasury-fund-viewer", path: "/treasury/fund", role: "viewer", heading: "Fund the payer wallet" },
   { name: "treasury-rotate", path: "/treasury/rotate", role: "admin", heading: "Rotate the payer key" },

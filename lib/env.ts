@@ -3,7 +3,6 @@ import { privateKeyToAddress } from "viem/accounts";
 import { z } from "zod";
 import { type PoolMode, parseDatabaseUrl } from "@/db/url";
 import type { ApiRateLimitConfig } from "./api/rate-limits";
-import type { SignInThrottleConfig } from "./auth/sign-in";
 import {
   AGENT_LIMIT_ENV,
   type BudgetConfig,
@@ -21,6 +20,7 @@ import {
   type NetworkId,
 } from "./payment-core/config";
 import { MoneyParseError, parseUsdc } from "./payment-core/money";
+import type { SignInThrottleConfig } from "./payment-core/sign-in";
 
 export type { AlertsEnv, CoreEnv, NetworkId, PaymentEnv, SettlementEnv } from "./payment-core/config";
 
@@ -219,6 +219,12 @@ const schema = z.object({
   X402_SIGNIN_WINDOW_S: intIn(1, 86_400).default(900),
   X402_SIGNIN_LOCKOUT_S: intIn(1, 86_400).default(60),
   X402_SIGNIN_MAX_LOCKOUT_S: intIn(1, 604_800).default(3600),
+  // The CLI's sign-in (`x402 login`): how long a CLI token lasts, and where the CLI keeps it.
+  X402_CLI_TOKEN_TTL_DAYS: intIn(1, 365).default(30),
+  X402_CONFIG_DIR: z.string().trim().min(1).optional(),
+  XDG_CONFIG_HOME: z.string().trim().min(1).optional(),
+  // For scripts: the password of `x402 login --email E` (never a flag: flags show in `ps`).
+  X402_LOGIN_PASSWORD: z.string().min(1).optional(),
   X402_API_RATE_LIMIT_PER_MINUTE: intIn(1, 1_000_000).default(600),
   X402_METRICS_RATE_LIMIT_PER_MINUTE: intIn(1, 1_000_000).default(120),
   X402_API_AUTH_FAILURES_PER_MINUTE: intIn(1, 1_000_000).default(30),
@@ -261,8 +267,18 @@ export interface AppEnv extends CoreEnv {
   alerts: AlertsEnv;
   /** Scheduled jobs (lib/jobs): the cron routes' secret, the in-process scheduler, ledger-sync's file. */
   jobs: { cronSecret: string | undefined; scheduler: boolean; ledgerSyncPath: string };
-  /** The CLI's `x402 pay` through a running console: its URL and the agent's API key (never logged). */
-  cli: { apiUrl: string | undefined; agentKey: string | undefined };
+  /**
+   * The CLI: `x402 pay`'s console URL and agent API key (never logged); `x402 login`'s token
+   * lifetime, the folder of its token file (X402_CONFIG_DIR, else $XDG_CONFIG_HOME/x402, else
+   * ~/.config/x402 when unset here) and a scripted password (never logged).
+   */
+  cli: {
+    apiUrl: string | undefined;
+    agentKey: string | undefined;
+    tokenTtlDays: number;
+    configDir: string | undefined;
+    loginPassword: string | undefined;
+  };
   /** The structured log (lib/log.ts): its level, and the file it is appended to (unset: stdout). */
   log: {
     level: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
@@ -368,7 +384,13 @@ export function parseEnv(source: Record<string, string | undefined>): AppEnv {
       maxResponseBytes: data.X402_MAX_RESPONSE_BYTES,
     },
     metricsToken: data.X402_METRICS_TOKEN,
-    cli: { apiUrl: data.X402_API_URL, agentKey: data.X402_AGENT_KEY },
+    cli: {
+      apiUrl: data.X402_API_URL,
+      agentKey: data.X402_AGENT_KEY,
+      tokenTtlDays: data.X402_CLI_TOKEN_TTL_DAYS,
+      configDir: data.X402_CONFIG_DIR ?? (data.XDG_CONFIG_HOME ? `${data.XDG_CONFIG_HOME}/x402` : undefined),
+      loginPassword: data.X402_LOGIN_PASSWORD,
+    },
     log: { level: data.X402_LOG_LEVEL, file: data.X402_LOG_FILE },
     alerts: alertsEnv(data),
     jobs: {

@@ -115,6 +115,14 @@ export function ConsoleNav({
             {user.email}
           </p>
           <p className="text-slate-700">Role: {user.role}</p>
+          <Link
+            href="/settings/tokens"
+            aria-current={pathname === "/settings/tokens" ? "page" : undefined}
+            onClick={() => setOpen(false)}
+            className={`mt-2 block rounded-md px-2 py-1.5 ${pathname === "/settings/tokens" ? "bg-slate-900 text-white" : "text-slate-800 hover:bg-slate-200"} focus-visible:outline-2 focus-visible:outline-slate-900`}
+          >
+            CLI tokens
+          </Link>
           <Button
             variant="secondary"
             size="sm"

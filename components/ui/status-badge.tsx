@@ -41,6 +41,7 @@ export const STATUS_TONES = {
   check: { pass: "ok", fail: "bad" },
   source: { console: "info", env: "warn", default: "neutral" } satisfies Record<LimitSource, Tone>,
   settlement: { stale: "warn", expired: "neutral" },
+  cliToken: { active: "ok", expired: "neutral", revoked: "bad" },
   rotation: {
     registered: "info",
     proven: "info",

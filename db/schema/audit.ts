@@ -2,6 +2,8 @@ import { sql } from "drizzle-orm";
 import {
   bigint,
   bigserial,
+  boolean,
+  check,
   index,
   integer,
   jsonb,
@@ -34,6 +36,12 @@ export const auditLog = pgTable(
     seq: bigint("seq", { mode: "number" }).notNull().default(sql`0`),
     prevHash: text("prev_hash").notNull().default(""),
     hash: text("hash").notNull().default(""),
+    /**
+     * A change made with `x402 --break-glass` (no sign-in, the console down). Set by a trigger from
+     * the actor (`break-glass:<OS user>`, which the hash covers) and checked against it, so the
+     * flag can neither be forged nor left off.
+     */
+    breakGlass: boolean("break_glass").notNull().default(false),
   },
   (t) => [
     // Keyset pages on (at, id); filters by actor and action.
@@ -44,6 +52,8 @@ export const auditLog = pgTable(
     // The chain is linear: one row per position, no two rows after the same hash.
     uniqueIndex("audit_log_seq_key").on(t.seq),
     uniqueIndex("audit_log_prev_hash_key").on(t.prevHash),
+    index("audit_log_break_glass_idx").on(t.at.desc()).where(sql`${t.breakGlass}`),
+    check("audit_log_break_glass_actor", sql`${t.breakGlass} = (${t.actor} LIKE 'break-glass:%')`),
   ],
 );
 

@@ -1,6 +1,7 @@
 export * from "./agents";
 export * from "./audit";
 export * from "./budgets";
+export * from "./cli-tokens";
 export * from "./fundings";
 export * from "./operations";
 export * from "./rate-limits";

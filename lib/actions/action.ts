@@ -5,6 +5,7 @@ import { currentUser, type SessionUser } from "@/lib/auth/session";
 import { appDb } from "@/lib/dal/db";
 import { zodIssues } from "@/lib/http/errors";
 import { classifyError } from "@/lib/payment-core/errors";
+import { type Operation, requiredRole } from "@/lib/payment-core/permissions";
 import { type Role, roleAtLeast } from "@/lib/payment-core/users";
 
 export type ActionResult<T> =
@@ -15,20 +16,27 @@ export type ActionResult<T> =
  * The one wrapper every server action goes through: it checks the session and the role
  * itself (never trusting that the proxy ran), parses the input with zod, runs the handler,
  * and returns a typed result. A forged call from a lower role changes nothing.
+ *
+ * The role comes from the action's `operation` in lib/payment-core/permissions.ts, the table the
+ * CLI reads too, so the console and `x402` cannot drift apart. (`role` is still accepted for an
+ * action written before that table; prefer `operation`.)
  */
-export function action<S extends z.ZodType, T>(options: {
-  role: Role;
-  input: S;
-  handler: (input: z.infer<S>, ctx: { user: SessionUser; db: Database }) => Promise<T>;
-}): (input: z.input<S> | FormData) => Promise<ActionResult<T>> {
+export function action<S extends z.ZodType, T>(
+  options: ({ operation: Operation; role?: never } | { role: Role; operation?: never }) & {
+    input: S;
+    handler: (input: z.infer<S>, ctx: { user: SessionUser; db: Database }) => Promise<T>;
+  },
+): (input: z.input<S> | FormData) => Promise<ActionResult<T>> {
+  const needed = options.operation ? requiredRole(options.operation) : options.role;
   return async (raw) => {
     const user = await currentUser();
     if (!user) return { ok: false, code: "unauthorized", message: "sign in first" };
-    if (!roleAtLeast(user.role, options.role)) {
+    if (!roleAtLeast(user.role, needed)) {
       return {
         ok: false,
         code: "forbidden",
-        message: `this needs the ${options.role} role; you are ${user.role}`,
+        message: `this needs the ${needed} role; you are ${user.role}`,
+        details: { needed, role: user.role, ...(options.operation ? { operation: options.operation } : {}) },
       };
     }
     const value = raw instanceof FormData ? Object.fromEntries(raw.entries()) : raw;

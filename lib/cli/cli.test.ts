@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { authenticateAgent, hashApiKey } from "@/lib/payment-core/agents";
 import { createTestDatabase, type TestDatabase } from "@/lib/testing/db";
 import { type ProcessResult, runX402 } from "@/lib/testing/spawn";
-import { type CliResult, cliEnv, cliRunner } from "./test-harness";
+import { type CliResult, type CliUser, cliEnv, cliRunner, cliUser } from "./test-harness";
 
 // The binary parses its environment once per process; in-process, each command parses it afresh
 // (the cached parse would otherwise carry one test's variables into the next).
@@ -19,15 +19,21 @@ const dir = mkdtempSync(path.join(tmpdir(), "x402-cli-"));
 
 beforeAll(async () => {
   t = await createTestDatabase();
+  admin = await cliUser(t.db, "admin");
 });
 afterAll(async () => t.drop());
 
 /** `x402 <args>` in this process against this file's database (lib/cli/test-harness.ts). */
-const x402 = cliRunner(() => t.url);
+/** The shell's signed-in admin (commands that change state need one; lib/cli/auth.ts). */
+let admin: CliUser;
+const x402 = cliRunner(
+  () => t.url,
+  () => admin.env,
+);
 
 /** Runs the real binary (scripts/x402.mjs) against this file's database. */
 async function x402Binary(args: string[], extraEnv: Record<string, string> = {}): Promise<CliResult> {
-  const r: ProcessResult = await runX402(args, { env: cliEnv(t.url, extraEnv) });
+  const r: ProcessResult = await runX402(args, { env: cliEnv(t.url, { ...admin.env, ...extraEnv }) });
   return { code: r.code ?? -1, stdout: r.stdout, stderr: r.stderr, json: () => JSON.parse(r.stdout) };
 }
 

@@ -5,6 +5,8 @@ import { resolveDatabase } from "@/db/embedded";
 import { DirectUrlRequired, migrateDatabase } from "@/db/migrate";
 import { type AppEnv, EnvError, env } from "@/lib/env";
 import { classifyError } from "@/lib/payment-core/errors";
+import type { Operation } from "@/lib/payment-core/permissions";
+import { actorFor } from "./auth";
 import { type Enforced, enforcedConfig, localOnly } from "./enforced";
 
 /** Exit codes: 0 success, 1 refused or failed, 2 bad usage (flags, input, configuration). */
@@ -49,6 +51,10 @@ export interface Context {
   db: Database;
   /** This shell's configuration, with the budget part (limits, kill-switch variable) the console enforces. */
   env: AppEnv;
+  /**
+   * Who the command's audit rows name: the signed-in user's email for a command that changes state
+   * (`withDb`'s `as`), `break-glass:<OS user>` with --break-glass, else `cli:<OS user>` (reads).
+   */
   actor: string;
   /** What the payment path enforces and how this shell differs (set by `withDb`). */
   enforced?: Enforced;
@@ -69,7 +75,11 @@ export function defaultActor(): string {
  */
 export async function withDb<T>(
   fn: (ctx: Context) => Promise<T>,
-  options: { migrate?: boolean } = {},
+  options: {
+    migrate?: boolean;
+    /** A change: run as the signed-in user whose role allows `operation` (lib/cli/auth.ts), or refuse first. */
+    as?: { operation: Operation; cmd: Command };
+  } = {},
 ): Promise<T> {
   const config = env();
   const server = await resolveDatabase({ databaseUrl: config.databaseUrl, dataDir: config.pgDataDir });
@@ -83,7 +93,9 @@ export async function withDb<T>(
     // Every command sees the limits the console enforces, not this shell's (lib/cli/enforced.ts);
     // before the database is migrated there is nothing recorded to read.
     const enforced = await enforcedConfig(db, config).catch(() => localOnly(config));
-    return await fn({ db, env: { ...config, budget: enforced.budget }, actor: defaultActor(), enforced });
+    // Signed in (or break-glass recorded) before the command touches anything.
+    const actor = options.as ? await actorFor(db, config, options.as) : defaultActor();
+    return await fn({ db, env: { ...config, budget: enforced.budget }, actor, enforced });
   } finally {
     await closeDb(db);
     if (server.owned) await server.stop();

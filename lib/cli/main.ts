@@ -1,6 +1,7 @@
 import { Command, CommanderError } from "commander";
 import { migrationStatus } from "@/db/migrate";
 import { seedDemo } from "@/db/seed";
+import { mutating } from "./auth";
 import { registerAgents } from "./commands/agents";
 import { registerApprovals } from "./commands/approvals";
 import { registerAudit } from "./commands/audit";
@@ -9,6 +10,7 @@ import { registerBackup } from "./commands/backup";
 import { registerBudgets } from "./commands/budgets";
 import { registerKillSwitch } from "./commands/kill-switch";
 import { registerLedger } from "./commands/ledger";
+import { registerLogin } from "./commands/login";
 import { registerMonitor } from "./commands/monitor";
 import { registerPay } from "./commands/pay";
 import { registerReconcile } from "./commands/reconcile";
@@ -35,6 +37,7 @@ export function buildProgram(io: Io): Command {
   const sub = (parent: Command, name: string) =>
     parent.command(name).exitOverride().configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
 
+  registerLogin(program, { sub, print, io });
   registerBudgets(program, { sub, print });
   registerApprovals(program, { sub, print });
   registerLedger(program, { sub, print });
@@ -64,19 +67,22 @@ export function buildProgram(io: Io): Command {
         { migrate: true },
       ),
     );
-  sub(database, "seed-demo")
+  mutating(sub(database, "seed-demo"))
     .description("write deterministic demo history for the three seed agents")
     .option("--days <n>", "days of history, ending today (UTC)", intOption(1, 366), 30)
     .action(async (opts: { days: number }, cmd: Command) =>
-      withDb(async ({ db, env, actor }) => {
-        const result = await seedDemo(db, { days: opts.days, config: env.budget, actor });
-        print(
-          cmd,
-          { days: opts.days, rows: result.rows, inserted: result.inserted },
-          () =>
-            `Demo history: ${result.rows} transactions over ${opts.days} days (${result.inserted} new).\n`,
-        );
-      }),
+      withDb(
+        async ({ db, env, actor }) => {
+          const result = await seedDemo(db, { days: opts.days, config: env.budget, actor });
+          print(
+            cmd,
+            { days: opts.days, rows: result.rows, inserted: result.inserted },
+            () =>
+              `Demo history: ${result.rows} transactions over ${opts.days} days (${result.inserted} new).\n`,
+          );
+        },
+        { as: { operation: "database.seed_demo", cmd } },
+      ),
     );
 
   registerSettle(program, { sub, print });

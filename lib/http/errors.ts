@@ -14,6 +14,14 @@ export const HTTP_STATUS: Readonly<Record<string, number>> = {
   invalid_input: 400,
   invalid_filter: 400,
   unauthorized: 401,
+  // The CLI's sign-in (x402 login) and its personal tokens.
+  cli_login_required: 401,
+  cli_token_invalid: 401,
+  cli_token_expired: 401,
+  cli_token_revoked: 401,
+  user_disabled: 403,
+  cli_token_not_found: 404,
+  break_glass_refused: 403,
   forbidden: 403,
   origin_required: 403,
   // Budget and policy refusals: understood, not allowed.

@@ -29,7 +29,7 @@ function actionsWritten(): string[] {
     const text = readFileSync(file, "utf8");
     if (!/writeAudit\(|updateAgent\(/.test(text)) continue;
     for (const m of text.matchAll(
-      /"((?:agent|alert|auth|budget|budget_audit|job|kill_switch|ledger|reconciliation|treasury_owner|user)\.[a-z_]+[a-z])"/g,
+      /"((?:agent|alert|auth|budget|budget_audit|cli|cli_token|job|kill_switch|ledger|reconciliation|treasury_owner|user)\.[a-z_]+[a-z])"/g,
     )) {
       if (m[1]) found.add(m[1]);
     }
@@ -43,6 +43,7 @@ describe("audit action names", () => {
     expect(written).toContain("budget.limit_set");
     expect(written).toContain("kill_switch.on");
     expect(written).toContain("treasury_owner.remove");
+    expect(written).toContain("cli_token.revoke");
     expect(written.filter((action) => !Object.hasOwn(AUDIT_ACTION_LABELS, action))).toEqual([]);
   });
 

@@ -74,7 +74,7 @@ function revalidateAgent(id: string) {
 
 /** Pause (the next payment is refused with agent_paused) or resume an agent. */
 export const changeAgentStatus = action({
-  role: "operator",
+  operation: "agents.set_status",
   input: z.object({
     agentId,
     status: z.enum(["active", "paused"]),
@@ -97,7 +97,7 @@ export const changeAgentStatus = action({
  * A value equal to the limit in force is left alone, so an env or default limit keeps its source.
  */
 export const saveLimits = action({
-  role: "operator",
+  operation: "limits.set",
   input: z.object({ agentId, dailyLimit: usdcAmount, perTransactionMax: usdcAmount }),
   handler: async (input, { user, db }) => {
     const changed = await setLimits(db, {
@@ -124,7 +124,7 @@ export const saveLimits = action({
  * request for an approver; lowering it applies at once, with the justification as the audit reason.
  */
 export const requestMonthlyChange = action({
-  role: "operator",
+  operation: "limits.request_monthly",
   input: z.object({
     agentId,
     monthlyLimit: usdcAmount,
@@ -197,7 +197,7 @@ const policyList = (check: (entry: string) => string) =>
  * the next payment; a payment elsewhere is refused with vendor_not_allowed.
  */
 export const saveVendorPolicy = action({
-  role: "operator",
+  operation: "agents.vendor_policy",
   input: z.object({
     agentId,
     hosts: policyList(normalizeHost),

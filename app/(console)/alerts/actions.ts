@@ -7,7 +7,7 @@ import { acknowledgeAlert } from "@/lib/payment-core/alerts";
 
 /** An operator takes an alert: it leaves the active list (and the badge) until it resolves; audited. */
 export const acknowledgeAlertAction = action({
-  role: "operator",
+  operation: "alerts.acknowledge",
   input: z.object({ id: z.coerce.number().int().positive("which alert?") }),
   handler: async ({ id }, { user, db }) => {
     const alert = await acknowledgeAlert(db, { id, actor: user.email });

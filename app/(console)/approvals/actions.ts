@@ -11,7 +11,7 @@ import { COMMENT_MAX, COMMENT_MIN, decideChangeRequest } from "@/lib/payment-cor
  * audit rows in one transaction.
  */
 export const decideRequest = action({
-  role: "approver",
+  operation: "approvals.decide",
   input: z
     .object({
       id: z.coerce.number().int().positive(),

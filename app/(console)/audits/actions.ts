@@ -11,7 +11,7 @@ import { auditNow } from "@/lib/dal/audits";
  * a report and reads the whole ledger.
  */
 export const runAudit = action({
-  role: "operator",
+  operation: "audits.run",
   input: z.object({}),
   handler: async (_input, { db, user }) => {
     const result = await auditNow(db, user.email);

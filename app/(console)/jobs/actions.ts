@@ -12,7 +12,7 @@ import { JOB_NAMES } from "@/lib/payment-core/jobs";
  * reports and audit rows as the user; every console run is audited (`job.run`).
  */
 export const runJobAction = action({
-  role: "operator",
+  operation: "jobs.run",
   input: z.object({ job: z.enum(JOB_NAMES) }),
   handler: async ({ job }, { user }) => {
     const result = await runJobNow(job, user.email);

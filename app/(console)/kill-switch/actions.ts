@@ -14,7 +14,7 @@ const flag = z.union([z.boolean(), z.enum(["true", "false"]).transform((v) => v 
  * nothing new is signed meanwhile); each cancellation has its own audit row.
  */
 export const toggleKillSwitch = action({
-  role: "operator",
+  operation: "kill_switch.set",
   input: z
     .object({
       enabled: flag,

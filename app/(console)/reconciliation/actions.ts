@@ -31,7 +31,7 @@ function day(label: string) {
  * a dry run writes nothing, a real one saves the report, its file and its audit row together.
  */
 export const runReconciliation = action({
-  role: "operator",
+  operation: "reconciliation.run",
   input: z
     .object({
       from: day("From"),

@@ -26,7 +26,7 @@ async function resolveOne(id: string, cancel: boolean, actor: string): Promise<R
  * expired unused (or nothing was signed and it is stale), otherwise held. Signs nothing.
  */
 export const checkSettlement = action({
-  role: "operator",
+  operation: "settlements.resolve",
   input: transactionId,
   handler: ({ id }, { user }) => resolveOne(id, false, user.email),
 });
@@ -36,14 +36,14 @@ export const checkSettlement = action({
  * the gas and the signature can never be settled afterwards.
  */
 export const cancelSettlement = action({
-  role: "operator",
+  operation: "settlements.resolve",
   input: transactionId,
   handler: ({ id }, { user }) => resolveOne(id, true, user.email),
 });
 
 /** Every stale, expired or unsettled open payment; live authorizations cancelled only when asked. */
 export const resolveAllSettlements = action({
-  role: "operator",
+  operation: "settlements.resolve",
   input: z.object({
     cancelLive: z
       .union([z.boolean(), z.enum(["on", "true", "false"]).transform((v) => v !== "false")])

@@ -6,6 +6,7 @@ import {
   type ChangeRequestStatus,
   listChangeRequests,
 } from "@/lib/payment-core/change-requests";
+import { mutating } from "../auth";
 import { CliFailure, type CommandKit, EXIT, withDb } from "../context";
 import { table, usd, usdc6 } from "../format";
 
@@ -72,7 +73,7 @@ export function registerApprovals(program: Command, { sub, print }: CommandKit):
       }),
     );
   for (const decision of ["approve", "reject"] as const) {
-    sub(approvals, decision)
+    const command = sub(approvals, decision)
       .description(
         decision === "approve"
           ? "approve a pending request: the new monthly limit applies at once"
@@ -82,9 +83,10 @@ export function registerApprovals(program: Command, { sub, print }: CommandKit):
       .option(
         "--reason <text>",
         decision === "approve" ? "a comment (optional)" : "why (at least 3 characters)",
-      )
-      .action(async (id: string, opts: { reason?: string }, cmd: Command) =>
-        withDb(async ({ db, actor }) => {
+      );
+    mutating(command).action(async (id: string, opts: { reason?: string }, cmd: Command) =>
+      withDb(
+        async ({ db, actor }) => {
           const decided = await decideChangeRequest(db, {
             id: requestId(id),
             approve: decision === "approve",
@@ -101,7 +103,9 @@ export function registerApprovals(program: Command, { sub, print }: CommandKit):
                   : `stays ${usd(decided.currentLimitMicro)}`
               }.\n`,
           );
-        }),
-      );
+        },
+        { as: { operation: "approvals.decide", cmd } },
+      ),
+    );
   }
 }

@@ -3,6 +3,7 @@ import { DEFAULT_REPORT_DIR } from "@/lib/payment-core/budget-audit/reports";
 import { runBudgetAudit } from "@/lib/payment-core/budget-audit/run";
 import type { AuditCheck, AuditReport } from "@/lib/payment-core/budget-audit/types";
 import type { Clock } from "@/lib/payment-core/time";
+import { mutating } from "../auth";
 import { CliFailure, withDb as defaultWithDb, EXIT, type Io } from "../context";
 import { table } from "../format";
 
@@ -54,29 +55,31 @@ function human(report: AuditReport, id: string | null, file: string | null): str
 /** `x402 audit [--no-save]`: the operations guide's budget audit. Exit 0 pass, 1 fail. */
 export function registerAudit(program: Command, deps: AuditCommandDeps): Command {
   const withDb = deps.withDb ?? defaultWithDb;
-  return deps
-    .sub(program, "audit")
+  return mutating(deps.sub(program, "audit"))
     .description(
       "budget audit: ledger vs budget windows, overruns, daily/monthly rollups, data integrity, spending anomalies",
     )
     .option("--no-save", "print the report only: no file, no audit_reports row")
     .option("--report-dir <dir>", "where the report file goes", DEFAULT_REPORT_DIR)
     .action(async (opts: { save: boolean; reportDir: string }, cmd: Command) =>
-      withDb(async ({ db, env, actor }) => {
-        const { report, id, path } = await runBudgetAudit(
-          { db, config: env.budget, clock: deps.clock },
-          { save: opts.save, reportDir: opts.reportDir, actor },
-        );
-        deps.print(cmd, { report_id: id, path, report }, () => human(report, id, path));
-        if (report.status === "fail") {
-          throw new CliFailure(
-            "audit_failed",
-            `the budget audit found ${plural(report.counts.errors, "problem")}`,
-            { report_id: id, path },
-            EXIT.failed,
-            true,
+      withDb(
+        async ({ db, env, actor }) => {
+          const { report, id, path } = await runBudgetAudit(
+            { db, config: env.budget, clock: deps.clock },
+            { save: opts.save, reportDir: opts.reportDir, actor },
           );
-        }
-      }),
+          deps.print(cmd, { report_id: id, path, report }, () => human(report, id, path));
+          if (report.status === "fail") {
+            throw new CliFailure(
+              "audit_failed",
+              `the budget audit found ${plural(report.counts.errors, "problem")}`,
+              { report_id: id, path },
+              EXIT.failed,
+              true,
+            );
+          }
+        },
+        opts.save ? { as: { operation: "audits.run", cmd } } : {},
+      ),
     );
 }

@@ -10,6 +10,7 @@ import {
   type RestoreResult,
   restoreDatabase,
 } from "@/lib/ops/backup";
+import { actorFor, mutating } from "../auth";
 import { type CommandKit, defaultActor } from "../context";
 import { table } from "../format";
 
@@ -35,6 +36,13 @@ async function withServer<T>(fn: (db: Database, url: string) => Promise<T>): Pro
     await closeDb(db);
     if (server.owned) await server.stop();
   }
+}
+
+async function hasUsers(db: Database): Promise<boolean> {
+  const [table] = await db.$client<{ t: string | null }[]>`SELECT to_regclass('public.users')::text AS t`;
+  if (!table?.t) return false;
+  const [row] = await db.$client<{ n: number }[]>`SELECT count(*)::int AS n FROM users`;
+  return (row?.n ?? 0) > 0;
 }
 
 const formatOption = (value: string): BackupFormat | "auto" => {
@@ -101,7 +109,7 @@ export function registerBackup(program: Command, { sub, print }: CommandKit): vo
       }),
     );
 
-  sub(program, "restore")
+  mutating(sub(program, "restore"))
     .description(
       "restore a complete backup (either format) into an empty database; --force backs up what is there, then replaces it",
     )
@@ -113,10 +121,14 @@ export function registerBackup(program: Command, { sub, print }: CommandKit): vo
     )
     .action(async (file: string, opts: { force?: boolean; preBackupDir?: string }, cmd: Command) =>
       withServer(async (db, url) => {
+        // Only a database that holds users asks who restores over it: an empty one has none to ask.
+        const actor = (await hasUsers(db))
+          ? await actorFor(db, env(), { operation: "database.restore", cmd })
+          : defaultActor();
         const result = await restoreDatabase(db, url, file, {
           force: opts.force,
           preBackupDir: opts.preBackupDir,
-          actor: defaultActor(),
+          actor,
         });
         print(
           cmd,

@@ -3,7 +3,7 @@ import { parseEnv } from "@/lib/env";
 import { requestLimitChange } from "@/lib/payment-core/approvals";
 import { utcDay, utcMonthStart } from "@/lib/payment-core/time";
 import { createTestDatabase, type TestDatabase } from "@/lib/testing/db";
-import { cliRunner, consoleStarted } from "../test-harness";
+import { type CliUser, cliRunner, cliUser, consoleStarted } from "../test-harness";
 
 // In-process, each command parses its environment afresh (as cli.test.ts explains).
 vi.mock("@/lib/env", async (importOriginal) => {
@@ -12,10 +12,16 @@ vi.mock("@/lib/env", async (importOriginal) => {
 });
 
 let t: TestDatabase;
-const x402 = cliRunner(() => t.url);
+/** The shell's signed-in admin (commands that change state need one; lib/cli/auth.ts). */
+let admin: CliUser;
+const x402 = cliRunner(
+  () => t.url,
+  () => admin.env,
+);
 
 beforeAll(async () => {
   t = await createTestDatabase();
+  admin = await cliUser(t.db, "admin");
 });
 afterAll(async () => t.drop());
 
@@ -79,7 +85,7 @@ describe("x402 budgets agrees with the server", () => {
 });
 
 describe("x402 budgets set and approvals", () => {
-  it("sets daily and per-transaction limits as console limits, audited with the CLI actor", async () => {
+  it("sets daily and per-transaction limits as console limits, audited as the signed-in user", async () => {
     const r = await x402(["budgets", "set", "builder_agent", "--daily", "150", "--per-tx", "2.5", "--json"]);
     expect(r.code).toBe(0);
     expect(r.json()).toMatchObject({ agent_id: "builder_agent", changed: ["daily", "per_transaction"] });
@@ -91,7 +97,7 @@ describe("x402 budgets set and approvals", () => {
     const audit = await t.db.$client`
       SELECT actor FROM audit_log WHERE action = 'budget.limit_set' AND target_id = 'builder_agent'`;
     expect(audit.length).toBe(2);
-    for (const a of audit) expect(a.actor).toMatch(/^cli/);
+    for (const a of audit) expect(a.actor).toBe(admin.user.email);
     const bad = await x402(["budgets", "set", "builder_agent", "--daily", "ten", "--json"]);
     expect(bad.code).toBe(2);
     const none = await x402(["budgets", "set", "builder_agent", "--json"]);

@@ -2,6 +2,7 @@ import type { Command } from "commander";
 import { changeMonthlyLimit, type MonthlyChange } from "@/lib/payment-core/approvals";
 import { type AgentUsage, listUsage, setLimits } from "@/lib/payment-core/budgets/usage";
 import { type Micro, parseUsdc } from "@/lib/payment-core/money";
+import { mutating } from "../auth";
 import { CliFailure, type CommandKit, EXIT, withDb } from "../context";
 import { enforcedConfig, enforcedJson, enforcedNotes, limitDifferences } from "../enforced";
 import { table, usd, usdc6 } from "../format";
@@ -101,36 +102,38 @@ export function registerBudgets(program: Command, { sub, print }: CommandKit): v
       }),
     );
 
-  sub(budgets, "set")
-    .description(
-      "change an agent's limits as the console does: daily and per-transaction at once; a monthly cut at once, a monthly increase as an approval request",
-    )
-    .argument("<agent>", "agent id")
-    .option("--daily <usd>", "daily limit (UTC day)")
-    .option("--monthly <usd>", "monthly limit (UTC month); needs --reason")
-    .option("--per-tx <usd>", "per-transaction maximum")
-    .option("--reason <text>", "why (the audit reason; the justification of a monthly request)")
-    .action(
-      async (
-        agentId: string,
-        opts: { daily?: string; monthly?: string; perTx?: string; reason?: string },
-        cmd: Command,
-      ) => {
-        const daily = limitOption("--daily", opts.daily);
-        const perTx = limitOption("--per-tx", opts.perTx);
-        const monthly = limitOption("--monthly", opts.monthly);
-        if (daily === undefined && perTx === undefined && monthly === undefined) {
-          throw new CliFailure("bad_usage", "give --daily, --monthly or --per-tx", {}, EXIT.usage);
-        }
-        if (monthly !== undefined && !opts.reason?.trim()) {
-          throw new CliFailure(
-            "reason_required",
-            "--monthly needs --reason: why the limit should change (at least 10 characters)",
-            { flag: "--reason" },
-            EXIT.usage,
-          );
-        }
-        await withDb(async ({ db, env, actor }) => {
+  mutating(
+    sub(budgets, "set")
+      .description(
+        "change an agent's limits as the console does: daily and per-transaction at once; a monthly cut at once, a monthly increase as an approval request",
+      )
+      .argument("<agent>", "agent id")
+      .option("--daily <usd>", "daily limit (UTC day)")
+      .option("--monthly <usd>", "monthly limit (UTC month); needs --reason")
+      .option("--per-tx <usd>", "per-transaction maximum")
+      .option("--reason <text>", "why (the audit reason; the justification of a monthly request)"),
+  ).action(
+    async (
+      agentId: string,
+      opts: { daily?: string; monthly?: string; perTx?: string; reason?: string },
+      cmd: Command,
+    ) => {
+      const daily = limitOption("--daily", opts.daily);
+      const perTx = limitOption("--per-tx", opts.perTx);
+      const monthly = limitOption("--monthly", opts.monthly);
+      if (daily === undefined && perTx === undefined && monthly === undefined) {
+        throw new CliFailure("bad_usage", "give --daily, --monthly or --per-tx", {}, EXIT.usage);
+      }
+      if (monthly !== undefined && !opts.reason?.trim()) {
+        throw new CliFailure(
+          "reason_required",
+          "--monthly needs --reason: why the limit should change (at least 10 characters)",
+          { flag: "--reason" },
+          EXIT.usage,
+        );
+      }
+      await withDb(
+        async ({ db, env, actor }) => {
           // The limits in force are the console's: withDb puts them in env.budget.
           const budget = env.budget;
           const changed = await setLimits(db, {
@@ -170,7 +173,9 @@ export function registerBudgets(program: Command, { sub, print }: CommandKit): v
               );
             return `${agentId}: ${lines.join(" ")}\n`;
           });
-        });
-      },
-    );
+        },
+        { as: { operation: monthly === undefined ? "limits.set" : "limits.request_monthly", cmd } },
+      );
+    },
+  );
 }

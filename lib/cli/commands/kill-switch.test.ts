@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { createTestDatabase, type TestDatabase } from "@/lib/testing/db";
-import { cliRunner, consoleStarted } from "../test-harness";
+import { type CliUser, cliRunner, cliUser, consoleStarted } from "../test-harness";
 
 // In-process, each command parses its environment afresh (as cli.test.ts explains).
 vi.mock("@/lib/env", async (importOriginal) => {
@@ -9,10 +9,16 @@ vi.mock("@/lib/env", async (importOriginal) => {
 });
 
 let t: TestDatabase;
-const x402 = cliRunner(() => t.url);
+/** The shell's signed-in admin (commands that change state need one; lib/cli/auth.ts). */
+let admin: CliUser;
+const x402 = cliRunner(
+  () => t.url,
+  () => admin.env,
+);
 
 beforeAll(async () => {
   t = await createTestDatabase();
+  admin = await cliUser(t.db, "admin");
 });
 afterAll(async () => t.drop());
 

@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import { getKillSwitch, type KillSwitchState, setKillSwitch } from "@/lib/payment-core/settings";
 import { createPaymentService } from "@/lib/payment-core/x402/service";
+import { mutating } from "../auth";
 import { CliFailure, type CommandKit, EXIT, withDb } from "../context";
 import { enforcedConfig, enforcedJson, enforcedNotes, killSwitchDifferences } from "../enforced";
 
@@ -26,40 +27,42 @@ const REASON_MAX = 500;
  * X402_PAYMENTS_DISABLED as the serving console has it (recorded at its start), not this shell's.
  */
 export function registerKillSwitch(program: Command, { sub, print }: CommandKit): void {
-  sub(program, "kill-switch")
-    .description("stop every payment at once (on), allow them again (off), or show the state")
-    .argument("<action>", "on, off or status")
-    .option("--reason <text>", "why (kept in the audit log); required with on and off")
-    .option(
-      "--cancel-outstanding",
-      "with on: also cancel every signed authorization not yet settled, on chain (the payer pays gas)",
-    )
-    .action(async (action: string, opts: { reason?: string; cancelOutstanding?: boolean }, cmd: Command) => {
-      if (opts.cancelOutstanding && action !== "on") {
-        throw new CliFailure("bad_usage", "--cancel-outstanding goes with on", {}, EXIT.usage);
-      }
-      if (!["on", "off", "status"].includes(action)) {
-        throw new CliFailure(
-          "bad_usage",
-          `kill-switch takes on, off or status, not ${JSON.stringify(action)}`,
-          {},
-          EXIT.usage,
-        );
-      }
-      const reason = opts.reason?.trim() ?? "";
-      if (action !== "status" && reason.length < REASON_MIN) {
-        const why = action === "on" ? "why payments stop" : "why payments may go again";
-        throw new CliFailure(
-          "reason_required",
-          `kill-switch ${action} needs --reason: ${why} (at least ${REASON_MIN} characters), as the console asks`,
-          { flag: "--reason" },
-          EXIT.usage,
-        );
-      }
-      if (reason.length > REASON_MAX) {
-        throw new CliFailure("invalid_reason", `--reason: at most ${REASON_MAX} characters`, {}, EXIT.usage);
-      }
-      await withDb(async ({ db, env, actor, enforced: given }) => {
+  mutating(
+    sub(program, "kill-switch")
+      .description("stop every payment at once (on), allow them again (off), or show the state")
+      .argument("<action>", "on, off or status")
+      .option("--reason <text>", "why (kept in the audit log); required with on and off")
+      .option(
+        "--cancel-outstanding",
+        "with on: also cancel every signed authorization not yet settled, on chain (the payer pays gas)",
+      ),
+  ).action(async (action: string, opts: { reason?: string; cancelOutstanding?: boolean }, cmd: Command) => {
+    if (opts.cancelOutstanding && action !== "on") {
+      throw new CliFailure("bad_usage", "--cancel-outstanding goes with on", {}, EXIT.usage);
+    }
+    if (!["on", "off", "status"].includes(action)) {
+      throw new CliFailure(
+        "bad_usage",
+        `kill-switch takes on, off or status, not ${JSON.stringify(action)}`,
+        {},
+        EXIT.usage,
+      );
+    }
+    const reason = opts.reason?.trim() ?? "";
+    if (action !== "status" && reason.length < REASON_MIN) {
+      const why = action === "on" ? "why payments stop" : "why payments may go again";
+      throw new CliFailure(
+        "reason_required",
+        `kill-switch ${action} needs --reason: ${why} (at least ${REASON_MIN} characters), as the console asks`,
+        { flag: "--reason" },
+        EXIT.usage,
+      );
+    }
+    if (reason.length > REASON_MAX) {
+      throw new CliFailure("invalid_reason", `--reason: at most ${REASON_MAX} characters`, {}, EXIT.usage);
+    }
+    await withDb(
+      async ({ db, env, actor, enforced: given }) => {
         if (action !== "status") await setKillSwitch(db, { enabled: action === "on", actor, reason });
         const enforced = given ?? (await enforcedConfig(db, env));
         const state = await getKillSwitch(db, enforced.budget);
@@ -92,6 +95,8 @@ export function registerKillSwitch(program: Command, { sub, print }: CommandKit)
             return `${lines.join("\n")}\n${enforcedNotes(enforced, differences)}`;
           },
         );
-      });
-    });
+      },
+      action === "status" ? {} : { as: { operation: "kill_switch.set", cmd } },
+    );
+  });
 }

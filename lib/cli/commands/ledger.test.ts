@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { createTestDatabase, type TestDatabase } from "@/lib/testing/db";
 import { SEED_HASH, seedLine } from "@/lib/testing/seed-lines";
 import { repoRoot, runProcess } from "@/lib/testing/spawn";
-import { cliEnv, cliRunner } from "../test-harness";
+import { type CliUser, cliEnv, cliRunner, cliUser } from "../test-harness";
 
 // In-process, each command parses the environment afresh (as cli.test.ts does).
 vi.mock("@/lib/env", async (importOriginal) => {
@@ -18,11 +18,17 @@ const dir = mkdtempSync(path.join(tmpdir(), "x402-ledger-cli-"));
 
 beforeAll(async () => {
   t = await createTestDatabase();
+  admin = await cliUser(t.db, "admin");
 });
 afterAll(async () => t.drop());
 
 /** `x402 <args>` in this process against this file's database (lib/cli/test-harness.ts). */
-const x402 = cliRunner(() => t.url);
+/** The shell's signed-in admin (commands that change state need one; lib/cli/auth.ts). */
+let admin: CliUser;
+const x402 = cliRunner(
+  () => t.url,
+  () => admin.env,
+);
 
 function file(name: string, lines: string[]): string {
   const p = path.join(dir, name);

@@ -14,6 +14,7 @@ import {
   TRANSACTION_STATUSES,
   type TransactionStatus,
 } from "@/lib/payment-core/ledger/read";
+import { mutating } from "../auth";
 import { CliFailure, type CommandKit, EXIT, withDb } from "../context";
 import { table, usdc2, usdc6 } from "../format";
 import { intOption } from "../options";
@@ -136,7 +137,7 @@ export function registerLedger(program: Command, { sub, print }: CommandKit): vo
       }),
     );
 
-  sub(ledger, "import")
+  mutating(sub(ledger, "import"))
     .description(
       "import the operations guide's transactions.jsonl: all or nothing (unless --skip-invalid); lines of agents that do not exist refuse the file unless --allow-unknown-agents",
     )
@@ -156,20 +157,23 @@ export function registerLedger(program: Command, { sub, print }: CommandKit): vo
             EXIT.usage,
           );
         });
-        await withDb(async ({ db, actor }) => {
-          const report = await importJsonl(db, readFileLines(file), {
-            skipInvalid: opts.skipInvalid,
-            allowUnknownAgents: opts.allowUnknownAgents,
-            actor,
-            source: path.basename(file),
-          });
-          print(cmd, importJson(file, report), () => importText(report));
-          if (report.committed) return;
-          const code = report.invalid.length > 0 ? "invalid_lines" : "unknown_agents";
-          const message =
-            code === "invalid_lines" ? "the file has invalid lines" : "the file names unknown agents";
-          throw new CliFailure(code, message, {}, EXIT.failed, true);
-        });
+        await withDb(
+          async ({ db, actor }) => {
+            const report = await importJsonl(db, readFileLines(file), {
+              skipInvalid: opts.skipInvalid,
+              allowUnknownAgents: opts.allowUnknownAgents,
+              actor,
+              source: path.basename(file),
+            });
+            print(cmd, importJson(file, report), () => importText(report));
+            if (report.committed) return;
+            const code = report.invalid.length > 0 ? "invalid_lines" : "unknown_agents";
+            const message =
+              code === "invalid_lines" ? "the file has invalid lines" : "the file names unknown agents";
+            throw new CliFailure(code, message, {}, EXIT.failed, true);
+          },
+          { as: { operation: "ledger.import", cmd } },
+        );
       },
     );
 

@@ -9,7 +9,7 @@ import { createPaymentService } from "@/lib/payment-core/x402/service";
 import { createTestDatabase, type TestDatabase } from "@/lib/testing/db";
 import { consolePaymentEnv, type LocalNetwork, startLocalNetwork } from "@/scripts/localnet";
 import { argvOf, tryPayCommand } from "@/scripts/localnet/try-commands";
-import { cliRunner, consoleStarted } from "../test-harness";
+import { type CliUser, cliRunner, cliUser, consoleStarted } from "../test-harness";
 
 // In-process, each command parses its environment afresh (as cli.test.ts explains).
 vi.mock("@/lib/env", async (importOriginal) => {
@@ -24,7 +24,12 @@ let api: string;
 let agentKey: string;
 /** builder_agent's key, as the demo rotates it and prints it. */
 let fresh: string;
-const x402 = cliRunner(() => t.url);
+/** The shell's signed-in admin (commands that change state need one; lib/cli/auth.ts). */
+let admin: CliUser;
+const x402 = cliRunner(
+  () => t.url,
+  () => admin.env,
+);
 
 /**
  * The console's payment API over real HTTP (the route handler's own function), configured as the
@@ -33,6 +38,7 @@ const x402 = cliRunner(() => t.url);
  */
 beforeAll(async () => {
   [t, net] = await Promise.all([createTestDatabase(), startLocalNetwork()]);
+  admin = await cliUser(t.db, "admin");
   const config = await consoleStarted(
     t.db,
     { ...consolePaymentEnv(net), X402_RESEARCH_AGENT_DAILY_LIMIT_USDC: "0.015" },

@@ -10,6 +10,7 @@ import {
 } from "@/lib/payment-core/reconciliation";
 import { InvalidDateError, parseUtcDay } from "@/lib/payment-core/time";
 import { createPaymentService } from "@/lib/payment-core/x402/service";
+import { mutating } from "../auth";
 import { CliFailure, type CommandKit, EXIT, withDb } from "../context";
 import { table, usdc2, usdc6 } from "../format";
 import { intOption } from "../options";
@@ -108,7 +109,7 @@ function human(r: ReconciliationReport): string {
 
 /** `x402 reconcile`: the ledger against the chain; exit 0 on PASS, 1 on FAIL or error, 2 on bad usage. */
 export function registerReconcile(program: Command, { sub, print }: CommandKit): Command {
-  return sub(program, "reconcile")
+  return mutating(sub(program, "reconcile"))
     .description("check the ledger against USDC transfers on chain; saves a report unless --dry-run")
     .option("--from <YYYY-MM-DD>", "from the start of this UTC day", dayOption("--from"))
     .option("--to <YYYY-MM-DD>", "up to the start of this UTC day (exclusive)", dayOption("--to"))
@@ -132,61 +133,64 @@ export function registerReconcile(program: Command, { sub, print }: CommandKit):
             EXIT.usage,
           );
         }
-        await withDb(async ({ db, env: config, actor }) => {
-          // The payer now: the active payer wallet after a rotation, else this shell's payer.
-          const deps = await reconcileDepsFor(db, payments).catch((error: unknown) => {
-            const known = classifyError(error);
-            if (known?.code !== "payer_not_configured") throw error;
-            throw new CliFailure(known.code, known.message, {}, EXIT.usage);
-          });
-          const report = await reconcile(deps, {
-            from: opts.from,
-            to: opts.to,
-            dryRun: opts.dryRun === true,
-            tolerancePct: opts.tolerancePct ?? config.reconAmountTolerancePct,
-            actor,
-          });
-          // The chain shows these paid although the ledger says otherwise: a real run captures
-          // them at once (the report keeps what was found); a dry run only names them.
-          const settled = report.discrepancies
-            .filter((d) => d.kind === "settled_but_failed" && d.transactionId)
-            .map((d) => d.transactionId as string);
-          const captured =
-            settled.length > 0 && !report.dryRun
-              ? await createPaymentService(db, config).resolve({ ids: settled, actor })
-              : null;
-          print(
-            cmd,
-            {
-              ...reportJson(report),
-              ...(captured
-                ? {
-                    captured: captured.resolutions.map((r) => ({
-                      transaction_id: r.transactionId,
-                      outcome: r.outcome,
-                      message: r.message,
-                    })),
-                  }
-                : {}),
-            },
-            () =>
-              human(report) +
-              (captured
-                ? `Captured from the chain: ${captured.resolutions.map((r) => `${r.transactionId} ${r.outcome}`).join(", ")}\n`
-                : settled.length > 0
-                  ? `Capture them: x402 settle --id ${settled.join(" ")}\n`
-                  : ""),
-          );
-          if (report.status === "fail") {
-            throw new CliFailure(
-              "reconciliation_failed",
-              `${report.discrepancies.length} discrepancies`,
-              {},
-              EXIT.failed,
-              true,
+        await withDb(
+          async ({ db, env: config, actor }) => {
+            // The payer now: the active payer wallet after a rotation, else this shell's payer.
+            const deps = await reconcileDepsFor(db, payments).catch((error: unknown) => {
+              const known = classifyError(error);
+              if (known?.code !== "payer_not_configured") throw error;
+              throw new CliFailure(known.code, known.message, {}, EXIT.usage);
+            });
+            const report = await reconcile(deps, {
+              from: opts.from,
+              to: opts.to,
+              dryRun: opts.dryRun === true,
+              tolerancePct: opts.tolerancePct ?? config.reconAmountTolerancePct,
+              actor,
+            });
+            // The chain shows these paid although the ledger says otherwise: a real run captures
+            // them at once (the report keeps what was found); a dry run only names them.
+            const settled = report.discrepancies
+              .filter((d) => d.kind === "settled_but_failed" && d.transactionId)
+              .map((d) => d.transactionId as string);
+            const captured =
+              settled.length > 0 && !report.dryRun
+                ? await createPaymentService(db, config).resolve({ ids: settled, actor })
+                : null;
+            print(
+              cmd,
+              {
+                ...reportJson(report),
+                ...(captured
+                  ? {
+                      captured: captured.resolutions.map((r) => ({
+                        transaction_id: r.transactionId,
+                        outcome: r.outcome,
+                        message: r.message,
+                      })),
+                    }
+                  : {}),
+              },
+              () =>
+                human(report) +
+                (captured
+                  ? `Captured from the chain: ${captured.resolutions.map((r) => `${r.transactionId} ${r.outcome}`).join(", ")}\n`
+                  : settled.length > 0
+                    ? `Capture them: x402 settle --id ${settled.join(" ")}\n`
+                    : ""),
             );
-          }
-        });
+            if (report.status === "fail") {
+              throw new CliFailure(
+                "reconciliation_failed",
+                `${report.discrepancies.length} discrepancies`,
+                {},
+                EXIT.failed,
+                true,
+              );
+            }
+          },
+          opts.dryRun ? {} : { as: { operation: "reconciliation.run", cmd } },
+        );
       },
     );
 }

@@ -2,6 +2,7 @@ import type { Command } from "commander";
 import { listOpenTransactions, type OpenTransaction } from "@/lib/payment-core/settlement/open";
 import type { Resolution, ResolveReport } from "@/lib/payment-core/settlement/resolver";
 import { createPaymentService } from "@/lib/payment-core/x402/service";
+import { mutating } from "../auth";
 import { CliFailure, type CommandKit, EXIT, withDb } from "../context";
 import { table, usdc2, usdc6 } from "../format";
 import { intOption } from "../options";
@@ -53,7 +54,7 @@ function why(o: OpenTransaction): string {
  * rows; with them it resolves against the chain (capture, release, or with --cancel cancel).
  */
 export function registerSettle(program: Command, { sub, print }: CommandKit): Command {
-  return sub(program, "settle")
+  return mutating(sub(program, "settle"))
     .description(
       "stale and unsettled payments: list them, or resolve them from the chain (--auto, --id); --cancel cancels live authorizations on chain",
     )
@@ -67,70 +68,73 @@ export function registerSettle(program: Command, { sub, print }: CommandKit): Co
     )
     .action(
       async (opts: { auto?: boolean; id?: string[]; cancel?: boolean; staleAfter?: number }, cmd: Command) =>
-        withDb(async ({ db, env, actor }) => {
-          const staleAfterMs = (opts.staleAfter ?? env.settlement.staleAfterMs / 1000) * 1000;
-          if (!opts.auto && !opts.id) {
-            if (opts.cancel) {
-              throw new CliFailure("bad_usage", "--cancel needs --auto or --id", {}, EXIT.usage);
+        withDb(
+          async ({ db, env, actor }) => {
+            const staleAfterMs = (opts.staleAfter ?? env.settlement.staleAfterMs / 1000) * 1000;
+            if (!opts.auto && !opts.id) {
+              if (opts.cancel) {
+                throw new CliFailure("bad_usage", "--cancel needs --auto or --id", {}, EXIT.usage);
+              }
+              const open = await listOpenTransactions(db, { staleAfterMs });
+              print(cmd, { open: open.map(openJson) }, () =>
+                open.length === 0
+                  ? "No open payments: every signed authorization is settled or closed.\n"
+                  : table(
+                      ["TRANSACTION", "AGENT", "STATUS", "AMOUNT", "AGE", "VALID BEFORE", "WHY"],
+                      open.map((o) => [
+                        o.id,
+                        o.agentId,
+                        o.status,
+                        usdc2(o.amountMicro),
+                        `${o.ageSeconds}s`,
+                        o.validBefore ?? "—",
+                        why(o),
+                      ]),
+                    ) +
+                    "\nResolve them: x402 settle --auto (add --cancel to cancel live authorizations on chain)\n",
+              );
+              return;
             }
-            const open = await listOpenTransactions(db, { staleAfterMs });
-            print(cmd, { open: open.map(openJson) }, () =>
-              open.length === 0
-                ? "No open payments: every signed authorization is settled or closed.\n"
-                : table(
-                    ["TRANSACTION", "AGENT", "STATUS", "AMOUNT", "AGE", "VALID BEFORE", "WHY"],
-                    open.map((o) => [
-                      o.id,
-                      o.agentId,
-                      o.status,
-                      usdc2(o.amountMicro),
-                      `${o.ageSeconds}s`,
-                      o.validBefore ?? "—",
-                      why(o),
-                    ]),
-                  ) +
-                  "\nResolve them: x402 settle --auto (add --cancel to cancel live authorizations on chain)\n",
+            const service = createPaymentService(db, env);
+            const report: ResolveReport = await service.resolve({
+              ids: opts.id,
+              cancel: opts.cancel === true,
+              staleAfterMs,
+              actor,
+            });
+            print(
+              cmd,
+              {
+                scanned: report.scanned,
+                counts: report.counts,
+                resolutions: report.resolutions.map(resolutionJson),
+              },
+              () => {
+                if (report.scanned === 0) return "Nothing to resolve.\n";
+                const c = report.counts;
+                return `${table(
+                  ["TRANSACTION", "AGENT", "FROM", "OUTCOME", "AMOUNT", "DETAIL"],
+                  report.resolutions.map((r) => [
+                    r.transactionId,
+                    r.agentId,
+                    r.from,
+                    r.outcome,
+                    usdc2(r.amountMicro),
+                    r.message,
+                  ]),
+                )}\n${c.captured} captured, ${c.released} released, ${c.cancelled} cancelled, ${c.held} held, ${c.skipped} skipped\n`;
+              },
             );
-            return;
-          }
-          const service = createPaymentService(db, env);
-          const report: ResolveReport = await service.resolve({
-            ids: opts.id,
-            cancel: opts.cancel === true,
-            staleAfterMs,
-            actor,
-          });
-          print(
-            cmd,
-            {
-              scanned: report.scanned,
-              counts: report.counts,
-              resolutions: report.resolutions.map(resolutionJson),
-            },
-            () => {
-              if (report.scanned === 0) return "Nothing to resolve.\n";
-              const c = report.counts;
-              return `${table(
-                ["TRANSACTION", "AGENT", "FROM", "OUTCOME", "AMOUNT", "DETAIL"],
-                report.resolutions.map((r) => [
-                  r.transactionId,
-                  r.agentId,
-                  r.from,
-                  r.outcome,
-                  usdc2(r.amountMicro),
-                  r.message,
-                ]),
-              )}\n${c.captured} captured, ${c.released} released, ${c.cancelled} cancelled, ${c.held} held, ${c.skipped} skipped\n`;
-            },
-          );
-          if (opts.id) {
-            const missing = opts.id.filter((id) => !report.resolutions.some((r) => r.transactionId === id));
-            if (missing.length) {
-              throw new CliFailure("transaction_not_found", `no transaction ${missing.join(", ")}`, {
-                ids: missing,
-              });
+            if (opts.id) {
+              const missing = opts.id.filter((id) => !report.resolutions.some((r) => r.transactionId === id));
+              if (missing.length) {
+                throw new CliFailure("transaction_not_found", `no transaction ${missing.join(", ")}`, {
+                  ids: missing,
+                });
+              }
             }
-          }
-        }),
+          },
+          opts.auto || opts.id ? { as: { operation: "settlements.resolve", cmd } } : {},
+        ),
     );
 }

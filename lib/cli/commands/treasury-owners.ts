@@ -6,6 +6,7 @@ import {
   removeOwner,
   type TreasuryOwner,
 } from "@/lib/payment-core/treasury/owners";
+import { mutating } from "../auth";
 import { type CommandKit, withDb } from "../context";
 
 /**
@@ -39,31 +40,37 @@ export function registerTreasuryOwners(treasury: Command, { sub, print }: Comman
       }),
     );
 
-  sub(owners, "add")
+  mutating(sub(owners, "add"))
     .description("add an owner (audited); a payer wallet is refused")
     .requiredOption("--address <address>", "the owner's wallet (0x, 20 bytes)")
     .option("--label <label>", "who or what it is (a hardware wallet, a person)")
     .action(async (opts: { address: string; label?: string }, cmd: Command) =>
-      withDb(async (ctx) => {
-        const owner = await addOwner(ownerDeps(ctx.db, ctx.env), {
-          address: opts.address,
-          label: opts.label,
-          actor: ctx.actor,
-        });
-        print(cmd, { owner }, () => `Added ${ownerLine(owner)}`);
-      }),
+      withDb(
+        async (ctx) => {
+          const owner = await addOwner(ownerDeps(ctx.db, ctx.env), {
+            address: opts.address,
+            label: opts.label,
+            actor: ctx.actor,
+          });
+          print(cmd, { owner }, () => `Added ${ownerLine(owner)}`);
+        },
+        { as: { operation: "treasury.owners", cmd } },
+      ),
     );
 
-  sub(owners, "remove")
+  mutating(sub(owners, "remove"))
     .description("remove an owner added in the console (audited; the history stays)")
     .requiredOption("--address <address>", "the owner's wallet")
     .action(async (opts: { address: string }, cmd: Command) =>
-      withDb(async (ctx) => {
-        const owner = await removeOwner(ownerDeps(ctx.db, ctx.env), {
-          address: opts.address,
-          actor: ctx.actor,
-        });
-        print(cmd, { removed: owner }, () => `Removed ${owner.address}: its approval no longer counts.\n`);
-      }),
+      withDb(
+        async (ctx) => {
+          const owner = await removeOwner(ownerDeps(ctx.db, ctx.env), {
+            address: opts.address,
+            actor: ctx.actor,
+          });
+          print(cmd, { removed: owner }, () => `Removed ${owner.address}: its approval no longer counts.\n`);
+        },
+        { as: { operation: "treasury.owners", cmd } },
+      ),
     );
 }

@@ -2,7 +2,7 @@ import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { approvalTypedData } from "@/lib/payment-core/treasury/rotation-messages";
 import { createTestDatabase, type TestDatabase } from "@/lib/testing/db";
-import { cliRunner } from "../test-harness";
+import { type CliUser, cliRunner, cliUser } from "../test-harness";
 
 // In-process, each command parses its environment afresh (as cli.test.ts explains).
 vi.mock("@/lib/env", async (importOriginal) => {
@@ -11,7 +11,12 @@ vi.mock("@/lib/env", async (importOriginal) => {
 });
 
 let t: TestDatabase;
-const x402 = cliRunner(() => t.url);
+/** The shell's signed-in admin (commands that change state need one; lib/cli/auth.ts). */
+let admin: CliUser;
+const x402 = cliRunner(
+  () => t.url,
+  () => admin.env,
+);
 const payerKey = generatePrivateKey();
 const newKey = generatePrivateKey();
 const owner = privateKeyToAccount(generatePrivateKey());
@@ -27,6 +32,7 @@ const shell = {
 
 beforeAll(async () => {
   t = await createTestDatabase();
+  admin = await cliUser(t.db, "admin");
 });
 afterAll(async () => t.drop());
 

@@ -16,6 +16,7 @@ import {
 } from "@/lib/payment-core/treasury/rotation-money";
 import { rotationStatus } from "@/lib/payment-core/treasury/rotation-status";
 import { createPaymentService } from "@/lib/payment-core/x402/service";
+import { mutating } from "../auth";
 import { CliFailure, type CommandKit, type Context, withDb } from "../context";
 import { registerTreasuryOwners } from "./treasury-owners";
 
@@ -48,6 +49,8 @@ export function registerTreasury(program: Command, { sub, print }: CommandKit): 
   registerTreasuryOwners(treasury, { sub, print });
   const rotate = sub(treasury, "rotate").description("rotate the payer key, step by step (status first)");
   const step = (name: string, description: string) => sub(rotate, name).description(description);
+  // Every step but status changes the rotation: an admin, signed in (or --break-glass).
+  const change = (name: string, description: string) => mutating(step(name, description));
 
   step("status", "the rotation in progress, its next step and what to sign; the history").action(
     async (_o: unknown, cmd: Command) =>
@@ -63,7 +66,7 @@ export function registerTreasury(program: Command, { sub, print }: CommandKit): 
       }),
   );
 
-  step(
+  change(
     "register",
     "register the new payer wallet: its address and its key's reference (env:VAR or file:/path)",
   )
@@ -73,56 +76,68 @@ export function registerTreasury(program: Command, { sub, print }: CommandKit): 
       "where its key lives: env:VAR_NAME or file:/absolute/path (never the key)",
     )
     .action(async (opts: { address: string; keyRef: string }, cmd: Command) =>
-      withDb(async (ctx) => {
-        const r = await registerRotation(deps(ctx), {
-          newAddress: opts.address,
-          keyRef: opts.keyRef,
-          actor: ctx.actor,
-        });
-        print(cmd, r, () => line(r));
-      }),
+      withDb(
+        async (ctx) => {
+          const r = await registerRotation(deps(ctx), {
+            newAddress: opts.address,
+            keyRef: opts.keyRef,
+            actor: ctx.actor,
+          });
+          print(cmd, r, () => line(r));
+        },
+        { as: { operation: "treasury.rotation", cmd } },
+      ),
     );
 
-  step("prove", "the new wallet signs ProvePayerControl (with --signature, or here with its key reference)")
+  change("prove", "the new wallet signs ProvePayerControl (with --signature, or here with its key reference)")
     .option("--signature <hex>", "a signature made elsewhere")
     .action(async (opts: { signature?: string }, cmd: Command) =>
-      withDb(async (ctx) => {
-        const d = deps(ctx);
-        const open = await current(ctx);
-        const signature = opts.signature ?? (await signProof(d, open.id));
-        const r = await proveRotation(d, { rotationId: open.id, signature, actor: ctx.actor });
-        print(cmd, r, () => line(r));
-      }),
+      withDb(
+        async (ctx) => {
+          const d = deps(ctx);
+          const open = await current(ctx);
+          const signature = opts.signature ?? (await signProof(d, open.id));
+          const r = await proveRotation(d, { rotationId: open.id, signature, actor: ctx.actor });
+          print(cmd, r, () => line(r));
+        },
+        { as: { operation: "treasury.rotation", cmd } },
+      ),
     );
 
-  step("approve", "a treasury owner's RotatePayerWallet signature (see status for the message)")
+  change("approve", "a treasury owner's RotatePayerWallet signature (see status for the message)")
     .requiredOption("--signature <hex>", "the owner's EIP-712 signature")
     .action(async (opts: { signature: string }, cmd: Command) =>
-      withDb(async (ctx) => {
-        const open = await current(ctx);
-        const r = await approveRotation(deps(ctx), {
-          rotationId: open.id,
-          signature: opts.signature,
-          actor: ctx.actor,
-        });
-        print(cmd, r, () => `${line(r)}Approved by ${r.approver}\n`);
-      }),
+      withDb(
+        async (ctx) => {
+          const open = await current(ctx);
+          const r = await approveRotation(deps(ctx), {
+            rotationId: open.id,
+            signature: opts.signature,
+            actor: ctx.actor,
+          });
+          print(cmd, r, () => `${line(r)}Approved by ${r.approver}\n`);
+        },
+        { as: { operation: "treasury.rotation", cmd } },
+      ),
     );
 
-  step("test-payment", "a real x402 purchase from the new wallet, charged to --agent")
+  change("test-payment", "a real x402 purchase from the new wallet, charged to --agent")
     .requiredOption("--agent <id>", "the agent whose budget and ledger the test purchase goes to")
     .requiredOption("--url <url>", "the vendor resource to buy (a demo vendor)")
     .action(async (opts: { agent: string; url: string }, cmd: Command) =>
-      withDb(async (ctx) => {
-        const open = await current(ctx);
-        const r = await testPayment(deps(ctx), {
-          rotationId: open.id,
-          agentId: opts.agent,
-          url: opts.url,
-          actor: ctx.actor,
-        });
-        print(cmd, r, () => `${line(r)}Test payment: ${r.testPaymentTxId}\n`);
-      }),
+      withDb(
+        async (ctx) => {
+          const open = await current(ctx);
+          const r = await testPayment(deps(ctx), {
+            rotationId: open.id,
+            agentId: opts.agent,
+            url: opts.url,
+            actor: ctx.actor,
+          });
+          print(cmd, r, () => `${line(r)}Test payment: ${r.testPaymentTxId}\n`);
+        },
+        { as: { operation: "treasury.rotation", cmd } },
+      ),
     );
 
   for (const [name, description, fn] of [
@@ -134,12 +149,15 @@ export function registerTreasury(program: Command, { sub, print }: CommandKit): 
     ["complete", "retire the old wallet; the new one becomes the payer", completeRotation],
     ["cancel", "abandon the rotation (only before the sweep)", cancelRotation],
   ] as const) {
-    step(name, description).action(async (_o: unknown, cmd: Command) =>
-      withDb(async (ctx) => {
-        const open = await current(ctx);
-        const r = await fn(deps(ctx), { rotationId: open.id, actor: ctx.actor });
-        print(cmd, r, () => line(r));
-      }),
+    change(name, description).action(async (_o: unknown, cmd: Command) =>
+      withDb(
+        async (ctx) => {
+          const open = await current(ctx);
+          const r = await fn(deps(ctx), { rotationId: open.id, actor: ctx.actor });
+          print(cmd, r, () => line(r));
+        },
+        { as: { operation: "treasury.rotation", cmd } },
+      ),
     );
   }
 }

@@ -11,7 +11,7 @@ const blankIsUnset = (value: unknown) =>
 
 /** Admins add console users; without a password one is generated and returned once, never stored in clear. */
 export const addUserAction = action({
-  role: "admin",
+  operation: "users.manage",
   input: z.object({
     email: z.email("enter an address like name@example.com").max(320, "keep it to at most 320 characters"),
     role: z.enum(ROLES, { message: `choose one of ${ROLES.join(", ")}` }),
@@ -40,7 +40,7 @@ export const addUserAction = action({
 });
 
 export const changeUserRole = action({
-  role: "admin",
+  operation: "users.manage",
   input: z.object({
     userId: z.uuid("not a user id"),
     role: z.enum(ROLES, { message: `one of ${ROLES.join(", ")}` }),
@@ -53,7 +53,7 @@ export const changeUserRole = action({
 });
 
 export const setUserDisabledAction = action({
-  role: "admin",
+  operation: "users.manage",
   input: z.object({
     userId: z.uuid("not a user id"),
     disabled: z.union([z.boolean(), z.enum(["true", "false"]).transform((v) => v === "true")]),

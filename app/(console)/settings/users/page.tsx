@@ -1,3 +1,4 @@
+import Link from "next/link";
 import { PageHeader } from "@/components/ui/page-header";
 import { DataTable, RowHeader, Td, TimeCell } from "@/components/ui/table";
 import { AddUserForm } from "@/components/users/add-user-form";
@@ -19,7 +20,12 @@ export default async function UsersPage() {
       <PageHeader title="Users">
         Who can sign in to the console, and with which role: viewer &lt; operator &lt; approver &lt; admin. A
         disabled user is signed out on their next request. There is always at least one active admin (
-        {activeAdmins} now). Every change is in the audit log.
+        {activeAdmins} now). Every change is in the audit log. Their personal tokens for the{" "}
+        <code className="font-mono">x402</code> command line, and revoking them, are on the{" "}
+        <Link href="/settings/tokens" className="text-blue-800 underline underline-offset-2">
+          CLI tokens
+        </Link>{" "}
+        page.
       </PageHeader>
       <DataTable
         caption="Console users"

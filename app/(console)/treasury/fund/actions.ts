@@ -11,7 +11,7 @@ import { recordFunding, recordFundingInput } from "@/lib/payment-core/treasury/f
  * by the schema). An operator may fund; a viewer may not. Idempotent on the hash.
  */
 export const recordFundingAction = action({
-  role: "operator",
+  operation: "treasury.fund",
   input: recordFundingInput,
   handler: async ({ txHash }, { user, db }) => {
     const { funding, created } = await recordFunding(fundingDeps(db), { txHash, actor: user.email });

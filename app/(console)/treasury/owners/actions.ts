@@ -11,7 +11,7 @@ import { addOwner, addOwnerInput, removeOwner, removeOwnerInput } from "@/lib/pa
  * a change here counts at once, in the console and the CLI alike.
  */
 export const addTreasuryOwnerAction = action({
-  role: "admin",
+  operation: "treasury.owners",
   input: addOwnerInput,
   handler: async ({ address, label }, { user, db }) => {
     const owner = await addOwner(treasuryOwnerDeps(db), { address, label, actor: user.email });
@@ -21,7 +21,7 @@ export const addTreasuryOwnerAction = action({
 });
 
 export const removeTreasuryOwnerAction = action({
-  role: "admin",
+  operation: "treasury.owners",
   input: removeOwnerInput,
   handler: async ({ address }, { user, db }) => {
     const owner = await removeOwner(treasuryOwnerDeps(db), { address, actor: user.email });

@@ -35,7 +35,7 @@ function done<T>(row: T) {
 }
 
 export const registerRotationAction = action({
-  role: "admin",
+  operation: "treasury.rotation",
   input: registerInput,
   handler: async (input, { user, db }) =>
     done(await registerRotation(appRotationDeps(db), { ...input, actor: user.email })),
@@ -43,7 +43,7 @@ export const registerRotationAction = action({
 
 /** Step 2 from the console: the server signs the proof with the key the reference names, as the CLI does. */
 export const proveRotationAction = action({
-  role: "admin",
+  operation: "treasury.rotation",
   input: rotationId,
   handler: async ({ rotationId: id }, { user, db }) => {
     const deps = appRotationDeps(db);
@@ -54,14 +54,14 @@ export const proveRotationAction = action({
 
 /** Step 3: the owner's signature, made in the connected wallet (or pasted from one signed elsewhere). */
 export const approveRotationAction = action({
-  role: "admin",
+  operation: "treasury.rotation",
   input: rotationId.extend(signatureInput.shape),
   handler: async (input, { user, db }) =>
     done(await approveRotation(appRotationDeps(db), { ...input, actor: user.email })),
 });
 
 export const testPaymentAction = action({
-  role: "admin",
+  operation: "treasury.rotation",
   input: rotationId.extend({
     agentId: z.string().trim().min(1, "choose the agent the test payment is charged to").max(128),
     url: z.string().trim().url("enter the vendor URL to buy from").max(4096),
@@ -71,21 +71,21 @@ export const testPaymentAction = action({
 });
 
 export const sweepRotationAction = action({
-  role: "admin",
+  operation: "treasury.rotation",
   input: rotationId,
   handler: async (input, { user, db }) =>
     done(await sweepRotation(appRotationDeps(db), { ...input, actor: user.email })),
 });
 
 export const completeRotationAction = action({
-  role: "admin",
+  operation: "treasury.rotation",
   input: rotationId,
   handler: async (input, { user, db }) =>
     done(await completeRotation(appRotationDeps(db), { ...input, actor: user.email })),
 });
 
 export const cancelRotationAction = action({
-  role: "admin",
+  operation: "treasury.rotation",
   input: rotationId,
   handler: async (input, { user, db }) =>
     done(await cancelRotation(appRotationDeps(db), { ...input, actor: user.email })),

@@ -1,0 +1,49 @@
+import type { Role } from "./users";
+
+/**
+ * The least role each state change needs, for the console's server actions and the CLI alike (one
+ * table, so the two cannot drift apart). Reading needs a signed-in viewer in the console and
+ * database access alone in the CLI.
+ */
+export const OPERATION_ROLES = {
+  "limits.set": "operator",
+  "limits.request_monthly": "operator",
+  "approvals.decide": "approver",
+  "kill_switch.set": "operator",
+  "agents.set_status": "operator",
+  "agents.vendor_policy": "operator",
+  // A new agent or API key is a new way to spend: admin, as users and treasury changes.
+  "agents.add": "admin",
+  "agents.rotate_key": "admin",
+  "alerts.acknowledge": "operator",
+  "audits.run": "operator",
+  "reconciliation.run": "operator",
+  "settlements.resolve": "operator",
+  "jobs.run": "operator",
+  "treasury.fund": "operator",
+  "treasury.owners": "admin",
+  "treasury.rotation": "admin",
+  "users.manage": "admin",
+  "ledger.import": "admin",
+  "database.restore": "admin",
+  "database.seed_demo": "admin",
+  // Personal CLI tokens: everyone makes and revokes their own (the CLI tokens page, x402 login and
+  // logout); seeing, making or revoking another user's is an admin's.
+  "cli_tokens.own": "viewer",
+  "cli_tokens.others": "admin",
+} as const satisfies Record<string, Role>;
+
+export type Operation = keyof typeof OPERATION_ROLES;
+
+export function requiredRole(operation: Operation): Role {
+  return OPERATION_ROLES[operation];
+}
+
+/**
+ * What `x402 --break-glass` (database access, no sign-in) may never do: decide a budget change
+ * request (that needs a second person, signed in) or change who may approve a treasury rotation.
+ */
+export const BREAK_GLASS_REFUSED: ReadonlySet<Operation> = new Set<Operation>([
+  "approvals.decide",
+  "treasury.owners",
+]);
