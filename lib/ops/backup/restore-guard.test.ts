@@ -8,8 +8,8 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { closeDb, createDb, type Database } from "@/db/client";
 import { withDatabase } from "@/db/embedded";
 import { seedDemo, seedDemoUsers } from "@/db/seed";
-import { defaultActor } from "@/lib/cli/context";
 import { run } from "@/lib/cli/main";
+import { cliUser } from "@/lib/cli/test-harness";
 import { defaultBudgetConfig } from "@/lib/payment-core/budgets/config";
 import { setLimit } from "@/lib/payment-core/budgets/usage";
 import { createTestDatabase, type TestDatabase } from "@/lib/testing/db";
@@ -37,9 +37,9 @@ let real: string;
 let realLines: string[];
 
 /** `x402 <args> --json` in this process against `url`. */
-async function x402(args: string[], url: string) {
+async function x402(args: string[], url: string, env: Record<string, string> = {}) {
   const saved = process.env;
-  process.env = { ...process.env, DATABASE_URL: url };
+  process.env = { ...process.env, DATABASE_URL: url, ...env };
   let stdout = "";
   try {
     const code = await run([...args, "--json"], {
@@ -54,19 +54,31 @@ async function x402(args: string[], url: string) {
   }
 }
 
-/** A database with users, ledger rows, a limit and audit rows: what a wiping restore would destroy. */
-async function populated(actor: string): Promise<{ url: string; db: Database }> {
+/**
+ * A database with users, ledger rows, a limit and audit rows: what a wiping restore would destroy;
+ * and an admin signed in to the CLI (a restore over users needs one).
+ */
+async function populated(
+  actor: string,
+): Promise<{ url: string; db: Database; env: Record<string, string>; email: string }> {
   const t = await createTestDatabase();
   created.push({ name: t.name, db: t.db });
   await seedDemo(t.db, { days: 2, config: defaultBudgetConfig(), actor });
   await seedDemoUsers(t.db, { actor, passwords: { viewer: "v-password-1", admin: "a-password-1" } });
   await setLimit(t.db, { agentId: "builder_agent", kind: "daily", limitMicro: 90_000_000n, actor });
-  return { url: t.url, db: t.db };
+  const signedIn = await cliUser(t.db, "admin");
+  return { url: t.url, db: t.db, env: signedIn.env, email: signedIn.user.email };
 }
 
 async function count(db: Database, table: string): Promise<number> {
   const [row] = await db.$client.unsafe<{ n: number }[]>(`SELECT count(*)::int AS n FROM public."${table}"`);
   return row?.n ?? 0;
+}
+
+/** Every table's digest but the CLI tokens' (signing in stamps the token's last use). */
+async function stateDigest(db: Database) {
+  const { cli_tokens: _tokens, ...rest } = await databaseDigest(db);
+  return rest;
 }
 
 const sha256 = (file: string) => createHash("sha256").update(readFileSync(file)).digest("hex");
@@ -179,19 +191,19 @@ describe("x402 restore --force refuses an incomplete backup, and nothing changes
   it.each(attacks)("%s: backup_incomplete, every row stays", async (label, lines) => {
     const file = craft(`${label.replace(/\W+/g, "-")}.x402.jsonl.gz`, lines());
     const target = await populated("target");
-    const before = await databaseDigest(target.db);
+    const before = await stateDigest(target.db);
     expect(before.users?.rows).toBeGreaterThan(0);
     expect(before.transactions?.rows).toBeGreaterThan(0);
     expect(before.audit_log?.rows).toBeGreaterThan(0);
     const pre = mkdtempSync(path.join(dir, "pre-"));
 
-    const result = await x402(["restore", file, "--force", "--pre-backup-dir", pre], target.url);
+    const result = await x402(["restore", file, "--force", "--pre-backup-dir", pre], target.url, target.env);
 
     expect(result.code).toBe(1);
     const error = result.json.error as { code: string; missing: string[]; extra: string[] };
     expect(error.code, JSON.stringify(result.json)).toBe("backup_incomplete");
     expect(error.missing).toEqual(expect.arrayContaining(["transactions", "users", "audit_log"]));
-    expect(await databaseDigest(target.db)).toEqual(before);
+    expect(await stateDigest(target.db)).toEqual(before);
     // Refused before anything was done: not even the pre-restore backup was written.
     expect(readdirSync(pre)).toEqual([]);
   });
@@ -207,12 +219,12 @@ describe("x402 restore --force refuses an incomplete backup, and nothing changes
       }),
     ]);
     const target = await populated("target");
-    const before = await databaseDigest(target.db);
-    const result = await x402(["restore", file, "--force"], target.url);
+    const before = await stateDigest(target.db);
+    const result = await x402(["restore", file, "--force"], target.url, target.env);
     expect(result.json).toMatchObject({
       error: { code: "backup_incomplete", extra: ["shadow"], missing: [] },
     });
-    expect(await databaseDigest(target.db)).toEqual(before);
+    expect(await stateDigest(target.db)).toEqual(before);
   });
 
   it.each([
@@ -242,9 +254,9 @@ describe("x402 restore --force refuses an incomplete backup, and nothing changes
       }
       const file = craft(`mismatch-${kind}.x402.jsonl.gz`, lines);
       const target = await populated("target");
-      const before = await databaseDigest(target.db);
+      const before = await stateDigest(target.db);
 
-      const result = await x402(["restore", file, "--force"], target.url);
+      const result = await x402(["restore", file, "--force"], target.url, target.env);
 
       expect(result.code).toBe(1);
       const error = result.json.error as {
@@ -256,7 +268,7 @@ describe("x402 restore --force refuses an incomplete backup, and nothing changes
       const figures = error.tables[0];
       if (kind === "count") expect(figures?.trailer.rows).toBe((figures?.file.rows ?? 0) - 1);
       else expect(figures?.trailer.rows).toBe(figures?.file.rows);
-      expect(await databaseDigest(target.db)).toEqual(before);
+      expect(await stateDigest(target.db)).toEqual(before);
     },
   );
 });
@@ -276,7 +288,7 @@ async function chainIntact(db: Database): Promise<boolean> {
 
 /** Every table's digest except the audit log's own two, which a restore extends by one row. */
 async function dataDigest(db: Database) {
-  const { audit_log: _log, audit_chain_head: _head, ...rest } = await databaseDigest(db);
+  const { audit_log: _log, audit_chain_head: _head, ...rest } = await stateDigest(db);
   return rest;
 }
 
@@ -298,7 +310,7 @@ describe("a complete backup still restores, and the restore is on the record", (
     const targetBefore = await dataDigest(target.db);
     const pre = mkdtempSync(path.join(dir, "pre-"));
 
-    const result = await x402(["restore", real, "--force", "--pre-backup-dir", pre], target.url);
+    const result = await x402(["restore", real, "--force", "--pre-backup-dir", pre], target.url, target.env);
 
     expect(result.code, JSON.stringify(result.json)).toBe(0);
     const preFile = result.json.pre_restore_backup as string;
@@ -313,7 +325,7 @@ describe("a complete backup still restores, and the restore is on the record", (
     expect(others).toEqual([]);
     expect(row).toMatchObject({
       seq: sourceAudit + 1,
-      actor: defaultActor(),
+      actor: target.email,
       target_id: sha256(real),
       after: { file: real, sha256: sha256(real), format: "portable", preRestoreBackup: preFile },
     });
@@ -362,28 +374,32 @@ describe("a complete backup still restores, and the restore is on the record", (
     expect(made.code, made.stderr).toBe(0);
 
     const target = await populated("target");
-    const before = await databaseDigest(target.db);
+    const before = await stateDigest(target.db);
     const pre = mkdtempSync(path.join(dir, "pre-"));
-    const refused = await x402(["restore", partial, "--force", "--pre-backup-dir", pre], target.url);
+    const refused = await x402(
+      ["restore", partial, "--force", "--pre-backup-dir", pre],
+      target.url,
+      target.env,
+    );
     expect(refused.json).toMatchObject({ error: { code: "backup_incomplete" } });
     expect((refused.json.error as { missing: string[] }).missing.sort()).toEqual(["transactions", "users"]);
-    expect(await databaseDigest(target.db)).toEqual(before);
+    expect(await stateDigest(target.db)).toEqual(before);
     expect(readdirSync(pre)).toEqual([]);
 
     // Cut short: whatever step notices, the target keeps every row and gains no audit row.
     const cut = path.join(dir, "cut.dump");
     const bytes = readFileSync(whole);
     writeFileSync(cut, bytes.subarray(0, Math.floor(bytes.length * 0.9)));
-    const broken = await x402(["restore", cut, "--force", "--pre-backup-dir", pre], target.url);
+    const broken = await x402(["restore", cut, "--force", "--pre-backup-dir", pre], target.url, target.env);
     expect(broken.code, JSON.stringify(broken.json)).toBe(1);
     console.log(`cut archive: ${JSON.stringify(broken.json.error).slice(0, 300)}`);
     expect(["backup_unreadable", "backup_incomplete", "restore_failed"]).toContain(
       (broken.json.error as { code: string }).code,
     );
-    expect(await databaseDigest(target.db)).toEqual(before);
+    expect(await stateDigest(target.db)).toEqual(before);
 
     const targetBefore = await dataDigest(target.db);
-    const result = await x402(["restore", whole, "--force", "--pre-backup-dir", pre], target.url);
+    const result = await x402(["restore", whole, "--force", "--pre-backup-dir", pre], target.url, target.env);
     expect(result.code, JSON.stringify(result.json)).toBe(0);
     const preFile = result.json.pre_restore_backup as string;
     expect(existsSync(preFile)).toBe(true);
@@ -391,7 +407,7 @@ describe("a complete backup still restores, and the restore is on the record", (
     const rows = await restoreRows(target.db);
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({
-      actor: defaultActor(),
+      actor: target.email,
       target_id: sha256(whole),
       after: { sha256: sha256(whole), format: "pg_dump", preRestoreBackup: preFile },
     });
