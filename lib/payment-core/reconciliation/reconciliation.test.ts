@@ -7,6 +7,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { seedDemo } from "@/db/seed";
 import { registerReconcile } from "@/lib/cli/commands/reconcile";
 import { describeError, toJson } from "@/lib/cli/context";
+import { cliUser } from "@/lib/cli/test-harness";
 import { createTestDatabase, type TestDatabase } from "@/lib/testing/db";
 import { localPayer } from "@/lib/testing/local-payer";
 import { type LocalNetwork, startLocalNetwork } from "@/scripts/localnet";
@@ -323,8 +324,11 @@ describe("x402 reconcile", () => {
     }
   }
 
-  beforeAll(() => {
+  beforeAll(async () => {
+    // A saved run changes state: the CLI acts as a signed-in operator.
+    const { env } = await cliUser(t.db, "operator");
     Object.assign(process.env, {
+      ...env,
       DATABASE_URL: t.url,
       X402_NETWORK: net.network,
       X402_RPC_URL: net.rpcUrl,

@@ -2,6 +2,7 @@ import type { Hex } from "viem";
 import { beforeAll, describe, expect, inject, it } from "vitest";
 import { closeDb, createDb } from "@/db/client";
 import { run } from "@/lib/cli/main";
+import { cliUser } from "@/lib/cli/test-harness";
 import {
   AGENT,
   config,
@@ -167,8 +168,10 @@ describe("x402 settle and kill-switch --cancel-outstanding", () => {
     return { code, stdout };
   }
 
-  beforeAll(() => {
-    Object.assign(process.env, { DATABASE_URL: t.url, ...consolePaymentEnv(net) });
+  beforeAll(async () => {
+    // Cancelling and the kill switch change state: the CLI acts as a signed-in operator.
+    const { env } = await cliUser(t.db, "operator");
+    Object.assign(process.env, { DATABASE_URL: t.url, ...consolePaymentEnv(net), ...env });
   });
 
   it("lists the unsettled row, cancels it with --auto --cancel, then nothing is open", async () => {
