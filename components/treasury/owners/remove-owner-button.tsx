@@ -1,17 +1,17 @@
 "use client";
 
 import { useRef } from "react";
-import { removeTreasuryOwnerAction } from "@/app/(console)/treasury/owners/actions";
+import { proposeOwnerChangeAction } from "@/app/(console)/treasury/owners/actions";
 import { Button } from "@/components/ui/button";
 import { ConfirmDialog } from "@/components/ui/confirm-dialog";
 import { FormMessage } from "@/components/ui/form-message";
 import { useAction } from "@/components/ui/use-action";
 import { codedError } from "./coded-error";
 
-/** Removes a console owner after a confirmation; the refusal, if any, shows inside the dialog. */
+/** Proposes removing an owner after a confirmation; the refusal, if any, shows inside the dialog. */
 export function RemoveOwnerButton({ address, label }: { address: string; label: string | null }) {
   const dialog = useRef<HTMLDialogElement>(null);
-  const remove = useAction(removeTreasuryOwnerAction, { onSuccess: () => dialog.current?.close() });
+  const remove = useAction(proposeOwnerChangeAction, { onSuccess: () => dialog.current?.close() });
   return (
     <>
       <Button
@@ -23,21 +23,20 @@ export function RemoveOwnerButton({ address, label }: { address: string; label: 
           dialog.current?.showModal();
         }}
       >
-        Remove
+        Propose removal
       </Button>
       <ConfirmDialog
         dialogRef={dialog}
-        title="Remove this treasury owner?"
+        title="Propose removing this treasury owner?"
         error={<FormMessage error={codedError(remove.error, remove.result)} />}
-        confirmLabel="Remove owner"
-        busyLabel="Removing…"
+        confirmLabel="Propose removal"
+        busyLabel="Proposing…"
         pending={remove.pending}
-        onConfirm={() => remove.run({ address })}
+        onConfirm={() => remove.run({ action: "remove", address })}
       >
         <span className="break-all font-mono text-xs">{address}</span>
-        {label ? ` (${label})` : ""} will no longer approve payer-key rotations: an approval it signed and has
-        not yet been submitted is refused from now on. The removal is kept in the audit log and the owner's
-        history.
+        {label ? ` (${label})` : ""} is removed once a quorum of owners signed the proposal; from then its
+        signatures no longer count. A removal that would leave fewer owners than the quorum is refused.
       </ConfirmDialog>
     </>
   );
