@@ -1,4 +1,5 @@
 import type { Metadata } from "next";
+import { ConnectPanel } from "@/components/treasury/connect-panel";
 import { AddOwnerForm } from "@/components/treasury/owners/add-owner-form";
 import { RemoveOwnerButton } from "@/components/treasury/owners/remove-owner-button";
 import { SignProposalForm } from "@/components/treasury/owners/sign-proposal-form";
@@ -17,6 +18,8 @@ export default async function TreasuryOwnersPage() {
   const user = await requireUser("viewer");
   const canEdit = roleAtLeast(user.role, "admin");
   const { owners, quorum, proposals, removed, warning } = await treasuryOwnersView();
+  const ownerAddresses = owners.map((o) => o.address);
+  const anyOpen = proposals.some((p) => p.status === "open");
 
   return (
     <div className="flex flex-col gap-6">
@@ -26,7 +29,8 @@ export default async function TreasuryOwnersPage() {
         <code className="font-mono text-sm">X402_TREASURY_OWNERS</code> was recorded once as the initial set;
         since then an admin proposes a change here (or with{" "}
         <code className="font-mono text-sm">x402 treasury owners propose-add|propose-remove</code>) and owners
-        sign it. Every step is in the audit log. Back to the{" "}
+        sign it, each in their connected wallet or by pasting a signature made elsewhere. Every step is in the
+        audit log. Back to the{" "}
         {/* A document load, not client navigation: each treasury page has its own CSP. */}
         <a href="/treasury" className="text-blue-800 underline underline-offset-2">
           treasury
@@ -87,6 +91,7 @@ export default async function TreasuryOwnersPage() {
         <h2 id="proposals-title" className="text-lg font-semibold">
           Proposed changes
         </h2>
+        {canEdit && anyOpen ? <ConnectPanel purpose="owners" /> : null}
         {proposals.length === 0 ? (
           <p className="text-sm text-slate-700">No owner change was proposed.</p>
         ) : (
@@ -115,7 +120,19 @@ export default async function TreasuryOwnersPage() {
                     </pre>
                   </details>
                 ) : null}
-                {canEdit && p.status === "open" ? <SignProposalForm proposalId={p.id} /> : null}
+                {canEdit && p.status === "open" ? (
+                  <SignProposalForm
+                    proposal={{
+                      id: p.id,
+                      action: p.action,
+                      address: p.address,
+                      nonce: p.nonce,
+                      deadline: p.deadline,
+                      signers: p.signatures.map((sig) => sig.signer),
+                    }}
+                    owners={ownerAddresses}
+                  />
+                ) : null}
               </li>
             ))}
           </ul>
