@@ -1,3 +1,4 @@
+import AxeBuilder from "@axe-core/playwright";
 import type { Page, Request } from "@playwright/test";
 import type postgres from "postgres";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
@@ -28,7 +29,7 @@ async function typedDataOf(sql: postgres.Sql, address: string, action: "add" | "
 async function signAs(page: Page, account: string, item: ReturnType<typeof proposal>) {
   await page.getByLabel("Demo account (the one that signs)").selectOption(account);
   await expect(page.getByTestId("connected-address")).toHaveText(account);
-  await item.getByRole("button", { name: /in the wallet$/ }).click();
+  await item.getByRole("button", { name: /^Sign in the wallet/ }).click();
 }
 
 test.describe("Treasury owners", () => {
@@ -93,9 +94,17 @@ test.describe("Treasury owners", () => {
     await expect(added).toContainText("open: 1 of 2 signatures");
     await expect(ownersTable(page).getByRole("row").filter({ hasText: newcomer })).toHaveCount(0);
 
+    // The signing state (wallet panel, demo account select, warnings, outcome) passes axe, as a11y.spec.ts scans pages.
+    const { violations } = await new AxeBuilder({ page })
+      .withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"])
+      .analyze();
+    expect(
+      violations.filter((v) => v.impact === "serious" || v.impact === "critical").map((v) => v.id),
+    ).toEqual([]);
+
     // Owner A again (forgot to switch): the page warns, and the server refuses it.
     await expect(added.getByText("The connected wallet already signed this change")).toBeVisible();
-    await added.getByRole("button", { name: /in the wallet$/ }).click();
+    await added.getByRole("button", { name: /^Sign in the wallet/ }).click();
     await expect(added.getByRole("alert")).toContainText(/owner_change_(replayed|duplicate_signer)/);
     await expect(added).toContainText("open: 1 of 2 signatures");
 

@@ -80,17 +80,14 @@ export function SignProposalForm({
             </p>
           )}
           <div>
-            <Button
-              size="sm"
-              onClick={signInWallet}
-              disabled={sign.isPending || pending}
-              aria-label={`Sign ${what} in the wallet`}
-            >
+            {/* The proposal in the name, for screen readers, after the visible words (WCAG 2.5.3). */}
+            <Button size="sm" onClick={signInWallet} disabled={sign.isPending || pending}>
               {sign.isPending
                 ? "Sign in your wallet…"
                 : pending
                   ? "Checking the signature…"
                   : "Sign in the wallet"}
+              <span className="sr-only"> ({what})</span>
             </Button>
           </div>
           {walletError ? <ErrorMessage>{walletError}</ErrorMessage> : null}
