@@ -99,7 +99,9 @@ test.describe("Treasury owners", () => {
       .withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"])
       .analyze();
     expect(
-      violations.filter((v) => v.impact === "serious" || v.impact === "critical").map((v) => v.id),
+      violations
+        .filter((v) => v.impact === "serious" || v.impact === "critical")
+        .map((v) => `${v.id} ${v.nodes.map((n) => n.html).join(" | ")}`),
     ).toEqual([]);
 
     // Owner A again (forgot to switch): the page warns, and the server refuses it.
@@ -122,7 +124,7 @@ test.describe("Treasury owners", () => {
     });
 
     // Removing the newcomer again: proposed after a confirmation, enacted by owners B then A.
-    await page.getByRole("button", { name: `Remove owner ${newcomer}` }).click();
+    await page.getByRole("button", { name: `Propose removal of owner ${newcomer}` }).click();
     const dialog = page.getByRole("dialog", { name: "Propose removing this treasury owner?" });
     await expect(dialog).toContainText(newcomer);
     await dialog.getByRole("button", { name: "Propose removal" }).click();
@@ -143,7 +145,7 @@ test.describe("Treasury owners", () => {
 
     // Two owners, quorum 2: removing either is refused before anything is proposed.
     const beforeRefusal = await proposals();
-    await page.getByRole("button", { name: `Remove owner ${ownerA}` }).click();
+    await page.getByRole("button", { name: `Propose removal of owner ${ownerA}` }).click();
     await dialog.getByRole("button", { name: "Propose removal" }).click();
     await expect(dialog.getByRole("alert")).toContainText("treasury_owner_below_quorum");
     await expect(dialog.getByRole("alert")).toContainText(
@@ -181,7 +183,7 @@ test.describe("Treasury owners", () => {
       ).toBeVisible();
       await expect(proposal(page, "Add", listed)).toContainText("open: 0 of 2 signatures");
       await expect(page.getByRole("region", { name: "Propose an owner" })).toHaveCount(0);
-      await expect(page.getByRole("button", { name: /Remove owner/ })).toHaveCount(0);
+      await expect(page.getByRole("button", { name: /Propose removal/ })).toHaveCount(0);
       await expect(page.getByRole("button", { name: "Submit the signature" })).toHaveCount(0);
       await expect(page.getByText(`needs the admin role; you are ${role}`)).toBeVisible();
 

@@ -17,13 +17,13 @@ export function RemoveOwnerButton({ address, label }: { address: string; label: 
       <Button
         variant="danger-outline"
         size="sm"
-        aria-label={`Remove owner ${address}`}
         onClick={() => {
           remove.dismiss();
           dialog.current?.showModal();
         }}
       >
-        Propose removal
+        {/* The owner in the name after the visible words, for screen readers (WCAG 2.5.3). */}
+        Propose removal<span className="sr-only"> of owner {address}</span>
       </Button>
       <ConfirmDialog
         dialogRef={dialog}
