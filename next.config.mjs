@@ -20,7 +20,7 @@ const cspDirectives = ({ connect = "", frame = "", img = "" } = {}) => [
 const csp = cspDirectives().join("; ");
 
 /**
- * The treasury's wallet pages (/treasury/fund and /treasury/rotate; not /treasury or /treasury/owners) talk
+ * The treasury's wallet pages (/treasury/fund, /treasury/rotate and /treasury/owners; not /treasury) talk
  * to a chain from the browser: the local demo chain's loopback RPC (any port: anvil's is chosen at
  * start-up, and the page is given it only on the local network), Base's public RPCs (never
  * X402_RPC_URL, which may carry a key), WalletConnect's relay and verify frame, Coinbase Wallet.
@@ -59,7 +59,7 @@ const nextConfig = {
     return [
       { source: "/:path*", headers: securityHeaders },
       {
-        source: "/treasury/:page(fund|rotate)/:rest*",
+        source: "/treasury/:page(fund|rotate|owners)/:rest*",
         headers: [{ key: "Content-Security-Policy", value: walletCsp }],
       },
     ];

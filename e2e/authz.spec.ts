@@ -87,8 +87,8 @@ const ACTIONS: Record<string, Role> = {
   "app/(console)/treasury/rotate/actions.ts#sweepRotationAction": "admin",
   "app/(console)/treasury/rotate/actions.ts#completeRotationAction": "admin",
   "app/(console)/treasury/rotate/actions.ts#cancelRotationAction": "admin",
-  "app/(console)/treasury/owners/actions.ts#addTreasuryOwnerAction": "admin",
-  "app/(console)/treasury/owners/actions.ts#removeTreasuryOwnerAction": "admin",
+  "app/(console)/treasury/owners/actions.ts#proposeOwnerChangeAction": "admin",
+  "app/(console)/treasury/owners/actions.ts#signOwnerProposalAction": "admin",
 };
 
 interface ManifestAction {

@@ -126,6 +126,7 @@ export default async function globalSetup() {
     rpcUrl: network.rpcUrl,
     usdcAddress: network.usdcAddress,
     funderAddress: network.funder,
+    ownerAddresses: network.owners,
     agentKeys: keys,
     consoleEnv,
   };

@@ -27,6 +27,11 @@ export interface E2eState {
   rpcUrl: string;
   usdcAddress: string;
   funderAddress: string;
+  /**
+   * The treasury owners X402_TREASURY_OWNERS names (quorum 2): the funder (anvil #4, owner A) and
+   * anvil #5 (owner B), both accounts of the demo wallet, picked with its "Demo account" select.
+   */
+  ownerAddresses: [string, string];
   agentKeys: Record<string, string>;
   /**
    * The console's own variables (DATABASE_URL through PgBouncer, the secrets, the chain): a second

@@ -10,9 +10,11 @@ import type { E2eState } from "./state";
 /*
  * The whole payer-key rotation through the console, against the local chain and real USDC: an
  * admin registers a new wallet (its key in a mounted secret file), the server proves it, a
- * stranger's approval is refused, a reload resumes, the demo wallet (a treasury owner here)
- * signs the approval, a real test payment settles from the new wallet, the USDC moves, and the
- * switch makes the next agent payment settle from the new wallet while the old one is retired.
+ * stranger's approval is refused, a reload resumes, the demo wallet's two accounts (the two
+ * treasury owners here, quorum 2) sign the approval in turn: one alone leaves it at "1 of 2" and
+ * the same owner twice is refused; a real test payment settles from the new wallet, the USDC
+ * moves, and the switch makes the next agent payment settle from the new wallet while the old
+ * one is retired.
  *
  * It changes the payer for good, so it runs in its own project after every other spec.
  */
@@ -136,13 +138,35 @@ test("an admin rotates the payer key; payments then settle from the new wallet a
   await expect(currentStep(page)).toContainText("A treasury owner approves");
   await expect(page.getByText(typed.message.nonce)).toBeVisible();
 
-  // The owner (the demo wallet) signs in the connected wallet.
+  // Owner A (the demo wallet's first account, the funding wallet) signs in the connected wallet:
+  // one signature of the two the quorum needs, so the rotation still waits for approval.
+  const [ownerA, ownerB] = state.ownerAddresses;
+  const signatures = page.getByRole("status").filter({ hasText: "owner signatures" });
+  await expect(signatures).toContainText("0 of 2");
   await page.getByRole("button", { name: "Demo wallet (local chain)" }).click();
-  await expect(page.getByTestId("connected-address")).toHaveText(state.funderAddress);
+  await expect(page.getByTestId("connected-address")).toHaveText(ownerA);
+  await page.getByRole("button", { name: "Sign the approval in the wallet" }).click();
+  await expect(signatures).toContainText(`1 of 2 owner signatures (${ownerA})`);
+  await expect(currentStep(page)).toContainText("A treasury owner approves");
+  expect((await sql`SELECT state FROM payer_rotations`)[0]?.state).toBe("proven");
+  await snap(page, "approve-one-of-two");
+
+  // Owner A again, without switching: the page warns, the server refuses, still 1 of 2.
+  await expect(page.getByText("The connected wallet already signed")).toBeVisible();
+  await page.getByRole("button", { name: "Sign the approval in the wallet" }).click();
+  await expect(refusal(page)).toHaveText(/^rotation_approval_(replayed|duplicate_signer)$/);
+  await expect(signatures).toContainText("1 of 2");
+  expect((await sql`SELECT state FROM payer_rotations`)[0]?.state).toBe("proven");
+
+  // Switch the demo wallet to owner B and sign: the quorum, approved.
+  await page.getByLabel("Demo account (the one that signs)").selectOption(ownerB);
+  await expect(page.getByTestId("connected-address")).toHaveText(ownerB);
   await page.getByRole("button", { name: "Sign the approval in the wallet" }).click();
   await expect(currentStep(page)).toContainText("Test payment from the new wallet");
   const approved = await sql`SELECT approver FROM payer_rotations`;
-  expect(approved[0]?.approver).toBe(state.funderAddress.toLowerCase());
+  expect(approved[0]?.approver).toBe(ownerB.toLowerCase());
+  const signers = await sql`SELECT signer FROM payer_rotation_approvals ORDER BY id`;
+  expect(signers.map((a) => a.signer)).toEqual([ownerA.toLowerCase(), ownerB.toLowerCase()]);
 
   // 4. The new wallet holds nothing: refused before anything is signed.
   await expect(page.getByText(/send it a little USDC first/)).toBeVisible();
@@ -194,6 +218,8 @@ test("an admin rotates the payer key; payments then settle from the new wallet a
   expect(audited.map((a) => a.action)).toEqual([
     "payer_rotation.registered",
     "payer_rotation.proven",
+    "payer_rotation.approval_signed",
+    "payer_rotation.approval_signed",
     "payer_rotation.approved",
     "payer_rotation.test_paid",
     "payer_rotation.sweep_signed",

@@ -33,3 +33,22 @@ describe("X402_TREASURY_OWNERS", () => {
     expect(() => parseEnv({ X402_TREASURY_OWNERS: `${B},${value}` })).toThrow(/X402_TREASURY_OWNERS/);
   });
 });
+
+describe("X402_TREASURY_QUORUM", () => {
+  it("is unset by default (2 with two owners or more, else 1, decided over the recorded owners)", () => {
+    expect(parseEnv({ X402_TREASURY_OWNERS: `${A},${B}` }).treasuryQuorum).toBeUndefined();
+    expect(parseEnv({ X402_TREASURY_OWNERS: `${A},${B}`, X402_TREASURY_QUORUM: "2" }).treasuryQuorum).toBe(2);
+  });
+
+  it("refuses a quorum larger than the owners listed, naming the variable and both figures", () => {
+    expect(() => parseEnv({ X402_TREASURY_OWNERS: `${A},${B}`, X402_TREASURY_QUORUM: "3" })).toThrow(
+      /X402_TREASURY_QUORUM.*is 3, more than the 2 owner/,
+    );
+  });
+
+  it.each(["0", "two", "-1"])("refuses %s", (value) => {
+    expect(() => parseEnv({ X402_TREASURY_OWNERS: A, X402_TREASURY_QUORUM: value })).toThrow(
+      /X402_TREASURY_QUORUM/,
+    );
+  });
+});

@@ -196,6 +196,9 @@ const schema = z.object({
     .pipe(z.array(address.refine((a) => isAddress(a), "an address's mixed-case checksum is wrong")))
     .transform((list) => [...new Set(list.map((a) => getAddress(a)))])
     .optional(),
+  // How many distinct owners must sign a rotation's approval or an owner change (default: 2 with two
+  // owners or more, else 1). Checked against X402_TREASURY_OWNERS here and the recorded set at use.
+  X402_TREASURY_QUORUM: intIn(1, 100).optional(),
   // Public by design (the browser sends it to WalletConnect's relay); read on the server and handed
   // to the wallet page, so it is set at start-up rather than baked into the build.
   NEXT_PUBLIC_WALLETCONNECT_PROJECT_ID: z
@@ -258,8 +261,13 @@ export interface AppEnv extends CoreEnv {
   reconAmountTolerancePct: number;
   /** Treasury funding: confirmations before a transfer is recorded; WalletConnect's public project id. */
   treasury: { fundingConfirmations: number; walletConnectProjectId: string | undefined };
-  /** X402_TREASURY_OWNERS, checksummed: who may approve a payer-key rotation (empty: nobody). */
+  /**
+   * X402_TREASURY_OWNERS, checksummed: the initial treasury owners, recorded once when no owner set
+   * was ever recorded (lib/payment-core/treasury/owners.ts); after that the recorded set counts.
+   */
   treasuryOwners: `0x${string}`[];
+  /** X402_TREASURY_QUORUM; undefined: 2 with two owners or more, else 1. */
+  treasuryQuorum: number | undefined;
   authSecret: string | undefined;
   signIn: SignInThrottleConfig;
   apiRateLimits: ApiRateLimitConfig;
@@ -326,6 +334,15 @@ export function parseEnv(source: Record<string, string | undefined>): AppEnv {
       issues.push({
         variable: "X402_WALLET_ADDRESS",
         reason: "is not the address of X402_PAYER_PRIVATE_KEY",
+      });
+    }
+  }
+  const ownersListed = parsed.success ? (parsed.data.X402_TREASURY_OWNERS?.length ?? 0) : 0;
+  if (parsed.success && parsed.data.X402_TREASURY_QUORUM !== undefined && ownersListed > 0) {
+    if (parsed.data.X402_TREASURY_QUORUM > ownersListed) {
+      issues.push({
+        variable: "X402_TREASURY_QUORUM",
+        reason: `is ${parsed.data.X402_TREASURY_QUORUM}, more than the ${ownersListed} owner(s) in X402_TREASURY_OWNERS: no change or rotation could ever be approved`,
       });
     }
   }
@@ -405,6 +422,7 @@ export function parseEnv(source: Record<string, string | undefined>): AppEnv {
       walletConnectProjectId: data.NEXT_PUBLIC_WALLETCONNECT_PROJECT_ID,
     },
     treasuryOwners: (data.X402_TREASURY_OWNERS ?? []) as `0x${string}`[],
+    treasuryQuorum: data.X402_TREASURY_QUORUM,
     authSecret: data.NEXTAUTH_SECRET,
     signIn: {
       maxFailuresPerAccount: data.X402_SIGNIN_MAX_FAILURES,

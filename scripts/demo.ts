@@ -210,6 +210,8 @@ x402 operations console is running.
   Vendors:        ${network.vendorUrl} (${network.routes.map((r) => r.path).join(", ")})
   Payer wallet:   ${network.payer.address} (anvil's well-known test key, local only)
   Fund it:        ${base}/treasury/fund as operator: "Demo wallet (local chain)" is ${network.funder} (1,000 local USDC)
+  Owners:         ${network.owners.join(", ")} (quorum 2): both accounts of "Demo wallet (local chain)";
+                  sign as one, pick the other in "Demo account", sign again (${base}/treasury/rotate, /treasury/owners)
   Agent traffic:  ${trafficRate > 0 ? `${trafficRate} payments/minute (--traffic-rate N; 0 stops it)` : "off"}
 
 Try a payment as builder_agent from the CLI (through the console's payment API and its budgets):

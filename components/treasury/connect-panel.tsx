@@ -3,6 +3,7 @@
 import { useConnect, useConnection, useConnectors, useDisconnect, useSwitchChain } from "wagmi";
 import { Button } from "@/components/ui/button";
 import { ErrorMessage } from "@/components/ui/form-message";
+import { isDemoWallet } from "./demo-wallet-connector";
 import { chainName } from "./wallet-config";
 import { useWalletSetup } from "./wallet-provider";
 
@@ -22,7 +23,7 @@ function connectorText(connector: { id: string; type: string; name: string }): {
   if (connector.type === "mock")
     return {
       label: "Demo wallet (local chain)",
-      hint: "The demo's funding wallet, holding local USDC; no device needed. Offered only on the local demo network.",
+      hint: "The demo's two accounts: the funding wallet (local USDC) and a second treasury owner; no device needed. Offered only on the local demo network.",
     };
   if (connector.id === "injected")
     return { label: "Browser wallet", hint: "MetaMask, Rabby, Frame or another wallet in this browser." };
@@ -52,7 +53,43 @@ const PURPOSES = {
     confirm: "the approval is then read and signed on the device's screen",
     onChain: "to sign for it",
   },
+  owners: {
+    connected: "Owner wallet",
+    connect: "Connect a treasury owner's wallet",
+    why: "The wallet of a treasury owner, which signs proposed owner changes (it sends nothing).",
+    confirm: "each change is then read and signed on the device's screen",
+    onChain: "to sign for it",
+  },
 } as const;
+
+/**
+ * The demo wallet's account menu (local chain only): which of its accounts is connected, and so
+ * signs. The first is the funding wallet; both are treasury owners in the demo, so one person signs
+ * as owner A, switches, and signs as owner B.
+ */
+function DemoAccountPicker() {
+  const setup = useWalletSetup();
+  const connection = useConnection();
+  const connector = connection.connector;
+  if (!isDemoWallet(connector) || setup.mockAccounts.length < 2) return null;
+  const current = connection.address?.toLowerCase();
+  return (
+    <label className="flex flex-col gap-1 text-sm">
+      <span className="font-medium">Demo account (the one that signs)</span>
+      <select
+        className="max-w-full rounded-md border border-slate-300 bg-white px-2 py-1 font-mono text-xs"
+        value={setup.mockAccounts.find((a) => a.toLowerCase() === current) ?? ""}
+        onChange={(event) => void connector.selectDemoAccount(event.target.value as `0x${string}`)}
+      >
+        {setup.mockAccounts.map((account, i) => (
+          <option key={account} value={account}>
+            {`Owner ${String.fromCharCode(65 + i)}: ${account}${i === 0 ? " (funding wallet)" : ""}`}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+}
 
 /** Connect a wallet, see which one is connected, and switch it to the payer's chain when it is elsewhere. */
 export function ConnectPanel({ purpose = "fund" }: { purpose?: keyof typeof PURPOSES }) {
@@ -81,6 +118,7 @@ export function ConnectPanel({ purpose = "fund" }: { purpose?: keyof typeof PURP
             {connection.address}
           </span>
         </p>
+        <DemoAccountPicker />
         {wrongChain ? (
           <div
             role="alert"

@@ -25,10 +25,15 @@ import { useWalletSetup } from "./wallet-provider";
 export function ApproveStep({
   rotation,
   owners,
+  quorum,
+  approvals,
   canAct,
 }: {
   rotation: Wire<Rotation>;
   owners: readonly string[];
+  /** How many distinct owners must sign, and who signed so far. */
+  quorum: number;
+  approvals: readonly string[];
   canAct: boolean;
 }) {
   const setup = useWalletSetup();
@@ -40,6 +45,7 @@ export function ApproveStep({
   const address = connection.status === "connected" ? connection.address : undefined;
   const onChain = connection.chainId === setup.chainId;
   const isOwner = address ? owners.some((o) => o.toLowerCase() === address.toLowerCase()) : false;
+  const signedAlready = address ? approvals.some((a) => a.toLowerCase() === address.toLowerCase()) : false;
 
   const signInWallet = async () => {
     if (!address) return;
@@ -58,7 +64,15 @@ export function ApproveStep({
 
   return (
     <div className="flex flex-col gap-4">
-      <h2 className="text-lg font-semibold">A treasury owner approves</h2>
+      <h2 className="text-lg font-semibold">Treasury owners approve</h2>
+      <p className="text-sm" role="status">
+        <strong>
+          {approvals.length} of {quorum}
+        </strong>{" "}
+        owner signatures
+        {approvals.length > 0 ? ` (${approvals.join(", ")})` : ""}: each owner signs in turn; the rotation is
+        approved when {quorum} distinct owners have signed.
+      </p>
       <dl className="grid max-w-2xl grid-cols-[auto_1fr] gap-x-4 gap-y-1 text-sm">
         <dt className="font-medium">Old wallet</dt>
         <dd className="break-all font-mono text-xs">{typed.message.oldWallet}</dd>
@@ -78,11 +92,11 @@ export function ApproveStep({
       </dl>
       {owners.length === 0 ? (
         <ErrorMessage>
-          No treasury owner is configured (X402_TREASURY_OWNERS, or{" "}
+          No treasury owner is recorded (X402_TREASURY_OWNERS is recorded once as the{" "}
           <a href="/treasury/owners" className="underline underline-offset-2">
-            the console's owners
+            initial set
           </a>
-          ): nobody can approve until an admin adds one.
+          ): nobody can approve.
         </ErrorMessage>
       ) : null}
       {canAct ? (
@@ -90,6 +104,11 @@ export function ApproveStep({
           <ConnectPanel purpose="approve" />
           {address && onChain ? (
             <div className="flex flex-col gap-2">
+              {signedAlready ? (
+                <p className="rounded-md bg-amber-50 px-3 py-2 text-sm text-amber-950">
+                  The connected wallet already signed: switch to another owner's account.
+                </p>
+              ) : null}
               {isOwner ? null : (
                 <p className="rounded-md bg-amber-50 px-3 py-2 text-sm text-amber-950">
                   The connected wallet is not a treasury owner: the console will refuse its approval.

@@ -46,7 +46,13 @@ export function RotationFlow({
         {canAct && !rotation ? <RegisterForm /> : null}
         {rotation && open?.nextStep === "prove" && canAct ? <ProveStep rotation={rotation} /> : null}
         {rotation && open?.nextStep === "approve" ? (
-          <ApproveStep rotation={rotation} owners={view.owners} canAct={canAct} />
+          <ApproveStep
+            rotation={rotation}
+            owners={view.owners}
+            quorum={view.quorum}
+            approvals={view.status.open?.approvals.map((a) => a.signer) ?? []}
+            canAct={canAct}
+          />
         ) : null}
         {rotation && open?.nextStep === "test_payment" && canAct ? (
           <TestPaymentStep

@@ -55,8 +55,8 @@ export function chainName(setup: WalletSetup, chainId: number): string {
 export function createWalletConfig(setup: WalletSetup): Config {
   const chains = walletChains(setup);
   const connectors: CreateConnectorFn[] = [];
-  if (setup.mockAccount) {
-    connectors.push(demoWallet(setup.mockAccount));
+  if (setup.mockAccounts.length > 0) {
+    connectors.push(demoWallet(setup.mockAccounts));
   }
   connectors.push(injected({ shimDisconnect: true }));
   connectors.push(coinbaseWallet({ appName: "x402 operations console", preference: { options: "all" } }));

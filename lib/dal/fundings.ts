@@ -4,7 +4,7 @@ import { type Address, createPublicClient, http, type PublicClient } from "viem"
 import type { Database } from "@/db/client";
 import { type AppEnv, env } from "@/lib/env";
 import { classifyError, OperationError } from "@/lib/payment-core/errors";
-import { DEMO_FUNDING_WALLET, isLocalNetwork } from "@/lib/payment-core/treasury/demo-wallet";
+import { DEMO_WALLET_ACCOUNTS, isLocalNetwork } from "@/lib/payment-core/treasury/demo-wallet";
 import { type FundingDeps, listFundings, type WalletFunding } from "@/lib/payment-core/treasury/funding";
 import { currentPayerAddress, envPayerAddress } from "@/lib/payment-core/treasury/payer-wallet";
 import { appDb } from "./db";
@@ -28,8 +28,8 @@ export interface WalletSetup {
   payerAddress: Address | null;
   requiredConfirmations: number;
   walletConnectProjectId: string | null;
-  /** The demo's mock wallet, offered on the local chain only. */
-  mockAccount: Address | null;
+  /** The demo's mock wallet's accounts (funding wallet first, then the second owner); empty off the local chain. */
+  mockAccounts: readonly Address[];
 }
 
 /** The Fund page's wallet setup from explicit parts: the payer is the payer now (after a rotation, the new wallet). */
@@ -49,7 +49,7 @@ export async function walletSetupFrom(db: Database, config: AppEnv): Promise<Wal
     payerAddress: payer,
     requiredConfirmations: config.treasury.fundingConfirmations,
     walletConnectProjectId: config.treasury.walletConnectProjectId ?? null,
-    mockAccount: local ? DEMO_FUNDING_WALLET : null,
+    mockAccounts: local ? DEMO_WALLET_ACCOUNTS : [],
   };
 }
 

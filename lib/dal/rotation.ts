@@ -4,7 +4,7 @@ import type { Address } from "viem";
 import type { Database } from "@/db/client";
 import { agents, transactions } from "@/db/schema";
 import { env } from "@/lib/env";
-import { effectiveOwners } from "@/lib/payment-core/treasury/owners";
+import { ensureOwnerSet } from "@/lib/payment-core/treasury/owners";
 import type { RotationDeps } from "@/lib/payment-core/treasury/rotation";
 import { rotationDeps } from "@/lib/payment-core/treasury/rotation-deps";
 import { type RotationStatus, rotationStatus } from "@/lib/payment-core/treasury/rotation-status";
@@ -21,15 +21,16 @@ import { paymentService } from "./payments";
 
 export function appRotationDeps(db: Database): RotationDeps {
   const config = env();
-  return rotationDeps(db, config, config.treasuryOwners, paymentService());
+  return rotationDeps(db, config, config, paymentService());
 }
 
 export interface RotationPageView {
   status: RotationStatus;
   chainId: number;
   network: string;
-  /** Who may approve now: X402_TREASURY_OWNERS and the console's owners (/treasury/owners). */
+  /** Who may approve now: the recorded treasury owners (/treasury/owners), and how many must sign. */
   owners: readonly Address[];
+  quorum: number;
   /** Active agents, for the test payment's agent. */
   agentIds: string[];
   /** The last settled purchase (its agent and URL): the test payment's default. */
@@ -52,8 +53,8 @@ export async function getRotationPage(): Promise<RotationPageView> {
   const db = appDb();
   const config = env();
   const status = await rotationStatus(db, config.payments.chainId);
-  const [owners, agentRows, [last]] = await Promise.all([
-    effectiveOwners(db, config.treasuryOwners),
+  const [ownerSet, agentRows, [last]] = await Promise.all([
+    ensureOwnerSet(db, config),
     db.select({ id: agents.id }).from(agents).where(eq(agents.status, "active")).orderBy(agents.id),
     db
       .select({ agentId: transactions.agentId, url: transactions.resourceUrl })
@@ -79,7 +80,8 @@ export async function getRotationPage(): Promise<RotationPageView> {
     status,
     chainId: config.payments.chainId,
     network: config.payments.network,
-    owners,
+    owners: ownerSet.owners,
+    quorum: ownerSet.quorum,
     agentIds: agentRows.map((a) => a.id),
     lastPaid: last?.url ? { agentId: last.agentId, url: last.url } : null,
     newWalletMicro,

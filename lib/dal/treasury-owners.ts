@@ -1,26 +1,41 @@
 import "server-only";
 import type { Database } from "@/db/client";
 import { env } from "@/lib/env";
+import { listProposals, type ProposalView } from "@/lib/payment-core/treasury/owner-proposals";
 import {
   listOwners,
   type OwnerDeps,
   ownerDeps,
+  readOwnerSet,
+  recordInitialOwners,
   removedOwners,
   type TreasuryOwner,
 } from "@/lib/payment-core/treasury/owners";
 import { appDb } from "./db";
 
-/** The owners page's data: who may approve a rotation now, and the console owners removed so far. */
+/** The owners page's data: the recorded owners, the quorum, the proposals and the removed owners. */
 export async function treasuryOwnersView(): Promise<{
   owners: TreasuryOwner[];
+  quorum: number;
+  proposals: ProposalView[];
   removed: Awaited<ReturnType<typeof removedOwners>>;
+  chainId: number;
+  /** Set when X402_TREASURY_OWNERS differs from the recorded set (it changes nothing now). */
+  warning: string | null;
 }> {
   const db = appDb();
-  const [owners, removed] = await Promise.all([listOwners(db, env().treasuryOwners), removedOwners(db)]);
-  return { owners, removed };
+  const config = env();
+  const { warning } = await recordInitialOwners(db, config);
+  const [owners, set, proposals, removed] = await Promise.all([
+    listOwners(db),
+    readOwnerSet(db, config),
+    listProposals(db, config, config.payments.chainId),
+    removedOwners(db),
+  ]);
+  return { owners, quorum: set.quorum, proposals, removed, chainId: config.payments.chainId, warning };
 }
 
-/** What the add and remove actions check against: X402_TREASURY_OWNERS and the configured payer. */
+/** What the propose and sign actions check against: the recorded owners, the quorum and the payer. */
 export function treasuryOwnerDeps(db: Database): OwnerDeps {
   return ownerDeps(db, env());
 }

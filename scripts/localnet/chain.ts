@@ -26,6 +26,9 @@ const ANVIL_TEST_KEYS = {
   // Anvil account #4: the demo's funding wallet, behind the Fund page's mock connector (an
   // account anvil unlocks, so the page's eth_sendTransaction needs no key in the browser).
   funder: "0x47e179ec197488593b187f80a00eb0da91f1b9d0b13f8733639f19c30a34926a",
+  // Anvil account #5: the demo's second treasury owner (the first is the funder), the mock
+  // connector's other account, so one person at the demo can sign a quorum of two.
+  coOwner: "0x8b3a350cf5c34c9194ca85829a2df0ec3153be0318b5e2d3348e872092edffba",
 } as const satisfies Record<string, Hex>;
 
 export type DevAccountRole = keyof typeof ANVIL_TEST_KEYS;
@@ -36,7 +39,7 @@ export type DevAccount = PrivateKeyAccount & { readonly privateKey: Hex };
 export interface AnvilNode {
   rpcUrl: string;
   chainId: number;
-  /** Anvil accounts 0-4, each funded with 10 000 test ETH. */
+  /** Anvil accounts 0-5, each funded with 10 000 test ETH. */
   accounts: Record<DevAccountRole, DevAccount>;
   stop(): Promise<void>;
 }

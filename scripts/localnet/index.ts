@@ -60,6 +60,11 @@ export interface LocalNetwork {
   payee: Address;
   /** The demo's funding wallet (anvil account #4, the Fund page's mock wallet), holding USDC. */
   funder: Address;
+  /**
+   * The demo's treasury owners: the funder (#4) and anvil account #5, both accounts of the mock
+   * wallet, so a rotation or an owner change gets its quorum of two without a device.
+   */
+  owners: [Address, Address];
   /** Submits settlements and pays their gas (anvil account #1). */
   facilitatorAccount: Address;
   /** Stop and restart it to simulate "facilitator down"; the URL stays the same. */
@@ -87,9 +92,9 @@ export function consolePaymentEnv(network: LocalNetwork): Record<string, string>
     X402_WALLET_ADDRESS: network.payer.address,
     X402_FACILITATOR_URL: network.facilitatorUrl,
     X402_ALLOWED_PRIVATE_HOSTS: [...new Set(network.routes.map((r) => new URL(r.url).host))].join(","),
-    // The demo's funding wallet (anvil #4, the Fund page's mock wallet) is also the treasury owner
-    // that approves a payer-key rotation, so the whole rotation runs without a device.
-    X402_TREASURY_OWNERS: network.funder,
+    // Two treasury owners, both accounts of the demo's mock wallet (anvil #4, the funding wallet,
+    // and #5): the default quorum of two, so a rotation runs end to end without a device.
+    X402_TREASURY_OWNERS: network.owners.join(","),
   };
 }
 
@@ -125,7 +130,7 @@ export async function startLocalNetwork(options: StartLocalNetworkOptions = {}):
   };
 
   try {
-    const { deployer, facilitator: facilitatorKey, payer, vendor, funder } = anvil.accounts;
+    const { deployer, facilitator: facilitatorKey, payer, vendor, funder, coOwner } = anvil.accounts;
     log?.(`anvil ${anvil.rpcUrl} chain ${anvil.chainId} (${anvilMs} ms)`);
 
     await installMulticall3(anvil.rpcUrl, anvil.chainId);
@@ -173,6 +178,7 @@ export async function startLocalNetwork(options: StartLocalNetworkOptions = {}):
       payer: { address: payer.address, privateKey: payer.privateKey },
       payee: vendor.address,
       funder: funder.address,
+      owners: [funder.address, coOwner.address],
       facilitatorAccount: facilitator.address,
       facilitator,
       vendors,

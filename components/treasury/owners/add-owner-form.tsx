@@ -1,7 +1,7 @@
 "use client";
 
 import { useRef } from "react";
-import { addTreasuryOwnerAction } from "@/app/(console)/treasury/owners/actions";
+import { proposeOwnerChangeAction } from "@/app/(console)/treasury/owners/actions";
 import { Button } from "@/components/ui/button";
 import { Field } from "@/components/ui/field";
 import { ErrorSummary, FormMessage } from "@/components/ui/form-message";
@@ -12,17 +12,17 @@ import { codedError } from "./coded-error";
 const LABELS = { address: "Address", label: "Label" };
 const FIELD_IDS = { address: "owner-address", label: "owner-label" };
 
-/** Admins only (the page decides): adds a console owner; the server checks the role again. */
+/** Admins only (the page decides): proposes adding an owner; owners then sign. The server checks the role again. */
 export function AddOwnerForm() {
   const form = useRef<HTMLFormElement>(null);
-  const { pending, errors, error, result, data, run } = useAction(addTreasuryOwnerAction, {
+  const { pending, errors, error, result, data, run } = useAction(proposeOwnerChangeAction, {
     labels: LABELS,
     onSuccess: () => form.current?.reset(),
   });
   return (
     <section aria-labelledby="add-owner-title" className="rounded-lg border border-slate-200 bg-white p-4">
       <h2 id="add-owner-title" className="pb-3 text-lg font-semibold">
-        Add an owner
+        Propose an owner
       </h2>
       {/* noValidate: the server's messages are the one place errors appear. */}
       <form
@@ -34,6 +34,7 @@ export function AddOwnerForm() {
         noValidate
         className="flex flex-col gap-4 text-sm"
       >
+        <input type="hidden" name="action" value="add" />
         <div className="grid grid-cols-1 gap-3 sm:grid-cols-2">
           <Field
             id={FIELD_IDS.address}
@@ -60,11 +61,13 @@ export function AddOwnerForm() {
         <ErrorSummary errors={errors} ids={FIELD_IDS} />
         <FormMessage
           error={codedError(error, result)}
-          success={data ? `Added ${data.owner.address}: its approval counts from now on.` : ""}
+          success={
+            data ? `Proposed (${data.proposalId}): it is added once a quorum of owners signed it below.` : ""
+          }
         />
         <div>
           <Button type="submit" size="lg" disabled={pending} className="text-sm">
-            {pending ? "Adding owner…" : "Add owner"}
+            {pending ? "Proposing…" : "Propose adding this owner"}
           </Button>
         </div>
       </form>

@@ -1,74 +1,123 @@
 import type { Command } from "commander";
 import {
-  addOwner,
+  listProposals,
+  type ProposalView,
+  proposeOwnerChange,
+  signOwnerProposal,
+} from "@/lib/payment-core/treasury/owner-proposals";
+import {
+  ensureOwnerSet,
   listOwners,
   ownerDeps,
-  removeOwner,
+  recordInitialOwners,
   type TreasuryOwner,
 } from "@/lib/payment-core/treasury/owners";
 import { mutating } from "../auth";
 import { type CommandKit, withDb } from "../context";
 
 /**
- * `x402 treasury owners list|add|remove`: the wallets whose signature approves a payer-key
- * rotation. X402_TREASURY_OWNERS are listed as source "env" and changed only in the environment;
- * the others are the console's, added and removed here or on /treasury/owners, each audited.
- * Shell access to the database is the admin's, as for `x402 users add`.
+ * `x402 treasury owners list|proposals|propose-add|propose-remove|sign`: the wallets whose
+ * signatures (a quorum of them) approve a payer-key rotation and every change of this set.
+ * X402_TREASURY_OWNERS is recorded once as the initial set; after that a change is a proposal
+ * that owners sign, and the signature reaching the quorum enacts it. Proposing alone changes nothing.
  */
 
 function ownerLine(o: TreasuryOwner): string {
   const label = o.label ? ` "${o.label}"` : "";
-  const added = o.addedBy ? ` added by ${o.addedBy} at ${o.addedAt}` : " (X402_TREASURY_OWNERS)";
-  return `${o.address}${label} [${o.source}]${added}\n`;
+  const via = o.proposalId ? ` by proposal ${o.proposalId}` : "";
+  return `${o.address}${label} [${o.source}] added by ${o.addedBy}${via} at ${o.addedAt}\n`;
+}
+
+function proposalLine(p: ProposalView): string {
+  const who = p.signatures.map((s) => s.signer).join(", ") || "nobody yet";
+  return `${p.id}: ${p.action} ${p.address} — ${p.status}, ${p.signed} of ${p.quorum} signatures (${who}); proposed by ${p.proposedBy}, deadline ${p.deadline}\n`;
 }
 
 export function registerTreasuryOwners(treasury: Command, { sub, print }: CommandKit): void {
   const owners = sub(treasury, "owners").description(
-    "treasury owners: the wallets whose EIP-712 signature approves a payer-key rotation",
+    "treasury owners: a quorum of their EIP-712 signatures approves a rotation or an owner change",
   );
 
   sub(owners, "list")
-    .description("every owner: X402_TREASURY_OWNERS (env) and those added in the console")
+    .description("the recorded owners and the quorum (X402_TREASURY_OWNERS is only the initial set)")
     .action(async (_o: unknown, cmd: Command) =>
       withDb(async (ctx) => {
-        const list = await listOwners(ctx.db, ctx.env.treasuryOwners);
-        print(cmd, { owners: list }, () =>
+        const { warning } = await recordInitialOwners(ctx.db, ctx.env);
+        const set = await ensureOwnerSet(ctx.db, ctx.env);
+        const list = await listOwners(ctx.db);
+        print(cmd, { owners: list, quorum: set.quorum, warning }, () =>
           list.length === 0
-            ? "No treasury owners: no rotation can be approved. Add one with `x402 treasury owners add`.\n"
-            : list.map(ownerLine).join(""),
+            ? "No treasury owners recorded: set X402_TREASURY_OWNERS (recorded once, as the initial set).\n"
+            : `${list.map(ownerLine).join("")}Quorum: ${set.quorum} of ${list.length}\n${warning ? `Warning: ${warning}\n` : ""}`,
         );
       }),
     );
 
-  mutating(sub(owners, "add"))
-    .description("add an owner (audited); a payer wallet is refused")
-    .requiredOption("--address <address>", "the owner's wallet (0x, 20 bytes)")
-    .option("--label <label>", "who or what it is (a hardware wallet, a person)")
-    .action(async (opts: { address: string; label?: string }, cmd: Command) =>
+  sub(owners, "proposals")
+    .description(
+      "owner changes proposed, newest first, with their signatures so far and what to sign (--json)",
+    )
+    .action(async (_o: unknown, cmd: Command) =>
+      withDb(async (ctx) => {
+        await ensureOwnerSet(ctx.db, ctx.env);
+        const list = await listProposals(ctx.db, ctx.env, ctx.env.payments.chainId);
+        print(cmd, { proposals: list }, () =>
+          list.length === 0 ? "No owner change was proposed.\n" : list.map(proposalLine).join(""),
+        );
+      }),
+    );
+
+  for (const action of ["add", "remove"] as const) {
+    const c = mutating(sub(owners, `propose-${action}`))
+      .description(
+        action === "add"
+          ? "propose adding an owner (a payer wallet is refused); owners then sign it"
+          : "propose removing an owner (refused if fewer owners than the quorum would remain)",
+      )
+      .requiredOption("--address <address>", "the owner's wallet (0x, 20 bytes)");
+    if (action === "add") c.option("--label <label>", "who or what it is (a hardware wallet, a person)");
+    c.action(async (opts: { address: string; label?: string }, cmd: Command) =>
       withDb(
         async (ctx) => {
-          const owner = await addOwner(ownerDeps(ctx.db, ctx.env), {
+          const p = await proposeOwnerChange(ownerDeps(ctx.db, ctx.env), {
+            action,
             address: opts.address,
             label: opts.label,
             actor: ctx.actor,
           });
-          print(cmd, { owner }, () => `Added ${ownerLine(owner)}`);
+          const [view] = (await listProposals(ctx.db, ctx.env, ctx.env.payments.chainId)).filter(
+            (v) => v.id === p.id,
+          );
+          print(cmd, { proposal: view }, () =>
+            view
+              ? `Proposed ${proposalLine(view)}Owners sign ChangeTreasuryOwner (x402 treasury owners proposals --json) and submit with x402 treasury owners sign --proposal ${p.id} --signature 0x…\n`
+              : `Proposed ${p.id}\n`,
+          );
         },
         { as: { operation: "treasury.owners", cmd } },
       ),
     );
+  }
 
-  mutating(sub(owners, "remove"))
-    .description("remove an owner added in the console (audited; the history stays)")
-    .requiredOption("--address <address>", "the owner's wallet")
-    .action(async (opts: { address: string }, cmd: Command) =>
+  mutating(sub(owners, "sign"))
+    .description(
+      "submit one owner's ChangeTreasuryOwner signature; the one reaching the quorum enacts the change",
+    )
+    .requiredOption("--proposal <id>", "the proposal (x402 treasury owners proposals)")
+    .requiredOption("--signature <hex>", "the owner's EIP-712 signature")
+    .action(async (opts: { proposal: string; signature: string }, cmd: Command) =>
       withDb(
         async (ctx) => {
-          const owner = await removeOwner(ownerDeps(ctx.db, ctx.env), {
-            address: opts.address,
+          const out = await signOwnerProposal(ownerDeps(ctx.db, ctx.env), {
+            proposalId: opts.proposal,
+            signature: opts.signature,
             actor: ctx.actor,
           });
-          print(cmd, { removed: owner }, () => `Removed ${owner.address}: its approval no longer counts.\n`);
+          print(cmd, out, () =>
+            out.enacted
+              ? `Signed by ${out.signer}: ${out.signed} of ${out.quorum}. Enacted: ${out.proposal.action} ${out.enacted.address}\n`
+              : `Signed by ${out.signer}: ${out.signed} of ${out.quorum} signatures; not enacted yet.\n`,
+          );
         },
         { as: { operation: "treasury.owners", cmd } },
       ),

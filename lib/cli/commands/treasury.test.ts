@@ -1,6 +1,6 @@
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { approvalTypedData } from "@/lib/payment-core/treasury/rotation-messages";
+import { approvalTypedData, ownerChangeTypedData } from "@/lib/payment-core/treasury/rotation-messages";
 import { createTestDatabase, type TestDatabase } from "@/lib/testing/db";
 import { type CliUser, cliRunner, cliUser } from "../test-harness";
 
@@ -123,64 +123,95 @@ async function provenApprovalBy(signer: typeof owner): Promise<string> {
 }
 
 describe("x402 treasury owners", () => {
-  it("refuses bad input (exit 2), a payer (exit 1), and an env owner's removal, saving nothing", async () => {
-    const bad = await x402(["treasury", "owners", "add", "--address", "0x1234", "--json"], shell);
+  it("refuses bad input (exit 2), a payer (exit 1), and a removal below the quorum, saving nothing", async () => {
+    const bad = await x402(["treasury", "owners", "propose-add", "--address", "0x1234", "--json"], shell);
     expect(bad.code).toBe(2);
     expect(bad.json()).toMatchObject({ error: { code: "invalid_treasury_owner", field: "address" } });
     const payer = privateKeyToAccount(payerKey).address;
-    const refused = await x402(["treasury", "owners", "add", "--address", payer, "--json"], shell);
+    const refused = await x402(["treasury", "owners", "propose-add", "--address", payer, "--json"], shell);
     expect(refused.code).toBe(1);
     expect(refused.json()).toMatchObject({ error: { code: "treasury_owner_is_payer", address: payer } });
-    const env = await x402(["treasury", "owners", "remove", "--address", owner.address, "--json"], shell);
-    expect(env.json()).toMatchObject({ error: { code: "treasury_owner_from_env" } });
-    expect(await auditActions()).toEqual([]);
-  });
-
-  it("add → list → an approval by the new owner counts at once → remove → its approval is refused", async () => {
-    const add = await x402(
-      ["treasury", "owners", "add", "--address", consoleOwner.address.toLowerCase(), "--label", "Ledger"],
+    const last = await x402(
+      ["treasury", "owners", "propose-remove", "--address", owner.address, "--json"],
       shell,
     );
-    expect(add.code).toBe(0);
-    expect(add.stdout).toContain(`Added ${consoleOwner.address} "Ledger" [console]`);
-    const dup = await x402(["treasury", "owners", "add", "--address", consoleOwner.address, "--json"], shell);
-    expect(dup.json()).toMatchObject({ error: { code: "treasury_owner_exists", source: "console" } });
+    expect(last.json()).toMatchObject({
+      error: { code: "treasury_owner_below_quorum", owners: 1, remaining: 0, quorum: 1 },
+    });
+    expect(await auditActions()).toEqual(["treasury_owner.initial_set"]);
+  });
 
+  it("propose-add → an owner signs → enacted; then a rotation needs both owners (quorum 2)", async () => {
+    const proposed = await x402(
+      ["treasury", "owners", "propose-add", "--address", consoleOwner.address, "--label", "Ledger", "--json"],
+      shell,
+    );
+    expect(proposed.code).toBe(0);
+    const { proposal } = proposed.json() as {
+      proposal: { id: string; nonce: string; deadline: string; signed: number; quorum: number };
+    };
+    expect(proposal).toMatchObject({ signed: 0, quorum: 1 });
+    const typed = ownerChangeTypedData(
+      {
+        action: "add",
+        address: consoleOwner.address,
+        nonce: proposal.nonce,
+        deadline: new Date(proposal.deadline),
+      },
+      31337,
+    );
+    // The proposed owner cannot sign its own way in.
+    const self = await x402(
+      [
+        "treasury",
+        "owners",
+        "sign",
+        "--proposal",
+        proposal.id,
+        "--signature",
+        await consoleOwner.signTypedData(typed),
+        "--json",
+      ],
+      shell,
+    );
+    expect(self.json()).toMatchObject({ error: { code: "owner_change_signer_not_owner" } });
+    const signed = await x402(
+      [
+        "treasury",
+        "owners",
+        "sign",
+        "--proposal",
+        proposal.id,
+        "--signature",
+        await owner.signTypedData(typed),
+      ],
+      shell,
+    );
+    expect(signed.stdout).toContain(
+      `Signed by ${owner.address}: 1 of 1. Enacted: add ${consoleOwner.address}`,
+    );
     const list = await x402(["treasury", "owners", "list", "--json"], shell);
     expect(list.json()).toMatchObject({
       owners: [
-        { address: owner.address, source: "env", label: null },
-        { address: consoleOwner.address, source: "console", label: "Ledger", addedBy: expect.any(String) },
+        { address: owner.address, source: "env" },
+        { address: consoleOwner.address, source: "proposal", label: "Ledger", proposalId: proposal.id },
       ],
+      quorum: 2,
     });
+    const proposals = await x402(["treasury", "owners", "proposals"], shell);
+    expect(proposals.stdout).toContain(`${proposal.id}: add ${consoleOwner.address} — enacted, 1 of 2`);
 
-    const ok = await x402(
-      ["treasury", "rotate", "approve", "--signature", await provenApprovalBy(consoleOwner), "--json"],
+    const one = await x402(
+      ["treasury", "rotate", "approve", "--signature", await provenApprovalBy(consoleOwner)],
       shell,
     );
-    expect(ok.json()).toMatchObject({ state: "approved", approver: consoleOwner.address.toLowerCase() });
-    await x402(["treasury", "rotate", "cancel"], shell);
-
-    const removed = await x402(["treasury", "owners", "remove", "--address", consoleOwner.address], shell);
-    expect(removed.stdout).toContain(`Removed ${consoleOwner.address}`);
-    const refused = await x402(
-      ["treasury", "rotate", "approve", "--signature", await provenApprovalBy(consoleOwner), "--json"],
-      shell,
-    );
-    expect(refused.code).toBe(1);
-    expect(refused.json()).toMatchObject({
-      error: { code: "rotation_approver_not_owner", owners: [owner.address] },
-    });
-    const byEnv = await x402(
+    expect(one.stdout).toContain(`Signed by ${consoleOwner.address}: 1 of 2 owners; another owner must sign`);
+    const two = await x402(
       ["treasury", "rotate", "approve", "--signature", await provenApprovalBy(owner), "--json"],
       shell,
     );
-    // The same open rotation (register and prove were refused as it stands proven): the env owner approves.
-    expect(byEnv.json()).toMatchObject({ state: "approved", approver: owner.address.toLowerCase() });
+    expect(two.json()).toMatchObject({ state: "approved", signed: 2, quorum: 2 });
     await x402(["treasury", "rotate", "cancel"], shell);
-    expect((await x402(["treasury", "owners", "list"], shell)).stdout).toBe(
-      `${owner.address} [env] (X402_TREASURY_OWNERS)\n`,
-    );
-    expect(await auditActions()).toEqual(["treasury_owner.add", "treasury_owner.remove"]);
+    expect(await auditActions()).toEqual(["treasury_owner.initial_set", "treasury_owner.add"]);
   });
 });

@@ -41,7 +41,7 @@ async function current(ctx: Context): Promise<Rotation> {
 }
 
 function deps(ctx: Context) {
-  return rotationDeps(ctx.db, ctx.env, ctx.env.treasuryOwners, createPaymentService(ctx.db, ctx.env));
+  return rotationDeps(ctx.db, ctx.env, ctx.env, createPaymentService(ctx.db, ctx.env));
 }
 
 export function registerTreasury(program: Command, { sub, print }: CommandKit): void {
@@ -58,7 +58,11 @@ export function registerTreasury(program: Command, { sub, print }: CommandKit): 
         const s = await rotationStatus(ctx.db, ctx.env.payments.chainId);
         print(cmd, s, () => {
           const head = s.open
-            ? `${line(s.open.rotation)}Next step: ${s.open.nextStep}\n`
+            ? `${line(s.open.rotation)}Next step: ${s.open.nextStep}\n${
+                s.open.approvals.length > 0
+                  ? `Approvals so far: ${s.open.approvals.map((a) => a.signer).join(", ")}\n`
+                  : ""
+              }`
             : "No rotation in progress.\n";
           const age = s.lastRotationAgeDays === null ? "unknown" : `${s.lastRotationAgeDays} days`;
           return `${head}Payer key age: ${age}\nRotations: ${s.history.length}\n`;
@@ -104,7 +108,10 @@ export function registerTreasury(program: Command, { sub, print }: CommandKit): 
       ),
     );
 
-  change("approve", "a treasury owner's RotatePayerWallet signature (see status for the message)")
+  change(
+    "approve",
+    "add one treasury owner's RotatePayerWallet signature (see status); a quorum of owners approves",
+  )
     .requiredOption("--signature <hex>", "the owner's EIP-712 signature")
     .action(async (opts: { signature: string }, cmd: Command) =>
       withDb(
@@ -115,7 +122,11 @@ export function registerTreasury(program: Command, { sub, print }: CommandKit): 
             signature: opts.signature,
             actor: ctx.actor,
           });
-          print(cmd, r, () => `${line(r)}Approved by ${r.approver}\n`);
+          print(cmd, r, () =>
+            r.state === "approved"
+              ? `${line(r)}Approved: ${r.signed} of ${r.quorum} owners signed (last ${r.signer})\n`
+              : `${line(r)}Signed by ${r.signer}: ${r.signed} of ${r.quorum} owners; another owner must sign\n`,
+          );
         },
         { as: { operation: "treasury.rotation", cmd } },
       ),

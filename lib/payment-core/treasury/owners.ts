@@ -3,55 +3,88 @@ import { type Address, getAddress, isAddress, zeroAddress } from "viem";
 import { privateKeyToAddress } from "viem/accounts";
 import { z } from "zod";
 import type { Database } from "@/db/client";
-import { treasuryOwners, wallets } from "@/db/schema";
-import { isoMs } from "@/db/sql";
+import { settings, treasuryOwners, wallets } from "@/db/schema";
+import { type DbOrTx, isoMs } from "@/db/sql";
 import { writeAudit } from "../audit";
 import type { PaymentEnv } from "../config";
 import { InvalidInputError, OperationError } from "../errors";
 
 /**
- * Treasury owners: the wallets whose EIP-712 signature approves a payer-key rotation. They are
- * X402_TREASURY_OWNERS (source "env": changed only by changing the environment) together with the
- * owners an admin added in the console or the CLI (source "console", soft-deleted on removal so
- * the history stays). A rotation's approval reads them at approval time (`effectiveOwners`), so an
- * owner added or removed a moment ago counts at once in every process.
+ * Treasury owners: the wallets whose EIP-712 signatures, a quorum of them, approve a payer-key
+ * rotation and every change of the owners themselves (owner-proposals.ts).
+ *
+ * X402_TREASURY_OWNERS is the initial set only: the first process that finds no owner set ever
+ * recorded writes it into treasury_owners (source "env") and marks it recorded (the settings row
+ * `treasury_owners_initial`). From then on the recorded set is the only source the console and the
+ * CLI read; a later change of the variable changes nothing (`recordInitialOwners` says so).
+ * The quorum is X402_TREASURY_QUORUM, or by default 2 when there are two owners or more, else 1.
  */
 
-export type OwnerSource = "env" | "console";
+export type OwnerSource = "env" | "proposal" | "console";
 
 export interface TreasuryOwner {
   /** Checksummed. */
   address: Address;
   label: string | null;
   source: OwnerSource;
-  /** Who added it and when (UTC ISO, milliseconds); null for an env owner. */
-  addedBy: string | null;
-  addedAt: string | null;
+  /** Who added (proposed) it: a console user, a CLI actor, or "X402_TREASURY_OWNERS". */
+  addedBy: string;
+  /** UTC ISO, milliseconds. */
+  addedAt: string;
+  /** The proposal whose quorum added it, if any. */
+  proposalId: string | null;
+}
+
+/** What the process was configured with: the initial owners and the quorum (both from the environment). */
+export interface OwnerConfig {
+  /** X402_TREASURY_OWNERS, checksummed: recorded once, when no owner set was ever recorded. */
+  treasuryOwners: readonly Address[];
+  /** X402_TREASURY_QUORUM; undefined: the default (2 with two owners or more, else 1). */
+  treasuryQuorum?: number;
 }
 
 export interface OwnerDeps {
   db: Database;
-  /** X402_TREASURY_OWNERS, checksummed. */
-  envOwners: readonly Address[];
+  config: OwnerConfig;
   /** The payer the process signs with when no payer wallet is registered (X402_WALLET_ADDRESS). */
   envPayer?: Address;
+  /** The configured network's chain id: owner signatures are made for it. */
+  chainId: number;
   now?: () => Date;
+  /** How long owners have to sign a proposal (default 72 h). */
+  proposalWindowMs?: number;
 }
+
+/** The owners whose signatures count now, and how many of them must sign. */
+export interface OwnerSet {
+  owners: Address[];
+  quorum: number;
+}
+
+export const INITIAL_OWNERS_KEY = "treasury_owners_initial";
+export const ENV_ACTOR = "X402_TREASURY_OWNERS";
 
 const lower = (a: string) => a.toLowerCase();
 
 /** The deps from the process's configuration (the console's actions and the CLI alike). */
 export function ownerDeps(
   db: Database,
-  config: {
-    treasuryOwners: readonly Address[];
-    payments: Pick<PaymentEnv, "walletAddress" | "payerPrivateKey">;
-  },
+  config: OwnerConfig & { payments: Pick<PaymentEnv, "walletAddress" | "payerPrivateKey" | "chainId"> },
 ): OwnerDeps {
   const p = config.payments;
   const envPayer =
     p.walletAddress ?? (p.payerPrivateKey ? privateKeyToAddress(p.payerPrivateKey) : undefined);
-  return { db, envOwners: config.treasuryOwners, envPayer };
+  return {
+    db,
+    config: { treasuryOwners: config.treasuryOwners, treasuryQuorum: config.treasuryQuorum },
+    envPayer,
+    chainId: p.chainId,
+  };
+}
+
+/** The quorum for `ownerCount` owners: the configured one, or 2 with two owners or more, else 1. */
+export function quorumFor(ownerCount: number, configured?: number): number {
+  return configured ?? (ownerCount >= 2 ? 2 : 1);
 }
 
 /** A 0x 20-byte hex address; a mixed-case one must carry a valid EIP-55 checksum (a typo is refused). */
@@ -70,17 +103,13 @@ export const ownerAddress = z
     if (problem) ctx.addIssue({ code: "custom", message: problem });
   });
 
-export const addOwnerInput = z.object({
-  address: ownerAddress,
-  label: z.preprocess(
-    (v) => (typeof v === "string" && v.trim() === "" ? undefined : v),
-    z.string().trim().max(100, "keep the label to at most 100 characters").optional(),
-  ),
-});
-export const removeOwnerInput = z.object({ address: ownerAddress });
+export const ownerLabel = z.preprocess(
+  (v) => (typeof v === "string" && v.trim() === "" ? undefined : v),
+  z.string().trim().max(100, "keep the label to at most 100 characters").optional(),
+);
 
 /** zod's verdict as the codebase's input error: `invalid_treasury_owner` with the field and reason. */
-function parse<T>(schema: z.ZodType<T>, value: unknown): T {
+export function parseOwnerInput<T>(schema: z.ZodType<T>, value: unknown): T {
   const out = schema.safeParse(value);
   if (out.success) return out.data;
   const issue = out.error.issues[0];
@@ -94,13 +123,14 @@ function fromRow(row: OwnerRow): TreasuryOwner {
   return {
     address: getAddress(row.address),
     label: row.label,
-    source: "console",
+    source: row.source as OwnerSource,
     addedBy: row.addedBy,
     addedAt: isoMs(row.addedAt),
+    proposalId: row.addedByProposal,
   };
 }
 
-async function activeRows(db: Database): Promise<OwnerRow[]> {
+async function activeRows(db: DbOrTx): Promise<OwnerRow[]> {
   return db
     .select()
     .from(treasuryOwners)
@@ -108,27 +138,99 @@ async function activeRows(db: Database): Promise<OwnerRow[]> {
     .orderBy(asc(treasuryOwners.addedAt), asc(treasuryOwners.id));
 }
 
-/** Every owner: the environment's first, then the console's, oldest first. */
-export async function listOwners(db: Database, envOwners: readonly Address[]): Promise<TreasuryOwner[]> {
-  const fromEnv: TreasuryOwner[] = envOwners.map((a) => ({
-    address: getAddress(a),
-    label: null,
-    source: "env",
-    addedBy: null,
-    addedAt: null,
-  }));
-  return [...fromEnv, ...(await activeRows(db)).map(fromRow)];
+/** The recorded owners, oldest first (the initial set, then those proposals added). */
+export async function listOwners(db: DbOrTx): Promise<TreasuryOwner[]> {
+  return (await activeRows(db)).map(fromRow);
 }
 
-/** The addresses whose approval counts now: env ∪ active console owners, checksummed, once each. */
-export async function effectiveOwners(db: Database, envOwners: readonly Address[]): Promise<Address[]> {
-  const all = [...envOwners, ...(await activeRows(db)).map((r) => r.address)].map((a) => getAddress(a));
-  return [...new Set(all)];
+/** The recorded owners' addresses, checksummed, oldest first. */
+export async function currentOwners(db: DbOrTx): Promise<Address[]> {
+  return (await activeRows(db)).map((r) => getAddress(r.address));
+}
+
+/** The owners that count now and the quorum over them (read per use, so every process agrees). */
+export async function readOwnerSet(db: DbOrTx, config: OwnerConfig): Promise<OwnerSet> {
+  const owners = await currentOwners(db);
+  return { owners, quorum: quorumFor(owners.length, config.treasuryQuorum) };
+}
+
+export interface InitialOwnersOutcome {
+  /** True when this call wrote the initial set. */
+  recorded: boolean;
+  /** Set when X402_TREASURY_OWNERS no longer matches the set recorded from it: it changes nothing. */
+  warning: string | null;
+}
+
+const sameSet = (a: readonly string[], b: readonly string[]) =>
+  a.length === b.length && [...a].map(lower).sort().join() === [...b].map(lower).sort().join();
+
+/**
+ * Records X402_TREASURY_OWNERS as the initial owner set, once: only when no set was ever recorded
+ * (no `treasury_owners_initial` settings row) and the variable names at least one owner. Under one
+ * transaction-scoped advisory lock, so two processes starting at once record it once. Owners that
+ * are already active (added before this version) are kept as they are.
+ */
+export async function recordInitialOwners(
+  db: Database,
+  config: OwnerConfig,
+  now: Date = new Date(),
+): Promise<InitialOwnersOutcome> {
+  const envOwners = config.treasuryOwners.map((a) => getAddress(a));
+  const recordedRow = async (d: DbOrTx) =>
+    (await d.select().from(settings).where(eq(settings.key, INITIAL_OWNERS_KEY)).limit(1))[0];
+  const existing = await recordedRow(db);
+  let recorded = false;
+  if (!existing && envOwners.length > 0) {
+    recorded = await db.transaction(async (tx) => {
+      await tx.execute(sql`SELECT pg_advisory_xact_lock(hashtext(${INITIAL_OWNERS_KEY}))`);
+      if (await recordedRow(tx)) return false;
+      const active = new Set((await activeRows(tx)).map((r) => r.address));
+      const fresh = envOwners.filter((a) => !active.has(lower(a)));
+      if (fresh.length > 0) {
+        await tx.insert(treasuryOwners).values(
+          fresh.map((a) => ({
+            address: lower(a),
+            label: null,
+            source: "env",
+            addedBy: ENV_ACTOR,
+            addedAt: now,
+          })),
+        );
+      }
+      await tx.insert(settings).values({
+        key: INITIAL_OWNERS_KEY,
+        value: { owners: envOwners, recordedAt: isoMs(now) },
+        updatedBy: ENV_ACTOR,
+        updatedAt: now,
+      });
+      await writeAudit(tx, {
+        actor: ENV_ACTOR,
+        action: "treasury_owner.initial_set",
+        targetType: "treasury_owner",
+        targetId: null,
+        after: { owners: envOwners, quorum: quorumFor(envOwners.length, config.treasuryQuorum) },
+      });
+      return true;
+    });
+  }
+  if (recorded) return { recorded, warning: null };
+  const current = await currentOwners(db);
+  const warning =
+    envOwners.length > 0 && !sameSet(envOwners, current) && (existing || current.length > 0)
+      ? `X402_TREASURY_OWNERS (${envOwners.join(", ")}) differs from the recorded treasury owners (${current.join(", ") || "none"}): the variable was the initial set only and changes nothing now; add or remove owners with a proposal that a quorum of owners signs (/treasury/owners, x402 treasury owners propose-add|propose-remove)`
+      : null;
+  return { recorded: false, warning };
+}
+
+/** The owner set after recording the initial one if it never was: what every check reads. */
+export async function ensureOwnerSet(db: Database, config: OwnerConfig, now?: Date): Promise<OwnerSet> {
+  await recordInitialOwners(db, config, now);
+  return readOwnerSet(db, config);
 }
 
 /** An owner that is a payer would approve the rotation of its own key. */
-async function refusePayer(deps: OwnerDeps, address: string): Promise<void> {
-  const [payer] = await deps.db
+export async function refusePayer(deps: OwnerDeps, db: DbOrTx, address: string): Promise<void> {
+  const [payer] = await db
     .select({ address: wallets.address, active: wallets.active, retiredAt: wallets.retiredAt })
     .from(wallets)
     .where(and(eq(wallets.address, lower(address)), eq(wallets.role, "payer")))
@@ -146,110 +248,80 @@ async function refusePayer(deps: OwnerDeps, address: string): Promise<void> {
   }
 }
 
-function isUniqueViolation(error: unknown): boolean {
-  const e = error as { code?: string; cause?: { code?: string } };
-  return e.code === "23505" || e.cause?.code === "23505";
+/** Refuses adding an address that is already an owner. */
+export async function refuseExisting(db: DbOrTx, address: string): Promise<void> {
+  const [existing] = await db
+    .select()
+    .from(treasuryOwners)
+    .where(and(eq(treasuryOwners.address, lower(address)), isNull(treasuryOwners.removedAt)))
+    .limit(1);
+  if (existing) {
+    throw new OperationError("treasury_owner_exists", `${getAddress(address)} is already an owner`, {
+      address: getAddress(address),
+      source: existing.source,
+      addedBy: existing.addedBy,
+      addedAt: isoMs(existing.addedAt),
+    });
+  }
 }
 
-/** Adds a console owner, with its audit row in the same transaction. */
-export async function addOwner(
-  deps: OwnerDeps,
-  input: { address: string; label?: string | null; actor: string },
-): Promise<TreasuryOwner> {
-  const { address, label } = parse(addOwnerInput, {
-    address: input.address,
-    label: input.label ?? undefined,
-  });
+/** Refuses removing an address that is not an owner, or a removal that leaves fewer owners than the quorum. */
+export async function refuseRemoval(db: DbOrTx, config: OwnerConfig, address: string): Promise<void> {
+  const owners = await currentOwners(db);
   const checksummed = getAddress(address);
-  if (deps.envOwners.some((o) => lower(o) === lower(address))) {
+  if (!owners.some((o) => lower(o) === lower(address))) {
+    throw new OperationError("treasury_owner_not_found", `${checksummed} is not a treasury owner`, {
+      address: checksummed,
+    });
+  }
+  const quorum = quorumFor(owners.length, config.treasuryQuorum);
+  const remaining = owners.length - 1;
+  if (remaining < quorum) {
     throw new OperationError(
-      "treasury_owner_exists",
-      `${checksummed} is already an owner (X402_TREASURY_OWNERS)`,
-      {
-        address: checksummed,
-        source: "env",
-      },
+      "treasury_owner_below_quorum",
+      `removing ${checksummed} would leave ${remaining} owner(s), fewer than the quorum of ${quorum}: add an owner first`,
+      { address: checksummed, owners: owners.length, remaining, quorum },
     );
   }
-  await refusePayer(deps, address);
-  const now = (deps.now ?? (() => new Date()))();
-  try {
-    return await deps.db.transaction(async (tx) => {
-      const [row] = await tx
-        .insert(treasuryOwners)
-        .values({ address: lower(address), label: label ?? null, addedBy: input.actor, addedAt: now })
-        .returning();
-      const owner = fromRow(row as OwnerRow);
-      await writeAudit(tx, {
-        actor: input.actor,
-        action: "treasury_owner.add",
-        targetType: "treasury_owner",
-        targetId: owner.address,
-        after: { address: owner.address, label: owner.label },
-      });
-      return owner;
-    });
-  } catch (error) {
-    // The partial unique index: the address is an active owner already (or was added concurrently).
-    if (!isUniqueViolation(error)) throw error;
-    const [existing] = await deps.db
-      .select()
-      .from(treasuryOwners)
-      .where(and(eq(treasuryOwners.address, lower(address)), isNull(treasuryOwners.removedAt)))
-      .limit(1);
-    throw new OperationError("treasury_owner_exists", `${checksummed} is already an owner`, {
-      address: checksummed,
-      source: "console",
-      addedBy: existing?.addedBy ?? null,
-      addedAt: existing ? isoMs(existing.addedAt) : null,
-    });
-  }
 }
 
-/** Removes a console owner (a soft delete), with its audit row in the same transaction. */
-export async function removeOwner(
-  deps: OwnerDeps,
-  input: { address: string; actor: string },
+/** Adds an owner inside the enacting transaction (the caller holds the proposal's lock). */
+export async function insertOwner(
+  tx: DbOrTx,
+  row: { address: string; label: string | null; addedBy: string; proposalId: string; now: Date },
 ): Promise<TreasuryOwner> {
-  const { address } = parse(removeOwnerInput, { address: input.address });
-  const checksummed = getAddress(address);
-  const now = (deps.now ?? (() => new Date()))();
-  return deps.db.transaction(async (tx) => {
-    const [row] = await tx
-      .update(treasuryOwners)
-      .set({ removedAt: now, removedBy: input.actor })
-      .where(and(eq(treasuryOwners.address, lower(address)), isNull(treasuryOwners.removedAt)))
-      .returning();
-    if (!row) {
-      if (deps.envOwners.some((o) => lower(o) === lower(address))) {
-        throw new OperationError(
-          "treasury_owner_from_env",
-          `${checksummed} is in X402_TREASURY_OWNERS: remove it from the environment and restart`,
-          { address: checksummed, source: "env" },
-        );
-      }
-      throw new OperationError("treasury_owner_not_found", `${checksummed} is not a treasury owner`, {
-        address: checksummed,
-      });
-    }
-    const owner = fromRow(row);
-    await writeAudit(tx, {
-      actor: input.actor,
-      action: "treasury_owner.remove",
-      targetType: "treasury_owner",
-      targetId: owner.address,
-      before: { address: owner.address, label: owner.label, addedBy: owner.addedBy, addedAt: owner.addedAt },
-      after: { removedAt: isoMs(now) },
-    });
-    return owner;
-  });
+  const [inserted] = await tx
+    .insert(treasuryOwners)
+    .values({
+      address: lower(row.address),
+      label: row.label,
+      source: "proposal",
+      addedBy: row.addedBy,
+      addedAt: row.now,
+      addedByProposal: row.proposalId,
+    })
+    .returning();
+  return fromRow(inserted as OwnerRow);
 }
 
-/** Console owners removed so far, newest removal first (the history the soft delete keeps). */
+/** Removes an owner (a soft delete) inside the enacting transaction. */
+export async function softRemoveOwner(
+  tx: DbOrTx,
+  row: { address: string; removedBy: string; proposalId: string; now: Date },
+): Promise<TreasuryOwner | null> {
+  const [removed] = await tx
+    .update(treasuryOwners)
+    .set({ removedAt: row.now, removedBy: row.removedBy, removedByProposal: row.proposalId })
+    .where(and(eq(treasuryOwners.address, lower(row.address)), isNull(treasuryOwners.removedAt)))
+    .returning();
+  return removed ? fromRow(removed) : null;
+}
+
+/** Owners removed so far, newest removal first (the history the soft delete keeps). */
 export async function removedOwners(
-  db: Database,
+  db: DbOrTx,
   limit = 50,
-): Promise<(TreasuryOwner & { removedBy: string; removedAt: string })[]> {
+): Promise<(TreasuryOwner & { removedBy: string; removedAt: string; removedByProposal: string | null })[]> {
   const rows = await db
     .select()
     .from(treasuryOwners)
@@ -260,5 +332,6 @@ export async function removedOwners(
     ...fromRow(r),
     removedBy: r.removedBy ?? "",
     removedAt: isoMs(r.removedAt ?? r.addedAt),
+    removedByProposal: r.removedByProposal,
   }));
 }

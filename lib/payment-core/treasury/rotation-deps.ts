@@ -1,21 +1,20 @@
-import type { Address } from "viem";
 import type { Database } from "@/db/client";
 import type { CoreEnv } from "../config";
 import { OperationError } from "../errors";
 import type { PaymentService } from "../x402/service";
-import { effectiveOwners } from "./owners";
+import { ensureOwnerSet, type OwnerConfig } from "./owners";
 import type { RotationDeps } from "./rotation";
 
 /**
  * The rotation's dependencies from the process's configuration and its payment service: the test
  * payment goes through the same payer config as every payment, and completing a rotation clears
  * the service's key cache so this process's next payment signs with the new key at once. The owners
- * whose approval counts are X402_TREASURY_OWNERS (`envOwners`) and the console's active ones.
+ * whose approval counts are the recorded ones (X402_TREASURY_OWNERS is recorded once, as the initial set).
  */
 export function rotationDeps(
   db: Database,
   env: CoreEnv,
-  envOwners: readonly Address[],
+  ownerConfig: OwnerConfig,
   service: PaymentService,
 ): RotationDeps {
   const p = env.payments;
@@ -34,8 +33,8 @@ export function rotationDeps(
     usdcAddress: p.usdcAddress,
     usdcName: p.usdcName,
     usdcVersion: p.usdcVersion,
-    // Read at each approval, so an owner an admin added or removed a moment ago counts at once.
-    owners: () => effectiveOwners(db, envOwners),
+    // Read at each approval, so an owner change enacted a moment ago counts at once.
+    ownerSet: () => ensureOwnerSet(db, ownerConfig),
     envKey: p.payerPrivateKey,
     engine: service.engine,
     payerFor: (account) => service.payerFor(account),

@@ -61,7 +61,7 @@ beforeAll(async () => {
   process.env.NEW_PAYER_KEY = newKey;
   service = createPaymentService(t.db, env);
   // The app's own wiring; only the `env:` references read this test's map instead of process.env.
-  deps = { ...rotationDeps(t.db, env, env.treasuryOwners, service), environment };
+  deps = { ...rotationDeps(t.db, env, env, service), environment };
 }, 120_000);
 
 afterAll(async () => {
@@ -203,6 +203,7 @@ describe("payer-key rotation, end to end on the local chain", () => {
     expect(audit.map((a) => a.action)).toEqual([
       "payer_rotation.registered",
       "payer_rotation.proven",
+      "payer_rotation.approval_signed",
       "payer_rotation.approved",
       "payer_rotation.test_paid",
       // The first sweep stopped on the open authorization: the gate closed, then opened again.

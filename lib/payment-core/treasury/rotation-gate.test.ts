@@ -50,7 +50,7 @@ beforeAll(async () => {
   });
   process.env.NEW_PAYER_KEY = newKey;
   service = createPaymentService(t.db, env);
-  deps = { ...rotationDeps(t.db, env, env.treasuryOwners, service), environment };
+  deps = { ...rotationDeps(t.db, env, env, service), environment };
   limits = createApiRateLimits(t.db, env.apiRateLimits);
   apiKey = (await rotateAgentKey(t.db, { id: "builder_agent", actor: "test" })).apiKey;
 }, 120_000);

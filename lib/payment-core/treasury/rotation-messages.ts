@@ -63,3 +63,35 @@ export function approvalTypedData(r: RotationFields, chainId: number) {
     },
   };
 }
+
+/** What a treasury owner signs to add or remove an owner (owner-proposals.ts); same domain as above. */
+export const OWNER_CHANGE_TYPES = {
+  ChangeTreasuryOwner: [
+    { name: "action", type: "string" },
+    { name: "owner", type: "address" },
+    { name: "nonce", type: "bytes32" },
+    { name: "deadline", type: "uint256" },
+  ],
+} as const;
+
+interface ProposalFields {
+  action: string;
+  address: string;
+  nonce: string;
+  deadline: Date;
+}
+
+/** ChangeTreasuryOwner { action: "add" | "remove", owner, nonce, deadline (unix seconds) }. */
+export function ownerChangeTypedData(p: ProposalFields, chainId: number) {
+  return {
+    domain: domain(chainId),
+    types: OWNER_CHANGE_TYPES,
+    primaryType: "ChangeTreasuryOwner" as const,
+    message: {
+      action: p.action,
+      owner: getAddress(p.address),
+      nonce: p.nonce as Hex,
+      deadline: BigInt(Math.floor(p.deadline.getTime() / 1000)),
+    },
+  };
+}

@@ -1,6 +1,12 @@
 import type { Database } from "@/db/client";
 import { lastRotationAgeDays } from "./key-age";
-import { listRotations, openRotation, type Rotation, type RotationState } from "./rotation";
+import {
+  listRotations,
+  openRotation,
+  type Rotation,
+  type RotationState,
+  rotationApprovals,
+} from "./rotation";
 import { approvalTypedData, proofTypedData } from "./rotation-messages";
 
 /** The step a rotation in `state` waits for; null once it is completed or cancelled. */
@@ -22,6 +28,8 @@ export interface RotationStatus {
     rotation: Rotation;
     nextStep: RotationStep | null;
     toSign: ReturnType<typeof proofTypedData> | ReturnType<typeof approvalTypedData> | null;
+    /** The owners' approval signatures so far (the quorum is the owner set's: OwnerSet.quorum). */
+    approvals: Awaited<ReturnType<typeof rotationApprovals>>;
   } | null;
   /** Newest first, the open one included. */
   history: Rotation[];
@@ -50,5 +58,10 @@ export async function rotationStatus(
       : open && nextStep === "approve"
         ? approvalTypedData(open, chainId)
         : null;
-  return { open: open ? { rotation: open, nextStep, toSign } : null, history, lastRotationAgeDays: age };
+  const approvals = open ? await rotationApprovals(db, open.id) : [];
+  return {
+    open: open ? { rotation: open, nextStep, toSign, approvals } : null,
+    history,
+    lastRotationAgeDays: age,
+  };
 }

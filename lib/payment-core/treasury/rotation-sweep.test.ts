@@ -66,7 +66,7 @@ beforeAll(async () => {
     X402_TREASURY_OWNERS: privateKeyToAccount(generatePrivateKey()).address,
   });
   const service = createPaymentService(t.db, env);
-  deps = { ...rotationDeps(t.db, env, env.treasuryOwners, service), environment };
+  deps = { ...rotationDeps(t.db, env, env, service), environment };
 }, 120_000);
 
 afterAll(async () => {

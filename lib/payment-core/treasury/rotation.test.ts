@@ -10,7 +10,8 @@ import type { BudgetEngine } from "@/lib/payment-core/budgets/engine";
 import { defaultAlertsEnv } from "@/lib/payment-core/config";
 import { createTestDatabase, type TestDatabase, truncate } from "@/lib/testing/db";
 import { refusal } from "@/lib/testing/refusal";
-import { addOwner, effectiveOwners, removeOwner } from "./owners";
+import { proposeOwnerChange, signOwnerProposal } from "./owner-proposals";
+import { ensureOwnerSet, type OwnerConfig } from "./owners";
 import { readActivePayer } from "./payer-wallet";
 import {
   approveRotation,
@@ -21,7 +22,7 @@ import {
   registerRotation,
   signProof,
 } from "./rotation";
-import { approvalTypedData, proofTypedData } from "./rotation-messages";
+import { approvalTypedData, ownerChangeTypedData, proofTypedData } from "./rotation-messages";
 import { cancelRotation } from "./rotation-money";
 import { rotationStatus } from "./rotation-status";
 
@@ -42,6 +43,8 @@ const oldPayer = privateKeyToAccount(envKey);
 const newPayer = privateKeyToAccount(newKey);
 
 let t: TestDatabase;
+/** X402_TREASURY_OWNERS (recorded once, per test) and X402_TREASURY_QUORUM. */
+let ownerConfig: OwnerConfig = { treasuryOwners: [] };
 let clock = new Date("2026-11-30T12:00:00.000Z");
 const environment: Record<string, string> = { X402_PAYER_PRIVATE_KEY: envKey, NEW_PAYER_KEY: newKey };
 
@@ -55,8 +58,8 @@ const deps = (): RotationDeps => ({
   usdcAddress: "0x0000000000000000000000000000000000000001",
   usdcName: "USD Coin",
   usdcVersion: "2",
-  // The app's own resolution: X402_TREASURY_OWNERS (here `owner`) and the console's owners, read per approval.
-  owners: () => effectiveOwners(t.db, [owner.address]),
+  // The app's own resolution: the recorded owners (X402_TREASURY_OWNERS the first time), read per approval.
+  ownerSet: () => ensureOwnerSet(t.db, ownerConfig),
   envKey,
   environment,
   engine: undefined as unknown as BudgetEngine,
@@ -71,7 +74,11 @@ beforeAll(async () => {
 afterAll(async () => t?.drop());
 beforeEach(async () => {
   clock = new Date("2026-11-30T12:00:00.000Z");
-  await truncate(t.db, "payer_rotations, wallets, audit_log, treasury_owners");
+  ownerConfig = { treasuryOwners: [owner.address] };
+  await truncate(
+    t.db,
+    "payer_rotation_approvals, payer_rotations, wallets, audit_log, treasury_owner_signatures, treasury_owner_proposals, treasury_owners, settings",
+  );
 });
 
 const register = (over: Partial<{ newAddress: string; keyRef: string }> = {}) =>
@@ -289,50 +296,128 @@ describe("approve: hostile signatures first", () => {
     expect(await audits()).toEqual([
       "payer_rotation.registered",
       "payer_rotation.proven",
+      "treasury_owner.initial_set",
+      "payer_rotation.approval_signed",
       "payer_rotation.approved",
     ]);
     expect(await lastRotationAgeDays(t.db, clock)).toBe(0);
   });
 });
 
-describe("approve: owners managed in the console, read at approval time", () => {
-  const admin = "admin@demo.local";
-  const consoleOwner = privateKeyToAccount(generatePrivateKey());
-  const ownerDeps = () => ({ db: t.db, envOwners: [owner.address] });
+describe("approve: a quorum of owners (X402_TREASURY_QUORUM, default 2 with two owners)", () => {
+  const second = privateKeyToAccount(generatePrivateKey());
+  const admin = privateKeyToAccount(generatePrivateKey());
 
-  it("refuses a removed console owner's approval, with the owners that count now", async () => {
+  it("one owner's signature leaves it proven (1 of 2); the admin's own wallet and the same owner again are refused", async () => {
+    ownerConfig = { treasuryOwners: [owner.address, second.address] };
     const r = await proven();
-    await addOwner(ownerDeps(), { address: consoleOwner.address, actor: admin });
-    const signature = await approvalBy(consoleOwner, r);
-    await removeOwner(ownerDeps(), { address: consoleOwner.address, actor: admin });
-    const out = await refusal(approveRotation(deps(), { rotationId: r.id, signature, actor: ACTOR }));
-    expect(out).toEqual({
-      code: "rotation_approver_not_owner",
-      details: { recoveredSigner: consoleOwner.address, owners: [owner.address] },
-    });
-    expect((await openRotation(t.db))?.state).toBe("proven");
-  });
-
-  it("accepts an owner added in the console after the rotation was registered (no restart)", async () => {
-    const r = await proven();
-    await addOwner(ownerDeps(), { address: consoleOwner.address, label: "ledger", actor: admin });
-    const out = await approveRotation(deps(), {
+    const one = await approveRotation(deps(), {
       rotationId: r.id,
-      signature: await approvalBy(consoleOwner, r),
+      signature: await approvalBy(owner, r),
       actor: ACTOR,
     });
-    expect(out).toMatchObject({ state: "approved", approver: consoleOwner.address.toLowerCase() });
+    expect(one).toMatchObject({ state: "proven", signed: 1, quorum: 2, signer: owner.address });
+    // The attack: an admin signs with a wallet they hold, which is no owner.
+    expect(
+      await refusal(
+        approveRotation(deps(), { rotationId: r.id, signature: await approvalBy(admin, r), actor: ACTOR }),
+      ),
+    ).toEqual({
+      code: "rotation_approver_not_owner",
+      details: { recoveredSigner: admin.address, owners: [owner.address, second.address] },
+    });
+    // The same owner's signature in its other encoding (v 0/1 instead of 27/28): same signer, new bytes.
+    const sig = await approvalBy(owner, r);
+    const v = Number.parseInt(sig.slice(130), 16);
+    const alt = `${sig.slice(0, 130)}${(v - 27).toString(16).padStart(2, "0")}`;
+    expect(
+      await refusal(approveRotation(deps(), { rotationId: r.id, signature: alt, actor: ACTOR })),
+    ).toMatchObject({
+      code: "rotation_approval_duplicate_signer",
+      details: { rotationId: r.id, signer: owner.address },
+    });
+    expect((await openRotation(t.db))?.state).toBe("proven");
+    const status = await rotationStatus(t.db, CHAIN_ID, clock);
+    expect(status.open?.approvals.map((a) => a.signer)).toEqual([owner.address]);
+
+    const two = await approveRotation(deps(), {
+      rotationId: r.id,
+      signature: await approvalBy(second, r),
+      actor: "second@demo.local",
+    });
+    expect(two).toMatchObject({
+      state: "approved",
+      signed: 2,
+      quorum: 2,
+      approver: second.address.toLowerCase(),
+    });
+    const rows = await t.db.$client<{ action: string; actor: string; after: { signer?: string } }[]>`
+      SELECT action, actor, after FROM audit_log WHERE target_type = 'payer_rotation' ORDER BY id`;
+    expect(rows.map((a) => [a.action, a.actor, a.after.signer ?? null])).toEqual([
+      ["payer_rotation.registered", ACTOR, null],
+      ["payer_rotation.proven", ACTOR, null],
+      ["payer_rotation.approval_signed", ACTOR, owner.address],
+      ["payer_rotation.approval_signed", "second@demo.local", second.address],
+      ["payer_rotation.approved", "second@demo.local", null],
+    ]);
   });
 
-  it("still accepts the X402_TREASURY_OWNERS owner while console owners exist", async () => {
+  it("an admin cannot make their wallet an owner and approve alone: the proposal needs the owners", async () => {
+    ownerConfig = { treasuryOwners: [owner.address, second.address] };
+    const od = { db: t.db, config: ownerConfig, chainId: CHAIN_ID, now: () => clock };
+    const p = await proposeOwnerChange(od, {
+      action: "add",
+      address: admin.address,
+      actor: "admin@demo.local",
+    });
     const r = await proven();
-    await addOwner(ownerDeps(), { address: consoleOwner.address, actor: admin });
+    expect(
+      (
+        await refusal(
+          approveRotation(deps(), { rotationId: r.id, signature: await approvalBy(admin, r), actor: ACTOR }),
+        )
+      ).code,
+    ).toBe("rotation_approver_not_owner");
+    // Only once both owners signed the proposal does the admin's wallet count, and then as one of two.
+    for (const who of [owner, second]) {
+      await signOwnerProposal(od, {
+        proposalId: p.id,
+        signature: await who.signTypedData(ownerChangeTypedData(p, CHAIN_ID)),
+        actor: "admin@demo.local",
+      });
+    }
+    const one = await approveRotation(deps(), {
+      rotationId: r.id,
+      signature: await approvalBy(admin, r),
+      actor: ACTOR,
+    });
+    expect(one).toMatchObject({ state: "proven", signed: 1, quorum: 2 });
+  });
+
+  it("a signature from an owner removed since it was given no longer counts toward the quorum", async () => {
+    const third = privateKeyToAccount(generatePrivateKey());
+    ownerConfig = { treasuryOwners: [owner.address, second.address, third.address] };
+    const od = { db: t.db, config: ownerConfig, chainId: CHAIN_ID, now: () => clock };
+    const r = await proven();
+    await approveRotation(deps(), { rotationId: r.id, signature: await approvalBy(third, r), actor: ACTOR });
+    const p = await proposeOwnerChange(od, {
+      action: "remove",
+      address: third.address,
+      actor: "admin@demo.local",
+    });
+    for (const who of [owner, second]) {
+      await signOwnerProposal(od, {
+        proposalId: p.id,
+        signature: await who.signTypedData(ownerChangeTypedData(p, CHAIN_ID)),
+        actor: "admin@demo.local",
+      });
+    }
     const out = await approveRotation(deps(), {
       rotationId: r.id,
       signature: await approvalBy(owner, r),
       actor: ACTOR,
     });
-    expect(out).toMatchObject({ state: "approved", approver: owner.address.toLowerCase() });
+    expect(out).toMatchObject({ state: "proven", signed: 1, quorum: 2 });
   });
 });
 

@@ -1,15 +1,17 @@
 import { randomBytes, randomUUID } from "node:crypto";
-import { and, desc, eq, inArray, sql } from "drizzle-orm";
+import { and, asc, desc, eq, inArray, sql } from "drizzle-orm";
 import { type Address, getAddress, type Hex, type PublicClient, recoverTypedDataAddress } from "viem";
 import { type LocalAccount, type PrivateKeyAccount, privateKeyToAccount } from "viem/accounts";
 import { z } from "zod";
 import type { Database } from "@/db/client";
-import { payerRotations, wallets } from "@/db/schema";
+import { payerRotationApprovals, payerRotations, wallets } from "@/db/schema";
 import { writeAudit } from "../audit";
 import type { BudgetEngine } from "../budgets/engine";
 import { InvalidInputError, OperationError } from "../errors";
 import type { PayOutcome, PayRequest } from "../x402/payer";
 import { keyRefSchema, resolveKeyRef } from "./key-ref";
+import { recoverOwnerSigner } from "./owner-signatures";
+import type { OwnerSet } from "./owners";
 import { readActivePayer } from "./payer-wallet";
 import { approvalTypedData, proofTypedData } from "./rotation-messages";
 
@@ -35,8 +37,8 @@ export interface RotationDeps {
   usdcAddress: Address;
   usdcName: string;
   usdcVersion: string;
-  /** The treasury owners now (X402_TREASURY_OWNERS ∪ the console's), read when an approval arrives. */
-  owners: () => Promise<readonly Address[]>;
+  /** The recorded treasury owners and the quorum now, read when an approval arrives. */
+  ownerSet: () => Promise<OwnerSet>;
   /** X402_PAYER_PRIVATE_KEY: the payer a first rotation starts from when no payer wallet is registered. */
   envKey?: Hex;
   /** Where `env:` key references are read (default process.env). */
@@ -328,80 +330,134 @@ export async function proveRotation(
   return advance(deps, r, "registered", "proven", { proofSignature: sig, provenAt: now }, input.actor);
 }
 
-/** Chain ids an approval signed for the wrong network is recognised on (a wallet left on another chain). */
-const OTHER_CHAIN_IDS = [1, 8453, 84532, 31337, 10, 137, 42161, 11155111];
-
-/** Step 3: a treasury owner signs RotatePayerWallet { oldWallet, newWallet, nonce, deadline }. */
+/**
+ * Step 3: treasury owners sign RotatePayerWallet { oldWallet, newWallet, nonce, deadline }, one
+ * signature per call. Each is checked (a current owner, this chain, before the deadline, never used
+ * before, not an owner who already signed this rotation) and kept; the rotation stays `proven`
+ * until a quorum of distinct current owners signed, and the signature that reaches it approves.
+ */
 export async function approveRotation(
   deps: RotationDeps,
   input: { rotationId: string; signature: string; actor: string },
-): Promise<Rotation> {
-  const { signature: sig } = parse(signatureInput, input);
+): Promise<Rotation & { signed: number; quorum: number; signer: Address }> {
+  const { signature: raw } = parse(signatureInput, input);
+  const sig = lower(raw) as Hex;
   const now = (deps.now ?? (() => new Date()))();
-  const [used] = await deps.db
-    .select({ id: payerRotations.id })
-    .from(payerRotations)
-    .where(sql`lower(${payerRotations.approvalSignature}) = ${lower(sig)}`)
-    .limit(1);
-  if (used) {
-    throw new OperationError(
-      "rotation_approval_replayed",
-      `this approval was already used for rotation ${used.id}`,
-      {
-        usedBy: used.id,
-      },
-    );
-  }
-  const r = await load(deps.db, input.rotationId);
-  expectState(r, "proven");
-  const typed = approvalTypedData(r, deps.chainId);
-  if (now.getTime() > r.deadline.getTime()) {
-    throw new OperationError(
-      "rotation_approval_expired",
-      "the approval's deadline has passed: cancel and register again",
-      {
-        deadline: iso(r.deadline),
-        now: iso(now),
-      },
-    );
-  }
-  const current = await deps.owners();
-  const owners = new Set(current.map(lower));
-  const recovered = await recoverTypedDataAddress({ ...typed, signature: sig as Hex }).catch(() => null);
-  if (!recovered || !owners.has(lower(recovered))) {
-    // Recovering under another chain id: an owner whose wallet was on the wrong network signed it.
-    for (const chainId of OTHER_CHAIN_IDS.filter((c) => c !== deps.chainId)) {
-      const other = await recoverTypedDataAddress({
-        ...approvalTypedData(r, chainId),
-        signature: sig as Hex,
-      }).catch(() => null);
-      if (other && owners.has(lower(other))) {
-        throw new OperationError(
-          "rotation_approval_wrong_chain",
-          `signed for chain ${chainId}, expected ${deps.chainId}`,
-          {
-            expectedChainId: deps.chainId,
-            signedChainId: chainId,
-            recoveredSigner: other,
-          },
-        );
-      }
+  const { owners, quorum } = await deps.ownerSet();
+  return deps.db.transaction(async (tx) => {
+    // Shared with owner changes' enactment (exclusive): the set read below cannot change under us.
+    await tx.execute(sql`SELECT pg_advisory_xact_lock_shared(hashtext('treasury_owner_set'))`);
+    const [r] = await tx
+      .select()
+      .from(payerRotations)
+      .where(eq(payerRotations.id, input.rotationId))
+      .for("update");
+    if (!r) {
+      throw new OperationError("rotation_not_found", `no rotation ${input.rotationId}`, {
+        rotationId: input.rotationId,
+      });
     }
-    throw new OperationError(
-      "rotation_approver_not_owner",
-      "the approval is not signed by a treasury owner",
+    const [used] = await tx
+      .select({ rotationId: payerRotationApprovals.rotationId })
+      .from(payerRotationApprovals)
+      .where(eq(payerRotationApprovals.signature, sig))
+      .limit(1);
+    if (used) {
+      throw new OperationError(
+        "rotation_approval_replayed",
+        `this approval was already used for rotation ${used.rotationId}`,
+        { usedBy: used.rotationId },
+      );
+    }
+    expectState(r, "proven");
+    if (now.getTime() > r.deadline.getTime()) {
+      throw new OperationError(
+        "rotation_approval_expired",
+        "the approval's deadline has passed: cancel and register again",
+        { deadline: iso(r.deadline), now: iso(now) },
+      );
+    }
+    const signer = await recoverOwnerSigner(
+      (chainId) => approvalTypedData(r, chainId),
+      sig,
+      deps.chainId,
+      owners,
       {
-        recoveredSigner: recovered,
-        owners: current,
+        wrongChain: "rotation_approval_wrong_chain",
+        notOwner: "rotation_approver_not_owner",
+        notOwnerMessage: "the approval is not signed by a treasury owner",
       },
     );
-  }
-  return advance(
-    deps,
-    r,
-    "proven",
-    "approved",
-    { approvalSignature: sig, approver: lower(recovered), approvedAt: now },
-    input.actor,
-  );
+    const earlier = await tx
+      .select()
+      .from(payerRotationApprovals)
+      .where(eq(payerRotationApprovals.rotationId, r.id))
+      .orderBy(asc(payerRotationApprovals.id));
+    const mine = earlier.find((a) => a.signer === lower(signer));
+    if (mine) {
+      throw new OperationError(
+        "rotation_approval_duplicate_signer",
+        `${signer} already approved rotation ${r.id}: another owner must sign`,
+        { rotationId: r.id, signer, signedAt: iso(mine.signedAt) },
+      );
+    }
+    await tx.insert(payerRotationApprovals).values({
+      rotationId: r.id,
+      signer: lower(signer),
+      signature: sig,
+      submittedBy: input.actor,
+      signedAt: now,
+    });
+    const ownerSet = new Set(owners.map(lower));
+    const signers = [...earlier.map((a) => a.signer), lower(signer)].filter((s) => ownerSet.has(s));
+    await writeAudit(tx, {
+      actor: input.actor,
+      action: "payer_rotation.approval_signed",
+      targetType: "payer_rotation",
+      targetId: r.id,
+      after: { signer, signed: signers.length, quorum, oldWallet: r.oldWallet, newWallet: r.newWallet },
+    });
+    if (signers.length < quorum) return { ...r, signed: signers.length, quorum, signer };
+    const [row] = await tx
+      .update(payerRotations)
+      .set({
+        state: "approved",
+        updatedAt: now,
+        approvalSignature: sig,
+        approver: lower(signer),
+        approvedAt: now,
+      })
+      .where(and(eq(payerRotations.id, r.id), eq(payerRotations.state, "proven")))
+      .returning();
+    await writeAudit(tx, {
+      actor: input.actor,
+      action: "payer_rotation.approved",
+      targetType: "payer_rotation",
+      targetId: r.id,
+      before: { state: "proven" },
+      after: {
+        state: "approved",
+        oldWallet: r.oldWallet,
+        newWallet: r.newWallet,
+        signers: signers.map((s) => getAddress(s)),
+        quorum,
+        approvedAt: iso(now),
+      },
+    });
+    return { ...(row as Rotation), signed: signers.length, quorum, signer };
+  });
+}
+
+/** The approvals a rotation collected so far, oldest first. */
+export async function rotationApprovals(db: Database, rotationId: string) {
+  const rows = await db
+    .select()
+    .from(payerRotationApprovals)
+    .where(eq(payerRotationApprovals.rotationId, rotationId))
+    .orderBy(asc(payerRotationApprovals.id));
+  return rows.map((a) => ({
+    signer: getAddress(a.signer),
+    submittedBy: a.submittedBy,
+    signedAt: iso(a.signedAt),
+  }));
 }

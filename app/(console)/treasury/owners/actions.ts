@@ -3,29 +3,35 @@
 import { revalidatePath } from "next/cache";
 import { action } from "@/lib/actions/action";
 import { treasuryOwnerDeps } from "@/lib/dal/treasury-owners";
-import { addOwner, addOwnerInput, removeOwner, removeOwnerInput } from "@/lib/payment-core/treasury/owners";
+import {
+  proposalSignatureInput,
+  proposeInput,
+  proposeOwnerChange,
+  signOwnerProposal,
+} from "@/lib/payment-core/treasury/owner-proposals";
+import { toWire } from "@/lib/wire";
 
 /**
- * Admins add and remove the treasury owners whose signature approves a payer-key rotation; each
- * change and its audit row are one transaction. An approval reads the owners when it arrives, so
- * a change here counts at once, in the console and the CLI alike.
+ * Admins propose adding or removing a treasury owner; owners' signatures, submitted one by one
+ * (from a connected wallet or pasted), enact it when a quorum of distinct owners signed. Each step
+ * and its audit row are one transaction. Proposing alone changes nothing.
  */
-export const addTreasuryOwnerAction = action({
+export const proposeOwnerChangeAction = action({
   operation: "treasury.owners",
-  input: addOwnerInput,
-  handler: async ({ address, label }, { user, db }) => {
-    const owner = await addOwner(treasuryOwnerDeps(db), { address, label, actor: user.email });
+  input: proposeInput,
+  handler: async (input, { user, db }) => {
+    const proposal = await proposeOwnerChange(treasuryOwnerDeps(db), { ...input, actor: user.email });
     revalidatePath("/treasury/owners");
-    return { owner };
+    return { proposalId: proposal.id };
   },
 });
 
-export const removeTreasuryOwnerAction = action({
+export const signOwnerProposalAction = action({
   operation: "treasury.owners",
-  input: removeOwnerInput,
-  handler: async ({ address }, { user, db }) => {
-    const owner = await removeOwner(treasuryOwnerDeps(db), { address, actor: user.email });
+  input: proposalSignatureInput,
+  handler: async (input, { user, db }) => {
+    const out = await signOwnerProposal(treasuryOwnerDeps(db), { ...input, actor: user.email });
     revalidatePath("/treasury/owners");
-    return { owner };
+    return toWire({ signer: out.signer, signed: out.signed, quorum: out.quorum, enacted: out.enacted });
   },
 });

@@ -1,6 +1,8 @@
 import type { Metadata } from "next";
+import { ConnectPanel } from "@/components/treasury/connect-panel";
 import { AddOwnerForm } from "@/components/treasury/owners/add-owner-form";
 import { RemoveOwnerButton } from "@/components/treasury/owners/remove-owner-button";
+import { SignProposalForm } from "@/components/treasury/owners/sign-proposal-form";
 import { PageHeader } from "@/components/ui/page-header";
 import { DataTable, EmptyList, RowHeader, Td, TimeCell } from "@/components/ui/table";
 import { requireUser } from "@/lib/auth/session";
@@ -15,16 +17,20 @@ const none = <span className="text-slate-500">—</span>;
 export default async function TreasuryOwnersPage() {
   const user = await requireUser("viewer");
   const canEdit = roleAtLeast(user.role, "admin");
-  const { owners, removed } = await treasuryOwnersView();
+  const { owners, quorum, proposals, removed, warning } = await treasuryOwnersView();
+  const ownerAddresses = owners.map((o) => o.address);
+  const anyOpen = proposals.some((p) => p.status === "open");
 
   return (
     <div className="flex flex-col gap-6">
       <PageHeader title="Treasury owners">
-        The wallets whose EIP-712 signature approves a payer-key rotation. Owners from the environment (
-        <code className="font-mono text-sm">X402_TREASURY_OWNERS</code>) change only with the environment;
-        admins add and remove the others here (or with{" "}
-        <code className="font-mono text-sm">x402 treasury owners</code>). Each change is in the audit log and
-        counts at the next approval. Back to the{" "}
+        The wallets whose EIP-712 signatures approve a payer-key rotation and every change of this list: a
+        quorum of {quorum} of the {owners.length} owners must sign.{" "}
+        <code className="font-mono text-sm">X402_TREASURY_OWNERS</code> was recorded once as the initial set;
+        since then an admin proposes a change here (or with{" "}
+        <code className="font-mono text-sm">x402 treasury owners propose-add|propose-remove</code>) and owners
+        sign it, each in their connected wallet or by pasting a signature made elsewhere. Every step is in the
+        audit log. Back to the{" "}
         {/* A document load, not client navigation: each treasury page has its own CSP. */}
         <a href="/treasury" className="text-blue-800 underline underline-offset-2">
           treasury
@@ -32,10 +38,16 @@ export default async function TreasuryOwnersPage() {
         .
       </PageHeader>
 
+      {warning ? (
+        <p role="status" className="max-w-3xl rounded-md bg-amber-50 px-3 py-2 text-sm text-amber-950">
+          {warning}
+        </p>
+      ) : null}
+
       {owners.length === 0 ? (
         <EmptyList title="No treasury owners yet">
-          Until one is added no rotation of the payer key can be approved.
-          {canEdit ? " Add one below." : " An admin can add one here."}
+          Until X402_TREASURY_OWNERS names at least one owner (recorded once, at the next start), no rotation
+          of the payer key and no owner change can be approved.
         </EmptyList>
       ) : (
         <DataTable
@@ -47,16 +59,18 @@ export default async function TreasuryOwnersPage() {
             <tr key={`${o.source}-${o.address}`}>
               <RowHeader className="font-mono text-xs break-all">{o.address}</RowHeader>
               <Td>{o.label ?? none}</Td>
-              <Td nowrap>{o.source === "env" ? "Environment" : "Console"}</Td>
+              <Td nowrap>
+                {o.source === "env"
+                  ? "Initial set"
+                  : o.source === "proposal"
+                    ? "Quorum-signed proposal"
+                    : "Console"}
+              </Td>
               <Td>{o.addedBy ?? none}</Td>
               {o.addedAt ? <TimeCell iso={o.addedAt} withSeconds={false} /> : <Td>{none}</Td>}
               {canEdit ? (
                 <Td>
-                  {o.source === "console" ? (
-                    <RemoveOwnerButton address={o.address} label={o.label} />
-                  ) : (
-                    <span className="text-xs text-slate-600">Remove it from X402_TREASURY_OWNERS</span>
-                  )}
+                  <RemoveOwnerButton address={o.address} label={o.label} />
                 </Td>
               ) : null}
             </tr>
@@ -68,10 +82,62 @@ export default async function TreasuryOwnersPage() {
         <AddOwnerForm />
       ) : (
         <p className="max-w-3xl rounded-md bg-slate-50 px-3 py-2 text-sm text-slate-800">
-          Adding and removing treasury owners needs the admin role; you are {user.role}. Ask an admin, who can
-          also change them with <code className="font-mono">x402 treasury owners</code>.
+          Proposing owner changes and submitting signatures needs the admin role; you are {user.role}. Ask an
+          admin, who can also use <code className="font-mono">x402 treasury owners</code>.
         </p>
       )}
+
+      <section aria-labelledby="proposals-title" className="flex flex-col gap-2">
+        <h2 id="proposals-title" className="text-lg font-semibold">
+          Proposed changes
+        </h2>
+        {canEdit && anyOpen ? <ConnectPanel purpose="owners" /> : null}
+        {proposals.length === 0 ? (
+          <p className="text-sm text-slate-700">No owner change was proposed.</p>
+        ) : (
+          <ul className="flex flex-col gap-3">
+            {proposals.map((p) => (
+              <li key={p.id} className="rounded-lg border border-slate-200 bg-white p-4 text-sm">
+                <p>
+                  <span className="font-medium">{p.action === "add" ? "Add" : "Remove"}</span>{" "}
+                  <span className="break-all font-mono text-xs">{p.address}</span>
+                  {p.label ? ` (${p.label})` : ""} — {p.status}:{" "}
+                  <strong>
+                    {p.signed} of {p.quorum}
+                  </strong>{" "}
+                  signatures. Proposed by {p.proposedBy}; id <code className="font-mono">{p.id}</code>.
+                </p>
+                {p.signatures.length > 0 ? (
+                  <p className="text-xs text-slate-700">
+                    Signed by {p.signatures.map((sig) => sig.signer).join(", ")}
+                  </p>
+                ) : null}
+                {p.status === "open" && p.toSign ? (
+                  <details className="mt-2">
+                    <summary className="cursor-pointer">What an owner signs (EIP-712)</summary>
+                    <pre className="overflow-x-auto text-xs">
+                      {JSON.stringify(p.toSign, (_k, v) => (typeof v === "bigint" ? v.toString() : v), 2)}
+                    </pre>
+                  </details>
+                ) : null}
+                {canEdit && p.status === "open" ? (
+                  <SignProposalForm
+                    proposal={{
+                      id: p.id,
+                      action: p.action,
+                      address: p.address,
+                      nonce: p.nonce,
+                      deadline: p.deadline,
+                      signers: p.signatures.map((sig) => sig.signer),
+                    }}
+                    owners={ownerAddresses}
+                  />
+                ) : null}
+              </li>
+            ))}
+          </ul>
+        )}
+      </section>
 
       {removed.length > 0 ? (
         <section aria-labelledby="removed-owners-title" className="flex flex-col gap-2">
