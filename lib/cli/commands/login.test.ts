@@ -203,7 +203,14 @@ describe("x402 --break-glass (database access, no sign-in)", () => {
     expect(approve.code).toBe(1);
     expect(approve.json()).toMatchObject({ error: { code: "break_glass_refused", needed: "approver" } });
     const owner = await x402(
-      ["treasury", "owners", "propose-add", "--address", "0x00000000000000000000000000000000000000aa", ...glass],
+      [
+        "treasury",
+        "owners",
+        "propose-add",
+        "--address",
+        "0x00000000000000000000000000000000000000aa",
+        ...glass,
+      ],
       nobody,
     );
     expect(owner.json()).toMatchObject({ error: { code: "break_glass_refused", needed: "admin" } });
