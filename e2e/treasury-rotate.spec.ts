@@ -186,12 +186,15 @@ test("an admin rotates the payer key; payments then settle from the new wallet a
   // 5. Sweep: the old wallet's whole balance arrives at the new one.
   const oldBefore = await usdcOf(oldWallet);
   const newBefore = await usdcOf(fresh.address);
+  const newGasBefore = await client.getBalance({ address: fresh.address });
   expect(oldBefore).toBeGreaterThan(0n);
   await snap(page, "sweep");
   await page.getByRole("button", { name: "Move the USDC" }).click();
   await expect(currentStep(page)).toContainText("Make the new wallet the payer", { timeout: 60_000 });
   expect(await usdcOf(oldWallet)).toBe(0n);
   expect(await usdcOf(fresh.address)).toBe(newBefore + oldBefore);
+  // The old wallet's ETH came along, so the new payer can pay for on-chain cancels.
+  expect(await client.getBalance({ address: fresh.address })).toBeGreaterThan(newGasBefore);
 
   // 6. Complete.
   await page.getByRole("button", { name: "Make it the payer" }).click();
@@ -214,7 +217,7 @@ test("an admin rotates the payer key; payments then settle from the new wallet a
 
   // Every step is in the audit log.
   const audited = await sql`
-    SELECT action FROM audit_log WHERE target_type = 'payer_rotation' ORDER BY at, id`;
+    SELECT action FROM audit_log WHERE target_type = 'payer_rotation' ORDER BY seq`;
   expect(audited.map((a) => a.action)).toEqual([
     "payer_rotation.registered",
     "payer_rotation.proven",
@@ -222,7 +225,9 @@ test("an admin rotates the payer key; payments then settle from the new wallet a
     "payer_rotation.approval_signed",
     "payer_rotation.approved",
     "payer_rotation.test_paid",
+    "payer_rotation.sweep_started",
     "payer_rotation.sweep_signed",
+    "payer_rotation.gas_moved",
     "payer_rotation.swept",
     "payer_rotation.completed",
   ]);
