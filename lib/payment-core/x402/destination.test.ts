@@ -57,6 +57,58 @@ describe("classifyAddress", () => {
   );
 });
 
+/** An IPv4 address in each IPv6 spelling that carries it: compatible (`::a.b.c.d`, `::hhhh:hhhh`, deprecated) and mapped (`::ffff:…`). */
+function ipv6Forms(v4: string): string[] {
+  const [a = 0, b = 0, c = 0, d = 0] = v4.split(".").map(Number);
+  const hex = `${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
+  // `::0:0` is `::` itself, the IPv6 unspecified address (checked on its own below).
+  return [`::${v4}`, `::${hex}`, `::ffff:${v4}`, `::ffff:${hex}`, `0:0:0:0:0:ffff:${hex}`].filter(
+    (form) => form !== "::0:0",
+  );
+}
+
+const CARRIED_IPV4: [string, string][] = [
+  ["127.0.0.1", "a loopback address"],
+  ["127.8.9.10", "a loopback address"],
+  ["10.1.2.3", "a private address"],
+  ["172.16.0.1", "a private address"],
+  ["192.168.1.1", "a private address"],
+  ["169.254.169.254", "a link-local address (cloud metadata service)"],
+  ["169.254.1.1", "a link-local address"],
+  ["100.64.0.1", "a carrier-grade NAT address"],
+  ["224.0.0.1", "a multicast address"],
+  ["0.0.0.0", "an unspecified address"],
+];
+const carried = CARRIED_IPV4.flatMap(([v4, reason]) => ipv6Forms(v4).map((form) => ({ form, v4, reason })));
+
+describe("IPv4 carried in IPv6 (compatible and mapped) is judged as the IPv4 address", () => {
+  it.each(carried)("$form as a resolved address is $reason", ({ form, v4, reason }) => {
+    expect(classifyAddress(form)).toMatchObject({ public: false, reason });
+    expect(decide("vendor.example", 80, form, none, noLocal)).toBe(
+      `vendor.example resolves to ${v4}, which is ${reason}`,
+    );
+  });
+
+  it.each(carried)("[$form] as a URL host is refused: $reason", async ({ form, reason }) => {
+    const url = new URL(`http://[${form}]:8080/`);
+    const refusal = await checkDestination(url, none);
+    expect(refusal?.code).toBe("destination_not_allowed");
+    expect(refusal?.reason).toMatch(new RegExp(`is ${reason.replace(/[()]/g, "\\$&")}$`));
+  });
+
+  it.each(["::8.8.8.8", "::808:808", "::ffff:808:808"])(
+    "%s carries a public address and is public",
+    (form) => {
+      expect(classifyAddress(form)).toEqual({ public: true });
+    },
+  );
+
+  it("::1 and :: stay the IPv6 loopback and unspecified addresses", () => {
+    expect(classifyAddress("::1")).toMatchObject({ public: false, range: "loopback" });
+    expect(classifyAddress("::")).toMatchObject({ public: false, range: "unspecified" });
+  });
+});
+
 describe("decide (the connection filter's decision, no connection made)", () => {
   it.each([
     "10.0.0.5",
@@ -124,21 +176,28 @@ describe("resolving and connecting (loopback sockets only)", () => {
     await new Promise((r) => server.close(r));
   });
 
-  it.each(["127.1", "2130706433", "0x7f000001", "127.0.0.1", "[::ffff:127.0.0.1]", "localhost", "0.0.0.0"])(
-    "%s: refused before any connection",
-    async (host) => {
-      const before = connections;
-      const url = new URL(`http://${host}:${port}/`);
-      const refusal = await checkDestination(url, none);
-      expect(refusal?.code).toBe("destination_not_allowed");
-      const error = await fetch(url, { dispatcher: guardedAgent(none) }).then(
-        () => null,
-        (e: unknown) => e,
-      );
-      expect(destinationRefusal(error)?.reason).toMatch(/loopback|unspecified/);
-      expect(connections).toBe(before);
-    },
-  );
+  it.each([
+    "127.1",
+    "2130706433",
+    "0x7f000001",
+    "127.0.0.1",
+    "[::ffff:127.0.0.1]",
+    "[::127.0.0.1]",
+    "[::7f00:1]",
+    "localhost",
+    "0.0.0.0",
+  ])("%s: refused before any connection", async (host) => {
+    const before = connections;
+    const url = new URL(`http://${host}:${port}/`);
+    const refusal = await checkDestination(url, none);
+    expect(refusal?.code).toBe("destination_not_allowed");
+    const error = await fetch(url, { dispatcher: guardedAgent(none) }).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(destinationRefusal(error)?.reason).toMatch(/loopback|unspecified/);
+    expect(connections).toBe(before);
+  });
 
   it("a name resolving to loopback is refused by name", async () => {
     await expect(resolveDestination("localhost", port, none)).rejects.toMatchObject({

@@ -54,17 +54,32 @@ const RANGE_REASON: Record<string, string> = {
   carrierGradeNat: "a carrier-grade NAT address",
 };
 
+/**
+ * The address as the IP it reaches: IPv4-mapped (`::ffff:7f00:1`) and IPv4-compatible
+ * (`::127.0.0.1`, which a URL spells `[::7f00:1]`) IPv6 are the IPv4 address they carry, so the
+ * ranges below judge them as IPv4. `::` and `::1` stay IPv6 (unspecified and loopback).
+ */
+function reachedAddress(bare: string): ipaddr.IPv4 | ipaddr.IPv6 {
+  const parsed = ipaddr.process(bare);
+  if (parsed.kind() !== "ipv6") return parsed;
+  const parts = (parsed as ipaddr.IPv6).parts;
+  const compatible = parts.slice(0, 6).every((p) => p === 0) && (parts[6] !== 0 || (parts[7] ?? 0) > 1);
+  if (!compatible) return parsed;
+  const bytes = (parsed as ipaddr.IPv6).toByteArray().slice(12);
+  return new ipaddr.IPv4(bytes);
+}
+
 export type AddressClass = { public: true } | { public: false; range: string; reason: string };
 
 /**
  * What kind of address `address` is. Everything that is not public unicast is refused, so a
- * range ipaddr.js learns later is refused too. IPv4-mapped IPv6 (`::ffff:127.0.0.1`) is judged
- * as the IPv4 address it carries.
+ * range ipaddr.js learns later is refused too. IPv4-mapped and IPv4-compatible IPv6
+ * (`::ffff:127.0.0.1`, `::127.0.0.1`) are judged as the IPv4 address they carry.
  */
 export function classifyAddress(address: string): AddressClass {
   const bare = address.replace(/^\[|\]$/g, "");
   if (!ipaddr.isValid(bare)) return { public: false, range: "invalid", reason: "not an IP address" };
-  const parsed = ipaddr.process(bare);
+  const parsed = reachedAddress(bare);
   const range = parsed.range();
   if (range === "unicast") return { public: true };
   if (parsed.kind() === "ipv4" && parsed.toString() === "169.254.169.254") {
@@ -81,7 +96,7 @@ export function classifyAddress(address: string): AddressClass {
 function localAddresses(): Set<string> {
   const out = new Set<string>();
   for (const list of Object.values(networkInterfaces())) {
-    for (const i of list ?? []) out.add(ipaddr.process(i.address.split("%")[0] ?? i.address).toString());
+    for (const i of list ?? []) out.add(reachedAddress(i.address.split("%")[0] ?? i.address).toString());
   }
   return out;
 }
@@ -108,7 +123,7 @@ export function decide(
 ): string | null {
   const cls = classifyAddress(address);
   const canonical = ipaddr.isValid(stripBrackets(address))
-    ? ipaddr.process(stripBrackets(address)).toString()
+    ? reachedAddress(stripBrackets(address)).toString()
     : address;
   const requested = hostPort(host, port);
   const isLocal =
