@@ -1,10 +1,10 @@
 import { createHash, randomBytes } from "node:crypto";
-import bcrypt from "bcryptjs";
 import { sql } from "drizzle-orm";
 import { writeAudit } from "@/lib/payment-core/audit";
 import { type BudgetConfig, effectiveLimits } from "@/lib/payment-core/budgets/config";
 import { type HistoricalRow, insertHistoricalRows } from "@/lib/payment-core/ledger/write";
 import { utcDay, utcMonthStart } from "@/lib/payment-core/time";
+import { hashPassword } from "@/lib/payment-core/users";
 import type { Database } from "./client";
 import { USER_ROLES, users as usersTable } from "./schema";
 import { withTx } from "./sql";
@@ -224,8 +224,9 @@ export async function seedDemoUsers(
   for (const role of DEMO_ROLES) {
     const email = `${role}@demo.local`;
     const password = options.passwords?.[role] ?? randomBytes(12).toString("base64url");
-    // Cost 10 keeps demo start-up quick; real users get cost 12 (lib/payment-core/users.ts).
-    const hash = await bcrypt.hash(password, 10);
+    // At the users' cost: a cheaper hash would make a demo email sign in faster than an
+    // unknown one, telling which emails exist.
+    const hash = await hashPassword(password);
     await db.transaction(async (tx) => {
       await tx
         .insert(usersTable)

@@ -16,7 +16,16 @@ export function roleAtLeast(role: Role, needed: Role): boolean {
   return ROLES.indexOf(role) >= ROLES.indexOf(needed);
 }
 
-const BCRYPT_COST = 12;
+/**
+ * The one bcrypt cost: users (addUser), the demo seed (db/seed.ts) and the dummy hash compared
+ * for unknown emails all hash at it, so a sign-in takes as long whether the email exists or not.
+ */
+export const BCRYPT_COST = 12;
+
+/** A password's bcrypt hash at BCRYPT_COST: every stored hash is made here. */
+export function hashPassword(password: string): Promise<string> {
+  return bcrypt.hash(password, BCRYPT_COST);
+}
 
 const input = z.object({
   email: z.email("not a valid email address").transform((e) => e.toLowerCase()),
@@ -66,7 +75,7 @@ export async function addUser(
   const { email, role, name } = parsed.data;
   const generated = parsed.data.password === undefined;
   const password = parsed.data.password ?? randomBytes(15).toString("base64url");
-  const hash = await bcrypt.hash(password, BCRYPT_COST);
+  const hash = await hashPassword(password);
   return db.transaction(async (tx) => {
     const [row] = await tx
       .insert(users)
@@ -90,12 +99,18 @@ export async function addUser(
   });
 }
 
+let dummyHash: Promise<string> | undefined;
+
 /**
- * A real bcrypt hash (cost 12, as stored hashes) of a random string nobody knows: comparing
- * against it for an unknown email takes as long as for a known one, so the answer's timing
- * does not tell which emails have accounts. A malformed hash would return at once.
+ * A real bcrypt hash, at BCRYPT_COST, of a random string nobody knows: comparing against it
+ * for an unknown email takes as long as for a known one, so the answer's timing does not tell
+ * which emails have accounts (a malformed hash would return at once). Made once per process,
+ * on the first sign-in whatever email it names.
  */
-const DUMMY_HASH = "$2b$12$iY/X/I6bSnP6D73JM4OkH.WquFlr40cUNJ4imi1DrhtqgDytLa3xu";
+export function dummyPasswordHash(): Promise<string> {
+  dummyHash ??= hashPassword(randomBytes(18).toString("base64url"));
+  return dummyHash;
+}
 
 export type PasswordCheck =
   | { ok: true; user: User }
@@ -110,11 +125,12 @@ export async function checkUserPassword(
   email: string,
   password: string,
 ): Promise<PasswordCheck> {
+  const dummy = await dummyPasswordHash();
   const [row] = await db
     .select({ ...userColumns, passwordHash: users.passwordHash })
     .from(users)
     .where(eq(users.email, email.toLowerCase()));
-  const ok = await bcrypt.compare(password, row?.passwordHash ?? DUMMY_HASH);
+  const ok = await bcrypt.compare(password, row?.passwordHash ?? dummy);
   if (!row) return { ok: false, reason: "unknown_email" };
   if (!ok) return { ok: false, reason: "wrong_password" };
   if (row.disabled) return { ok: false, reason: "disabled" };
