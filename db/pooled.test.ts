@@ -9,7 +9,7 @@ import { runJob } from "@/lib/payment-core/jobs";
 import { withLease } from "@/lib/payment-core/leases";
 import { createTestDatabase, type TestDatabase } from "@/lib/testing/db";
 import { type PgBouncer, startPgBouncer } from "@/lib/testing/pgbouncer";
-import { runChecked, runX402 } from "@/lib/testing/spawn";
+import { runX402 } from "@/lib/testing/spawn";
 
 /**
  * The app as it runs on Vercel or several `next start` processes with a managed PostgreSQL: N
@@ -29,25 +29,71 @@ afterAll(async () => {
   await t?.drop();
 });
 
-/** Runs `count` app processes at once through the pooler; each prints one JSON line. */
+/**
+ * Runs one app process per entry of `args` through the pooler and returns each one's last JSON line.
+ * The processes are ordered by barriers, not by a clock: a process that reaches a barrier (it prints
+ * `{"barrier": name}`) waits until every process has reached it, or ended, then all go on at once
+ * (lib/testing/pooled-child.ts). However slow the machine, no process acts before the others are there.
+ */
 async function processes<T>(args: Record<string, unknown>[]): Promise<T[]> {
-  // Late enough for every process to have started (tsx, imports): they then act in the same instant.
-  const startAt = Date.now() + 4_000;
-  const results = await Promise.all(
-    args.map((a) =>
-      runChecked(
-        process.execPath,
-        [
-          "--import",
-          "tsx",
-          path.resolve("lib/testing/pooled-child.ts"),
-          JSON.stringify({ databaseUrl: bouncer.url(t.name), startAt, ...a }),
-        ],
-        { timeoutMs: 60_000 },
-      ),
+  const arrived = new Map<string, number>();
+  let ended = 0;
+  const children = args.map((a) =>
+    spawn(
+      process.execPath,
+      [
+        "--import",
+        "tsx",
+        path.resolve("lib/testing/pooled-child.ts"),
+        JSON.stringify({ databaseUrl: bouncer.url(t.name), barriers: true, ...a }),
+      ],
+      { stdio: ["pipe", "pipe", "pipe"] },
     ),
   );
-  return results.map((r) => JSON.parse(r.stdout.trim().split("\n").at(-1) ?? "null") as T);
+  const releaseWhenAllThere = () => {
+    for (const [name, n] of arrived) {
+      if (n + ended < children.length) continue;
+      arrived.delete(name);
+      for (const c of children) if (c.exitCode === null && c.stdin.writable) c.stdin.write(`go ${name}\n`);
+    }
+  };
+  const results = await Promise.all(
+    children.map(
+      (child) =>
+        new Promise<T>((resolve, reject) => {
+          let out = "";
+          let err = "";
+          let buffered = "";
+          child.stderr.setEncoding("utf8").on("data", (d: string) => {
+            err += d;
+          });
+          child.stdout.setEncoding("utf8").on("data", (d: string) => {
+            out += d;
+            buffered += d;
+            let nl = buffered.indexOf("\n");
+            while (nl >= 0) {
+              const line = buffered.slice(0, nl);
+              buffered = buffered.slice(nl + 1);
+              const name = line.startsWith('{"barrier":')
+                ? (JSON.parse(line) as { barrier: string }).barrier
+                : null;
+              if (name) {
+                arrived.set(name, (arrived.get(name) ?? 0) + 1);
+                releaseWhenAllThere();
+              }
+              nl = buffered.indexOf("\n");
+            }
+          });
+          child.once("close", (code) => {
+            ended++;
+            releaseWhenAllThere();
+            if (code !== 0) reject(new Error(`pooled child exited with ${code}\n${out}\n${err}`));
+            else resolve(JSON.parse(out.trim().split("\n").at(-1) ?? "null") as T);
+          });
+        }),
+    ),
+  );
+  return results;
 }
 
 describe("configuration for a transaction-mode pooler", () => {
@@ -171,9 +217,9 @@ describe(`behind a real PgBouncer in transaction mode`, () => {
         agentId: "builder_agent",
         priceMicro: String(price),
         count: 16,
+        // Every process reserves until the engine has answered each request, and releases only
+        // once all three are done reserving (the `reserved` barrier): the limit alone bounds the count.
         keyPrefix: `edge-${p}`,
-        // Reserve all at once, then finish: the count of reservations is the limit's to bound.
-        finishAt: Date.now() + 9_000,
       })),
     );
     expect(outcomes.reduce((n, o) => n + o.reserved, 0)).toBe(affordable);
