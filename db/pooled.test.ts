@@ -276,8 +276,9 @@ describe(`behind a real PgBouncer in transaction mode`, () => {
           op: "job",
           databaseUrl: bouncer.url(t.name),
           slotAt,
-          holdMs: 60_000,
-          leaseTtlMs: 1_500,
+          holdMs: 600_000,
+          // Long enough that no machine is slow enough for it to run out before the test looks.
+          leaseTtlMs: 600_000,
         }),
       ],
       { stdio: ["ignore", "pipe", "inherit"] },
@@ -301,9 +302,14 @@ describe(`behind a real PgBouncer in transaction mode`, () => {
         unavailable: null,
         run: async () => ({ output: { after: "crash" } }),
       };
-      // Within the dead holder's lease (renewed every 0.5 s until the kill): still taken.
+      // Within the dead holder's lease: still taken.
       expect(await runJob(pooled, alerts)).toMatchObject({ status: "skipped", reason: "already_running" });
-      await new Promise((r) => setTimeout(r, 1_700));
+      // Nobody renews it any more: its time runs out (the database's clock decides, moved on here
+      // instead of waited for).
+      const expired = await t.db.$client`
+        UPDATE leases SET expires_at = clock_timestamp() - interval '1 millisecond'
+        WHERE key = 'job:alerts' AND expires_at >= clock_timestamp()`;
+      expect(expired.count).toBe(1);
       const next = await runJob(pooled, alerts);
       expect(next).toMatchObject({ status: "succeeded", output: { after: "crash" } });
       const runs = await t.db.$client<{ status: string; error: string | null; slot: string | null }[]>`
@@ -355,10 +361,12 @@ describe(`behind a real PgBouncer in transaction mode`, () => {
       // A holder that died (its row left behind, never renewed): refused until it expires, then taken.
       await t.db.$client`
         INSERT INTO leases (key, holder, acquired_at, expires_at)
-        VALUES ('test:dead', 'gone:1:x', clock_timestamp(), clock_timestamp() + interval '700 milliseconds')`;
+        VALUES ('test:dead', 'gone:1:x', clock_timestamp(), clock_timestamp() + interval '10 minutes')`;
       const early = await withLease(pools[0] as Database, "test:dead", { ttlMs: 5_000 }, async () => "ran");
       expect(early).toEqual({ acquired: false, holder: "gone:1:x" });
-      await new Promise((r) => setTimeout(r, 800));
+      // Its time runs out by the database's clock (moved on here instead of waited for).
+      await t.db
+        .$client`UPDATE leases SET expires_at = clock_timestamp() - interval '1 millisecond' WHERE key = 'test:dead'`;
       const later = await withLease(pools[1] as Database, "test:dead", { ttlMs: 5_000 }, async () => "ran");
       expect(later).toEqual({ acquired: true, value: "ran" });
     } finally {
