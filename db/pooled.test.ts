@@ -9,7 +9,7 @@ import { runJob } from "@/lib/payment-core/jobs";
 import { withLease } from "@/lib/payment-core/leases";
 import { createTestDatabase, type TestDatabase } from "@/lib/testing/db";
 import { type PgBouncer, startPgBouncer } from "@/lib/testing/pgbouncer";
-import { runChecked, runX402 } from "@/lib/testing/spawn";
+import { runX402 } from "@/lib/testing/spawn";
 
 /**
  * The app as it runs on Vercel or several `next start` processes with a managed PostgreSQL: N
@@ -29,25 +29,71 @@ afterAll(async () => {
   await t?.drop();
 });
 
-/** Runs `count` app processes at once through the pooler; each prints one JSON line. */
+/**
+ * Runs one app process per entry of `args` through the pooler and returns each one's last JSON line.
+ * The processes are ordered by barriers, not by a clock: a process that reaches a barrier (it prints
+ * `{"barrier": name}`) waits until every process has reached it, or ended, then all go on at once
+ * (lib/testing/pooled-child.ts). However slow the machine, no process acts before the others are there.
+ */
 async function processes<T>(args: Record<string, unknown>[]): Promise<T[]> {
-  // Late enough for every process to have started (tsx, imports): they then act in the same instant.
-  const startAt = Date.now() + 4_000;
-  const results = await Promise.all(
-    args.map((a) =>
-      runChecked(
-        process.execPath,
-        [
-          "--import",
-          "tsx",
-          path.resolve("lib/testing/pooled-child.ts"),
-          JSON.stringify({ databaseUrl: bouncer.url(t.name), startAt, ...a }),
-        ],
-        { timeoutMs: 60_000 },
-      ),
+  const arrived = new Map<string, number>();
+  let ended = 0;
+  const children = args.map((a) =>
+    spawn(
+      process.execPath,
+      [
+        "--import",
+        "tsx",
+        path.resolve("lib/testing/pooled-child.ts"),
+        JSON.stringify({ databaseUrl: bouncer.url(t.name), barriers: true, ...a }),
+      ],
+      { stdio: ["pipe", "pipe", "pipe"] },
     ),
   );
-  return results.map((r) => JSON.parse(r.stdout.trim().split("\n").at(-1) ?? "null") as T);
+  const releaseWhenAllThere = () => {
+    for (const [name, n] of arrived) {
+      if (n + ended < children.length) continue;
+      arrived.delete(name);
+      for (const c of children) if (c.exitCode === null && c.stdin.writable) c.stdin.write(`go ${name}\n`);
+    }
+  };
+  const results = await Promise.all(
+    children.map(
+      (child) =>
+        new Promise<T>((resolve, reject) => {
+          let out = "";
+          let err = "";
+          let buffered = "";
+          child.stderr.setEncoding("utf8").on("data", (d: string) => {
+            err += d;
+          });
+          child.stdout.setEncoding("utf8").on("data", (d: string) => {
+            out += d;
+            buffered += d;
+            let nl = buffered.indexOf("\n");
+            while (nl >= 0) {
+              const line = buffered.slice(0, nl);
+              buffered = buffered.slice(nl + 1);
+              const name = line.startsWith('{"barrier":')
+                ? (JSON.parse(line) as { barrier: string }).barrier
+                : null;
+              if (name) {
+                arrived.set(name, (arrived.get(name) ?? 0) + 1);
+                releaseWhenAllThere();
+              }
+              nl = buffered.indexOf("\n");
+            }
+          });
+          child.once("close", (code) => {
+            ended++;
+            releaseWhenAllThere();
+            if (code !== 0) reject(new Error(`pooled child exited with ${code}\n${out}\n${err}`));
+            else resolve(JSON.parse(out.trim().split("\n").at(-1) ?? "null") as T);
+          });
+        }),
+    ),
+  );
+  return results;
 }
 
 describe("configuration for a transaction-mode pooler", () => {
@@ -171,9 +217,9 @@ describe(`behind a real PgBouncer in transaction mode`, () => {
         agentId: "builder_agent",
         priceMicro: String(price),
         count: 16,
+        // Every process reserves until the engine has answered each request, and releases only
+        // once all three are done reserving (the `reserved` barrier): the limit alone bounds the count.
         keyPrefix: `edge-${p}`,
-        // Reserve all at once, then finish: the count of reservations is the limit's to bound.
-        finishAt: Date.now() + 9_000,
       })),
     );
     expect(outcomes.reduce((n, o) => n + o.reserved, 0)).toBe(affordable);
@@ -230,8 +276,9 @@ describe(`behind a real PgBouncer in transaction mode`, () => {
           op: "job",
           databaseUrl: bouncer.url(t.name),
           slotAt,
-          holdMs: 60_000,
-          leaseTtlMs: 1_500,
+          holdMs: 600_000,
+          // Long enough that no machine is slow enough for it to run out before the test looks.
+          leaseTtlMs: 600_000,
         }),
       ],
       { stdio: ["ignore", "pipe", "inherit"] },
@@ -255,9 +302,14 @@ describe(`behind a real PgBouncer in transaction mode`, () => {
         unavailable: null,
         run: async () => ({ output: { after: "crash" } }),
       };
-      // Within the dead holder's lease (renewed every 0.5 s until the kill): still taken.
+      // Within the dead holder's lease: still taken.
       expect(await runJob(pooled, alerts)).toMatchObject({ status: "skipped", reason: "already_running" });
-      await new Promise((r) => setTimeout(r, 1_700));
+      // Nobody renews it any more: its time runs out (the database's clock decides, moved on here
+      // instead of waited for).
+      const expired = await t.db.$client`
+        UPDATE leases SET expires_at = clock_timestamp() - interval '1 millisecond'
+        WHERE key = 'job:alerts' AND expires_at >= clock_timestamp()`;
+      expect(expired.count).toBe(1);
       const next = await runJob(pooled, alerts);
       expect(next).toMatchObject({ status: "succeeded", output: { after: "crash" } });
       const runs = await t.db.$client<{ status: string; error: string | null; slot: string | null }[]>`
@@ -309,10 +361,12 @@ describe(`behind a real PgBouncer in transaction mode`, () => {
       // A holder that died (its row left behind, never renewed): refused until it expires, then taken.
       await t.db.$client`
         INSERT INTO leases (key, holder, acquired_at, expires_at)
-        VALUES ('test:dead', 'gone:1:x', clock_timestamp(), clock_timestamp() + interval '700 milliseconds')`;
+        VALUES ('test:dead', 'gone:1:x', clock_timestamp(), clock_timestamp() + interval '10 minutes')`;
       const early = await withLease(pools[0] as Database, "test:dead", { ttlMs: 5_000 }, async () => "ran");
       expect(early).toEqual({ acquired: false, holder: "gone:1:x" });
-      await new Promise((r) => setTimeout(r, 800));
+      // Its time runs out by the database's clock (moved on here instead of waited for).
+      await t.db
+        .$client`UPDATE leases SET expires_at = clock_timestamp() - interval '1 millisecond' WHERE key = 'test:dead'`;
       const later = await withLease(pools[1] as Database, "test:dead", { ttlMs: 5_000 }, async () => "ran");
       expect(later).toEqual({ acquired: true, value: "ran" });
     } finally {

@@ -9,7 +9,7 @@ import {
   http,
   type PublicClient,
 } from "viem";
-import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
+import { generatePrivateKey, type PrivateKeyAccount, privateKeyToAccount } from "viem/accounts";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase, truncate } from "@/lib/testing/db";
 import { type AnvilNode, deployUsdc, localChain, startAnvil } from "@/scripts/localnet";
@@ -78,15 +78,16 @@ beforeEach(async () => {
 async function transfer(
   to: Address,
   amount: bigint,
-  options: { token?: Address; gas?: bigint } = {},
+  options: { token?: Address; gas?: bigint; from?: PrivateKeyAccount } = {},
 ): Promise<Hash> {
+  const account = options.from ?? node.accounts.funder;
   const hash = await wallet.writeContract({
     address: options.token ?? usdc,
     abi: erc20Abi,
     functionName: "transfer",
     args: [to, amount],
     chain: null,
-    account: node.accounts.funder,
+    account,
     ...(options.gas ? { gas: options.gas } : {}),
   });
   await client.waitForTransactionReceipt({ hash, pollingInterval: 50 });
@@ -322,5 +323,95 @@ describe("after a payer-key rotation", () => {
     await testClient.mine({ blocks: 3 });
     expect((await refusal(hash)).code).toBe("payer_retired");
     expect(await counts()).toEqual({ fundings: 0, audits: 0 });
+  });
+});
+
+describe("fundings come from outside: a transfer sent by a payer wallet records nothing", () => {
+  const oldPayer = () => privateKeyToAccount(node.accounts.payer.privateKey);
+  const newPayer = privateKeyToAccount(generatePrivateKey());
+  const registered = privateKeyToAccount(generatePrivateKey());
+
+  beforeAll(async () => {
+    // USDC for the env payer, and ETH for gas for the wallets the test generates.
+    await transfer(payer(), USDC(50));
+    for (const a of [newPayer, registered]) {
+      await testClient.setBalance({ address: a.address, value: 10n ** 18n });
+      await transfer(a.address, USDC(50));
+    }
+  });
+  beforeEach(async () => {
+    await t.db.$client`DELETE FROM wallets`;
+  });
+  afterAll(async () => {
+    await t.db.$client`DELETE FROM wallets`;
+  });
+
+  async function rotated() {
+    await t.db.$client`
+      INSERT INTO wallets (address, label, network, role, active, retired_at, key_ref) VALUES
+        (${payer().toLowerCase()}, 'old payer', 'eip155:31337', 'payer', false, now(), 'env:X402_PAYER_PRIVATE_KEY'),
+        (${newPayer.address.toLowerCase()}, 'new payer', 'eip155:31337', 'payer', true, NULL, 'env:NEW_PAYER_KEY')`;
+  }
+
+  it("the env payer sending to itself (no wallet registered) is refused, not a $5.00 funding", async () => {
+    const hash = await transfer(payer(), USDC(5), { from: oldPayer() });
+    await testClient.mine({ blocks: 3 });
+    const out = await refusal(hash);
+    expect(out).toEqual({
+      code: "funding_from_payer",
+      details: {
+        txHash: hash.toLowerCase(),
+        sender: payer().toLowerCase(),
+        payer: "env",
+        amountMicro: "5000000",
+      },
+    });
+    expect(await counts()).toEqual({ fundings: 0, audits: 0 });
+  });
+
+  it("the old, retired payer sending to the new, active one (a sweep) is refused", async () => {
+    await rotated();
+    const hash = await transfer(newPayer.address, USDC(4), { from: oldPayer() });
+    await testClient.mine({ blocks: 3 });
+    const out = await refusal(hash);
+    expect(out.code).toBe("funding_from_payer");
+    expect(out.details).toMatchObject({
+      sender: payer().toLowerCase(),
+      payer: "retired",
+      amountMicro: "4000000",
+    });
+    expect(await counts()).toEqual({ fundings: 0, audits: 0 });
+  });
+
+  it("the active payer sending to itself is refused", async () => {
+    await rotated();
+    const hash = await transfer(newPayer.address, USDC(3), { from: newPayer });
+    await testClient.mine({ blocks: 3 });
+    const out = await refusal(hash);
+    expect(out.code).toBe("funding_from_payer");
+    expect(out.details).toMatchObject({ sender: newPayer.address.toLowerCase(), payer: "active" });
+    expect(await counts()).toEqual({ fundings: 0, audits: 0 });
+  });
+
+  it("a registered payer wallet (a rotation's next payer, not yet active) sending to the payer is refused", async () => {
+    await rotated();
+    await t.db.$client`
+      INSERT INTO wallets (address, label, network, role, active, retired_at, key_ref) VALUES
+        (${registered.address.toLowerCase()}, 'next payer', 'eip155:31337', 'payer', false, NULL, 'env:NEXT_KEY')`;
+    const hash = await transfer(newPayer.address, USDC(2), { from: registered });
+    await testClient.mine({ blocks: 3 });
+    const out = await refusal(hash);
+    expect(out.code).toBe("funding_from_payer");
+    expect(out.details).toMatchObject({ sender: registered.address.toLowerCase(), payer: "registered" });
+    expect(await counts()).toEqual({ fundings: 0, audits: 0 });
+  });
+
+  it("the same wallet, once it is no payer wallet, funds like any outside wallet", async () => {
+    await rotated();
+    const hash = await transfer(newPayer.address, USDC(2), { from: registered });
+    await testClient.mine({ blocks: 3 });
+    const { funding, created } = await recordFunding(deps, { txHash: hash, actor: ACTOR });
+    expect(created).toBe(true);
+    expect(funding).toMatchObject({ from: registered.address.toLowerCase(), amountMicro: USDC(2) });
   });
 });

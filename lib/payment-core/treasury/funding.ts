@@ -1,8 +1,8 @@
-import { desc } from "drizzle-orm";
+import { and, desc, eq } from "drizzle-orm";
 import type { Address, Hash, Hex, PublicClient, TransactionReceipt } from "viem";
 import { z } from "zod";
 import type { Database } from "@/db/client";
-import { walletFundings } from "@/db/schema";
+import { walletFundings, wallets } from "@/db/schema";
 import { isoMs } from "@/db/sql";
 import { writeAudit } from "../audit";
 import { OperationError } from "../errors";
@@ -54,6 +54,8 @@ export interface VerifiedFunding {
   /** Lower-case. */
   to: Address;
   amountMicro: Micro;
+  /** Each sender of the USDC moved to the payer (lower-case) and how much it sent. */
+  senders: { from: Address; amountMicro: Micro }[];
   blockNumber: bigint;
   blockHash: Hash;
   confirmations: number;
@@ -155,8 +157,9 @@ export async function verifyFunding(
       txHash,
     });
   }
-  const senders = new Set(funding.map((t) => t.from));
-  const from = senders.size === 1 ? [...senders][0] : lower(receipt.from);
+  const bySender = new Map<Address, Micro>();
+  for (const t of funding) bySender.set(t.from, (bySender.get(t.from) ?? 0n) + t.amount);
+  const from = bySender.size === 1 ? [...bySender.keys()][0] : lower(receipt.from);
 
   // cacheTime 0: viem caches the block number for 4 s by default, which would undercount.
   const latest = await client.getBlockNumber({ cacheTime: 0 });
@@ -188,10 +191,48 @@ export async function verifyFunding(
     from: from ?? lower(receipt.from),
     to: payer,
     amountMicro,
+    senders: [...bySender].map(([sender, amount]) => ({ from: sender, amountMicro: amount })),
     blockNumber: receipt.blockNumber,
     blockHash: receipt.blockHash,
     confirmations,
   };
+}
+
+/** Which payer wallet `address` is, now or before: null when it is none. */
+async function payerWalletKind(
+  db: Database,
+  envPayer: Address | null,
+  address: Address,
+): Promise<"active" | "retired" | "registered" | "env" | null> {
+  const [row] = await db
+    .select({ active: wallets.active, retiredAt: wallets.retiredAt })
+    .from(wallets)
+    .where(and(eq(wallets.address, address.toLowerCase()), eq(wallets.role, "payer")))
+    .limit(1);
+  if (row) return row.active ? "active" : row.retiredAt ? "retired" : "registered";
+  return envPayer && lower(envPayer) === lower(address) ? "env" : null;
+}
+
+/**
+ * Funding is money coming in from outside. USDC one payer wallet sends another (a rotation's sweep,
+ * a self-transfer) is money the console already held: recorded, it would count twice.
+ */
+async function refuseFromPayer(deps: FundingDeps, verified: VerifiedFunding): Promise<void> {
+  for (const sender of verified.senders) {
+    const kind = await payerWalletKind(deps.db, deps.payerAddress, sender.from);
+    if (kind) {
+      throw new OperationError(
+        "funding_from_payer",
+        `this transfer comes from a payer wallet (${kind}), not from outside: it is not a funding`,
+        {
+          txHash: verified.txHash,
+          sender: sender.from,
+          payer: kind,
+          amountMicro: sender.amountMicro.toString(),
+        },
+      );
+    }
+  }
 }
 
 type FundingRow = typeof walletFundings.$inferSelect;
@@ -239,6 +280,7 @@ export async function recordFunding(
     );
   }
   const verified = await verifyFunding({ ...deps, payerAddress: payer }, txHash);
+  await refuseFromPayer(deps, verified);
   const inserted = await deps.db.transaction(async (tx) => {
     const [row] = await tx
       .insert(walletFundings)
