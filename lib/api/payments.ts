@@ -22,7 +22,7 @@ import type { EndpointLimits } from "./rate-limits";
 // HTTP carries header names as tokens and values as bytes: an emoji in a value cannot be sent
 // (fetch throws), so it is refused here rather than answered with a 500.
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,200}$/;
-const headerName = safeText().regex(HEADER_NAME, "a header name is letters, digits and !#$%&'*+.^_`|~-");
+const headerName = safeText().regex(HEADER_NAME, "must be letters, digits and !#$%&'*+.^_`|~-");
 const headerValue = safeText()
   .max(8192)
   .refine(
@@ -197,6 +197,15 @@ export async function handlePayment(
   }
   const parsed = body.safeParse(json);
   if (!parsed.success) {
+    const first = parsed.error.issues[0];
+    // A bad header name is `headers` with the name's own reason: the name itself is not echoed.
+    if (first?.code === "invalid_key") {
+      const reason = first.issues[0]?.message ?? "not a header name";
+      return errorResponse("invalid_request", `headers: a header name ${reason}`, {
+        field: "headers",
+        issues: [{ path: "headers", message: reason }],
+      });
+    }
     const { message, issues } = zodIssues(parsed.error, "body");
     // `field` is the first issue's path (`idempotencyKey`, `headers.x-trace`), as the console's
     // filter errors name their parameter.
