@@ -11,6 +11,7 @@ import { clientIp } from "@/lib/payment-core/rate-limit";
 import type { PayOutcome } from "@/lib/payment-core/x402/payer";
 import type { PaymentService } from "@/lib/payment-core/x402/service";
 import { readCapped } from "@/lib/payment-core/x402/vendor-http";
+import { checkSafeText, safeText } from "@/lib/safe-text";
 import type { EndpointLimits } from "./rate-limits";
 
 /**
@@ -18,15 +19,34 @@ import type { EndpointLimits } from "./rate-limits";
  * real Requests. Errors are `{ error: { code, message, ...figures } }` (lib/http/errors.ts).
  */
 
+// HTTP carries header names as tokens and values as bytes: an emoji in a value cannot be sent
+// (fetch throws), so it is refused here rather than answered with a 500.
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,200}$/;
+const headerName = safeText().regex(HEADER_NAME, "must be letters, digits and !#$%&'*+.^_`|~-");
+const headerValue = safeText()
+  .max(8192)
+  .refine(
+    (value) => [...value].every((c) => c.charCodeAt(0) <= 0xff),
+    "a header value holds Latin-1 characters only",
+  );
+
+// Every string is safe text (lib/safe-text.ts): a NUL, another control character or a lone
+// surrogate is a 400 naming the field, before anything is stored, reserved or sent. Only the
+// forwarded `body` may hold tabs and line breaks.
 const body = z
   .object({
-    url: z.string().url().max(4096),
+    url: safeText().url().max(4096),
     method: z.enum(["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"]).optional(),
-    headers: z.record(z.string(), z.string()).optional(),
-    body: z.string().max(1_000_000).optional(),
-    maxPriceUsdc: z.union([z.string(), z.number()]).optional(),
-    idempotencyKey: z.string().min(1).max(200),
-    vendor: z.string().min(1).max(200).optional(),
+    headers: z.record(headerName, headerValue).optional(),
+    body: safeText(undefined, { allowLineBreaks: true }).max(1_000_000).optional(),
+    maxPriceUsdc: z
+      .union([z.string(), z.number()])
+      .superRefine((value, ctx) => {
+        if (typeof value === "string") checkSafeText(value, ctx);
+      })
+      .optional(),
+    idempotencyKey: safeText().min(1).max(200),
+    vendor: safeText().min(1).max(200).optional(),
   })
   .strict();
 
@@ -177,8 +197,19 @@ export async function handlePayment(
   }
   const parsed = body.safeParse(json);
   if (!parsed.success) {
+    const first = parsed.error.issues[0];
+    // A bad header name is `headers` with the name's own reason: the name itself is not echoed.
+    if (first?.code === "invalid_key") {
+      const reason = first.issues[0]?.message ?? "not a header name";
+      return errorResponse("invalid_request", `headers: a header name ${reason}`, {
+        field: "headers",
+        issues: [{ path: "headers", message: reason }],
+      });
+    }
     const { message, issues } = zodIssues(parsed.error, "body");
-    return errorResponse("invalid_request", message, { issues });
+    // `field` is the first issue's path (`idempotencyKey`, `headers.x-trace`), as the console's
+    // filter errors name their parameter.
+    return errorResponse("invalid_request", message, { field: issues[0]?.path || "body", issues });
   }
   let maxPriceMicro: bigint | undefined;
   if (parsed.data.maxPriceUsdc !== undefined) {

@@ -163,3 +163,61 @@ describe("ledger links", () => {
     expect(list({ trail: "c1" }).position).toEqual({ trail: [] });
   });
 });
+
+// Issue 25: `agent=%00` reached the query and answered 500. Every parameter now refuses a NUL,
+// another control character or a lone surrogate as 400 invalid_filter naming it, before any query.
+describe("ledger filters: control characters and lone surrogates", () => {
+  const HOSTILE = [
+    ["NUL", "\u0000"],
+    ["U+0001", "\u0001"],
+    ["DEL", "\u007f"],
+    ["lone high surrogate", "\ud800"],
+    ["lone low surrogate", "\udc00"],
+  ] as const;
+  // Each parameter with a valid value the hostile character is put into.
+  const PARAMS = {
+    agent: "research_agent",
+    vendor: "search-api",
+    status: "failed",
+    from: "2026-11-01",
+    to: "2026-11-26",
+    min: "0.5",
+    max: "10",
+    q: "tx_5f0c9a",
+    sort: "amount_asc",
+  } as const;
+
+  for (const [param, valid] of Object.entries(PARAMS)) {
+    for (const [name, s] of HOSTILE) {
+      it(`refuses a ${name} in ${param} as invalid_filter naming ${param}`, () => {
+        const error = refused({ [param]: `${valid}${s}` });
+        expect(error).toMatchObject({ code: "invalid_filter", field: param });
+      });
+    }
+  }
+
+  it("refuses them as the routes read them, from the request's URL", () => {
+    for (const query of ["agent=%00", "vendor=%00", "agent=a%01b", "vendor=v%7F", "q=tx_%00"]) {
+      const search = new URL(`http://console/api/console/ledger/export?format=csv&${query}`).searchParams;
+      const error = refused(search);
+      expect(error).toMatchObject({ code: "invalid_filter", field: query.split("=")[0] });
+    }
+    expect(refused({ agent: "ab\u0000c" }).message).toBe(
+      "Agent: must not contain a control character (U+0000 at position 2)",
+    );
+    expect(refused({ q: "tx_\ud800" }).message).toBe(
+      "Search: must not contain a lone surrogate (U+D800 at position 3)",
+    );
+  });
+
+  it("accepts an emoji in the free-text filters and in an imported transaction id", () => {
+    expect(list({ agent: "agent_\u{1F600}", vendor: "shop \u{1F6D2}" }).filter).toEqual({
+      agentId: "agent_\u{1F600}",
+      vendor: "shop \u{1F6D2}",
+    });
+    expect(parseLedgerQuery(new URL("http://console/ledger?q=tx_%F0%9F%98%80").searchParams)).toEqual({
+      ok: true,
+      query: { kind: "transaction", id: "tx_\u{1F600}" },
+    });
+  });
+});

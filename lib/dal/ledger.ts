@@ -14,6 +14,7 @@ import {
   TRANSACTION_STATUSES,
 } from "@/lib/payment-core/ledger/read";
 import { formatUsdc, MoneyParseError, parseUsdc, USDC_DECIMALS } from "@/lib/payment-core/money";
+import { checkSafeText, findUnsafeCharacter } from "@/lib/safe-text";
 import {
   dayRange,
   FilterError,
@@ -61,6 +62,11 @@ const search = z
   .optional()
   .transform((value, ctx) => {
     if (value === undefined) return undefined;
+    // Ids are free text but never hold a NUL, a control character or a lone surrogate.
+    if (findUnsafeCharacter(value)) {
+      checkSafeText(value, ctx, "Search");
+      return z.NEVER;
+    }
     if (TX_ID.test(value)) return { kind: "id" as const, id: value };
     if (TX_HASH.test(value)) return { kind: "hash" as const, hash: value };
     ctx.addIssue({

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { InvalidInputError } from "@/lib/payment-core/errors";
 import { parseUtcDay } from "@/lib/payment-core/time";
+import { safeText } from "@/lib/safe-text";
 
 /**
  * Reading and writing the console's URLs (no data access): filters live in the URL, so a page,
@@ -74,8 +75,12 @@ export function parsedParam<T>(
     });
 }
 
+/**
+ * A free-text filter: at most `max` characters, and safe text (no control character or lone
+ * surrogate, lib/safe-text.ts), so a NUL is a 400 naming the parameter, not a failed query.
+ */
 export function optionalText(label: string, max = 200) {
-  return z.string().max(max, `${label}: at most ${max} characters`).optional();
+  return safeText(label).max(max, `${label}: at most ${max} characters`).optional();
 }
 
 /**
