@@ -1,12 +1,6 @@
-import {
-  type Address,
-  encodeFunctionData,
-  type Hex,
-  type PublicClient,
-  parseAbi,
-  parseSignature,
-} from "viem";
+import { type Address, encodeFunctionData, type Hex, type PublicClient } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
+import { CANCEL_ABI, type CancelDomain, signedCancelArgs } from "./cancel";
 
 /**
  * What one on-chain cancel (EIP-3009 cancelAuthorization, see cancel.ts) costs the payer now, and
@@ -20,10 +14,6 @@ import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
  * EIP-1559): what the node requires the balance to cover before it accepts the cancel.
  */
 
-const CANCEL_ABI = parseAbi([
-  "function cancelAuthorization(address authorizer, bytes32 nonce, uint8 v, bytes32 r, bytes32 s)",
-]);
-
 export interface PayerGas {
   address: Address;
   balanceWei: bigint;
@@ -34,13 +24,8 @@ export interface PayerGas {
   perCancelWei: bigint;
 }
 
-export interface CancelGasTarget {
-  usdcAddress: Address;
-  chainId: number;
-  /** USDC's EIP-712 domain. */
-  usdcName: string;
-  usdcVersion: string;
-}
+/** USDC's contract and EIP-712 domain on the payer's chain. */
+export type CancelGasTarget = CancelDomain;
 
 export async function readPayerGas(
   client: PublicClient,
@@ -63,23 +48,7 @@ export async function readPayerGas(
 async function estimateCancelGas(client: PublicClient, target: CancelGasTarget & { payer: Address }) {
   const stranger = privateKeyToAccount(generatePrivateKey());
   const nonce = generatePrivateKey() as Hex;
-  const signature = await stranger.signTypedData({
-    domain: {
-      name: target.usdcName,
-      version: target.usdcVersion,
-      chainId: target.chainId,
-      verifyingContract: target.usdcAddress,
-    },
-    types: {
-      CancelAuthorization: [
-        { name: "authorizer", type: "address" },
-        { name: "nonce", type: "bytes32" },
-      ],
-    },
-    primaryType: "CancelAuthorization",
-    message: { authorizer: stranger.address, nonce },
-  });
-  const { r, s, v, yParity } = parseSignature(signature);
+  const args = await signedCancelArgs(stranger, target, nonce);
   // Sent from the payer, as the real cancel is; no fee fields, so an empty wallet still gets an estimate.
   return client.estimateGas({
     account: target.payer,
@@ -87,7 +56,7 @@ async function estimateCancelGas(client: PublicClient, target: CancelGasTarget &
     data: encodeFunctionData({
       abi: CANCEL_ABI,
       functionName: "cancelAuthorization",
-      args: [stranger.address, nonce, Number(v ?? BigInt(27 + (yParity ?? 0))), r, s],
+      args,
     }),
   });
 }

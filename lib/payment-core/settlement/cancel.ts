@@ -17,7 +17,7 @@ import {
  * the submitting account (here the payer itself), so the payer needs a little native gas.
  */
 
-const CANCEL_ABI = parseAbi([
+export const CANCEL_ABI = parseAbi([
   "function cancelAuthorization(address authorizer, bytes32 nonce, uint8 v, bytes32 r, bytes32 s)",
 ]);
 
@@ -35,6 +35,38 @@ export type CancelResult =
   | { ok: true; txHash: Hex; blockNumber: bigint }
   | { ok: false; code: "no_gas" | "cancel_reverted" | "cancel_failed"; message: string; txHash?: Hex };
 
+/** USDC's EIP-712 domain, as a cancel is signed over it. */
+export type CancelDomain = Pick<CancelConfig, "chainId" | "usdcAddress" | "usdcName" | "usdcVersion">;
+
+/**
+ * `account` signs CancelAuthorization(account, nonce) over USDC's domain: the arguments of
+ * `cancelAuthorization` (the payer's real cancel, and the throwaway one cancel-gas.ts estimates).
+ */
+export async function signedCancelArgs(
+  account: Pick<LocalAccount, "address" | "signTypedData">,
+  domain: CancelDomain,
+  nonce: Hex,
+): Promise<readonly [Address, Hex, number, Hex, Hex]> {
+  const signature = await account.signTypedData({
+    domain: {
+      name: domain.usdcName,
+      version: domain.usdcVersion,
+      chainId: domain.chainId,
+      verifyingContract: domain.usdcAddress,
+    },
+    types: {
+      CancelAuthorization: [
+        { name: "authorizer", type: "address" },
+        { name: "nonce", type: "bytes32" },
+      ],
+    },
+    primaryType: "CancelAuthorization",
+    message: { authorizer: account.address, nonce },
+  });
+  const { r, s, v, yParity } = parseSignature(signature);
+  return [account.address, nonce, Number(v ?? BigInt(27 + (yParity ?? 0))), r, s] as const;
+}
+
 export async function cancelAuthorization(
   client: PublicClient,
   config: CancelConfig,
@@ -49,23 +81,7 @@ export async function cancelAuthorization(
       message: `the payer ${account.address} has no native gas to submit cancelAuthorization; fund it with a little ETH on this chain, or wait for the authorization to expire`,
     };
   }
-  const signature = await account.signTypedData({
-    domain: {
-      name: config.usdcName,
-      version: config.usdcVersion,
-      chainId: config.chainId,
-      verifyingContract: config.usdcAddress,
-    },
-    types: {
-      CancelAuthorization: [
-        { name: "authorizer", type: "address" },
-        { name: "nonce", type: "bytes32" },
-      ],
-    },
-    primaryType: "CancelAuthorization",
-    message: { authorizer: account.address, nonce },
-  });
-  const { r, s, v, yParity } = parseSignature(signature);
+  const args = await signedCancelArgs(account, config, nonce);
   const chain = {
     id: config.chainId,
     name: `chain ${config.chainId}`,
@@ -73,7 +89,6 @@ export async function cancelAuthorization(
     rpcUrls: { default: { http: [config.rpcUrl] } },
   } satisfies Chain;
   const wallet = createWalletClient({ account, chain, transport: http(config.rpcUrl, { timeout: 20_000 }) });
-  const args = [account.address, nonce, Number(v ?? BigInt(27 + (yParity ?? 0))), r, s] as const;
   try {
     // Simulate first: a nonce used meanwhile reverts here, without spending gas.
     await client.simulateContract({
