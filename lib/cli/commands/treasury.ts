@@ -1,12 +1,12 @@
 import type { Command } from "commander";
 import {
-  approveRotation,
   openRotation,
   proveRotation,
   type Rotation,
   registerRotation,
   signProof,
 } from "@/lib/payment-core/treasury/rotation";
+import { approveRotation } from "@/lib/payment-core/treasury/rotation-approval";
 import { rotationDeps } from "@/lib/payment-core/treasury/rotation-deps";
 import {
   cancelRotation,

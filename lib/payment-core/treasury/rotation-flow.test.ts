@@ -9,7 +9,6 @@ import { refusal } from "@/lib/testing/refusal";
 import { type LocalNetwork, localChain, startLocalNetwork } from "@/scripts/localnet";
 import { currentPayerAddress, readActivePayer } from "./payer-wallet";
 import {
-  approveRotation,
   lastRotationAgeDays,
   listRotations,
   openRotation,
@@ -18,6 +17,7 @@ import {
   registerRotation,
   signProof,
 } from "./rotation";
+import { approveRotation } from "./rotation-approval";
 import { rotationDeps } from "./rotation-deps";
 import { approvalTypedData } from "./rotation-messages";
 import { completeRotation, sweepRotation, testPayment } from "./rotation-money";

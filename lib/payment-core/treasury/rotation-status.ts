@@ -1,12 +1,7 @@
 import type { Database } from "@/db/client";
 import { lastRotationAgeDays } from "./key-age";
-import {
-  listRotations,
-  openRotation,
-  type Rotation,
-  type RotationState,
-  rotationApprovals,
-} from "./rotation";
+import { listRotations, openRotation, type Rotation, type RotationState } from "./rotation";
+import { rotationApprovals } from "./rotation-approval";
 import { approvalTypedData, proofTypedData } from "./rotation-messages";
 
 /** The step a rotation in `state` waits for; null once it is completed or cancelled. */

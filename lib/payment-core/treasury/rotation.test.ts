@@ -14,7 +14,6 @@ import { proposeOwnerChange, signOwnerProposal } from "./owner-proposals";
 import { ensureOwnerSet, type OwnerConfig } from "./owners";
 import { readActivePayer } from "./payer-wallet";
 import {
-  approveRotation,
   lastRotationAgeDays,
   openRotation,
   proveRotation,
@@ -22,6 +21,7 @@ import {
   registerRotation,
   signProof,
 } from "./rotation";
+import { approveRotation } from "./rotation-approval";
 import { approvalTypedData, ownerChangeTypedData, proofTypedData } from "./rotation-messages";
 import { cancelRotation } from "./rotation-money";
 import { rotationStatus } from "./rotation-status";

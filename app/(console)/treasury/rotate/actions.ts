@@ -5,13 +5,13 @@ import { z } from "zod";
 import { action } from "@/lib/actions/action";
 import { appRotationDeps } from "@/lib/dal/rotation";
 import {
-  approveRotation,
   proveRotation,
   registerInput,
   registerRotation,
   signatureInput,
   signProof,
 } from "@/lib/payment-core/treasury/rotation";
+import { approveRotation } from "@/lib/payment-core/treasury/rotation-approval";
 import {
   cancelRotation,
   completeRotation,
