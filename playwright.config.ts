@@ -17,6 +17,8 @@ export default defineConfig({
   fullyParallel: false,
   timeout: 60_000,
   expect: { timeout: 10_000 },
+  // The bound on the whole run (the console's start included, which waits for health, not a clock).
+  globalTimeout: 3_600_000,
   reporter: [["list"], ["json", { outputFile: "test-results/playwright.json" }]],
   // Every spec runs once at desktop size; the phone project adds only what is about phones: its
   // own checks, the screenshots and the menu's accessibility scan (the suite's time stays small).

@@ -192,10 +192,8 @@ describe(`behind a real PgBouncer in transaction mode`, () => {
                 : pooled.$client.unsafe<{ n: number }[]>("SELECT $1::int AS n", [i]),
         ),
       );
-      const hung = new Promise<never>((_, reject) => {
-        setTimeout(() => reject(new Error("statements through PgBouncer hung for 15 s")), 15_000).unref();
-      });
-      const answers = await Promise.race([all, hung]);
+      // A hang (the pipelining trap) runs into the test's timeout; no deadline of its own here.
+      const answers = await all;
       expect(answers.map((a) => a[0]?.n)).toEqual(
         Array.from({ length: 400 }, (_, i) => (i % 4 === 1 ? 1 : i)),
       );
@@ -346,7 +344,8 @@ describe(`behind a real PgBouncer in transaction mode`, () => {
           withLease(
             pools[i % 3] as Database,
             "test:exclusive",
-            { ttlMs: 5_000, waitMs: 10_000 },
+            // Waiting and expiry far beyond any slow machine: the test is about exclusion only.
+            { ttlMs: 600_000, waitMs: 600_000 },
             async () => {
               inside++;
               most = Math.max(most, inside);

@@ -56,7 +56,8 @@ export async function startConsole(port: number, consoleEnv: Record<string, stri
       env: { ...process.env, NODE_ENV: "production", NEXT_TELEMETRY_DISABLED: "1", ...consoleEnv },
     },
   );
-  for (let i = 0; i < 240 && web.exitCode === null; i++) {
+  // Until healthy or exited: a loaded machine can take minutes to start it; Playwright bounds the wait.
+  while (web.exitCode === null) {
     const ready = await fetch(`${baseURL}/api/health`).then(
       (r) => r.ok,
       () => false,
@@ -65,7 +66,7 @@ export async function startConsole(port: number, consoleEnv: Record<string, stri
     await new Promise((r) => setTimeout(r, 250));
   }
   web.kill("SIGTERM");
-  throw new Error("the console did not become healthy (was `next build` run first?)");
+  throw new Error("the console exited before it was healthy (was `next build` run first?)");
 }
 
 export default async function globalSetup() {

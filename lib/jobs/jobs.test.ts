@@ -29,12 +29,13 @@ afterAll(async () => {
 });
 
 const SECRET = "cron-secret-for-tests-0123456789";
-const slowJob = (gate: Promise<void>): JobDefinition => ({
+const slowJob = (gate: Promise<void>, started: () => void = () => {}): JobDefinition => ({
   name: "weekly-report",
   schedule: "0 4 * * 1",
   description: "test",
   unavailable: null,
   run: async () => {
+    started();
     await gate;
     return { output: { totals: { spentMicro: "0" } } };
   },
@@ -92,16 +93,21 @@ describe("the cron routes", () => {
 
   it("runs one of two simultaneous calls; the other answers skipped", async () => {
     let release: () => void = () => {};
+    let started: () => void = () => {};
+    const running = new Promise<void>((r) => {
+      started = r;
+    });
     const job = slowJob(
       new Promise<void>((r) => {
         release = r;
       }),
+      () => started(),
     );
     const before = (await listJobRuns(t.db)).length;
     const deps = { secret: SECRET, job, db: () => t.db, clock: minute(2) };
     const first = handleCron(get(`Bearer ${SECRET}`), deps);
-    // The second comes from another pool, as another instance would.
-    await new Promise((r) => setTimeout(r, 300));
+    // The second comes from another pool, as another instance would, once the first is running.
+    await running;
     const second = await handleCron(get(`Bearer ${SECRET}`), { ...deps, db: () => t.connect(2) });
     release();
     const bodies = [await (await first).json(), await second.json()];

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { createTestDatabase, type TestDatabase, truncate } from "@/lib/testing/db";
+import { createTestDatabase, lockWaiters, type TestDatabase, truncate } from "@/lib/testing/db";
 import { addUser, listUsers, type Role, setUserDisabled, setUserRole, verifyUserPassword } from "./users";
 
 let t: TestDatabase;
@@ -154,6 +154,7 @@ describe("users", () => {
   it("two admins demoting each other at the same moment leave one admin", async () => {
     const other = t.connect(2);
     const gate = t.connect(1);
+    const watch = t.connect(1);
     await other.$client`SELECT 1`;
     for (let round = 0; round < 4; round++) {
       await truncate(t.db, "users, audit_log CASCADE");
@@ -169,7 +170,7 @@ describe("users", () => {
             ? setUserRole(other, { userId: a, role: "viewer", actor: "b@example.com" })
             : setUserDisabled(other, { userId: a, disabled: true, actor: "b@example.com" }),
         ]);
-        await new Promise((r) => setTimeout(r, 150));
+        await lockWaiters(watch, "users", 2);
       });
       const results = await both;
       expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(1);

@@ -78,3 +78,18 @@ export async function unsafeAuditEdit(
     await tx`ALTER TABLE audit_log ENABLE TRIGGER audit_log_append_only`;
   });
 }
+
+/**
+ * Resolves once `count` other sessions are waiting for a lock on `table`: a barrier for race tests
+ * that hold a table locked, so they release it only when every contender is queued behind it,
+ * however slow the machine is.
+ */
+export async function lockWaiters(db: Database, table: string, count: number): Promise<void> {
+  for (;;) {
+    const [row] = await db.$client<{ n: number }[]>`
+      SELECT count(*)::int AS n FROM pg_locks
+      WHERE NOT granted AND locktype = 'relation' AND relation = ${table}::regclass`;
+    if ((row?.n ?? 0) >= count) return;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}

@@ -221,6 +221,7 @@ export async function startMaliciousVendor(network: LocalNetwork) {
  */
 export async function startLargeResponseVendor(net: LocalNetwork, bytes: number) {
   const state = { sent: 0 };
+  const cutListeners: (() => void)[] = [];
   const chunk = new Uint8Array(64 * 1024).fill(120);
   const stream = () =>
     new ReadableStream<Uint8Array>({
@@ -228,6 +229,10 @@ export async function startLargeResponseVendor(net: LocalNetwork, bytes: number)
         if (state.sent >= bytes) return controller.close();
         state.sent += chunk.byteLength;
         controller.enqueue(chunk);
+      },
+      // The server cancels the stream once the client has gone: nothing more will leave.
+      cancel() {
+        for (const listener of cutListeners.splice(0)) listener();
       },
     });
   const requirements = usdcRequirements(net);
@@ -262,6 +267,8 @@ export async function startLargeResponseVendor(net: LocalNetwork, bytes: number)
     set sent(v: number) {
       state.sent = v;
     },
+    /** Call before the request; resolves when the server has cancelled that answer's stream. */
+    nextCut: () => new Promise<void>((resolve) => cutListeners.push(resolve)),
     stop: server.stop,
   };
 }

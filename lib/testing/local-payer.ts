@@ -181,8 +181,9 @@ export async function row(id: string | null) {
       nonce: string | null;
       retry_count: number;
       payee: string | null;
+      valid_before: Date | null;
     }[]
-  >`SELECT status::text AS status, amount_micro, tx_hash, error_code, nonce, retry_count, payee
+  >`SELECT status::text AS status, amount_micro, tx_hash, error_code, nonce, retry_count, payee, valid_before
     FROM transactions WHERE id = ${id ?? ""}`;
   return r;
 }

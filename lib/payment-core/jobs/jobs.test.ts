@@ -65,8 +65,8 @@ describe("the job runner", () => {
     // A second pool, as another process would have: the lock is PostgreSQL's, not this process's.
     const other = t.connect(3);
     const first = runJob(t.db, slow, { log });
-    // Let the first take the lock before the second tries.
-    for (let i = 0; i < 50 && runs === 0; i++) await new Promise((r) => setTimeout(r, 20));
+    // The first holds the lock (its body is running) before the second tries.
+    while (runs === 0) await new Promise((r) => setTimeout(r, 20));
     const second = await runJob(other, slow, { log });
     expect(second).toMatchObject({ status: "skipped", reason: "already_running", runId: null });
     release();
@@ -132,10 +132,10 @@ describe("the job runner", () => {
     const { log, lines } = memoryLog();
     const done = await runJob(
       t.db,
-      job("alerts-digest", async () => {
+      job("alerts-digest", async ({ leaseLost }) => {
         // Another process took the expired lease: this run's renewals now find someone else's.
         await sqlOf(t.db)`UPDATE leases SET holder = 'other:1:x' WHERE key = 'job:alerts-digest'`;
-        await new Promise((r) => setTimeout(r, 400));
+        while (!leaseLost()) await new Promise((r) => setTimeout(r, 20));
         return { output: null };
       }),
       { log, leaseTtlMs: 300 },

@@ -127,7 +127,7 @@ export async function runJob(db: Database, job: JobDefinition, deps: RunJobDeps 
       let output: JsonValue = null;
       let error: string | null = null;
       try {
-        const outcome = await job.run({ db, clock, log, runId, startedAt, actor });
+        const outcome = await job.run({ db, clock, log, runId, startedAt, actor, leaseLost: lease.lost });
         output = toJsonValue(outcome.output);
         status = outcome.failure ? "failed" : "succeeded";
         error = outcome.failure ?? null;

@@ -37,6 +37,11 @@ export interface JobContext {
   startedAt: Date;
   /** Who started it: `system:scheduler`, `system:cron`, or the console user's email. */
   actor: string;
+  /**
+   * True once a renewal of the job's lease found it expired or taken (this process stalled past
+   * the lease's ttl and another run may have started): a long job can stop early on it.
+   */
+  leaseLost(): boolean;
 }
 
 /**

@@ -115,12 +115,22 @@ describe("cancelling a live authorization", () => {
     const early = await runResolver(engine, 0);
     expect(early.resolutions[0]).toMatchObject({ outcome: "held", code: "authorization_live" });
     expect(await usage()).toMatchObject({ reservedMicro: 30_000n });
-    await new Promise((r) => setTimeout(r, 8_500));
+    // Chain time, not wall time, decides expiry: mine a block just past validBefore instead of waiting.
+    const validBefore = (await row(out.transactionId))?.valid_before;
+    if (!validBefore) throw new Error("expected the signed row's valid_before");
+    const rpc = net.usdc.client as unknown as {
+      request(a: { method: string; params: unknown[] }): Promise<unknown>;
+    };
+    await rpc.request({
+      method: "evm_setNextBlockTimestamp",
+      params: [Math.floor(new Date(validBefore).getTime() / 1000) + 1],
+    });
+    await rpc.request({ method: "evm_mine", params: [] });
     const late = await runResolver(engine, 0);
     expect(late.resolutions[0]).toMatchObject({ outcome: "released", code: "authorization_expired" });
     expect(await row(out.transactionId)).toMatchObject({ status: "failed" });
     expect(await usage()).toMatchObject({ reservedMicro: 0n, spentMicro: 0n });
-  }, 30_000);
+  });
 
   it("a crash before signing: the same idempotency key answers 409 while fresh, then the released row", async () => {
     const engine = new BudgetEngine(t.db, { config: () => config });

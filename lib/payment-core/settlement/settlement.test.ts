@@ -188,9 +188,7 @@ describe("a crash after signing", () => {
         const fromBlock = await blockNow();
         // Starting a TypeScript child can take many seconds on a loaded 2-core machine: wait until
         // the signed request has reached the vendor, then kill the payer mid-request.
-        for (let i = 0; i < 2400 && hostile.captured.length === received; i++) {
-          await new Promise((r) => setTimeout(r, 25));
-        }
+        while (hostile.captured.length === received) await new Promise((r) => setTimeout(r, 25));
         expect(hostile.captured.length).toBe(received + 1);
         child.kill("SIGKILL");
         await exited;
@@ -247,7 +245,7 @@ describe("a crash between the reservation and the signature", () => {
       url: `${hostile.url}/hang-then-settle?amount=100000`,
       idempotencyKey: k,
     });
-    for (let i = 0; i < 400 && !reachedSigning; i++) await new Promise((r) => setTimeout(r, 10));
+    while (!reachedSigning) await new Promise((r) => setTimeout(r, 10));
     expect(reachedSigning).toBe(true);
     const [reserved] = await t.db.$client<{ id: string; status: string; nonce: string | null }[]>`
       SELECT id, status::text AS status, nonce FROM transactions WHERE idempotency_key = ${k}`;

@@ -224,7 +224,7 @@ describe("kill switch mid-traffic", () => {
     const before = await balances();
     // /slow holds the paid request ~600 ms after the signature has left.
     const inFlight = pay(p, { url: `${net.vendorUrl}/slow?ms=600` });
-    for (let i = 0; i < 100; i++) {
+    for (;;) {
       const [signed] = await t.db
         .$client`SELECT 1 FROM transactions WHERE status = 'authorized' AND nonce IS NOT NULL`;
       if (signed) break;
