@@ -1,5 +1,8 @@
 import { env } from "@/lib/env";
 
+/** The socket peer appended to every request's x-forwarded-for (lib/http/peer-address.ts). */
+export { installPeerAddress } from "@/lib/http/peer-address";
+
 /**
  * Parses the environment at start-up so a bad variable stops `next start` at once, naming the
  * variable and what is wrong, instead of failing every request.

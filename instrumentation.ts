@@ -4,7 +4,11 @@
  */
 export async function register(): Promise<void> {
   if (process.env.NEXT_RUNTIME === "nodejs") {
-    const { checkConfiguration, startBackgroundJobs } = await import("./instrumentation-node");
+    const { checkConfiguration, installPeerAddress, startBackgroundJobs } = await import(
+      "./instrumentation-node"
+    );
+    // Before the first request is handled: the throttles key on the address it appends (clientIp).
+    installPeerAddress();
     checkConfiguration();
     // Not while `next build` prerenders: only a serving process pays and resolves settlements.
     if (process.env.NEXT_PHASE !== "phase-production-build") {

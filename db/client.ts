@@ -72,6 +72,21 @@ export function createDb(url: string, options: DbOptions = {}): Database {
   return db;
 }
 
+/**
+ * One connection of its own that keeps its session for the process's life (no idle timeout, no
+ * lifetime limit): for session state, the owner lock (lib/payment-core/settlement/owner.ts). Give
+ * it a direct or session-mode URL, never a transaction pooler's.
+ */
+export function createSessionConnection(url: string) {
+  return postgres(parseDatabaseUrl(url).url, {
+    max: 1,
+    idle_timeout: 0,
+    max_lifetime: null,
+    onnotice: () => {},
+    connection: { application_name: "x402-owner" },
+  });
+}
+
 export async function closeDb(db: Database): Promise<void> {
   await db.$client.end({ timeout: 5 });
 }

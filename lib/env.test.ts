@@ -20,6 +20,7 @@ describe("environment", () => {
       paymentsPerMinute: 600,
       metricsPerMinute: 120,
       authFailuresPerMinute: 30,
+      trustedProxies: [],
     });
     expect(
       parseEnv({ X402_API_RATE_LIMIT_PER_MINUTE: "5", X402_METRICS_RATE_LIMIT_PER_MINUTE: "7" })
@@ -104,6 +105,24 @@ describe("environment", () => {
       }
       expect(error).toBeInstanceOf(EnvError);
       expect((error as EnvError).issues.map((i) => i.variable)).toEqual(["X402_MIN_CANCELS_FUNDED"]);
+    }
+  });
+
+  it("X402_TRUSTED_PROXIES: addresses and CIDRs (unset: none); a bad entry stops start-up naming the variable", () => {
+    expect(parseEnv({}).trustedProxies).toEqual([]);
+    expect(
+      parseEnv({ X402_TRUSTED_PROXIES: " 10.0.0.0/8, 192.0.2.7 ,fd00::/8,loopback" }).trustedProxies,
+    ).toEqual(["10.0.0.0/8", "192.0.2.7", "fd00::/8", "loopback"]);
+    for (const bad of ["proxy.example.com", "10.0.0.1/33", "10.0.0.0/8, 300.1.1.1"]) {
+      let error: unknown;
+      try {
+        parseEnv({ X402_TRUSTED_PROXIES: bad });
+      } catch (e) {
+        error = e;
+      }
+      expect(error).toBeInstanceOf(EnvError);
+      expect((error as EnvError).issues.map((i) => i.variable)).toEqual(["X402_TRUSTED_PROXIES"]);
+      expect((error as EnvError).message).toMatch(/X402_TRUSTED_PROXIES: ".+" is not an address or CIDR/);
     }
   });
 

@@ -20,6 +20,7 @@ import {
   type NetworkId,
 } from "./payment-core/config";
 import { MoneyParseError, parseUsdc } from "./payment-core/money";
+import { trustedProxyError } from "./payment-core/rate-limit";
 import type { SignInThrottleConfig } from "./payment-core/sign-in";
 
 export type { AlertsEnv, CoreEnv, NetworkId, PaymentEnv, SettlementEnv } from "./payment-core/config";
@@ -231,6 +232,27 @@ const schema = z.object({
   X402_API_RATE_LIMIT_PER_MINUTE: intIn(1, 1_000_000).default(600),
   X402_METRICS_RATE_LIMIT_PER_MINUTE: intIn(1, 1_000_000).default(120),
   X402_API_AUTH_FAILURES_PER_MINUTE: intIn(1, 1_000_000).default(30),
+  // The reverse proxies in front of the console whose X-Forwarded-For is believed (addresses,
+  // CIDRs or proxy-addr's names loopback, linklocal, uniquelocal); unset: none, the socket peer counts.
+  X402_TRUSTED_PROXIES: z
+    .string()
+    .transform((v) =>
+      v
+        .split(",")
+        .map((e) => e.trim())
+        .filter((e) => e !== ""),
+    )
+    .superRefine((list, ctx) => {
+      for (const entry of list) {
+        const error = trustedProxyError(entry);
+        if (error)
+          ctx.addIssue({
+            code: "custom",
+            message: `${JSON.stringify(entry)} is not an address or CIDR (${error})`,
+          });
+      }
+    })
+    .optional(),
   // The CLI's `x402 pay`: the running console to pay through, and the paying agent's API key.
   X402_API_URL: httpUrl.optional(),
   X402_AGENT_KEY: z.string().min(1).optional(),
@@ -270,6 +292,11 @@ export interface AppEnv extends CoreEnv {
   treasuryQuorum: number | undefined;
   authSecret: string | undefined;
   signIn: SignInThrottleConfig;
+  /**
+   * X402_TRUSTED_PROXIES: the proxies whose X-Forwarded-For entry is believed when the client
+   * address is read (lib/payment-core/rate-limit.ts clientIp); empty: none.
+   */
+  trustedProxies: string[];
   apiRateLimits: ApiRateLimitConfig;
   /** Alert conditions and notification channels (lib/payment-core/alerts). */
   alerts: AlertsEnv;
@@ -431,7 +458,9 @@ export function parseEnv(source: Record<string, string | undefined>): AppEnv {
       lockoutSeconds: data.X402_SIGNIN_LOCKOUT_S,
       maxLockoutSeconds: Math.max(data.X402_SIGNIN_MAX_LOCKOUT_S, data.X402_SIGNIN_LOCKOUT_S),
     },
+    trustedProxies: data.X402_TRUSTED_PROXIES ?? [],
     apiRateLimits: {
+      trustedProxies: data.X402_TRUSTED_PROXIES ?? [],
       paymentsPerMinute: data.X402_API_RATE_LIMIT_PER_MINUTE,
       metricsPerMinute: data.X402_METRICS_RATE_LIMIT_PER_MINUTE,
       authFailuresPerMinute: data.X402_API_AUTH_FAILURES_PER_MINUTE,

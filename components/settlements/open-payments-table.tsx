@@ -34,6 +34,10 @@ function Why({ row }: { row: OpenPaymentView }) {
   if (row.stale) {
     reasons.push(<StatusBadge key="stale" kind="settlement" status="stale" />);
   }
+  if (row.ownerGone) {
+    // The process that signed it died: its request cannot still be running (settlement/owner.ts).
+    reasons.push(<span key="owner">Its process is gone</span>);
+  }
   if (reasons.length === 0) return <span className="text-slate-600">in progress</span>;
   return <span className="flex flex-col items-start gap-1">{reasons}</span>;
 }

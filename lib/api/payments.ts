@@ -67,7 +67,7 @@ async function admit<T>(
   authenticate: () => Promise<{ caller: T; key: string } | null>,
   unauthorized: () => Response,
 ): Promise<{ ok: true; caller: T } | { ok: false; response: Response }> {
-  const ip = clientIp(request.headers);
+  const ip = clientIp(request.headers, limits.trustedProxies);
   const blocked = await limits.authFailures.check(ip);
   if (!blocked.ok)
     return {

@@ -8,7 +8,12 @@ import { handlePayment, handleWalletBalance } from "./payments";
 import { type ApiRateLimitConfig, type ApiRateLimits, createApiRateLimits } from "./rate-limits";
 
 let t: TestDatabase;
-const LIMITS: ApiRateLimitConfig = { paymentsPerMinute: 3, metricsPerMinute: 2, authFailuresPerMinute: 2 };
+const LIMITS: ApiRateLimitConfig = {
+  paymentsPerMinute: 3,
+  metricsPerMinute: 2,
+  authFailuresPerMinute: 2,
+  trustedProxies: [],
+};
 const METRICS_TOKEN = "metrics-token-for-tests-0123456789";
 
 /** Stands in for the payer: counts the calls that reached it, pays nothing. */

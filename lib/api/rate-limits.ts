@@ -9,12 +9,16 @@ export interface ApiRateLimitConfig {
   metricsPerMinute: number;
   /** Requests with a missing or wrong key (or token) per client address per minute, per endpoint. */
   authFailuresPerMinute: number;
+  /** X402_TRUSTED_PROXIES: whose X-Forwarded-For decides the client address (clientIp). */
+  trustedProxies: readonly string[];
 }
 
 /** One endpoint's limits: per authenticated caller, and per address for failed authentications. */
 export interface EndpointLimits {
   perCaller: WindowLimiter;
   authFailures: WindowLimiter;
+  /** The proxies whose X-Forwarded-For is believed when `authFailures` reads the client address. */
+  trustedProxies: readonly string[];
 }
 
 export interface ApiRateLimits {
@@ -35,10 +39,12 @@ export function createApiRateLimits(db: Database, config: ApiRateLimitConfig): A
     payments: {
       perCaller: limiter("api_payments_agent", config.paymentsPerMinute),
       authFailures: limiter("api_payments_auth_ip", config.authFailuresPerMinute),
+      trustedProxies: config.trustedProxies,
     },
     metrics: {
       perCaller: limiter("api_metrics_token", config.metricsPerMinute),
       authFailures: limiter("api_metrics_auth_ip", config.authFailuresPerMinute),
+      trustedProxies: config.trustedProxies,
     },
   };
 }

@@ -42,7 +42,7 @@ export const authOptions: NextAuthOptions = {
         const result = await signInWithPassword(db, signInThrottle(db), {
           email,
           password,
-          ip: clientIp(req?.headers),
+          ip: clientIp(req?.headers, env().trustedProxies),
         });
         // next-auth hands a thrown error's message to the login form as `error`.
         if (!result.ok && result.code === "throttled")

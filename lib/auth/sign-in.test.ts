@@ -135,10 +135,15 @@ describe("sign-in throttling", () => {
     expect(unknown[0]?.after).toMatchObject({ ip: "198.51.100.7" });
   });
 
-  it("reads the client address from the nearest proxy's x-forwarded-for entry", () => {
-    expect(clientIp({ "x-forwarded-for": "10.0.0.1, 203.0.113.5" })).toBe("203.0.113.5");
-    expect(clientIp({ "x-real-ip": "203.0.113.6" })).toBe("203.0.113.6");
-    expect(clientIp({})).toBe("unknown");
+  it("reads the client address as the socket peer, or past trusted proxies only", () => {
+    // The last entry is the peer the server saw (lib/http/peer-address.ts appends it).
+    const chain = { "x-forwarded-for": "198.51.100.1, 203.0.113.5, 10.0.0.7" };
+    expect(clientIp(chain, [])).toBe("10.0.0.7");
+    expect(clientIp(chain, ["10.0.0.0/8"])).toBe("203.0.113.5");
+    expect(clientIp(chain, ["10.0.0.0/8", "203.0.113.5"])).toBe("198.51.100.1");
+    // x-real-ip is whatever the client wrote: never read.
+    expect(clientIp({ "x-real-ip": "203.0.113.6" }, [])).toBe("unknown");
+    expect(clientIp({}, [])).toBe("unknown");
   });
 });
 

@@ -18,6 +18,8 @@ export interface MetricsDeps {
   token: string | undefined;
   /** Missing or wrong tokens per client address, and scrapes per token, both per minute. */
   limits: { authFailures: WindowLimiter; perToken: WindowLimiter };
+  /** X402_TRUSTED_PROXIES: whose X-Forwarded-For decides the client address (clientIp). */
+  trustedProxies: readonly string[];
   /** The console session check for requests without a bearer: a Response refuses (401/403). */
   session: () => Promise<Response | null>;
   /** A registry filled from the database and the chain at this moment. */
@@ -27,7 +29,7 @@ export interface MetricsDeps {
 export async function handleMetrics(request: Request, deps: MetricsDeps): Promise<Response> {
   const given = bearer(request);
   if (given !== null) {
-    const ip = clientIp(request.headers);
+    const ip = clientIp(request.headers, deps.trustedProxies);
     const blocked = await deps.limits.authFailures.check(ip);
     if (!blocked.ok) return rateLimitedResponse(blocked, "with a missing or wrong token from this address");
     if (!secretMatches(given, deps.token)) {

@@ -18,6 +18,7 @@ describe("GET /api/metrics authorization", () => {
       authFailures: windowLimiter(t.db, { keyPrefix: "test_prom_auth_ip", limit: 3, windowSeconds: 60 }),
       perToken: windowLimiter(t.db, { keyPrefix: "test_prom_token", limit: 1000, windowSeconds: 60 }),
     },
+    trustedProxies: [],
     session: async () =>
       Response.json({ error: { code: "unauthorized", message: "sign in first" } }, { status: 401 }),
     collect: async () => {

@@ -1,3 +1,5 @@
+import type { IncomingMessage } from "node:http";
+import proxyaddr from "proxy-addr";
 import { RateLimiterPostgres, type RateLimiterRes } from "rate-limiter-flexible";
 import type { Database } from "@/db/client";
 import { type Sql, sqlOf } from "@/db/sql";
@@ -96,20 +98,41 @@ export function windowLimiter(
 }
 
 /**
- * The client's address as the nearest proxy saw it: the last x-forwarded-for entry (Next sets
- * the header to the socket's address when no proxy did). Behind several proxies this is the
- * last proxy's view; a client talking to `next start` directly can forge it, and the
- * per-account (or per-key) limit still holds then.
+ * The client's address, from the `x-forwarded-for` chain whose last entry is the socket peer this
+ * server saw (lib/http/peer-address.ts appends it to every request before Next reads it; Next 16
+ * itself only fills the header when a client sent none, so a forged header would otherwise
+ * replace the peer). The chain is walked from the right with proxy-addr's rules (Express's
+ * `trust proxy`): each hop that is a trusted proxy hands over to the entry before it, and the
+ * first untrusted hop is the client. With no trusted proxies (X402_TRUSTED_PROXIES unset) that
+ * is the socket peer, whatever the client wrote. Every throttle keyed by address uses this.
  */
-export function clientIp(headers: Headers | Record<string, unknown> | undefined): string {
+export function clientIp(
+  headers: Headers | Record<string, unknown> | undefined,
+  trustedProxies: readonly string[],
+): string {
   const read = (name: string): unknown =>
     headers instanceof Headers ? (headers.get(name) ?? undefined) : headers?.[name];
-  const raw = read("x-forwarded-for") ?? read("x-real-ip");
-  const value = Array.isArray(raw) ? raw.join(",") : typeof raw === "string" ? raw : "";
-  const last = value
+  const raw = read("x-forwarded-for");
+  const hops = (Array.isArray(raw) ? raw.join(",") : typeof raw === "string" ? raw : "")
     .split(",")
     .map((s) => s.trim())
-    .filter(Boolean)
-    .at(-1);
-  return (last ?? "unknown").slice(0, 100);
+    .filter(Boolean);
+  const peer = hops.pop();
+  if (!peer) return "unknown";
+  // proxy-addr reads the peer from the socket and the rest from the header; given the same here.
+  const request = { connection: { remoteAddress: peer }, headers: { "x-forwarded-for": hops.join(", ") } };
+  return proxyaddr(request as unknown as IncomingMessage, proxyaddr.compile([...trustedProxies])).slice(
+    0,
+    100,
+  );
+}
+
+/** Why an X402_TRUSTED_PROXIES entry is refused (proxy-addr's own parse), or null when it is valid. */
+export function trustedProxyError(entry: string): string | null {
+  try {
+    proxyaddr.compile(entry);
+    return null;
+  } catch (error) {
+    return (error as Error).message;
+  }
 }

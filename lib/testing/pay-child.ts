@@ -1,22 +1,27 @@
 /**
  * A payer in its own process, for tests that kill it mid-payment (`kill -9` after signing).
  * Arguments: one JSON object { databaseUrl, rpcUrl, network, usdcAddress, payerKey, agentId,
- * url, idempotencyKey }. Prints the outcome as JSON if it lives that long.
+ * url, idempotencyKey, ownerLockUrl? }. With ownerLockUrl it holds an owner lock there, as the
+ * console does (lib/dal/payments.ts), and its rows record it. Prints the outcome as JSON if it
+ * lives that long.
  */
 import { createPublicClient, http, type PublicClient } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
-import { closeDb, createDb } from "@/db/client";
+import { closeDb, createDb, createSessionConnection } from "@/db/client";
 import { defaultBudgetConfig } from "@/lib/payment-core/budgets/config";
 import { BudgetEngine } from "@/lib/payment-core/budgets/engine";
+import { holdOwnerLock } from "@/lib/payment-core/settlement/owner";
 import { createPayer } from "@/lib/payment-core/x402/payer";
 
 const args = JSON.parse(process.argv[2] ?? "{}");
 const db = createDb(args.databaseUrl, { max: 2 });
+const owner = args.ownerLockUrl ? await holdOwnerLock(createSessionConnection(args.ownerLockUrl)) : null;
 const payer = createPayer({
   db,
   engine: new BudgetEngine(db, { config: defaultBudgetConfig() }),
   account: privateKeyToAccount(args.payerKey),
   publicClient: createPublicClient({ transport: http(args.rpcUrl) }) as PublicClient,
+  owner: async () => owner?.key ?? null,
   config: {
     network: args.network,
     usdcAddress: args.usdcAddress,
@@ -36,3 +41,4 @@ const outcome = await payer.payForService({
 });
 process.stdout.write(`${JSON.stringify(outcome, (_k, v) => (typeof v === "bigint" ? v.toString() : v))}\n`);
 await closeDb(db);
+await owner?.release();

@@ -10,6 +10,7 @@ export async function GET(request: Request): Promise<Response> {
   return handleMetrics(request, {
     token: env().metricsToken,
     limits: metricsLimits(),
+    trustedProxies: env().trustedProxies,
     session: async () => {
       const user = await apiUser("viewer");
       return user instanceof Response ? user : null;

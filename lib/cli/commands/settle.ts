@@ -24,6 +24,7 @@ function openJson(o: OpenTransaction) {
     stale: o.stale,
     expired: o.expired,
     unsettled: o.unsettled,
+    owner_gone: o.ownerGone,
   };
 }
 
@@ -46,6 +47,7 @@ function why(o: OpenTransaction): string {
   if (o.unsettled) reasons.push(`vendor: ${o.errorCode}`);
   if (o.expired) reasons.push("expired");
   if (o.stale) reasons.push("stale");
+  if (o.ownerGone) reasons.push("its process is gone");
   return reasons.join(", ") || "in progress";
 }
 
@@ -58,7 +60,7 @@ export function registerSettle(program: Command, { sub, print }: CommandKit): Co
     .description(
       "stale and unsettled payments: list them, or resolve them from the chain (--auto, --id); --cancel cancels live authorizations on chain",
     )
-    .option("--auto", "resolve every stale, expired or unsettled row")
+    .option("--auto", "resolve every stale, expired or unsettled row, and every row whose process is gone")
     .option("--id <id...>", "resolve these transactions, whatever their age")
     .option("--cancel", "cancel unused authorizations that are still valid (the payer pays gas)")
     .option(

@@ -2,6 +2,7 @@ import type { Database } from "@/db/client";
 import { isoMs, isoSeconds, sqlOf } from "@/db/sql";
 import type { Micro } from "../money";
 import { type Clock, systemClock } from "../time";
+import { OWNER_GONE } from "./owner";
 
 /**
  * The seed's "stale payments" check: ledger rows whose money is still open (`pending`: reserved,
@@ -26,6 +27,8 @@ export interface OpenTransaction {
   expired: boolean;
   /** Signed, and the request ended without a settlement. */
   unsettled: boolean;
+  /** Signed by a process that is gone (owner.ts): its request cannot still be running. */
+  ownerGone: boolean;
 }
 
 export async function listOpenTransactions(
@@ -46,13 +49,15 @@ export async function listOpenTransactions(
       valid_before: string | null;
       error_code: string | null;
       error_message: string | null;
+      owner_gone: boolean;
     }[]
   >`
     SELECT id, agent_id, vendor, status::text AS status, amount_micro,
       created_at,
       floor(extract(epoch FROM (${now.toISOString()}::timestamptz - created_at)))::int AS age_seconds,
       nonce, valid_before,
-      error_code, error_message
+      error_code, error_message,
+      (status = 'authorized' AND ${sqlOf(db).unsafe(OWNER_GONE)}) AS owner_gone
     FROM transactions
     WHERE status IN ('pending', 'authorized')
     ORDER BY created_at
@@ -76,6 +81,7 @@ export async function listOpenTransactions(
       stale: r.age_seconds >= staleSeconds,
       expired: validBefore !== null && new Date(validBefore) <= now,
       unsettled: r.status === "authorized" && r.error_code !== null,
+      ownerGone: r.owner_gone,
     };
   });
 }

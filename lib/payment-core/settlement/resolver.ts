@@ -7,6 +7,7 @@ import { sweepLeases, withLease } from "../leases";
 import { formatDollars, type Micro } from "../money";
 import { type Clock, systemClock } from "../time";
 import { type CancelConfig, cancelAuthorization } from "./cancel";
+import { OWNER_GONE } from "./owner";
 
 /**
  * The settlement resolver: closes ledger rows whose outcome is still open (`pending`,
@@ -37,8 +38,8 @@ export interface ResolverDeps {
 
 export interface ResolveOptions {
   /**
-   * Open rows created before now − staleAfterMs, past validBefore, or signed rows whose request
-   * already ended without a settlement are resolved.
+   * Open rows created before now − staleAfterMs, past validBefore, signed rows whose request
+   * already ended without a settlement, or signed by a process that is gone (owner.ts) are resolved.
    */
   staleAfterMs: number;
   /** Only these rows, whatever their age (console buttons, `x402 settle --id`, a replayed key). */
@@ -122,7 +123,9 @@ export async function resolveOpenTransactions(
         WHERE status IN ('pending', 'authorized') AND (${options.allOpen === true}
           OR created_at < ${staleBefore}::timestamptz OR valid_before < ${now.toISOString()}::timestamptz
             -- signed, and the request ended without a settlement: check the chain at once
-            OR (status = 'authorized' AND error_code IS NOT NULL))
+            OR (status = 'authorized' AND error_code IS NOT NULL)
+            -- signed by a process that is gone (owner.ts): its request cannot still be running
+            OR (status = 'authorized' AND ${sql.unsafe(OWNER_GONE)}))
         ORDER BY created_at LIMIT ${limit}`;
 
   const resolutions: Resolution[] = [];

@@ -1,9 +1,10 @@
 import { spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import path from "node:path";
 import type { Hex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { describe, expect, inject, it } from "vitest";
-import { closeDb, createDb } from "@/db/client";
+import { closeDb, createDb, createSessionConnection } from "@/db/client";
 import {
   AGENT,
   blockNow,
@@ -27,6 +28,8 @@ import { startPgBouncer } from "@/lib/testing/pgbouncer";
 import { defaultBudgetConfig } from "../budgets/config";
 import { BudgetEngine } from "../budgets/engine";
 import type { PayRequest } from "../x402/payer";
+import { listOpenTransactions } from "./open";
+import { holdOwnerLock } from "./owner";
 import { resolveOpenTransactions } from "./resolver";
 
 /**
@@ -151,14 +154,16 @@ describe("a vendor that fails after receiving the signature and settles later", 
 describe("a crash after signing", () => {
   it.each([
     ["directly", false],
-    ["behind PgBouncer in transaction mode", true],
+    ["behind PgBouncer in transaction mode, the owner lock on the direct URL", true],
   ])(
-    "a payer killed with SIGKILL mid-payment (%s): after the vendor settles, the resolver captures it",
+    "a payer killed with SIGKILL mid-payment (%s): its row is captured at the next run, without waiting for the stale timeout",
     async (_how, pooled) => {
       const k = key();
       // Behind the pooler, the payer and the resolver both reach PostgreSQL through PgBouncer.
       const bouncer = pooled ? await startPgBouncer(inject("pgServerUrl"), { poolSize: 4 }) : null;
       const appDb = bouncer ? createDb(bouncer.url(t.name), { max: 4 }) : t.db;
+      // This process stands for a console that is alive, paying, owning a signed row of its own.
+      const alive = await holdOwnerLock(createSessionConnection(t.url));
       try {
         // One process (tsx as a loader, not its CLI, which would run the script in a grandchild).
         const child = spawn(
@@ -169,6 +174,8 @@ describe("a crash after signing", () => {
             path.resolve("lib/testing/pay-child.ts"),
             JSON.stringify({
               databaseUrl: bouncer ? bouncer.url(t.name) : t.url,
+              // The owner lock needs a session: the direct URL (DATABASE_DIRECT_URL in the console).
+              ownerLockUrl: t.url,
               rpcUrl: net.rpcUrl,
               network: net.network,
               usdcAddress: net.usdcAddress,
@@ -190,27 +197,78 @@ describe("a crash after signing", () => {
         // the signed request has reached the vendor, then kill the payer mid-request.
         while (hostile.captured.length === received) await new Promise((r) => setTimeout(r, 25));
         expect(hostile.captured.length).toBe(received + 1);
+
+        // Meanwhile the live console signed a row of its own, not stale, its request still running.
+        const engine = new BudgetEngine(appDb, { config: () => config });
+        const live = await engine.reserve(AGENT, 50_000n, key(), {
+          payer: net.payer.address,
+          metadata: { owner: alive.key },
+          authorization: {
+            nonce: `0x${randomBytes(32).toString("hex")}`,
+            validAfter: new Date(0),
+            validBefore: new Date(Date.now() + 3_600_000),
+          },
+        });
+        if (!live.ok) throw new Error("the live row was not reserved");
+
+        const [signed] = await t.db.$client<{ id: string; owner: string }[]>`
+          SELECT id, metadata->>'owner' AS owner FROM transactions WHERE idempotency_key = ${k}`;
+        const id = signed?.id ?? null;
+        // The child's row records the lock of the process that signed it.
+        expect(signed?.owner).toMatch(/^\d+$/);
+        expect(await row(id)).toMatchObject({ status: "authorized" });
+        // While the child lives its row is left alone (not stale, nothing failed yet).
+        expect((await runResolver(engine, 300_000, 0, appDb)).scanned).toBe(0);
+
         child.kill("SIGKILL");
         await exited;
-        const [signed] = await t.db.$client<
-          { id: string }[]
-        >`SELECT id FROM transactions WHERE idempotency_key = ${k}`;
-        const id = signed?.id;
-        expect(await row(id ?? null)).toMatchObject({ status: "authorized" });
+        // PostgreSQL frees the dead session's lock as it notices the closed connection: wait for that.
+        for (let i = 0; i < 400; i++) {
+          const open = await listOpenTransactions(t.db, { staleAfterMs: 300_000 });
+          if (open.find((o) => o.id === id)?.ownerGone) break;
+          await new Promise((r) => setTimeout(r, 25));
+        }
+        const open = await listOpenTransactions(t.db, { staleAfterMs: 300_000 });
+        // What `x402 settle` lists: the orphan, not stale, marked as such; the live row not.
+        expect(open.map((o) => [o.id, o.stale, o.ownerGone])).toEqual(
+          expect.arrayContaining([
+            [id, false, true],
+            [live.transactionId, false, false],
+          ]),
+        );
         // The vendor settles the signature it kept, whoever is listening.
         await hostile.settled();
         expect(before - (await payerBalance())).toBe(100_000n);
-        // After a restart: a new process's scheduled run finds it once it is stale (here: the
-        // clock moved past the 300 s timeout), and captures it from the chain.
-        const engine = new BudgetEngine(appDb, { config: () => config });
-        const early = await runResolver(engine, 300_000, 0, appDb);
-        expect(early.scanned).toBe(0);
-        const report = await runResolver(engine, 300_000, 301_000, appDb);
-        expect(report.resolutions).toEqual([expect.objectContaining({ outcome: "captured" })]);
-        expect(await row(id ?? null)).toMatchObject({ status: "completed", amount_micro: 100_000n });
-        expect(await usage()).toMatchObject({ reservedMicro: 0n, spentMicro: 100_000n });
+        // After a restart: the new process's first run (the settle job runs at start, and
+        // `x402 settle --auto` runs the same) captures it at once, with the clock not moved on.
+        const report = await runResolver(engine, 300_000, 0, appDb);
+        expect(report.resolutions).toEqual([
+          expect.objectContaining({ transactionId: id, outcome: "captured" }),
+        ]);
+        expect(await row(id)).toMatchObject({ status: "completed", amount_micro: 100_000n });
+        // The live console's row is untouched, its 0.05 USDC still held.
+        expect(await row(live.transactionId)).toMatchObject({ status: "authorized" });
+        expect(await usage()).toMatchObject({ reservedMicro: 50_000n, spentMicro: 100_000n });
         await expectLedgerMatchesChain(fromBlock + 1n);
+
+        // Once the live console is gone too, its row is checked at once: unused and valid, so held.
+        await alive.release();
+        for (let i = 0; i < 400; i++) {
+          const again = await listOpenTransactions(t.db, { staleAfterMs: 300_000 });
+          if (again.find((o) => o.id === live.transactionId)?.ownerGone) break;
+          await new Promise((r) => setTimeout(r, 25));
+        }
+        const later = await runResolver(engine, 300_000, 0, appDb);
+        expect(later.resolutions).toEqual([
+          expect.objectContaining({
+            transactionId: live.transactionId,
+            outcome: "held",
+            code: "authorization_live",
+          }),
+        ]);
+        await engine.release(live.transactionId, "test_cleanup", "released by the test");
       } finally {
+        await alive.release();
         if (bouncer) {
           await closeDb(appDb);
           await bouncer.stop();

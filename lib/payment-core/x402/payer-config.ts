@@ -40,4 +40,9 @@ export interface PayerDeps {
   sleep?: (ms: number) => Promise<void>;
   /** One line per purchase attempt (attempt-log.ts); default: nothing written. */
   log?: Logger;
+  /**
+   * This process's owner key (settlement/owner.ts), recorded on each row it signs so a resolver
+   * knows at once when the process is gone; null or absent: rows carry no owner.
+   */
+  owner?: () => Promise<string | null>;
 }

@@ -129,6 +129,7 @@ export function createPayer(deps: PayerDeps) {
       }
       return rowOutcome(row);
     };
+    const owner = deps.owner ? await deps.owner() : null;
     const details = {
       vendor,
       resourceUrl: url.toString(),
@@ -136,7 +137,7 @@ export function createPayer(deps: PayerDeps) {
       asset: config.usdcAddress,
       network: config.network,
       payer: account.address,
-      metadata: { request_fingerprint: fingerprint } as Record<string, unknown>,
+      metadata: { request_fingerprint: fingerprint, ...(owner ? { owner } : {}) } as Record<string, unknown>,
     };
     const fail = async (
       transactionId: string | null,

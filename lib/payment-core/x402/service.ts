@@ -66,6 +66,8 @@ export function createPaymentService(
     onPaymentFinished?: (event: { agentId: string; ok: boolean }) => void;
     /** How long the active payer key is cached (default 2 s). */
     payerKeyTtlMs?: number;
+    /** This process's owner key for the rows it signs (PayerDeps.owner, settlement/owner.ts). */
+    owner?: () => Promise<string | null>;
   } = {},
 ): PaymentService {
   const p = env.payments;
@@ -95,6 +97,7 @@ export function createPaymentService(
         publicClient,
         fetch: options.fetch,
         log: options.log,
+        owner: options.owner,
         config: {
           network: p.network,
           usdcAddress: usdc,
