@@ -87,6 +87,8 @@ export interface AlertsEnv {
   deliveryTimeoutMs: number;
   /** `X402_ALERT_DELIVERY_MAX_ATTEMPTS`: after this many failed attempts a message is `failed`. */
   deliveryMaxAttempts: number;
+  /** `X402_PRICE_DRIFT_PCT`: a payment more than this % above the resource's previous price (warning, live). */
+  priceDriftPct: number;
 }
 
 export const DEFAULT_LOW_BALANCE_MICRO = 50_000_000n;
@@ -105,6 +107,7 @@ export function defaultAlertsEnv(overrides: Partial<AlertsEnv> = {}): AlertsEnv 
     webhookUrl: undefined,
     deliveryTimeoutMs: 10_000,
     deliveryMaxAttempts: 10,
+    priceDriftPct: 20,
     ...overrides,
   };
 }
