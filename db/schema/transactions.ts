@@ -103,9 +103,7 @@ export const transactions = pgTable(
     index("transactions_amount_idx").on(t.amountMicro.desc(), t.id.desc()),
     index("transactions_agent_amount_idx").on(t.agentId, t.amountMicro.desc(), t.id.desc()),
     // Paid but not served, newest first (the alert evaluator's scan and the ledger's filter).
-    index("transactions_unserved_idx")
-      .on(t.createdAt.desc())
-      .where(sql`${t.unservedCause} IS NOT NULL`),
+    index("transactions_unserved_idx").on(t.createdAt.desc()).where(sql`${t.unservedCause} IS NOT NULL`),
     index("transactions_refund_state_idx")
       .on(t.refundState, t.createdAt.desc())
       .where(sql`${t.refundState} <> 'none'`),
