@@ -93,6 +93,7 @@ export interface AlertsEnv {
 
 export const DEFAULT_LOW_BALANCE_MICRO = 50_000_000n;
 export const DEFAULT_MIN_CANCELS_FUNDED = 20;
+export const DEFAULT_PRICE_DRIFT_PCT = 20;
 
 export function defaultAlertsEnv(overrides: Partial<AlertsEnv> = {}): AlertsEnv {
   return {
@@ -107,7 +108,7 @@ export function defaultAlertsEnv(overrides: Partial<AlertsEnv> = {}): AlertsEnv 
     webhookUrl: undefined,
     deliveryTimeoutMs: 10_000,
     deliveryMaxAttempts: 10,
-    priceDriftPct: 20,
+    priceDriftPct: DEFAULT_PRICE_DRIFT_PCT,
     ...overrides,
   };
 }
