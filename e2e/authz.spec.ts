@@ -74,6 +74,7 @@ const ACTIONS: Record<string, Role> = {
   "app/(console)/audits/actions.ts#runAudit": "operator",
   "app/(console)/jobs/actions.ts#runJobAction": "operator",
   "app/(console)/alerts/actions.ts#acknowledgeAlertAction": "operator",
+  "app/(console)/ledger/[id]/actions.ts#setRefundStateAction": "operator",
   "app/(console)/settings/users/actions.ts#addUserAction": "admin",
   "app/(console)/settings/users/actions.ts#changeUserRole": "admin",
   "app/(console)/settings/users/actions.ts#setUserDisabledAction": "admin",

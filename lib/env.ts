@@ -175,6 +175,8 @@ const schema = z.object({
   X402_ALERT_RETRY_RATE_PCT: intIn(1, 100).default(10),
   X402_ALERT_VENDOR_STREAK_WARNING: intIn(1, 1000).default(3),
   X402_ALERT_VENDOR_STREAK_CRITICAL: intIn(1, 1000).default(5),
+  // A payment more than this many percent above the resource's previous price is a live warning.
+  X402_PRICE_DRIFT_PCT: intIn(1, 10_000).default(20),
   // Secrets in their path: never logged (zod's message does not echo the value).
   X402_DISCORD_WEBHOOK_URL: webhookUrl.optional(),
   X402_ALERT_WEBHOOK_URL: webhookUrl.optional(),
@@ -484,6 +486,7 @@ function alertsEnv(data: z.infer<typeof schema>): AlertsEnv {
     webhookUrl: data.X402_ALERT_WEBHOOK_URL,
     deliveryTimeoutMs: data.X402_ALERT_DELIVERY_TIMEOUT_MS,
     deliveryMaxAttempts: data.X402_ALERT_DELIVERY_MAX_ATTEMPTS,
+    priceDriftPct: data.X402_PRICE_DRIFT_PCT,
   });
 }
 

@@ -1,6 +1,6 @@
 import { DateRangeFields, FilterPanel, SelectFilter, TextFilter } from "@/components/filters/filter-fields";
 import type { LedgerParams } from "@/lib/dal/ledger";
-import { TRANSACTION_STATUSES } from "@/lib/payment-core/ledger/read";
+import { REFUND_FILTERS, TRANSACTION_STATUSES } from "@/lib/payment-core/ledger/read";
 
 /** The explorer's filters; the export links carry the same filters. */
 export function LedgerFilters({
@@ -42,7 +42,8 @@ export function LedgerFilters({
               options={TRANSACTION_STATUSES}
               anyLabel="Any status"
             />
-            <div className="hidden lg:block" />
+            {/* `unserved`: paid but not served, whatever its refund; or one refund state. */}
+            <SelectFilter {...field("refund")} label="Refund" options={REFUND_FILTERS} anyLabel="Any" />
             <DateRangeFields field={field} />
             <TextFilter {...field("min")} label="Min amount (USDC)" placeholder="0.00" numeric />
             <TextFilter {...field("max")} label="Max amount (USDC)" placeholder="no limit" numeric />

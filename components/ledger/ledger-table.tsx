@@ -65,6 +65,25 @@ export function PaymentCells({
   );
 }
 
+const REFUND_LABEL: Record<LedgerRowView["refundState"], string> = {
+  none: "no refund asked yet",
+  requested: "refund requested",
+  refunded: "refunded",
+  written_off: "written off",
+};
+
+/** Paid but not served, and where its refund stands; nothing for a served payment. */
+export function RefundCell({ row }: { row: Pick<LedgerRowView, "unservedCause" | "refundState"> }) {
+  if (!row.unservedCause) return <Td />;
+  return (
+    <Td className="text-xs">
+      <span className="font-semibold text-red-800">Not served</span>{" "}
+      <span className="font-mono">({row.unservedCause})</span>
+      <span className="block text-slate-700">{REFUND_LABEL[row.refundState]}</span>
+    </Td>
+  );
+}
+
 const SORT_CAPTION: Record<LedgerSort, string> = {
   time_desc: "newest first",
   time_asc: "oldest first",
@@ -101,6 +120,7 @@ export function LedgerTable({
     sortColumn("Amount", "amount", sort, sortHref, "right"),
     { label: "Status" },
     { label: "Error code" },
+    { label: "Refund" },
   ];
   return (
     <>
@@ -111,6 +131,7 @@ export function LedgerTable({
             <tr key={row.id} className="hover:bg-slate-50">
               <TransactionCells row={row} />
               <Td className="font-mono text-xs">{row.errorCode ?? ""}</Td>
+              <RefundCell row={row} />
             </tr>
           ))}
         </DataTable>

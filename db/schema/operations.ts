@@ -41,8 +41,15 @@ export const alerts = pgTable(
     acknowledgedAt: timestamp("acknowledged_at", { withTimezone: true }),
     /** When the condition was last seen clear; null while it holds. */
     resolvedAt: timestamp("resolved_at", { withTimezone: true }),
+    /**
+     * Set for alerts that may be raised once ever (a budget threshold in one window, a payment's
+     * price drift, a vendor's first payment, a payment taken but not served): unique, so two
+     * payments committing at once, or a payment and the evaluator, cannot raise one twice.
+     */
+    onceKey: text("once_key"),
   },
   (t) => [
+    uniqueIndex("alerts_once_key").on(t.onceKey),
     index("alerts_created_idx").on(t.createdAt.desc()),
     index("alerts_dedupe_idx").on(t.dedupeKey, t.createdAt.desc()),
     uniqueIndex("alerts_open_dedupe_key").on(t.dedupeKey).where(sql`${t.resolvedAt} IS NULL`),

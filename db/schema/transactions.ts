@@ -30,6 +30,13 @@ export const transactionStatus = pgEnum("transaction_status", [
 ]);
 
 /**
+ * Where a refund for a payment that was taken but not served stands: `requested` from the vendor,
+ * then `refunded` or `written_off` (both final); `none` until someone acts
+ * (lib/payment-core/ledger/refunds.ts has the allowed moves).
+ */
+export const refundState = pgEnum("refund_state", ["none", "requested", "refunded", "written_off"]);
+
+/**
  * The ledger: one row per payment attempt, including refused ones (status `rejected`).
  * `agent_id` is deliberately not a foreign key: refusals for unknown agents and imported
  * history are recorded too.
@@ -64,6 +71,18 @@ export const transactions = pgTable(
     latencyMs: integer("latency_ms"),
     idempotencyKey: text("idempotency_key"),
     metadata: jsonb("metadata").$type<Record<string, unknown>>().notNull().default(sql`'{}'::jsonb`),
+    /**
+     * Paid but not served: the money moved (the row became `completed`) although the vendor failed
+     * (the cause the payer recorded: vendor_error, settlement_failed, network_error, a response
+     * error such as vendor_response_too_large). Set by the trigger `transactions_mark_unserved`
+     * as the row completes, since completing clears `error_code`; null for a served payment.
+     */
+    unservedCause: text("unserved_cause"),
+    refundState: refundState("refund_state").notNull().default("none"),
+    refundNote: text("refund_note"),
+    /** Who moved the refund state last, and when (the audit log has every move). */
+    refundBy: text("refund_by"),
+    refundAt: timestamp("refund_at", { withTimezone: true }),
   },
   (t) => [
     uniqueIndex("transactions_agent_idempotency_key").on(t.agentId, t.idempotencyKey),
@@ -83,6 +102,15 @@ export const transactions = pgTable(
     // The ledger sorted by amount (keyset on amount and id), whole and per agent.
     index("transactions_amount_idx").on(t.amountMicro.desc(), t.id.desc()),
     index("transactions_agent_amount_idx").on(t.agentId, t.amountMicro.desc(), t.id.desc()),
+    // Paid but not served, newest first (the alert evaluator's scan and the ledger's filter).
+    index("transactions_unserved_idx").on(t.createdAt.desc()).where(sql`${t.unservedCause} IS NOT NULL`),
+    index("transactions_refund_state_idx")
+      .on(t.refundState, t.createdAt.desc())
+      .where(sql`${t.refundState} <> 'none'`),
+    // The price a resource was paid before (live price-drift alert): completed rows by URL.
+    index("transactions_resource_completed_idx")
+      .on(t.resourceUrl, t.createdAt.desc(), t.id.desc())
+      .where(sql`${t.status} = 'completed'`),
     check("transactions_amount_nonnegative", sql`${t.amountMicro} >= 0`),
   ],
 );

@@ -10,6 +10,7 @@ import {
   type LedgerSort,
   type LedgerTransaction,
   listTransactions,
+  REFUND_FILTERS,
   summarizeTransactions,
   TRANSACTION_STATUSES,
 } from "@/lib/payment-core/ledger/read";
@@ -34,11 +35,23 @@ import { appDb } from "./db";
 /**
  * The ledger explorer's filters, parsed once for the page (inline error), the JSON route and
  * the export route (400 `invalid_filter`). Parameter names are the form's input names:
- * agent, vendor, status, from, to (UTC days, both inclusive), min, max (USDC decimals) and q
+ * agent, vendor, status, refund (`unserved`: paid but not served, or a refund state), from, to
+ * (UTC days, both inclusive), min, max (USDC decimals) and q
  * (a transaction id `tx_…` or a 64-hex transaction hash `0x…`); and `sort`, the order
  * (`time_desc`, the default, `time_asc`, `amount_desc`, `amount_asc`), which the export follows too.
  */
-export const LEDGER_PARAMS = ["agent", "vendor", "status", "from", "to", "min", "max", "q", "sort"] as const;
+export const LEDGER_PARAMS = [
+  "agent",
+  "vendor",
+  "status",
+  "refund",
+  "from",
+  "to",
+  "min",
+  "max",
+  "q",
+  "sort",
+] as const;
 export type LedgerParams = Partial<Record<(typeof LEDGER_PARAMS)[number], string>>;
 /** The parameters that narrow the rows (all but `sort`). */
 export const LEDGER_FILTER_PARAMS = LEDGER_PARAMS.filter((p) => p !== "sort");
@@ -83,6 +96,7 @@ const ledgerParamsSchema = z
     status: z
       .enum(TRANSACTION_STATUSES, { message: `Status: one of ${TRANSACTION_STATUSES.join(", ")}` })
       .optional(),
+    refund: z.enum(REFUND_FILTERS, { message: `Refund: one of ${REFUND_FILTERS.join(", ")}` }).optional(),
     from: utcDayParam("From (UTC)"),
     to: utcDayParam("To (UTC)"),
     min: usdc("Min amount (USDC)"),
@@ -126,6 +140,7 @@ export function parseLedgerQuery(raw: RawSearchParams): ParsedLedgerQuery {
     ...(v.agent ? { agentId: v.agent } : {}),
     ...(v.vendor ? { vendor: v.vendor } : {}),
     ...(v.status ? { status: v.status } : {}),
+    ...(v.refund ? { refund: v.refund } : {}),
     ...(range.from ? { from: range.from } : {}),
     ...(range.to ? { to: range.to } : {}),
     ...(v.q?.kind === "hash" ? { txHash: v.q.hash } : {}),
@@ -165,6 +180,7 @@ export function ledgerExportFilename(params: LedgerParams, extension: "csv" | "j
     params.agent,
     params.vendor,
     params.status,
+    params.refund ? `refund-${params.refund}` : undefined,
     days,
     params.min ? `min-${params.min}` : undefined,
     params.max ? `max-${params.max}` : undefined,
@@ -191,6 +207,8 @@ const LEDGER_ROW_FIELDS = [
   "status",
   "errorCode",
   "txHash",
+  "unservedCause",
+  "refundState",
 ] as const satisfies readonly (keyof LedgerTransaction)[];
 
 /** A ledger row for the browser: micro-USDC as a decimal string, never a bigint. */

@@ -87,10 +87,13 @@ export interface AlertsEnv {
   deliveryTimeoutMs: number;
   /** `X402_ALERT_DELIVERY_MAX_ATTEMPTS`: after this many failed attempts a message is `failed`. */
   deliveryMaxAttempts: number;
+  /** `X402_PRICE_DRIFT_PCT`: a payment more than this % above the resource's previous price (warning, live). */
+  priceDriftPct: number;
 }
 
 export const DEFAULT_LOW_BALANCE_MICRO = 50_000_000n;
 export const DEFAULT_MIN_CANCELS_FUNDED = 20;
+export const DEFAULT_PRICE_DRIFT_PCT = 20;
 
 export function defaultAlertsEnv(overrides: Partial<AlertsEnv> = {}): AlertsEnv {
   return {
@@ -105,6 +108,7 @@ export function defaultAlertsEnv(overrides: Partial<AlertsEnv> = {}): AlertsEnv 
     webhookUrl: undefined,
     deliveryTimeoutMs: 10_000,
     deliveryMaxAttempts: 10,
+    priceDriftPct: DEFAULT_PRICE_DRIFT_PCT,
     ...overrides,
   };
 }

@@ -19,6 +19,8 @@ export const OPERATION_ROLES = {
   "audits.run": "operator",
   "reconciliation.run": "operator",
   "settlements.resolve": "operator",
+  // Tracking a refund of a payment taken but not served: requested, refunded, written off.
+  "ledger.refund": "operator",
   "jobs.run": "operator",
   "treasury.fund": "operator",
   "treasury.owners": "admin",

@@ -90,7 +90,8 @@ async function settleThroughFacilitator(
  * facilitator's /settle, exactly as an attacker holding the signature could.
  *
  * Routes: `/fail-then-settle?amount=&delayMs=&timeout=`, `/hang-then-settle?...` (never answers),
- * `/fail?...` (answers 500 and never settles; the signature is kept in `captured`).
+ * `/fail?...` (answers 500 and never settles; the signature is kept in `captured`),
+ * `/settle-then-fail?amount=` (settles at once, then answers 500: paid but not served).
  */
 export interface HostileVendor {
   url: string;
@@ -126,6 +127,11 @@ export async function startHostileVendor(net: LocalNetwork): Promise<HostileVend
     if (!signature) return askForPayment(c, requirements, "hostile", "application/json");
     const index = captured.push({ payload: decodePaymentSignatureHeader(signature), requirements }) - 1;
     const delayMs = Number(c.req.query("delayMs") ?? "500");
+    if (mode === "settle-then-fail") {
+      // Takes the money first, then fails the request: paid but not served.
+      await settle(index);
+      return c.json({ error: "internal error" }, 500);
+    }
     if (mode !== "fail") {
       pending.push(new Promise((r) => setTimeout(r, delayMs)).then(() => settle(index)));
     }

@@ -14,6 +14,7 @@ import {
   TRANSACTION_STATUSES,
   type TransactionStatus,
 } from "@/lib/payment-core/ledger/read";
+import { type RefundState, setRefundState } from "@/lib/payment-core/ledger/refunds";
 import { mutating } from "../auth";
 import { CliFailure, type CommandKit, EXIT, withDb } from "../context";
 import { table, usdc2, usdc6 } from "../format";
@@ -45,9 +46,21 @@ function transactionJson(t: LedgerTransaction) {
     idempotency_key: t.idempotencyKey,
     completed_at: t.completedAt,
     updated_at: t.updatedAt,
+    unserved_cause: t.unservedCause,
+    refund_state: t.refundState,
+    refund_note: t.refundNote,
+    refund_by: t.refundBy,
+    refund_at: t.refundAt,
     metadata: t.metadata,
   };
 }
+
+/** The CLI spells the states with a hyphen (`written-off`); the ledger with an underscore. */
+const REFUND_CHOICES: Record<string, RefundState> = {
+  requested: "requested",
+  refunded: "refunded",
+  "written-off": "written_off",
+};
 
 /** `x402 ledger …`: the guide's ledger reads, the daily total, JSONL import and export. */
 export function registerLedger(program: Command, { sub, print }: CommandKit): void {
@@ -114,6 +127,43 @@ export function registerLedger(program: Command, { sub, print }: CommandKit): vo
           ),
         );
       }),
+    );
+
+  mutating(sub(ledger, "refund"))
+    .description(
+      "track the refund of a payment taken but not served: none → requested → refunded or written-off (or none → written-off); audited",
+    )
+    .argument("<id>", "transaction id (tx_…)")
+    .addOption(
+      new Option("--state <state>", "the refund's new state")
+        .choices(Object.keys(REFUND_CHOICES))
+        .makeOptionMandatory(),
+    )
+    .option("--note <text>", "what was agreed with the vendor (at most 500 characters)")
+    .action(async (id: string, opts: { state: string; note?: string }, cmd: Command) =>
+      withDb(
+        async ({ db, actor }) => {
+          const r = await setRefundState(db, {
+            id,
+            state: REFUND_CHOICES[opts.state] as RefundState,
+            note: opts.note,
+            actor,
+          });
+          print(
+            cmd,
+            {
+              transaction_id: r.transactionId,
+              refund_state: r.state,
+              previous_state: r.previousState,
+              note: r.note,
+              by: r.by,
+              at: r.at,
+            },
+            () => `Refund of ${r.transactionId}: ${r.previousState} → ${r.state} (by ${r.by})\n`,
+          );
+        },
+        { as: { operation: "ledger.refund", cmd } },
+      ),
     );
 
   sub(ledger, "daily-total")

@@ -113,19 +113,29 @@ describe("critical alerts", () => {
     expect(await open("failure_rate")).toHaveLength(0);
   });
 
-  it("budget thresholds are warnings once per window; an exhausted budget is critical with the guide's text", async () => {
-    await insert([row(30, "completed", { agentId: "builder_agent", amountMicro: 95_000_000n })]);
+  it("budget thresholds: once per threshold per window, sent at once (critical from 95%); an exhausted budget is critical with the guide's text", async () => {
+    await insert([row(30, "completed", { agentId: "builder_agent", amountMicro: 85_000_000n })]);
     await evaluate();
-    const [warning] = await open("budget_threshold");
-    expect(warning?.severity).toBe("warning");
-    expect(warning?.dedupeKey).toBe("budget:builder_agent:daily:2026-11-30:95");
-    expect(warning?.message).toBe(
+    const [eighty] = await open("budget_threshold");
+    expect(eighty).toMatchObject({
+      severity: "warning",
+      dedupeKey: "budget:builder_agent:daily:2026-11-30:80",
+    });
+    // Not kept for the 09:00 digest: sent now.
+    expect(await deliver()).toEqual({ delivered: 2, retried: 0, failed: 0 });
+
+    await insert([row(25, "completed", { agentId: "builder_agent", amountMicro: 10_000_000n })]);
+    await evaluate();
+    const [critical] = await open("budget_threshold");
+    expect(critical?.severity).toBe("critical");
+    expect(critical?.dedupeKey).toBe("budget:builder_agent:daily:2026-11-30:95");
+    expect(critical?.message).toBe(
       "💰 Agent Budget Alert\nAgent: builder_agent\nUsed: 95% of daily budget ($95/$100)\nRemaining: $5.00",
     );
-    // Warnings are not sent at once.
-    expect(await deliver()).toEqual({ delivered: 0, retried: 0, failed: 0 });
+    expect(await deliver()).toEqual({ delivered: 2, retried: 0, failed: 0 });
     await evaluate();
     expect(await open("budget_threshold")).toHaveLength(1);
+    t.captured.length = 0;
 
     await insert([row(20, "completed", { agentId: "builder_agent", amountMicro: 5_000_000n })]);
     await evaluate();
@@ -176,10 +186,17 @@ describe("warnings", () => {
     );
   });
 
-  it("the daily digest sends the day's warnings as one message, once", async () => {
-    await insert([row(30, "completed", { agentId: "builder_agent", amountMicro: 85_000_000n })]);
+  it("the daily digest sends the day's warnings as one message, once (not those already sent live)", async () => {
+    await insert([
+      row(30, "completed", { agentId: "builder_agent", amountMicro: 85_000_000n }),
+      ...[29, 28, 27].map((m) => row(m, "failed", { vendor: "flaky.example" })),
+    ]);
     await evaluate();
-    const warnings = (await listAlerts(t.db, { state: "active" })).filter((a) => a.severity === "warning");
+    // The budget threshold went out at once; the vendor streak waits for the digest.
+    const warnings = (await listAlerts(t.db, { state: "active" })).filter(
+      (a) => a.severity === "warning" && a.deliveredAt === null,
+    );
+    expect(warnings.map((a) => a.kind)).toEqual(["vendor_streak"]);
     expect(warnings.length).toBeGreaterThanOrEqual(1);
     expect(await sendDigest(t.db, { clock })).toEqual({
       enqueued: true,
@@ -190,12 +207,14 @@ describe("warnings", () => {
     expect(await sendDigest(t.db, { clock })).toEqual({ enqueued: false, alerts: 0, auditHead: null });
     await deliver();
     const posts = discordPosts();
-    expect(posts).toHaveLength(1);
-    const text = posts[0] ? embedText(posts[0]) : "";
-    expect(text).toContain("📋 Daily Alert Digest (2026-11-30 UTC)");
-    expect(text).toContain(
-      "💰 Agent Budget Alert: Agent: builder_agent; Used: 85% of daily budget ($85/$100); Remaining: $15.00",
-    );
+    // The live budget alert, then the digest.
+    expect(posts.map((p) => embedText(p).split("\n")[0])).toEqual([
+      "💰 Agent Budget Alert",
+      "📋 Daily Alert Digest (2026-11-30 UTC)",
+    ]);
+    const text = posts[1] ? embedText(posts[1]) : "";
+    expect(text).toContain("⚠️ Vendor Failure Streak: Vendor: flaky.example; Failures: 3 in a row");
+    expect(text).not.toContain("Agent Budget Alert");
     // The audit log's head went out with it, and still checks against the log.
     const anchor = /Audit log head: (\d+:[0-9a-f]{64})/.exec(text)?.[1] ?? "";
     expect((await verifyAuditChain(t.db, { anchors: [parseAnchor(anchor)] })).ok).toBe(true);

@@ -17,6 +17,7 @@ import {
   vendorStreakMessage,
   walletLowMessage,
 } from "./messages";
+import { paymentUnservedMessage } from "./payment-messages";
 import type { AlertConfig, Condition } from "./types";
 
 /**
@@ -160,13 +161,22 @@ export async function vendorStreakConditions(sql: Sql, config: AlertConfig, now:
   });
 }
 
+/** A budget threshold at or above this is critical; below it, a warning. Both are sent at once. */
+export const CRITICAL_THRESHOLD_PCT = 95;
+
 /**
  * Budgets (listUsage: spent + reserved against the effective limits, in the UTC day and month):
- * exhausted is critical; the highest of the 80/90/95% thresholds crossed is a warning, one per
- * threshold per window.
+ * exhausted is critical; the highest of the X402_ALERT_THRESHOLD_PCT/90/95% thresholds crossed is
+ * raised once per threshold per window, critical from 95%, a warning below; all are sent at once
+ * (`live`). `agentIds` narrows the read to the agents a payment just moved (live.ts).
  */
-export async function budgetConditions(db: Database, config: AlertConfig, now: Date): Promise<Condition[]> {
-  const usage = await listUsage(db, config.budget, { clock: () => now });
+export async function budgetConditions(
+  db: Database,
+  config: Pick<AlertConfig, "budget">,
+  now: Date,
+  agentIds?: string[],
+): Promise<Condition[]> {
+  const usage = await listUsage(db, config.budget, { clock: () => now, agentIds });
   const thresholds = alertThresholds(config.budget.alertThresholdPct);
   const out: Condition[] = [];
   for (const agent of usage) {
@@ -189,6 +199,7 @@ export async function budgetConditions(db: Database, config: AlertConfig, now: D
           severity: "critical",
           dedupeKey: `budget_exhausted:${agent.agentId}:${period}:${w.start}`,
           windowed: true,
+          live: true,
           agentId: agent.agentId,
           message: budgetMessage({
             ...base,
@@ -203,41 +214,51 @@ export async function budgetConditions(db: Database, config: AlertConfig, now: D
       const crossed = thresholds.filter((pct) => used * 100n >= BigInt(pct) * w.limitMicro);
       const pct = crossed.at(-1);
       if (pct === undefined) continue;
+      const severity = pct >= CRITICAL_THRESHOLD_PCT ? "critical" : "warning";
       out.push({
         kind: "budget_threshold",
-        severity: "warning",
+        severity,
         dedupeKey: `budget:${agent.agentId}:${period}:${w.start}:${pct}`,
         windowed: true,
+        live: true,
         agentId: agent.agentId,
-        message: budgetMessage({ ...base, code: "budget_threshold", severity: "warning", thresholdPct: pct }),
+        message: budgetMessage({ ...base, code: "budget_threshold", severity, thresholdPct: pct }),
       });
     }
   }
   return out;
 }
 
-/** The budget audit's spending anomalies (spikes, new vendors, bursts, price changes), each once. */
+/**
+ * Anomalies a payment raises itself as it completes (live.ts: `vendor_first_seen`, `price_drift`):
+ * the audit still reports them, the evaluator does not alert on them a second time.
+ */
+const RAISED_LIVE = new Set(["new_vendor", "price_change"]);
+
+/** The budget audit's spending anomalies (spikes, bursts), each once. */
 export async function anomalyConditions(sql: Sql, now: Date): Promise<Condition[]> {
   const results = await checkAnomalies(sql, { ...DEFAULT_ANOMALY_RULES, lookbackDays: 1 }, now);
   const day = utcDay(now);
   return results.flatMap((r) =>
-    r.findings.map((f) => {
-      // What makes the finding the same one on the next evaluation: its day, vendor, burst start or payment.
-      const which =
-        f.kind === "new_vendor"
-          ? String(f.figures.vendor)
-          : f.kind === "burst"
-            ? String(f.figures.from)
-            : (f.window?.start ?? f.transactionIds.at(-1) ?? day);
-      return {
-        kind: "unusual_spending",
-        severity: "warning" as const,
-        dedupeKey: `anomaly:${f.kind}:${f.agentId ?? "-"}:${which}`,
-        windowed: true,
-        agentId: f.agentId,
-        message: anomalyMessage(f.kind, f.message, f.figures),
-      };
-    }),
+    r.findings
+      .filter((f) => !RAISED_LIVE.has(f.kind))
+      .map((f) => {
+        // What makes the finding the same one on the next evaluation: its day, vendor, burst start or payment.
+        const which =
+          f.kind === "new_vendor"
+            ? String(f.figures.vendor)
+            : f.kind === "burst"
+              ? String(f.figures.from)
+              : (f.window?.start ?? f.transactionIds.at(-1) ?? day);
+        return {
+          kind: "unusual_spending",
+          severity: "warning" as const,
+          dedupeKey: `anomaly:${f.kind}:${f.agentId ?? "-"}:${which}`,
+          windowed: true,
+          agentId: f.agentId,
+          message: anomalyMessage(f.kind, f.message, f.figures),
+        };
+      }),
   );
 }
 
@@ -270,4 +291,42 @@ export async function unexplainedTransferConditions(db: Database): Promise<Condi
         ]
       : [],
   );
+}
+
+/**
+ * Payments taken but not served whose refund is not settled (none yet, or requested): critical,
+ * one alert per ledger row, ever (the key the payment raised it with as it completed, live.ts);
+ * it resolves when the row's refund becomes `refunded` or `written_off`. The net for a process
+ * that died between the payment's commit and its live alert.
+ */
+export async function unservedConditions(sql: Sql): Promise<Condition[]> {
+  const rows = await sql<
+    {
+      id: string;
+      agent_id: string;
+      vendor: string;
+      amount_micro: bigint;
+      tx_hash: string | null;
+      unserved_cause: string;
+    }[]
+  >`
+    SELECT id, agent_id, vendor, amount_micro, tx_hash, unserved_cause FROM transactions
+    WHERE unserved_cause IS NOT NULL AND status = 'completed' AND refund_state IN ('none', 'requested')
+    ORDER BY created_at DESC LIMIT 500`;
+  return rows.map((r) => ({
+    kind: "payment_unserved",
+    severity: "critical" as const,
+    dedupeKey: `payment_unserved:${r.id}`,
+    windowed: true,
+    live: true,
+    agentId: r.agent_id,
+    message: paymentUnservedMessage({
+      transactionId: r.id,
+      agentId: r.agent_id,
+      vendor: r.vendor,
+      amountMicro: r.amount_micro,
+      cause: r.unserved_cause,
+      txHash: r.tx_hash,
+    }),
+  }));
 }

@@ -12,7 +12,15 @@ describe("alert configuration (lib/env.ts)", () => {
       vendorStreakCritical: 5,
       discordWebhookUrl: undefined,
       webhookUrl: undefined,
+      priceDriftPct: 20,
     });
+  });
+
+  it("reads X402_PRICE_DRIFT_PCT as a whole percentage and names it when it is wrong", () => {
+    expect(parseEnv({ X402_PRICE_DRIFT_PCT: "35" }).alerts.priceDriftPct).toBe(35);
+    for (const bad of ["0", "12.5", "-3", "abc"]) {
+      expect(() => parseEnv({ X402_PRICE_DRIFT_PCT: bad })).toThrow(/X402_PRICE_DRIFT_PCT/);
+    }
   });
 
   it("reads the variables; webhook URLs are https, or http only to this machine", () => {

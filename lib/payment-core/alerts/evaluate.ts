@@ -10,11 +10,11 @@ import {
   payerGasCondition,
   retryRateConditions,
   unexplainedTransferConditions,
+  unservedConditions,
   vendorStreakConditions,
   walletCondition,
 } from "./conditions";
-import { messageText } from "./messages";
-import { enqueueMessage } from "./outbox";
+import { insertAlert } from "./live";
 import type { Condition, EvaluateDeps } from "./types";
 
 /** Kinds the evaluator owns; an open alert of one of these resolves when its condition is gone. */
@@ -26,14 +26,20 @@ const LEDGER_KINDS = [
   "budget_exhausted",
   "budget_threshold",
   "unusual_spending",
+  "payment_unserved",
 ];
+
+/** Alerts a payment raises about itself (live.ts) that no later condition clears. */
+const EVENT_KINDS = ["price_drift", "vendor_first_seen"];
+const EVENT_OPEN_MS = 86_400_000;
 
 /**
  * Reads every condition, then in one transaction (serialised by an advisory lock, so the
  * per-minute job and the after-payment trigger never raise one alert twice): raises an alert for
  * each condition with no open alert of its key (and, for a key that names a window, none in that
- * window at all), enqueues critical ones for delivery at once, and resolves open alerts whose
- * condition is gone. Warnings wait for the daily digest (`sendDigest`).
+ * window at all; enforced by the alert's unique `once_key`, which the live alerts a payment raises
+ * share: live.ts), enqueues critical and live ones for delivery at once, and resolves open alerts
+ * whose condition is gone. Other warnings wait for the daily digest (`sendDigest`).
  */
 export async function evaluateAlerts(
   db: Database,
@@ -76,6 +82,7 @@ export async function evaluateAlerts(
     vendorStreakConditions(sql, config, now),
     budgetConditions(db, config, now),
     anomalyConditions(sql, now),
+    unservedConditions(sql),
   ]);
   for (const list of found) conditions.push(...list);
   const unexplained = await unexplainedTransferConditions(db);
@@ -111,14 +118,9 @@ export async function evaluateAlerts(
     let raised = 0;
     for (const c of wanted.values()) {
       if (openKeys.has(c.dedupeKey) || (c.windowed && seen.has(c.dedupeKey))) continue;
+      const id = await insertAlert(tx, c, now);
+      if (id === null) continue;
       const critical = c.severity === "critical";
-      const [row] = await tx<{ id: string }[]>`
-        INSERT INTO alerts (created_at, kind, severity, agent_id, message, figures, dedupe_key, delivered_at)
-        VALUES (${at}::timestamptz, ${c.kind}, ${c.severity}, ${c.agentId}, ${messageText(c.message)},
-          ${JSON.stringify(c.message.figures)}::jsonb, ${c.dedupeKey}, ${critical ? at : null}::timestamptz)
-        RETURNING id`;
-      const id = Number(row?.id);
-      if (critical) await enqueueMessage(tx, { ...c.message, alertId: id }, { now });
       raised++;
       log[critical ? "error" : "warn"](
         { alertId: id, kind: c.kind, severity: c.severity, dedupeKey: c.dedupeKey, agentId: c.agentId },
@@ -126,9 +128,14 @@ export async function evaluateAlerts(
       );
     }
 
+    // A price rise or a new vendor is an event, not a state: it leaves the active list a day later.
+    const events = await tx<{ id: string }[]>`
+      SELECT id FROM alerts WHERE resolved_at IS NULL AND kind = ANY(${EVENT_KINDS}::text[])
+        AND created_at <= ${new Date(now.getTime() - EVENT_OPEN_MS).toISOString()}::timestamptz`;
     const clear = open
       .filter((o) => kinds.has(o.kind) && !wanted.has(o.dedupe_key ?? ""))
-      .map((o) => String(o.id));
+      .map((o) => String(o.id))
+      .concat(events.map((e) => String(e.id)));
     if (clear.length > 0) {
       await tx`UPDATE alerts SET resolved_at = ${at}::timestamptz WHERE id = ANY((${clear}::text[])::bigint[])`;
       log.info({ alertIds: clear.map(Number) }, "alerts resolved");

@@ -29,9 +29,17 @@ export interface Condition {
   /** The stable machine code (`wallet_low`, `failure_rate`, `budget_exhausted`, ...). */
   kind: string;
   severity: AlertSeverity;
-  /** One alert per key while open; a key naming a window (`windowed`) is raised once per window. */
+  /**
+   * One alert per key while open. A `windowed` key (it names a window, a payment or a vendor) is
+   * raised once ever: it is stored as the alert's `once_key`, unique in the database.
+   */
   dedupeKey: string;
   windowed: boolean;
+  /**
+   * Sent at once whatever its severity (budget thresholds, paid-but-not-served, price drift, a new
+   * vendor): the moment matters. Other warnings wait for the daily digest.
+   */
+  live?: boolean;
   agentId: string | null;
   message: AlertMessage;
 }

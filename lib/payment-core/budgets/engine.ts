@@ -255,6 +255,7 @@ export class BudgetEngine {
       try {
         const results = await this.transact(batch);
         for (const [i, op] of batch.entries()) (op.resolve as (r: unknown) => void)(results[i]);
+        this.completed(batch, results);
         return;
       } catch (error) {
         const code = (error as { code?: string }).code;
@@ -267,6 +268,24 @@ export class BudgetEngine {
         for (const op of batch) op.reject(error);
         return;
       }
+    }
+  }
+
+  /** Hands the rows the batch completed to `onCompleted`, off the callers' path. */
+  private completed(batch: Op[], results: unknown[]): void {
+    const hook = this.options.onCompleted;
+    if (!hook) return;
+    const ids = batch.flatMap((op, i) => {
+      const r = results[i] as FinishResult | undefined;
+      return op.kind === "commit" && r?.ok && !r.replayed && r.status === "completed"
+        ? [r.transactionId]
+        : [];
+    });
+    if (ids.length === 0) return;
+    try {
+      hook(ids);
+    } catch {
+      // An alert never fails a payment.
     }
   }
 

@@ -96,6 +96,12 @@ export interface EngineOptions {
   clock?: Clock;
   /** Most operations one transaction carries. */
   maxBatch?: number;
+  /**
+   * Told the rows each batch completed (a commit or a capture, not a replay) once the batch has
+   * committed and its callers have their answers: the live alerts (lib/payment-core/alerts/live.ts).
+   * Never awaited by a payment; a throw is swallowed.
+   */
+  onCompleted?: (transactionIds: string[]) => void;
 }
 
 export interface LedgerRow {

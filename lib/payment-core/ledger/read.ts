@@ -4,6 +4,7 @@ import { decodeKeyset, encodeKeyset, type Sql, sqlOf } from "@/db/sql";
 import { InvalidInputError } from "../errors";
 import type { Micro } from "../money";
 import { parseIsoTimestamp, parseUtcDay } from "../time";
+import { REFUND_STATES, type RefundState } from "./refunds";
 
 /** Every ledger status, as the schema's enum declares them (their meanings are documented there). */
 export const TRANSACTION_STATUSES = transactionStatus.enumValues;
@@ -37,6 +38,12 @@ export interface LedgerTransaction {
   latencyMs: number | null;
   idempotencyKey: string | null;
   metadata: Record<string, unknown>;
+  /** Paid but not served: the vendor failure behind a completed row (null when served). */
+  unservedCause: string | null;
+  refundState: RefundState;
+  refundNote: string | null;
+  refundBy: string | null;
+  refundAt: string | null;
 }
 
 export interface LedgerFilter {
@@ -51,7 +58,12 @@ export interface LedgerFilter {
   txHash?: string;
   minAmountMicro?: Micro;
   maxAmountMicro?: Micro;
+  /** `unserved`: every payment taken but not served; a refund state: only rows in it. */
+  refund?: RefundFilter;
 }
+
+export const REFUND_FILTERS = ["unserved", ...REFUND_STATES] as const;
+export type RefundFilter = (typeof REFUND_FILTERS)[number];
 
 /**
  * The ledger row's columns under the names of `LedgerTransaction`, so a row is one without a
@@ -62,7 +74,8 @@ const SELECT = `id, created_at AS "createdAt", updated_at AS "updatedAt", comple
   asset, network, payer, payee, nonce, valid_after AS "validAfter", valid_before AS "validBefore",
   status, tx_hash AS "txHash", error_code AS "errorCode", error_message AS "errorMessage",
   retry_count AS "retryCount", latency_ms AS "latencyMs", idempotency_key AS "idempotencyKey",
-  metadata`;
+  metadata, unserved_cause AS "unservedCause", refund_state AS "refundState", refund_note AS "refundNote",
+  refund_by AS "refundBy", refund_at AS "refundAt"`;
 
 function instant(value: Date | string, name: string): string {
   if (value instanceof Date) return value.toISOString();
@@ -113,6 +126,18 @@ function where(sql: Sql, filter: LedgerFilter) {
   }
   if (filter.maxAmountMicro !== undefined) {
     parts.push(sql`amount_micro <= ${filter.maxAmountMicro.toString()}::bigint`);
+  }
+  if (filter.refund) {
+    if (!REFUND_FILTERS.includes(filter.refund)) {
+      throw new InvalidInputError("invalid_filter", `refund must be one of ${REFUND_FILTERS.join(", ")}`, {
+        refund: filter.refund,
+      });
+    }
+    parts.push(
+      filter.refund === "unserved"
+        ? sql`unserved_cause IS NOT NULL`
+        : sql`refund_state = ${filter.refund}::refund_state`,
+    );
   }
   return parts.reduce((acc, part) => sql`${acc} AND ${part}`);
 }

@@ -1,10 +1,11 @@
 import { type Address, createPublicClient, http, type LocalAccount, type PublicClient } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import type { Database } from "@/db/client";
+import { raisePaymentAlerts } from "../alerts/live";
 import { BudgetEngine } from "../budgets/engine";
-import type { CoreEnv } from "../config";
+import { type AlertsEnv, type CoreEnv, DEFAULT_PRICE_DRIFT_PCT } from "../config";
 import { OperationError } from "../errors";
-import type { Logger } from "../log";
+import { type Logger, silentLog } from "../log";
 import type { Micro } from "../money";
 import { type PayerGas, readPayerGas } from "../settlement/cancel-gas";
 import { type ResolveOptions, type ResolveReport, resolveOpenTransactions } from "../settlement/resolver";
@@ -54,8 +55,10 @@ export interface PaymentService {
 
 export function createPaymentService(
   db: Database,
-  env: CoreEnv,
+  env: CoreEnv & { alerts?: Pick<AlertsEnv, "priceDriftPct"> },
   options: {
+    /** False: completed payments raise no live alerts (alerts/live.ts); on by default. */
+    liveAlerts?: boolean;
     fetch?: PayerDeps["fetch"];
     log?: Logger;
     /**
@@ -71,7 +74,20 @@ export function createPaymentService(
   } = {},
 ): PaymentService {
   const p = env.payments;
-  const engine = new BudgetEngine(db, { config: env.budget });
+  const log = options.log ?? silentLog;
+  // Live alerts (alerts/live.ts): what each completed payment raises, off the payment's path.
+  const live = { budget: env.budget, priceDriftPct: env.alerts?.priceDriftPct ?? DEFAULT_PRICE_DRIFT_PCT };
+  const engine = new BudgetEngine(db, {
+    config: env.budget,
+    onCompleted:
+      options.liveAlerts === false
+        ? undefined
+        : (ids) => {
+            raisePaymentAlerts(db, ids, { config: live, log }).catch((error: Error) =>
+              log.error({ error: error.message, transactionIds: ids }, "live alerts after a payment failed"),
+            );
+          },
+  });
   const publicClient = createPublicClient({ transport: http(p.rpcUrl, { timeout: 10_000 }) }) as PublicClient;
   const keys = createPayerKeySource({ db, envKey: p.payerPrivateKey, ttlMs: options.payerKeyTtlMs });
   const envAccount = p.payerPrivateKey ? privateKeyToAccount(p.payerPrivateKey) : null;

@@ -3,6 +3,7 @@ import { notFound } from "next/navigation";
 import { isUnpaid, TransactionAmount } from "@/components/ledger/amount";
 import { isEpoch, networkName } from "@/components/ledger/chain";
 import { ChainValue } from "@/components/ledger/chain-value";
+import { RefundForm } from "@/components/ledger/refund-form";
 import { STATUS_MEANING } from "@/components/ledger/status-meaning";
 import { Card, EmptyMark, Fact, Facts } from "@/components/ui/facts";
 import { RecordPage } from "@/components/ui/page-header";
@@ -11,6 +12,8 @@ import { Usd } from "@/components/ui/usd";
 import { UtcTime } from "@/components/ui/utc-time";
 import { requireUser } from "@/lib/auth/session";
 import { getLedgerTransaction } from "@/lib/dal/ledger";
+import { REFUND_TRANSITIONS } from "@/lib/payment-core/ledger/refunds";
+import { roleAtLeast } from "@/lib/payment-core/users";
 
 export const dynamic = "force-dynamic";
 
@@ -39,6 +42,13 @@ export async function generateMetadata({ params }: { params: Promise<{ id: strin
   return { title: `${title} · Ledger · x402 console` };
 }
 
+const REFUND_WORDS = {
+  none: "not asked yet",
+  requested: "requested from the vendor",
+  refunded: "refunded",
+  written_off: "written off",
+} as const;
+
 const time = (iso: string | null) => (iso ? <UtcTime iso={iso} /> : null);
 
 /** Stored assets are USDC's contract address (or the word): shown as "USDC", the address on hover. */
@@ -66,7 +76,7 @@ function millisBetween(from: string, to: string): number {
 }
 
 export default async function TransactionPage({ params }: { params: Promise<{ id: string }> }) {
-  await requireUser("viewer");
+  const user = await requireUser("viewer");
   const { id } = await params;
   const tx = await findTransaction(id);
   if (!tx) notFound();
@@ -124,6 +134,30 @@ export default async function TransactionPage({ params }: { params: Promise<{ id
           )}
         </Fact>
       </Facts>
+
+      {tx.unservedCause ? (
+        <Card title="Paid but not served">
+          <dl className="divide-y divide-slate-100">
+            <Fact label="Vendor failure" mono value={tx.unservedCause} />
+            <Fact label="Refund">
+              <span data-testid="refund-state">{REFUND_WORDS[tx.refundState]}</span>
+            </Fact>
+            <Fact label="Refund note" value={tx.refundNote} />
+            <Fact label="Refund updated">
+              {tx.refundAt ? (
+                <>
+                  {time(tx.refundAt)} by {tx.refundBy}
+                </>
+              ) : null}
+            </Fact>
+          </dl>
+          {roleAtLeast(user.role, "operator") ? (
+            <RefundForm id={tx.id} next={REFUND_TRANSITIONS[tx.refundState]} />
+          ) : (
+            <p className="mt-2 text-sm text-slate-600">Tracking the refund needs the operator role.</p>
+          )}
+        </Card>
+      ) : null}
 
       <Facts title="Parties">
         <Fact label="Agent">
