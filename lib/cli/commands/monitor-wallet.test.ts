@@ -5,7 +5,9 @@ import { parseEnv } from "@/lib/env";
 import { readWalletView } from "@/lib/payment-core/treasury/wallet-view";
 import { createPaymentService } from "@/lib/payment-core/x402/service";
 import { createTestDatabase, type TestDatabase } from "@/lib/testing/db";
+import { consolePaymentEnv, type LocalNetwork, startLocalNetwork } from "@/scripts/localnet";
 import { run } from "../main";
+import { consoleStarted } from "../test-harness";
 
 // In-process, each command parses its environment afresh (as cli.test.ts explains).
 vi.mock("@/lib/env", async (importOriginal) => {
@@ -74,6 +76,29 @@ async function consoleView(extra: Record<string, string>) {
 }
 
 describe("x402 monitor's wallet is the console's", () => {
+  it("a shell without the console's X402_* variables (the demo's) reads the wallet the console recorded", async () => {
+    let net: LocalNetwork | undefined;
+    try {
+      net = await startLocalNetwork();
+      const serverEnv = consolePaymentEnv(net);
+      await consoleStarted(t.db, serverEnv, 4242);
+      const [monitor, view] = await Promise.all([monitorJson({}), consoleView(serverEnv)]);
+      expect(view).toMatchObject({ available: true, address: net.payer.address, balanceMicro: "500000000" });
+      expect(monitor.wallet).toMatchObject({
+        available: true,
+        address: net.payer.address,
+        network: "eip155:31337",
+        balance: "500.000000",
+        low: false,
+      });
+      // The payer's gas comes from the same chain.
+      expect(monitor.wallet.gas).toMatchObject({ balance_eth: "10000" });
+    } finally {
+      await t.db.$client`DELETE FROM settings WHERE key = 'server_config'`;
+      await net?.stop();
+    }
+  });
+
   it("an RPC that never answers: the console's time limit and code, not a longer one of its own", async () => {
     const rpcUrl = `http://127.0.0.1:${(hanging.address() as AddressInfo).port}/v1/secret-key`;
     const [monitor, view] = await Promise.all([

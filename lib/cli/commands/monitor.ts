@@ -3,12 +3,14 @@ import { formatEther } from "viem";
 import { type AlertRecord, evaluateAlerts, listAlerts, openCriticalCount } from "@/lib/payment-core/alerts";
 import { listUsage } from "@/lib/payment-core/budgets/usage";
 import { formatDollars } from "@/lib/payment-core/money";
-import type { PayerGas } from "@/lib/payment-core/settlement/cancel-gas";
+import { type PayerGas, readPayerGas } from "@/lib/payment-core/settlement/cancel-gas";
 import type { Clock } from "@/lib/payment-core/time";
+import { walletClient } from "@/lib/payment-core/treasury/wallet";
 import { readChainBounded, readWalletView } from "@/lib/payment-core/treasury/wallet-view";
-import { createPaymentService } from "@/lib/payment-core/x402/service";
+import { getUsdcBalance } from "@/lib/payment-core/x402/usdc";
 import { CliFailure, type CommandKit, withDb as defaultWithDb, EXIT } from "../context";
 import { table, usdc2, usdc6 } from "../format";
+import { resolveWalletTarget, walletTargetDomain } from "../wallet-target";
 
 /** The payer's gas, bounded in time as the wallet read is. */
 async function withinTimeout<T>(read: () => Promise<T>): Promise<T> {
@@ -49,17 +51,31 @@ export function registerMonitor(
     .option("--no-evaluate", "only read: do not evaluate the alert conditions first")
     .action(async (opts: { evaluate: boolean }, cmd: Command) =>
       withDb(async ({ db, env }) => {
-        const service = createPaymentService(db, env);
-        // The console's read (overview, /api/metrics): same time limit, same codes and reasons.
-        const view = await readWalletView(() => service.getWalletBalance(), {
-          lowBalanceMicro: env.alerts.lowBalanceMicro,
-        });
+        // The console's wallet (as it recorded it; `x402 wallet` reads the same), read with the
+        // console's function (overview, /api/metrics): same time limit, same codes and reasons.
+        const target = resolveWalletTarget(db, env);
+        const client = async () => walletClient((await target).rpcUrl);
+        const view = await readWalletView(
+          async () => {
+            const t = await target;
+            const balanceMicro = await getUsdcBalance(await client(), t.usdc, t.address);
+            return { address: t.address, balanceMicro, network: t.network };
+          },
+          { lowBalanceMicro: env.alerts.lowBalanceMicro },
+        );
         const wallet = view.available
           ? { ...view, balanceMicro: BigInt(view.balanceMicro) }
           : { ...view, message: view.reason };
         // The payer's ETH for on-chain cancels; unreadable: not shown, and payer_low_gas left as it is.
         const gas: PayerGas | null = wallet.available
-          ? await withinTimeout(() => service.getPayerGas()).catch(() => null)
+          ? await withinTimeout(async () => {
+              const t = await target;
+              return readPayerGas(await client(), {
+                payer: t.address,
+                usdcAddress: t.usdc,
+                ...walletTargetDomain(t, env),
+              });
+            }).catch(() => null)
           : null;
         const minCancels = env.alerts.minCancelsFunded;
         const cancelsFunded = gas && gas.perCancelWei > 0n ? gas.balanceWei / gas.perCancelWei : null;
