@@ -6,9 +6,12 @@ import path from "node:path";
 import { ensureInstalled, root } from "./ensure-install.mjs";
 
 ensureInstalled();
+// Node with tsx as a loader, not the tsx CLI: the CLI relays Ctrl-C to its child and SIGKILLs it
+// when the child does not acknowledge within 30 ms, which cut the demo's shutdown short (anvil
+// never got to save the chain). Here the demo's own handler runs its whole shutdown.
 const child = spawn(
-  path.join(root, "node_modules", ".bin", "tsx"),
-  [path.join(root, "scripts", "demo.ts"), ...process.argv.slice(2)],
+  process.execPath,
+  ["--import", "tsx", path.join(root, "scripts", "demo.ts"), ...process.argv.slice(2)],
   {
     cwd: root,
     stdio: "inherit",

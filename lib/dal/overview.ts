@@ -26,8 +26,8 @@ import {
   type RecentSpend,
   type Runway,
 } from "@/lib/payment-core/treasury/runway";
+import { readWalletView, type WalletView } from "@/lib/payment-core/treasury/wallet-view";
 import { pick, toWire, type Wire } from "@/lib/wire";
-import { readChainBounded } from "./chain-read";
 import { appDb } from "./db";
 import { paymentService } from "./payments";
 
@@ -37,17 +37,7 @@ import { paymentService } from "./payments";
  * it first on the server; the dashboard then polls `GET /api/console/overview` for the same.
  */
 
-export type WalletView =
-  | {
-      available: true;
-      address: string;
-      network: string;
-      balanceMicro: string;
-      low: boolean;
-      lowThresholdMicro: string;
-      readAt: string;
-    }
-  | { available: false; code: string; reason: string; lowThresholdMicro: string };
+export type { WalletView } from "@/lib/payment-core/treasury/wallet-view";
 
 const WINDOW_FIELDS = ["start", "spentMicro", "reservedMicro", "limitMicro", "utilizationPct"] as const;
 
@@ -149,29 +139,8 @@ export async function getOverviewFrom(deps: {
 /** Every open overview polls; one chain read per few seconds serves them all. */
 const WALLET_CACHE_MS = 4_000;
 
-/**
- * The payer wallet's balance, or why it is unavailable (readChainBounded: bounded in time, never
- * thrown, no RPC URL in the reason).
- */
-export async function getWalletView(
-  getBalance: () => Promise<{ address: string; balanceMicro: Micro; network: string }>,
-  options: { timeoutMs?: number; now?: () => Date; lowBalanceMicro?: Micro } = {},
-): Promise<WalletView> {
-  const lowBalanceMicro = options.lowBalanceMicro ?? LOW_BALANCE_MICRO;
-  const lowThresholdMicro = lowBalanceMicro.toString();
-  const read = await readChainBounded(getBalance, { timeoutMs: options.timeoutMs, what: "balance" });
-  if (!read.ok) return { available: false, code: read.code, reason: read.reason, lowThresholdMicro };
-  const balance = read.value;
-  return {
-    available: true,
-    address: balance.address,
-    network: balance.network,
-    balanceMicro: balance.balanceMicro.toString(),
-    low: balance.balanceMicro < lowBalanceMicro,
-    lowThresholdMicro,
-    readAt: (options.now ?? (() => new Date()))().toISOString(),
-  };
-}
+/** The console's wallet read (lib/payment-core/treasury/wallet-view.ts), shared with `x402 monitor`. */
+export const getWalletView = readWalletView;
 
 const walletCache = globalThis as unknown as {
   __x402OverviewWallet?: { at: number; view: Promise<WalletView> };

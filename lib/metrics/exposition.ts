@@ -47,6 +47,9 @@ export const METRIC_NAMES = [
   "x402_reconciliation_last_pass",
   "x402_reconciliation_last_run_timestamp_seconds",
   "x402_reconciliation_last_discrepancies",
+  "x402_job_last_run_timestamp_seconds",
+  "x402_job_last_run_success",
+  "x402_job_last_run_duration_seconds",
   "x402_kill_switch_enabled",
   "x402_settlement_open_payments",
   "x402_settlement_open_usdc",
@@ -138,25 +141,46 @@ export function buildRegistry(snapshot: MetricsSnapshot, wallet: WalletSample | 
   });
   for (const severity of ALERT_SEVERITIES) alerts.set({ severity }, snapshot.alerts[severity]);
 
-  const reconPass = new Gauge({
-    name: "x402_reconciliation_last_pass",
-    help: "1 when the newest saved reconciliation report passed, 0 when it failed (absent: never run)",
-    registers,
-  });
-  const reconAt = new Gauge({
-    name: "x402_reconciliation_last_run_timestamp_seconds",
-    help: "When the newest saved reconciliation report was made (Unix seconds)",
-    registers,
-  });
-  const reconFound = new Gauge({
-    name: "x402_reconciliation_last_discrepancies",
-    help: "Discrepancies in the newest saved reconciliation report",
-    registers,
-  });
+  // A gauge without labels exports 0 until it is set: a reconciliation that never ran would
+  // read as "failed at 1970-01-01". These are registered only when a report exists.
   if (snapshot.reconciliation) {
-    reconPass.set(snapshot.reconciliation.pass ? 1 : 0);
-    reconAt.set(snapshot.reconciliation.at);
-    reconFound.set(snapshot.reconciliation.discrepancies);
+    const recon = { registers };
+    new Gauge({
+      name: "x402_reconciliation_last_pass",
+      help: "1 when the newest saved reconciliation report passed, 0 when it failed (absent: never run)",
+      ...recon,
+    }).set(snapshot.reconciliation.pass ? 1 : 0);
+    new Gauge({
+      name: "x402_reconciliation_last_run_timestamp_seconds",
+      help: "When the newest saved reconciliation report was made (Unix seconds; absent: never run)",
+      ...recon,
+    }).set(snapshot.reconciliation.at);
+    new Gauge({
+      name: "x402_reconciliation_last_discrepancies",
+      help: "Discrepancies in the newest saved reconciliation report (absent: never run)",
+      ...recon,
+    }).set(snapshot.reconciliation.discrepancies);
+  }
+
+  // Scheduled jobs: a series per job that has finished at least once; a job that never ran has none.
+  const jobGauge = (name: string, help: string) =>
+    new Gauge({ name, help, labelNames: ["job"] as const, registers });
+  const jobAt = jobGauge(
+    "x402_job_last_run_timestamp_seconds",
+    "When the job's newest finished run ended (Unix seconds); no series for a job that never ran",
+  );
+  const jobOk = jobGauge(
+    "x402_job_last_run_success",
+    "1 when the job's newest finished run succeeded, 0 when it failed; no series for a job that never ran",
+  );
+  const jobDuration = jobGauge(
+    "x402_job_last_run_duration_seconds",
+    "How long the job's newest finished run took; no series for a job that never ran",
+  );
+  for (const j of snapshot.jobs) {
+    jobAt.set({ job: j.job }, j.finishedAt);
+    jobOk.set({ job: j.job }, j.succeeded ? 1 : 0);
+    jobDuration.set({ job: j.job }, j.durationSeconds);
   }
 
   new Gauge({

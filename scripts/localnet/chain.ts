@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, mkdirSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { type Chain, defineChain, type Hex } from "viem";
@@ -41,6 +41,11 @@ export interface AnvilNode {
   chainId: number;
   /** Anvil accounts 0-5, each funded with 10 000 test ETH. */
   accounts: Record<DevAccountRole, DevAccount>;
+  /** The state file anvil loaded at start and dumps on stop; null without one. */
+  stateFile: string | null;
+  /** True when the chain was loaded from `stateFile` (it existed), false when it started empty. */
+  restored: boolean;
+  /** Stops anvil; with a state file, after anvil has written it (SIGTERM, then up to STATE_DUMP_GRACE_MS). */
   stop(): Promise<void>;
 }
 
@@ -50,7 +55,17 @@ export interface StartAnvilOptions {
   chainId?: number;
   /** Seconds between empty blocks while idle (transactions still mine at once). Default 1; 0 = only on transactions. */
   blockTimeSeconds?: number;
+  /**
+   * anvil's `--state`: the chain (accounts, contracts, blocks, transactions and their receipts)
+   * is loaded from this file when it exists and written to it when anvil stops on SIGTERM, so
+   * a restart continues the same chain. Written only on a clean stop: a SIGKILL loses what
+   * happened since the last one.
+   */
+  stateFile?: string;
 }
+
+/** A stop waits this long for anvil to write its state file before killing it. */
+export const STATE_DUMP_GRACE_MS = 20_000;
 
 export function devAccounts(): Record<DevAccountRole, DevAccount> {
   const entries = Object.entries(ANVIL_TEST_KEYS).map(([role, key]) => [
@@ -92,7 +107,10 @@ export function anvilBinaryPath(): string {
  * Anvil runs under a small sh watchdog: the watchdog reads its stdin, a pipe from this process,
  * and kills anvil when that pipe closes. The pipe closes however this process ends (normal exit,
  * uncaught exception, SIGTERM from a test runner, even SIGKILL), so no anvil outlives its
- * owner. The 'exit' handler below is the fast path for ordinary exits.
+ * owner. The 'exit' handler below is the fast path for ordinary exits (SIGTERM, not SIGKILL, for
+ * an anvil with a state file: it saves the chain after its owner is gone). A SIGTERM to the group
+ * leaves sh waiting until anvil itself has exited (with a state file, after writing it), so the
+ * child's 'exit' means anvil is gone, not merely its shell.
  */
 const WATCHDOG = `
 exec 3<&0
@@ -100,13 +118,19 @@ exec 3<&0
 child=$!
 ( read -r _ <&3; kill "$child" 2>/dev/null ) &
 watcher=$!
-wait "$child"
-status=$?
+trap 'kill "$child" 2>/dev/null' TERM INT
+while :; do
+  wait "$child"
+  status=$?
+  kill -0 "$child" 2>/dev/null || break
+done
 kill "$watcher" 2>/dev/null
 exit "$status"
 `;
 
 const live = new Set<ChildProcess>();
+/** Watchdogs of anvils with a state file: on exit they get SIGTERM (anvil saves, then ends), not SIGKILL. */
+const saving = new WeakSet<ChildProcess>();
 let exitHookInstalled = false;
 
 function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
@@ -122,7 +146,7 @@ function installExitHook(): void {
   if (exitHookInstalled) return;
   exitHookInstalled = true;
   process.on("exit", () => {
-    for (const child of live) killGroup(child, "SIGKILL");
+    for (const child of live) killGroup(child, saving.has(child) ? "SIGTERM" : "SIGKILL");
   });
 }
 
@@ -141,8 +165,18 @@ async function rpcChainId(rpcUrl: string): Promise<number | undefined> {
   }
 }
 
-async function launch(port: number, chainId: number, blockTime: number): Promise<AnvilNode> {
+async function launch(
+  port: number,
+  chainId: number,
+  blockTime: number,
+  stateFile: string | null,
+): Promise<AnvilNode> {
   const args = ["--host", "127.0.0.1", "--port", String(port), "--chain-id", String(chainId), "--silent"];
+  const restored = stateFile !== null && existsSync(stateFile);
+  if (stateFile) {
+    mkdirSync(path.dirname(stateFile), { recursive: true });
+    args.push("--state", stateFile);
+  }
   // Mixed mining: a transaction is mined at once (as before), and an empty block is made every
   // `blockTime` seconds as on a live chain, so chain time follows the wall clock even when idle.
   // The settlement resolver reads "has this authorization expired" from the latest block's time.
@@ -154,6 +188,7 @@ async function launch(port: number, chainId: number, blockTime: number): Promise
     stdio: ["pipe", "ignore", "pipe"],
   });
   live.add(child);
+  if (stateFile) saving.add(child);
   installExitHook();
 
   let stderr = "";
@@ -174,7 +209,12 @@ async function launch(port: number, chainId: number, blockTime: number): Promise
   const rpcUrl = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 15_000;
   for (;;) {
-    if (hasExited) throw new Error(`anvil exited before answering on ${rpcUrl}: ${stderr.trim()}`);
+    if (hasExited) {
+      const hint = restored
+        ? ` (it was loading the chain state ${stateFile}: if that file is damaged, move it aside to start a new chain)`
+        : "";
+      throw new Error(`anvil exited before answering on ${rpcUrl}${hint}: ${stderr.trim()}`);
+    }
     const answered = await rpcChainId(rpcUrl);
     if (answered === chainId) break;
     if (answered !== undefined) {
@@ -193,11 +233,14 @@ async function launch(port: number, chainId: number, blockTime: number): Promise
     rpcUrl,
     chainId,
     accounts: devAccounts(),
+    stateFile,
+    restored,
     stop() {
       stopping ??= (async () => {
         if (hasExited) return;
         killGroup(child, "SIGTERM");
-        const timer = setTimeout(() => killGroup(child, "SIGKILL"), 3_000);
+        // anvil writes its state file on SIGTERM: a long chain takes a while to serialise.
+        const timer = setTimeout(() => killGroup(child, "SIGKILL"), stateFile ? STATE_DUMP_GRACE_MS : 3_000);
         await exited;
         clearTimeout(timer);
         child.stdin?.destroy();
@@ -210,13 +253,14 @@ async function launch(port: number, chainId: number, blockTime: number): Promise
 export async function startAnvil(options: StartAnvilOptions = {}): Promise<AnvilNode> {
   const chainId = options.chainId ?? LOCAL_CHAIN_ID;
   const blockTime = options.blockTimeSeconds ?? 1;
-  if (options.port !== undefined) return launch(options.port, chainId, blockTime);
+  const stateFile = options.stateFile ? path.resolve(options.stateFile) : null;
+  if (options.port !== undefined) return launch(options.port, chainId, blockTime, stateFile);
   // freePort() closes its probe before anvil binds: another process may take the port in
   // between, so try a few.
   let lastError: unknown;
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
-      return await launch(await freePort(), chainId, blockTime);
+      return await launch(await freePort(), chainId, blockTime, stateFile);
     } catch (error) {
       lastError = error;
     }

@@ -1,7 +1,7 @@
 import type { Address, Hex } from "viem";
 import { LOCAL_CHAIN_ID, startAnvil } from "./chain";
 import { type FacilitatorServer, startFacilitator } from "./facilitator";
-import { deployUsdc, installMulticall3, type UsdcReader, usdcReader } from "./usdc";
+import { deployUsdc, findDeployedUsdc, installMulticall3, type UsdcReader, usdcReader } from "./usdc";
 import { type DemoRoute, type DemoVendors, startDemoVendors } from "./vendors";
 
 /**
@@ -17,6 +17,7 @@ export {
   devAccounts,
   LOCAL_CHAIN_ID,
   localChain,
+  STATE_DUMP_GRACE_MS,
   startAnvil,
 } from "./chain";
 export {
@@ -28,6 +29,7 @@ export {
 export { MULTICALL3_ADDRESS } from "./multicall3";
 export {
   deployUsdc,
+  findDeployedUsdc,
   installMulticall3,
   USDC_DECIMALS,
   USDC_NAME,
@@ -72,6 +74,13 @@ export interface LocalNetwork {
   vendors: DemoVendors;
   routes: (DemoRoute & { url: string })[];
   usdc: UsdcReader;
+  /**
+   * The chain came from `stateFile` (a restart): USDC and every balance are as the last stop
+   * left them; nothing was deployed or minted this time.
+   */
+  restored: boolean;
+  /** anvil's state file (loaded at start, written on stop); null when the chain lives in memory only. */
+  stateFile: string | null;
   /** Milliseconds each start-up step took. */
   timings: { anvilMs: number; usdcMs: number; facilitatorMs: number; vendorsMs: number; totalMs: number };
   /** Stops vendors, facilitator and chain, in that order. */
@@ -80,10 +89,17 @@ export interface LocalNetwork {
 
 /**
  * The console's payment settings for this network, as environment variables: its chain, USDC,
- * payer and facilitator, and exactly the demo vendors' loopback host:port in the private-host
- * allowlist (the payer otherwise refuses loopback; the chain, facilitator and console stay out).
+ * payer and facilitator, and the demo vendors' loopback host:port added to the private-host
+ * allowlist the operator gave (the payer otherwise refuses loopback; the chain, facilitator and
+ * console stay out).
  */
-export function consolePaymentEnv(network: LocalNetwork): Record<string, string> {
+export function consolePaymentEnv(
+  network: LocalNetwork,
+  options: { allowedPrivateHosts?: readonly string[] } = {},
+): Record<string, string> {
+  // The operator's own entries (X402_ALLOWED_PRIVATE_HOSTS, parsed by lib/env.ts) stay; the
+  // demo vendors' are added to them.
+  const hosts = [...(options.allowedPrivateHosts ?? []), ...network.routes.map((r) => new URL(r.url).host)];
   return {
     X402_NETWORK: network.network,
     X402_RPC_URL: network.rpcUrl,
@@ -91,7 +107,7 @@ export function consolePaymentEnv(network: LocalNetwork): Record<string, string>
     X402_PAYER_PRIVATE_KEY: network.payer.privateKey,
     X402_WALLET_ADDRESS: network.payer.address,
     X402_FACILITATOR_URL: network.facilitatorUrl,
-    X402_ALLOWED_PRIVATE_HOSTS: [...new Set(network.routes.map((r) => new URL(r.url).host))].join(","),
+    X402_ALLOWED_PRIVATE_HOSTS: [...new Set(hosts)].join(","),
     // Two treasury owners, both accounts of the demo's mock wallet (anvil #4, the funding wallet,
     // and #5): the default quorum of two, so a rotation runs end to end without a device.
     X402_TREASURY_OWNERS: network.owners.join(","),
@@ -106,6 +122,14 @@ export interface StartLocalNetworkOptions {
   chainId?: number;
   /** /slow's delay in ms (default 1500). */
   slowMs?: number;
+  /**
+   * anvil's state file (see StartAnvilOptions.stateFile): loaded when it exists, written on
+   * stop. A loaded chain keeps its USDC (same address) and balances: nothing is redeployed or
+   * minted again.
+   */
+  stateFile?: string;
+  /** The /busy route answers 503 to every Nth unpaid request (default 3; 0 never). */
+  busyEvery?: number;
   log?: (line: string) => void;
 }
 
@@ -122,7 +146,10 @@ export async function startLocalNetwork(options: StartLocalNetworkOptions = {}):
 
   // Order: chain, USDC (+ Multicall3), facilitator, vendors. A vendor created before its
   // facilitator answers cannot price its routes.
-  const anvil = await startAnvil({ chainId: options.chainId ?? LOCAL_CHAIN_ID });
+  const anvil = await startAnvil({
+    chainId: options.chainId ?? LOCAL_CHAIN_ID,
+    stateFile: options.stateFile,
+  });
   const anvilMs = lap();
   const cleanup: (() => Promise<void>)[] = [() => anvil.stop()];
   const unwind = async () => {
@@ -131,20 +158,32 @@ export async function startLocalNetwork(options: StartLocalNetworkOptions = {}):
 
   try {
     const { deployer, facilitator: facilitatorKey, payer, vendor, funder, coOwner } = anvil.accounts;
-    log?.(`anvil ${anvil.rpcUrl} chain ${anvil.chainId} (${anvilMs} ms)`);
+    log?.(
+      `anvil ${anvil.rpcUrl} chain ${anvil.chainId}${anvil.restored ? `, restored from ${anvil.stateFile}` : ""} (${anvilMs} ms)`,
+    );
 
     await installMulticall3(anvil.rpcUrl, anvil.chainId);
-    const usdcAddress = await deployUsdc({
-      rpcUrl: anvil.rpcUrl,
-      chainId: anvil.chainId,
-      deployerKey: deployer.privateKey,
-      mint: [
-        { to: payer.address, amountMicro: options.payerFundingMicro ?? 500_000_000n },
-        { to: funder.address, amountMicro: options.funderMicro ?? 1_000_000_000n },
-      ],
-    });
+    const existing = anvil.restored
+      ? await findDeployedUsdc({
+          rpcUrl: anvil.rpcUrl,
+          chainId: anvil.chainId,
+          deployer: deployer.address,
+          source: anvil.stateFile ?? undefined,
+        })
+      : null;
+    const usdcAddress =
+      existing ??
+      (await deployUsdc({
+        rpcUrl: anvil.rpcUrl,
+        chainId: anvil.chainId,
+        deployerKey: deployer.privateKey,
+        mint: [
+          { to: payer.address, amountMicro: options.payerFundingMicro ?? 500_000_000n },
+          { to: funder.address, amountMicro: options.funderMicro ?? 1_000_000_000n },
+        ],
+      }));
     const usdcMs = lap();
-    log?.(`USDC ${usdcAddress} (${usdcMs} ms)`);
+    log?.(`USDC ${usdcAddress}${existing ? " (as deployed before; balances kept)" : ""} (${usdcMs} ms)`);
 
     const facilitator = await startFacilitator({
       rpcUrl: anvil.rpcUrl,
@@ -161,6 +200,7 @@ export async function startLocalNetwork(options: StartLocalNetworkOptions = {}):
       usdcAddress,
       payTo: vendor.address,
       slowMs: options.slowMs,
+      busyEvery: options.busyEvery,
     });
     cleanup.push(() => vendors.stop());
     const vendorsMs = lap();
@@ -184,6 +224,8 @@ export async function startLocalNetwork(options: StartLocalNetworkOptions = {}):
       vendors,
       routes: vendors.routes,
       usdc: usdcReader({ rpcUrl: anvil.rpcUrl, chainId: anvil.chainId, address: usdcAddress }),
+      restored: existing !== null,
+      stateFile: anvil.stateFile,
       timings: { anvilMs, usdcMs, facilitatorMs, vendorsMs, totalMs },
       stop() {
         stopping ??= unwind();

@@ -27,6 +27,8 @@ const PURCHASES: Purchase[] = [
   { path: "/code-scan", vendor: "code-scan", weight: 24 },
   { path: "/dataset", vendor: "dataset", weight: 8 },
   { path: "/flaky", vendor: "flaky-api", weight: 12 },
+  // A 503 before the 402 on every 3rd request: the payer's retries show in the retry metrics.
+  { path: "/busy", vendor: "busy-api", weight: 8 },
   { path: "/slow?ms=800", vendor: "slow-api", weight: 8 },
   { path: "/premium-report", vendor: "premium-report", weight: 4 },
   { path: "/dataset", vendor: "dataset", weight: 4, maxPriceUsdc: "1.00" },

@@ -7,6 +7,7 @@ import {
   createTestClient,
   createWalletClient,
   getAddress,
+  getContractAddress,
   type Hash,
   type Hex,
   http,
@@ -198,6 +199,40 @@ export async function deployUsdc(options: DeployUsdcOptions): Promise<Address> {
   ];
   for (const [functionName, args] of calls) {
     await confirm(await wallet.writeContract({ address, abi: token.abi, functionName, args }), functionName);
+  }
+  return address;
+}
+
+/**
+ * The USDC `deployUsdc` made on a chain loaded from a state file, or null on a chain where the
+ * deployer never sent a transaction (a new chain: deploy). deployUsdc's token is the deployer's
+ * second contract (nonce 1, after SignatureChecker), so its address follows from the deployer
+ * alone. A deployer that has sent transactions but has no USD Coin there is a chain this
+ * network did not make: that throws, rather than deploying a second USDC beside the first.
+ */
+export async function findDeployedUsdc(options: {
+  rpcUrl: string;
+  chainId: number;
+  deployer: Address;
+  /** Named in the error, when the chain came from a file. */
+  source?: string;
+}): Promise<Address | null> {
+  const client = createPublicClient({
+    chain: localChain(options.rpcUrl, options.chainId),
+    transport: http(options.rpcUrl),
+  });
+  const sent = await client.getTransactionCount({ address: options.deployer });
+  if (sent === 0) return null;
+  const address = getContractAddress({ from: options.deployer, nonce: 1n });
+  const code = await client.getCode({ address });
+  const name =
+    code && code !== "0x"
+      ? await client.readContract({ address, abi: usdcAbi, functionName: "name" }).catch(() => null)
+      : null;
+  if (name !== USDC_NAME) {
+    throw new Error(
+      `${options.source ?? "this chain"}: the deployer ${options.deployer} has sent ${sent} transactions but there is no ${USDC_NAME} at ${address}; it is not a chain the local network made (move the file aside to start a new chain)`,
+    );
   }
   return address;
 }

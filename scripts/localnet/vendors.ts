@@ -23,6 +23,10 @@ import { USDC_NAME, USDC_VERSION } from "./usdc";
  *
  * A paid handler that answers >= 400 (see /flaky) is not settled: the middleware cancels the
  * verified payment and the payer keeps the money; the signed authorization is never submitted.
+ *
+ * /busy fails earlier, as an overloaded vendor does: a 503 to the unpaid request, before any
+ * 402, so nothing is signed and the payer's retry of the first request (X402_PAY_MAX_RETRIES)
+ * shows in the ledger's retry_count and the retry metrics.
  */
 
 export interface DemoRoute {
@@ -48,6 +52,12 @@ export const DEMO_ROUTES = [
       "Answers 500 about 10% of the time (?fail=1 forces it, ?fail=0 prevents it); failures are not charged",
   },
   { path: "/slow", priceMicro: 100_000n, description: "Answers after about 1.5 s (override with ?ms=)" },
+  {
+    path: "/busy",
+    priceMicro: 20_000n,
+    description:
+      "Answers 503 before asking for payment on every 3rd unpaid request (?busy=1 forces it, ?busy=0 prevents it); the payer retries",
+  },
 ] as const satisfies readonly DemoRoute[];
 
 export type DemoRoutePath = (typeof DEMO_ROUTES)[number]["path"];
@@ -71,6 +81,8 @@ export interface StartDemoVendorsOptions {
   flakySeed?: number;
   /** /slow's delay. Default 1500 ms. */
   slowMs?: number;
+  /** /busy answers 503 to every Nth unpaid request (counted per vendor server). Default 3; 0 never. */
+  busyEvery?: number;
 }
 
 export interface DemoVendors {
@@ -122,8 +134,22 @@ export function createDemoVendorApp(options: StartDemoVendorsOptions): Hono {
   const failureRate = options.flakyFailureRate ?? 0.1;
   const defaultSlowMs = options.slowMs ?? 1_500;
 
+  const busyEvery = options.busyEvery ?? 3;
+  let unpaidBusy = 0;
+
   const app = new Hono();
   app.get("/health", (c) => c.json({ ok: true }));
+  // Before the payment middleware: the 503 comes instead of the 402, so nothing is signed.
+  app.use("/busy", async (c, next) => {
+    const paid = c.req.header("payment-signature") ?? c.req.header("x-payment");
+    if (paid) return next();
+    const forced = c.req.query("busy");
+    unpaidBusy++;
+    const busy =
+      forced === "1" ? true : forced === "0" ? false : busyEvery > 0 && unpaidBusy % busyEvery === 0;
+    if (busy) return c.json({ error: "overloaded", retryAfterSeconds: 0 }, 503, { "retry-after": "0" });
+    return next();
+  });
   app.use(paymentMiddleware(routesConfig, resourceServer));
 
   app.get("/search", (c) => {
@@ -169,6 +195,7 @@ export function createDemoVendorApp(options: StartDemoVendorsOptions): Hono {
     if (fail) return c.json({ error: "upstream_unavailable" }, 500);
     return c.json({ ok: true, value: Math.floor(random() * 1000) });
   });
+  app.get("/busy", (c) => c.json({ ok: true, servedAfterBusy: true }));
   app.get("/slow", async (c) => {
     const requested = Number(c.req.query("ms"));
     const ms = Number.isFinite(requested) && requested >= 0 ? Math.min(requested, 30_000) : defaultSlowMs;

@@ -57,7 +57,65 @@ describe("x402 kill-switch agrees with the server", () => {
     const r = await x402(["kill-switch", "status", "--json"]);
     expect(r.json()).toMatchObject({ enabled: true, env: true, database: { enabled: false } });
     const human = await x402(["kill-switch", "status"]);
-    expect(human.stdout).toContain("Payments are DISABLED.");
+    expect(human.stdout).toContain("Payments are DISABLED, stopped by: X402_PAYMENTS_DISABLED.");
     expect(human.stdout).toContain("X402_PAYMENTS_DISABLED=true is set in the server's environment");
+  });
+});
+
+describe("x402 kill-switch status names where each value came from", () => {
+  it("before any console recorded its configuration: this shell's environment, and the flag's default", async () => {
+    await t.db.$client`DELETE FROM settings WHERE key IN ('server_config', 'kill_switch')`;
+    const r = await x402(["kill-switch", "status", "--json"], { X402_PAYMENTS_DISABLED: "true" });
+    expect(r.json()).toMatchObject({
+      enabled: true,
+      sources: {
+        stopped_by: ["X402_PAYMENTS_DISABLED"],
+        X402_PAYMENTS_DISABLED: { value: true, from: "shell_environment", pid: null },
+        database: { value: false, from: "default", setting: "kill_switch" },
+        paused_agents: { from: "agents", ids: [] },
+      },
+    });
+    const human = await x402(["kill-switch", "status"], { X402_PAYMENTS_DISABLED: "true" });
+    expect(human.stdout).toContain("X402_PAYMENTS_DISABLED: true (from this shell's environment");
+    expect(human.stdout).toContain(
+      "Database flag: off (default: the database setting kill_switch was never set)",
+    );
+    expect(human.stdout).toContain("Paused agents: none");
+  });
+
+  it("the server's environment, the database flag and who set it, and agents paused one by one", async () => {
+    await consoleStarted(t.db, {}, 88);
+    const on = await x402(["kill-switch", "on", "--reason", "incident 42", "--json"]);
+    expect(on.code).toBe(0);
+    await t.db.$client`UPDATE agents SET status = 'paused' WHERE id = 'research_agent'`;
+    try {
+      const r = await x402(["kill-switch", "status", "--json"]);
+      expect(r.json()).toMatchObject({
+        enabled: true,
+        env: false,
+        sources: {
+          stopped_by: ["database"],
+          X402_PAYMENTS_DISABLED: { value: false, from: "server_environment", pid: 88, host: "console-host" },
+          database: { value: true, from: "database", setting: "kill_switch" },
+          paused_agents: { ids: ["research_agent"] },
+        },
+      });
+      const human = await x402(["kill-switch", "status"]);
+      expect(human.stdout).toContain("Payments are DISABLED, stopped by: the database flag.");
+      expect(human.stdout).toContain(
+        "X402_PAYMENTS_DISABLED: false (from the server's environment, recorded by pid 88",
+      );
+      const flag = human.stdout.split("\n").find((l) => l.startsWith("Database flag:")) ?? "";
+      expect(flag).toContain(
+        `Database flag: on (from the database setting kill_switch, set by ${admin.user.email} at `,
+      );
+      expect(flag).toContain(": incident 42)");
+      expect(human.stdout).toContain(
+        "Paused agents (each stopped on its own, from the agents table): research_agent",
+      );
+    } finally {
+      await t.db.$client`UPDATE agents SET status = 'active' WHERE id = 'research_agent'`;
+      await x402(["kill-switch", "off", "--reason", "incident over"]);
+    }
   });
 });

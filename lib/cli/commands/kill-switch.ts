@@ -1,9 +1,18 @@
 import type { Command } from "commander";
+import { asc, eq } from "drizzle-orm";
+import type { Database } from "@/db/client";
+import { agents } from "@/db/schema";
 import { getKillSwitch, type KillSwitchState, setKillSwitch } from "@/lib/payment-core/settings";
 import { createPaymentService } from "@/lib/payment-core/x402/service";
 import { mutating } from "../auth";
 import { CliFailure, type CommandKit, EXIT, withDb } from "../context";
-import { enforcedConfig, enforcedJson, enforcedNotes, killSwitchDifferences } from "../enforced";
+import {
+  type Enforced,
+  enforcedConfig,
+  enforcedJson,
+  enforcedNotes,
+  killSwitchDifferences,
+} from "../enforced";
 
 function killSwitchJson(s: KillSwitchState) {
   return {
@@ -16,6 +25,64 @@ function killSwitchJson(s: KillSwitchState) {
       reason: s.database.reason,
     },
   };
+}
+
+/**
+ * Where each value of the state came from: X402_PAYMENTS_DISABLED from the serving console's
+ * recorded environment (or, when none was recorded, this shell's), the database flag from the
+ * `kill_switch` setting (or its default, never set), and agents paused one by one.
+ */
+function killSwitchSources(s: KillSwitchState, enforced: Enforced, paused: string[]) {
+  const env = enforced.recorded
+    ? {
+        value: s.env,
+        from: "server_environment" as const,
+        recorded_at: enforced.recorded.recordedAt,
+        pid: enforced.recorded.pid,
+        host: enforced.recorded.host,
+      }
+    : { value: s.env, from: "shell_environment" as const, recorded_at: null, pid: null, host: null };
+  const database = s.database.updatedAt
+    ? { value: s.database.enabled, from: "database" as const, setting: "kill_switch" }
+    : { value: s.database.enabled, from: "default" as const, setting: "kill_switch" };
+  const stoppedBy = [
+    ...(s.env ? ["X402_PAYMENTS_DISABLED"] : []),
+    ...(s.database.enabled ? ["database"] : []),
+  ];
+  return {
+    stopped_by: stoppedBy,
+    X402_PAYMENTS_DISABLED: env,
+    database,
+    paused_agents: { from: "agents", ids: paused },
+  };
+}
+
+type Sources = ReturnType<typeof killSwitchSources>;
+
+function sourceLines(s: KillSwitchState, src: Sources): string[] {
+  const env = src.X402_PAYMENTS_DISABLED;
+  const lines = [
+    src.stopped_by.length > 0
+      ? `Payments are DISABLED, stopped by: ${src.stopped_by.map((b) => (b === "database" ? "the database flag" : b)).join(" and ")}.`
+      : "Payments are enabled.",
+    `X402_PAYMENTS_DISABLED: ${env.value} (from ${env.from === "server_environment" ? `the server's environment, recorded by pid ${env.pid} on ${env.host} at ${env.recorded_at}` : "this shell's environment: no console has recorded its own"})`,
+    src.database.from === "database"
+      ? `Database flag: ${s.database.enabled ? "on" : "off"} (from the database setting kill_switch, set by ${s.database.updatedBy} at ${s.database.updatedAt}${s.database.reason ? `: ${s.database.reason}` : ""})`
+      : "Database flag: off (default: the database setting kill_switch was never set)",
+    src.paused_agents.ids.length > 0
+      ? `Paused agents (each stopped on its own, from the agents table): ${src.paused_agents.ids.join(", ")}`
+      : "Paused agents: none",
+  ];
+  return lines;
+}
+
+async function pausedAgents(db: Database): Promise<string[]> {
+  const rows = await db
+    .select({ id: agents.id })
+    .from(agents)
+    .where(eq(agents.status, "paused"))
+    .orderBy(asc(agents.id));
+  return rows.map((r) => r.id);
 }
 
 /** The console's rule for the reason of a stop or a resume (app/(console)/kill-switch/actions.ts). */
@@ -74,11 +141,13 @@ export function registerKillSwitch(program: Command, { sub, print }: CommandKit)
           ? { cancel_outstanding: { scanned: cancelled.scanned, counts: cancelled.counts } }
           : {};
         const differences = killSwitchDifferences(enforced);
+        const sources = killSwitchSources(state, enforced, await pausedAgents(db));
         print(
           cmd,
-          { ...killSwitchJson(state), ...cancelJson, ...enforcedJson(enforced, differences) },
+          { ...killSwitchJson(state), sources, ...cancelJson, ...enforcedJson(enforced, differences) },
           () => {
-            const lines = [`Payments are ${state.enabled ? "DISABLED" : "enabled"}.`];
+            const [headline, ...origins] = sourceLines(state, sources);
+            const lines = [headline as string];
             if (cancelled) {
               const c = cancelled.counts;
               lines.push(
@@ -89,9 +158,7 @@ export function registerKillSwitch(program: Command, { sub, print }: CommandKit)
               lines.push(
                 `X402_PAYMENTS_DISABLED=true is set in ${enforced.recorded ? "the server's" : "this shell's"} environment.`,
               );
-            lines.push(
-              `Database flag: ${state.database.enabled ? "on" : "off"} (by ${state.database.updatedBy} at ${state.database.updatedAt || "—"}${state.database.reason ? `: ${state.database.reason}` : ""})`,
-            );
+            lines.push(...origins);
             return `${lines.join("\n")}\n${enforcedNotes(enforced, differences)}`;
           },
         );

@@ -2,54 +2,21 @@ import type { Command } from "commander";
 import { formatEther } from "viem";
 import { type AlertRecord, evaluateAlerts, listAlerts, openCriticalCount } from "@/lib/payment-core/alerts";
 import { listUsage } from "@/lib/payment-core/budgets/usage";
-import { classifyError } from "@/lib/payment-core/errors";
 import { formatDollars } from "@/lib/payment-core/money";
-import type { PayerGas } from "@/lib/payment-core/settlement/cancel-gas";
+import { type PayerGas, readPayerGas } from "@/lib/payment-core/settlement/cancel-gas";
 import type { Clock } from "@/lib/payment-core/time";
-import { createPaymentService } from "@/lib/payment-core/x402/service";
+import { walletClient } from "@/lib/payment-core/treasury/wallet";
+import { readChainBounded, readWalletView } from "@/lib/payment-core/treasury/wallet-view";
+import { getUsdcBalance } from "@/lib/payment-core/x402/usdc";
 import { CliFailure, type CommandKit, withDb as defaultWithDb, EXIT } from "../context";
 import { table, usdc2, usdc6 } from "../format";
+import { resolveWalletTarget, walletTargetDomain } from "../wallet-target";
 
-const WALLET_TIMEOUT_MS = 10_000;
-
-type Wallet =
-  | { available: true; address: string; network: string; balanceMicro: bigint }
-  | { available: false; code: string; message: string };
-
-/** `read()`, or a rejection once the chain has not answered within WALLET_TIMEOUT_MS. */
+/** The payer's gas, bounded in time as the wallet read is. */
 async function withinTimeout<T>(read: () => Promise<T>): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  try {
-    return await Promise.race([
-      read(),
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(
-          () => reject(new Error(`the chain did not answer within ${WALLET_TIMEOUT_MS / 1000} s`)),
-          WALLET_TIMEOUT_MS,
-        );
-      }),
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-async function readWallet(
-  getBalance: () => Promise<{ address: string; network: string; balanceMicro: bigint }>,
-) {
-  try {
-    const b = await withinTimeout(getBalance);
-    return { available: true, ...b } as Wallet;
-  } catch (error) {
-    const known = classifyError(error);
-    // Only the code and a short message: an RPC error can carry the RPC URL (and its key).
-    const short = (error as { shortMessage?: unknown }).shortMessage;
-    return {
-      available: false,
-      code: known?.code ?? "chain_unavailable",
-      message: known?.message ?? (typeof short === "string" ? short : (error as Error).message),
-    } as Wallet;
-  }
+  const r = await readChainBounded(read, { what: "gas balance" });
+  if (!r.ok) throw new Error(r.reason);
+  return r.value;
 }
 
 function alertJson(a: AlertRecord) {
@@ -84,11 +51,31 @@ export function registerMonitor(
     .option("--no-evaluate", "only read: do not evaluate the alert conditions first")
     .action(async (opts: { evaluate: boolean }, cmd: Command) =>
       withDb(async ({ db, env }) => {
-        const service = createPaymentService(db, env);
-        const wallet = await readWallet(() => service.getWalletBalance());
+        // The console's wallet (as it recorded it; `x402 wallet` reads the same), read with the
+        // console's function (overview, /api/metrics): same time limit, same codes and reasons.
+        const target = resolveWalletTarget(db, env);
+        const client = async () => walletClient((await target).rpcUrl);
+        const view = await readWalletView(
+          async () => {
+            const t = await target;
+            const balanceMicro = await getUsdcBalance(await client(), t.usdc, t.address);
+            return { address: t.address, balanceMicro, network: t.network };
+          },
+          { lowBalanceMicro: env.alerts.lowBalanceMicro },
+        );
+        const wallet = view.available
+          ? { ...view, balanceMicro: BigInt(view.balanceMicro) }
+          : { ...view, message: view.reason };
         // The payer's ETH for on-chain cancels; unreadable: not shown, and payer_low_gas left as it is.
         const gas: PayerGas | null = wallet.available
-          ? await withinTimeout(() => service.getPayerGas()).catch(() => null)
+          ? await withinTimeout(async () => {
+              const t = await target;
+              return readPayerGas(await client(), {
+                payer: t.address,
+                usdcAddress: t.usdc,
+                ...walletTargetDomain(t, env),
+              });
+            }).catch(() => null)
           : null;
         const minCancels = env.alerts.minCancelsFunded;
         const cancelsFunded = gas && gas.perCancelWei > 0n ? gas.balanceWei / gas.perCancelWei : null;
@@ -116,7 +103,7 @@ export function registerMonitor(
                 address: wallet.address,
                 network: wallet.network,
                 balance: usdc6(wallet.balanceMicro),
-                low: wallet.balanceMicro < threshold,
+                low: wallet.low,
                 low_threshold: usdc6(threshold),
                 gas: gas
                   ? {

@@ -1,15 +1,14 @@
 import type { Command } from "commander";
-import { type Address, formatEther } from "viem";
+import { formatEther } from "viem";
 import type { Database } from "@/db/client";
 import type { AppEnv } from "@/lib/env";
-import { NETWORKS, type NetworkId } from "@/lib/payment-core/config";
-import { readServerConfig } from "@/lib/payment-core/server-config";
-import { currentPayerAddress, envPayerAddress } from "@/lib/payment-core/treasury/payer-wallet";
+import { classifyError } from "@/lib/payment-core/errors";
 import { getRunway, type RateRunway } from "@/lib/payment-core/treasury/runway";
 import { runwayLines } from "@/lib/payment-core/treasury/runway-text";
 import { readWalletBalances, type WalletBalances, walletClient } from "@/lib/payment-core/treasury/wallet";
 import { CliFailure, type CommandKit, withDb } from "../context";
 import { usd, usdc6 } from "../format";
+import { resolveWalletTarget, type WalletTarget } from "../wallet-target";
 
 /**
  * `x402 wallet` (address, balances, runway) and `x402 wallet balance` (balances only): the payer
@@ -20,52 +19,17 @@ import { usd, usdc6 } from "../format";
  * address is the active payer wallet's (currentPayerAddress).
  */
 
-interface Target {
-  source: "server" | "local";
-  network: string;
-  address: Address;
-  usdc: Address;
-  rpcUrl: string;
-}
-
-async function resolveTarget(db: Database, env: AppEnv): Promise<Target> {
-  const recorded = await readServerConfig(db);
-  const p = env.payments;
-  const localAddress = envPayerAddress(p);
-  const target = recorded
-    ? {
-        source: "server" as const,
-        network: recorded.wallet.network,
-        address: recorded.wallet.walletAddress,
-        usdc: recorded.wallet.usdcAddress,
-        rpcUrl:
-          recorded.wallet.rpcUrl ??
-          (p.network === recorded.wallet.network
-            ? p.rpcUrl
-            : (NETWORKS[recorded.wallet.network as NetworkId]?.rpcUrl ?? p.rpcUrl)),
-      }
-    : {
-        source: "local" as const,
-        network: p.network,
-        address: localAddress,
-        usdc: p.usdcAddress ?? null,
-        rpcUrl: p.rpcUrl,
-      };
-  // The payer now: the active payer wallet (a rotation completed after the console started
-  // replaced the recorded address), else the recorded or this shell's address. Never a retired one.
-  const address = await currentPayerAddress(db, target.address as Address | null);
-  if (!address || !target.usdc) {
-    throw new CliFailure(
-      "wallet_not_configured",
-      target.source === "server"
-        ? "the console records no payer wallet or USDC address (set X402_WALLET_ADDRESS or X402_PAYER_PRIVATE_KEY, and X402_USDC_ADDRESS, for the console)"
-        : "no console has recorded its wallet in this database: start it, or set X402_WALLET_ADDRESS (or X402_PAYER_PRIVATE_KEY) and X402_USDC_ADDRESS here",
-    );
+async function resolveTarget(db: Database, env: AppEnv): Promise<WalletTarget> {
+  try {
+    return await resolveWalletTarget(db, env);
+  } catch (error) {
+    const known = classifyError(error);
+    if (known?.kind === "operation") throw new CliFailure(known.code, known.message);
+    throw error;
   }
-  return { ...target, address, usdc: target.usdc as Address };
 }
 
-async function readBalances(target: Target): Promise<WalletBalances> {
+async function readBalances(target: WalletTarget): Promise<WalletBalances> {
   try {
     return await readWalletBalances(walletClient(target.rpcUrl), {
       address: target.address,
@@ -78,7 +42,7 @@ async function readBalances(target: Target): Promise<WalletBalances> {
   }
 }
 
-function walletJson(target: Target, balances: WalletBalances) {
+function walletJson(target: WalletTarget, balances: WalletBalances) {
   return {
     address: target.address,
     network: target.network,
@@ -101,7 +65,7 @@ function rateJson(rate: RateRunway) {
   };
 }
 
-const sourceNote = (target: Target) =>
+const sourceNote = (target: WalletTarget) =>
   target.source === "server" ? " (as the console records it)" : " (this shell's configuration)";
 
 export function registerWallet(program: Command, { sub, print }: CommandKit): void {

@@ -122,8 +122,14 @@ describe("runBudgetAudit", () => {
       expectOthersClean(report, ["budget_overruns"]);
     });
 
-    it("a single completed payment above the per-transaction max and the hard limit", async () => {
-      const [id] = await plant([
+    it("a payment above the per-transaction max is one finding; above the hard limit too, still one", async () => {
+      const [overMax, overBoth] = await plant([
+        {
+          agentId: "code_review_agent",
+          vendor: "code-scan",
+          amountMicro: usdc(10.5),
+          createdAt: dayAt(10, "14:00").toISOString(),
+        },
         {
           agentId: "code_review_agent",
           vendor: "code-scan",
@@ -136,16 +142,22 @@ describe("runBudgetAudit", () => {
       expect(findings(report, "budget_overruns", "per_transaction_max_overrun")).toEqual([
         expect.objectContaining({
           agentId: "code_review_agent",
-          transactionIds: [id],
-          figures: expect.objectContaining({ amountMicro: "12000000", limitMicro: "10000000" }),
+          transactionIds: [overMax],
+          figures: expect.objectContaining({ amountMicro: "10500000", limitMicro: "10000000" }),
         }),
       ]);
       expect(findings(report, "budget_overruns", "hard_limit_overrun")).toEqual([
         expect.objectContaining({
-          transactionIds: [id],
-          figures: expect.objectContaining({ limitMicro: "11000000" }),
+          transactionIds: [overBoth],
+          message: expect.stringContaining("(and its per-transaction max of $10.00)"),
+          figures: expect.objectContaining({ limitMicro: "11000000", perTransactionLimitMicro: "10000000" }),
         }),
       ]);
+      // Each payment is listed, and counted, once.
+      const check = report.checks.find((c) => c.name === "budget_overruns");
+      expect(check?.findingCount).toBe(2);
+      expect(check?.findings.flatMap((f) => f.transactionIds).sort()).toEqual([overMax, overBoth].sort());
+      expect(report.counts.byKind).toMatchObject({ per_transaction_max_overrun: 1, hard_limit_overrun: 1 });
       expectOthersClean(report, ["budget_overruns"]);
     });
 

@@ -106,7 +106,8 @@ interface RowOverrun {
 
 /**
  * Overruns: completed spend in a UTC day or month above the agent's daily or monthly limit,
- * and single completed payments above the per-transaction max or the hard limit. A window is
+ * and single completed payments above the per-transaction max or the hard limit (one finding per
+ * payment: above both, it is the hard limit's, naming the per-transaction max too). A window is
  * judged by the highest limit in force at any moment of it (up to now), a payment by the limit
  * in force when it was reserved: spend the engine let through under a limit later lowered is
  * not an overrun, spend above every limit that ever applied is.
@@ -171,8 +172,9 @@ export async function checkOverruns(sql: Sql, config: BudgetConfig, now: Date): 
       WHERE t.status = 'completed' AND t.amount_micro > ${floor.toString()}::bigint
     )
     SELECT id, agent_id, amount_micro, created_at, per_tx_limit,
-      (amount_micro > per_tx_limit)::int::bigint AS over_per_tx, (amount_micro > ${hard}::bigint)::int::bigint AS over_hard,
-      count(*) FILTER (WHERE amount_micro > per_tx_limit) OVER () AS total_per_tx,
+      (amount_micro > per_tx_limit AND amount_micro <= ${hard}::bigint)::int::bigint AS over_per_tx,
+      (amount_micro > ${hard}::bigint)::int::bigint AS over_hard,
+      count(*) FILTER (WHERE amount_micro > per_tx_limit AND amount_micro <= ${hard}::bigint) OVER () AS total_per_tx,
       count(*) FILTER (WHERE amount_micro > ${hard}::bigint) OVER () AS total_hard
     FROM judged
     WHERE amount_micro > per_tx_limit OR amount_micro > ${hard}::bigint
@@ -212,17 +214,19 @@ export async function checkOverruns(sql: Sql, config: BudgetConfig, now: Date): 
       ],
       list.map((r) => {
         const limit = which === "hard_limit_overrun" ? config.hardLimitMicro : r.per_tx_limit;
-        const name =
-          which === "hard_limit_overrun" ? "the hard limit" : `${r.agent_id}'s per-transaction max`;
+        const hardOne = which === "hard_limit_overrun";
+        const name = hardOne ? "the hard limit" : `${r.agent_id}'s per-transaction max`;
+        const alsoPerTx = hardOne && r.amount_micro > r.per_tx_limit;
         return {
           kind: which,
-          message: `${r.id} (${r.agent_id}, ${r.created_at}) paid ${formatDollars(r.amount_micro)}, above ${name} of ${formatDollars(limit)}`,
+          message: `${r.id} (${r.agent_id}, ${r.created_at}) paid ${formatDollars(r.amount_micro)}, above ${name} of ${formatDollars(limit)}${alsoPerTx ? ` (and its per-transaction max of ${formatDollars(r.per_tx_limit)})` : ""}`,
           agentId: r.agent_id,
           transactionIds: [r.id],
           figures: {
             amountMicro: r.amount_micro.toString(),
             limitMicro: limit.toString(),
             overMicro: (r.amount_micro - limit).toString(),
+            ...(hardOne ? { perTransactionLimitMicro: r.per_tx_limit.toString() } : {}),
             createdAt: r.created_at,
           },
         };

@@ -56,12 +56,24 @@ export interface ReconciliationFigures {
   discrepancies: number;
 }
 
+/** A job's newest finished run (a run still going is not a result yet). */
+export interface JobRunFigures {
+  job: string;
+  /** Seconds since the epoch when it finished. */
+  finishedAt: number;
+  succeeded: boolean;
+  durationSeconds: number;
+}
+
 export interface MetricsSnapshot {
   ledger: LedgerCounts[];
   duration: DurationHistogram;
   budgets: BudgetWindowFigures[];
   alerts: Record<AlertSeverity, number>;
+  /** null when no report was ever saved: its series are then absent, never zeros. */
   reconciliation: ReconciliationFigures | null;
+  /** Jobs that have finished at least once; a job that never ran is not in the list. */
+  jobs: JobRunFigures[];
   killSwitch: boolean;
   backlog: BacklogFigures[];
 }
@@ -80,6 +92,22 @@ export async function readLastReconciliation(db: Database): Promise<Reconciliati
     for (const value of Object.values(counts)) if (typeof value === "number") discrepancies += value;
   }
   return { pass: row.status === "pass", at: row.at, discrepancies };
+}
+
+/** Each job's newest finished run, off the job_runs (job, started_at) index. */
+export async function readLastJobRuns(db: Database): Promise<JobRunFigures[]> {
+  const rows = await sqlOf(db)<{ job: string; status: string; finished: number; duration: number }[]>`
+    SELECT DISTINCT ON (job) job, status::text AS status, extract(epoch FROM finished_at)::float8 AS finished,
+      extract(epoch FROM finished_at - started_at)::float8 AS duration
+    FROM job_runs
+    WHERE finished_at IS NOT NULL
+    ORDER BY job, started_at DESC, id DESC`;
+  return rows.map((r) => ({
+    job: r.job,
+    finishedAt: r.finished,
+    succeeded: r.status === "succeeded",
+    durationSeconds: r.duration,
+  }));
 }
 
 /** Open (pending, authorized) rows, read off the partial `transactions_open_idx`. */
@@ -111,11 +139,12 @@ export async function readMetricsSnapshot(
   options: { clock?: Clock; totals?: LedgerTotalsReader } = {},
 ): Promise<MetricsSnapshot> {
   const now = (options.clock ?? systemClock)();
-  const [totals, usage, alerts, reconciliation, killSwitch, backlog] = await Promise.all([
+  const [totals, usage, alerts, reconciliation, jobs, killSwitch, backlog] = await Promise.all([
     (options.totals ?? processTotals).read(db, { clock: () => now }),
     listUsage(db, config, { clock: () => now }),
     activeAlertCounts(db),
     readLastReconciliation(db),
+    readLastJobRuns(db),
     getKillSwitch(db, config),
     readBacklog(db, { staleAfterMs: config.reservationTimeoutMs, now }),
   ]);
@@ -128,5 +157,5 @@ export async function readMetricsSnapshot(
       reservedMicro: u[window].reservedMicro,
     })),
   );
-  return { ...totals, budgets, alerts, reconciliation, killSwitch: killSwitch.enabled, backlog };
+  return { ...totals, budgets, alerts, reconciliation, jobs, killSwitch: killSwitch.enabled, backlog };
 }
