@@ -146,7 +146,12 @@ describe("x402 ledger import: hostile text in the file", () => {
         seedLine({ transaction_id: `tx${s}`, agent_id: `agent${s}` }),
         seedLine({ transaction_id: "tx_hostile_4", note: { deep: `n${s}` } }),
       ];
-      const r = await x402(["ledger", "import", file(`hostile-${name}.jsonl`, `${lines.join("\n")}\n`), "--json"]);
+      const r = await x402([
+        "ledger",
+        "import",
+        file(`hostile-${name}.jsonl`, `${lines.join("\n")}\n`),
+        "--json",
+      ]);
       expect(r.code).toBe(1);
       const invalid = r.json().invalid as { line: number; problems: { field: string; problem: string }[] }[];
       expect(invalid.map((i) => [i.line, i.problems.map((p) => p.field)])).toEqual([
@@ -154,7 +159,9 @@ describe("x402 ledger import: hostile text in the file", () => {
         [3, ["transaction_id", "agent_id"]],
         [4, ["note.deep"]],
       ]);
-      expect(invalid[0]?.problems[0]?.problem).toMatch(/^must not contain a (control character|lone surrogate) \(U\+/);
+      expect(invalid[0]?.problems[0]?.problem).toMatch(
+        /^must not contain a (control character|lone surrogate) \(U\+/,
+      );
       expect(await rowCounts()).toEqual(before);
     });
   }
@@ -184,7 +191,8 @@ describe("x402 ledger import: hostile text in the file", () => {
     });
     const r = await x402(["ledger", "import", file("fine.jsonl", `${line}\n`), "--json"]);
     expect(r.code, r.stdout).toBe(0);
-    const [row] = await t.db.$client`SELECT vendor, error_message FROM transactions WHERE id = 'tx_hostile_fine'`;
+    const [row] = await t.db
+      .$client`SELECT vendor, error_message FROM transactions WHERE id = 'tx_hostile_fine'`;
     expect(row).toEqual({ vendor: "shop \u{1F6D2}", error_message: "vendor said:\nno" });
   });
 });
