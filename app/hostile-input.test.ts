@@ -197,7 +197,8 @@ describe("route handlers: hostile text", () => {
     for (const probe of entry) {
       for (const [name, s] of HOSTILE) {
         if (probe.query && /[\ud800-\udfff]/.test(s)) {
-          // URLSearchParams would write it as U+FFFD; the bytes a client can send are refused by proxy.ts.
+          // URLSearchParams would write it as U+FFFD. The bytes a client can send are refused by
+          // proxy.ts's check (under `next start`, Next has already made them U+FFFD, which is text).
           it(`${file}: ${probe.field} with a ${name}'s bytes is 400 invalid_request naming it (proxy.ts)`, async () => {
             const { malformedPercentEncoding } = await import("@/lib/http/percent-encoding");
             const at = s.search(/[\ud800-\udfff]/);

@@ -1,8 +1,9 @@
 /**
  * Percent-encoding that is not UTF-8 (`/ledger/%E0%A4%A`, `?agent=%FF`). Next answered such a
  * path with a plain-text 500 without the security headers (its router fails decoding the
- * segment), and decodes such a query value to U+FFFD without a word: proxy.ts refuses both with
- * 400 `invalid_request` naming the part, before any page or route runs.
+ * segment): proxy.ts refuses it with 400 `invalid_request` naming the part, before any page or
+ * route runs. (`next start` hands the proxy a query already re-encoded, such bytes as U+FFFD,
+ * which is text; the query check holds for a URL that reaches it as it was sent.)
  */
 export function malformedPercentEncoding(url: URL): { field: string; message: string } | null {
   if (decodes(url.pathname) === null) {
