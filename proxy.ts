@@ -1,6 +1,7 @@
 import { type NextFetchEvent, type NextRequest, NextResponse } from "next/server";
 import { withAuth } from "next-auth/middleware";
 import { errorResponse } from "@/lib/http/errors";
+import { malformedPercentEncoding } from "@/lib/http/percent-encoding";
 
 /**
  * Coarse gate only: signed-out visitors of console pages go to /login. Every page, route
@@ -11,6 +12,9 @@ const gate = withAuth({ pages: { signIn: "/login" } });
 const GATED = ["/overview", "/agents", "/ledger", "/approvals", "/audit-log", "/settings"];
 
 export function proxy(request: NextRequest, event: NextFetchEvent) {
+  // Next's router fails on a path whose percent-encoding is not UTF-8 with a bare 500.
+  const malformed = malformedPercentEncoding(request.nextUrl);
+  if (malformed) return errorResponse("invalid_request", malformed.message, { field: malformed.field });
   // Next compares a server action's Origin with the Host, but runs the action when there is
   // no Origin at all. Every browser sends one with a POST, so a call without it is a forged
   // request (or a non-browser client), never the console.

@@ -7,6 +7,7 @@ import { zodIssues } from "@/lib/http/errors";
 import { classifyError } from "@/lib/payment-core/errors";
 import { type Operation, requiredRole } from "@/lib/payment-core/permissions";
 import { type Role, roleAtLeast } from "@/lib/payment-core/users";
+import { findUnsafeField, unsafeFieldMessage } from "@/lib/safe-text";
 
 export type ActionResult<T> =
   | { ok: true; data: T }
@@ -20,10 +21,16 @@ export type ActionResult<T> =
  * The role comes from the action's `operation` in lib/payment-core/permissions.ts, the table the
  * CLI reads too, so the console and `x402` cannot drift apart. (`role` is still accepted for an
  * action written before that table; prefer `operation`.)
+ *
+ * Before the schema, every field name and text of the input is checked for control characters
+ * and lone surrogates (lib/safe-text.ts): `invalid_input` naming the field, nothing run. Only the
+ * fields listed in `multiline` (textareas) may hold tabs and line breaks.
  */
 export function action<S extends z.ZodType, T>(
   options: ({ operation: Operation; role?: never } | { role: Role; operation?: never }) & {
     input: S;
+    /** Fields that are textareas: tab, line feed and carriage return allowed. */
+    multiline?: readonly string[];
     handler: (input: z.infer<S>, ctx: { user: SessionUser; db: Database }) => Promise<T>;
   },
 ): (input: z.input<S> | FormData) => Promise<ActionResult<T>> {
@@ -37,6 +44,16 @@ export function action<S extends z.ZodType, T>(
         code: "forbidden",
         message: `this needs the ${needed} role; you are ${user.role}`,
         details: { needed, role: user.role, ...(options.operation ? { operation: options.operation } : {}) },
+      };
+    }
+    const unsafe = findUnsafeField(raw, { allowLineBreaks: options.multiline });
+    if (unsafe) {
+      const message = unsafeFieldMessage(unsafe, "input");
+      return {
+        ok: false,
+        code: "invalid_input",
+        message,
+        details: { field: unsafe.field || "input", issues: [{ path: unsafe.field, message }] },
       };
     }
     const value = raw instanceof FormData ? Object.fromEntries(raw.entries()) : raw;

@@ -1,3 +1,4 @@
+import { isUtf8 } from "node:buffer";
 import { createHash } from "node:crypto";
 import { z } from "zod";
 import type { Database } from "@/db/client";
@@ -188,6 +189,13 @@ export async function handlePayment(
   const bytes = await readCapped(request.body, MAX_REQUEST_BYTES).catch(() => Buffer.alloc(0));
   if (bytes === null) {
     return errorResponse("request_too_large", `the request body is over ${MAX_REQUEST_BYTES} bytes`);
+  }
+  // Node would turn invalid bytes into U+FFFD silently: a body that is not UTF-8 is refused whole.
+  if (!isUtf8(bytes)) {
+    return errorResponse(
+      "invalid_request",
+      "the body must be JSON in UTF-8 (it holds bytes that are not UTF-8)",
+    );
   }
   let json: unknown;
   try {

@@ -19,6 +19,7 @@ import { registerTreasury } from "./commands/treasury";
 import { registerWallet } from "./commands/wallet";
 import { CliFailure, describeError, EXIT, type Io, processIo, toJson, withDb } from "./context";
 import { intOption } from "./options";
+import { refuseUnsafeArguments } from "./safe-arguments";
 
 export function buildProgram(io: Io): Command {
   const program = new Command("x402")
@@ -28,7 +29,9 @@ export function buildProgram(io: Io): Command {
     .option("--json", "machine-readable output (stable field names; USDC as 6-decimal strings)")
     .showHelpAfterError()
     .exitOverride()
-    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
+    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
+    // Before any command's action: no control character or lone surrogate in any argument.
+    .hook("preAction", (_program, actionCommand) => refuseUnsafeArguments(actionCommand));
 
   const json = (cmd: Command) => Boolean(cmd.optsWithGlobals().json);
   const print = (cmd: Command, data: unknown, human: () => string) => {

@@ -1,6 +1,7 @@
 import type { Database } from "@/db/client";
 import { writeAudit } from "./audit";
 import { clientIp, postgresLimiter, retryAfterSeconds as seconds } from "./rate-limit";
+import { findUnsafeCharacter } from "./safe-text";
 import { checkUserPassword, type User } from "./users";
 
 /**
@@ -98,6 +99,10 @@ export async function signInWithPassword(
   input: { email: string; password: string; ip: string },
 ): Promise<SignInResult> {
   const email = input.email.trim().toLowerCase();
+  // No account's address holds a control character or a lone surrogate (the forms refuse them),
+  // and PostgreSQL cannot store a NUL: such an address is a wrong one, refused before the
+  // throttle or the audit log is written (a NUL there was a failed insert, a 500).
+  if (findUnsafeCharacter(email)) return { ok: false, code: "invalid_credentials" };
   const refused = await throttle.begin(email, input.ip);
   if (refused) {
     await writeAudit(db, {

@@ -125,6 +125,7 @@ export const saveLimits = action({
  */
 export const requestMonthlyChange = action({
   operation: "limits.request_monthly",
+  multiline: ["justification"],
   input: z.object({
     agentId,
     monthlyLimit: usdcAmount,
@@ -198,6 +199,7 @@ const policyList = (check: (entry: string) => string) =>
  */
 export const saveVendorPolicy = action({
   operation: "agents.vendor_policy",
+  multiline: ["hosts", "payees"],
   input: z.object({
     agentId,
     hosts: policyList(normalizeHost),

@@ -12,6 +12,7 @@ import { COMMENT_MAX, COMMENT_MIN, decideChangeRequest } from "@/lib/payment-cor
  */
 export const decideRequest = action({
   operation: "approvals.decide",
+  multiline: ["comment"],
   input: z
     .object({
       id: z.coerce.number().int().positive(),

@@ -1,6 +1,7 @@
 import { currentUser } from "@/lib/auth/session";
 import { appDb } from "@/lib/dal/db";
 import { env } from "@/lib/env";
+import { apiRoute } from "@/lib/http/route";
 import { getHealth, type Health, publicHealth } from "@/lib/payment-core/health";
 
 // Health is read on every request, never prerendered at build time (there is no database then).
@@ -10,7 +11,7 @@ export const dynamic = "force-dynamic";
  * Public: signed out, the answer is the status alone (for load balancers and uptime checks);
  * a signed-in user also gets the database, migrations and kill switch (who stopped it, why).
  */
-export async function GET(): Promise<Response> {
+async function get(): Promise<Response> {
   let health: Health;
   try {
     health = await getHealth(appDb(), env().budget);
@@ -35,3 +36,5 @@ export async function GET(): Promise<Response> {
     headers: { "Cache-Control": "no-store" },
   });
 }
+
+export const GET = apiRoute(get);

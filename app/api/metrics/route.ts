@@ -1,12 +1,13 @@
 import { apiUser } from "@/lib/auth/session";
 import { env } from "@/lib/env";
+import { apiRoute } from "@/lib/http/route";
 import { collectMetrics, metricsLimits } from "@/lib/metrics/app";
 import { handleMetrics } from "@/lib/metrics/handler";
 
 export const dynamic = "force-dynamic";
 
 /** Prometheus exposition, read from the database (and the chain for the wallet) at scrape time. */
-export async function GET(request: Request): Promise<Response> {
+async function get(request: Request): Promise<Response> {
   return handleMetrics(request, {
     token: env().metricsToken,
     limits: metricsLimits(),
@@ -18,3 +19,5 @@ export async function GET(request: Request): Promise<Response> {
     collect: collectMetrics,
   });
 }
+
+export const GET = apiRoute(get);

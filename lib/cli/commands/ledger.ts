@@ -209,7 +209,7 @@ export function registerLedger(program: Command, { sub, print }: CommandKit): vo
         });
         await withDb(
           async ({ db, actor }) => {
-            const report = await importJsonl(db, readFileLines(file), {
+            const report = await importJsonl(db, readFileLines(file, { strictUtf8: true }), {
               skipInvalid: opts.skipInvalid,
               allowUnknownAgents: opts.allowUnknownAgents,
               actor,

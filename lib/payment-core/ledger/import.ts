@@ -105,7 +105,7 @@ export async function importJsonl(
         const line = raw.replace(/\r$/, "");
         if (line.trim() === "") continue;
         report.lines++;
-        const checked = checkSeedLine(line, { strictHash: true });
+        const checked = checkSeedLine(line, { strictHash: true, safeText: true });
         const record = checked.record;
         if (!record) {
           const problems = checked.problems;

@@ -2,7 +2,9 @@ import { createReadStream } from "node:fs";
 import { createInterface } from "node:readline";
 import { isLosslessNumber, LosslessNumber, parse as parseLossless } from "lossless-json";
 import type { Database } from "@/db/client";
+import { InvalidInputError } from "../errors";
 import { formatUsdc, type Micro, MoneyParseError, parseUsdc } from "../money";
+import { findUnsafeCharacter, findUnsafeField } from "../safe-text";
 import { parseIsoTimestamp } from "../time";
 import { type LedgerFilter, type LedgerTransaction, readTransactions, TRANSACTION_STATUSES } from "./read";
 
@@ -119,6 +121,9 @@ const EXPECTED = {
   error: "a string, or null",
 } as const;
 
+/** What a field holding a control character or a lone surrogate is told (lib/safe-text.ts). */
+const SAFE_TEXT = "text without control characters or lone surrogates";
+
 /** A transaction hash as the chain writes it: 0x and 32 bytes in hex. */
 export const TX_HASH = /^0x[0-9a-fA-F]{64}$/;
 
@@ -143,11 +148,14 @@ function plain(value: Json): unknown {
 /**
  * Checks every field of one line and lists every problem (not only the first). `strictHash`
  * (the import) also refuses a blockchain_tx_hash that is not 0x and 64 hex digits; the ledger
- * sync reads existing files without it, since those lines are already history.
+ * sync reads existing files without it, since those lines are already history. `safeText` (the
+ * import too) refuses a control character or a lone surrogate in any text of the line, extra
+ * fields included (the `error` text may hold line breaks): PostgreSQL cannot store a NUL, and
+ * such text would otherwise fail the import's transaction instead of naming the field.
  */
 export function checkSeedLine(
   line: string,
-  options: { strictHash?: boolean } = {},
+  options: { strictHash?: boolean; safeText?: boolean } = {},
 ): { record: SeedRecord; problems: [] } | { record: null; problems: LineProblem[] } {
   let parsed: unknown;
   try {
@@ -178,6 +186,17 @@ export function checkSeedLine(
     }
     if (required && value.length === 0) {
       fail(field, "empty");
+      return null;
+    }
+    const unsafe = options.safeText
+      ? findUnsafeCharacter(value, { allowLineBreaks: field === "error" })
+      : null;
+    if (unsafe) {
+      problems.push({
+        field,
+        problem: `must not contain a ${unsafe.kind} (${unsafe.codePoint} at position ${unsafe.index})`,
+        expected: SAFE_TEXT,
+      });
       return null;
     }
     return value;
@@ -230,6 +249,19 @@ export function checkSeedLine(
     );
   }
   const error = text("error", false);
+  const extraFields = Object.fromEntries(
+    Object.entries(obj).filter(([key]) => !(SEED_FIELDS as readonly string[]).includes(key)),
+  );
+  const unsafeExtra = options.safeText ? findUnsafeField(plain(extraFields)) : null;
+  if (unsafeExtra) {
+    const { found } = unsafeExtra;
+    problems.push({
+      // A hostile field name is not shown: the line's own field stands for it.
+      field: unsafeExtra.inName ? unsafeExtra.field || "line" : unsafeExtra.field,
+      problem: `${unsafeExtra.inName ? "a field name " : ""}must not contain a ${found.kind} (${found.codePoint} at position ${found.index})`,
+      expected: SAFE_TEXT,
+    });
+  }
   if (problems.length > 0 || id === null || agentId === null || status === null) {
     return { record: null, problems };
   }
@@ -302,9 +334,40 @@ export async function* exportJsonl(db: Database, filter: LedgerFilter = {}): Asy
 
 /**
  * A file's lines, read lazily: the file is opened when iteration starts, so no line is lost
- * to an await between opening it and reading it.
+ * to an await between opening it and reading it. `strictUtf8` (the import): a line that is not
+ * valid UTF-8 stops the reading with `invalid_file` naming its line (Node would otherwise turn
+ * the bytes into U+FFFD and the import would store text nobody wrote).
  */
-export async function* readFileLines(file: string): AsyncGenerator<string> {
-  const lines = createInterface({ input: createReadStream(file), crlfDelay: Number.POSITIVE_INFINITY });
-  for await (const line of lines) yield line;
+export async function* readFileLines(
+  file: string,
+  options: { strictUtf8?: boolean } = {},
+): AsyncGenerator<string> {
+  if (!options.strictUtf8) {
+    const lines = createInterface({ input: createReadStream(file), crlfDelay: Number.POSITIVE_INFINITY });
+    for await (const line of lines) yield line;
+    return;
+  }
+  const decoder = new TextDecoder("utf-8", { fatal: true });
+  let lineNo = 0;
+  const decode = (bytes: Uint8Array): string => {
+    lineNo++;
+    try {
+      return decoder.decode(bytes);
+    } catch {
+      throw new InvalidInputError("invalid_file", `line ${lineNo}: not valid UTF-8`, {
+        field: "line",
+        line: lineNo,
+      });
+    }
+  };
+  let rest: Buffer = Buffer.alloc(0);
+  for await (const chunk of createReadStream(file)) {
+    let buffer = rest.length > 0 ? Buffer.concat([rest, chunk as Buffer]) : (chunk as Buffer);
+    for (let nl = buffer.indexOf(0x0a); nl !== -1; nl = buffer.indexOf(0x0a)) {
+      yield decode(buffer.subarray(0, nl));
+      buffer = buffer.subarray(nl + 1);
+    }
+    rest = buffer;
+  }
+  if (rest.length > 0) yield decode(rest);
 }

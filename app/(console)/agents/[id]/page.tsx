@@ -11,18 +11,19 @@ import { Usd } from "@/components/ui/usd";
 import { requireUser } from "@/lib/auth/session";
 import { getAgentDetail } from "@/lib/dal/agents";
 import { roleAtLeast } from "@/lib/payment-core/users";
+import { recordSegment, segmentTitle } from "@/lib/url/segment";
 
 type Params = { params: Promise<{ id: string }> };
 
 export async function generateMetadata({ params }: Params): Promise<Metadata> {
   const { id } = await params;
-  return { title: `${decodeURIComponent(id)} · Agents · x402 console` };
+  return { title: `${segmentTitle(id)} · Agents · x402 console` };
 }
 
 export default async function AgentPage({ params }: Params) {
   const { id } = await params;
   const user = await requireUser("viewer");
-  const detail = await getAgentDetail(decodeURIComponent(id));
+  const detail = await getAgentDetail(recordSegment(id));
   if (!detail) notFound();
   const { agent, dailySpend, transactions, vendorPolicy } = detail;
   const canEdit = roleAtLeast(user.role, "operator");

@@ -14,32 +14,27 @@ import { requireUser } from "@/lib/auth/session";
 import { getLedgerTransaction } from "@/lib/dal/ledger";
 import { REFUND_TRANSITIONS } from "@/lib/payment-core/ledger/refunds";
 import { roleAtLeast } from "@/lib/payment-core/users";
+import { segmentCandidates, segmentTitle } from "@/lib/url/segment";
 
 export const dynamic = "force-dynamic";
 
 /**
- * The id as stored. The segment may arrive still percent-encoded (ids from imported history
- * can hold spaces, `%` or `/`), so the decoded form is tried when the raw one is not found.
+ * The id as stored: the raw segment, then its decoded form (lib/url/segment.ts); a segment that
+ * can name no id (a NUL, invalid percent-encoding) is the 404 without a query.
  */
 async function findTransaction(segment: string) {
-  const tx = await getLedgerTransaction(segment);
-  if (tx || !segment.includes("%")) return tx;
-  try {
-    return await getLedgerTransaction(decodeURIComponent(segment));
-  } catch {
-    return null; // not valid percent-encoding: there is no such id
+  const candidates = segmentCandidates(segment);
+  if (candidates.length === 0) notFound();
+  for (const id of candidates) {
+    const tx = await getLedgerTransaction(id);
+    if (tx) return tx;
   }
+  return null;
 }
 
 export async function generateMetadata({ params }: { params: Promise<{ id: string }> }) {
   const { id } = await params;
-  let title = id;
-  try {
-    title = decodeURIComponent(id);
-  } catch {
-    // keep it as it came
-  }
-  return { title: `${title} · Ledger · x402 console` };
+  return { title: `${segmentTitle(id)} · Ledger · x402 console` };
 }
 
 const REFUND_WORDS = {

@@ -28,6 +28,8 @@ export const proposeOwnerChangeAction = action({
 
 export const signOwnerProposalAction = action({
   operation: "treasury.owners",
+  // Pasted into a textarea: a trailing line break is trimmed by the schema.
+  multiline: ["signature"],
   input: proposalSignatureInput,
   handler: async (input, { user, db }) => {
     const out = await signOwnerProposal(treasuryOwnerDeps(db), { ...input, actor: user.email });

@@ -55,6 +55,8 @@ export const proveRotationAction = action({
 /** Step 3: the owner's signature, made in the connected wallet (or pasted from one signed elsewhere). */
 export const approveRotationAction = action({
   operation: "treasury.rotation",
+  // Pasted into a textarea: a trailing line break is trimmed by the schema.
+  multiline: ["signature"],
   input: rotationId.extend(signatureInput.shape),
   handler: async (input, { user, db }) =>
     done(await approveRotation(appRotationDeps(db), { ...input, actor: user.email })),

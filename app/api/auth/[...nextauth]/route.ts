@@ -1,6 +1,10 @@
 import NextAuth from "next-auth";
 import { authOptions } from "@/lib/auth/options";
+import { apiRoute } from "@/lib/http/route";
 
 const handler = NextAuth(authOptions);
 
-export { handler as GET, handler as POST };
+// Through apiRoute as every route: an error in next-auth answers JSON, not an empty 500.
+const route = apiRoute(handler as (request: Request, context: unknown) => Promise<Response>);
+
+export { route as GET, route as POST };

@@ -1,6 +1,7 @@
 import { apiUser } from "@/lib/auth/session";
 import { getLedgerApiPage, getLedgerTransaction, parseLedgerQuery } from "@/lib/dal/ledger";
 import { errorResponse } from "@/lib/http/errors";
+import { apiRoute } from "@/lib/http/route";
 import { classifyError } from "@/lib/payment-core/errors";
 import { FilterError, param } from "@/lib/url/search-params";
 
@@ -18,7 +19,7 @@ function invalidFilter(error: FilterError): Response {
  * field with amounts as strings (`amountMicro`, and `amountUsdc` with 6 decimals); pass
  * `nextCursor` back as `cursor` for the next page. `q=tx_…` answers that one transaction.
  */
-export async function GET(request: Request): Promise<Response> {
+async function get(request: Request): Promise<Response> {
   const user = await apiUser("viewer");
   if (user instanceof Response) return user;
   const search = new URL(request.url).searchParams;
@@ -43,3 +44,5 @@ export async function GET(request: Request): Promise<Response> {
     throw error;
   }
 }
+
+export const GET = apiRoute(get);

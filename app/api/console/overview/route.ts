@@ -1,11 +1,12 @@
 import { apiUser } from "@/lib/auth/session";
 import { getOverview } from "@/lib/dal/overview";
 import { errorResponse } from "@/lib/http/errors";
+import { apiRoute } from "@/lib/http/route";
 
 export const dynamic = "force-dynamic";
 
 /** The overview's data for the dashboard's polling; viewers and up. */
-export async function GET(): Promise<Response> {
+async function get(): Promise<Response> {
   const user = await apiUser("viewer");
   if (user instanceof Response) return user;
   try {
@@ -16,3 +17,5 @@ export async function GET(): Promise<Response> {
     return errorResponse("overview_unavailable", "the overview could not be read from the database");
   }
 }
+
+export const GET = apiRoute(get);

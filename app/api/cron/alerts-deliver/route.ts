@@ -1,6 +1,7 @@
+import { apiRoute } from "@/lib/http/route";
 import { cronRoute } from "@/lib/jobs/app";
 
 export const dynamic = "force-dynamic";
 
 /** Vercel Cron: runs the `alerts-deliver` job (Authorization: Bearer $CRON_SECRET). */
-export const GET = cronRoute("alerts-deliver");
+export const GET = apiRoute(cronRoute("alerts-deliver"));

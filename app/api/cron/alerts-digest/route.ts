@@ -1,6 +1,7 @@
+import { apiRoute } from "@/lib/http/route";
 import { cronRoute } from "@/lib/jobs/app";
 
 export const dynamic = "force-dynamic";
 
 /** Vercel Cron: runs the `alerts-digest` job (Authorization: Bearer $CRON_SECRET). */
-export const GET = cronRoute("alerts-digest");
+export const GET = apiRoute(cronRoute("alerts-digest"));

@@ -1,6 +1,7 @@
+import { apiRoute } from "@/lib/http/route";
 import { cronRoute } from "@/lib/jobs/app";
 
 export const dynamic = "force-dynamic";
 
 /** Vercel Cron: runs the `budget-audit` job (Authorization: Bearer $CRON_SECRET). */
-export const GET = cronRoute("budget-audit");
+export const GET = apiRoute(cronRoute("budget-audit"));

@@ -1,6 +1,7 @@
+import { apiRoute } from "@/lib/http/route";
 import { cronRoute } from "@/lib/jobs/app";
 
 export const dynamic = "force-dynamic";
 
 /** Vercel Cron: runs the `ledger-sync` job (Authorization: Bearer $CRON_SECRET). */
-export const GET = cronRoute("ledger-sync");
+export const GET = apiRoute(cronRoute("ledger-sync"));

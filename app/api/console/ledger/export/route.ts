@@ -2,6 +2,7 @@ import { apiUser } from "@/lib/auth/session";
 import { appDb } from "@/lib/dal/db";
 import { ledgerExportFilename, parseLedgerQuery } from "@/lib/dal/ledger";
 import { errorResponse } from "@/lib/http/errors";
+import { apiRoute } from "@/lib/http/route";
 import { CSV_HEADER, transactionCsvRow } from "@/lib/payment-core/ledger/csv";
 import { toSeedLine } from "@/lib/payment-core/ledger/jsonl";
 import {
@@ -82,7 +83,7 @@ async function* rowsOf(
  * named after its filter (`ledger-builder_agent-failed-2026-11-01_2026-11-30.csv`). JSONL is the
  * operations guide's file format (what `x402 ledger export` writes); CSV is for spreadsheets.
  */
-export async function GET(request: Request): Promise<Response> {
+async function get(request: Request): Promise<Response> {
   const user = await apiUser("viewer");
   if (user instanceof Response) return user;
   const search = new URL(request.url).searchParams;
@@ -112,3 +113,5 @@ export async function GET(request: Request): Promise<Response> {
     },
   });
 }
+
+export const GET = apiRoute(get);

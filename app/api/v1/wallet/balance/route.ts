@@ -3,11 +3,12 @@ import { apiUser } from "@/lib/auth/session";
 import { apiRateLimits, paymentService } from "@/lib/dal/payments";
 import { env } from "@/lib/env";
 import { bearer } from "@/lib/http/bearer";
+import { apiRoute } from "@/lib/http/route";
 
 export const dynamic = "force-dynamic";
 
 /** The payer wallet's USDC balance, read on chain: for a metrics token or any signed-in user. */
-export async function GET(request: Request): Promise<Response> {
+async function get(request: Request): Promise<Response> {
   const config = env();
   if (bearer(request)) {
     const limits = apiRateLimits().metrics;
@@ -23,3 +24,5 @@ export async function GET(request: Request): Promise<Response> {
   if (user instanceof Response) return user;
   return walletBalanceResponse(paymentService, config.alerts.lowBalanceMicro);
 }
+
+export const GET = apiRoute(get);
