@@ -7,6 +7,7 @@ import { isApiRoute } from "@/lib/http/route";
 import { addAgent } from "@/lib/payment-core/agents";
 import { addUser, type User } from "@/lib/payment-core/users";
 import { createTestDatabase, type TestDatabase } from "@/lib/testing/db";
+import { HOSTILE_TEXT, rowCounts } from "@/lib/testing/hostile-text";
 
 /**
  * Issue 25: hostile bytes never give a 500. A table of hostile strings (NUL, other C0 controls,
@@ -34,15 +35,6 @@ vi.mock("@/lib/env", async (importOriginal) => {
 
 const APP = path.dirname(fileURLToPath(import.meta.url));
 
-const HOSTILE = [
-  ["NUL", "a\u0000b"],
-  ["BEL", "a\u0007b"],
-  ["ESC", "\u001b[2J"],
-  ["DEL", "a\u007fb"],
-  ["lone high surrogate", "x\ud800y"],
-  ["lone low surrogate", "x\udc00y"],
-] as const;
-
 let t: TestDatabase;
 let admin: User;
 let agentKey: string;
@@ -51,18 +43,6 @@ let agentKey: string;
  * Every table's row count: what "nothing saved" means. Not rate_limits: a request counts against
  * its caller's rate limit before its body is read, refused or not (as it should).
  */
-async function rowCounts(): Promise<Record<string, number>> {
-  const tables = await t.db.$client<{ name: string }[]>`
-    SELECT tablename AS name FROM pg_tables
-    WHERE schemaname = 'public' AND tablename <> 'rate_limits' ORDER BY tablename`;
-  const counts: Record<string, number> = {};
-  for (const { name } of tables) {
-    const [row] = await t.db.$client.unsafe(`SELECT count(*)::int AS n FROM "${name}"`);
-    counts[name] = row?.n as number;
-  }
-  return counts;
-}
-
 beforeAll(async () => {
   t = await createTestDatabase();
   process.env.DATABASE_URL = t.url;
@@ -185,17 +165,17 @@ describe("route handlers: hostile text", () => {
       if (file.includes("nextauth")) continue;
       it(`${file} (${entry.noText}): a hostile query string is not a 500, nothing saved`, async () => {
         const handler = (await routeModule(file)).GET as Handler;
-        for (const [, s] of HOSTILE) {
-          const before = await rowCounts();
+        for (const [, s] of HOSTILE_TEXT) {
+          const before = await rowCounts(t.db, ["rate_limits"]);
           const res = await handler(get(`/x?${new URLSearchParams({ q: s, [`k${s}`]: "v" })}`));
           expect(res.status).not.toBe(500);
-          expect(await rowCounts()).toEqual(before);
+          expect(await rowCounts(t.db, ["rate_limits"])).toEqual(before);
         }
       });
       continue;
     }
     for (const probe of entry) {
-      for (const [name, s] of HOSTILE) {
+      for (const [name, s] of HOSTILE_TEXT) {
         if (probe.query && /[\ud800-\udfff]/.test(s)) {
           // URLSearchParams would write it as U+FFFD. The bytes a client can send are refused by
           // proxy.ts's check (under `next start`, Next has already made them U+FFFD, which is text).
@@ -211,13 +191,13 @@ describe("route handlers: hostile text", () => {
         }
         it(`${file}: ${probe.field} with a ${name} is 400 ${probe.code} naming it, nothing saved`, async () => {
           const handler = (await routeModule(file))[probe.method ?? "GET"] as Handler;
-          const before = await rowCounts();
+          const before = await rowCounts(t.db, ["rate_limits"]);
           const res = await handler(probe.request(s));
           expect(res.status).toBe(400);
           const json = await res.json();
           expect(json.error).toMatchObject({ code: probe.code, field: probe.field });
           expect(json.error.message).toMatch(/must not contain a (control character|lone surrogate) \(U\+/);
-          expect(await rowCounts()).toEqual(before);
+          expect(await rowCounts(t.db, ["rate_limits"])).toEqual(before);
         });
       }
     }
@@ -225,7 +205,7 @@ describe("route handlers: hostile text", () => {
 
   it("POST /api/v1/payments: bytes that are not UTF-8 (0xE0 0xA4) are 400 invalid_request, nothing saved", async () => {
     const { POST } = (await routeModule("api/v1/payments/route.ts")) as { POST: Handler };
-    const before = await rowCounts();
+    const before = await rowCounts(t.db, ["rate_limits"]);
     const prefix = Buffer.from('{"url":"https://vendor.example/x","idempotencyKey":"k-utf8","vendor":"a');
     const body = Buffer.concat([prefix, Buffer.from([0xe0, 0xa4]), Buffer.from('b"}')]);
     const res = await POST(
@@ -239,7 +219,7 @@ describe("route handlers: hostile text", () => {
     expect(await res.json()).toMatchObject({
       error: { code: "invalid_request", message: expect.stringContaining("not UTF-8") },
     });
-    expect(await rowCounts()).toEqual(before);
+    expect(await rowCounts(t.db, ["rate_limits"])).toEqual(before);
   });
 
   it("an unexpected error in a route answers 500 JSON internal_error", async () => {
@@ -258,15 +238,15 @@ describe("route handlers: hostile text", () => {
     const { createSignInThrottle, signInWithPassword } = await import("@/lib/payment-core/sign-in");
     const { parseEnv } = await import("@/lib/env");
     const throttle = createSignInThrottle(t.db, parseEnv(process.env).signIn);
-    for (const [, s] of HOSTILE) {
-      const before = await rowCounts();
+    for (const [, s] of HOSTILE_TEXT) {
+      const before = await rowCounts(t.db, ["rate_limits"]);
       const result = await signInWithPassword(t.db, throttle, {
         email: `admin${s}@hostile.test`,
         password: "a-test-password-1",
         ip: "203.0.113.9",
       });
       expect(result).toEqual({ ok: false, code: "invalid_credentials" });
-      expect(await rowCounts()).toEqual(before);
+      expect(await rowCounts(t.db, ["rate_limits"])).toEqual(before);
     }
   });
 });
@@ -364,9 +344,9 @@ describe("server actions: hostile text", () => {
       const fields = [...Object.keys(sample).filter((k) => typeof sample[k] === "string"), "extra"];
       it(`${name}: each text field (${fields.join(", ")}) with each hostile string is invalid_input naming it, nothing saved`, async () => {
         const action = (await import(/* @vite-ignore */ path.join(APP, file)))[name] as Action;
-        const before = await rowCounts();
+        const before = await rowCounts(t.db, ["rate_limits"]);
         for (const field of fields) {
-          for (const [, s] of HOSTILE) {
+          for (const [, s] of HOSTILE_TEXT) {
             const input = { ...sample, [field]: `${sample[field] ?? ""}${s}` };
             const result = await action(input);
             expect(result, `${field}`).toMatchObject({
@@ -386,10 +366,10 @@ describe("server actions: hostile text", () => {
           }
         }
         // A hostile field name is refused too, without echoing it.
-        const named = await action({ ...sample, [`x${HOSTILE[0][1]}`]: "v" });
+        const named = await action({ ...sample, [`x${HOSTILE_TEXT[0][1]}`]: "v" });
         expect(named).toMatchObject({ ok: false, code: "invalid_input", details: { field: "input" } });
         expect(JSON.stringify(named)).not.toContain("\\u0000");
-        expect(await rowCounts()).toEqual(before);
+        expect(await rowCounts(t.db, ["rate_limits"])).toEqual(before);
       });
     }
   }
@@ -413,7 +393,7 @@ describe("server actions: hostile text", () => {
 describe("record pages: a hostile segment is the 404 page, without a query", () => {
   const pages = filesNamed(".", "page.tsx").filter((f) => /\/\[[^/]+\]\/page\.tsx$/.test(f));
   const SEGMENTS = [
-    ...HOSTILE.map(([name, s]) => [name, `a${s}`] as const),
+    ...HOSTILE_TEXT.map(([name, s]) => [name, `a${s}`] as const),
     ["invalid percent-encoding", "%E0%A4%A"],
   ];
 

@@ -4,6 +4,7 @@ import path from "node:path";
 import type { Command } from "commander";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { createTestDatabase, type TestDatabase } from "@/lib/testing/db";
+import { HOSTILE_TEXT, rowCounts } from "@/lib/testing/hostile-text";
 import { seedLine } from "@/lib/testing/seed-lines";
 import { buildProgram } from "./main";
 import { type CliUser, cliRunner, cliUser } from "./test-harness";
@@ -22,15 +23,6 @@ vi.mock("@/lib/env", async (importOriginal) => {
   return { ...actual, env: () => actual.parseEnv(process.env) };
 });
 
-const HOSTILE = [
-  ["NUL", "a\u0000b"],
-  ["BEL", "a\u0007b"],
-  ["ESC", "\u001b[2J"],
-  ["DEL", "a\u007fb"],
-  ["lone high surrogate", "x\ud800y"],
-  ["lone low surrogate", "x\udc00y"],
-] as const;
-
 let t: TestDatabase;
 let admin: CliUser;
 const dir = mkdtempSync(path.join(tmpdir(), "x402-hostile-cli-"));
@@ -44,17 +36,6 @@ beforeAll(async () => {
   admin = await cliUser(t.db, "admin");
 });
 afterAll(async () => t.drop());
-
-async function rowCounts(): Promise<Record<string, number>> {
-  const tables = await t.db.$client<{ name: string }[]>`
-    SELECT tablename AS name FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename`;
-  const counts: Record<string, number> = {};
-  for (const { name } of tables) {
-    const [row] = await t.db.$client.unsafe(`SELECT count(*)::int AS n FROM "${name}"`);
-    counts[name] = row?.n as number;
-  }
-  return counts;
-}
 
 interface Target {
   command: string[];
@@ -111,8 +92,8 @@ describe("x402: a control character or lone surrogate in any argument", () => {
 
   for (const target of all) {
     it(`${target.command.join(" ")} ${target.field}: exit 2 naming it, nothing saved`, async () => {
-      const before = await rowCounts();
-      for (const [name, s] of HOSTILE) {
+      const before = await rowCounts(t.db);
+      for (const [name, s] of HOSTILE_TEXT) {
         const r = await x402([...target.argv(s), "--json"]);
         expect(r.code, `${name}: ${r.stdout}${r.stderr}`).toBe(2);
         const error = (r.json().error ?? {}) as { code?: string; field?: string; message?: string };
@@ -125,7 +106,7 @@ describe("x402: a control character or lone surrogate in any argument", () => {
           expect(error.message, name).toContain(target.field);
         }
       }
-      expect(await rowCounts()).toEqual(before);
+      expect(await rowCounts(t.db)).toEqual(before);
     });
   }
 });
@@ -137,9 +118,9 @@ describe("x402 ledger import: hostile text in the file", () => {
     return p;
   };
 
-  for (const [name, s] of HOSTILE) {
+  for (const [name, s] of HOSTILE_TEXT) {
     it(`a ${name} in a field (escaped in the JSON) is an invalid line naming the field; nothing imported`, async () => {
-      const before = await rowCounts();
+      const before = await rowCounts(t.db);
       const lines = [
         seedLine({ transaction_id: "tx_hostile_ok" }),
         seedLine({ transaction_id: "tx_hostile_2", vendor: `v${s}` }),
@@ -162,12 +143,12 @@ describe("x402 ledger import: hostile text in the file", () => {
       expect(invalid[0]?.problems[0]?.problem).toMatch(
         /^must not contain a (control character|lone surrogate) \(U\+/,
       );
-      expect(await rowCounts()).toEqual(before);
+      expect(await rowCounts(t.db)).toEqual(before);
     });
   }
 
   it("a line that is not UTF-8 (0xE0 0xA4) stops the import: exit 2 invalid_file naming the line, nothing saved", async () => {
-    const before = await rowCounts();
+    const before = await rowCounts(t.db);
     const good = Buffer.from(`${seedLine({ transaction_id: "tx_utf8_1" })}\n`);
     const bad = Buffer.from(`${seedLine({ transaction_id: "tx_utf8_2", vendor: "@@" })}\n`);
     const at = bad.indexOf("@@");
@@ -178,7 +159,7 @@ describe("x402 ledger import: hostile text in the file", () => {
     expect(r.json()).toMatchObject({
       error: { code: "invalid_file", field: "line", line: 2, message: "line 2: not valid UTF-8" },
     });
-    expect(await rowCounts()).toEqual(before);
+    expect(await rowCounts(t.db)).toEqual(before);
   });
 
   it("an error text keeps its line breaks, and an emoji is text: the line is imported", async () => {

@@ -300,22 +300,27 @@ export async function unexplainedTransferConditions(db: Database): Promise<Condi
  * that died between the payment's commit and its live alert.
  */
 export async function unservedConditions(sql: Sql): Promise<Condition[]> {
-  const rows = await sql<
-    {
-      id: string;
-      agent_id: string;
-      vendor: string;
-      amount_micro: bigint;
-      tx_hash: string | null;
-      unserved_cause: string;
-    }[]
-  >`
+  const rows = await sql<UnservedRow[]>`
     SELECT id, agent_id, vendor, amount_micro, tx_hash, unserved_cause FROM transactions
     WHERE unserved_cause IS NOT NULL AND status = 'completed' AND refund_state IN ('none', 'requested')
     ORDER BY created_at DESC LIMIT 500`;
-  return rows.map((r) => ({
+  return rows.map(unservedCondition);
+}
+
+interface UnservedRow {
+  id: string;
+  agent_id: string;
+  vendor: string;
+  amount_micro: bigint;
+  tx_hash: string | null;
+  unserved_cause: string;
+}
+
+/** A payment taken but not served, as the alert that names its ledger row (one per row, ever). */
+export function unservedCondition(r: UnservedRow): Condition {
+  return {
     kind: "payment_unserved",
-    severity: "critical" as const,
+    severity: "critical",
     dedupeKey: `payment_unserved:${r.id}`,
     windowed: true,
     live: true,
@@ -328,5 +333,5 @@ export async function unservedConditions(sql: Sql): Promise<Condition[]> {
       cause: r.unserved_cause,
       txHash: r.tx_hash,
     }),
-  }));
+  };
 }

@@ -3,10 +3,10 @@ import { type Sql, sqlOf, withTx } from "@/db/sql";
 import type { BudgetConfig } from "../budgets/config";
 import { type Logger, silentLog } from "../log";
 import { type Clock, systemClock } from "../time";
-import { budgetConditions } from "./conditions";
+import { budgetConditions, unservedCondition } from "./conditions";
 import { messageText } from "./messages";
 import { enqueueMessage } from "./outbox";
-import { paymentUnservedMessage, priceDriftMessage, vendorFirstSeenMessage } from "./payment-messages";
+import { priceDriftMessage, vendorFirstSeenMessage } from "./payment-messages";
 import type { Condition } from "./types";
 
 /**
@@ -82,22 +82,7 @@ export async function paymentConditions(
   const out: Condition[] = [];
   for (const r of rows) {
     const who = { agentId: r.agent_id, windowed: true, live: true };
-    if (r.unserved_cause) {
-      out.push({
-        ...who,
-        kind: "payment_unserved",
-        severity: "critical",
-        dedupeKey: `payment_unserved:${r.id}`,
-        message: paymentUnservedMessage({
-          transactionId: r.id,
-          agentId: r.agent_id,
-          vendor: r.vendor,
-          amountMicro: r.amount_micro,
-          cause: r.unserved_cause,
-          txHash: r.tx_hash,
-        }),
-      });
-    }
+    if (r.unserved_cause) out.push(unservedCondition({ ...r, unserved_cause: r.unserved_cause }));
     if (r.prev_id && r.prev_amount !== null && driftsUp(r.amount_micro, r.prev_amount, priceDriftPct)) {
       out.push({
         ...who,
