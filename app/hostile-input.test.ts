@@ -222,6 +222,21 @@ describe("route handlers: hostile text", () => {
     expect(await rowCounts(t.db, ["rate_limits"])).toEqual(before);
   });
 
+  it("query parameters: bytes that are not UTF-8 (%FF, as the route gets them: U+FFFD) are 400 naming them", async () => {
+    const probes = Object.entries(ROUTES).flatMap(([file, entry]) =>
+      Array.isArray(entry) ? entry.filter((p) => p.query).map((p) => [file, p] as const) : [],
+    );
+    expect(probes.length).toBeGreaterThan(0);
+    for (const [file, probe] of probes) {
+      const handler = (await routeModule(file)).GET as Handler;
+      const before = await rowCounts(t.db, ["rate_limits"]);
+      const res = await handler(get(`/${probe.query}?${probe.field}=a%FF`));
+      expect(res.status, `${file} ${probe.field}`).toBe(400);
+      expect((await res.json()).error).toMatchObject({ code: probe.code, field: probe.field });
+      expect(await rowCounts(t.db, ["rate_limits"])).toEqual(before);
+    }
+  });
+
   it("an unexpected error in a route answers 500 JSON internal_error", async () => {
     const { apiRoute } = await import("@/lib/http/route");
     const spy = vi.spyOn(console, "error").mockImplementation(() => {});

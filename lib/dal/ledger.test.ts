@@ -202,6 +202,11 @@ describe("ledger filters: control characters and lone surrogates", () => {
       const error = refused(search);
       expect(error).toMatchObject({ code: "invalid_filter", field: query.split("=")[0] });
     }
+    // Bytes that are not UTF-8 arrive decoded as U+FFFD (as `next start` hands them to the route).
+    for (const query of ["agent=%FF", "vendor=a%E0%A4%A", "q=%C3"]) {
+      const search = new URL(`http://console/api/console/ledger?${query}`).searchParams;
+      expect(refused(search)).toMatchObject({ code: "invalid_filter", field: query.split("=")[0] });
+    }
     expect(refused({ agent: "ab\u0000c" }).message).toBe(
       "Agent: must not contain a control character (U+0000 at position 2)",
     );

@@ -17,7 +17,7 @@ export interface UnsafeCharacter {
   /** `U+0000` form of the character (or of the lone surrogate). */
   codePoint: string;
   /** What it is, for the message. */
-  kind: "control character" | "lone surrogate";
+  kind: "control character" | "lone surrogate" | "replacement character (bytes that were not UTF-8)";
 }
 
 /** Tab, line feed and carriage return: allowed where a value is a multi-line text (a request body). */
@@ -30,10 +30,15 @@ function hex(code: number): string {
 /** The first character `value` may not hold, or null when it is safe. */
 export function findUnsafeCharacter(
   value: string,
-  options: { allowLineBreaks?: boolean } = {},
+  options: { allowLineBreaks?: boolean; refuseReplacement?: boolean } = {},
 ): UnsafeCharacter | null {
   for (let i = 0; i < value.length; i++) {
     const code = value.charCodeAt(i);
+    // A query string reaches a route already decoded, bytes that were not UTF-8 as U+FFFD: where
+    // the value comes from a URL, that character is the only trace of them.
+    if (code === 0xfffd && options.refuseReplacement) {
+      return { index: i, codePoint: hex(code), kind: "replacement character (bytes that were not UTF-8)" };
+    }
     if (code <= 0x1f || code === 0x7f) {
       if (options.allowLineBreaks && LINE_BREAKS.has(code)) continue;
       return { index: i, codePoint: hex(code), kind: "control character" };
@@ -64,7 +69,7 @@ export function checkSafeText(
   value: string,
   ctx: z.RefinementCtx,
   label?: string,
-  options: { allowLineBreaks?: boolean } = {},
+  options: { allowLineBreaks?: boolean; refuseReplacement?: boolean } = {},
 ): void {
   const found = findUnsafeCharacter(value, options);
   if (!found) return;
@@ -82,7 +87,10 @@ export function checkSafeText(
  * surrogates; chain `.min()`/`.max()` on it as on `z.string()` (its issue comes first). Without a
  * label the message is the bare reason, and zodIssues puts the field's path in front.
  */
-export function safeText(label?: string, options: { allowLineBreaks?: boolean } = {}) {
+export function safeText(
+  label?: string,
+  options: { allowLineBreaks?: boolean; refuseReplacement?: boolean } = {},
+) {
   return z.string().superRefine((value, ctx) => checkSafeText(value, ctx, label, options));
 }
 

@@ -77,10 +77,13 @@ export function parsedParam<T>(
 
 /**
  * A free-text filter: at most `max` characters, and safe text (no control character or lone
- * surrogate, lib/safe-text.ts), so a NUL is a 400 naming the parameter, not a failed query.
+ * surrogate, lib/safe-text.ts), so a NUL is a 400 naming the parameter, not a failed query; nor
+ * U+FFFD, which is how `?agent=%FF` (bytes that are not UTF-8) reaches the route.
  */
 export function optionalText(label: string, max = 200) {
-  return safeText(label).max(max, `${label}: at most ${max} characters`).optional();
+  return safeText(label, { refuseReplacement: true })
+    .max(max, `${label}: at most ${max} characters`)
+    .optional();
 }
 
 /**

@@ -18,7 +18,7 @@ async function get(request: Request): Promise<Response> {
   const agentId = new URL(request.url).searchParams.get("agent");
   if (agentId !== null) {
     // A NUL would reach PostgreSQL as a failed query (a 500): refused here, naming the parameter.
-    const unsafe = findUnsafeCharacter(agentId);
+    const unsafe = findUnsafeCharacter(agentId, { refuseReplacement: true });
     if (unsafe)
       return errorResponse("invalid_filter", unsafeTextMessage("agent", unsafe), { field: "agent" });
     const agent = await getAgentView(agentId);
