@@ -263,7 +263,7 @@ const schema = z.object({
   NEXTAUTH_URL: httpUrl.optional(),
 });
 
-/** How this process reaches PostgreSQL (README, "Configuration" and "Scaling"). */
+/** How this process reaches PostgreSQL (docs/configuration.md and docs/scaling.md). */
 export interface DatabaseEnv {
   /** DATABASE_POOL_MODE, else `transaction` when DATABASE_URL has `pgbouncer=true`, else `session`. */
   poolMode: PoolMode;

@@ -1,7 +1,7 @@
 import type { Database } from "@/db/client";
 import { type WindowLimiter, windowLimiter } from "@/lib/payment-core/rate-limit";
 
-/** Request limits of the programmatic API; the variables and defaults are in lib/env.ts and the README. */
+/** Request limits of the programmatic API; the variables and defaults are in lib/env.ts and docs/configuration.md. */
 export interface ApiRateLimitConfig {
   /** `POST /api/v1/payments` requests per agent per minute. */
   paymentsPerMinute: number;

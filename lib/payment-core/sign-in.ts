@@ -6,7 +6,7 @@ import { checkUserPassword, type User } from "./users";
 
 /**
  * Sign-in throttling, for the console (lib/auth/options.ts) and `x402 login` alike; the defaults
- * and their variables are in lib/env.ts and the README.
+ * and their variables are in lib/env.ts and docs/configuration.md.
  */
 export interface SignInThrottleConfig {
   /** Failed sign-ins for one email within the window before it is locked. */

@@ -8,7 +8,7 @@ import { type LedgerFilter, type LedgerTransaction, readTransactions } from "./r
  * doubled), amounts as 6-decimal USDC strings, times as UTC ISO 8601 with microseconds.
  * JSONL stays the exact, machine-readable export; this one is made to be opened by people.
  * Both use one vocabulary: a field the JSONL file has keeps its name here (price_usdc, not
- * amount_usdc; see the README's "Ledger file formats" for the mapping from the former names).
+ * amount_usdc; see docs/cli.md, "Ledger file formats", for the mapping from the former names).
  */
 
 export const CSV_COLUMNS = [

@@ -27,7 +27,7 @@ export {
  * which reads the whole ledger once an hour per process and a bounded range on each scrape.
  * Everything else reads an index: budget_usage for the current windows,
  * the partial `transactions_open_idx` for the backlog, `reconciliation_reports_created_idx` for
- * the last report, the alerts module's own count of open alerts (`alerts_open_idx`). See README "Metrics" for the measured cost.
+ * the last report, the alerts module's own count of open alerts (`alerts_open_idx`). See docs/performance.md (Console) for the measured cost.
  */
 
 export const ALERT_SEVERITIES = ["info", "warning", "critical"] as const;

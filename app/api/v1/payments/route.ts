@@ -5,7 +5,7 @@ import { apiRoute } from "@/lib/http/route";
 
 export const dynamic = "force-dynamic";
 
-/** An agent pays for an HTTP resource; documented in the README (Agent payment API). */
+/** An agent pays for an HTTP resource; documented in docs/http-api.md. */
 async function post(request: Request): Promise<Response> {
   return handlePayment(request, appDb(), paymentService, apiRateLimits().payments);
 }
