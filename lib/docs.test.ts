@@ -26,7 +26,7 @@ function prose(markdown: string): string {
 }
 
 /** GitHub's anchors for a file's headings: lower case, punctuation dropped, spaces to hyphens, repeats -1, -2. */
-export function headingAnchors(markdown: string): Set<string> {
+function headingAnchors(markdown: string): Set<string> {
   const anchors = new Set<string>();
   const seen = new Map<string, number>();
   const withoutFences = markdown.replace(/^(```|~~~)[^\n]*\n[\s\S]*?^\1[^\n]*$/gm, "");
