@@ -13,6 +13,8 @@ export default defineConfig({
   test: {
     include: ["lib/**/*.test.ts", "db/**/*.test.ts", "app/**/*.test.ts", "scripts/**/*.test.ts"],
     globalSetup: ["./lib/testing/global-setup.ts"],
+    // env() parses process.env on every call in tests (in-process CLI and app runs set their own).
+    setupFiles: ["./lib/testing/env-setup.ts"],
     // A worker that dies must fail the run (Vitest alone reports it and exits 0).
     reporters: ["default", "./lib/testing/complete-run-reporter.ts"],
     // Each file gets its own database cloned from a migrated template, so files run in parallel.

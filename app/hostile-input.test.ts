@@ -28,10 +28,6 @@ vi.mock("next-auth", async (importOriginal) => ({
   getServerSession: async () => (sessionUserId ? { user: { id: sessionUserId } } : null),
 }));
 vi.mock("next/cache", () => ({ revalidatePath: () => {} }));
-vi.mock("@/lib/env", async (importOriginal) => {
-  const actual = await importOriginal<typeof import("@/lib/env")>();
-  return { ...actual, env: () => actual.parseEnv(process.env) };
-});
 
 const APP = path.dirname(fileURLToPath(import.meta.url));
 

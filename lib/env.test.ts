@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { EnvError, parseEnv } from "./env";
+import { EnvError, env, parseEnv } from "./env";
 
 describe("environment", () => {
   it("has sensible defaults", () => {
@@ -128,5 +128,18 @@ describe("environment", () => {
 
   it("an empty variable counts as unset", () => {
     expect(parseEnv({ X402_HARD_LIMIT_USDC: "", DATABASE_URL: "" }).budget.hardLimitMicro).toBe(10_000_000n);
+  });
+
+  it("in tests, env() reads process.env on every call (lib/testing/env-setup.ts, for every file)", () => {
+    const before = process.env.X402_PAYMENTS_DISABLED;
+    try {
+      process.env.X402_PAYMENTS_DISABLED = "false";
+      expect(env().budget.paymentsDisabled).toBe(false);
+      process.env.X402_PAYMENTS_DISABLED = "true";
+      expect(env().budget.paymentsDisabled).toBe(true);
+    } finally {
+      if (before === undefined) delete process.env.X402_PAYMENTS_DISABLED;
+      else process.env.X402_PAYMENTS_DISABLED = before;
+    }
   });
 });

@@ -1,18 +1,11 @@
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { authenticateAgent, hashApiKey } from "@/lib/payment-core/agents";
 import { createTestDatabase, type TestDatabase } from "@/lib/testing/db";
 import { type ProcessResult, runX402 } from "@/lib/testing/spawn";
 import { type CliResult, type CliUser, cliEnv, cliRunner, cliUser } from "./test-harness";
-
-// The binary parses its environment once per process; in-process, each command parses it afresh
-// (the cached parse would otherwise carry one test's variables into the next).
-vi.mock("@/lib/env", async (importOriginal) => {
-  const actual = await importOriginal<typeof import("@/lib/env")>();
-  return { ...actual, env: () => actual.parseEnv(process.env) };
-});
 
 let t: TestDatabase;
 const dir = mkdtempSync(path.join(tmpdir(), "x402-cli-"));

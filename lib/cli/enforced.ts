@@ -8,6 +8,7 @@ import {
   type RecordedServerConfig,
   readServerConfig,
 } from "@/lib/payment-core/server-config";
+import { snakeKeys } from "./json";
 
 /**
  * What the payment path enforces, as the CLI shows it: the configuration the serving console
@@ -42,7 +43,7 @@ export const killSwitchDifferences = (e: Enforced) =>
 export function enforcedJson(e: Enforced, differences: ConfigDifference[]) {
   return {
     configuration: e.recorded
-      ? { source: "server", recorded_at: e.recorded.recordedAt, pid: e.recorded.pid, host: e.recorded.host }
+      ? { source: "server", ...snakeKeys(e.recorded, ["recordedAt", "pid", "host"]) }
       : { source: "local", recorded_at: null, pid: null, host: null },
     local_differences: differences,
   };

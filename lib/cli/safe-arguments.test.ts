@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import type { Command } from "commander";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase } from "@/lib/testing/db";
 import { HOSTILE_TEXT, rowCounts } from "@/lib/testing/hostile-text";
 import { seedLine } from "@/lib/testing/seed-lines";
@@ -16,12 +16,6 @@ import { type CliUser, cliRunner, cliUser } from "./test-harness";
  * JSONL import: a control character or lone surrogate in a field is an invalid line naming the
  * field, and bytes that are not UTF-8 stop the import (exit 2) naming the line.
  */
-
-// In-process, each command parses the environment afresh (as cli.test.ts does).
-vi.mock("@/lib/env", async (importOriginal) => {
-  const actual = await importOriginal<typeof import("@/lib/env")>();
-  return { ...actual, env: () => actual.parseEnv(process.env) };
-});
 
 let t: TestDatabase;
 let admin: CliUser;

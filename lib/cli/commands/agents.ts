@@ -5,18 +5,13 @@ import { getVendorPolicy, setVendorPolicy, type VendorPolicy } from "@/lib/payme
 import { mutating } from "../auth";
 import { CliFailure, type CommandKit, EXIT, withDb } from "../context";
 import { table } from "../format";
+import { snakeKeys } from "../json";
 
 /** `x402 agents …` (list, add, pause/resume, rotate-key, vendors) and `x402 users add`. */
 export function registerAgents(program: Command, { sub, print }: CommandKit): void {
   const agents = sub(program, "agents").description("the agents that pay");
-  const agentJson = (a: Awaited<ReturnType<typeof listAgents>>[number]) => ({
-    id: a.id,
-    name: a.name,
-    status: a.status,
-    api_key_prefix: a.apiKeyPrefix,
-    created_at: a.createdAt,
-    updated_at: a.updatedAt,
-  });
+  const agentJson = (a: Awaited<ReturnType<typeof listAgents>>[number]) =>
+    snakeKeys(a, ["id", "name", "status", "apiKeyPrefix", "createdAt", "updatedAt"]);
   const keyNotice = (id: string, key: string) =>
     `API key for ${id} (shown once, store it in your secrets manager):\n${key}\n`;
 

@@ -9,22 +9,22 @@ import {
 import { mutating } from "../auth";
 import { CliFailure, type CommandKit, EXIT, withDb } from "../context";
 import { table, usd, usdc6 } from "../format";
+import { snakeKeys } from "../json";
 
 function requestJson(r: ChangeRequest) {
   return {
-    id: r.id,
-    agent_id: r.agentId,
-    kind: r.kind,
-    status: r.status,
+    ...snakeKeys(r, ["id", "agentId", "kind", "status"]),
     current_limit: usdc6(r.currentLimitMicro),
     requested_limit: usdc6(r.requestedLimitMicro),
-    justification: r.justification,
-    requested_by: r.requestedBy,
-    requested_at: r.requestedAt,
-    expires_at: r.expiresAt,
-    decided_by: r.decidedBy,
-    decided_at: r.decidedAt,
-    decision_comment: r.decisionComment,
+    ...snakeKeys(r, [
+      "justification",
+      "requestedBy",
+      "requestedAt",
+      "expiresAt",
+      "decidedBy",
+      "decidedAt",
+      "decisionComment",
+    ]),
   };
 }
 

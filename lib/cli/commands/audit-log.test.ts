@@ -1,14 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { withTx } from "@/db/sql";
 import { writeAudit } from "@/lib/payment-core/audit";
 import { createTestDatabase, type TestDatabase } from "@/lib/testing/db";
 import { cliRunner } from "../test-harness";
-
-// In-process, each command parses its environment afresh (as cli.test.ts explains).
-vi.mock("@/lib/env", async (importOriginal) => {
-  const actual = await importOriginal<typeof import("@/lib/env")>();
-  return { ...actual, env: () => actual.parseEnv(process.env) };
-});
 
 let t: TestDatabase;
 const x402 = cliRunner(() => t.url);

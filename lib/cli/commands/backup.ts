@@ -13,6 +13,7 @@ import {
 import { actorFor, mutating } from "../auth";
 import { type CommandKit, defaultActor } from "../context";
 import { table } from "../format";
+import { snakeKeys } from "../json";
 
 /**
  * `x402 backup [--out FILE] [--format auto|pg_dump|portable]` and `x402 restore FILE [--force]`.
@@ -60,28 +61,20 @@ function countsTable(tables: Record<string, number>): string {
 }
 
 function backupJson(r: BackupResult) {
-  return {
-    format: r.format,
-    file: r.file,
-    bytes: r.bytes,
-    duration_ms: r.durationMs,
-    reason: r.reason,
-    migrations: r.migrations,
-    tables: r.tables,
-  };
+  return snakeKeys(r, ["format", "file", "bytes", "durationMs", "reason", "migrations", "tables"]);
 }
 
 function restoreJson(r: RestoreResult) {
-  return {
-    format: r.format,
-    file: r.file,
-    duration_ms: r.durationMs,
-    migrations: r.migrations,
-    tables: r.tables,
-    replaced: r.replaced,
-    sha256: r.sha256,
-    pre_restore_backup: r.preRestoreBackup,
-  };
+  return snakeKeys(r, [
+    "format",
+    "file",
+    "durationMs",
+    "migrations",
+    "tables",
+    "replaced",
+    "sha256",
+    "preRestoreBackup",
+  ]);
 }
 
 export function registerBackup(program: Command, { sub, print }: CommandKit): void {

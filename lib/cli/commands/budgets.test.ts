@@ -1,15 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseEnv } from "@/lib/env";
 import { requestLimitChange } from "@/lib/payment-core/approvals";
 import { utcDay, utcMonthStart } from "@/lib/payment-core/time";
 import { createTestDatabase, type TestDatabase } from "@/lib/testing/db";
 import { type CliUser, cliRunner, cliUser, consoleStarted } from "../test-harness";
-
-// In-process, each command parses its environment afresh (as cli.test.ts explains).
-vi.mock("@/lib/env", async (importOriginal) => {
-  const actual = await importOriginal<typeof import("@/lib/env")>();
-  return { ...actual, env: () => actual.parseEnv(process.env) };
-});
 
 let t: TestDatabase;
 /** The shell's signed-in admin (commands that change state need one; lib/cli/auth.ts). */

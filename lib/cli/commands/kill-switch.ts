@@ -13,17 +13,13 @@ import {
   enforcedNotes,
   killSwitchDifferences,
 } from "../enforced";
+import { snakeKeys } from "../json";
 
 function killSwitchJson(s: KillSwitchState) {
   return {
     enabled: s.enabled,
     env: s.env,
-    database: {
-      enabled: s.database.enabled,
-      updated_by: s.database.updatedBy,
-      updated_at: s.database.updatedAt,
-      reason: s.database.reason,
-    },
+    database: snakeKeys(s.database, ["enabled", "updatedBy", "updatedAt", "reason"]),
   };
 }
 

@@ -1,5 +1,6 @@
 import { once } from "node:events";
 import type { ImportReport, UnknownAgent } from "@/lib/payment-core/ledger/import";
+import { snakeKeys } from "../json";
 
 /** `x402 ledger import --json`: the report with every problem of every line. */
 export function importJson(file: string, report: ImportReport) {
@@ -7,14 +8,9 @@ export function importJson(file: string, report: ImportReport) {
     file,
     committed: report.committed,
     lines: report.lines,
-    imported: report.imported,
-    already_present: report.alreadyPresent,
+    ...snakeKeys(report, ["imported", "alreadyPresent"]),
     invalid: report.invalid.map((i) => ({ line: i.line, reason: i.reason, problems: i.problems })),
-    unknown_agents: report.unknownAgents.map((u) => ({
-      agent_id: u.agentId,
-      count: u.count,
-      lines: u.lines,
-    })),
+    unknown_agents: report.unknownAgents.map((u) => snakeKeys(u, ["agentId", "count", "lines"])),
   };
 }
 

@@ -1,17 +1,11 @@
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase } from "@/lib/testing/db";
 import { SEED_HASH, seedLine } from "@/lib/testing/seed-lines";
 import { repoRoot, runProcess } from "@/lib/testing/spawn";
 import { type CliUser, cliEnv, cliRunner, cliUser } from "../test-harness";
-
-// In-process, each command parses the environment afresh (as cli.test.ts does).
-vi.mock("@/lib/env", async (importOriginal) => {
-  const actual = await importOriginal<typeof import("@/lib/env")>();
-  return { ...actual, env: () => actual.parseEnv(process.env) };
-});
 
 let t: TestDatabase;
 const dir = mkdtempSync(path.join(tmpdir(), "x402-ledger-cli-"));

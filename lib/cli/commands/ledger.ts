@@ -18,6 +18,7 @@ import { type RefundState, setRefundState } from "@/lib/payment-core/ledger/refu
 import { mutating } from "../auth";
 import { CliFailure, type CommandKit, EXIT, withDb } from "../context";
 import { table, usdc2, usdc6 } from "../format";
+import { snakeKeys } from "../json";
 import { intOption } from "../options";
 import { importJson, importText, streamToStdout } from "./ledger-io";
 
@@ -25,33 +26,34 @@ function transactionJson(t: LedgerTransaction) {
   return {
     transaction_id: t.id,
     timestamp: t.createdAt,
-    agent_id: t.agentId,
-    vendor: t.vendor,
+    ...snakeKeys(t, ["agentId", "vendor"]),
     price_usdc: usdc6(t.amountMicro),
     status: t.status,
     blockchain_tx_hash: t.txHash,
     error: t.errorMessage,
-    error_code: t.errorCode,
-    resource_url: t.resourceUrl,
-    method: t.method,
-    asset: t.asset,
-    network: t.network,
-    payer: t.payer,
-    payee: t.payee,
-    nonce: t.nonce,
-    valid_after: t.validAfter,
-    valid_before: t.validBefore,
-    latency_ms: t.latencyMs,
-    retry_count: t.retryCount,
-    idempotency_key: t.idempotencyKey,
-    completed_at: t.completedAt,
-    updated_at: t.updatedAt,
-    unserved_cause: t.unservedCause,
-    refund_state: t.refundState,
-    refund_note: t.refundNote,
-    refund_by: t.refundBy,
-    refund_at: t.refundAt,
-    metadata: t.metadata,
+    ...snakeKeys(t, [
+      "errorCode",
+      "resourceUrl",
+      "method",
+      "asset",
+      "network",
+      "payer",
+      "payee",
+      "nonce",
+      "validAfter",
+      "validBefore",
+      "latencyMs",
+      "retryCount",
+      "idempotencyKey",
+      "completedAt",
+      "updatedAt",
+      "unservedCause",
+      "refundState",
+      "refundNote",
+      "refundBy",
+      "refundAt",
+      "metadata",
+    ]),
   };
 }
 

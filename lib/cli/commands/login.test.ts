@@ -2,16 +2,10 @@ import { createHash } from "node:crypto";
 import { mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { addUser, setUserDisabled } from "@/lib/payment-core/users";
 import { createTestDatabase, type TestDatabase } from "@/lib/testing/db";
 import { type CliUser, cliRunner, cliUser } from "../test-harness";
-
-// In-process, each command parses its environment afresh (as cli.test.ts explains).
-vi.mock("@/lib/env", async (importOriginal) => {
-  const actual = await importOriginal<typeof import("@/lib/env")>();
-  return { ...actual, env: () => actual.parseEnv(process.env) };
-});
 
 let t: TestDatabase;
 let viewer: CliUser;

@@ -1,13 +1,8 @@
 import { createTestClient, http } from "viem";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase } from "@/lib/testing/db";
 import { consolePaymentEnv, type LocalNetwork, localChain, startLocalNetwork } from "@/scripts/localnet";
 import { cliRunner } from "../test-harness";
-
-vi.mock("@/lib/env", async (importOriginal) => {
-  const actual = await importOriginal<typeof import("@/lib/env")>();
-  return { ...actual, env: () => actual.parseEnv(process.env) };
-});
 
 let t: TestDatabase;
 let net: LocalNetwork;

@@ -1,6 +1,6 @@
 import type { AddressInfo } from "node:net";
 import { createServer, type Server, type Socket } from "node:net";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseEnv } from "@/lib/env";
 import { readWalletView } from "@/lib/payment-core/treasury/wallet-view";
 import { createPaymentService } from "@/lib/payment-core/x402/service";
@@ -8,12 +8,6 @@ import { createTestDatabase, type TestDatabase } from "@/lib/testing/db";
 import { consolePaymentEnv, type LocalNetwork, startLocalNetwork } from "@/scripts/localnet";
 import { run } from "../main";
 import { consoleStarted } from "../test-harness";
-
-// In-process, each command parses its environment afresh (as cli.test.ts explains).
-vi.mock("@/lib/env", async (importOriginal) => {
-  const actual = await importOriginal<typeof import("@/lib/env")>();
-  return { ...actual, env: () => actual.parseEnv(process.env) };
-});
 
 /**
  * `x402 monitor` reads the wallet the way the console does (the overview's card, /api/metrics):

@@ -1,12 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { insertHistoricalRows } from "@/lib/payment-core/ledger/write";
 import { createTestDatabase, type TestDatabase } from "@/lib/testing/db";
 import { run } from "../main";
-
-vi.mock("@/lib/env", async (importOriginal) => {
-  const actual = await importOriginal<typeof import("@/lib/env")>();
-  return { ...actual, env: () => actual.parseEnv(process.env) };
-});
 
 let t: TestDatabase;
 beforeAll(async () => {

@@ -10,6 +10,7 @@ import { readChainBounded, readWalletView } from "@/lib/payment-core/treasury/wa
 import { getUsdcBalance } from "@/lib/payment-core/x402/usdc";
 import { CliFailure, type CommandKit, withDb as defaultWithDb, EXIT } from "../context";
 import { table, usdc2, usdc6 } from "../format";
+import { snakeKeys } from "../json";
 import { resolveWalletTarget, walletTargetDomain } from "../wallet-target";
 
 /** The payer's gas, bounded in time as the wallet read is. */
@@ -20,18 +21,18 @@ async function withinTimeout<T>(read: () => Promise<T>): Promise<T> {
 }
 
 function alertJson(a: AlertRecord) {
-  return {
-    id: a.id,
-    kind: a.kind,
-    severity: a.severity,
-    state: a.state,
-    agent_id: a.agentId,
-    created_at: a.createdAt,
-    acknowledged_by: a.acknowledgedBy,
-    acknowledged_at: a.acknowledgedAt,
-    message: a.message,
-    figures: a.figures,
-  };
+  return snakeKeys(a, [
+    "id",
+    "kind",
+    "severity",
+    "state",
+    "agentId",
+    "createdAt",
+    "acknowledgedBy",
+    "acknowledgedAt",
+    "message",
+    "figures",
+  ]);
 }
 
 /**

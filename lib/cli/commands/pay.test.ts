@@ -1,5 +1,5 @@
 import { createServer, type Server } from "node:http";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort } from "@/db/embedded";
 import { handlePayment } from "@/lib/api/payments";
 import { createApiRateLimits } from "@/lib/api/rate-limits";
@@ -10,12 +10,6 @@ import { createTestDatabase, type TestDatabase } from "@/lib/testing/db";
 import { consolePaymentEnv, type LocalNetwork, startLocalNetwork } from "@/scripts/localnet";
 import { argvOf, tryPayCommand } from "@/scripts/localnet/try-commands";
 import { type CliUser, cliRunner, cliUser, consoleStarted } from "../test-harness";
-
-// In-process, each command parses its environment afresh (as cli.test.ts explains).
-vi.mock("@/lib/env", async (importOriginal) => {
-  const actual = await importOriginal<typeof import("@/lib/env")>();
-  return { ...actual, env: () => actual.parseEnv(process.env) };
-});
 
 let t: TestDatabase;
 let net: LocalNetwork;

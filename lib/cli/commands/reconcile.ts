@@ -13,6 +13,7 @@ import { createPaymentService } from "@/lib/payment-core/x402/service";
 import { mutating } from "../auth";
 import { CliFailure, type CommandKit, EXIT, withDb } from "../context";
 import { table, usdc2, usdc6 } from "../format";
+import { snakeKeys } from "../json";
 import { intOption } from "../options";
 
 function dayOption(name: string) {
@@ -33,10 +34,7 @@ const optionalUsdc = (micro: bigint | undefined) => (micro === undefined ? null 
 
 function discrepancyJson(d: Discrepancy) {
   return {
-    kind: d.kind,
-    transaction_id: d.transactionId,
-    tx_hash: d.txHash,
-    nonce: d.nonce,
+    ...snakeKeys(d, ["kind", "transactionId", "txHash", "nonce"]),
     ledger_amount_usdc: optionalUsdc(d.ledgerAmountMicro),
     chain_amount_usdc: optionalUsdc(d.chainAmountMicro),
     ...(d.kind === "party_mismatch" || d.kind === "orphan_onchain"
@@ -53,27 +51,25 @@ function discrepancyJson(d: Discrepancy) {
 
 export function reportJson(r: ReconciliationReport) {
   return {
-    status: r.status,
-    generated_at: r.generatedAt,
-    dry_run: r.dryRun,
-    network: r.network,
-    payer: r.payer,
-    usdc_address: r.usdcAddress,
-    tolerance_pct: r.tolerancePct,
-    range: r.range,
+    ...snakeKeys(r, [
+      "status",
+      "generatedAt",
+      "dryRun",
+      "network",
+      "payer",
+      "usdcAddress",
+      "tolerancePct",
+      "range",
+    ]),
     chain: {
       from_block: r.chain.fromBlock.toString(),
       to_block: r.chain.toBlock.toString(),
       transfers: r.chain.transfers,
     },
     counts: r.counts,
-    checked: {
-      transactions: r.checked.transactions,
-      demo_skipped: r.checked.demoSkipped,
-      other_network_skipped: r.checked.otherNetworkSkipped,
-    },
+    checked: snakeKeys(r.checked, ["transactions", "demoSkipped", "otherNetworkSkipped"]),
     discrepancies: r.discrepancies.map(discrepancyJson),
-    report_id: r.reportId,
+    ...snakeKeys(r, ["reportId"]),
     report_file: r.file,
   };
 }

@@ -5,6 +5,7 @@ import { createPaymentService } from "@/lib/payment-core/x402/service";
 import { mutating } from "../auth";
 import { CliFailure, type CommandKit, EXIT, withDb } from "../context";
 import { table, usdc2, usdc6 } from "../format";
+import { snakeKeys } from "../json";
 import { intOption } from "../options";
 
 const seconds = intOption(0, 86_400, "seconds");
@@ -12,30 +13,25 @@ const seconds = intOption(0, 86_400, "seconds");
 function openJson(o: OpenTransaction) {
   return {
     transaction_id: o.id,
-    agent_id: o.agentId,
-    vendor: o.vendor,
-    status: o.status,
+    ...snakeKeys(o, ["agentId", "vendor", "status"]),
     amount: usdc6(o.amountMicro),
-    created_at: o.createdAt,
-    age_seconds: o.ageSeconds,
-    nonce: o.nonce,
-    valid_before: o.validBefore,
-    error_code: o.errorCode,
-    stale: o.stale,
-    expired: o.expired,
-    unsettled: o.unsettled,
-    owner_gone: o.ownerGone,
+    ...snakeKeys(o, [
+      "createdAt",
+      "ageSeconds",
+      "nonce",
+      "validBefore",
+      "errorCode",
+      "stale",
+      "expired",
+      "unsettled",
+      "ownerGone",
+    ]),
   };
 }
 
 function resolutionJson(r: Resolution) {
   return {
-    transaction_id: r.transactionId,
-    agent_id: r.agentId,
-    from: r.from,
-    outcome: r.outcome,
-    code: r.code,
-    message: r.message,
+    ...snakeKeys(r, ["transactionId", "agentId", "from", "outcome", "code", "message"]),
     amount: usdc6(r.amountMicro),
     tx_hash: r.txHash ?? null,
     held_until: r.heldUntil ?? null,

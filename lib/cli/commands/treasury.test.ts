@@ -1,14 +1,8 @@
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { approvalTypedData, ownerChangeTypedData } from "@/lib/payment-core/treasury/rotation-messages";
 import { createTestDatabase, type TestDatabase } from "@/lib/testing/db";
 import { type CliUser, cliRunner, cliUser } from "../test-harness";
-
-// In-process, each command parses its environment afresh (as cli.test.ts explains).
-vi.mock("@/lib/env", async (importOriginal) => {
-  const actual = await importOriginal<typeof import("@/lib/env")>();
-  return { ...actual, env: () => actual.parseEnv(process.env) };
-});
 
 let t: TestDatabase;
 /** The shell's signed-in admin (commands that change state need one; lib/cli/auth.ts). */

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { gunzipSync, gzipSync } from "node:zlib";
 import postgres from "postgres";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { closeDb, createDb, type Database } from "@/db/client";
 import { withDatabase } from "@/db/embedded";
 import { migrationStatus } from "@/db/migrate";
@@ -25,12 +25,6 @@ import { toolMajor } from "./pg-tools";
  * each format this machine can write, restored into a new database, and every table's row
  * count and checksum (md5 of its rows' text, in order) compared with the source's.
  */
-
-// The binary parses its environment once per process; here each command parses it afresh.
-vi.mock("@/lib/env", async (importOriginal) => {
-  const actual = await importOriginal<typeof import("@/lib/env")>();
-  return { ...actual, env: () => actual.parseEnv(process.env) };
-});
 
 let source: TestDatabase;
 let admin: postgres.Sql;

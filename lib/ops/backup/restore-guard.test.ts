@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { gunzipSync, gzipSync } from "node:zlib";
 import postgres from "postgres";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { closeDb, createDb, type Database } from "@/db/client";
 import { withDatabase } from "@/db/embedded";
 import { seedDemo, seedDemoUsers } from "@/db/seed";
@@ -23,11 +23,6 @@ import { toolMajor } from "./pg-tools";
  * anything is touched, even with --force; a complete one replaces the data after a pre-restore
  * backup and leaves a `backup.restore` row chained onto the restored audit log.
  */
-
-vi.mock("@/lib/env", async (importOriginal) => {
-  const actual = await importOriginal<typeof import("@/lib/env")>();
-  return { ...actual, env: () => actual.parseEnv(process.env) };
-});
 
 let source: TestDatabase;
 let admin: postgres.Sql;

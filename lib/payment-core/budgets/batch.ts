@@ -14,7 +14,7 @@ import {
 
 /**
  * One batch of the budget engine: the operations as one JSON array, decided, written and committed
- * by one call of the SQL function `budget_apply_batch` (migration 0011) — one round trip and one
+ * by one call of the SQL function `budget_apply_batch` (source db/functions/budget_apply_batch.sql) — one round trip and one
  * commit, the contended window rows locked only for the window decisions and the commit.
  * decide.ts holds the same rules in TypeScript: the model the function is tested against.
  * Operations are answered in the order they came.

@@ -22,11 +22,6 @@ vi.mock("next-auth", async (importOriginal) => ({
 }));
 // Outside a request there is no cache to revalidate.
 vi.mock("next/cache", () => ({ revalidatePath: () => {} }));
-// The CLI runs in-process with its own environment per command (as cli.test.ts explains).
-vi.mock("@/lib/env", async (importOriginal) => {
-  const actual = await importOriginal<typeof import("@/lib/env")>();
-  return { ...actual, env: () => actual.parseEnv(process.env) };
-});
 
 const { createCliTokenAction, revokeCliTokenAction } = await import("./actions");
 const { listCliTokenViews } = await import("@/lib/dal/cli-tokens");
