@@ -216,10 +216,10 @@ process.exit(0);
     const hash = out.trim();
     expect(hash).toMatch(/^0x[0-9a-f]{64}$/);
     // The process is gone; its anvil writes the file after it. Poll for the file holding the transaction.
-    for (let i = 0; ; i++) {
+    // Until it does, however slow the machine: the test's own timeout bounds the wait.
+    for (;;) {
       const saved = existsSync(file) ? readFileSync(file, "utf8") : "";
       if (saved.includes(hash.slice(2))) break;
-      if (i > 400) throw new Error(`the state file never held ${hash}`);
       await new Promise((r) => setTimeout(r, 25));
     }
     const anvil = await startAnvil({ stateFile: file });

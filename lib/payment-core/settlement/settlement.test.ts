@@ -223,7 +223,7 @@ describe("a crash after signing", () => {
         child.kill("SIGKILL");
         await exited;
         // PostgreSQL frees the dead session's lock as it notices the closed connection: wait for that.
-        for (let i = 0; i < 400; i++) {
+        for (;;) {
           const open = await listOpenTransactions(t.db, { staleAfterMs: 300_000 });
           if (open.find((o) => o.id === id)?.ownerGone) break;
           await new Promise((r) => setTimeout(r, 25));
@@ -253,7 +253,7 @@ describe("a crash after signing", () => {
 
         // Once the live console is gone too, its row is checked at once: unused and valid, so held.
         await alive.release();
-        for (let i = 0; i < 400; i++) {
+        for (;;) {
           const again = await listOpenTransactions(t.db, { staleAfterMs: 300_000 });
           if (again.find((o) => o.id === live.transactionId)?.ownerGone) break;
           await new Promise((r) => setTimeout(r, 25));
