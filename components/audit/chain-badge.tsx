@@ -52,7 +52,7 @@ export function ChainBadge({ result }: { result: ChainVerification }) {
 /** While the chain is checked (a scan of the whole log). */
 export function ChainBadgeLoading() {
   return (
-    <p className="text-sm text-slate-600" data-testid="audit-chain" aria-busy="true">
+    <p className="text-sm text-slate-600" data-testid="audit-chain-checking" aria-busy="true">
       <Badge tone="neutral">Checking the chain…</Badge>
     </p>
   );
