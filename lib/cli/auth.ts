@@ -9,7 +9,7 @@ import { authenticateCliToken } from "@/lib/payment-core/cli-tokens";
 import { OperationError } from "@/lib/payment-core/errors";
 import { BREAK_GLASS_REFUSED, type Operation, requiredRole } from "@/lib/payment-core/permissions";
 import { roleAtLeast, type User } from "@/lib/payment-core/users";
-import { CliFailure, EXIT } from "./context";
+import { CliFailure, EXIT } from "./failure";
 
 /**
  * The CLI's sign-in: `x402 login` leaves a personal token in a file only its owner may read; every

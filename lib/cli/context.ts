@@ -8,23 +8,10 @@ import { classifyError } from "@/lib/payment-core/errors";
 import type { Operation } from "@/lib/payment-core/permissions";
 import { actorFor } from "./auth";
 import { type Enforced, enforcedConfig, localOnly } from "./enforced";
+import { CliFailure, EXIT } from "./failure";
 
-/** Exit codes: 0 success, 1 refused or failed, 2 bad usage (flags, input, configuration). */
-export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
-
-/** A refusal or failed operation the command reports itself, with a stable code. */
-export class CliFailure extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-    readonly details: Record<string, unknown> = {},
-    readonly exitCode: number = EXIT.failed,
-    /** The command already printed its own report; only the exit code is left to set. */
-    readonly reported = false,
-  ) {
-    super(message);
-  }
-}
+// Re-exported: the commands and tests import them from here.
+export { CliFailure, EXIT };
 
 /** What a command module needs from `buildProgram` (its helpers are closures over the program's io). */
 export interface CommandKit {

@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { findUnsafeCharacter, unsafeTextMessage } from "@/lib/safe-text";
-import { CliFailure, EXIT } from "./context";
+import { CliFailure, EXIT } from "./failure";
 
 /**
  * Every text a command is given (its options' values and its arguments) must be safe text
