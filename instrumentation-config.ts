@@ -1,9 +1,9 @@
 import os from "node:os";
-import { getDb } from "@/db/client";
 import { env } from "@/lib/env";
 import { recordServerConfig, walletOf } from "@/lib/payment-core/server-config";
 import { recordInitialOwners } from "@/lib/payment-core/treasury/owners";
 import { currentPayerAddress, envPayerAddress } from "@/lib/payment-core/treasury/payer-wallet";
+import { serverDb } from "@/lib/server/db";
 
 /**
  * Records this serving process's effective payment configuration (per-agent environment limits,
@@ -16,7 +16,7 @@ export async function recordEffectiveConfiguration(): Promise<void> {
   const config = env();
   if (!config.databaseUrl) return;
   try {
-    const db = getDb(config.databaseUrl);
+    const db = serverDb(config.databaseUrl);
     // The payer now: after a rotation, the active payer wallet rather than the env's address.
     const payer = await currentPayerAddress(db, envPayerAddress(config.payments)).catch(() => null);
     await recordServerConfig(db, {

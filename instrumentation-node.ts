@@ -19,7 +19,7 @@ export function checkConfiguration(): void {
 }
 
 /**
- * The scheduled jobs (lib/jobs/app.ts): ledger sync, weekly report, reconciliation, budget audit,
+ * The scheduled jobs (lib/server/jobs.ts): ledger sync, weekly report, reconciliation, budget audit,
  * the settlement resolver (on start and every X402_SETTLE_INTERVAL_S seconds) and the alerts,
  * each on its UTC cron schedule, when a database is set and X402_SCHEDULER is not off. Jobs
  * whose configuration is missing (reconcile and settle without USDC and a payer) are skipped
@@ -28,6 +28,6 @@ export function checkConfiguration(): void {
 export async function startBackgroundJobs(): Promise<void> {
   const config = env();
   if (!config.databaseUrl) return;
-  const { startAppScheduler } = await import("@/lib/jobs/app");
+  const { startAppScheduler } = await import("@/lib/server/jobs");
   startAppScheduler();
 }

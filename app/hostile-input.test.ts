@@ -54,7 +54,7 @@ beforeAll(async () => {
   sessionUserId = admin.id;
 });
 afterAll(async () => {
-  const { appDb } = await import("@/lib/dal/db");
+  const { appDb } = await import("@/lib/server/db");
   await closeDb(appDb());
   await t.drop();
 });

@@ -90,15 +90,3 @@ export function createSessionConnection(url: string) {
 export async function closeDb(db: Database): Promise<void> {
   await db.$client.end({ timeout: 5 });
 }
-
-const globalCache = globalThis as unknown as { __x402Db?: { key: string; db: Database } };
-
-/** One database client per process (kept on globalThis so dev reloads reuse it). */
-export function getDb(url: string, options: DbOptions = {}): Database {
-  const key = JSON.stringify([url, options.max, options.poolMode]);
-  const cached = globalCache.__x402Db;
-  if (cached && cached.key === key) return cached.db;
-  const db = createDb(url, options);
-  globalCache.__x402Db = { key, db };
-  return db;
-}

@@ -1,5 +1,4 @@
 import pino, { type DestinationStream, type Level } from "pino";
-import { env } from "@/lib/env";
 import type { Logger } from "@/lib/payment-core/log";
 
 /**
@@ -57,7 +56,7 @@ export interface LogOptions {
 
 export type AppLogger = Logger & { flush(): void; level: string };
 
-/** A pino logger with the product's settings; `lib/env.ts` supplies the level and file. */
+/** A pino logger with the product's settings; the process's one is lib/server/log.ts. */
 export function createLogger(options: LogOptions = {}): AppLogger {
   let destination = options.destination;
   if (!destination && options.file) {
@@ -75,13 +74,4 @@ export function createLogger(options: LogOptions = {}): AppLogger {
     destination ?? pino.destination({ dest: 1, sync: true }),
   );
   return logger as unknown as AppLogger;
-}
-
-const cache = globalThis as unknown as { __x402Log?: AppLogger };
-
-/** The process's logger, created once from the validated configuration (X402_LOG_LEVEL, X402_LOG_FILE). */
-export function appLog(): AppLogger {
-  const config = env().log;
-  cache.__x402Log ??= createLogger({ level: config.level, file: config.file });
-  return cache.__x402Log;
 }

@@ -9,7 +9,7 @@ import { ErrorMessage, FormMessage } from "@/components/ui/form-message";
 import { Checkbox } from "@/components/ui/input";
 import { RunResult } from "@/components/ui/run-result";
 import { formFields, useAction } from "@/components/ui/use-action";
-import type { ReconciliationRunView } from "@/lib/dal/reconciliation";
+import type { ReconciliationRunView } from "@/lib/server/reconciliation";
 import { CountsTable } from "./counts-table";
 import { DiscrepancyTable } from "./discrepancy-table";
 

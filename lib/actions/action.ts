@@ -2,12 +2,12 @@ import "server-only";
 import type { z } from "zod";
 import type { Database } from "@/db/client";
 import { currentUser, type SessionUser } from "@/lib/auth/session";
-import { appDb } from "@/lib/dal/db";
 import { zodIssues } from "@/lib/http/errors";
 import { classifyError } from "@/lib/payment-core/errors";
 import { type Operation, requiredRole } from "@/lib/payment-core/permissions";
 import { type Role, roleAtLeast } from "@/lib/payment-core/users";
 import { findUnsafeField, unsafeFieldMessage } from "@/lib/safe-text";
+import { appDb } from "@/lib/server/db";
 
 export type ActionResult<T> =
   | { ok: true; data: T }

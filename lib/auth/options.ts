@@ -1,26 +1,10 @@
 import "server-only";
 import type { NextAuthOptions } from "next-auth";
 import CredentialsProvider from "next-auth/providers/credentials";
-import { appDb } from "@/lib/dal/db";
 import { env } from "@/lib/env";
-import {
-  clientIp,
-  createSignInThrottle,
-  type SignInThrottle,
-  signInWithPassword,
-  throttledMessage,
-} from "./sign-in";
-
-const cache = globalThis as unknown as { __x402SignInThrottle?: { db: unknown; throttle: SignInThrottle } };
-
-/** One throttle per database client (its limiters keep a sweep timer). */
-function signInThrottle(db: ReturnType<typeof appDb>): SignInThrottle {
-  const cached = cache.__x402SignInThrottle;
-  if (cached && cached.db === db) return cached.throttle;
-  const throttle = createSignInThrottle(db, env().signIn);
-  cache.__x402SignInThrottle = { db, throttle };
-  return throttle;
-}
+import { signInThrottle } from "@/lib/server/auth";
+import { appDb } from "@/lib/server/db";
+import { clientIp, signInWithPassword, throttledMessage } from "./sign-in";
 
 /** next-auth v4: email + password against the users table (bcrypt), JWT sessions. */
 export const authOptions: NextAuthOptions = {

@@ -1,9 +1,9 @@
 import "server-only";
 import { redirect } from "next/navigation";
 import { getServerSession } from "next-auth";
-import { appDb } from "@/lib/dal/db";
 import { errorResponse } from "@/lib/http/errors";
 import { getUser, type Role, roleAtLeast } from "@/lib/payment-core/users";
+import { appDb } from "@/lib/server/db";
 import { authOptions } from "./options";
 
 export interface SessionUser {

@@ -10,11 +10,11 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { type AppEnv, parseEnv } from "@/lib/env";
 import { reconcile } from "@/lib/payment-core/reconciliation";
 import { createPaymentService } from "@/lib/payment-core/x402/service";
+import { reconcileDeps } from "@/lib/server/reconciliation";
 import { createTestDatabase, type TestDatabase } from "@/lib/testing/db";
 import { type AnvilNode, deployUsdc, localChain, startAnvil } from "@/scripts/localnet";
 import { walletSetupFrom } from "./fundings";
 import { getWalletView } from "./overview";
-import { reconcileDeps } from "./reconciliation";
 import { getTreasuryFrom } from "./treasury";
 
 /*

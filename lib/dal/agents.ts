@@ -7,8 +7,8 @@ import { listChangeRequests } from "@/lib/payment-core/change-requests";
 import { agentDailySpend, type DaySpend } from "@/lib/payment-core/ledger/aggregates";
 import { type LedgerTransaction, listTransactions } from "@/lib/payment-core/ledger/read";
 import { getVendorPolicy, type VendorPolicy } from "@/lib/payment-core/vendor-policy";
+import { appDb } from "@/lib/server/db";
 import { pick, toWire, type Wire } from "@/lib/wire";
-import { appDb } from "./db";
 
 /**
  * Reads for the agents pages, shaped for the browser: every micro-USDC amount is a decimal

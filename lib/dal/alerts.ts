@@ -1,47 +1,11 @@
 import "server-only";
-import { env } from "@/lib/env";
-import { appLog } from "@/lib/log";
 import {
   type AlertRecord,
   type AlertSeverity,
   activeAlertCounts,
-  evaluateAlerts,
   listAlerts,
 } from "@/lib/payment-core/alerts";
-import { classifyError } from "@/lib/payment-core/errors";
-import type { PayerGas } from "@/lib/payment-core/settlement/cancel-gas";
-import { appDb } from "./db";
-import { paymentService } from "./payments";
-
-/** The wallet's balance for the alert evaluator; null when no wallet is configured. */
-export async function walletBalanceForAlerts(): Promise<bigint | null> {
-  try {
-    return (await paymentService().getWalletBalance()).balanceMicro;
-  } catch (error) {
-    if (classifyError(error)?.code === "wallet_not_configured") return null;
-    throw error;
-  }
-}
-
-/** The payer's ETH and one cancel's cost for the evaluator; null when no wallet is configured. */
-export async function payerGasForAlerts(): Promise<PayerGas | null> {
-  try {
-    return await paymentService().getPayerGas();
-  } catch (error) {
-    if (classifyError(error)?.code === "wallet_not_configured") return null;
-    throw error;
-  }
-}
-
-/** One evaluation in this process, with the app's configuration, wallet and log. */
-export function evaluateAlertsNow() {
-  return evaluateAlerts(appDb(), {
-    config: env(),
-    walletBalance: walletBalanceForAlerts,
-    payerGas: payerGasForAlerts,
-    log: appLog(),
-  });
-}
+import { appDb } from "@/lib/server/db";
 
 export interface AlertsPageData {
   active: AlertRecord[];

@@ -7,8 +7,8 @@ import type { LimitSource } from "@/lib/payment-core/budgets/config";
 import { listUsage } from "@/lib/payment-core/budgets/usage";
 import { type ChangeRequest, listChangeRequests } from "@/lib/payment-core/change-requests";
 import { agentSpendHistory } from "@/lib/payment-core/ledger/aggregates";
+import { appDb } from "@/lib/server/db";
 import { toWire, type Wire } from "@/lib/wire";
-import { appDb } from "./db";
 
 /** Reads for the approvals page; micro-USDC as decimal strings, times as UTC ISO strings. */
 

@@ -5,6 +5,7 @@ import { type AuditFilter, type AuditRecord, listAuditFacets, listAuditLog } fro
 import { type ChainVerification, verifyAuditChain } from "@/lib/payment-core/audit-chain";
 import { SIGN_IN_ACTIONS, withLimitInForce } from "@/lib/payment-core/audit-labels";
 import { classifyError } from "@/lib/payment-core/errors";
+import { appDb } from "@/lib/server/db";
 import {
   dayRange,
   FilterError,
@@ -18,7 +19,6 @@ import {
   readPosition,
   utcDayParam,
 } from "@/lib/url/search-params";
-import { appDb } from "./db";
 
 /**
  * The audit log page's filters (actor, action, target type and id, UTC days from/to, both

@@ -6,7 +6,7 @@ import {
   cliTokenStatus,
   listCliTokens,
 } from "@/lib/payment-core/cli-tokens";
-import { appDb } from "./db";
+import { appDb } from "@/lib/server/db";
 
 export interface CliTokenView extends CliToken {
   status: CliTokenStatus;

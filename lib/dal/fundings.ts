@@ -1,17 +1,17 @@
 import "server-only";
 import { cache } from "react";
-import { type Address, createPublicClient, http, type PublicClient } from "viem";
+import type { Address } from "viem";
 import type { Database } from "@/db/client";
 import { type AppEnv, env } from "@/lib/env";
-import { classifyError, OperationError } from "@/lib/payment-core/errors";
+import { classifyError } from "@/lib/payment-core/errors";
 import { DEMO_WALLET_ACCOUNTS, isLocalNetwork } from "@/lib/payment-core/treasury/demo-wallet";
-import { type FundingDeps, listFundings, type WalletFunding } from "@/lib/payment-core/treasury/funding";
+import { listFundings, type WalletFunding } from "@/lib/payment-core/treasury/funding";
 import { currentPayerAddress, envPayerAddress } from "@/lib/payment-core/treasury/payer-wallet";
-import { appDb } from "./db";
+import { appDb } from "@/lib/server/db";
 
 /**
- * The Fund page's server side: what the browser's wallet setup may know, the deps the recording
- * action verifies with, and the recent fundings as the page shows them.
+ * The Fund page's server side: what the browser's wallet setup may know and the recent fundings
+ * as the page shows them (what the recording action verifies with: lib/server/treasury.ts).
  */
 
 /** What the browser's wallet code is given: public values only, as plain JSON. */
@@ -55,32 +55,6 @@ export async function walletSetupFrom(db: Database, config: AppEnv): Promise<Wal
 
 /** What the Fund layout and page are given (read once per request). */
 export const walletSetup = cache(() => walletSetupFrom(appDb(), env()));
-
-const clients = globalThis as unknown as { __x402FundingClient?: PublicClient };
-
-/** What recording a funding verifies against: the configured network, its USDC and the payer. */
-export function fundingDeps(db: Database): FundingDeps {
-  const config = env();
-  const p = config.payments;
-  if (!p.usdcAddress) {
-    throw new OperationError(
-      "payer_not_configured",
-      "set X402_USDC_ADDRESS (or use a network with a known USDC) to fund the payer",
-    );
-  }
-  clients.__x402FundingClient ??= createPublicClient({
-    transport: http(p.rpcUrl, { timeout: 15_000, retryCount: 1 }),
-  }) as PublicClient;
-  return {
-    db,
-    client: clients.__x402FundingClient,
-    network: p.network,
-    usdcAddress: p.usdcAddress,
-    // recordFunding checks against the payer now: the active payer wallet, else this.
-    payerAddress: envPayerAddress(p),
-    requiredConfirmations: config.treasury.fundingConfirmations,
-  };
-}
 
 /** A recorded funding for the browser: bigints as decimal strings. */
 export interface FundingView {

@@ -1,9 +1,7 @@
 import "server-only";
 import { cache } from "react";
 import { env } from "@/lib/env";
-import { appJob, appJobs, runAppJob } from "@/lib/jobs/app";
 import { nextRunAt } from "@/lib/jobs/scheduler";
-import { OperationError } from "@/lib/payment-core/errors";
 import {
   getJobRun,
   JOB_NAMES,
@@ -13,9 +11,10 @@ import {
   listJobRuns,
   summarizeRun,
 } from "@/lib/payment-core/jobs";
-import { appDb } from "./db";
+import { appDb } from "@/lib/server/db";
+import { appJobs } from "@/lib/server/jobs";
 
-/** Scheduled jobs for the console: each job with its last and next run, recent runs, one run, run now. */
+/** Scheduled jobs for the console: each job with its last and next run, recent runs, one run. */
 
 export interface JobRunView extends JobRunRecord {
   /** One line about the output (figures, PASS/FAIL). */
@@ -84,32 +83,3 @@ export const listRecentJobRuns = cache(
 export const getJobRunView = cache(
   async (id: string): Promise<JobRunView | null> => view(await getJobRun(appDb(), id)),
 );
-
-export interface RunNowView {
-  job: JobName;
-  status: "succeeded" | "failed" | "skipped";
-  runId: string | null;
-  error: string | null;
-  summary: string;
-}
-
-/** Runs a job now for a console user, through the same runner (and lock) as the schedule. */
-export async function runJobNow(name: JobName, actor: string): Promise<RunNowView> {
-  const job = appJob(name);
-  if (job.unavailable) {
-    throw new OperationError("job_not_configured", `${name} cannot run here: ${job.unavailable}`, {
-      job: name,
-    });
-  }
-  const result = await runAppJob(name, { actor, trigger: "console" });
-  return {
-    job: name,
-    status: result.status,
-    runId: result.runId,
-    error: result.error,
-    summary:
-      result.status === "skipped"
-        ? "already running: this trigger was skipped"
-        : summarizeRun(name, result.output),
-  };
-}

@@ -3,7 +3,7 @@ import { and, count, eq, gte } from "drizzle-orm";
 import { transactions } from "@/db/schema";
 import { env } from "@/lib/env";
 import { getKillSwitch } from "@/lib/payment-core/settings";
-import { appDb } from "./db";
+import { appDb } from "@/lib/server/db";
 
 export interface KillSwitchView {
   enabled: boolean;

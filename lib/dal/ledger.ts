@@ -16,6 +16,7 @@ import {
 } from "@/lib/payment-core/ledger/read";
 import { formatUsdc, MoneyParseError, parseUsdc, USDC_DECIMALS } from "@/lib/payment-core/money";
 import { checkSafeText, findUnsafeCharacter } from "@/lib/safe-text";
+import { appDb } from "@/lib/server/db";
 import {
   dayRange,
   FilterError,
@@ -30,7 +31,6 @@ import {
   utcDayParam,
 } from "@/lib/url/search-params";
 import { pick, toWire, type Wire } from "@/lib/wire";
-import { appDb } from "./db";
 
 /**
  * The ledger explorer's filters, parsed once for the page (inline error), the JSON route and

@@ -1,7 +1,7 @@
 import "server-only";
 import { and, count, eq, gt } from "drizzle-orm";
 import { budgetChangeRequests } from "@/db/schema/budgets";
-import { appDb } from "./db";
+import { appDb } from "@/lib/server/db";
 
 /**
  * Change requests waiting for an approver (pending and not yet expired), for the navigation's

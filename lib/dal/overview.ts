@@ -27,9 +27,9 @@ import {
   type Runway,
 } from "@/lib/payment-core/treasury/runway";
 import { readWalletView, type WalletView } from "@/lib/payment-core/treasury/wallet-view";
+import { appDb } from "@/lib/server/db";
+import { overviewRecentSpend, overviewWalletView } from "@/lib/server/overview";
 import { pick, toWire, type Wire } from "@/lib/wire";
-import { appDb } from "./db";
-import { paymentService } from "./payments";
 
 /**
  * The overview page's data, shaped for the browser: plain JSON, micro-USDC as decimal strings
@@ -134,58 +134,19 @@ export async function getOverviewFrom(deps: {
   };
 }
 
-// ---------------------------------------------------------------- wallet
-
-/** Every open overview polls; one chain read per few seconds serves them all. */
-const WALLET_CACHE_MS = 4_000;
-
 /** The console's wallet read (lib/payment-core/treasury/wallet-view.ts), shared with `x402 monitor`. */
 export const getWalletView = readWalletView;
 
-const walletCache = globalThis as unknown as {
-  __x402OverviewWallet?: { at: number; view: Promise<WalletView> };
-};
-
-function cachedWallet(): Promise<WalletView> {
-  const cached = walletCache.__x402OverviewWallet;
-  if (cached && Date.now() - cached.at < WALLET_CACHE_MS) return cached.view;
-  const view = getWalletView(() => paymentService().getWalletBalance(), {
-    lowBalanceMicro: env().alerts.lowBalanceMicro,
-  });
-  walletCache.__x402OverviewWallet = { at: Date.now(), view };
-  return view;
-}
-
 /**
- * The runway's 7-day sum reads a week of ledger rows: every open overview polls every few seconds,
- * so one read per half minute serves them all (the balance it is applied to is the fresh one).
+ * What the overview page and its JSON route call: the wallet and the week's spend come through
+ * the process's short caches (lib/server/overview.ts).
  */
-const RECENT_SPEND_CACHE_MS = 30_000;
-
-const spendCache = globalThis as unknown as {
-  __x402OverviewRecentSpend?: { at: number; spend: Promise<RecentSpend> };
-};
-
-function cachedRecentSpend(): Promise<RecentSpend> {
-  const cached = spendCache.__x402OverviewRecentSpend;
-  if (cached && Date.now() - cached.at < RECENT_SPEND_CACHE_MS) return cached.spend;
-  const spend = getRecentSpend(appDb());
-  // A failed read is not kept: the next poll tries again.
-  spend.catch(() => {
-    if (spendCache.__x402OverviewRecentSpend?.spend === spend)
-      spendCache.__x402OverviewRecentSpend = undefined;
-  });
-  spendCache.__x402OverviewRecentSpend = { at: Date.now(), spend };
-  return spend;
-}
-
-/** What the overview page and its JSON route call. */
 export function getOverview(): Promise<OverviewView> {
   return getOverviewFrom({
     db: appDb(),
     config: env().budget,
-    getWalletView: cachedWallet,
-    getRecentSpend: cachedRecentSpend,
+    getWalletView: overviewWalletView,
+    getRecentSpend: overviewRecentSpend,
     lowBalanceMicro: env().alerts.lowBalanceMicro,
   });
 }

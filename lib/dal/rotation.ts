@@ -1,28 +1,20 @@
 import "server-only";
 import { desc, eq } from "drizzle-orm";
 import type { Address } from "viem";
-import type { Database } from "@/db/client";
 import { agents, transactions } from "@/db/schema";
 import { env } from "@/lib/env";
 import { ensureOwnerSet } from "@/lib/payment-core/treasury/owners";
 import type { RotationDeps } from "@/lib/payment-core/treasury/rotation";
-import { rotationDeps } from "@/lib/payment-core/treasury/rotation-deps";
 import { type RotationStatus, rotationStatus } from "@/lib/payment-core/treasury/rotation-status";
 import { getUsdcBalance } from "@/lib/payment-core/x402/usdc";
+import { appDb } from "@/lib/server/db";
+import { appRotationDeps } from "@/lib/server/treasury";
 import { readChainBounded } from "./chain-read";
-import { appDb } from "./db";
-import { paymentService } from "./payments";
 
 /**
- * The rotation page's server side: the rotation's dependencies from this process's configuration
- * and its one payment service (so completing a rotation clears the key cache the API signs with),
- * and what the page shows for the step the open rotation waits for.
+ * The rotation page's server side: what the page shows for the step the open rotation waits for
+ * (the rotation's dependencies, which the actions use too: lib/server/treasury.ts).
  */
-
-export function appRotationDeps(db: Database): RotationDeps {
-  const config = env();
-  return rotationDeps(db, config, config, paymentService());
-}
 
 export interface RotationPageView {
   status: RotationStatus;

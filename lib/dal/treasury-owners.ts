@@ -1,17 +1,14 @@
 import "server-only";
-import type { Database } from "@/db/client";
 import { env } from "@/lib/env";
 import { listProposals, type ProposalView } from "@/lib/payment-core/treasury/owner-proposals";
 import {
   listOwners,
-  type OwnerDeps,
-  ownerDeps,
   readOwnerSet,
   recordInitialOwners,
   removedOwners,
   type TreasuryOwner,
 } from "@/lib/payment-core/treasury/owners";
-import { appDb } from "./db";
+import { appDb } from "@/lib/server/db";
 
 /** The owners page's data: the recorded owners, the quorum, the proposals and the removed owners. */
 export async function treasuryOwnersView(): Promise<{
@@ -33,9 +30,4 @@ export async function treasuryOwnersView(): Promise<{
     removedOwners(db),
   ]);
   return { owners, quorum: set.quorum, proposals, removed, chainId: config.payments.chainId, warning };
-}
-
-/** What the propose and sign actions check against: the recorded owners, the quorum and the payer. */
-export function treasuryOwnerDeps(db: Database): OwnerDeps {
-  return ownerDeps(db, env());
 }

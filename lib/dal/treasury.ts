@@ -18,9 +18,9 @@ import {
   type WalletBalances,
   walletClient,
 } from "@/lib/payment-core/treasury/wallet";
+import { appDb } from "@/lib/server/db";
 import { toWire, type Wire } from "@/lib/wire";
 import { readChainBounded } from "./chain-read";
-import { appDb } from "./db";
 
 /**
  * The Treasury page's data: the payer wallet, its USDC and gas balances from the chain, the

@@ -1,6 +1,6 @@
 import "server-only";
 import { listUsers, type User } from "@/lib/payment-core/users";
-import { appDb } from "./db";
+import { appDb } from "@/lib/server/db";
 
 /** Console users for the admin page (never their password hashes). */
 export async function listUserViews(): Promise<User[]> {

@@ -1,10 +1,9 @@
 import "server-only";
-import { appDb } from "@/lib/dal/db";
-import { paymentService } from "@/lib/dal/payments";
-import { reconcileDeps } from "@/lib/dal/reconciliation";
 import { env } from "@/lib/env";
-import { appLog } from "@/lib/log";
+import { type CronRoute, handleCron } from "@/lib/jobs/cron-route";
+import { type Scheduler, startScheduler } from "@/lib/jobs/scheduler";
 import { deliverOutbox, enqueueMessage, evaluateAlerts, sendDigest } from "@/lib/payment-core/alerts";
+import { OperationError } from "@/lib/payment-core/errors";
 import {
   buildJobs,
   JOB_NAMES,
@@ -12,22 +11,21 @@ import {
   type JobName,
   type JobRunResult,
   runJob,
+  summarizeRun,
 } from "@/lib/payment-core/jobs";
-import { type CronRoute, handleCron } from "./cron-route";
-import { type Scheduler, startScheduler } from "./scheduler";
+import { appDb } from "./db";
+import { appLog } from "./log";
+import { paymentService } from "./payments";
+import { reconcileDeps } from "./reconciliation";
+import { services } from "./services";
 
 /**
  * The jobs as this process runs them: the registry (lib/payment-core/jobs) given the app's
  * configuration, database, payment service, alerts and log. Built once per process.
  */
 
-const cache = globalThis as unknown as {
-  __x402Jobs?: Record<JobName, JobDefinition>;
-  __x402Scheduler?: Scheduler;
-};
-
 export function appJobs(): Record<JobName, JobDefinition> {
-  if (cache.__x402Jobs) return cache.__x402Jobs;
+  if (services.jobs) return services.jobs;
   const config = env();
   const p = config.payments;
   const payer = p.walletAddress ?? p.payerPrivateKey;
@@ -39,7 +37,7 @@ export function appJobs(): Record<JobName, JobDefinition> {
   // The resolver's audit rows keep their actor: scheduled runs resolve as the system, a console run as its user.
   const resolveActor = (actor: string) => (actor.startsWith("system:") ? "system:settlement" : actor);
   const walletConfigured = Boolean(p.usdcAddress && payer);
-  cache.__x402Jobs = buildJobs({
+  services.jobs = buildJobs({
     budget: config.budget,
     ledgerSyncPath: config.jobs.ledgerSyncPath,
     reconcile: chainMissing
@@ -85,7 +83,7 @@ export function appJobs(): Record<JobName, JobDefinition> {
       deliver: (db, clock) => deliverOutbox(db, { config, clock, log: appLog() }),
     },
   });
-  return cache.__x402Jobs;
+  return services.jobs;
 }
 
 export function appJob(name: JobName): JobDefinition {
@@ -117,11 +115,40 @@ export function startAppScheduler(): Scheduler | null {
     );
     return null;
   }
-  cache.__x402Scheduler ??= startScheduler({
+  services.scheduler ??= startScheduler({
     jobs: JOB_NAMES.map((name) => appJob(name)),
     run: (job) =>
       runJob(appDb(), job, { log, actor: "system:scheduler", trigger: "schedule", scheduled: true }),
     log,
   });
-  return cache.__x402Scheduler;
+  return services.scheduler;
+}
+
+export interface RunNowView {
+  job: JobName;
+  status: "succeeded" | "failed" | "skipped";
+  runId: string | null;
+  error: string | null;
+  summary: string;
+}
+
+/** Runs a job now for a console user, through the same runner (and lock) as the schedule. */
+export async function runJobNow(name: JobName, actor: string): Promise<RunNowView> {
+  const job = appJob(name);
+  if (job.unavailable) {
+    throw new OperationError("job_not_configured", `${name} cannot run here: ${job.unavailable}`, {
+      job: name,
+    });
+  }
+  const result = await runAppJob(name, { actor, trigger: "console" });
+  return {
+    job: name,
+    status: result.status,
+    runId: result.runId,
+    error: result.error,
+    summary:
+      result.status === "skipped"
+        ? "already running: this trigger was skipped"
+        : summarizeRun(name, result.output),
+  };
 }

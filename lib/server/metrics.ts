@@ -1,18 +1,15 @@
 import "server-only";
 import type { Registry } from "prom-client";
-import { appDb } from "@/lib/dal/db";
-import { getWalletView } from "@/lib/dal/overview";
-import { paymentService } from "@/lib/dal/payments";
 import { env } from "@/lib/env";
+import { buildRegistry, type WalletSample } from "@/lib/metrics/exposition";
 import { readMetricsSnapshot } from "@/lib/payment-core/prometheus/snapshot";
 import { type WindowLimiter, windowLimiter } from "@/lib/payment-core/rate-limit";
-import { buildRegistry, type WalletSample } from "./exposition";
+import { readWalletView } from "@/lib/payment-core/treasury/wallet-view";
+import { appDb } from "./db";
+import { paymentService } from "./payments";
+import { services } from "./services";
 
 /** The app's wiring of `GET /api/metrics`: this process's database, configuration and chain client. */
-
-const cache = globalThis as unknown as {
-  __x402MetricsLimits?: { authFailures: WindowLimiter; perToken: WindowLimiter };
-};
 
 /**
  * Counted in PostgreSQL like the other API limits, under keys of their own, so scrapes and wrong
@@ -20,7 +17,7 @@ const cache = globalThis as unknown as {
  */
 export function metricsLimits(): { authFailures: WindowLimiter; perToken: WindowLimiter } {
   const config = env().apiRateLimits;
-  cache.__x402MetricsLimits ??= {
+  services.metricsLimits ??= {
     authFailures: windowLimiter(appDb(), {
       keyPrefix: "api_prom_auth_ip",
       limit: config.authFailuresPerMinute,
@@ -32,15 +29,15 @@ export function metricsLimits(): { authFailures: WindowLimiter; perToken: Window
       windowSeconds: 60,
     }),
   };
-  return cache.__x402MetricsLimits;
+  return services.metricsLimits;
 }
 
 /**
  * The wallet for one scrape: a chain error or a missing configuration gives `null` (exported as
- * `x402_wallet_balance_up 0`), never a failed scrape. getWalletView bounds the read to 3 s.
+ * `x402_wallet_balance_up 0`), never a failed scrape. readWalletView bounds the read to 3 s.
  */
 async function readWallet(): Promise<WalletSample | null> {
-  const view = await getWalletView(() => paymentService().getWalletBalance());
+  const view = await readWalletView(() => paymentService().getWalletBalance());
   if (!view.available) return null;
   return { address: view.address, network: view.network, balanceMicro: BigInt(view.balanceMicro) };
 }

@@ -2,7 +2,7 @@
  * A payer in its own process, for tests that kill it mid-payment (`kill -9` after signing).
  * Arguments: one JSON object { databaseUrl, rpcUrl, network, usdcAddress, payerKey, agentId,
  * url, idempotencyKey, ownerLockUrl? }. With ownerLockUrl it holds an owner lock there, as the
- * console does (lib/dal/payments.ts), and its rows record it. Prints the outcome as JSON if it
+ * console does (lib/server/payments.ts), and its rows record it. Prints the outcome as JSON if it
  * lives that long.
  */
 import { createPublicClient, http, type PublicClient } from "viem";

@@ -3,8 +3,8 @@
 import { revalidatePath } from "next/cache";
 import { z } from "zod";
 import { action } from "@/lib/actions/action";
-import { runJobNow } from "@/lib/dal/jobs";
 import { JOB_NAMES } from "@/lib/payment-core/jobs";
+import { runJobNow } from "@/lib/server/jobs";
 
 /**
  * Runs a scheduled job now, through the runner: if the schedule (or another operator) is running

@@ -3,8 +3,8 @@
 import { revalidatePath } from "next/cache";
 import { z } from "zod";
 import { action } from "@/lib/actions/action";
-import { describeCounts, resolveSettlements } from "@/lib/dal/settlements";
 import { setKillSwitch } from "@/lib/payment-core/settings";
+import { describeCounts, resolveSettlements } from "@/lib/server/settlements";
 
 const flag = z.union([z.boolean(), z.enum(["true", "false"]).transform((v) => v === "true")]);
 

@@ -3,8 +3,8 @@
 import { revalidatePath } from "next/cache";
 import { z } from "zod";
 import { action } from "@/lib/actions/action";
-import { reconcileNow } from "@/lib/dal/reconciliation";
 import { InvalidDateError, parseUtcDay } from "@/lib/payment-core/time";
+import { reconcileNow } from "@/lib/server/reconciliation";
 
 /** An optional UTC day (YYYY-MM-DD) from a date input; "" is none. */
 function day(label: string) {

@@ -3,13 +3,13 @@
 import { revalidatePath } from "next/cache";
 import { z } from "zod";
 import { action } from "@/lib/actions/action";
+import { OperationError } from "@/lib/payment-core/errors";
 import {
   describeCounts,
   type ResolutionView,
   resolveSettlements,
   toResolutionView,
-} from "@/lib/dal/settlements";
-import { OperationError } from "@/lib/payment-core/errors";
+} from "@/lib/server/settlements";
 
 const transactionId = z.object({ id: z.string().trim().min(1, "which transaction?").max(200) });
 

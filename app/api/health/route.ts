@@ -1,8 +1,8 @@
 import { currentUser } from "@/lib/auth/session";
-import { appDb } from "@/lib/dal/db";
 import { env } from "@/lib/env";
 import { apiRoute } from "@/lib/http/route";
 import { getHealth, type Health, publicHealth } from "@/lib/payment-core/health";
+import { appDb } from "@/lib/server/db";
 
 // Health is read on every request, never prerendered at build time (there is no database then).
 export const dynamic = "force-dynamic";

@@ -1,8 +1,8 @@
 import { apiUser } from "@/lib/auth/session";
 import { env } from "@/lib/env";
 import { apiRoute } from "@/lib/http/route";
-import { collectMetrics, metricsLimits } from "@/lib/metrics/app";
 import { handleMetrics } from "@/lib/metrics/handler";
+import { collectMetrics, metricsLimits } from "@/lib/server/metrics";
 
 export const dynamic = "force-dynamic";
 

@@ -64,7 +64,7 @@ export function createPaymentService(
     /**
      * Called after each payment attempt has its outcome (paid, refused or failed), outside the
      * payment's path: never awaited, and a throw is swallowed. The app uses it to re-evaluate
-     * alerts (debounced, lib/dal/payments.ts).
+     * alerts (debounced, lib/server/payments.ts).
      */
     onPaymentFinished?: (event: { agentId: string; ok: boolean }) => void;
     /** How long the active payer key is cached (default 2 s). */

@@ -5,8 +5,8 @@ import path from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { closeDb } from "@/db/client";
 import { cliRunner } from "@/lib/cli/test-harness";
-import { appDb } from "@/lib/dal/db";
 import { addUser, setUserDisabled, type User } from "@/lib/payment-core/users";
+import { appDb } from "@/lib/server/db";
 import { createTestDatabase, type TestDatabase } from "@/lib/testing/db";
 
 /**

@@ -2,8 +2,9 @@
 
 import { revalidatePath } from "next/cache";
 import { action } from "@/lib/actions/action";
-import { fundingDeps, toFundingView } from "@/lib/dal/fundings";
+import { toFundingView } from "@/lib/dal/fundings";
 import { recordFunding, recordFundingInput } from "@/lib/payment-core/treasury/funding";
+import { fundingDeps } from "@/lib/server/treasury";
 
 /**
  * Records a confirmed USDC transfer to the payer. It takes the transaction hash only: the

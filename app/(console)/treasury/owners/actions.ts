@@ -2,13 +2,13 @@
 
 import { revalidatePath } from "next/cache";
 import { action } from "@/lib/actions/action";
-import { treasuryOwnerDeps } from "@/lib/dal/treasury-owners";
 import {
   proposalSignatureInput,
   proposeInput,
   proposeOwnerChange,
   signOwnerProposal,
 } from "@/lib/payment-core/treasury/owner-proposals";
+import { treasuryOwnerDeps } from "@/lib/server/treasury";
 import { toWire } from "@/lib/wire";
 
 /**

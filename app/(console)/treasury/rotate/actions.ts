@@ -3,7 +3,6 @@
 import { revalidatePath } from "next/cache";
 import { z } from "zod";
 import { action } from "@/lib/actions/action";
-import { appRotationDeps } from "@/lib/dal/rotation";
 import {
   proveRotation,
   registerInput,
@@ -18,6 +17,7 @@ import {
   sweepRotation,
   testPayment,
 } from "@/lib/payment-core/treasury/rotation-money";
+import { appRotationDeps } from "@/lib/server/treasury";
 import { toWire } from "@/lib/wire";
 
 /**

@@ -1,5 +1,5 @@
 import { apiRoute } from "@/lib/http/route";
-import { cronRoute } from "@/lib/jobs/app";
+import { cronRoute } from "@/lib/server/jobs";
 
 export const dynamic = "force-dynamic";
 

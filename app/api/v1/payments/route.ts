@@ -1,7 +1,7 @@
 import { handlePayment } from "@/lib/api/payments";
-import { appDb } from "@/lib/dal/db";
-import { apiRateLimits, paymentService } from "@/lib/dal/payments";
 import { apiRoute } from "@/lib/http/route";
+import { appDb } from "@/lib/server/db";
+import { apiRateLimits, paymentService } from "@/lib/server/payments";
 
 export const dynamic = "force-dynamic";
 

@@ -1,5 +1,4 @@
 import { apiUser } from "@/lib/auth/session";
-import { appDb } from "@/lib/dal/db";
 import { ledgerExportFilename, parseLedgerQuery } from "@/lib/dal/ledger";
 import { errorResponse } from "@/lib/http/errors";
 import { apiRoute } from "@/lib/http/route";
@@ -11,6 +10,7 @@ import {
   type LedgerSort,
   readTransactions,
 } from "@/lib/payment-core/ledger/read";
+import { appDb } from "@/lib/server/db";
 import { FilterError, param } from "@/lib/url/search-params";
 
 export const dynamic = "force-dynamic";

@@ -1,9 +1,9 @@
 import { handleWalletBalance, walletBalanceResponse } from "@/lib/api/payments";
 import { apiUser } from "@/lib/auth/session";
-import { apiRateLimits, paymentService } from "@/lib/dal/payments";
 import { env } from "@/lib/env";
 import { bearer } from "@/lib/http/bearer";
 import { apiRoute } from "@/lib/http/route";
+import { apiRateLimits, paymentService } from "@/lib/server/payments";
 
 export const dynamic = "force-dynamic";
 
