@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `npm test`: installs what is missing (dependencies, Debian's Chromium and PgBouncer), then lint, typecheck,
-// every Vitest file against a real PostgreSQL (DATABASE_URL, or an embedded server in
-// data/postgres-test), a production build, the Playwright end-to-end tests, and one summary line.
+// the import-cycle check, every Vitest file against a real PostgreSQL (DATABASE_URL, or an embedded
+// server in data/postgres-test), a production build, the Playwright end-to-end tests, and one summary line.
 // Only this and `npm run demo` may install (see ensure-install.mjs). The run fails when a Vitest
 // file is missing from the report or did not finish, and when a `.only` is left in any test.
 import { spawnSync } from "node:child_process";
@@ -32,6 +32,8 @@ function step(name, command, args) {
 const checks = [
   ["lint", step("lint", bin("biome"), ["check", "."])],
   ["typecheck", step("typecheck", bin("tsc"), ["--noEmit"])],
+  // No import cycle among app, components, lib, db and scripts (.dependency-cruiser.cjs).
+  ["cycles", step("cycles", process.execPath, [path.join(root, "scripts", "check-cycles.mjs")])],
 ];
 
 /**
