@@ -6,8 +6,9 @@
  * Type-only imports (`import type`, `import { type X }` where every name is a type) do not count:
  * TypeScript erases them, so they cannot change the order modules evaluate in, leave a half-built
  * module behind an import, or make a bundle load one module through another. A runtime cycle can,
- * and is what this check is for. (A type-only cycle is still a smell, but the layering rules in
- * docs/architecture.md deal with that, not this check.)
+ * and is what this check is for. (Counting them would flag one today, in the domain:
+ * x402/payer.ts -> treasury/rotation-gate.ts -> treasury/rotation.ts, which imports the payer's
+ * PayRequest and PayOutcome types back.)
  */
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
