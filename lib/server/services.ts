@@ -46,7 +46,7 @@ export interface Services {
 // Why globalThis and not a module-level object: `next dev` re-evaluates modules on every edit, and
 // the route, page and instrumentation bundles may each load this module once, so a module-level
 // registry would open a second database pool, a second payment engine (whose batching assumes it
-// is the only one) and a second scheduler. The one cast in the project: globalThis has no such key.
+// is the only one) and a second scheduler. The project's one cast of globalThis: it has no such key.
 const holder = globalThis as typeof globalThis & { __x402Services?: Services };
 
 /** This process's services (each slot is filled by the module that builds it). */
