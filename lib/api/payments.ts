@@ -3,7 +3,7 @@ import { createHash } from "node:crypto";
 import { z } from "zod";
 import type { Database } from "@/db/client";
 import { bearer, secretMatches } from "@/lib/http/bearer";
-import { errorResponse, httpStatus, rateLimitedResponse, zodIssues } from "@/lib/http/errors";
+import { errorResponse, HTTP_STATUS, rateLimitedResponse, zodIssues } from "@/lib/http/errors";
 import { authenticateAgent } from "@/lib/payment-core/agents";
 import { classifyError } from "@/lib/payment-core/errors";
 import { LOW_BALANCE_MICRO } from "@/lib/payment-core/metrics";
@@ -151,8 +151,9 @@ function outcomeResponse(outcome: PayOutcome): Response {
           }
         : {}),
     },
-    // Any refusal the table does not name is the policy's: 403.
-    httpStatus(outcome.code, 403),
+    // A replay answers the row's stored code: one an older version or an imported ledger row
+    // stored is not in the table, and is a refusal (403) as before.
+    HTTP_STATUS[outcome.code] ?? 403,
   );
   if (outcome.rotating) response.headers.set("Retry-After", String(outcome.rotating.retryAfterSeconds));
   return response;

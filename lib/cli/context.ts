@@ -4,21 +4,24 @@ import { closeDb, createDb, type Database } from "@/db/client";
 import { resolveDatabase } from "@/db/embedded";
 import { DirectUrlRequired, migrateDatabase } from "@/db/migrate";
 import { type AppEnv, EnvError, env } from "@/lib/env";
-import { classifyError } from "@/lib/payment-core/errors";
+import { classifyError, type ErrorCode } from "@/lib/payment-core/errors";
 import type { Operation } from "@/lib/payment-core/permissions";
 import { actorFor } from "./auth";
 import { type Enforced, enforcedConfig, localOnly } from "./enforced";
+import { CLI_EXIT, EXIT } from "./exit-codes";
 
-/** Exit codes: 0 success, 1 refused or failed, 2 bad usage (flags, input, configuration). */
-export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
+export { EXIT };
 
-/** A refusal or failed operation the command reports itself, with a stable code. */
+/**
+ * A refusal or failed operation the command reports itself, with a stable code; its exit code is
+ * the code's (CLI_EXIT) unless the command names another.
+ */
 export class CliFailure extends Error {
   constructor(
-    readonly code: string,
+    readonly code: ErrorCode,
     message: string,
     readonly details: Record<string, unknown> = {},
-    readonly exitCode: number = EXIT.failed,
+    readonly exitCode: number = CLI_EXIT[code],
     /** The command already printed its own report; only the exit code is left to set. */
     readonly reported = false,
   ) {
@@ -120,7 +123,7 @@ async function migrateThrough(config: AppEnv, url: string, db: Database): Promis
 /** Maps any error to the exit code and the `{ error: { code, message, ... } }` shape. */
 export function describeError(error: unknown): {
   exitCode: number;
-  code: string;
+  code: ErrorCode;
   message: string;
   details: Record<string, unknown>;
 } {
@@ -149,8 +152,8 @@ export function describeError(error: unknown): {
   // Bad input of any kind (an amount, a date, a flag's value) is bad usage; a refused operation is a failure.
   const known = classifyError(error);
   if (known) {
-    const exitCode = known.kind === "invalid_input" ? EXIT.usage : EXIT.failed;
-    return { exitCode, code: known.code, message: known.message, details: known.details };
+    const { code, message, details } = known;
+    return { exitCode: CLI_EXIT[code], code, message, details };
   }
   if ((error as { code?: string }).code === "42P01") {
     return {
