@@ -247,17 +247,11 @@ export async function handlePayment(
     });
     return outcomeResponse(outcome);
   } catch (error) {
-    // By code, not instanceof: the payment service may have been built by another bundle.
-    const known = classifyError(error);
-    if (known?.kind === "invalid_input") {
+    // Any input error is the API's `invalid_request` (its documented code for a bad body); the rest
+    // (no key to sign with: payer_not_configured, payer_retired) is apiRoute's errorToResponse.
+    // By kind, not instanceof: the payment service may have been built by another bundle.
+    if (classifyError(error)?.kind === "invalid_input") {
       return errorResponse("invalid_request", (error as Error).message);
-    }
-    // No key to sign with (none registered, none in the env) or a retired env key.
-    if (
-      known?.kind === "operation" &&
-      (known.code === "payer_not_configured" || known.code === "payer_retired")
-    ) {
-      return errorResponse(known.code, known.message);
     }
     throw error;
   }
