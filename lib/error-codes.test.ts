@@ -7,6 +7,7 @@ import { CLI_EXIT, EXIT } from "@/lib/cli/exit-codes";
 import { errorToResponse, HTTP_STATUS } from "@/lib/http/errors";
 import {
   ERROR_CODES,
+  type ErrorCode,
   InvalidInputError,
   isErrorCode,
   OperationError,
@@ -132,6 +133,22 @@ describe("docs/http-api.md", () => {
           wrong.push(`${code}: doc ${status}, table ${HTTP_STATUS[code]}`);
       }
     }
+    expect(wrong).toEqual([]);
+  });
+});
+
+describe("docs/cli.md", () => {
+  it("each exit code it names for an error code is the code's in CLI_EXIT", () => {
+    const doc = readFileSync(path.join(root, "docs/cli.md"), "utf8");
+    const said = [
+      ...[...doc.matchAll(/`([a-z_]+)`, exit (\d)/g)].map((m) => [m[1], m[2]]),
+      ...[...doc.matchAll(/exits? (\d)(?: with code|,| \()\s*`([a-z_]+)`/g)].map((m) => [m[2], m[1]]),
+    ];
+    expect(said.length).toBeGreaterThan(5);
+    const wrong = said
+      .filter(([code]) => isErrorCode(code))
+      .filter(([code, exit]) => CLI_EXIT[code as ErrorCode] !== Number(exit))
+      .map(([code, exit]) => `${code}: doc exit ${exit}, CLI_EXIT ${CLI_EXIT[code as ErrorCode]}`);
     expect(wrong).toEqual([]);
   });
 });
