@@ -3,7 +3,7 @@ import type { z } from "zod";
 import type { Database } from "@/db/client";
 import { currentUser, type SessionUser } from "@/lib/auth/session";
 import { zodIssues } from "@/lib/http/errors";
-import { classifyError } from "@/lib/payment-core/errors";
+import { classifyError, type ErrorCode } from "@/lib/payment-core/errors";
 import { type Operation, requiredRole } from "@/lib/payment-core/permissions";
 import { type Role, roleAtLeast } from "@/lib/payment-core/users";
 import { findUnsafeField, unsafeFieldMessage } from "@/lib/safe-text";
@@ -11,7 +11,7 @@ import { appDb } from "@/lib/server/db";
 
 export type ActionResult<T> =
   | { ok: true; data: T }
-  | { ok: false; code: string; message: string; details?: Record<string, unknown> };
+  | { ok: false; code: ErrorCode; message: string; details?: Record<string, unknown> };
 
 /**
  * The one wrapper every server action goes through: it checks the session and the role

@@ -3,7 +3,7 @@ import { createHash } from "node:crypto";
 import { z } from "zod";
 import type { Database } from "@/db/client";
 import { bearer, secretMatches } from "@/lib/http/bearer";
-import { errorResponse, httpStatus, rateLimitedResponse, zodIssues } from "@/lib/http/errors";
+import { errorResponse, HTTP_STATUS, rateLimitedResponse, zodIssues } from "@/lib/http/errors";
 import { authenticateAgent } from "@/lib/payment-core/agents";
 import { classifyError } from "@/lib/payment-core/errors";
 import { LOW_BALANCE_MICRO } from "@/lib/payment-core/metrics";
@@ -151,8 +151,9 @@ function outcomeResponse(outcome: PayOutcome): Response {
           }
         : {}),
     },
-    // Any refusal the table does not name is the policy's: 403.
-    httpStatus(outcome.code, 403),
+    // A replay answers the row's stored code: one an older version or an imported ledger row
+    // stored is not in the table, and is a refusal (403) as before.
+    HTTP_STATUS[outcome.code] ?? 403,
   );
   if (outcome.rotating) response.headers.set("Retry-After", String(outcome.rotating.retryAfterSeconds));
   return response;
@@ -246,17 +247,11 @@ export async function handlePayment(
     });
     return outcomeResponse(outcome);
   } catch (error) {
-    // By code, not instanceof: the payment service may have been built by another bundle.
-    const known = classifyError(error);
-    if (known?.kind === "invalid_input") {
+    // Any input error is the API's `invalid_request` (its documented code for a bad body); the rest
+    // (no key to sign with: payer_not_configured, payer_retired) is apiRoute's errorToResponse.
+    // By kind, not instanceof: the payment service may have been built by another bundle.
+    if (classifyError(error)?.kind === "invalid_input") {
       return errorResponse("invalid_request", (error as Error).message);
-    }
-    // No key to sign with (none registered, none in the env) or a retired env key.
-    if (
-      known?.kind === "operation" &&
-      (known.code === "payer_not_configured" || known.code === "payer_retired")
-    ) {
-      return errorResponse(known.code, known.message);
     }
     throw error;
   }

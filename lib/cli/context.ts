@@ -4,10 +4,11 @@ import { closeDb, createDb, type Database } from "@/db/client";
 import { resolveDatabase } from "@/db/embedded";
 import { DirectUrlRequired, migrateDatabase } from "@/db/migrate";
 import { type AppEnv, EnvError, env } from "@/lib/env";
-import { classifyError } from "@/lib/payment-core/errors";
+import { classifyError, type ErrorCode } from "@/lib/payment-core/errors";
 import type { Operation } from "@/lib/payment-core/permissions";
 import { actorFor } from "./auth";
 import { type Enforced, enforcedConfig, localOnly } from "./enforced";
+import { CLI_EXIT } from "./exit-codes";
 import { CliFailure, EXIT } from "./failure";
 
 // Re-exported: the commands and tests import them from here.
@@ -107,7 +108,7 @@ async function migrateThrough(config: AppEnv, url: string, db: Database): Promis
 /** Maps any error to the exit code and the `{ error: { code, message, ... } }` shape. */
 export function describeError(error: unknown): {
   exitCode: number;
-  code: string;
+  code: ErrorCode;
   message: string;
   details: Record<string, unknown>;
 } {
@@ -136,8 +137,8 @@ export function describeError(error: unknown): {
   // Bad input of any kind (an amount, a date, a flag's value) is bad usage; a refused operation is a failure.
   const known = classifyError(error);
   if (known) {
-    const exitCode = known.kind === "invalid_input" ? EXIT.usage : EXIT.failed;
-    return { exitCode, code: known.code, message: known.message, details: known.details };
+    const { code, message, details } = known;
+    return { exitCode: CLI_EXIT[code], code, message, details };
   }
   if ((error as { code?: string }).code === "42P01") {
     return {

@@ -1,18 +1,23 @@
+import type { ErrorCode } from "@/lib/payment-core/errors";
+import { CLI_EXIT, EXIT } from "./exit-codes";
+
 /**
- * The CLI's exit codes and its reported failure, in a module of their own: lib/cli/auth.ts throws
- * them and lib/cli/context.ts (which imports auth) maps them, so neither imports the other for them.
+ * The CLI's reported failure, in a module of its own: lib/cli/auth.ts throws it and
+ * lib/cli/context.ts (which imports auth) maps it, so neither imports the other for it.
  */
 
-/** Exit codes: 0 success, 1 refused or failed, 2 bad usage (flags, input, configuration). */
-export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
+export { EXIT };
 
-/** A refusal or failed operation the command reports itself, with a stable code. */
+/**
+ * A refusal or failed operation the command reports itself, with a stable code; its exit code is
+ * the code's (CLI_EXIT) unless the command names another.
+ */
 export class CliFailure extends Error {
   constructor(
-    readonly code: string,
+    readonly code: ErrorCode,
     message: string,
     readonly details: Record<string, unknown> = {},
-    readonly exitCode: number = EXIT.failed,
+    readonly exitCode: number = CLI_EXIT[code],
     /** The command already printed its own report; only the exit code is left to set. */
     readonly reported = false,
   ) {

@@ -1,5 +1,5 @@
 import type { z } from "zod";
-import { REFUSAL_CODES } from "@/lib/payment-core/errors";
+import { classifyError, type ErrorCode } from "@/lib/payment-core/errors";
 
 /**
  * The one error shape the console's HTTP answers share: `{ error: { code, message, ...details } }`,
@@ -7,51 +7,210 @@ import { REFUSAL_CODES } from "@/lib/payment-core/errors";
  * errors here; server actions return the same code and message in their result.
  */
 
-/** The HTTP status of each stable error code a route answers with. */
-export const HTTP_STATUS: Readonly<Record<string, number>> = {
-  // The caller's request was wrong; nothing was saved.
+/**
+ * The HTTP status of every error code: a new code without one does not compile. A route that means
+ * something else by a code names its status at the call site (`unknown_agent` is the payment API's
+ * refusal, 403, and the agents route's 404).
+ */
+export const HTTP_STATUS: Readonly<Record<ErrorCode, number>> = {
+  // The caller's input was wrong; nothing was saved.
   invalid_request: 400,
   invalid_input: 400,
   invalid_filter: 400,
+  invalid_amount: 400,
+  invalid_date: 400,
+  invalid_range: 400,
+  invalid_days: 400,
+  invalid_months: 400,
+  invalid_limit: 400,
+  invalid_limit_kind: 400,
+  limit_unchanged: 400,
+  invalid_cursor: 400,
+  invalid_sort: 400,
+  invalid_status: 400,
+  invalid_state: 400,
+  invalid_anchor: 400,
+  invalid_tolerance: 400,
+  invalid_file: 400,
+  invalid_actor: 400,
+  invalid_agent: 400,
+  invalid_agent_id: 400,
+  invalid_name: 400,
+  invalid_payee: 400,
+  invalid_vendor_host: 400,
+  invalid_idempotency_key: 400,
+  invalid_role: 400,
+  invalid_user: 400,
+  invalid_token_name: 400,
+  invalid_token_ttl: 400,
+  invalid_comment: 400,
+  invalid_justification: 400,
+  invalid_expiry: 400,
+  invalid_request_id: 400,
+  invalid_refund_state: 400,
+  invalid_rotation_input: 400,
+  invalid_treasury_owner: 400,
+  request_too_large: 413,
+  // Who is asking.
   unauthorized: 401,
-  // The CLI's sign-in (x402 login) and its personal tokens.
+  forbidden: 403,
+  origin_required: 403,
+  invalid_credentials: 401,
+  throttled: 429,
+  rate_limited: 429,
+  user_disabled: 403,
+  user_not_found: 404,
+  user_exists: 409,
+  last_admin: 409,
+  self_approval_forbidden: 403,
+  // The CLI's sign-in (x402 login), its personal tokens and break-glass.
   cli_login_required: 401,
   cli_token_invalid: 401,
   cli_token_expired: 401,
   cli_token_revoked: 401,
-  user_disabled: 403,
   cli_token_not_found: 404,
   break_glass_refused: 403,
-  forbidden: 403,
-  origin_required: 403,
+  password_required: 400,
+  reason_required: 400,
+  invalid_reason: 400,
+  cancelled: 400,
   // Budget and policy refusals: understood, not allowed.
-  ...Object.fromEntries(REFUSAL_CODES.map((code) => [code, 403])),
+  // The payment switch is the exception: payments are off, not this caller's fault.
+  payments_disabled: 503,
+  unknown_agent: 403,
+  agent_paused: 403,
+  per_transaction_max_exceeded: 403,
+  hard_limit_exceeded: 403,
+  daily_limit_exceeded: 403,
+  monthly_limit_exceeded: 403,
   destination_not_allowed: 403,
   vendor_not_allowed: 403,
+  payment_requirements_rejected: 403,
   payment_in_progress: 409,
   reservation_closed: 409,
-  request_too_large: 413,
   idempotency_key_reused: 422,
-  rate_limited: 429,
   vendor_error: 502,
-  settlement_failed: 502,
-  settlement_unknown: 502,
+  vendor_response_too_large: 502,
   network_error: 502,
   signing_failed: 502,
-  vendor_response_too_large: 502,
-  chain_unavailable: 502,
-  // The payment switch overrides the refusal's 403: payments are off, not this caller's fault.
-  payments_disabled: 503,
+  settlement_failed: 502,
+  settlement_unknown: 502,
   payer_not_configured: 503,
   payer_retired: 503,
   // The payer wallet is between the rotation's sweep and its completion: try again shortly.
   payer_rotating: 503,
+  // A replayed payment that was released: the payment API's answer for any stored code (403).
+  stale_reservation: 403,
+  authorization_expired: 403,
+  authorization_cancelled: 403,
+  transaction_not_found: 404,
+  not_pending: 409,
+  amount_exceeds_reservation: 409,
+  // Agents, alerts, limit-change requests, refunds: not found, or not in a state that allows it.
+  agent_exists: 409,
+  alert_not_found: 404,
+  alert_already_acknowledged: 409,
+  not_a_decrease: 409,
+  request_not_found: 404,
+  request_not_pending: 409,
+  request_already_pending: 409,
+  request_expired: 409,
+  refund_not_applicable: 409,
+  invalid_refund_transition: 409,
+  // The chain and the wallets.
+  chain_unavailable: 502,
+  chain_timeout: 504,
+  wallet_not_configured: 503,
+  key_ref_invalid: 400,
+  key_ref_unresolved: 404,
+  payer_key_mismatch: 409,
+  // Treasury owners.
+  treasury_no_owners: 409,
+  treasury_owner_exists: 409,
+  treasury_owner_not_found: 404,
+  treasury_owner_is_payer: 409,
+  treasury_owner_below_quorum: 409,
+  owner_proposal_not_found: 404,
+  owner_proposal_closed: 409,
+  owner_change_expired: 409,
+  owner_change_replayed: 409,
+  owner_change_duplicate_signer: 409,
+  owner_change_wrong_chain: 400,
+  owner_change_signer_not_owner: 403,
+  // Treasury funding: the transaction is not (yet) a transfer to the payer.
+  funding_tx_not_found: 404,
+  funding_unconfirmed: 409,
+  funding_reverted: 409,
+  funding_reorged: 409,
+  funding_no_transfer: 422,
+  funding_wrong_token: 422,
+  funding_wrong_recipient: 422,
+  funding_from_payer: 422,
+  // Payer-key rotation.
+  rotation_not_found: 404,
+  rotation_not_open: 409,
+  rotation_in_progress: 409,
+  rotation_wrong_state: 409,
+  rotation_same_wallet: 409,
+  rotation_wallet_retired: 409,
+  rotation_key_missing: 409,
+  rotation_key_mismatch: 409,
+  rotation_proof_invalid: 400,
+  rotation_open_authorizations: 409,
+  rotation_new_wallet_unfunded: 409,
+  rotation_gas_transfer_failed: 502,
+  rotation_sweep_pending: 409,
+  rotation_sweep_reverted: 502,
+  rotation_test_payment_failed: 502,
+  rotation_approval_expired: 409,
+  rotation_approval_replayed: 409,
+  rotation_approval_duplicate_signer: 409,
+  rotation_approval_wrong_chain: 400,
+  rotation_approver_not_owner: 403,
+  // Backups and restores.
+  backup_not_found: 404,
+  backup_unreadable: 422,
+  backup_changed: 409,
+  backup_checksum_mismatch: 422,
+  backup_incomplete: 422,
+  backup_schema_mismatch: 422,
+  backup_newer_than_build: 409,
+  backup_failed: 500,
+  pg_dump_unavailable: 503,
+  pg_restore_unavailable: 503,
+  restore_target_not_empty: 409,
+  restore_target_ahead: 409,
+  restore_failed: 500,
+  // Jobs and the cron routes.
+  cron_not_configured: 503,
+  job_not_configured: 503,
+  job_not_run: 500,
+  // Checks whose finding is the failure.
+  audit_failed: 409,
+  audit_chain_broken: 409,
+  reconciliation_failed: 409,
+  critical_alert_open: 409,
+  invalid_lines: 400,
+  unknown_agents: 400,
+  // The CLI's own (no route answers them; listed so every code has one).
+  bad_usage: 400,
+  invalid_configuration: 503,
+  direct_url_required: 503,
+  database_not_migrated: 503,
+  file_not_found: 404,
+  api_not_configured: 400,
+  api_unreachable: 502,
+  api_error: 502,
+  // The server could not answer.
   overview_unavailable: 503,
+  internal_error: 500,
+  // Never an HTTP answer: the browser's own result when the server did not answer.
+  unanswered: 503,
 };
 
-/** The status for `code`; `fallback` for a code the table does not know. */
-export function httpStatus(code: string, fallback = 400): number {
-  return HTTP_STATUS[code] ?? fallback;
+/** The status of `code` (HTTP_STATUS). */
+export function httpStatus(code: ErrorCode): number {
+  return HTTP_STATUS[code];
 }
 
 /**
@@ -60,7 +219,7 @@ export function httpStatus(code: string, fallback = 400): number {
  * route and a refusal on another).
  */
 export function errorResponse(
-  code: string,
+  code: ErrorCode,
   message: string,
   details: Record<string, unknown> = {},
   status: number = httpStatus(code),
@@ -85,6 +244,32 @@ export function zodIssues(error: z.ZodError, label: string): ZodIssues {
     message: `${issue?.path.join(".") || label}: ${issue?.message}`,
     issues: error.issues.map((i) => ({ path: i.path.join("."), message: i.message })),
   };
+}
+
+/** A zod failure, known by its name and issues (never `instanceof`: zod may be bundled twice). */
+function isZodError(error: unknown): error is z.ZodError {
+  const e = error as { name?: unknown; issues?: unknown } | null;
+  return typeof e === "object" && e !== null && e.name === "ZodError" && Array.isArray(e.issues);
+}
+
+/**
+ * Any thrown error as the JSON answer: a classified error (`classifyError`, by kind and code) with
+ * its code's status and details; a zod failure as 400 `invalid_request` with its issues; anything
+ * else 500 `internal_error`, logged, with no detail in the answer (it may name a database or a key).
+ * apiRoute answers every route's uncaught error through it.
+ */
+export function errorToResponse(error: unknown): Response {
+  const known = classifyError(error);
+  if (known) return errorResponse(known.code, known.message, known.details);
+  if (isZodError(error)) {
+    const { message, issues } = zodIssues(error, "request");
+    return errorResponse("invalid_request", message, { field: issues[0]?.path || "request", issues });
+  }
+  console.error("route handler failed", error);
+  return errorResponse(
+    "internal_error",
+    "an unexpected error answered this request; the details are in the server log",
+  );
 }
 
 /** 429 `rate_limited` with the limit, and Retry-After in seconds. */

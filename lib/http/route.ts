@@ -1,10 +1,12 @@
 import { unstable_rethrow } from "next/navigation";
-import { errorResponse } from "./errors";
+import { errorToResponse } from "./errors";
 
 /**
- * The one wrapper every route handler under app/api is exported through: an unexpected error
- * answers 500 `{ error: { code: "internal_error", message } }` as JSON (Next's own 500 is an
- * empty body), and the error goes to the server log. The answer passes through Next like any
+ * The one wrapper every route handler under app/api is exported through: a thrown error is answered
+ * by `errorToResponse`, so a handler throws its `InvalidInputError` / `OperationError` instead of
+ * mapping it (a classified error answers its code's status; anything else 500
+ * `{ error: { code: "internal_error", message } }` as JSON, not Next's empty 500, and goes to the
+ * server log). The answer passes through Next like any
  * other, so next.config's security headers are on it. Next's own control-flow errors
  * (notFound, redirect, dynamic rendering) are rethrown for Next to handle.
  */
@@ -19,13 +21,7 @@ export function apiRoute<A extends unknown[]>(
       return await handler(...args);
     } catch (error) {
       unstable_rethrow(error);
-      console.error("route handler failed", error);
-      return errorResponse(
-        "internal_error",
-        "an unexpected error answered this request; the details are in the server log",
-        {},
-        500,
-      );
+      return errorToResponse(error);
     }
   };
   Object.defineProperty(wrapped, WRAPPED, { value: true });

@@ -1,4 +1,4 @@
-import { InvalidInputError } from "./errors";
+import { type ErrorCode, InvalidInputError } from "./errors";
 import type { Micro } from "./money";
 
 /**
@@ -16,7 +16,7 @@ export const COMMENT_MIN = 3;
 export const COMMENT_MAX = 2000;
 export const EXPIRY_DAYS_MAX = 90;
 
-function checkText(value: string, field: string, code: string, min: number, max: number): string {
+function checkText(value: string, field: string, code: ErrorCode, min: number, max: number): string {
   const text = typeof value === "string" ? value.trim() : "";
   if (text.length < min || text.length > max) {
     throw new InvalidInputError(code, `${field} must be ${min} to ${max} characters`, {

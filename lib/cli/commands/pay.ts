@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import { env as appEnv } from "@/lib/env";
+import type { ErrorCode } from "@/lib/payment-core/errors";
 import { type Micro, parseUsdc } from "@/lib/payment-core/money";
 import { createPaymentService } from "@/lib/payment-core/x402/service";
 import { CliFailure, type CommandKit, EXIT, type Io, withDb } from "../context";
@@ -51,8 +52,8 @@ function headersOf(list: string[] | undefined): Record<string, string> {
  * A refusal: in JSON the error object (run() prints it); for people the code, the message and
  * the figures behind it on stderr. Exit 1 either way.
  */
-function refusal(io: Io, json: boolean, code: string, message: string, details: Record<string, unknown>) {
-  if (json) return new CliFailure(code, message, details);
+function refusal(io: Io, json: boolean, code: ErrorCode, message: string, details: Record<string, unknown>) {
+  if (json) return new CliFailure(code, message, details, EXIT.failed);
   const figures = FIGURES.flatMap(([, snake, label]) => {
     const v = details[snake];
     return typeof v === "string" ? [`${label} ${usd(parseUsdc(v))}`] : [];
@@ -112,7 +113,9 @@ async function payThroughApi(
   }
   const error = body.error as (Record<string, unknown> & { code?: string; message?: string }) | undefined;
   if (!res.ok || error) {
-    const code = error?.code ?? "api_error";
+    // The console's code as it answered: a newer console may send one this CLI does not list (every
+    // CliFailure below names its exit code, so an unlisted code still exits 1).
+    const code = (error?.code ?? "api_error") as ErrorCode;
     const details: Record<string, unknown> = { http_status: res.status };
     if (error?.transactionId !== undefined) details.transaction_id = error.transactionId;
     for (const [camel, snake] of FIGURES)

@@ -1,5 +1,5 @@
 import { type Address, getAddress, type Hex, recoverTypedDataAddress, type TypedDataDefinition } from "viem";
-import { OperationError } from "../errors";
+import { type ErrorCode, OperationError } from "../errors";
 
 /**
  * The checks every owner signature goes through, for a rotation's approval and an owner change
@@ -12,8 +12,8 @@ import { OperationError } from "../errors";
 const OTHER_CHAIN_IDS = [1, 8453, 84532, 31337, 10, 137, 42161, 11155111];
 
 export interface SignatureCodes {
-  wrongChain: string;
-  notOwner: string;
+  wrongChain: ErrorCode;
+  notOwner: ErrorCode;
   notOwnerMessage: string;
 }
 

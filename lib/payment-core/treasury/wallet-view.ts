@@ -1,5 +1,5 @@
 import { DEFAULT_LOW_BALANCE_MICRO } from "../config";
-import { classifyError } from "../errors";
+import { classifyError, type ErrorCode } from "../errors";
 import type { Micro } from "../money";
 
 /**
@@ -12,7 +12,7 @@ import type { Micro } from "../money";
  * can carry the RPC URL, which may hold an API key.
  */
 
-export type ChainRead<T> = { ok: true; value: T } | { ok: false; code: string; reason: string };
+export type ChainRead<T> = { ok: true; value: T } | { ok: false; code: ErrorCode; reason: string };
 
 export const CHAIN_TIMEOUT_MS = 3_000;
 
@@ -68,7 +68,7 @@ export type WalletView =
       lowThresholdMicro: string;
       readAt: string;
     }
-  | { available: false; code: string; reason: string; lowThresholdMicro: string };
+  | { available: false; code: ErrorCode; reason: string; lowThresholdMicro: string };
 
 /**
  * The payer wallet's balance, or why it is unavailable (readChainBounded: bounded in time, never

@@ -43,7 +43,11 @@ export type PayFailureCode =
   | "destination_not_allowed"
   | "vendor_not_allowed"
   | "vendor_response_too_large"
-  | "payer_rotating";
+  | "payer_rotating"
+  // Stored by the settlement resolver on a released reservation; a replay answers them.
+  | "stale_reservation"
+  | "authorization_expired"
+  | "authorization_cancelled";
 
 /** Why a `vendor_not_allowed` refusal was made: what was asked for and what the agent may pay. */
 export interface VendorPolicyFigures {

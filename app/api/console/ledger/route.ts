@@ -1,18 +1,14 @@
 import { apiUser } from "@/lib/auth/session";
 import { getLedgerApiPage, getLedgerTransaction, parseLedgerQuery } from "@/lib/dal/ledger";
-import { errorResponse } from "@/lib/http/errors";
 import { apiRoute } from "@/lib/http/route";
-import { classifyError } from "@/lib/payment-core/errors";
 import { FilterError, param } from "@/lib/url/search-params";
 
 export const dynamic = "force-dynamic";
 
-/** 400 `invalid_filter` naming the parameter: `{ error: { code, message, field } }`. */
-function invalidFilter(error: FilterError): Response {
-  return errorResponse(error.code, error.message, { field: error.field });
-}
-
 /**
+ * A bad parameter is thrown as a FilterError: apiRoute answers it 400 `invalid_filter` naming the
+ * parameter, `{ error: { code, message, field } }`, as any `invalid_filter` a read throws.
+ *
  * `GET /api/console/ledger?agent=&vendor=&status=&from=&to=&min=&max=&q=&sort=&cursor=&limit=`: one
  * page of the ledger, newest first (or in `sort`: time_desc, time_asc, amount_desc, amount_asc),
  * for polling and scripts (viewer and up). Rows carry every
@@ -24,7 +20,7 @@ async function get(request: Request): Promise<Response> {
   if (user instanceof Response) return user;
   const search = new URL(request.url).searchParams;
   const parsed = parseLedgerQuery(search);
-  if (!parsed.ok) return invalidFilter(parsed.error);
+  if (!parsed.ok) throw parsed.error;
   const headers = { "Cache-Control": "no-store" };
   if (parsed.query.kind === "transaction") {
     const tx = await getLedgerTransaction(parsed.query.id);
@@ -33,16 +29,10 @@ async function get(request: Request): Promise<Response> {
   const limitText = param(search, "limit") ?? "50";
   const limit = Number(limitText);
   if (!/^\d+$/.test(limitText) || limit < 1 || limit > 500) {
-    return invalidFilter(new FilterError("limit", "limit: a whole number from 1 to 500"));
+    throw new FilterError("limit", "limit: a whole number from 1 to 500");
   }
-  try {
-    const page = await getLedgerApiPage(parsed.query.filter, parsed.query.position, limit, parsed.query.sort);
-    return Response.json(page, { headers });
-  } catch (error) {
-    const known = classifyError(error);
-    if (known?.code === "invalid_filter") return errorResponse(known.code, known.message, known.details);
-    throw error;
-  }
+  const page = await getLedgerApiPage(parsed.query.filter, parsed.query.position, limit, parsed.query.sort);
+  return Response.json(page, { headers });
 }
 
 export const GET = apiRoute(get);

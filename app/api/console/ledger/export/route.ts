@@ -1,6 +1,5 @@
 import { apiUser } from "@/lib/auth/session";
 import { ledgerExportFilename, parseLedgerQuery } from "@/lib/dal/ledger";
-import { errorResponse } from "@/lib/http/errors";
 import { apiRoute } from "@/lib/http/route";
 import { CSV_HEADER, transactionCsvRow } from "@/lib/payment-core/ledger/csv";
 import { toSeedLine } from "@/lib/payment-core/ledger/jsonl";
@@ -21,11 +20,6 @@ const FORMATS = {
 } as const;
 
 const CHUNK_CHARS = 64 * 1024;
-
-/** 400 `invalid_filter` naming the parameter: `{ error: { code, message, field } }`. */
-function invalidFilter(error: FilterError): Response {
-  return errorResponse(error.code, error.message, { field: error.field });
-}
 
 /**
  * Pulls lines only as fast as the client reads them (the ledger is read a page at a time by
@@ -89,10 +83,11 @@ async function get(request: Request): Promise<Response> {
   const search = new URL(request.url).searchParams;
   const format = param(search, "format") ?? "csv";
   if (format !== "csv" && format !== "jsonl") {
-    return invalidFilter(new FilterError("format", "format: csv or jsonl"));
+    // apiRoute answers a FilterError 400 `invalid_filter` naming the parameter.
+    throw new FilterError("format", "format: csv or jsonl");
   }
   const parsed = parseLedgerQuery(search);
-  if (!parsed.ok) return invalidFilter(parsed.error);
+  if (!parsed.ok) throw parsed.error;
 
   const { contentType, extension } = FORMATS[format];
   let lines: AsyncGenerator<string>;
