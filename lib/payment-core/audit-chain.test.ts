@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { sqlOf, withTx } from "@/db/sql";
+import { sqlOf } from "@/db/sql";
 import { createTestDatabase, type TestDatabase, truncate } from "@/lib/testing/db";
 import { writeAudit } from "./audit";
 import { GENESIS_HASH, parseAnchor, publishAuditHead, verifyAuditChain } from "./audit-chain";
@@ -29,7 +29,7 @@ async function write(n: number, actor = "admin@example.com"): Promise<void> {
 
 /** What a superuser can do: lift the triggers and change rows (and the head) as they like. */
 async function asSuperuser(fn: (sql: ReturnType<typeof sqlOf>) => Promise<unknown>): Promise<void> {
-  await withTx(t.db, async (tx) => {
+  await t.db.$client.begin(async (tx) => {
     await tx`ALTER TABLE audit_log DISABLE TRIGGER USER`;
     await fn(tx);
     await tx`ALTER TABLE audit_log ENABLE TRIGGER USER`;
@@ -73,7 +73,7 @@ describe("the audit log's hash chain", () => {
     await Promise.all(
       pools.flatMap((db, p) =>
         Array.from({ length: 20 }, (_, i) =>
-          withTx(db, (tx) =>
+          db.transaction((tx) =>
             writeAudit(tx, {
               actor: `process_${p}`,
               action: "agent.pause",
@@ -93,7 +93,7 @@ describe("the audit log's hash chain", () => {
   it("a rolled-back write leaves no gap in the chain", async () => {
     await write(1);
     await expect(
-      withTx(t.db, async (tx) => {
+      t.db.transaction(async (tx) => {
         await writeAudit(tx, { actor: "a", action: "x", targetType: "x" });
         throw new Error("the change failed");
       }),
@@ -181,7 +181,7 @@ describe("verify finds what a superuser did with the triggers off", () => {
 
   it("a chain rewritten with every later hash recomputed verifies alone, not against the published head", async () => {
     await write(3);
-    const published = await withTx(t.db, (tx) =>
+    const published = await t.db.transaction((tx) =>
       publishAuditHead(tx, { now: new Date("2026-12-06T09:00:00Z") }),
     );
     expect(published).toMatchObject({ published: true, seq: 3 });
@@ -218,7 +218,7 @@ describe("the published head", () => {
   it("is written into the log once a UTC day, naming the head before it", async () => {
     await write(2);
     const publish = () =>
-      withTx(t.db, (tx) => publishAuditHead(tx, { now: new Date("2026-12-06T09:00:00Z") }));
+      t.db.transaction((tx) => publishAuditHead(tx, { now: new Date("2026-12-06T09:00:00Z") }));
     const first = await publish();
     expect(first).toMatchObject({ published: true, day: "2026-12-06", seq: 2 });
     expect(await publish()).toMatchObject({ published: false });

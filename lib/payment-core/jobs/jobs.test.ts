@@ -201,7 +201,7 @@ describe("ledger-sync", () => {
   const file = path.join(dir, "transactions", "transactions.jsonl");
 
   it("appends the day's rows once and finds the day's spend equal in the file, the ledger and the budget", async () => {
-    await insertHistoricalRows(sqlOf(t.db), [
+    await insertHistoricalRows(t.db, [
       row("tx_sync_1", "2026-05-03T23:59:59.5Z"), // the day before: not synced
       row("tx_sync_2", "2026-05-04T00:00:00Z"),
       row("tx_sync_3", "2026-05-04T12:30:00.123456Z", { agentId: "research_agent", amountMicro: m(2.5) }),
@@ -278,7 +278,7 @@ describe("weekly-report", () => {
     // The week of Monday 2026-06-01 to Monday 2026-06-08 (run on Monday 2026-06-08 04:00).
     const lat = (id: string, at: string, latencyMs: number, over: Partial<HistoricalRow> = {}) =>
       row(id, at, { latencyMs, ...over });
-    await insertHistoricalRows(sqlOf(t.db), [
+    await insertHistoricalRows(t.db, [
       lat("tx_w_1", "2026-06-01T00:00:00Z", 100, { amountMicro: m(1) }),
       lat("tx_w_2", "2026-06-02T10:00:00Z", 200, { amountMicro: m(2), vendor: "dataset" }),
       lat("tx_w_3", "2026-06-03T10:00:00Z", 300, { amountMicro: m(3), agentId: "research_agent" }),
