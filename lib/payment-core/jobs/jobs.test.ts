@@ -4,7 +4,6 @@ import path from "node:path";
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { auditLog, jobRuns } from "@/db/schema";
-import { sqlOf } from "@/db/sql";
 import { createTestDatabase, type TestDatabase } from "@/lib/testing/db";
 import { defaultBudgetConfig } from "../budgets/config";
 import { type HistoricalRow, insertHistoricalRows } from "../ledger/write";
@@ -134,7 +133,7 @@ describe("the job runner", () => {
       t.db,
       job("alerts-digest", async ({ leaseLost }) => {
         // Another process took the expired lease: this run's renewals now find someone else's.
-        await sqlOf(t.db)`UPDATE leases SET holder = 'other:1:x' WHERE key = 'job:alerts-digest'`;
+        await t.db.$client`UPDATE leases SET holder = 'other:1:x' WHERE key = 'job:alerts-digest'`;
         while (!leaseLost()) await new Promise((r) => setTimeout(r, 20));
         return { output: null };
       }),
@@ -143,11 +142,11 @@ describe("the job runner", () => {
     expect(done.status).toBe("succeeded");
     expect(lines.map((l) => [l.level, l.message])).toContainEqual(["warn", "job lease lost during the run"]);
     // Its lease is the other holder's: this run's release leaves it alone.
-    const [lease] = await sqlOf(t.db)<
+    const [lease] = await t.db.$client<
       { holder: string }[]
     >`SELECT holder FROM leases WHERE key = 'job:alerts-digest'`;
     expect(lease?.holder).toBe("other:1:x");
-    await sqlOf(t.db)`DELETE FROM leases WHERE key = 'job:alerts-digest'`;
+    await t.db.$client`DELETE FROM leases WHERE key = 'job:alerts-digest'`;
   });
 
   it("marks a run its process left `running` as abandoned when the job next runs", async () => {
