@@ -1,6 +1,7 @@
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase } from "@/lib/testing/db";
+import { sqlState } from "./sql";
 
 // What raw SQL through drizzle's `execute` (postgres-js driver) sends and gets back: the forms
 // db/sql.ts's comment relies on.
@@ -70,5 +71,56 @@ describe("drizzle execute on postgres-js", () => {
       },
       { isolationLevel: "repeatable read", accessMode: "read only" },
     );
+  });
+});
+
+describe("prepared statements (db/prepared.ts)", () => {
+  let t: TestDatabase;
+  beforeAll(async () => {
+    t = await createTestDatabase();
+  });
+  afterAll(async () => {
+    await t.drop();
+  });
+
+  const preparedLike = async (db: TestDatabase["db"], text: string) => {
+    const [row] = await db.execute<{ n: number }>(
+      sql`SELECT count(*)::int AS n FROM pg_prepared_statements WHERE statement = ${text}`,
+    );
+    return row?.n ?? 0;
+  };
+
+  it("prepares a statement with parameters on the pool, in a transaction and in a savepoint", async () => {
+    const db = t.connect(1); // one connection: the check sees the session that ran the statements
+    await db.execute(sql`SELECT ${1}::int AS pool_statement`);
+    expect(await preparedLike(db, "SELECT $1::int AS pool_statement")).toBe(1);
+    await db.transaction(async (tx) => {
+      await tx.execute(sql`SELECT ${1}::int AS tx_statement`);
+      await tx.transaction(async (inner) => {
+        await inner.execute(sql`SELECT ${1}::int AS savepoint_statement`);
+      });
+    });
+    expect(await preparedLike(db, "SELECT $1::int AS tx_statement")).toBe(1);
+    expect(await preparedLike(db, "SELECT $1::int AS savepoint_statement")).toBe(1);
+    // No parameters, no prepared statement: raw SQL inlines names there.
+    await db.execute(sql`SELECT 1 AS inline_statement`);
+    expect(await preparedLike(db, "SELECT 1 AS inline_statement")).toBe(0);
+  });
+});
+
+describe("sqlState", () => {
+  let t: TestDatabase;
+  beforeAll(async () => {
+    t = await createTestDatabase();
+  });
+  afterAll(async () => {
+    await t.drop();
+  });
+
+  it("finds the SQLSTATE under drizzle's wrapper", async () => {
+    const error = await t.db.execute(sql`SELECT * FROM no_such_table`).catch((e: unknown) => e);
+    expect((error as { code?: string }).code).toBeUndefined();
+    expect(sqlState(error)).toBe("42P01");
+    expect(sqlState(new Error("no code"))).toBeUndefined();
   });
 });

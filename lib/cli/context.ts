@@ -3,6 +3,7 @@ import { type Command, CommanderError } from "commander";
 import { closeDb, createDb, type Database } from "@/db/client";
 import { resolveDatabase } from "@/db/embedded";
 import { DirectUrlRequired, migrateDatabase } from "@/db/migrate";
+import { sqlState } from "@/db/sql";
 import { type AppEnv, EnvError, env } from "@/lib/env";
 import { classifyError } from "@/lib/payment-core/errors";
 import type { Operation } from "@/lib/payment-core/permissions";
@@ -152,7 +153,7 @@ export function describeError(error: unknown): {
     const exitCode = known.kind === "invalid_input" ? EXIT.usage : EXIT.failed;
     return { exitCode, code: known.code, message: known.message, details: known.details };
   }
-  if ((error as { code?: string }).code === "42P01") {
+  if (sqlState(error) === "42P01") {
     return {
       exitCode: EXIT.failed,
       code: "database_not_migrated",
