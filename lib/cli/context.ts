@@ -3,7 +3,7 @@ import { type Command, CommanderError } from "commander";
 import { closeDb, createDb, type Database } from "@/db/client";
 import { resolveDatabase } from "@/db/embedded";
 import { DirectUrlRequired, migrateDatabase } from "@/db/migrate";
-import { sqlState } from "@/db/sql";
+import { driverError, sqlState } from "@/db/sql";
 import { type AppEnv, EnvError, env } from "@/lib/env";
 import { classifyError } from "@/lib/payment-core/errors";
 import type { Operation } from "@/lib/payment-core/permissions";
@@ -161,6 +161,8 @@ export function describeError(error: unknown): {
       details: {},
     };
   }
-  const message = error instanceof Error ? error.message : String(error);
+  // The database's own message, not drizzle's wrapper (which prints the statement's parameters).
+  const cause = driverError(error);
+  const message = cause instanceof Error ? cause.message : String(cause);
   return { exitCode: EXIT.failed, code: "internal_error", message, details: {} };
 }
