@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase } from "@/lib/testing/db";
 import { parseTimestamptz } from "./client";
 import { auditLog } from "./schema";
-import { decodeKeyset, encodeKeyset, isoMs, isoSeconds, isoUtc, sqlOf } from "./sql";
+import { decodeKeyset, encodeKeyset, isoMs, isoSeconds, isoUtc } from "./sql";
 
 let t: TestDatabase;
 beforeAll(async () => {
@@ -20,7 +20,7 @@ describe("timestamps are parsed once", () => {
   });
 
   it("raw queries get UTC ISO text with microseconds, whatever offset the value was written in", async () => {
-    const sql = sqlOf(t.db);
+    const sql = t.db.$client;
     const [row] = await sql<{ a: string; b: string; c: string | null }[]>`
       SELECT '2026-11-30T17:49:21.123456+02:00'::timestamptz AS a, '2026-01-01T00:00:00Z'::timestamptz AS b,
         NULL::timestamptz AS c`;
@@ -28,7 +28,7 @@ describe("timestamps are parsed once", () => {
   });
 
   it("drizzle's timestamp columns are Dates; isoUtc keeps the microseconds", async () => {
-    const sql = sqlOf(t.db);
+    const sql = t.db.$client;
     await sql`INSERT INTO audit_log (at, actor, action, target_type) VALUES ('2026-11-30T15:49:21.123456Z', 'a', 'x', 't')`;
     const [row] = await t.db
       .select({ at: auditLog.at, exact: isoUtc(auditLog.at) })

@@ -1,6 +1,7 @@
 import { drizzle, type PostgresJsDatabase } from "drizzle-orm/postgres-js";
 import postgres, { type Sql } from "postgres";
 import { withoutPipelining } from "./no-pipeline";
+import { preparing } from "./prepared";
 import * as schema from "./schema";
 import { type PoolMode, parseDatabaseUrl } from "./url";
 
@@ -10,7 +11,7 @@ export { type PoolMode, parseDatabaseUrl };
  * The database handle passed into payment-core. Ordinary reads and writes use drizzle's query
  * builder on the tables in ./schema (typed rows, column names mapped once by the schema);
  * statements that earn raw SQL (batched locking, keyset pages, whole-ledger scans) go through
- * its postgres.js client, typed as `Sql` in ./sql.ts.
+ * its `execute(sql`…`)` on the same handle or transaction (./sql.ts).
  *
  * Timestamps are parsed once, here: the session runs in UTC and every `timestamptz` value
  * arrives as a canonical ISO-8601 UTC string with microseconds ("2026-11-30T15:49:21.123456Z"),
@@ -64,7 +65,8 @@ export function createDb(url: string, options: DbOptions = {}): Database {
     // UTC and ISO output, so the timestamptz parser below reads one format.
     connection: { application_name: options.applicationName ?? "x402", TimeZone: "UTC", DateStyle: "ISO" },
   });
-  const client = poolMode === "transaction" ? withoutPipelining(pool, max) : pool;
+  // Drizzle sends every statement unprepared; in session mode they are prepared (./prepared.ts).
+  const client = poolMode === "transaction" ? withoutPipelining(pool, max) : preparing(pool);
   const db = drizzle(client, { schema });
   poolModes.set(client, poolMode);
   // drizzle() sets identity parsers for the date/time oids; the timestamptz one is replaced after it.

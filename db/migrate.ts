@@ -1,5 +1,6 @@
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { sql } from "drizzle-orm";
 import { migrate } from "drizzle-orm/postgres-js/migrator";
 import { type Database, poolModeOf } from "./client";
 import journal from "./migrations/meta/_journal.json" with { type: "json" };
@@ -25,8 +26,9 @@ export class DirectUrlRequired extends Error {
  */
 export async function migrateDatabase(db: Database, folder = MIGRATIONS_FOLDER): Promise<void> {
   if (poolModeOf(db) === "transaction") throw new DirectUrlRequired();
-  const sql = db.$client;
-  const reserved = await sql.reserve();
+  // A session lock needs one connection for its whole life, which drizzle cannot reserve: the
+  // pool's own reserve(), outside any transaction.
+  const reserved = await db.$client.reserve();
   try {
     await reserved`SELECT pg_advisory_lock(${MIGRATION_LOCK})`;
     await migrate(db, { migrationsFolder: folder });
@@ -50,8 +52,8 @@ export async function migrationStatus(db: Database): Promise<MigrationStatus> {
   let applied = 0;
   let latestMillis: string | undefined;
   try {
-    const rows = await db.$client<{ count: bigint; latest: string | null }[]>`
-      SELECT count(*) AS count, max(created_at)::text AS latest FROM drizzle.__drizzle_migrations`;
+    const rows = await db.execute<{ count: bigint; latest: string | null }>(sql`
+      SELECT count(*) AS count, max(created_at)::text AS latest FROM drizzle.__drizzle_migrations`);
     applied = Number(rows[0]?.count ?? 0n);
     latestMillis = rows[0]?.latest ?? undefined;
   } catch {

@@ -7,7 +7,6 @@ import { utcDay, utcMonthStart } from "@/lib/payment-core/time";
 import { hashPassword } from "@/lib/payment-core/users";
 import type { Database } from "./client";
 import { USER_ROLES, users as usersTable } from "./schema";
-import { withTx } from "./sql";
 
 /**
  * Deterministic, realistic history for the three seed agents, so the console has something
@@ -193,11 +192,11 @@ export async function seedDemo(
   options: { days: number; now?: Date; config: BudgetConfig; actor: string },
 ): Promise<{ rows: number; inserted: number }> {
   const rows = demoHistory({ days: options.days, now: options.now ?? new Date(), config: options.config });
-  const inserted = await withTx(db, async (sql) => {
+  const inserted = await db.transaction(async (tx) => {
     let count = 0;
     for (let i = 0; i < rows.length; i += 1000)
-      count += await insertHistoricalRows(sql, rows.slice(i, i + 1000));
-    await writeAudit(sql, {
+      count += await insertHistoricalRows(tx, rows.slice(i, i + 1000));
+    await writeAudit(tx, {
       actor: options.actor,
       action: "ledger.seed_demo",
       targetType: "ledger",

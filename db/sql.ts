@@ -1,48 +1,60 @@
-import { is, type SQL, sql } from "drizzle-orm";
+import { type SQL, sql } from "drizzle-orm";
 import type { PgColumn } from "drizzle-orm/pg-core";
-import { PostgresJsSession } from "drizzle-orm/postgres-js";
-import type postgres from "postgres";
 import type { Database } from "./client";
 
 /**
- * Raw SQL, for the statements that earn it: the budget engine's batched locking
- * (`FOR UPDATE` over many agents, one round trip per batch), the reconciliation and audit
- * scans over the whole ledger, and keyset pages whose ORDER BY must match an index exactly.
- * Ordinary reads and writes go through drizzle's query builder on `Database`.
+ * One transaction system: drizzle's. Every statement runs on a `Database` or one of its
+ * transactions (`db.transaction(fn, { isolationLevel, accessMode })`; nested calls are
+ * savepoints), so a change and its audit row always share one transaction object.
  *
- * `Sql` is what both the pool and a transaction offer (postgres.js `ISql`), so a helper that
- * takes `Sql` runs inside or outside a transaction without a cast.
+ * Ordinary reads and writes use the query builder. Raw SQL is for the statements that earn it
+ * (the budget engine's `budget_apply_batch` call, keyset pages whose ORDER BY must match an
+ * index exactly, scans over the whole ledger) and goes through `db.execute(sql`…`)` /
+ * `tx.execute(sql`…`)` with drizzle's `sql`, on the same handle. What that returns and sends
+ * (db/sql.test.ts checks each):
+ * - the row array itself, typed by `execute<Row>` (Row a type alias: an interface does not
+ *   satisfy drizzle's `Record<string, unknown>`);
+ * - a `timestamptz` column as "2026-11-30T15:49:21.123456Z" (UTC, microseconds; the parser in
+ *   ./client.ts), int8 as a bigint: no `to_char` in the queries;
+ * - a JS array interpolated as is becomes a parenthesised list of parameters: for `= ANY(…)` pass
+ *   `${sql.param(ids)}::text[]` (one array parameter); a bigint[] goes as decimal text;
+ * - JSON goes as text with `::jsonb` (drizzle turns off postgres.js's json serializer).
  *
- * A `timestamptz` column selected as is arrives as "2026-11-30T15:49:21.123456Z" (UTC,
- * microseconds; see the parser in ./client.ts): no `to_char` in the queries.
+ * Left on postgres.js, each for a reason beside it: the migration lock (db/migrate.ts, a session
+ * lock on one reserved connection) and the settlement owner's own session connection
+ * (lib/payment-core/settlement/owner.ts).
  */
-// biome-ignore lint/complexity/noBannedTypes: postgres.js's own default type parameter (Database["$client"] is Sql<{}>)
-export type Sql = postgres.ISql<{}>;
 
-/** A postgres.js transaction handle (adds savepoints). */
-// biome-ignore lint/complexity/noBannedTypes: as above
-export type Tx = postgres.TransactionSql<{}>;
+/**
+ * The SQLSTATE of a database error: drizzle wraps the driver's error ("Failed query: …") and
+ * keeps it as `cause`, so the code is looked for along the cause chain.
+ */
+export function sqlState(error: unknown): string | undefined {
+  for (let e = error as { code?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 5; depth++) {
+    if (typeof e.code === "string" && /^[0-9A-Z]{5}$/.test(e.code)) return e.code;
+    e = e.cause as typeof e;
+  }
+  return undefined;
+}
+
+/**
+ * The driver's own error under drizzle's "Failed query: <text> params: <values>" wrapper: what
+ * the budget engine hands its callers, so an answer carries the database's message (a trigger's
+ * `payer_rotating`), not the statement and its parameters.
+ */
+export function driverError(error: unknown): unknown {
+  // By shape, not class (conventions: no instanceof across module copies).
+  const e = error as { message?: unknown; query?: unknown; cause?: unknown } | null;
+  const wrapped =
+    typeof e?.message === "string" && e.message.startsWith("Failed query: ") && typeof e.query === "string";
+  return wrapped && e?.cause !== undefined ? e.cause : error;
+}
 
 /** A drizzle transaction on `Database` (what `db.transaction(async (tx) => …)` passes). */
 export type DrizzleTx = Parameters<Parameters<Database["transaction"]>[0]>[0];
 
 /** Where a drizzle query can run: the database itself or one of its transactions. */
 export type DbOrTx = Database | DrizzleTx;
-
-/** The pool behind a drizzle `Database`, typed as `Sql`. */
-export function sqlOf(db: Database): Sql {
-  return db.$client;
-}
-
-/**
- * Runs `fn` in one transaction on the database's pool; it commits when `fn` resolves.
- * `mode` is what follows BEGIN, e.g. "isolation level repeatable read read only".
- */
-export async function withTx<T>(db: Database, fn: (tx: Tx) => Promise<T>, mode?: string): Promise<T> {
-  return (await (mode === undefined
-    ? db.$client.begin((tx) => fn(tx))
-    : db.$client.begin(mode, (tx) => fn(tx)))) as T;
-}
 
 /**
  * A timestamptz column in a drizzle select, kept as the driver's UTC ISO text with microseconds
@@ -86,16 +98,4 @@ export function decodeKeyset(cursor: string): [string, string] | null {
     // not base64url JSON
   }
   return null;
-}
-
-/**
- * The postgres.js transaction under a drizzle one, for a raw statement that must run inside the
- * same BEGIN as drizzle's (a lock taken by raw SQL guards nothing in another transaction).
- * drizzle's postgres-js transaction runs its queries on the `client.begin` handle it keeps as its
- * session's `client`; that handle is returned, after checking the session is postgres-js's.
- */
-export function rawTx(tx: DrizzleTx): Sql {
-  const session = tx._.session;
-  if (!is(session, PostgresJsSession)) throw new Error("rawTx needs a postgres-js drizzle transaction");
-  return session.client;
 }

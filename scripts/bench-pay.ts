@@ -45,6 +45,7 @@ import { parseArgs } from "node:util";
 import { decodePaymentResponseHeader } from "@x402/core/http";
 import { ExactEvmScheme } from "@x402/evm/exact/client";
 import { wrapFetchWithPaymentFromConfig } from "@x402/fetch";
+import { sql } from "drizzle-orm";
 import postgres from "postgres";
 import { Headers as UndiciHeaders, fetch as undiciFetch } from "undici";
 import type { LocalAccount, PublicClient } from "viem";
@@ -335,17 +336,12 @@ class TimedEngine extends BudgetEngine {
   }
 }
 
-/** The payer's own queries (the idempotency lookup) go through `db.$client`: time them. */
+/** The payer's own queries (the idempotency lookup) go through `db.execute`: time them. */
 function timedDb(db: Database): Database {
-  const sql = db.$client;
-  const timedSql = new Proxy(sql, {
-    apply(target, thisArg, argArray) {
-      const query = Reflect.apply(target, thisArg, argArray) as PromiseLike<unknown>;
-      return timedPhase(PHASE_LOOKUP, async () => await query);
-    },
-  });
   const wrapped = Object.create(db) as Database;
-  Object.defineProperty(wrapped, "$client", { value: timedSql });
+  const execute = (query: Parameters<Database["execute"]>[0]) =>
+    timedPhase(PHASE_LOOKUP, () => db.execute(query));
+  Object.defineProperty(wrapped, "execute", { value: execute });
   return wrapped;
 }
 
@@ -393,11 +389,14 @@ async function main(): Promise<number> {
     const db = createDb(benchUrl, { max: POOL_SIZE, applicationName: "x402-bench-pay" });
     atExit(() => closeDb(db));
     await migrateDatabase(db);
-    const [settings] = await db.$client<
-      { server_version: string; fsync: string; synchronous_commit: string; wal_sync_method: string }[]
-    >`SELECT current_setting('server_version') AS server_version, current_setting('fsync') AS fsync,
+    const [settings] = await db.execute<{
+      server_version: string;
+      fsync: string;
+      synchronous_commit: string;
+      wal_sync_method: string;
+    }>(sql`SELECT current_setting('server_version') AS server_version, current_setting('fsync') AS fsync,
         current_setting('synchronous_commit') AS synchronous_commit,
-        current_setting('wal_sync_method') AS wal_sync_method`;
+        current_setting('wal_sync_method') AS wal_sync_method`);
     if (!settings) throw new Error("could not read the server's settings");
 
     const config: BudgetConfig = defaultBudgetConfig({
@@ -601,16 +600,19 @@ async function main(): Promise<number> {
     const allFailures = [...failures, ...(api?.failures ?? [])];
     const moved = succeeded.bare + succeeded.ours + apiOk.bare + apiOk.api;
     const expectedMoved = BigInt(moved) * PRICE;
-    const [ledger] = await db.$client<
-      { completed_sum: bigint; completed: bigint; pending: bigint; other: bigint }[]
-    >`SELECT coalesce(sum(amount_micro) FILTER (WHERE status = 'completed'), 0)::bigint AS completed_sum,
+    const [ledger] = await db.execute<{
+      completed_sum: bigint;
+      completed: bigint;
+      pending: bigint;
+      other: bigint;
+    }>(sql`SELECT coalesce(sum(amount_micro) FILTER (WHERE status = 'completed'), 0)::bigint AS completed_sum,
         count(*) FILTER (WHERE status = 'completed') AS completed,
         count(*) FILTER (WHERE status = 'pending') AS pending,
         count(*) FILTER (WHERE status NOT IN ('completed', 'pending')) AS other
-      FROM transactions WHERE agent_id = ${AGENT}`;
-    const [usage] = await db.$client<{ spent: bigint; reserved: bigint }[]>`
+      FROM transactions WHERE agent_id = ${AGENT}`);
+    const [usage] = await db.execute<{ spent: bigint; reserved: bigint }>(sql`
       SELECT coalesce(sum(spent_micro), 0)::bigint AS spent, coalesce(sum(reserved_micro), 0)::bigint AS reserved
-      FROM budget_usage WHERE agent_id = ${AGENT} AND period = 'day'`;
+      FROM budget_usage WHERE agent_id = ${AGENT} AND period = 'day'`);
     // Our path's rows and the API's (the console's payer writes to the same database and agent).
     const ledgerPayments = succeeded.ours + apiOk.api;
     const expectedLedger = BigInt(ledgerPayments) * PRICE;

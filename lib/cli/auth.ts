@@ -2,6 +2,7 @@ import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:
 import os from "node:os";
 import path from "node:path";
 import type { Command } from "commander";
+import { sql } from "drizzle-orm";
 import type { Database } from "@/db/client";
 import type { AppEnv } from "@/lib/env";
 import { recordBreakGlass } from "@/lib/payment-core/break-glass";
@@ -79,7 +80,7 @@ export async function signedInUser(db: Database, config: AppEnv): Promise<User> 
 }
 
 async function noUsers(db: Database): Promise<boolean> {
-  const [row] = await db.$client<{ n: number }[]>`SELECT count(*)::int AS n FROM users`;
+  const [row] = await db.execute<{ n: number }>(sql`SELECT count(*)::int AS n FROM users`);
   return row?.n === 0;
 }
 

@@ -3,6 +3,7 @@ import { type Command, CommanderError } from "commander";
 import { closeDb, createDb, type Database } from "@/db/client";
 import { resolveDatabase } from "@/db/embedded";
 import { DirectUrlRequired, migrateDatabase } from "@/db/migrate";
+import { driverError, sqlState } from "@/db/sql";
 import { type AppEnv, EnvError, env } from "@/lib/env";
 import { classifyError, type ErrorCode } from "@/lib/payment-core/errors";
 import type { Operation } from "@/lib/payment-core/permissions";
@@ -140,7 +141,7 @@ export function describeError(error: unknown): {
     const { code, message, details } = known;
     return { exitCode: CLI_EXIT[code], code, message, details };
   }
-  if ((error as { code?: string }).code === "42P01") {
+  if (sqlState(error) === "42P01") {
     return {
       exitCode: EXIT.failed,
       code: "database_not_migrated",
@@ -148,6 +149,8 @@ export function describeError(error: unknown): {
       details: {},
     };
   }
-  const message = error instanceof Error ? error.message : String(error);
+  // The database's own message, not drizzle's wrapper (which prints the statement's parameters).
+  const cause = driverError(error);
+  const message = cause instanceof Error ? cause.message : String(cause);
   return { exitCode: EXIT.failed, code: "internal_error", message, details: {} };
 }

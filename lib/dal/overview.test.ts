@@ -104,7 +104,7 @@ describe("getOverviewFrom", () => {
   });
 
   it("carries money as decimal strings, so the view survives JSON unchanged", async () => {
-    await insertHistoricalRows(t.db.$client, [
+    await insertHistoricalRows(t.db, [
       {
         id: "tx_overview_1",
         createdAt: "2026-03-10T12:30:00.000Z",

@@ -14,7 +14,7 @@ const USDC = "0x5FbDB2315678afecb367f032d93F642f64180aa3";
 
 beforeAll(async () => {
   t = await createTestDatabase();
-  await insertHistoricalRows(t.db.$client, [
+  await insertHistoricalRows(t.db, [
     {
       id: "tx_treasury_1",
       createdAt: "2026-03-10T11:00:00.000Z",

@@ -1,7 +1,7 @@
 import { and, eq, gt, sql } from "drizzle-orm";
 import type { Database } from "@/db/client";
 import { agents, budgetChangeRequests } from "@/db/schema";
-import { type DbOrTx, type DrizzleTx, rawTx } from "@/db/sql";
+import type { DbOrTx, DrizzleTx } from "@/db/sql";
 import { writeAudit } from "./audit";
 import type { BudgetConfig, EffectiveLimit, LimitKind } from "./budgets/config";
 import { getLimitsWith, lockAgentLimits, setLimitInTransaction } from "./budgets/usage";
@@ -37,10 +37,10 @@ export {
 } from "./change-request-rules";
 
 /*
- * The agent's limit lock and the limits it guards stay raw SQL in budgets/usage.ts
- * (`lockAgentLimits`, `getLimitsWith`, `setLimitInTransaction` take `Sql`): the budget engine takes
- * the same advisory lock in its batched raw statements, so the lock key and the limit writes live
- * in one place. They run on `rawTx(tx)`, inside the same BEGIN as this file's drizzle statements.
+ * The agent's limit lock and the limits it guards live in budgets/usage.ts (`lockAgentLimits`,
+ * `getLimitsWith`, `setLimitInTransaction`): the budget engine takes the same advisory lock in its
+ * batched statements, so the lock key and the limit writes live in one place. They run on this
+ * file's drizzle transaction.
  */
 
 async function requireAgent(tx: DbOrTx, agentId: string): Promise<void> {
@@ -147,11 +147,10 @@ export async function requestLimitChange(
   const now = (input.clock ?? systemClock)();
   await expireStaleRequests(db, now);
   return db.transaction(async (tx) => {
-    const raw = rawTx(tx);
     await requireAgent(tx, input.agentId);
-    await lockAgentLimits(raw, input.agentId);
+    await lockAgentLimits(tx, input.agentId);
     await assertNonePending(tx, input.agentId, input.kind, now);
-    const current = (await getLimitsWith(raw, input.config, input.agentId))[input.kind];
+    const current = (await getLimitsWith(tx, input.config, input.agentId))[input.kind];
     if (current.limitMicro === input.requestedLimitMicro) {
       throw new InvalidInputError("limit_unchanged", `the ${input.kind} limit is already that amount`, {
         limitMicro: current.limitMicro,
@@ -193,10 +192,9 @@ export async function changeMonthlyLimit(
   const now = (input.clock ?? systemClock)();
   await expireStaleRequests(db, now);
   return db.transaction(async (tx): Promise<MonthlyChange> => {
-    const raw = rawTx(tx);
-    await lockAgentLimits(raw, input.agentId);
+    await lockAgentLimits(tx, input.agentId);
     await requireAgent(tx, input.agentId);
-    const current = (await getLimitsWith(raw, input.config, input.agentId)).monthly;
+    const current = (await getLimitsWith(tx, input.config, input.agentId)).monthly;
     if (input.limitMicro === current.limitMicro) {
       throw new InvalidInputError("limit_unchanged", "the monthly limit is already that amount", {
         field: "monthlyLimit",
@@ -204,7 +202,7 @@ export async function changeMonthlyLimit(
       });
     }
     if (input.limitMicro < current.limitMicro) {
-      await setLimitInTransaction(raw, {
+      await setLimitInTransaction(tx, {
         agentId: input.agentId,
         kind: "monthly",
         limitMicro: input.limitMicro,
@@ -245,10 +243,9 @@ export async function lowerLimit(
 ): Promise<{ previousLimitMicro: Micro; limitMicro: Micro }> {
   if (input.limitMicro < 0n) throw new InvalidInputError("invalid_amount", "a limit cannot be negative");
   return db.transaction(async (tx) => {
-    const raw = rawTx(tx);
-    await lockAgentLimits(raw, input.agentId);
+    await lockAgentLimits(tx, input.agentId);
     await requireAgent(tx, input.agentId);
-    const limits = await getLimitsWith(raw, input.config, input.agentId);
+    const limits = await getLimitsWith(tx, input.config, input.agentId);
     const previous = limits[input.kind].limitMicro;
     if (input.limitMicro >= previous) {
       throw new OperationError(
@@ -257,7 +254,7 @@ export async function lowerLimit(
         { limitMicro: previous, requestedMicro: input.limitMicro },
       );
     }
-    await setLimitInTransaction(raw, input);
+    await setLimitInTransaction(tx, input);
     return { previousLimitMicro: previous, limitMicro: input.limitMicro };
   });
 }
@@ -295,14 +292,13 @@ export async function decideChangeRequest(
   await expireStaleRequests(db, now);
   const r = budgetChangeRequests;
   return db.transaction(async (tx) => {
-    const raw = rawTx(tx);
     const [head] = await tx.select({ agentId: r.agentId }).from(r).where(eq(r.id, input.id));
     if (!head) {
       throw new OperationError("request_not_found", `no change request #${input.id}`, {
         requestId: input.id,
       });
     }
-    await lockAgentLimits(raw, head.agentId);
+    await lockAgentLimits(tx, head.agentId);
     const [row] = await tx
       .select({
         agentId: r.agentId,
@@ -343,7 +339,7 @@ export async function decideChangeRequest(
     }
     const status = input.approve ? "approved" : "rejected";
     if (input.approve) {
-      await setLimitInTransaction(raw, {
+      await setLimitInTransaction(tx, {
         agentId: row.agentId,
         kind: row.kind,
         limitMicro: row.requestedLimitMicro,

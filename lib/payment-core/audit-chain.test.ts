@@ -1,5 +1,5 @@
+import type { TransactionSql } from "postgres";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { sqlOf, withTx } from "@/db/sql";
 import { createTestDatabase, type TestDatabase, truncate } from "@/lib/testing/db";
 import { writeAudit } from "./audit";
 import { GENESIS_HASH, parseAnchor, publishAuditHead, verifyAuditChain } from "./audit-chain";
@@ -28,8 +28,8 @@ async function write(n: number, actor = "admin@example.com"): Promise<void> {
 }
 
 /** What a superuser can do: lift the triggers and change rows (and the head) as they like. */
-async function asSuperuser(fn: (sql: ReturnType<typeof sqlOf>) => Promise<unknown>): Promise<void> {
-  await withTx(t.db, async (tx) => {
+async function asSuperuser(fn: (sql: TransactionSql) => Promise<unknown>): Promise<void> {
+  await t.db.$client.begin(async (tx) => {
     await tx`ALTER TABLE audit_log DISABLE TRIGGER USER`;
     await fn(tx);
     await tx`ALTER TABLE audit_log ENABLE TRIGGER USER`;
@@ -37,7 +37,7 @@ async function asSuperuser(fn: (sql: ReturnType<typeof sqlOf>) => Promise<unknow
 }
 
 const chain = () =>
-  sqlOf(t.db)<{ seq: string; prev_hash: string; hash: string }[]>`
+  t.db.$client<{ seq: string; prev_hash: string; hash: string }[]>`
     SELECT seq::text, prev_hash, hash FROM audit_log ORDER BY audit_log.seq`;
 
 describe("the audit log's hash chain", () => {
@@ -59,7 +59,7 @@ describe("the audit log's hash chain", () => {
 
   it("ignores the chain columns a writer passes: the trigger sets them", async () => {
     await write(1);
-    await sqlOf(t.db)`
+    await t.db.$client`
       INSERT INTO audit_log (actor, action, target_type, seq, prev_hash, hash)
       VALUES ('mallory', 'x.forged', 'x', 1, ${GENESIS_HASH}, ${"f".repeat(64)})`;
     const rows = await chain();
@@ -73,7 +73,7 @@ describe("the audit log's hash chain", () => {
     await Promise.all(
       pools.flatMap((db, p) =>
         Array.from({ length: 20 }, (_, i) =>
-          withTx(db, (tx) =>
+          db.transaction((tx) =>
             writeAudit(tx, {
               actor: `process_${p}`,
               action: "agent.pause",
@@ -93,7 +93,7 @@ describe("the audit log's hash chain", () => {
   it("a rolled-back write leaves no gap in the chain", async () => {
     await write(1);
     await expect(
-      withTx(t.db, async (tx) => {
+      t.db.transaction(async (tx) => {
         await writeAudit(tx, { actor: "a", action: "x", targetType: "x" });
         throw new Error("the change failed");
       }),
@@ -107,7 +107,7 @@ describe("the audit log's hash chain", () => {
 describe("the database refuses to change the record", () => {
   it("refuses UPDATE, DELETE and TRUNCATE of audit rows, and keeps them", async () => {
     await write(3);
-    const sql = sqlOf(t.db);
+    const sql = t.db.$client;
     await expect(sql`UPDATE audit_log SET actor = 'someone else' WHERE seq = 2`).rejects.toThrow(
       /audit_log_append_only: UPDATE/,
     );
@@ -181,7 +181,7 @@ describe("verify finds what a superuser did with the triggers off", () => {
 
   it("a chain rewritten with every later hash recomputed verifies alone, not against the published head", async () => {
     await write(3);
-    const published = await withTx(t.db, (tx) =>
+    const published = await t.db.transaction((tx) =>
       publishAuditHead(tx, { now: new Date("2026-12-06T09:00:00Z") }),
     );
     expect(published).toMatchObject({ published: true, seq: 3 });
@@ -218,11 +218,11 @@ describe("the published head", () => {
   it("is written into the log once a UTC day, naming the head before it", async () => {
     await write(2);
     const publish = () =>
-      withTx(t.db, (tx) => publishAuditHead(tx, { now: new Date("2026-12-06T09:00:00Z") }));
+      t.db.transaction((tx) => publishAuditHead(tx, { now: new Date("2026-12-06T09:00:00Z") }));
     const first = await publish();
     expect(first).toMatchObject({ published: true, day: "2026-12-06", seq: 2 });
     expect(await publish()).toMatchObject({ published: false });
-    const [row] = await sqlOf(t.db)<{ seq: string; after: { seq: number; hash: string } }[]>`
+    const [row] = await t.db.$client<{ seq: string; after: { seq: number; hash: string } }[]>`
       SELECT seq::text, after FROM audit_log WHERE action = 'audit_log.head_published'`;
     expect(row).toMatchObject({ seq: "3", after: { seq: 2, hash: first.hash } });
   });

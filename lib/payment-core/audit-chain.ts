@@ -1,5 +1,5 @@
-import type { Database } from "@/db/client";
-import { type Sql, sqlOf } from "@/db/sql";
+import { sql } from "drizzle-orm";
+import type { DbOrTx } from "@/db/sql";
 import { writeAudit } from "./audit";
 import { InvalidInputError } from "./errors";
 
@@ -17,11 +17,11 @@ export const GENESIS_HASH = "0".repeat(64);
  * The canonical JSON of row `a`: the array [seq, id, at, actor, action, targetType, targetId,
  * before, after, reason], jsonb as PostgreSQL prints it (the migration's audit_log_canonical).
  */
-const CANONICAL = `'[' || a.seq || ',' || a.id || ',"'
+const CANONICAL = sql.raw(`'[' || a.seq || ',' || a.id || ',"'
     || to_char(a.at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') || '",'
     || to_json(a.actor)::text || ',' || to_json(a.action)::text || ',' || to_json(a.target_type)::text || ','
     || coalesce(to_json(a.target_id)::text, 'null') || ',' || coalesce(a.before::text, 'null') || ','
-    || coalesce(a.after::text, 'null') || ',' || coalesce(to_json(a.reason)::text, 'null') || ']'`;
+    || coalesce(a.after::text, 'null') || ',' || coalesce(to_json(a.reason)::text, 'null') || ']'`);
 
 /** How many seq ranges verify checks at once, each on its own connection (the scan is CPU-bound). */
 const DEFAULT_PARALLEL = 4;
@@ -89,29 +89,28 @@ function splitRange(lo: number, hi: number, parts: number): [number, number][] {
 }
 
 /** The first row in seq [lo, hi] whose hash, link or position is wrong, if any. */
-async function firstBreakIn(sql: Sql, lo: number, hi: number): Promise<BreakRow | undefined> {
-  const [row] = await sql.unsafe<BreakRow[]>(
-    `
+async function firstBreakIn(db: DbOrTx, lo: number, hi: number): Promise<BreakRow | undefined> {
+  const [row] = await db.execute<BreakRow>(
+    sql`
     SELECT seq::text, id::text, action, at, prev_hash, hash, computed, prev_row_hash, prev_seq::text
     FROM (
       SELECT a.seq, a.id, a.action, a.at, a.prev_hash, a.hash,
         lag(a.hash) OVER w AS prev_row_hash, lag(a.seq) OVER w AS prev_seq,
         encode(sha256(convert_to(a.prev_hash || ${CANONICAL}, 'UTF8')), 'hex') AS computed
       FROM audit_log a
-      WHERE a.seq >= coalesce((SELECT max(seq) FROM audit_log WHERE seq < $1), $1) AND a.seq <= $2
+      WHERE a.seq >= coalesce((SELECT max(seq) FROM audit_log WHERE seq < ${lo}), ${lo}) AND a.seq <= ${hi}
       WINDOW w AS (ORDER BY a.seq)
     ) c
-    WHERE c.seq >= $1 AND (c.computed <> c.hash
-      OR c.prev_hash <> coalesce(c.prev_row_hash, '${GENESIS_HASH}')
+    WHERE c.seq >= ${lo} AND (c.computed <> c.hash
+      OR c.prev_hash <> coalesce(c.prev_row_hash, ${sql.raw(`'${GENESIS_HASH}'`)})
       OR c.seq <> coalesce(c.prev_seq, 0) + 1)
     ORDER BY c.seq
     LIMIT 1`,
-    [lo, hi],
   );
   return row;
 }
 
-interface BreakRow {
+type BreakRow = {
   seq: string;
   id: string;
   action: string;
@@ -121,7 +120,7 @@ interface BreakRow {
   computed: string;
   prev_row_hash: string | null;
   prev_seq: string | null;
-}
+};
 
 function describeBreak(row: BreakRow): ChainBreak {
   const seq = Number(row.seq);
@@ -162,26 +161,27 @@ function describeBreak(row: BreakRow): ChainBreak {
  * every later hash recomputed, verifies on its own but not against what went out.
  */
 export async function verifyAuditChain(
-  db: Database | Sql,
+  db: DbOrTx,
   options: { anchors?: ChainAnchor[]; parallel?: number } = {},
 ): Promise<ChainVerification> {
-  const sql = typeof db === "function" ? db : sqlOf(db);
   const started = performance.now();
-  const [bounds] = await sql<{ lo: string | null; hi: string | null }[]>`
-    SELECT min(seq)::text AS lo, max(seq)::text AS hi FROM audit_log`;
+  const [bounds] = await db.execute<{ lo: string | null; hi: string | null }>(sql`
+    SELECT min(seq)::text AS lo, max(seq)::text AS hi FROM audit_log`);
   const ranges = splitRange(
     Number(bounds?.lo ?? 1),
     Number(bounds?.hi ?? 0),
     options.parallel ?? DEFAULT_PARALLEL,
   );
   // Each range is checked from the row before it, so every link is checked exactly once.
-  const found = await Promise.all(ranges.map(([lo, hi]) => firstBreakIn(sql, lo, hi)));
+  const found = await Promise.all(ranges.map(([lo, hi]) => firstBreakIn(db, lo, hi)));
   const broken = found.find((row) => row !== undefined);
-  const [stats] = await sql<{ rows: string; last_seq: string | null; last_hash: string | null }[]>`
+  const [stats] = await db.execute<{ rows: string; last_seq: string | null; last_hash: string | null }>(sql`
     SELECT count(*)::text AS rows, max(seq)::text AS last_seq,
       (SELECT hash FROM audit_log ORDER BY seq DESC LIMIT 1) AS last_hash
-    FROM audit_log`;
-  const [recorded] = await sql<{ seq: string; hash: string }[]>`SELECT seq::text, hash FROM audit_chain_head`;
+    FROM audit_log`);
+  const [recorded] = await db.execute<{ seq: string; hash: string }>(
+    sql`SELECT seq::text, hash FROM audit_chain_head`,
+  );
   const rows = Number(stats?.rows ?? 0);
   const head = {
     seq: stats?.last_seq ? Number(stats.last_seq) : 0,
@@ -203,8 +203,8 @@ export async function verifyAuditChain(
   if (!firstBreak) {
     for (const anchor of options.anchors ?? []) {
       if (anchor.seq === 0) continue; // the empty log's head precedes every row
-      const [row] = await sql<{ id: string; action: string; at: string; hash: string }[]>`
-        SELECT id::text, action, at, hash FROM audit_log WHERE seq = ${anchor.seq}`;
+      const [row] = await db.execute<{ id: string; action: string; at: string; hash: string }>(sql`
+        SELECT id::text, action, at, hash FROM audit_log WHERE seq = ${anchor.seq}`);
       if (row?.hash === anchor.hash) continue;
       firstBreak = {
         kind: "anchor_mismatch",
@@ -231,10 +231,9 @@ export async function verifyAuditChain(
 }
 
 /** The chain's head as the log holds it now (seq 0 and the genesis hash when empty). */
-export async function auditChainHead(db: Database | Sql): Promise<{ seq: number; hash: string }> {
-  const sql = typeof db === "function" ? db : sqlOf(db);
-  const [row] = await sql<{ seq: string; hash: string }[]>`
-    SELECT seq::text, hash FROM audit_log ORDER BY seq DESC LIMIT 1`;
+export async function auditChainHead(db: DbOrTx): Promise<{ seq: number; hash: string }> {
+  const [row] = await db.execute<{ seq: string; hash: string }>(sql`
+    SELECT seq::text, hash FROM audit_log ORDER BY seq DESC LIMIT 1`);
   return row ? { seq: Number(row.seq), hash: row.hash } : { seq: 0, hash: GENESIS_HASH };
 }
 
@@ -245,15 +244,15 @@ export async function auditChainHead(db: Database | Sql): Promise<{ seq: number;
  * published pair stays checkable as an anchor.
  */
 export async function publishAuditHead(
-  tx: Sql,
+  tx: DbOrTx,
   deps: { now: Date; actor?: string },
 ): Promise<{ published: boolean; day: string; seq: number; hash: string }> {
   const day = deps.now.toISOString().slice(0, 10);
-  await tx`SELECT pg_advisory_xact_lock(hashtextextended('x402.audit_head', 0))`;
+  await tx.execute(sql`SELECT pg_advisory_xact_lock(hashtextextended('x402.audit_head', 0))`);
   const head = await auditChainHead(tx);
-  const [already] = await tx<{ n: number }[]>`
+  const [already] = await tx.execute<{ n: number }>(sql`
     SELECT count(*)::int AS n FROM audit_log
-    WHERE action = 'audit_log.head_published' AND target_id = ${day}`;
+    WHERE action = 'audit_log.head_published' AND target_id = ${day}`);
   if ((already?.n ?? 0) > 0) return { published: false, day, ...head };
   await writeAudit(tx, {
     actor: deps.actor ?? "system:digest",

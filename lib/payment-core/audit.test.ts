@@ -1,5 +1,5 @@
+import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { withTx } from "@/db/sql";
 import { createTestDatabase, type TestDatabase, truncate } from "@/lib/testing/db";
 import { type AuditRecord, listAuditFacets, listAuditLog, writeAudit } from "./audit";
 
@@ -13,8 +13,8 @@ beforeEach(async () => {
 });
 
 async function entry(at: string, fields: Partial<Parameters<typeof writeAudit>[1]> = {}): Promise<void> {
-  await withTx(t.db, async (sql) => {
-    await writeAudit(sql, {
+  await t.db.transaction(async (tx) => {
+    await writeAudit(tx, {
       actor: "admin@example.com",
       action: "user.add",
       targetType: "user",
@@ -22,9 +22,11 @@ async function entry(at: string, fields: Partial<Parameters<typeof writeAudit>[1
       ...fields,
     });
     // Backdated as a test's fixture: the append-only trigger is lifted for this transaction only.
-    await sql`ALTER TABLE audit_log DISABLE TRIGGER audit_log_append_only`;
-    await sql`UPDATE audit_log SET at = ${at}::timestamptz WHERE id = (SELECT max(id) FROM audit_log)`;
-    await sql`ALTER TABLE audit_log ENABLE TRIGGER audit_log_append_only`;
+    await tx.execute(sql`ALTER TABLE audit_log DISABLE TRIGGER audit_log_append_only`);
+    await tx.execute(
+      sql`UPDATE audit_log SET at = ${at}::timestamptz WHERE id = (SELECT max(id) FROM audit_log)`,
+    );
+    await tx.execute(sql`ALTER TABLE audit_log ENABLE TRIGGER audit_log_append_only`);
   });
 }
 
@@ -77,7 +79,7 @@ describe("listAuditLog", () => {
 
   it("pages through rows that share a timestamp without skipping or repeating any", async () => {
     // One transaction writes all its rows with the same now(): the id must break the tie.
-    await withTx(t.db, async (tx) => {
+    await t.db.transaction(async (tx) => {
       for (let i = 0; i < 7; i++) {
         await writeAudit(tx, {
           actor: "a",

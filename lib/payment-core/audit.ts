@@ -1,7 +1,7 @@
-import { sql as drizzleSql } from "drizzle-orm";
+import { sql } from "drizzle-orm";
 import type { Database } from "@/db/client";
 import { auditLog } from "@/db/schema";
-import { type DbOrTx, decodeKeyset, encodeKeyset, type Sql, sqlOf } from "@/db/sql";
+import { type DbOrTx, decodeKeyset, encodeKeyset } from "@/db/sql";
 import { InvalidInputError } from "./errors";
 
 export interface AuditEntry {
@@ -23,23 +23,11 @@ function jsonSafe(value: unknown): unknown {
 /** A JSON value for a jsonb column: JSON `null` stays the JSON value, not SQL NULL. */
 function jsonb(value: unknown) {
   const safe = jsonSafe(value);
-  return safe === null ? drizzleSql`'null'::jsonb` : safe;
+  return safe === null ? sql`'null'::jsonb` : safe;
 }
 
-/**
- * Call with the same transaction as the change it records: a drizzle transaction (or the
- * database), or a postgres.js one for the raw-SQL paths (budget engine, approvals).
- */
-export async function writeAudit(target: DbOrTx | Sql, entry: AuditEntry): Promise<void> {
-  if (typeof target === "function") {
-    // postgres.js: values are sent as JSON text (drizzle turns off postgres.js's jsonb serializer).
-    await target`
-      INSERT INTO audit_log (actor, action, target_type, target_id, before, after, reason)
-      VALUES (${entry.actor}, ${entry.action}, ${entry.targetType}, ${entry.targetId ?? null},
-        ${JSON.stringify(jsonSafe(entry.before))}::jsonb, ${JSON.stringify(jsonSafe(entry.after))}::jsonb,
-        ${entry.reason ?? null})`;
-    return;
-  }
+/** Call with the same transaction as the change it records (or the database, for a change of its own). */
+export async function writeAudit(target: DbOrTx, entry: AuditEntry): Promise<void> {
   await target.insert(auditLog).values({
     actor: entry.actor,
     action: entry.action,
@@ -52,7 +40,7 @@ export async function writeAudit(target: DbOrTx | Sql, entry: AuditEntry): Promi
 }
 
 /** An audit row as the console shows it; `at` is UTC ISO with microseconds (the cursor needs them all). */
-export interface AuditRecord {
+export type AuditRecord = {
   id: string;
   at: string;
   actor: string;
@@ -64,7 +52,7 @@ export interface AuditRecord {
   before: unknown;
   after: unknown;
   reason: string | null;
-}
+};
 
 export interface AuditFilter {
   actor?: string;
@@ -95,7 +83,6 @@ export async function listAuditLog(
   filter: AuditFilter = {},
   options: { limit?: number; cursor?: string | null } = {},
 ): Promise<{ rows: AuditRecord[]; nextCursor: string | null }> {
-  const sql = sqlOf(db);
   const limit = options.limit ?? 50;
   if (!Number.isInteger(limit) || limit < 1 || limit > 1000) {
     throw new InvalidInputError("invalid_limit", "limit must be a whole number from 1 to 1000", { limit });
@@ -104,7 +91,7 @@ export async function listAuditLog(
   const conditions = [
     filter.actor ? sql`a.actor = ${filter.actor}` : null,
     filter.hideActions?.length && !filter.action
-      ? sql`a.action <> ALL(${[...filter.hideActions]}::text[])`
+      ? sql`a.action <> ALL(${sql.param([...filter.hideActions])}::text[])`
       : null,
     filter.action ? sql`a.action = ${filter.action}` : null,
     filter.targetType ? sql`a.target_type = ${filter.targetType}` : null,
@@ -114,7 +101,7 @@ export async function listAuditLog(
     after ? sql`(a.at, a.id) < (${after[0]}::timestamptz, ${after[1]}::bigint)` : null,
   ].reduce((acc, part) => (part ? sql`${acc} AND ${part}` : acc), sql`TRUE`);
   // Columns under the names of AuditRecord: the row is one as it arrives.
-  const rows = await sql<AuditRecord[]>`
+  const rows = await db.execute<AuditRecord>(sql`
     SELECT a.id::text AS id, a.at, a.actor, a.action, a.target_type AS "targetType",
       a.target_id AS "targetId", u.email AS "targetLabel", a.before, a.after, a.reason
     FROM (
@@ -123,7 +110,7 @@ export async function listAuditLog(
       LIMIT ${limit + 1}
     ) a
     LEFT JOIN users u ON a.target_type = 'user' AND u.id::text = a.target_id
-    ORDER BY a.at DESC NULLS LAST, a.id DESC NULLS LAST`;
+    ORDER BY a.at DESC NULLS LAST, a.id DESC NULLS LAST`);
   const page = rows.slice(0, limit);
   const last = page.at(-1);
   return { rows: page, nextCursor: rows.length > limit && last ? encodeKeyset(last.at, last.id) : null };

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
+import { sql } from "drizzle-orm";
 import type { Database } from "@/db/client";
-import { withTx } from "@/db/sql";
 import { messageText } from "./alerts/messages";
 import { enqueueMessage } from "./alerts/outbox";
 import type { AlertMessage } from "./alerts/types";
@@ -29,7 +29,7 @@ export async function recordBreakGlass(
     lines: [`Host: ${input.host}`, `Reason: ${input.reason}`, "Check the audit log for what changed."],
     figures: { operation: input.operation, command: input.command, host: input.host, actor },
   };
-  return withTx(db, async (tx) => {
+  return db.transaction(async (tx) => {
     await writeAudit(tx, {
       actor,
       action: "cli.break_glass",
@@ -39,11 +39,11 @@ export async function recordBreakGlass(
       reason: input.reason,
     });
     // Each use is its own alert: the dedupe key is never reused.
-    const [row] = await tx<{ id: string }[]>`
+    const [row] = await tx.execute<{ id: string }>(sql`
       INSERT INTO alerts (kind, severity, message, figures, dedupe_key, delivered_at)
       VALUES ('break_glass', 'critical', ${messageText(message)}, ${JSON.stringify(message.figures)}::jsonb,
         ${`break_glass:${randomBytes(8).toString("hex")}`}, now())
-      RETURNING id`;
+      RETURNING id`);
     const alertId = Number(row?.id);
     await enqueueMessage(tx, { ...message, alertId });
     return { actor, alertId };

@@ -1,3 +1,4 @@
+import { sql } from "drizzle-orm";
 import type { Database } from "@/db/client";
 import { type MigrationStatus, migrationStatus } from "@/db/migrate";
 import type { BudgetConfig } from "./budgets/config";
@@ -48,7 +49,7 @@ export async function getHealth(
 
   const started = performance.now();
   try {
-    await withTimeout(db.$client`SELECT 1`, timeoutMs);
+    await withTimeout(db.execute(sql`SELECT 1`), timeoutMs);
   } catch (error) {
     return {
       status: "degraded",

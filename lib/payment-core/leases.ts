@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import os from "node:os";
+import { sql } from "drizzle-orm";
 import type { Database } from "@/db/client";
-import { sqlOf } from "@/db/sql";
 
 /**
  * Leases: named locks that live in the `leases` table. They replace session advisory locks,
@@ -39,22 +39,20 @@ function newHolder(): string {
 
 /** One try: the lease when it was free or expired, null while someone else holds it. */
 async function tryAcquire(db: Database, key: string, holder: string, ttlMs: number): Promise<boolean> {
-  const sql = sqlOf(db);
-  const rows = await sql<{ holder: string }[]>`
+  const rows = await db.execute<{ holder: string }>(sql`
     INSERT INTO leases (key, holder, acquired_at, expires_at)
     VALUES (${key}, ${holder}, clock_timestamp(), clock_timestamp() + ${ttlMs} * interval '1 millisecond')
     ON CONFLICT (key) DO UPDATE SET holder = EXCLUDED.holder, acquired_at = EXCLUDED.acquired_at,
       expires_at = EXCLUDED.expires_at
     WHERE leases.expires_at < clock_timestamp()
-    RETURNING holder`;
+    RETURNING holder`);
   return rows[0]?.holder === holder;
 }
 
 /** Who holds `key` now (null when nobody, or the lease expired). */
 export async function leaseHolder(db: Database, key: string): Promise<string | null> {
-  const sql = sqlOf(db);
-  const [row] = await sql<{ holder: string }[]>`
-    SELECT holder FROM leases WHERE key = ${key} AND expires_at >= clock_timestamp()`;
+  const [row] = await db.execute<{ holder: string }>(sql`
+    SELECT holder FROM leases WHERE key = ${key} AND expires_at >= clock_timestamp()`);
   return row?.holder ?? null;
 }
 
@@ -76,21 +74,21 @@ export async function withLease<T>(
     acquired = await tryAcquire(db, key, holder, options.ttlMs);
   }
   if (!acquired) return { acquired: false, holder: await leaseHolder(db, key) };
-
-  const sql = sqlOf(db);
   let lost = false;
   let renewing: Promise<unknown> = Promise.resolve();
   const timer = setInterval(
     () => {
-      renewing = sql<{ key: string }[]>`
+      renewing = db
+        .execute<{ key: string }>(sql`
         UPDATE leases SET expires_at = clock_timestamp() + ${options.ttlMs} * interval '1 millisecond'
-        WHERE key = ${key} AND holder = ${holder} RETURNING key`.then(
-        (rows) => {
-          if (rows.length === 0) lost = true;
-        },
-        // A failed renewal (database briefly unreachable) is retried at the next tick.
-        () => {},
-      );
+        WHERE key = ${key} AND holder = ${holder} RETURNING key`)
+        .then(
+          (rows) => {
+            if (rows.length === 0) lost = true;
+          },
+          // A failed renewal (database briefly unreachable) is retried at the next tick.
+          () => {},
+        );
     },
     Math.max(50, Math.floor(options.ttlMs / 3)),
   );
@@ -100,15 +98,14 @@ export async function withLease<T>(
   } finally {
     clearInterval(timer);
     await renewing;
-    await sql`DELETE FROM leases WHERE key = ${key} AND holder = ${holder}`;
+    await db.execute(sql`DELETE FROM leases WHERE key = ${key} AND holder = ${holder}`);
   }
 }
 
 /** Deletes leases that expired more than `olderThanMs` ago (left by holders that died). */
 export async function sweepLeases(db: Database, olderThanMs = 3_600_000): Promise<number> {
-  const sql = sqlOf(db);
-  const rows = await sql`
+  const rows = await db.execute(sql`
     DELETE FROM leases WHERE expires_at < clock_timestamp() - ${olderThanMs} * interval '1 millisecond'
-    RETURNING key`;
+    RETURNING key`);
   return rows.length;
 }

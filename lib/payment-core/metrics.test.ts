@@ -43,7 +43,7 @@ describe("on a fresh database", () => {
 
 describe("getSpendTotals", () => {
   it("sums every agent's committed spend and open reservations in the UTC day and month", async () => {
-    await insertHistoricalRows(t.db.$client, [
+    await insertHistoricalRows(t.db, [
       row("2026-03-10T00:00:00.000Z", "completed", { amountMicro: 1_500_000n }),
       row("2026-03-10T11:00:00.000Z", "completed", { amountMicro: 250_000n, agentId: "research_agent" }),
       row("2026-03-10T12:00:00.000Z", "pending", { amountMicro: 2_000_000n }),
@@ -68,7 +68,7 @@ describe("getSpendTotals", () => {
 
 describe("listRecentTransactions", () => {
   it("gives the newest rows first, ties by id, with what the overview shows", async () => {
-    await insertHistoricalRows(t.db.$client, [
+    await insertHistoricalRows(t.db, [
       row("2026-03-10T12:00:00.000001Z", "completed", { id: "tx_a", latencyMs: 420, vendor: "dataset" }),
       row("2026-03-10T12:00:00.000001Z", "failed", { id: "tx_b", errorCode: "vendor_error", latencyMs: 90 }),
       row("2026-03-10T11:00:00.000000Z", "rejected", { id: "tx_c", amountMicro: 15_000_000n }),

@@ -1,5 +1,5 @@
+import { sql } from "drizzle-orm";
 import type { Database } from "@/db/client";
-import { sqlOf } from "@/db/sql";
 import { DEFAULT_LOW_BALANCE_MICRO } from "./config";
 import type { TransactionStatus } from "./ledger/read";
 import type { Micro } from "./money";
@@ -39,12 +39,12 @@ export interface SpendTotals {
 export async function getSpendTotals(db: Database, options: { now: Date }): Promise<SpendTotals> {
   const day = utcDay(options.now);
   const month = utcMonthStart(options.now);
-  const rows = await sqlOf(db)<{ period: "day" | "month"; spent: bigint; reserved: bigint }[]>`
+  const rows = await db.execute<{ period: "day" | "month"; spent: bigint; reserved: bigint }>(sql`
     SELECT period::text AS period, coalesce(sum(spent_micro), 0)::bigint AS spent,
       coalesce(sum(reserved_micro), 0)::bigint AS reserved
     FROM budget_usage
     WHERE (period = 'day' AND period_start = ${day}::date) OR (period = 'month' AND period_start = ${month}::date)
-    GROUP BY period`;
+    GROUP BY period`);
   const pick = (period: "day" | "month") => rows.find((r) => r.period === period);
   return {
     day,
@@ -85,23 +85,21 @@ export async function listRecentTransactions(
   if (!Number.isInteger(limit) || limit < 1 || limit > 1000) {
     throw new RangeError(`limit must be a whole number from 1 to 1000, got ${limit}`);
   }
-  const rows = await sqlOf(db)<
-    {
-      id: string;
-      created_at: string;
-      agent_id: string;
-      vendor: string;
-      amount_micro: bigint;
-      status: TransactionStatus;
-      latency_ms: number | null;
-      error_code: string | null;
-    }[]
-  >`
+  const rows = await db.execute<{
+    id: string;
+    created_at: string;
+    agent_id: string;
+    vendor: string;
+    amount_micro: bigint;
+    status: TransactionStatus;
+    latency_ms: number | null;
+    error_code: string | null;
+  }>(sql`
     SELECT t.id, t.created_at,
       t.agent_id, t.vendor, t.amount_micro, t.status::text AS status, t.latency_ms, t.error_code
     FROM transactions t
     ORDER BY t.created_at DESC NULLS LAST, t.id DESC NULLS LAST
-    LIMIT ${limit}`;
+    LIMIT ${limit}`);
   return rows.map((r) => ({
     id: r.id,
     createdAt: r.created_at,

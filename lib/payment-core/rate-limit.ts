@@ -1,8 +1,9 @@
 import type { IncomingMessage } from "node:http";
+import { type SQL, sql } from "drizzle-orm";
 import proxyaddr from "proxy-addr";
 import { RateLimiterPostgres, type RateLimiterRes } from "rate-limiter-flexible";
 import type { Database } from "@/db/client";
-import { type Sql, sqlOf } from "@/db/sql";
+import type { DbOrTx } from "@/db/sql";
 
 /**
  * Request counting shared by sign-in throttling and the programmatic API. Counts live in the
@@ -12,15 +13,15 @@ import { type Sql, sqlOf } from "@/db/sql";
 
 /**
  * rate-limiter-flexible's PostgreSQL store expects a node-postgres client (`query({ text,
- * values })` answering `{ rows, rowCount }`); this is that shape over postgres.js. Its
- * statement names are dropped: postgres.js prepares statements itself. int8 arrives as a
+ * values })` answering `{ rows, rowCount }`); this is that shape over drizzle's `execute`, the
+ * library's `$n` placeholders becoming parameters; its statement names are dropped. int8 arrives as a
  * bigint from this project's client and the library does arithmetic with numbers, so the
  * `expire` column (epoch milliseconds) is turned back into a number.
  */
-export function pgStyleClient(sql: Sql) {
+export function pgStyleClient(db: DbOrTx) {
   return {
     async query(q: { text: string; values?: unknown[] }) {
-      const result = await sql.unsafe(q.text, (q.values ?? []) as never[]);
+      const result = await db.execute(numbered(q.text, q.values ?? []));
       const rows = result.map((row: Record<string, unknown>) =>
         Object.fromEntries(Object.entries(row).map(([k, v]) => [k, typeof v === "bigint" ? Number(v) : v])),
       );
@@ -29,13 +30,25 @@ export function pgStyleClient(sql: Sql) {
   };
 }
 
+/** node-postgres's `$1 … $n` text and values as one drizzle statement with the same parameters. */
+function numbered(text: string, values: unknown[]): SQL {
+  const chunks: SQL[] = [];
+  let last = 0;
+  for (const m of text.matchAll(/\$(\d+)/g)) {
+    chunks.push(sql.raw(text.slice(last, m.index)), sql`${sql.param(values[Number(m[1]) - 1])}`);
+    last = m.index + m[0].length;
+  }
+  chunks.push(sql.raw(text.slice(last)));
+  return sql.join(chunks);
+}
+
 /** A limiter over the shared `rate_limits` table; `keyPrefix` keeps each use's keys apart. */
 export function postgresLimiter(
   db: Database,
   options: { keyPrefix: string; points: number; duration: number; clearExpiredByTimeout?: boolean },
 ): RateLimiterPostgres {
   return new RateLimiterPostgres({
-    storeClient: pgStyleClient(sqlOf(db)),
+    storeClient: pgStyleClient(db),
     storeType: "client",
     tableName: "rate_limits",
     tableCreated: true,

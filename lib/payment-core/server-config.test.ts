@@ -61,6 +61,6 @@ describe("the serving process's recorded configuration", () => {
   });
 
   it("is not data: a database holding only it can still be restored into", async () => {
-    expect(await dataPresent(t.db.$client, await listTables(t.db.$client))).toEqual({});
+    expect(await dataPresent(t.db, await listTables(t.db))).toEqual({});
   });
 });

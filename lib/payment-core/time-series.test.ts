@@ -54,7 +54,7 @@ describe("on a fresh database", () => {
 
 describe("getSuccessRateSeries", () => {
   it("rolls completed / (completed + failed) over 5 minutes, one point per minute up to now", async () => {
-    await insertHistoricalRows(t.db.$client, [
+    await insertHistoricalRows(t.db, [
       // The minute of now (12:34): 3 completed, 1 failed.
       row("2026-03-10T12:34:00.000Z", "completed"),
       row("2026-03-10T12:34:10.000Z", "completed"),
@@ -89,7 +89,7 @@ describe("getSuccessRateSeries", () => {
   });
 
   it("rounds the rate to one decimal from integers", async () => {
-    await insertHistoricalRows(t.db.$client, [
+    await insertHistoricalRows(t.db, [
       row("2026-03-10T12:34:00.000Z", "completed"),
       row("2026-03-10T12:34:01.000Z", "completed"),
       row("2026-03-10T12:34:02.000Z", "failed"),
@@ -100,7 +100,7 @@ describe("getSuccessRateSeries", () => {
   });
 
   it("a vendor failure after signing counts as a failure while held and once cancelled; in-flight and refused rows do not count", async () => {
-    await insertHistoricalRows(t.db.$client, [
+    await insertHistoricalRows(t.db, [
       row("2026-03-10T12:34:00.000Z", "completed"),
       row("2026-03-10T12:34:01.000Z", "authorized", { errorCode: "vendor_error" }),
       row("2026-03-10T12:34:02.000Z", "cancelled", { errorCode: "authorization_cancelled" }),
@@ -130,7 +130,7 @@ describe("getLatencySeries", () => {
       // Older than 6 hours (the first bucket starts 06:35): left out.
       row("2026-03-10T06:34:59.999Z", "completed", { latencyMs: 99_999 }),
     );
-    await insertHistoricalRows(t.db.$client, rows);
+    await insertHistoricalRows(t.db, rows);
     const { buckets } = await getLatencySeries(t.db, { now });
     expect(buckets).toHaveLength(72);
     expect(buckets[0]?.start).toBe("2026-03-10T06:35:00.000Z");
@@ -154,7 +154,7 @@ describe("getLatencySeries", () => {
 
 describe("refusals and volume", () => {
   it("counts each minute's completed, failed and refused attempts; refusals never move the rate", async () => {
-    await insertHistoricalRows(t.db.$client, [
+    await insertHistoricalRows(t.db, [
       row("2026-03-10T12:34:01.000Z", "completed"),
       row("2026-03-10T12:34:02.000Z", "completed"),
       row("2026-03-10T12:34:03.000Z", "failed", { errorCode: "vendor_error" }),
@@ -238,7 +238,7 @@ describe("summarizeSuccessRate", () => {
 
 describe("getLatencySeries quiet buckets", () => {
   it("marks the buckets without a completed payment, between and around the busy ones", async () => {
-    await insertHistoricalRows(t.db.$client, [
+    await insertHistoricalRows(t.db, [
       row("2026-03-10T12:30:00.000Z", "completed", { latencyMs: 100 }),
       row("2026-03-10T12:20:00.000Z", "completed", { latencyMs: 300 }),
       row("2026-03-10T12:25:00.000Z", "failed", { latencyMs: 900 }),
@@ -254,7 +254,7 @@ describe("getLatencySeries quiet buckets", () => {
 
 describe("getHourlySpend", () => {
   it("sums completed spend per UTC hour over the last 24 hours, exactly, zeros filled in", async () => {
-    await insertHistoricalRows(t.db.$client, [
+    await insertHistoricalRows(t.db, [
       row("2026-03-10T12:00:00.000Z", "completed", { amountMicro: 1_500_000n }),
       row("2026-03-10T12:34:56.000Z", "completed", { amountMicro: 10_000n }),
       row("2026-03-10T11:59:59.999Z", "completed", { amountMicro: 250_000n }),

@@ -1,5 +1,5 @@
+import { sql } from "drizzle-orm";
 import type { Database } from "@/db/client";
-import { sqlOf } from "@/db/sql";
 import type { Micro } from "./money";
 
 /**
@@ -114,7 +114,7 @@ export async function countOutcomesPerMinute(
 ): Promise<{ completed: number[]; failed: number[]; refused: number[] }> {
   const from = options.from.toISOString();
   const to = new Date(options.from.getTime() + options.count * MINUTE_MS).toISOString();
-  const rows = await sqlOf(db)<{ i: number; completed: number; failed: number; refused: number }[]>`
+  const rows = await db.execute<{ i: number; completed: number; failed: number; refused: number }>(sql`
     SELECT floor(extract(epoch FROM created_at - ${from}::timestamptz) / 60)::int AS i,
       (count(*) FILTER (WHERE status = 'completed'))::int AS completed,
       (count(*) FILTER (WHERE status IN ('failed', 'cancelled', 'authorized')))::int AS failed,
@@ -125,7 +125,7 @@ export async function countOutcomesPerMinute(
       -- (authorized with an error) and after it was cancelled, as well as once it is failed.
       AND (status IN ('completed', 'failed', 'cancelled', 'rejected')
         OR (status = 'authorized' AND error_code IS NOT NULL))
-    GROUP BY 1`;
+    GROUP BY 1`);
   const zeros = () => new Array<number>(options.count).fill(0);
   const out = { completed: zeros(), failed: zeros(), refused: zeros() };
   for (const row of rows) {
@@ -251,14 +251,14 @@ export async function getLatencySeries(
   const first = floorTo(options.now, stepMs) - (count - 1) * stepMs;
   const from = new Date(first).toISOString();
   const to = new Date(first + count * stepMs).toISOString();
-  const rows = await sqlOf(db)<{ i: number; n: number; p: number[] }[]>`
+  const rows = await db.execute<{ i: number; n: number; p: number[] }>(sql`
     SELECT floor(extract(epoch FROM created_at - ${from}::timestamptz) / ${stepMs / 1000})::int AS i,
       count(*)::int AS n,
       percentile_cont(ARRAY[0.5, 0.95, 0.99]) WITHIN GROUP (ORDER BY latency_ms) AS p
     FROM transactions
     WHERE status = 'completed' AND created_at >= ${from}::timestamptz AND created_at < ${to}::timestamptz
       AND latency_ms IS NOT NULL
-    GROUP BY 1`;
+    GROUP BY 1`);
   const byIndex = new Map(rows.map((r) => [r.i, r]));
   const buckets: LatencyBucket[] = [];
   for (let i = 0; i < count; i++) {
@@ -315,12 +315,12 @@ export async function getHourlySpend(
   const first = floorTo(options.now, HOUR_MS) - (count - 1) * HOUR_MS;
   const from = new Date(first).toISOString();
   const to = new Date(first + count * HOUR_MS).toISOString();
-  const rows = await sqlOf(db)<{ i: number; n: number; spent: bigint }[]>`
+  const rows = await db.execute<{ i: number; n: number; spent: bigint }>(sql`
     SELECT floor(extract(epoch FROM created_at - ${from}::timestamptz) / 3600)::int AS i,
       count(*)::int AS n, sum(amount_micro)::bigint AS spent
     FROM transactions
     WHERE status = 'completed' AND created_at >= ${from}::timestamptz AND created_at < ${to}::timestamptz
-    GROUP BY 1`;
+    GROUP BY 1`);
   const byIndex = new Map(rows.map((r) => [r.i, r]));
   const hours: HourSpend[] = [];
   let totalMicro = 0n;

@@ -101,7 +101,7 @@ export function alertsFixture(): AlertsFixture {
       };
     },
     insert: async (rows) => {
-      await insertHistoricalRows(fixture.db.$client, rows);
+      await insertHistoricalRows(fixture.db, rows);
     },
     discordPosts: () => fixture.captured.filter((c) => c.path === "/discord" && c.status === 204),
     embedText: (c) => {

@@ -136,7 +136,7 @@ export function budgetAuditFixture(): AuditFixture {
         txHash: hash(),
         ...r,
       }));
-      await insertHistoricalRows(fixture.db.$client, full);
+      await insertHistoricalRows(fixture.db, full);
       return full.map((r) => r.id);
     },
     audit: async (options = {}) =>

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { withTx } from "@/db/sql";
+
 import { writeAudit } from "@/lib/payment-core/audit";
 import { createTestDatabase, type TestDatabase } from "@/lib/testing/db";
 import { cliRunner } from "../test-harness";
@@ -34,7 +34,7 @@ describe("x402 audit-log", () => {
   it("verify exits 1 and names the row a superuser edited", async () => {
     const [target] = await t.db.$client<{ seq: string; id: string }[]>`
       SELECT seq::text, id::text FROM audit_log WHERE target_id = 'a2'`;
-    await withTx(t.db, async (tx) => {
+    await t.db.$client.begin(async (tx) => {
       await tx`ALTER TABLE audit_log DISABLE TRIGGER USER`;
       await tx`UPDATE audit_log SET actor = 'someone.else@example.com' WHERE target_id = 'a2'`;
       await tx`ALTER TABLE audit_log ENABLE TRIGGER USER`;

@@ -1,4 +1,5 @@
 import { type Command, InvalidArgumentError } from "commander";
+import { sql } from "drizzle-orm";
 import { closeDb, createDb, type Database } from "@/db/client";
 import { resolveDatabase } from "@/db/embedded";
 import { env } from "@/lib/env";
@@ -40,9 +41,9 @@ async function withServer<T>(fn: (db: Database, url: string) => Promise<T>): Pro
 }
 
 async function hasUsers(db: Database): Promise<boolean> {
-  const [table] = await db.$client<{ t: string | null }[]>`SELECT to_regclass('public.users')::text AS t`;
+  const [table] = await db.execute<{ t: string | null }>(sql`SELECT to_regclass('public.users')::text AS t`);
   if (!table?.t) return false;
-  const [row] = await db.$client<{ n: number }[]>`SELECT count(*)::int AS n FROM users`;
+  const [row] = await db.execute<{ n: number }>(sql`SELECT count(*)::int AS n FROM users`);
   return (row?.n ?? 0) > 0;
 }
 

@@ -9,7 +9,7 @@ let viewer: CliUser;
 beforeAll(async () => {
   t = await createTestDatabase();
   [operator, viewer] = [await cliUser(t.db, "operator"), await cliUser(t.db, "viewer")];
-  await insertHistoricalRows(t.db.$client, [
+  await insertHistoricalRows(t.db, [
     {
       id: "tx_cli_unserved",
       createdAt: "2026-11-30T10:00:00Z",

@@ -38,7 +38,7 @@ describe("x402 monitor", () => {
     expect(quiet.stdout).toContain("Open alerts: none");
 
     const today = new Date().toISOString();
-    await insertHistoricalRows(t.db.$client, [
+    await insertHistoricalRows(t.db, [
       {
         id: "tx_mon_1",
         createdAt: today,

@@ -33,7 +33,7 @@ beforeAll(async () => {
     startLocalNetwork({ payerFundingMicro: parseUsdc("1234.5") }),
   ]);
   await consoleStarted(t.db, consolePaymentEnv(net), 1);
-  await insertHistoricalRows(t.db.$client, [
+  await insertHistoricalRows(t.db, [
     row("tx_w_day", 1, "completed", "24"), // $24 in the last 24 h: $1/h
     row("tx_w_week", 72, "completed", "144"), // $168 in the last 7 days: $1/h too
     row("tx_w_old", 24 * 8, "completed", "999"), // older than either window

@@ -126,7 +126,7 @@ async function x402(args: string[], url: string) {
  */
 async function md5Digest(db: Database): Promise<Record<string, { rows: number; md5: string | null }>> {
   const out: Record<string, { rows: number; md5: string | null }> = {};
-  for (const t of await listTables(db.$client)) {
+  for (const t of await listTables(db)) {
     if (t.name === "audit_chain_head") continue;
     const where = t.name === "audit_log" ? ` WHERE t.action <> 'backup.restore'` : "";
     const [row] = await db.$client.unsafe<{ rows: number; md5: string | null }[]>(
@@ -246,7 +246,7 @@ describe("x402 backup / restore, portable format", () => {
 describe("x402 backup / restore, pg_dump format", () => {
   it("uses pg_dump when it can dump this server, else says why and writes the portable format", async () => {
     const dump = await toolMajor("pg_dump");
-    const server = await serverMajor(source.db.$client);
+    const server = await serverMajor(source.db);
     const file = path.join(dir, "auto.backup");
     const backup = await x402(["backup", "--out", file], source.url);
     expect(backup.code, JSON.stringify(backup.json)).toBe(0);
@@ -284,7 +284,7 @@ describe("x402 backup / restore, pg_dump format", () => {
 
   it("--format pg_dump against a server pg_dump cannot dump is refused, not silently portable", async () => {
     const dump = await toolMajor("pg_dump");
-    const server = await serverMajor(source.db.$client);
+    const server = await serverMajor(source.db);
     const result = await x402(
       ["backup", "--format", "pg_dump", "--out", path.join(dir, "forced.dump")],
       source.url,

@@ -1,5 +1,6 @@
 import { chmodSync, mkdirSync, statSync } from "node:fs";
 import path from "node:path";
+import { sql } from "drizzle-orm";
 import type { Database } from "@/db/client";
 import { OperationError } from "@/lib/payment-core/errors";
 import { listTables, migrationLevel, quoteIdent, serverMajor, type TableInfo } from "./catalog";
@@ -45,7 +46,7 @@ export async function chooseFormat(
   db: Database,
   wanted: BackupFormat | "auto",
 ): Promise<{ format: BackupFormat; reason: string }> {
-  const server = await serverMajor(db.$client);
+  const server = await serverMajor(db);
   if (wanted === "portable") return { format: "portable", reason: "--format portable" };
   const dump = await toolMajor("pg_dump");
   const usable = dump !== null && dump.major >= server;
@@ -60,8 +61,8 @@ export async function chooseFormat(
 export async function rowCounts(db: Database, tables: TableInfo[]): Promise<Record<string, number>> {
   const out: Record<string, number> = {};
   for (const t of tables) {
-    const [row] = await db.$client.unsafe<{ n: number }[]>(
-      `SELECT count(*)::int AS n FROM public.${quoteIdent(t.name)}`,
+    const [row] = await db.execute<{ n: number }>(
+      sql.raw(`SELECT count(*)::int AS n FROM public.${quoteIdent(t.name)}`),
     );
     out[t.name] = row?.n ?? 0;
   }
@@ -78,8 +79,8 @@ export async function backupDatabase(
   const { format, reason } = await chooseFormat(db, options.format ?? "auto");
   const file = path.resolve(options.out ?? defaultBackupFile(format, clock()));
   mkdirSync(path.dirname(file), { recursive: true });
-  const tables = await listTables(db.$client);
-  const level = await migrationLevel(db.$client);
+  const tables = await listTables(db);
+  const level = await migrationLevel(db);
   let counts: Record<string, number>;
   if (format === "pg_dump") {
     const conn = libpqConnection(url);
@@ -95,7 +96,7 @@ export async function backupDatabase(
     chmodSync(file, 0o600);
     counts = await rowCounts(db, tables);
   } else {
-    const trailer = await writePortable(db.$client, tables, file, clock);
+    const trailer = await writePortable(db, tables, file, clock);
     counts = Object.fromEntries(Object.entries(trailer.tables).map(([n, d]) => [n, d.rows]));
   }
   return {
@@ -115,6 +116,9 @@ export async function databaseDigest(
   db: Database,
 ): Promise<Record<string, { rows: number; sha256: string }>> {
   const out: Record<string, { rows: number; sha256: string }> = {};
-  for (const t of await listTables(db.$client)) out[t.name] = await tableDigest(db.$client, t);
+  // One transaction: the digest reads each table through a cursor.
+  await db.transaction(async (tx) => {
+    for (const t of await listTables(tx)) out[t.name] = await tableDigest(tx, t);
+  });
   return out;
 }

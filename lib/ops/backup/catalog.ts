@@ -1,8 +1,9 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
+import { sql } from "drizzle-orm";
 import { MIGRATIONS_FOLDER } from "@/db/migrate";
 import journal from "@/db/migrations/meta/_journal.json" with { type: "json" };
-import type { Sql } from "@/db/sql";
+import type { DbOrTx } from "@/db/sql";
 
 /**
  * What a backup needs to know about a database, read from PostgreSQL's catalog rather than
@@ -38,32 +39,36 @@ export interface MigrationLevel {
 export const quoteIdent = (name: string) => `"${name.replaceAll('"', '""')}"`;
 
 /** Every base table of `public`, parents before children (so rows insert in this order). */
-export async function listTables(sql: Sql): Promise<TableInfo[]> {
-  const tables = await sql<{ name: string }[]>`
+export async function listTables(db: DbOrTx): Promise<TableInfo[]> {
+  const tables = await db.execute<{ name: string }>(sql`
     SELECT c.relname AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
     WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') AND NOT c.relispartition
-    ORDER BY c.relname`;
-  const columns = await sql<
-    { table: string; name: string; type: string; generated: string; identity: string }[]
-  >`
+    ORDER BY c.relname`);
+  const columns = await db.execute<{
+    table: string;
+    name: string;
+    type: string;
+    generated: string;
+    identity: string;
+  }>(sql`
     SELECT c.relname AS table, a.attname AS name, format_type(a.atttypid, a.atttypmod) AS type,
       a.attgenerated::text AS generated, a.attidentity::text AS identity
     FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
     WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') AND a.attnum > 0 AND NOT a.attisdropped
-    ORDER BY c.relname, a.attnum`;
-  const keys = await sql<{ table: string; columns: string[] }[]>`
+    ORDER BY c.relname, a.attnum`);
+  const keys = await db.execute<{ table: string; columns: string[] }>(sql`
     SELECT c.relname AS table,
       array(SELECT a.attname FROM unnest(i.indkey) WITH ORDINALITY k(attnum, ord)
             JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = k.attnum ORDER BY k.ord)::text[] AS columns
     FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid JOIN pg_namespace n ON n.oid = c.relnamespace
-    WHERE n.nspname = 'public' AND i.indisprimary`;
-  const fks = await sql<{ child: string; parent: string }[]>`
+    WHERE n.nspname = 'public' AND i.indisprimary`);
+  const fks = await db.execute<{ child: string; parent: string }>(sql`
     SELECT DISTINCT ch.relname AS child, pa.relname AS parent
     FROM pg_constraint k
       JOIN pg_class ch ON ch.oid = k.conrelid JOIN pg_namespace n ON n.oid = ch.relnamespace
       JOIN pg_class pa ON pa.oid = k.confrelid
-    WHERE k.contype = 'f' AND n.nspname = 'public' AND ch.oid <> pa.oid`;
-  const sequences = await sql<{ table: string; column: string; name: string }[]>`
+    WHERE k.contype = 'f' AND n.nspname = 'public' AND ch.oid <> pa.oid`);
+  const sequences = await db.execute<{ table: string; column: string; name: string }>(sql`
     SELECT t.relname AS table, a.attname AS column, quote_ident(sn.nspname) || '.' || quote_ident(s.relname) AS name
     FROM pg_depend d
       JOIN pg_class s ON s.oid = d.objid AND s.relkind = 'S' JOIN pg_namespace sn ON sn.oid = s.relnamespace
@@ -71,7 +76,7 @@ export async function listTables(sql: Sql): Promise<TableInfo[]> {
       JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = d.refobjsubid
     WHERE d.classid = 'pg_class'::regclass AND d.refclassid = 'pg_class'::regclass
       AND d.deptype IN ('a', 'i') AND tn.nspname = 'public'
-    ORDER BY t.relname, a.attnum`;
+    ORDER BY t.relname, a.attnum`);
 
   const info = new Map<string, TableInfo>(
     tables.map((t) => [t.name, { name: t.name, columns: [], primaryKey: [], sequences: [] }]),
@@ -111,18 +116,18 @@ export async function listTables(sql: Sql): Promise<TableInfo[]> {
 }
 
 /** drizzle's record of applied migrations; none when the database was never migrated. */
-export async function migrationLevel(sql: Sql): Promise<MigrationLevel> {
-  const [exists] = await sql<{ found: boolean }[]>`
-    SELECT to_regclass('drizzle.__drizzle_migrations') IS NOT NULL AS found`;
+export async function migrationLevel(db: DbOrTx): Promise<MigrationLevel> {
+  const [exists] = await db.execute<{ found: boolean }>(sql`
+    SELECT to_regclass('drizzle.__drizzle_migrations') IS NOT NULL AS found`);
   if (!exists?.found) return { applied: [] };
-  const rows = await sql<{ hash: string; created_at: string }[]>`
-    SELECT hash, created_at::text AS created_at FROM drizzle.__drizzle_migrations ORDER BY id`;
+  const rows = await db.execute<{ hash: string; created_at: string }>(sql`
+    SELECT hash, created_at::text AS created_at FROM drizzle.__drizzle_migrations ORDER BY id`);
   return { applied: rows.map((r) => ({ hash: r.hash, createdAt: r.created_at })) };
 }
 
 /** The server's major version (18 for 18.1), from `server_version_num`. */
-export async function serverMajor(sql: Sql): Promise<number> {
-  const [row] = await sql<{ v: string }[]>`SELECT current_setting('server_version_num') AS v`;
+export async function serverMajor(db: DbOrTx): Promise<number> {
+  const [row] = await db.execute<{ v: string }>(sql`SELECT current_setting('server_version_num') AS v`);
   return Math.floor(Number(row?.v ?? 0) / 10_000);
 }
 
@@ -143,7 +148,7 @@ const TRANSIENT_TABLES = new Set(["rate_limits"]);
  * Whether the database holds anything beyond what its migrations write; when it does, the
  * tables that do (with their row counts), so a refusal can say what would be lost.
  */
-export async function dataPresent(sql: Sql, tables: TableInfo[]): Promise<Record<string, number>> {
+export async function dataPresent(db: DbOrTx, tables: TableInfo[]): Promise<Record<string, number>> {
   const found: Record<string, number> = {};
   for (const t of tables) {
     if (TRANSIENT_TABLES.has(t.name)) continue;
@@ -159,7 +164,7 @@ export async function dataPresent(sql: Sql, tables: TableInfo[]): Promise<Record
       // server_config is what the running console recorded at start (payment-core/server-config.ts), not data.
       where = ` WHERE NOT (key = 'kill_switch' AND value = '{"enabled": false}'::jsonb) AND key <> 'server_config'`;
     }
-    const [row] = await sql.unsafe<{ n: number }[]>(`SELECT count(*)::int AS n FROM ${table}${where}`);
+    const [row] = await db.execute<{ n: number }>(sql.raw(`SELECT count(*)::int AS n FROM ${table}${where}`));
     if ((row?.n ?? 0) > 0) found[t.name] = row?.n ?? 0;
   }
   return found;

@@ -3,8 +3,9 @@ import { once } from "node:events";
 import { createReadStream, createWriteStream } from "node:fs";
 import readline from "node:readline";
 import { createGunzip, createGzip } from "node:zlib";
+import { sql } from "drizzle-orm";
 import type { Database } from "@/db/client";
-import type { Sql, Tx } from "@/db/sql";
+import type { DrizzleTx } from "@/db/sql";
 import { OperationError } from "@/lib/payment-core/errors";
 import { type MigrationLevel, migrationLevel, quoteIdent, serverMajor, type TableInfo } from "./catalog";
 
@@ -103,29 +104,41 @@ export function rowQuery(t: TableInfo): string {
   return `SELECT (${parts.join(" || ")})::text AS line FROM public.${quoteIdent(t.name)} t ORDER BY ${order}`;
 }
 
-/** Every row of `t` as its JSON line, in order, with the count and SHA-256 of the lines. */
-async function* tableLines(sql: Sql, t: TableInfo): AsyncGenerator<string> {
-  const cursor = sql.unsafe<{ line: string }[]>(rowQuery(t)).cursor(500);
-  for await (const rows of cursor) for (const r of rows) yield r.line;
+const FETCH_ROWS = 500;
+let cursors = 0;
+
+/**
+ * Every row of `t` as its JSON line, in order, 500 at a time through an SQL cursor (a table can
+ * be larger than memory), so it needs the transaction the caller reads in.
+ */
+async function* tableLines(tx: DrizzleTx, t: TableInfo): AsyncGenerator<string> {
+  const cursor = `x402_backup_rows_${++cursors}`;
+  await tx.execute(sql.raw(`DECLARE ${cursor} NO SCROLL CURSOR FOR ${rowQuery(t)}`));
+  for (;;) {
+    const rows = await tx.execute<{ line: string }>(sql.raw(`FETCH ${FETCH_ROWS} FROM ${cursor}`));
+    for (const r of rows) yield r.line;
+    if (rows.length < FETCH_ROWS) break;
+  }
+  await tx.execute(sql.raw(`CLOSE ${cursor}`));
 }
 
 /** Count and checksum of a table as it is now (the same lines an export would write). */
-export async function tableDigest(sql: Sql, t: TableInfo): Promise<{ rows: number; sha256: string }> {
+export async function tableDigest(tx: DrizzleTx, t: TableInfo): Promise<{ rows: number; sha256: string }> {
   const hash = createHash("sha256");
   let rows = 0;
-  for await (const line of tableLines(sql, t)) {
+  for await (const line of tableLines(tx, t)) {
     hash.update(line).update("\n");
     rows++;
   }
   return { rows, sha256: hash.digest("hex") };
 }
 
-async function sequencePositions(sql: Sql, tables: TableInfo[]): Promise<PortableTrailer["sequences"]> {
+async function sequencePositions(tx: DrizzleTx, tables: TableInfo[]): Promise<PortableTrailer["sequences"]> {
   const out: PortableTrailer["sequences"] = [];
   for (const t of tables) {
     for (const s of t.sequences) {
-      const [row] = await sql.unsafe<{ last_value: string; is_called: boolean }[]>(
-        `SELECT last_value::text AS last_value, is_called FROM ${s.name}`,
+      const [row] = await tx.execute<{ last_value: string; is_called: boolean }>(
+        sql.raw(`SELECT last_value::text AS last_value, is_called FROM ${s.name}`),
       );
       if (row)
         out.push({
@@ -142,7 +155,7 @@ async function sequencePositions(sql: Sql, tables: TableInfo[]): Promise<Portabl
 
 /** Writes the portable backup of every table in `tables` to `file`, from one snapshot. */
 export async function writePortable(
-  client: Database["$client"],
+  db: Database,
   tables: TableInfo[],
   file: string,
   clock: () => Date = () => new Date(),
@@ -155,39 +168,42 @@ export async function writePortable(
     if (!gzip.write(`${line}\n`)) await once(gzip, "drain");
   };
   try {
-    const trailer = await client.begin("isolation level repeatable read read only", async (tx) => {
-      const header: PortableHeader = {
-        format: PORTABLE_FORMAT,
-        version: PORTABLE_VERSION,
-        createdAt: clock().toISOString(),
-        serverMajor: await serverMajor(tx),
-        migrations: await migrationLevel(tx),
-        tables: tables.map((t) => ({
-          name: t.name,
-          columns: t.columns.map(({ name, type }) => ({ name, type })),
-        })),
-      };
-      await write(JSON.stringify(header));
-      const digests: PortableTrailer["tables"] = {};
-      for (const t of tables) {
-        await write(JSON.stringify({ table: t.name }));
-        const hash = createHash("sha256");
-        let rows = 0;
-        for await (const line of tableLines(tx, t)) {
-          hash.update(line).update("\n");
-          rows++;
-          await write(line);
+    const trailer = await db.transaction(
+      async (tx) => {
+        const header: PortableHeader = {
+          format: PORTABLE_FORMAT,
+          version: PORTABLE_VERSION,
+          createdAt: clock().toISOString(),
+          serverMajor: await serverMajor(tx),
+          migrations: await migrationLevel(tx),
+          tables: tables.map((t) => ({
+            name: t.name,
+            columns: t.columns.map(({ name, type }) => ({ name, type })),
+          })),
+        };
+        await write(JSON.stringify(header));
+        const digests: PortableTrailer["tables"] = {};
+        for (const t of tables) {
+          await write(JSON.stringify({ table: t.name }));
+          const hash = createHash("sha256");
+          let rows = 0;
+          for await (const line of tableLines(tx, t)) {
+            hash.update(line).update("\n");
+            rows++;
+            await write(line);
+          }
+          digests[t.name] = { rows, sha256: hash.digest("hex") };
         }
-        digests[t.name] = { rows, sha256: hash.digest("hex") };
-      }
-      const end: PortableTrailer = {
-        end: true,
-        tables: digests,
-        sequences: await sequencePositions(tx, tables),
-      };
-      await write(JSON.stringify(end));
-      return end;
-    });
+        const end: PortableTrailer = {
+          end: true,
+          tables: digests,
+          sequences: await sequencePositions(tx, tables),
+        };
+        await write(JSON.stringify(end));
+        return end;
+      },
+      { isolationLevel: "repeatable read", accessMode: "read only" },
+    );
     gzip.end();
     await finished;
     return trailer;
@@ -263,7 +279,7 @@ const BATCH_ROWS = 500;
  * Any difference throws, so the caller's transaction rolls back and nothing is half-restored.
  */
 export async function loadPortable(
-  tx: Tx,
+  tx: DrizzleTx,
   file: string,
   tables: Map<string, TableInfo>,
 ): Promise<PortableTrailer & { fileSha256: string }> {
@@ -272,7 +288,9 @@ export async function loadPortable(
   let trailer: PortableTrailer | null = null;
   const flush = async () => {
     if (!current || batch.length === 0) return;
-    await tx.unsafe(insertStatement(current), [`[${batch.join(",")}]`]);
+    // The statement's one placeholder is the batch as a JSON array.
+    const [head, tail] = insertStatement(current).split("$1::jsonb");
+    await tx.execute(sql`${sql.raw(head ?? "")}${`[${batch.join(",")}]`}::jsonb${sql.raw(tail ?? "")}`);
     batch = [];
   };
   let lineNo = 0;
@@ -315,7 +333,7 @@ export async function loadPortable(
         `the backup sets sequence ${s.name}, which table ${s.table} does not own here`,
       );
     }
-    await tx.unsafe(`SELECT setval($1::regclass, $2::bigint, $3)`, [s.name, s.lastValue, s.isCalled]);
+    await tx.execute(sql`SELECT setval(${s.name}::regclass, ${s.lastValue}::bigint, ${s.isCalled})`);
   }
   for (const [name, expected] of Object.entries(trailer.tables)) {
     const t = tables.get(name);

@@ -134,7 +134,7 @@ describe("the table set a migration level has", () => {
     const journal = (await import("@/db/migrations/meta/_journal.json")).default;
     for (let level = 1; level <= journal.entries.length; level++) {
       await migrateTo(db, level);
-      const actual = (await listTables(db.$client)).map((t) => t.name).sort();
+      const actual = (await listTables(db)).map((t) => t.name).sort();
       expect(schemaTablesAt(level), `level ${level}`).toEqual(actual);
     }
   });

@@ -12,6 +12,7 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { sql } from "drizzle-orm";
 import type { Database } from "@/db/client";
 import { MIGRATIONS_FOLDER, migrateDatabase } from "@/db/migrate";
 import journal from "@/db/migrations/meta/_journal.json" with { type: "json" };
@@ -84,7 +85,7 @@ const CHAIN_TABLES = new Set(["audit_log", "audit_chain_head"]);
 
 /** Refuses a database holding data, unless forced: what would be lost, table by table. */
 async function guardTarget(db: Database, force: boolean): Promise<Record<string, number>> {
-  const present = await dataPresent(db.$client, await listTables(db.$client));
+  const present = await dataPresent(db, await listTables(db));
   if (Object.keys(present).length > 0 && !force) {
     throw new OperationError(
       "restore_target_not_empty",
@@ -187,7 +188,7 @@ async function restorePortable(db: Database, url: string, file: string, options:
   // The whole file is read and checked before anything is touched (backup_incomplete).
   const verified = await verifyPortable(file);
   const wanted = verified.header.migrations.applied;
-  const before = await migrationLevel(db.$client);
+  const before = await migrationLevel(db);
   if (before.applied.length > wanted.length) {
     throw new OperationError(
       "restore_target_ahead",
@@ -196,7 +197,7 @@ async function restorePortable(db: Database, url: string, file: string, options:
   }
   const { replaced, preRestoreBackup: pre } = await prepareTarget(db, url, options);
   await migrateTo(db, wanted.length);
-  const level = await migrationLevel(db.$client);
+  const level = await migrationLevel(db);
   const mismatch = wanted.findIndex((m, i) => level.applied[i]?.hash !== m.hash);
   if (mismatch >= 0) {
     throw new OperationError(
@@ -206,7 +207,7 @@ async function restorePortable(db: Database, url: string, file: string, options:
   }
   // Exactly the tables of the backup's level (the file holds each of them): nothing else is emptied.
   const names = new Set(schemaTablesAt(verified.level));
-  const tables = (await listTables(db.$client)).filter((t) => names.has(t.name));
+  const tables = (await listTables(db)).filter((t) => names.has(t.name));
   const byName = new Map(tables.map((t) => [t.name, t]));
   const missing = [...names].filter((n) => !byName.has(n));
   if (missing.length > 0) {
@@ -224,20 +225,22 @@ async function restorePortable(db: Database, url: string, file: string, options:
     replaced,
     preRestoreBackup: pre,
   };
-  const trailer = await db.$client
-    .begin(async (tx) => {
+  const trailer = await db
+    .transaction(async (tx) => {
       // The audit log refuses TRUNCATE and chains every insert anew (migration 0013): a restore
       // takes the file's rows with the seq and hashes they were written with, so its triggers
       // are off inside this one transaction only.
       const chained = tables.filter((t) => CHAIN_TABLES.has(t.name));
       for (const t of chained)
-        await tx.unsafe(`ALTER TABLE public.${quoteIdent(t.name)} DISABLE TRIGGER USER`);
-      await tx.unsafe(
-        `TRUNCATE ${tables.map((t) => `public.${quoteIdent(t.name)}`).join(", ")} RESTART IDENTITY CASCADE`,
+        await tx.execute(sql.raw(`ALTER TABLE public.${quoteIdent(t.name)} DISABLE TRIGGER USER`));
+      await tx.execute(
+        sql.raw(
+          `TRUNCATE ${tables.map((t) => `public.${quoteIdent(t.name)}`).join(", ")} RESTART IDENTITY CASCADE`,
+        ),
       );
       const loaded = await loadPortable(tx, file, byName);
       for (const t of chained)
-        await tx.unsafe(`ALTER TABLE public.${quoteIdent(t.name)} ENABLE TRIGGER USER`);
+        await tx.execute(sql.raw(`ALTER TABLE public.${quoteIdent(t.name)} ENABLE TRIGGER USER`));
       // The bytes loaded are the bytes checked: a file swapped since is not restored.
       if (loaded.fileSha256 !== verified.sha256) {
         throw new OperationError(
@@ -339,7 +342,7 @@ async function restorePgDump(db: Database, url: string, file: string, options: R
       );
     }
     await migrateDatabase(db);
-    const tables = await rowCounts(db, await listTables(db.$client));
+    const tables = await rowCounts(db, await listTables(db));
     return { tables, replaced, sha256: verified.sha256, preRestoreBackup: pre };
   } finally {
     rmSync(scratch, { recursive: true, force: true });
@@ -386,7 +389,7 @@ export async function restoreDatabase(
     format === "portable"
       ? await restorePortable(db, url, resolved, options)
       : await restorePgDump(db, url, resolved, options);
-  const level = await migrationLevel(db.$client);
+  const level = await migrationLevel(db);
   return {
     format,
     file: resolved,

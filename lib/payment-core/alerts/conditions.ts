@@ -1,5 +1,6 @@
+import { sql } from "drizzle-orm";
 import type { Database } from "@/db/client";
-import type { Sql } from "@/db/sql";
+import type { DbOrTx } from "@/db/sql";
 import { checkAnomalies } from "../budget-audit/anomalies";
 import { DEFAULT_ANOMALY_RULES } from "../budget-audit/types";
 import { listUsage } from "../budgets/usage";
@@ -30,7 +31,9 @@ export const FAILURE_WINDOW_MINUTES = 5;
 const DAY_MS = 86_400_000;
 
 /** The outcome rows the success rate counts (metrics.ts): a failure is failed, cancelled, or held after the vendor failed. */
-const OUTCOME = `(status IN ('completed', 'failed', 'cancelled') OR (status = 'authorized' AND error_code IS NOT NULL))`;
+const OUTCOME = sql.raw(
+  `(status IN ('completed', 'failed', 'cancelled') OR (status = 'authorized' AND error_code IS NOT NULL))`,
+);
 
 export function walletCondition(balanceMicro: bigint, config: AlertConfig): Condition[] {
   const threshold = config.alerts.lowBalanceMicro;
@@ -67,12 +70,16 @@ export function payerGasCondition(gas: PayerGas, minCancelsFunded: number): Cond
   ];
 }
 
-export async function failureRateConditions(sql: Sql, config: AlertConfig, now: Date): Promise<Condition[]> {
+export async function failureRateConditions(
+  db: DbOrTx,
+  config: AlertConfig,
+  now: Date,
+): Promise<Condition[]> {
   const since = new Date(now.getTime() - FAILURE_WINDOW_MINUTES * 60_000).toISOString();
-  const [row] = await sql.unsafe<{ total: number; failed: number }[]>(
-    `SELECT count(*)::int AS total, (count(*) FILTER (WHERE status <> 'completed'))::int AS failed
-     FROM transactions WHERE created_at >= $1::timestamptz AND created_at <= $2::timestamptz AND ${OUTCOME}`,
-    [since, now.toISOString()],
+  const [row] = await db.execute<{ total: number; failed: number }>(
+    sql`SELECT count(*)::int AS total, (count(*) FILTER (WHERE status <> 'completed'))::int AS failed
+     FROM transactions WHERE created_at >= ${since}::timestamptz AND created_at <= ${now.toISOString()}::timestamptz
+       AND ${OUTCOME}`,
   );
   const total = row?.total ?? 0;
   const failed = row?.failed ?? 0;
@@ -99,12 +106,12 @@ export async function failureRateConditions(sql: Sql, config: AlertConfig, now: 
  * Retries are recorded per payment (`transactions.retry_count`: resends after network errors
  * and 5xx). The rate is the share of the last 24 hours' payment outcomes that needed one.
  */
-export async function retryRateConditions(sql: Sql, config: AlertConfig, now: Date): Promise<Condition[]> {
+export async function retryRateConditions(db: DbOrTx, config: AlertConfig, now: Date): Promise<Condition[]> {
   const since = new Date(now.getTime() - DAY_MS).toISOString();
-  const [row] = await sql.unsafe<{ total: number; retried: number }[]>(
-    `SELECT count(*)::int AS total, (count(*) FILTER (WHERE retry_count > 0))::int AS retried
-     FROM transactions WHERE created_at >= $1::timestamptz AND created_at <= $2::timestamptz AND ${OUTCOME}`,
-    [since, now.toISOString()],
+  const [row] = await db.execute<{ total: number; retried: number }>(
+    sql`SELECT count(*)::int AS total, (count(*) FILTER (WHERE retry_count > 0))::int AS retried
+     FROM transactions WHERE created_at >= ${since}::timestamptz AND created_at <= ${now.toISOString()}::timestamptz
+       AND ${OUTCOME}`,
   );
   const total = row?.total ?? 0;
   const retried = row?.retried ?? 0;
@@ -123,13 +130,18 @@ export async function retryRateConditions(sql: Sql, config: AlertConfig, now: Da
 }
 
 /** Failures of each vendor since its last completed payment, over the last 24 hours' outcomes. */
-export async function vendorStreakConditions(sql: Sql, config: AlertConfig, now: Date): Promise<Condition[]> {
+export async function vendorStreakConditions(
+  db: DbOrTx,
+  config: AlertConfig,
+  now: Date,
+): Promise<Condition[]> {
   const since = new Date(now.getTime() - DAY_MS).toISOString();
   const { vendorStreakWarning: warnAt, vendorStreakCritical: critAt } = config.alerts;
-  const rows = await sql.unsafe<{ vendor: string; streak: number; last_error: string | null }[]>(
-    `WITH outcomes AS (
+  const rows = await db.execute<{ vendor: string; streak: number; last_error: string | null }>(
+    sql`WITH outcomes AS (
        SELECT vendor, status, created_at, id, error_code FROM transactions
-       WHERE vendor <> '' AND created_at >= $1::timestamptz AND created_at <= $2::timestamptz AND ${OUTCOME}
+       WHERE vendor <> '' AND created_at >= ${since}::timestamptz AND created_at <= ${now.toISOString()}::timestamptz
+         AND ${OUTCOME}
      ), last_ok AS (
        SELECT vendor, max(created_at) AS at FROM outcomes WHERE status = 'completed' GROUP BY vendor
      )
@@ -137,9 +149,8 @@ export async function vendorStreakConditions(sql: Sql, config: AlertConfig, now:
        (array_agg(o.error_code ORDER BY o.created_at DESC, o.id DESC))[1] AS last_error
      FROM outcomes o LEFT JOIN last_ok k ON k.vendor = o.vendor
      WHERE o.status <> 'completed' AND (k.at IS NULL OR o.created_at > k.at)
-     GROUP BY o.vendor HAVING count(*) >= $3
+     GROUP BY o.vendor HAVING count(*) >= ${warnAt}
      ORDER BY o.vendor`,
-    [since, now.toISOString(), warnAt],
   );
   return rows.map((r) => {
     const critical = r.streak >= critAt;
@@ -236,8 +247,8 @@ export async function budgetConditions(
 const RAISED_LIVE = new Set(["new_vendor", "price_change"]);
 
 /** The budget audit's spending anomalies (spikes, bursts), each once. */
-export async function anomalyConditions(sql: Sql, now: Date): Promise<Condition[]> {
-  const results = await checkAnomalies(sql, { ...DEFAULT_ANOMALY_RULES, lookbackDays: 1 }, now);
+export async function anomalyConditions(db: DbOrTx, now: Date): Promise<Condition[]> {
+  const results = await checkAnomalies(db, { ...DEFAULT_ANOMALY_RULES, lookbackDays: 1 }, now);
   const day = utcDay(now);
   return results.flatMap((r) =>
     r.findings
@@ -299,22 +310,22 @@ export async function unexplainedTransferConditions(db: Database): Promise<Condi
  * it resolves when the row's refund becomes `refunded` or `written_off`. The net for a process
  * that died between the payment's commit and its live alert.
  */
-export async function unservedConditions(sql: Sql): Promise<Condition[]> {
-  const rows = await sql<UnservedRow[]>`
+export async function unservedConditions(db: DbOrTx): Promise<Condition[]> {
+  const rows = await db.execute<UnservedRow>(sql`
     SELECT id, agent_id, vendor, amount_micro, tx_hash, unserved_cause FROM transactions
     WHERE unserved_cause IS NOT NULL AND status = 'completed' AND refund_state IN ('none', 'requested')
-    ORDER BY created_at DESC LIMIT 500`;
+    ORDER BY created_at DESC LIMIT 500`);
   return rows.map(unservedCondition);
 }
 
-interface UnservedRow {
+type UnservedRow = {
   id: string;
   agent_id: string;
   vendor: string;
   amount_micro: bigint;
   tx_hash: string | null;
   unserved_cause: string;
-}
+};
 
 /** A payment taken but not served, as the alert that names its ledger row (one per row, ever). */
 export function unservedCondition(r: UnservedRow): Condition {

@@ -1,5 +1,5 @@
+import { sql } from "drizzle-orm";
 import type { Database } from "@/db/client";
-import { sqlOf, withTx } from "@/db/sql";
 import { silentLog } from "../log";
 import { systemClock } from "../time";
 import { payerKeyAgeConditions } from "../treasury/key-age";
@@ -48,7 +48,6 @@ export async function evaluateAlerts(
   const now = (deps.clock ?? systemClock)();
   const log = deps.log ?? silentLog;
   const { config } = deps;
-  const sql = sqlOf(db);
   const kinds = new Set(LEDGER_KINDS);
   const conditions: Condition[] = [];
 
@@ -77,12 +76,12 @@ export async function evaluateAlerts(
     }
   }
   const found = await Promise.all([
-    failureRateConditions(sql, config, now),
-    retryRateConditions(sql, config, now),
-    vendorStreakConditions(sql, config, now),
+    failureRateConditions(db, config, now),
+    retryRateConditions(db, config, now),
+    vendorStreakConditions(db, config, now),
     budgetConditions(db, config, now),
-    anomalyConditions(sql, now),
-    unservedConditions(sql),
+    anomalyConditions(db, now),
+    unservedConditions(db),
   ]);
   for (const list of found) conditions.push(...list);
   const unexplained = await unexplainedTransferConditions(db);
@@ -100,18 +99,18 @@ export async function evaluateAlerts(
 
   const wanted = new Map(conditions.map((c) => [c.dedupeKey, c]));
   const at = now.toISOString();
-  return withTx(db, async (tx) => {
-    await tx`SELECT pg_advisory_xact_lock(hashtextextended('x402.alerts', 0))`;
-    const open = await tx<{ id: string; kind: string; dedupe_key: string | null }[]>`
-      SELECT id, kind, dedupe_key FROM alerts WHERE resolved_at IS NULL`;
+  return db.transaction(async (tx) => {
+    await tx.execute(sql`SELECT pg_advisory_xact_lock(hashtextextended('x402.alerts', 0))`);
+    const open = await tx.execute<{ id: string; kind: string; dedupe_key: string | null }>(sql`
+      SELECT id, kind, dedupe_key FROM alerts WHERE resolved_at IS NULL`);
     const openKeys = new Set(open.map((o) => o.dedupe_key));
     const windowedKeys = conditions.filter((c) => c.windowed).map((c) => c.dedupeKey);
     const seen = new Set(
       windowedKeys.length === 0
         ? []
         : (
-            await tx<{ dedupe_key: string }[]>`
-              SELECT DISTINCT dedupe_key FROM alerts WHERE dedupe_key = ANY(${windowedKeys}::text[])`
+            await tx.execute<{ dedupe_key: string }>(sql`
+              SELECT DISTINCT dedupe_key FROM alerts WHERE dedupe_key = ANY(${sql.param(windowedKeys)}::text[])`)
           ).map((r) => r.dedupe_key),
     );
 
@@ -129,19 +128,21 @@ export async function evaluateAlerts(
     }
 
     // A price rise or a new vendor is an event, not a state: it leaves the active list a day later.
-    const events = await tx<{ id: string }[]>`
-      SELECT id FROM alerts WHERE resolved_at IS NULL AND kind = ANY(${EVENT_KINDS}::text[])
-        AND created_at <= ${new Date(now.getTime() - EVENT_OPEN_MS).toISOString()}::timestamptz`;
+    const events = await tx.execute<{ id: string }>(sql`
+      SELECT id FROM alerts WHERE resolved_at IS NULL AND kind = ANY(${sql.param(EVENT_KINDS)}::text[])
+        AND created_at <= ${new Date(now.getTime() - EVENT_OPEN_MS).toISOString()}::timestamptz`);
     const clear = open
       .filter((o) => kinds.has(o.kind) && !wanted.has(o.dedupe_key ?? ""))
       .map((o) => String(o.id))
       .concat(events.map((e) => String(e.id)));
     if (clear.length > 0) {
-      await tx`UPDATE alerts SET resolved_at = ${at}::timestamptz WHERE id = ANY((${clear}::text[])::bigint[])`;
+      await tx.execute(
+        sql`UPDATE alerts SET resolved_at = ${at}::timestamptz WHERE id = ANY((${sql.param(clear)}::text[])::bigint[])`,
+      );
       log.info({ alertIds: clear.map(Number) }, "alerts resolved");
     }
-    const [count] = await tx<{ n: number }[]>`
-      SELECT count(*)::int AS n FROM alerts WHERE resolved_at IS NULL AND acknowledged_at IS NULL`;
+    const [count] = await tx.execute<{ n: number }>(sql`
+      SELECT count(*)::int AS n FROM alerts WHERE resolved_at IS NULL AND acknowledged_at IS NULL`);
     return { raised, resolved: clear.length, active: count?.n ?? 0 };
   });
 }

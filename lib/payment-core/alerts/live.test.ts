@@ -218,7 +218,7 @@ describe("price drift and first-seen vendors, raised live", () => {
     });
     expect(seen[0]?.message).toContain(`Amount: $0.25 in ${first}`);
 
-    const audit = await checkAnomalies(t.db.$client, DEFAULT_ANOMALY_RULES, new Date());
+    const audit = await checkAnomalies(t.db, DEFAULT_ANOMALY_RULES, new Date());
     expect(audit.find((r) => r.kind === "new_vendor")?.findings.map((f) => f.figures.vendor)).toContain(
       "new-vendor.example",
     );

@@ -1,5 +1,6 @@
+import { sql } from "drizzle-orm";
 import type { Database } from "@/db/client";
-import { type Sql, sqlOf, withTx } from "@/db/sql";
+import type { DbOrTx } from "@/db/sql";
 import type { BudgetConfig } from "../budgets/config";
 import { type Logger, silentLog } from "../log";
 import { type Clock, systemClock } from "../time";
@@ -36,7 +37,7 @@ export interface LiveAlertConfig {
   priceDriftPct: number;
 }
 
-interface CompletedRow {
+type CompletedRow = {
   id: string;
   agent_id: string;
   vendor: string;
@@ -47,7 +48,7 @@ interface CompletedRow {
   prev_id: string | null;
   prev_amount: bigint | null;
   first_of_vendor: boolean;
-}
+};
 
 /** Price drift in integers: amount > previous × (100 + pct) / 100. */
 export function driftsUp(amountMicro: bigint, previousMicro: bigint, pct: number): boolean {
@@ -56,14 +57,14 @@ export function driftsUp(amountMicro: bigint, previousMicro: bigint, pct: number
 
 /** The per-payment conditions of completed rows: unserved, price drift, first payment to a vendor. */
 export async function paymentConditions(
-  sql: Sql,
+  db: DbOrTx,
   ids: readonly string[],
   priceDriftPct: number,
 ): Promise<Condition[]> {
   if (ids.length === 0) return [];
   // The payment before each (same resource URL, completed, earlier by time then id) and whether
   // any completed payment to its vendor came before it: each by its own index.
-  const rows = await sql<CompletedRow[]>`
+  const rows = await db.execute<CompletedRow>(sql`
     SELECT r.id, r.agent_id, r.vendor, r.resource_url, r.amount_micro, r.tx_hash, r.unserved_cause,
       prev.id AS prev_id, prev.amount_micro AS prev_amount,
       (r.vendor <> '' AND NOT EXISTS (
@@ -77,8 +78,8 @@ export async function paymentConditions(
         AND (p.created_at, p.id) < (r.created_at, r.id)
       ORDER BY p.created_at DESC, p.id DESC LIMIT 1
     ) prev ON r.resource_url IS NOT NULL
-    WHERE r.id = ANY(${ids as string[]}::text[]) AND r.status = 'completed'
-    ORDER BY r.created_at, r.id`;
+    WHERE r.id = ANY(${sql.param(ids)}::text[]) AND r.status = 'completed'
+    ORDER BY r.created_at, r.id`);
   const out: Condition[] = [];
   for (const r of rows) {
     const who = { agentId: r.agent_id, windowed: true, live: true };
@@ -125,16 +126,16 @@ export async function paymentConditions(
  * alert's dedupe key) and, when it is new and live or critical, enqueues its message in the same
  * transaction (marked handed over, so the digest does not send it again). Returns the new id.
  */
-export async function insertAlert(tx: Sql, c: Condition, now: Date): Promise<number | null> {
+export async function insertAlert(tx: DbOrTx, c: Condition, now: Date): Promise<number | null> {
   const at = now.toISOString();
   const immediate = c.live === true || c.severity === "critical";
-  const [row] = await tx<{ id: string }[]>`
+  const [row] = await tx.execute<{ id: string }>(sql`
     INSERT INTO alerts (created_at, kind, severity, agent_id, message, figures, dedupe_key, once_key, delivered_at)
     VALUES (${at}::timestamptz, ${c.kind}, ${c.severity}, ${c.agentId}, ${messageText(c.message)},
       ${JSON.stringify(c.message.figures)}::jsonb, ${c.dedupeKey}, ${c.windowed ? c.dedupeKey : null},
       ${immediate ? at : null}::timestamptz)
     ON CONFLICT DO NOTHING
-    RETURNING id`;
+    RETURNING id`);
   if (!row) return null;
   const id = Number(row.id);
   if (immediate) await enqueueMessage(tx, { ...c.message, alertId: id }, { now });
@@ -159,10 +160,9 @@ export async function raisePaymentAlerts(
   if (ids.length === 0) return [];
   const now = (deps.clock ?? systemClock)();
   const log = deps.log ?? silentLog;
-  const sql = sqlOf(db);
-  const found = await paymentConditions(sql, ids, deps.config.priceDriftPct);
-  const agents = await sql<{ agent_id: string }[]>`
-    SELECT DISTINCT agent_id FROM transactions WHERE id = ANY(${ids as string[]}::text[]) AND status = 'completed'`;
+  const found = await paymentConditions(db, ids, deps.config.priceDriftPct);
+  const agents = await db.execute<{ agent_id: string }>(sql`
+    SELECT DISTINCT agent_id FROM transactions WHERE id = ANY(${sql.param(ids)}::text[]) AND status = 'completed'`);
   const budgets =
     agents.length === 0
       ? []
@@ -174,7 +174,7 @@ export async function raisePaymentAlerts(
         );
   const conditions = [...budgets, ...found];
   if (conditions.length === 0) return [];
-  const raised = await withTx(db, async (tx) => {
+  const raised = await db.transaction(async (tx) => {
     const ids: number[] = [];
     for (const c of conditions) {
       const id = await insertAlert(tx, c, now);

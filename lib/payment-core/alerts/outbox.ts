@@ -1,6 +1,7 @@
+import { sql } from "drizzle-orm";
 import { fetch as undiciFetch } from "undici";
 import type { Database } from "@/db/client";
-import { type Sql, sqlOf } from "@/db/sql";
+import type { DbOrTx } from "@/db/sql";
 import type { AlertsEnv } from "../config";
 import { type Logger, silentLog } from "../log";
 import { type Clock, systemClock } from "../time";
@@ -27,29 +28,24 @@ const RETRY_MAX_MS = 3_600_000;
 const MAX_PER_CALL = 100;
 const MAX_ANSWER_CHARS = 4096;
 
-function sqlFor(target: Database | Sql): Sql {
-  return typeof target === "function" ? target : sqlOf(target);
-}
-
 /**
  * Puts a message in the outbox for every channel (a channel with no URL configured is marked
  * `skipped` when delivery runs). Pass a transaction to enqueue together with another write.
  * Returns the outbox row ids.
  */
 export async function enqueueMessage(
-  target: Database | Sql,
+  target: DbOrTx,
   message: AlertMessage,
   options: { channels?: readonly Channel[]; now?: Date } = {},
 ): Promise<number[]> {
-  const sql = sqlFor(target);
   const now = (options.now ?? new Date()).toISOString();
   const ids: number[] = [];
   for (const channel of options.channels ?? CHANNELS) {
-    const [row] = await sql<{ id: string }[]>`
+    const [row] = await target.execute<{ id: string }>(sql`
       INSERT INTO alert_deliveries (created_at, alert_id, channel, payload, next_attempt_at)
       VALUES (${now}::timestamptz, ${message.alertId ?? null}, ${channel}, ${JSON.stringify(message)}::jsonb,
         ${now}::timestamptz)
-      RETURNING id`;
+      RETURNING id`);
     if (row) ids.push(Number(row.id));
   }
   return ids;
@@ -71,12 +67,12 @@ export interface DeliverResult {
   failed: number;
 }
 
-interface Claimed {
+type Claimed = {
   id: string;
   channel: Channel;
   payload: AlertMessage;
   attempts: number;
-}
+};
 
 type Attempt = { ok: true } | { ok: false; error: string; retryAfterMs: number | null; permanent: boolean };
 
@@ -131,7 +127,6 @@ async function send(url: string, body: unknown, deps: DeliverDeps): Promise<Atte
 
 /** Sends every due outbox row once; failures are rescheduled (backoff, or the channel's Retry-After). */
 export async function deliverOutbox(db: Database, deps: DeliverDeps): Promise<DeliverResult> {
-  const sql = sqlOf(db);
   const clock = deps.clock ?? systemClock;
   const log = deps.log ?? silentLog;
   const urls: Record<Channel, string | undefined> = {
@@ -141,9 +136,9 @@ export async function deliverOutbox(db: Database, deps: DeliverDeps): Promise<De
   const result: DeliverResult = { delivered: 0, retried: 0, failed: 0 };
   const unconfigured = CHANNELS.filter((c) => !urls[c]);
   if (unconfigured.length > 0) {
-    await sql`
+    await db.execute(sql`
       UPDATE alert_deliveries SET status = 'skipped', last_error = 'channel not configured'
-      WHERE status = 'pending' AND channel = ANY(${unconfigured as unknown as string[]}::text[])`;
+      WHERE status = 'pending' AND channel = ANY(${sql.param(unconfigured)}::text[])`);
   }
   // A channel that answered 429 gets nothing more in this call.
   const blocked = new Set<Channel>(unconfigured);
@@ -152,18 +147,18 @@ export async function deliverOutbox(db: Database, deps: DeliverDeps): Promise<De
     const now = clock();
     const open = CHANNELS.filter((c) => !blocked.has(c));
     if (open.length === 0) break;
-    const [row] = await sql<Claimed[]>`
+    const [row] = await db.execute<Claimed>(sql`
       UPDATE alert_deliveries d SET attempts = d.attempts + 1,
         next_attempt_at = ${new Date(now.getTime() + leaseMs).toISOString()}::timestamptz
       FROM (
         SELECT id FROM alert_deliveries
         WHERE status = 'pending' AND next_attempt_at <= ${now.toISOString()}::timestamptz
-          AND channel = ANY(${open as unknown as string[]}::text[])
+          AND channel = ANY(${sql.param(open)}::text[])
         ORDER BY next_attempt_at, id LIMIT 1
         FOR UPDATE SKIP LOCKED
       ) due
       WHERE d.id = due.id
-      RETURNING d.id, d.channel, d.payload, d.attempts`;
+      RETURNING d.id, d.channel, d.payload, d.attempts`);
     if (!row) break;
     const url = urls[row.channel] as string;
     const payload = typeof row.payload === "string" ? (JSON.parse(row.payload) as AlertMessage) : row.payload;
@@ -171,17 +166,17 @@ export async function deliverOutbox(db: Database, deps: DeliverDeps): Promise<De
     const attempt = await send(url, body, deps);
     const at = clock();
     if (attempt.ok) {
-      await sql`
+      await db.execute(sql`
         UPDATE alert_deliveries SET status = 'delivered', delivered_at = ${at.toISOString()}::timestamptz,
           last_error = NULL
-        WHERE id = ${row.id}`;
+        WHERE id = ${row.id}`);
       result.delivered++;
       log.info({ deliveryId: row.id, channel: row.channel, code: payload.code }, "alert delivered");
       continue;
     }
     if (attempt.permanent || row.attempts >= deps.config.alerts.deliveryMaxAttempts) {
-      await sql`
-        UPDATE alert_deliveries SET status = 'failed', last_error = ${attempt.error} WHERE id = ${row.id}`;
+      await db.execute(sql`
+        UPDATE alert_deliveries SET status = 'failed', last_error = ${attempt.error} WHERE id = ${row.id}`);
       result.failed++;
       log.error(
         { deliveryId: row.id, channel: row.channel, attempts: row.attempts, error: attempt.error },
@@ -193,10 +188,10 @@ export async function deliverOutbox(db: Database, deps: DeliverDeps): Promise<De
     const backoff = Math.min(RETRY_MAX_MS, base * 2 ** Math.min(row.attempts - 1, 20));
     const delay = attempt.retryAfterMs ?? backoff;
     if (attempt.retryAfterMs !== null) blocked.add(row.channel);
-    await sql`
+    await db.execute(sql`
       UPDATE alert_deliveries SET last_error = ${attempt.error},
         next_attempt_at = ${new Date(at.getTime() + delay).toISOString()}::timestamptz
-      WHERE id = ${row.id}`;
+      WHERE id = ${row.id}`);
     result.retried++;
     log.warn(
       {

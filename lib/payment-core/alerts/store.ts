@@ -1,7 +1,6 @@
-import { and, count, desc, eq, isNotNull, isNull } from "drizzle-orm";
+import { and, count, desc, eq, isNotNull, isNull, sql } from "drizzle-orm";
 import type { Database } from "@/db/client";
 import { alerts } from "@/db/schema";
-import { withTx } from "@/db/sql";
 import { writeAudit } from "../audit";
 import { publishAuditHead } from "../audit-chain";
 import { InvalidInputError, OperationError } from "../errors";
@@ -100,18 +99,22 @@ export async function acknowledgeAlert(
   input: { id: number; actor: string; clock?: Clock },
 ): Promise<AlertRecord> {
   const now = (input.clock ?? systemClock)().toISOString();
-  await withTx(db, async (tx) => {
-    const [row] = await tx<{ acknowledged_at: string | null }[]>`
-      SELECT acknowledged_at FROM alerts WHERE id = ${input.id} FOR UPDATE`;
+  await db.transaction(async (tx) => {
+    const [row] = await tx
+      .select({ acknowledgedAt: alerts.acknowledgedAt })
+      .from(alerts)
+      .where(eq(alerts.id, input.id))
+      .for("update");
     if (!row) throw new OperationError("alert_not_found", `no alert ${input.id}`, { id: input.id });
-    if (row.acknowledged_at) {
+    if (row.acknowledgedAt) {
       throw new OperationError("alert_already_acknowledged", `alert ${input.id} was already acknowledged`, {
         id: input.id,
       });
     }
-    await tx`
-      UPDATE alerts SET acknowledged_by = ${input.actor}, acknowledged_at = ${now}::timestamptz
-      WHERE id = ${input.id}`;
+    await tx
+      .update(alerts)
+      .set({ acknowledgedBy: input.actor, acknowledgedAt: new Date(now) })
+      .where(eq(alerts.id, input.id));
     await writeAudit(tx, {
       actor: input.actor,
       action: "alert.acknowledged",
@@ -138,12 +141,12 @@ export async function sendDigest(
 ): Promise<{ enqueued: boolean; alerts: number; auditHead: string | null }> {
   const now = (deps.clock ?? systemClock)();
   const log = deps.log ?? silentLog;
-  return withTx(db, async (tx) => {
-    await tx`SELECT pg_advisory_xact_lock(hashtextextended('x402.alerts', 0))`;
-    const rows = await tx<{ id: string; message: string; resolved_at: string | null }[]>`
+  return db.transaction(async (tx) => {
+    await tx.execute(sql`SELECT pg_advisory_xact_lock(hashtextextended('x402.alerts', 0))`);
+    const rows = await tx.execute<{ id: string; message: string; resolved_at: string | null }>(sql`
       SELECT id, message, resolved_at FROM alerts
       WHERE severity = 'warning' AND delivered_at IS NULL AND created_at <= ${now.toISOString()}::timestamptz
-      ORDER BY created_at, id`;
+      ORDER BY created_at, id`);
     const head = await publishAuditHead(tx, { now });
     const auditHead = head.published ? `${head.seq}:${head.hash}` : null;
     if (rows.length === 0 && !head.published) return { enqueued: false, alerts: 0, auditHead };
@@ -157,7 +160,9 @@ export async function sendDigest(
       log.info({ auditHead }, "audit log head enqueued");
       return { enqueued: true, alerts: 0, auditHead };
     }
-    await tx`UPDATE alerts SET delivered_at = ${now.toISOString()}::timestamptz WHERE id = ANY((${rows.map((r) => String(r.id))}::text[])::bigint[])`;
+    await tx.execute(
+      sql`UPDATE alerts SET delivered_at = ${now.toISOString()}::timestamptz WHERE id = ANY((${sql.param(rows.map((r) => String(r.id)))}::text[])::bigint[])`,
+    );
     log.info({ warnings: rows.length }, "alert digest enqueued");
     return { enqueued: true, alerts: rows.length, auditHead };
   });

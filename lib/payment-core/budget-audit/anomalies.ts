@@ -1,4 +1,5 @@
-import type { Sql } from "@/db/sql";
+import { sql } from "drizzle-orm";
+import type { DbOrTx } from "@/db/sql";
 import { formatDollars } from "../money";
 import { utcDay } from "../time";
 import { type KindResult, kindResult } from "./shared";
@@ -27,24 +28,22 @@ function ratio(numerator: bigint, denominator: bigint): string {
  * - price change: a payment for a resource URL whose amount differs from the payment before it
  *   for the same URL, both within the last `lookbackDays`.
  */
-export async function checkAnomalies(sql: Sql, rules: AnomalyRules, now: Date): Promise<KindResult[]> {
+export async function checkAnomalies(db: DbOrTx, rules: AnomalyRules, now: Date): Promise<KindResult[]> {
   const today = Date.parse(utcDay(now));
   const firstDay = new Date(today - (rules.lookbackDays - 1) * DAY_MS);
   const baselineStart = new Date(firstDay.getTime() - rules.spikeBaselineDays * DAY_MS);
   const since = firstDay.toISOString();
   const vendorSince = new Date(now.getTime() - rules.newVendorHours * 3_600_000).toISOString();
 
-  const spikes = await sql<
-    {
-      agent_id: string;
-      day: string;
-      spent: bigint;
-      payments: bigint;
-      base_sum: bigint;
-      base_days: bigint;
-      total: bigint;
-    }[]
-  >`
+  const spikes = await db.execute<{
+    agent_id: string;
+    day: string;
+    spent: bigint;
+    payments: bigint;
+    base_sum: bigint;
+    base_days: bigint;
+    total: bigint;
+  }>(sql`
     WITH daily AS (
       SELECT agent_id, (created_at AT TIME ZONE 'UTC')::date AS day, sum(amount_micro)::bigint AS spent,
         count(*) AS payments
@@ -63,19 +62,17 @@ export async function checkAnomalies(sql: Sql, rules: AnomalyRules, now: Date): 
       AND spent >= ${rules.spikeFloorMicro.toString()}::bigint
       AND spent * ${rules.spikeBaselineDays} > ${rules.spikeRatio} * base_sum
     ORDER BY day, agent_id
-    LIMIT ${FINDINGS_PER_KIND}`;
+    LIMIT ${FINDINGS_PER_KIND}`);
 
-  const vendors = await sql<
-    {
-      vendor: string;
-      first_at: string;
-      ids: string[];
-      agents: string[];
-      payments: bigint;
-      spent: bigint;
-      total: bigint;
-    }[]
-  >`
+  const vendors = await db.execute<{
+    vendor: string;
+    first_at: string;
+    ids: string[];
+    agents: string[];
+    payments: bigint;
+    spent: bigint;
+    total: bigint;
+  }>(sql`
     SELECT t.vendor, min(t.created_at) AS first_at,
       (array_agg(t.id ORDER BY t.created_at, t.id))[1:10] AS ids, array_agg(DISTINCT t.agent_id) AS agents,
       count(*) AS payments, sum(t.amount_micro)::bigint AS spent, count(*) OVER () AS total
@@ -86,22 +83,20 @@ export async function checkAnomalies(sql: Sql, rules: AnomalyRules, now: Date): 
       SELECT 1 FROM transactions p
       WHERE p.vendor = t.vendor AND p.status = 'completed' AND p.created_at < ${vendorSince}::timestamptz)
     ORDER BY min(t.created_at), t.vendor
-    LIMIT ${FINDINGS_PER_KIND}`;
+    LIMIT ${FINDINGS_PER_KIND}`);
 
   // Each payment counts the agent's payments in the minute ending at it; payments over the
   // limit less than a minute apart belong to one burst (gaps and islands).
-  const bursts = await sql<
-    {
-      agent_id: string;
-      from_at: string;
-      to_at: string;
-      peak: bigint;
-      payments: bigint;
-      spent: bigint;
-      ids: string[];
-      total: bigint;
-    }[]
-  >`
+  const bursts = await db.execute<{
+    agent_id: string;
+    from_at: string;
+    to_at: string;
+    peak: bigint;
+    payments: bigint;
+    spent: bigint;
+    ids: string[];
+    total: bigint;
+  }>(sql`
     WITH counted AS (
       SELECT id, agent_id, created_at, amount_micro,
         count(*) OVER (PARTITION BY agent_id ORDER BY created_at
@@ -126,22 +121,20 @@ export async function checkAnomalies(sql: Sql, rules: AnomalyRules, now: Date): 
       AND c.created_at >= g.first_hot - '1 minute'::interval AND c.created_at <= g.last_hot
     GROUP BY g.agent_id, g.burst, g.last_hot, g.peak
     ORDER BY min(c.created_at), g.agent_id
-    LIMIT ${FINDINGS_PER_KIND}`;
+    LIMIT ${FINDINGS_PER_KIND}`);
 
-  const prices = await sql<
-    {
-      id: string;
-      agent_id: string;
-      vendor: string;
-      resource_url: string;
-      amount_micro: bigint;
-      created_at: string;
-      prev_id: string;
-      prev_amount: bigint;
-      prev_at: string;
-      total: bigint;
-    }[]
-  >`
+  const prices = await db.execute<{
+    id: string;
+    agent_id: string;
+    vendor: string;
+    resource_url: string;
+    amount_micro: bigint;
+    created_at: string;
+    prev_id: string;
+    prev_amount: bigint;
+    prev_at: string;
+    total: bigint;
+  }>(sql`
     WITH recent AS (
       SELECT id, agent_id, vendor, resource_url, amount_micro, created_at,
         lag(amount_micro) OVER by_url AS prev_amount, lag(id) OVER by_url AS prev_id,
@@ -155,7 +148,7 @@ export async function checkAnomalies(sql: Sql, rules: AnomalyRules, now: Date): 
     FROM recent
     WHERE prev_amount IS NOT NULL AND amount_micro <> prev_amount
     ORDER BY recent.created_at, id
-    LIMIT ${FINDINGS_PER_KIND}`;
+    LIMIT ${FINDINGS_PER_KIND}`);
 
   return [
     kindResult(

@@ -1,9 +1,10 @@
-import type { Sql } from "@/db/sql";
+import { sql } from "drizzle-orm";
+import type { DbOrTx } from "@/db/sql";
 import { formatDollars } from "../money";
 import { type KindResult, kindResult } from "./shared";
 import { FINDINGS_PER_KIND } from "./types";
 
-interface UsageRow {
+type UsageRow = {
   agent_id: string;
   period: "day" | "month";
   period_start: string;
@@ -12,7 +13,7 @@ interface UsageRow {
   computed_spent: bigint;
   computed_reserved: bigint;
   total: bigint;
-}
+};
 
 /**
  * Ledger vs budget: every `budget_usage` window must hold exactly the completed (spent) and
@@ -21,8 +22,8 @@ interface UsageRow {
  * and the full join also finds ledger windows that have no usage row at all. Windows of
  * agents that do not exist are the integrity check's (they can have no usage row).
  */
-export async function checkLedgerConsistency(sql: Sql): Promise<KindResult> {
-  const rows = await sql<UsageRow[]>`
+export async function checkLedgerConsistency(db: DbOrTx): Promise<KindResult> {
+  const rows = await db.execute<UsageRow>(sql`
     WITH day_ledger AS (
       SELECT agent_id, (created_at AT TIME ZONE 'UTC')::date AS day,
         coalesce(sum(amount_micro) FILTER (WHERE status = 'completed'), 0)::bigint AS spent,
@@ -51,7 +52,7 @@ export async function checkLedgerConsistency(sql: Sql): Promise<KindResult> {
       ELSE u.spent_micro <> coalesce(l.spent, 0) OR u.reserved_micro <> coalesce(l.reserved, 0)
     END
     ORDER BY 1, 2, 3
-    LIMIT ${FINDINGS_PER_KIND}`;
+    LIMIT ${FINDINGS_PER_KIND}`);
   return kindResult(
     "usage_mismatch",
     rows,
@@ -86,7 +87,7 @@ export async function checkLedgerConsistency(sql: Sql): Promise<KindResult> {
   );
 }
 
-interface RollupRow {
+type RollupRow = {
   agent_id: string;
   month: string;
   month_spent: bigint | null;
@@ -95,15 +96,15 @@ interface RollupRow {
   days_reserved: bigint;
   day_windows: bigint;
   total: bigint;
-}
+};
 
 /**
  * Daily/monthly rollup: each month window must equal the sum of that month's day windows,
  * spent and reserved, as `budget_usage` records them (both are written in the same
  * transaction, so any difference is a lost or doubled update).
  */
-export async function checkRollups(sql: Sql): Promise<KindResult> {
-  const rows = await sql<RollupRow[]>`
+export async function checkRollups(db: DbOrTx): Promise<KindResult> {
+  const rows = await db.execute<RollupRow>(sql`
     WITH days AS (
       SELECT agent_id, date_trunc('month', period_start::timestamp)::date AS month,
         sum(spent_micro)::bigint AS spent, sum(reserved_micro)::bigint AS reserved, count(*) AS windows
@@ -120,7 +121,7 @@ export async function checkRollups(sql: Sql): Promise<KindResult> {
     WHERE coalesce(m.spent_micro, 0) <> coalesce(d.spent, 0)
       OR coalesce(m.reserved_micro, 0) <> coalesce(d.reserved, 0)
     ORDER BY 1, 2
-    LIMIT ${FINDINGS_PER_KIND}`;
+    LIMIT ${FINDINGS_PER_KIND}`);
   return kindResult(
     "rollup_mismatch",
     rows,

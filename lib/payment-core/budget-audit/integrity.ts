@@ -1,4 +1,5 @@
-import type { Sql } from "@/db/sql";
+import { sql } from "drizzle-orm";
+import type { DbOrTx } from "@/db/sql";
 import { formatDollars } from "../money";
 import { type KindResult, kindResult } from "./shared";
 import { type AuditFinding, FINDINGS_PER_KIND, type FindingKind } from "./types";
@@ -23,7 +24,7 @@ const ROW_KINDS: RowKind[] = [
   "stale_reservation",
 ];
 
-interface FlaggedRow {
+type FlaggedRow = {
   kind: RowKind;
   id: string;
   agent_id: string;
@@ -34,7 +35,7 @@ interface FlaggedRow {
   completed_at: string | null;
   valid_before: string | null;
   total: bigint;
-}
+};
 
 function describeRow(r: FlaggedRow, now: Date, futureAfter: Date): Pick<AuditFinding, "message" | "figures"> {
   const base = { status: r.status, amountMicro: r.amount_micro.toString(), createdAt: r.created_at };
@@ -77,7 +78,7 @@ function describeRow(r: FlaggedRow, now: Date, futureAfter: Date): Pick<AuditFin
  * twice by one payer, and rows of agents that do not exist. The per-row checks share one scan.
  */
 export async function checkIntegrity(
-  sql: Sql,
+  db: DbOrTx,
   options: { now: Date; clockSkewMs: number; staleReservationMs: number },
 ): Promise<KindResult[]> {
   const { now } = options;
@@ -85,7 +86,7 @@ export async function checkIntegrity(
   const staleBefore = new Date(now.getTime() - options.staleReservationMs);
   const future = futureAfter.toISOString();
   const stale = staleBefore.toISOString();
-  const flagged = await sql<FlaggedRow[]>`
+  const flagged = await db.execute<FlaggedRow>(sql`
     WITH flagged AS (
       SELECT t.*, ARRAY[
           CASE WHEN t.status = 'completed' AND t.amount_micro <= 0 THEN 'non_positive_amount' END,
@@ -110,11 +111,16 @@ export async function checkIntegrity(
     SELECT kind, id, agent_id, status::text AS status, amount_micro, tx_hash,
       created_at, completed_at, valid_before, total
     FROM listed WHERE n <= ${FINDINGS_PER_KIND}
-    ORDER BY kind, n`;
+    ORDER BY kind, n`);
 
-  const nonces = await sql<
-    { payer: string; nonce: string; ids: string[]; agents: string[]; statuses: string[]; total: bigint }[]
-  >`
+  const nonces = await db.execute<{
+    payer: string;
+    nonce: string;
+    ids: string[];
+    agents: string[];
+    statuses: string[];
+    total: bigint;
+  }>(sql`
     SELECT lower(coalesce(payer, '')) AS payer, lower(nonce) AS nonce,
       array_agg(id ORDER BY created_at, id) AS ids, array_agg(agent_id ORDER BY created_at, id) AS agents,
       array_agg(status::text ORDER BY created_at, id) AS statuses, count(*) OVER () AS total
@@ -123,22 +129,20 @@ export async function checkIntegrity(
     GROUP BY 1, 2
     HAVING count(*) > 1
     ORDER BY min(created_at), 1, 2
-    LIMIT ${FINDINGS_PER_KIND}`;
+    LIMIT ${FINDINGS_PER_KIND}`);
 
   // The engine records a refusal before it knows the agent (kill switch) or because it does not
   // know it: those rejected rows are the refusals themselves, not orphaned data.
-  const orphans = await sql<
-    {
-      agent_id: string;
-      rows: bigint;
-      spent: bigint;
-      reserved: bigint;
-      ids: string[];
-      first_at: string;
-      last_at: string;
-      total: bigint;
-    }[]
-  >`
+  const orphans = await db.execute<{
+    agent_id: string;
+    rows: bigint;
+    spent: bigint;
+    reserved: bigint;
+    ids: string[];
+    first_at: string;
+    last_at: string;
+    total: bigint;
+  }>(sql`
     SELECT t.agent_id, count(*) AS rows,
       coalesce(sum(t.amount_micro) FILTER (WHERE t.status = 'completed'), 0)::bigint AS spent,
       coalesce(sum(t.amount_micro) FILTER (WHERE t.status IN ('pending', 'authorized')), 0)::bigint AS reserved,
@@ -150,7 +154,7 @@ export async function checkIntegrity(
       AND NOT (t.status = 'rejected' AND coalesce(t.error_code, '') IN ('unknown_agent', 'payments_disabled'))
     GROUP BY t.agent_id
     ORDER BY t.agent_id
-    LIMIT ${FINDINGS_PER_KIND}`;
+    LIMIT ${FINDINGS_PER_KIND}`);
 
   const perRow = ROW_KINDS.map((kind) => {
     const rows = flagged.filter((r) => r.kind === kind);

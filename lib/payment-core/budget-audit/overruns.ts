@@ -1,4 +1,5 @@
-import type { Sql } from "@/db/sql";
+import { sql } from "drizzle-orm";
+import type { DbOrTx } from "@/db/sql";
 import {
   type BudgetConfig,
   type ConsoleLimit,
@@ -28,15 +29,21 @@ interface LimitInterval {
  * after the last it is the limit in force now. Environment and hard limits have no history:
  * today's values are used for all time.
  */
-async function limitHistory(sql: Sql, config: BudgetConfig): Promise<LimitInterval[]> {
+async function limitHistory(db: DbOrTx, config: BudgetConfig): Promise<LimitInterval[]> {
   const [agents, policies, changes] = await Promise.all([
-    sql<{ id: string }[]>`SELECT id FROM agents`,
-    sql<{ agent_id: string; kind: LimitKind; limit_micro: bigint; set_by: string; set_at: string }[]>`
-      SELECT agent_id, kind, limit_micro, set_by, set_at::text FROM budget_policies`,
-    sql<{ agent_id: string; at: string; before: unknown; after: unknown }[]>`
+    db.execute<{ id: string }>(sql`SELECT id FROM agents`),
+    db.execute<{
+      agent_id: string;
+      kind: LimitKind;
+      limit_micro: bigint;
+      set_by: string;
+      set_at: string;
+    }>(sql`
+      SELECT agent_id, kind, limit_micro, set_by, set_at::text FROM budget_policies`),
+    db.execute<{ agent_id: string; at: string; before: unknown; after: unknown }>(sql`
       SELECT target_id AS agent_id, at, before, after FROM audit_log
       WHERE action = 'budget.limit_set' AND target_type = 'agent' AND target_id IS NOT NULL
-      ORDER BY audit_log.at, id`,
+      ORDER BY audit_log.at, id`),
   ]);
   const ids = new Set([...agents.map((a) => a.id), ...Object.keys(config.agentLimits)]);
   const consoleByAgent = new Map<string, ConsoleLimit[]>();
@@ -83,7 +90,7 @@ async function limitHistory(sql: Sql, config: BudgetConfig): Promise<LimitInterv
   return intervals;
 }
 
-interface WindowRow {
+type WindowRow = {
   agent_id: string;
   period: "day" | "month";
   start: string;
@@ -92,9 +99,9 @@ interface WindowRow {
   limit_micro: bigint;
   limit_changed: boolean;
   total: bigint;
-}
+};
 
-interface RowOverrun {
+type RowOverrun = {
   id: string;
   agent_id: string;
   amount_micro: bigint;
@@ -102,7 +109,7 @@ interface RowOverrun {
   per_tx_limit: bigint;
   over_per_tx: bigint;
   over_hard: bigint;
-}
+};
 
 /**
  * Overruns: completed spend in a UTC day or month above the agent's daily or monthly limit,
@@ -112,11 +119,11 @@ interface RowOverrun {
  * in force when it was reserved: spend the engine let through under a limit later lowered is
  * not an overrun, spend above every limit that ever applied is.
  */
-export async function checkOverruns(sql: Sql, config: BudgetConfig, now: Date): Promise<KindResult[]> {
-  const intervals = await limitHistory(sql, config);
+export async function checkOverruns(db: DbOrTx, config: BudgetConfig, now: Date): Promise<KindResult[]> {
+  const intervals = await limitHistory(db, config);
   const lim = JSON.stringify(intervals);
   const nowIso = now.toISOString();
-  const windows = await sql<WindowRow[]>`
+  const windows = await db.execute<WindowRow>(sql`
     WITH lim AS (
       SELECT * FROM jsonb_to_recordset(${lim}::jsonb) AS x(agent_id text, kind text, valid_from timestamptz,
         valid_to timestamptz, limit_micro bigint)
@@ -151,14 +158,14 @@ export async function checkOverruns(sql: Sql, config: BudgetConfig, now: Date): 
       FROM judged WHERE spent > limit_micro
     ) over_limit
     WHERE n <= ${FINDINGS_PER_KIND}
-    ORDER BY period, agent_id, start`;
+    ORDER BY period, agent_id, start`);
 
   const perTxFloor = intervals
     .filter((i) => i.kind === "per_transaction")
     .reduce((min, i) => minMicro(min, BigInt(i.limit_micro)), config.defaults.per_transaction);
   const floor = minMicro(perTxFloor, config.hardLimitMicro);
   const hard = config.hardLimitMicro.toString();
-  const rows = await sql<(RowOverrun & { total_per_tx: bigint; total_hard: bigint })[]>`
+  const rows = await db.execute<RowOverrun & { total_per_tx: bigint; total_hard: bigint }>(sql`
     WITH lim AS (
       SELECT * FROM jsonb_to_recordset(${lim}::jsonb) AS x(agent_id text, kind text, valid_from timestamptz,
         valid_to timestamptz, limit_micro bigint)
@@ -179,7 +186,7 @@ export async function checkOverruns(sql: Sql, config: BudgetConfig, now: Date): 
     FROM judged
     WHERE amount_micro > per_tx_limit OR amount_micro > ${hard}::bigint
     ORDER BY judged.created_at, id
-    LIMIT ${FINDINGS_PER_KIND}`;
+    LIMIT ${FINDINGS_PER_KIND}`);
 
   const byPeriod = (period: "day" | "month") => {
     const list = windows.filter((w) => w.period === period);

@@ -1,5 +1,5 @@
+import { sql } from "drizzle-orm";
 import type { Database } from "@/db/client";
-import { withTx } from "@/db/sql";
 import type { BudgetConfig } from "../budgets/config";
 import { type Clock, systemClock } from "../time";
 import { checkAnomalies } from "./anomalies";
@@ -60,17 +60,16 @@ export async function runBudgetAudit(
   }
   const staleReservationMs = deps.config.reservationTimeoutMs;
 
-  const report = await withTx(
-    deps.db,
-    async (sql) => {
-      const consistency = await checkLedgerConsistency(sql);
-      const overruns = await checkOverruns(sql, deps.config, now);
-      const rollups = await checkRollups(sql);
-      const integrity = await checkIntegrity(sql, { now, clockSkewMs: CLOCK_SKEW_MS, staleReservationMs });
-      const anomalies = await checkAnomalies(sql, rules, now);
-      const [scope] = await sql<{ ledger_rows: bigint; usage_windows: bigint; agents: bigint }[]>`
+  const report = await deps.db.transaction(
+    async (tx) => {
+      const consistency = await checkLedgerConsistency(tx);
+      const overruns = await checkOverruns(tx, deps.config, now);
+      const rollups = await checkRollups(tx);
+      const integrity = await checkIntegrity(tx, { now, clockSkewMs: CLOCK_SKEW_MS, staleReservationMs });
+      const anomalies = await checkAnomalies(tx, rules, now);
+      const [scope] = await tx.execute<{ ledger_rows: bigint; usage_windows: bigint; agents: bigint }>(sql`
       SELECT (SELECT count(*) FROM transactions) AS ledger_rows,
-        (SELECT count(*) FROM budget_usage) AS usage_windows, (SELECT count(*) FROM agents) AS agents`;
+        (SELECT count(*) FROM budget_usage) AS usage_windows, (SELECT count(*) FROM agents) AS agents`);
 
       const checks = [
         buildCheck(CHECK_NAMES[0], "Ledger vs budget consistency", "error", [consistency]),
@@ -108,7 +107,7 @@ export async function runBudgetAudit(
       };
       return result;
     },
-    "isolation level repeatable read read only",
+    { isolationLevel: "repeatable read", accessMode: "read only" },
   );
 
   if (options.save === false) return { report, id: null, path: null };

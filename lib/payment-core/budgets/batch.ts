@@ -1,4 +1,5 @@
-import type { Sql } from "@/db/sql";
+import { sql } from "drizzle-orm";
+import type { DbOrTx } from "@/db/sql";
 import { newTransactionId } from "../ids";
 import { formatDollars, type Micro } from "../money";
 import { type BudgetConfig, type EffectiveLimits, effectiveLimits } from "./config";
@@ -39,7 +40,7 @@ export type FinishOp = FinishRequest & {
 export type Op = ReserveOp | FinishOp;
 
 /** One row of `budget_apply_batch`: the answer to the operation at position `r_ord` (1-based). */
-interface Answer {
+type Answer = {
   r_ord: number;
   r_ok: boolean;
   r_id: string;
@@ -51,7 +52,7 @@ interface Answer {
   r_message: string | null;
   r_metadata: Record<string, unknown> | null;
   r_replayed: boolean;
-}
+};
 
 const iso = (d: Date | undefined) => d?.toISOString();
 const text = (n: bigint | undefined) => n?.toString();
@@ -165,7 +166,7 @@ function finishResult(a: Answer, op: FinishOp): FinishResult {
  * batch is answered with the earlier one's result, as a replay.
  */
 export async function processBatch(
-  sql: Sql,
+  db: DbOrTx,
   batch: Op[],
   at: { now: Date; config: BudgetConfig },
 ): Promise<unknown[]> {
@@ -194,9 +195,9 @@ export async function processBatch(
     sent.push(ops.push(reserveJson(op, agentLimits)) - 1);
   }
 
-  const rows = await sql<Answer[]>`
+  const rows = await db.execute<Answer>(sql`
     SELECT * FROM budget_apply_batch(${now.toISOString()}::timestamptz, ${config.paymentsDisabled},
-      ${config.hardLimitMicro.toString()}::bigint, ${JSON.stringify(ops)}::jsonb)`;
+      ${config.hardLimitMicro.toString()}::bigint, ${JSON.stringify(ops)}::jsonb)`);
   const answers: Answer[] = [];
   for (const row of rows) answers[row.r_ord - 1] = row;
 

@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { sqlOf } from "@/db/sql";
 import { createTestDatabase, type TestDatabase, truncate } from "@/lib/testing/db";
 import { formatDollars } from "../money";
 import { utcDay, utcMonthStart } from "../time";
@@ -363,7 +362,7 @@ afterAll(async () => {
 
 describe("budget_apply_batch against the TypeScript model", () => {
   it(`answers ${ROUNDS} random batches exactly as decide.ts does, and leaves the same windows`, async () => {
-    const sql = sqlOf(t.db);
+    const sql = t.db.$client;
     let refusals = 0;
     let applied = 0;
     for (let seed = 1; seed <= ROUNDS; seed++) {
@@ -391,7 +390,7 @@ describe("budget_apply_batch against the TypeScript model", () => {
       }
 
       const expected = model(round);
-      const actual = await processBatch(sql, round.batch, { now: NOW, config: round.config });
+      const actual = await processBatch(t.db, round.batch, { now: NOW, config: round.config });
       expect(actual.map(comparable), `seed ${seed}`).toEqual(expected.results.map(comparable));
 
       const stored = await sql<
@@ -444,7 +443,7 @@ describe("budget_apply_batch against the TypeScript model", () => {
       -2_500_000n,
       -1_234_567_000_000n,
     ];
-    const rows = await sqlOf(t.db)<{ text: string }[]>`
+    const rows = await t.db.$client<{ text: string }[]>`
       SELECT x402_dollars(v) AS text FROM unnest(${values.map(String)}::bigint[]) WITH ORDINALITY AS u(v, n) ORDER BY n`;
     expect(rows.map((r) => r.text)).toEqual(values.map(formatDollars));
   });

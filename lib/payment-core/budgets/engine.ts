@@ -1,5 +1,6 @@
+import { sql } from "drizzle-orm";
 import type { Database } from "@/db/client";
-import { type Sql, sqlOf } from "@/db/sql";
+import { type DbOrTx, driverError, sqlState } from "@/db/sql";
 import { InvalidInputError } from "../errors";
 import { newTransactionId } from "../ids";
 import type { Micro } from "../money";
@@ -56,13 +57,13 @@ const RETRYABLE = new Set(["40P01", "40001", "23505"]);
 const MAX_ATTEMPTS = 5;
 
 /**
- * The ledger row under an agent's idempotency key (its unique index), through `sql`: the one
+ * The ledger row under an agent's idempotency key (its unique index), through `db`: the one
  * look-up by key that the engine and the payer share.
  */
-export async function findByKey(sql: Sql, agentId: string, key: string): Promise<LedgerRow | undefined> {
-  const [row] = await sql<LedgerRow[]>`
-    SELECT ${sql.unsafe(LEDGER_COLUMNS)} FROM transactions
-    WHERE agent_id = ${agentId} AND idempotency_key = ${key}`;
+export async function findByKey(db: DbOrTx, agentId: string, key: string): Promise<LedgerRow | undefined> {
+  const [row] = await db.execute<LedgerRow>(sql`
+    SELECT ${sql.raw(LEDGER_COLUMNS)} FROM transactions
+    WHERE agent_id = ${agentId} AND idempotency_key = ${key}`);
   return row;
 }
 
@@ -187,10 +188,9 @@ export class BudgetEngine {
     refusal: { code: string; message: string; amountMicro?: Micro },
     details: ReservationDetails = {},
   ): Promise<{ transactionId: string; replayed: boolean }> {
-    const sql = sqlOf(this.db);
     const id = newTransactionId();
     const now = this.clock().toISOString();
-    const inserted = await sql<{ id: string }[]>`
+    const inserted = await this.db.execute<{ id: string }>(sql`
       INSERT INTO transactions (id, created_at, updated_at, agent_id, vendor, resource_url, method, amount_micro,
         asset, network, payer, payee, status, error_code, error_message, idempotency_key, metadata)
       VALUES (${id}, ${now}::timestamptz, ${now}::timestamptz, ${agentId}, ${details.vendor ?? ""},
@@ -199,15 +199,15 @@ export class BudgetEngine {
         'rejected', ${refusal.code}, ${refusal.message}, ${idempotencyKey},
         ${JSON.stringify(details.metadata ?? {})}::jsonb)
       ON CONFLICT (agent_id, idempotency_key) DO NOTHING
-      RETURNING id`;
+      RETURNING id`);
     if (inserted[0]) return { transactionId: id, replayed: false };
-    const existing = await findByKey(sql, agentId, idempotencyKey);
+    const existing = await findByKey(this.db, agentId, idempotencyKey);
     return { transactionId: existing?.id ?? id, replayed: true };
   }
 
   /** The ledger row under `idempotencyKey` for `agentId`, if any. */
   findByKey(agentId: string, idempotencyKey: string): Promise<LedgerRow | undefined> {
-    return findByKey(sqlOf(this.db), agentId, idempotencyKey);
+    return findByKey(this.db, agentId, idempotencyKey);
   }
 
   /**
@@ -226,11 +226,11 @@ export class BudgetEngine {
   ): Promise<void> {
     const metadata =
       failure.responseStatus === undefined ? {} : { response: { status: failure.responseStatus } };
-    await sqlOf(this.db)`
+    await this.db.execute(sql`
       UPDATE transactions SET error_code = ${failure.code}, error_message = ${failure.message},
         retry_count = ${failure.retryCount}, latency_ms = ${failure.latencyMs},
         metadata = metadata || ${JSON.stringify(metadata)}::jsonb, updated_at = now()
-      WHERE id = ${transactionId} AND status = 'authorized'`;
+      WHERE id = ${transactionId} AND status = 'authorized'`);
   }
 
   private enqueue(op: Op): void {
@@ -258,14 +258,14 @@ export class BudgetEngine {
         this.completed(batch, results);
         return;
       } catch (error) {
-        const code = (error as { code?: string }).code;
+        const code = sqlState(error);
         if (code && RETRYABLE.has(code) && attempt < MAX_ATTEMPTS) continue;
         if (batch.length > 1) {
           // Isolate the failing operation: the others still get their answer.
           for (const op of batch) await this.runBatch([op]);
           return;
         }
-        for (const op of batch) op.reject(error);
+        for (const op of batch) op.reject(driverError(error));
         return;
       }
     }
@@ -291,6 +291,6 @@ export class BudgetEngine {
 
   /** One batch: one statement, its own transaction (batch.ts). */
   private transact(batch: Op[]): Promise<unknown[]> {
-    return processBatch(sqlOf(this.db), batch, { now: this.clock(), config: this.config() });
+    return processBatch(this.db, batch, { now: this.clock(), config: this.config() });
   }
 }

@@ -104,7 +104,7 @@ export interface EngineOptions {
   onCompleted?: (transactionIds: string[]) => void;
 }
 
-export interface LedgerRow {
+export type LedgerRow = {
   id: string;
   agent_id: string;
   amount_micro: bigint;
@@ -116,7 +116,7 @@ export interface LedgerRow {
   metadata: Record<string, unknown>;
   day: string;
   month: string;
-}
+};
 
 export const LEDGER_COLUMNS = `id, agent_id, amount_micro, status, idempotency_key, tx_hash, error_code,
   error_message, metadata,

@@ -1,5 +1,6 @@
+import { sql } from "drizzle-orm";
 import type { Database } from "@/db/client";
-import { isoMs, type Sql, sqlOf, withTx } from "@/db/sql";
+import { type DbOrTx, isoMs } from "@/db/sql";
 import { writeAudit } from "../audit";
 import { InvalidInputError, OperationError } from "../errors";
 import { type Micro, percentOf } from "../money";
@@ -39,12 +40,16 @@ export interface AgentUsage {
   stalePending: { count: number; amountMicro: Micro };
 }
 
-async function consoleLimits(sql: Sql, agentIds: string[]): Promise<Map<string, ConsoleLimit[]>> {
-  const rows = await sql<
-    { agent_id: string; kind: LimitKind; limit_micro: bigint; set_by: string; set_at: string }[]
-  >`
+async function consoleLimits(db: DbOrTx, agentIds: string[]): Promise<Map<string, ConsoleLimit[]>> {
+  const rows = await db.execute<{
+    agent_id: string;
+    kind: LimitKind;
+    limit_micro: bigint;
+    set_by: string;
+    set_at: string;
+  }>(sql`
     SELECT agent_id, kind, limit_micro, set_by, set_at
-    FROM budget_policies WHERE agent_id = ANY(${agentIds}::text[])`;
+    FROM budget_policies WHERE agent_id = ANY(${sql.param(agentIds)}::text[])`);
   const map = new Map<string, ConsoleLimit[]>();
   for (const r of rows) {
     const list = map.get(r.agent_id) ?? [];
@@ -55,7 +60,7 @@ async function consoleLimits(sql: Sql, agentIds: string[]): Promise<Map<string, 
 }
 
 export function getLimits(db: Database, config: BudgetConfig, agentId: string) {
-  return getLimitsWith(sqlOf(db), config, agentId);
+  return getLimitsWith(db, config, agentId);
 }
 
 /** Usage for the given agents (all when omitted), in the UTC day and month of `now`. */
@@ -64,28 +69,32 @@ export async function listUsage(
   config: BudgetConfig,
   options: { agentIds?: string[]; clock?: Clock } = {},
 ): Promise<AgentUsage[]> {
-  const sql = sqlOf(db);
   const now = (options.clock ?? systemClock)();
   const day = utcDay(now);
   const month = utcMonthStart(now);
   const staleBefore = new Date(now.getTime() - config.reservationTimeoutMs).toISOString();
   const agentRows = options.agentIds
-    ? await sql<{ id: string; name: string; status: "active" | "paused" }[]>`
-        SELECT id, name, status FROM agents WHERE id = ANY(${options.agentIds}::text[]) ORDER BY id`
-    : await sql<{ id: string; name: string; status: "active" | "paused" }[]>`
-        SELECT id, name, status FROM agents ORDER BY id`;
+    ? await db.execute<{ id: string; name: string; status: "active" | "paused" }>(sql`
+        SELECT id, name, status FROM agents WHERE id = ANY(${sql.param(options.agentIds)}::text[]) ORDER BY id`)
+    : await db.execute<{ id: string; name: string; status: "active" | "paused" }>(sql`
+        SELECT id, name, status FROM agents ORDER BY id`);
   const ids = agentRows.map((a) => a.id);
   const [limits, usageRows, staleRows] = await Promise.all([
-    consoleLimits(sql, ids),
-    sql<{ agent_id: string; period: "day" | "month"; spent_micro: bigint; reserved_micro: bigint }[]>`
+    consoleLimits(db, ids),
+    db.execute<{
+      agent_id: string;
+      period: "day" | "month";
+      spent_micro: bigint;
+      reserved_micro: bigint;
+    }>(sql`
       SELECT agent_id, period::text AS period, spent_micro, reserved_micro FROM budget_usage
-      WHERE agent_id = ANY(${ids}::text[])
-        AND ((period = 'day' AND period_start = ${day}::date) OR (period = 'month' AND period_start = ${month}::date))`,
-    sql<{ agent_id: string; count: bigint; amount: bigint }[]>`
+      WHERE agent_id = ANY(${sql.param(ids)}::text[])
+        AND ((period = 'day' AND period_start = ${day}::date) OR (period = 'month' AND period_start = ${month}::date))`),
+    db.execute<{ agent_id: string; count: bigint; amount: bigint }>(sql`
       SELECT agent_id, count(*) AS count, coalesce(sum(amount_micro), 0)::bigint AS amount
       FROM transactions
-      WHERE status IN ('pending', 'authorized') AND agent_id = ANY(${ids}::text[]) AND created_at < ${staleBefore}::timestamptz
-      GROUP BY agent_id`,
+      WHERE status IN ('pending', 'authorized') AND agent_id = ANY(${sql.param(ids)}::text[]) AND created_at < ${staleBefore}::timestamptz
+      GROUP BY agent_id`),
   ]);
   return agentRows.map((agent) => {
     const eff = effectiveLimits(config, agent.id, limits.get(agent.id) ?? []);
@@ -157,18 +166,18 @@ function validateDirectLimit(kind: LimitKind, limitMicro: Micro): void {
  * approval), so "is this a change?", "is this a decrease?" and "is one already pending?" are
  * answered against settled state. Held until the transaction ends.
  */
-export async function lockAgentLimits(tx: Sql, agentId: string): Promise<void> {
-  await tx`SELECT pg_advisory_xact_lock(hashtextextended(${`x402.limits:${agentId}`}, 0))`;
+export async function lockAgentLimits(tx: DbOrTx, agentId: string): Promise<void> {
+  await tx.execute(sql`SELECT pg_advisory_xact_lock(hashtextextended(${`x402.limits:${agentId}`}, 0))`);
 }
 
-async function requireAgentRow(sql: Sql, agentId: string): Promise<void> {
-  const agent = await sql`SELECT id FROM agents WHERE id = ${agentId}`;
+async function requireAgentRow(db: DbOrTx, agentId: string): Promise<void> {
+  const agent = await db.execute(sql`SELECT id FROM agents WHERE id = ${agentId}`);
   if (agent.length === 0) throw new OperationError("unknown_agent", `no agent named ${agentId}`, { agentId });
 }
 
-/** The effective limits of one agent read through `sql`, which may be an open transaction. */
-export async function getLimitsWith(sql: Sql, config: BudgetConfig, agentId: string) {
-  const map = await consoleLimits(sql, [agentId]);
+/** The effective limits of one agent read through `db`, which may be an open transaction. */
+export async function getLimitsWith(db: DbOrTx, config: BudgetConfig, agentId: string) {
+  const map = await consoleLimits(db, [agentId]);
   return effectiveLimits(config, agentId, map.get(agentId) ?? []);
 }
 
@@ -178,19 +187,19 @@ export async function getLimitsWith(sql: Sql, config: BudgetConfig, agentId: str
  * caller has taken `lockAgentLimits` and decided the change is allowed.
  */
 export async function setLimitInTransaction(
-  tx: Sql,
+  tx: DbOrTx,
   input: { agentId: string; kind: LimitKind; limitMicro: Micro; actor: string; reason?: string | null },
 ): Promise<void> {
   validateLimit(input.kind, input.limitMicro);
   await requireAgentRow(tx, input.agentId);
-  const before = await tx<{ limit_micro: bigint }[]>`
+  const before = await tx.execute<{ limit_micro: bigint }>(sql`
     SELECT limit_micro FROM budget_policies WHERE agent_id = ${input.agentId} AND kind = ${input.kind}
-    FOR UPDATE`;
-  await tx`
+    FOR UPDATE`);
+  await tx.execute(sql`
     INSERT INTO budget_policies (agent_id, kind, limit_micro, source, set_by, set_at)
     VALUES (${input.agentId}, ${input.kind}, ${input.limitMicro.toString()}::bigint, 'console', ${input.actor}, now())
     ON CONFLICT (agent_id, kind) DO UPDATE SET limit_micro = EXCLUDED.limit_micro,
-      source = 'console', set_by = EXCLUDED.set_by, set_at = EXCLUDED.set_at`;
+      source = 'console', set_by = EXCLUDED.set_by, set_at = EXCLUDED.set_at`);
   await writeAudit(tx, {
     actor: input.actor,
     action: "budget.limit_set",
@@ -212,7 +221,7 @@ export async function setLimit(
   input: { agentId: string; kind: LimitKind; limitMicro: Micro; actor: string; reason?: string },
 ): Promise<void> {
   validateDirectLimit(input.kind, input.limitMicro);
-  await withTx(db, async (tx) => {
+  await db.transaction(async (tx) => {
     await lockAgentLimits(tx, input.agentId);
     await setLimitInTransaction(tx, input);
   });
@@ -240,7 +249,7 @@ export async function setLimits(
   });
   for (const change of wanted) validateDirectLimit(change.kind, change.limitMicro);
   if (wanted.length === 0) return [];
-  return withTx(db, async (tx) => {
+  return db.transaction(async (tx) => {
     await lockAgentLimits(tx, input.agentId);
     await requireAgentRow(tx, input.agentId);
     const current = await getLimitsWith(tx, input.config, input.agentId);

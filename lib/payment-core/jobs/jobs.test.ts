@@ -4,7 +4,6 @@ import path from "node:path";
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { auditLog, jobRuns } from "@/db/schema";
-import { sqlOf } from "@/db/sql";
 import { createTestDatabase, type TestDatabase } from "@/lib/testing/db";
 import { defaultBudgetConfig } from "../budgets/config";
 import { type HistoricalRow, insertHistoricalRows } from "../ledger/write";
@@ -134,7 +133,7 @@ describe("the job runner", () => {
       t.db,
       job("alerts-digest", async ({ leaseLost }) => {
         // Another process took the expired lease: this run's renewals now find someone else's.
-        await sqlOf(t.db)`UPDATE leases SET holder = 'other:1:x' WHERE key = 'job:alerts-digest'`;
+        await t.db.$client`UPDATE leases SET holder = 'other:1:x' WHERE key = 'job:alerts-digest'`;
         while (!leaseLost()) await new Promise((r) => setTimeout(r, 20));
         return { output: null };
       }),
@@ -143,11 +142,11 @@ describe("the job runner", () => {
     expect(done.status).toBe("succeeded");
     expect(lines.map((l) => [l.level, l.message])).toContainEqual(["warn", "job lease lost during the run"]);
     // Its lease is the other holder's: this run's release leaves it alone.
-    const [lease] = await sqlOf(t.db)<
+    const [lease] = await t.db.$client<
       { holder: string }[]
     >`SELECT holder FROM leases WHERE key = 'job:alerts-digest'`;
     expect(lease?.holder).toBe("other:1:x");
-    await sqlOf(t.db)`DELETE FROM leases WHERE key = 'job:alerts-digest'`;
+    await t.db.$client`DELETE FROM leases WHERE key = 'job:alerts-digest'`;
   });
 
   it("marks a run its process left `running` as abandoned when the job next runs", async () => {
@@ -201,7 +200,7 @@ describe("ledger-sync", () => {
   const file = path.join(dir, "transactions", "transactions.jsonl");
 
   it("appends the day's rows once and finds the day's spend equal in the file, the ledger and the budget", async () => {
-    await insertHistoricalRows(sqlOf(t.db), [
+    await insertHistoricalRows(t.db, [
       row("tx_sync_1", "2026-05-03T23:59:59.5Z"), // the day before: not synced
       row("tx_sync_2", "2026-05-04T00:00:00Z"),
       row("tx_sync_3", "2026-05-04T12:30:00.123456Z", { agentId: "research_agent", amountMicro: m(2.5) }),
@@ -278,7 +277,7 @@ describe("weekly-report", () => {
     // The week of Monday 2026-06-01 to Monday 2026-06-08 (run on Monday 2026-06-08 04:00).
     const lat = (id: string, at: string, latencyMs: number, over: Partial<HistoricalRow> = {}) =>
       row(id, at, { latencyMs, ...over });
-    await insertHistoricalRows(sqlOf(t.db), [
+    await insertHistoricalRows(t.db, [
       lat("tx_w_1", "2026-06-01T00:00:00Z", 100, { amountMicro: m(1) }),
       lat("tx_w_2", "2026-06-02T10:00:00Z", 200, { amountMicro: m(2), vendor: "dataset" }),
       lat("tx_w_3", "2026-06-03T10:00:00Z", 300, { amountMicro: m(3), agentId: "research_agent" }),

@@ -1,8 +1,8 @@
 import { existsSync } from "node:fs";
 import { appendFile, mkdir, open } from "node:fs/promises";
 import path from "node:path";
+import { sql } from "drizzle-orm";
 import type { Database } from "@/db/client";
-import { sqlOf } from "@/db/sql";
 import { checkRollups } from "../budget-audit/consistency";
 import type { AuditFinding } from "../budget-audit/types";
 import { parseSeedLine, readFileLines, toSeedLine } from "../ledger/jsonl";
@@ -131,11 +131,10 @@ export async function syncLedgerDay(
   }
   if (pending.length > 0 && !(pending.length === 1 && pending[0] === "")) await flush();
 
-  const sql = sqlOf(db);
-  const usage = await sql<{ agent_id: string; spent: bigint | null }[]>`
+  const usage = await db.execute<{ agent_id: string; spent: bigint | null }>(sql`
     SELECT a.id AS agent_id, u.spent_micro AS spent
     FROM agents a
-    LEFT JOIN budget_usage u ON u.agent_id = a.id AND u.period = 'day' AND u.period_start = ${day}::date`;
+    LEFT JOIN budget_usage u ON u.agent_id = a.id AND u.period = 'day' AND u.period_start = ${day}::date`);
   const usageByAgent = new Map(usage.map((u) => [u.agent_id, u.spent ?? 0n]));
   const agentIds = [...new Set([...scan.completed.keys(), ...ledgerCompleted.keys()])];
   for (const [agentId, spent] of usageByAgent) if (spent !== 0n) agentIds.push(agentId);
@@ -154,7 +153,7 @@ export async function syncLedgerDay(
   const sum = (pick: (a: AgentRollup) => string | null) =>
     agents.reduce((n, a) => n + BigInt(pick(a) ?? "0"), 0n).toString();
   const monthStart = utcMonthStart(start);
-  const rollups = await checkRollups(sql);
+  const rollups = await checkRollups(db);
   const monthFindings = rollups.findings.filter((f) => f.window?.start === monthStart);
   const ok = agents.every((a) => a.ok) && monthFindings.length === 0;
   return {

@@ -1,5 +1,5 @@
+import { sql } from "drizzle-orm";
 import type { Database } from "@/db/client";
-import { sqlOf } from "@/db/sql";
 import { formatDollars } from "../money";
 
 /**
@@ -64,48 +64,51 @@ export async function buildWeeklyReport(
   db: Database,
   range: { from: Date; to: Date },
 ): Promise<WeeklyReport> {
-  const sql = sqlOf(db);
   const from = range.from.toISOString();
   const to = range.to.toISOString();
   const inRange = sql`created_at >= ${from}::timestamptz AND created_at < ${to}::timestamptz`;
-  const failure = sql.unsafe(FAILURE);
-  const spendBy = (column: "agent_id" | "vendor") => sql<
-    { key: string; spent: bigint; completed: number; failed: number }[]
-  >`
-    SELECT ${sql(column)} AS key,
+  const failure = sql.raw(FAILURE);
+  const spendBy = (column: "agent_id" | "vendor") =>
+    db.execute<{ key: string; spent: bigint; completed: number; failed: number }>(sql`
+    SELECT ${sql.identifier(column)} AS key,
       coalesce(sum(amount_micro) FILTER (WHERE status = 'completed'), 0)::bigint AS spent,
       (count(*) FILTER (WHERE status = 'completed'))::int AS completed,
       (count(*) FILTER (WHERE ${failure}))::int AS failed
     FROM transactions WHERE ${inRange}
     GROUP BY 1 HAVING count(*) FILTER (WHERE status = 'completed' OR ${failure}) > 0
-    ORDER BY 2 DESC, 1`;
+    ORDER BY 2 DESC, 1`);
   const [[totals], [latency], byAgent, byVendor, byCode, failVendors] = await Promise.all([
-    sql<
-      { attempts: number; completed: number; failed: number; rejected: number; open: number; spent: bigint }[]
-    >`
+    db.execute<{
+      attempts: number;
+      completed: number;
+      failed: number;
+      rejected: number;
+      open: number;
+      spent: bigint;
+    }>(sql`
       SELECT count(*)::int AS attempts,
         (count(*) FILTER (WHERE status = 'completed'))::int AS completed,
         (count(*) FILTER (WHERE ${failure}))::int AS failed,
         (count(*) FILTER (WHERE status = 'rejected'))::int AS rejected,
         (count(*) FILTER (WHERE status IN ('pending', 'authorized') AND NOT ${failure}))::int AS open,
         coalesce(sum(amount_micro) FILTER (WHERE status = 'completed'), 0)::bigint AS spent
-      FROM transactions WHERE ${inRange}`,
-    sql<{ n: number; p: number[] | null }[]>`
+      FROM transactions WHERE ${inRange}`),
+    db.execute<{ n: number; p: number[] | null }>(sql`
       SELECT count(*)::int AS n,
         percentile_cont(ARRAY[0.5, 0.95, 0.99]) WITHIN GROUP (ORDER BY latency_ms) AS p
-      FROM transactions WHERE ${inRange} AND status = 'completed' AND latency_ms IS NOT NULL`,
+      FROM transactions WHERE ${inRange} AND status = 'completed' AND latency_ms IS NOT NULL`),
     spendBy("agent_id"),
     spendBy("vendor"),
-    sql<{ code: string; n: number; vendors: string[] }[]>`
+    db.execute<{ code: string; n: number; vendors: string[] }>(sql`
       SELECT coalesce(error_code, 'unknown') AS code, count(*)::int AS n,
         (array_agg(DISTINCT vendor ORDER BY vendor))[1:5] AS vendors
       FROM transactions WHERE ${inRange} AND ${failure}
-      GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT ${TOP}`,
-    sql<{ vendor: string; n: number; codes: string[] }[]>`
+      GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT ${TOP}`),
+    db.execute<{ vendor: string; n: number; codes: string[] }>(sql`
       SELECT vendor, count(*)::int AS n,
         (array_agg(DISTINCT coalesce(error_code, 'unknown') ORDER BY coalesce(error_code, 'unknown')))[1:5] AS codes
       FROM transactions WHERE ${inRange} AND ${failure}
-      GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT ${TOP}`,
+      GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT ${TOP}`),
   ]);
   const pct = (i: number) => {
     const v = latency?.p?.[i];

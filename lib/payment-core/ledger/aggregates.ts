@@ -1,5 +1,5 @@
+import { sql } from "drizzle-orm";
 import type { Database } from "@/db/client";
-import { sqlOf } from "@/db/sql";
 import { InvalidInputError } from "../errors";
 import type { Micro } from "../money";
 import { utcMonthRange } from "../time";
@@ -56,14 +56,13 @@ export async function agentSpendHistory(
   const now = options.now ?? new Date();
   const { start: monthStart, end: monthEnd } = utcMonthRange(now);
   const from = monthStartOffset(now, -count);
-  const sql = sqlOf(db);
-  const rows = await sql<{ month: string; spent: bigint }[]>`
+  const rows = await db.execute<{ month: string; spent: bigint }>(sql`
     SELECT to_char(date_trunc('month', created_at AT TIME ZONE 'UTC'), 'YYYY-MM-DD') AS month,
       coalesce(sum(amount_micro), 0)::bigint AS spent
     FROM transactions
     WHERE agent_id = ${agentId} AND status = 'completed'
       AND created_at >= ${from.toISOString()}::timestamptz AND created_at <= ${now.toISOString()}::timestamptz
-    GROUP BY 1`;
+    GROUP BY 1`);
   const byMonth = new Map(rows.map((r) => [r.month, r.spent]));
   const months: MonthSpend[] = [];
   for (let i = count; i >= 1; i--) {
@@ -108,14 +107,13 @@ export async function agentDailySpend(
   const now = options.now ?? new Date();
   const today = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate());
   const from = new Date(today - (days - 1) * 86_400_000);
-  const sql = sqlOf(db);
-  const rows = await sql<{ day: string; spent: bigint; count: bigint }[]>`
+  const rows = await db.execute<{ day: string; spent: bigint; count: bigint }>(sql`
     SELECT to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day,
       coalesce(sum(amount_micro), 0)::bigint AS spent, count(*) AS count
     FROM transactions
     WHERE agent_id = ${agentId} AND status = 'completed'
       AND created_at >= ${from.toISOString()}::timestamptz AND created_at <= ${now.toISOString()}::timestamptz
-    GROUP BY 1`;
+    GROUP BY 1`);
   const byDay = new Map(rows.map((r) => [r.day, r]));
   const out: DaySpend[] = [];
   for (let i = 0; i < days; i++) {

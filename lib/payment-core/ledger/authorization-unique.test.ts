@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { sqlOf } from "@/db/sql";
 import { createTestDatabase, type TestDatabase } from "@/lib/testing/db";
 
 let t: TestDatabase;
@@ -12,7 +11,7 @@ const PAYER = "0xAbCdEf0123456789aBcDeF0123456789AbCdEf01";
 const NONCE = `0x${"ab".repeat(32)}`;
 
 async function row(id: string, payer: string | null, nonce: string | null) {
-  await sqlOf(t.db)`
+  await t.db.$client`
     INSERT INTO transactions (id, agent_id, vendor, amount_micro, status, payer, nonce)
     VALUES (${id}, 'builder_agent', 'vendor.test', 100000, 'authorized', ${payer}, ${nonce})`;
 }
@@ -23,7 +22,7 @@ describe("one signed authorization, one ledger row", () => {
     await expect(
       row("tx_copy", PAYER.toLowerCase(), NONCE.toUpperCase().replace("0X", "0x")),
     ).rejects.toThrow(/transactions_payer_nonce_key/);
-    const ids = await sqlOf(t.db)<{ id: string }[]>`SELECT id FROM transactions WHERE nonce IS NOT NULL`;
+    const ids = await t.db.$client<{ id: string }[]>`SELECT id FROM transactions WHERE nonce IS NOT NULL`;
     expect(ids.map((r) => r.id)).toEqual(["tx_first"]);
   });
 
@@ -31,7 +30,7 @@ describe("one signed authorization, one ledger row", () => {
     await row("tx_other_payer", "0x1111111111111111111111111111111111111111", NONCE);
     await row("tx_unsigned_1", PAYER, null);
     await row("tx_unsigned_2", PAYER, null);
-    const [n] = await sqlOf(t.db)<{ n: number }[]>`SELECT count(*)::int AS n FROM transactions`;
+    const [n] = await t.db.$client<{ n: number }[]>`SELECT count(*)::int AS n FROM transactions`;
     expect(n?.n).toBe(4);
   });
 });

@@ -109,7 +109,7 @@ describe("exportCsv against the ledger", () => {
   }
 
   it("writes a header, 6-decimal amounts, UTC microsecond times, and escapes hostile text", async () => {
-    await insertHistoricalRows(t.db.$client, [
+    await insertHistoricalRows(t.db, [
       {
         id: "tx_a",
         createdAt: "2026-11-26T10:00:00.123456+02:00",
@@ -169,7 +169,7 @@ describe("exportCsv against the ledger", () => {
 
   it("exports exactly the filter, and only a header for an empty result", async () => {
     await insertHistoricalRows(
-      t.db.$client,
+      t.db,
       Array.from({ length: 30 }, (_, i) => ({
         id: `tx_${String(i).padStart(3, "0")}`,
         createdAt: `2026-11-${String(20 + (i % 3)).padStart(2, "0")}T12:00:${String(i).padStart(2, "0")}Z`,
@@ -197,7 +197,7 @@ describe("exportCsv against the ledger", () => {
   });
 
   it("lists the ledger's distinct agents and vendors", async () => {
-    await insertHistoricalRows(t.db.$client, [
+    await insertHistoricalRows(t.db, [
       {
         id: "tx_1",
         createdAt: "2026-11-26T00:00:00Z",

@@ -1,5 +1,5 @@
+import { sql } from "drizzle-orm";
 import type { Database } from "@/db/client";
-import { withTx } from "@/db/sql";
 import { writeAudit } from "../audit";
 import { checkSeedLine, describeProblem, type LineProblem, type SeedRecord } from "./jsonl";
 import { insertHistoricalRows } from "./write";
@@ -72,14 +72,14 @@ export async function importJsonl(
   const refused = () =>
     (report.invalid.length > 0 && !options.skipInvalid) || (unknown.size > 0 && !options.allowUnknownAgents);
   try {
-    await withTx(db, async (sql) => {
-      const agents = await sql<{ id: string }[]>`SELECT id FROM agents`;
+    await db.transaction(async (tx) => {
+      const agents = await tx.execute<{ id: string }>(sql`SELECT id FROM agents`);
       const known = new Set(agents.map((a) => a.id));
       let pending: SeedRecord[] = [];
       const flush = async () => {
         if (pending.length === 0) return;
         const inserted = await insertHistoricalRows(
-          sql,
+          tx,
           pending.map((r) => ({
             id: r.id,
             createdAt: r.timestampPg,
@@ -142,7 +142,7 @@ export async function importJsonl(
       report.unknownAgents = [...unknown.values()].sort((a, b) => (a.agentId < b.agentId ? -1 : 1));
       if (refused()) throw new Rollback();
       await flush();
-      await writeAudit(sql, {
+      await writeAudit(tx, {
         actor: options.actor,
         action: "ledger.import",
         targetType: "ledger",

@@ -15,7 +15,7 @@ beforeAll(async () => {
   // Equal amounts and equal times on purpose: the id must break ties.
   const amounts = [5n, 900n, 900n, 900n, 30n, 7_000n, 900n, 1n, 900n, 30n, 0n];
   await insertHistoricalRows(
-    t.db.$client,
+    t.db,
     amounts.map((a, i) => ({
       id: `tx_sort_${String(i).padStart(2, "0")}`,
       createdAt: `2026-11-0${1 + (i % 3)}T10:00:00Z`,

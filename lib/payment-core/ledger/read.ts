@@ -1,6 +1,7 @@
+import { sql } from "drizzle-orm";
 import type { Database } from "@/db/client";
 import { transactionStatus } from "@/db/schema/transactions";
-import { decodeKeyset, encodeKeyset, type Sql, sqlOf } from "@/db/sql";
+import { decodeKeyset, encodeKeyset } from "@/db/sql";
 import { InvalidInputError } from "../errors";
 import type { Micro } from "../money";
 import { parseIsoTimestamp, parseUtcDay } from "../time";
@@ -13,7 +14,7 @@ export const OPEN_STATUSES = ["pending", "authorized"] as const;
 export type TransactionStatus = (typeof TRANSACTION_STATUSES)[number];
 
 /** A ledger row as the API, CLI and console see it; timestamps are UTC ISO strings with microseconds. */
-export interface LedgerTransaction {
+export type LedgerTransaction = {
   id: string;
   createdAt: string;
   updatedAt: string;
@@ -44,7 +45,7 @@ export interface LedgerTransaction {
   refundNote: string | null;
   refundBy: string | null;
   refundAt: string | null;
-}
+};
 
 export interface LedgerFilter {
   agentId?: string;
@@ -93,7 +94,7 @@ function instant(value: Date | string, name: string): string {
 }
 
 /** Validates a filter (bad input is an error naming the field) and turns it into SQL. */
-function where(sql: Sql, filter: LedgerFilter) {
+function where(filter: LedgerFilter) {
   const parts = [sql`TRUE`];
   if (filter.agentId) parts.push(sql`agent_id = ${filter.agentId}`);
   if (filter.vendor) parts.push(sql`vendor = ${filter.vendor}`);
@@ -196,7 +197,6 @@ export async function listTransactions(
   filter: LedgerFilter = {},
   options: { limit?: number; cursor?: string | null; order?: "asc" | "desc"; sort?: LedgerSort } = {},
 ): Promise<Page> {
-  const sql = sqlOf(db);
   const limit = options.limit ?? 50;
   if (!Number.isInteger(limit) || limit < 1 || limit > 10_000) {
     throw new InvalidInputError("invalid_limit", "limit must be a whole number from 1 to 10000", { limit });
@@ -204,7 +204,7 @@ export async function listTransactions(
   const sort = sortOf(options);
   const byAmount = sort.startsWith("amount");
   const asc = sort.endsWith("asc");
-  const conditions = where(sql, filter);
+  const conditions = where(filter);
   const after = options.cursor ? decodeCursor(options.cursor, byAmount) : null;
   const key = byAmount ? sql`amount_micro` : sql`created_at`;
   const value = (v: string) => (byAmount ? sql`${v}::bigint` : sql`${v}::timestamptz`);
@@ -213,8 +213,8 @@ export async function listTransactions(
       ? sql`AND (${key}, id) > (${value(after[0])}, ${after[1]})`
       : sql`AND (${key}, id) < (${value(after[0])}, ${after[1]})`
     : sql``;
-  const rows = await sql<LedgerTransaction[]>`
-    SELECT ${sql.unsafe(SELECT)} FROM transactions
+  const rows = await db.execute<LedgerTransaction>(sql`
+    SELECT ${sql.raw(SELECT)} FROM transactions
     WHERE ${conditions} ${keyset}
     ORDER BY ${
       // The columns in the exact order of the (key DESC NULLS LAST, id DESC NULLS LAST) indexes
@@ -227,7 +227,7 @@ export async function listTransactions(
           ? sql`transactions.created_at ASC NULLS FIRST, transactions.id ASC NULLS FIRST`
           : sql`transactions.created_at DESC NULLS LAST, transactions.id DESC NULLS LAST`
     }
-    LIMIT ${limit + 1}`;
+    LIMIT ${limit + 1}`);
   const page = rows.slice(0, limit);
   const last = page.at(-1);
   return {
@@ -257,19 +257,18 @@ export interface LedgerSummary {
  * exact count of a million rows is a scan of the table).
  */
 export async function summarizeTransactions(db: Database, filter: LedgerFilter = {}): Promise<LedgerSummary> {
-  const sql = sqlOf(db);
   // One row beyond the cap is read to know that more match; it is not summed. The inner
   // query's order reaches row_number() (a window without its own order keeps its input's).
-  const [row] = await sql<{ count: number; paid: bigint }[]>`
+  const [row] = await db.execute<{ count: number; paid: bigint }>(sql`
     SELECT count(*)::int AS count,
       coalesce(sum(amount_micro) FILTER (WHERE status = 'completed' AND n <= ${SUMMARY_CAP}), 0)::bigint AS paid
     FROM (
       SELECT amount_micro, status, row_number() OVER () AS n FROM (
-        SELECT amount_micro, status FROM transactions WHERE ${where(sql, filter)}
+        SELECT amount_micro, status FROM transactions WHERE ${where(filter)}
         ORDER BY transactions.created_at DESC NULLS LAST, transactions.id DESC NULLS LAST
         LIMIT ${SUMMARY_CAP + 1}
       ) ordered
-    ) matched`;
+    ) matched`);
   const count = row?.count ?? 0;
   return { count: Math.min(count, SUMMARY_CAP), capped: count > SUMMARY_CAP, paidMicro: row?.paid ?? 0n };
 }
@@ -315,20 +314,18 @@ export async function getDailyTotal(
   } catch (error) {
     throw new InvalidInputError("invalid_date", (error as Error).message, { date: day });
   }
-  const sql = sqlOf(db);
-  const [row] = await sql<{ total: bigint; count: bigint }[]>`
+  const [row] = await db.execute<{ total: bigint; count: bigint }>(sql`
     SELECT coalesce(sum(amount_micro), 0)::bigint AS total, count(*) AS count FROM transactions
     WHERE status = 'completed' AND created_at >= ${range.start.toISOString()}::timestamptz
       AND created_at < ${range.end.toISOString()}::timestamptz
-      ${options.agentId ? sql`AND agent_id = ${options.agentId}` : sql``}`;
+      ${options.agentId ? sql`AND agent_id = ${options.agentId}` : sql``}`);
   return { day, totalMicro: row?.total ?? 0n, count: Number(row?.count ?? 0n) };
 }
 
 /** One transaction by id (with its status and error), or null. */
 export async function getTransaction(db: Database, id: string): Promise<LedgerTransaction | null> {
-  const sql = sqlOf(db);
-  const [row] = await sql<
-    LedgerTransaction[]
-  >`SELECT ${sql.unsafe(SELECT)} FROM transactions WHERE id = ${id}`;
+  const [row] = await db.execute<LedgerTransaction>(
+    sql`SELECT ${sql.raw(SELECT)} FROM transactions WHERE id = ${id}`,
+  );
   return row ?? null;
 }

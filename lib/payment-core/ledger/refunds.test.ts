@@ -14,7 +14,7 @@ const HASH = `0x${"ab".repeat(32)}`;
 
 beforeEach(async () => {
   await truncate(t.db, "transactions, alert_deliveries, alerts, audit_log");
-  await insertHistoricalRows(t.db.$client, [
+  await insertHistoricalRows(t.db, [
     {
       id: "tx_unserved",
       createdAt: "2026-11-30T10:00:00Z",

@@ -1,5 +1,5 @@
+import { sql } from "drizzle-orm";
 import type { Database } from "@/db/client";
-import { withTx } from "@/db/sql";
 import { writeAudit } from "../audit";
 import { InvalidInputError, OperationError } from "../errors";
 import { type Clock, systemClock } from "../time";
@@ -51,18 +51,16 @@ export async function setRefundState(
     });
   }
   const at = (input.clock ?? systemClock)().toISOString();
-  return withTx(db, async (tx) => {
-    const [row] = await tx<
-      {
-        status: string;
-        unserved_cause: string | null;
-        refund_state: RefundState;
-        amount_micro: bigint;
-        vendor: string;
-      }[]
-    >`
+  return db.transaction(async (tx) => {
+    const [row] = await tx.execute<{
+      status: string;
+      unserved_cause: string | null;
+      refund_state: RefundState;
+      amount_micro: bigint;
+      vendor: string;
+    }>(sql`
       SELECT status::text AS status, unserved_cause, refund_state::text AS refund_state, amount_micro, vendor
-      FROM transactions WHERE id = ${input.id} FOR UPDATE`;
+      FROM transactions WHERE id = ${input.id} FOR UPDATE`);
     if (!row) {
       throw new OperationError("transaction_not_found", `no transaction ${input.id}`, {
         transactionId: input.id,
@@ -83,10 +81,10 @@ export async function setRefundState(
         { transactionId: input.id, from: row.refund_state, to: input.state, allowed: [...allowed] },
       );
     }
-    await tx`
+    await tx.execute(sql`
       UPDATE transactions SET refund_state = ${input.state}::refund_state, refund_note = ${note},
         refund_by = ${input.actor}, refund_at = ${at}::timestamptz
-      WHERE id = ${input.id}`;
+      WHERE id = ${input.id}`);
     await writeAudit(tx, {
       actor: input.actor,
       action: "transaction.refund_state",
@@ -102,9 +100,9 @@ export async function setRefundState(
       reason: note,
     });
     if (REFUND_TRANSITIONS[input.state].length === 0) {
-      await tx`
+      await tx.execute(sql`
         UPDATE alerts SET resolved_at = ${at}::timestamptz
-        WHERE once_key = ${`payment_unserved:${input.id}`} AND resolved_at IS NULL`;
+        WHERE once_key = ${`payment_unserved:${input.id}`} AND resolved_at IS NULL`);
     }
     return {
       transactionId: input.id,

@@ -1,4 +1,5 @@
-import type { Sql } from "@/db/sql";
+import { sql } from "drizzle-orm";
+import type { DbOrTx } from "@/db/sql";
 import type { Micro } from "../money";
 import { OPEN_STATUSES, type TransactionStatus } from "./read";
 
@@ -30,7 +31,7 @@ export interface HistoricalRow {
  * Inserts rows whose id is not yet in the ledger (so the same history twice adds nothing) and
  * adds their completed and open (pending, authorized) amounts to the budget windows. Returns how many were new.
  */
-export async function insertHistoricalRows(sql: Sql, rows: HistoricalRow[]): Promise<number> {
+export async function insertHistoricalRows(db: DbOrTx, rows: HistoricalRow[]): Promise<number> {
   if (rows.length === 0) return 0;
   const payload = rows.map((r) => ({
     id: r.id,
@@ -52,9 +53,13 @@ export async function insertHistoricalRows(sql: Sql, rows: HistoricalRow[]): Pro
     latency_ms: r.latencyMs ?? null,
     metadata: r.metadata ?? {},
   }));
-  const inserted = await sql<
-    { agent_id: string; status: string; amount_micro: bigint; day: string; month: string }[]
-  >`
+  const inserted = await db.execute<{
+    agent_id: string;
+    status: string;
+    amount_micro: bigint;
+    day: string;
+    month: string;
+  }>(sql`
     INSERT INTO transactions (id, created_at, updated_at, completed_at, agent_id, vendor, amount_micro, status,
       tx_hash, error_code, error_message, resource_url, method, network, payer, payee, retry_count, latency_ms,
       metadata)
@@ -67,9 +72,9 @@ export async function insertHistoricalRows(sql: Sql, rows: HistoricalRow[]): Pro
     ON CONFLICT (id) DO NOTHING
     RETURNING agent_id, status::text AS status, amount_micro,
       (created_at AT TIME ZONE 'UTC')::date::text AS day,
-      date_trunc('month', created_at AT TIME ZONE 'UTC')::date::text AS month`;
+      date_trunc('month', created_at AT TIME ZONE 'UTC')::date::text AS month`);
   await applyUsageDeltas(
-    sql,
+    db,
     inserted
       .filter((row) => row.status === "completed" || open.has(row.status))
       .map((row) => ({
@@ -97,7 +102,7 @@ export interface UsageDelta {
  * budget windows. Increments under the same row locks the engine takes, in the same sorted
  * order, so it can run beside live reservations. Agents that do not exist are skipped.
  */
-export async function applyUsageDeltas(sql: Sql, deltas: UsageDelta[]): Promise<void> {
+export async function applyUsageDeltas(db: DbOrTx, deltas: UsageDelta[]): Promise<void> {
   const totals = new Map<string, { spent: bigint; reserved: bigint }>();
   for (const d of deltas) {
     for (const [period, start] of [
@@ -122,7 +127,7 @@ export async function applyUsageDeltas(sql: Sql, deltas: UsageDelta[]): Promise<
       reserved_micro: t.reserved.toString(),
     };
   });
-  await sql`
+  await db.execute(sql`
     INSERT INTO budget_usage (agent_id, period, period_start, spent_micro, reserved_micro)
     SELECT x.agent_id, x.period, x.period_start, x.spent_micro, x.reserved_micro
     FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS x(agent_id text,
@@ -132,5 +137,5 @@ export async function applyUsageDeltas(sql: Sql, deltas: UsageDelta[]): Promise<
     ON CONFLICT (agent_id, period, period_start) DO UPDATE SET
       spent_micro = budget_usage.spent_micro + EXCLUDED.spent_micro,
       reserved_micro = budget_usage.reserved_micro + EXCLUDED.reserved_micro,
-      updated_at = now()`;
+      updated_at = now()`);
 }

@@ -1,5 +1,6 @@
+import { type SQL, sql } from "drizzle-orm";
 import type { Database } from "@/db/client";
-import { type Sql, sqlOf, withTx } from "@/db/sql";
+import type { DbOrTx } from "@/db/sql";
 import { type Clock, systemClock } from "../time";
 
 /**
@@ -92,27 +93,25 @@ function add(a: LedgerTotals, b: LedgerTotals): LedgerTotals {
   };
 }
 
-type Where = ReturnType<Sql>;
+type Where = SQL;
 
 /** Counts and the latency histogram of the rows `where` selects: two aggregate queries. */
-async function aggregate(sql: Sql, where: Where): Promise<LedgerTotals> {
+async function aggregate(db: DbOrTx, where: Where): Promise<LedgerTotals> {
   // `width_bucket` over the bounds plus one gives, for whole milliseconds, the index of the first
   // bound >= latency (`le` is inclusive); the running sum over that index is the cumulative count.
   const lowerBounds = DURATION_BUCKETS_MS.map((b) => b + 1);
   const [counts, buckets] = await Promise.all([
-    sql<
-      {
-        agent_id: string;
-        vendor: string;
-        attempts: bigint;
-        completed: bigint;
-        failed: bigint;
-        cancelled: bigint;
-        rejected: bigint;
-        retries: bigint;
-        retried: bigint;
-      }[]
-    >`
+    db.execute<{
+      agent_id: string;
+      vendor: string;
+      attempts: bigint;
+      completed: bigint;
+      failed: bigint;
+      cancelled: bigint;
+      rejected: bigint;
+      retries: bigint;
+      retried: bigint;
+    }>(sql`
       SELECT agent_id, vendor, count(*)::bigint AS attempts,
         (count(*) FILTER (WHERE status = 'completed'))::bigint AS completed,
         (count(*) FILTER (WHERE status = 'failed'))::bigint AS failed,
@@ -122,17 +121,17 @@ async function aggregate(sql: Sql, where: Where): Promise<LedgerTotals> {
         (count(*) FILTER (WHERE retry_count > 0))::bigint AS retried
       FROM transactions
       WHERE ${where}
-      GROUP BY agent_id, vendor`,
-    sql<{ i: number; cum: bigint; total: bigint; sum_ms: bigint }[]>`
+      GROUP BY agent_id, vendor`),
+    db.execute<{ i: number; cum: bigint; total: bigint; sum_ms: bigint }>(sql`
       WITH per AS (
-        SELECT width_bucket(latency_ms, ${lowerBounds}::int[]) AS i, count(*) AS n, sum(latency_ms::bigint) AS s
+        SELECT width_bucket(latency_ms, ${sql.param(lowerBounds)}::int[]) AS i, count(*) AS n, sum(latency_ms::bigint) AS s
         FROM transactions
         WHERE (${where}) AND status = 'completed' AND latency_ms IS NOT NULL
         GROUP BY 1)
       SELECT i, (sum(n) OVER (ORDER BY i))::bigint AS cum, (sum(n) OVER ())::bigint AS total,
         (sum(s) OVER ())::bigint AS sum_ms
       FROM per
-      ORDER BY i`,
+      ORDER BY i`),
   ]);
   // Bound k holds every row whose index is <= k: the running sum at the last index at or below k.
   const cumulative = DURATION_BUCKETS_MS.map((_, k) => {
@@ -171,12 +170,11 @@ export class LedgerTotalsReader {
     const now = (options.clock ?? systemClock)();
     const cutoff = new Date(Math.floor(now.getTime() / HOUR_MS) * HOUR_MS - HOUR_MS).toISOString();
     const history = await this.history(db, cutoff);
-    const sql = sqlOf(db);
     const [recent, reopened] = await Promise.all([
-      aggregate(sql, sql`created_at >= ${cutoff}::timestamptz`),
+      aggregate(db, sql`created_at >= ${cutoff}::timestamptz`),
       history.openIds.length === 0
         ? Promise.resolve(emptyTotals())
-        : aggregate(sql, sql`id = ANY(${history.openIds}::text[])`),
+        : aggregate(db, sql`id = ANY(${sql.param(history.openIds)}::text[])`),
     ]);
     return add(add(history.totals, reopened), recent);
   }
@@ -187,19 +185,18 @@ export class LedgerTotalsReader {
       const held = cached ? await cached.catch(() => null) : null;
       if (held?.cutoff === cutoff) return held;
       // One snapshot for both reads: the open ids are exactly the rows the totals leave out.
-      return withTx(
-        db,
+      return db.transaction(
         async (tx) => {
           const totals = await aggregate(
             tx,
-            tx`created_at < ${cutoff}::timestamptz AND status NOT IN ('pending', 'authorized')`,
+            sql`created_at < ${cutoff}::timestamptz AND status NOT IN ('pending', 'authorized')`,
           );
-          const open = await tx<{ id: string }[]>`
+          const open = await tx.execute<{ id: string }>(sql`
             SELECT id FROM transactions
-            WHERE status IN ('pending', 'authorized') AND created_at < ${cutoff}::timestamptz`;
+            WHERE status IN ('pending', 'authorized') AND created_at < ${cutoff}::timestamptz`);
           return { cutoff, totals, openIds: open.map((r) => r.id) };
         },
-        "isolation level repeatable read read only",
+        { isolationLevel: "repeatable read", accessMode: "read only" },
       );
     })();
     this.histories.set(db, next);

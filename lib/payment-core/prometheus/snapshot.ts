@@ -1,5 +1,5 @@
+import { sql } from "drizzle-orm";
 import type { Database } from "@/db/client";
-import { sqlOf } from "@/db/sql";
 import { activeAlertCounts } from "../alerts";
 import type { BudgetConfig } from "../budgets/config";
 import { listUsage } from "../budgets/usage";
@@ -80,11 +80,11 @@ export interface MetricsSnapshot {
 
 /** The newest saved reconciliation report (dry runs are never saved). */
 export async function readLastReconciliation(db: Database): Promise<ReconciliationFigures | null> {
-  const [row] = await sqlOf(db)<{ status: "pass" | "fail"; at: number; summary: { counts?: unknown } }[]>`
+  const [row] = await db.execute<{ status: "pass" | "fail"; at: number; summary: { counts?: unknown } }>(sql`
     SELECT status::text AS status, extract(epoch FROM created_at)::float8 AS at, summary
     FROM reconciliation_reports
     ORDER BY created_at DESC
-    LIMIT 1`;
+    LIMIT 1`);
   if (!row) return null;
   const counts = row.summary?.counts;
   let discrepancies = 0;
@@ -96,12 +96,12 @@ export async function readLastReconciliation(db: Database): Promise<Reconciliati
 
 /** Each job's newest finished run, off the job_runs (job, started_at) index. */
 export async function readLastJobRuns(db: Database): Promise<JobRunFigures[]> {
-  const rows = await sqlOf(db)<{ job: string; status: string; finished: number; duration: number }[]>`
+  const rows = await db.execute<{ job: string; status: string; finished: number; duration: number }>(sql`
     SELECT DISTINCT ON (job) job, status::text AS status, extract(epoch FROM finished_at)::float8 AS finished,
       extract(epoch FROM finished_at - started_at)::float8 AS duration
     FROM job_runs
     WHERE finished_at IS NOT NULL
-    ORDER BY job, started_at DESC, id DESC`;
+    ORDER BY job, started_at DESC, id DESC`);
   return rows.map((r) => ({
     job: r.job,
     finishedAt: r.finished,
@@ -116,14 +116,17 @@ export async function readBacklog(
   options: { staleAfterMs: number; now: Date },
 ): Promise<BacklogFigures[]> {
   const staleBefore = new Date(options.now.getTime() - options.staleAfterMs).toISOString();
-  const rows = await sqlOf(db)<
-    { status: "pending" | "authorized"; n: number; amount: bigint; stale: number }[]
-  >`
+  const rows = await db.execute<{
+    status: "pending" | "authorized";
+    n: number;
+    amount: bigint;
+    stale: number;
+  }>(sql`
     SELECT status::text AS status, count(*)::int AS n, coalesce(sum(amount_micro), 0)::bigint AS amount,
       (count(*) FILTER (WHERE created_at < ${staleBefore}::timestamptz))::int AS stale
     FROM transactions
     WHERE status IN ('pending', 'authorized')
-    GROUP BY 1`;
+    GROUP BY 1`);
   return (["pending", "authorized"] as const).map((status) => {
     const row = rows.find((r) => r.status === status);
     return { status, count: row?.n ?? 0, amountMicro: row?.amount ?? 0n, stale: row?.stale ?? 0 };

@@ -1,6 +1,7 @@
+import { sql } from "drizzle-orm";
 import { type Address, getAddress, type PublicClient } from "viem";
 import type { Database } from "@/db/client";
-import { type Sql, sqlOf } from "@/db/sql";
+import type { DbOrTx } from "@/db/sql";
 import { blockAtOrBefore, type PayerTransfer, readPayerTransfers } from "../chain/usdc-events";
 import { InvalidInputError } from "../errors";
 import { formatUsdc, type Micro } from "../money";
@@ -52,7 +53,7 @@ const TO_MARGIN_MS = 60 * 60_000;
 const PAGE_ROWS = 20_000;
 const RECEIPT_CONCURRENCY = 8;
 
-interface LedgerRow {
+type LedgerRow = {
   id: string;
   created_at: string;
   status: string;
@@ -62,7 +63,7 @@ interface LedgerRow {
   /** Lower-cased, as the chain's logs spell them. */
   nonce: string | null;
   tx_hash: string | null;
-}
+};
 
 const lower = (s: string | null | undefined) => (s ? s.toLowerCase() : null);
 const usdc = (micro: Micro) => formatUsdc(micro, 2);
@@ -94,25 +95,25 @@ function validate(options: ReconcileOptions): number {
 }
 
 /** Rows of this network (or none recorded), not demo history, in the range. */
-function scope(sql: Sql, network: string, options: ReconcileOptions) {
+function scope(network: string, options: ReconcileOptions) {
   return sql`(network = ${network} OR network IS NULL) AND NOT (metadata @> '{"demo": true}'::jsonb)
     ${options.from ? sql`AND created_at >= ${options.from.toISOString()}::timestamptz` : sql``}
     ${options.to ? sql`AND created_at < ${options.to.toISOString()}::timestamptz` : sql``}`;
 }
 
 /** The range's money-carrying rows, oldest first, a page at a time (keyset on created_at, id). */
-async function* ledgerPages(sql: Sql, network: string, options: ReconcileOptions) {
+async function* ledgerPages(db: DbOrTx, network: string, options: ReconcileOptions) {
   let after: [string, string] | null = null;
   for (;;) {
-    const rows: LedgerRow[] = await sql<LedgerRow[]>`
+    const rows: LedgerRow[] = await db.execute<LedgerRow>(sql`
       SELECT id, created_at, status::text AS status, amount_micro, payer, payee, lower(nonce) AS nonce, lower(tx_hash) AS tx_hash
       FROM transactions
-      WHERE ${scope(sql, network, options)} AND status <> 'rejected'
+      WHERE ${scope(network, options)} AND status <> 'rejected'
         ${after ? sql`AND (transactions.created_at, transactions.id) > (${after[0]}::timestamptz, ${after[1]})` : sql``}
       -- The keyset walks transactions_created_idx instead of sorting the whole range for every
       -- page; created_at arrives with its microseconds, so the cursor is exact.
       ORDER BY transactions.created_at, transactions.id
-      LIMIT ${PAGE_ROWS}`;
+      LIMIT ${PAGE_ROWS}`);
     if (rows.length > 0) yield rows;
     const last = rows.at(-1);
     if (!last || rows.length < PAGE_ROWS) return;
@@ -126,7 +127,6 @@ export async function reconcile(
 ): Promise<ReconciliationReport> {
   const tolerancePct = validate(options);
   const generatedAt = (deps.clock ?? systemClock)();
-  const sql = sqlOf(deps.db);
   const payer = deps.payerAddress.toLowerCase();
 
   // 1. The chain, in bulk, over the blocks that can hold the range's settlements.
@@ -205,7 +205,7 @@ export async function reconcile(
     );
   };
 
-  for await (const page of ledgerPages(sql, deps.network, options)) {
+  for await (const page of ledgerPages(deps.db, deps.network, options)) {
     for (const row of page) {
       checked++;
       const byRowNonce = row.nonce ? byNonce.get(row.nonce) : undefined;
@@ -289,13 +289,13 @@ export async function reconcile(
 
   const counts = emptyCounts();
   for (const d of found) counts[d.kind]++;
-  const [skipped] = await sql<{ demo: number; other: number }[]>`
+  const [skipped] = await deps.db.execute<{ demo: number; other: number }>(sql`
     SELECT count(*) FILTER (WHERE metadata @> '{"demo": true}'::jsonb)::int AS demo,
       count(*) FILTER (WHERE NOT (metadata @> '{"demo": true}'::jsonb) AND network <> ${deps.network})::int AS other
     FROM transactions
     WHERE TRUE
       ${from ? sql`AND created_at >= ${from.toISOString()}::timestamptz` : sql``}
-      ${to ? sql`AND created_at < ${to.toISOString()}::timestamptz` : sql``}`;
+      ${to ? sql`AND created_at < ${to.toISOString()}::timestamptz` : sql``}`);
 
   const report: ReconciliationReport = {
     status: found.length === 0 ? "pass" : "fail",
@@ -332,13 +332,12 @@ async function orphans(
 ): Promise<Discrepancy[]> {
   let candidates = transfers.filter((t) => !claimed.has(t));
   if (candidates.length === 0) return [];
-  const sql = sqlOf(deps.db);
   const nonces = candidates.flatMap((t) => (t.nonce ? [t.nonce.toLowerCase()] : []));
   const hashes = candidates.map((t) => t.txHash.toLowerCase());
-  const owned = await sql<{ nonce: string | null; tx_hash: string | null }[]>`
+  const owned = await deps.db.execute<{ nonce: string | null; tx_hash: string | null }>(sql`
     SELECT lower(nonce) AS nonce, lower(tx_hash) AS tx_hash FROM transactions
-    WHERE (lower(nonce) = ANY(${nonces}::text[]) OR lower(tx_hash) = ANY(${hashes}::text[]))
-      AND (network = ${deps.network} OR network IS NULL) AND NOT (metadata @> '{"demo": true}'::jsonb)`;
+    WHERE (lower(nonce) = ANY(${sql.param(nonces)}::text[]) OR lower(tx_hash) = ANY(${sql.param(hashes)}::text[]))
+      AND (network = ${deps.network} OR network IS NULL) AND NOT (metadata @> '{"demo": true}'::jsonb)`);
   const ownedNonces = new Set(owned.map((r) => r.nonce));
   const ownedHashes = new Set(owned.map((r) => r.tx_hash));
   candidates = candidates.filter(

@@ -1,5 +1,6 @@
+import { sql } from "drizzle-orm";
 import type { Database } from "@/db/client";
-import { isoMs, isoSeconds, sqlOf } from "@/db/sql";
+import { isoMs, isoSeconds } from "@/db/sql";
 import type { Micro } from "../money";
 import { type Clock, systemClock } from "../time";
 import { OWNER_GONE } from "./owner";
@@ -36,32 +37,30 @@ export async function listOpenTransactions(
   options: { staleAfterMs: number; clock?: Clock; limit?: number },
 ): Promise<OpenTransaction[]> {
   const now = (options.clock ?? systemClock)();
-  const rows = await sqlOf(db)<
-    {
-      id: string;
-      agent_id: string;
-      vendor: string;
-      status: "pending" | "authorized";
-      amount_micro: bigint;
-      created_at: string;
-      age_seconds: number;
-      nonce: string | null;
-      valid_before: string | null;
-      error_code: string | null;
-      error_message: string | null;
-      owner_gone: boolean;
-    }[]
-  >`
+  const rows = await db.execute<{
+    id: string;
+    agent_id: string;
+    vendor: string;
+    status: "pending" | "authorized";
+    amount_micro: bigint;
+    created_at: string;
+    age_seconds: number;
+    nonce: string | null;
+    valid_before: string | null;
+    error_code: string | null;
+    error_message: string | null;
+    owner_gone: boolean;
+  }>(sql`
     SELECT id, agent_id, vendor, status::text AS status, amount_micro,
       created_at,
       floor(extract(epoch FROM (${now.toISOString()}::timestamptz - created_at)))::int AS age_seconds,
       nonce, valid_before,
       error_code, error_message,
-      (status = 'authorized' AND ${sqlOf(db).unsafe(OWNER_GONE)}) AS owner_gone
+      (status = 'authorized' AND ${sql.raw(OWNER_GONE)}) AS owner_gone
     FROM transactions
     WHERE status IN ('pending', 'authorized')
     ORDER BY created_at
-    LIMIT ${options.limit ?? 500}`;
+    LIMIT ${options.limit ?? 500}`);
   // The report's forms: created_at to the millisecond, valid_before to the second.
   const staleSeconds = options.staleAfterMs / 1000;
   return rows.map((r) => {

@@ -1,5 +1,5 @@
 import { randomInt } from "node:crypto";
-import type { Sql } from "@/db/sql";
+import type { Sql } from "postgres";
 
 /**
  * Which process owns an open payment, and whether that process is still alive.

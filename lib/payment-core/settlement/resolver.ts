@@ -1,6 +1,6 @@
+import { sql } from "drizzle-orm";
 import type { Address, Hex, PublicClient } from "viem";
 import type { Database } from "@/db/client";
-import { sqlOf } from "@/db/sql";
 import type { BudgetEngine, FinishResult } from "../budgets/engine";
 import { blockAtOrBefore, readAuthorizationOutcome } from "../chain/usdc-events";
 import { sweepLeases, withLease } from "../leases";
@@ -84,7 +84,7 @@ export interface ResolveReport {
   counts: Record<ResolutionOutcome, number>;
 }
 
-interface OpenRow {
+type OpenRow = {
   id: string;
   agent_id: string;
   status: string;
@@ -94,7 +94,7 @@ interface OpenRow {
   /** UTC ISO text (db/client.ts). */
   valid_before: string | null;
   created_at: string;
-}
+};
 
 const OPEN_ROW = "id, agent_id, status::text AS status, amount_micro, nonce, payer, valid_before, created_at";
 
@@ -109,24 +109,23 @@ export async function resolveOpenTransactions(
   deps: ResolverDeps,
   options: ResolveOptions,
 ): Promise<ResolveReport> {
-  const sql = sqlOf(deps.db);
   const now = (deps.clock ?? systemClock)();
   const staleBefore = new Date(now.getTime() - options.staleAfterMs).toISOString();
   const limit = options.limit ?? 500;
   const rows = options.ids
-    ? await sql<OpenRow[]>`
-        SELECT ${sql.unsafe(OPEN_ROW)}
-        FROM transactions WHERE id = ANY(${options.ids}::text[]) ORDER BY created_at`
-    : await sql<OpenRow[]>`
-        SELECT ${sql.unsafe(OPEN_ROW)}
+    ? await deps.db.execute<OpenRow>(sql`
+        SELECT ${sql.raw(OPEN_ROW)}
+        FROM transactions WHERE id = ANY(${sql.param(options.ids)}::text[]) ORDER BY created_at`)
+    : await deps.db.execute<OpenRow>(sql`
+        SELECT ${sql.raw(OPEN_ROW)}
         FROM transactions
         WHERE status IN ('pending', 'authorized') AND (${options.allOpen === true}
           OR created_at < ${staleBefore}::timestamptz OR valid_before < ${now.toISOString()}::timestamptz
             -- signed, and the request ended without a settlement: check the chain at once
             OR (status = 'authorized' AND error_code IS NOT NULL)
             -- signed by a process that is gone (owner.ts): its request cannot still be running
-            OR (status = 'authorized' AND ${sql.unsafe(OWNER_GONE)}))
-        ORDER BY created_at LIMIT ${limit}`;
+            OR (status = 'authorized' AND ${sql.raw(OWNER_GONE)}))
+        ORDER BY created_at LIMIT ${limit}`);
 
   const resolutions: Resolution[] = [];
   for (const row of rows) {
@@ -198,10 +197,9 @@ async function resolveRow(
   const { engine } = deps;
   const audit = (action: string, reason: string) => ({ actor: options.actor, action, reason });
   // Re-read under the lock: another process may have finished it since the scan.
-  const sql = sqlOf(deps.db);
-  const [current] = await sql<OpenRow[]>`
-    SELECT ${sql.unsafe(OPEN_ROW)}
-    FROM transactions WHERE id = ${row.id}`;
+  const [current] = await deps.db.execute<OpenRow>(sql`
+    SELECT ${sql.raw(OPEN_ROW)}
+    FROM transactions WHERE id = ${row.id}`);
   if (!current) return result(row, "skipped", "transaction_not_found", `no transaction ${row.id}`);
   row = current;
   const capturable = row.status === "failed" && row.nonce !== null;

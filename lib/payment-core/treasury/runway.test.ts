@@ -16,7 +16,7 @@ const build = ledgerRowBuilder("runway");
 const row = (hoursAgo: number, status: HistoricalRow["status"], amount: string): HistoricalRow =>
   build(new Date(now.getTime() - hoursAgo * HOUR).toISOString(), status, { amountMicro: parseUsdc(amount) });
 
-const seed = (rows: HistoricalRow[]) => insertHistoricalRows(t.db.$client, rows);
+const seed = (rows: HistoricalRow[]) => insertHistoricalRows(t.db, rows);
 
 beforeAll(async () => {
   t = await createTestDatabase();

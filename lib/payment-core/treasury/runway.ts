@@ -1,5 +1,5 @@
+import { sql } from "drizzle-orm";
 import type { Database } from "@/db/client";
-import { sqlOf } from "@/db/sql";
 import type { Micro } from "../money";
 
 /**
@@ -85,7 +85,7 @@ export async function getRecentSpend(db: Database, options: { now?: Date } = {})
   const end = at.toISOString();
   const dayStart = new Date(at.getTime() - RUNWAY_WINDOWS.day * 3_600_000).toISOString();
   const weekStart = new Date(at.getTime() - RUNWAY_WINDOWS.week * 3_600_000).toISOString();
-  const [row] = await sqlOf(db)<{ day: string; week: string; open: string }[]>`
+  const [row] = await db.execute<{ day: string; week: string; open: string }>(sql`
     SELECT
       (SELECT coalesce(sum(amount_micro), 0) FROM transactions
         WHERE status = 'completed' AND created_at > ${dayStart}::timestamptz
@@ -94,7 +94,7 @@ export async function getRecentSpend(db: Database, options: { now?: Date } = {})
         WHERE status = 'completed' AND created_at > ${weekStart}::timestamptz
           AND created_at <= ${end}::timestamptz)::text AS week,
       (SELECT coalesce(sum(amount_micro), 0) FROM transactions
-        WHERE status IN ('pending', 'authorized'))::text AS open`;
+        WHERE status IN ('pending', 'authorized'))::text AS open`);
   return {
     at,
     daySpentMicro: BigInt(row?.day ?? "0"),

@@ -1,5 +1,6 @@
+import { sql } from "drizzle-orm";
 import type { Database } from "@/db/client";
-import { isoSeconds, sqlOf } from "@/db/sql";
+import { isoSeconds } from "@/db/sql";
 import { type Refusal, refusalFigures } from "../budgets/engine";
 import type { RefusalCode } from "../errors";
 import { formatDollars, type Micro } from "../money";
@@ -102,7 +103,7 @@ export type PayOutcome =
     };
 
 /** The ledger columns an answer is built from. */
-export interface LedgerRow {
+export type LedgerRow = {
   id: string;
   status: string;
   amount_micro: bigint;
@@ -114,7 +115,7 @@ export interface LedgerRow {
   /** UTC ISO to the second, as the answer shows it. */
   valid_before: string | null;
   metadata: Record<string, unknown>;
-}
+};
 
 const ROW_COLUMNS = `id, status::text AS status, amount_micro, tx_hash, error_code, error_message, vendor,
   latency_ms, valid_before, metadata`;
@@ -124,12 +125,13 @@ export async function readLedgerRow(
   db: Database,
   where: { agentId: string; key: string } | { id: string },
 ): Promise<LedgerRow | undefined> {
-  const sql = sqlOf(db);
   const rows =
     "id" in where
-      ? await sql<LedgerRow[]>`SELECT ${sql.unsafe(ROW_COLUMNS)} FROM transactions WHERE id = ${where.id}`
-      : await sql<LedgerRow[]>`SELECT ${sql.unsafe(ROW_COLUMNS)} FROM transactions
-          WHERE agent_id = ${where.agentId} AND idempotency_key = ${where.key}`;
+      ? await db.execute<LedgerRow>(
+          sql`SELECT ${sql.raw(ROW_COLUMNS)} FROM transactions WHERE id = ${where.id}`,
+        )
+      : await db.execute<LedgerRow>(sql`SELECT ${sql.raw(ROW_COLUMNS)} FROM transactions
+          WHERE agent_id = ${where.agentId} AND idempotency_key = ${where.key}`);
   const row = rows[0];
   return row && { ...row, valid_before: row.valid_before === null ? null : isoSeconds(row.valid_before) };
 }
