@@ -1,4 +1,5 @@
 import type { z } from "zod";
+import { driverError } from "@/db/sql";
 import { classifyError, type ErrorCode } from "@/lib/payment-core/errors";
 
 /**
@@ -265,7 +266,10 @@ export function errorToResponse(error: unknown): Response {
     const { message, issues } = zodIssues(error, "request");
     return errorResponse("invalid_request", message, { field: issues[0]?.path || "request", issues });
   }
-  console.error("route handler failed", error);
+  // The driver's error, not drizzle's wrapper, whose message carries the statement's parameter
+  // values (emails, hashes) into the log; the statement's text is kept.
+  const query = (error as { query?: unknown } | null)?.query;
+  console.error("route handler failed", driverError(error), typeof query === "string" ? { query } : "");
   return errorResponse(
     "internal_error",
     "an unexpected error answered this request; the details are in the server log",
