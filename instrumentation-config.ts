@@ -1,6 +1,6 @@
 import os from "node:os";
 import { env } from "@/lib/env";
-import { recordServerConfig, walletOf } from "@/lib/payment-core/server-config";
+import { recordServerConfig, walletOf } from "@/lib/payment-core/runtime/server-config";
 import { recordInitialOwners } from "@/lib/payment-core/treasury/owners";
 import { currentPayerAddress, envPayerAddress } from "@/lib/payment-core/treasury/payer-wallet";
 import { serverDb } from "@/lib/server/db";

@@ -4,8 +4,8 @@ import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { closeDb } from "@/db/client";
 import { isApiRoute } from "@/lib/http/route";
-import { addAgent } from "@/lib/payment-core/agents";
-import { addUser, type User } from "@/lib/payment-core/users";
+import { addUser, type User } from "@/lib/payment-core/access/users";
+import { addAgent } from "@/lib/payment-core/agents/store";
 import { createTestDatabase, type TestDatabase } from "@/lib/testing/db";
 import { HOSTILE_TEXT, rowCounts } from "@/lib/testing/hostile-text";
 
@@ -15,7 +15,7 @@ import { HOSTILE_TEXT, rowCounts } from "@/lib/testing/hostile-text";
  * record page's dynamic segment, found from the file system so a new one without an entry fails
  * here. Each refusal is a 400 (or `{ ok: false, code }`, or a 404 page) naming the field, and the
  * database is as it was (every table's row count). DEL is refused like the C0 controls
- * (lib/payment-core/safe-text.ts). The CLI's arguments and the JSONL import have their own table
+ * (lib/payment-core/support/safe-text.ts). The CLI's arguments and the JSONL import have their own table
  * (lib/cli/safe-arguments.test.ts).
  *
  * As in the tokens page's test, the one thing not real is the session cookie: next-auth's
@@ -246,7 +246,7 @@ describe("route handlers: hostile text", () => {
   });
 
   it("sign-in (next-auth's route, x402 login): a hostile address is a wrong one, nothing saved", async () => {
-    const { createSignInThrottle, signInWithPassword } = await import("@/lib/payment-core/sign-in");
+    const { createSignInThrottle, signInWithPassword } = await import("@/lib/payment-core/access/sign-in");
     const { parseEnv } = await import("@/lib/env");
     const throttle = createSignInThrottle(t.db, parseEnv(process.env).signIn);
     for (const [, s] of HOSTILE_TEXT) {

@@ -6,7 +6,7 @@ import { DirectUrlRequired, migrateDatabase } from "@/db/migrate";
 import { parseEnv } from "@/lib/env";
 import { setLimit } from "@/lib/payment-core/budgets/usage";
 import { runJob } from "@/lib/payment-core/jobs";
-import { withLease } from "@/lib/payment-core/leases";
+import { withLease } from "@/lib/payment-core/jobs/leases";
 import { createTestDatabase, type TestDatabase } from "@/lib/testing/db";
 import { type PgBouncer, startPgBouncer } from "@/lib/testing/pgbouncer";
 import { runX402 } from "@/lib/testing/spawn";

@@ -1,10 +1,10 @@
 import { createHash, randomBytes } from "node:crypto";
 import { sql } from "drizzle-orm";
-import { writeAudit } from "@/lib/payment-core/audit";
+import { hashPassword } from "@/lib/payment-core/access/users";
+import { writeAudit } from "@/lib/payment-core/audit-log/write";
 import { type BudgetConfig, effectiveLimits } from "@/lib/payment-core/budgets/config";
 import { type HistoricalRow, insertHistoricalRows } from "@/lib/payment-core/ledger/write";
-import { utcDay, utcMonthStart } from "@/lib/payment-core/time";
-import { hashPassword } from "@/lib/payment-core/users";
+import { utcDay, utcMonthStart } from "@/lib/payment-core/support/time";
 import type { Database } from "./client";
 import { USER_ROLES, users as usersTable } from "./schema";
 

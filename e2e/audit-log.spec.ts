@@ -1,6 +1,6 @@
 import type { Locator, Page } from "@playwright/test";
 import { DEFAULT_LIMITS } from "@/lib/payment-core/budgets/config";
-import { formatDollars } from "@/lib/payment-core/money";
+import { formatDollars } from "@/lib/payment-core/support/money";
 import { expect, test } from "./fixtures";
 
 /** The audit log for people: changes first, in words and dollars, users by email. */

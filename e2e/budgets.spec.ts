@@ -1,4 +1,4 @@
-import { formatUsdc } from "@/lib/payment-core/money";
+import { formatUsdc } from "@/lib/payment-core/support/money";
 import { expect, test } from "./fixtures";
 
 async function usedToday(sql: import("postgres").Sql, agent: string): Promise<bigint> {

@@ -1,5 +1,5 @@
 import type { Page } from "@playwright/test";
-import { formatDollars } from "@/lib/payment-core/money";
+import { formatDollars } from "@/lib/payment-core/support/money";
 import { expect, test } from "./fixtures";
 import { seedLedgerRows } from "./ledger-rows";
 

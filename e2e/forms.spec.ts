@@ -1,6 +1,6 @@
 import type { Page } from "@playwright/test";
 import type { AgentView } from "@/lib/dal/agents";
-import { formatDollars, formatUsdc } from "@/lib/payment-core/money";
+import { formatDollars, formatUsdc } from "@/lib/payment-core/support/money";
 import { expect, test } from "./fixtures";
 
 /** The agent as the console's own API reports it: the figures the engine enforces. */

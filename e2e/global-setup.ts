@@ -8,7 +8,7 @@ import { closeDb, createDb } from "@/db/client";
 import { freePort, resolveDatabase } from "@/db/embedded";
 import { migrateDatabase } from "@/db/migrate";
 import { seedDemoUsers } from "@/db/seed";
-import { rotateAgentKey } from "@/lib/payment-core/agents";
+import { rotateAgentKey } from "@/lib/payment-core/agents/store";
 import { startPgBouncer } from "@/lib/testing/pgbouncer";
 import { consolePaymentEnv, startLocalNetwork } from "@/scripts/localnet";
 import { authFile, E2E_PASSWORDS, type E2eState, ROLES, type Role, STATE_FILE } from "./state";

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { ROLES, type Role } from "@/lib/payment-core/users";
+import { ROLES, type Role } from "@/lib/payment-core/access/users";
 
 export { ROLES, type Role };
 

@@ -1,6 +1,6 @@
 import type { Locator, Page } from "@playwright/test";
 import { type Address, createPublicClient, http, parseAbi } from "viem";
-import { formatDollars, parseUsdc } from "@/lib/payment-core/money";
+import { formatDollars, parseUsdc } from "@/lib/payment-core/support/money";
 import { expect, test } from "./fixtures";
 import type { E2eState } from "./state";
 

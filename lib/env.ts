@@ -3,6 +3,8 @@ import { privateKeyToAddress } from "viem/accounts";
 import { z } from "zod";
 import { type PoolMode, parseDatabaseUrl } from "@/db/url";
 import type { ApiRateLimitConfig } from "./api/rate-limits";
+import { trustedProxyError } from "./payment-core/access/rate-limit";
+import type { SignInThrottleConfig } from "./payment-core/access/sign-in";
 import {
   AGENT_LIMIT_ENV,
   type BudgetConfig,
@@ -18,12 +20,10 @@ import {
   defaultAlertsEnv,
   NETWORKS,
   type NetworkId,
-} from "./payment-core/config";
-import { MoneyParseError, parseUsdc } from "./payment-core/money";
-import { trustedProxyError } from "./payment-core/rate-limit";
-import type { SignInThrottleConfig } from "./payment-core/sign-in";
+} from "./payment-core/support/config";
+import { MoneyParseError, parseUsdc } from "./payment-core/support/money";
 
-export type { AlertsEnv, CoreEnv, NetworkId, PaymentEnv, SettlementEnv } from "./payment-core/config";
+export type { AlertsEnv, CoreEnv, NetworkId, PaymentEnv, SettlementEnv } from "./payment-core/support/config";
 
 /**
  * Every environment variable the product reads, parsed and validated once. A bad value
@@ -296,7 +296,7 @@ export interface AppEnv extends CoreEnv {
   signIn: SignInThrottleConfig;
   /**
    * X402_TRUSTED_PROXIES: the proxies whose X-Forwarded-For entry is believed when the client
-   * address is read (lib/payment-core/rate-limit.ts clientIp); empty: none.
+   * address is read (lib/payment-core/access/rate-limit.ts clientIp); empty: none.
    */
   trustedProxies: string[];
   apiRateLimits: ApiRateLimitConfig;

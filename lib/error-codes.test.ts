@@ -12,7 +12,7 @@ import {
   isErrorCode,
   OperationError,
   REFUSAL_CODES,
-} from "@/lib/payment-core/errors";
+} from "@/lib/payment-core/support/errors";
 import { FilterError } from "@/lib/url/search-params";
 
 /**

@@ -6,7 +6,7 @@ import { fetch as undiciFetch } from "undici";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { type ApiRateLimits, createApiRateLimits } from "@/lib/api/rate-limits";
 import { parseEnv } from "@/lib/env";
-import { rotateAgentKey } from "@/lib/payment-core/agents";
+import { rotateAgentKey } from "@/lib/payment-core/agents/store";
 import { createPaymentService, type PaymentService } from "@/lib/payment-core/x402/service";
 import { createTestDatabase, type TestDatabase } from "@/lib/testing/db";
 import { type HostileVendor, startHostileVendor } from "@/lib/testing/hostile-vendor";

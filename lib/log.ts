@@ -1,10 +1,10 @@
 import pino, { type DestinationStream, type Level } from "pino";
-import type { Logger } from "@/lib/payment-core/log";
+import type { Logger } from "@/lib/payment-core/support/log";
 
 /**
  * The process's structured log: pino's JSON lines (one object a line, `time` as ISO UTC), at
  * X402_LOG_LEVEL, to stdout or appended to X402_LOG_FILE. The domain writes to it through the
- * `Logger` interface of payment-core/log.ts; fields are data, never secrets. The redact paths
+ * `Logger` interface of payment-core/support/log.ts; fields are data, never secrets. The redact paths
  * below are the second line of defence: a secret that reaches a field by mistake is censored.
  */
 

@@ -27,7 +27,7 @@ import postgres from "postgres";
 import { closeDb, createDb } from "@/db/client";
 import { redactUrl, resolveDatabase, withDatabase } from "@/db/embedded";
 import { migrateDatabase } from "@/db/migrate";
-import { verifyAuditChain } from "@/lib/payment-core/audit-chain";
+import { verifyAuditChain } from "@/lib/payment-core/audit-log/chain";
 import {
   dropDatabase,
   fmt,

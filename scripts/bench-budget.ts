@@ -29,7 +29,7 @@ import { redactUrl, resolveDatabase, withDatabase } from "@/db/embedded";
 import { migrateDatabase } from "@/db/migrate";
 import { type BudgetConfig, defaultBudgetConfig } from "@/lib/payment-core/budgets/config";
 import { BudgetEngine, type ReserveResult } from "@/lib/payment-core/budgets/engine";
-import { utcDay } from "@/lib/payment-core/time";
+import { utcDay } from "@/lib/payment-core/support/time";
 import {
   dropDatabase,
   fmt,

@@ -38,7 +38,6 @@ import { redactUrl, resolveDatabase, withDatabase } from "@/db/embedded";
 import { migrateDatabase } from "@/db/migrate";
 import { getOverviewFrom, getWalletView, RECENT_LIMIT, SUCCESS_RATE_MINUTES } from "@/lib/dal/overview";
 import { env } from "@/lib/env";
-import { buildRegistry } from "@/lib/metrics/exposition";
 import { defaultBudgetConfig } from "@/lib/payment-core/budgets/config";
 import { listUsage } from "@/lib/payment-core/budgets/usage";
 import {
@@ -47,10 +46,15 @@ import {
   listTransactions,
   summarizeTransactions,
 } from "@/lib/payment-core/ledger/read";
-import { getSpendTotals, listRecentTransactions } from "@/lib/payment-core/metrics";
-import { readMetricsSnapshot } from "@/lib/payment-core/prometheus/snapshot";
-import { utcDay } from "@/lib/payment-core/time";
-import { getHourlySpend, getLatencySeries, getSuccessRateSeries } from "@/lib/payment-core/time-series";
+import { buildRegistry } from "@/lib/payment-core/metrics/exposition";
+import { getSpendTotals, listRecentTransactions } from "@/lib/payment-core/metrics/overview";
+import { readMetricsSnapshot } from "@/lib/payment-core/metrics/snapshot";
+import {
+  getHourlySpend,
+  getLatencySeries,
+  getSuccessRateSeries,
+} from "@/lib/payment-core/metrics/time-series";
+import { utcDay } from "@/lib/payment-core/support/time";
 import {
   dropDatabase,
   log,

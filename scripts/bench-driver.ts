@@ -42,8 +42,8 @@ import { redactUrl, resolveDatabase, withDatabase } from "@/db/embedded";
 import { migrateDatabase } from "@/db/migrate";
 import * as schema from "@/db/schema";
 import { transactions } from "@/db/schema";
-import { newTransactionId } from "@/lib/payment-core/ids";
-import { utcDay } from "@/lib/payment-core/time";
+import { newTransactionId } from "@/lib/payment-core/support/ids";
+import { utcDay } from "@/lib/payment-core/support/time";
 import { startPgBouncer } from "@/lib/testing/pgbouncer";
 import {
   dropDatabase,

@@ -261,7 +261,7 @@ async function main(): Promise<boolean> {
         "SELECT id FROM transactions WHERE status IN ('pending', 'authorized') ORDER BY created_at LIMIT 100",
       ],
       [
-        "audit log first page (lib/payment-core/audit.ts)",
+        "audit log first page (lib/payment-core/audit-log/write.ts)",
         "SELECT * FROM audit_log WHERE true ORDER BY at DESC NULLS LAST, id DESC NULLS LAST LIMIT 51",
       ],
     ];

@@ -61,7 +61,7 @@ import {
   type ReservationDetails,
   type ReserveResult,
 } from "@/lib/payment-core/budgets/engine";
-import type { Micro } from "@/lib/payment-core/money";
+import type { Micro } from "@/lib/payment-core/support/money";
 import { createPayer, type Payer } from "@/lib/payment-core/x402/payer";
 import { demoRoute, type LocalNetwork, startLocalNetwork, USDC_NAME, USDC_VERSION } from "@/scripts/localnet";
 import {

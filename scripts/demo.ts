@@ -12,7 +12,7 @@ import { resolveDatabase } from "@/db/embedded";
 import { migrateDatabase } from "@/db/migrate";
 import { seedDemo, seedDemoUsers } from "@/db/seed";
 import { EnvError, env } from "@/lib/env";
-import { rotateAgentKey } from "@/lib/payment-core/agents";
+import { rotateAgentKey } from "@/lib/payment-core/agents/store";
 import {
   consolePaymentEnv,
   LOCAL_CHAIN_ID,

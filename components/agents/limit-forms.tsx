@@ -13,7 +13,7 @@ import { Usd } from "@/components/ui/usd";
 import { formFields, useAction } from "@/components/ui/use-action";
 import { UtcTime } from "@/components/ui/utc-time";
 import type { AgentView, AgentWindowView } from "@/lib/dal/agents";
-import { formatUsdc } from "@/lib/payment-core/money";
+import { formatUsdc } from "@/lib/payment-core/support/money";
 import { SourceBadge } from "./badges";
 import { LiveOutlook, OutlookText, typedAmount } from "./limit-outlook";
 

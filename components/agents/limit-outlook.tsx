@@ -8,7 +8,7 @@ import {
   limitOutlook,
   type ProposedLimits,
 } from "@/lib/payment-core/budgets/limit-warnings";
-import { parseUsdc } from "@/lib/payment-core/money";
+import { parseUsdc } from "@/lib/payment-core/support/money";
 
 /** What the operator typed as micro-USDC, or undefined while it is not a valid amount yet. */
 export function typedAmount(text: string | undefined): bigint | undefined {

@@ -7,7 +7,7 @@ import { Field } from "@/components/ui/field";
 import { ErrorSummary, FormMessage } from "@/components/ui/form-message";
 import { Textarea } from "@/components/ui/input";
 import { formFields, useAction } from "@/components/ui/use-action";
-import type { VendorPolicy } from "@/lib/payment-core/vendor-policy";
+import type { VendorPolicy } from "@/lib/payment-core/agents/vendor-policy";
 
 function PolicyList({ label, entries }: { label: string; entries: string[] }) {
   return (

@@ -2,7 +2,7 @@
 
 import { Legend, Line, YAxis } from "recharts";
 import { UtcTime } from "@/components/ui/utc-time";
-import type { LatencySeries } from "@/lib/payment-core/time-series";
+import type { LatencySeries } from "@/lib/payment-core/metrics/time-series";
 import { AXIS_STYLE, CHART_COLORS } from "./format";
 import { TimeLineChart } from "./time-line-chart";
 

@@ -2,7 +2,7 @@
 
 import { Bar, Line, ReferenceLine, YAxis } from "recharts";
 import { UtcTime } from "@/components/ui/utc-time";
-import type { SuccessRateSeries } from "@/lib/payment-core/time-series";
+import type { SuccessRateSeries } from "@/lib/payment-core/metrics/time-series";
 import { AXIS_STYLE, CHART_COLORS, isolatedDot } from "./format";
 import { TimeLineChart } from "./time-line-chart";
 

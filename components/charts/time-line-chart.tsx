@@ -2,7 +2,7 @@
 
 import type { ReactNode } from "react";
 import { CartesianGrid, ComposedChart, ReferenceArea, Tooltip, XAxis } from "recharts";
-import type { QuietRun } from "@/lib/payment-core/time-series";
+import type { QuietRun } from "@/lib/payment-core/metrics/time-series";
 import { AXIS_STYLE, CHART_COLORS, ticksEvery, utcClockTick } from "./format";
 
 /** A quiet stretch this share of the chart or wider carries the words "No traffic". */

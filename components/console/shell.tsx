@@ -6,7 +6,7 @@ import type { SessionUser } from "@/lib/auth/session";
 import { getActiveAlertCounts } from "@/lib/dal/alerts";
 import { getKillSwitchView } from "@/lib/dal/kill-switch";
 import { getPendingApprovalCount } from "@/lib/dal/nav";
-import { roleAtLeast } from "@/lib/payment-core/users";
+import { roleAtLeast } from "@/lib/payment-core/access/users";
 
 /**
  * The console's frame for a signed-in user: navigation (a sidebar, a menu on phones), the kill

@@ -2,7 +2,7 @@ import { ChartDataTable, ChartFigure } from "@/components/charts/chart-figure";
 import { LatencyChart } from "@/components/charts/lazy";
 import { UtcTime } from "@/components/ui/utc-time";
 import type { OverviewView } from "@/lib/dal/overview";
-import type { LatencyBucket } from "@/lib/payment-core/time-series";
+import type { LatencyBucket } from "@/lib/payment-core/metrics/time-series";
 import { EmptyState, Panel } from "./panel";
 
 const ms = (value: number | null) => (value === null ? "–" : `${value} ms`);

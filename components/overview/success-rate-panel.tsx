@@ -3,7 +3,7 @@ import { CHART_COLORS } from "@/components/charts/format";
 import { SuccessRateChart } from "@/components/charts/lazy";
 import { UtcTime } from "@/components/ui/utc-time";
 import type { OverviewView } from "@/lib/dal/overview";
-import type { SuccessRatePoint } from "@/lib/payment-core/time-series";
+import type { SuccessRatePoint } from "@/lib/payment-core/metrics/time-series";
 import { EmptyState, Panel } from "./panel";
 
 const count = (n: number) => n.toLocaleString("en-US");

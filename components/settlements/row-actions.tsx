@@ -9,7 +9,7 @@ import { ConfirmDialog } from "@/components/ui/confirm-dialog";
 import { FormMessage } from "@/components/ui/form-message";
 import { Usd } from "@/components/ui/usd";
 import { useAction } from "@/components/ui/use-action";
-import type { Micro } from "@/lib/payment-core/money";
+import type { Micro } from "@/lib/payment-core/support/money";
 import type { Wire } from "@/lib/wire";
 
 /**

@@ -1,4 +1,4 @@
-import { formatDollars } from "@/lib/payment-core/money";
+import { formatDollars } from "@/lib/payment-core/support/money";
 
 /**
  * The console shows every amount through this component: micro-USDC arrives as a decimal string

@@ -7,7 +7,7 @@ import { Field } from "@/components/ui/field";
 import { ErrorSummary, FormMessage } from "@/components/ui/form-message";
 import { Input, Select } from "@/components/ui/input";
 import { useAction } from "@/components/ui/use-action";
-import type { Role } from "@/lib/payment-core/users";
+import type { Role } from "@/lib/payment-core/access/users";
 
 const ERROR_LABELS = { email: "Email", role: "Role", name: "Name", password: "Password" };
 const FIELD_IDS = {

@@ -6,7 +6,7 @@ import { Button } from "@/components/ui/button";
 import { FieldError } from "@/components/ui/field";
 import { Select } from "@/components/ui/input";
 import { useAction } from "@/components/ui/use-action";
-import type { Role } from "@/lib/payment-core/users";
+import type { Role } from "@/lib/payment-core/access/users";
 
 /** Per-user controls on the users page: change the role, disable or enable. */
 export function UserRowActions({

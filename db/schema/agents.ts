@@ -14,7 +14,7 @@ export const agents = pgTable("agents", {
   status: agentStatus("status").notNull().default("active"),
   /**
    * Vendor policy: the hosts (`host` or `host:port`, lower-case) this agent may pay; empty means
-   * any host. Read on every payment (lib/payment-core/vendor-policy.ts).
+   * any host. Read on every payment (lib/payment-core/agents/vendor-policy.ts).
    */
   allowedVendorHosts: text("allowed_vendor_hosts").array().notNull().default(sql`'{}'::text[]`),
   /** The payee addresses (checksummed) this agent may pay; empty means any payee. */

@@ -113,7 +113,7 @@ export const jobRuns = pgTable(
 
 /**
  * Named locks that live in a table, so they hold across processes and connections, behind a
- * transaction-mode pooler too (lib/payment-core/leases.ts). A holder renews its lease while it
+ * transaction-mode pooler too (lib/payment-core/jobs/leases.ts). A holder renews its lease while it
  * works; one that died frees it when it expires.
  */
 export const leases = pgTable("leases", {

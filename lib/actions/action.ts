@@ -3,9 +3,9 @@ import type { z } from "zod";
 import type { Database } from "@/db/client";
 import { currentUser, type SessionUser } from "@/lib/auth/session";
 import { zodIssues } from "@/lib/http/errors";
-import { classifyError, type ErrorCode } from "@/lib/payment-core/errors";
-import { type Operation, requiredRole } from "@/lib/payment-core/permissions";
-import { type Role, roleAtLeast } from "@/lib/payment-core/users";
+import { type Operation, requiredRole } from "@/lib/payment-core/access/permissions";
+import { type Role, roleAtLeast } from "@/lib/payment-core/access/users";
+import { classifyError, type ErrorCode } from "@/lib/payment-core/support/errors";
 import { findUnsafeField, unsafeFieldMessage } from "@/lib/safe-text";
 import { appDb } from "@/lib/server/db";
 
@@ -18,7 +18,7 @@ export type ActionResult<T> =
  * itself (never trusting that the proxy ran), parses the input with zod, runs the handler,
  * and returns a typed result. A forged call from a lower role changes nothing.
  *
- * The role comes from the action's `operation` in lib/payment-core/permissions.ts, the table the
+ * The role comes from the action's `operation` in lib/payment-core/access/permissions.ts, the table the
  * CLI reads too, so the console and `x402` cannot drift apart. (`role` is still accepted for an
  * action written before that table; prefer `operation`.)
  *

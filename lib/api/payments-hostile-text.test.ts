@@ -2,7 +2,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseEnv } from "@/lib/env";
-import { addAgent } from "@/lib/payment-core/agents";
+import { addAgent } from "@/lib/payment-core/agents/store";
 import { createPaymentService, type PaymentService } from "@/lib/payment-core/x402/service";
 import { createTestDatabase, type TestDatabase } from "@/lib/testing/db";
 import { type LocalNetwork, startLocalNetwork } from "@/scripts/localnet";

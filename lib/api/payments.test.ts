@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseEnv } from "@/lib/env";
-import { addAgent, rotateAgentKey } from "@/lib/payment-core/agents";
-import { setKillSwitch } from "@/lib/payment-core/settings";
-import { setVendorPolicy } from "@/lib/payment-core/vendor-policy";
+import { addAgent, rotateAgentKey } from "@/lib/payment-core/agents/store";
+import { setVendorPolicy } from "@/lib/payment-core/agents/vendor-policy";
+import { setKillSwitch } from "@/lib/payment-core/runtime/kill-switch";
 import { createPaymentService, type PaymentService } from "@/lib/payment-core/x402/service";
 import { createTestDatabase, type TestDatabase } from "@/lib/testing/db";
 import { runX402 } from "@/lib/testing/spawn";

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Database } from "@/db/client";
-import { addAgent } from "@/lib/payment-core/agents";
+import { addAgent } from "@/lib/payment-core/agents/store";
 import type { PayOutcome } from "@/lib/payment-core/x402/payer";
 import type { PaymentService } from "@/lib/payment-core/x402/service";
 import { createTestDatabase, type TestDatabase } from "@/lib/testing/db";

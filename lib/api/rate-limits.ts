@@ -1,5 +1,5 @@
 import type { Database } from "@/db/client";
-import { type WindowLimiter, windowLimiter } from "@/lib/payment-core/rate-limit";
+import { type WindowLimiter, windowLimiter } from "@/lib/payment-core/access/rate-limit";
 
 /** Request limits of the programmatic API; the variables and defaults are in lib/env.ts and docs/configuration.md. */
 export interface ApiRateLimitConfig {

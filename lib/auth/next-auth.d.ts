@@ -1,5 +1,5 @@
 import type { DefaultSession } from "next-auth";
-import type { Role } from "@/lib/payment-core/users";
+import type { Role } from "@/lib/payment-core/access/users";
 
 /**
  * What this console keeps in next-auth's JWT and session (see the callbacks in options.ts), so

@@ -2,7 +2,7 @@ import "server-only";
 import { redirect } from "next/navigation";
 import { getServerSession } from "next-auth";
 import { errorResponse } from "@/lib/http/errors";
-import { getUser, type Role, roleAtLeast } from "@/lib/payment-core/users";
+import { getUser, type Role, roleAtLeast } from "@/lib/payment-core/access/users";
 import { appDb } from "@/lib/server/db";
 import { authOptions } from "./options";
 

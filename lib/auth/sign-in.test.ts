@@ -1,7 +1,7 @@
 import bcrypt from "bcryptjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { seedDemoUsers } from "@/db/seed";
-import { addUser, BCRYPT_COST, dummyPasswordHash } from "@/lib/payment-core/users";
+import { addUser, BCRYPT_COST, dummyPasswordHash } from "@/lib/payment-core/access/users";
 import { createTestDatabase, type TestDatabase } from "@/lib/testing/db";
 import { clientIp, createSignInThrottle, type SignInThrottleConfig, signInWithPassword } from "./sign-in";
 

@@ -5,17 +5,17 @@ import type { Command } from "commander";
 import { sql } from "drizzle-orm";
 import type { Database } from "@/db/client";
 import type { AppEnv } from "@/lib/env";
-import { recordBreakGlass } from "@/lib/payment-core/break-glass";
-import { authenticateCliToken } from "@/lib/payment-core/cli-tokens";
-import { OperationError } from "@/lib/payment-core/errors";
-import { BREAK_GLASS_REFUSED, type Operation, requiredRole } from "@/lib/payment-core/permissions";
-import { roleAtLeast, type User } from "@/lib/payment-core/users";
+import { recordBreakGlass } from "@/lib/payment-core/access/break-glass";
+import { authenticateCliToken } from "@/lib/payment-core/access/cli-tokens";
+import { BREAK_GLASS_REFUSED, type Operation, requiredRole } from "@/lib/payment-core/access/permissions";
+import { roleAtLeast, type User } from "@/lib/payment-core/access/users";
+import { OperationError } from "@/lib/payment-core/support/errors";
 import { CliFailure, EXIT } from "./failure";
 
 /**
  * The CLI's sign-in: `x402 login` leaves a personal token in a file only its owner may read; every
  * command that changes state reads it, signs in as its user (role and disabled read afresh) and
- * checks the role the console's action for the same operation needs (lib/payment-core/permissions.ts).
+ * checks the role the console's action for the same operation needs (lib/payment-core/access/permissions.ts).
  * `--break-glass --reason R` is the way in with database access alone, for a console that is down:
  * recorded, alerted, and refused for what needs a second person.
  */

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { authenticateAgent, hashApiKey } from "@/lib/payment-core/agents";
+import { authenticateAgent, hashApiKey } from "@/lib/payment-core/agents/store";
 import { createTestDatabase, type TestDatabase } from "@/lib/testing/db";
 import { type ProcessResult, runX402 } from "@/lib/testing/spawn";
 import { type CliResult, type CliUser, cliEnv, cliRunner, cliUser } from "./test-harness";

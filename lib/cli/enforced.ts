@@ -7,12 +7,12 @@ import {
   localDifferences,
   type RecordedServerConfig,
   readServerConfig,
-} from "@/lib/payment-core/server-config";
+} from "@/lib/payment-core/runtime/server-config";
 import { snakeKeys } from "./json";
 
 /**
  * What the payment path enforces, as the CLI shows it: the configuration the serving console
- * recorded at start (lib/payment-core/server-config.ts), not this shell's environment. Without a
+ * recorded at start (lib/payment-core/runtime/server-config.ts), not this shell's environment. Without a
  * recorded one (no console has started on this database), this shell's, said so.
  */
 export interface Enforced {

@@ -1,4 +1,4 @@
-import type { ErrorCode } from "@/lib/payment-core/errors";
+import type { ErrorCode } from "@/lib/payment-core/support/errors";
 
 /** Exit codes: 0 success, 1 refused or failed, 2 bad usage (flags, input, configuration). */
 export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;

@@ -1,4 +1,4 @@
-import type { ErrorCode } from "@/lib/payment-core/errors";
+import type { ErrorCode } from "@/lib/payment-core/support/errors";
 import { CLI_EXIT, EXIT } from "./exit-codes";
 
 /**

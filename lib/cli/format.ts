@@ -1,7 +1,7 @@
-import { formatUsdc, type Micro } from "@/lib/payment-core/money";
+import { formatUsdc, type Micro } from "@/lib/payment-core/support/money";
 
 /** USDC for machines: a decimal string with all six places, exact (one definition, in money.ts). */
-export { usdc6 } from "@/lib/payment-core/money";
+export { usdc6 } from "@/lib/payment-core/support/money";
 /** USDC for people: two places at least. */
 export const usdc2 = (micro: Micro) => formatUsdc(micro, 2);
 

@@ -4,9 +4,9 @@ import path from "node:path";
 import { expect } from "vitest";
 import type { Database } from "@/db/client";
 import { type AppEnv, parseEnv } from "@/lib/env";
-import { createCliToken } from "@/lib/payment-core/cli-tokens";
-import { recordServerConfig, walletOf } from "@/lib/payment-core/server-config";
-import { addUser, type Role, type User } from "@/lib/payment-core/users";
+import { createCliToken } from "@/lib/payment-core/access/cli-tokens";
+import { addUser, type Role, type User } from "@/lib/payment-core/access/users";
+import { recordServerConfig, walletOf } from "@/lib/payment-core/runtime/server-config";
 import { run } from "./main";
 
 /**

@@ -1,9 +1,9 @@
 import type { Address } from "viem";
 import type { Database } from "@/db/client";
 import type { AppEnv } from "@/lib/env";
-import { NETWORKS, type NetworkId } from "@/lib/payment-core/config";
-import { OperationError } from "@/lib/payment-core/errors";
-import { readServerConfig } from "@/lib/payment-core/server-config";
+import { readServerConfig } from "@/lib/payment-core/runtime/server-config";
+import { NETWORKS, type NetworkId } from "@/lib/payment-core/support/config";
+import { OperationError } from "@/lib/payment-core/support/errors";
 import { currentPayerAddress, envPayerAddress } from "@/lib/payment-core/treasury/payer-wallet";
 
 /**

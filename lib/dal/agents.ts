@@ -1,12 +1,12 @@
 import "server-only";
 import { cache } from "react";
 import { env } from "@/lib/env";
+import { getVendorPolicy, type VendorPolicy } from "@/lib/payment-core/agents/vendor-policy";
+import { listChangeRequests } from "@/lib/payment-core/budgets/change-requests";
 import type { LimitSource } from "@/lib/payment-core/budgets/config";
 import { type AgentUsage, listUsage, type WindowUsage } from "@/lib/payment-core/budgets/usage";
-import { listChangeRequests } from "@/lib/payment-core/change-requests";
 import { agentDailySpend, type DaySpend } from "@/lib/payment-core/ledger/aggregates";
 import { type LedgerTransaction, listTransactions } from "@/lib/payment-core/ledger/read";
-import { getVendorPolicy, type VendorPolicy } from "@/lib/payment-core/vendor-policy";
 import { appDb } from "@/lib/server/db";
 import { pick, toWire, type Wire } from "@/lib/wire";
 

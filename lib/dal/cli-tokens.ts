@@ -5,7 +5,7 @@ import {
   type CliTokenStatus,
   cliTokenStatus,
   listCliTokens,
-} from "@/lib/payment-core/cli-tokens";
+} from "@/lib/payment-core/access/cli-tokens";
 import { appDb } from "@/lib/server/db";
 
 export interface CliTokenView extends CliToken {

@@ -3,7 +3,7 @@ import { cache } from "react";
 import type { Address } from "viem";
 import type { Database } from "@/db/client";
 import { type AppEnv, env } from "@/lib/env";
-import { classifyError } from "@/lib/payment-core/errors";
+import { classifyError } from "@/lib/payment-core/support/errors";
 import { DEMO_WALLET_ACCOUNTS, isLocalNetwork } from "@/lib/payment-core/treasury/demo-wallet";
 import { listFundings, type WalletFunding } from "@/lib/payment-core/treasury/funding";
 import { currentPayerAddress, envPayerAddress } from "@/lib/payment-core/treasury/payer-wallet";

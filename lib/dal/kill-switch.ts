@@ -2,7 +2,7 @@ import "server-only";
 import { and, count, eq, gte } from "drizzle-orm";
 import { transactions } from "@/db/schema";
 import { env } from "@/lib/env";
-import { getKillSwitch } from "@/lib/payment-core/settings";
+import { getKillSwitch } from "@/lib/payment-core/runtime/kill-switch";
 import { appDb } from "@/lib/server/db";
 
 export interface KillSwitchView {

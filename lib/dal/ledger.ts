@@ -1,7 +1,6 @@
 import "server-only";
 import { z } from "zod";
-import { listAgents } from "@/lib/payment-core/agents";
-import { classifyError } from "@/lib/payment-core/errors";
+import { listAgents } from "@/lib/payment-core/agents/store";
 import { listLedgerAgentIds, listLedgerVendors } from "@/lib/payment-core/ledger/facets";
 import {
   getTransaction,
@@ -14,7 +13,8 @@ import {
   summarizeTransactions,
   TRANSACTION_STATUSES,
 } from "@/lib/payment-core/ledger/read";
-import { formatUsdc, MoneyParseError, parseUsdc, USDC_DECIMALS } from "@/lib/payment-core/money";
+import { classifyError } from "@/lib/payment-core/support/errors";
+import { formatUsdc, MoneyParseError, parseUsdc, USDC_DECIMALS } from "@/lib/payment-core/support/money";
 import { checkSafeText, findUnsafeCharacter } from "@/lib/safe-text";
 import { appDb } from "@/lib/server/db";
 import {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { defaultBudgetConfig } from "@/lib/payment-core/budgets/config";
-import { OperationError } from "@/lib/payment-core/errors";
 import { insertHistoricalRows } from "@/lib/payment-core/ledger/write";
+import { OperationError } from "@/lib/payment-core/support/errors";
 import { createTestDatabase, type TestDatabase } from "@/lib/testing/db";
 import { getOverviewFrom, getWalletView, type WalletView } from "./overview";
 

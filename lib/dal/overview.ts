@@ -10,8 +10,7 @@ import {
   listRecentTransactions,
   type RecentTransaction,
   type SpendTotals,
-} from "@/lib/payment-core/metrics";
-import type { Micro } from "@/lib/payment-core/money";
+} from "@/lib/payment-core/metrics/overview";
 import {
   getHourlySpend,
   getLatencySeries,
@@ -19,7 +18,8 @@ import {
   type HourlySpendSeries,
   type LatencySeries,
   type SuccessRateSeries,
-} from "@/lib/payment-core/time-series";
+} from "@/lib/payment-core/metrics/time-series";
+import type { Micro } from "@/lib/payment-core/support/money";
 import {
   computeRunway,
   getRecentSpend,

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort } from "@/db/embedded";
 import { parseEnv } from "@/lib/env";
 import { insertHistoricalRows } from "@/lib/payment-core/ledger/write";
-import { parseUsdc } from "@/lib/payment-core/money";
+import { parseUsdc } from "@/lib/payment-core/support/money";
 import { createTestDatabase, type TestDatabase } from "@/lib/testing/db";
 import { getTreasuryFrom } from "./treasury";
 

@@ -1,9 +1,9 @@
 import "server-only";
 import type { Database } from "@/db/client";
 import { env } from "@/lib/env";
-import type { PaymentEnv } from "@/lib/payment-core/config";
-import { classifyError } from "@/lib/payment-core/errors";
-import type { Micro } from "@/lib/payment-core/money";
+import type { PaymentEnv } from "@/lib/payment-core/support/config";
+import { classifyError } from "@/lib/payment-core/support/errors";
+import type { Micro } from "@/lib/payment-core/support/money";
 import { currentPayerAddress, envPayerAddress } from "@/lib/payment-core/treasury/payer-wallet";
 import {
   computeRunway,

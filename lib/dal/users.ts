@@ -1,5 +1,5 @@
 import "server-only";
-import { listUsers, type User } from "@/lib/payment-core/users";
+import { listUsers, type User } from "@/lib/payment-core/access/users";
 import { appDb } from "@/lib/server/db";
 
 /** Console users for the admin page (never their password hashes). */

@@ -1,10 +1,10 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { handleMetrics } from "@/lib/metrics/handler";
-import { clientIp, windowLimiter } from "@/lib/payment-core/rate-limit";
-import { createSignInThrottle, signInWithPassword } from "@/lib/payment-core/sign-in";
-import { addUser } from "@/lib/payment-core/users";
+import { handleMetrics } from "@/lib/http/metrics-handler";
+import { clientIp, windowLimiter } from "@/lib/payment-core/access/rate-limit";
+import { createSignInThrottle, signInWithPassword } from "@/lib/payment-core/access/sign-in";
+import { addUser } from "@/lib/payment-core/access/users";
 import { createTestDatabase, type TestDatabase } from "@/lib/testing/db";
 import { installPeerAddress, uninstallPeerAddress } from "./peer-address";
 

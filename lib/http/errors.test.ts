@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { classifyError } from "@/lib/payment-core/errors";
-import { MoneyParseError } from "@/lib/payment-core/money";
-import { InvalidDateError } from "@/lib/payment-core/time";
+import { classifyError } from "@/lib/payment-core/support/errors";
+import { MoneyParseError } from "@/lib/payment-core/support/money";
+import { InvalidDateError } from "@/lib/payment-core/support/time";
 import { FilterError } from "@/lib/url/search-params";
 import { errorResponse, httpStatus, zodIssues } from "./errors";
 

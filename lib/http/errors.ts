@@ -1,6 +1,6 @@
 import type { z } from "zod";
 import { driverError } from "@/db/sql";
-import { classifyError, type ErrorCode } from "@/lib/payment-core/errors";
+import { classifyError, type ErrorCode } from "@/lib/payment-core/support/errors";
 
 /**
  * The one error shape the console's HTTP answers share: `{ error: { code, message, ...details } }`,

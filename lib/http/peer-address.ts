@@ -12,7 +12,7 @@ import type { Socket } from "node:net";
  * sends its own header therefore replaces its address with anything it likes. Appending the
  * peer here, as a proxy would, leaves one trustworthy entry at the right end of the chain; the
  * entries before it are believed only as far as X402_TRUSTED_PROXIES says (clientIp in
- * lib/payment-core/rate-limit.ts).
+ * lib/payment-core/access/rate-limit.ts).
  *
  * Node publishes `http.server.request.start` for each request after its headers are parsed and
  * before the server's `request` listener runs, so every request reaches Next already amended.

@@ -2,8 +2,8 @@ import type { Database } from "@/db/client";
 import { bearer, secretMatches } from "@/lib/http/bearer";
 import { errorResponse } from "@/lib/http/errors";
 import { type JobDefinition, runJob } from "@/lib/payment-core/jobs";
-import type { Logger } from "@/lib/payment-core/log";
-import type { Clock } from "@/lib/payment-core/time";
+import type { Logger } from "@/lib/payment-core/support/log";
+import type { Clock } from "@/lib/payment-core/support/time";
 
 /**
  * The Vercel Cron entry point of one job: `GET /api/cron/<job>` with `Authorization: Bearer

@@ -1,6 +1,6 @@
 import { Cron } from "croner";
 import type { JobDefinition } from "@/lib/payment-core/jobs";
-import { type Logger, silentLog } from "@/lib/payment-core/log";
+import { type Logger, silentLog } from "@/lib/payment-core/support/log";
 
 /**
  * The in-process scheduler: one croner job (UTC) per registry job that can run here, each calling

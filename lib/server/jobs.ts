@@ -3,7 +3,6 @@ import { env } from "@/lib/env";
 import { type CronRoute, handleCron } from "@/lib/jobs/cron-route";
 import { type Scheduler, startScheduler } from "@/lib/jobs/scheduler";
 import { deliverOutbox, enqueueMessage, evaluateAlerts, sendDigest } from "@/lib/payment-core/alerts";
-import { OperationError } from "@/lib/payment-core/errors";
 import {
   buildJobs,
   JOB_NAMES,
@@ -13,6 +12,7 @@ import {
   runJob,
   summarizeRun,
 } from "@/lib/payment-core/jobs";
+import { OperationError } from "@/lib/payment-core/support/errors";
 import { appDb } from "./db";
 import { appLog } from "./log";
 import { paymentService } from "./payments";

@@ -1,9 +1,9 @@
 import "server-only";
 import type { Registry } from "prom-client";
 import { env } from "@/lib/env";
-import { buildRegistry, type WalletSample } from "@/lib/metrics/exposition";
-import { readMetricsSnapshot } from "@/lib/payment-core/prometheus/snapshot";
-import { type WindowLimiter, windowLimiter } from "@/lib/payment-core/rate-limit";
+import { type WindowLimiter, windowLimiter } from "@/lib/payment-core/access/rate-limit";
+import { buildRegistry, type WalletSample } from "@/lib/payment-core/metrics/exposition";
+import { readMetricsSnapshot } from "@/lib/payment-core/metrics/snapshot";
 import { readWalletView } from "@/lib/payment-core/treasury/wallet-view";
 import { appDb } from "./db";
 import { paymentService } from "./payments";

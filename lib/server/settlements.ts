@@ -1,7 +1,7 @@
 import "server-only";
-import { OperationError } from "@/lib/payment-core/errors";
-import { formatDollars } from "@/lib/payment-core/money";
 import type { Resolution, ResolutionOutcome, ResolveReport } from "@/lib/payment-core/settlement/resolver";
+import { OperationError } from "@/lib/payment-core/support/errors";
+import { formatDollars } from "@/lib/payment-core/support/money";
 import { paymentService } from "./payments";
 
 /** Resolving open payments from the console, and the results in words for its pages. */

@@ -2,7 +2,7 @@ import "server-only";
 import { createPublicClient, http, type PublicClient } from "viem";
 import type { Database } from "@/db/client";
 import { env } from "@/lib/env";
-import { OperationError } from "@/lib/payment-core/errors";
+import { OperationError } from "@/lib/payment-core/support/errors";
 import type { FundingDeps } from "@/lib/payment-core/treasury/funding";
 import { type OwnerDeps, ownerDeps } from "@/lib/payment-core/treasury/owners";
 import { envPayerAddress } from "@/lib/payment-core/treasury/payer-wallet";

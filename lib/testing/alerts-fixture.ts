@@ -5,8 +5,8 @@ import type { Database } from "@/db/client";
 import { deliverOutbox, evaluateAlerts, listAlerts } from "@/lib/payment-core/alerts";
 import type { AlertConfig } from "@/lib/payment-core/alerts/types";
 import { defaultBudgetConfig } from "@/lib/payment-core/budgets/config";
-import { defaultAlertsEnv } from "@/lib/payment-core/config";
 import { type HistoricalRow, insertHistoricalRows } from "@/lib/payment-core/ledger/write";
+import { defaultAlertsEnv } from "@/lib/payment-core/support/config";
 import { truncate } from "@/lib/testing/db";
 import { createTestDatabase, type TestDatabase } from "./db";
 

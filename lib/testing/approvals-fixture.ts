@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, beforeEach } from "vitest";
 import type { Database } from "@/db/client";
-import { requestLimitChange } from "@/lib/payment-core/approvals";
+import { requestLimitChange } from "@/lib/payment-core/budgets/approvals";
 import { type BudgetConfig, defaultBudgetConfig } from "@/lib/payment-core/budgets/config";
-import { parseUsdc } from "@/lib/payment-core/money";
+import { parseUsdc } from "@/lib/payment-core/support/money";
 import { createTestDatabase, type TestDatabase, truncate } from "./db";
 
 /**

@@ -20,10 +20,10 @@
  */
 import { createInterface } from "node:readline";
 import { closeDb, createDb } from "@/db/client";
+import { windowLimiter } from "@/lib/payment-core/access/rate-limit";
 import { defaultBudgetConfig } from "@/lib/payment-core/budgets/config";
 import { BudgetEngine } from "@/lib/payment-core/budgets/engine";
 import { runJob } from "@/lib/payment-core/jobs";
-import { windowLimiter } from "@/lib/payment-core/rate-limit";
 
 const args = JSON.parse(process.argv[2] ?? "{}");
 const db = createDb(args.databaseUrl, { max: 4, applicationName: `x402-child-${process.pid}` });

@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { InvalidInputError } from "@/lib/payment-core/errors";
-import { parseUtcDay } from "@/lib/payment-core/time";
+import { InvalidInputError } from "@/lib/payment-core/support/errors";
+import { parseUtcDay } from "@/lib/payment-core/support/time";
 import { safeText } from "@/lib/safe-text";
 
 /**
@@ -47,7 +47,7 @@ export class FilterError extends InvalidInputError {
 
 /**
  * A zod schema for a UTC calendar day typed in a date input (`YYYY-MM-DD`), parsed to its
- * half-open range of instants (not `utcDay` in payment-core/time, which writes a day).
+ * half-open range of instants (not `utcDay` in payment-core/support/time, which writes a day).
  */
 export function utcDayParam(label: string) {
   return parsedParam(parseUtcDay, (value) => `${label}: ${JSON.stringify(value)} is not a date (YYYY-MM-DD)`);

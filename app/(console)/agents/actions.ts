@@ -5,17 +5,21 @@ import { z } from "zod";
 import type { Database } from "@/db/client";
 import { action } from "@/lib/actions/action";
 import { env } from "@/lib/env";
-import { setAgentStatus } from "@/lib/payment-core/agents";
-import { changeMonthlyLimit, JUSTIFICATION_MAX, JUSTIFICATION_MIN } from "@/lib/payment-core/approvals";
-import { limitOutlook, outlookForWire, type ProposedLimits } from "@/lib/payment-core/budgets/limit-warnings";
-import { getUsage, setLimits } from "@/lib/payment-core/budgets/usage";
-import { MoneyParseError, parseUsdc } from "@/lib/payment-core/money";
+import { setAgentStatus } from "@/lib/payment-core/agents/store";
 import {
   MAX_POLICY_ENTRIES,
   normalizeHost,
   normalizePayee,
   setVendorPolicy,
-} from "@/lib/payment-core/vendor-policy";
+} from "@/lib/payment-core/agents/vendor-policy";
+import {
+  changeMonthlyLimit,
+  JUSTIFICATION_MAX,
+  JUSTIFICATION_MIN,
+} from "@/lib/payment-core/budgets/approvals";
+import { limitOutlook, outlookForWire, type ProposedLimits } from "@/lib/payment-core/budgets/limit-warnings";
+import { getUsage, setLimits } from "@/lib/payment-core/budgets/usage";
+import { MoneyParseError, parseUsdc } from "@/lib/payment-core/support/money";
 
 /** Above this a limit is a typo, not a budget (and stays far inside PostgreSQL's bigint). */
 const MAX_LIMIT_MICRO = 1_000_000_000n * 1_000_000n;

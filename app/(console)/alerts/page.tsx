@@ -3,7 +3,7 @@ import { AlertsTable } from "@/components/alerts/alerts-table";
 import { PageHeader } from "@/components/ui/page-header";
 import { requireUser } from "@/lib/auth/session";
 import { getAlertsPage } from "@/lib/dal/alerts";
-import { roleAtLeast } from "@/lib/payment-core/users";
+import { roleAtLeast } from "@/lib/payment-core/access/users";
 
 export const dynamic = "force-dynamic";
 export const metadata: Metadata = { title: "Alerts · x402 console" };

@@ -3,7 +3,7 @@
 import { revalidatePath } from "next/cache";
 import { z } from "zod";
 import { action } from "@/lib/actions/action";
-import { COMMENT_MAX, COMMENT_MIN, decideChangeRequest } from "@/lib/payment-core/approvals";
+import { COMMENT_MAX, COMMENT_MIN, decideChangeRequest } from "@/lib/payment-core/budgets/approvals";
 
 /**
  * Approvers (never the requester: the domain refuses with self_approval_forbidden) approve or

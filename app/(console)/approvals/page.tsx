@@ -9,7 +9,7 @@ import { Usd } from "@/components/ui/usd";
 import { UtcTime } from "@/components/ui/utc-time";
 import { requireUser } from "@/lib/auth/session";
 import { getApprovalsView } from "@/lib/dal/approvals";
-import { roleAtLeast } from "@/lib/payment-core/users";
+import { roleAtLeast } from "@/lib/payment-core/access/users";
 
 export const metadata: Metadata = { title: "Approvals · x402 console" };
 

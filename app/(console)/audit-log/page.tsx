@@ -1,7 +1,7 @@
 import { Suspense } from "react";
-import { AuditFilters } from "@/components/audit/audit-filters";
-import { AuditTable } from "@/components/audit/audit-table";
-import { ChainBadge, ChainBadgeLoading } from "@/components/audit/chain-badge";
+import { AuditFilters } from "@/components/audit-log/audit-filters";
+import { AuditTable } from "@/components/audit-log/audit-table";
+import { ChainBadge, ChainBadgeLoading } from "@/components/audit-log/chain-badge";
 import { dropEmptyFilters, readFilteredPage, type SearchParams } from "@/components/filters/page-params";
 import { Pager } from "@/components/ledger/pager";
 import { PageHeader } from "@/components/ui/page-header";
@@ -13,7 +13,7 @@ import {
   getAuditLogFacets,
   getAuditLogPage,
   parseAuditQuery,
-} from "@/lib/dal/audit";
+} from "@/lib/dal/audit-log";
 import { pageLinks } from "@/lib/url/search-params";
 
 export const dynamic = "force-dynamic";

@@ -3,7 +3,7 @@
 import { revalidatePath } from "next/cache";
 import { z } from "zod";
 import { action } from "@/lib/actions/action";
-import { auditNow } from "@/lib/server/audits";
+import { auditNow } from "@/lib/server/budget-audits";
 
 /**
  * The budget audit, now: five read-only checks over one snapshot of the ledger, saved as a

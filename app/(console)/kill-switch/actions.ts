@@ -3,7 +3,7 @@
 import { revalidatePath } from "next/cache";
 import { z } from "zod";
 import { action } from "@/lib/actions/action";
-import { setKillSwitch } from "@/lib/payment-core/settings";
+import { setKillSwitch } from "@/lib/payment-core/runtime/kill-switch";
 import { describeCounts, resolveSettlements } from "@/lib/server/settlements";
 
 const flag = z.union([z.boolean(), z.enum(["true", "false"]).transform((v) => v === "true")]);

@@ -3,7 +3,7 @@
 import { revalidatePath } from "next/cache";
 import { z } from "zod";
 import { action } from "@/lib/actions/action";
-import { InvalidDateError, parseUtcDay } from "@/lib/payment-core/time";
+import { InvalidDateError, parseUtcDay } from "@/lib/payment-core/support/time";
 import { reconcileNow } from "@/lib/server/reconciliation";
 
 /** An optional UTC day (YYYY-MM-DD) from a date input; "" is none. */

@@ -3,7 +3,7 @@
 import { revalidatePath } from "next/cache";
 import { z } from "zod";
 import { action } from "@/lib/actions/action";
-import { OperationError } from "@/lib/payment-core/errors";
+import { OperationError } from "@/lib/payment-core/support/errors";
 import {
   describeCounts,
   type ResolutionView,

@@ -6,7 +6,7 @@ import { PageHeader } from "@/components/ui/page-header";
 import { requireUser } from "@/lib/auth/session";
 import { listOpenPayments } from "@/lib/dal/settlements";
 import { env } from "@/lib/env";
-import { roleAtLeast } from "@/lib/payment-core/users";
+import { roleAtLeast } from "@/lib/payment-core/access/users";
 
 export const dynamic = "force-dynamic";
 export const metadata: Metadata = { title: "Settlements · x402 console" };

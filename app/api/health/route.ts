@@ -1,7 +1,7 @@
 import { currentUser } from "@/lib/auth/session";
 import { env } from "@/lib/env";
 import { apiRoute } from "@/lib/http/route";
-import { getHealth, type Health, publicHealth } from "@/lib/payment-core/health";
+import { getHealth, type Health, publicHealth } from "@/lib/payment-core/runtime/health";
 import { appDb } from "@/lib/server/db";
 
 // Health is read on every request, never prerendered at build time (there is no database then).

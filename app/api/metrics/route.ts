@@ -1,7 +1,7 @@
 import { apiUser } from "@/lib/auth/session";
 import { env } from "@/lib/env";
+import { handleMetrics } from "@/lib/http/metrics-handler";
 import { apiRoute } from "@/lib/http/route";
-import { handleMetrics } from "@/lib/metrics/handler";
 import { collectMetrics, metricsLimits } from "@/lib/server/metrics";
 
 export const dynamic = "force-dynamic";

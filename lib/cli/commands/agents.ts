@@ -1,7 +1,7 @@
 import { type Command, Option } from "commander";
-import { addAgent, listAgents, rotateAgentKey, setAgentStatus } from "@/lib/payment-core/agents";
-import { addUser, ROLES } from "@/lib/payment-core/users";
-import { getVendorPolicy, setVendorPolicy, type VendorPolicy } from "@/lib/payment-core/vendor-policy";
+import { addUser, ROLES } from "@/lib/payment-core/access/users";
+import { addAgent, listAgents, rotateAgentKey, setAgentStatus } from "@/lib/payment-core/agents/store";
+import { getVendorPolicy, setVendorPolicy, type VendorPolicy } from "@/lib/payment-core/agents/vendor-policy";
 import { mutating } from "../auth";
 import { CliFailure, type CommandKit, EXIT, withDb } from "../context";
 import { table } from "../format";

@@ -1,11 +1,11 @@
 import { type Command, Option } from "commander";
-import { decideChangeRequest } from "@/lib/payment-core/approvals";
+import { decideChangeRequest } from "@/lib/payment-core/budgets/approvals";
 import {
   CHANGE_REQUEST_STATUSES,
   type ChangeRequest,
   type ChangeRequestStatus,
   listChangeRequests,
-} from "@/lib/payment-core/change-requests";
+} from "@/lib/payment-core/budgets/change-requests";
 import { mutating } from "../auth";
 import { CliFailure, type CommandKit, EXIT, withDb } from "../context";
 import { table, usd, usdc6 } from "../format";

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
-import { writeAudit } from "@/lib/payment-core/audit";
+import { writeAudit } from "@/lib/payment-core/audit-log/write";
 import { createTestDatabase, type TestDatabase } from "@/lib/testing/db";
 import { cliRunner } from "../test-harness";
 

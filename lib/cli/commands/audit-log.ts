@@ -4,7 +4,7 @@ import {
   type ChainVerification,
   parseAnchor,
   verifyAuditChain,
-} from "@/lib/payment-core/audit-chain";
+} from "@/lib/payment-core/audit-log/chain";
 import { CliFailure, type CommandKit, EXIT, withDb } from "../context";
 
 function human(result: ChainVerification): string {

@@ -2,7 +2,7 @@ import type { Command } from "commander";
 import { DEFAULT_REPORT_DIR } from "@/lib/payment-core/budget-audit/reports";
 import { runBudgetAudit } from "@/lib/payment-core/budget-audit/run";
 import type { AuditCheck, AuditReport } from "@/lib/payment-core/budget-audit/types";
-import type { Clock } from "@/lib/payment-core/time";
+import type { Clock } from "@/lib/payment-core/support/time";
 import { mutating } from "../auth";
 import { CliFailure, withDb as defaultWithDb, EXIT, type Io } from "../context";
 import { table } from "../format";

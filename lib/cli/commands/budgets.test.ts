@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseEnv } from "@/lib/env";
-import { requestLimitChange } from "@/lib/payment-core/approvals";
-import { utcDay, utcMonthStart } from "@/lib/payment-core/time";
+import { requestLimitChange } from "@/lib/payment-core/budgets/approvals";
+import { utcDay, utcMonthStart } from "@/lib/payment-core/support/time";
 import { createTestDatabase, type TestDatabase } from "@/lib/testing/db";
 import { type CliUser, cliRunner, cliUser, consoleStarted } from "../test-harness";
 

@@ -1,7 +1,7 @@
 import type { Command } from "commander";
-import { changeMonthlyLimit, type MonthlyChange } from "@/lib/payment-core/approvals";
+import { changeMonthlyLimit, type MonthlyChange } from "@/lib/payment-core/budgets/approvals";
 import { type AgentUsage, listUsage, setLimits } from "@/lib/payment-core/budgets/usage";
-import { type Micro, parseUsdc } from "@/lib/payment-core/money";
+import { type Micro, parseUsdc } from "@/lib/payment-core/support/money";
 import { mutating } from "../auth";
 import { CliFailure, type CommandKit, EXIT, withDb } from "../context";
 import { enforcedConfig, enforcedJson, enforcedNotes, limitDifferences } from "../enforced";

@@ -2,7 +2,7 @@ import type { Command } from "commander";
 import { asc, eq } from "drizzle-orm";
 import type { Database } from "@/db/client";
 import { agents } from "@/db/schema";
-import { getKillSwitch, type KillSwitchState, setKillSwitch } from "@/lib/payment-core/settings";
+import { getKillSwitch, type KillSwitchState, setKillSwitch } from "@/lib/payment-core/runtime/kill-switch";
 import { createPaymentService } from "@/lib/payment-core/x402/service";
 import { mutating } from "../auth";
 import { CliFailure, type CommandKit, EXIT, withDb } from "../context";

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { addUser, setUserDisabled } from "@/lib/payment-core/users";
+import { addUser, setUserDisabled } from "@/lib/payment-core/access/users";
 import { createTestDatabase, type TestDatabase } from "@/lib/testing/db";
 import { type CliUser, cliRunner, cliUser } from "../test-harness";
 

@@ -1,8 +1,16 @@
 import os from "node:os";
 import type { Command } from "commander";
-import { authenticateCliToken, createCliToken, revokeCliTokenByValue } from "@/lib/payment-core/cli-tokens";
-import { createSignInThrottle, signInWithPassword, throttledMessage } from "@/lib/payment-core/sign-in";
-import type { User } from "@/lib/payment-core/users";
+import {
+  authenticateCliToken,
+  createCliToken,
+  revokeCliTokenByValue,
+} from "@/lib/payment-core/access/cli-tokens";
+import {
+  createSignInThrottle,
+  signInWithPassword,
+  throttledMessage,
+} from "@/lib/payment-core/access/sign-in";
+import type { User } from "@/lib/payment-core/access/users";
 import { deleteTokenFile, readTokenFile, signedInUser, tokenFile, writeTokenFile } from "../auth";
 import { CliFailure, type CommandKit, EXIT, type Io, withDb } from "../context";
 

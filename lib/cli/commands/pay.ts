@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import { env as appEnv } from "@/lib/env";
-import type { ErrorCode } from "@/lib/payment-core/errors";
-import { type Micro, parseUsdc } from "@/lib/payment-core/money";
+import type { ErrorCode } from "@/lib/payment-core/support/errors";
+import { type Micro, parseUsdc } from "@/lib/payment-core/support/money";
 import { createPaymentService } from "@/lib/payment-core/x402/service";
 import { CliFailure, type CommandKit, EXIT, type Io, withDb } from "../context";
 import { usd, usdc2, usdc6 } from "../format";

@@ -1,6 +1,5 @@
 import { type Command, InvalidArgumentError } from "commander";
 import { env } from "@/lib/env";
-import { classifyError } from "@/lib/payment-core/errors";
 import {
   DISCREPANCY_KINDS,
   type Discrepancy,
@@ -8,7 +7,8 @@ import {
   reconcile,
   reconcileDepsFor,
 } from "@/lib/payment-core/reconciliation";
-import { InvalidDateError, parseUtcDay } from "@/lib/payment-core/time";
+import { classifyError } from "@/lib/payment-core/support/errors";
+import { InvalidDateError, parseUtcDay } from "@/lib/payment-core/support/time";
 import { createPaymentService } from "@/lib/payment-core/x402/service";
 import { mutating } from "../auth";
 import { CliFailure, type CommandKit, EXIT, withDb } from "../context";

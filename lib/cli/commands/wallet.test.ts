@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort } from "@/db/embedded";
 import { insertHistoricalRows } from "@/lib/payment-core/ledger/write";
-import { parseUsdc, usdc6 } from "@/lib/payment-core/money";
+import { parseUsdc, usdc6 } from "@/lib/payment-core/support/money";
 import { createTestDatabase, type TestDatabase } from "@/lib/testing/db";
 import { consolePaymentEnv, type LocalNetwork, startLocalNetwork } from "@/scripts/localnet";
 import { cliRunner, consoleStarted } from "../test-harness";

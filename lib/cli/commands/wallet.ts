@@ -2,7 +2,7 @@ import type { Command } from "commander";
 import { formatEther } from "viem";
 import type { Database } from "@/db/client";
 import type { AppEnv } from "@/lib/env";
-import { classifyError } from "@/lib/payment-core/errors";
+import { classifyError } from "@/lib/payment-core/support/errors";
 import { getRunway, type RateRunway } from "@/lib/payment-core/treasury/runway";
 import { runwayLines } from "@/lib/payment-core/treasury/runway-text";
 import { readWalletBalances, type WalletBalances, walletClient } from "@/lib/payment-core/treasury/wallet";

@@ -2,7 +2,7 @@ import { chmodSync, mkdirSync, statSync } from "node:fs";
 import path from "node:path";
 import { sql } from "drizzle-orm";
 import type { Database } from "@/db/client";
-import { OperationError } from "@/lib/payment-core/errors";
+import { OperationError } from "@/lib/payment-core/support/errors";
 import { listTables, migrationLevel, quoteIdent, serverMajor, type TableInfo } from "./catalog";
 import { libpqConnection, runTool, toolMajor } from "./pg-tools";
 import { tableDigest, writePortable } from "./portable";

@@ -161,7 +161,7 @@ export async function dataPresent(db: DbOrTx, tables: TableInfo[]): Promise<Reco
       // The migration writes the empty chain's head (seq 0); only a written row makes it data.
       where = " WHERE seq > 0";
     } else if (t.name === "settings") {
-      // server_config is what the running console recorded at start (payment-core/server-config.ts), not data.
+      // server_config is what the running console recorded at start (payment-core/runtime/server-config.ts), not data.
       where = ` WHERE NOT (key = 'kill_switch' AND value = '{"enabled": false}'::jsonb) AND key <> 'server_config'`;
     }
     const [row] = await db.execute<{ n: number }>(sql.raw(`SELECT count(*)::int AS n FROM ${table}${where}`));

@@ -6,7 +6,7 @@ import { createGunzip, createGzip } from "node:zlib";
 import { sql } from "drizzle-orm";
 import type { Database } from "@/db/client";
 import type { DrizzleTx } from "@/db/sql";
-import { OperationError } from "@/lib/payment-core/errors";
+import { OperationError } from "@/lib/payment-core/support/errors";
 import { type MigrationLevel, migrationLevel, quoteIdent, serverMajor, type TableInfo } from "./catalog";
 
 /**

@@ -3,7 +3,7 @@ import { createReadStream } from "node:fs";
 import { readMigrationFiles } from "drizzle-orm/migrator";
 import { z } from "zod";
 import { MIGRATIONS_FOLDER } from "@/db/migrate";
-import { OperationError } from "@/lib/payment-core/errors";
+import { OperationError } from "@/lib/payment-core/support/errors";
 import { schemaTablesAt } from "./catalog";
 import { runTool } from "./pg-tools";
 import { type PortableHeader, type PortableTrailer, readHeader, readLines } from "./portable";

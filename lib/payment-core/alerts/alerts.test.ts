@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { alertsFixture, NOW } from "@/lib/testing/alerts-fixture";
-import { parseAnchor, verifyAuditChain } from "../audit-chain";
+import { parseAnchor, verifyAuditChain } from "../audit-log/chain";
 import { acknowledgeAlert, activeAlertCounts, listAlerts, sendDigest } from "./index";
 
 const t = alertsFixture();

@@ -4,10 +4,10 @@ import type { DbOrTx } from "@/db/sql";
 import { checkAnomalies } from "../budget-audit/anomalies";
 import { DEFAULT_ANOMALY_RULES } from "../budget-audit/types";
 import { listUsage } from "../budgets/usage";
-import { alertThresholds } from "../metrics";
+import { alertThresholds } from "../metrics/overview";
 import { getReconciliationReport, listReconciliationReports } from "../reconciliation/reports";
 import type { PayerGas } from "../settlement/cancel-gas";
-import { utcDay } from "../time";
+import { utcDay } from "../support/time";
 import {
   anomalyMessage,
   budgetMessage,

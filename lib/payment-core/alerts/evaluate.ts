@@ -1,7 +1,7 @@
 import { sql } from "drizzle-orm";
 import type { Database } from "@/db/client";
-import { silentLog } from "../log";
-import { systemClock } from "../time";
+import { silentLog } from "../support/log";
+import { systemClock } from "../support/time";
 import { payerKeyAgeConditions } from "../treasury/key-age";
 import {
   anomalyConditions,

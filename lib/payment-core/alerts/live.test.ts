@@ -6,7 +6,7 @@ import { checkAnomalies } from "../budget-audit/anomalies";
 import { DEFAULT_ANOMALY_RULES } from "../budget-audit/types";
 import { type BudgetConfig, defaultBudgetConfig } from "../budgets/config";
 import { BudgetEngine } from "../budgets/engine";
-import { defaultAlertsEnv } from "../config";
+import { defaultAlertsEnv } from "../support/config";
 import { evaluateAlerts } from "./evaluate";
 import { raisePaymentAlerts } from "./live";
 import { sendDigest } from "./store";

@@ -1,6 +1,6 @@
 import { formatEther } from "viem";
-import { formatDollars, type Micro } from "../money";
 import type { PayerGas } from "../settlement/cancel-gas";
+import { formatDollars, type Micro } from "../support/money";
 import type { AlertFigures, AlertMessage, AlertSeverity } from "./types";
 
 /**

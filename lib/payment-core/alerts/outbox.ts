@@ -2,9 +2,9 @@ import { sql } from "drizzle-orm";
 import { fetch as undiciFetch } from "undici";
 import type { Database } from "@/db/client";
 import type { DbOrTx } from "@/db/sql";
-import type { AlertsEnv } from "../config";
-import { type Logger, silentLog } from "../log";
-import { type Clock, systemClock } from "../time";
+import type { AlertsEnv } from "../support/config";
+import { type Logger, silentLog } from "../support/log";
+import { type Clock, systemClock } from "../support/time";
 import { discordBody, webhookBody } from "./messages";
 import type { AlertMessage } from "./types";
 

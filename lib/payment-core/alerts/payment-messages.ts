@@ -1,4 +1,4 @@
-import { formatDollars, type Micro } from "../money";
+import { formatDollars, type Micro } from "../support/money";
 import { pctTenths } from "./messages";
 import type { AlertMessage } from "./types";
 

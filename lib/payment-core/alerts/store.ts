@@ -1,11 +1,11 @@
 import { and, count, desc, eq, isNotNull, isNull, sql } from "drizzle-orm";
 import type { Database } from "@/db/client";
 import { alerts } from "@/db/schema";
-import { writeAudit } from "../audit";
-import { publishAuditHead } from "../audit-chain";
-import { InvalidInputError, OperationError } from "../errors";
-import { type Logger, silentLog } from "../log";
-import { type Clock, systemClock, utcDay } from "../time";
+import { publishAuditHead } from "../audit-log/chain";
+import { writeAudit } from "../audit-log/write";
+import { InvalidInputError, OperationError } from "../support/errors";
+import { type Logger, silentLog } from "../support/log";
+import { type Clock, systemClock, utcDay } from "../support/time";
 import { digestMessage } from "./messages";
 import { enqueueMessage } from "./outbox";
 import type { AlertFigures, AlertRecord, AlertSeverity, AlertState } from "./types";

@@ -1,8 +1,8 @@
 import type { BudgetConfig } from "../budgets/config";
-import type { AlertsEnv } from "../config";
-import type { Logger } from "../log";
 import type { PayerGas } from "../settlement/cancel-gas";
-import type { Clock } from "../time";
+import type { AlertsEnv } from "../support/config";
+import type { Logger } from "../support/log";
+import type { Clock } from "../support/time";
 
 export type AlertSeverity = "critical" | "warning" | "info";
 export type AlertState = "active" | "acknowledged" | "history";

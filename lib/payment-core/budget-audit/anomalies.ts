@@ -1,7 +1,7 @@
 import { sql } from "drizzle-orm";
 import type { DbOrTx } from "@/db/sql";
-import { formatDollars } from "../money";
-import { utcDay } from "../time";
+import { formatDollars } from "../support/money";
+import { utcDay } from "../support/time";
 import { type KindResult, kindResult } from "./shared";
 import { type AnomalyRules, FINDINGS_PER_KIND } from "./types";
 

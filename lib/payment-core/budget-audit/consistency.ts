@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import type { DbOrTx } from "@/db/sql";
-import { formatDollars } from "../money";
+import { formatDollars } from "../support/money";
 import { type KindResult, kindResult } from "./shared";
 import { FINDINGS_PER_KIND } from "./types";
 

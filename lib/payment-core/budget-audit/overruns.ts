@@ -7,7 +7,7 @@ import {
   LIMIT_KINDS,
   type LimitKind,
 } from "../budgets/config";
-import { formatDollars, type Micro, minMicro } from "../money";
+import { formatDollars, type Micro, minMicro } from "../support/money";
 import { type KindResult, kindResult } from "./shared";
 import { FINDINGS_PER_KIND } from "./types";
 

@@ -1,7 +1,7 @@
 import { sql } from "drizzle-orm";
 import type { Database } from "@/db/client";
 import type { BudgetConfig } from "../budgets/config";
-import { type Clock, systemClock } from "../time";
+import { type Clock, systemClock } from "../support/time";
 import { checkAnomalies } from "./anomalies";
 import { checkLedgerConsistency, checkRollups } from "./consistency";
 import { checkIntegrity } from "./integrity";

@@ -1,7 +1,7 @@
 import { sql } from "drizzle-orm";
 import type { DbOrTx } from "@/db/sql";
-import { newTransactionId } from "../ids";
-import { formatDollars, type Micro } from "../money";
+import { newTransactionId } from "../support/ids";
+import { formatDollars, type Micro } from "../support/money";
 import { type BudgetConfig, type EffectiveLimits, effectiveLimits } from "./config";
 import type { FinishRequest } from "./decide";
 import {

@@ -1,4 +1,4 @@
-import type { Micro } from "../money";
+import type { Micro } from "../support/money";
 
 export const LIMIT_KINDS = ["daily", "monthly", "per_transaction"] as const;
 export type LimitKind = (typeof LIMIT_KINDS)[number];

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { RefusalCode } from "../errors";
+import type { RefusalCode } from "../support/errors";
 import { type BudgetConfig, defaultBudgetConfig, effectiveLimits } from "./config";
 import { decideFinish, decideReserve, type ReserveContext, type WindowFigures } from "./decide";
 import type { LedgerRow } from "./results";

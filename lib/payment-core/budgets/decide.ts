@@ -1,5 +1,5 @@
-import type { RefusalCode } from "../errors";
-import { formatDollars, type Micro } from "../money";
+import type { RefusalCode } from "../support/errors";
+import { formatDollars, type Micro } from "../support/money";
 import type { EffectiveLimits } from "./config";
 import { describeRefusal, type FinishResult, type LedgerRow, OPEN } from "./results";
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase, truncate } from "@/lib/testing/db";
-import { formatDollars } from "../money";
-import { utcDay, utcMonthStart } from "../time";
+import { formatDollars } from "../support/money";
+import { utcDay, utcMonthStart } from "../support/time";
 import { type FinishOp, type Op, processBatch } from "./batch";
 import {
   type BudgetConfig,

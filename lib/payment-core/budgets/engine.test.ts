@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase, truncate } from "@/lib/testing/db";
-import { setKillSwitch } from "../settings";
+import { setKillSwitch } from "../runtime/kill-switch";
 import { type BudgetConfig, defaultBudgetConfig } from "./config";
 import { BudgetEngine, type Refusal, refusalFigures } from "./engine";
 import { getUsage, setLimit } from "./usage";

@@ -1,10 +1,10 @@
 import { sql } from "drizzle-orm";
 import type { Database } from "@/db/client";
 import { type DbOrTx, driverError, sqlState } from "@/db/sql";
-import { InvalidInputError } from "../errors";
-import { newTransactionId } from "../ids";
-import type { Micro } from "../money";
-import { type Clock, systemClock } from "../time";
+import { InvalidInputError } from "../support/errors";
+import { newTransactionId } from "../support/ids";
+import type { Micro } from "../support/money";
+import { type Clock, systemClock } from "../support/time";
 import { type Op, processBatch } from "./batch";
 import type { BudgetConfig } from "./config";
 import {

@@ -1,4 +1,4 @@
-import { formatDollars, type Micro } from "../money";
+import { formatDollars, type Micro } from "../support/money";
 
 /**
  * What a limit change will do, said before it is saved: the consequences the engine's checks

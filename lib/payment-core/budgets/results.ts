@@ -1,6 +1,6 @@
-import type { RefusalCode } from "../errors";
-import { formatDollars, type Micro } from "../money";
-import type { Clock } from "../time";
+import type { RefusalCode } from "../support/errors";
+import { formatDollars, type Micro } from "../support/money";
+import type { Clock } from "../support/time";
 import type { BudgetConfig } from "./config";
 
 /**

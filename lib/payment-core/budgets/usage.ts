@@ -1,10 +1,10 @@
 import { sql } from "drizzle-orm";
 import type { Database } from "@/db/client";
 import { type DbOrTx, isoMs } from "@/db/sql";
-import { writeAudit } from "../audit";
-import { InvalidInputError, OperationError } from "../errors";
-import { type Micro, percentOf } from "../money";
-import { type Clock, systemClock, utcDay, utcMonthStart } from "../time";
+import { writeAudit } from "../audit-log/write";
+import { InvalidInputError, OperationError } from "../support/errors";
+import { type Micro, percentOf } from "../support/money";
+import { type Clock, systemClock, utcDay, utcMonthStart } from "../support/time";
 import {
   type BudgetConfig,
   type ConsoleLimit,

@@ -1,5 +1,5 @@
 import { type Address, getAddress, type Hex, type PublicClient, parseAbiItem } from "viem";
-import type { Micro } from "../money";
+import type { Micro } from "../support/money";
 
 /**
  * Bulk reads of USDC's events from the chain: the settlement resolver and the reconciliation

@@ -7,7 +7,7 @@ import { auditLog, jobRuns } from "@/db/schema";
 import { createTestDatabase, type TestDatabase } from "@/lib/testing/db";
 import { defaultBudgetConfig } from "../budgets/config";
 import { type HistoricalRow, insertHistoricalRows } from "../ledger/write";
-import type { Logger } from "../log";
+import type { Logger } from "../support/log";
 import { buildJobs, getJobRun, type JobDefinition, latestJobRuns, runJob, syncLedgerDay } from ".";
 import { buildWeeklyReport, lastFullWeek } from "./weekly-report";
 

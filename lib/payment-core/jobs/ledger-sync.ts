@@ -7,8 +7,8 @@ import { checkRollups } from "../budget-audit/consistency";
 import type { AuditFinding } from "../budget-audit/types";
 import { parseSeedLine, readFileLines, toSeedLine } from "../ledger/jsonl";
 import { readTransactions } from "../ledger/read";
-import type { Micro } from "../money";
-import { parseUtcDay, utcMonthStart } from "../time";
+import type { Micro } from "../support/money";
+import { parseUtcDay, utcMonthStart } from "../support/time";
 
 /**
  * The guide's daily ledger sync (`x402_daily_ledger_sync.py`, 03:00 UTC): the ledger rows of one

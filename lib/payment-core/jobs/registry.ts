@@ -1,10 +1,10 @@
 import type { Database } from "@/db/client";
 import { type BudgetAuditResult, runBudgetAudit } from "../budget-audit/run";
 import type { BudgetConfig } from "../budgets/config";
-import { formatDollars } from "../money";
 import { type ReconcileDeps, reconcile } from "../reconciliation";
 import type { ResolveReport } from "../settlement/resolver";
-import type { Clock } from "../time";
+import { formatDollars } from "../support/money";
+import type { Clock } from "../support/time";
 import { type LedgerSyncOutput, previousUtcDay, syncLedgerDay } from "./ledger-sync";
 import type { JobContext, JobDefinition, JobName, JobOutcome } from "./types";
 import { buildWeeklyReport, lastFullWeek, type WeeklyReport, weeklyReportMessage } from "./weekly-report";

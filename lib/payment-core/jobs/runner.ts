@@ -1,10 +1,10 @@
 import { and, eq, lt } from "drizzle-orm";
 import type { Database } from "@/db/client";
 import { jobRuns } from "@/db/schema";
-import { writeAudit } from "../audit";
-import { withLease } from "../leases";
-import { type Logger, silentLog } from "../log";
-import { type Clock, systemClock } from "../time";
+import { writeAudit } from "../audit-log/write";
+import { type Logger, silentLog } from "../support/log";
+import { type Clock, systemClock } from "../support/time";
+import { withLease } from "./leases";
 import { type JobDefinition, type JobRunResult, type JsonValue, toJsonValue } from "./types";
 
 export interface RunJobDeps {
@@ -20,7 +20,7 @@ export interface RunJobDeps {
   leaseTtlMs?: number;
 }
 
-/** The lease of a job (lib/payment-core/leases.ts): one per job name. */
+/** The lease of a job (lib/payment-core/jobs/leases.ts): one per job name. */
 const leaseKey = (job: string) => `job:${job}`;
 
 /**

@@ -1,6 +1,6 @@
 import type { Database } from "@/db/client";
-import type { Logger } from "../log";
-import type { Clock } from "../time";
+import type { Logger } from "../support/log";
+import type { Clock } from "../support/time";
 
 /**
  * Scheduled jobs: what one is, what it is given when it runs, and what a run comes to. The

@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import type { Database } from "@/db/client";
-import { formatDollars } from "../money";
+import { formatDollars } from "../support/money";
 
 /**
  * The guide's weekly report (`x402_weekly_report.py`, Mondays 04:00 UTC): the last full UTC
@@ -8,7 +8,7 @@ import { formatDollars } from "../money";
  * the success rate, latency percentiles and the commonest failures. Saved as the run's output
  * and posted to Discord.
  *
- * The definitions are the overview's (lib/payment-core/metrics.ts): a failure is a `failed` or
+ * The definitions are the overview's (lib/payment-core/metrics/overview.ts): a failure is a `failed` or
  * `cancelled` attempt, or one still `authorized` after its vendor failed; pending and rejected
  * rows (budget refusals, kill switch) are not payment outcomes. Latency is `latency_ms` of
  * completed payments, interpolated percentiles rounded to whole milliseconds. Money is

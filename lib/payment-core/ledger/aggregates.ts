@@ -1,8 +1,8 @@
 import { sql } from "drizzle-orm";
 import type { Database } from "@/db/client";
-import { InvalidInputError } from "../errors";
-import type { Micro } from "../money";
-import { utcMonthRange } from "../time";
+import { InvalidInputError } from "../support/errors";
+import type { Micro } from "../support/money";
+import { utcMonthRange } from "../support/time";
 
 /**
  * Ledger aggregates for the console's charts and the approvals page: completed spend per UTC

@@ -1,5 +1,5 @@
 import type { Database } from "@/db/client";
-import { formatUsdc, USDC_DECIMALS } from "../money";
+import { formatUsdc, USDC_DECIMALS } from "../support/money";
 import { type LedgerFilter, type LedgerTransaction, readTransactions } from "./read";
 
 /**

@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import type { Database } from "@/db/client";
-import { writeAudit } from "../audit";
+import { writeAudit } from "../audit-log/write";
 import { checkSeedLine, describeProblem, type LineProblem, type SeedRecord } from "./jsonl";
 import { insertHistoricalRows } from "./write";
 

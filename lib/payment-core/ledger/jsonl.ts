@@ -2,10 +2,10 @@ import { createReadStream } from "node:fs";
 import { createInterface } from "node:readline";
 import { isLosslessNumber, LosslessNumber, parse as parseLossless } from "lossless-json";
 import type { Database } from "@/db/client";
-import { InvalidInputError } from "../errors";
-import { formatUsdc, type Micro, MoneyParseError, parseUsdc } from "../money";
-import { findUnsafeCharacter, findUnsafeField } from "../safe-text";
-import { parseIsoTimestamp } from "../time";
+import { InvalidInputError } from "../support/errors";
+import { formatUsdc, type Micro, MoneyParseError, parseUsdc } from "../support/money";
+import { findUnsafeCharacter, findUnsafeField } from "../support/safe-text";
+import { parseIsoTimestamp } from "../support/time";
 import { type LedgerFilter, type LedgerTransaction, readTransactions, TRANSACTION_STATUSES } from "./read";
 
 /**

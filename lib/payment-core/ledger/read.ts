@@ -2,9 +2,9 @@ import { sql } from "drizzle-orm";
 import type { Database } from "@/db/client";
 import { transactionStatus } from "@/db/schema/transactions";
 import { decodeKeyset, encodeKeyset } from "@/db/sql";
-import { InvalidInputError } from "../errors";
-import type { Micro } from "../money";
-import { parseIsoTimestamp, parseUtcDay } from "../time";
+import { InvalidInputError } from "../support/errors";
+import type { Micro } from "../support/money";
+import { parseIsoTimestamp, parseUtcDay } from "../support/time";
 import { REFUND_STATES, type RefundState } from "./refunds";
 
 /** Every ledger status, as the schema's enum declares them (their meanings are documented there). */

@@ -1,8 +1,8 @@
 import { sql } from "drizzle-orm";
 import type { Database } from "@/db/client";
-import { writeAudit } from "../audit";
-import { InvalidInputError, OperationError } from "../errors";
-import { type Clock, systemClock } from "../time";
+import { writeAudit } from "../audit-log/write";
+import { InvalidInputError, OperationError } from "../support/errors";
+import { type Clock, systemClock } from "../support/time";
 
 /**
  * Refunds of payments taken but not served (`transactions.unserved_cause`, raised live as

@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import type { DbOrTx } from "@/db/sql";
-import type { Micro } from "../money";
+import type { Micro } from "../support/money";
 import { OPEN_STATUSES, type TransactionStatus } from "./read";
 
 const open = new Set<string>(OPEN_STATUSES);

@@ -1,7 +1,7 @@
 import { type Address, decodeEventLog, type Hex, type PublicClient } from "viem";
 import { TRANSFER_EVENT } from "../chain/usdc-events";
-import { OperationError } from "../errors";
-import type { Micro } from "../money";
+import { OperationError } from "../support/errors";
+import type { Micro } from "../support/money";
 
 /** The reconciliation's few single reads from the chain, and how their failures are reported. */
 

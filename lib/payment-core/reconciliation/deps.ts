@@ -1,7 +1,7 @@
 import { createPublicClient, http, type PublicClient } from "viem";
 import type { Database } from "@/db/client";
-import type { PaymentEnv } from "../config";
-import { OperationError } from "../errors";
+import type { PaymentEnv } from "../support/config";
+import { OperationError } from "../support/errors";
 import { currentPayerAddress, envPayerAddress } from "../treasury/payer-wallet";
 import type { ReconcileDeps } from "./reconcile";
 

@@ -4,8 +4,8 @@ import { desc, eq, sql } from "drizzle-orm";
 import type { Database } from "@/db/client";
 import { reconciliationReports } from "@/db/schema";
 import { isoUtc } from "@/db/sql";
-import { writeAudit } from "../audit";
-import { InvalidInputError } from "../errors";
+import { writeAudit } from "../audit-log/write";
+import { InvalidInputError } from "../support/errors";
 import type { DiscrepancyKind, ReconciliationReport } from "./types";
 import { reportToJson } from "./types";
 

@@ -1,4 +1,4 @@
-import type { Micro } from "../money";
+import type { Micro } from "../support/money";
 
 /**
  * What a reconciliation can find wrong between the ledger and the chain. Each finding names the

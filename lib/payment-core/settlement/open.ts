@@ -1,8 +1,8 @@
 import { sql } from "drizzle-orm";
 import type { Database } from "@/db/client";
 import { isoMs, isoSeconds } from "@/db/sql";
-import type { Micro } from "../money";
-import { type Clock, systemClock } from "../time";
+import type { Micro } from "../support/money";
+import { type Clock, systemClock } from "../support/time";
 import { OWNER_GONE } from "./owner";
 
 /**

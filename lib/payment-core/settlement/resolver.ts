@@ -3,9 +3,9 @@ import type { Address, Hex, PublicClient } from "viem";
 import type { Database } from "@/db/client";
 import type { BudgetEngine, FinishResult } from "../budgets/engine";
 import { blockAtOrBefore, readAuthorizationOutcome } from "../chain/usdc-events";
-import { sweepLeases, withLease } from "../leases";
-import { formatDollars, type Micro } from "../money";
-import { type Clock, systemClock } from "../time";
+import { sweepLeases, withLease } from "../jobs/leases";
+import { formatDollars, type Micro } from "../support/money";
+import { type Clock, systemClock } from "../support/time";
 import { type CancelConfig, cancelAuthorization } from "./cancel";
 import { OWNER_GONE } from "./owner";
 
@@ -99,7 +99,7 @@ type OpenRow = {
 const OPEN_ROW = "id, agent_id, status::text AS status, amount_micro, nonce, payer, valid_before, created_at";
 
 /**
- * Each row is resolved holding its lease (`settle:<id>`, lib/payment-core/leases.ts), so two
+ * Each row is resolved holding its lease (`settle:<id>`, lib/payment-core/jobs/leases.ts), so two
  * resolvers (the schedule, an operator's button, another process) never act on one row at once;
  * renewed while the chain is read, and freed by expiry this long after a resolver that died.
  */

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { formatDollars, MoneyParseError, parseUsdc } from "../money";
+import { formatDollars, MoneyParseError, parseUsdc } from "../support/money";
 
 /**
  * The Fund form's amount, checked in the browser before the wallet is asked to sign anything:

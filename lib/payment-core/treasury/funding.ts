@@ -4,9 +4,9 @@ import { z } from "zod";
 import type { Database } from "@/db/client";
 import { walletFundings, wallets } from "@/db/schema";
 import { isoMs } from "@/db/sql";
-import { writeAudit } from "../audit";
-import { OperationError } from "../errors";
-import type { Micro } from "../money";
+import { writeAudit } from "../audit-log/write";
+import { OperationError } from "../support/errors";
+import type { Micro } from "../support/money";
 import { currentPayerAddress } from "./payer-wallet";
 
 /**

@@ -2,7 +2,7 @@ import { readFile } from "node:fs/promises";
 import { isAbsolute } from "node:path";
 import type { Hex } from "viem";
 import { z } from "zod";
-import { OperationError } from "../errors";
+import { OperationError } from "../support/errors";
 
 /**
  * A secrets-manager reference to a payer key, never the key: `env:VAR_NAME` (the process

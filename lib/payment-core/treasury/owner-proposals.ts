@@ -4,8 +4,8 @@ import { type Address, getAddress, type Hex } from "viem";
 import { z } from "zod";
 import { treasuryOwnerProposals, treasuryOwnerSignatures } from "@/db/schema";
 import { type DbOrTx, isoMs } from "@/db/sql";
-import { writeAudit } from "../audit";
-import { OperationError } from "../errors";
+import { writeAudit } from "../audit-log/write";
+import { OperationError } from "../support/errors";
 import { recoverOwnerSigner } from "./owner-signatures";
 import {
   currentOwners,

@@ -1,5 +1,5 @@
 import { type Address, getAddress, type Hex, recoverTypedDataAddress, type TypedDataDefinition } from "viem";
-import { type ErrorCode, OperationError } from "../errors";
+import { type ErrorCode, OperationError } from "../support/errors";
 
 /**
  * The checks every owner signature goes through, for a rotation's approval and an owner change

@@ -5,9 +5,9 @@ import { z } from "zod";
 import type { Database } from "@/db/client";
 import { settings, treasuryOwners, wallets } from "@/db/schema";
 import { type DbOrTx, isoMs } from "@/db/sql";
-import { writeAudit } from "../audit";
-import type { PaymentEnv } from "../config";
-import { InvalidInputError, OperationError } from "../errors";
+import { writeAudit } from "../audit-log/write";
+import type { PaymentEnv } from "../support/config";
+import { InvalidInputError, OperationError } from "../support/errors";
 
 /**
  * Treasury owners: the wallets whose EIP-712 signatures, a quorum of them, approve a payer-key

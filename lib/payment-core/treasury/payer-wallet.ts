@@ -3,8 +3,8 @@ import { type Address, getAddress, type Hex } from "viem";
 import { type PrivateKeyAccount, privateKeyToAccount, privateKeyToAddress } from "viem/accounts";
 import type { Database } from "@/db/client";
 import { wallets } from "@/db/schema";
-import type { PaymentEnv } from "../config";
-import { OperationError } from "../errors";
+import type { PaymentEnv } from "../support/config";
+import { OperationError } from "../support/errors";
 import { resolveKeyRef } from "./key-ref";
 
 /**

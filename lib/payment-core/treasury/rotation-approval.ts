@@ -2,8 +2,8 @@ import { and, asc, eq, sql } from "drizzle-orm";
 import { type Address, getAddress, type Hex } from "viem";
 import type { Database } from "@/db/client";
 import { payerRotationApprovals, payerRotations } from "@/db/schema";
-import { writeAudit } from "../audit";
-import { OperationError } from "../errors";
+import { writeAudit } from "../audit-log/write";
+import { OperationError } from "../support/errors";
 import { recoverOwnerSigner } from "./owner-signatures";
 import {
   expectState,

@@ -1,6 +1,6 @@
 import type { Database } from "@/db/client";
-import type { CoreEnv } from "../config";
-import { OperationError } from "../errors";
+import type { CoreEnv } from "../support/config";
+import { OperationError } from "../support/errors";
 import type { PaymentService } from "../x402/service";
 import { ensureOwnerSet, type OwnerConfig } from "./owners";
 import type { RotationDeps } from "./rotation";

@@ -1,6 +1,6 @@
 import { createWalletClient, getAddress, http, type PrivateKeyAccount } from "viem";
-import { writeAudit } from "../audit";
-import { OperationError } from "../errors";
+import { writeAudit } from "../audit-log/write";
+import { OperationError } from "../support/errors";
 import type { Rotation, RotationDeps } from "./rotation";
 
 /**

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { handlePayment } from "@/lib/api/payments";
 import { type ApiRateLimits, createApiRateLimits } from "@/lib/api/rate-limits";
 import { parseEnv } from "@/lib/env";
-import { rotateAgentKey } from "@/lib/payment-core/agents";
+import { rotateAgentKey } from "@/lib/payment-core/agents/store";
 import { createPaymentService, type PaymentService } from "@/lib/payment-core/x402/service";
 import { createTestDatabase, type TestDatabase } from "@/lib/testing/db";
 import { type LocalNetwork, startLocalNetwork } from "@/scripts/localnet";

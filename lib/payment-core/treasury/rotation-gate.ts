@@ -1,7 +1,7 @@
 import { and, eq, isNull, sql } from "drizzle-orm";
 import type { Database } from "@/db/client";
 import { payerRotations } from "@/db/schema";
-import { writeAudit } from "../audit";
+import { writeAudit } from "../audit-log/write";
 import type { Rotation } from "./rotation";
 
 /**

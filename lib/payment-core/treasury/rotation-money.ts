@@ -1,7 +1,7 @@
 import { eq } from "drizzle-orm";
 import { getAddress } from "viem";
 import { transactions, wallets } from "@/db/schema";
-import { OperationError } from "../errors";
+import { OperationError } from "../support/errors";
 import { getUsdcBalance } from "../x402/usdc";
 import { advance, expectState, load, type Rotation, type RotationDeps, walletAccount } from "./rotation";
 

@@ -12,9 +12,9 @@ import {
 } from "viem";
 import type { Database } from "@/db/client";
 import { auditLog, payerRotations, transactions } from "@/db/schema";
-import { writeAudit } from "../audit";
-import { OperationError } from "../errors";
+import { writeAudit } from "../audit-log/write";
 import { resolveOpenTransactions } from "../settlement/resolver";
+import { OperationError } from "../support/errors";
 import { getUsdcBalance } from "../x402/usdc";
 import { advance, expectState, load, type Rotation, type RotationDeps, walletAccount } from "./rotation";
 import { moveGas } from "./rotation-gas";

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { evaluateAlerts } from "@/lib/payment-core/alerts";
 import { defaultBudgetConfig } from "@/lib/payment-core/budgets/config";
 import type { BudgetEngine } from "@/lib/payment-core/budgets/engine";
-import { defaultAlertsEnv } from "@/lib/payment-core/config";
+import { defaultAlertsEnv } from "@/lib/payment-core/support/config";
 import { createTestDatabase, type TestDatabase, truncate } from "@/lib/testing/db";
 import { refusal } from "@/lib/testing/refusal";
 import { proposeOwnerChange, signOwnerProposal } from "./owner-proposals";

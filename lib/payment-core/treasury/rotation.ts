@@ -5,9 +5,9 @@ import { type LocalAccount, type PrivateKeyAccount, privateKeyToAccount } from "
 import { z } from "zod";
 import type { Database } from "@/db/client";
 import { payerRotations, wallets } from "@/db/schema";
-import { writeAudit } from "../audit";
+import { writeAudit } from "../audit-log/write";
 import type { BudgetEngine } from "../budgets/engine";
-import { InvalidInputError, OperationError } from "../errors";
+import { InvalidInputError, OperationError } from "../support/errors";
 import type { PayOutcome, PayRequest } from "../x402/payer";
 import { keyRefSchema, resolveKeyRef } from "./key-ref";
 import type { OwnerSet } from "./owners";

@@ -1,4 +1,4 @@
-import { formatDollars, type Micro } from "../money";
+import { formatDollars, type Micro } from "../support/money";
 import type { RateRunway, Runway } from "./runway";
 
 /**

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase } from "@/lib/testing/db";
 import { ledgerRowBuilder } from "@/lib/testing/ledger-rows";
 import { type HistoricalRow, insertHistoricalRows } from "../ledger/write";
-import { parseUsdc } from "../money";
+import { parseUsdc } from "../support/money";
 import { computeRunway, getRecentSpend, getRunway } from "./runway";
 import { runwayLines } from "./runway-text";
 

@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import type { Database } from "@/db/client";
-import type { Micro } from "../money";
+import type { Micro } from "../support/money";
 
 /**
  * How long the payer wallet's USDC lasts at the recent rate of spend: the last 24 hours' and the

@@ -1,6 +1,6 @@
-import { DEFAULT_LOW_BALANCE_MICRO } from "../config";
-import { classifyError, type ErrorCode } from "../errors";
-import type { Micro } from "../money";
+import { DEFAULT_LOW_BALANCE_MICRO } from "../support/config";
+import { classifyError, type ErrorCode } from "../support/errors";
+import type { Micro } from "../support/money";
 
 /**
  * The wallet as the console reads it, shared by every reader (the overview, /api/metrics,

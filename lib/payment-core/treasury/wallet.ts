@@ -1,7 +1,7 @@
 import { type Address, createPublicClient, http, type PublicClient } from "viem";
-import type { PaymentEnv } from "../config";
-import { OperationError } from "../errors";
-import type { Micro } from "../money";
+import type { PaymentEnv } from "../support/config";
+import { OperationError } from "../support/errors";
+import type { Micro } from "../support/money";
 import { getUsdcBalance } from "../x402/usdc";
 
 /**

@@ -1,6 +1,6 @@
-import { REFUSAL_CODES } from "../errors";
-import type { Logger } from "../log";
-import type { Micro } from "../money";
+import { REFUSAL_CODES } from "../support/errors";
+import type { Logger } from "../support/log";
+import type { Micro } from "../support/money";
 import type { PayOutcome, PayRequest } from "./outcome";
 
 /**

@@ -2,8 +2,8 @@ import { sql } from "drizzle-orm";
 import type { Database } from "@/db/client";
 import { isoSeconds } from "@/db/sql";
 import { type Refusal, refusalFigures } from "../budgets/engine";
-import type { RefusalCode } from "../errors";
-import { formatDollars, type Micro } from "../money";
+import type { RefusalCode } from "../support/errors";
+import { formatDollars, type Micro } from "../support/money";
 import type { RotatingFigures } from "../treasury/rotation-gate";
 
 /**

@@ -2,7 +2,7 @@ import type { fetch as undiciFetch } from "undici";
 import type { Address, LocalAccount, PublicClient } from "viem";
 import type { Database } from "@/db/client";
 import type { BudgetEngine } from "../budgets/engine";
-import type { Logger } from "../log";
+import type { Logger } from "../support/log";
 
 /** What the payer is configured with and built from (createPayer in payer.ts). */
 

@@ -18,9 +18,9 @@ import {
   signatures,
   t,
 } from "@/lib/testing/local-payer";
+import { getVendorPolicy, setVendorPolicy } from "../agents/vendor-policy";
 import { BudgetEngine } from "../budgets/engine";
 import { getUsage } from "../budgets/usage";
-import { getVendorPolicy, setVendorPolicy } from "../vendor-policy";
 
 /**
  * Where the payer may pay: per-agent vendor allowlists (hosts before any request, payees after

@@ -15,10 +15,10 @@ import {
   signatures,
   t,
 } from "@/lib/testing/local-payer";
-import { addAgent } from "../agents";
+import { addAgent } from "../agents/store";
 import { defaultBudgetConfig } from "../budgets/config";
 import { getUsage } from "../budgets/usage";
-import { setKillSwitch } from "../settings";
+import { setKillSwitch } from "../runtime/kill-switch";
 import type { PayRequest } from "./payer";
 import { isAuthorizationUsed } from "./usdc";
 

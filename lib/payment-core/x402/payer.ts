@@ -2,12 +2,12 @@ import { decodePaymentRequiredHeader, encodePaymentSignatureHeader } from "@x402
 import type { PaymentRequired } from "@x402/core/types";
 import { Headers, type RequestInit, type Response } from "undici";
 import type { Address } from "viem";
+import { getVendorPolicy, hostAllowed, payeeAllowed } from "../agents/vendor-policy";
 import type { ReserveResult } from "../budgets/engine";
-import { silentLog } from "../log";
-import type { Micro } from "../money";
 import { resolveOpenTransactions } from "../settlement/resolver";
+import { silentLog } from "../support/log";
+import type { Micro } from "../support/money";
 import { payerRotating, type RotatingFigures, rotatingFromError } from "../treasury/rotation-gate";
-import { getVendorPolicy, hostAllowed, payeeAllowed } from "../vendor-policy";
 import { type AttemptTrace, loggedAttempts } from "./attempt-log";
 import { checkDestination, destinationRefusal, guardedAgent } from "./destination";
 import {

@@ -1,6 +1,6 @@
 import type { PaymentRequired, PaymentRequirements } from "@x402/core/types";
 import { getAddress, isAddress, zeroAddress } from "viem";
-import type { Micro } from "../money";
+import type { Micro } from "../support/money";
 
 /**
  * What a vendor's 402 answer must satisfy before anything is signed. A malicious vendor

@@ -3,12 +3,12 @@ import { privateKeyToAccount } from "viem/accounts";
 import type { Database } from "@/db/client";
 import { raisePaymentAlerts } from "../alerts/live";
 import { BudgetEngine } from "../budgets/engine";
-import { type AlertsEnv, type CoreEnv, DEFAULT_PRICE_DRIFT_PCT } from "../config";
-import { OperationError } from "../errors";
-import { type Logger, silentLog } from "../log";
-import type { Micro } from "../money";
 import { type PayerGas, readPayerGas } from "../settlement/cancel-gas";
 import { type ResolveOptions, type ResolveReport, resolveOpenTransactions } from "../settlement/resolver";
+import { type AlertsEnv, type CoreEnv, DEFAULT_PRICE_DRIFT_PCT } from "../support/config";
+import { OperationError } from "../support/errors";
+import { type Logger, silentLog } from "../support/log";
+import type { Micro } from "../support/money";
 import {
   createPayerAddressSource,
   createPayerKeySource,

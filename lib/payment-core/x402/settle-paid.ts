@@ -1,7 +1,7 @@
 import type { SettleResponse } from "@x402/core/types";
 import type { Response } from "undici";
 import type { BudgetEngine } from "../budgets/engine";
-import { formatDollars, type Micro } from "../money";
+import { formatDollars, type Micro } from "../support/money";
 import { heldOutcome, type LedgerRow, type PayOutcome, rowOutcome, type VendorResponse } from "./outcome";
 import { type ResponseBodyError, unsettledCause } from "./vendor-http";
 

@@ -1,5 +1,5 @@
 import { type Address, type Hex, type PublicClient, parseAbi, parseAbiItem } from "viem";
-import type { Micro } from "../money";
+import type { Micro } from "../support/money";
 
 /** The slice of Circle's FiatToken (USDC) the payer reads. */
 export const usdcReadAbi = parseAbi([

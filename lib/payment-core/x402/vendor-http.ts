@@ -2,8 +2,8 @@ import { createHash } from "node:crypto";
 import { decodePaymentRequiredHeader, decodePaymentResponseHeader } from "@x402/core/http";
 import type { SettleResponse } from "@x402/core/types";
 import { type Dispatcher, type RequestInit, type Response, fetch as undiciFetch } from "undici";
-import { InvalidInputError } from "../errors";
-import type { Micro } from "../money";
+import { InvalidInputError } from "../support/errors";
+import type { Micro } from "../support/money";
 import { destinationRefusal } from "./destination";
 import type { PayFailureCode, PayRequest, VendorResponse } from "./outcome";
 

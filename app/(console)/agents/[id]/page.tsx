@@ -10,7 +10,7 @@ import { DataTable, EmptyList, Td, TimeCell, TransactionLink } from "@/component
 import { Usd } from "@/components/ui/usd";
 import { requireUser } from "@/lib/auth/session";
 import { getAgentDetail } from "@/lib/dal/agents";
-import { roleAtLeast } from "@/lib/payment-core/users";
+import { roleAtLeast } from "@/lib/payment-core/access/users";
 import { recordSegment, segmentTitle } from "@/lib/url/segment";
 
 type Params = { params: Promise<{ id: string }> };

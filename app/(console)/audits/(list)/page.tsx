@@ -1,10 +1,10 @@
 import type { Metadata } from "next";
-import { AuditHistory } from "@/components/audits/audit-history";
-import { RunAuditButton } from "@/components/audits/run-audit-button";
+import { AuditHistory } from "@/components/budget-audits/audit-history";
+import { RunAuditButton } from "@/components/budget-audits/run-audit-button";
 import { PageHeader, Section } from "@/components/ui/page-header";
 import { requireUser } from "@/lib/auth/session";
-import { listAuditReportViews } from "@/lib/dal/audits";
-import { roleAtLeast } from "@/lib/payment-core/users";
+import { listAuditReportViews } from "@/lib/dal/budget-audits";
+import { roleAtLeast } from "@/lib/payment-core/access/users";
 
 export const dynamic = "force-dynamic";
 export const metadata: Metadata = { title: "Audits · x402 console" };

@@ -1,12 +1,12 @@
 import { notFound } from "next/navigation";
-import { CheckSection } from "@/components/audits/check-section";
+import { CheckSection } from "@/components/budget-audits/check-section";
 import { Fact, Facts } from "@/components/ui/facts";
 import { RecordPage } from "@/components/ui/page-header";
 import { PassFailBadge } from "@/components/ui/status-badge";
 import { Usd } from "@/components/ui/usd";
 import { UtcTime } from "@/components/ui/utc-time";
 import { requireUser } from "@/lib/auth/session";
-import { getAuditReportView } from "@/lib/dal/audits";
+import { getAuditReportView } from "@/lib/dal/budget-audits";
 
 export const dynamic = "force-dynamic";
 

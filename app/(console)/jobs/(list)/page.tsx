@@ -4,8 +4,8 @@ import { RunsFilter, RunsTable } from "@/components/jobs/runs-table";
 import { PageHeader, Section } from "@/components/ui/page-header";
 import { requireUser } from "@/lib/auth/session";
 import { getJobsOverview, listRecentJobRuns } from "@/lib/dal/jobs";
+import { roleAtLeast } from "@/lib/payment-core/access/users";
 import { isJobName } from "@/lib/payment-core/jobs/types";
-import { roleAtLeast } from "@/lib/payment-core/users";
 
 export const dynamic = "force-dynamic";
 export const metadata: Metadata = { title: "Jobs · x402 console" };

@@ -12,8 +12,8 @@ import { Usd } from "@/components/ui/usd";
 import { UtcTime } from "@/components/ui/utc-time";
 import { requireUser } from "@/lib/auth/session";
 import { getLedgerTransaction } from "@/lib/dal/ledger";
+import { roleAtLeast } from "@/lib/payment-core/access/users";
 import { REFUND_TRANSITIONS } from "@/lib/payment-core/ledger/refunds";
-import { roleAtLeast } from "@/lib/payment-core/users";
 import { segmentCandidates, segmentTitle } from "@/lib/url/segment";
 
 export const dynamic = "force-dynamic";

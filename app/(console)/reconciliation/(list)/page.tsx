@@ -5,7 +5,7 @@ import { PageHeader, Section } from "@/components/ui/page-header";
 import { requireUser } from "@/lib/auth/session";
 import { listReconciliationReportViews } from "@/lib/dal/reconciliation";
 import { env } from "@/lib/env";
-import { roleAtLeast } from "@/lib/payment-core/users";
+import { roleAtLeast } from "@/lib/payment-core/access/users";
 
 export const dynamic = "force-dynamic";
 export const metadata: Metadata = { title: "Reconciliation · x402 console" };

@@ -5,7 +5,7 @@ import path from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { closeDb } from "@/db/client";
 import { cliRunner } from "@/lib/cli/test-harness";
-import { addUser, setUserDisabled, type User } from "@/lib/payment-core/users";
+import { addUser, setUserDisabled, type User } from "@/lib/payment-core/access/users";
 import { appDb } from "@/lib/server/db";
 import { createTestDatabase, type TestDatabase } from "@/lib/testing/db";
 

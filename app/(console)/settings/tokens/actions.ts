@@ -8,7 +8,7 @@ import {
   cliTokenNameInput,
   createCliToken,
   revokeCliToken,
-} from "@/lib/payment-core/cli-tokens";
+} from "@/lib/payment-core/access/cli-tokens";
 
 const PAGE = "/settings/tokens";
 

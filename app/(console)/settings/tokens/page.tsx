@@ -7,7 +7,7 @@ import { UtcTime } from "@/components/ui/utc-time";
 import { requireUser } from "@/lib/auth/session";
 import { listCliTokenViews } from "@/lib/dal/cli-tokens";
 import { env } from "@/lib/env";
-import { CLI_TOKEN_TTL_DAYS, mayActOnOthers } from "@/lib/payment-core/cli-tokens";
+import { CLI_TOKEN_TTL_DAYS, mayActOnOthers } from "@/lib/payment-core/access/cli-tokens";
 
 export const dynamic = "force-dynamic";
 export const metadata = { title: "CLI tokens · x402 console" };
@@ -16,7 +16,7 @@ const none = <span className="text-slate-500">—</span>;
 
 /**
  * Personal tokens for the `x402` command line: every role sees, makes and revokes its own; an admin
- * sees and revokes everyone's. The actions re-check whose token it is (lib/payment-core/cli-tokens.ts).
+ * sees and revokes everyone's. The actions re-check whose token it is (lib/payment-core/access/cli-tokens.ts).
  */
 export default async function CliTokensPage() {
   const me = await requireUser("viewer");

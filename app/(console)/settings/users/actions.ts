@@ -3,7 +3,7 @@
 import { revalidatePath } from "next/cache";
 import { z } from "zod";
 import { action } from "@/lib/actions/action";
-import { addUser, ROLES, setUserDisabled, setUserRole } from "@/lib/payment-core/users";
+import { addUser, ROLES, setUserDisabled, setUserRole } from "@/lib/payment-core/access/users";
 
 /** An empty optional input (a form sends "") is not given. */
 const blankIsUnset = (value: unknown) =>

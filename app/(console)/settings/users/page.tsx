@@ -5,7 +5,7 @@ import { AddUserForm } from "@/components/users/add-user-form";
 import { UserRowActions } from "@/components/users/user-row-actions";
 import { requireUser } from "@/lib/auth/session";
 import { listUserViews } from "@/lib/dal/users";
-import { ROLES } from "@/lib/payment-core/users";
+import { ROLES } from "@/lib/payment-core/access/users";
 
 export const dynamic = "force-dynamic";
 export const metadata = { title: "Users · x402 console" };

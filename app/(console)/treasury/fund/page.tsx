@@ -6,7 +6,7 @@ import { FundingsTable } from "@/components/treasury/fundings-table";
 import { PageHeader } from "@/components/ui/page-header";
 import { requireUser } from "@/lib/auth/session";
 import { recentFundings, walletSetup } from "@/lib/dal/fundings";
-import { roleAtLeast } from "@/lib/payment-core/users";
+import { roleAtLeast } from "@/lib/payment-core/access/users";
 
 export const dynamic = "force-dynamic";
 export const metadata: Metadata = { title: "Fund the payer wallet · x402 console" };

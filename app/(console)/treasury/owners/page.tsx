@@ -7,7 +7,7 @@ import { PageHeader } from "@/components/ui/page-header";
 import { DataTable, EmptyList, RowHeader, Td, TimeCell } from "@/components/ui/table";
 import { requireUser } from "@/lib/auth/session";
 import { treasuryOwnersView } from "@/lib/dal/treasury-owners";
-import { roleAtLeast } from "@/lib/payment-core/users";
+import { roleAtLeast } from "@/lib/payment-core/access/users";
 
 export const dynamic = "force-dynamic";
 export const metadata: Metadata = { title: "Treasury owners · x402 console" };

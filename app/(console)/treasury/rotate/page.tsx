@@ -4,7 +4,7 @@ import { RotationHistory } from "@/components/treasury/rotation-history";
 import { PageHeader } from "@/components/ui/page-header";
 import { requireUser } from "@/lib/auth/session";
 import { getRotationPage } from "@/lib/dal/rotation";
-import { roleAtLeast } from "@/lib/payment-core/users";
+import { roleAtLeast } from "@/lib/payment-core/access/users";
 import { toWire } from "@/lib/wire";
 
 export const dynamic = "force-dynamic";
