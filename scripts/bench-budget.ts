@@ -257,7 +257,7 @@ async function runScenario(
           if (!firstError) firstError = `refused: ${r.code} ${r.message}`;
           continue;
         }
-        const c = await engine.commit(r.transactionId, amount, fakeHash(++hashCounter));
+        const c = await engine.capture(r.transactionId, amount, fakeHash(++hashCounter));
         const t2 = nowNs();
         allCycles++;
         if (!c.ok) {
@@ -383,10 +383,10 @@ async function runOverspend(
           await engine.release(r.transactionId, "vendor_error", "bench: vendor answered 500");
           released++;
         } else if (roll < 0.1) {
-          await engine.commit(r.transactionId, amount / 2n, fakeHash(++hashCounter));
+          await engine.capture(r.transactionId, amount / 2n, fakeHash(++hashCounter));
           partial++;
         } else {
-          const c = await engine.commit(r.transactionId, amount, fakeHash(++hashCounter));
+          const c = await engine.capture(r.transactionId, amount, fakeHash(++hashCounter));
           if (!c.ok) throw new Error(`commit failed: ${c.code} ${c.message}`);
           committed++;
         }

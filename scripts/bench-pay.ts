@@ -318,13 +318,13 @@ class TimedEngine extends BudgetEngine {
   ): Promise<ReserveResult> {
     return timedPhase(PHASE_RESERVE, () => super.reserve(agentId, amountMicro, idempotencyKey, details));
   }
-  override commit(
+  override capture(
     transactionId: string,
     finalAmountMicro: Micro,
     txHash: string | null,
     details?: FinishDetails,
   ): Promise<FinishResult> {
-    return timedPhase(PHASE_COMMIT, () => super.commit(transactionId, finalAmountMicro, txHash, details));
+    return timedPhase(PHASE_COMMIT, () => super.capture(transactionId, finalAmountMicro, txHash, details));
   }
   override release(
     transactionId: string,

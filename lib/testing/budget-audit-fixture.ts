@@ -118,7 +118,7 @@ export function budgetAuditFixture(): AuditFixture {
         ...fixture.authorized(options.nonce),
       });
       if (!r.ok) throw new Error(`refused: ${r.code}`);
-      const c = await fixture.engine.commit(
+      const c = await fixture.engine.capture(
         r.transactionId,
         options.final ?? amount,
         options.hash === undefined ? hash() : options.hash,

@@ -54,7 +54,7 @@ if (args.op === "reserve") {
   await barrier("reserved");
   await Promise.all(
     reserved.map((id, i) =>
-      i % 2 === 0 ? engine.commit(id, price, null) : engine.release(id, "vendor_error", "test"),
+      i % 2 === 0 ? engine.capture(id, price, null) : engine.release(id, "vendor_error", "test"),
     ),
   );
   outcome = {

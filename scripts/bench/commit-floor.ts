@@ -63,7 +63,7 @@ export async function engineAlone(
     });
     const t1 = performance.now();
     if (!r.ok) throw new Error(`engine alone: refused (${r.code})`);
-    const c = await engine.commit(r.transactionId, 10_000n, `0x${(i + 1).toString(16).padStart(64, "f")}`, {
+    const c = await engine.capture(r.transactionId, 10_000n, `0x${(i + 1).toString(16).padStart(64, "f")}`, {
       latencyMs: 1,
       metadata: { response: { status: 200 } },
     });

@@ -142,7 +142,7 @@ export async function paymentWrites(
     );
     if (!r.ok) throw new Error(`reserve refused: ${r.code}`);
     const txHash = `0x${md5(`${h}t`)}${md5(`${h}u`)}`;
-    const c = await engine.commit(r.transactionId, BigInt(vendor.priceMicro), txHash, {
+    const c = await engine.capture(r.transactionId, BigInt(vendor.priceMicro), txHash, {
       latencyMs: 450,
       metadata: commitMetadata(vendor, txHash, now),
     });

@@ -55,7 +55,7 @@ async function pay(
     resourceUrl: details.resourceUrl ?? "https://api.example/search",
   });
   if (!r.ok) throw new Error(`refused: ${r.code}`);
-  const c = await engine.commit(r.transactionId, amount, `0x${randomBytes(32).toString("hex")}`);
+  const c = await engine.capture(r.transactionId, amount, `0x${randomBytes(32).toString("hex")}`);
   if (!c.ok) throw new Error(`not committed: ${c.code}`);
   return r.transactionId;
 }
@@ -248,7 +248,7 @@ describe("paid but not served", () => {
       responseStatus: 500,
     });
     const hash = `0x${"cd".repeat(32)}`;
-    expect(await engine.commit(r.transactionId, 2_000_000n, hash)).toMatchObject({ ok: true });
+    expect(await engine.capture(r.transactionId, 2_000_000n, hash)).toMatchObject({ ok: true });
     await settle();
 
     const [row] = await t.db.$client`
@@ -295,7 +295,7 @@ describe("paid but not served", () => {
       retryCount: 0,
       latencyMs: 5,
     });
-    await quiet.commit(r.transactionId, 3_000_000n, `0x${"ef".repeat(32)}`);
+    await quiet.capture(r.transactionId, 3_000_000n, `0x${"ef".repeat(32)}`);
     const flagged = await t.db.$client<
       { id: string }[]
     >`SELECT id FROM transactions WHERE unserved_cause IS NOT NULL`;

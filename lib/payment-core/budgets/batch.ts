@@ -85,11 +85,11 @@ function reserveJson(op: ReserveOp, limits: EffectiveLimits): Record<string, unk
 function finishJson(op: FinishOp): Record<string, unknown> {
   const d = op.details;
   return {
-    k: op.kind === "commit" ? "c" : "x",
+    k: op.kind === "capture" ? "c" : "x",
     id: op.id,
     amount: text(op.amount),
     tx_hash: op.txHash ?? undefined,
-    capture: op.capture,
+    capture: op.fromFailed,
     release_as: op.releaseAs,
     error_code: op.errorCode,
     message: op.message,

@@ -237,7 +237,7 @@ describe("decideFinish", () => {
   it.each([
     {
       name: "a commit of a pending row settles at most the reserved amount",
-      request: { kind: "commit", id: "tx_1", amount: usdc(4), txHash: hash },
+      request: { kind: "capture", id: "tx_1", amount: usdc(4), txHash: hash },
       row: row("pending"),
       expected: {
         apply: true,
@@ -250,13 +250,13 @@ describe("decideFinish", () => {
     },
     {
       name: "exactly the reserved amount is accepted",
-      request: { kind: "commit", id: "tx_1", amount: usdc(5), txHash: hash },
+      request: { kind: "capture", id: "tx_1", amount: usdc(5), txHash: hash },
       row: row("authorized"),
       expected: { apply: true, status: "completed", amountMicro: usdc(5), spendMicro: usdc(5) },
     },
     {
       name: "a micro more than the reservation is refused",
-      request: { kind: "commit", id: "tx_1", amount: usdc(5.000001), txHash: hash },
+      request: { kind: "capture", id: "tx_1", amount: usdc(5.000001), txHash: hash },
       row: row("pending"),
       expected: {
         apply: false,
@@ -278,19 +278,19 @@ describe("decideFinish", () => {
     },
     {
       name: "a capture of a failed row adds its spend and frees nothing",
-      request: { kind: "commit", id: "tx_1", amount: usdc(5), txHash: hash, capture: true },
+      request: { kind: "capture", id: "tx_1", amount: usdc(5), txHash: hash, fromFailed: true },
       row: row("failed"),
       expected: { apply: true, status: "completed", unreserveMicro: 0n, spendMicro: usdc(5) },
     },
     {
       name: "a plain commit of a failed row is not_pending",
-      request: { kind: "commit", id: "tx_1", amount: usdc(5), txHash: hash },
+      request: { kind: "capture", id: "tx_1", amount: usdc(5), txHash: hash },
       row: row("failed"),
       expected: { apply: false, result: { ok: false, code: "not_pending", status: "failed" } },
     },
     {
       name: "the same commit again is a replay",
-      request: { kind: "commit", id: "tx_1", amount: usdc(5), txHash: hash },
+      request: { kind: "capture", id: "tx_1", amount: usdc(5), txHash: hash },
       row: row("completed", 5, hash),
       expected: { apply: false, result: { ok: true, status: "completed", replayed: true } },
     },

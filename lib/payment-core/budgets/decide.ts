@@ -6,7 +6,7 @@ import { describeRefusal, type FinishResult, type LedgerRow, OPEN } from "./resu
 /**
  * The budget engine's decisions in TypeScript, without a database or a clock: given the figures of
  * the rows a batch has locked, whether each reservation fits (and, if not, the refusal with its
- * figures), and what a commit or release does to its ledger row. The engine itself decides on the
+ * figures), and what a capture or release does to its ledger row. The engine itself decides on the
  * server, in the SQL function `budget_apply_batch` (migration 0011), so that a hot agent's window
  * locks are never held across a round trip; this is its model: engine-model.test.ts runs random
  * batches through both and requires the same answers, and the console's limit warnings are
@@ -93,15 +93,15 @@ export function decideReserve(request: ReserveRequest, ctx: ReserveContext): Ref
   return undefined;
 }
 
-/** A commit (the settled amount) or a release (how it ended) of one ledger row. */
+/** A capture (the settled amount) or a release (how it ended) of one ledger row. */
 export interface FinishRequest {
-  kind: "commit" | "release";
+  kind: "capture" | "release";
   id: string;
   amount?: Micro;
   txHash?: string | null;
   releaseAs?: "failed" | "cancelled";
-  /** commit: also from `failed` (the chain shows the money moved after all). */
-  capture?: boolean;
+  /** capture: also from `failed` (the chain shows the money moved after all). */
+  fromFailed?: boolean;
 }
 
 export type FinishDecision =
@@ -112,7 +112,7 @@ export type FinishDecision =
       /** The locked row, changed by the caller once the decision is written. */
       row: LedgerRow;
       status: "completed" | "failed" | "cancelled";
-      /** The row's new amount: the settled amount on a commit, the reserved one on a release. */
+      /** The row's new amount: the settled amount on a capture, the reserved one on a release. */
       amountMicro: Micro;
       /** Taken off the reserved figure of both windows (0 for a captured failed row). */
       unreserveMicro: Micro;
@@ -134,15 +134,15 @@ export function decideFinish(request: FinishRequest, row: LedgerRow | undefined)
       },
     };
   }
-  const commit = request.kind === "commit";
-  const capturing = commit && request.capture === true && row.status === "failed";
+  const capture = request.kind === "capture";
+  const capturing = capture && request.fromFailed === true && row.status === "failed";
   if (!OPEN.has(row.status) && !capturing) {
     const same =
-      (commit &&
+      (capture &&
         row.status === "completed" &&
         row.tx_hash === (request.txHash ?? null) &&
         row.amount_micro === request.amount) ||
-      (!commit && row.status === (request.releaseAs ?? "failed"));
+      (!capture && row.status === (request.releaseAs ?? "failed"));
     return {
       apply: false,
       result: same
@@ -163,7 +163,7 @@ export function decideFinish(request: FinishRequest, row: LedgerRow | undefined)
           },
     };
   }
-  if (commit && (request.amount ?? 0n) > row.amount_micro) {
+  if (capture && (request.amount ?? 0n) > row.amount_micro) {
     return {
       apply: false,
       result: {
@@ -176,15 +176,15 @@ export function decideFinish(request: FinishRequest, row: LedgerRow | undefined)
     };
   }
   const reserved = row.amount_micro;
-  const spent = commit ? (request.amount ?? 0n) : 0n;
+  const spent = capture ? (request.amount ?? 0n) : 0n;
   return {
     apply: true,
     row,
-    status: commit ? "completed" : (request.releaseAs ?? "failed"),
-    amountMicro: commit ? spent : reserved,
+    status: capture ? "completed" : (request.releaseAs ?? "failed"),
+    amountMicro: capture ? spent : reserved,
     // A captured failed row holds no reservation any more: only its spend is added.
     unreserveMicro: capturing ? 0n : reserved,
     spendMicro: spent,
-    txHash: commit ? (request.txHash ?? null) : null,
+    txHash: capture ? (request.txHash ?? null) : null,
   };
 }

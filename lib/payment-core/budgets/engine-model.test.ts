@@ -205,11 +205,11 @@ function makeRound(r: Rng, seed: number): Round {
           : row.amount_micro - BigInt(r.int(0, 1)) * 10_000n
         : usdc(1);
       batch.push({
-        kind: "commit",
+        kind: "capture",
         id,
         amount: amount < 0n ? 0n : amount,
         txHash: row?.tx_hash ?? `0x${(5000 + i).toString(16).padStart(64, "0")}`,
-        capture: r.chance(0.3),
+        fromFailed: r.chance(0.3),
         details,
         resolve: noop,
         reject: noop,

@@ -41,7 +41,7 @@ describe("reserve", () => {
     let usage = await getUsage(t.db, config, "builder_agent", { clock });
     expect(usage.daily.reservedMicro).toBe(usdc(2.5));
     expect(usage.daily.spentMicro).toBe(0n);
-    const c = await e.commit(r.transactionId, usdc(2.5), `0x${"ab".repeat(32)}`);
+    const c = await e.capture(r.transactionId, usdc(2.5), `0x${"ab".repeat(32)}`);
     expect(c).toMatchObject({ ok: true, status: "completed" });
     usage = await getUsage(t.db, config, "builder_agent", { clock });
     expect(usage.daily.spentMicro).toBe(usdc(2.5));
@@ -84,7 +84,7 @@ describe("reserve", () => {
     const e = engine();
     const r = await e.reserve("builder_agent", usdc(1), "k");
     if (!r.ok) throw new Error("refused");
-    const c = await e.commit(r.transactionId, usdc(2), null);
+    const c = await e.capture(r.transactionId, usdc(2), null);
     expect(c).toMatchObject({ ok: false, code: "amount_exceeds_reservation" });
     const usage = await getUsage(t.db, config, "builder_agent", { clock });
     expect(usage.daily.reservedMicro).toBe(usdc(1));
@@ -297,7 +297,7 @@ describe("UTC windows", () => {
     const r = await e.reserve("builder_agent", usdc(4), "a");
     if (!r.ok) throw new Error("refused");
     now = new Date("2026-03-11T00:00:01.000Z");
-    await e.commit(r.transactionId, usdc(4), null);
+    await e.capture(r.transactionId, usdc(4), null);
     now = new Date("2026-03-10T12:00:00.000Z");
     const usage = await getUsage(t.db, config, "builder_agent", { clock });
     expect(usage.daily).toMatchObject({ start: "2026-03-10", spentMicro: usdc(4), reservedMicro: 0n });
@@ -316,7 +316,7 @@ describe("concurrency", () => {
       // Start already close to the edge, then race.
       const warm = await engines[0]?.reserve("builder_agent", usdc(3), `warm-${round}`);
       if (!warm?.ok) throw new Error("warm-up refused");
-      await engines[0]?.commit(warm.transactionId, usdc(3), null);
+      await engines[0]?.capture(warm.transactionId, usdc(3), null);
       const affordable = Number((limit - usdc(3)) / price);
       const results = await Promise.all(
         Array.from({ length: 64 }, (_, i) =>
@@ -332,7 +332,7 @@ describe("concurrency", () => {
       await Promise.all(
         ok.map((r, i) =>
           i % 2 === 0
-            ? engines[(i + 1) % 4]?.commit(r?.transactionId ?? "", price, null)
+            ? engines[(i + 1) % 4]?.capture(r?.transactionId ?? "", price, null)
             : engines[(i + 2) % 4]?.release(r?.transactionId ?? "", "vendor_error", "test"),
         ),
       );
@@ -384,7 +384,7 @@ describe("concurrency", () => {
         if (!r.ok) continue;
         // Settle a little less, the full amount, or nothing.
         if (k % 3 === 0) await e.release(r.transactionId, "vendor_error", "test");
-        else await e.commit(r.transactionId, k % 3 === 1 ? price : price - 10_000n, null);
+        else await e.capture(r.transactionId, k % 3 === 1 ? price : price - 10_000n, null);
       }
     };
     await Promise.all(Array.from({ length: 32 }, (_, i) => caller(i)));

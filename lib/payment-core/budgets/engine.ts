@@ -32,7 +32,7 @@ export type {
 export { refusalFigures } from "./results";
 
 /**
- * The budget engine: reserve before anything is signed, then commit or release.
+ * The budget engine: reserve before anything is signed, then capture or release.
  *
  * Concurrency: row locks, batched. Each budget window is a row in `budget_usage`
  * (agent, UTC day | UTC month) holding spent + reserved. A batch is one call of the SQL function
@@ -126,12 +126,12 @@ export class BudgetEngine {
   }
 
   /** Finishes a reservation as paid: the settled amount (at most the reserved one) becomes spend. */
-  commit(
+  capture(
     transactionId: string,
     finalAmountMicro: Micro,
     txHash: string | null,
     details: FinishDetails = {},
-    options: { capture?: boolean } = {},
+    options: { fromFailed?: boolean } = {},
   ): Promise<FinishResult> {
     if (typeof finalAmountMicro !== "bigint" || finalAmountMicro < 0n) {
       return Promise.reject(
@@ -140,12 +140,12 @@ export class BudgetEngine {
     }
     return new Promise((resolve, reject) =>
       this.enqueue({
-        kind: "commit",
+        kind: "capture",
         id: transactionId,
         amount: finalAmountMicro,
         txHash,
         details,
-        capture: options.capture,
+        fromFailed: options.fromFailed,
         resolve,
         reject,
       }),
@@ -277,7 +277,7 @@ export class BudgetEngine {
     if (!hook) return;
     const ids = batch.flatMap((op, i) => {
       const r = results[i] as FinishResult | undefined;
-      return op.kind === "commit" && r?.ok && !r.replayed && r.status === "completed"
+      return op.kind === "capture" && r?.ok && !r.replayed && r.status === "completed"
         ? [r.transactionId]
         : [];
     });

@@ -74,8 +74,8 @@ export interface FinishDetails {
 export type FinishErrorCode = "transaction_not_found" | "not_pending" | "amount_exceeds_reservation";
 
 /**
- * Statuses a finish may start from. `failed` is accepted only by a capture (a commit with
- * `capture: true`): money the chain shows moved for a row that was wrongly closed as failed.
+ * Statuses a finish may start from. `failed` is accepted only by a capture with
+ * `fromFailed: true`: money the chain shows moved for a row that was wrongly closed as failed.
  */
 export const OPEN = new Set(["pending", "authorized"]);
 
@@ -97,7 +97,7 @@ export interface EngineOptions {
   /** Most operations one transaction carries. */
   maxBatch?: number;
   /**
-   * Told the rows each batch completed (a commit or a capture, not a replay) once the batch has
+   * Told the rows each batch completed (captured, not a replay) once the batch has
    * committed and its callers have their answers: the live alerts (lib/payment-core/alerts/live.ts).
    * Never awaited by a payment; a throw is swallowed.
    */

@@ -133,7 +133,7 @@ describe("JSONL import and export", () => {
     const engine = new BudgetEngine(t.db, { config: defaultBudgetConfig() });
     const r = await engine.reserve("builder_agent", 250_000n, "k", { vendor: "code-scan" });
     if (!r.ok) throw new Error("refused");
-    await engine.commit(r.transactionId, 250_000n, "0xfeed");
+    await engine.capture(r.transactionId, 250_000n, "0xfeed");
     const line = JSON.parse((await exported()).trim());
     expect(Object.keys(line)).toEqual([
       "transaction_id",

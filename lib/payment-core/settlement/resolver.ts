@@ -232,7 +232,7 @@ async function resolveRow(
   if (outcome.state === "used") {
     const t = outcome.transfer;
     const message = `settled on chain in ${t.txHash} (block ${t.blockNumber}): ${formatDollars(t.amountMicro)} to ${t.to}`;
-    const r = await engine.commit(
+    const r = await engine.capture(
       row.id,
       t.amountMicro,
       t.txHash,
@@ -243,7 +243,7 @@ async function resolveRow(
         metadata: { settlement: { source: "chain", resolved_by: options.actor } },
         audit: audit("transaction.capture", message),
       },
-      { capture: row.status === "failed" },
+      { fromFailed: row.status === "failed" },
     );
     return finished(
       row,

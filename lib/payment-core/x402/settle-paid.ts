@@ -55,7 +55,7 @@ export async function settlePaid(step: SettleStep, answer: PaidAnswer): Promise<
 
   if (paid && paid.status < 400 && settle?.success) {
     const amount = settle.amount && /^\d+$/.test(settle.amount) ? BigInt(settle.amount) : step.reservedMicro;
-    const committed = await step.engine.commit(
+    const committed = await step.engine.capture(
       id,
       amount <= step.reservedMicro ? amount : step.reservedMicro,
       settle.transaction ?? null,
