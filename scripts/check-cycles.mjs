@@ -2,8 +2,8 @@
 // `npm run check:cycles`: dependency-cruiser's no-circular rule (.dependency-cruiser.cjs) over app,
 // components, lib, db and scripts; prints each cycle and exits 1 when there is one.
 //
-// Through dependency-cruiser's API rather than its `depcruise` bin: the bin refuses Node 20, which
-// this project supports (package.json engines), and the API does the same cruise on it.
+// Through dependency-cruiser's API (17.x, the line that supports Node 20 like package.json's
+// engines), so the check prints its own time.
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { cruise } from "dependency-cruiser";
