@@ -25,8 +25,7 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import postgres from "postgres";
 import { closeDb, createDb, type Database, type PoolMode } from "@/db/client";
-import { redactUrl, resolveDatabase, withDatabase } from "@/db/embedded";
-import { migrateDatabase } from "@/db/migrate";
+import { redactUrl, resolveDatabase } from "@/db/embedded";
 import { type BudgetConfig, defaultBudgetConfig } from "@/lib/payment-core/budgets/config";
 import { BudgetEngine, type ReserveResult } from "@/lib/payment-core/budgets/engine";
 import { utcDay } from "@/lib/payment-core/support/time";
@@ -35,9 +34,9 @@ import {
   fmt,
   jsonPercentiles,
   log,
+  migratedBenchDatabase,
   type Percentiles,
   percentiles,
-  recreateDatabase,
   round,
   runMain,
   table,
@@ -506,17 +505,11 @@ async function main(): Promise<number> {
   let created = false;
   try {
     admin = postgres(server.url, { max: 1, onnotice: () => {} });
-    await recreateDatabase(admin, BENCH_DB);
+    // Set first: a failure half-way still drops what was made (DROP IF EXISTS).
     created = true;
-    const benchUrl = withDatabase(server.url, BENCH_DB);
-
-    const migrateDb = createDb(benchUrl, { max: 2, applicationName: "x402-bench-migrate" });
-    try {
-      await migrateDatabase(migrateDb);
-    } finally {
-      await closeDb(migrateDb);
-    }
-    benchAdmin = postgres(benchUrl, { max: 1, onnotice: () => {}, types: { bigint: postgres.BigInt } });
+    const bench = await migratedBenchDatabase(admin, server.url, BENCH_DB);
+    const benchUrl = bench.url;
+    benchAdmin = bench.admin;
     const [settings] = await benchAdmin<
       {
         version: string;

@@ -38,8 +38,7 @@ import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
 import pg from "pg";
 import postgres from "postgres";
 import { closeDb, createDb, parseDatabaseUrl } from "@/db/client";
-import { redactUrl, resolveDatabase, withDatabase } from "@/db/embedded";
-import { migrateDatabase } from "@/db/migrate";
+import { redactUrl, resolveDatabase } from "@/db/embedded";
 import * as schema from "@/db/schema";
 import { transactions } from "@/db/schema";
 import { newTransactionId } from "@/lib/payment-core/support/ids";
@@ -51,9 +50,9 @@ import {
   intArg,
   jsonPercentiles,
   log,
+  migratedBenchDatabase,
   type Percentiles,
   percentiles,
-  recreateDatabase,
   round,
   runMain,
   table,
@@ -345,16 +344,11 @@ async function main(): Promise<boolean | number> {
   let created = false;
   try {
     admin = postgres(server.url, { max: 1, onnotice: () => {} });
-    await recreateDatabase(admin, BENCH_DB);
+    // Set first: a failure half-way still drops what was made (DROP IF EXISTS).
     created = true;
-    const benchUrl = withDatabase(server.url, BENCH_DB);
-    const migrateDb = createDb(benchUrl, { max: 2, applicationName: "x402-bench-migrate" });
-    try {
-      await migrateDatabase(migrateDb);
-    } finally {
-      await closeDb(migrateDb);
-    }
-    benchAdmin = postgres(benchUrl, { max: 1, onnotice: () => {}, types: { bigint: postgres.BigInt } });
+    const bench = await migratedBenchDatabase(admin, server.url, BENCH_DB);
+    const benchUrl = bench.url;
+    benchAdmin = bench.admin;
     const [s] = await benchAdmin<{ v: string; fsync: string; sc: string; tz: string }[]>`
       SELECT current_setting('server_version') AS v, current_setting('fsync') AS fsync,
         current_setting('synchronous_commit') AS sc, current_setting('TimeZone') AS tz`;

@@ -4,7 +4,10 @@
  */
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
-import type postgres from "postgres";
+import postgres from "postgres";
+import { closeDb, createDb } from "@/db/client";
+import { withDatabase } from "@/db/embedded";
+import { migrateDatabase } from "@/db/migrate";
 
 export const log = (line = "") => console.log(line);
 
@@ -94,6 +97,26 @@ export async function writeReport(file: string, report: unknown): Promise<string
 export async function recreateDatabase(admin: postgres.Sql, name: string): Promise<void> {
   await admin.unsafe(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
   await admin.unsafe(`CREATE DATABASE ${name}`);
+}
+
+/**
+ * Recreates database `name` on the server `admin` is connected to, migrates it, and returns its
+ * URL and an admin connection to it (int8 as bigint), for a benchmark's own database.
+ */
+export async function migratedBenchDatabase(
+  admin: postgres.Sql,
+  serverUrl: string,
+  name: string,
+): Promise<{ url: string; admin: postgres.Sql }> {
+  await recreateDatabase(admin, name);
+  const url = withDatabase(serverUrl, name);
+  const migrateDb = createDb(url, { max: 2, applicationName: "x402-bench-migrate" });
+  try {
+    await migrateDatabase(migrateDb);
+  } finally {
+    await closeDb(migrateDb);
+  }
+  return { url, admin: postgres(url, { max: 1, onnotice: () => {}, types: { bigint: postgres.BigInt } }) };
 }
 
 export async function dropDatabase(admin: postgres.Sql, name: string): Promise<void> {
