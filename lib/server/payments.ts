@@ -65,24 +65,24 @@ export function apiRateLimits(): ApiRateLimits {
 // schedules an evaluation, and the evaluation reads the wallet and the payer's gas through the
 // service. (In two modules that was an import cycle.)
 
-/** The wallet's balance for the alert evaluator; null when no wallet is configured. */
-export async function walletBalanceForAlerts(): Promise<bigint | null> {
+/** `read`'s answer, or null when no wallet is configured (the evaluator then skips its checks). */
+async function unlessNoWallet<T>(read: () => Promise<T>): Promise<T | null> {
   try {
-    return (await paymentService().getWalletBalance()).balanceMicro;
+    return await read();
   } catch (error) {
     if (classifyError(error)?.code === "wallet_not_configured") return null;
     throw error;
   }
 }
 
+/** The wallet's balance for the alert evaluator; null when no wallet is configured. */
+export async function walletBalanceForAlerts(): Promise<bigint | null> {
+  return unlessNoWallet(async () => (await paymentService().getWalletBalance()).balanceMicro);
+}
+
 /** The payer's ETH and one cancel's cost for the evaluator; null when no wallet is configured. */
-export async function payerGasForAlerts(): Promise<PayerGas | null> {
-  try {
-    return await paymentService().getPayerGas();
-  } catch (error) {
-    if (classifyError(error)?.code === "wallet_not_configured") return null;
-    throw error;
-  }
+export function payerGasForAlerts(): Promise<PayerGas | null> {
+  return unlessNoWallet(() => paymentService().getPayerGas());
 }
 
 /** One evaluation in this process, with the app's configuration, wallet and log. */
