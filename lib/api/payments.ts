@@ -101,9 +101,19 @@ function settlementJson(s: NonNullable<Extract<PayOutcome, { ok: false }>["settl
   };
 }
 
-function outcomeResponse(outcome: PayOutcome): Response {
+/**
+ * A purchase's answer as the API gives it: the HTTP status, the JSON body and any headers. The MCP
+ * server's `pay_for_resource` (lib/mcp) answers the same body, so both surfaces say the same.
+ */
+export interface OutcomeJson {
+  status: number;
+  body: Record<string, unknown>;
+  headers: Record<string, string>;
+}
+
+export function outcomeJson(outcome: PayOutcome): OutcomeJson {
   if (outcome.ok && !outcome.paid) {
-    return Response.json({
+    return ok({
       transactionId: null,
       status: "not_required",
       priceUsdc: "0.000000",
@@ -114,7 +124,7 @@ function outcomeResponse(outcome: PayOutcome): Response {
     });
   }
   if (outcome.ok) {
-    return Response.json({
+    return ok({
       transactionId: outcome.transactionId,
       status: outcome.status,
       priceUsdc: usdc6(outcome.priceMicro),
@@ -126,10 +136,12 @@ function outcomeResponse(outcome: PayOutcome): Response {
     });
   }
   const f = outcome.figures ?? {};
-  const response = errorResponse(
-    outcome.code,
-    outcome.message,
-    {
+  return {
+    status:
+      // A replay answers the row's stored code: one an older version or an imported ledger row
+      // stored is not in the table, and is a refusal (403) as before.
+      HTTP_STATUS[outcome.code] ?? 403,
+    body: errorBody(outcome.code, outcome.message, {
       transactionId: outcome.transactionId,
       vendor: outcome.vendor,
       latencyMs: outcome.latencyMs,
@@ -150,13 +162,24 @@ function outcomeResponse(outcome: PayOutcome): Response {
             retryAfterSeconds: outcome.rotating.retryAfterSeconds,
           }
         : {}),
-    },
-    // A replay answers the row's stored code: one an older version or an imported ledger row
-    // stored is not in the table, and is a refusal (403) as before.
-    HTTP_STATUS[outcome.code] ?? 403,
-  );
-  if (outcome.rotating) response.headers.set("Retry-After", String(outcome.rotating.retryAfterSeconds));
-  return response;
+    }),
+    headers: outcome.rotating ? { "Retry-After": String(outcome.rotating.retryAfterSeconds) } : {},
+  };
+}
+
+const ok = (body: Record<string, unknown>): OutcomeJson => ({ status: 200, body, headers: {} });
+
+/** The error envelope errorResponse answers (lib/http/errors.ts), as a body. */
+const errorBody = (code: string, message: string, details: Record<string, unknown>) => ({
+  error: { code, message, ...details },
+});
+
+function outcomeResponse(outcome: PayOutcome): Response {
+  const { status, body, headers } = outcomeJson(outcome);
+  return Response.json(body, {
+    status,
+    headers: "error" in body ? { ...headers, "Cache-Control": "no-store" } : headers,
+  });
 }
 
 export async function handlePayment(
