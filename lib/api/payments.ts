@@ -7,7 +7,7 @@ import { errorResponse, HTTP_STATUS, rateLimitedResponse, zodIssues } from "@/li
 import { clientIp } from "@/lib/payment-core/access/rate-limit";
 import { authenticateAgent } from "@/lib/payment-core/agents/store";
 import { LOW_BALANCE_MICRO } from "@/lib/payment-core/metrics/overview";
-import { classifyError } from "@/lib/payment-core/support/errors";
+import { classifyError, type ErrorCode } from "@/lib/payment-core/support/errors";
 import { type Micro, parseUsdc, usdc6 } from "@/lib/payment-core/support/money";
 import type { PayOutcome } from "@/lib/payment-core/x402/payer";
 import type { PaymentService } from "@/lib/payment-core/x402/service";
@@ -62,7 +62,7 @@ const MAX_REQUEST_BYTES = 2_200_000;
  * failure, so a busy caller's good requests never fill it; parallel guesses can pass the
  * read together, which lets at most one burst's worth more through per minute.
  */
-async function admit<T>(
+export async function admit<T>(
   request: Request,
   limits: EndpointLimits,
   authenticate: () => Promise<{ caller: T; key: string } | null>,
@@ -174,14 +174,6 @@ const errorBody = (code: string, message: string, details: Record<string, unknow
   error: { code, message, ...details },
 });
 
-function outcomeResponse(outcome: PayOutcome): Response {
-  const { status, body, headers } = outcomeJson(outcome);
-  return Response.json(body, {
-    status,
-    headers: "error" in body ? { ...headers, "Cache-Control": "no-store" } : headers,
-  });
-}
-
 export async function handlePayment(
   request: Request,
   db: Database,
@@ -227,13 +219,37 @@ export async function handlePayment(
   } catch {
     return errorResponse("invalid_request", "the body must be JSON");
   }
+  const { status, body: answer, headers } = await payFromJson(json, agent.id, service);
+  return Response.json(answer, {
+    status,
+    headers: "error" in answer ? { ...headers, "Cache-Control": "no-store" } : headers,
+  });
+}
+
+/** An `invalid_request` (or another code's) error as an OutcomeJson. */
+const failed = (code: ErrorCode, message: string, details: Record<string, unknown> = {}): OutcomeJson => ({
+  status: HTTP_STATUS[code],
+  body: errorBody(code, message, details),
+  headers: {},
+});
+
+/**
+ * A purchase from its JSON request (the API's body; the MCP tool maps its arguments onto it):
+ * validated, then paid through the payment service, answered as the API answers it. Nothing is
+ * stored, reserved or sent for a request that fails validation.
+ */
+export async function payFromJson(
+  json: unknown,
+  agentId: string,
+  service: () => PaymentService,
+): Promise<OutcomeJson> {
   const parsed = body.safeParse(json);
   if (!parsed.success) {
     const first = parsed.error.issues[0];
     // A bad header name is `headers` with the name's own reason: the name itself is not echoed.
     if (first?.code === "invalid_key") {
       const reason = first.issues[0]?.message ?? "not a header name";
-      return errorResponse("invalid_request", `headers: a header name ${reason}`, {
+      return failed("invalid_request", `headers: a header name ${reason}`, {
         field: "headers",
         issues: [{ path: "headers", message: reason }],
       });
@@ -241,7 +257,7 @@ export async function handlePayment(
     const { message, issues } = zodIssues(parsed.error, "body");
     // `field` is the first issue's path (`idempotencyKey`, `headers.x-trace`), as the console's
     // filter errors name their parameter.
-    return errorResponse("invalid_request", message, { field: issues[0]?.path || "body", issues });
+    return failed("invalid_request", message, { field: issues[0]?.path || "body", issues });
   }
   let maxPriceMicro: bigint | undefined;
   if (parsed.data.maxPriceUsdc !== undefined) {
@@ -250,16 +266,16 @@ export async function handlePayment(
     } catch (error) {
       const known = classifyError(error);
       if (known?.kind !== "invalid_input") throw error;
-      return errorResponse("invalid_request", `maxPriceUsdc: ${known.message}`);
+      return failed("invalid_request", `maxPriceUsdc: ${known.message}`);
     }
   }
   const payer = service().payer;
   if (!payer) {
-    return errorResponse("payer_not_configured", "set X402_PAYER_PRIVATE_KEY and X402_USDC_ADDRESS to pay");
+    return failed("payer_not_configured", "set X402_PAYER_PRIVATE_KEY and X402_USDC_ADDRESS to pay");
   }
   try {
     const outcome = await payer.payForService({
-      agentId: agent.id,
+      agentId,
       url: parsed.data.url,
       method: parsed.data.method,
       headers: parsed.data.headers,
@@ -268,13 +284,13 @@ export async function handlePayment(
       idempotencyKey: parsed.data.idempotencyKey,
       vendor: parsed.data.vendor,
     });
-    return outcomeResponse(outcome);
+    return outcomeJson(outcome);
   } catch (error) {
     // Any input error is the API's `invalid_request` (its documented code for a bad body); the rest
     // (no key to sign with: payer_not_configured, payer_retired) is apiRoute's errorToResponse.
     // By kind, not instanceof: the payment service may have been built by another bundle.
     if (classifyError(error)?.kind === "invalid_input") {
-      return errorResponse("invalid_request", (error as Error).message);
+      return failed("invalid_request", (error as Error).message);
     }
     throw error;
   }

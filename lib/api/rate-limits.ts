@@ -23,6 +23,8 @@ export interface EndpointLimits {
 
 export interface ApiRateLimits {
   payments: EndpointLimits;
+  /** `POST /api/mcp`: every MCP message counts, under the payments' per-minute figure, apart from them. */
+  mcp: EndpointLimits;
   metrics: EndpointLimits;
 }
 
@@ -39,6 +41,11 @@ export function createApiRateLimits(db: Database, config: ApiRateLimitConfig): A
     payments: {
       perCaller: limiter("api_payments_agent", config.paymentsPerMinute),
       authFailures: limiter("api_payments_auth_ip", config.authFailuresPerMinute),
+      trustedProxies: config.trustedProxies,
+    },
+    mcp: {
+      perCaller: limiter("api_mcp_agent", config.paymentsPerMinute),
+      authFailures: limiter("api_mcp_auth_ip", config.authFailuresPerMinute),
       trustedProxies: config.trustedProxies,
     },
     metrics: {

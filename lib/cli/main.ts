@@ -11,6 +11,7 @@ import { registerBudgets } from "./commands/budgets";
 import { registerKillSwitch } from "./commands/kill-switch";
 import { registerLedger } from "./commands/ledger";
 import { registerLogin } from "./commands/login";
+import { registerMcp } from "./commands/mcp";
 import { registerMonitor } from "./commands/monitor";
 import { registerPay } from "./commands/pay";
 import { registerReconcile } from "./commands/reconcile";
@@ -50,6 +51,7 @@ export function buildProgram(io: Io): Command {
   registerAgents(program, { sub, print });
 
   registerPay(program, { sub, print, io });
+  registerMcp(program, { sub, print, io });
   registerWallet(program, { sub, print });
   registerTreasury(program, { sub, print });
 

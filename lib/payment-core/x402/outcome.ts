@@ -27,7 +27,10 @@ export interface PayRequest {
 export interface VendorResponse {
   status: number;
   headers: Record<string, string>;
+  /** Parsed JSON when the content type says JSON, else the text; base64 when `encoding` says so. */
   body: unknown;
+  /** Set when the body was not UTF-8: `body` is its bytes in base64. */
+  encoding?: "base64";
 }
 
 export type PayFailureCode =

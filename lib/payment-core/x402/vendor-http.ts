@@ -1,3 +1,4 @@
+import { isUtf8 } from "node:buffer";
 import { createHash } from "node:crypto";
 import { decodePaymentRequiredHeader, decodePaymentResponseHeader } from "@x402/core/http";
 import type { SettleResponse } from "@x402/core/types";
@@ -104,7 +105,10 @@ export async function readResponse(response: Response, maxBytes: number): Promis
       response.status,
     );
   }
-  const text = new TextDecoder().decode(bytes);
+  // Bytes that are not UTF-8 (an image, a PDF) travel as base64, said so, never as U+FFFD.
+  if (!isUtf8(bytes))
+    return { status: response.status, headers, body: bytes.toString("base64"), encoding: "base64" };
+  const text = bytes.toString("utf8");
   let body: unknown = text;
   if ((headers["content-type"] ?? "").includes("json")) {
     try {
