@@ -12,6 +12,7 @@ import { resolveDatabase } from "@/db/embedded";
 import { migrateDatabase } from "@/db/migrate";
 import { seedDemo, seedDemoUsers } from "@/db/seed";
 import { EnvError, env } from "@/lib/env";
+import { mcpClientConfig } from "@/lib/mcp/client-config";
 import { rotateAgentKey } from "@/lib/payment-core/agents/store";
 import {
   consolePaymentEnv,
@@ -240,6 +241,7 @@ async function main() {
   const shownUrl = new URL(server.url);
   shownUrl.password = shownUrl.password ? "****" : "";
   const builderKey = keys[0]?.apiKey ?? "";
+  const mcp = mcpClientConfig({ consoleUrl: base, agentKey: builderKey, repoRoot: root });
   console.log(`
 x402 operations console is running.
   Console:        ${base}/overview  (sign in below)
@@ -269,6 +271,10 @@ or with curl:
   curl -s -X POST ${base}/api/v1/payments -H 'authorization: Bearer ${builderKey}' \\
     -H 'content-type: application/json' \\
     -d '{"url":"${network.vendorUrl}/search?q=x402","idempotencyKey":"try-1"}'
+or from an MCP client (docs/mcp.md), over Streamable HTTP:
+  ${JSON.stringify(mcp.http)}
+or over stdio (x402 mcp, through the console):
+  ${JSON.stringify(mcp.stdio)}
 The payer wallet:  npm run x402 -- wallet balance
 
 The CLI's chain commands (settle, reconcile, kill-switch --cancel-outstanding) need the chain;

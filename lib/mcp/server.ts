@@ -54,6 +54,7 @@ const payInput = {
     .describe(
       "A key you choose for this purchase (1-200 characters). The same key never pays twice: calling again with it answers the first result, and after a held payment is approved it pays it.",
     ),
+  vendor: z.string().optional().describe("A label for the ledger (default: the URL's host)."),
 };
 
 /** The text a model reads first, then the JSON (also given as structuredContent). */
@@ -166,6 +167,7 @@ export function createMcpServer(deps: McpDeps): McpServer {
             ...(args.body !== undefined ? { body: args.body } : {}),
             ...(args.max_price_usdc !== undefined ? { maxPriceUsdc: args.max_price_usdc } : {}),
             idempotencyKey: args.idempotency_key,
+            ...(args.vendor !== undefined ? { vendor: args.vendor } : {}),
           },
           agent.id,
           deps.service,

@@ -1,8 +1,11 @@
 import { randomUUID } from "node:crypto";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 
 /**
  * Simulated agent traffic for the demo: the three seed agents buy from the demo vendors
- * through the real payment API (`POST /api/v1/payments`), at a modest rate, with the mix an
+ * through the real payment API (`POST /api/v1/payments`), and one purchase in four through the
+ * console's MCP server (`/api/mcp`, the SDK's own client calling `pay_for_resource`), at a modest rate, with the mix an
  * operator should see: mostly cheap calls, some expensive ones, attempts above the
  * per-transaction max, callers' price ceilings below the vendor's price, and vendor failures.
  * Budgets run out on their own as the day goes on.
@@ -44,6 +47,30 @@ function pick<T extends { weight: number }>(items: T[]): T {
   return items.at(-1) as T;
 }
 
+/** One purchase in this many goes through the MCP server instead of the payment API. */
+const MCP_EVERY = 4;
+
+/** What one purchase answered: the refusal's code, or the status (`completed`, `not_required`). */
+async function payThroughApi(
+  options: TrafficOptions,
+  agent: TrafficAgent,
+  purchase: Purchase,
+): Promise<string> {
+  const res = await fetch(`${options.consoleUrl}/api/v1/payments`, {
+    method: "POST",
+    headers: { "content-type": "application/json", authorization: `Bearer ${agent.apiKey}` },
+    body: JSON.stringify({
+      url: `${options.vendorUrl}${purchase.path}`,
+      idempotencyKey: randomUUID(),
+      vendor: purchase.vendor,
+      ...(purchase.maxPriceUsdc ? { maxPriceUsdc: purchase.maxPriceUsdc } : {}),
+    }),
+    signal: AbortSignal.timeout(60_000),
+  });
+  const body = (await res.json().catch(() => ({}))) as { status?: string; error?: { code?: string } };
+  return body.error?.code ?? body.status ?? String(res.status);
+}
+
 export interface TrafficOptions {
   consoleUrl: string;
   vendorUrl: string;
@@ -62,23 +89,49 @@ export function startTraffic(options: TrafficOptions): {
   let inFlight = Promise.resolve();
   let timer: NodeJS.Timeout | undefined;
 
+  // One MCP client per agent, connected on first use (the server is stateless: nothing to renew).
+  const mcpClients = new Map<string, Promise<Client>>();
+  const mcpClient = (agent: TrafficAgent) => {
+    let client = mcpClients.get(agent.id);
+    if (!client) {
+      client = (async () => {
+        const c = new Client({ name: `demo-${agent.id}`, version: "1.0.0" });
+        await c.connect(
+          new StreamableHTTPClientTransport(new URL("/api/mcp", options.consoleUrl), {
+            requestInit: { headers: { authorization: `Bearer ${agent.apiKey}` } },
+          }),
+        );
+        return c;
+      })();
+      client.catch(() => mcpClients.delete(agent.id));
+      mcpClients.set(agent.id, client);
+    }
+    return client;
+  };
+  const payThroughMcp = async (agent: TrafficAgent, purchase: Purchase): Promise<string> => {
+    const client = await mcpClient(agent);
+    const result = (await client.callTool({
+      name: "pay_for_resource",
+      arguments: {
+        url: `${options.vendorUrl}${purchase.path}`,
+        idempotency_key: randomUUID(),
+        vendor: purchase.vendor,
+        ...(purchase.maxPriceUsdc ? { max_price_usdc: purchase.maxPriceUsdc } : {}),
+      },
+    })) as { structuredContent?: { status?: string; error?: { code?: string } } };
+    const answer = result.structuredContent ?? {};
+    return `mcp:${answer.error?.code ?? answer.status ?? "unknown"}`;
+  };
+
+  let sent = 0;
   const once = async () => {
     const agent = pick(options.agents);
     const purchase = pick(PURCHASES);
+    const viaMcp = ++sent % MCP_EVERY === 0;
     try {
-      const res = await fetch(`${options.consoleUrl}/api/v1/payments`, {
-        method: "POST",
-        headers: { "content-type": "application/json", authorization: `Bearer ${agent.apiKey}` },
-        body: JSON.stringify({
-          url: `${options.vendorUrl}${purchase.path}`,
-          idempotencyKey: randomUUID(),
-          vendor: purchase.vendor,
-          ...(purchase.maxPriceUsdc ? { maxPriceUsdc: purchase.maxPriceUsdc } : {}),
-        }),
-        signal: AbortSignal.timeout(60_000),
-      });
-      const body = (await res.json().catch(() => ({}))) as { status?: string; error?: { code?: string } };
-      const outcome = body.error?.code ?? body.status ?? String(res.status);
+      const outcome = viaMcp
+        ? await payThroughMcp(agent, purchase)
+        : await payThroughApi(options, agent, purchase);
       counts[outcome] = (counts[outcome] ?? 0) + 1;
       options.log?.(`${agent.id} ${purchase.vendor}: ${outcome}`);
     } catch (error) {
@@ -107,6 +160,9 @@ export function startTraffic(options: TrafficOptions): {
       stopped = true;
       if (timer) clearTimeout(timer);
       await inFlight;
+      await Promise.all(
+        [...mcpClients.values()].map((c) => c.then((client) => client.close()).catch(() => {})),
+      );
     },
   };
 }
