@@ -60,6 +60,18 @@ test.describe("budgets", () => {
     await expect(page.getByRole("button", { name: "Save limits" })).toHaveCount(0);
     await expect(page.getByRole("button", { name: "Pause agent" })).toHaveCount(0);
     await expect(page.getByLabel("Daily limit (USDC)")).toHaveCount(0);
+    // How to connect an MCP client as this agent, ready to paste, with this console's own URL.
+    const origin = new URL(page.url()).origin;
+    await expect(page.getByRole("heading", { name: "Connect an MCP client" })).toBeVisible();
+    const http = JSON.parse(
+      (await page.getByLabel("Streamable HTTP configuration for builder_agent").textContent()) ?? "",
+    );
+    expect(http).toMatchObject({ mcpServers: { x402: { url: `${origin}/api/mcp` } } });
+    const stdio = JSON.parse(
+      (await page.getByLabel("stdio (x402 mcp) configuration for builder_agent").textContent()) ?? "",
+    );
+    expect(stdio.mcpServers.x402.args.at(-1)).toBe("mcp");
+    expect(stdio.mcpServers.x402.env.X402_API_URL).toBe(origin);
   });
 
   test("a monthly increase: requested, not decidable by its requester, approved by another, then enforced", async ({

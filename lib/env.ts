@@ -293,6 +293,8 @@ export interface AppEnv extends CoreEnv {
   /** X402_TREASURY_QUORUM; undefined: 2 with two owners or more, else 1. */
   treasuryQuorum: number | undefined;
   authSecret: string | undefined;
+  /** NEXTAUTH_URL's origin: where people and agents reach this console (unset: the request's host). */
+  consoleUrl: string | undefined;
   signIn: SignInThrottleConfig;
   /**
    * X402_TRUSTED_PROXIES: the proxies whose X-Forwarded-For entry is believed when the client
@@ -453,6 +455,7 @@ export function parseEnv(source: Record<string, string | undefined>): AppEnv {
     treasuryOwners: (data.X402_TREASURY_OWNERS ?? []) as `0x${string}`[],
     treasuryQuorum: data.X402_TREASURY_QUORUM,
     authSecret: data.NEXTAUTH_SECRET,
+    consoleUrl: data.NEXTAUTH_URL ? new URL(data.NEXTAUTH_URL).origin : undefined,
     signIn: {
       maxFailuresPerAccount: data.X402_SIGNIN_MAX_FAILURES,
       maxFailuresPerIp: data.X402_SIGNIN_MAX_FAILURES_PER_IP,

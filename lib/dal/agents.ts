@@ -1,6 +1,8 @@
 import "server-only";
+import { headers } from "next/headers";
 import { cache } from "react";
 import { env } from "@/lib/env";
+import { mcpClientConfig } from "@/lib/mcp/client-config";
 import { getVendorPolicy, type VendorPolicy } from "@/lib/payment-core/agents/vendor-policy";
 import { listChangeRequests } from "@/lib/payment-core/budgets/change-requests";
 import type { LimitSource } from "@/lib/payment-core/budgets/config";
@@ -142,3 +144,23 @@ export const getAgentDetail = cache(async (agentId: string): Promise<AgentDetail
     approvalExpiryDays: env().approvalExpiryDays,
   };
 });
+
+/**
+ * The MCP client configuration for an agent's page (components/agents/mcp-config.tsx), as JSON to
+ * paste: this console's URL is NEXTAUTH_URL, else the request's own host; the key a placeholder.
+ */
+export async function getMcpClientConfig(agentId: string): Promise<{ http: string; stdio: string }> {
+  let consoleUrl = env().consoleUrl;
+  if (!consoleUrl) {
+    const h = await headers();
+    const host = h.get("host") ?? "127.0.0.1:3000";
+    const proto = h.get("x-forwarded-proto") === "https" ? "https" : "http";
+    consoleUrl = `${proto}://${host}`;
+  }
+  const config = mcpClientConfig({
+    consoleUrl,
+    agentKey: `<${agentId}'s API key>`,
+    repoRoot: process.cwd(),
+  });
+  return { http: JSON.stringify(config.http, null, 2), stdio: JSON.stringify(config.stdio, null, 2) };
+}

@@ -2,6 +2,7 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { notFound } from "next/navigation";
 import { AgentPanel } from "@/components/agents/agent-panel";
+import { McpConfigSection } from "@/components/agents/mcp-config";
 import { VendorPolicySection } from "@/components/agents/vendor-policy-form";
 import { DailySpendChart } from "@/components/charts/daily-spend-chart";
 import { Section } from "@/components/ui/page-header";
@@ -9,7 +10,7 @@ import { StatusBadge } from "@/components/ui/status-badge";
 import { DataTable, EmptyList, Td, TimeCell, TransactionLink } from "@/components/ui/table";
 import { Usd } from "@/components/ui/usd";
 import { requireUser } from "@/lib/auth/session";
-import { getAgentDetail } from "@/lib/dal/agents";
+import { getAgentDetail, getMcpClientConfig } from "@/lib/dal/agents";
 import { roleAtLeast } from "@/lib/payment-core/access/users";
 import { recordSegment, segmentTitle } from "@/lib/url/segment";
 
@@ -26,6 +27,7 @@ export default async function AgentPage({ params }: Params) {
   const detail = await getAgentDetail(recordSegment(id));
   if (!detail) notFound();
   const { agent, dailySpend, transactions, vendorPolicy } = detail;
+  const mcp = await getMcpClientConfig(agent.id);
   const canEdit = roleAtLeast(user.role, "operator");
   return (
     <AgentPanel initial={agent} canEdit={canEdit} expiryDays={detail.approvalExpiryDays}>
@@ -76,6 +78,8 @@ export default async function AgentPage({ params }: Params) {
           </DataTable>
         )}
       </Section>
+
+      <McpConfigSection agentId={agent.id} http={mcp.http} stdio={mcp.stdio} />
     </AgentPanel>
   );
 }
