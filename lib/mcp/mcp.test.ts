@@ -194,6 +194,38 @@ describe("the MCP server over Streamable HTTP", () => {
     expect(await bare.json()).toMatchObject({ error: { code: "unauthorized" } });
   });
 
+  it("answers hostile bytes and other methods with 4xx, never 500", async () => {
+    const send = (init: RequestInit) =>
+      handle(
+        new Request("http://console.test/api/mcp", {
+          ...init,
+          headers: {
+            authorization: `Bearer ${builderKey}`,
+            "content-type": "application/json",
+            accept: "application/json, text/event-stream",
+          },
+        }),
+      );
+    const notJson = await send({ method: "POST", body: "{not json" });
+    expect(notJson.status).toBe(400);
+    const notUtf8 = await send({ method: "POST", body: Buffer.from([0x7b, 0xff, 0xfe, 0x7d]) });
+    expect(notUtf8.status).toBe(400);
+    for (const method of ["GET", "DELETE"]) {
+      const res = await send({ method });
+      expect(res.status).toBe(405);
+      expect(res.headers.get("allow")).toBe("POST");
+    }
+    const client = await httpClient(builderKey);
+    const nul = await call(client, "pay_for_resource", {
+      url: `${net.vendorUrl}/search`,
+      idempotency_key: "a\u0000b",
+    });
+    expect(nul.structuredContent).toMatchObject({
+      error: { code: "invalid_request", field: "idempotencyKey" },
+    });
+    await client.close();
+  });
+
   it("answers bad arguments and another agent's payment as tool errors, and lists the allowed vendors", async () => {
     const client = await httpClient(builderKey);
     const bad = await call(client, "pay_for_resource", { url: "not a url", idempotency_key: "mcp-bad" });
