@@ -2,6 +2,12 @@ import { ChainValue } from "@/components/ledger/chain-value";
 import { Fact } from "@/components/ui/facts";
 import { paymentIdentifierStatus } from "@/lib/payment-core/x402/payment-identifier";
 
+const REASONS = {
+  not_advertised: "not advertised by the vendor",
+  invalid_declaration: "not sent: the vendor declared it invalidly",
+  not_signed: "not sent: nothing was signed",
+} as const;
+
 /**
  * Whether the vendor was sent the x402 payment-identifier (the id it can dedupe this payment by),
  * from the row's `metadata.payment_identifier`; rows written before it was recorded show the
@@ -24,10 +30,8 @@ export function PaymentIdentifierFact({
           sent{" "}
           <ChainValue value={shown.id} label="payment identifier" className="break-all font-mono text-xs" />
         </>
-      ) : shown.reason === "not_advertised" ? (
-        "not advertised by the vendor"
       ) : (
-        "not sent: nothing was signed"
+        REASONS[shown.reason]
       )}
     </Fact>
   );

@@ -1,8 +1,11 @@
 import { createHash } from "node:crypto";
 import type { IncomingMessage } from "node:http";
 import { decodePaymentSignatureHeader } from "@x402/core/http";
+import { HTTPFacilitatorClient } from "@x402/core/server";
 import type { PaymentPayload } from "@x402/core/types";
+import { ExactEvmScheme } from "@x402/evm/exact/server";
 import { extractPaymentIdentifier, isValidPaymentId } from "@x402/extensions/payment-identifier";
+import { paymentMiddleware, x402ResourceServer } from "@x402/hono";
 import { Hono } from "hono";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { serveLocally } from "@/lib/testing/hostile-vendor";
@@ -43,9 +46,9 @@ beforeAll(async () => {
   });
   const recorder = new Hono<{ Bindings: { incoming: IncomingMessage } }>();
   recorder.all("*", async (c) => {
-    const header = c.req.header("payment-signature");
-    if (header) {
-      received.push(decodePaymentSignatureHeader(header));
+    const signature = c.req.header("payment-signature");
+    if (signature) {
+      received.push(decodePaymentSignatureHeader(signature));
       if (dropNextPaid) {
         dropNextPaid = false;
         c.env.incoming.socket.destroy();
@@ -132,6 +135,98 @@ describe("a vendor that advertises payment-identifier", () => {
     expect(received).toHaveLength(3);
     expect(extractPaymentIdentifier(received[2] as PaymentPayload)).toBe(expectedId(otherAgent.id, k));
     expect(expectedId(otherAgent.id, k)).not.toBe(id);
+  });
+});
+
+/**
+ * A vendor behind the official Hono middleware whose /odd route declares `extensions` as given:
+ * for declarations the demo vendors do not make.
+ */
+async function startDeclaringVendor(extensions: Record<string, unknown>) {
+  const network = net.network as `${string}:${string}`;
+  const server = new x402ResourceServer(new HTTPFacilitatorClient({ url: net.facilitatorUrl })).register(
+    network,
+    new ExactEvmScheme(),
+  );
+  const app = new Hono();
+  app.use("*", async (c, next) => {
+    const signature = c.req.header("payment-signature");
+    if (signature) received.push(decodePaymentSignatureHeader(signature));
+    await next();
+  });
+  app.use(
+    paymentMiddleware(
+      {
+        "GET /odd": {
+          accepts: {
+            scheme: "exact",
+            network,
+            payTo: net.payee,
+            price: {
+              amount: "10000",
+              asset: net.usdcAddress,
+              extra: { name: "USD Coin", version: "2" },
+            },
+          },
+          extensions,
+        },
+      },
+      server,
+    ),
+  );
+  app.get("/odd", (c) => c.json({ ok: true }));
+  return serveLocally(app);
+}
+
+describe("declarations the demo vendors do not make", () => {
+  it("the declaration is echoed with our id (a field it adds is kept, so the vendor accepts it); no other extension of the 402 is passed on", async () => {
+    const odd = await startDeclaringVendor({
+      "payment-identifier": { info: { required: true, scope: "per-payer" }, schema: { note: "theirs" } },
+      eip2612GasSponsoring: { info: { version: "1" }, schema: {} },
+      erc20ApprovalGasSponsoring: { info: { version: "1" }, schema: {} },
+    });
+    try {
+      const k = key();
+      const out = await payer({ allow: [odd.url] }).payForService({
+        agentId: AGENT,
+        url: `${odd.url}/odd`,
+        idempotencyKey: k,
+      });
+      expect(out).toMatchObject({ ok: true, paid: true });
+      expect(signatures).toBe(1);
+      expect(received).toHaveLength(1);
+      expect(received[0]?.extensions).toEqual({
+        "payment-identifier": {
+          info: { required: true, scope: "per-payer", id: expectedId(AGENT, k) },
+          schema: { note: "theirs" },
+        },
+      });
+    } finally {
+      await odd.stop();
+    }
+  });
+
+  it("a declaration that already names an id gets no extension, and the row says so", async () => {
+    const odd = await startDeclaringVendor({
+      "payment-identifier": { info: { required: false, id: "pay_chosen_by_the_vendor_0001" }, schema: {} },
+    });
+    try {
+      const out = await payer({ allow: [odd.url] }).payForService({
+        agentId: AGENT,
+        url: `${odd.url}/odd`,
+        idempotencyKey: key(),
+      });
+      expect(out).toMatchObject({ ok: true, paid: true });
+      if (!out.ok || !out.paid) return;
+      expect(received).toHaveLength(1);
+      expect(received[0]?.extensions ?? {}).toEqual({});
+      expect(await ledger(out.transactionId)).toEqual({
+        record: { advertised: false, reason: "invalid_declaration" },
+        shown: { sent: false, reason: "invalid_declaration" },
+      });
+    } finally {
+      await odd.stop();
+    }
   });
 });
 

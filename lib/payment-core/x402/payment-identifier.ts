@@ -2,7 +2,6 @@ import { createHash } from "node:crypto";
 import type { PaymentRequired } from "@x402/core/types";
 import {
   appendPaymentIdentifierToExtensions,
-  declarePaymentIdentifierExtension,
   isPaymentIdentifierExtension,
   PAYMENT_IDENTIFIER,
 } from "@x402/extensions/payment-identifier";
@@ -21,7 +20,9 @@ import {
  */
 
 /** What the ledger row's `metadata.payment_identifier` keeps: facts known when the row is written. */
-export type PaymentIdentifierRecord = { advertised: true; id: string } | { advertised: false };
+export type PaymentIdentifierRecord =
+  | { advertised: true; id: string }
+  | { advertised: false; reason?: "invalid_declaration" };
 
 export function paymentIdentifierId(agentId: string, idempotencyKey: string): string {
   return `pay_${createHash("sha256")
@@ -31,8 +32,12 @@ export function paymentIdentifierId(agentId: string, idempotencyKey: string): st
 
 /**
  * The requirements' resource and, only if the vendor advertised payment-identifier, that one
- * extension with our id (built afresh: nothing else the vendor put in its 402 is echoed or
- * passed to the client, which could act on other extensions), and the record for the row.
+ * extension with our id, and the record for the row. The declaration is echoed as the official
+ * client echoes it (a copy with `info.id` added): the vendor's server refuses a payment whose echo
+ * drops or changes a field it advertised (`extension_echo_mismatch`), after we signed. No other
+ * extension of the 402 is passed to the client (one could ask it for a permit or an approval).
+ * A declaration that already names an id is not one we can answer (ours would not echo it, theirs
+ * is not ours): nothing is sent, as for a vendor that does not advertise it.
  */
 export function paymentIdentifier(
   required: PaymentRequired,
@@ -42,13 +47,19 @@ export function paymentIdentifier(
   required: Pick<PaymentRequired, "resource" | "extensions">;
   record: PaymentIdentifierRecord;
 } {
-  const declared = required.extensions?.[PAYMENT_IDENTIFIER];
-  if (!isPaymentIdentifierExtension(declared)) {
+  const declared: unknown = required.extensions?.[PAYMENT_IDENTIFIER];
+  if (declared === undefined) {
     return { required: { resource: required.resource }, record: { advertised: false } };
+  }
+  if (!isPaymentIdentifierExtension(declared) || "id" in declared.info) {
+    return {
+      required: { resource: required.resource },
+      record: { advertised: false, reason: "invalid_declaration" },
+    };
   }
   const id = paymentIdentifierId(agentId, idempotencyKey);
   const extensions = appendPaymentIdentifierToExtensions(
-    { [PAYMENT_IDENTIFIER]: declarePaymentIdentifierExtension(declared.info.required === true) },
+    { [PAYMENT_IDENTIFIER]: structuredClone(declared) },
     id,
   );
   return { required: { resource: required.resource, extensions }, record: { advertised: true, id } };
@@ -62,11 +73,19 @@ export function paymentIdentifier(
 export function paymentIdentifierStatus(
   metadata: Record<string, unknown>,
   row: { status: string; errorCode: string | null },
-): { sent: true; id: string } | { sent: false; reason: "not_advertised" | "not_signed" } | null {
-  const record = metadata.payment_identifier as Partial<{ advertised: boolean; id: unknown }> | undefined;
+):
+  | { sent: true; id: string }
+  | { sent: false; reason: "not_advertised" | "invalid_declaration" | "not_signed" }
+  | null {
+  const record = metadata.payment_identifier as
+    | Partial<{ advertised: boolean; id: unknown; reason: unknown }>
+    | undefined;
   if (!record || typeof record !== "object") return null;
   if (record.advertised !== true || typeof record.id !== "string") {
-    return { sent: false, reason: "not_advertised" };
+    return {
+      sent: false,
+      reason: record.reason === "invalid_declaration" ? "invalid_declaration" : "not_advertised",
+    };
   }
   if (row.status === "rejected" || row.errorCode === "signing_failed") {
     return { sent: false, reason: "not_signed" };

@@ -31,6 +31,9 @@ describe("the transaction page's payment identifier", () => {
     expect(shown({ payment_identifier: { advertised: false } })).toBe(
       "Payment identifier not advertised by the vendor",
     );
+    expect(shown({ payment_identifier: { advertised: false, reason: "invalid_declaration" } })).toBe(
+      "Payment identifier not sent: the vendor declared it invalidly",
+    );
     const refused = { payment_identifier: { advertised: true, id: ID } };
     expect(shown(refused, "rejected", "daily_limit_exceeded")).toBe(
       "Payment identifier not sent: nothing was signed",
