@@ -2,6 +2,7 @@ import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
 import { HTTPFacilitatorClient, type RouteConfig } from "@x402/core/server";
 import { ExactEvmScheme } from "@x402/evm/exact/server";
+import { declarePaymentIdentifierExtension, PAYMENT_IDENTIFIER } from "@x402/extensions/payment-identifier";
 import { paymentMiddleware, x402ResourceServer } from "@x402/hono";
 import { Hono } from "hono";
 import type { Address } from "viem";
@@ -27,6 +28,9 @@ import { USDC_NAME, USDC_VERSION } from "./usdc";
  * /busy fails earlier, as an overloaded vendor does: a 503 to the unpaid request, before any
  * 402, so nothing is signed and the payer's retry of the first request (X402_PAY_MAX_RETRIES)
  * shows in the ledger's retry_count and the retry metrics.
+ *
+ * /search advertises the x402 payment-identifier extension (optional), so the demo's purchases
+ * of it carry the payer's id and its ledger rows show "Payment identifier: sent".
  */
 
 export interface DemoRoute {
@@ -34,10 +38,17 @@ export interface DemoRoute {
   /** Price in micro-USDC (USDC's 6-decimal atomic unit). */
   priceMicro: bigint;
   description: string;
+  /** Advertises the x402 payment-identifier extension (optional for the payer) in its 402. */
+  paymentIdentifier?: boolean;
 }
 
 export const DEMO_ROUTES = [
-  { path: "/search", priceMicro: 10_000n, description: "Web search: ranked results for a query" },
+  {
+    path: "/search",
+    priceMicro: 10_000n,
+    description: "Web search: ranked results for a query",
+    paymentIdentifier: true,
+  },
   { path: "/code-scan", priceMicro: 250_000n, description: "Static analysis findings for a repository" },
   { path: "/dataset", priceMicro: 2_000_000n, description: "A licensed tabular dataset download" },
   {
@@ -127,6 +138,9 @@ export function createDemoVendorApp(options: StartDemoVendorsOptions): Hono {
       },
       description: route.description,
       mimeType: "application/json",
+      ...("paymentIdentifier" in route
+        ? { extensions: { [PAYMENT_IDENTIFIER]: declarePaymentIdentifierExtension() } }
+        : {}),
     };
   }
 

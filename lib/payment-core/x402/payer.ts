@@ -21,6 +21,7 @@ import {
   type VendorResponse,
 } from "./outcome";
 import type { PayerDeps } from "./payer-config";
+import { paymentIdentifier } from "./payment-identifier";
 import { type RequirementsPolicy, selectRequirements } from "./policy";
 import { settlePaid } from "./settle-paid";
 import { createSigner } from "./sign";
@@ -310,7 +311,9 @@ export function createPayer(deps: PayerDeps) {
     // the signature needs no commit of its own before it leaves. A refusal aborts the signing.
     let reservation: ReserveResult | undefined;
     let gated: RotatingFigures | null = null;
-    const signed = await sign(requirements, required.resource, async (auth) => {
+    const identified = paymentIdentifier(required, req.agentId, req.idempotencyKey);
+    details.metadata.payment_identifier = identified.record;
+    const signed = await sign(requirements, identified.required, async (auth) => {
       if (auth.valueMicro !== selected.amountMicro || auth.to.toLowerCase() !== payee.toLowerCase()) {
         throw new Error("the authorization differs from the approved requirements");
       }

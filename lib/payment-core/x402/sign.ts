@@ -76,20 +76,22 @@ export function createSigner(options: { account: LocalAccount; network: string; 
   }
 
   /**
-   * Signs exactly the approved requirements; extensions are not passed on (they could ask for
-   * approvals or permits beyond this one transfer).
+   * Signs exactly the approved requirements. The vendor's extensions are not passed on (they
+   * could ask for approvals or permits beyond this one transfer): `required.extensions` is only
+   * what payment-identifier.ts built, which the client copies into the payload as it is.
    */
   return async function sign(
     requirements: PaymentRequirements,
-    resource: PaymentRequired["resource"],
+    required: Pick<PaymentRequired, "resource" | "extensions">,
     beforeSigning?: (auth: PendingAuthorization) => Promise<void>,
   ): Promise<Signed> {
     let payload: PaymentPayload;
     try {
       payload = await clientFor(requirements, beforeSigning).createPaymentPayload({
         x402Version: 2,
-        resource,
+        resource: required.resource,
         accepts: [requirements],
+        ...(required.extensions ? { extensions: required.extensions } : {}),
       });
     } catch (error) {
       return { ok: false, message: `could not sign: ${(error as Error).message}` };

@@ -3,6 +3,7 @@ import { notFound } from "next/navigation";
 import { isUnpaid, TransactionAmount } from "@/components/ledger/amount";
 import { isEpoch, networkName } from "@/components/ledger/chain";
 import { ChainValue } from "@/components/ledger/chain-value";
+import { PaymentIdentifierFact } from "@/components/ledger/payment-identifier";
 import { RefundForm } from "@/components/ledger/refund-form";
 import { STATUS_MEANING } from "@/components/ledger/status-meaning";
 import { Card, EmptyMark, Fact, Facts } from "@/components/ui/facts";
@@ -207,6 +208,7 @@ export default async function TransactionPage({ params }: { params: Promise<{ id
         <Fact label="Idempotency key" mono>
           <ChainValue value={tx.idempotencyKey} label="idempotency key" />
         </Fact>
+        <PaymentIdentifierFact metadata={tx.metadata} status={tx.status} errorCode={tx.errorCode} />
       </Facts>
 
       <Card title="Metadata">
