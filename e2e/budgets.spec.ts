@@ -64,11 +64,15 @@ test.describe("budgets", () => {
     const origin = new URL(page.url()).origin;
     await expect(page.getByRole("heading", { name: "Connect an MCP client" })).toBeVisible();
     const http = JSON.parse(
-      (await page.getByLabel("Streamable HTTP configuration for builder_agent").textContent()) ?? "",
+      (await page
+        .getByRole("region", { name: "Streamable HTTP configuration for builder_agent" })
+        .textContent()) ?? "",
     );
     expect(http).toMatchObject({ mcpServers: { x402: { url: `${origin}/api/mcp` } } });
     const stdio = JSON.parse(
-      (await page.getByLabel("stdio (x402 mcp) configuration for builder_agent").textContent()) ?? "",
+      (await page
+        .getByRole("region", { name: "stdio (x402 mcp) configuration for builder_agent" })
+        .textContent()) ?? "",
     );
     expect(stdio.mcpServers.x402.args.at(-1)).toBe("mcp");
     expect(stdio.mcpServers.x402.env.X402_API_URL).toBe(origin);

@@ -34,14 +34,11 @@ export function McpConfigSection({ agentId, http, stdio }: { agentId: string; ht
               <CopyButton value={block.value} label={`the ${block.title} configuration`} />
             </div>
             <p className="text-xs text-slate-600">{block.note}</p>
-            <pre
-              // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrollable region must be reachable by keyboard
-              tabIndex={0}
-              aria-label={`${block.title} configuration for ${agentId}`}
-              className="overflow-x-auto rounded bg-slate-50 p-3 text-xs ring-1 ring-slate-200 ring-inset"
-            >
-              {block.value}
-            </pre>
+            <section aria-label={`${block.title} configuration for ${agentId}`}>
+              <pre className="rounded bg-slate-50 p-3 text-xs break-all whitespace-pre-wrap ring-1 ring-slate-200 ring-inset">
+                {block.value}
+              </pre>
+            </section>
           </div>
         ))}
       </div>
