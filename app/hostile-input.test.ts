@@ -125,6 +125,10 @@ const ROUTES: Record<string, Probe[] | { noText: string }> = {
   "api/cron/settle/route.ts": { noText: "reads only the bearer secret" },
   "api/cron/weekly-report/route.ts": { noText: "reads only the bearer secret" },
   "api/health/route.ts": { noText: "reads nothing from the request" },
+  "api/mcp/route.ts": {
+    noText:
+      "GET is 405 before anything is read; POST's tool arguments are the payment API's fields, refused by payFromJson (lib/mcp/mcp.test.ts)",
+  },
   "api/metrics/route.ts": { noText: "reads only the bearer token" },
   "api/v1/payments/route.ts": [
     payment("url", (s) => ({ url: `https://vendor.example/a${s}` })),
