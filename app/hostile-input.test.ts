@@ -297,9 +297,13 @@ const ACTIONS: Record<string, Record<string, Record<string, unknown>>> = {
     saveLimits: { agentId: "hostile_agent", dailyLimit: "10", perTransactionMax: "1" },
     requestMonthlyChange: { agentId: "hostile_agent", monthlyLimit: "500", justification: "a good reason" },
     saveVendorPolicy: { agentId: "hostile_agent", hosts: "vendor.example", payees: "", reason: "r" },
+    saveApprovalThreshold: { agentId: "hostile_agent", threshold: "25", reason: "r" },
   },
   "(console)/alerts/actions.ts": { acknowledgeAlertAction: { id: "1" } },
-  "(console)/approvals/actions.ts": { decideRequest: { id: "1", decision: "reject", comment: "not now" } },
+  "(console)/approvals/actions.ts": {
+    decideRequest: { id: "1", decision: "reject", comment: "not now" },
+    decidePayment: { approvalId: "pa_1", decision: "deny", reason: "not now" },
+  },
   "(console)/audits/actions.ts": { runAudit: {} },
   "(console)/jobs/actions.ts": { runJobAction: { job: "alerts" } },
   "(console)/ledger/[id]/actions.ts": {
