@@ -120,6 +120,7 @@ const ROUTES: Record<string, Probe[] | { noText: string }> = {
   "api/cron/alerts-digest/route.ts": { noText: "reads only the bearer secret" },
   "api/cron/alerts/route.ts": { noText: "reads only the bearer secret" },
   "api/cron/budget-audit/route.ts": { noText: "reads only the bearer secret" },
+  "api/cron/payment-approvals/route.ts": { noText: "reads only the bearer secret" },
   "api/cron/ledger-sync/route.ts": { noText: "reads only the bearer secret" },
   "api/cron/reconcile/route.ts": { noText: "reads only the bearer secret" },
   "api/cron/settle/route.ts": { noText: "reads only the bearer secret" },
@@ -133,6 +134,9 @@ const ROUTES: Record<string, Probe[] | { noText: string }> = {
     payment("headers.x-trace", (s) => ({ headers: { "x-trace": `t${s}` } })),
     payment("body", (s) => ({ method: "POST", body: `{"q":"${s}"}` })),
   ],
+  "api/v1/payment-approvals/[id]/route.ts": {
+    noText: "reads the bearer token and an id that must match pa_ and 24 hex digits, else 404",
+  },
   "api/v1/wallet/balance/route.ts": { noText: "reads only the bearer token" },
 };
 

@@ -57,6 +57,7 @@ const CRON_ROUTES = [
   "/api/cron/alerts",
   "/api/cron/alerts-digest",
   "/api/cron/alerts-deliver",
+  "/api/cron/payment-approvals",
 ];
 
 /** file#export → the least role that may call it. */

@@ -62,7 +62,7 @@ const MAX_REQUEST_BYTES = 2_200_000;
  * failure, so a busy caller's good requests never fill it; parallel guesses can pass the
  * read together, which lets at most one burst's worth more through per minute.
  */
-async function admit<T>(
+export async function admit<T>(
   request: Request,
   limits: EndpointLimits,
   authenticate: () => Promise<{ caller: T; key: string } | null>,
@@ -112,6 +112,29 @@ export interface OutcomeJson {
 }
 
 export function outcomeJson(outcome: PayOutcome): OutcomeJson {
+  if (!outcome.ok && outcome.code === "awaiting_approval" && outcome.approval) {
+    // Held for a person: accepted, not paid. Poll `pollUrl`, then retry the same idempotency key.
+    const a = outcome.approval;
+    return {
+      status: 202,
+      body: {
+        status: "awaiting_approval",
+        code: "awaiting_approval",
+        message: outcome.message,
+        approvalId: a.id,
+        approvalStatus: a.status,
+        transactionId: outcome.transactionId,
+        priceUsdc: usdc6(a.amountMicro),
+        expiresAt: a.expiresAt,
+        retryAfterSeconds: a.retryAfterSeconds,
+        pollUrl: a.pollUrl,
+        vendor: outcome.vendor,
+        latencyMs: outcome.latencyMs,
+        replayed: outcome.replayed,
+      },
+      headers: { "Retry-After": String(a.retryAfterSeconds), "Cache-Control": "no-store" },
+    };
+  }
   if (outcome.ok && !outcome.paid) {
     return ok({
       transactionId: null,

@@ -25,7 +25,7 @@ export interface PaymentApproval {
   resourceUrl: string | null;
   payee: string | null;
   status: PaymentApprovalStatus;
-  /** UTC ISO timestamps. */
+  /** UTC ISO timestamps, to the millisecond. */
   requestedAt: string;
   expiresAt: string;
   decidedBy: string | null;
@@ -59,6 +59,9 @@ export const APPROVAL_COLUMNS = sql`a.id, a.transaction_id, a.agent_id, a.amount
   a.payee, a.status::text AS status, a.requested_at, a.expires_at, a.decided_by, a.decided_at, a.reason,
   t.status::text AS transaction_status, t.error_code AS transaction_error_code`;
 
+/** To the millisecond, as the payer's first answer gives `expiresAt` (JavaScript's ISO form). */
+const iso = (at: string) => new Date(at).toISOString();
+
 export function approvalFromRow(r: Row): PaymentApproval {
   return {
     id: r.id,
@@ -69,10 +72,10 @@ export function approvalFromRow(r: Row): PaymentApproval {
     resourceUrl: r.resource_url,
     payee: r.payee,
     status: r.status,
-    requestedAt: r.requested_at,
-    expiresAt: r.expires_at,
+    requestedAt: iso(r.requested_at),
+    expiresAt: iso(r.expires_at),
     decidedBy: r.decided_by,
-    decidedAt: r.decided_at,
+    decidedAt: r.decided_at === null ? null : iso(r.decided_at),
     reason: r.reason,
     transactionStatus: r.transaction_status,
     transactionErrorCode: r.transaction_error_code,
