@@ -67,8 +67,13 @@ test("a held payment is denied with a reason, another approved, and the agent's 
   const denyKey = randomUUID();
   const first = await pay(AGENT, PATH, { idempotencyKey: denyKey });
   expect(first.status).toBe(202);
-  expect(JSON.stringify(first.body)).toContain("awaiting_approval");
   const toDeny = await heldPayment(sql, denyKey);
+  expect(first.body).toMatchObject({
+    status: "awaiting_approval",
+    approvalId: toDeny.approval_id,
+    transactionId: toDeny.transaction_id,
+    priceUsdc: "0.250000",
+  });
   expect(toDeny.status).toBe("awaiting_approval");
 
   const approver = await as("approver");
@@ -95,13 +100,15 @@ test("a held payment is denied with a reason, another approved, and the agent's 
   await expect(decided).toContainText("approver@demo.local");
   await expect(decided).toContainText("Not needed this sprint");
   const deniedRetry = await pay(AGENT, PATH, { idempotencyKey: denyKey });
-  expect(JSON.stringify(deniedRetry.body)).toContain("payment_denied");
+  expect(deniedRetry.status).toBe(403);
+  expect(deniedRetry.body).toMatchObject({ error: { code: "payment_denied" } });
 
   // A second one, approved: the agent's retry with the same key pays it.
   const approveKey = randomUUID();
   const second = await pay(AGENT, PATH, { idempotencyKey: approveKey });
   expect(second.status).toBe(202);
   const toApprove = await heldPayment(sql, approveKey);
+  expect(second.body).toMatchObject({ status: "awaiting_approval", approvalId: toApprove.approval_id });
   await approver.goto("/approvals");
   const secondCard = cardOf(approver, toApprove.transaction_id);
   await secondCard.getByLabel("Reason").fill("Scan before the release");
