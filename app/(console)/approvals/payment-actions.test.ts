@@ -25,6 +25,7 @@ vi.mock("next/cache", () => ({ revalidatePath: () => {} }));
 const { decidePayment } = await import("./actions");
 const { saveApprovalThreshold } = await import("../agents/actions");
 const { getPaymentApprovalsView, getApprovalThresholdView } = await import("@/lib/dal/payment-approvals");
+const { getPendingApprovalCount } = await import("@/lib/dal/nav");
 
 let t: TestDatabase;
 let engine: BudgetEngine;
@@ -130,6 +131,19 @@ describe("decidePayment (the approvals page's Approve and Deny)", () => {
     const [row] = await t.db.$client<{ status: string }[]>`
       SELECT status::text AS status FROM transactions WHERE id = ${transactionId}`;
     expect(row?.status).toBe("awaiting_approval");
+  });
+});
+
+describe("the navigation's Approvals badge", () => {
+  it("counts a held payment while it waits, not once it is decided", async () => {
+    const before = await getPendingApprovalCount();
+    const { approvalId } = await held(1_500_000n);
+    expect(await getPendingApprovalCount()).toBe(before + 1);
+    signIn(approver);
+    expect(await decidePayment({ approvalId, decision: "deny", reason: "not now" })).toMatchObject({
+      ok: true,
+    });
+    expect(await getPendingApprovalCount()).toBe(before);
   });
 });
 
