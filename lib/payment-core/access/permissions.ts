@@ -9,6 +9,10 @@ export const OPERATION_ROLES = {
   "limits.set": "operator",
   "limits.request_monthly": "operator",
   "approvals.decide": "approver",
+  // A payment held above its agent's approval threshold (lib/payment-core/payment-approvals/):
+  // approving or denying it is an approver's; where the threshold is, an operator's (as limits).
+  "payment_approvals.decide": "approver",
+  "agents.approval_threshold": "operator",
   "kill_switch.set": "operator",
   "agents.set_status": "operator",
   "agents.vendor_policy": "operator",
@@ -43,9 +47,11 @@ export function requiredRole(operation: Operation): Role {
 
 /**
  * What `x402 --break-glass` (database access, no sign-in) may never do: decide a budget change
- * request (that needs a second person, signed in) or change who may approve a treasury rotation.
+ * request or a held payment (that needs a person, signed in) or change who may approve a treasury
+ * rotation.
  */
 export const BREAK_GLASS_REFUSED: ReadonlySet<Operation> = new Set<Operation>([
   "approvals.decide",
+  "payment_approvals.decide",
   "treasury.owners",
 ]);
