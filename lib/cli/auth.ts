@@ -98,7 +98,7 @@ export function mutating(cmd: Command): Command {
 /** What a refused break-glass command would have done, for its message. */
 const BREAK_GLASS_WHAT: Partial<Record<Operation, string>> = {
   "approvals.decide": "decide a change request",
-  "payments.approve": "approve or deny a held payment",
+  "payment_approvals.decide": "approve or deny a held payment",
   "agents.approval_threshold_loosen": "raise or clear an approval threshold",
   "treasury.owners": "change the treasury owners",
 };

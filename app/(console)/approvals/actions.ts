@@ -59,7 +59,7 @@ const PAYMENT_REASON_MAX = 500;
  * `approval_already_decided` naming who did.
  */
 export const decidePayment = action({
-  operation: "payments.approve",
+  operation: "payment_approvals.decide",
   multiline: ["reason"],
   input: z.object({
     approvalId: z.string().trim().min(1, "which payment?").max(100),

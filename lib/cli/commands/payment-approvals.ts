@@ -141,7 +141,7 @@ export function registerPaymentApprovals(approvals: Command, { sub, print }: Com
               : `Payment ${decided.id} denied: ${decided.agentId}'s ${usd(decided.amountMicro)} reservation is released.\n`,
           );
         },
-        { as: { operation: "payments.approve", cmd } },
+        { as: { operation: "payment_approvals.decide", cmd } },
       );
     });
   }

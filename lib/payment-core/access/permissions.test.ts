@@ -22,7 +22,7 @@ describe("an approval threshold change: who may make it", () => {
   });
 
   it("deciding a held payment is an approver's, and never break-glass", () => {
-    expect(requiredRole("payments.approve")).toBe("approver");
-    expect(BREAK_GLASS_REFUSED.has("payments.approve")).toBe(true);
+    expect(requiredRole("payment_approvals.decide")).toBe("approver");
+    expect(BREAK_GLASS_REFUSED.has("payment_approvals.decide")).toBe(true);
   });
 });

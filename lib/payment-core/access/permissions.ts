@@ -9,8 +9,9 @@ export const OPERATION_ROLES = {
   "limits.set": "operator",
   "limits.request_monthly": "operator",
   "approvals.decide": "approver",
-  // A payment held above its agent's approval threshold: approve (the agent's retry pays) or deny.
-  "payments.approve": "approver",
+  // A payment held above its agent's approval threshold (lib/payment-core/payment-approvals/):
+  // approving or denying it is an approver's.
+  "payment_approvals.decide": "approver",
   // An agent's approval threshold. Lowering it (or setting one where none applied) holds more
   // payments: an operator may. Raising or clearing it holds fewer, so one operator could switch the
   // control off: that needs an approver (thresholdChangeOperation below picks the one that applies).
@@ -64,12 +65,12 @@ export function thresholdChangeOperation(
 
 /**
  * What `x402 --break-glass` (database access, no sign-in) may never do: decide a budget change
- * request or a held payment (that needs a second person, signed in), loosen an agent's approval
- * threshold (that switches the second person off), or change who may approve a treasury rotation.
+ * request or a held payment (that needs a person, signed in), loosen an agent's approval
+ * threshold (that switches that person off), or change who may approve a treasury rotation.
  */
 export const BREAK_GLASS_REFUSED: ReadonlySet<Operation> = new Set<Operation>([
   "approvals.decide",
-  "payments.approve",
+  "payment_approvals.decide",
   "agents.approval_threshold_loosen",
   "treasury.owners",
 ]);
