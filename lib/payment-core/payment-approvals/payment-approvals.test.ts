@@ -19,6 +19,7 @@ import {
   usage,
 } from "@/lib/testing/local-payer";
 import { checkLedgerConsistency } from "../budget-audit/consistency";
+import { runBudgetAudit } from "../budget-audit/run";
 import { defaultBudgetConfig } from "../budgets/config";
 import { BudgetEngine } from "../budgets/engine";
 import type { PayOutcome } from "../x402/payer";
@@ -91,8 +92,10 @@ describe("a payment above the agent's approval threshold", () => {
     expect(alerts.map((a) => a.channel)).toEqual(["discord", "webhook"]);
     expect(alerts[0]?.payload.code).toBe("payment_awaiting_approval");
     expect(alerts[0]?.payload.lines.join("\n")).toContain("/approvals");
-    // The budget audit finds the windows consistent with the held row in them.
+    // The budget audit finds the windows consistent with the held row in them, and no error.
     expect((await checkLedgerConsistency(t.db)).findings).toEqual([]);
+    const { report } = await runBudgetAudit({ db: t.db, config });
+    expect(report.counts.errors).toBe(0);
   });
 
   it("the same key again, still undecided, answers the same hold without a second reservation", async () => {
