@@ -120,6 +120,7 @@ const ROUTES: Record<string, Probe[] | { noText: string }> = {
   "api/cron/alerts-digest/route.ts": { noText: "reads only the bearer secret" },
   "api/cron/alerts/route.ts": { noText: "reads only the bearer secret" },
   "api/cron/budget-audit/route.ts": { noText: "reads only the bearer secret" },
+  "api/cron/payment-approvals/route.ts": { noText: "reads only the bearer secret" },
   "api/cron/ledger-sync/route.ts": { noText: "reads only the bearer secret" },
   "api/cron/reconcile/route.ts": { noText: "reads only the bearer secret" },
   "api/cron/settle/route.ts": { noText: "reads only the bearer secret" },
@@ -137,6 +138,9 @@ const ROUTES: Record<string, Probe[] | { noText: string }> = {
     payment("headers.x-trace", (s) => ({ headers: { "x-trace": `t${s}` } })),
     payment("body", (s) => ({ method: "POST", body: `{"q":"${s}"}` })),
   ],
+  "api/v1/payment-approvals/[id]/route.ts": {
+    noText: "reads the bearer token and an id that must match pa_ and 24 hex digits, else 404",
+  },
   "api/v1/wallet/balance/route.ts": { noText: "reads only the bearer token" },
 };
 
@@ -301,9 +305,13 @@ const ACTIONS: Record<string, Record<string, Record<string, unknown>>> = {
     saveLimits: { agentId: "hostile_agent", dailyLimit: "10", perTransactionMax: "1" },
     requestMonthlyChange: { agentId: "hostile_agent", monthlyLimit: "500", justification: "a good reason" },
     saveVendorPolicy: { agentId: "hostile_agent", hosts: "vendor.example", payees: "", reason: "r" },
+    saveApprovalThreshold: { agentId: "hostile_agent", threshold: "25", reason: "r" },
   },
   "(console)/alerts/actions.ts": { acknowledgeAlertAction: { id: "1" } },
-  "(console)/approvals/actions.ts": { decideRequest: { id: "1", decision: "reject", comment: "not now" } },
+  "(console)/approvals/actions.ts": {
+    decideRequest: { id: "1", decision: "reject", comment: "not now" },
+    decidePayment: { approvalId: "pa_1", decision: "deny", reason: "not now" },
+  },
   "(console)/audits/actions.ts": { runAudit: {} },
   "(console)/jobs/actions.ts": { runJobAction: { job: "alerts" } },
   "(console)/ledger/[id]/actions.ts": {

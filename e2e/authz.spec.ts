@@ -57,6 +57,7 @@ const CRON_ROUTES = [
   "/api/cron/alerts",
   "/api/cron/alerts-digest",
   "/api/cron/alerts-deliver",
+  "/api/cron/payment-approvals",
 ];
 
 /** file#export → the least role that may call it. */
@@ -66,7 +67,10 @@ const ACTIONS: Record<string, Role> = {
   "app/(console)/agents/actions.ts#saveLimits": "operator",
   "app/(console)/agents/actions.ts#requestMonthlyChange": "operator",
   "app/(console)/agents/actions.ts#saveVendorPolicy": "operator",
+  // Raising or clearing the threshold needs an approver too; the action checks that after the input.
+  "app/(console)/agents/actions.ts#saveApprovalThreshold": "operator",
   "app/(console)/approvals/actions.ts#decideRequest": "approver",
+  "app/(console)/approvals/actions.ts#decidePayment": "approver",
   "app/(console)/settlements/actions.ts#checkSettlement": "operator",
   "app/(console)/settlements/actions.ts#cancelSettlement": "operator",
   "app/(console)/settlements/actions.ts#resolveAllSettlements": "operator",

@@ -49,14 +49,15 @@ test.describe("console shell", () => {
     await expect(signedOut.getByRole("navigation", { name: "Console" })).toHaveCount(0);
   });
 
-  test("the Approvals link counts the pending requests", async ({ as, sql }) => {
+  test("the Approvals link counts the pending requests and held payments", async ({ as, sql }) => {
     await sql`
       INSERT INTO budget_change_requests
         (agent_id, kind, current_limit_micro, requested_limit_micro, justification, requested_by, expires_at)
       VALUES ('code_review_agent', 'monthly', 1000000000, 2000000000, 'shell spec', 'e2e', now() + interval '1 day')`;
     try {
       const [{ n } = { n: 0 }] = await sql<{ n: number }[]>`
-        SELECT count(*)::int AS n FROM budget_change_requests WHERE status = 'pending' AND expires_at > now()`;
+        SELECT (SELECT count(*) FROM budget_change_requests WHERE status = 'pending' AND expires_at > now())::int
+          + (SELECT count(*) FROM payment_approvals WHERE status = 'pending' AND expires_at > now())::int AS n`;
       const page = await as("approver");
       const approvals = page
         .getByRole("navigation", { name: "Console" })

@@ -14,6 +14,7 @@ import {
   DEFAULT_RESERVATION_TIMEOUT_MS,
   type LimitKind,
 } from "./payment-core/budgets/config";
+import { AGENT_APPROVAL_ENV, DEFAULT_APPROVAL_TTL_SECONDS } from "./payment-core/payment-approvals/config";
 import {
   type AlertsEnv,
   type CoreEnv,
@@ -111,6 +112,8 @@ const schema = z.object({
   X402_RESERVATION_TIMEOUT_SECONDS: intIn(1, 86_400).optional(),
   X402_SETTLE_INTERVAL_S: intIn(0, 86_400).default(60),
   X402_AUTO_CANCEL: bool.default(false),
+  // A payment held for approval and not decided (or approved and not retried) within this expires.
+  X402_PAYMENT_APPROVAL_TTL_S: intIn(60, 7 * 86_400).default(DEFAULT_APPROVAL_TTL_SECONDS),
   X402_PG_DATA_DIR: z.string().min(1).default("./data/postgres"),
   X402_NETWORK: z
     .enum(Object.keys(NETWORKS) as [NetworkId, ...NetworkId[]], {
@@ -345,6 +348,18 @@ export function parseEnv(source: Record<string, string | undefined>): AppEnv {
   }
 
   const agentLimits: BudgetConfig["agentLimits"] = {};
+  // X402_{AGENT}_APPROVAL_ABOVE_USDC: above it a payment waits for a person (the console's value wins).
+  const approvalAbove: Record<string, bigint> = {};
+  for (const [variable, value] of Object.entries(present)) {
+    const match = AGENT_APPROVAL_ENV.exec(variable);
+    if (!match || value === undefined) continue;
+    const above = usdc.safeParse(value);
+    if (!above.success) {
+      issues.push({ variable, reason: above.error.issues[0]?.message ?? "invalid amount" });
+      continue;
+    }
+    approvalAbove[(match[1] ?? "").toLowerCase()] = above.data;
+  }
   for (const [variable, value] of Object.entries(present)) {
     const match = AGENT_LIMIT_ENV.exec(variable);
     if (!match || value === undefined) continue;
@@ -430,6 +445,11 @@ export function parseEnv(source: Record<string, string | undefined>): AppEnv {
       allowedPrivateHosts: data.X402_ALLOWED_PRIVATE_HOSTS ?? [],
       selfHosts: selfHosts(data.NEXTAUTH_URL, data.PORT),
       maxResponseBytes: data.X402_MAX_RESPONSE_BYTES,
+      approvals: {
+        aboveMicro: approvalAbove,
+        ttlSeconds: data.X402_PAYMENT_APPROVAL_TTL_S,
+        consoleUrl: data.NEXTAUTH_URL,
+      },
     },
     metricsToken: data.X402_METRICS_TOKEN,
     cli: {

@@ -33,7 +33,7 @@ export function ConsoleNav({
   user: { email: string; role: string };
   /** Active (open, unacknowledged) alerts, for the Alerts link's badge. */
   alerts?: { active: number; critical: number };
-  /** Change requests waiting for an approver, for the Approvals link's badge. */
+  /** Change requests and held payments waiting for an approver, for the Approvals link's badge. */
   approvals?: { pending: number };
 }) {
   const pathname = usePathname();

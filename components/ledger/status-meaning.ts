@@ -5,6 +5,8 @@ export const STATUS_MEANING: Record<TransactionStatus, string> = {
   pending: "Reserved against the budget; nothing has been signed yet.",
   authorized:
     "Signed and not seen on chain yet: the amount stays reserved until the chain shows it used, or it expires or is cancelled.",
+  awaiting_approval:
+    "Held for a person's approval (its price is above the agent's approval threshold): reserved against the budget, nothing signed.",
   completed: "Paid: the amount is counted as spent.",
   failed:
     "Not paid, and proven so (never signed, or the authorization expired unused): the reservation was released.",

@@ -24,7 +24,7 @@ const DOT_CLASS: Record<Tone, string> = {
 
 /**
  * Every status the console shows, mapped to a tone in this one place. A payment that is done is
- * ok; money still held is a warning (pending, authorized); a failure is bad; what changed
+ * ok; money still held is a warning (pending, authorized, awaiting_approval); a failure is bad; what changed
  * nothing (cancelled, rejected before reserving) is neutral.
  */
 export const STATUS_TONES = {
@@ -32,12 +32,14 @@ export const STATUS_TONES = {
     completed: "ok",
     pending: "warn",
     authorized: "warn",
+    awaiting_approval: "warn",
     failed: "bad",
     cancelled: "neutral",
     rejected: "neutral",
   } satisfies Record<TransactionStatus, Tone>,
   request: { pending: "warn", approved: "ok", rejected: "bad", expired: "neutral" },
   agent: { active: "ok", paused: "bad" },
+  paymentApproval: { pending: "warn", approved: "info", used: "ok", denied: "bad", expired: "neutral" },
   check: { pass: "ok", fail: "bad" },
   source: { console: "info", env: "warn", default: "neutral" } satisfies Record<LimitSource, Tone>,
   settlement: { stale: "warn", expired: "neutral" },

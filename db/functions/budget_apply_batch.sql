@@ -10,13 +10,16 @@
 --   reserve  {k:"r", id (new), agent, amount, key, daily, monthly, per_tx (the configuration's limits;
 --            an approved console limit in budget_policies wins), vendor, resource_url, method, asset,
 --            network, payer, payee, nonce, valid_after, valid_before (the authorization about to be
---            signed: the row is written `authorized`), metadata}
+--            signed: the row is written `authorized`), metadata, hold (true: written `awaiting_approval`,
+--            nothing to sign yet, with its `payment_approvals` row approval_id expiring at
+--            approval_expires, both in this commit)}
 --   commit   {k:"c", id, amount (settled), tx_hash, capture, completed_at, block_number, latency_ms,
 --            retry_count, nonce, valid_after, valid_before, payer, payee, metadata, audit_actor,
 --            audit_action, audit_reason}
 --   release  {k:"x", id, release_as ("failed" | "cancelled"), error_code, message, and the commit's
 --            details}
--- Amounts are integers (micro-USDC), as JSON strings. Returns one row per operation, r_ord its
+-- A finish takes `pending`, `authorized` and `awaiting_approval` rows (a held row is released when
+-- its approval is denied or expires). Amounts are integers (micro-USDC), as JSON strings. Returns one row per operation, r_ord its
 -- position in p_ops (1-based).
 --
 -- Reservation checks, in order: kill switch (p_payments_disabled or settings.kill_switch), agent
@@ -64,6 +67,8 @@ DECLARE
   a_ord int[] := '{}'; a_id text[] := '{}'; a_before jsonb[] := '{}'; a_after jsonb[] := '{}';
   -- reservations written as reserved that a window refused
   x_id text[] := '{}'; x_code text[] := '{}'; x_msg text[] := '{}'; x_meta jsonb[] := '{}';
+  -- held reservations that passed every check: their approvals, written with them
+  h_ord int[] := '{}';
   op record;
   prior jsonb;
   v_status text;
@@ -112,7 +117,7 @@ BEGIN
       r_agent := f_agent[j];
       v_commit := op.k = 'c';
       v_capture := v_commit AND coalesce(op.capture, false) AND f_status[j] = 'failed';
-      IF f_status[j] NOT IN ('pending', 'authorized') AND NOT v_capture THEN
+      IF f_status[j] NOT IN ('pending', 'authorized', 'awaiting_approval') AND NOT v_capture THEN
         v_same := (v_commit AND f_status[j] = 'completed' AND f_tx[j] IS NOT DISTINCT FROM op.tx_hash
             AND f_amount[j] = op.amount)
           OR (NOT v_commit AND f_status[j] = coalesce(op.release_as, 'failed'));
@@ -204,7 +209,7 @@ BEGIN
       SELECT o.n::int AS n, x.*
       FROM jsonb_array_elements(p_ops) WITH ORDINALITY AS o(e, n)
       CROSS JOIN LATERAL jsonb_to_record(o.e) AS x(k text, id text, agent text, amount bigint, key text,
-        daily bigint, monthly bigint, per_tx bigint, nonce text)
+        daily bigint, monthly bigint, per_tx bigint, nonce text, hold boolean)
       WHERE x.k = 'r'
       ORDER BY o.n
     LOOP
@@ -237,10 +242,12 @@ BEGIN
         -- Written as reserved now; turned into a refusal below if a window has no room.
         c_ord := c_ord || op.n; c_id := c_id || op.id; c_agent := c_agent || op.agent;
         c_amount := c_amount || op.amount;
-        c_status := c_status || CASE WHEN op.nonce IS NULL THEN 'pending' ELSE 'authorized' END;
+        c_status := c_status || CASE WHEN coalesce(op.hold, false) THEN 'awaiting_approval'
+          WHEN op.nonce IS NULL THEN 'pending' ELSE 'authorized' END;
         c_daily := c_daily || coalesce((v_policies->>(op.agent || ':daily'))::bigint, op.daily);
         c_monthly := c_monthly || coalesce((v_policies->>(op.agent || ':monthly'))::bigint, op.monthly);
-        i_status := i_status || CASE WHEN op.nonce IS NULL THEN 'pending' ELSE 'authorized' END;
+        i_status := i_status || CASE WHEN coalesce(op.hold, false) THEN 'awaiting_approval'
+          WHEN op.nonce IS NULL THEN 'pending' ELSE 'authorized' END;
         i_code := i_code || NULL::text; i_msg := i_msg || NULL::text; i_meta := i_meta || '{}'::jsonb;
         CONTINUE;
       END IF;
@@ -325,6 +332,7 @@ BEGIN
       w_reserved[jd] := w_reserved[jd] + v_amount; w_dirty[jd] := true;
       w_reserved[jm] := w_reserved[jm] + v_amount; w_dirty[jm] := true;
       r_ok := true; r_status := c_status[j]; r_code := NULL; r_message := NULL; r_metadata := NULL;
+      IF c_status[j] = 'awaiting_approval' THEN h_ord := h_ord || c_ord[j]; END IF;
     ELSE
       r_ok := false; r_status := 'rejected'; r_code := v_code;
       r_message := budget_refusal_message(v_code, v_agent, v_amount, v_limit, v_used);
@@ -342,6 +350,16 @@ BEGIN
       error_code = x.code, error_message = x.msg, metadata = t.metadata || x.meta
     FROM unnest(x_id, x_code, x_msg, x_meta) AS x(id, code, msg, meta)
     WHERE t.id = x.id;
+  END IF;
+
+  IF cardinality(h_ord) > 0 THEN
+    INSERT INTO payment_approvals (id, transaction_id, agent_id, amount_micro, vendor, resource_url, payee,
+      status, requested_at, expires_at)
+    SELECT x.approval_id, x.id, x.agent, x.amount, coalesce(x.vendor, ''), x.resource_url, x.payee, 'pending',
+      p_now, x.approval_expires
+    FROM unnest(h_ord) AS h(ord)
+    CROSS JOIN LATERAL jsonb_to_record(p_ops->(h.ord - 1)) AS x(id text, agent text, amount bigint,
+      vendor text, resource_url text, payee text, approval_id text, approval_expires timestamptz);
   END IF;
 
   UPDATE budget_usage AS b SET spent_micro = w.spent, reserved_micro = w.reserved, updated_at = now()

@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { pgEnum, pgTable, text, timestamp } from "drizzle-orm/pg-core";
+import { bigint, pgEnum, pgTable, text, timestamp } from "drizzle-orm/pg-core";
 
 export const agentStatus = pgEnum("agent_status", ["active", "paused"]);
 
@@ -19,6 +19,12 @@ export const agents = pgTable("agents", {
   allowedVendorHosts: text("allowed_vendor_hosts").array().notNull().default(sql`'{}'::text[]`),
   /** The payee addresses (checksummed) this agent may pay; empty means any payee. */
   allowedPayees: text("allowed_payees").array().notNull().default(sql`'{}'::text[]`),
+  /**
+   * A payment priced above this (micro-USDC) waits for a person's approval
+   * (lib/payment-core/payment-approvals/); null: the environment's X402_{AGENT}_APPROVAL_ABOVE_USDC,
+   * else never held. Set from the console (audited).
+   */
+  approvalAboveMicro: bigint("approval_above_micro", { mode: "bigint" }),
   createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
   updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
 });

@@ -4,6 +4,7 @@ export * from "./budgets";
 export * from "./cli-tokens";
 export * from "./fundings";
 export * from "./operations";
+export * from "./payment-approvals";
 export * from "./rate-limits";
 export * from "./rotations";
 export * from "./settings";

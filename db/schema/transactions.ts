@@ -18,11 +18,14 @@ import {
  * still move, so the reservation holds. `completed`: paid, amount and hash as the chain shows
  * them. `failed`: proven not paid (never signed, or unused and expired), reservation released.
  * `cancelled`: the authorization was cancelled on chain, reservation released. `rejected`:
- * refused before anything was reserved.
+ * refused before anything was reserved. `awaiting_approval`: reserved and held for a person's
+ * approval (its price is above the agent's approval threshold), nothing signed; a row in
+ * `payment_approvals` says where the decision stands.
  */
 export const transactionStatus = pgEnum("transaction_status", [
   "pending",
   "authorized",
+  "awaiting_approval",
   "completed",
   "failed",
   "cancelled",

@@ -112,6 +112,29 @@ export interface OutcomeJson {
 }
 
 export function outcomeJson(outcome: PayOutcome): OutcomeJson {
+  if (!outcome.ok && outcome.code === "awaiting_approval" && outcome.approval) {
+    // Held for a person: accepted, not paid. Poll `pollUrl`, then retry the same idempotency key.
+    const a = outcome.approval;
+    return {
+      status: 202,
+      body: {
+        status: "awaiting_approval",
+        code: "awaiting_approval",
+        message: outcome.message,
+        approvalId: a.id,
+        approvalStatus: a.status,
+        transactionId: outcome.transactionId,
+        priceUsdc: usdc6(a.amountMicro),
+        expiresAt: a.expiresAt,
+        retryAfterSeconds: a.retryAfterSeconds,
+        pollUrl: a.pollUrl,
+        vendor: outcome.vendor,
+        latencyMs: outcome.latencyMs,
+        replayed: outcome.replayed,
+      },
+      headers: { "Retry-After": String(a.retryAfterSeconds), "Cache-Control": "no-store" },
+    };
+  }
   if (outcome.ok && !outcome.paid) {
     return ok({
       transactionId: null,

@@ -95,6 +95,14 @@ export function mutating(cmd: Command): Command {
   return cmd;
 }
 
+/** What a refused break-glass command would have done, for its message. */
+const BREAK_GLASS_WHAT: Partial<Record<Operation, string>> = {
+  "approvals.decide": "decide a change request",
+  "payment_approvals.decide": "approve or deny a held payment",
+  "agents.approval_threshold_loosen": "raise or clear an approval threshold",
+  "treasury.owners": "change the treasury owners",
+};
+
 /** The command line as typed after `x402`, for the break-glass record (no option values). */
 function commandName(cmd: Command): string {
   const names: string[] = [];
@@ -118,7 +126,7 @@ export async function actorFor(
     if (BREAK_GLASS_REFUSED.has(as.operation)) {
       throw new OperationError(
         "break_glass_refused",
-        `--break-glass cannot ${as.operation === "approvals.decide" ? "decide a change request" : "change the treasury owners"}: sign in (x402 login) as ${needed === "admin" ? "an admin" : `an ${needed}`}`,
+        `--break-glass cannot ${BREAK_GLASS_WHAT[as.operation] ?? "change the treasury owners"}: sign in (x402 login) as ${needed === "admin" ? "an admin" : `an ${needed}`}`,
         { operation: as.operation, needed },
       );
     }

@@ -98,6 +98,12 @@ export const CLI_EXIT: Readonly<Record<ErrorCode, (typeof EXIT)["failed" | "usag
   stale_reservation: EXIT.failed,
   authorization_expired: EXIT.failed,
   authorization_cancelled: EXIT.failed,
+  awaiting_approval: EXIT.failed,
+  payment_denied: EXIT.failed,
+  approval_expired: EXIT.failed,
+  approval_not_found: EXIT.failed,
+  approval_already_decided: EXIT.failed,
+  approval_requirements_changed: EXIT.failed,
   // Finishing a reservation (the budget engine's result).
   transaction_not_found: EXIT.failed,
   not_pending: EXIT.failed,

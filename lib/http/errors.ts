@@ -104,6 +104,13 @@ export const HTTP_STATUS: Readonly<Record<ErrorCode, number>> = {
   stale_reservation: 403,
   authorization_expired: 403,
   authorization_cancelled: 403,
+  // Held for approval: accepted, not done; the answer carries Retry-After and the URL to poll.
+  awaiting_approval: 202,
+  payment_denied: 403,
+  approval_expired: 403,
+  approval_not_found: 404,
+  approval_already_decided: 409,
+  approval_requirements_changed: 409,
   transaction_not_found: 404,
   not_pending: 409,
   amount_exceeds_reservation: 409,

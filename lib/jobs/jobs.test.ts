@@ -220,6 +220,7 @@ describe("the schedule", () => {
         "budget-audit",
         "settle",
         "alerts",
+        "payment-approvals",
       ]);
       const from = new Date("2026-11-30T16:42:10Z"); // a Monday
       const next = Object.fromEntries(crons.map((c) => [c.name, c.cron.nextRun(from)?.toISOString()]));
@@ -229,6 +230,7 @@ describe("the schedule", () => {
         "budget-audit": "2026-12-07T05:00:00.000Z",
         settle: "2026-11-30T16:43:00.000Z",
         alerts: "2026-11-30T16:43:00.000Z",
+        "payment-approvals": "2026-11-30T16:43:00.000Z",
       });
       expect(crons.every((c) => c.cron.isStopped() === false && c.cron.isRunning() === false)).toBe(true);
     } finally {

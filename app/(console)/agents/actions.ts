@@ -5,6 +5,8 @@ import { z } from "zod";
 import type { Database } from "@/db/client";
 import { action } from "@/lib/actions/action";
 import { env } from "@/lib/env";
+import { requiredRole, thresholdChangeOperation } from "@/lib/payment-core/access/permissions";
+import { roleAtLeast } from "@/lib/payment-core/access/users";
 import { setAgentStatus } from "@/lib/payment-core/agents/store";
 import {
   MAX_POLICY_ENTRIES,
@@ -19,6 +21,12 @@ import {
 } from "@/lib/payment-core/budgets/approvals";
 import { limitOutlook, outlookForWire, type ProposedLimits } from "@/lib/payment-core/budgets/limit-warnings";
 import { getUsage, setLimits } from "@/lib/payment-core/budgets/usage";
+import {
+  effectiveThreshold,
+  getApprovalThreshold,
+  setApprovalThreshold,
+} from "@/lib/payment-core/payment-approvals";
+import { OperationError } from "@/lib/payment-core/support/errors";
 import { MoneyParseError, parseUsdc } from "@/lib/payment-core/support/money";
 
 /** Above this a limit is a typo, not a budget (and stays far inside PostgreSQL's bigint). */
@@ -220,5 +228,71 @@ export const saveVendorPolicy = action({
     });
     revalidateAgent(input.agentId);
     return policy;
+  },
+});
+
+/**
+ * The approval threshold a person types: empty clears the console's value (the environment's
+ * X402_{AGENT}_APPROVAL_ABOVE_USDC applies, or none); else an amount of 0 or more (0 holds every
+ * paid request).
+ */
+const thresholdAmount = z
+  .string({ error: "enter an amount like 25 or 0.50, or leave it empty to clear it" })
+  .trim()
+  .transform((value, ctx) => {
+    if (value === "") return null;
+    try {
+      const micro = parseUsdc(value.replace(/^\$/, ""));
+      if (micro > MAX_LIMIT_MICRO) {
+        ctx.addIssue({ code: "custom", message: "enter at most 1,000,000,000" });
+        return z.NEVER;
+      }
+      return micro;
+    } catch (error) {
+      const reason = error instanceof MoneyParseError ? error.reason : "not an amount";
+      ctx.addIssue({ code: "custom", message: `enter an amount like 25 or 0.50 (${reason})` });
+      return z.NEVER;
+    }
+  });
+
+/**
+ * Sets or clears the agent's approval threshold (a payment priced above it waits for an approver).
+ * Lowering it is an operator's; raising or clearing it, which holds fewer payments, needs an
+ * approver (thresholdChangeOperation), judged on the threshold in force before and after, the
+ * server's environment included. Audited by setApprovalThreshold; applies from the next payment.
+ */
+export const saveApprovalThreshold = action({
+  operation: "agents.approval_threshold",
+  input: z.object({
+    agentId,
+    threshold: thresholdAmount,
+    reason: z.string().trim().max(500, "keep it to at most 500 characters").optional(),
+  }),
+  handler: async (input, { user, db }) => {
+    const config = env().payments.approvals;
+    const before = await getApprovalThreshold(db, input.agentId, config);
+    if (!before) throw new OperationError("unknown_agent", `no agent named ${input.agentId}`);
+    const after = effectiveThreshold(input.agentId, input.threshold, config);
+    const operation = thresholdChangeOperation(before.thresholdMicro, after.thresholdMicro);
+    const needed = requiredRole(operation);
+    if (!roleAtLeast(user.role, needed)) {
+      throw new OperationError(
+        "forbidden",
+        `raising or clearing an approval threshold holds fewer payments: it needs the ${needed} role; you are ${user.role}`,
+        { needed, role: user.role, operation },
+      );
+    }
+    await setApprovalThreshold(db, {
+      agentId: input.agentId,
+      thresholdMicro: input.threshold,
+      actor: user.email,
+      reason: input.reason || null,
+    });
+    revalidateAgent(input.agentId);
+    return {
+      thresholdMicro: after.thresholdMicro?.toString() ?? null,
+      source: after.source,
+      consoleMicro: after.consoleMicro?.toString() ?? null,
+    };
   },
 });

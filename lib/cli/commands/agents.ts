@@ -6,6 +6,7 @@ import { mutating } from "../auth";
 import { CliFailure, type CommandKit, EXIT, withDb } from "../context";
 import { table } from "../format";
 import { snakeKeys } from "../json";
+import { registerApprovalThreshold } from "./payment-approvals";
 
 /** `x402 agents …` (list, add, pause/resume, rotate-key, vendors) and `x402 users add`. */
 export function registerAgents(program: Command, { sub, print }: CommandKit): void {
@@ -138,6 +139,8 @@ export function registerAgents(program: Command, { sub, print }: CommandKit): vo
           ),
       ),
   );
+
+  registerApprovalThreshold(agents, { sub, print });
 
   const users = sub(program, "users").description("console users");
   mutating(sub(users, "add"))

@@ -10,6 +10,7 @@ import { mutating } from "../auth";
 import { CliFailure, type CommandKit, EXIT, withDb } from "../context";
 import { table, usd, usdc6 } from "../format";
 import { snakeKeys } from "../json";
+import { registerPaymentApprovals } from "./payment-approvals";
 
 function requestJson(r: ChangeRequest) {
   return {
@@ -45,7 +46,10 @@ function requestId(value: string): number {
  * domain functions (another person than the requester decides; a rejection says why).
  */
 export function registerApprovals(program: Command, { sub, print }: CommandKit): void {
-  const approvals = sub(program, "approvals").description("monthly limit increases waiting for an approver");
+  const approvals = sub(program, "approvals").description(
+    "monthly limit increases and held payments waiting for an approver",
+  );
+  registerPaymentApprovals(approvals, { sub, print });
   sub(approvals, "list")
     .description("pending requests first (the next to expire at the top), then decided ones")
     .addOption(new Option("--status <status>", "only this status").choices([...CHANGE_REQUEST_STATUSES]))

@@ -112,6 +112,18 @@ async function payThroughApi(
     });
   }
   const error = body.error as (Record<string, unknown> & { code?: string; message?: string }) | undefined;
+  if (res.status === 202 && body.code === "awaiting_approval") {
+    // Held for a person's approval: not paid (exit 1); run the same command with the same
+    // --idempotency-key once it is approved.
+    throw refusal(io, json, "awaiting_approval", String(body.message ?? "held for approval"), {
+      http_status: res.status,
+      transaction_id: body.transactionId,
+      approval_id: body.approvalId,
+      expires_at: body.expiresAt,
+      retry_after_seconds: body.retryAfterSeconds,
+      poll_url: body.pollUrl,
+    });
+  }
   if (!res.ok || error) {
     // The console's code as it answered: a newer console may send one this CLI does not list (every
     // CliFailure below names its exit code, so an unlisted code still exits 1).
@@ -181,6 +193,11 @@ async function payDirect(io: Io, json: boolean, url: string, opts: PayOptions, a
       if (f.usedMicro !== undefined) details.used_usdc = usdc6(f.usedMicro);
       if (f.remainingMicro !== undefined) details.remaining_usdc = usdc6(f.remainingMicro);
       if (f.requestedMicro !== undefined) details.requested_usdc = usdc6(f.requestedMicro);
+      if (outcome.approval) {
+        details.approval_id = outcome.approval.id;
+        details.expires_at = outcome.approval.expiresAt;
+        details.retry_after_seconds = outcome.approval.retryAfterSeconds;
+      }
       throw refusal(io, json, outcome.code, outcome.message, details);
     }
     return outcome.paid

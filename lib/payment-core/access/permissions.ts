@@ -9,6 +9,14 @@ export const OPERATION_ROLES = {
   "limits.set": "operator",
   "limits.request_monthly": "operator",
   "approvals.decide": "approver",
+  // A payment held above its agent's approval threshold (lib/payment-core/payment-approvals/):
+  // approving or denying it is an approver's.
+  "payment_approvals.decide": "approver",
+  // An agent's approval threshold. Lowering it (or setting one where none applied) holds more
+  // payments: an operator may. Raising or clearing it holds fewer, so one operator could switch the
+  // control off: that needs an approver (thresholdChangeOperation below picks the one that applies).
+  "agents.approval_threshold": "operator",
+  "agents.approval_threshold_loosen": "approver",
   "kill_switch.set": "operator",
   "agents.set_status": "operator",
   "agents.vendor_policy": "operator",
@@ -42,10 +50,27 @@ export function requiredRole(operation: Operation): Role {
 }
 
 /**
+ * The operation an approval threshold change is: loosening (the effective threshold goes up, or
+ * away) needs `agents.approval_threshold_loosen`; tightening or no change needs
+ * `agents.approval_threshold`. `before` and `after` are the effective thresholds in micro-USDC (the
+ * console's value, else the environment's), null when no payment is held.
+ */
+export function thresholdChangeOperation(
+  before: bigint | null,
+  after: bigint | null,
+): "agents.approval_threshold" | "agents.approval_threshold_loosen" {
+  const loosens = before !== null && (after === null || after > before);
+  return loosens ? "agents.approval_threshold_loosen" : "agents.approval_threshold";
+}
+
+/**
  * What `x402 --break-glass` (database access, no sign-in) may never do: decide a budget change
- * request (that needs a second person, signed in) or change who may approve a treasury rotation.
+ * request or a held payment (that needs a person, signed in), loosen an agent's approval
+ * threshold (that switches that person off), or change who may approve a treasury rotation.
  */
 export const BREAK_GLASS_REFUSED: ReadonlySet<Operation> = new Set<Operation>([
   "approvals.decide",
+  "payment_approvals.decide",
+  "agents.approval_threshold_loosen",
   "treasury.owners",
 ]);

@@ -17,7 +17,7 @@ type UsageRow = {
 
 /**
  * Ledger vs budget: every `budget_usage` window must hold exactly the completed (spent) and
- * pending + authorized (reserved) amounts of the agent's rows created in that UTC window.
+ * pending + authorized + awaiting_approval (reserved) amounts of the agent's rows created in that UTC window.
  * One scan of the ledger grouped by agent and UTC day; months are rolled up from the days,
  * and the full join also finds ledger windows that have no usage row at all. Windows of
  * agents that do not exist are the integrity check's (they can have no usage row).
@@ -27,9 +27,9 @@ export async function checkLedgerConsistency(db: DbOrTx): Promise<KindResult> {
     WITH day_ledger AS (
       SELECT agent_id, (created_at AT TIME ZONE 'UTC')::date AS day,
         coalesce(sum(amount_micro) FILTER (WHERE status = 'completed'), 0)::bigint AS spent,
-        coalesce(sum(amount_micro) FILTER (WHERE status IN ('pending', 'authorized')), 0)::bigint AS reserved
+        coalesce(sum(amount_micro) FILTER (WHERE status IN ('pending', 'authorized', 'awaiting_approval')), 0)::bigint AS reserved
       FROM transactions
-      WHERE status IN ('completed', 'pending', 'authorized')
+      WHERE status IN ('completed', 'pending', 'authorized', 'awaiting_approval')
       GROUP BY 1, 2
     ), ledger AS (
       SELECT agent_id, 'day'::budget_period AS period, day AS period_start, spent, reserved FROM day_ledger

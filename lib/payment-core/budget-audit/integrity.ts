@@ -145,7 +145,8 @@ export async function checkIntegrity(
   }>(sql`
     SELECT t.agent_id, count(*) AS rows,
       coalesce(sum(t.amount_micro) FILTER (WHERE t.status = 'completed'), 0)::bigint AS spent,
-      coalesce(sum(t.amount_micro) FILTER (WHERE t.status IN ('pending', 'authorized')), 0)::bigint AS reserved,
+      coalesce(sum(t.amount_micro) FILTER (WHERE t.status IN ('pending', 'authorized', 'awaiting_approval')), 0)::bigint
+        AS reserved,
       (array_agg(t.id ORDER BY t.created_at, t.id))[1:10] AS ids,
       min(t.created_at) AS first_at, max(t.created_at) AS last_at,
       count(*) OVER () AS total

@@ -79,6 +79,9 @@ function reserveJson(op: ReserveOp, limits: EffectiveLimits): Record<string, unk
     valid_after: iso(d.authorization?.validAfter),
     valid_before: iso(d.authorization?.validBefore),
     metadata: d.metadata,
+    hold: d.hold ? true : undefined,
+    approval_id: d.hold?.approvalId,
+    approval_expires: iso(d.hold?.expiresAt),
   };
 }
 
@@ -154,7 +157,7 @@ function finishResult(a: Answer, op: FinishOp): FinishResult {
         ok: false,
         transactionId: a.r_id,
         code: "not_pending",
-        message: `transaction ${a.r_id} is ${status}, not pending or authorized`,
+        message: `transaction ${a.r_id} is ${status}, not pending, authorized or awaiting approval`,
         status,
       };
   }

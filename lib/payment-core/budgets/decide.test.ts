@@ -277,6 +277,18 @@ describe("decideFinish", () => {
       },
     },
     {
+      name: "a held row (awaiting approval) released on a denial frees its reservation",
+      request: { kind: "release", id: "tx_1" },
+      row: row("awaiting_approval"),
+      expected: {
+        apply: true,
+        status: "failed",
+        amountMicro: usdc(5),
+        unreserveMicro: usdc(5),
+        spendMicro: 0n,
+      },
+    },
+    {
       name: "a capture of a failed row adds its spend and frees nothing",
       request: { kind: "capture", id: "tx_1", amount: usdc(5), txHash: hash, fromFailed: true },
       row: row("failed"),

@@ -158,7 +158,7 @@ export function decideFinish(request: FinishRequest, row: LedgerRow | undefined)
             ok: false,
             transactionId: row.id,
             code: "not_pending",
-            message: `transaction ${row.id} is ${row.status}, not pending or authorized`,
+            message: `transaction ${row.id} is ${row.status}, not pending, authorized or awaiting approval`,
             status: row.status,
           },
     };

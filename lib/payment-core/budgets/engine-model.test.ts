@@ -123,7 +123,14 @@ function makeRound(r: Rng, seed: number): Round {
       bump(agent, NOW, usdc(r.int(0, 300)), 0n);
     }
   }
-  const statusesOfRows = ["pending", "authorized", "failed", "completed", "cancelled"] as const;
+  const statusesOfRows = [
+    "pending",
+    "authorized",
+    "awaiting_approval",
+    "failed",
+    "completed",
+    "cancelled",
+  ] as const;
   for (let i = 0; i < r.int(3, 10); i++) {
     const agent = r.pick(AGENTS);
     const at = r.chance(0.2) ? YESTERDAY : NOW;
@@ -146,7 +153,7 @@ function makeRound(r: Rng, seed: number): Round {
       agent,
       at,
       status === "completed" ? amount : 0n,
-      status === "pending" || status === "authorized" ? amount : 0n,
+      status === "pending" || status === "authorized" || status === "awaiting_approval" ? amount : 0n,
     );
   }
 

@@ -53,7 +53,8 @@ export { refusalFigures } from "./results";
  * against.
  */
 
-const RETRYABLE = new Set(["40P01", "40001", "23505"]);
+/** Failures a batch is simply run again after: a deadlock, a serialization failure, a key raced in. */
+export const RETRYABLE_SQLSTATES: ReadonlySet<string> = new Set(["40P01", "40001", "23505"]);
 const MAX_ATTEMPTS = 5;
 
 /**
@@ -84,6 +85,14 @@ export class BudgetEngine {
   private config(): BudgetConfig {
     const c = this.options.config;
     return typeof c === "function" ? c() : c;
+  }
+
+  /**
+   * The configuration and time a batch is decided with now: for a caller that runs one batch inside
+   * a transaction of its own (processBatch), such as a held payment written with its alert.
+   */
+  settings(): { config: BudgetConfig; now: Date } {
+    return { config: this.config(), now: this.clock() };
   }
 
   /**
@@ -259,7 +268,7 @@ export class BudgetEngine {
         return;
       } catch (error) {
         const code = sqlState(error);
-        if (code && RETRYABLE.has(code) && attempt < MAX_ATTEMPTS) continue;
+        if (code && RETRYABLE_SQLSTATES.has(code) && attempt < MAX_ATTEMPTS) continue;
         if (batch.length > 1) {
           // Isolate the failing operation: the others still get their answer.
           for (const op of batch) await this.runBatch([op]);

@@ -24,6 +24,11 @@ export interface ReservationDetails {
    * is written `rejected` without it, and nothing is signed).
    */
   authorization?: { nonce: string; validAfter: Date; validBefore: Date };
+  /**
+   * Held for a person's approval: the row is written `awaiting_approval` (nothing is signed) and
+   * its `payment_approvals` row, with this id and expiry, in the reservation's own commit.
+   */
+  hold?: { approvalId: string; expiresAt: Date };
 }
 
 export interface Reservation {
@@ -31,7 +36,7 @@ export interface Reservation {
   transactionId: string;
   agentId: string;
   amountMicro: Micro;
-  status: "pending" | "authorized" | "completed" | "failed" | "cancelled";
+  status: "pending" | "authorized" | "awaiting_approval" | "completed" | "failed" | "cancelled";
   /** True when this answer comes from an earlier call with the same idempotency key. */
   replayed: boolean;
 }
@@ -77,7 +82,7 @@ export type FinishErrorCode = "transaction_not_found" | "not_pending" | "amount_
  * Statuses a finish may start from. `failed` is accepted only by a capture with
  * `fromFailed: true`: money the chain shows moved for a row that was wrongly closed as failed.
  */
-export const OPEN = new Set(["pending", "authorized"]);
+export const OPEN = new Set(["pending", "authorized", "awaiting_approval"]);
 
 export type FinishResult =
   | {
@@ -108,7 +113,7 @@ export type LedgerRow = {
   id: string;
   agent_id: string;
   amount_micro: bigint;
-  status: "pending" | "authorized" | "completed" | "failed" | "cancelled" | "rejected";
+  status: "pending" | "authorized" | "awaiting_approval" | "completed" | "failed" | "cancelled" | "rejected";
   idempotency_key: string | null;
   tx_hash: string | null;
   error_code: string | null;

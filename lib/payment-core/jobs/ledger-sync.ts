@@ -120,7 +120,9 @@ export async function syncLedgerDay(
   for await (const row of readTransactions(db, { from: start, to: end })) {
     ledgerRows++;
     if (row.status === "completed") add(ledgerCompleted, row.agentId, row.amountMicro);
-    if (row.status === "pending" || row.status === "authorized") openRows++;
+    if (row.status === "pending" || row.status === "authorized" || row.status === "awaiting_approval") {
+      openRows++;
+    }
     if (scan.ids.has(row.id)) continue;
     pending.push(toSeedLine(row));
     scan.ids.add(row.id);

@@ -1,6 +1,7 @@
 import type { Database } from "@/db/client";
 import { type BudgetAuditResult, runBudgetAudit } from "../budget-audit/run";
 import type { BudgetConfig } from "../budgets/config";
+import { expirePaymentApprovals } from "../payment-approvals/decide";
 import { type ReconcileDeps, reconcile } from "../reconciliation";
 import type { ResolveReport } from "../settlement/resolver";
 import { formatDollars } from "../support/money";
@@ -79,6 +80,11 @@ export const JOB_SCHEDULES: Record<JobName, { schedule: string; description: str
   alerts: { schedule: "* * * * *", description: "Evaluates the alert rules and raises alerts." },
   "alerts-digest": { schedule: "0 9 * * *", description: "Sends the daily alerts digest." },
   "alerts-deliver": { schedule: "* * * * *", description: "Delivers queued alert messages to Discord." },
+  "payment-approvals": {
+    schedule: "* * * * *",
+    description:
+      "Releases payments held for approval that nobody decided (or the agent did not retry after approval) within X402_PAYMENT_APPROVAL_TTL_S.",
+  },
 };
 
 /**
@@ -95,7 +101,7 @@ export function settleSchedule(seconds: number): { schedule: string; intervalSec
 }
 
 const SHOWN_DISCREPANCIES = 50;
-/** Runs of the every-minute jobs (settle, alerts, alerts-deliver) are kept this long. */
+/** Runs of the every-minute jobs (settle, alerts, alerts-deliver, payment-approvals) are kept this long. */
 export const FREQUENT_RUNS_KEPT_DAYS = 7;
 
 export function buildJobs(deps: JobsDeps): Record<JobName, JobDefinition> {
@@ -225,6 +231,14 @@ export function buildJobs(deps: JobsDeps): Record<JobName, JobDefinition> {
     alerts: alertJob("alerts", deps.alerts?.evaluate),
     "alerts-digest": alertJob("alerts-digest", deps.alerts?.digest),
     "alerts-deliver": alertJob("alerts-deliver", deps.alerts?.deliver),
+    "payment-approvals": def(
+      "payment-approvals",
+      null,
+      async (ctx) => ({
+        output: await expirePaymentApprovals(ctx.db, { clock: ctx.clock, actor: ctx.actor }),
+      }),
+      { keepRunsDays: FREQUENT_RUNS_KEPT_DAYS },
+    ),
   };
 }
 
@@ -250,6 +264,8 @@ export function summarizeRun(job: string, output: unknown): string {
       const c = o.counts as { errors?: number; warnings?: number } | undefined;
       return `${String(o.status).toUpperCase()}: ${c?.errors ?? 0} errors, ${c?.warnings ?? 0} warnings`;
     }
+    case "payment-approvals":
+      return `${o.expired} expired, ${o.released} released`;
     case "settle": {
       const c = o.counts as Record<string, number> | undefined;
       return c

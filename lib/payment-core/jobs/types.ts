@@ -17,6 +17,7 @@ export const JOB_NAMES = [
   "alerts",
   "alerts-digest",
   "alerts-deliver",
+  "payment-approvals",
 ] as const;
 export type JobName = (typeof JOB_NAMES)[number];
 

@@ -90,7 +90,7 @@ export async function buildWeeklyReport(
         (count(*) FILTER (WHERE status = 'completed'))::int AS completed,
         (count(*) FILTER (WHERE ${failure}))::int AS failed,
         (count(*) FILTER (WHERE status = 'rejected'))::int AS rejected,
-        (count(*) FILTER (WHERE status IN ('pending', 'authorized') AND NOT ${failure}))::int AS open,
+        (count(*) FILTER (WHERE status IN ('pending', 'authorized', 'awaiting_approval') AND NOT ${failure}))::int AS open,
         coalesce(sum(amount_micro) FILTER (WHERE status = 'completed'), 0)::bigint AS spent
       FROM transactions WHERE ${inRange}`),
     db.execute<{ n: number; p: number[] | null }>(sql`

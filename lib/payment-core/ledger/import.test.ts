@@ -46,6 +46,19 @@ describe("ledger import: every problem of a line", () => {
     expect(await rows()).toBe(0);
   });
 
+  it("refuses a row awaiting approval: a hold without its approval could never end", async () => {
+    const report = await importJsonl(
+      t.db,
+      [seedLine({ transaction_id: "tx_held", status: "awaiting_approval", blockchain_tx_hash: null })],
+      { actor: "test" },
+    );
+    expect(report.committed).toBe(false);
+    expect(report.invalid[0]?.problems).toEqual([
+      expect.objectContaining({ field: "status", problem: expect.stringContaining("cannot be imported") }),
+    ]);
+    expect(await rows()).toBe(0);
+  });
+
   it("refuses a transaction hash that is not 0x and 64 hex digits", async () => {
     const report = await importJsonl(
       t.db,

@@ -240,6 +240,10 @@ export function checkSeedLine(
   const status = text("status", true);
   if (status !== null && !(TRANSACTION_STATUSES as readonly string[]).includes(status)) {
     fail("status", `${JSON.stringify(status)} is not a status`);
+  } else if (status === "awaiting_approval") {
+    // A live hold has its approval beside it in this database; imported, it would be a
+    // reservation no decision and no expiry could ever end.
+    fail("status", `"awaiting_approval" is a payment waiting for a person here and cannot be imported`);
   }
   const txHash = text("blockchain_tx_hash", false);
   if (options.strictHash && txHash && !TX_HASH.test(txHash)) {

@@ -10,7 +10,7 @@ import { REFUND_STATES, type RefundState } from "./refunds";
 /** Every ledger status, as the schema's enum declares them (their meanings are documented there). */
 export const TRANSACTION_STATUSES = transactionStatus.enumValues;
 /** States whose outcome is still open: their amount is held in the budget as reserved. */
-export const OPEN_STATUSES = ["pending", "authorized"] as const;
+export const OPEN_STATUSES = ["pending", "authorized", "awaiting_approval"] as const;
 export type TransactionStatus = (typeof TRANSACTION_STATUSES)[number];
 
 /** A ledger row as the API, CLI and console see it; timestamps are UTC ISO strings with microseconds. */

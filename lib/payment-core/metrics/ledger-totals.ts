@@ -189,11 +189,11 @@ export class LedgerTotalsReader {
         async (tx) => {
           const totals = await aggregate(
             tx,
-            sql`created_at < ${cutoff}::timestamptz AND status NOT IN ('pending', 'authorized')`,
+            sql`created_at < ${cutoff}::timestamptz AND status NOT IN ('pending', 'authorized', 'awaiting_approval')`,
           );
           const open = await tx.execute<{ id: string }>(sql`
             SELECT id FROM transactions
-            WHERE status IN ('pending', 'authorized') AND created_at < ${cutoff}::timestamptz`);
+            WHERE status IN ('pending', 'authorized', 'awaiting_approval') AND created_at < ${cutoff}::timestamptz`);
           return { cutoff, totals, openIds: open.map((r) => r.id) };
         },
         { isolationLevel: "repeatable read", accessMode: "read only" },

@@ -1,4 +1,5 @@
 import type { BudgetConfig } from "../budgets/config";
+import type { ApprovalConfig } from "../payment-approvals/config";
 
 /**
  * The configuration the domain reads, as plain values: `lib/env.ts` builds it from the
@@ -45,6 +46,8 @@ export interface PaymentEnv {
   selfHosts: string[];
   /** The most bytes of a vendor's response body that are read. */
   maxResponseBytes: number;
+  /** Payments held for a person's approval; absent: none is held. */
+  approvals?: ApprovalConfig;
 }
 
 /** The settlement resolver's schedule and choices. */

@@ -94,6 +94,14 @@ export const ERROR_CODES = [
   "stale_reservation",
   "authorization_expired",
   "authorization_cancelled",
+  // A payment held for a person's approval (lib/payment-core/payment-approvals/): held (202, not
+  // an error: poll and retry), denied, expired undecided, and the approvals' own refusals.
+  "awaiting_approval",
+  "payment_denied",
+  "approval_expired",
+  "approval_not_found",
+  "approval_already_decided",
+  "approval_requirements_changed",
   // Finishing a reservation (the budget engine's result).
   "transaction_not_found",
   "not_pending",

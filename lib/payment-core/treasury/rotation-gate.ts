@@ -1,6 +1,7 @@
 import { and, eq, isNull, sql } from "drizzle-orm";
 import type { Database } from "@/db/client";
 import { payerRotations } from "@/db/schema";
+import type { DbOrTx } from "@/db/sql";
 import { writeAudit } from "../audit-log/write";
 import type { Rotation } from "./rotation";
 
@@ -37,7 +38,7 @@ export interface RotatingFigures {
 }
 
 /** The gated rotation whose old wallet is `payer`, if any (open from the sweep's start, and after completion). */
-export async function payerRotating(db: Database, payer: string): Promise<RotatingFigures | null> {
+export async function payerRotating(db: DbOrTx, payer: string): Promise<RotatingFigures | null> {
   const [row] = await db
     .select({ id: payerRotations.id, state: payerRotations.state, wallet: payerRotations.oldWallet })
     .from(payerRotations)

@@ -94,7 +94,7 @@ export async function getRecentSpend(db: Database, options: { now?: Date } = {})
         WHERE status = 'completed' AND created_at > ${weekStart}::timestamptz
           AND created_at <= ${end}::timestamptz)::text AS week,
       (SELECT coalesce(sum(amount_micro), 0) FROM transactions
-        WHERE status IN ('pending', 'authorized'))::text AS open`);
+        WHERE status IN ('pending', 'authorized', 'awaiting_approval'))::text AS open`);
   return {
     at,
     daySpentMicro: BigInt(row?.day ?? "0"),

@@ -48,6 +48,11 @@ export type PayFailureCode =
   | "vendor_not_allowed"
   | "vendor_response_too_large"
   | "payer_rotating"
+  // Held for a person's approval (approval-gate.ts), and how a hold ends unpaid.
+  | "awaiting_approval"
+  | "payment_denied"
+  | "approval_expired"
+  | "approval_requirements_changed"
   // Stored by the settlement resolver on a released reservation; a replay answers them.
   | "stale_reservation"
   | "authorization_expired"
@@ -88,6 +93,16 @@ export type PayOutcome =
       rotating?: RotatingFigures;
       /** Set on `vendor_not_allowed`. */
       vendorPolicy?: VendorPolicyFigures;
+      /** Set on `awaiting_approval`: the approval to poll, and when to retry the same key. */
+      approval?: {
+        id: string;
+        status: string;
+        amountMicro: Micro;
+        /** UTC ISO. */
+        expiresAt: string;
+        retryAfterSeconds: number;
+        pollUrl: string;
+      };
       response?: VendorResponse;
       /**
        * The ledger row's state when the money side is not simply "nothing happened":
@@ -161,6 +176,25 @@ export function heldOutcome(
   };
 }
 
+/** A budget refusal (the engine's, or a hold's) as the purchase's answer, with its figures. */
+export function refusalOutcome(r: Refusal, vendor: string, latencyMs: number): PayOutcome {
+  return {
+    ok: false,
+    code: r.code,
+    message: r.message,
+    transactionId: r.transactionId,
+    vendor,
+    latencyMs,
+    replayed: r.replayed,
+    figures: {
+      limitMicro: r.limitMicro,
+      usedMicro: r.usedMicro,
+      remainingMicro: r.remainingMicro,
+      requestedMicro: r.requestedMicro,
+    },
+  };
+}
+
 /** The answer a row gives when it is asked again. */
 export function rowOutcome(row: LedgerRow): PayOutcome {
   const base = { vendor: row.vendor, latencyMs: row.latency_ms ?? 0, replayed: true };
@@ -181,6 +215,16 @@ export function rowOutcome(row: LedgerRow): PayOutcome {
       ok: false,
       code: "payment_in_progress",
       message: `transaction ${row.id} for this idempotency key is still in progress`,
+      transactionId: row.id,
+      ...base,
+    };
+  }
+  if (row.status === "awaiting_approval") {
+    // The payer answers a held row with its approval (approval-gate.ts); this is the bare answer.
+    return {
+      ok: false,
+      code: "awaiting_approval",
+      message: `transaction ${row.id} is held for a person's approval`,
       transactionId: row.id,
       ...base,
     };

@@ -2,6 +2,7 @@ import type { fetch as undiciFetch } from "undici";
 import type { Address, LocalAccount, PublicClient } from "viem";
 import type { Database } from "@/db/client";
 import type { BudgetEngine } from "../budgets/engine";
+import type { ApprovalConfig } from "../payment-approvals/config";
 import type { Logger } from "../support/log";
 
 /** What the payer is configured with and built from (createPayer in payer.ts). */
@@ -27,6 +28,8 @@ export interface PayerConfig {
   selfHosts?: readonly string[];
   /** The most bytes of a vendor's response body that are read (default 1 MiB). */
   maxResponseBytes?: number;
+  /** Payments held for approval (env thresholds, TTL); absent: only console thresholds, 900 s. */
+  approvals?: ApprovalConfig;
 }
 
 export interface PayerDeps {

@@ -4,10 +4,11 @@ import { Headers, type RequestInit, type Response } from "undici";
 import type { Address } from "viem";
 import { getVendorPolicy, hostAllowed, payeeAllowed } from "../agents/vendor-policy";
 import type { ReserveResult } from "../budgets/engine";
-import { resolveOpenTransactions } from "../settlement/resolver";
+import type { PaymentApproval } from "../payment-approvals/store";
 import { silentLog } from "../support/log";
 import type { Micro } from "../support/money";
 import { payerRotating, type RotatingFigures, rotatingFromError } from "../treasury/rotation-gate";
+import { createApprovalGate } from "./approval-gate";
 import { type AttemptTrace, loggedAttempts } from "./attempt-log";
 import { checkDestination, destinationRefusal, guardedAgent } from "./destination";
 import {
@@ -16,6 +17,7 @@ import {
   type PayOutcome,
   type PayRequest,
   readLedgerRow,
+  refusalOutcome,
   rowOutcome,
   type VendorPolicyFigures,
   type VendorResponse,
@@ -23,6 +25,7 @@ import {
 import type { PayerDeps } from "./payer-config";
 import { paymentIdentifier } from "./payment-identifier";
 import { type RequirementsPolicy, selectRequirements } from "./policy";
+import { createReplay } from "./replay";
 import { settlePaid } from "./settle-paid";
 import { createSigner } from "./sign";
 import {
@@ -75,41 +78,9 @@ export function createPayer(deps: PayerDeps) {
   const sign = createSigner({ account, network: config.network, usdcAddress: config.usdcAddress });
 
   const readRow = (id: string) => readLedgerRow(deps.db, { id });
+  const gate = createApprovalGate({ db: deps.db, engine, config: config.approvals });
 
-  /**
-   * The same key again: the current state, never 409 forever. A row still open is first
-   * resolved against the chain (captured if the authorization was used, released if it is
-   * proven dead), so a retry after a crash or a vendor failure learns what happened.
-   */
-  async function existing(
-    agentId: string,
-    key: string,
-    lookup?: Promise<{ id: string; status: string } | undefined>,
-  ) {
-    const found = await (lookup ?? engine.findByKey(agentId, key));
-    if (!found) return undefined;
-    if (found.status === "pending" || found.status === "authorized") {
-      await resolveFromChain(found.id, "payer:replay");
-    }
-    return readRow(found.id);
-  }
-
-  /**
-   * One row through the settlement resolver: captured if the chain shows it used, released if
-   * proven dead, else left as it is. A chain that does not answer leaves it as it is too.
-   */
-  async function resolveFromChain(id: string, actor: string): Promise<void> {
-    await resolveOpenTransactions(
-      {
-        db: deps.db,
-        engine,
-        client: deps.publicClient,
-        usdcAddress: config.usdcAddress,
-        payerAddress: account.address,
-      },
-      { ids: [id], staleAfterMs: config.staleAfterMs ?? 300_000, actor },
-    ).catch(() => undefined);
-  }
+  const { existing, resolveFromChain } = createReplay(deps, readRow);
 
   async function attempt(req: PayRequest, trace: AttemptTrace): Promise<PayOutcome> {
     const started = performance.now();
@@ -204,9 +175,10 @@ export function createPayer(deps: PayerDeps) {
     });
     // Read alongside the allowlist (one round trip of waiting for both). The ledger's trigger
     // refuses the reservation too, so a rotation that starts after this read is still caught.
-    const [policyRow, rotating] = await Promise.all([
+    const [policyRow, rotating, threshold] = await Promise.all([
       getVendorPolicy(deps.db, req.agentId),
       payerRotating(deps.db, account.address),
+      gate.threshold(req.agentId),
     ]);
     if (rotating) return rotatingOutcome(rotating);
     const policy = policyRow ?? { hosts: [], payees: [] };
@@ -234,9 +206,17 @@ export function createPayer(deps: PayerDeps) {
       };
     }
 
-    // The same key returns the first result without contacting the vendor again.
+    // The same key returns the first result without contacting the vendor again, unless it is a
+    // held payment that was approved since (approval-gate.ts): that one is paid now.
     const prior = await existing(req.agentId, req.idempotencyKey, lookup);
-    if (prior) return replayRow(prior);
+    let approved: PaymentApproval | undefined;
+    if (prior) {
+      const replay = replayRow(prior);
+      if (replay.ok || replay.code !== "awaiting_approval") return replay;
+      const held = await gate.replay(prior, elapsed());
+      if (held.kind === "answer") return held.outcome;
+      approved = held.approval;
+    }
 
     const headers = new Headers(req.headers ?? {});
     for (const h of ["payment-signature", "x-payment"]) headers.delete(h);
@@ -304,6 +284,26 @@ export function createPayer(deps: PayerDeps) {
       );
     }
 
+    // Above the agent's threshold: reserved and held for a person, nothing signed (202). Approved
+    // since: the vendor must ask exactly what was approved.
+    if (approved) {
+      const changed = await gate.mismatch(approved, selected.amountMicro, payee);
+      if (changed) return changed;
+    } else if (threshold !== null && selected.amountMicro > threshold) {
+      const held = await gate.hold({
+        agentId: req.agentId,
+        amountMicro: selected.amountMicro,
+        thresholdMicro: threshold,
+        key: req.idempotencyKey,
+        details: { ...details, payee },
+        vendor,
+        latencyMs: elapsed,
+      });
+      // The key was used meanwhile (a concurrent call): answered as its row stands.
+      if (held === "replayed") return attempt(req, trace);
+      return held;
+    }
+
     // 3 and 4. Reserve the exact amount (every budget check, atomically), then sign exactly the
     // approved requirements (sign.ts). The reservation is made inside the signing, once the
     // authorization's nonce and validity are known and before the key signs: its row is written
@@ -313,15 +313,40 @@ export function createPayer(deps: PayerDeps) {
     let gated: RotatingFigures | null = null;
     const identified = paymentIdentifier(required, req.agentId, req.idempotencyKey);
     details.metadata.payment_identifier = identified.record;
+    let unclaimed: "payments_disabled" | "agent_paused" | "not_approved" | undefined;
     const signed = await sign(requirements, identified.required, async (auth) => {
       if (auth.valueMicro !== selected.amountMicro || auth.to.toLowerCase() !== payee.toLowerCase()) {
         throw new Error("the authorization differs from the approved requirements");
+      }
+      const authorization = { nonce: auth.nonce, validAfter: auth.validAfter, validBefore: auth.validBefore };
+      if (approved) {
+        // The approved hold, claimed in place of a reservation: the row becomes `authorized`.
+        const c = await gate.claim(approved, {
+          payer: account.address,
+          authorization,
+          metadata: details.metadata,
+        });
+        if (!c.ok) {
+          if (c.code === "payer_rotating") gated = c.rotating;
+          else unclaimed = c.code;
+          throw new Error("not claimed: nothing is signed");
+        }
+        const { transactionId, agentId, amountMicro } = approved;
+        reservation = {
+          ok: true,
+          transactionId,
+          agentId,
+          amountMicro,
+          status: "authorized",
+          replayed: false,
+        };
+        return;
       }
       try {
         reservation = await engine.reserve(req.agentId, selected.amountMicro, req.idempotencyKey, {
           ...details,
           payee,
-          authorization: { nonce: auth.nonce, validAfter: auth.validAfter, validBefore: auth.validBefore },
+          authorization,
         });
       } catch (error) {
         // The ledger refused the reservation whole (rotation-gate.ts): nothing written, nothing signed.
@@ -331,32 +356,13 @@ export function createPayer(deps: PayerDeps) {
       if (!reservation.ok || reservation.replayed) throw new Error("not reserved: nothing is signed");
     });
     if (gated) return rotatingOutcome(gated);
+    if (approved && unclaimed) return gate.refusedClaim(approved, unclaimed);
     if (!reservation) {
       // The client failed before it asked for a signature: nothing reserved, nothing signed.
       return fail(null, "signing_failed", signed.ok ? "the client signed nothing" : signed.message);
     }
     const reserved: ReserveResult = reservation;
-    if (!reserved.ok) {
-      if (reserved.replayed) {
-        const row = await existing(req.agentId, req.idempotencyKey);
-        if (row) return replayRow(row);
-      }
-      return {
-        ok: false,
-        code: reserved.code,
-        message: reserved.message,
-        transactionId: reserved.transactionId,
-        vendor,
-        latencyMs: elapsed(),
-        replayed: reserved.replayed,
-        figures: {
-          limitMicro: reserved.limitMicro,
-          usedMicro: reserved.usedMicro,
-          remainingMicro: reserved.remainingMicro,
-          requestedMicro: reserved.requestedMicro,
-        },
-      };
-    }
+    if (!reserved.ok && !reserved.replayed) return refusalOutcome(reserved, vendor, elapsed());
     if (reserved.replayed) {
       const row = await existing(req.agentId, req.idempotencyKey);
       if (row) return replayRow(row);

@@ -126,6 +126,7 @@ export function createPaymentService(
           selfHosts: p.selfHosts,
           maxResponseBytes: p.maxResponseBytes,
           staleAfterMs: env.settlement.staleAfterMs,
+          approvals: p.approvals,
         },
       });
       payers.set(account.address, made);

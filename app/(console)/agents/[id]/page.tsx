@@ -2,6 +2,7 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { notFound } from "next/navigation";
 import { AgentPanel } from "@/components/agents/agent-panel";
+import { ApprovalThresholdSection } from "@/components/agents/approval-threshold-form";
 import { McpConfigSection } from "@/components/agents/mcp-config";
 import { VendorPolicySection } from "@/components/agents/vendor-policy-form";
 import { DailySpendChart } from "@/components/charts/daily-spend-chart";
@@ -11,6 +12,7 @@ import { DataTable, EmptyList, Td, TimeCell, TransactionLink } from "@/component
 import { Usd } from "@/components/ui/usd";
 import { requireUser } from "@/lib/auth/session";
 import { getAgentDetail, getMcpClientConfig } from "@/lib/dal/agents";
+import { getApprovalThresholdView } from "@/lib/dal/payment-approvals";
 import { roleAtLeast } from "@/lib/payment-core/access/users";
 import { recordSegment, segmentTitle } from "@/lib/url/segment";
 
@@ -24,14 +26,21 @@ export async function generateMetadata({ params }: Params): Promise<Metadata> {
 export default async function AgentPage({ params }: Params) {
   const { id } = await params;
   const user = await requireUser("viewer");
-  const detail = await getAgentDetail(recordSegment(id));
-  if (!detail) notFound();
+  const agentId = recordSegment(id);
+  const [detail, threshold] = await Promise.all([getAgentDetail(agentId), getApprovalThresholdView(agentId)]);
+  if (!detail || !threshold) notFound();
   const { agent, dailySpend, transactions, vendorPolicy } = detail;
   const mcp = await getMcpClientConfig(agent.id);
   const canEdit = roleAtLeast(user.role, "operator");
   return (
     <AgentPanel initial={agent} canEdit={canEdit} expiryDays={detail.approvalExpiryDays}>
       <VendorPolicySection agentId={agent.id} policy={vendorPolicy} canEdit={canEdit} />
+      <ApprovalThresholdSection
+        agentId={agent.id}
+        view={threshold}
+        canEdit={canEdit}
+        canLoosen={roleAtLeast(user.role, "approver")}
+      />
 
       <Section title="Daily spend, last 30 days" className="gap-2">
         <DailySpendChart points={dailySpend} />
