@@ -8,6 +8,7 @@ import { type ApiRateLimits, createApiRateLimits } from "@/lib/api/rate-limits";
 import { parseEnv } from "@/lib/env";
 import { rotateAgentKey } from "@/lib/payment-core/agents/store";
 import { setVendorPolicy } from "@/lib/payment-core/agents/vendor-policy";
+import { decidePaymentApproval, setApprovalThreshold } from "@/lib/payment-core/payment-approvals";
 import { setKillSwitch } from "@/lib/payment-core/runtime/kill-switch";
 import { createPaymentService, type PaymentService } from "@/lib/payment-core/x402/service";
 import { createTestDatabase, type TestDatabase } from "@/lib/testing/db";
@@ -258,6 +259,43 @@ describe("the MCP server over Streamable HTTP", () => {
     expect(elsewhere.structuredContent).toMatchObject({
       error: { code: "vendor_not_allowed", vendorPolicy: { allowedHosts: [host] } },
     });
+    await client.close();
+  });
+});
+
+describe("a payment held for approval, over MCP", () => {
+  it("says it awaits approval and how to retry; after approval the same key pays once", async () => {
+    const { apiKey } = await rotateAgentKey(t.db, { id: "code_review_agent", actor: "test" });
+    await setApprovalThreshold(t.db, {
+      agentId: "code_review_agent",
+      thresholdMicro: 100_000n,
+      actor: "test",
+    });
+    const client = await httpClient(apiKey);
+    const args = { url: `${net.vendorUrl}/code-scan?repo=mcp`, idempotency_key: "mcp-held-1" };
+    const before = await net.usdc.balanceOf(net.payer.address);
+
+    const held = await call(client, "pay_for_resource", args);
+    // Not a refusal: the model is told to wait and call again with the same key.
+    expect(held.isError).toBeFalsy();
+    expect(held.structuredContent).toMatchObject({ status: "awaiting_approval", priceUsdc: "0.250000" });
+    const [first] = held.content as { text: string }[];
+    expect(first?.text).toMatch(/awaits a person's approval.*same idempotency_key/s);
+    expect(await rows("mcp-held-1")).toMatchObject([{ status: "awaiting_approval", amount_micro: 250_000n }]);
+
+    await decidePaymentApproval(t.db, {
+      approvalId: String(held.structuredContent.approvalId),
+      decision: "approve",
+      reason: "expected scan",
+      actor: "approver@test",
+    });
+    const paid = await call(client, "pay_for_resource", args);
+    expect(paid.structuredContent).toMatchObject({ status: "completed", priceUsdc: "0.250000" });
+    const again = await call(client, "pay_for_resource", args);
+    expect(again.structuredContent).toMatchObject({ status: "completed", replayed: true });
+    expect(await rows("mcp-held-1")).toMatchObject([{ status: "completed", amount_micro: 250_000n }]);
+    expect(before - (await net.usdc.balanceOf(net.payer.address))).toBe(250_000n);
+    await setApprovalThreshold(t.db, { agentId: "code_review_agent", thresholdMicro: null, actor: "test" });
     await client.close();
   });
 });
