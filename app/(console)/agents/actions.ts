@@ -34,29 +34,35 @@ const MAX_LIMIT_MICRO = 1_000_000_000n * 1_000_000n;
 
 const agentId = z.string().trim().min(1, "agent is required").max(100);
 
+/**
+ * The micro-USDC of an amount a person typed (a leading "$" allowed), parsed from its text (never a
+ * float), at most MAX_LIMIT_MICRO; an issue naming `example` otherwise.
+ */
+function typedUsdc(value: string, ctx: z.RefinementCtx, example: string, positive: boolean) {
+  try {
+    const micro = parseUsdc(value.replace(/^\$/, ""));
+    if (positive && micro <= 0n) {
+      ctx.addIssue({ code: "custom", message: "enter more than 0 (to stop the agent, pause it)" });
+      return z.NEVER;
+    }
+    if (micro > MAX_LIMIT_MICRO) {
+      ctx.addIssue({ code: "custom", message: "enter at most 1,000,000,000" });
+      return z.NEVER;
+    }
+    return micro;
+  } catch (error) {
+    const reason = error instanceof MoneyParseError ? error.reason : "not an amount";
+    ctx.addIssue({ code: "custom", message: `enter an amount like ${example} (${reason})` });
+    return z.NEVER;
+  }
+}
+
 /** A USDC amount typed by a person: parsed from its text (never a float), more than 0. */
 const usdcAmount = z
   .string({ error: "enter an amount like 150 or 0.25" })
   .trim()
   .min(1, "enter an amount like 150 or 0.25")
-  .transform((value, ctx) => {
-    try {
-      const micro = parseUsdc(value.replace(/^\$/, ""));
-      if (micro <= 0n) {
-        ctx.addIssue({ code: "custom", message: "enter more than 0 (to stop the agent, pause it)" });
-        return z.NEVER;
-      }
-      if (micro > MAX_LIMIT_MICRO) {
-        ctx.addIssue({ code: "custom", message: "enter at most 1,000,000,000" });
-        return z.NEVER;
-      }
-      return micro;
-    } catch (error) {
-      const reason = error instanceof MoneyParseError ? error.reason : "not an amount";
-      ctx.addIssue({ code: "custom", message: `enter an amount like 150 or 0.25 (${reason})` });
-      return z.NEVER;
-    }
-  });
+  .transform((value, ctx) => typedUsdc(value, ctx, "150 or 0.25", true));
 
 /**
  * The saved change's warnings and remaining room, from the figures the engine enforces now (read
@@ -239,21 +245,7 @@ export const saveVendorPolicy = action({
 const thresholdAmount = z
   .string({ error: "enter an amount like 25 or 0.50, or leave it empty to clear it" })
   .trim()
-  .transform((value, ctx) => {
-    if (value === "") return null;
-    try {
-      const micro = parseUsdc(value.replace(/^\$/, ""));
-      if (micro > MAX_LIMIT_MICRO) {
-        ctx.addIssue({ code: "custom", message: "enter at most 1,000,000,000" });
-        return z.NEVER;
-      }
-      return micro;
-    } catch (error) {
-      const reason = error instanceof MoneyParseError ? error.reason : "not an amount";
-      ctx.addIssue({ code: "custom", message: `enter an amount like 25 or 0.50 (${reason})` });
-      return z.NEVER;
-    }
-  });
+  .transform((value, ctx) => (value === "" ? null : typedUsdc(value, ctx, "25 or 0.50", false)));
 
 /**
  * Sets or clears the agent's approval threshold (a payment priced above it waits for an approver).
