@@ -179,11 +179,41 @@ describe("approved", () => {
     const out = await pay(payer(), { idempotencyKey: k });
     expect(out).toMatchObject({ ok: false, code: "payments_disabled" });
     expect(signatures).toBe(0);
-    expect(await row(held.id ? (out.ok ? null : out.transactionId) : null)).toMatchObject({
+    expect(await row(out.ok ? null : out.transactionId)).toMatchObject({
       status: "failed",
       error_code: "payments_disabled",
     });
     expect(await usage()).toMatchObject({ reservedMicro: 0n, spentMicro: 0n });
+  });
+});
+
+describe("approved, but not as approved", () => {
+  it("a vendor that now asks more is not paid: the hold ends approval_requirements_changed", async () => {
+    const k = key();
+    const url = `${malicious.url}/price-rises`;
+    const held = approvalOf(await pay(payer(), { idempotencyKey: k, url }));
+    expect(held.amountMicro).toBe(10_000n);
+    await approve(held.id);
+    const out = await pay(payer(), { idempotencyKey: k, url });
+    expect(out).toMatchObject({ ok: false, code: "approval_requirements_changed" });
+    expect(signatures).toBe(0);
+    expect(await usage()).toMatchObject({ reservedMicro: 0n, spentMicro: 0n });
+    expect(await readPaymentApproval(t.db, { id: held.id })).toMatchObject({
+      status: "expired",
+      transactionStatus: "failed",
+      transactionErrorCode: "approval_requirements_changed",
+    });
+  });
+
+  it("an agent paused after the approval signs nothing, and the reservation is released", async () => {
+    const k = key();
+    const held = approvalOf(await pay(payer(), { idempotencyKey: k }));
+    await approve(held.id);
+    await t.db.$client`UPDATE agents SET status = 'paused' WHERE id = ${AGENT}`;
+    const out = await pay(payer(), { idempotencyKey: k });
+    expect(out).toMatchObject({ ok: false, code: "agent_paused" });
+    expect(signatures).toBe(0);
+    expect(await usage()).toMatchObject({ reservedMicro: 0n });
   });
 });
 
