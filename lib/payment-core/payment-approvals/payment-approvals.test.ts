@@ -278,6 +278,17 @@ describe("not decided in time", () => {
     await expect(approve(held.id)).rejects.toMatchObject({ code: "approval_already_decided" });
   });
 
+  it("approved and not retried within the TTL of the approval: released, approval_expired", async () => {
+    const k = key();
+    const held = approvalOf(await pay(payer(), { idempotencyKey: k }));
+    await approve(held.id);
+    const out = await pay(payerAhead(901_000), { idempotencyKey: k });
+    expect(out).toMatchObject({ ok: false, code: "approval_expired" });
+    expect(signatures).toBe(0);
+    expect(await usage()).toMatchObject({ reservedMicro: 0n });
+    expect(await readPaymentApproval(t.db, { id: held.id })).toMatchObject({ status: "expired" });
+  });
+
   it("a retry after the expiry releases it on the spot, before any job ran", async () => {
     const k = key();
     approvalOf(await pay(payer(), { idempotencyKey: k }));

@@ -156,6 +156,7 @@ export function createApprovalGate(deps: ApprovalGateDeps) {
         approvalId: approval.id,
         transactionId: approval.transactionId,
         paymentsDisabled: deps.engine.settings().config.paymentsDisabled,
+        now: deps.engine.settings().now,
         ...input,
       });
     },
@@ -169,7 +170,15 @@ export function createApprovalGate(deps: ApprovalGateDeps) {
       approval: PaymentApproval,
       code: "payments_disabled" | "agent_paused" | "not_approved",
     ): Promise<PayOutcome> {
-      if (code !== "not_approved") {
+      if (code === "not_approved") {
+        // Another retry claimed it first (answered from its row), or its time ran out meanwhile.
+        const now = deps.engine.settings().now;
+        const current = await readPaymentApproval(db, { id: approval.id });
+        const open = current?.status === "pending" || current?.status === "approved";
+        if (current && open && Date.parse(current.expiresAt) <= now.getTime()) {
+          await expireOne(db, current, now, `agent:${approval.agentId}`);
+        }
+      } else {
         await endHold(db, {
           approvalId: approval.id,
           from: ["approved"],
