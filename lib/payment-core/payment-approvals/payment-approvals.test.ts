@@ -108,6 +108,17 @@ describe("a payment above the agent's approval threshold", () => {
     expect(signatures).toBe(0);
   });
 
+  it("one key raced from several payers at once: one hold, one reservation, every answer names it", async () => {
+    const k = key();
+    const outs = await Promise.all([1, 2, 3, 4].map(() => pay(payer(), { idempotencyKey: k })));
+    const ids = new Set(outs.map((o) => approvalOf(o).id));
+    expect(ids.size).toBe(1);
+    expect(await usage()).toMatchObject({ reservedMicro: 10_000n });
+    const [n] = await t.db.$client<{ n: number }[]>`SELECT count(*)::int AS n FROM payment_approvals`;
+    expect(n?.n).toBe(1);
+    expect(signatures).toBe(0);
+  });
+
   it("counts against the budget while held: a second payment that fits only without it is refused", async () => {
     setConfig(defaultBudgetConfig({ agentLimits: { [AGENT]: { daily: 15_000n } } }));
     approvalOf(await pay(payer()));
