@@ -55,12 +55,13 @@ const post = (idempotencyKey: string, key = researchKey) =>
     () => service,
     limits.payments,
   );
-const poll = (path: string, key: string | null = researchKey) =>
+const poll = (path: string, key: string | null = researchKey, now?: () => Date) =>
   handlePaymentApproval(
     new Request(`http://console${path}`, { headers: key ? { authorization: `Bearer ${key}` } : {} }),
     t.db,
     path.split("/").at(-1) ?? "",
     limits.payments,
+    now,
   );
 
 describe("a payment held for approval, over HTTP", () => {
@@ -138,5 +139,21 @@ describe("a payment held for approval, over HTTP", () => {
       code: "payment_denied",
       reason: "not budgeted",
     });
+  });
+
+  it("a poll after the expiry releases the hold and answers expired; the retry answers approval_expired", async () => {
+    const held = (await (await post("held-4")).json()) as Record<string, string>;
+    const later = () => new Date(Date.parse(held.expiresAt as string) + 1_000);
+    const res = await poll(held.pollUrl as string, researchKey, later);
+    expect(res.status).toBe(200);
+    expect(res.headers.get("retry-after")).toBeNull();
+    expect(await res.json()).toMatchObject({
+      status: "expired",
+      code: "approval_expired",
+      transactionStatus: "failed",
+    });
+    const retry = await post("held-4");
+    expect(retry.status).toBe(403);
+    expect(await retry.json()).toMatchObject({ error: { code: "approval_expired" } });
   });
 });

@@ -165,6 +165,7 @@ export async function startHostileVendor(net: LocalNetwork): Promise<HostileVend
 export async function startMaliciousVendor(network: LocalNetwork) {
   const good = usdcRequirements(network);
   const required = (accepts: unknown[]): string => paymentRequiredHeader(accepts);
+  let asks = 0;
   const variants: Record<string, (paid: boolean) => { header?: string; status?: number }> = {
     "above-max": () => ({ header: required([{ ...good, amount: "5000000" }]) }),
     zero: () => ({ header: required([{ ...good, amount: "0" }]) }),
@@ -197,6 +198,9 @@ export async function startMaliciousVendor(network: LocalNetwork) {
     "missing-header": () => ({}),
     "second-402": () => ({ header: required([good]) }),
     "price-changed": (paid) => ({ header: required([{ ...good, amount: paid ? "20000" : "10000" }]) }),
+    // The first unpaid ask is $0.01, every later one $0.02: a price that rose while a payment
+    // waited for approval.
+    "price-rises": () => ({ header: required([{ ...good, amount: asks++ === 0 ? "10000" : "20000" }]) }),
   };
   const state = { paidRequests: 0 };
   const app = new Hono();

@@ -195,7 +195,10 @@ function makeRound(r: Rng, seed: number): Round {
         agentId: agent,
         amount: amountFor(agent),
         key,
-        details: {},
+        // Some are held for approval: written awaiting_approval, checked like any reservation.
+        details: r.chance(0.2)
+          ? { hold: { approvalId: `pa_m${seed}_${i}`, expiresAt: new Date(NOW.getTime() + 900_000) } }
+          : {},
         resolve: noop,
         reject: noop,
       });
@@ -330,7 +333,12 @@ function model(round: Round): { results: unknown[]; windows: Map<string, WindowF
           remainingMicro: big(refusal.figures.remainingMicro),
           replayed: false,
         }
-      : { ok: true, status: "pending", amountMicro: op.amount, replayed: false };
+      : {
+          ok: true,
+          status: op.details.hold ? "awaiting_approval" : "pending",
+          amountMicro: op.amount,
+          replayed: false,
+        };
   }
   return { results, windows };
 }
@@ -371,10 +379,11 @@ describe("budget_apply_batch against the TypeScript model", () => {
   it(`answers ${ROUNDS} random batches exactly as decide.ts does, and leaves the same windows`, async () => {
     const sql = t.db.$client;
     let refusals = 0;
+    let heldTotal = 0;
     let applied = 0;
     for (let seed = 1; seed <= ROUNDS; seed++) {
       const round = makeRound(rng(seed), seed);
-      await truncate(t.db, "transactions, budget_usage, budget_policies, audit_log");
+      await truncate(t.db, "transactions, budget_usage, budget_policies, audit_log, payment_approvals");
       await sql`INSERT INTO settings (key, value, updated_by) VALUES ('kill_switch', ${JSON.stringify({ enabled: round.kill })}::jsonb, 'model')
         ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value`;
       for (const [agent, status] of Object.entries(round.statuses)) {
@@ -399,6 +408,17 @@ describe("budget_apply_batch against the TypeScript model", () => {
       const expected = model(round);
       const actual = await processBatch(t.db, round.batch, { now: NOW, config: round.config });
       expect(actual.map(comparable), `seed ${seed}`).toEqual(expected.results.map(comparable));
+      // Every row the batch held has its approval, and no approval is without its held row.
+      const held = await sql<{ approval: string | null }[]>`
+        SELECT a.id AS approval FROM transactions t LEFT JOIN payment_approvals a ON a.transaction_id = t.id
+        WHERE t.status = 'awaiting_approval' AND t.vendor <> 'model'`;
+      expect(
+        held.filter((h) => h.approval === null),
+        `seed ${seed}`,
+      ).toEqual([]);
+      const [approvals] = await sql<{ n: number }[]>`SELECT count(*)::int AS n FROM payment_approvals`;
+      expect(approvals?.n, `seed ${seed}`).toBe(held.length);
+      heldTotal += held.length;
 
       const stored = await sql<
         {
@@ -429,6 +449,7 @@ describe("budget_apply_batch against the TypeScript model", () => {
     }
     // The rounds must reach both sides of every decision to mean anything.
     expect(refusals).toBeGreaterThan(ROUNDS);
+    expect(heldTotal).toBeGreaterThan(0);
     expect(applied).toBeGreaterThan(ROUNDS);
   });
 

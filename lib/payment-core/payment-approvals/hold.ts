@@ -127,7 +127,7 @@ export type ClaimResult =
 
 /**
  * The approved hold becomes the row about to be signed, in one conditional statement: the approval
- * goes `approved` → `used` only while the kill switch is off and the agent active, and the ledger
+ * goes `approved` → `used` only before it expires, while the kill switch is off and the agent active, and the ledger
  * row `awaiting_approval` → `authorized` with the authorization's nonce and validity and this
  * payer, in the same transaction (or neither). Called inside the signing, before the key signs, as
  * the engine's reservation is for an ordinary payment; the rotation gate is checked under its lock
@@ -139,6 +139,8 @@ export async function claimApproved(
     approvalId: string;
     transactionId: string;
     paymentsDisabled: boolean;
+    /** The approval must not have expired by then (the payer's clock). */
+    now: Date;
     payer: string;
     authorization: { nonce: string; validAfter: Date; validBefore: Date };
     metadata: Record<string, unknown>;
@@ -155,6 +157,7 @@ export async function claimApproved(
       WITH used AS (
         UPDATE payment_approvals a SET status = 'used'
         WHERE a.id = ${input.approvalId} AND a.transaction_id = ${input.transactionId} AND a.status = 'approved'
+          AND a.expires_at > ${input.now.toISOString()}::timestamptz
           AND NOT ${input.paymentsDisabled}
           AND NOT coalesce((SELECT (s.value->>'enabled')::boolean FROM settings s WHERE s.key = 'kill_switch'), false)
           AND EXISTS (SELECT 1 FROM agents g WHERE g.id = a.agent_id AND g.status = 'active')

@@ -108,6 +108,17 @@ describe("a payment above the agent's approval threshold", () => {
     expect(signatures).toBe(0);
   });
 
+  it("one key raced from several payers at once: one hold, one reservation, every answer names it", async () => {
+    const k = key();
+    const outs = await Promise.all([1, 2, 3, 4].map(() => pay(payer(), { idempotencyKey: k })));
+    const ids = new Set(outs.map((o) => approvalOf(o).id));
+    expect(ids.size).toBe(1);
+    expect(await usage()).toMatchObject({ reservedMicro: 10_000n });
+    const [n] = await t.db.$client<{ n: number }[]>`SELECT count(*)::int AS n FROM payment_approvals`;
+    expect(n?.n).toBe(1);
+    expect(signatures).toBe(0);
+  });
+
   it("counts against the budget while held: a second payment that fits only without it is refused", async () => {
     setConfig(defaultBudgetConfig({ agentLimits: { [AGENT]: { daily: 15_000n } } }));
     approvalOf(await pay(payer()));
@@ -179,11 +190,41 @@ describe("approved", () => {
     const out = await pay(payer(), { idempotencyKey: k });
     expect(out).toMatchObject({ ok: false, code: "payments_disabled" });
     expect(signatures).toBe(0);
-    expect(await row(held.id ? (out.ok ? null : out.transactionId) : null)).toMatchObject({
+    expect(await row(out.ok ? null : out.transactionId)).toMatchObject({
       status: "failed",
       error_code: "payments_disabled",
     });
     expect(await usage()).toMatchObject({ reservedMicro: 0n, spentMicro: 0n });
+  });
+});
+
+describe("approved, but not as approved", () => {
+  it("a vendor that now asks more is not paid: the hold ends approval_requirements_changed", async () => {
+    const k = key();
+    const url = `${malicious.url}/price-rises`;
+    const held = approvalOf(await pay(payer(), { idempotencyKey: k, url }));
+    expect(held.amountMicro).toBe(10_000n);
+    await approve(held.id);
+    const out = await pay(payer(), { idempotencyKey: k, url });
+    expect(out).toMatchObject({ ok: false, code: "approval_requirements_changed" });
+    expect(signatures).toBe(0);
+    expect(await usage()).toMatchObject({ reservedMicro: 0n, spentMicro: 0n });
+    expect(await readPaymentApproval(t.db, { id: held.id })).toMatchObject({
+      status: "expired",
+      transactionStatus: "failed",
+      transactionErrorCode: "approval_requirements_changed",
+    });
+  });
+
+  it("an agent paused after the approval signs nothing, and the reservation is released", async () => {
+    const k = key();
+    const held = approvalOf(await pay(payer(), { idempotencyKey: k }));
+    await approve(held.id);
+    await t.db.$client`UPDATE agents SET status = 'paused' WHERE id = ${AGENT}`;
+    const out = await pay(payer(), { idempotencyKey: k });
+    expect(out).toMatchObject({ ok: false, code: "agent_paused" });
+    expect(signatures).toBe(0);
+    expect(await usage()).toMatchObject({ reservedMicro: 0n });
   });
 });
 
@@ -246,6 +287,17 @@ describe("not decided in time", () => {
     });
     expect(await pay(payer(), { idempotencyKey: k })).toMatchObject({ ok: false, code: "approval_expired" });
     await expect(approve(held.id)).rejects.toMatchObject({ code: "approval_already_decided" });
+  });
+
+  it("approved and not retried within the TTL of the approval: released, approval_expired", async () => {
+    const k = key();
+    const held = approvalOf(await pay(payer(), { idempotencyKey: k }));
+    await approve(held.id);
+    const out = await pay(payerAhead(901_000), { idempotencyKey: k });
+    expect(out).toMatchObject({ ok: false, code: "approval_expired" });
+    expect(signatures).toBe(0);
+    expect(await usage()).toMatchObject({ reservedMicro: 0n });
+    expect(await readPaymentApproval(t.db, { id: held.id })).toMatchObject({ status: "expired" });
   });
 
   it("a retry after the expiry releases it on the spot, before any job ran", async () => {

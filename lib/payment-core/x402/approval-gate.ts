@@ -1,13 +1,17 @@
 import type { Database } from "@/db/client";
 import type { BudgetEngine } from "../budgets/engine";
 import type { ReservationDetails } from "../budgets/results";
-import { APPROVAL_RETRY_AFTER_SECONDS, type ApprovalConfig } from "../payment-approvals/config";
+import {
+  APPROVAL_RETRY_AFTER_SECONDS,
+  type ApprovalConfig,
+  DEFAULT_APPROVAL_TTL_SECONDS,
+} from "../payment-approvals/config";
 import { expireOne } from "../payment-approvals/decide";
 import { claimApproved, holdPayment } from "../payment-approvals/hold";
 import { endHold, type PaymentApproval, readPaymentApproval } from "../payment-approvals/store";
 import { getApprovalThreshold } from "../payment-approvals/threshold";
 import { formatDollars, type Micro } from "../support/money";
-import type { RotatingFigures } from "../treasury/rotation-gate";
+import { rotatingFromError } from "../treasury/rotation-gate";
 import { type LedgerRow, type PayOutcome, readLedgerRow, refusalOutcome, rowOutcome } from "./outcome";
 
 /**
@@ -98,15 +102,33 @@ export function createApprovalGate(deps: ApprovalGateDeps) {
       vendor: string;
       latencyMs: () => number;
     }): Promise<PayOutcome | "replayed"> {
-      const config = deps.config ?? { aboveMicro: {}, ttlSeconds: 900 };
-      const held = await holdPayment(db, deps.engine, {
-        agentId: input.agentId,
-        amountMicro: input.amountMicro,
-        key: input.key,
-        details: input.details,
-        thresholdMicro: input.thresholdMicro,
-        config,
-      });
+      const config = deps.config ?? { aboveMicro: {}, ttlSeconds: DEFAULT_APPROVAL_TTL_SECONDS };
+      let held: Awaited<ReturnType<typeof holdPayment>>;
+      try {
+        held = await holdPayment(db, deps.engine, {
+          agentId: input.agentId,
+          amountMicro: input.amountMicro,
+          key: input.key,
+          details: input.details,
+          thresholdMicro: input.thresholdMicro,
+          config,
+        });
+      } catch (error) {
+        // The ledger's rotation gate refused the hold whole (a rotation began since the payer's
+        // early check): nothing written, as for any reservation.
+        const rotating = rotatingFromError(error);
+        if (!rotating) throw error;
+        return {
+          ok: false,
+          code: "payer_rotating",
+          message: `the payer wallet is being rotated (rotation ${rotating.rotationId} is ${rotating.state}): nothing was reserved; retry in ${rotating.retryAfterSeconds} seconds`,
+          transactionId: null,
+          vendor: input.vendor,
+          latencyMs: input.latencyMs(),
+          replayed: false,
+          rotating,
+        };
+      }
       if (held.replayed) return "replayed";
       if (!held.ok) return refusalOutcome(held, input.vendor, input.latencyMs());
       if (!held.approvalId || !held.expiresAt) throw new Error("a hold answered without its approval");
@@ -156,6 +178,7 @@ export function createApprovalGate(deps: ApprovalGateDeps) {
         approvalId: approval.id,
         transactionId: approval.transactionId,
         paymentsDisabled: deps.engine.settings().config.paymentsDisabled,
+        now: deps.engine.settings().now,
         ...input,
       });
     },
@@ -169,7 +192,15 @@ export function createApprovalGate(deps: ApprovalGateDeps) {
       approval: PaymentApproval,
       code: "payments_disabled" | "agent_paused" | "not_approved",
     ): Promise<PayOutcome> {
-      if (code !== "not_approved") {
+      if (code === "not_approved") {
+        // Another retry claimed it first (answered from its row), or its time ran out meanwhile.
+        const now = deps.engine.settings().now;
+        const current = await readPaymentApproval(db, { id: approval.id });
+        const open = current?.status === "pending" || current?.status === "approved";
+        if (current && open && Date.parse(current.expiresAt) <= now.getTime()) {
+          await expireOne(db, current, now, `agent:${approval.agentId}`);
+        }
+      } else {
         await endHold(db, {
           approvalId: approval.id,
           from: ["approved"],
@@ -190,4 +221,3 @@ export function createApprovalGate(deps: ApprovalGateDeps) {
 }
 
 export type ApprovalGate = ReturnType<typeof createApprovalGate>;
-export type { RotatingFigures };
