@@ -13,6 +13,7 @@ export const SIGN_IN_ACTIONS = ["user.sign_in", "auth.sign_in_failed"] as const;
 /** Every action the code writes (a test checks the writers against this list). */
 export const AUDIT_ACTION_LABELS: Record<string, string> = {
   "agent.add": "Agent added",
+  "agent.approval_threshold": "Approval threshold changed",
   "agent.pause": "Agent paused",
   "agent.resume": "Agent resumed",
   "agent.rotate_key": "Agent key rotated",
@@ -34,6 +35,13 @@ export const AUDIT_ACTION_LABELS: Record<string, string> = {
   "kill_switch.on": "Payments stopped",
   "ledger.import": "Ledger imported",
   "ledger.seed_demo": "Demo ledger seeded",
+  "payment_approval.approved": "Held payment approved",
+  "payment_approval.denied": "Held payment denied",
+  "payment_approval.expired": "Held payment expired",
+  "payment_approval.held": "Payment held for approval",
+  "payment_approval.refused": "Approved payment refused at its retry",
+  "payment_approval.released": "Held payment released",
+  "payment_approval.requirements_changed": "Approved payment's vendor changed its terms",
   "payer_rotation.approval_signed": "Rotation approval signed by an owner",
   "payer_rotation.approved": "Rotation approved (quorum signed)",
   "reconciliation.run": "Reconciliation run",
