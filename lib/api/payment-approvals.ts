@@ -1,11 +1,9 @@
 import type { Database } from "@/db/client";
-import { bearer } from "@/lib/http/bearer";
 import { errorResponse } from "@/lib/http/errors";
-import { authenticateAgent } from "@/lib/payment-core/agents/store";
 import { APPROVAL_RETRY_AFTER_SECONDS, readPaymentApproval } from "@/lib/payment-core/payment-approvals";
 import { expireOne } from "@/lib/payment-core/payment-approvals/decide";
 import { usdc6 } from "@/lib/payment-core/support/money";
-import { admit } from "./payments";
+import { admitAgent } from "./payments";
 import type { EndpointLimits } from "./rate-limits";
 
 /**
@@ -21,16 +19,7 @@ export async function handlePaymentApproval(
   limits: EndpointLimits,
   now: () => Date = () => new Date(),
 ): Promise<Response> {
-  const key = bearer(request);
-  const admitted = await admit(
-    request,
-    limits,
-    async () => {
-      const agent = key ? await authenticateAgent(db, key) : null;
-      return agent ? { caller: agent, key: agent.id } : null;
-    },
-    () => errorResponse("unauthorized", "send the agent's API key as Authorization: Bearer <key>"),
-  );
+  const admitted = await admitAgent(request, db, limits);
   if (!admitted.ok) return admitted.response;
   const agentId = admitted.caller.id;
   const notFound = () =>

@@ -5,7 +5,7 @@ import type { Database } from "@/db/client";
 import { bearer, secretMatches } from "@/lib/http/bearer";
 import { errorResponse, HTTP_STATUS, rateLimitedResponse, zodIssues } from "@/lib/http/errors";
 import { clientIp } from "@/lib/payment-core/access/rate-limit";
-import { authenticateAgent } from "@/lib/payment-core/agents/store";
+import { type Agent, authenticateAgent } from "@/lib/payment-core/agents/store";
 import { LOW_BALANCE_MICRO } from "@/lib/payment-core/metrics/overview";
 import { classifyError, type ErrorCode } from "@/lib/payment-core/support/errors";
 import { type Micro, parseUsdc, usdc6 } from "@/lib/payment-core/support/money";
@@ -83,6 +83,30 @@ export async function admit<T>(
   const counted = await limits.perCaller.take(auth.key);
   if (!counted.ok) return { ok: false, response: rateLimitedResponse(counted, "for this key") };
   return { ok: true, caller: auth.caller };
+}
+
+/**
+ * An agent's request under an endpoint's limits (`admit`): its bearer key names the agent; a
+ * missing or wrong key is 401 `unauthorized` (with `WWW-Authenticate: Bearer`). The payment API,
+ * the approval poll and the MCP server all let agents in through here.
+ */
+export function admitAgent(request: Request, db: Database, limits: EndpointLimits) {
+  const key = bearer(request);
+  return admit<Agent>(
+    request,
+    limits,
+    async () => {
+      const agent = key ? await authenticateAgent(db, key) : null;
+      return agent ? { caller: agent, key: agent.id } : null;
+    },
+    () => {
+      const response = key
+        ? errorResponse("unauthorized", "the API key is not valid")
+        : errorResponse("unauthorized", "send the agent's API key as Authorization: Bearer <key>");
+      response.headers.set("WWW-Authenticate", 'Bearer realm="x402"');
+      return response;
+    },
+  );
 }
 
 /**
@@ -203,19 +227,7 @@ export async function handlePayment(
   service: () => PaymentService,
   limits: EndpointLimits,
 ): Promise<Response> {
-  const key = bearer(request);
-  const admitted = await admit(
-    request,
-    limits,
-    async () => {
-      const agent = key ? await authenticateAgent(db, key) : null;
-      return agent ? { caller: agent, key: agent.id } : null;
-    },
-    () =>
-      key
-        ? errorResponse("unauthorized", "the API key is not valid")
-        : errorResponse("unauthorized", "send the agent's API key as Authorization: Bearer <key>"),
-  );
+  const admitted = await admitAgent(request, db, limits);
   if (!admitted.ok) return admitted.response;
   const agent = admitted.caller;
 

@@ -1,10 +1,7 @@
 import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
 import type { Database } from "@/db/client";
-import { admit } from "@/lib/api/payments";
+import { admitAgent } from "@/lib/api/payments";
 import type { EndpointLimits } from "@/lib/api/rate-limits";
-import { bearer } from "@/lib/http/bearer";
-import { errorResponse } from "@/lib/http/errors";
-import { authenticateAgent } from "@/lib/payment-core/agents/store";
 import type { BudgetConfig } from "@/lib/payment-core/budgets/config";
 import type { PaymentService } from "@/lib/payment-core/x402/service";
 import { createMcpServer } from "./server";
@@ -39,22 +36,7 @@ export async function handleMcpRequest(request: Request, deps: McpHttpDeps): Pro
       { status: 405, headers: { Allow: "POST" } },
     );
   }
-  const key = bearer(request);
-  const admitted = await admit(
-    request,
-    deps.limits,
-    async () => {
-      const agent = key ? await authenticateAgent(deps.db, key) : null;
-      return agent ? { caller: agent, key: agent.id } : null;
-    },
-    () => {
-      const response = key
-        ? errorResponse("unauthorized", "the API key is not valid")
-        : errorResponse("unauthorized", "send the agent's API key as Authorization: Bearer <key>");
-      response.headers.set("WWW-Authenticate", 'Bearer realm="x402"');
-      return response;
-    },
-  );
+  const admitted = await admitAgent(request, deps.db, deps.limits);
   if (!admitted.ok) return admitted.response;
   const agent = admitted.caller;
 
