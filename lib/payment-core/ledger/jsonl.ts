@@ -116,7 +116,8 @@ const EXPECTED = {
   agent_id: "a non-empty string (an agent id such as builder_agent)",
   vendor: "a string, or null",
   price_usdc: "a USDC amount of 0 or more as a number or string, at most 6 decimal places (e.g. 0.25)",
-  status: `one of ${TRANSACTION_STATUSES.join(", ")}`,
+  // awaiting_approval is refused by name (below): a hold lives only in the database it was made in.
+  status: `one of ${TRANSACTION_STATUSES.filter((st) => st !== "awaiting_approval").join(", ")}`,
   blockchain_tx_hash: "0x followed by 64 hex digits, or null",
   error: "a string, or null",
 } as const;
