@@ -72,7 +72,7 @@ export function ApprovalThresholdSection({
           it on Approvals. The console's value wins over the environment's.
         </p>
       </div>
-      <dl className="grid grid-cols-[auto_1fr] gap-x-4 gap-y-1 text-sm">
+      <dl className="grid grid-cols-[auto_minmax(0,1fr)] gap-x-4 gap-y-1 text-sm [overflow-wrap:anywhere]">
         <dt className="text-slate-600">In force</dt>
         <dd className="flex flex-wrap items-center gap-2">
           {view.thresholdMicro === null ? (
