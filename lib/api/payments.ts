@@ -3,7 +3,7 @@ import { createHash } from "node:crypto";
 import { z } from "zod";
 import type { Database } from "@/db/client";
 import { bearer, secretMatches } from "@/lib/http/bearer";
-import { errorResponse, HTTP_STATUS, rateLimitedResponse, zodIssues } from "@/lib/http/errors";
+import { errorBody, errorResponse, HTTP_STATUS, rateLimitedResponse, zodIssues } from "@/lib/http/errors";
 import { clientIp } from "@/lib/payment-core/access/rate-limit";
 import { type Agent, authenticateAgent } from "@/lib/payment-core/agents/store";
 import { LOW_BALANCE_MICRO } from "@/lib/payment-core/metrics/overview";
@@ -52,7 +52,7 @@ const body = z
   .strict();
 
 /** The largest request body read: a 1 MB `body` field, JSON-escaped, plus the rest. */
-const MAX_REQUEST_BYTES = 2_200_000;
+export const MAX_REQUEST_BYTES = 2_200_000;
 
 /**
  * Authenticates a caller under the endpoint's limits, before anything is read or recorded:
@@ -215,11 +215,6 @@ export function outcomeJson(outcome: PayOutcome): OutcomeJson {
 }
 
 const ok = (body: Record<string, unknown>): OutcomeJson => ({ status: 200, body, headers: {} });
-
-/** The error envelope errorResponse answers (lib/http/errors.ts), as a body. */
-const errorBody = (code: string, message: string, details: Record<string, unknown>) => ({
-  error: { code, message, ...details },
-});
 
 export async function handlePayment(
   request: Request,

@@ -232,10 +232,15 @@ export function errorResponse(
   details: Record<string, unknown> = {},
   status: number = httpStatus(code),
 ): Response {
-  return Response.json(
-    { error: { code, message, ...details } },
-    { status, headers: { "Cache-Control": "no-store" } },
-  );
+  return Response.json(errorBody(code, message, details), {
+    status,
+    headers: { "Cache-Control": "no-store" },
+  });
+}
+
+/** The error envelope every error answer carries: `{ error: { code, message, ...details } }`. */
+export function errorBody(code: string, message: string, details: Record<string, unknown> = {}) {
+  return { error: { code, message, ...details } };
 }
 
 export interface ZodIssues {
