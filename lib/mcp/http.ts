@@ -1,6 +1,6 @@
 import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
 import type { Database } from "@/db/client";
-import { admitAgent } from "@/lib/api/payments";
+import { admitAgent, MAX_REQUEST_BYTES } from "@/lib/api/payments";
 import type { EndpointLimits } from "@/lib/api/rate-limits";
 import type { BudgetConfig } from "@/lib/payment-core/budgets/config";
 import type { PaymentService } from "@/lib/payment-core/x402/service";
@@ -22,9 +22,6 @@ export interface McpHttpDeps {
   limits: EndpointLimits;
 }
 
-/** The largest request read: a 1 MB `body` argument, JSON-escaped, plus the rest (as the API). */
-const MAX_REQUEST_BYTES = 2_200_000;
-
 export async function handleMcpRequest(request: Request, deps: McpHttpDeps): Promise<Response> {
   if (request.method !== "POST") {
     return Response.json(
@@ -44,6 +41,7 @@ export async function handleMcpRequest(request: Request, deps: McpHttpDeps): Pro
   const transport = new WebStandardStreamableHTTPServerTransport({
     sessionIdGenerator: undefined,
     enableJsonResponse: true,
+    // The API's own cap: a 1 MB `body` argument, JSON-escaped, plus the rest.
     maxRequestBodySize: MAX_REQUEST_BYTES,
   });
   await server.connect(transport);
