@@ -404,6 +404,8 @@ export function parseEnv(source: Record<string, string | undefined>): AppEnv {
   const staleSeconds = data.X402_STALE_AUTH_TIMEOUT_S ?? data.X402_RESERVATION_TIMEOUT_SECONDS;
   const staleAfterMs = staleSeconds !== undefined ? staleSeconds * 1000 : DEFAULT_RESERVATION_TIMEOUT_MS;
   const usdcAddress = (data.X402_USDC_ADDRESS ?? net.usdc) as `0x${string}` | undefined;
+  // Where people reach this console: the held-payment alert's link and the agent page's MCP config.
+  const consoleOrigin = data.NEXTAUTH_URL ? new URL(data.NEXTAUTH_URL).origin : undefined;
   return {
     databaseUrl: data.DATABASE_URL,
     database: {
@@ -448,7 +450,7 @@ export function parseEnv(source: Record<string, string | undefined>): AppEnv {
       approvals: {
         aboveMicro: approvalAbove,
         ttlSeconds: data.X402_PAYMENT_APPROVAL_TTL_S,
-        consoleUrl: data.NEXTAUTH_URL,
+        consoleUrl: consoleOrigin,
       },
     },
     metricsToken: data.X402_METRICS_TOKEN,
@@ -475,7 +477,7 @@ export function parseEnv(source: Record<string, string | undefined>): AppEnv {
     treasuryOwners: (data.X402_TREASURY_OWNERS ?? []) as `0x${string}`[],
     treasuryQuorum: data.X402_TREASURY_QUORUM,
     authSecret: data.NEXTAUTH_SECRET,
-    consoleUrl: data.NEXTAUTH_URL ? new URL(data.NEXTAUTH_URL).origin : undefined,
+    consoleUrl: consoleOrigin,
     signIn: {
       maxFailuresPerAccount: data.X402_SIGNIN_MAX_FAILURES,
       maxFailuresPerIp: data.X402_SIGNIN_MAX_FAILURES_PER_IP,
