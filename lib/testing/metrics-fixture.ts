@@ -63,6 +63,14 @@ const ROWS: Row[] = [
     amountMicro: 250_000n,
     ageMs: 3_600_000,
   },
+  // Held for a person's approval: reserved money, open, but no work for the resolver (never stale).
+  {
+    agent: "research_agent",
+    vendor: "news-api",
+    status: "awaiting_approval",
+    amountMicro: 3_000_000n,
+    ageMs: 3_600_000,
+  },
 ];
 
 async function seed(db: Database): Promise<void> {

@@ -22,9 +22,11 @@ describe("GET /api/metrics exposition", () => {
     expect(value(f, "x402_payments_total", { ...research, status: "failed" })).toBe(1);
     expect(value(f, "x402_payments_total", { ...research, status: "cancelled" })).toBe(1);
     // Open rows change status later, so they are never in the counter (they are the backlog).
-    expect(family(f, "x402_payments_total").metrics.map((m) => m.labels?.status)).not.toContain("pending");
+    const counted = family(f, "x402_payments_total").metrics.map((m) => m.labels?.status);
+    expect(counted).not.toContain("pending");
+    expect(counted).not.toContain("awaiting_approval");
     expect(value(f, "x402_payment_attempts_total", builder)).toBe(8);
-    expect(value(f, "x402_payment_attempts_total", research)).toBe(6);
+    expect(value(f, "x402_payment_attempts_total", research)).toBe(7); // every row is an attempt, the held one too
     expect(value(f, "x402_retry_attempts_total", builder)).toBe(6);
     expect(value(f, "x402_retry_payments_total", builder)).toBe(3);
     expect(value(f, "x402_retry_attempts_total", research)).toBe(1);
@@ -72,7 +74,7 @@ describe("GET /api/metrics exposition", () => {
     );
   });
 
-  it("exports the settlement backlog: open rows, the USDC they hold, and the stale ones", async () => {
+  it("exports the settlement backlog: open and held rows, the USDC they hold, and the stale ones", async () => {
     const f = await scrape();
     expect(value(f, "x402_settlement_open_payments", { status: "pending" })).toBe(1);
     expect(value(f, "x402_settlement_open_payments", { status: "authorized" })).toBe(2);
@@ -80,6 +82,10 @@ describe("GET /api/metrics exposition", () => {
     expect(value(f, "x402_settlement_open_usdc", { status: "authorized" })).toBe(0.75);
     expect(value(f, "x402_settlement_stale_payments", { status: "pending" })).toBe(1);
     expect(value(f, "x402_settlement_stale_payments", { status: "authorized" })).toBe(1);
+    // A payment held for approval holds its reservation: open, but never the resolver's (stale) work.
+    expect(value(f, "x402_settlement_open_payments", { status: "awaiting_approval" })).toBe(1);
+    expect(value(f, "x402_settlement_open_usdc", { status: "awaiting_approval" })).toBe(3);
+    expect(value(f, "x402_settlement_stale_payments", { status: "awaiting_approval" })).toBe(0);
   });
 
   it("exports active alerts by severity, leaving out acknowledged and resolved ones", async () => {

@@ -191,13 +191,13 @@ export function buildRegistry(snapshot: MetricsSnapshot, wallet: WalletSample | 
 
   const open = new Gauge({
     name: "x402_settlement_open_payments",
-    help: "Ledger rows whose money is still open: pending (reserved) or authorized (signed, not settled)",
+    help: "Ledger rows whose money is still open: pending (reserved), authorized (signed, not settled) or awaiting_approval (held for a person)",
     labelNames: ["status"] as const,
     registers,
   });
   const openUsdc = new Gauge({
     name: "x402_settlement_open_usdc",
-    help: "USDC held by open (pending or authorized) ledger rows",
+    help: "USDC held by open (pending, authorized or awaiting_approval) ledger rows",
     labelNames: ["status"] as const,
     registers,
   });

@@ -41,11 +41,18 @@ export interface BudgetWindowFigures {
   reservedMicro: Micro;
 }
 
+/** Rows whose money is still open: reserved, signed but not settled, or held for a person's approval. */
+export const OPEN_STATUSES = ["pending", "authorized", "awaiting_approval"] as const;
+export type OpenStatus = (typeof OPEN_STATUSES)[number];
+
 export interface BacklogFigures {
-  status: "pending" | "authorized";
+  status: OpenStatus;
   count: number;
   amountMicro: Micro;
-  /** Older than the stale timeout (what the settlement resolver takes). */
+  /**
+   * Older than the stale timeout (what the settlement resolver takes); always 0 for held rows,
+   * which wait on a person and expire through the payment-approvals job instead.
+   */
   stale: number;
 }
 
@@ -110,24 +117,25 @@ export async function readLastJobRuns(db: Database): Promise<JobRunFigures[]> {
   }));
 }
 
-/** Open (pending, authorized) rows, read off the partial `transactions_open_idx`. */
+/** Open rows (pending, authorized, awaiting_approval), by status (`transactions_status_created_idx`). */
 export async function readBacklog(
   db: Database,
   options: { staleAfterMs: number; now: Date },
 ): Promise<BacklogFigures[]> {
   const staleBefore = new Date(options.now.getTime() - options.staleAfterMs).toISOString();
   const rows = await db.execute<{
-    status: "pending" | "authorized";
+    status: OpenStatus;
     n: number;
     amount: bigint;
     stale: number;
   }>(sql`
     SELECT status::text AS status, count(*)::int AS n, coalesce(sum(amount_micro), 0)::bigint AS amount,
-      (count(*) FILTER (WHERE created_at < ${staleBefore}::timestamptz))::int AS stale
+      (count(*) FILTER (WHERE created_at < ${staleBefore}::timestamptz
+        AND status <> 'awaiting_approval'))::int AS stale
     FROM transactions
-    WHERE status IN ('pending', 'authorized')
+    WHERE status IN ('pending', 'authorized', 'awaiting_approval')
     GROUP BY 1`);
-  return (["pending", "authorized"] as const).map((status) => {
+  return OPEN_STATUSES.map((status) => {
     const row = rows.find((r) => r.status === status);
     return { status, count: row?.n ?? 0, amountMicro: row?.amount ?? 0n, stale: row?.stale ?? 0 };
   });
