@@ -104,6 +104,7 @@ export const CLI_EXIT: Readonly<Record<ErrorCode, (typeof EXIT)["failed" | "usag
   approval_not_found: EXIT.failed,
   approval_already_decided: EXIT.failed,
   approval_requirements_changed: EXIT.failed,
+  threshold_changed: EXIT.failed,
   // Finishing a reservation (the budget engine's result).
   transaction_not_found: EXIT.failed,
   not_pending: EXIT.failed,

@@ -111,6 +111,7 @@ export const HTTP_STATUS: Readonly<Record<ErrorCode, number>> = {
   approval_not_found: 404,
   approval_already_decided: 409,
   approval_requirements_changed: 409,
+  threshold_changed: 409,
   transaction_not_found: 404,
   not_pending: 409,
   amount_exceeds_reservation: 409,

@@ -279,6 +279,8 @@ export const saveApprovalThreshold = action({
       thresholdMicro: input.threshold,
       actor: user.email,
       reason: input.reason || null,
+      // The role was judged on this value: a change made meanwhile is refused, not overwritten.
+      expectedConsoleMicro: before.consoleMicro,
     });
     revalidateAgent(input.agentId);
     return {

@@ -192,7 +192,13 @@ export function registerApprovalThreshold(agents: Command, { sub, print }: Comma
             ? "agents.approval_threshold"
             : thresholdChangeOperation(before.consoleMicro ?? 0n, next);
         const actor = await actorFor(db, env, { operation, cmd });
-        await setApprovalThreshold(db, { agentId, thresholdMicro: next, actor, reason: opts.reason ?? null });
+        await setApprovalThreshold(db, {
+          agentId,
+          thresholdMicro: next,
+          actor,
+          reason: opts.reason ?? null,
+          expectedConsoleMicro: before.consoleMicro,
+        });
         current = (await getApprovalThreshold(db, agentId, config)) ?? before;
         changed = true;
       }

@@ -330,6 +330,38 @@ describe("the threshold and the list", () => {
     expect(await pay(payer())).toMatchObject({ ok: true, paid: true });
   });
 
+  it("a change judged on a value someone changed meanwhile is refused threshold_changed, nothing saved", async () => {
+    // The role was judged on 9.00 (lowering to 6.00: an operator's), but another person has set
+    // 5.00 since: applied, it would be a raise that nobody with the approver role allowed.
+    const audits = async () =>
+      (
+        await t.db.$client`SELECT count(*)::int AS n FROM audit_log WHERE action = 'agent.approval_threshold'`
+      )[0]?.n;
+    const before = await audits();
+    await expect(
+      setApprovalThreshold(t.db, {
+        agentId: AGENT,
+        thresholdMicro: 6_000_000n,
+        actor: "ops@example.com",
+        expectedConsoleMicro: 9_000_000n,
+      }),
+    ).rejects.toMatchObject({
+      code: "threshold_changed",
+      details: { agentId: AGENT, expectedMicro: "9000000", currentMicro: "5000" },
+    });
+    expect(await getApprovalThreshold(t.db, AGENT, undefined)).toMatchObject({ consoleMicro: 5_000n });
+    expect(await audits()).toBe(before);
+    // Judged on the value in force, it applies.
+    await setApprovalThreshold(t.db, {
+      agentId: AGENT,
+      thresholdMicro: 4_000n,
+      actor: "ops@example.com",
+      expectedConsoleMicro: 5_000n,
+    });
+    expect(await getApprovalThreshold(t.db, AGENT, undefined)).toMatchObject({ consoleMicro: 4_000n });
+    await setApprovalThreshold(t.db, { agentId: AGENT, thresholdMicro: 5_000n, actor: "ops@example.com" });
+  });
+
   it("lists a held payment with the agent's spend and the vendor's earlier prices", async () => {
     await setApprovalThreshold(t.db, { agentId: AGENT, thresholdMicro: null, actor: "ops@example.com" });
     const earlier = await pay(payer());

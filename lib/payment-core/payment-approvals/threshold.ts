@@ -3,7 +3,7 @@ import type { Database } from "@/db/client";
 import type { DbOrTx } from "@/db/sql";
 import { writeAudit } from "../audit-log/write";
 import { InvalidInputError, OperationError } from "../support/errors";
-import type { Micro } from "../support/money";
+import { formatDollars, type Micro } from "../support/money";
 import type { ApprovalConfig } from "./config";
 
 /**
@@ -51,10 +51,20 @@ export function effectiveThreshold(
  * Sets (or with null clears, falling back to the environment's) an agent's console threshold,
  * with its audit row in the same transaction. Applies to the next payment; a payment already
  * held stays held.
+ *
+ * `expectedConsoleMicro`: the console value the caller judged the change on (who may lower or
+ * raise it). Checked under the row's lock, so a change someone made in between is refused
+ * (`threshold_changed`) instead of turning an operator's "lower" into an unapproved raise.
  */
 export async function setApprovalThreshold(
   db: Database,
-  input: { agentId: string; thresholdMicro: Micro | null; actor: string; reason?: string | null },
+  input: {
+    agentId: string;
+    thresholdMicro: Micro | null;
+    actor: string;
+    reason?: string | null;
+    expectedConsoleMicro?: Micro | null;
+  },
 ): Promise<{ agentId: string; beforeMicro: Micro | null; afterMicro: Micro | null }> {
   const { thresholdMicro } = input;
   if (thresholdMicro !== null && (typeof thresholdMicro !== "bigint" || thresholdMicro < 0n)) {
@@ -68,6 +78,18 @@ export async function setApprovalThreshold(
     const [before] = await tx.execute<{ above: bigint | null }>(sql`
       SELECT approval_above_micro AS above FROM agents WHERE id = ${input.agentId} FOR UPDATE`);
     if (!before) throw new OperationError("unknown_agent", `no agent named ${input.agentId}`);
+    if (input.expectedConsoleMicro !== undefined && before.above !== input.expectedConsoleMicro) {
+      const usdc = (m: Micro | null) => (m === null ? "none" : formatDollars(m));
+      throw new OperationError(
+        "threshold_changed",
+        `the approval threshold changed since it was read (${usdc(input.expectedConsoleMicro)}, now ${usdc(before.above)}): look again and retry`,
+        {
+          agentId: input.agentId,
+          expectedMicro: input.expectedConsoleMicro?.toString() ?? null,
+          currentMicro: before.above?.toString() ?? null,
+        },
+      );
+    }
     await tx.execute(sql`
       UPDATE agents SET approval_above_micro = ${thresholdMicro === null ? null : thresholdMicro.toString()}::bigint,
         updated_at = now()

@@ -102,6 +102,7 @@ export const ERROR_CODES = [
   "approval_not_found",
   "approval_already_decided",
   "approval_requirements_changed",
+  "threshold_changed",
   // Finishing a reservation (the budget engine's result).
   "transaction_not_found",
   "not_pending",
