@@ -5,6 +5,7 @@ import type { Address } from "viem";
 import { getVendorPolicy, hostAllowed, payeeAllowed } from "../agents/vendor-policy";
 import type { ReserveResult } from "../budgets/engine";
 import type { PaymentApproval } from "../payment-approvals/store";
+import { recordReceipt } from "../receipts/store";
 import { silentLog } from "../support/log";
 import type { Micro } from "../support/money";
 import { payerRotating, type RotatingFigures, rotatingFromError } from "../treasury/rotation-gate";
@@ -392,7 +393,8 @@ export function createPayer(deps: PayerDeps) {
     }
 
     // 6. Commit on the vendor's confirmation; otherwise the chain decides (settle-paid.ts).
-    return settlePaid(
+    const answer = { paid, sendError, ...(await readPaidAnswer(paid, maxResponseBytes)) };
+    const outcome = await settlePaid(
       {
         engine,
         id,
@@ -403,8 +405,34 @@ export function createPayer(deps: PayerDeps) {
         readRow,
         resolveFromChain,
       },
-      { paid, sendError, ...(await readPaidAnswer(paid, maxResponseBytes)) },
+      answer,
     );
+    // 7. The vendor's signed receipt, if any: checked and stored with the row, never failing it.
+    const settled = outcome.ok
+      ? outcome.paid && outcome
+      : outcome.settlement?.status === "completed" && outcome.settlement;
+    if (settled && answer.settle?.extensions) {
+      await recordReceipt(
+        { db: deps.db, log: deps.log ?? silentLog },
+        {
+          transactionId: id,
+          settlementExtensions: answer.settle.extensions,
+          requiredExtensions: required.extensions,
+          acceptIndex: required.accepts.indexOf(requirements),
+          facts: {
+            resourceUrl: url.toString(),
+            network: config.network,
+            payer: account.address,
+            payee,
+            asset: config.usdcAddress,
+            amountMicro: settled.priceMicro ?? selected.amountMicro,
+            txHash: settled.txHash ?? null,
+            scheme: requirements.scheme,
+          },
+        },
+      );
+    }
+    return outcome;
   }
 
   const payForService = loggedAttempts(deps.log ?? silentLog, attempt);

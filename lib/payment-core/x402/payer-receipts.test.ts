@@ -1,0 +1,220 @@
+import {
+  decodePaymentRequiredHeader,
+  decodePaymentResponseHeader,
+  encodePaymentRequiredHeader,
+  encodePaymentResponseHeader,
+} from "@x402/core/http";
+import { createReceiptEIP712, OFFER_RECEIPT, signOfferEIP712 } from "@x402/extensions/offer-receipt";
+import { Hono } from "hono";
+import { type Hex, keccak256, stringToHex } from "viem";
+import { privateKeyToAccount } from "viem/accounts";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { serveLocally } from "@/lib/testing/hostile-vendor";
+import {
+  AGENT,
+  balances,
+  blockNow,
+  config,
+  expectLedgerMatchesChain,
+  key,
+  net,
+  payer,
+  row,
+  setupLocalTestbed,
+  t,
+} from "@/lib/testing/local-payer";
+import { createDemoVendorApp, DEMO_RECEIPT_KEY } from "@/scripts/localnet/vendors";
+import { runBudgetAudit } from "../budget-audit/run";
+import { getReceipt } from "../receipts/store";
+
+/**
+ * Vendors' signed receipts (x402 offer-receipt) as the payer records them: the demo vendors
+ * behind the official Hono middleware (/code-scan signs offers and receipts), behind a proxy
+ * that, when the query says `tamper=`, replaces what the vendor signed as a hostile vendor would.
+ * Every payment here is real (anvil + USDC + facilitator); the receipt never changes its outcome.
+ */
+
+setupLocalTestbed();
+
+const demoSigner = privateKeyToAccount(DEMO_RECEIPT_KEY);
+const forger = privateKeyToAccount(keccak256(stringToHex("someone else's key")));
+type Typed = Parameters<typeof demoSigner.signTypedData>[0];
+
+let vendor: { url: string; stop(): Promise<void> };
+
+async function tamper(mode: string, response: Response): Promise<Response> {
+  const headers = new Headers(response.headers);
+  if (response.status === 402 && mode === "amount") {
+    // The vendor's own key signs an offer for ten times what it charges.
+    const required = decodePaymentRequiredHeader(headers.get("payment-required") ?? "");
+    const info = required.extensions?.[OFFER_RECEIPT] as {
+      info: { offers: { payload: { amount: string } }[] };
+    };
+    for (const offer of info.info.offers) {
+      offer.payload.amount = (BigInt(offer.payload.amount) * 10n).toString();
+      (offer as unknown as { signature: Hex }).signature = await signOfferEIP712(
+        offer.payload as never,
+        (typed) => demoSigner.signTypedData(typed as Typed),
+      );
+    }
+    headers.set("payment-required", encodePaymentRequiredHeader(required));
+  }
+  const settled = headers.get("payment-response");
+  if (response.status < 400 && settled && mode !== "amount") {
+    const settle = decodePaymentResponseHeader(settled);
+    const ext = settle.extensions?.[OFFER_RECEIPT] as { info: { receipt: unknown } };
+    const honest = ext.info.receipt as {
+      payload: { resourceUrl: string; payer: string; network: string; transaction: string };
+    };
+    if (mode === "signer") {
+      // Every field right, signed by a key that did not sign the offer.
+      ext.info.receipt = await createReceiptEIP712(honest.payload, (typed) =>
+        forger.signTypedData(typed as Typed),
+      );
+    } else if (mode === "garbage") {
+      ext.info.receipt = { format: "eip712", payload: "<script>", signature: 42 };
+    } else if (mode === "oversize") {
+      ext.info.receipt = { ...honest, padding: "x".repeat(9_000) };
+    } else if (mode === "badsig") {
+      ext.info.receipt = { ...honest, signature: `0x${"ab".repeat(65)}` };
+    }
+    headers.set("payment-response", encodePaymentResponseHeader(settle));
+  }
+  return new Response(response.body, { status: response.status, headers });
+}
+
+beforeAll(async () => {
+  const demo = createDemoVendorApp({
+    facilitatorUrl: net.facilitatorUrl,
+    chainId: net.chainId,
+    usdcAddress: net.usdcAddress,
+    payTo: net.payee,
+  });
+  const proxy = new Hono();
+  proxy.all("*", async (c) => {
+    const response = await demo.fetch(c.req.raw);
+    const mode = new URL(c.req.url).searchParams.get("tamper");
+    return mode ? tamper(mode, response) : response;
+  });
+  vendor = await serveLocally(proxy);
+}, 60_000);
+
+afterAll(async () => {
+  await vendor?.stop();
+});
+
+beforeEach(async () => {
+  await t.db.$client`TRUNCATE transaction_receipts`;
+});
+
+const buy = (path: string) =>
+  payer({ allow: [vendor.url] }).payForService({
+    agentId: AGENT,
+    url: `${vendor.url}${path}`,
+    idempotencyKey: key(),
+  });
+
+/** A purchase that must complete and move exactly 0.25 USDC, whatever its receipt says. */
+async function paidCodeScan(query: string) {
+  const fromBlock = (await blockNow()) + 1n;
+  const before = await balances();
+  const out = await buy(`/code-scan?${query}`);
+  expect(out).toMatchObject({ ok: true, paid: true, status: "completed", priceMicro: 250_000n });
+  if (!out.ok || !out.paid) throw new Error("not paid");
+  expect(before.payer - (await balances()).payer).toBe(250_000n);
+  expect(await row(out.transactionId)).toMatchObject({ status: "completed", amount_micro: 250_000n });
+  await expectLedgerMatchesChain(fromBlock);
+  return { out, receipt: await getReceipt(t.db, out.transactionId) };
+}
+
+async function receiptFindings() {
+  const { report } = await runBudgetAudit({ db: t.db, config }, { save: false });
+  const check = report.checks.find((c) => c.name === "vendor_receipts");
+  return { check, findings: check?.findings ?? [] };
+}
+
+describe("a vendor that signs receipts", () => {
+  it("an honest receipt is stored verified, signed by the key that signed the offer", async () => {
+    const { out, receipt } = await paidCodeScan("repo=a");
+    expect(receipt).toMatchObject({
+      status: "verified",
+      reason: null,
+      format: "eip712",
+      signer: demoSigner.address,
+      expectedSigner: demoSigner.address,
+    });
+    if (!receipt) throw new Error("no receipt stored");
+    const payload = (receipt.receipt as { payload: Record<string, unknown> }).payload;
+    expect(payload).toMatchObject({
+      resourceUrl: `${vendor.url}/code-scan?repo=a`,
+      network: net.network,
+      payer: net.payer.address,
+    });
+    // The route asks for the hash (includeTxHash), but @x402/core 2.27 hands the extension the
+    // enriched 402 declaration, not the route's, so the demo's receipts carry none; when one is
+    // there it must be the row's (transaction_mismatch otherwise).
+    expect(["", out.txHash]).toContain(payload.transaction);
+    expect((receipt.offer as { payload: { amount: string } }).payload.amount).toBe("250000");
+    expect((await receiptFindings()).findings).toEqual([]);
+  });
+
+  it("a route without the extension stores no receipt", async () => {
+    const out = await buy("/search");
+    expect(out).toMatchObject({ ok: true, paid: true });
+    if (!out.ok || !out.paid) return;
+    expect(await getReceipt(t.db, out.transactionId)).toBeNull();
+  });
+});
+
+describe("a hostile vendor's receipt: the payment completes, the receipt is invalid, the audit finds it", () => {
+  it("forged: signed by another key than the offer's", async () => {
+    const { out, receipt } = await paidCodeScan("tamper=signer");
+    expect(receipt).toMatchObject({
+      status: "invalid",
+      reason: "signer_mismatch",
+      signer: forger.address,
+      expectedSigner: demoSigner.address,
+    });
+    const { check, findings } = await receiptFindings();
+    expect(check).toMatchObject({ severity: "warning", findingCount: 1 });
+    expect(findings).toEqual([
+      expect.objectContaining({
+        kind: "invalid_receipt",
+        agentId: AGENT,
+        transactionIds: [out.transactionId],
+        figures: expect.objectContaining({
+          reason: "signer_mismatch",
+          signer: forger.address,
+          expectedSigner: demoSigner.address,
+          amountMicro: "250000",
+        }),
+      }),
+    ]);
+  });
+
+  it("mismatched amount: the signed offer says ten times what the ledger took", async () => {
+    const { out, receipt } = await paidCodeScan("tamper=amount");
+    expect(receipt).toMatchObject({
+      status: "invalid",
+      reason: "amount_mismatch",
+      signer: demoSigner.address,
+    });
+    expect(receipt?.detail).toContain('the offer\'s amount says "2500000", the payment has "250000"');
+    const { findings } = await receiptFindings();
+    expect(findings.map((f) => [f.kind, f.transactionIds, f.figures.reason])).toEqual([
+      ["invalid_receipt", [out.transactionId], "amount_mismatch"],
+    ]);
+  });
+
+  it.each([
+    ["garbage", "malformed"],
+    ["oversize", "too_large"],
+    ["badsig", "bad_signature"],
+  ])("%s receipt: recorded invalid (%s), nothing crashes", async (mode, reason) => {
+    const { receipt } = await paidCodeScan(`tamper=${mode}`);
+    expect(receipt).toMatchObject({ status: "invalid", reason });
+    if (mode === "oversize") expect(receipt?.receipt).toBeNull();
+    const { findings } = await receiptFindings();
+    expect(findings.map((f) => f.figures.reason)).toEqual([reason]);
+  });
+});
