@@ -6,9 +6,12 @@ import {
 } from "@x402/core/http";
 import { createReceiptEIP712, OFFER_RECEIPT, signOfferEIP712 } from "@x402/extensions/offer-receipt";
 import { Hono } from "hono";
+import { createElement } from "react";
+import { renderToStaticMarkup } from "react-dom/server";
 import { type Hex, keccak256, stringToHex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { ReceiptCard } from "@/components/ledger/receipt";
 import { serveLocally } from "@/lib/testing/hostile-vendor";
 import {
   AGENT,
@@ -25,7 +28,8 @@ import {
 } from "@/lib/testing/local-payer";
 import { createDemoVendorApp, DEMO_RECEIPT_KEY } from "@/scripts/localnet/vendors";
 import { runBudgetAudit } from "../budget-audit/run";
-import { getReceipt } from "../receipts/store";
+import { getReceipt, type StoredReceipt } from "../receipts/store";
+import { receiptView } from "../receipts/view";
 
 /**
  * Vendors' signed receipts (x402 offer-receipt) as the payer records them: the demo vendors
@@ -127,6 +131,15 @@ async function paidCodeScan(query: string) {
   return { out, receipt: await getReceipt(t.db, out.transactionId) };
 }
 
+/** The transaction page's Receipt section, as text. */
+const shown = (receipt: StoredReceipt | null) =>
+  renderToStaticMarkup(createElement(ReceiptCard, { receipt: receipt && receiptView(receipt) }))
+    .replace(/<[^>]+>/g, " ")
+    .replace(/&quot;/g, '"')
+    .replace(/&#x27;/g, "'")
+    .replace(/\s+/g, " ")
+    .trim();
+
 async function receiptFindings() {
   const { report } = await runBudgetAudit({ db: t.db, config }, { save: false });
   const check = report.checks.find((c) => c.name === "vendor_receipts");
@@ -155,6 +168,13 @@ describe("a vendor that signs receipts", () => {
     // there it must be the row's (transaction_mismatch otherwise).
     expect(["", out.txHash]).toContain(payload.transaction);
     expect((receipt.offer as { payload: { amount: string } }).payload.amount).toBe("250000");
+    const page = shown(receipt);
+    expect(page).toMatch(/^Receipt Verification verified Format eip712 Signer 0x/);
+    expect(page).toContain(`Receipt resource ${vendor.url}/code-scan?repo=a`);
+    expect(page).toContain(`Receipt issued at ${new Date(Number(payload.issuedAt) * 1000).toISOString()}`);
+    expect(renderToStaticMarkup(createElement(ReceiptCard, { receipt: receiptView(receipt) }))).toContain(
+      'aria-label="Copy signed receipt"',
+    );
     expect((await receiptFindings()).findings).toEqual([]);
   });
 
@@ -163,6 +183,7 @@ describe("a vendor that signs receipts", () => {
     expect(out).toMatchObject({ ok: true, paid: true });
     if (!out.ok || !out.paid) return;
     expect(await getReceipt(t.db, out.transactionId)).toBeNull();
+    expect(shown(null)).toBe("Receipt — The vendor sent no signed receipt.");
   });
 });
 
@@ -175,6 +196,9 @@ describe("a hostile vendor's receipt: the payment completes, the receipt is inva
       signer: forger.address,
       expectedSigner: demoSigner.address,
     });
+    expect(shown(receipt)).toContain(
+      `Verification invalid (signer_mismatch: signed by another key than the offer's) Why signed by ${forger.address}, expected ${demoSigner.address}`,
+    );
     const { check, findings } = await receiptFindings();
     expect(check).toMatchObject({ severity: "warning", findingCount: 1 });
     expect(findings).toEqual([
