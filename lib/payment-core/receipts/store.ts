@@ -1,8 +1,10 @@
-import { eq } from "drizzle-orm";
+import type { PaymentRequired, PaymentRequirements, SettleResponse } from "@x402/core/types";
+import { eq, inArray } from "drizzle-orm";
 import type { Database } from "@/db/client";
 import { transactionReceipts } from "@/db/schema";
 import type { DbOrTx } from "@/db/sql";
 import type { Logger } from "../support/log";
+import type { PayOutcome } from "../x402/outcome";
 import {
   checkReceipt,
   offersFromPaymentRequired,
@@ -38,6 +40,49 @@ export async function getReceipt(db: DbOrTx, transactionId: string): Promise<Sto
     .from(transactionReceipts)
     .where(eq(transactionReceipts.transactionId, transactionId));
   return row ?? null;
+}
+
+/**
+ * The payer's step after settlement: a completed payment whose PAYMENT-RESPONSE carried the
+ * offer-receipt extension gets its receipt checked against the row's final figures (for `upto`,
+ * the amount actually taken) and stored.
+ */
+export async function recordPaidReceipt(
+  deps: { db: Database; log: Logger },
+  outcome: PayOutcome,
+  settle: SettleResponse | null,
+  paid: {
+    id: string;
+    required: PaymentRequired;
+    /** The option the payer signed: policy checked its network and asset against its own. */
+    requirements: PaymentRequirements;
+    payee: string;
+    /** Our wallet (never the vendor's word for it). */
+    payer: string;
+    url: URL;
+  },
+): Promise<void> {
+  const settled = outcome.ok
+    ? outcome.paid && outcome
+    : outcome.settlement?.status === "completed" && outcome.settlement;
+  if (!settled || !settle?.extensions || settled.priceMicro === undefined) return;
+  const { requirements } = paid;
+  await recordReceipt(deps, {
+    transactionId: paid.id,
+    settlementExtensions: settle.extensions,
+    requiredExtensions: paid.required.extensions,
+    acceptIndex: paid.required.accepts.indexOf(requirements),
+    facts: {
+      resourceUrl: paid.url.toString(),
+      network: requirements.network,
+      payer: paid.payer,
+      payee: paid.payee,
+      asset: requirements.asset,
+      amountMicro: settled.priceMicro,
+      txHash: settled.txHash ?? null,
+      scheme: requirements.scheme,
+    },
+  });
 }
 
 /**
@@ -82,4 +127,38 @@ export async function recordReceipt(
     );
     return null;
   }
+}
+
+export async function getReceipts(db: DbOrTx, ids: string[]): Promise<Map<string, StoredReceipt>> {
+  if (ids.length === 0) return new Map();
+  const rows = await db
+    .select()
+    .from(transactionReceipts)
+    .where(inArray(transactionReceipts.transactionId, ids));
+  return new Map(rows.map((r) => [r.transactionId, r]));
+}
+
+/**
+ * Ledger rows with their receipts, for the exports: rows are read ahead `batch` at a time and
+ * their receipts fetched in one query per batch (a row without one gets null).
+ */
+export async function* withReceipts<T extends { id: string }>(
+  db: DbOrTx,
+  rows: AsyncIterable<T>,
+  batch = 500,
+): AsyncGenerator<[T, StoredReceipt | null]> {
+  let pending: T[] = [];
+  const flush = async function* () {
+    const found = await getReceipts(
+      db,
+      pending.map((r) => r.id),
+    );
+    for (const row of pending) yield [row, found.get(row.id) ?? null] as [T, StoredReceipt | null];
+    pending = [];
+  };
+  for await (const row of rows) {
+    pending.push(row);
+    if (pending.length >= batch) yield* flush();
+  }
+  if (pending.length > 0) yield* flush();
 }

@@ -50,3 +50,26 @@ export function receiptView(r: StoredReceipt): LedgerReceiptView {
     receivedAt: new Date(r.createdAt).toISOString(),
   };
 }
+
+/** The `receipt` field of a JSONL ledger line: our verdict, and what the vendor signed. */
+export interface ReceiptLineField {
+  status: "verified" | "invalid";
+  reason: string | null;
+  format: string | null;
+  signer: string | null;
+  expected_signer: string | null;
+  signed: unknown;
+  offer: unknown;
+}
+
+export function receiptLineField(r: StoredReceipt): ReceiptLineField {
+  return {
+    status: r.status,
+    reason: r.reason,
+    format: r.format,
+    signer: r.signer,
+    expected_signer: r.expectedSigner,
+    signed: r.receipt ?? null,
+    offer: r.offer ?? null,
+  };
+}

@@ -12,6 +12,7 @@ import { type Hex, keccak256, stringToHex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { ReceiptCard } from "@/components/ledger/receipt";
+import { truncate } from "@/lib/testing/db";
 import { serveLocally } from "@/lib/testing/hostile-vendor";
 import {
   AGENT,
@@ -28,6 +29,9 @@ import {
 } from "@/lib/testing/local-payer";
 import { createDemoVendorApp, DEMO_RECEIPT_KEY } from "@/scripts/localnet/vendors";
 import { runBudgetAudit } from "../budget-audit/run";
+import { CSV_COLUMNS, exportCsv } from "../ledger/csv";
+import { importJsonl } from "../ledger/import";
+import { exportJsonl } from "../ledger/jsonl";
 import { getReceipt, type StoredReceipt } from "../receipts/store";
 import { receiptView } from "../receipts/view";
 
@@ -107,8 +111,11 @@ afterAll(async () => {
   await vendor?.stop();
 });
 
+/** The first block of this test's payments: the ledger (truncated before each test) must match the chain from it. */
+let firstBlock: bigint;
 beforeEach(async () => {
   await t.db.$client`TRUNCATE transaction_receipts`;
+  firstBlock = (await blockNow()) + 1n;
 });
 
 const buy = (path: string) =>
@@ -120,14 +127,13 @@ const buy = (path: string) =>
 
 /** A purchase that must complete and move exactly 0.25 USDC, whatever its receipt says. */
 async function paidCodeScan(query: string) {
-  const fromBlock = (await blockNow()) + 1n;
   const before = await balances();
   const out = await buy(`/code-scan?${query}`);
   expect(out).toMatchObject({ ok: true, paid: true, status: "completed", priceMicro: 250_000n });
   if (!out.ok || !out.paid) throw new Error("not paid");
   expect(before.payer - (await balances()).payer).toBe(250_000n);
   expect(await row(out.transactionId)).toMatchObject({ status: "completed", amount_micro: 250_000n });
-  await expectLedgerMatchesChain(fromBlock);
+  await expectLedgerMatchesChain(firstBlock);
   return { out, receipt: await getReceipt(t.db, out.transactionId) };
 }
 
@@ -240,5 +246,115 @@ describe("a hostile vendor's receipt: the payment completes, the receipt is inva
     if (mode === "oversize") expect(receipt?.receipt).toBeNull();
     const { findings } = await receiptFindings();
     expect(findings.map((f) => f.figures.reason)).toEqual([reason]);
+  });
+});
+
+async function collect(lines: AsyncIterable<string>) {
+  const out: string[] = [];
+  for await (const l of lines) out.push(l);
+  return out;
+}
+
+describe("receipts in exports and imports", () => {
+  it("CSV has the verdict and signer; JSONL the whole receipt; an import re-verifies it (round trip)", async () => {
+    const good = (await paidCodeScan("repo=export")).out;
+    const forged = (await paidCodeScan("tamper=signer")).out;
+    const plain = await buy("/search");
+    if (!plain.ok || !plain.paid) throw new Error("not paid");
+
+    const csv = (await collect(exportCsv(t.db))).join("");
+    const [header, ...rows] = csv.trimEnd().split("\r\n");
+    expect(header?.split(",").slice(-3)).toEqual(["receipt_status", "receipt_reason", "receipt_signer"]);
+    expect(CSV_COLUMNS.slice(-3)).toEqual(["receipt_status", "receipt_reason", "receipt_signer"]);
+    const tail = (id: string) =>
+      rows
+        .find((r) => r.startsWith(`${id},`))
+        ?.split(",")
+        .slice(-3);
+    expect(tail(good.transactionId)).toEqual(["verified", "", demoSigner.address]);
+    expect(tail(forged.transactionId)).toEqual(["invalid", "signer_mismatch", forger.address]);
+    expect(tail(plain.transactionId)).toEqual(["", "", ""]);
+
+    const lines = (await collect(exportJsonl(t.db))).map((l) => l.trimEnd());
+    const byId = (id: string) => JSON.parse(lines.find((l) => l.includes(`"${id}"`)) ?? "{}");
+    expect(byId(good.transactionId).receipt).toMatchObject({
+      status: "verified",
+      reason: null,
+      signer: demoSigner.address,
+      signed: { format: "eip712", payload: { resourceUrl: `${vendor.url}/code-scan?repo=export` } },
+      offer: { format: "eip712", payload: { amount: "250000" } },
+    });
+    expect(byId(forged.transactionId).receipt).toMatchObject({
+      status: "invalid",
+      reason: "signer_mismatch",
+    });
+    expect(byId(plain.transactionId).receipt).toBeUndefined();
+
+    // Into an empty ledger: the receipts come back as they were, checked again, and export the same.
+    await truncate(t.db, "transactions, budget_usage, transaction_receipts");
+    const report = await importJsonl(t.db, lines, { actor: "test" });
+    expect(report).toMatchObject({ committed: true, imported: 3, invalid: [] });
+    expect(await getReceipt(t.db, good.transactionId)).toMatchObject({
+      status: "verified",
+      signer: demoSigner.address,
+    });
+    expect(await getReceipt(t.db, forged.transactionId)).toMatchObject({
+      status: "invalid",
+      reason: "signer_mismatch",
+    });
+    expect(await getReceipt(t.db, plain.transactionId)).toBeNull();
+    expect((await collect(exportJsonl(t.db))).map((l) => l.trimEnd()).sort()).toEqual([...lines].sort());
+  });
+
+  it("a hostile file: a receipt that claims verified but was altered is stored invalid; bad shapes are refused", async () => {
+    const good = (await paidCodeScan("repo=hostile")).out;
+    const [line] = (await collect(exportJsonl(t.db))).map((l) => l.trimEnd());
+    const original = JSON.parse(line ?? "{}");
+    await truncate(t.db, "transactions, budget_usage, transaction_receipts");
+
+    // The offer's amount raised after signing, the verdict left at "verified".
+    const altered = structuredClone(original);
+    altered.transaction_id = "tx_altered";
+    altered.receipt.offer.payload.amount = "1";
+    // The file says invalid: it stays invalid even though its signatures check.
+    const demoted = { ...structuredClone(original), transaction_id: "tx_demoted" };
+    demoted.receipt.status = "invalid";
+    demoted.receipt.reason = "payto_mismatch";
+    const report = await importJsonl(t.db, [JSON.stringify(altered), JSON.stringify(demoted)], {
+      actor: "test",
+    });
+    expect(report).toMatchObject({ committed: true, imported: 2 });
+    // An EIP-712 signature over other fields recovers another address: not the receipt's signer.
+    expect(await getReceipt(t.db, "tx_altered")).toMatchObject({
+      status: "invalid",
+      reason: "signer_mismatch",
+    });
+    expect(await getReceipt(t.db, "tx_demoted")).toMatchObject({
+      status: "invalid",
+      reason: "payto_mismatch",
+    });
+    expect(good.transactionId).toBe(original.transaction_id);
+
+    const bad = (over: Record<string, unknown>, receipt: unknown) =>
+      JSON.stringify({ ...original, transaction_id: `tx_bad_${Math.random()}`, ...over, receipt });
+    const refused = await importJsonl(
+      t.db,
+      [
+        bad({}, { ...original.receipt, padding: "x".repeat(30_000) }),
+        bad({}, "verified"),
+        bad({}, { ...original.receipt, status: "trusted" }),
+        bad({ status: "failed", blockchain_tx_hash: null }, original.receipt),
+      ],
+      { actor: "test", skipInvalid: true },
+    );
+    expect(refused.imported).toBe(0);
+    expect(refused.invalid.map((i) => [i.line, i.problems.map((p) => p.field)])).toEqual([
+      [1, ["receipt"]],
+      [2, ["receipt"]],
+      [3, ["receipt"]],
+      [4, ["receipt"]],
+    ]);
+    expect(refused.invalid[0]?.reason).toContain("over 24576");
+    expect(refused.invalid[3]?.reason).toContain("a receipt on a failed line");
   });
 });

@@ -5,7 +5,7 @@ import type { Address } from "viem";
 import { getVendorPolicy, hostAllowed, payeeAllowed } from "../agents/vendor-policy";
 import type { ReserveResult } from "../budgets/engine";
 import type { PaymentApproval } from "../payment-approvals/store";
-import { recordReceipt } from "../receipts/store";
+import { recordPaidReceipt } from "../receipts/store";
 import { silentLog } from "../support/log";
 import type { Micro } from "../support/money";
 import { payerRotating, type RotatingFigures, rotatingFromError } from "../treasury/rotation-gate";
@@ -408,30 +408,8 @@ export function createPayer(deps: PayerDeps) {
       answer,
     );
     // 7. The vendor's signed receipt, if any: checked and stored with the row, never failing it.
-    const settled = outcome.ok
-      ? outcome.paid && outcome
-      : outcome.settlement?.status === "completed" && outcome.settlement;
-    if (settled && answer.settle?.extensions) {
-      await recordReceipt(
-        { db: deps.db, log: deps.log ?? silentLog },
-        {
-          transactionId: id,
-          settlementExtensions: answer.settle.extensions,
-          requiredExtensions: required.extensions,
-          acceptIndex: required.accepts.indexOf(requirements),
-          facts: {
-            resourceUrl: url.toString(),
-            network: config.network,
-            payer: account.address,
-            payee,
-            asset: config.usdcAddress,
-            amountMicro: settled.priceMicro ?? selected.amountMicro,
-            txHash: settled.txHash ?? null,
-            scheme: requirements.scheme,
-          },
-        },
-      );
-    }
+    const paidFor = { id, required, requirements, payee, url, payer: account.address };
+    await recordPaidReceipt({ db: deps.db, log: deps.log ?? silentLog }, outcome, answer.settle, paidFor);
     return outcome;
   }
 
