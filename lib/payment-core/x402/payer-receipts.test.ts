@@ -81,6 +81,8 @@ async function tamper(mode: string, response: Response): Promise<Response> {
       );
     } else if (mode === "garbage") {
       ext.info.receipt = { format: "eip712", payload: "<script>", signature: 42 };
+    } else if (mode === "huge") {
+      ext.info.receipt = { ...honest, padding: "x".repeat(200_000) };
     } else if (mode === "oversize") {
       ext.info.receipt = { ...honest, padding: "x".repeat(9_000) };
     } else if (mode === "badsig") {
@@ -254,6 +256,18 @@ async function collect(lines: AsyncIterable<string>) {
   for await (const l of lines) out.push(l);
   return out;
 }
+
+it("a PAYMENT-RESPONSE too large to read at all (200 KB receipt): the chain decides, nothing crashes, no receipt", async () => {
+  const before = await balances();
+  const out = await buy("/code-scan?tamper=huge");
+  // The answer could not be read, so the vendor's word is not there: the chain shows the payment.
+  expect(out).toMatchObject({ ok: false, settlement: { status: "completed", priceMicro: 250_000n } });
+  if (out.ok) return;
+  expect(before.payer - (await balances()).payer).toBe(250_000n);
+  expect(await row(out.transactionId)).toMatchObject({ status: "completed", amount_micro: 250_000n });
+  await expectLedgerMatchesChain(firstBlock);
+  expect(await getReceipt(t.db, out.transactionId ?? "")).toBeNull();
+});
 
 describe("receipts in exports and imports", () => {
   it("CSV has the verdict and signer; JSONL the whole receipt; an import re-verifies it (round trip)", async () => {
