@@ -9,6 +9,7 @@ import {
   verifyReceiptSignatureJWS,
 } from "@x402/extensions/offer-receipt";
 import { z } from "zod";
+import { findUnsafeField } from "../support/safe-text";
 
 /**
  * A vendor's signed receipt (x402 `offer-receipt` extension), checked against the payment the
@@ -160,7 +161,8 @@ export function offersFromPaymentRequired(extensions: unknown): unknown[] {
   const info = ext && typeof ext === "object" ? (ext as { info?: unknown }).info : undefined;
   const offers = info && typeof info === "object" ? (info as { offers?: unknown }).offers : undefined;
   if (!Array.isArray(offers)) return [];
-  return offers.slice(0, MAX_OFFERS).filter((o) => jsonSize(o) <= MAX_RECEIPT_BYTES);
+  // PostgreSQL's jsonb cannot hold a NUL: such an offer could not be stored beside its receipt.
+  return offers.slice(0, MAX_OFFERS).filter((o) => jsonSize(o) <= MAX_RECEIPT_BYTES && !findUnsafeField(o));
 }
 
 /** A JWS key id the payer can resolve without a network request. */
@@ -318,6 +320,13 @@ export async function checkReceipt(input: {
         receipt: null,
       },
     );
+  }
+  const unsafe = findUnsafeField(input.receipt);
+  if (unsafe) {
+    // Not kept: PostgreSQL's jsonb cannot store a NUL, and the text is nobody's receipt.
+    return invalid("malformed", `the receipt holds a ${unsafe.found.kind} (${unsafe.found.codePoint})`, {
+      receipt: null,
+    });
   }
   const parsed = receiptSchema.safeParse(input.receipt);
   if (!parsed.success) {

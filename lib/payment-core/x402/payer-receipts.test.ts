@@ -81,6 +81,8 @@ async function tamper(mode: string, response: Response): Promise<Response> {
       );
     } else if (mode === "garbage") {
       ext.info.receipt = { format: "eip712", payload: "<script>", signature: 42 };
+    } else if (mode === "nul") {
+      ext.info.receipt = { ...honest, payload: { ...honest.payload, resourceUrl: "http://x/\u0000" } };
     } else if (mode === "huge") {
       ext.info.receipt = { ...honest, padding: "x".repeat(200_000) };
     } else if (mode === "oversize") {
@@ -242,10 +244,11 @@ describe("a hostile vendor's receipt: the payment completes, the receipt is inva
     ["garbage", "malformed"],
     ["oversize", "too_large"],
     ["badsig", "bad_signature"],
+    ["nul", "malformed"],
   ])("%s receipt: recorded invalid (%s), nothing crashes", async (mode, reason) => {
     const { receipt } = await paidCodeScan(`tamper=${mode}`);
     expect(receipt).toMatchObject({ status: "invalid", reason });
-    if (mode === "oversize") expect(receipt?.receipt).toBeNull();
+    if (mode === "oversize" || mode === "nul") expect(receipt?.receipt).toBeNull();
     const { findings } = await receiptFindings();
     expect(findings.map((f) => f.figures.reason)).toEqual([reason]);
   });
