@@ -26,10 +26,10 @@ const REASON_WORDS: Record<string, string> = {
 function Json({ label, json }: { label: string; json: string }) {
   return (
     <details className="mt-2">
-      <summary className="cursor-pointer text-sm font-medium text-slate-700">
-        {label}
+      <summary className="cursor-pointer text-sm font-medium text-slate-700">{label} (JSON)</summary>
+      <p className="mt-1">
         <CopyButton value={json} label={label.toLowerCase()} />
-      </summary>
+      </p>
       <section
         // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrolling region must take focus to be scrolled from the keyboard (axe scrollable-region-focusable)
         tabIndex={0}
@@ -68,7 +68,12 @@ export function ReceiptCard({ receipt }: { receipt: LedgerReceiptView | null }) 
                 )}
               </span>
             </Fact>
-            {receipt.detail ? <Fact label="Why" value={receipt.detail} /> : null}
+            {receipt.detail ? (
+              <Fact label="Why">
+                {/* Addresses and URLs are long words: they wrap anywhere rather than push a phone's page sideways. */}
+                <span className="break-all">{receipt.detail}</span>
+              </Fact>
+            ) : null}
             <Fact label="Format" mono value={receipt.format} />
             <Fact label="Signer" mono>
               <ChainValue value={receipt.signer} label="receipt signer" />
