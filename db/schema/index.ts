@@ -6,6 +6,7 @@ export * from "./fundings";
 export * from "./operations";
 export * from "./payment-approvals";
 export * from "./rate-limits";
+export * from "./receipts";
 export * from "./rotations";
 export * from "./settings";
 export * from "./transactions";

@@ -13,6 +13,8 @@ import {
   summarizeTransactions,
   TRANSACTION_STATUSES,
 } from "@/lib/payment-core/ledger/read";
+import { getReceipt } from "@/lib/payment-core/receipts/store";
+import { type LedgerReceiptView, receiptView } from "@/lib/payment-core/receipts/view";
 import { classifyError } from "@/lib/payment-core/support/errors";
 import { formatUsdc, MoneyParseError, parseUsdc, USDC_DECIMALS } from "@/lib/payment-core/support/money";
 import { checkSafeText, findUnsafeCharacter } from "@/lib/safe-text";
@@ -291,4 +293,9 @@ export async function getLedgerFacets(): Promise<{ agents: string[]; vendors: st
   ]);
   const agents = [...new Set([...registered.map((a) => a.id), ...inLedger])].sort();
   return { agents, vendors };
+}
+
+export async function getLedgerReceipt(id: string): Promise<LedgerReceiptView | null> {
+  const r = await getReceipt(appDb(), id);
+  return r ? receiptView(r) : null;
 }

@@ -2,10 +2,17 @@ import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
 import { HTTPFacilitatorClient, type RouteConfig } from "@x402/core/server";
 import { ExactEvmScheme } from "@x402/evm/exact/server";
+import {
+  createEIP712OfferReceiptIssuer,
+  createOfferReceiptExtension,
+  declareOfferReceiptExtension,
+  OFFER_RECEIPT,
+} from "@x402/extensions/offer-receipt";
 import { declarePaymentIdentifierExtension, PAYMENT_IDENTIFIER } from "@x402/extensions/payment-identifier";
 import { paymentMiddleware, x402ResourceServer } from "@x402/hono";
 import { Hono } from "hono";
-import type { Address } from "viem";
+import { type Address, type Hex, keccak256, stringToHex } from "viem";
+import { privateKeyToAccount } from "viem/accounts";
 import { USDC_NAME, USDC_VERSION } from "./usdc";
 
 /**
@@ -31,7 +38,15 @@ import { USDC_NAME, USDC_VERSION } from "./usdc";
  *
  * /search advertises the x402 payment-identifier extension (optional), so the demo's purchases
  * of it carry the payer's id and its ledger rows show "Payment identifier: sent".
+ *
+ * /code-scan advertises the x402 offer-receipt extension: its 402 carries EIP-712 signed offers
+ * and its paid answers a signed receipt (it asks for the transaction hash, which @x402/core 2.27
+ * does not pass to the extension, so the receipts carry none), both signed by the vendor's
+ * receipt key (`receiptKey`, default DEMO_RECEIPT_KEY), so its ledger rows show "Receipt: verified".
  */
+
+/** The demo vendors' receipt-signing key: a fixed, public, demo-only key (never a real one). */
+export const DEMO_RECEIPT_KEY: Hex = keccak256(stringToHex("x402 demo vendor receipt key"));
 
 export interface DemoRoute {
   path: string;
@@ -40,6 +55,8 @@ export interface DemoRoute {
   description: string;
   /** Advertises the x402 payment-identifier extension (optional for the payer) in its 402. */
   paymentIdentifier?: boolean;
+  /** Advertises the x402 offer-receipt extension: signed offers in its 402, a signed receipt when paid. */
+  receipts?: boolean;
 }
 
 export const DEMO_ROUTES = [
@@ -49,7 +66,12 @@ export const DEMO_ROUTES = [
     description: "Web search: ranked results for a query",
     paymentIdentifier: true,
   },
-  { path: "/code-scan", priceMicro: 250_000n, description: "Static analysis findings for a repository" },
+  {
+    path: "/code-scan",
+    priceMicro: 250_000n,
+    description: "Static analysis findings for a repository",
+    receipts: true,
+  },
   { path: "/dataset", priceMicro: 2_000_000n, description: "A licensed tabular dataset download" },
   {
     path: "/premium-report",
@@ -92,6 +114,8 @@ export interface StartDemoVendorsOptions {
   flakySeed?: number;
   /** /slow's delay. Default 1500 ms. */
   slowMs?: number;
+  /** Signs the offer-receipt extension's offers and receipts. Default DEMO_RECEIPT_KEY. */
+  receiptKey?: Hex;
   /** /busy answers 503 to every Nth unpaid request (counted per vendor server). Default 3; 0 never. */
   busyEvery?: number;
 }
@@ -120,6 +144,14 @@ export function createDemoVendorApp(options: StartDemoVendorsOptions): Hono {
   const resourceServer = new x402ResourceServer(
     new HTTPFacilitatorClient({ url: options.facilitatorUrl }),
   ).register(network, new ExactEvmScheme());
+  const receiptSigner = privateKeyToAccount(options.receiptKey ?? DEMO_RECEIPT_KEY);
+  resourceServer.registerExtension(
+    createOfferReceiptExtension(
+      createEIP712OfferReceiptIssuer(`did:pkh:${network}:${receiptSigner.address}`, (typed) =>
+        receiptSigner.signTypedData(typed as Parameters<typeof receiptSigner.signTypedData>[0]),
+      ),
+    ),
+  );
 
   // The "$0.01" shorthand only resolves on networks the SDK knows; here the price names the
   // asset and its EIP-712 domain explicitly.
@@ -140,6 +172,9 @@ export function createDemoVendorApp(options: StartDemoVendorsOptions): Hono {
       mimeType: "application/json",
       ...("paymentIdentifier" in route
         ? { extensions: { [PAYMENT_IDENTIFIER]: declarePaymentIdentifierExtension() } }
+        : {}),
+      ...("receipts" in route
+        ? { extensions: { [OFFER_RECEIPT]: declareOfferReceiptExtension({ includeTxHash: true }) } }
         : {}),
     };
   }

@@ -23,8 +23,9 @@ describe("runBudgetAudit", () => {
       ["rollup_accuracy", "pass", 0],
       ["data_integrity", "pass", 0],
       ["spending_anomalies", "pass", 0],
+      ["vendor_receipts", "pass", 0],
     ]);
-    expect(report.counts).toMatchObject({ errors: 0, warnings: 0, failedChecks: 0, passedChecks: 5 });
+    expect(report.counts).toMatchObject({ errors: 0, warnings: 0, failedChecks: 0, passedChecks: 6 });
     expect(report.counts.ledgerRows).toBeGreaterThan(80);
     expect(report.generatedAt).toBe(NOW.toISOString());
     expect([id, file]).toEqual([null, null]);

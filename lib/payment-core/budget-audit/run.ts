@@ -6,6 +6,7 @@ import { checkAnomalies } from "./anomalies";
 import { checkLedgerConsistency, checkRollups } from "./consistency";
 import { checkIntegrity } from "./integrity";
 import { checkOverruns } from "./overruns";
+import { checkReceipts } from "./receipts";
 import { DEFAULT_REPORT_DIR, saveAuditReport } from "./reports";
 import { buildCheck } from "./shared";
 import {
@@ -67,6 +68,7 @@ export async function runBudgetAudit(
       const rollups = await checkRollups(tx);
       const integrity = await checkIntegrity(tx, { now, clockSkewMs: CLOCK_SKEW_MS, staleReservationMs });
       const anomalies = await checkAnomalies(tx, rules, now);
+      const receipts = await checkReceipts(tx);
       const [scope] = await tx.execute<{ ledger_rows: bigint; usage_windows: bigint; agents: bigint }>(sql`
       SELECT (SELECT count(*) FROM transactions) AS ledger_rows,
         (SELECT count(*) FROM budget_usage) AS usage_windows, (SELECT count(*) FROM agents) AS agents`);
@@ -77,9 +79,10 @@ export async function runBudgetAudit(
         buildCheck(CHECK_NAMES[2], "Daily/monthly rollup accuracy", "error", [rollups]),
         buildCheck(CHECK_NAMES[3], "Data integrity", "error", integrity),
         buildCheck(CHECK_NAMES[4], "Spending anomalies", "warning", anomalies),
+        buildCheck(CHECK_NAMES[5], "Vendor receipts", "warning", [receipts]),
       ];
       const byKind: Partial<Record<FindingKind, number>> = {};
-      for (const r of [consistency, ...overruns, rollups, ...integrity, ...anomalies]) {
+      for (const r of [consistency, ...overruns, rollups, ...integrity, ...anomalies, receipts]) {
         if (r.total > 0) byKind[r.kind] = r.total;
       }
       const counts: AuditCounts = {

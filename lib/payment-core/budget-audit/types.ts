@@ -10,6 +10,7 @@ export const CHECK_NAMES = [
   "rollup_accuracy",
   "data_integrity",
   "spending_anomalies",
+  "vendor_receipts",
 ] as const;
 export type CheckName = (typeof CHECK_NAMES)[number];
 
@@ -35,7 +36,9 @@ export type FindingKind =
   | "daily_spike"
   | "new_vendor"
   | "burst"
-  | "price_change";
+  | "price_change"
+  // vendor_receipts
+  | "invalid_receipt";
 
 export type FigureValue = string | number | boolean | null;
 

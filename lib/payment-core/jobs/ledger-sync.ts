@@ -7,6 +7,7 @@ import { checkRollups } from "../budget-audit/consistency";
 import type { AuditFinding } from "../budget-audit/types";
 import { parseSeedLine, readFileLines, toSeedLine } from "../ledger/jsonl";
 import { readTransactions } from "../ledger/read";
+import { withReceipts } from "../receipts/store";
 import type { Micro } from "../support/money";
 import { parseUtcDay, utcMonthStart } from "../support/time";
 
@@ -117,14 +118,14 @@ export async function syncLedgerDay(
     await appendFile(file, `${pending.join("\n")}\n`);
     pending = [];
   };
-  for await (const row of readTransactions(db, { from: start, to: end })) {
+  for await (const [row, receipt] of withReceipts(db, readTransactions(db, { from: start, to: end }))) {
     ledgerRows++;
     if (row.status === "completed") add(ledgerCompleted, row.agentId, row.amountMicro);
     if (row.status === "pending" || row.status === "authorized" || row.status === "awaiting_approval") {
       openRows++;
     }
     if (scan.ids.has(row.id)) continue;
-    pending.push(toSeedLine(row));
+    pending.push(toSeedLine(row, receipt));
     scan.ids.add(row.id);
     appended++;
     // The file now holds it: it counts in the file's figures as written.

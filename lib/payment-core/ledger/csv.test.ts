@@ -81,7 +81,7 @@ describe("CSV columns", () => {
     expect(CSV_HEADER).toBe(
       "transaction_id,timestamp,agent_id,vendor,price_usdc,status,blockchain_tx_hash,error_code,error_message," +
         "updated_at,completed_at,asset,network,payer,payee,nonce,valid_after,valid_before,latency_ms," +
-        "retry_count,idempotency_key,resource_url,method,metadata\r\n",
+        "retry_count,idempotency_key,resource_url,method,metadata,receipt_status,receipt_reason,receipt_signer\r\n",
     );
     // The guide's `error` is the message (or the code when there is none): two columns here.
     const shared = SEED_FIELDS.filter((f) => f !== "error");

@@ -1,4 +1,5 @@
 import type { Database } from "@/db/client";
+import { type StoredReceipt, withReceipts } from "../receipts/store";
 import { formatUsdc, USDC_DECIMALS } from "../support/money";
 import { type LedgerFilter, type LedgerTransaction, readTransactions } from "./read";
 
@@ -38,6 +39,10 @@ export const CSV_COLUMNS = [
   "resource_url",
   "method",
   "metadata",
+  // The vendor's signed receipt, when it sent one (lib/payment-core/receipts): our verdict on it.
+  "receipt_status",
+  "receipt_reason",
+  "receipt_signer",
 ] as const;
 
 const NEEDS_QUOTES = /[",\r\n]/;
@@ -67,7 +72,7 @@ export function csvRow(fields: readonly (string | number | null)[]): string {
 
 export const CSV_HEADER = csvRow(CSV_COLUMNS);
 
-export function transactionCsvRow(tx: LedgerTransaction): string {
+export function transactionCsvRow(tx: LedgerTransaction, receipt: StoredReceipt | null = null): string {
   // `imported.line` is the source line kept for the JSONL round trip: the row itself again.
   const { imported: _line, ...rest } = tx.metadata;
   const metadata = Object.keys(rest).length > 0 ? JSON.stringify(rest) : null;
@@ -96,6 +101,9 @@ export function transactionCsvRow(tx: LedgerTransaction): string {
     resource_url: csvText(tx.resourceUrl),
     method: csvText(tx.method),
     metadata: csvText(metadata),
+    receipt_status: receipt?.status ?? null,
+    receipt_reason: csvText(receipt?.reason ?? null),
+    receipt_signer: csvText(receipt?.signer ?? null),
   };
   return csvRow(CSV_COLUMNS.map((column) => row[column]));
 }
@@ -103,5 +111,7 @@ export function transactionCsvRow(tx: LedgerTransaction): string {
 /** Streams the (filtered) ledger oldest first as CSV: the header, then one line per row. */
 export async function* exportCsv(db: Database, filter: LedgerFilter = {}): AsyncGenerator<string> {
   yield CSV_HEADER;
-  for await (const row of readTransactions(db, filter)) yield transactionCsvRow(row);
+  for await (const [row, receipt] of withReceipts(db, readTransactions(db, filter))) {
+    yield transactionCsvRow(row, receipt);
+  }
 }

@@ -1,6 +1,8 @@
 import { sql } from "drizzle-orm";
 import type { Database } from "@/db/client";
 import { writeAudit } from "../audit-log/write";
+import { checkImportedReceipt, insertImportedReceipts } from "../receipts/import";
+import type { ReceiptCheck } from "../receipts/verify";
 import { checkSeedLine, describeProblem, type LineProblem, type SeedRecord } from "./jsonl";
 import { insertHistoricalRows } from "./write";
 
@@ -76,6 +78,7 @@ export async function importJsonl(
       const agents = await tx.execute<{ id: string }>(sql`SELECT id FROM agents`);
       const known = new Set(agents.map((a) => a.id));
       let pending: SeedRecord[] = [];
+      let receipts: { id: string; line: string; check: ReceiptCheck }[] = [];
       const flush = async () => {
         if (pending.length === 0) return;
         const inserted = await insertHistoricalRows(
@@ -97,7 +100,9 @@ export async function importJsonl(
         );
         report.imported += inserted;
         report.alreadyPresent += pending.length - inserted;
+        await insertImportedReceipts(tx, receipts);
         pending = [];
+        receipts = [];
       };
       let lineNo = 0;
       for await (const raw of lines) {
@@ -107,8 +112,19 @@ export async function importJsonl(
         report.lines++;
         const checked = checkSeedLine(line, { strictHash: true, safeText: true });
         const record = checked.record;
-        if (!record) {
-          const problems = checked.problems;
+        // A vendor's receipt (the `receipt` field the export writes): checked again, kept apart.
+        const problems: LineProblem[] = [...checked.problems];
+        let receipt: ReceiptCheck | null = null;
+        if (record && record.extra.receipt !== undefined) {
+          const r = await checkImportedReceipt(record.extra.receipt, record);
+          if (r.ok) {
+            receipt = r.check;
+            delete record.extra.receipt;
+          } else {
+            problems.push(r.problem);
+          }
+        }
+        if (!record || problems.length > 0) {
           report.invalid.push({ line: lineNo, reason: problems.map(describeProblem).join("; "), problems });
           continue;
         }
@@ -137,6 +153,7 @@ export async function importJsonl(
         }
         if (refused()) continue; // validating only: nothing will be kept
         pending.push(record);
+        if (receipt) receipts.push({ id: record.id, line, check: receipt });
         if (pending.length >= CHUNK) await flush();
       }
       report.unknownAgents = [...unknown.values()].sort((a, b) => (a.agentId < b.agentId ? -1 : 1));

@@ -2,6 +2,8 @@ import { createReadStream } from "node:fs";
 import { createInterface } from "node:readline";
 import { isLosslessNumber, LosslessNumber, parse as parseLossless } from "lossless-json";
 import type { Database } from "@/db/client";
+import { type StoredReceipt, withReceipts } from "../receipts/store";
+import { receiptLineField } from "../receipts/view";
 import { InvalidInputError } from "../support/errors";
 import { formatUsdc, type Micro, MoneyParseError, parseUsdc } from "../support/money";
 import { findUnsafeCharacter, findUnsafeField } from "../support/safe-text";
@@ -296,9 +298,15 @@ export function parseSeedLine(line: string): SeedRecord {
   return checked.record;
 }
 
-/** The line for one ledger row: the imported line itself while nothing in it has changed. */
-export function toSeedLine(row: LedgerTransaction): string {
+/**
+ * The line for one ledger row: the imported line itself while nothing in it has changed. A row
+ * with a vendor's receipt carries it as `receipt` (our verdict and what was signed).
+ */
+export function toSeedLine(row: LedgerTransaction, receipt: StoredReceipt | null = null): string {
   const error = row.errorMessage ?? row.errorCode;
+  const receiptField: Record<string, Json> = receipt
+    ? { receipt: receiptLineField(receipt) as unknown as Json }
+    : {};
   const imported = (row.metadata.imported as { line?: string } | undefined)?.line;
   if (imported) {
     const original = parseLossless(imported) as Record<string, Json>;
@@ -315,8 +323,9 @@ export function toSeedLine(row: LedgerTransaction): string {
     if (before.status !== row.status) changes.status = row.status;
     if (before.txHash !== row.txHash) changes.blockchain_tx_hash = row.txHash;
     if (before.error !== error) changes.error = error;
-    if (Object.keys(changes).length === 0) return imported;
-    return pyJson({ ...original, ...changes });
+    const receiptChanged = receipt !== null && pyJson(original.receipt) !== pyJson(receiptField.receipt);
+    if (Object.keys(changes).length === 0 && !receiptChanged) return imported;
+    return pyJson({ ...original, ...changes, ...(receiptChanged ? receiptField : {}) });
   }
   const extra = (row.metadata.extra ?? {}) as Record<string, Json>;
   return pyJson({
@@ -329,12 +338,15 @@ export function toSeedLine(row: LedgerTransaction): string {
     blockchain_tx_hash: row.txHash,
     error,
     ...extra,
+    ...receiptField,
   });
 }
 
 /** Streams the (filtered) ledger oldest first as JSONL lines, each ending in "\n". */
 export async function* exportJsonl(db: Database, filter: LedgerFilter = {}): AsyncGenerator<string> {
-  for await (const row of readTransactions(db, filter)) yield `${toSeedLine(row)}\n`;
+  for await (const [row, receipt] of withReceipts(db, readTransactions(db, filter))) {
+    yield `${toSeedLine(row, receipt)}\n`;
+  }
 }
 
 /**

@@ -5,6 +5,7 @@ import type { Address } from "viem";
 import { getVendorPolicy, hostAllowed, payeeAllowed } from "../agents/vendor-policy";
 import type { ReserveResult } from "../budgets/engine";
 import type { PaymentApproval } from "../payment-approvals/store";
+import { recordPaidReceipt } from "../receipts/store";
 import { silentLog } from "../support/log";
 import type { Micro } from "../support/money";
 import { payerRotating, type RotatingFigures, rotatingFromError } from "../treasury/rotation-gate";
@@ -392,7 +393,8 @@ export function createPayer(deps: PayerDeps) {
     }
 
     // 6. Commit on the vendor's confirmation; otherwise the chain decides (settle-paid.ts).
-    return settlePaid(
+    const answer = { paid, sendError, ...(await readPaidAnswer(paid, maxResponseBytes)) };
+    const outcome = await settlePaid(
       {
         engine,
         id,
@@ -403,8 +405,12 @@ export function createPayer(deps: PayerDeps) {
         readRow,
         resolveFromChain,
       },
-      { paid, sendError, ...(await readPaidAnswer(paid, maxResponseBytes)) },
+      answer,
     );
+    // 7. The vendor's signed receipt, if any: checked and stored with the row, never failing it.
+    const paidFor = { id, required, requirements, payee, url, payer: account.address };
+    await recordPaidReceipt({ db: deps.db, log: deps.log ?? silentLog }, outcome, answer.settle, paidFor);
+    return outcome;
   }
 
   const payForService = loggedAttempts(deps.log ?? silentLog, attempt);

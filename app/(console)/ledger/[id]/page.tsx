@@ -4,6 +4,7 @@ import { isUnpaid, TransactionAmount } from "@/components/ledger/amount";
 import { isEpoch, networkName } from "@/components/ledger/chain";
 import { ChainValue } from "@/components/ledger/chain-value";
 import { PaymentIdentifierFact } from "@/components/ledger/payment-identifier";
+import { ReceiptCard } from "@/components/ledger/receipt";
 import { RefundForm } from "@/components/ledger/refund-form";
 import { STATUS_MEANING } from "@/components/ledger/status-meaning";
 import { Card, EmptyMark, Fact, Facts } from "@/components/ui/facts";
@@ -12,7 +13,7 @@ import { StatusBadge } from "@/components/ui/status-badge";
 import { Usd } from "@/components/ui/usd";
 import { UtcTime } from "@/components/ui/utc-time";
 import { requireUser } from "@/lib/auth/session";
-import { getLedgerTransaction } from "@/lib/dal/ledger";
+import { getLedgerReceipt, getLedgerTransaction } from "@/lib/dal/ledger";
 import { roleAtLeast } from "@/lib/payment-core/access/users";
 import { REFUND_TRANSITIONS } from "@/lib/payment-core/ledger/refunds";
 import { segmentCandidates, segmentTitle } from "@/lib/url/segment";
@@ -76,6 +77,7 @@ export default async function TransactionPage({ params }: { params: Promise<{ id
   const { id } = await params;
   const tx = await findTransaction(id);
   if (!tx) notFound();
+  const receipt = await getLedgerReceipt(tx.id);
   const metadata = Object.keys(tx.metadata).length > 0 ? JSON.stringify(tx.metadata, null, 2) : null;
 
   return (
@@ -210,6 +212,8 @@ export default async function TransactionPage({ params }: { params: Promise<{ id
         </Fact>
         <PaymentIdentifierFact metadata={tx.metadata} status={tx.status} errorCode={tx.errorCode} />
       </Facts>
+
+      <ReceiptCard receipt={receipt} />
 
       <Card title="Metadata">
         {metadata ? (

@@ -9,6 +9,7 @@ import {
   type LedgerSort,
   readTransactions,
 } from "@/lib/payment-core/ledger/read";
+import { getReceipt, withReceipts } from "@/lib/payment-core/receipts/store";
 import { appDb } from "@/lib/server/db";
 import { FilterError, param } from "@/lib/url/search-params";
 
@@ -56,7 +57,9 @@ async function streamOf(lines: AsyncGenerator<string>): Promise<ReadableStream<U
 async function* single(id: string, format: "csv" | "jsonl"): AsyncGenerator<string> {
   if (format === "csv") yield CSV_HEADER;
   const tx = await getTransaction(appDb(), id);
-  if (tx) yield format === "csv" ? transactionCsvRow(tx) : `${toSeedLine(tx)}\n`;
+  if (!tx) return;
+  const receipt = await getReceipt(appDb(), tx.id);
+  yield format === "csv" ? transactionCsvRow(tx, receipt) : `${toSeedLine(tx, receipt)}\n`;
 }
 
 /** Every matching row in the order the explorer shows them (its `sort`), read a page at a time. */
@@ -66,8 +69,8 @@ async function* rowsOf(
   format: "csv" | "jsonl",
 ): AsyncGenerator<string> {
   if (format === "csv") yield CSV_HEADER;
-  for await (const tx of readTransactions(appDb(), filter, { sort })) {
-    yield format === "csv" ? transactionCsvRow(tx) : `${toSeedLine(tx)}\n`;
+  for await (const [tx, receipt] of withReceipts(appDb(), readTransactions(appDb(), filter, { sort }))) {
+    yield format === "csv" ? transactionCsvRow(tx, receipt) : `${toSeedLine(tx, receipt)}\n`;
   }
 }
 
