@@ -21,6 +21,7 @@ export const AUDIT_ACTION_LABELS: Record<string, string> = {
   "alert.acknowledged": "Alert acknowledged",
   "auth.sign_in_failed": "Sign-in failed",
   "backup.restore": "Database restored",
+  "budget.cap_set": "Fleet or vendor cap changed",
   "budget.change_approved": "Limit request approved",
   "budget.change_expired": "Limit request expired",
   "budget.change_rejected": "Limit request rejected",
