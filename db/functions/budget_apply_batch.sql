@@ -8,7 +8,8 @@
 -- One batch of reservations, commits and releases. p_ops is a JSON array; each element is one
 -- operation:
 --   reserve  {k:"r", id (new), agent, amount, key, daily, monthly, per_tx (the configuration's limits;
---            an approved console limit in budget_policies wins), vendor, resource_url, method, asset,
+--            an approved console limit in budget_policies wins), vendor (a label), host (the URL's
+--            host, written to vendor_host: the key of vendor caps; vendor when absent), resource_url, method, asset,
 --            network, payer, payee, nonce, valid_after, valid_before (the authorization about to be
 --            signed: the row is written `authorized`), metadata, hold (true: written `awaiting_approval`,
 --            nothing to sign yet, with its `payment_approvals` row approval_id expiring at
@@ -113,7 +114,8 @@ BEGIN
         array_agg(l.day ORDER BY l.id), array_agg(l.month ORDER BY l.id), array_agg(l.vendor ORDER BY l.id)
       INTO f_id, f_agent, f_status, f_amount, f_tx, f_day, f_month, f_vendor
     FROM (
-      SELECT t.id, t.agent_id, t.status::text AS status, t.amount_micro, t.tx_hash, t.vendor,
+      SELECT t.id, t.agent_id, t.status::text AS status, t.amount_micro, t.tx_hash,
+        coalesce(t.vendor_host, t.vendor) AS vendor,
         (t.created_at AT TIME ZONE 'UTC')::date AS day,
         date_trunc('month', t.created_at AT TIME ZONE 'UTC')::date AS month
       FROM transactions t WHERE t.id = ANY(v_f_ids)
@@ -231,7 +233,7 @@ BEGIN
       SELECT o.n::int AS n, x.*
       FROM jsonb_array_elements(p_ops) WITH ORDINALITY AS o(e, n)
       CROSS JOIN LATERAL jsonb_to_record(o.e) AS x(k text, id text, agent text, amount bigint, key text,
-        daily bigint, monthly bigint, per_tx bigint, nonce text, hold boolean, vendor text)
+        daily bigint, monthly bigint, per_tx bigint, nonce text, hold boolean, vendor text, host text)
       WHERE x.k = 'r'
       ORDER BY o.n
     LOOP
@@ -263,7 +265,7 @@ BEGIN
       IF v_code IS NULL THEN
         -- Written as reserved now; turned into a refusal below if a window has no room.
         c_ord := c_ord || op.n; c_id := c_id || op.id; c_agent := c_agent || op.agent;
-        c_amount := c_amount || op.amount; c_vendor := c_vendor || coalesce(op.vendor, '');
+        c_amount := c_amount || op.amount; c_vendor := c_vendor || coalesce(op.host, op.vendor, '');
         c_status := c_status || CASE WHEN coalesce(op.hold, false) THEN 'awaiting_approval'
           WHEN op.nonce IS NULL THEN 'pending' ELSE 'authorized' END;
         c_daily := c_daily || coalesce((v_policies->>(op.agent || ':daily'))::bigint, op.daily);
@@ -284,10 +286,10 @@ BEGIN
     END LOOP;
 
     IF cardinality(i_ord) > 0 THEN
-      INSERT INTO transactions (id, created_at, updated_at, agent_id, vendor, resource_url, method,
+      INSERT INTO transactions (id, created_at, updated_at, agent_id, vendor, vendor_host, resource_url, method,
         amount_micro, asset, network, payer, payee, status, nonce, valid_after, valid_before, error_code,
         error_message, idempotency_key, metadata)
-      SELECT x.id, p_now, p_now, x.agent, coalesce(x.vendor, ''), x.resource_url, x.method, x.amount,
+      SELECT x.id, p_now, p_now, x.agent, coalesce(x.vendor, ''), x.host, x.resource_url, x.method, x.amount,
         coalesce(x.asset, 'USDC'), x.network, x.payer, x.payee, d.status::transaction_status,
         CASE WHEN d.status = 'authorized' THEN x.nonce END,
         CASE WHEN d.status = 'authorized' THEN x.valid_after END,
@@ -295,7 +297,7 @@ BEGIN
         d.code, d.msg, x.key, coalesce(x.metadata, '{}'::jsonb) || d.meta
       FROM unnest(i_ord, i_status, i_code, i_msg, i_meta) AS d(ord, status, code, msg, meta)
       CROSS JOIN LATERAL jsonb_to_record(p_ops->(d.ord - 1)) AS x(id text, agent text, amount bigint, key text,
-        vendor text, resource_url text, method text, asset text, network text, payer text, payee text,
+        vendor text, host text, resource_url text, method text, asset text, network text, payer text, payee text,
         nonce text, valid_after timestamptz, valid_before timestamptz, metadata jsonb);
     END IF;
   END IF;

@@ -140,6 +140,37 @@ describe("caps refuse with their code and figures", () => {
   });
 });
 
+describe("a caller cannot dodge a vendor cap", () => {
+  it("by naming the vendor something else, or spelling its host another way: the URL's host is what counts", async () => {
+    await setCaps(t.db, { vendor: "a.example", agentId: null, daily: usdc(5) }, { ...admin, now });
+    const e = engine();
+    const first = await e.reserve("builder_agent", usdc(4), "a", {
+      vendor: "totally-different-label",
+      resourceUrl: "https://A.Example./search?q=1",
+    });
+    expect(first.ok).toBe(true);
+    const dodge = (await e.reserve("research_agent", usdc(2), "b", {
+      vendor: "",
+      resourceUrl: "https://user:pw@a.example/other",
+    })) as Refusal;
+    expect(dodge).toMatchObject({
+      code: "vendor_daily_limit_exceeded",
+      vendor: "a.example",
+      reservedMicro: usdc(4),
+      remainingMicro: usdc(1),
+    });
+    const rows = await t.db.$client<{ vendor: string; vendor_host: string }[]>`
+      SELECT vendor, vendor_host FROM transactions ORDER BY idempotency_key`;
+    expect(rows).toEqual([
+      { vendor: "totally-different-label", vendor_host: "a.example" },
+      { vendor: "", vendor_host: "a.example" },
+    ]);
+    // Set again (an approver's raise), the cap's day is recomputed from the hosts, not the labels.
+    await setCaps(t.db, { vendor: "a.example", agentId: null, daily: usdc(6) }, { ...admin, now });
+    expect(find(await listCaps(t.db, { now }), "a.example")?.daily).toMatchObject({ reservedMicro: usdc(4) });
+  });
+});
+
 describe("a cap's totals follow the ledger", () => {
   it("setting a cap counts what the day and month already hold; commits and releases move it; clearing removes it", async () => {
     const e = engine();

@@ -9,8 +9,9 @@ import type { Micro } from "../support/money";
 import { utcDay, utcMonthStart } from "../support/time";
 
 /**
- * Budgets beyond one agent: a fleet-wide cap and per-vendor caps (a vendor is the ledger's
- * `transactions.vendor` host), each a UTC-day and a UTC-month limit on spent + reserved, for all
+ * Budgets beyond one agent: a fleet-wide cap and per-vendor caps (a vendor is the host the
+ * payment's URL named, `transactions.vendor_host`: vendor-host.ts; the `vendor` label for rows
+ * without one), each a UTC-day and a UTC-month limit on spent + reserved, for all
  * agents together or for one agent at one vendor. `budget_apply_batch` enforces them in the
  * reservation's own transaction, under row locks on their windows (`budget_cap_usage`), so they
  * hold under any concurrency; a refusal is `fleet_daily_limit_exceeded`,
@@ -249,7 +250,8 @@ export async function setCaps(
         LEFT JOIN transactions t
           ON t.created_at >= (w.start::timestamp AT TIME ZONE 'UTC')
           AND t.created_at < ((w.start + ${span})::timestamp AT TIME ZONE 'UTC')
-          AND (${vendor} = '' OR t.vendor = ${vendor}) AND (${agent} = '' OR t.agent_id = ${agent})
+          AND (${vendor} = '' OR coalesce(t.vendor_host, t.vendor) = ${vendor})
+          AND (${agent} = '' OR t.agent_id = ${agent})
           AND t.status IN ('completed', 'pending', 'authorized', 'awaiting_approval')
         GROUP BY w.start`);
     }
