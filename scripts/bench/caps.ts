@@ -188,9 +188,9 @@ export async function runCapOverspend(
   const vendor = sums.find((s) => s.vendor === VENDORS[0]);
   const used = (s: typeof fleet) => (s ? BigInt(s.spent) + BigInt(s.open) : 0n);
   const over = (u: bigint, limit: bigint) => (u > limit ? u - limit : 0n);
-  const overspend = [over(used(fleet), FLEET_LIMIT), over(used(vendor), VENDOR_LIMIT)].reduce((a, b) =>
-    a > b ? a : b, // bigint: Math.max does not take them
-  );
+  let overspend = over(used(fleet), FLEET_LIMIT);
+  const vendorOver = over(used(vendor), VENDOR_LIMIT);
+  if (vendorOver > overspend) overspend = vendorOver;
   const matches = (key: string, s: typeof fleet) => {
     const k = kept.find((x) => x.vendor === key);
     return (

@@ -216,6 +216,8 @@ describe("a cap's totals follow the ledger", () => {
       { ...admin, now, reason: "first" },
     );
     await setCaps(t.db, { vendor: "search.example", agentId: null, monthly: usdc(50) }, { ...admin, now });
+    // Saved as it was: no row.
+    await setCaps(t.db, { vendor: "search.example", agentId: null, daily: usdc(5) }, { ...admin, now });
     const rows = await t.db.$client<{ action: string; target_id: string; before: unknown; after: unknown }[]>`
       SELECT action, target_id, before, after FROM audit_log WHERE action = 'budget.cap_set' ORDER BY id`;
     expect(rows).toEqual([

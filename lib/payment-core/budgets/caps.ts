@@ -219,6 +219,8 @@ export async function setCaps(
         { operation: "budgets.caps_loosen", needed: "approver" },
       );
     }
+    // Nothing to change (a form saved as it was): nothing written, nothing audited.
+    if (after.daily === before.daily && after.monthly === before.monthly) return { scope, before, after };
     const around = windowsAround(opts.now);
     for (const [field, period] of [
       ["daily", "day"],
