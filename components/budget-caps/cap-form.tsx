@@ -1,7 +1,7 @@
 "use client";
 
 import { useRouter } from "next/navigation";
-import { useId } from "react";
+import { useId, useState } from "react";
 import { saveCaps } from "@/app/(console)/overview/actions";
 import { Button } from "@/components/ui/button";
 import { Field } from "@/components/ui/field";
@@ -14,8 +14,8 @@ const LABELS = { daily: "Daily cap", monthly: "Monthly cap", agentId: "Agent", r
 
 /**
  * The form that sets one scope's caps (the fleet, a vendor for all agents, or a vendor for one
- * agent): a daily and a monthly amount, empty for no cap. With `agents` it asks which agent
- * (empty: all agents together). Lowering or adding a cap is an operator's; raising or removing one
+ * agent): a daily and a monthly amount, empty for no cap. With `agents` it asks which agent (one
+ * must be chosen: this form adds a per-agent cap, the all-agents caps have their own form). Lowering or adding a cap is an operator's; raising or removing one
  * an approver's, which the server judges again (`forbidden`, nothing saved).
  */
 export function CapForm({
@@ -48,6 +48,8 @@ export function CapForm({
     labels: LABELS,
     onSuccess: () => router.refresh(),
   });
+  // The "add an agent's caps" form names an agent: left empty it would change the all-agents caps.
+  const [noAgent, setNoAgent] = useState(false);
   const code = result && !result.ok ? result.code : null;
   const money = (m: string | null) => (m === null ? "none" : formatDollars(BigInt(m)));
   const saved = data
@@ -58,6 +60,8 @@ export function CapForm({
     <form
       onSubmit={(event) => {
         const f = formFields(event, ["daily", "monthly", "reason", "agentId"]);
+        setNoAgent(agents !== undefined && f.agentId === "");
+        if (agents !== undefined && f.agentId === "") return;
         run({
           vendor: vendor ?? "",
           agentId: agents ? f.agentId : (agentId ?? ""),
@@ -71,10 +75,14 @@ export function CapForm({
       className="flex min-w-0 flex-col gap-3 rounded-lg border border-slate-200 p-3"
     >
       {agents ? (
-        <Field id={ids.agentId} label="Agent" hint="Empty: all agents together." error={errors.agentId}>
+        <Field
+          id={ids.agentId}
+          label="Agent"
+          error={noAgent ? "Agent: choose the agent these caps are for" : errors.agentId}
+        >
           {(control) => (
             <Select {...control} name="agentId" defaultValue="" className="max-w-full">
-              <option value="">All agents</option>
+              <option value="">Choose an agent</option>
               {agents.map((a) => (
                 <option key={a} value={a}>
                   {a}
@@ -129,7 +137,10 @@ export function CapForm({
       <Field id={ids.reason} label="Reason (kept in the audit log)" hint="Optional." error={errors.reason}>
         {(control) => <Input {...control} name="reason" autoComplete="off" className="w-full min-w-0" />}
       </Field>
-      <ErrorSummary errors={errors} ids={ids} />
+      <ErrorSummary
+        errors={noAgent ? { ...errors, agentId: "Agent: choose the agent these caps are for" } : errors}
+        ids={ids}
+      />
       <FormMessage
         error={
           error ? (
