@@ -68,7 +68,7 @@ DECLARE
   -- the locked cap windows
   k_key text[] := '{}'; k_vendor text[] := '{}'; k_agent text[] := '{}'; k_period text[] := '{}';
   k_start date[] := '{}'; k_spent bigint[] := '{}'; k_reserved bigint[] := '{}'; k_dirty boolean[] := '{}';
-  k_pos int[] := '{}'; v_scope text[]; v_cap_limit bigint; v_cap_used bigint; v_cap_spent bigint; v_cap_reserved bigint;
+  k_pos int[] := '{}'; v_scope text[]; v_cap_limit bigint; v_cap_spent bigint; v_cap_reserved bigint;
   v_cap_vendor text; v_cap_agent text; kw record;
   -- the rows to finish, locked; changed as the batch finishes them
   f_id text[]; f_agent text[]; f_status text[]; f_amount bigint[]; f_tx text[]; f_day date[]; f_month date[];
