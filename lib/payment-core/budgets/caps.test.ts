@@ -262,6 +262,7 @@ describe("who may change a cap", () => {
     for (const bad of [
       { vendor: null, agentId: "builder_agent", daily: usdc(1) },
       { vendor: "https://x.example/path", agentId: null, daily: usdc(1) },
+      { vendor: "x.example:443", agentId: null, daily: usdc(1) },
       { vendor: "x.example", agentId: null, daily: -1n },
       { vendor: "x.example", agentId: null },
     ]) {

@@ -68,7 +68,15 @@ export const capChangeInput = z
       .transform((v, ctx) => {
         if (v === null) return null;
         try {
-          return normalizeHost(v);
+          const host = normalizeHost(v);
+          if (/:(80|443)$/.test(host)) {
+            ctx.addIssue({
+              code: "custom",
+              message: "leave out :80 and :443: a payment's URL names its default port as the bare host",
+            });
+            return z.NEVER;
+          }
+          return host;
         } catch (error) {
           ctx.addIssue({ code: "custom", message: error instanceof Error ? error.message : "not a host" });
           return z.NEVER;
