@@ -366,6 +366,13 @@ describe("concurrency at a cap's edge", () => {
     while (n < 40) await new Promise((r) => setImmediate(r));
     await setCaps(t.db, { vendor: "a.example", agentId: null, daily: usdc(1000) }, { ...admin, now });
     await setCaps(t.db, { vendor: null, agentId: null, daily: usdc(1000) }, { ...admin, now });
+    // Removed and set again under traffic: its totals start again from the ledger.
+    let mark = n + 20;
+    while (n < mark) await new Promise((r) => setImmediate(r));
+    await setCaps(t.db, { vendor: "a.example", agentId: null, daily: null }, { ...admin, now });
+    mark = n + 20;
+    while (n < mark) await new Promise((r) => setImmediate(r));
+    await setCaps(t.db, { vendor: "a.example", agentId: null, daily: usdc(999) }, { ...admin, now });
     const until = n + 80;
     while (n < until) await new Promise((r) => setImmediate(r));
     stop = true;
