@@ -318,6 +318,9 @@ const ACTIONS: Record<string, Record<string, Record<string, unknown>>> = {
     setRefundStateAction: { id: "00000000-0000-0000-0000-000000000000", state: "requested", note: "asked" },
   },
   "(console)/kill-switch/actions.ts": { toggleKillSwitch: { enabled: "true", reason: "incident" } },
+  "(console)/overview/actions.ts": {
+    saveCaps: { vendor: "vendor.example", agentId: "", daily: "10", monthly: "", reason: "r" },
+  },
   "(console)/reconciliation/actions.ts": { runReconciliation: { from: "2026-11-01", to: "2026-11-02" } },
   "(console)/settings/tokens/actions.ts": {
     createCliTokenAction: { name: "laptop", ttlDays: "30" },

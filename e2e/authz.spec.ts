@@ -63,6 +63,8 @@ const CRON_ROUTES = [
 /** file#export → the least role that may call it. */
 const ACTIONS: Record<string, Role> = {
   "app/(console)/kill-switch/actions.ts#toggleKillSwitch": "operator",
+  // Raising or removing a cap needs an approver too; setCaps checks that under its lock.
+  "app/(console)/overview/actions.ts#saveCaps": "operator",
   "app/(console)/agents/actions.ts#changeAgentStatus": "operator",
   "app/(console)/agents/actions.ts#saveLimits": "operator",
   "app/(console)/agents/actions.ts#requestMonthlyChange": "operator",

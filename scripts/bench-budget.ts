@@ -17,8 +17,14 @@
  * alternating (direct, pooled, direct, pooled), printed as ratios through PgBouncer / direct; the
  * engine also directly with prepared statements off (as behind the pooler) between the two.
  *
+ * Then the fleet and vendor caps (scripts/bench/caps.ts): the 64-caller spread scenario without caps
+ * and with a fleet and a vendor cap that never bind, alternating, as a ratio (their cost on the write
+ * path); and the overspend hunt at a fleet cap and a vendor cap (exit 1 if either is passed).
+ *
  * Options: --seconds N (per run, default 20), --out FILE (default bench-results/budget.json),
- * --pgbouncer-rounds N (direct+pooled pairs per comparison, default 2; 0 skips them).
+ * --pgbouncer-rounds N (direct+pooled pairs per comparison, default 2; 0 skips them),
+ * --caps-rounds N (without+with pairs for the caps' cost, default 2), --caps-only (only the caps'
+ * part: history, their cost and their overspend hunt, for a short run).
  */
 import os from "node:os";
 import path from "node:path";
@@ -29,6 +35,7 @@ import { redactUrl, resolveDatabase } from "@/db/embedded";
 import { type BudgetConfig, defaultBudgetConfig } from "@/lib/payment-core/budgets/config";
 import { BudgetEngine, type ReserveResult } from "@/lib/payment-core/budgets/engine";
 import { utcDay } from "@/lib/payment-core/support/time";
+import { type CapOverspend, type CapsCost, capsCost, runCapOverspend } from "./bench/caps";
 import {
   dropDatabase,
   fmt,
@@ -70,11 +77,15 @@ const { values: args } = parseArgs({
     seconds: { type: "string", default: "20" },
     out: { type: "string", default: "bench-results/budget.json" },
     "pgbouncer-rounds": { type: "string", default: "2" },
+    "caps-rounds": { type: "string", default: "2" },
+    "caps-only": { type: "boolean", default: false },
     help: { type: "boolean", short: "h", default: false },
   },
 });
 if (args.help) {
-  console.log("usage: tsx scripts/bench-budget.ts [--seconds N] [--out FILE] [--pgbouncer-rounds N]");
+  console.log(
+    "usage: tsx scripts/bench-budget.ts [--seconds N] [--out FILE] [--pgbouncer-rounds N] [--caps-rounds N] [--caps-only]",
+  );
   process.exit(0);
 }
 const SECONDS = Number(args.seconds);
@@ -85,6 +96,11 @@ if (!Number.isFinite(SECONDS) || SECONDS < 1) {
 const POOLED_ROUNDS = Number(args["pgbouncer-rounds"]);
 if (!Number.isInteger(POOLED_ROUNDS) || POOLED_ROUNDS < 0) {
   console.error(`--pgbouncer-rounds must be an integer >= 0, got ${args["pgbouncer-rounds"]}`);
+  process.exit(2);
+}
+const CAPS_ROUNDS = Number(args["caps-rounds"]);
+if (!Number.isInteger(CAPS_ROUNDS) || CAPS_ROUNDS < 1) {
+  console.error(`--caps-rounds must be an integer >= 1, got ${args["caps-rounds"]}`);
   process.exit(2);
 }
 const WARMUP_SECONDS = Math.min(2, SECONDS / 10);
@@ -495,6 +511,35 @@ async function runOverspend(
 
 // ---------------------------------------------------------------- main
 
+/** The caps' cost on the write path and their overspend hunt, printed; scripts/bench/caps.ts. */
+async function runCaps(
+  benchUrl: string,
+  admin: postgres.Sql,
+): Promise<{ cost: CapsCost; overspend: CapOverspend }> {
+  const spec: ScenarioSpec = { name: "spread", callers: 64, engines: 1, agents: AGENTS };
+  log(
+    `caps: ${spec.name}, ${spec.callers} callers, without and with a fleet and a vendor cap, ${CAPS_ROUNDS} of each ...`,
+  );
+  const cost = await capsCost(`${spec.name}, ${spec.callers} callers`, CAPS_ROUNDS, benchUrl, async (on) => {
+    const r = await runScenario(benchUrl, admin, spec, SECONDS);
+    log(
+      `  ${on ? "with caps" : "no caps  "}: ${fmt(r.cyclesPerSec, 1)} cycles/s, reserve p99 ${fmt(r.reserve.p99)} ms`,
+    );
+    return { perSec: r.cyclesPerSec, errors: r.errors + r.refusals };
+  });
+  log(
+    `caps overspend: fleet daily cap 50 USDC, vendor bench-a daily cap 10 USDC, 64 callers over 4 engines ...`,
+  );
+  const overspend = await runCapOverspend(benchUrl, admin, AGENTS, Math.max(30, SECONDS * 3));
+  log(
+    `caps' cost: with / without = ${cost.ratio !== null ? fmt(cost.ratio, 3) : "-"} (without ${cost.withoutPerSec.join(", ")}; with ${cost.withPerSec.join(", ")} cycles/s)`,
+  );
+  log(
+    `caps overspend: ${overspend.overspendMicro} micro-USDC: ${overspend.overspendMicro === "0" && overspend.capsMatchLedger && overspend.errors === 0 ? "PASS" : "FAIL"} — ${overspend.reserved} reserved, refusals ${JSON.stringify(overspend.refusals)} in ${overspend.seconds} s; fleet used ${overspend.fleetUsedMicro} of ${overspend.fleetLimitMicro}, vendor used ${overspend.vendorUsedMicro} of ${overspend.vendorLimitMicro}; budget_cap_usage ${overspend.capsMatchLedger ? "matches" : "DOES NOT MATCH"} the ledger${overspend.errors ? `; ${overspend.errors} errors (${overspend.firstError})` : ""}`,
+  );
+  return { cost, overspend };
+}
+
 async function main(): Promise<number> {
   const server = await resolveDatabase({
     databaseUrl: process.env.DATABASE_URL,
@@ -541,6 +586,15 @@ async function main(): Promise<number> {
       log(`warning: max_connections ${settings.max_connections} may be too few for 64 pgbench clients`);
     }
     log(`${SECONDS} s per run (+${WARMUP_SECONDS} s warm-up for the engine runs)\n`);
+    if (args["caps-only"]) {
+      log(`seeding ${HISTORY_ROWS} ledger rows of history (30 days before today) ...`);
+      await seedHistory(benchAdmin);
+      const caps = await runCaps(benchUrl, benchAdmin);
+      log(
+        `\nwrote ${await writeReport(OUT, { timestamp: new Date().toISOString(), secondsPerRun: SECONDS, caps })}`,
+      );
+      return caps.overspend.overspendMicro === "0" && caps.overspend.capsMatchLedger ? 0 : 1;
+    }
 
     log("pgbench -i -s 10 ...");
     await pgbenchInit(benchUrl);
@@ -636,6 +690,7 @@ async function main(): Promise<number> {
 
     log(`overspend: ${HOT_AGENT} daily limit 50 USDC, 64 callers over 4 engines ...`);
     const overspend = await runOverspend(benchUrl, benchAdmin, Math.max(60, SECONDS * 3));
+    const caps = await runCaps(benchUrl, benchAdmin);
 
     // ------------------------------------------------------------ report
     const header = [
@@ -837,11 +892,16 @@ async function main(): Promise<number> {
       })),
       pgbouncer: pooled.map((c) => pooledJson(c, STATS)),
       overspend,
+      caps,
       targets,
     };
     log(`\nwrote ${await writeReport(OUT, report)}`);
 
-    const broken = overspend.overspendMicro !== "0" || !overspend.ledgerMatchesUsage;
+    const broken =
+      overspend.overspendMicro !== "0" ||
+      !overspend.ledgerMatchesUsage ||
+      caps.overspend.overspendMicro !== "0" ||
+      !caps.overspend.capsMatchLedger;
     return broken ? 1 : 0;
   } finally {
     await benchAdmin?.end({ timeout: 5 });

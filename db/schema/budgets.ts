@@ -100,3 +100,49 @@ export const budgetChangeRequests = pgTable(
     check("budget_change_requests_positive", sql`${t.requestedLimitMicro} > 0`),
   ],
 );
+
+/**
+ * Caps beyond one agent: a fleet-wide cap (vendor '' and agent_id '') and per-vendor caps keyed on
+ * the ledger's `transactions.vendor` host, for all agents together (agent_id '') or for one agent.
+ * One row per scope and UTC window kind; a missing row is no cap. `budget_apply_batch` checks them in
+ * the reservation's transaction (lib/payment-core/budgets/caps.ts sets them).
+ */
+export const budgetCaps = pgTable(
+  "budget_caps",
+  {
+    vendor: text("vendor").notNull().default(""),
+    agentId: text("agent_id").notNull().default(""),
+    period: budgetPeriod("period").notNull(),
+    limitMicro: bigint("limit_micro", { mode: "bigint" }).notNull(),
+    setBy: text("set_by").notNull(),
+    setAt: timestamp("set_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.vendor, t.agentId, t.period] }),
+    check("budget_caps_limit_nonnegative", sql`${t.limitMicro} >= 0`),
+    // An agent-only cap is the agent's own limit (budget_policies), not a cap.
+    check("budget_caps_scope", sql`${t.vendor} <> '' OR ${t.agentId} = ''`),
+  ],
+);
+
+/**
+ * Running totals per cap scope per UTC window, kept like `budget_usage` (spent + reserved, locked
+ * FOR UPDATE by the batch). A scope's rows exist only while it has a cap: setting a cap computes the
+ * current windows from the ledger; clearing it deletes them.
+ */
+export const budgetCapUsage = pgTable(
+  "budget_cap_usage",
+  {
+    vendor: text("vendor").notNull(),
+    agentId: text("agent_id").notNull(),
+    period: budgetPeriod("period").notNull(),
+    periodStart: date("period_start", { mode: "string" }).notNull(),
+    spentMicro: bigint("spent_micro", { mode: "bigint" }).notNull().default(sql`0`),
+    reservedMicro: bigint("reserved_micro", { mode: "bigint" }).notNull().default(sql`0`),
+    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.vendor, t.agentId, t.period, t.periodStart] }),
+    check("budget_cap_usage_nonnegative", sql`${t.spentMicro} >= 0 AND ${t.reservedMicro} >= 0`),
+  ],
+);

@@ -53,6 +53,12 @@ export const transactions = pgTable(
     completedAt: timestamp("completed_at", { withTimezone: true }),
     agentId: text("agent_id").notNull(),
     vendor: text("vendor").notNull().default(""),
+    /**
+     * The host the payment's URL named (lower-case, no trailing dot, `:port` when not the default),
+     * written by budget_apply_batch: what vendor caps count. `vendor` is a label the caller may
+     * choose, so a cap keyed on it could be dodged by naming the vendor something else.
+     */
+    vendorHost: text("vendor_host"),
     resourceUrl: text("resource_url"),
     method: text("method"),
     amountMicro: bigint("amount_micro", { mode: "bigint" }).notNull(),

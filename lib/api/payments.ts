@@ -197,6 +197,16 @@ export function outcomeJson(outcome: PayOutcome): OutcomeJson {
       ...(f.usedMicro !== undefined ? { usedUsdc: usdc6(f.usedMicro) } : {}),
       ...(f.remainingMicro !== undefined ? { remainingUsdc: usdc6(f.remainingMicro) } : {}),
       ...(f.requestedMicro !== undefined ? { requestedUsdc: usdc6(f.requestedMicro) } : {}),
+      // A fleet or vendor cap's refusal: whose cap, and its spent and reserved.
+      ...(f.scope !== undefined
+        ? {
+            capScope: f.scope,
+            capVendor: f.vendor ?? null,
+            capAgentId: f.capAgentId ?? null,
+            spentUsdc: usdc6(f.spentMicro ?? 0n),
+            reservedUsdc: usdc6(f.reservedMicro ?? 0n),
+          }
+        : {}),
       ...(outcome.settlement ? settlementJson(outcome.settlement) : {}),
       // vendor_not_allowed: the host or payee refused and the lists that were in force.
       ...(outcome.vendorPolicy ? { vendorPolicy: outcome.vendorPolicy } : {}),

@@ -100,6 +100,7 @@ const BREAK_GLASS_WHAT: Partial<Record<Operation, string>> = {
   "approvals.decide": "decide a change request",
   "payment_approvals.decide": "approve or deny a held payment",
   "agents.approval_threshold_loosen": "raise or clear an approval threshold",
+  "budgets.caps_loosen": "raise or remove a fleet or vendor cap",
   "treasury.owners": "change the treasury owners",
 };
 

@@ -191,7 +191,10 @@ export function budgetAuditFixture(): AuditFixture {
   beforeEach(async () => {
     fixture.config = defaultBudgetConfig();
     fixture.now = NOW;
-    await truncate(fixture.db, "transactions, budget_usage, budget_policies, audit_log, audit_reports");
+    await truncate(
+      fixture.db,
+      "transactions, budget_usage, budget_policies, budget_caps, budget_cap_usage, audit_log, audit_reports",
+    );
     for (const table of TABLES)
       await fixture.db.$client.unsafe(`INSERT INTO ${table} SELECT * FROM clean_${table}`);
   });

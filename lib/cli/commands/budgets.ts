@@ -1,11 +1,13 @@
 import type { Command } from "commander";
 import { changeMonthlyLimit, type MonthlyChange } from "@/lib/payment-core/budgets/approvals";
+import { listCaps } from "@/lib/payment-core/budgets/caps";
 import { type AgentUsage, listUsage, setLimits } from "@/lib/payment-core/budgets/usage";
 import { type Micro, parseUsdc } from "@/lib/payment-core/support/money";
 import { mutating } from "../auth";
 import { CliFailure, type CommandKit, EXIT, withDb } from "../context";
 import { enforcedConfig, enforcedJson, enforcedNotes, limitDifferences } from "../enforced";
 import { table, usd, usdc6 } from "../format";
+import { capsJson, capsTable, registerBudgetCaps } from "./budget-caps";
 
 function agentUsageJson(u: AgentUsage) {
   return {
@@ -68,7 +70,9 @@ function monthlyJson(m: MonthlyChange) {
 /** `x402 budgets` (usage and limits as the console enforces them) and `x402 budgets set`. */
 export function registerBudgets(program: Command, { sub, print }: CommandKit): void {
   const budgets = sub(program, "budgets")
-    .description("each agent's usage in the current UTC day and month, limits and their sources")
+    .description(
+      "each agent's usage in the current UTC day and month, limits and their sources; the fleet and vendor caps",
+    )
     .option("--agent <id>", "one agent only")
     .action(async (opts: { agent?: string }, cmd: Command) =>
       withDb(async ({ db, env, enforced: given }) => {
@@ -79,8 +83,14 @@ export function registerBudgets(program: Command, { sub, print }: CommandKit): v
         if (opts.agent && usage.length === 0) {
           throw new CliFailure("unknown_agent", `no agent named ${opts.agent}`, { agent_id: opts.agent });
         }
+        const caps = await listCaps(db, { now: new Date() });
         const differences = limitDifferences(enforced);
-        print(cmd, { agents: usage.map(agentUsageJson), ...enforcedJson(enforced, differences) }, () => {
+        const data = {
+          agents: usage.map(agentUsageJson),
+          caps: capsJson(caps),
+          ...enforcedJson(enforced, differences),
+        };
+        print(cmd, data, () => {
           const rows = usage.map((u) => [
             u.agentId,
             u.status,
@@ -97,10 +107,11 @@ export function registerBudgets(program: Command, { sub, print }: CommandKit): v
           ]);
           const headers = ["AGENT", "STATUS", "TODAY (UTC)", "LIMIT", "DAY %", "SOURCE"];
           headers.push("MONTH (UTC)", "LIMIT", "MONTH %", "SOURCE", "PER-TX MAX", "SOURCE");
-          return `${table(headers, rows)}${enforcedNotes(enforced, differences)}`;
+          return `${table(headers, rows)}\n${capsTable(caps)}${enforcedNotes(enforced, differences)}`;
         });
       }),
     );
+  registerBudgetCaps(budgets, { sub, print });
 
   mutating(
     sub(budgets, "set")

@@ -17,6 +17,10 @@ export const OPERATION_ROLES = {
   // control off: that needs an approver (thresholdChangeOperation below picks the one that applies).
   "agents.approval_threshold": "operator",
   "agents.approval_threshold_loosen": "approver",
+  // A fleet or per-vendor cap (lib/payment-core/budgets/caps.ts): tightening one (lower, or a new
+  // cap) is an operator's; raising or removing one lets more be spent: an approver's.
+  "budgets.caps": "operator",
+  "budgets.caps_loosen": "approver",
   "kill_switch.set": "operator",
   "agents.set_status": "operator",
   "agents.vendor_policy": "operator",
@@ -72,5 +76,6 @@ export const BREAK_GLASS_REFUSED: ReadonlySet<Operation> = new Set<Operation>([
   "approvals.decide",
   "payment_approvals.decide",
   "agents.approval_threshold_loosen",
+  "budgets.caps_loosen",
   "treasury.owners",
 ]);

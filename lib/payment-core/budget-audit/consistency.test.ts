@@ -7,6 +7,7 @@ import {
   usdc,
 } from "@/lib/testing/budget-audit-fixture";
 import { unsafeAuditEdit } from "@/lib/testing/db";
+import { setCaps } from "../budgets/caps";
 import { defaultBudgetConfig } from "../budgets/config";
 import { setLimit } from "../budgets/usage";
 
@@ -58,6 +59,32 @@ describe("runBudgetAudit", () => {
       // The month no longer equals its days either.
       expect(findings(report, "rollup_accuracy", "rollup_mismatch")).toHaveLength(1);
       expectOthersClean(report, ["ledger_budget_consistency", "rollup_accuracy"]);
+    });
+  });
+
+  describe("ledger vs the fleet and vendor caps", () => {
+    it("caps set on the clean ledger agree with it; a window that does not is reported with both figures", async () => {
+      const opts = { actor: "admin@x402.local", now: t.now, mayLoosen: true };
+      await setCaps(t.db, { vendor: null, agentId: null, daily: usdc(1000), monthly: usdc(10_000) }, opts);
+      await setCaps(t.db, { vendor: "search.example", agentId: "builder_agent", daily: usdc(100) }, opts);
+      const clean = await audit();
+      expect(findings(clean.report, "ledger_budget_consistency", "cap_usage_mismatch")).toEqual([]);
+      // What an import would do: spend in the ledger the engine never counted in the cap.
+      await t.db.$client`UPDATE budget_cap_usage SET spent_micro = spent_micro - 250000
+        WHERE vendor = '' AND period = 'day' AND period_start = '2026-03-20'`;
+      const { report } = await audit();
+      expect(report.status).toBe("fail");
+      const [found, ...rest] = findings(report, "ledger_budget_consistency", "cap_usage_mismatch");
+      expect(rest).toEqual([]);
+      expect(found).toMatchObject({
+        agentId: null,
+        window: { period: "day", start: "2026-03-20" },
+        figures: { vendor: null },
+      });
+      expect(
+        BigInt(String(found?.figures.computedSpentMicro)) - BigInt(String(found?.figures.recordedSpentMicro)),
+      ).toBe(250_000n);
+      expectOthersClean(report, ["ledger_budget_consistency"]);
     });
   });
 

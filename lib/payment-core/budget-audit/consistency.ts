@@ -148,3 +148,72 @@ export async function checkRollups(db: DbOrTx): Promise<KindResult> {
     }),
   );
 }
+
+type CapUsageRow = {
+  vendor: string;
+  agent_id: string;
+  period: "day" | "month";
+  period_start: string;
+  recorded_spent: bigint;
+  recorded_reserved: bigint;
+  computed_spent: bigint;
+  computed_reserved: bigint;
+  total: bigint;
+};
+
+/**
+ * Ledger vs the fleet and vendor caps: every `budget_cap_usage` window must hold exactly the
+ * completed (spent) and open (reserved) amounts of its scope's rows created in that UTC window
+ * (the fleet: every row; a vendor: rows whose `vendor_host`, else `vendor`, is the host; a
+ * per-agent cap: that agent's among them). A window the engine kept since the cap was set always
+ * does; spend added to the ledger outside the engine (an import) is what makes one differ, until
+ * the cap is set again.
+ */
+export async function checkCapConsistency(db: DbOrTx): Promise<KindResult> {
+  const rows = await db.execute<CapUsageRow>(sql`
+    WITH k AS (
+      SELECT vendor, agent_id, period, period_start, spent_micro, reserved_micro,
+        (period_start::timestamp AT TIME ZONE 'UTC') AS from_at,
+        ((period_start + CASE period WHEN 'day' THEN interval '1 day' ELSE interval '1 month' END)::timestamp
+          AT TIME ZONE 'UTC') AS to_at
+      FROM budget_cap_usage
+    ), l AS (
+      SELECT k.vendor, k.agent_id, k.period, k.period_start,
+        coalesce(sum(t.amount_micro) FILTER (WHERE t.status = 'completed'), 0)::bigint AS spent,
+        coalesce(sum(t.amount_micro) FILTER (WHERE t.status IN ('pending', 'authorized', 'awaiting_approval')), 0)::bigint AS reserved
+      FROM k LEFT JOIN transactions t ON t.created_at >= k.from_at AND t.created_at < k.to_at
+        AND (k.vendor = '' OR coalesce(t.vendor_host, t.vendor) = k.vendor)
+        AND (k.agent_id = '' OR t.agent_id = k.agent_id)
+        AND t.status IN ('completed', 'pending', 'authorized', 'awaiting_approval')
+      GROUP BY 1, 2, 3, 4
+    )
+    SELECT k.vendor, k.agent_id, k.period::text AS period, k.period_start::text AS period_start,
+      k.spent_micro AS recorded_spent, k.reserved_micro AS recorded_reserved,
+      l.spent AS computed_spent, l.reserved AS computed_reserved, count(*) OVER () AS total
+    FROM k JOIN l USING (vendor, agent_id, period, period_start)
+    WHERE k.spent_micro <> l.spent OR k.reserved_micro <> l.reserved
+    ORDER BY k.vendor COLLATE "C", k.agent_id COLLATE "C", k.period, k.period_start
+    LIMIT ${FINDINGS_PER_KIND}`);
+  return kindResult(
+    "cap_usage_mismatch",
+    rows,
+    rows.map((r) => {
+      const scope =
+        r.vendor === "" ? "the fleet's cap" : `${r.vendor}'s cap${r.agent_id ? ` for ${r.agent_id}` : ""}`;
+      return {
+        kind: "cap_usage_mismatch",
+        message: `${scope}, ${r.period} ${r.period_start}: ${formatDollars(r.recorded_spent)} spent and ${formatDollars(r.recorded_reserved)} reserved recorded, ${formatDollars(r.computed_spent)} and ${formatDollars(r.computed_reserved)} in the ledger`,
+        agentId: r.agent_id || null,
+        window: { period: r.period, start: r.period_start },
+        transactionIds: [],
+        figures: {
+          vendor: r.vendor || null,
+          recordedSpentMicro: r.recorded_spent.toString(),
+          computedSpentMicro: r.computed_spent.toString(),
+          recordedReservedMicro: r.recorded_reserved.toString(),
+          computedReservedMicro: r.computed_reserved.toString(),
+        },
+      };
+    }),
+  );
+}

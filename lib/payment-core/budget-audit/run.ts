@@ -3,7 +3,7 @@ import type { Database } from "@/db/client";
 import type { BudgetConfig } from "../budgets/config";
 import { type Clock, systemClock } from "../support/time";
 import { checkAnomalies } from "./anomalies";
-import { checkLedgerConsistency, checkRollups } from "./consistency";
+import { checkCapConsistency, checkLedgerConsistency, checkRollups } from "./consistency";
 import { checkIntegrity } from "./integrity";
 import { checkOverruns } from "./overruns";
 import { checkReceipts } from "./receipts";
@@ -64,6 +64,7 @@ export async function runBudgetAudit(
   const report = await deps.db.transaction(
     async (tx) => {
       const consistency = await checkLedgerConsistency(tx);
+      const capConsistency = await checkCapConsistency(tx);
       const overruns = await checkOverruns(tx, deps.config, now);
       const rollups = await checkRollups(tx);
       const integrity = await checkIntegrity(tx, { now, clockSkewMs: CLOCK_SKEW_MS, staleReservationMs });
@@ -74,7 +75,7 @@ export async function runBudgetAudit(
         (SELECT count(*) FROM budget_usage) AS usage_windows, (SELECT count(*) FROM agents) AS agents`);
 
       const checks = [
-        buildCheck(CHECK_NAMES[0], "Ledger vs budget consistency", "error", [consistency]),
+        buildCheck(CHECK_NAMES[0], "Ledger vs budget consistency", "error", [consistency, capConsistency]),
         buildCheck(CHECK_NAMES[1], "Budget overrun detection", "error", overruns),
         buildCheck(CHECK_NAMES[2], "Daily/monthly rollup accuracy", "error", [rollups]),
         buildCheck(CHECK_NAMES[3], "Data integrity", "error", integrity),

@@ -17,6 +17,7 @@ export type CheckName = (typeof CHECK_NAMES)[number];
 export type FindingKind =
   // ledger_budget_consistency
   | "usage_mismatch"
+  | "cap_usage_mismatch"
   // budget_overruns
   | "daily_limit_overrun"
   | "monthly_limit_overrun"

@@ -12,6 +12,7 @@ import {
   type ReserveResult,
   resultFromRow,
 } from "./results";
+import { vendorHost } from "./vendor-host";
 
 /**
  * One batch of the budget engine: the operations as one JSON array, decided, written and committed
@@ -69,6 +70,7 @@ function reserveJson(op: ReserveOp, limits: EffectiveLimits): Record<string, unk
     monthly: limits.monthly.limitMicro.toString(),
     per_tx: limits.per_transaction.limitMicro.toString(),
     vendor: d.vendor,
+    host: vendorHost(d.resourceUrl),
     resource_url: d.resourceUrl,
     method: d.method,
     asset: d.asset,

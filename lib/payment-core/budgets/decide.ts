@@ -24,6 +24,22 @@ export interface WindowFigures {
 export interface ReserveRequest {
   agentId: string;
   amount: Micro;
+  /** The vendor host the ledger row names ('' or absent: none; only the fleet's caps apply). */
+  vendor?: string;
+}
+
+/** One fleet or vendor cap a reservation is checked against, with its locked window. */
+export interface CapCheck {
+  code:
+    | "vendor_daily_limit_exceeded"
+    | "vendor_monthly_limit_exceeded"
+    | "fleet_daily_limit_exceeded"
+    | "fleet_monthly_limit_exceeded";
+  scope: "fleet" | "vendor" | "vendor_agent";
+  vendor?: string;
+  capAgentId?: string;
+  limit: Micro;
+  window: WindowFigures;
 }
 
 /** A refusal: its code, the words for it, and the figures behind it as decimal strings. */
@@ -43,6 +59,12 @@ export interface ReserveContext {
   limitsOf(agentId: string): EffectiveLimits;
   /** The agent's locked windows for today and this month (only asked for an active agent). */
   windowsOf(agentId: string): { day: WindowFigures; month: WindowFigures };
+  /**
+   * The caps that cover a reservation of `agentId` at `vendor`, in the order they are checked:
+   * the vendor's for this agent (day, month), the vendor's for all agents (day, month), the
+   * fleet's (day, month). Absent: no caps.
+   */
+  capsOf?(agentId: string, vendor: string): CapCheck[];
 }
 
 /**
@@ -54,11 +76,20 @@ export function decideReserve(request: ReserveRequest, ctx: ReserveContext): Ref
   const { agentId, amount } = request;
   const refuse = (
     code: RefusalCode,
-    figures: { limitMicro?: Micro; usedMicro?: Micro; remainingMicro?: Micro } = {},
+    figures: {
+      limitMicro?: Micro;
+      usedMicro?: Micro;
+      remainingMicro?: Micro;
+      spentMicro?: Micro;
+      reservedMicro?: Micro;
+      vendor?: string;
+      capAgentId?: string;
+      scope?: CapCheck["scope"];
+    } = {},
   ): RefusalDecision => {
     const message = describeRefusal(code, agentId, { ...figures, requestedMicro: amount });
     const text: Record<string, string> = { requestedMicro: amount.toString() };
-    for (const [k, v] of Object.entries(figures)) if (v !== undefined) text[k] = v.toString();
+    for (const [k, v] of Object.entries(figures)) if (v !== undefined) text[k] = String(v);
     return { code, message, figures: text };
   };
   if (ctx.killSwitch) return refuse("payments_disabled");
@@ -86,10 +117,26 @@ export function decideReserve(request: ReserveRequest, ctx: ReserveContext): Ref
       });
     }
   }
-  day.reserved += amount;
-  month.reserved += amount;
-  day.dirty = true;
-  month.dirty = true;
+  const caps = ctx.capsOf?.(agentId, request.vendor ?? "") ?? [];
+  for (const cap of caps) {
+    const used = cap.window.spent + cap.window.reserved;
+    if (used + amount > cap.limit) {
+      return refuse(cap.code, {
+        limitMicro: cap.limit,
+        usedMicro: used,
+        remainingMicro: cap.limit > used ? cap.limit - used : 0n,
+        spentMicro: cap.window.spent,
+        reservedMicro: cap.window.reserved,
+        vendor: cap.vendor,
+        capAgentId: cap.capAgentId,
+        scope: cap.scope,
+      });
+    }
+  }
+  for (const w of [day, month, ...caps.map((c) => c.window)]) {
+    w.reserved += amount;
+    w.dirty = true;
+  }
   return undefined;
 }
 

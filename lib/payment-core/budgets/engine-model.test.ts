@@ -10,7 +10,7 @@ import {
   effectiveLimits,
   LIMIT_KINDS,
 } from "./config";
-import { decideFinish, decideReserve, type WindowFigures } from "./decide";
+import { type CapCheck, decideFinish, decideReserve, type WindowFigures } from "./decide";
 import type { FinishResult, LedgerRow, ReserveResult } from "./results";
 
 /**
@@ -26,6 +26,8 @@ const GHOST = "ghost_agent";
 const NOW = new Date("2026-03-01T12:00:00.000Z");
 const YESTERDAY = new Date("2026-02-28T18:00:00.000Z");
 const ROUNDS = 100;
+/** Vendor hosts of rows and reservations ('' is a row without one: only the fleet's caps count it). */
+const VENDORS = ["a.example", "b.example", ""];
 
 function rng(seed: number) {
   let a = seed >>> 0;
@@ -44,6 +46,21 @@ function rng(seed: number) {
 type Rng = ReturnType<typeof rng>;
 const usdc = (cents: number) => BigInt(cents) * 10_000n;
 const windowKey = (agent: string, period: string, start: string) => `${agent}|${period}|${start}`;
+/** A cap's scope and window: vendor '' and agent '' is the fleet; agent '' is all agents at a vendor. */
+const capKey = (vendor: string, agent: string, period: string, start: string) =>
+  `${vendor}|${agent}|${period}|${start}`;
+type CapRule = { vendor: string; agent: string; period: "day" | "month"; limit: bigint };
+
+/** The caps covering a payment of `agent` at `vendor`, in the order the function checks them. */
+function scopesOf(agent: string, vendor: string): [string, string][] {
+  return vendor === ""
+    ? [["", ""]]
+    : [
+        [vendor, agent],
+        [vendor, ""],
+        ["", ""],
+      ];
+}
 
 interface Round {
   config: BudgetConfig;
@@ -51,7 +68,10 @@ interface Round {
   statuses: Record<string, string>;
   policies: (ConsoleLimit & { agentId: string })[];
   windows: Map<string, WindowFigures>;
-  rows: LedgerRow[];
+  caps: CapRule[];
+  /** The caps' windows, as budget_cap_usage holds them (only for scopes with a cap). */
+  capWindows: Map<string, WindowFigures>;
+  rows: (LedgerRow & { vendor: string })[];
   batch: Op[];
 }
 
@@ -88,7 +108,45 @@ function makeRound(r: Rng, seed: number): Round {
       }
     }
   }
-  const rows: LedgerRow[] = [];
+  const rows: Round["rows"] = [];
+  // Caps: often none (the fast path), else a few over the fleet, the vendors and one agent there.
+  const caps: CapRule[] = [];
+  if (r.chance(0.7)) {
+    for (const [vendor, agent] of [
+      ["", ""],
+      ["a.example", ""],
+      ["b.example", ""],
+      ["a.example", r.pick(AGENTS)],
+    ] as const) {
+      for (const period of ["day", "month"] as const) {
+        if (r.chance(0.4))
+          caps.push({
+            vendor,
+            agent,
+            period,
+            limit: usdc(r.int(period === "day" ? 200 : 800, period === "day" ? 3000 : 9000)),
+          });
+      }
+    }
+  }
+  const capWindows = new Map<string, WindowFigures>();
+  const capped = (vendor: string, agent: string, period: string) =>
+    caps.some((c) => c.vendor === vendor && c.agent === agent && c.period === period);
+  const bumpCaps = (agent: string, vendor: string, at: Date, spent: bigint, reserved: bigint) => {
+    for (const [v, a] of scopesOf(agent, vendor)) {
+      for (const [period, start] of [
+        ["day", utcDay(at)],
+        ["month", utcMonthStart(at)],
+      ] as const) {
+        if (!capped(v, a, period)) continue;
+        const k = capKey(v, a, period, start);
+        const w = capWindows.get(k) ?? { spent: 0n, reserved: 0n, dirty: false };
+        w.spent += spent;
+        w.reserved += reserved;
+        capWindows.set(k, w);
+      }
+    }
+  };
   const windows = new Map<string, WindowFigures>();
   const bump = (agent: string, at: Date, spent: bigint, reserved: bigint) => {
     for (const [period, start] of [
@@ -136,7 +194,9 @@ function makeRound(r: Rng, seed: number): Round {
     const at = r.chance(0.2) ? YESTERDAY : NOW;
     const status = r.pick(statusesOfRows);
     const amount = usdc(r.int(1, 500));
+    const vendor = r.pick(VENDORS);
     rows.push({
+      vendor,
       id: `tx_m${seed}_${i}`,
       agent_id: agent,
       amount_micro: amount,
@@ -149,17 +209,35 @@ function makeRound(r: Rng, seed: number): Round {
       day: utcDay(at),
       month: utcMonthStart(at),
     });
-    bump(
-      agent,
-      at,
-      status === "completed" ? amount : 0n,
-      status === "pending" || status === "authorized" || status === "awaiting_approval" ? amount : 0n,
-    );
+    const open = status === "pending" || status === "authorized" || status === "awaiting_approval";
+    bump(agent, at, status === "completed" ? amount : 0n, open ? amount : 0n);
+    bumpCaps(agent, vendor, at, status === "completed" ? amount : 0n, open ? amount : 0n);
+  }
+  // Spend before these rows, near a cap's edge often (as the agents' windows above).
+  for (const cap of caps) {
+    const start = cap.period === "day" ? utcDay(NOW) : utcMonthStart(NOW);
+    const k = capKey(cap.vendor, cap.agent, cap.period, start);
+    const w = capWindows.get(k) ?? { spent: 0n, reserved: 0n, dirty: false };
+    const room = cap.limit - w.spent - w.reserved;
+    const extra = r.chance(0.5) ? room - usdc(r.int(0, 400)) : usdc(r.int(0, 600));
+    if (extra > 0n) w.spent += extra;
+    capWindows.set(k, w);
   }
 
   // Amounts: mostly anything up to $16, but often exactly at a limit's edge (the room left in a
   // window, a micro-USDC either side) or at the per-transaction max, where a wrong comparison shows.
-  const amountFor = (agent: string): bigint => {
+  const amountFor = (agent: string, vendor: string): bigint => {
+    const capsHere = caps.filter((c) =>
+      scopesOf(agent, vendor).some(([v, a]) => v === c.vendor && a === c.agent),
+    );
+    if (capsHere.length > 0 && r.chance(0.3)) {
+      const cap = r.pick(capsHere);
+      const w = capWindows.get(
+        capKey(cap.vendor, cap.agent, cap.period, cap.period === "day" ? utcDay(NOW) : utcMonthStart(NOW)),
+      );
+      const amount = cap.limit - (w ? w.spent + w.reserved : 0n) + BigInt(r.int(-1, 1));
+      return amount > 0n ? amount : 1n;
+    }
     if (!AGENTS.includes(agent) || r.chance(0.5))
       return usdc(r.chance(0.8) ? r.int(1, 300) : r.int(300, 1600)) + BigInt(r.int(0, 9));
     const limits = effectiveLimits(
@@ -190,15 +268,16 @@ function makeRound(r: Rng, seed: number): Round {
       const agent = r.chance(0.08) ? GHOST : r.pick(AGENTS);
       const key =
         r.chance(0.1) && rows.length ? (r.pick(rows).idempotency_key as string) : `k-${seed}-${r.int(0, 12)}`;
+      const vendor = r.pick(VENDORS);
       batch.push({
         kind: "reserve",
         agentId: agent,
-        amount: amountFor(agent),
+        amount: amountFor(agent, vendor),
         key,
         // Some are held for approval: written awaiting_approval, checked like any reservation.
         details: r.chance(0.2)
-          ? { hold: { approvalId: `pa_m${seed}_${i}`, expiresAt: new Date(NOW.getTime() + 900_000) } }
-          : {},
+          ? { vendor, hold: { approvalId: `pa_m${seed}_${i}`, expiresAt: new Date(NOW.getTime() + 900_000) } }
+          : { vendor },
         resolve: noop,
         reject: noop,
       });
@@ -237,12 +316,17 @@ function makeRound(r: Rng, seed: number): Round {
       } as FinishOp);
     }
   }
-  return { config, kill: r.chance(0.05), statuses, policies, windows, rows, batch };
+  return { config, kill: r.chance(0.05), statuses, policies, windows, caps, capWindows, rows, batch };
 }
 
 /** What the model answers for the round, and the windows it leaves. */
-function model(round: Round): { results: unknown[]; windows: Map<string, WindowFigures> } {
+function model(round: Round): {
+  results: unknown[];
+  windows: Map<string, WindowFigures>;
+  capWindows: Map<string, WindowFigures>;
+} {
   const windows = new Map([...round.windows].map(([k, w]) => [k, { ...w }]));
+  const capWindows = new Map([...round.capWindows].map(([k, w]) => [k, { ...w }]));
   const windowOf = (agent: string, period: string, start: string) => {
     const k = windowKey(agent, period, start);
     let w = windows.get(k);
@@ -272,6 +356,13 @@ function model(round: Round): { results: unknown[]; windows: Map<string, WindowF
       const w = windowOf(row.agent_id, period, start);
       w.reserved -= decision.unreserveMicro;
       w.spent += decision.spendMicro;
+      // A cap's window changes only where it is kept (its scope has a cap).
+      for (const [v, a] of scopesOf(row.agent_id, (row as Round["rows"][number]).vendor)) {
+        const cw = capWindows.get(capKey(v, a, period, start));
+        if (!cw) continue;
+        cw.reserved -= decision.unreserveMicro;
+        cw.spent += decision.spendMicro;
+      }
     }
     row.status = decision.status;
     row.amount_micro = decision.amountMicro;
@@ -300,6 +391,30 @@ function model(round: Round): { results: unknown[]; windows: Map<string, WindowF
       day: windowOf(agent, "day", utcDay(NOW)),
       month: windowOf(agent, "month", utcMonthStart(NOW)),
     }),
+    capsOf: (agent: string, vendor: string): CapCheck[] => {
+      const checks: CapCheck[] = [];
+      for (const [v, a] of scopesOf(agent, vendor)) {
+        for (const period of ["day", "month"] as const) {
+          const cap = round.caps.find((c) => c.vendor === v && c.agent === a && c.period === period);
+          if (!cap) continue;
+          const k = capKey(v, a, period, period === "day" ? utcDay(NOW) : utcMonthStart(NOW));
+          let window = capWindows.get(k);
+          if (!window) {
+            window = { spent: 0n, reserved: 0n, dirty: false };
+            capWindows.set(k, window);
+          }
+          checks.push({
+            code: `${v === "" ? "fleet" : "vendor"}_${period === "day" ? "daily" : "monthly"}_limit_exceeded`,
+            scope: v === "" ? "fleet" : a === "" ? "vendor" : "vendor_agent",
+            vendor: v || undefined,
+            capAgentId: a || undefined,
+            limit: cap.limit,
+            window,
+          });
+        }
+      }
+      return checks;
+    },
   };
   for (const [i, op] of round.batch.entries()) {
     if (op.kind !== "reserve") continue;
@@ -320,7 +435,7 @@ function model(round: Round): { results: unknown[]; windows: Map<string, WindowF
       };
       continue;
     }
-    const refusal = decideReserve({ agentId: op.agentId, amount: op.amount }, ctx);
+    const refusal = decideReserve({ agentId: op.agentId, amount: op.amount, vendor: op.details.vendor }, ctx);
     const big = (v: string | undefined) => (v === undefined ? undefined : BigInt(v));
     results[i] = refusal
       ? {
@@ -331,6 +446,11 @@ function model(round: Round): { results: unknown[]; windows: Map<string, WindowF
           limitMicro: big(refusal.figures.limitMicro),
           usedMicro: big(refusal.figures.usedMicro),
           remainingMicro: big(refusal.figures.remainingMicro),
+          spentMicro: big(refusal.figures.spentMicro),
+          reservedMicro: big(refusal.figures.reservedMicro),
+          scope: refusal.figures.scope,
+          vendor: refusal.figures.vendor,
+          capAgentId: refusal.figures.capAgentId,
           replayed: false,
         }
       : {
@@ -340,7 +460,7 @@ function model(round: Round): { results: unknown[]; windows: Map<string, WindowF
           replayed: false,
         };
   }
-  return { results, windows };
+  return { results, windows, capWindows };
 }
 
 /** The fields both answer, without the ids the function makes up. */
@@ -359,6 +479,11 @@ function comparable(result: unknown): Record<string, unknown> {
     "limitMicro",
     "usedMicro",
     "remainingMicro",
+    "spentMicro",
+    "reservedMicro",
+    "scope",
+    "vendor",
+    "capAgentId",
   ]) {
     if (r[k] !== undefined) out[k] = r[k];
   }
@@ -381,9 +506,13 @@ describe("budget_apply_batch against the TypeScript model", () => {
     let refusals = 0;
     let heldTotal = 0;
     let applied = 0;
+    let capRefusals = 0;
     for (let seed = 1; seed <= ROUNDS; seed++) {
       const round = makeRound(rng(seed), seed);
-      await truncate(t.db, "transactions, budget_usage, budget_policies, audit_log, payment_approvals");
+      await truncate(
+        t.db,
+        "transactions, budget_usage, budget_policies, audit_log, payment_approvals, budget_caps, budget_cap_usage",
+      );
       await sql`INSERT INTO settings (key, value, updated_by) VALUES ('kill_switch', ${JSON.stringify({ enabled: round.kill })}::jsonb, 'model')
         ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value`;
       for (const [agent, status] of Object.entries(round.statuses)) {
@@ -396,13 +525,22 @@ describe("budget_apply_batch against the TypeScript model", () => {
       for (const row of round.rows) {
         const at = row.day === utcDay(NOW) ? NOW : YESTERDAY;
         await sql`INSERT INTO transactions (id, created_at, updated_at, agent_id, vendor, amount_micro, status, tx_hash, idempotency_key)
-          VALUES (${row.id}, ${at.toISOString()}, ${at.toISOString()}, ${row.agent_id}, 'model', ${row.amount_micro.toString()},
+          VALUES (${row.id}, ${at.toISOString()}, ${at.toISOString()}, ${row.agent_id}, ${row.vendor}, ${row.amount_micro.toString()},
             ${row.status}, ${row.tx_hash}, ${row.idempotency_key})`;
       }
       for (const [k, w] of round.windows) {
         const [agent, period, start] = k.split("|");
         await sql`INSERT INTO budget_usage (agent_id, period, period_start, spent_micro, reserved_micro)
           VALUES (${agent as string}, ${period as string}, ${start as string}, ${w.spent.toString()}, ${w.reserved.toString()})`;
+      }
+      for (const c of round.caps) {
+        await sql`INSERT INTO budget_caps (vendor, agent_id, period, limit_micro, set_by)
+          VALUES (${c.vendor}, ${c.agent}, ${c.period}, ${c.limit.toString()}, 'model')`;
+      }
+      for (const [k, w] of round.capWindows) {
+        const [vendor, agent, period, start] = k.split("|");
+        await sql`INSERT INTO budget_cap_usage (vendor, agent_id, period, period_start, spent_micro, reserved_micro)
+          VALUES (${vendor as string}, ${agent as string}, ${period as string}, ${start as string}, ${w.spent.toString()}, ${w.reserved.toString()})`;
       }
 
       const expected = model(round);
@@ -411,7 +549,7 @@ describe("budget_apply_batch against the TypeScript model", () => {
       // Every row the batch held has its approval, and no approval is without its held row.
       const held = await sql<{ approval: string | null }[]>`
         SELECT a.id AS approval FROM transactions t LEFT JOIN payment_approvals a ON a.transaction_id = t.id
-        WHERE t.status = 'awaiting_approval' AND t.vendor <> 'model'`;
+        WHERE t.status = 'awaiting_approval' AND t.id NOT LIKE 'tx_m%'`;
       expect(
         held.filter((h) => h.approval === null),
         `seed ${seed}`,
@@ -442,6 +580,33 @@ describe("budget_apply_batch against the TypeScript model", () => {
           .map(([k, w]) => [k, [w.spent, w.reserved]]),
       );
       expect(got, `seed ${seed}: windows`).toEqual(want);
+      const storedCaps = await sql<
+        {
+          vendor: string;
+          agent_id: string;
+          period: string;
+          period_start: string;
+          spent_micro: bigint;
+          reserved_micro: bigint;
+        }[]
+      >`SELECT vendor, agent_id, period::text AS period, period_start, spent_micro, reserved_micro FROM budget_cap_usage`;
+      const nonzero = (entries: [string, bigint, bigint][]) =>
+        Object.fromEntries(
+          entries.filter(([, a, b]) => a !== 0n || b !== 0n).map(([k, a, b]) => [k, [a, b]]),
+        );
+      expect(
+        nonzero(
+          storedCaps.map((w) => [
+            capKey(w.vendor, w.agent_id, w.period, w.period_start),
+            w.spent_micro,
+            w.reserved_micro,
+          ]),
+        ),
+        `seed ${seed}: cap windows`,
+      ).toEqual(nonzero([...expected.capWindows].map(([k, w]) => [k, w.spent, w.reserved])));
+      capRefusals += actual.filter((a) =>
+        /^(fleet|vendor)_/.test(String((a as { code?: string }).code)),
+      ).length;
       refusals += actual.filter((a) => (a as { ok: boolean }).ok === false).length;
       applied += actual.filter(
         (a) => (a as { ok: boolean; replayed?: boolean }).ok && !(a as { replayed?: boolean }).replayed,
@@ -451,6 +616,7 @@ describe("budget_apply_batch against the TypeScript model", () => {
     expect(refusals).toBeGreaterThan(ROUNDS);
     expect(heldTotal).toBeGreaterThan(0);
     expect(applied).toBeGreaterThan(ROUNDS);
+    expect(capRefusals).toBeGreaterThan(ROUNDS / 10);
   });
 
   it("writes dollars in the refusals' words as the console does (formatDollars)", async () => {

@@ -51,6 +51,13 @@ export interface Refusal {
   limitMicro?: Micro;
   usedMicro?: Micro;
   remainingMicro?: Micro;
+  /** A fleet or vendor cap's refusal: the cap's window spent and reserved (usedMicro is their sum). */
+  spentMicro?: Micro;
+  reservedMicro?: Micro;
+  /** A cap's scope: `fleet`, `vendor` (all agents at `vendor`) or `vendor_agent` (`capAgentId` there). */
+  scope?: "fleet" | "vendor" | "vendor_agent";
+  vendor?: string;
+  capAgentId?: string;
   replayed: boolean;
 }
 
@@ -134,6 +141,11 @@ export interface RefusalFigures {
   usedMicro?: Micro;
   remainingMicro?: Micro;
   requestedMicro?: Micro;
+  spentMicro?: Micro;
+  reservedMicro?: Micro;
+  scope?: Refusal["scope"];
+  vendor?: string;
+  capAgentId?: string;
 }
 
 /** Reads a ledger row's stored refusal figures back (`metadata.refusal`); absent ones stay undefined. */
@@ -145,6 +157,11 @@ export function refusalFigures(metadata: Record<string, unknown> | null | undefi
     usedMicro: big(stored.usedMicro),
     remainingMicro: big(stored.remainingMicro),
     requestedMicro: big(stored.requestedMicro),
+    spentMicro: big(stored.spentMicro),
+    reservedMicro: big(stored.reservedMicro),
+    scope: stored.scope as Refusal["scope"],
+    vendor: stored.vendor,
+    capAgentId: stored.capAgentId,
   };
 }
 
@@ -160,6 +177,15 @@ export function refusalFromRow(row: LedgerRow, replayed: boolean): Refusal {
     limitMicro: figures.limitMicro,
     usedMicro: figures.usedMicro,
     remainingMicro: figures.remainingMicro,
+    ...(figures.scope === undefined
+      ? {}
+      : {
+          spentMicro: figures.spentMicro,
+          reservedMicro: figures.reservedMicro,
+          scope: figures.scope,
+          vendor: figures.vendor,
+          capAgentId: figures.capAgentId,
+        }),
     replayed,
   };
 }
@@ -192,5 +218,18 @@ export function describeRefusal(code: RefusalCode, agentId: string, f: Partial<R
     case "daily_limit_exceeded":
     case "monthly_limit_exceeded":
       return `${amount} would pass ${agentId}'s ${code === "daily_limit_exceeded" ? "daily (UTC day)" : "monthly (UTC month)"} limit of ${formatDollars(f.limitMicro ?? 0n)}: ${formatDollars(f.usedMicro ?? 0n)} used, ${formatDollars(f.remainingMicro ?? 0n)} remaining`;
+    case "vendor_daily_limit_exceeded":
+    case "vendor_monthly_limit_exceeded":
+    case "fleet_daily_limit_exceeded":
+    case "fleet_monthly_limit_exceeded": {
+      const whose =
+        f.vendor === undefined
+          ? "the fleet's"
+          : f.capAgentId === undefined
+            ? `the vendor ${f.vendor}'s all-agents`
+            : `the vendor ${f.vendor}'s ${f.capAgentId}`;
+      const window = code.includes("daily") ? "daily (UTC day)" : "monthly (UTC month)";
+      return `${amount} would pass ${whose} ${window} cap of ${formatDollars(f.limitMicro ?? 0n)}: ${formatDollars(f.spentMicro ?? 0n)} spent, ${formatDollars(f.reservedMicro ?? 0n)} reserved, ${formatDollars(f.remainingMicro ?? 0n)} remaining`;
+    }
   }
 }

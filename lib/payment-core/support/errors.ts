@@ -75,6 +75,10 @@ export const ERROR_CODES = [
   "hard_limit_exceeded",
   "daily_limit_exceeded",
   "monthly_limit_exceeded",
+  "vendor_daily_limit_exceeded",
+  "vendor_monthly_limit_exceeded",
+  "fleet_daily_limit_exceeded",
+  "fleet_monthly_limit_exceeded",
   "destination_not_allowed",
   "vendor_not_allowed",
   "payment_requirements_rejected",
@@ -226,6 +230,10 @@ export const REFUSAL_CODES = [
   "hard_limit_exceeded",
   "daily_limit_exceeded",
   "monthly_limit_exceeded",
+  "vendor_daily_limit_exceeded",
+  "vendor_monthly_limit_exceeded",
+  "fleet_daily_limit_exceeded",
+  "fleet_monthly_limit_exceeded",
 ] as const satisfies readonly ErrorCode[];
 export type RefusalCode = (typeof REFUSAL_CODES)[number];
 

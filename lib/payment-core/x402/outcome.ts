@@ -88,7 +88,21 @@ export type PayOutcome =
       vendor: string;
       latencyMs: number;
       replayed: boolean;
-      figures?: Partial<Pick<Refusal, "limitMicro" | "usedMicro" | "remainingMicro" | "requestedMicro">>;
+      figures?: Partial<
+        Pick<
+          Refusal,
+          | "limitMicro"
+          | "usedMicro"
+          | "remainingMicro"
+          | "requestedMicro"
+          // A fleet or vendor cap's refusal: the cap's spent and reserved, and whose cap it is.
+          | "spentMicro"
+          | "reservedMicro"
+          | "scope"
+          | "vendor"
+          | "capAgentId"
+        >
+      >;
       /** Set on `payer_rotating`: the rotation that gates the payer, and when to try again. */
       rotating?: RotatingFigures;
       /** Set on `vendor_not_allowed`. */
@@ -191,6 +205,11 @@ export function refusalOutcome(r: Refusal, vendor: string, latencyMs: number): P
       usedMicro: r.usedMicro,
       remainingMicro: r.remainingMicro,
       requestedMicro: r.requestedMicro,
+      spentMicro: r.spentMicro,
+      reservedMicro: r.reservedMicro,
+      scope: r.scope,
+      vendor: r.vendor,
+      capAgentId: r.capAgentId,
     },
   };
 }
