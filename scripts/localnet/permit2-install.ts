@@ -92,7 +92,11 @@ export function uptoProxyRuntimeCode(): Hex {
 
 /** Installs Permit2 and x402UptoPermit2Proxy at their canonical addresses. Idempotent. */
 export async function installPermit2(rpcUrl: string, chainId: number): Promise<void> {
-  const client = createTestClient({ mode: "anvil", chain: localChain(rpcUrl, chainId), transport: http(rpcUrl) });
+  const client = createTestClient({
+    mode: "anvil",
+    chain: localChain(rpcUrl, chainId),
+    transport: http(rpcUrl),
+  });
   await client.setCode({ address: PERMIT2_ADDRESS, bytecode: permit2RuntimeCode(chainId) });
   await client.setCode({ address: x402UptoPermit2ProxyAddress, bytecode: uptoProxyRuntimeCode() });
   await client.setStorageAt({

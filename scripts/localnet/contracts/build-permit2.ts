@@ -108,7 +108,10 @@ function build(target: (typeof builds)[number]): Built {
     settings: {
       ...target.settings,
       outputSelection: {
-        "*": { [target.contract]: ["evm.deployedBytecode.object", "evm.deployedBytecode.immutableReferences"], "": ["ast"] },
+        "*": {
+          [target.contract]: ["evm.deployedBytecode.object", "evm.deployedBytecode.immutableReferences"],
+          "": ["ast"],
+        },
       },
     },
   };
