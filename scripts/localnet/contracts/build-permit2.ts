@@ -134,7 +134,7 @@ function build(target: (typeof builds)[number]): Built {
 const [permit2, proxy] = builds.map(build);
 if (!permit2 || !proxy) throw new Error("unreachable");
 
-const describe = (b: Built) =>
+const literal = (b: Built) =>
   `{\n  runtime: "0x${b.runtime}",\n  immutables: ${JSON.stringify(b.immutables)},\n} as const`;
 
 writeFileSync(
@@ -145,10 +145,10 @@ writeFileSync(
 // filled per chain by scripts/localnet/permit2-install.ts (offsets are byte offsets in the runtime code).
 
 /** Uniswap's Permit2 (canonical address 0x000000000022D473030F116dDEE9F6B43aC78BA3). */
-export const PERMIT2_BUILD = ${describe(permit2)};
+export const PERMIT2_BUILD = ${literal(permit2)};
 
 /** The x402 Foundation's x402UptoPermit2Proxy (canonical address 0x4020A4f3b7b90ccA423B9fabCc0CE57C6C240002). */
-export const UPTO_PROXY_BUILD = ${describe(proxy)};
+export const UPTO_PROXY_BUILD = ${literal(proxy)};
 `,
 );
 console.log(
