@@ -271,6 +271,9 @@ export function createPayer(deps: PayerDeps) {
     if (!selected.ok) return rejected(selected.reason, selected.askedMicro);
     const requirements = selected.requirements;
     trace.amountMicro = selected.amountMicro;
+    // `upto`: the row is an `upto` one (scheme and max_amount_micro, set from this on insert);
+    // what is reserved below is the maximum, and the chain's settled amount is committed.
+    if (requirements.scheme === "upto") details.metadata.scheme = "upto";
     const payee = requirements.payTo;
     if (!payeeAllowed(policy, payee)) {
       return refuse(
@@ -398,6 +401,7 @@ export function createPayer(deps: PayerDeps) {
         id,
         vendor,
         reservedMicro: selected.amountMicro,
+        scheme: requirements.scheme,
         retries: () => counter.retries,
         elapsed,
         readRow,
