@@ -19,6 +19,7 @@ import { METERED_MAX_MICRO, METERED_ROUTE } from "@/scripts/localnet";
 import { defaultBudgetConfig } from "../budgets/config";
 import { BudgetEngine } from "../budgets/engine";
 import { permit2NonceUsed } from "../chain/permit2";
+import { reconcile } from "../reconciliation/reconcile";
 import { resolveOpenTransactions } from "../settlement/resolver";
 
 /**
@@ -87,6 +88,19 @@ describe("upto: a metered vendor", () => {
     expect(after.payee - before.payee).toBe(charged);
     expect(signatures).toBe(1);
     await expectLedgerMatchesChain(from);
+    // Reconciliation: settling less than the maximum is the normal outcome, not a discrepancy.
+    // (The file's first payment: the payer's only transfer on this chain so far.)
+    const report = await reconcile(
+      {
+        db: t.db,
+        client: net.usdc.client as PublicClient,
+        usdcAddress: net.usdcAddress,
+        payerAddress: net.payer.address,
+        network: net.network,
+      },
+      { dryRun: true },
+    );
+    expect(report).toMatchObject({ status: "pass", discrepancies: [], chain: { transfers: 1 } });
   });
 
   it("attack: the vendor claims in PAYMENT-RESPONSE the whole maximum but settled 5 units: the ledger takes the chain's amount", async () => {
