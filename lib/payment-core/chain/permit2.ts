@@ -62,6 +62,34 @@ export async function permit2NonceUsed(client: PublicClient, owner: Address, non
   return (bitmap & mask) !== 0n;
 }
 
+const ALLOWANCE_ABI = parseAbi(["function allowance(address owner, address spender) view returns (uint256)"]);
+
+/**
+ * Why `owner` cannot pay `amount` through Permit2 (its USDC allowance to Permit2 is below it, or
+ * unreadable), or null when it can.
+ */
+export async function permit2AllowanceShortfall(
+  client: PublicClient,
+  usdc: Address,
+  owner: Address,
+  amount: bigint,
+): Promise<string | null> {
+  let allowance: bigint;
+  try {
+    allowance = await client.readContract({
+      address: usdc,
+      abi: ALLOWANCE_ABI,
+      functionName: "allowance",
+      args: [owner, PERMIT2_ADDRESS],
+    });
+  } catch (error) {
+    const short = (error as { shortMessage?: string }).shortMessage ?? (error as Error).message;
+    return `upto needs the payer's USDC allowance to Permit2, which could not be read: ${short}`;
+  }
+  if (allowance >= amount) return null;
+  return `upto pays through Permit2, and the payer wallet ${owner} allows Permit2 ${allowance} micro-USDC, less than the ${amount} asked: approve Permit2 (${PERMIT2_ADDRESS}) on USDC once from the payer wallet (docs/schemes.md)`;
+}
+
 /** The Permit2 nonce a proxy settlement transaction's calldata names, or null for anything else. */
 function settledNonce(input: Hex): bigint | null {
   try {

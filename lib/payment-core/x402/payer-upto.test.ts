@@ -1,4 +1,5 @@
-import type { PublicClient } from "viem";
+import { createWalletClient, http, maxUint256, type PublicClient, parseAbi } from "viem";
+import { privateKeyToAccount } from "viem/accounts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   balances,
@@ -15,7 +16,7 @@ import {
   usage,
 } from "@/lib/testing/local-payer";
 import { startUptoVendor, type UptoVendor } from "@/lib/testing/upto-vendor";
-import { METERED_MAX_MICRO, METERED_ROUTE } from "@/scripts/localnet";
+import { localChain, METERED_MAX_MICRO, METERED_ROUTE, PERMIT2_ADDRESS } from "@/scripts/localnet";
 import { defaultBudgetConfig } from "../budgets/config";
 import { BudgetEngine } from "../budgets/engine";
 import { permit2NonceUsed } from "../chain/permit2";
@@ -194,5 +195,32 @@ describe("upto: a metered vendor", () => {
     expect(await usage()).toMatchObject({ spentMicro: 0n, reservedMicro: 0n });
     expect(await balances()).toEqual(before);
     await expectLedgerMatchesChain(from);
+  });
+
+  it("a payer wallet that has not approved Permit2 is refused before reserving, nothing signed", async () => {
+    const wallet = createWalletClient({
+      account: privateKeyToAccount(net.payer.privateKey),
+      chain: localChain(net.rpcUrl, net.chainId),
+      transport: http(net.rpcUrl),
+    });
+    const approve = async (value: bigint) => {
+      const hash = await wallet.writeContract({
+        address: net.usdcAddress,
+        abi: parseAbi(["function approve(address spender, uint256 value) returns (bool)"]),
+        functionName: "approve",
+        args: [PERMIT2_ADDRESS, value],
+      });
+      await net.usdc.client.waitForTransactionReceipt({ hash });
+    };
+    await approve(0n);
+    try {
+      const out = await pay(payer(), { url: `${net.vendors.meteredUrl}?units=2` });
+      expect(out).toMatchObject({ ok: false, code: "payment_requirements_rejected" });
+      if (!out.ok) expect(out.message).toContain("approve Permit2");
+      expect(signatures).toBe(0);
+      expect(await usage()).toMatchObject({ spentMicro: 0n, reservedMicro: 0n });
+    } finally {
+      await approve(maxUint256);
+    }
   });
 });

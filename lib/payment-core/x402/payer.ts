@@ -4,6 +4,7 @@ import { Headers, type RequestInit, type Response } from "undici";
 import type { Address } from "viem";
 import { getVendorPolicy, hostAllowed, payeeAllowed } from "../agents/vendor-policy";
 import type { ReserveResult } from "../budgets/engine";
+import { permit2AllowanceShortfall } from "../chain/permit2";
 import type { PaymentApproval } from "../payment-approvals/store";
 import { silentLog } from "../support/log";
 import type { Micro } from "../support/money";
@@ -273,7 +274,18 @@ export function createPayer(deps: PayerDeps) {
     trace.amountMicro = selected.amountMicro;
     // `upto`: the row is an `upto` one (scheme and max_amount_micro, set from this on insert);
     // what is reserved below is the maximum, and the chain's settled amount is committed.
-    if (requirements.scheme === "upto") details.metadata.scheme = "upto";
+    if (requirements.scheme === "upto") {
+      details.metadata.scheme = "upto";
+      // Permit2 can only pull what the wallet let it (the one-time approval, schemes.md): without
+      // it the vendor's facilitator could never settle, and the maximum would sit reserved.
+      const missing = await permit2AllowanceShortfall(
+        deps.publicClient,
+        config.usdcAddress,
+        account.address,
+        selected.amountMicro,
+      );
+      if (missing) return rejected(missing, selected.amountMicro);
+    }
     const payee = requirements.payTo;
     if (!payeeAllowed(policy, payee)) {
       return refuse(
