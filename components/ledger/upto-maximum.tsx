@@ -26,8 +26,8 @@ export function UptoMaximumFact({
           {status === "completed" ? (
             <span className="text-slate-600">
               {" "}
-              · charged <Usd micro={amountMicro} />,{" "}
-              {maxAmountMicro > amountMicro ? "the rest released" : "all of it"}
+              · charged <Usd micro={charged} />,{" "}
+              {BigInt(maxAmountMicro) > charged ? "the rest released" : "all of it"}
             </span>
           ) : status === "authorized" ? (
             <span className="text-slate-600"> · reserved until the chain shows what was charged</span>

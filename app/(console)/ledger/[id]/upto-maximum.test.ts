@@ -4,7 +4,12 @@ import { describe, expect, it } from "vitest";
 import { UptoMaximumFact } from "@/components/ledger/upto-maximum";
 
 /** The transaction page's "Maximum authorized" line of an `upto` payment, as text. */
-const shown = (scheme: string, maxAmountMicro: bigint | null, amountMicro: bigint, status: string) =>
+const shown = (
+  scheme: string,
+  maxAmountMicro: string | bigint | null,
+  amountMicro: string | bigint,
+  status: string,
+) =>
   renderToStaticMarkup(createElement(UptoMaximumFact, { scheme, maxAmountMicro, amountMicro, status }))
     .replace(/<[^>]+>/g, " ")
     .replace(/\s+/g, " ")
@@ -17,6 +22,15 @@ describe("the transaction page's upto maximum", () => {
     );
     expect(shown("upto", 100_000n, 100_000n, "authorized")).toBe(
       "Maximum authorized $0.10 · reserved until the chain shows what was charged",
+    );
+  });
+
+  it("compares amounts as numbers, also when they arrive as strings (the page's view)", () => {
+    expect(shown("upto", "100000", "9000", "completed")).toBe(
+      "Maximum authorized $0.10 · charged $0.009 , the rest released",
+    );
+    expect(shown("upto", "100000", "100000", "completed")).toBe(
+      "Maximum authorized $0.10 · charged $0.10 , all of it",
     );
   });
 
