@@ -125,5 +125,6 @@ export const transactions = pgTable(
       .on(t.resourceUrl, t.createdAt.desc(), t.id.desc())
       .where(sql`${t.status} = 'completed'`),
     check("transactions_amount_nonnegative", sql`${t.amountMicro} >= 0`),
+    check("transactions_scheme_known", sql`${t.scheme} IN ('exact', 'upto')`),
   ],
 );
