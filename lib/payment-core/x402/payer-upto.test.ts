@@ -2,6 +2,7 @@ import { createWalletClient, http, maxUint256, type PublicClient, parseAbi } fro
 import { privateKeyToAccount } from "viem/accounts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
+  AGENT,
   balances,
   blockNow,
   expectLedgerMatchesChain,
@@ -20,6 +21,7 @@ import { localChain, METERED_MAX_MICRO, METERED_ROUTE, PERMIT2_ADDRESS } from "@
 import { defaultBudgetConfig } from "../budgets/config";
 import { BudgetEngine } from "../budgets/engine";
 import { permit2NonceUsed } from "../chain/permit2";
+import { decidePaymentApproval, setApprovalThreshold } from "../payment-approvals";
 import { reconcile } from "../reconciliation/reconcile";
 import { resolveOpenTransactions } from "../settlement/resolver";
 
@@ -221,6 +223,46 @@ describe("upto: a metered vendor", () => {
       expect(await usage()).toMatchObject({ spentMicro: 0n, reservedMicro: 0n });
     } finally {
       await approve(maxUint256);
+    }
+  });
+
+  it("above the agent's approval threshold the maximum is held for a person; approved, the retry pays the units used", async () => {
+    const from = (await blockNow()) + 1n;
+    const before = await balances();
+    await setApprovalThreshold(t.db, { agentId: AGENT, thresholdMicro: 50_000n, actor: "ops@example.com" });
+    try {
+      const p = payer();
+      const k = key();
+      const url = `${net.vendors.meteredUrl}?units=6`;
+      const held = await pay(p, { url, idempotencyKey: k });
+      expect(held).toMatchObject({
+        ok: false,
+        code: "awaiting_approval",
+        approval: { amountMicro: METERED_MAX_MICRO },
+      });
+      if (held.ok || !held.approval) return;
+      expect(signatures).toBe(0);
+      expect(await uptoRow(held.transactionId)).toMatchObject({
+        status: "awaiting_approval",
+        scheme: "upto",
+        max_amount_micro: METERED_MAX_MICRO,
+      });
+      expect(await usage()).toMatchObject({ reservedMicro: METERED_MAX_MICRO, spentMicro: 0n });
+      await decidePaymentApproval(t.db, {
+        approvalId: held.approval.id,
+        decision: "approve",
+        reason: "metered run",
+        actor: "approver@example.com",
+      });
+      const charged = 6n * METERED_ROUTE.unitPriceMicro;
+      const paid = await pay(p, { url, idempotencyKey: k });
+      expect(paid).toMatchObject({ ok: true, paid: true, priceMicro: charged });
+      expect(await uptoRow(held.transactionId)).toMatchObject({ status: "completed", amount_micro: charged });
+      expect(await usage()).toMatchObject({ reservedMicro: 0n, spentMicro: charged });
+      expect(before.payer - (await balances()).payer).toBe(charged);
+      await expectLedgerMatchesChain(from);
+    } finally {
+      await setApprovalThreshold(t.db, { agentId: AGENT, thresholdMicro: null, actor: "ops@example.com" });
     }
   });
 });
