@@ -110,7 +110,7 @@ export async function installPermit2(rpcUrl: string, chainId: number): Promise<v
  * The one-time step of a Permit2 wallet: let Permit2 pull the wallet's USDC (unlimited
  * ERC-20 allowance to Permit2, the usual Permit2 set-up). Permit2 itself moves nothing
  * without a signed, single-use, amount-capped permit; the payer needs a little ETH for this
- * transaction, which the local chain's accounts have. Skipped when the allowance is already there.
+ * transaction, which the local chain's accounts have (and which the local chain refunds). Skipped when the allowance is already there.
  */
 export async function approvePermit2(options: {
   rpcUrl: string;
@@ -129,6 +129,7 @@ export async function approvePermit2(options: {
     args: [account.address, PERMIT2_ADDRESS],
   });
   if (allowance >= maxUint256 / 2n) return null;
+  const gasBefore = await reader.getBalance({ address: account.address });
   const hash = await wallet.writeContract({
     address: options.usdcAddress,
     abi: erc20ApproveAbi,
@@ -136,5 +137,9 @@ export async function approvePermit2(options: {
     args: [PERMIT2_ADDRESS, maxUint256],
   });
   await reader.waitForTransactionReceipt({ hash });
+  // The local chain gives the set-up's gas back, so the payer starts with anvil's round 10,000 ETH
+  // (what the demo's wallet card and its tests show).
+  const test = createTestClient({ mode: "anvil", chain, transport: http(options.rpcUrl) });
+  await test.setBalance({ address: account.address, value: gasBefore });
   return hash;
 }
