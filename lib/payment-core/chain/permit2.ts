@@ -154,3 +154,37 @@ export async function readPermit2Outcome(
   if (cancel) return { state: "cancelled", txHash: cancel.transactionHash, blockNumber: cancel.blockNumber };
   return { state: "used_unlocated" };
 }
+
+/**
+ * Gives each `upto` settlement among `transfers` (a Transfer out of the payer with no EIP-3009
+ * nonce, in a call to the upto proxy) its Permit2 nonce as the ledger stores it, so reconciliation
+ * matches it to its row by nonce as it does `exact` payments. One transaction read per distinct
+ * hash of a nonce-less transfer, at most `concurrency` at a time.
+ */
+export async function attachPermit2Nonces(
+  client: PublicClient,
+  transfers: PayerTransfer[],
+  concurrency = 8,
+): Promise<void> {
+  const byHash = new Map<string, PayerTransfer[]>();
+  for (const t of transfers) {
+    if (t.nonce) continue;
+    const key = t.txHash.toLowerCase();
+    byHash.set(key, [...(byHash.get(key) ?? []), t]);
+  }
+  const hashes = [...byHash.keys()];
+  let next = 0;
+  const worker = async () => {
+    while (next < hashes.length) {
+      const hash = hashes[next++] as Hex;
+      const tx = await client.getTransaction({ hash });
+      if (!tx.to || getAddress(tx.to) !== getAddress(x402UptoPermit2ProxyAddress)) continue;
+      const nonce = settledNonce(tx.input);
+      const settled = byHash.get(hash);
+      // A proxy settlement moves the payer's USDC once; anything else is left unlinked.
+      if (nonce === null || settled?.length !== 1 || !settled[0]) continue;
+      settled[0].nonce = permit2NonceHex(nonce);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, hashes.length) }, worker));
+}

@@ -265,4 +265,47 @@ describe("upto: a metered vendor", () => {
       await setApprovalThreshold(t.db, { agentId: AGENT, thresholdMicro: null, actor: "ops@example.com" });
     }
   });
+
+  it("reconciliation: an upto row marked failed whose permit did settle is settled_but_failed, found by its Permit2 nonce", async () => {
+    const engine = new BudgetEngine(t.db, { config: () => defaultBudgetConfig() });
+    const index = upto.captured.length;
+    const out = await pay(payer({ allow: [upto.url] }), { url: `${upto.url}/later?units=2` });
+    if (out.ok || !out.transactionId) throw new Error("expected a held payment");
+    // A wrong release (as a bug or a hand edit would make), then the vendor settles.
+    expect(
+      await engine.release(out.transactionId, "authorization_expired", "test: released early"),
+    ).toMatchObject({
+      ok: true,
+    });
+    expect(await upto.settle(index)).toMatchObject({ success: true });
+    const report = await reconcile(
+      {
+        db: t.db,
+        client: net.usdc.client as PublicClient,
+        usdcAddress: net.usdcAddress,
+        payerAddress: net.payer.address,
+        network: net.network,
+      },
+      { dryRun: true },
+    );
+    const nonce = (await uptoRow(out.transactionId))?.nonce;
+    expect(report.discrepancies).toContainEqual(
+      expect.objectContaining({
+        kind: "settled_but_failed",
+        transactionId: out.transactionId,
+        nonce,
+        chainAmountMicro: 2n * METERED_ROUTE.unitPriceMicro,
+      }),
+    );
+    // The resolver, asked for it, captures it at the chain's amount.
+    const resolved = await resolveOpenTransactions(resolverDeps(engine), {
+      ids: [out.transactionId],
+      staleAfterMs: 300_000,
+      actor: "test",
+    });
+    expect(resolved.resolutions[0]).toMatchObject({
+      outcome: "captured",
+      amountMicro: 2n * METERED_ROUTE.unitPriceMicro,
+    });
+  });
 });
