@@ -109,8 +109,9 @@ export async function installPermit2(rpcUrl: string, chainId: number): Promise<v
 /**
  * The one-time step of a Permit2 wallet: let Permit2 pull the wallet's USDC (unlimited
  * ERC-20 allowance to Permit2, the usual Permit2 set-up). Permit2 itself moves nothing
- * without a signed, single-use, amount-capped permit; the payer needs a little ETH for this
- * transaction, which the local chain's accounts have (and which the local chain refunds). Skipped when the allowance is already there.
+ * without a signed, single-use, amount-capped permit. The payer needs a little ETH for this
+ * transaction, which the local chain's accounts have (and which is refunded here). Skipped when
+ * the allowance is already there (a restored chain).
  */
 export async function approvePermit2(options: {
   rpcUrl: string;
