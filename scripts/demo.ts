@@ -258,7 +258,7 @@ x402 operations console is running.
   Chain:          ${network.rpcUrl} (chain ${network.chainId}), USDC ${network.usdcAddress}
   Chain state:    ${path.relative(process.cwd(), chainStateFile)} (${network.restored ? "restored: the same chain as before the last stop" : "a new chain"}; saved when the demo stops)
   Facilitator:    ${network.facilitatorUrl}
-  Vendors:        ${network.vendorUrl} (${network.routes.map((r) => r.path).join(", ")})
+  Vendors:        ${network.vendorUrl} (${network.routes.map((r) => r.path).join(", ")}; ${new URL(network.vendors.meteredUrl).pathname}?units=N is metered: upto, $0.002 a unit)
   Payer wallet:   ${network.payer.address} (anvil's well-known test key, local only)
   Fund it:        ${base}/treasury/fund as operator: "Demo wallet (local chain)" is ${network.funder} (1,000 local USDC)
   Owners:         ${network.owners.join(", ")} (quorum 2): both accounts of "Demo wallet (local chain)";

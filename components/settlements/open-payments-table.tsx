@@ -93,6 +93,7 @@ export function OpenPaymentsTable({ rows, canAct }: { rows: OpenPaymentView[]; c
                 transactionId={row.id}
                 amountMicro={row.amountMicro}
                 cancellable={row.cancellable}
+                scheme={row.scheme}
               />
             </Td>
           ) : null}

@@ -21,10 +21,13 @@ export function RowActions({
   transactionId,
   amountMicro,
   cancellable,
+  scheme = "exact",
 }: {
   transactionId: string;
   amountMicro: Wire<Micro>;
   cancellable: boolean;
+  /** `upto` rows are cancelled through Permit2 (docs/schemes.md). */
+  scheme?: string;
 }) {
   const router = useRouter();
   const announce = useAnnounceDecision();
@@ -87,7 +90,16 @@ export function RowActions({
           onConfirm={() => run("cancel")}
         >
           <p>
-            The payer signs and sends USDC's <code className="font-mono">cancelAuthorization</code> for{" "}
+            {scheme === "upto" ? (
+              <>
+                The payer sends Permit2's <code className="font-mono">invalidateUnorderedNonces</code> for the
+                upto authorization of{" "}
+              </>
+            ) : (
+              <>
+                The payer signs and sends USDC's <code className="font-mono">cancelAuthorization</code> for{" "}
+              </>
+            )}
             <span className="break-all font-mono text-xs">{transactionId}</span> (
             <Usd micro={amountMicro} />
             ). It costs the payer gas, and the signature becomes unusable: no vendor can settle it afterwards.

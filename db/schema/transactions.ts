@@ -70,6 +70,15 @@ export const transactions = pgTable(
     nonce: text("nonce"),
     validAfter: timestamp("valid_after", { withTimezone: true }),
     validBefore: timestamp("valid_before", { withTimezone: true }),
+    /**
+     * The x402 scheme signed: `exact` (EIP-3009 authorization of exactly amount_micro) or `upto`
+     * (a Permit2 witness transfer of at most max_amount_micro; `nonce` is then the Permit2
+     * nonce as 32-byte hex and `valid_before` its deadline). Set from metadata.scheme on insert
+     * (trigger transactions_scheme_from_metadata, migration 0019_upto_scheme).
+     */
+    scheme: text("scheme").notNull().default("exact"),
+    /** `upto` only: the signed maximum (what was reserved). amount_micro becomes the settled amount. */
+    maxAmountMicro: bigint("max_amount_micro", { mode: "bigint" }),
     status: transactionStatus("status").notNull(),
     txHash: text("tx_hash"),
     /** Block of the settlement transaction, when it was read from the chain. */
@@ -100,10 +109,11 @@ export const transactions = pgTable(
     index("transactions_status_created_idx").on(t.status, t.createdAt.desc()),
     index("transactions_tx_hash_idx").on(t.txHash),
     index("transactions_nonce_idx").on(t.nonce),
-    // One signed authorization, one row: no two ledger rows can claim the same EIP-3009 nonce of
-    // one payer (addresses compared in any case, as the chain does).
+    // One signed authorization, one row: no two ledger rows can claim the same nonce of one payer
+    // in one scheme (EIP-3009 nonces for `exact`, Permit2 nonces for `upto`: separate spaces on
+    // chain, so separate here; addresses compared in any case, as the chain does).
     uniqueIndex("transactions_payer_nonce_key")
-      .on(sql`lower(${t.payer})`, sql`lower(${t.nonce})`)
+      .on(sql`lower(${t.payer})`, t.scheme, sql`lower(${t.nonce})`)
       .where(sql`${t.nonce} IS NOT NULL`),
     // The resolver's scan: rows whose outcome is still open.
     index("transactions_open_idx").on(t.createdAt).where(sql`${t.status} IN ('pending', 'authorized')`),
@@ -121,5 +131,6 @@ export const transactions = pgTable(
       .on(t.resourceUrl, t.createdAt.desc(), t.id.desc())
       .where(sql`${t.status} = 'completed'`),
     check("transactions_amount_nonnegative", sql`${t.amountMicro} >= 0`),
+    check("transactions_scheme_known", sql`${t.scheme} IN ('exact', 'upto')`),
   ],
 );

@@ -341,3 +341,28 @@ describe("x402 pay (CLI)", () => {
     expect(badMax.status).toBe(2);
   });
 });
+
+describe("POST /api/v1/payments to a metered (upto) vendor", () => {
+  it("200 with the price the chain settled (the units used), the maximum released", async () => {
+    const builderKey = (await rotateAgentKey(t.db, { id: "builder_agent", actor: "test" })).apiKey;
+    const before = await net.usdc.balanceOf(net.payer.address);
+    const res = await post(
+      {
+        url: `${net.vendors.meteredUrl}?units=11`,
+        idempotencyKey: "metered-1",
+        maxPriceUsdc: "0.10",
+      },
+      builderKey,
+    );
+    expect(res.status).toBe(200);
+    const body = await res.json();
+    expect(body).toMatchObject({ status: "completed", priceUsdc: "0.022000" });
+    expect(before - (await net.usdc.balanceOf(net.payer.address))).toBe(22_000n);
+    const [row] = await t.db.$client<{ scheme: string; amount_micro: bigint; max_amount_micro: bigint }[]>`
+      SELECT scheme, amount_micro, max_amount_micro FROM transactions WHERE id = ${body.transactionId}`;
+    expect(row).toMatchObject({ scheme: "upto", amount_micro: 22_000n, max_amount_micro: 100_000n });
+    const [usage] = await t.db.$client<{ reserved: bigint }[]>`
+      SELECT coalesce(sum(reserved_micro), 0)::bigint AS reserved FROM budget_usage WHERE agent_id = 'builder_agent'`;
+    expect(usage?.reserved).toBe(0n);
+  });
+});

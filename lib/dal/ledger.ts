@@ -216,8 +216,10 @@ const LEDGER_ROW_FIELDS = [
 /** A ledger row for the browser: micro-USDC as a decimal string, never a bigint. */
 export type LedgerRowView = Wire<Pick<LedgerTransaction, (typeof LEDGER_ROW_FIELDS)[number]>>;
 
-export interface LedgerTransactionView extends Omit<LedgerTransaction, "amountMicro"> {
+export interface LedgerTransactionView extends Omit<LedgerTransaction, "amountMicro" | "maxAmountMicro"> {
   amountMicro: string;
+  /** `upto` only: the signed maximum, in micro-USDC. */
+  maxAmountMicro: string | null;
   /** The same amount as a 6-decimal USDC string ("0.010000"), as the API and CLI write it. */
   amountUsdc: string;
 }
@@ -226,6 +228,7 @@ export function toTransactionView(tx: LedgerTransaction): LedgerTransactionView 
   return {
     ...tx,
     amountMicro: tx.amountMicro.toString(),
+    maxAmountMicro: tx.maxAmountMicro === null ? null : tx.maxAmountMicro.toString(),
     amountUsdc: formatUsdc(tx.amountMicro, USDC_DECIMALS),
   };
 }

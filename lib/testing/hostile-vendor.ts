@@ -187,7 +187,9 @@ export async function startMaliciousVendor(network: LocalNetwork) {
       header: required([{ ...good, payTo: "0x0000000000000000000000000000000000000001" }]),
     }),
     "absurd-timeout": () => ({ header: required([{ ...good, maxTimeoutSeconds: 31_536_000 }]) }),
-    "unknown-scheme": () => ({ header: required([{ ...good, scheme: "upto" }]) }),
+    "unknown-scheme": () => ({ header: required([{ ...good, scheme: "subscription" }]) }),
+    // `upto` with exact's EIP-3009 fields: not a Permit2 authorization, refused.
+    "upto-eip3009": () => ({ header: required([{ ...good, scheme: "upto" }]) }),
     "permit2-method": () => ({
       header: required([{ ...good, extra: { ...good.extra, assetTransferMethod: "permit2" } }]),
     }),

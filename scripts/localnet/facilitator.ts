@@ -4,6 +4,7 @@ import { x402Facilitator } from "@x402/core/facilitator";
 import type { PaymentPayload, PaymentRequirements } from "@x402/core/types";
 import { toFacilitatorEvmSigner } from "@x402/evm";
 import { ExactEvmScheme } from "@x402/evm/exact/facilitator";
+import { UptoEvmScheme } from "@x402/evm/upto/facilitator";
 import { Hono } from "hono";
 import { type Address, createWalletClient, type Hex, http, publicActions } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
@@ -128,7 +129,10 @@ export function createLocalFacilitator(options: { rpcUrl: string; chainId: numbe
     waitForTransactionReceipt: (args) => client.waitForTransactionReceipt(args),
   });
 
-  const facilitator = new x402Facilitator().register(`eip155:${options.chainId}`, new ExactEvmScheme(signer));
+  // `upto` settles through x402UptoPermit2Proxy and Permit2 (scripts/localnet/permit2-install.ts).
+  const facilitator = new x402Facilitator()
+    .register(`eip155:${options.chainId}`, new ExactEvmScheme(signer))
+    .register(`eip155:${options.chainId}`, new UptoEvmScheme(signer));
   return { facilitator, address: account.address };
 }
 

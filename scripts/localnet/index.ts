@@ -1,6 +1,7 @@
 import type { Address, Hex } from "viem";
 import { LOCAL_CHAIN_ID, startAnvil } from "./chain";
 import { type FacilitatorServer, startFacilitator } from "./facilitator";
+import { approvePermit2, installPermit2 } from "./permit2-install";
 import { deployUsdc, findDeployedUsdc, installMulticall3, type UsdcReader, usdcReader } from "./usdc";
 import { type DemoRoute, type DemoVendors, startDemoVendors } from "./vendors";
 
@@ -28,6 +29,13 @@ export {
 } from "./facilitator";
 export { MULTICALL3_ADDRESS } from "./multicall3";
 export {
+  approvePermit2,
+  installPermit2,
+  PERMIT2_ADDRESS,
+  permit2Abi,
+  UPTO_PROXY_ADDRESS,
+} from "./permit2-install";
+export {
   deployUsdc,
   findDeployedUsdc,
   installMulticall3,
@@ -45,6 +53,9 @@ export {
   type DemoRoutePath,
   type DemoVendors,
   demoRoute,
+  METERED_MAX_MICRO,
+  METERED_ROUTE,
+  meteredUnits,
   startDemoVendors,
 } from "./vendors";
 
@@ -182,6 +193,15 @@ export async function startLocalNetwork(options: StartLocalNetworkOptions = {}):
           { to: funder.address, amountMicro: options.funderMicro ?? 1_000_000_000n },
         ],
       }));
+    // The `upto` scheme: canonical Permit2 and the x402 upto proxy, and the payer's one-time
+    // USDC allowance to Permit2 (kept in a restored state; approvePermit2 skips it then).
+    await installPermit2(anvil.rpcUrl, anvil.chainId);
+    await approvePermit2({
+      rpcUrl: anvil.rpcUrl,
+      chainId: anvil.chainId,
+      usdcAddress,
+      ownerKey: payer.privateKey,
+    });
     const usdcMs = lap();
     log?.(`USDC ${usdcAddress}${existing ? " (as deployed before; balances kept)" : ""} (${usdcMs} ms)`);
 

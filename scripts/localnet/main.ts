@@ -8,7 +8,7 @@
  * Options: --fund USDC (payer's funding, default 500), --slow-ms N (/slow's delay).
  */
 import { parseArgs } from "node:util";
-import { startLocalNetwork } from "./index";
+import { METERED_MAX_MICRO, METERED_ROUTE, startLocalNetwork } from "./index";
 
 const { values } = parseArgs({
   options: { fund: { type: "string", default: "500" }, "slow-ms": { type: "string" } },
@@ -37,6 +37,7 @@ const lines = [
   "  routes (GET):",
   `    ${`${net.vendorUrl}/health`.padEnd(44)} free`,
   ...net.routes.map((r) => `    ${r.url.padEnd(44)} ${usdc(r.priceMicro).padStart(7)}  ${r.description}`),
+  `    ${`${net.vendors.meteredUrl}?units=N`.padEnd(44)} ≤${usdc(METERED_MAX_MICRO).padStart(6)}  upto: ${METERED_ROUTE.description}`,
   "",
   "Ctrl-C stops everything.",
 ];

@@ -23,6 +23,8 @@ interface Purchase {
   weight: number;
   /** Sometimes the caller caps the price below what the vendor asks. */
   maxPriceUsdc?: string;
+  /** The metered (`upto`) vendor: a random number of units used is added as `?units=`. */
+  metered?: boolean;
 }
 
 const PURCHASES: Purchase[] = [
@@ -35,7 +37,15 @@ const PURCHASES: Purchase[] = [
   { path: "/slow?ms=800", vendor: "slow-api", weight: 8 },
   { path: "/premium-report", vendor: "premium-report", weight: 4 },
   { path: "/dataset", vendor: "dataset", weight: 4, maxPriceUsdc: "1.00" },
+  // `upto`: the maximum ($0.10) is reserved, the units used are charged and the rest released.
+  { path: "/metered", vendor: "metered-api", weight: 8, metered: true },
 ];
+
+/** The purchase's URL; a metered one uses 1 to 50 units. */
+function purchaseUrl(vendorUrl: string, purchase: Purchase): string {
+  const units = purchase.metered ? `?units=${1 + Math.floor(Math.random() * 50)}` : "";
+  return `${vendorUrl}${purchase.path}${units}`;
+}
 
 function pick<T extends { weight: number }>(items: T[]): T {
   const total = items.reduce((s, i) => s + i.weight, 0);
@@ -60,7 +70,7 @@ async function payThroughApi(
     method: "POST",
     headers: { "content-type": "application/json", authorization: `Bearer ${agent.apiKey}` },
     body: JSON.stringify({
-      url: `${options.vendorUrl}${purchase.path}`,
+      url: purchaseUrl(options.vendorUrl, purchase),
       idempotencyKey: randomUUID(),
       vendor: purchase.vendor,
       ...(purchase.maxPriceUsdc ? { maxPriceUsdc: purchase.maxPriceUsdc } : {}),
@@ -113,7 +123,7 @@ export function startTraffic(options: TrafficOptions): {
     const result = (await client.callTool({
       name: "pay_for_resource",
       arguments: {
-        url: `${options.vendorUrl}${purchase.path}`,
+        url: purchaseUrl(options.vendorUrl, purchase),
         idempotency_key: randomUUID(),
         vendor: purchase.vendor,
         ...(purchase.maxPriceUsdc ? { max_price_usdc: purchase.maxPriceUsdc } : {}),

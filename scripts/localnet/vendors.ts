@@ -2,6 +2,7 @@ import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
 import { HTTPFacilitatorClient, type RouteConfig } from "@x402/core/server";
 import { ExactEvmScheme } from "@x402/evm/exact/server";
+import { UptoEvmScheme } from "@x402/evm/upto/server";
 import {
   createEIP712OfferReceiptIssuer,
   createOfferReceiptExtension,
@@ -9,7 +10,7 @@ import {
   OFFER_RECEIPT,
 } from "@x402/extensions/offer-receipt";
 import { declarePaymentIdentifierExtension, PAYMENT_IDENTIFIER } from "@x402/extensions/payment-identifier";
-import { paymentMiddleware, x402ResourceServer } from "@x402/hono";
+import { paymentMiddleware, setSettlementOverrides, x402ResourceServer } from "@x402/hono";
 import { Hono } from "hono";
 import { type Address, type Hex, keccak256, stringToHex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
@@ -95,6 +96,30 @@ export const DEMO_ROUTES = [
 
 export type DemoRoutePath = (typeof DEMO_ROUTES)[number]["path"];
 
+/**
+ * The metered vendor: advertises the `upto` scheme (a Permit2 authorization of at most
+ * maxUnits × unitPriceMicro) and settles only the units the request used (?units=, 1..maxUnits,
+ * default defaultUnits) through the SDK's settlement override. The payer reserves the maximum and
+ * keeps the rest.
+ */
+export const METERED_ROUTE = {
+  path: "/metered",
+  unitPriceMicro: 2_000n,
+  maxUnits: 50,
+  defaultUnits: 12,
+  description: "Metered inference: $0.002 per unit used, at most 50 units ($0.10) per request",
+} as const;
+
+/** The metered route's maximum (what it asks the payer to authorize), in micro-USDC. */
+export const METERED_MAX_MICRO = METERED_ROUTE.unitPriceMicro * BigInt(METERED_ROUTE.maxUnits);
+
+/** The units a /metered request uses: ?units= clamped to 1..maxUnits. */
+export function meteredUnits(query: string | undefined): number {
+  const n = Number(query);
+  if (!Number.isInteger(n)) return METERED_ROUTE.defaultUnits;
+  return Math.min(Math.max(n, 1), METERED_ROUTE.maxUnits);
+}
+
 export function demoRoute(path: DemoRoutePath): DemoRoute {
   const route = DEMO_ROUTES.find((r) => r.path === path);
   if (!route) throw new Error(`unknown demo route ${path}`);
@@ -124,6 +149,8 @@ export interface DemoVendors {
   url: string;
   port: number;
   routes: (DemoRoute & { url: string })[];
+  /** The metered (`upto`) route's URL. */
+  meteredUrl: string;
   stop(): Promise<void>;
 }
 
@@ -141,9 +168,9 @@ function seededRandom(seed: number): () => number {
 
 export function createDemoVendorApp(options: StartDemoVendorsOptions): Hono {
   const network = `eip155:${options.chainId}` as const;
-  const resourceServer = new x402ResourceServer(
-    new HTTPFacilitatorClient({ url: options.facilitatorUrl }),
-  ).register(network, new ExactEvmScheme());
+  const resourceServer = new x402ResourceServer(new HTTPFacilitatorClient({ url: options.facilitatorUrl }))
+    .register(network, new ExactEvmScheme())
+    .register(network, new UptoEvmScheme());
   const receiptSigner = privateKeyToAccount(options.receiptKey ?? DEMO_RECEIPT_KEY);
   resourceServer.registerExtension(
     createOfferReceiptExtension(
@@ -178,6 +205,17 @@ export function createDemoVendorApp(options: StartDemoVendorsOptions): Hono {
         : {}),
     };
   }
+
+  routesConfig[`GET ${METERED_ROUTE.path}`] = {
+    accepts: {
+      scheme: "upto",
+      network,
+      payTo: options.payTo,
+      price: { amount: METERED_MAX_MICRO.toString(), asset: options.usdcAddress },
+    },
+    description: METERED_ROUTE.description,
+    mimeType: "application/json",
+  };
 
   const random = seededRandom(options.flakySeed ?? 402);
   const failureRate = options.flakyFailureRate ?? 0.1;
@@ -244,6 +282,17 @@ export function createDemoVendorApp(options: StartDemoVendorsOptions): Hono {
     if (fail) return c.json({ error: "upstream_unavailable" }, 500);
     return c.json({ ok: true, value: Math.floor(random() * 1000) });
   });
+  app.get(METERED_ROUTE.path, (c) => {
+    const units = meteredUnits(c.req.query("units"));
+    const chargedMicro = METERED_ROUTE.unitPriceMicro * BigInt(units);
+    // The middleware settles this amount (<= the signed maximum) after the handler answers.
+    setSettlementOverrides(c, { amount: chargedMicro.toString() });
+    return c.json({
+      units,
+      unitPriceMicro: METERED_ROUTE.unitPriceMicro.toString(),
+      chargedMicro: chargedMicro.toString(),
+    });
+  });
   app.get("/busy", (c) => c.json({ ok: true, servedAfterBusy: true }));
   app.get("/slow", async (c) => {
     const requested = Number(c.req.query("ms"));
@@ -269,6 +318,7 @@ export async function startDemoVendors(options: StartDemoVendorsOptions): Promis
     url,
     port,
     routes: DEMO_ROUTES.map((r) => ({ ...r, url: `${url}${r.path}` })),
+    meteredUrl: `${url}${METERED_ROUTE.path}`,
     stop() {
       stopping ??= new Promise<void>((resolve) => {
         server.close(() => resolve());

@@ -28,6 +28,9 @@ function transactionJson(t: LedgerTransaction) {
     timestamp: t.createdAt,
     ...snakeKeys(t, ["agentId", "vendor"]),
     price_usdc: usdc6(t.amountMicro),
+    scheme: t.scheme,
+    // `upto`: the authorized maximum (price_usdc is what was settled once completed).
+    max_price_usdc: t.maxAmountMicro === null ? null : usdc6(t.maxAmountMicro),
     status: t.status,
     blockchain_tx_hash: t.txHash,
     error: t.errorMessage,

@@ -31,6 +31,10 @@ export type LedgerTransaction = {
   nonce: string | null;
   validAfter: string | null;
   validBefore: string | null;
+  /** `exact` or `upto` (docs/schemes.md). */
+  scheme: string;
+  /** `upto` only: the signed maximum; `amountMicro` is the settled amount once completed. */
+  maxAmountMicro: Micro | null;
   status: TransactionStatus;
   txHash: string | null;
   errorCode: string | null;
@@ -73,7 +77,7 @@ export type RefundFilter = (typeof REFUND_FILTERS)[number];
 const SELECT = `id, created_at AS "createdAt", updated_at AS "updatedAt", completed_at AS "completedAt",
   agent_id AS "agentId", vendor, resource_url AS "resourceUrl", method, amount_micro AS "amountMicro",
   asset, network, payer, payee, nonce, valid_after AS "validAfter", valid_before AS "validBefore",
-  status, tx_hash AS "txHash", error_code AS "errorCode", error_message AS "errorMessage",
+  scheme, max_amount_micro AS "maxAmountMicro", status, tx_hash AS "txHash", error_code AS "errorCode", error_message AS "errorMessage",
   retry_count AS "retryCount", latency_ms AS "latencyMs", idempotency_key AS "idempotencyKey",
   metadata, unserved_cause AS "unservedCause", refund_state AS "refundState", refund_note AS "refundNote",
   refund_by AS "refundBy", refund_at AS "refundAt"`;

@@ -2,6 +2,7 @@ import { sql } from "drizzle-orm";
 import { type Address, getAddress, type PublicClient } from "viem";
 import type { Database } from "@/db/client";
 import type { DbOrTx } from "@/db/sql";
+import { attachPermit2Nonces } from "../chain/permit2";
 import { blockAtOrBefore, type PayerTransfer, readPayerTransfers } from "../chain/usdc-events";
 import { InvalidInputError } from "../support/errors";
 import { formatUsdc, type Micro } from "../support/money";
@@ -148,6 +149,8 @@ export async function reconcile(
       chunkBlocks: options.chunkBlocks,
     }),
   );
+  // `upto` settlements carry no AuthorizationUsed log: their Permit2 nonce is read from the call.
+  await fromChain("upto settlements", () => attachPermit2Nonces(deps.client, transfers, RECEIPT_CONCURRENCY));
   const byNonce = new Map<string, PayerTransfer>();
   const byHash = new Map<string, PayerTransfer[]>();
   for (const t of transfers) {

@@ -19,6 +19,8 @@ export interface OpenTransaction {
   ageSeconds: number;
   nonce: string | null;
   validBefore: string | null;
+  /** `exact` (EIP-3009) or `upto` (Permit2; the amount held is the maximum), docs/schemes.md. */
+  scheme: string;
   /** What the payer saw go wrong after signing (vendor_error, settlement_failed, network_error). */
   errorCode: string | null;
   errorMessage: string | null;
@@ -47,6 +49,7 @@ export async function listOpenTransactions(
     age_seconds: number;
     nonce: string | null;
     valid_before: string | null;
+    scheme: string;
     error_code: string | null;
     error_message: string | null;
     owner_gone: boolean;
@@ -54,7 +57,7 @@ export async function listOpenTransactions(
     SELECT id, agent_id, vendor, status::text AS status, amount_micro,
       created_at,
       floor(extract(epoch FROM (${now.toISOString()}::timestamptz - created_at)))::int AS age_seconds,
-      nonce, valid_before,
+      nonce, valid_before, scheme,
       error_code, error_message,
       (status = 'authorized' AND ${sql.raw(OWNER_GONE)}) AS owner_gone
     FROM transactions
@@ -75,10 +78,14 @@ export async function listOpenTransactions(
       ageSeconds: r.age_seconds,
       nonce: r.nonce,
       validBefore,
+      scheme: r.scheme,
       errorCode: r.error_code,
       errorMessage: r.error_message,
       stale: r.age_seconds >= staleSeconds,
-      expired: validBefore !== null && new Date(validBefore) <= now,
+      // Permit2 (`upto`) accepts a permit up to and including its deadline; EIP-3009 only before.
+      expired:
+        validBefore !== null &&
+        (r.scheme === "upto" ? new Date(validBefore) < now : new Date(validBefore) <= now),
       unsettled: r.status === "authorized" && r.error_code !== null,
       ownerGone: r.owner_gone,
     };

@@ -2,11 +2,13 @@ import { sql } from "drizzle-orm";
 import type { Address, Hex, PublicClient } from "viem";
 import type { Database } from "@/db/client";
 import type { BudgetEngine, FinishResult } from "../budgets/engine";
+import { readPermit2Outcome } from "../chain/permit2";
 import { blockAtOrBefore, readAuthorizationOutcome } from "../chain/usdc-events";
 import { sweepLeases, withLease } from "../jobs/leases";
 import { formatDollars, type Micro } from "../support/money";
 import { type Clock, systemClock } from "../support/time";
 import { type CancelConfig, cancelAuthorization } from "./cancel";
+import { cancelPermit2Nonce } from "./cancel-permit2";
 import { OWNER_GONE } from "./owner";
 
 /**
@@ -94,9 +96,12 @@ type OpenRow = {
   /** UTC ISO text (db/client.ts). */
   valid_before: string | null;
   created_at: string;
+  /** `exact` (EIP-3009 nonce) or `upto` (Permit2 nonce; amount_micro is the reserved maximum while open). */
+  scheme: string;
 };
 
-const OPEN_ROW = "id, agent_id, status::text AS status, amount_micro, nonce, payer, valid_before, created_at";
+const OPEN_ROW =
+  "id, agent_id, status::text AS status, amount_micro, nonce, payer, valid_before, created_at, scheme";
 
 /**
  * Each row is resolved holding its lease (`settle:<id>`, lib/payment-core/jobs/leases.ts), so two
@@ -225,13 +230,18 @@ async function resolveRow(
   if (!payer) return result(row, "held", "payer_unknown", "the row has no payer address to check");
   const createdAt = new Date(row.created_at);
   const fromBlock = () => blockAtOrBefore(deps.client, new Date(createdAt.getTime() - 120_000));
-  const outcome = await readAuthorizationOutcome(deps.client, deps.usdcAddress, payer, nonce, () =>
-    fromBlock(),
-  );
+  // `exact`: USDC's EIP-3009 authorization state; `upto`: Permit2's nonce bitmap (chain/permit2.ts).
+  const readOutcome = row.scheme === "upto" ? readPermit2Outcome : readAuthorizationOutcome;
+  const outcome = await readOutcome(deps.client, deps.usdcAddress, payer, nonce, () => fromBlock());
 
   if (outcome.state === "used") {
     const t = outcome.transfer;
-    const message = `settled on chain in ${t.txHash} (block ${t.blockNumber}): ${formatDollars(t.amountMicro)} to ${t.to}`;
+    // `upto`: the chain's amount may be below the reserved maximum; the capture releases the rest.
+    const partial =
+      row.scheme === "upto" && t.amountMicro < row.amount_micro
+        ? ` of at most ${formatDollars(row.amount_micro)}; ${formatDollars(row.amount_micro - t.amountMicro)} released`
+        : "";
+    const message = `settled on chain in ${t.txHash} (block ${t.blockNumber}): ${formatDollars(t.amountMicro)}${partial} to ${t.to}`;
     const r = await engine.capture(
       row.id,
       t.amountMicro,
@@ -281,7 +291,9 @@ async function resolveRow(
   const validBefore = row.valid_before ? new Date(row.valid_before) : null;
   const latest = await deps.client.getBlock({ blockTag: "latest" });
   const chainNow = new Date(Number(latest.timestamp) * 1000);
-  if (validBefore && chainNow >= validBefore) {
+  // EIP-3009 needs now < validBefore; Permit2 accepts up to and including its deadline.
+  const expired = validBefore && (row.scheme === "upto" ? chainNow > validBefore : chainNow >= validBefore);
+  if (expired) {
     const message = `the authorization expired unused at ${validBefore.toISOString()} (chain time ${chainNow.toISOString()})`;
     const r = await engine.release(row.id, "authorization_expired", message, {
       audit: audit("transaction.release", message),
@@ -303,11 +315,20 @@ async function resolveRow(
       heldUntil,
     });
   }
-  const cancelled = await cancelAuthorization(deps.client, deps.cancel, nonce);
+  const cancelled =
+    row.scheme === "upto"
+      ? await cancelPermit2Nonce(deps.client, deps.cancel, nonce)
+      : await cancelAuthorization(deps.client, deps.cancel, nonce);
+  if (cancelled.ok && row.scheme === "upto") {
+    // Permit2 invalidates a nonce the vendor used meanwhile without reverting: read it again,
+    // and capture a settlement that got there first.
+    const again = await readOutcome(deps.client, deps.usdcAddress, payer, nonce, fromBlock);
+    if (again.state === "used") return resolveRow(deps, options, row, now, staleBefore);
+  }
   if (!cancelled.ok) {
     if (cancelled.code === "cancel_reverted") {
       // Most likely the vendor settled it meanwhile: look again.
-      const again = await readAuthorizationOutcome(deps.client, deps.usdcAddress, payer, nonce, fromBlock);
+      const again = await readOutcome(deps.client, deps.usdcAddress, payer, nonce, fromBlock);
       if (again.state === "used" || again.state === "cancelled")
         return resolveRow(deps, options, row, now, staleBefore);
     }

@@ -42,6 +42,7 @@ describe("a malicious vendor", () => {
     "payto-precompile",
     "absurd-timeout",
     "unknown-scheme",
+    "upto-eip3009",
     "permit2-method",
     "wrong-domain",
     "no-options",

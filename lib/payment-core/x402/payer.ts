@@ -4,6 +4,7 @@ import { Headers, type RequestInit, type Response } from "undici";
 import type { Address } from "viem";
 import { getVendorPolicy, hostAllowed, payeeAllowed } from "../agents/vendor-policy";
 import type { ReserveResult } from "../budgets/engine";
+import { permit2AllowanceShortfall } from "../chain/permit2";
 import type { PaymentApproval } from "../payment-approvals/store";
 import { recordPaidReceipt } from "../receipts/store";
 import { silentLog } from "../support/log";
@@ -272,6 +273,20 @@ export function createPayer(deps: PayerDeps) {
     if (!selected.ok) return rejected(selected.reason, selected.askedMicro);
     const requirements = selected.requirements;
     trace.amountMicro = selected.amountMicro;
+    // `upto`: the row is an `upto` one (scheme and max_amount_micro, set from this on insert);
+    // what is reserved below is the maximum, and the chain's settled amount is committed.
+    if (requirements.scheme === "upto") {
+      details.metadata.scheme = "upto";
+      // Permit2 can only pull what the wallet let it (the one-time approval, schemes.md): without
+      // it the vendor's facilitator could never settle, and the maximum would sit reserved.
+      const missing = await permit2AllowanceShortfall(
+        deps.publicClient,
+        config.usdcAddress,
+        account.address,
+        selected.amountMicro,
+      );
+      if (missing) return rejected(missing, selected.amountMicro);
+    }
     const payee = requirements.payTo;
     if (!payeeAllowed(policy, payee)) {
       return refuse(
@@ -400,6 +415,7 @@ export function createPayer(deps: PayerDeps) {
         id,
         vendor,
         reservedMicro: selected.amountMicro,
+        scheme: requirements.scheme,
         retries: () => counter.retries,
         elapsed,
         readRow,

@@ -54,3 +54,57 @@ describe("the price a refused 402 asked (kept on the rejected ledger row)", () =
     expect(result).not.toHaveProperty("askedMicro");
   });
 });
+
+describe("an upto option: the same checks as exact, its maximum in place of the price", () => {
+  const FACILITATOR = "0x2222222222222222222222222222222222222222";
+  const upto = (fields: Record<string, unknown> = {}) =>
+    option({
+      scheme: "upto",
+      amount: "900",
+      extra: { assetTransferMethod: "permit2", facilitatorAddress: FACILITATOR },
+      ...fields,
+    });
+
+  it("is accepted with its maximum as the amount to reserve", () => {
+    expect(selectRequirements(required(upto()), policy)).toMatchObject({ ok: true, amountMicro: 900n });
+  });
+
+  it("is refused when the maximum is above the caller's ceiling, with what it asked", () => {
+    expect(selectRequirements(required(upto({ amount: "1001" })), policy)).toMatchObject({
+      ok: false,
+      askedMicro: 1_001n,
+      reason: expect.stringContaining("above the caller's maxPriceUsdc"),
+    });
+  });
+
+  it("is refused unless it is a Permit2 transfer naming a facilitator", () => {
+    for (const extra of [
+      { facilitatorAddress: FACILITATOR },
+      { assetTransferMethod: "eip3009", facilitatorAddress: FACILITATOR },
+      { assetTransferMethod: "permit2" },
+      { assetTransferMethod: "permit2", facilitatorAddress: "facilitator.eth" },
+      { assetTransferMethod: "permit2", facilitatorAddress: "0x0000000000000000000000000000000000000000" },
+    ]) {
+      expect(selectRequirements(required(upto({ extra })), policy).ok).toBe(false);
+    }
+  });
+
+  it("is refused for the same payTo, network and asset reasons as exact", () => {
+    for (const fields of [
+      { payTo: "0x0000000000000000000000000000000000000000" },
+      { payTo: USDC },
+      { network: "eip155:8453" },
+      { asset: OTHER_TOKEN },
+      { maxTimeoutSeconds: 3_600 },
+    ]) {
+      expect(selectRequirements(required(upto(fields)), policy).ok).toBe(false);
+    }
+  });
+
+  it("an unknown scheme is still refused", () => {
+    expect(selectRequirements(required(option({ scheme: "stream" })), policy)).toMatchObject({
+      ok: false,
+      reason: expect.stringContaining('only "exact" and "upto"'),
+    });
+  });
+});

@@ -27,6 +27,7 @@ const PRECOMPILE_LIMIT = 0xffffn;
 const UINT256_MAX = 2n ** 256n - 1n;
 
 export type PolicyResult =
+  /** amountMicro: the price (`exact`) or the maximum (`upto`): what is reserved. */
   | { ok: true; requirements: PaymentRequirements; amountMicro: Micro }
   | { ok: false; reason: string; askedMicro?: Micro };
 
@@ -56,7 +57,9 @@ function askedOf(accepts: unknown[], policy: RequirementsPolicy): Micro | undefi
 /** Checks one payment option; returns the reason it is refused, or undefined. */
 function check(req: PaymentRequirements, policy: RequirementsPolicy): string | { amount: Micro } {
   if (!req || typeof req !== "object") return "payment option is not an object";
-  if (req.scheme !== "exact") return `scheme ${JSON.stringify(req.scheme)} is not supported (only "exact")`;
+  if (req.scheme !== "exact" && req.scheme !== "upto") {
+    return `scheme ${JSON.stringify(req.scheme)} is not supported (only "exact" and "upto")`;
+  }
   if (req.network !== policy.network) {
     return `network ${JSON.stringify(req.network)} is not the configured ${policy.network}`;
   }
@@ -94,6 +97,19 @@ function check(req: PaymentRequirements, policy: RequirementsPolicy): string | {
     return `maxTimeoutSeconds ${JSON.stringify(req.maxTimeoutSeconds)} is outside 1..${policy.maxTimeoutSeconds}`;
   }
   const extra = (req.extra ?? {}) as Record<string, unknown>;
+  if (req.scheme === "upto") {
+    // `upto`: a Permit2 authorization of at most `amount` (the maximum, checked above against the
+    // caller's ceiling exactly as `exact`'s price), settled by the named facilitator only.
+    if (extra.assetTransferMethod !== "permit2") {
+      return `asset transfer method ${JSON.stringify(extra.assetTransferMethod)} is not allowed for upto (only permit2)`;
+    }
+    const facilitator = extra.facilitatorAddress;
+    if (typeof facilitator !== "string" || !isAddress(facilitator, { strict: false })) {
+      return `upto facilitatorAddress ${JSON.stringify(facilitator)} is not an address`;
+    }
+    if (getAddress(facilitator) === zeroAddress) return "upto facilitatorAddress is the zero address";
+    return { amount };
+  }
   const method = extra.assetTransferMethod ?? "eip3009";
   if (method !== "eip3009")
     return `asset transfer method ${JSON.stringify(method)} is not allowed (only eip3009)`;

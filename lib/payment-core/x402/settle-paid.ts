@@ -24,6 +24,11 @@ export interface SettleStep {
   readRow: (id: string) => Promise<LedgerRow | undefined>;
   /** The row through the settlement resolver (captured if used on chain, else as it is). */
   resolveFromChain: (id: string, actor: string) => Promise<void>;
+  /**
+   * `upto`: the vendor chooses the amount it settles (at most the reserved maximum), so its
+   * PAYMENT-RESPONSE claim is never committed: the chain's Transfer is. Default `exact`.
+   */
+  scheme?: string;
 }
 
 /** What came back for the signed request: nothing (`sendError`), or a response read within the cap. */
@@ -52,6 +57,10 @@ export async function settlePaid(step: SettleStep, answer: PaidAnswer): Promise<
       replayed: false,
     };
   };
+
+  if (paid && paid.status < 400 && settle?.success && step.scheme === "upto") {
+    return settledUpto(step, answer, paid, current);
+  }
 
   if (paid && paid.status < 400 && settle?.success) {
     const amount = settle.amount && /^\d+$/.test(settle.amount) ? BigInt(settle.amount) : step.reservedMicro;
@@ -130,6 +139,60 @@ export async function settlePaid(step: SettleStep, answer: PaidAnswer): Promise<
     row,
     cause,
     `${reason}. The signed authorization is unused on chain so far but still valid until ${row.valid_before}: ${formatDollars(row.amount_micro)} stays reserved until it expires or is cancelled (x402 settle --id ${id} --cancel)`,
+    base,
+  );
+}
+
+/**
+ * An `upto` purchase the vendor says it settled: the settlement resolver reads the chain (Permit2's
+ * nonce bitmap and the settlement's Transfer log, chain/permit2.ts) and captures the amount that
+ * moved, releasing the rest of the reserved maximum. A vendor that claims more than it settled is
+ * recorded at the chain's figure; one whose settlement is not on chain yet leaves the row
+ * `authorized` with the maximum held, for the resolver to capture or release later.
+ */
+async function settledUpto(
+  step: SettleStep,
+  answer: PaidAnswer,
+  paid: Response,
+  current: () => Promise<PayOutcome>,
+): Promise<PayOutcome> {
+  const { id, vendor } = step;
+  const { response, bodyError, settle } = answer;
+  await step.resolveFromChain(id, "payer");
+  const row = await step.readRow(id);
+  const base = { vendor, latencyMs: step.elapsed(), replayed: false, response };
+  const claimed = settle?.amount && /^\d+$/.test(settle.amount) ? BigInt(settle.amount) : null;
+  if (row?.status === "completed") {
+    const txHash = row.tx_hash;
+    const priceMicro = row.amount_micro;
+    if (bodyError) {
+      return {
+        ok: false,
+        code: bodyError.code,
+        message: `paid (${formatDollars(priceMicro)}) but ${bodyError.message}`,
+        transactionId: id,
+        ...base,
+        settlement: { status: "completed", cause: bodyError.code, txHash, priceMicro },
+      };
+    }
+    return {
+      ok: true,
+      paid: true,
+      transactionId: id,
+      status: "completed",
+      priceMicro,
+      txHash,
+      vendor,
+      latencyMs: step.elapsed(),
+      response: response ?? null,
+      replayed: false,
+    };
+  }
+  if (row?.status !== "authorized") return current();
+  return heldOutcome(
+    row,
+    "settlement_unconfirmed",
+    `the vendor answered ${paid.status} and claims a settlement${claimed !== null ? ` of ${formatDollars(claimed)}` : ""}${settle?.transaction ? ` in ${settle.transaction}` : ""}, but the chain shows none for this authorization yet: ${formatDollars(row.amount_micro)} (the maximum) stays reserved until the settlement appears, the permit's deadline ${row.valid_before} passes, or it is cancelled (x402 settle --id ${id} --cancel)`,
     base,
   );
 }

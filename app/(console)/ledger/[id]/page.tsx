@@ -7,6 +7,7 @@ import { PaymentIdentifierFact } from "@/components/ledger/payment-identifier";
 import { ReceiptCard } from "@/components/ledger/receipt";
 import { RefundForm } from "@/components/ledger/refund-form";
 import { STATUS_MEANING } from "@/components/ledger/status-meaning";
+import { UptoMaximumFact } from "@/components/ledger/upto-maximum";
 import { Card, EmptyMark, Fact, Facts } from "@/components/ui/facts";
 import { RecordPage } from "@/components/ui/page-header";
 import { StatusBadge } from "@/components/ui/status-badge";
@@ -185,12 +186,18 @@ export default async function TransactionPage({ params }: { params: Promise<{ id
         </Fact>
       </Facts>
 
-      <Facts title="Authorization (EIP-3009)">
-        <Fact label="Nonce" mono>
+      <Facts title={tx.scheme === "upto" ? "Authorization (upto, Permit2)" : "Authorization (EIP-3009)"}>
+        <UptoMaximumFact
+          scheme={tx.scheme}
+          maxAmountMicro={tx.maxAmountMicro}
+          amountMicro={tx.amountMicro}
+          status={tx.status}
+        />
+        <Fact label={tx.scheme === "upto" ? "Permit2 nonce" : "Nonce"} mono>
           <ChainValue value={tx.nonce} label="nonce" />
         </Fact>
         <Fact label="Valid after">{isEpoch(tx.validAfter) ? "immediately" : time(tx.validAfter)}</Fact>
-        <Fact label="Valid before" value={time(tx.validBefore)} />
+        <Fact label={tx.scheme === "upto" ? "Deadline" : "Valid before"} value={time(tx.validBefore)} />
       </Facts>
 
       <Facts title="Timing">
