@@ -19,8 +19,12 @@ export function refuseUnsafeArguments(cmd: Command): void {
         throw new CliFailure("invalid_input", unsafeTextMessage(field, found), { field }, EXIT.usage);
     }
   };
-  for (const option of cmd.options) {
-    check(cmd.getOptionValue(option.attributeName()), option.long ?? option.short ?? option.attributeName());
+  // The command's options and its parents' (a parent's option of the same name, such as
+  // `x402 budgets --agent`, may take the value: commands read those with optsWithGlobals()).
+  for (let c: Command | null = cmd; c; c = c.parent) {
+    for (const option of c.options) {
+      check(c.getOptionValue(option.attributeName()), option.long ?? option.short ?? option.attributeName());
+    }
   }
   cmd.registeredArguments.forEach((argument, i) => {
     check(cmd.processedArgs[i], `<${argument.name()}>`);
