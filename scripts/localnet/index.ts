@@ -20,6 +20,7 @@ export {
   STATE_DUMP_GRACE_MS,
   startAnvil,
 } from "./chain";
+export { DiscoveryCatalog } from "./discovery";
 export {
   createFacilitatorApp,
   createLocalFacilitator,
@@ -45,6 +46,7 @@ export {
   type DemoRoutePath,
   type DemoVendors,
   demoRoute,
+  discoveryResources,
   startDemoVendors,
 } from "./vendors";
 
@@ -203,6 +205,8 @@ export async function startLocalNetwork(options: StartLocalNetworkOptions = {}):
       busyEvery: options.busyEvery,
     });
     cleanup.push(() => vendors.stop());
+    // The facilitator's discovery list (Bazaar) names the demo vendors' routes from the start.
+    facilitator.discovery.register(vendors.discovery);
     const vendorsMs = lap();
     const totalMs = Math.round(performance.now() - started);
     log?.(`vendors ${vendors.url} (${vendorsMs} ms); network up in ${totalMs} ms`);

@@ -1,7 +1,14 @@
 import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
 import { HTTPFacilitatorClient, type RouteConfig } from "@x402/core/server";
+import type { PaymentRequirements } from "@x402/core/types";
 import { ExactEvmScheme } from "@x402/evm/exact/server";
+import {
+  BAZAAR,
+  bazaarResourceServerExtension,
+  type DiscoveryResource,
+  declareDiscoveryExtension,
+} from "@x402/extensions/bazaar";
 import { declarePaymentIdentifierExtension, PAYMENT_IDENTIFIER } from "@x402/extensions/payment-identifier";
 import { paymentMiddleware, x402ResourceServer } from "@x402/hono";
 import { Hono } from "hono";
@@ -31,6 +38,11 @@ import { USDC_NAME, USDC_VERSION } from "./usdc";
  *
  * /search advertises the x402 payment-identifier extension (optional), so the demo's purchases
  * of it carry the payer's id and its ledger rows show "Payment identifier: sent".
+ *
+ * Every route declares the Bazaar discovery extension (how to call it, what it answers), and
+ * `discoveryResources` lists the routes as a facilitator's discovery list has them: the local
+ * network registers that list with its facilitator (index.ts), which serves it on
+ * GET /discovery/resources, the console's vendor catalog's feed.
  */
 
 export interface DemoRoute {
@@ -40,6 +52,8 @@ export interface DemoRoute {
   description: string;
   /** Advertises the x402 payment-identifier extension (optional for the payer) in its 402. */
   paymentIdentifier?: boolean;
+  /** An example query, for the route's Bazaar discovery declaration. */
+  query?: Record<string, string>;
 }
 
 export const DEMO_ROUTES = [
@@ -48,8 +62,14 @@ export const DEMO_ROUTES = [
     priceMicro: 10_000n,
     description: "Web search: ranked results for a query",
     paymentIdentifier: true,
+    query: { q: "x402" },
   },
-  { path: "/code-scan", priceMicro: 250_000n, description: "Static analysis findings for a repository" },
+  {
+    path: "/code-scan",
+    priceMicro: 250_000n,
+    description: "Static analysis findings for a repository",
+    query: { repo: "example/repo" },
+  },
   { path: "/dataset", priceMicro: 2_000_000n, description: "A licensed tabular dataset download" },
   {
     path: "/premium-report",
@@ -100,6 +120,8 @@ export interface DemoVendors {
   url: string;
   port: number;
   routes: (DemoRoute & { url: string })[];
+  /** The routes as a facilitator's discovery list has them (Bazaar). */
+  discovery: DiscoveryResource[];
   stop(): Promise<void>;
 }
 
@@ -115,11 +137,63 @@ function seededRandom(seed: number): () => number {
   };
 }
 
+/** A route's Bazaar discovery declaration: how it is called (GET, its example query) and what it answers. */
+function discoveryDeclaration(route: DemoRoute) {
+  return declareDiscoveryExtension({
+    input: route.query ?? {},
+    inputSchema: {
+      properties: Object.fromEntries(Object.keys(route.query ?? {}).map((k) => [k, { type: "string" }])),
+    },
+    output: { example: { ok: true } },
+  });
+}
+
+/** What every demo route asks in its 402 (the middleware builds the same from the route config). */
+function demoRequirements(route: DemoRoute, options: StartDemoVendorsOptions): PaymentRequirements {
+  return {
+    scheme: "exact",
+    network: `eip155:${options.chainId}`,
+    asset: options.usdcAddress,
+    amount: route.priceMicro.toString(),
+    payTo: options.payTo,
+    maxTimeoutSeconds: 300,
+    extra: { name: USDC_NAME, version: USDC_VERSION },
+  };
+}
+
+/**
+ * The demo routes as a discovery list's entries: each route's URL on `vendorUrl`, its 402's
+ * payment option, description and Bazaar declaration (with the method the vendor's server adds).
+ */
+export function discoveryResources(vendorUrl: string, options: StartDemoVendorsOptions): DiscoveryResource[] {
+  const lastUpdated = new Date().toISOString();
+  return DEMO_ROUTES.map((route) => {
+    const declared = discoveryDeclaration(route)[BAZAAR.key] as { info: { input: object } };
+    return {
+      resource: `${vendorUrl}${route.path}`,
+      type: "http",
+      x402Version: 2,
+      accepts: [demoRequirements(route, options)],
+      lastUpdated,
+      description: route.description,
+      mimeType: "application/json",
+      serviceName: "x402 demo vendors",
+      extensions: {
+        [BAZAAR.key]: {
+          ...declared,
+          info: { ...declared.info, input: { ...declared.info.input, method: "GET" } },
+        },
+      },
+    };
+  });
+}
+
 export function createDemoVendorApp(options: StartDemoVendorsOptions): Hono {
   const network = `eip155:${options.chainId}` as const;
-  const resourceServer = new x402ResourceServer(
-    new HTTPFacilitatorClient({ url: options.facilitatorUrl }),
-  ).register(network, new ExactEvmScheme());
+  const resourceServer = new x402ResourceServer(new HTTPFacilitatorClient({ url: options.facilitatorUrl }))
+    .register(network, new ExactEvmScheme())
+    // Adds the route's method to its Bazaar declaration in the 402.
+    .registerExtension(bazaarResourceServerExtension);
 
   // The "$0.01" shorthand only resolves on networks the SDK knows; here the price names the
   // asset and its EIP-712 domain explicitly.
@@ -138,9 +212,12 @@ export function createDemoVendorApp(options: StartDemoVendorsOptions): Hono {
       },
       description: route.description,
       mimeType: "application/json",
-      ...("paymentIdentifier" in route
-        ? { extensions: { [PAYMENT_IDENTIFIER]: declarePaymentIdentifierExtension() } }
-        : {}),
+      extensions: {
+        ...discoveryDeclaration(route),
+        ...("paymentIdentifier" in route
+          ? { [PAYMENT_IDENTIFIER]: declarePaymentIdentifierExtension() }
+          : {}),
+      },
     };
   }
 
@@ -234,6 +311,7 @@ export async function startDemoVendors(options: StartDemoVendorsOptions): Promis
     url,
     port,
     routes: DEMO_ROUTES.map((r) => ({ ...r, url: `${url}${r.path}` })),
+    discovery: discoveryResources(url, options),
     stop() {
       stopping ??= new Promise<void>((resolve) => {
         server.close(() => resolve());
