@@ -125,6 +125,7 @@ const ROUTES: Record<string, Probe[] | { noText: string }> = {
   "api/cron/reconcile/route.ts": { noText: "reads only the bearer secret" },
   "api/cron/settle/route.ts": { noText: "reads only the bearer secret" },
   "api/cron/weekly-report/route.ts": { noText: "reads only the bearer secret" },
+  "api/cron/vendor-sync/route.ts": { noText: "reads only the bearer secret" },
   "api/health/route.ts": { noText: "reads nothing from the request" },
   "api/mcp/route.ts": {
     noText:

@@ -58,6 +58,7 @@ const CRON_ROUTES = [
   "/api/cron/alerts-digest",
   "/api/cron/alerts-deliver",
   "/api/cron/payment-approvals",
+  "/api/cron/vendor-sync",
 ];
 
 /** file#export → the least role that may call it. */

@@ -100,6 +100,7 @@ const BREAK_GLASS_WHAT: Partial<Record<Operation, string>> = {
   "approvals.decide": "decide a change request",
   "payment_approvals.decide": "approve or deny a held payment",
   "agents.approval_threshold_loosen": "raise or clear an approval threshold",
+  "vendors.accept_payto": "accept a vendor's new payTo",
   "treasury.owners": "change the treasury owners",
 };
 

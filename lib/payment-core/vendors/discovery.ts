@@ -1,5 +1,6 @@
 import type { DiscoveryResource } from "@x402/extensions/bazaar";
 import { fetch as undiciFetch } from "undici";
+import { OperationError } from "../support/errors";
 import { readCapped } from "../x402/vendor-http";
 import { cleanText, methodOf, pickOffer, resourceOf } from "./bounds";
 import type { Observation } from "./store";
@@ -24,14 +25,22 @@ export interface DiscoveryPage {
   total: number | null;
 }
 
-export class DiscoveryError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "DiscoveryError";
+/** The facilitator's URL as shown in reports and errors: no credentials, no query. */
+export function shownUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.origin}${u.pathname.replace(/\/+$/, "")}`;
+  } catch {
+    return "(not a URL)";
   }
 }
 
-/** One page of the list; throws DiscoveryError with what went wrong (never the body as sent). */
+/** The list could not be read: `vendor_sync_failed` with what went wrong (never the body as sent). */
+function syncFailed(facilitatorUrl: string, message: string): OperationError {
+  return new OperationError("vendor_sync_failed", message, { facilitatorUrl: shownUrl(facilitatorUrl) });
+}
+
+/** One page of the list; throws `vendor_sync_failed` with what went wrong. */
 export async function fetchDiscoveryPage(
   facilitatorUrl: string,
   page: { limit: number; offset: number },
@@ -49,26 +58,30 @@ export async function fetchDiscoveryPage(
       signal: AbortSignal.timeout(options.timeoutMs ?? DISCOVERY_TIMEOUT_MS),
     });
   } catch (error) {
-    throw new DiscoveryError(`the facilitator's discovery list is unreachable: ${(error as Error).message}`);
+    throw syncFailed(
+      facilitatorUrl,
+      `the facilitator's discovery list is unreachable: ${(error as Error).message}`,
+    );
   }
   if (!res.ok) {
     await res.body?.cancel().catch(() => undefined);
-    throw new DiscoveryError(`the facilitator's discovery list answered ${res.status}`);
+    throw syncFailed(facilitatorUrl, `the facilitator's discovery list answered ${res.status}`);
   }
   const bytes = await readCapped(res.body, MAX_DISCOVERY_PAGE_BYTES).catch((error: Error) => {
-    throw new DiscoveryError(`reading the discovery list failed: ${error.message}`);
+    throw syncFailed(facilitatorUrl, `reading the discovery list failed: ${error.message}`);
   });
-  if (bytes === null) throw new DiscoveryError(`a discovery page is over ${MAX_DISCOVERY_PAGE_BYTES} bytes`);
+  if (bytes === null)
+    throw syncFailed(facilitatorUrl, `a discovery page is over ${MAX_DISCOVERY_PAGE_BYTES} bytes`);
   let body: unknown;
   try {
     body = JSON.parse(bytes.toString("utf8"));
   } catch {
-    throw new DiscoveryError("the discovery list is not JSON");
+    throw syncFailed(facilitatorUrl, "the discovery list is not JSON");
   }
   const o = (body && typeof body === "object" ? body : {}) as Record<string, unknown>;
   // `items` is the list's field; `resources` the search answer's, which some facilitators send.
   const items = Array.isArray(o.items) ? o.items : Array.isArray(o.resources) ? o.resources : null;
-  if (!items) throw new DiscoveryError("the discovery list has no items array");
+  if (!items) throw syncFailed(facilitatorUrl, "the discovery list has no items array");
   const pagination = (o.pagination && typeof o.pagination === "object" ? o.pagination : {}) as {
     total?: unknown;
   };

@@ -5,7 +5,7 @@ import { type Logger, silentLog } from "../support/log";
 import { type Clock, systemClock } from "../support/time";
 import { payToChangedCondition, raiseCatalogAlerts } from "./alerts";
 import { MAX_VENDORS, samePayTo } from "./bounds";
-import { discoveryObservation, fetchDiscovery, type SkipReason } from "./discovery";
+import { discoveryObservation, fetchDiscovery, type SkipReason, shownUrl } from "./discovery";
 import { recordObservation, vendorCount, vendorExists } from "./store";
 
 /**
@@ -45,7 +45,7 @@ export async function syncVendorCatalog(deps: SyncDeps): Promise<SyncReport> {
   const now = (deps.clock ?? systemClock)();
   const { items, pages, truncated } = await fetchDiscovery(deps.facilitatorUrl, { fetch: deps.fetch });
   const report: SyncReport = {
-    facilitatorUrl: deps.facilitatorUrl,
+    facilitatorUrl: shownUrl(deps.facilitatorUrl),
     pages,
     listed: items.length,
     recorded: 0,
