@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { defaultBudgetConfig } from "@/lib/payment-core/budgets/config";
 import { BudgetEngine } from "@/lib/payment-core/budgets/engine";
+import { catalogForAgent } from "@/lib/payment-core/vendors/read";
 import { pinFirstPayTo, recordObservation } from "@/lib/payment-core/vendors/store";
 import { createTestDatabase, type TestDatabase } from "@/lib/testing/db";
 import { type CliUser, cliRunner, cliUser } from "../test-harness";
@@ -154,6 +155,35 @@ describe("x402 vendors", () => {
     expect(audit).toMatchObject({ actor: operator.user.email, reason: "confirmed" });
     const shown = await x402(["vendors", "show", "api.example", "--json"]);
     expect((shown.json() as { vendor: { pin: string } }).vendor.pin).toBe("pinned");
+  });
+
+  it("the MCP tool's catalog: the vendors an agent's allowlist lets it pay, with their prices", async () => {
+    const open = await catalogForAgent(t.db, { hosts: [], payees: [] });
+    expect(open.map((v) => v.host).sort()).toEqual(["api.example", "cheap.example"]);
+    const narrow = await catalogForAgent(t.db, { hosts: ["cheap.example:443"], payees: [] });
+    expect(narrow).toEqual([
+      {
+        host: "cheap.example",
+        description: null,
+        payTo: PAYEE,
+        payable: true,
+        resources: [
+          {
+            url: "https://cheap.example/a",
+            method: "GET",
+            scheme: "exact",
+            advertisedMicro: 1_000n,
+            askedMicro: null,
+            description: "/a on cheap.example",
+          },
+        ],
+      },
+    ]);
+    expect(await catalogForAgent(t.db, { hosts: ["other.example"], payees: [] })).toEqual([]);
+    // A payee list without the pinned payTo leaves the vendor out.
+    expect(await catalogForAgent(t.db, { hosts: [], payees: [ATTACKER] })).toEqual([
+      expect.objectContaining({ host: "api.example" }),
+    ]);
   });
 
   it("sync from an unreachable facilitator exits 1 with vendor_sync_failed", async () => {
