@@ -11,7 +11,7 @@ import { getTransaction } from "@/lib/payment-core/ledger/read";
 import { getKillSwitch } from "@/lib/payment-core/runtime/kill-switch";
 import { classifyError } from "@/lib/payment-core/support/errors";
 import { usdc6 } from "@/lib/payment-core/support/money";
-import { catalogForAgent } from "@/lib/payment-core/vendors/read";
+import { catalogForAgent } from "@/lib/payment-core/vendors/agent-catalog";
 import type { PaymentService } from "@/lib/payment-core/x402/service";
 
 /**

@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { defaultBudgetConfig } from "@/lib/payment-core/budgets/config";
 import { BudgetEngine } from "@/lib/payment-core/budgets/engine";
-import { catalogForAgent } from "@/lib/payment-core/vendors/read";
+import { catalogForAgent } from "@/lib/payment-core/vendors/agent-catalog";
 import { pinFirstPayTo, recordObservation } from "@/lib/payment-core/vendors/store";
 import { createTestDatabase, type TestDatabase } from "@/lib/testing/db";
 import { type CliUser, cliRunner, cliUser } from "../test-harness";

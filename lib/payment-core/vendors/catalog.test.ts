@@ -1,9 +1,7 @@
 import { HTTPFacilitatorClient } from "@x402/core/server";
 import { withBazaar } from "@x402/extensions/bazaar";
-import { Hono } from "hono";
 import { beforeEach, describe, expect, it } from "vitest";
-import { findUnsafeCharacter } from "@/lib/payment-core/support/safe-text";
-import { serveLocally } from "@/lib/testing/hostile-vendor";
+import { discoveryEntry, fakeFacilitator } from "@/lib/testing/discovery";
 import {
   AGENT,
   balances,
@@ -18,7 +16,6 @@ import {
 } from "@/lib/testing/local-payer";
 import { DEMO_ROUTES, startDemoVendors } from "@/scripts/localnet";
 import { acceptVendorPayTo } from "./accept";
-import { MAX_RESOURCES_PER_VENDOR } from "./bounds";
 import { createVendorCatalogHook } from "./payer-hook";
 import { pinFirstPayTo } from "./store";
 import { syncVendorCatalog } from "./sync";
@@ -26,7 +23,7 @@ import { syncVendorCatalog } from "./sync";
 /**
  * The vendor catalog against the real local network: the facilitator's discovery list (Bazaar)
  * synced into it, the payer recording every 402 it reads, a vendor that changes its payTo between
- * two payments refused before anything is signed, and a hostile discovery list kept in bounds.
+ * two payments refused before anything is signed (a hostile discovery list: discovery-hostile.test.ts).
  */
 
 setupLocalTestbed();
@@ -189,7 +186,11 @@ describe("the payer's 402s", () => {
   it("a 402 asking more than the advertised price raises price_above_advertised (once)", async () => {
     // A discovery list that advertises /code-scan below what the vendor asks (250000).
     const listed = await fakeFacilitator(() => [
-      entry(`${net.vendorUrl}/code-scan`, { amount: "100000", payTo: net.payee }),
+      discoveryEntry(
+        { network: net.network, usdcAddress: net.usdcAddress, payTo: net.payee },
+        `${net.vendorUrl}/code-scan`,
+        { amount: "100000" },
+      ),
     ]);
     try {
       await sync(listed.url);
@@ -314,163 +315,5 @@ describe("a vendor that changes its payTo between two payments (the redirect att
     await expect(
       acceptVendorPayTo(t.db, { host: "nobody.example", payTo: net.payee, actor: "op@example.com" }),
     ).rejects.toMatchObject({ code: "vendor_not_found" });
-  });
-});
-
-/** A discovery list entry for `resource`, asking `amount` of the network's USDC to `payTo`. */
-function entry(
-  resource: unknown,
-  over: { amount?: unknown; payTo?: unknown; scheme?: unknown; network?: unknown; method?: unknown } = {},
-  extra: Record<string, unknown> = {},
-) {
-  return {
-    resource,
-    type: "http",
-    x402Version: 2,
-    accepts: [
-      {
-        scheme: over.scheme ?? "exact",
-        network: over.network ?? net.network,
-        asset: net.usdcAddress,
-        amount: over.amount ?? "1000",
-        payTo: over.payTo ?? net.payee,
-        maxTimeoutSeconds: 60,
-        extra: { name: "USD Coin", version: "2" },
-      },
-    ],
-    lastUpdated: new Date().toISOString(),
-    ...(over.method !== undefined
-      ? { extensions: { bazaar: { info: { input: { type: "http", method: over.method } } } } }
-      : {}),
-    ...extra,
-  };
-}
-
-/** A facilitator whose discovery list is `items()` (paged as the Bazaar list is), or a raw body. */
-async function fakeFacilitator(items: () => unknown[] | string) {
-  const app = new Hono();
-  app.get("/discovery/resources", (c) => {
-    const all = items();
-    if (typeof all === "string") return c.body(all, 200, { "content-type": "application/json" });
-    const limit = Number(c.req.query("limit") ?? "20");
-    const offset = Number(c.req.query("offset") ?? "0");
-    return c.json({
-      x402Version: 2,
-      items: all.slice(offset, offset + limit),
-      pagination: { limit, offset, total: all.length },
-    });
-  });
-  return serveLocally(app);
-}
-
-describe("a hostile discovery list", () => {
-  it("keeps only entries in their form, cleans text and caps a vendor's resources", async () => {
-    const other = "0x1111111111111111111111111111111111111111";
-    const many = Array.from({ length: MAX_RESOURCES_PER_VENDOR + 50 }, (_, i) =>
-      entry(`https://many.example/r${String(i).padStart(3, "0")}`),
-    );
-    const listed = await fakeFacilitator(() => [
-      entry(
-        "https://good.example/a?secret=1#frag",
-        { payTo: other },
-        {
-          description: `A\u0000B\u001b[31m red \u202eevil\ud800 ${"x".repeat(5_000)}`,
-          serviceName: "Good\nVendor",
-        },
-      ),
-      entry("https://good.example/upto", { scheme: "upto", amount: "5000", payTo: other }),
-      entry("https://good.example/base", {
-        network: "eip155:8453",
-        payTo: "0x2222222222222222222222222222222222222222",
-      }),
-      entry("javascript:alert(1)"),
-      entry("https://user:pw@evil.example/x"),
-      entry(`https://evil.example/${"a".repeat(5_000)}`),
-      entry("https://evil.example/neg", { amount: "-1" }),
-      entry("https://evil.example/exp", { amount: "1e30" }),
-      entry("https://evil.example/frac", { amount: "12.5" }),
-      entry("https://evil.example/huge", { amount: "99999999999999999999" }),
-      entry("https://evil.example/scheme", { scheme: "permit" }),
-      entry("https://evil.example/payto", { payTo: "vendor.eth" }),
-      entry("https://evil.example/method", { method: "TRACE" }),
-      42,
-      null,
-      "a string",
-      [1, 2],
-      ...many,
-    ]);
-    try {
-      const report = await sync(listed.url);
-      expect(report.skipped).toEqual({
-        not_an_object: 4,
-        bad_resource: 3,
-        no_usable_option: 6,
-        bad_method: 1,
-        vendor_cap: 0,
-        resource_cap: 50,
-        failed: 0,
-      });
-      expect(report.recorded).toBe(3 + MAX_RESOURCES_PER_VENDOR);
-      expect(report.pages).toBe(3);
-    } finally {
-      await listed.stop();
-    }
-    expect(await vendorRow("evil.example")).toBeUndefined();
-    expect(await resources("many.example")).toHaveLength(MAX_RESOURCES_PER_VENDOR);
-    const good = await resources("good.example");
-    expect(good.map((r) => [r.url, r.scheme, r.advertised_micro])).toEqual([
-      ["https://good.example/a", "exact", 1000n],
-      ["https://good.example/base", "exact", 1000n],
-      ["https://good.example/upto", "upto", 5000n],
-    ]);
-    const description = good[0]?.description ?? "";
-    expect(description.startsWith("A B [31m red evil x")).toBe(true);
-    expect(description.length).toBeLessThanOrEqual(300);
-    expect(findUnsafeCharacter(description, { refuseReplacement: true })).toBeNull();
-    expect(description).not.toContain("\u202e");
-    // The vendor is pinned to its payTo on the payer's network (not Base's).
-    expect(await vendorRow("good.example")).toMatchObject({
-      description: "Good Vendor",
-      accepted_pay_to: other,
-      pay_to_accepted_by: "first_seen:discovery",
-    });
-  });
-
-  it("a known vendor listed with another payTo raises vendor_payto_changed and keeps its pin", async () => {
-    const first = "0x1111111111111111111111111111111111111111";
-    const second = "0x3333333333333333333333333333333333333333";
-    let payTo = first;
-    const listed = await fakeFacilitator(() => [
-      entry("https://moved.example/a", { payTo }),
-      entry("https://moved.example/b", { payTo }),
-    ]);
-    try {
-      expect((await sync(listed.url)).alerts).toBe(0);
-      payTo = second;
-      expect((await sync(listed.url)).alerts).toBe(1);
-      expect((await sync(listed.url)).alerts).toBe(0);
-    } finally {
-      await listed.stop();
-    }
-    expect(await vendorRow("moved.example")).toMatchObject({ pay_to: second, accepted_pay_to: first });
-    expect(await alerts("vendor_payto_changed")).toMatchObject([
-      {
-        severity: "critical",
-        figures: { host: "moved.example", knownPayTo: first, askedPayTo: second, source: "discovery" },
-      },
-    ]);
-  });
-
-  it("a page over the byte cap, or not JSON, fails the sync and writes nothing", async () => {
-    for (const body of ["x".repeat(2 * 1024 * 1024 + 1), "{not json", JSON.stringify({ items: "no" })]) {
-      const listed = await fakeFacilitator(() => body);
-      try {
-        await expect(sync(listed.url)).rejects.toMatchObject({ code: "vendor_sync_failed" });
-      } finally {
-        await listed.stop();
-      }
-    }
-    const [count] = await t.db.$client<{ n: number }[]>`SELECT count(*)::int AS n FROM vendors`;
-    expect(count?.n).toBe(0);
   });
 });
