@@ -23,9 +23,14 @@ export function VendorFilters({
             {...field("sort")}
             label="Sort by"
             options={VENDOR_SORTS}
-            anyLabel="last_seen (default)"
+            anyLabel="Last seen (default)"
           />
-          <SelectFilter {...field("order")} label="Order" options={["asc", "desc"]} anyLabel="Natural" />
+          <SelectFilter
+            {...field("order")}
+            label="Order"
+            options={["asc", "desc"]}
+            anyLabel="The column's default"
+          />
         </div>
       )}
     </FilterPanel>

@@ -29,12 +29,12 @@ const ORDER_WORDS: Record<VendorSort, { asc: string; desc: string }> = {
 function sortable(
   label: string,
   key: VendorSort,
-  current: { key: VendorSort; desc: boolean },
+  current: { key: VendorSort; order: "asc" | "desc" },
   hrefFor: (sort: VendorSort, order: "asc" | "desc" | undefined) => string,
   align?: "right",
 ): Column {
   const active = current.key === key;
-  const order = active ? (current.desc ? "desc" : "asc") : NATURAL[key];
+  const order = active ? current.order : NATURAL[key];
   const ascending = order === "asc";
   const next = active ? (ascending ? "desc" : "asc") : NATURAL[key];
   const arrow = active ? (ascending ? "↑" : "↓") : "↕";
@@ -65,7 +65,7 @@ export function VendorsTable({
 }: {
   rows: VendorRowView[];
   filtered: boolean;
-  sort: { key: VendorSort; desc: boolean };
+  sort: { key: VendorSort; order: "asc" | "desc" };
   sortHref: (sort: VendorSort, order: "asc" | "desc" | undefined) => string;
 }) {
   if (rows.length === 0) {

@@ -27,7 +27,10 @@ export const VENDOR_PARAMS = ["q", "sort", "order"] as const;
 export interface VendorListQuery {
   q?: string;
   sort: VendorSort;
-  desc: boolean;
+  /** The column's order as shown: A-Z (`asc`) for hosts, newest or largest first (`desc`) by default. */
+  order: "asc" | "desc";
+  /** The list the other way round from the column's natural order. */
+  reverse: boolean;
   /** The parameters as the URL holds them (for links that keep the search). */
   params: Partial<Record<(typeof VENDOR_PARAMS)[number], string>>;
 }
@@ -50,7 +53,13 @@ export function parseVendorQuery(
   const natural = sort === "host" ? "asc" : "desc";
   return {
     ok: true,
-    query: { q: parsed.data.q, sort, desc: (parsed.data.order ?? natural) !== natural, params },
+    query: {
+      q: parsed.data.q,
+      sort,
+      order: parsed.data.order ?? natural,
+      reverse: (parsed.data.order ?? natural) !== natural,
+      params,
+    },
   };
 }
 
@@ -72,7 +81,7 @@ export async function getVendorsPage(
   const { vendors, total, spendSince } = await listVendors(appDb(), {
     q: query.q,
     sort: query.sort,
-    desc: query.desc,
+    reverse: query.reverse,
   });
   return { vendors: vendors.map(toWire), total, spendSince };
 }

@@ -129,9 +129,9 @@ export function registerVendors(program: Command, { sub, print }: CommandKit): v
         .choices([...VENDOR_SORTS])
         .default("last_seen"),
     )
-    .option("--desc", "the other way round")
+    .option("--reverse", "the other way round")
     .option("--limit <n>", `at most this many (1-${MAX_LIST})`, intOption(1, MAX_LIST), 100)
-    .action(async (opts: { q?: string; sort: VendorSort; desc?: boolean; limit: number }, cmd: Command) =>
+    .action(async (opts: { q?: string; sort: VendorSort; reverse?: boolean; limit: number }, cmd: Command) =>
       withDb(async ({ db }) => {
         const {
           vendors: list,
@@ -140,7 +140,7 @@ export function registerVendors(program: Command, { sub, print }: CommandKit): v
         } = await listVendors(db, {
           q: opts.q,
           sort: opts.sort,
-          desc: opts.desc,
+          reverse: opts.reverse,
           limit: opts.limit,
         });
         print(cmd, { vendors: list.map(summaryJson), total, spend_since: spendSince }, () =>

@@ -15,6 +15,8 @@ import {
   usage,
 } from "@/lib/testing/local-payer";
 import { DEMO_ROUTES, startDemoVendors } from "@/scripts/localnet";
+import { defaultBudgetConfig } from "../budgets/config";
+import { buildJobs, runJob, summarizeRun } from "../jobs";
 import { acceptVendorPayTo } from "./accept";
 import { createVendorCatalogHook } from "./payer-hook";
 import { pinFirstPayTo } from "./store";
@@ -127,6 +129,26 @@ describe("the facilitator's discovery list", () => {
     const second = await sync();
     expect(second).toMatchObject({ recorded: DEMO_ROUTES.length, newVendors: 0, changed: 0, alerts: 0 });
     expect(await history(host)).toHaveLength(DEMO_ROUTES.length);
+  });
+
+  it("the vendor-sync job runs the sync (and says how to configure it when it cannot)", async () => {
+    const base = {
+      budget: defaultBudgetConfig(),
+      ledgerSyncPath: "unused.jsonl",
+      reconcile: { unavailable: "no chain" },
+      settle: { unavailable: "no chain" },
+      settleIntervalSeconds: 60,
+    };
+    expect(buildJobs(base)["vendor-sync"].unavailable).toMatch(/X402_FACILITATOR_URL/);
+    const job = buildJobs({
+      ...base,
+      vendorSync: { facilitatorUrl: net.facilitatorUrl, network: net.network, usdcAddress: net.usdcAddress },
+    })["vendor-sync"];
+    const run = await runJob(t.db, job, { actor: "test", trigger: "console" });
+    expect(run).toMatchObject({ status: "succeeded", output: { listed: DEMO_ROUTES.length, newVendors: 1 } });
+    expect(summarizeRun("vendor-sync", run.output)).toBe(
+      `${DEMO_ROUTES.length} of ${DEMO_ROUTES.length} listed resources recorded, 1 new vendors, ${DEMO_ROUTES.length} price changes, 0 alerts`,
+    );
   });
 
   it("an unreachable facilitator fails the sync with vendor_sync_failed, naming no credentials", async () => {

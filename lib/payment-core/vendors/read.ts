@@ -110,11 +110,11 @@ function toSummary(
 
 /**
  * The catalog's vendors matching `q` (in the host or description, any case), sorted: `host`
- * (A-Z), `last_seen` (newest first) or `spend` (largest first, last 30 days); `desc` flips it.
+ * (A-Z), `last_seen` (newest first) or `spend` (largest first, last 30 days); `reverse` flips it.
  */
 export async function listVendors(
   db: Database,
-  options: { q?: string; sort?: VendorSort; desc?: boolean; limit?: number; now?: Date } = {},
+  options: { q?: string; sort?: VendorSort; reverse?: boolean; limit?: number; now?: Date } = {},
 ): Promise<{ vendors: VendorSummary[]; total: number; spendSince: string }> {
   const sort = options.sort ?? "last_seen";
   if (!VENDOR_SORTS.includes(sort)) {
@@ -141,7 +141,7 @@ export async function listVendors(
     since,
   );
   const all = rows.map((r) => toSummary(r, spend.get(r.host)));
-  const flip = options.desc ? -1 : 1;
+  const flip = options.reverse ? -1 : 1;
   const byHost = (a: VendorSummary, b: VendorSummary) => (a.host < b.host ? -1 : a.host > b.host ? 1 : 0);
   all.sort((a, b) => {
     if (sort === "host") return flip * byHost(a, b);

@@ -39,7 +39,7 @@ export default async function VendorsPage({ searchParams }: { searchParams: Prom
           <VendorsTable
             rows={page.vendors}
             filtered={Boolean(parsed.query.q)}
-            sort={{ key: parsed.query.sort, desc: parsed.query.desc }}
+            sort={{ key: parsed.query.sort, order: parsed.query.order }}
             sortHref={(sort, order) => vendorsHref({ q: parsed.query.q, sort, order })}
           />
         </>
