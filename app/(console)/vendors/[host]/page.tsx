@@ -138,17 +138,12 @@ function PayToSection({ vendor, canAccept }: { vendor: VendorDetailView; canAcce
         </Fact>
         <Fact label="Latest asked or advertised" value={vendor.payTo} mono />
       </dl>
-      {canAccept && vendor.pin === "changed" ? (
-        <AcceptPayToForm host={vendor.host} suggested={vendor.payTo} />
-      ) : canAccept ? (
-        <details className="rounded-lg border border-slate-200 bg-white">
-          <summary className="cursor-pointer px-4 py-2 text-sm font-medium text-blue-800 focus-visible:outline-2 focus-visible:outline-slate-900">
-            Accept another payTo
-          </summary>
-          <div className="px-2 pb-2">
-            <AcceptPayToForm host={vendor.host} suggested={vendor.acceptedPayTo} />
-          </div>
-        </details>
+      {canAccept ? (
+        // Always this one form (its success message stays after the page refreshes to the new pin).
+        <AcceptPayToForm
+          host={vendor.host}
+          suggested={vendor.pin === "changed" ? vendor.payTo : vendor.acceptedPayTo}
+        />
       ) : (
         <p className="text-sm text-slate-600">Accepting another payTo needs the operator role.</p>
       )}
