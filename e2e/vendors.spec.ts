@@ -52,12 +52,16 @@ test.describe("vendors", () => {
   test("an operator accepts the asked payTo: the pin moves, audited", async ({ as, sql }) => {
     const page = await as("operator");
     await page.goto(`/vendors/${HOST}`);
-    await expect(page.getByLabel("Address to accept")).toHaveValue(ASKED);
-    await page.getByLabel("Reason (kept in the audit log)").fill("confirmed by phone");
-    await page.getByRole("button", { name: "Accept this payTo" }).click();
+    // The kill-switch dialog has a reason field too: the form's own fields.
+    const form = page.getByRole("form", { name: `Accept a payTo for ${HOST}` });
+    await expect(form.getByLabel("Address to accept")).toHaveValue(ASKED);
+    await form.getByLabel("Reason (kept in the audit log)").fill("confirmed by phone");
+    await form.getByRole("button", { name: "Accept this payTo" }).click();
     await expect(
-      page.getByText(`Accepted: ${HOST} is paid at ${ASKED} from the next payment.`),
+      form.getByText(`Accepted: ${HOST} is paid at ${ASKED} from the next payment.`),
     ).toBeVisible();
+    await expect(page.getByRole("heading", { level: 1, name: HOST })).toBeVisible();
+    await expect(page.getByText("pinned", { exact: true })).toBeVisible();
     const [vendor] = await sql<
       { accepted_pay_to: string }[]
     >`SELECT accepted_pay_to FROM vendors WHERE host = ${HOST}`;
