@@ -125,6 +125,7 @@ const ROUTES: Record<string, Probe[] | { noText: string }> = {
   "api/cron/reconcile/route.ts": { noText: "reads only the bearer secret" },
   "api/cron/settle/route.ts": { noText: "reads only the bearer secret" },
   "api/cron/weekly-report/route.ts": { noText: "reads only the bearer secret" },
+  "api/cron/vendor-sync/route.ts": { noText: "reads only the bearer secret" },
   "api/health/route.ts": { noText: "reads nothing from the request" },
   "api/mcp/route.ts": {
     noText:
@@ -337,6 +338,13 @@ const ACTIONS: Record<string, Record<string, Record<string, unknown>>> = {
     resolveAllSettlements: { cancelLive: "false" },
   },
   "(console)/treasury/fund/actions.ts": { recordFundingAction: { txHash: `0x${"ab".repeat(32)}` } },
+  "(console)/vendors/actions.ts": {
+    acceptPayToAction: {
+      host: "vendor.example",
+      payTo: `0x${"55".repeat(20)}`,
+      reason: "confirmed by phone",
+    },
+  },
   "(console)/treasury/owners/actions.ts": {
     proposeOwnerChangeAction: { action: "add", address: `0x${"11".repeat(20)}`, label: "owner" },
     signOwnerProposalAction: { proposalId: "1", signature: `0x${"22".repeat(65)}` },
@@ -423,22 +431,26 @@ describe("record pages: a hostile segment is the 404 page, without a query", () 
     ["invalid percent-encoding", "%E0%A4%A"],
   ];
 
-  it("the dynamic pages are the five record pages", () => {
+  it("the dynamic pages are the six record pages", () => {
     expect(pages).toEqual([
       "(console)/agents/[id]/page.tsx",
       "(console)/audits/[id]/page.tsx",
       "(console)/jobs/[id]/page.tsx",
       "(console)/ledger/[id]/page.tsx",
       "(console)/reconciliation/[id]/page.tsx",
+      "(console)/vendors/[host]/page.tsx",
     ]);
   });
 
   for (const page of pages) {
     it(`${page}`, async () => {
       const mod = await import(/* @vite-ignore */ path.join(APP, page));
-      const render = mod.default as (props: { params: Promise<{ id: string }> }) => Promise<unknown>;
+      const render = mod.default as (props: {
+        params: Promise<{ id: string; host: string }>;
+      }) => Promise<unknown>;
       for (const [name, id] of SEGMENTS) {
-        const error = await render({ params: Promise.resolve({ id }) }).then(
+        // Each page reads its own segment's name (`[id]`, the vendor page's `[host]`).
+        const error = await render({ params: Promise.resolve({ id, host: id }) }).then(
           () => null,
           (e: unknown) => e,
         );

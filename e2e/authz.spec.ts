@@ -18,6 +18,7 @@ const PAGES: [path: string, minRole: Role][] = [
   ["/overview", "viewer"],
   ["/agents", "viewer"],
   ["/agents/builder_agent", "viewer"],
+  ["/vendors", "viewer"],
   ["/ledger", "viewer"],
   ["/treasury", "viewer"],
   ["/settlements", "viewer"],
@@ -58,6 +59,7 @@ const CRON_ROUTES = [
   "/api/cron/alerts-digest",
   "/api/cron/alerts-deliver",
   "/api/cron/payment-approvals",
+  "/api/cron/vendor-sync",
 ];
 
 /** file#export → the least role that may call it. */
@@ -69,6 +71,7 @@ const ACTIONS: Record<string, Role> = {
   "app/(console)/agents/actions.ts#saveLimits": "operator",
   "app/(console)/agents/actions.ts#requestMonthlyChange": "operator",
   "app/(console)/agents/actions.ts#saveVendorPolicy": "operator",
+  "app/(console)/vendors/actions.ts#acceptPayToAction": "operator",
   // Raising or clearing the threshold needs an approver too; the action checks that after the input.
   "app/(console)/agents/actions.ts#saveApprovalThreshold": "operator",
   "app/(console)/approvals/actions.ts#decideRequest": "approver",

@@ -21,6 +21,8 @@ export const STATIC_PAGES: readonly ConsolePage[] = [
   { name: "overview", path: "/overview", role: "admin", heading: "Overview" },
   { name: "agents", path: "/agents", role: "admin", heading: "Agents" },
   { name: "agent", path: "/agents/builder_agent", role: "admin", heading: /Builder agent/ },
+  { name: "vendors", path: "/vendors", role: "admin", heading: "Vendors" },
+  { name: "vendors-viewer", path: "/vendors", role: "viewer", heading: "Vendors" },
   { name: "ledger", path: "/ledger", role: "admin", heading: "Ledger" },
   { name: "treasury", path: "/treasury", role: "admin", heading: "Treasury" },
   { name: "treasury-viewer", path: "/treasury", role: "viewer", heading: "Treasury" },
@@ -67,6 +69,8 @@ export async function consolePages(sql: postgres.Sql): Promise<ConsolePage[]> {
     SELECT id::text FROM reconciliation_reports ORDER BY id DESC LIMIT 1`;
   const [audit] = await sql<{ id: string }[]>`SELECT id::text FROM audit_reports ORDER BY id DESC LIMIT 1`;
   const [run] = await sql<{ id: string }[]>`SELECT id::text FROM job_runs ORDER BY id DESC LIMIT 1`;
+  // The catalog holds the demo vendors once a payment has read their 402 (or vendor-sync ran).
+  const [vendor] = await sql<{ host: string }[]>`SELECT host FROM vendors ORDER BY last_seen DESC LIMIT 1`;
   const pages: ConsolePage[] = [...STATIC_PAGES];
   if (latest)
     pages.push({ name: "transaction", path: `/ledger/${latest.id}`, role: "admin", heading: latest.id });
@@ -86,6 +90,16 @@ export async function consolePages(sql: postgres.Sql): Promise<ConsolePage[]> {
       role: "admin",
       heading: `Budget audit #${audit.id}`,
     });
+  }
+  if (vendor) {
+    for (const role of ["admin", "viewer"] as const) {
+      pages.push({
+        name: role === "admin" ? "vendor" : "vendor-viewer",
+        path: `/vendors/${encodeURIComponent(vendor.host)}`,
+        role,
+        heading: vendor.host,
+      });
+    }
   }
   if (run)
     pages.push({

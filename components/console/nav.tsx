@@ -10,6 +10,7 @@ import { NavBadge } from "./nav-badge";
 const LINKS = [
   { href: "/overview", label: "Overview" },
   { href: "/agents", label: "Agents" },
+  { href: "/vendors", label: "Vendors" },
   { href: "/ledger", label: "Ledger" },
   { href: "/treasury", label: "Treasury" },
   { href: "/settlements", label: "Settlements" },

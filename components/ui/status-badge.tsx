@@ -44,6 +44,8 @@ export const STATUS_TONES = {
   source: { console: "info", env: "warn", default: "neutral" } satisfies Record<LimitSource, Tone>,
   settlement: { stale: "warn", expired: "neutral" },
   cliToken: { active: "ok", expired: "neutral", revoked: "bad" },
+  // The vendor catalog's payTo pin: asks what is accepted, asked or advertised another, not pinned yet.
+  vendorPin: { pinned: "ok", changed: "bad", unpinned: "neutral" },
   rotation: {
     registered: "info",
     proven: "info",

@@ -12,4 +12,5 @@ export * from "./settings";
 export * from "./transactions";
 export * from "./treasury-owners";
 export * from "./users";
+export * from "./vendors";
 export * from "./wallets";

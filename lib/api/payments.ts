@@ -210,6 +210,8 @@ export function outcomeJson(outcome: PayOutcome): OutcomeJson {
       ...(outcome.settlement ? settlementJson(outcome.settlement) : {}),
       // vendor_not_allowed: the host or payee refused and the lists that were in force.
       ...(outcome.vendorPolicy ? { vendorPolicy: outcome.vendorPolicy } : {}),
+      // vendor_payto_changed: the vendor, its pinned payTo and the one its 402 asked.
+      ...(outcome.vendorPayTo ? { vendorPayTo: outcome.vendorPayTo } : {}),
       ...(outcome.response ? { response: outcome.response } : {}),
       // payer_rotating: which rotation, where it stands, when to try again.
       ...(outcome.rotating

@@ -101,6 +101,7 @@ const BREAK_GLASS_WHAT: Partial<Record<Operation, string>> = {
   "payment_approvals.decide": "approve or deny a held payment",
   "agents.approval_threshold_loosen": "raise or clear an approval threshold",
   "budgets.caps_loosen": "raise or remove a fleet or vendor cap",
+  "vendors.accept_payto": "accept a vendor's new payTo",
   "treasury.owners": "change the treasury owners",
 };
 

@@ -85,6 +85,7 @@ export const CLI_EXIT: Readonly<Record<ErrorCode, (typeof EXIT)["failed" | "usag
   fleet_monthly_limit_exceeded: EXIT.failed,
   destination_not_allowed: EXIT.failed,
   vendor_not_allowed: EXIT.failed,
+  vendor_payto_changed: EXIT.failed,
   payment_requirements_rejected: EXIT.failed,
   payment_in_progress: EXIT.failed,
   reservation_closed: EXIT.failed,
@@ -115,6 +116,8 @@ export const CLI_EXIT: Readonly<Record<ErrorCode, (typeof EXIT)["failed" | "usag
   amount_exceeds_reservation: EXIT.failed,
   // Agents, alerts, limit-change requests, refunds.
   agent_exists: EXIT.failed,
+  vendor_not_found: EXIT.failed,
+  vendor_sync_failed: EXIT.failed,
   alert_not_found: EXIT.failed,
   alert_already_acknowledged: EXIT.failed,
   not_a_decrease: EXIT.failed,

@@ -17,6 +17,7 @@ import { registerPay } from "./commands/pay";
 import { registerReconcile } from "./commands/reconcile";
 import { registerSettle } from "./commands/settle";
 import { registerTreasury } from "./commands/treasury";
+import { registerVendors } from "./commands/vendors";
 import { registerWallet } from "./commands/wallet";
 import { CliFailure, describeError, EXIT, type Io, processIo, toJson, withDb } from "./context";
 import { intOption } from "./options";
@@ -49,6 +50,7 @@ export function buildProgram(io: Io): Command {
   registerKillSwitch(program, { sub, print });
 
   registerAgents(program, { sub, print });
+  registerVendors(program, { sub, print });
 
   registerPay(program, { sub, print, io });
   registerMcp(program, { sub, print, io });

@@ -90,6 +90,7 @@ export const HTTP_STATUS: Readonly<Record<ErrorCode, number>> = {
   fleet_monthly_limit_exceeded: 403,
   destination_not_allowed: 403,
   vendor_not_allowed: 403,
+  vendor_payto_changed: 403,
   payment_requirements_rejected: 403,
   payment_in_progress: 409,
   reservation_closed: 409,
@@ -121,6 +122,9 @@ export const HTTP_STATUS: Readonly<Record<ErrorCode, number>> = {
   amount_exceeds_reservation: 409,
   // Agents, alerts, limit-change requests, refunds: not found, or not in a state that allows it.
   agent_exists: 409,
+  vendor_not_found: 404,
+  // The facilitator's discovery list could not be read (unreachable, not JSON, too large).
+  vendor_sync_failed: 502,
   alert_not_found: 404,
   alert_already_acknowledged: 409,
   not_a_decrease: 409,

@@ -11,6 +11,7 @@ import { getTransaction } from "@/lib/payment-core/ledger/read";
 import { getKillSwitch } from "@/lib/payment-core/runtime/kill-switch";
 import { classifyError } from "@/lib/payment-core/support/errors";
 import { usdc6 } from "@/lib/payment-core/support/money";
+import { catalogForAgent } from "@/lib/payment-core/vendors/agent-catalog";
 import type { PaymentService } from "@/lib/payment-core/x402/service";
 
 /**
@@ -263,7 +264,7 @@ export function createMcpServer(deps: McpDeps): McpServer {
     {
       title: "Vendors this agent may pay",
       description:
-        "The hosts and payee addresses this agent may pay (an empty list means any), and the last price it paid per resource (the 100 most recently paid resources among its last 5,000 payments).",
+        "The hosts and payee addresses this agent may pay (an empty list means any), the last price it paid per resource (the 100 most recently paid resources among its last 5,000 payments), and the vendor catalog's vendors it may pay (up to 50, most recently seen first) with their resources' scheme and advertised and last asked prices.",
       annotations: { readOnlyHint: true, openWorldHint: false },
     },
     async () => {
@@ -272,6 +273,7 @@ export function createMcpServer(deps: McpDeps): McpServer {
           getVendorPolicy(db, agent.id),
           lastPricesPaid(db, agent.id),
         ]);
+        const catalog = await catalogForAgent(db, policy ?? { hosts: [], payees: [] });
         const data = {
           allowedHosts: policy?.hosts ?? [],
           allowedPayees: policy?.payees ?? [],
@@ -282,9 +284,26 @@ export function createMcpServer(deps: McpDeps): McpServer {
             lastPriceUsdc: usdc6(p.amountMicro),
             lastPaidAt: p.paidAt,
           })),
+          catalog: catalog.map((v) => ({
+            host: v.host,
+            description: v.description,
+            payTo: v.payTo,
+            payable: v.payable,
+            resources: v.resources.map((r) => ({
+              url: r.url,
+              method: r.method,
+              scheme: r.scheme,
+              advertisedPriceUsdc: r.advertisedMicro === null ? null : usdc6(r.advertisedMicro),
+              askedPriceUsdc: r.askedMicro === null ? null : usdc6(r.askedMicro),
+              description: r.description,
+            })),
+          })),
         };
         const hosts = data.anyHostAllowed ? "any host" : data.allowedHosts.join(", ");
-        return result(`This agent may pay ${hosts}; ${prices.length} resources paid recently.`, data);
+        return result(
+          `This agent may pay ${hosts}; ${prices.length} resources paid recently; ${catalog.length} catalog vendors it may pay.`,
+          data,
+        );
       } catch (error) {
         return thrown(error);
       }

@@ -55,6 +55,9 @@ export function appJobs(): Record<JobName, JobDefinition> {
             paymentService().resolve({ cancel: config.settlement.autoCancel, actor: resolveActor(actor) }),
         },
     settleIntervalSeconds: config.settlement.intervalSeconds,
+    vendorSync: p.facilitatorUrl
+      ? { facilitatorUrl: p.facilitatorUrl, network: p.network, usdcAddress: p.usdcAddress, log: appLog() }
+      : undefined,
     postMessage: (db, m) =>
       enqueueMessage(db, {
         code: "weekly_report",

@@ -24,7 +24,13 @@ import { type LocalNetwork, startLocalNetwork } from "@/scripts/localnet";
  */
 export function localPayer(
   net: LocalNetwork,
-  deps: { db: Database; engine: BudgetEngine; account?: LocalAccount; fetch?: PayerDeps["fetch"] },
+  deps: {
+    db: Database;
+    engine: BudgetEngine;
+    account?: LocalAccount;
+    fetch?: PayerDeps["fetch"];
+    catalog?: PayerDeps["catalog"];
+  },
   config: Partial<PayerConfig> & { allowVendors?: string[] } = {},
 ) {
   const { allowVendors = [], ...rest } = config;
@@ -34,6 +40,7 @@ export function localPayer(
     account: deps.account ?? privateKeyToAccount(net.payer.privateKey),
     publicClient: net.usdc.client as PublicClient,
     fetch: deps.fetch,
+    catalog: deps.catalog,
     sleep: async () => {},
     config: {
       network: net.network,
@@ -109,11 +116,13 @@ export function setupLocalTestbed() {
 }
 
 /** A payer with the counting key, allowed to reach the network's vendors, the malicious vendor and `allow`. */
-export function payer(options: { fetch?: PayerDeps["fetch"]; allow?: string[] } = {}) {
+export function payer(
+  options: { fetch?: PayerDeps["fetch"]; allow?: string[]; catalog?: PayerDeps["catalog"] } = {},
+) {
   const engine = new BudgetEngine(t.db, { config: () => config });
   return localPayer(
     net,
-    { db: t.db, engine, account, fetch: options.fetch },
+    { db: t.db, engine, account, fetch: options.fetch, catalog: options.catalog },
     { allowVendors: [malicious.url, ...(options.allow ?? [])] },
   );
 }

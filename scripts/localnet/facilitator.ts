@@ -9,6 +9,7 @@ import { Hono } from "hono";
 import { type Address, createWalletClient, type Hex, http, publicActions } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { localChain } from "./chain";
+import { DiscoveryCatalog, intParam } from "./discovery";
 
 /**
  * The official x402 facilitator (`x402Facilitator` + the EVM "exact" scheme) behind a small
@@ -16,6 +17,8 @@ import { localChain } from "./chain";
  *   GET  /supported -> SupportedResponse
  *   POST /verify    { x402Version, paymentPayload, paymentRequirements } -> VerifyResponse
  *   POST /settle    { x402Version, paymentPayload, paymentRequirements } -> SettleResponse
+ *   GET  /discovery/resources?type=&payTo=&scheme=&network=&limit=&offset=
+ *                   -> DiscoveryResourcesResponse (the Bazaar extension's list; discovery.ts)
  * It submits `transferWithAuthorization` and pays the gas from its own account; payers only
  * need USDC. Listens on 127.0.0.1 only.
  */
@@ -27,6 +30,8 @@ export interface FacilitatorServer {
   address: Address;
   /** The in-process facilitator, for hooks (onBeforeSettle, onSettleFailure, ...). */
   facilitator: x402Facilitator;
+  /** What GET /discovery/resources lists: the demo vendors register theirs (index.ts). */
+  discovery: DiscoveryCatalog;
   readonly running: boolean;
   /** Closes the listener and every open connection: callers then see "fetch failed". */
   stop(): Promise<void>;
@@ -52,10 +57,27 @@ function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-export function createFacilitatorApp(facilitator: x402Facilitator, log?: (line: string) => void): Hono {
+export function createFacilitatorApp(
+  facilitator: x402Facilitator,
+  log?: (line: string) => void,
+  discovery: DiscoveryCatalog = new DiscoveryCatalog(),
+): Hono {
   const app = new Hono();
 
   app.get("/supported", (c) => c.json(facilitator.getSupported()));
+
+  app.get("/discovery/resources", (c) =>
+    c.json(
+      discovery.list({
+        type: c.req.query("type"),
+        payTo: c.req.query("payTo"),
+        scheme: c.req.query("scheme"),
+        network: c.req.query("network"),
+        limit: intParam(c.req.query("limit")),
+        offset: intParam(c.req.query("offset")),
+      }),
+    ),
+  );
 
   app.post("/verify", async (c) => {
     const body = (await c.req.json().catch(() => ({}))) as FacilitatorRequest;
@@ -130,10 +152,17 @@ export function createLocalFacilitator(options: { rpcUrl: string; chainId: numbe
   });
 
   // `upto` settles through x402UptoPermit2Proxy and Permit2 (scripts/localnet/permit2-install.ts).
+  // The Bazaar extension: /supported lists it, and a verified payment whose payload declares
+  // discovery is catalogued (discovery.ts), as a hosted facilitator does.
+  const discovery = new DiscoveryCatalog();
   const facilitator = new x402Facilitator()
     .register(`eip155:${options.chainId}`, new ExactEvmScheme(signer))
-    .register(`eip155:${options.chainId}`, new UptoEvmScheme(signer));
-  return { facilitator, address: account.address };
+    .register(`eip155:${options.chainId}`, new UptoEvmScheme(signer))
+    .registerExtension({ key: "bazaar" })
+    .onAfterVerify(async ({ paymentPayload, requirements }) => {
+      discovery.fromPayment(paymentPayload, requirements);
+    });
+  return { facilitator, address: account.address, discovery };
 }
 
 type NodeServer = ReturnType<typeof serve>;
@@ -154,8 +183,8 @@ function close(server: NodeServer): Promise<void> {
 }
 
 export async function startFacilitator(options: StartFacilitatorOptions): Promise<FacilitatorServer> {
-  const { facilitator, address } = createLocalFacilitator(options);
-  const app = createFacilitatorApp(facilitator, options.log);
+  const { facilitator, address, discovery } = createLocalFacilitator(options);
+  const app = createFacilitatorApp(facilitator, options.log, discovery);
 
   let server: NodeServer | undefined = await listen(app, options.port ?? 0);
   const port = (server.address() as AddressInfo).port;
@@ -175,6 +204,7 @@ export async function startFacilitator(options: StartFacilitatorOptions): Promis
     port,
     address,
     facilitator,
+    discovery,
     get running() {
       return server !== undefined;
     },

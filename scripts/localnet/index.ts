@@ -21,6 +21,7 @@ export {
   STATE_DUMP_GRACE_MS,
   startAnvil,
 } from "./chain";
+export { DiscoveryCatalog } from "./discovery";
 export {
   createFacilitatorApp,
   createLocalFacilitator,
@@ -53,6 +54,7 @@ export {
   type DemoRoutePath,
   type DemoVendors,
   demoRoute,
+  discoveryResources,
   METERED_MAX_MICRO,
   METERED_ROUTE,
   meteredUnits,
@@ -223,6 +225,8 @@ export async function startLocalNetwork(options: StartLocalNetworkOptions = {}):
       busyEvery: options.busyEvery,
     });
     cleanup.push(() => vendors.stop());
+    // The facilitator's discovery list (Bazaar) names the demo vendors' routes from the start.
+    facilitator.discovery.register(vendors.discovery);
     const vendorsMs = lap();
     const totalMs = Math.round(performance.now() - started);
     log?.(`vendors ${vendors.url} (${vendorsMs} ms); network up in ${totalMs} ms`);

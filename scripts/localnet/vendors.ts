@@ -1,8 +1,15 @@
 import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
 import { HTTPFacilitatorClient, type RouteConfig } from "@x402/core/server";
+import type { PaymentRequirements } from "@x402/core/types";
 import { ExactEvmScheme } from "@x402/evm/exact/server";
 import { UptoEvmScheme } from "@x402/evm/upto/server";
+import {
+  BAZAAR,
+  bazaarResourceServerExtension,
+  type DiscoveryResource,
+  declareDiscoveryExtension,
+} from "@x402/extensions/bazaar";
 import {
   createEIP712OfferReceiptIssuer,
   createOfferReceiptExtension,
@@ -44,6 +51,11 @@ import { USDC_NAME, USDC_VERSION } from "./usdc";
  * and its paid answers a signed receipt (it asks for the transaction hash, which @x402/core 2.27
  * does not pass to the extension, so the receipts carry none), both signed by the vendor's
  * receipt key (`receiptKey`, default DEMO_RECEIPT_KEY), so its ledger rows show "Receipt: verified".
+ *
+ * Every route declares the Bazaar discovery extension (how to call it, what it answers), and
+ * `discoveryResources` lists the routes as a facilitator's discovery list has them: the local
+ * network registers that list with its facilitator (index.ts), which serves it on
+ * GET /discovery/resources, the console's vendor catalog's feed.
  */
 
 /** The demo vendors' receipt-signing key: a fixed, public, demo-only key (never a real one). */
@@ -58,6 +70,8 @@ export interface DemoRoute {
   paymentIdentifier?: boolean;
   /** Advertises the x402 offer-receipt extension: signed offers in its 402, a signed receipt when paid. */
   receipts?: boolean;
+  /** An example query, for the route's Bazaar discovery declaration. */
+  query?: Record<string, string>;
 }
 
 export const DEMO_ROUTES = [
@@ -66,11 +80,13 @@ export const DEMO_ROUTES = [
     priceMicro: 10_000n,
     description: "Web search: ranked results for a query",
     paymentIdentifier: true,
+    query: { q: "x402" },
   },
   {
     path: "/code-scan",
     priceMicro: 250_000n,
     description: "Static analysis findings for a repository",
+    query: { repo: "example/repo" },
     receipts: true,
   },
   { path: "/dataset", priceMicro: 2_000_000n, description: "A licensed tabular dataset download" },
@@ -113,6 +129,14 @@ export const METERED_ROUTE = {
 /** The metered route's maximum (what it asks the payer to authorize), in micro-USDC. */
 export const METERED_MAX_MICRO = METERED_ROUTE.unitPriceMicro * BigInt(METERED_ROUTE.maxUnits);
 
+/** The metered route as the discovery list describes it (its advertised maximum as the price). */
+const METERED_DISCOVERY: DemoRoute = {
+  path: METERED_ROUTE.path,
+  priceMicro: METERED_MAX_MICRO,
+  description: METERED_ROUTE.description,
+  query: { units: String(METERED_ROUTE.defaultUnits) },
+};
+
 /** The units a /metered request uses: ?units= clamped to 1..maxUnits. */
 export function meteredUnits(query: string | undefined): number {
   const n = Number(query);
@@ -151,6 +175,8 @@ export interface DemoVendors {
   routes: (DemoRoute & { url: string })[];
   /** The metered (`upto`) route's URL. */
   meteredUrl: string;
+  /** The routes as a facilitator's discovery list has them (Bazaar). */
+  discovery: DiscoveryResource[];
   stop(): Promise<void>;
 }
 
@@ -166,6 +192,70 @@ function seededRandom(seed: number): () => number {
   };
 }
 
+/** A route's Bazaar discovery declaration: how it is called (GET, its example query) and what it answers. */
+function discoveryDeclaration(route: DemoRoute) {
+  return declareDiscoveryExtension({
+    input: route.query ?? {},
+    inputSchema: {
+      properties: Object.fromEntries(Object.keys(route.query ?? {}).map((k) => [k, { type: "string" }])),
+    },
+    output: { example: { ok: true } },
+  });
+}
+
+/** What every demo route asks in its 402 (the middleware builds the same from the route config). */
+function demoRequirements(route: DemoRoute, options: StartDemoVendorsOptions): PaymentRequirements {
+  return {
+    scheme: "exact",
+    network: `eip155:${options.chainId}`,
+    asset: options.usdcAddress,
+    amount: route.priceMicro.toString(),
+    payTo: options.payTo,
+    maxTimeoutSeconds: 300,
+    extra: { name: USDC_NAME, version: USDC_VERSION },
+  };
+}
+
+/**
+ * The demo routes as a discovery list's entries: each route's URL on `vendorUrl`, its 402's
+ * payment option, description and Bazaar declaration (with the method the vendor's server adds).
+ */
+export function discoveryResources(vendorUrl: string, options: StartDemoVendorsOptions): DiscoveryResource[] {
+  const lastUpdated = new Date().toISOString();
+  const metered: [DemoRoute, PaymentRequirements] = [
+    METERED_DISCOVERY,
+    {
+      ...demoRequirements(METERED_DISCOVERY, options),
+      // `upto`: the amount is the maximum; the vendor charges what the request used.
+      scheme: "upto",
+      extra: { assetTransferMethod: "permit2" },
+    },
+  ];
+  const routes = DEMO_ROUTES.map((route): [DemoRoute, PaymentRequirements] => [
+    route,
+    demoRequirements(route, options),
+  ]);
+  return [...routes, metered].map(([route, requirements]) => {
+    const declared = discoveryDeclaration(route)[BAZAAR.key] as { info: { input: object } };
+    return {
+      resource: `${vendorUrl}${route.path}`,
+      type: "http",
+      x402Version: 2,
+      accepts: [requirements],
+      lastUpdated,
+      description: route.description,
+      mimeType: "application/json",
+      serviceName: "x402 demo vendors",
+      extensions: {
+        [BAZAAR.key]: {
+          ...declared,
+          info: { ...declared.info, input: { ...declared.info.input, method: "GET" } },
+        },
+      },
+    };
+  });
+}
+
 export function createDemoVendorApp(options: StartDemoVendorsOptions): Hono {
   const network = `eip155:${options.chainId}` as const;
   const resourceServer = new x402ResourceServer(new HTTPFacilitatorClient({ url: options.facilitatorUrl }))
@@ -179,6 +269,8 @@ export function createDemoVendorApp(options: StartDemoVendorsOptions): Hono {
       ),
     ),
   );
+  // Adds the route's method to its Bazaar declaration in the 402.
+  resourceServer.registerExtension(bazaarResourceServerExtension);
 
   // The "$0.01" shorthand only resolves on networks the SDK knows; here the price names the
   // asset and its EIP-712 domain explicitly.
@@ -197,12 +289,15 @@ export function createDemoVendorApp(options: StartDemoVendorsOptions): Hono {
       },
       description: route.description,
       mimeType: "application/json",
-      ...("paymentIdentifier" in route
-        ? { extensions: { [PAYMENT_IDENTIFIER]: declarePaymentIdentifierExtension() } }
-        : {}),
-      ...("receipts" in route
-        ? { extensions: { [OFFER_RECEIPT]: declareOfferReceiptExtension({ includeTxHash: true }) } }
-        : {}),
+      extensions: {
+        ...discoveryDeclaration(route),
+        ...("paymentIdentifier" in route
+          ? { [PAYMENT_IDENTIFIER]: declarePaymentIdentifierExtension() }
+          : {}),
+        ...("receipts" in route
+          ? { [OFFER_RECEIPT]: declareOfferReceiptExtension({ includeTxHash: true }) }
+          : {}),
+      },
     };
   }
 
@@ -215,6 +310,7 @@ export function createDemoVendorApp(options: StartDemoVendorsOptions): Hono {
     },
     description: METERED_ROUTE.description,
     mimeType: "application/json",
+    extensions: discoveryDeclaration(METERED_DISCOVERY),
   };
 
   const random = seededRandom(options.flakySeed ?? 402);
@@ -319,6 +415,7 @@ export async function startDemoVendors(options: StartDemoVendorsOptions): Promis
     port,
     routes: DEMO_ROUTES.map((r) => ({ ...r, url: `${url}${r.path}` })),
     meteredUrl: `${url}${METERED_ROUTE.path}`,
+    discovery: discoveryResources(url, options),
     stop() {
       stopping ??= new Promise<void>((resolve) => {
         server.close(() => resolve());

@@ -132,7 +132,15 @@ async function payThroughApi(
     if (error?.transactionId !== undefined) details.transaction_id = error.transactionId;
     for (const [camel, snake] of FIGURES)
       if (typeof error?.[camel] === "string") details[snake] = error[camel];
-    for (const extra of ["status", "cause", "heldUsdc", "txHash", "vendorPolicy", "issues"] as const)
+    for (const extra of [
+      "status",
+      "cause",
+      "heldUsdc",
+      "txHash",
+      "vendorPolicy",
+      "vendorPayTo",
+      "issues",
+    ] as const)
       if (error?.[extra] !== undefined)
         details[extra.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)] = error[extra];
     const message = error?.message ?? `the console answered HTTP ${res.status}`;

@@ -24,6 +24,9 @@ export const OPERATION_ROLES = {
   "kill_switch.set": "operator",
   "agents.set_status": "operator",
   "agents.vendor_policy": "operator",
+  // A vendor's new payTo (the vendor catalog's pin): from then on the payer pays it there. As the
+  // vendor allowlist, an operator's; never break-glass (it is the answer to a redirect alert).
+  "vendors.accept_payto": "operator",
   // A new agent or API key is a new way to spend: admin, as users and treasury changes.
   "agents.add": "admin",
   "agents.rotate_key": "admin",
@@ -70,12 +73,14 @@ export function thresholdChangeOperation(
 /**
  * What `x402 --break-glass` (database access, no sign-in) may never do: decide a budget change
  * request or a held payment (that needs a person, signed in), loosen an agent's approval
- * threshold (that switches that person off), or change who may approve a treasury rotation.
+ * threshold (that switches that person off), accept a vendor's new payTo (where the money goes),
+ * or change who may approve a treasury rotation.
  */
 export const BREAK_GLASS_REFUSED: ReadonlySet<Operation> = new Set<Operation>([
   "approvals.decide",
   "payment_approvals.decide",
   "agents.approval_threshold_loosen",
   "budgets.caps_loosen",
+  "vendors.accept_payto",
   "treasury.owners",
 ]);

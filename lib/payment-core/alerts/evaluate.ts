@@ -30,7 +30,7 @@ const LEDGER_KINDS = [
 ];
 
 /** Alerts a payment raises about itself (live.ts) that no later condition clears. */
-const EVENT_KINDS = ["price_drift", "vendor_first_seen"];
+const EVENT_KINDS = ["price_drift", "vendor_first_seen", "price_above_advertised"];
 const EVENT_OPEN_MS = 86_400_000;
 
 /**

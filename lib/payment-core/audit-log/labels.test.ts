@@ -29,7 +29,7 @@ function actionsWritten(): string[] {
     const text = readFileSync(file, "utf8");
     if (!/writeAudit\(|updateAgent\(/.test(text)) continue;
     for (const m of text.matchAll(
-      /"((?:agent|alert|auth|budget|budget_audit|cli|cli_token|job|kill_switch|ledger|payment_approval|reconciliation|treasury_owner|user)\.[a-z_]+[a-z])"/g,
+      /"((?:agent|alert|auth|budget|budget_audit|cli|cli_token|job|kill_switch|ledger|payment_approval|reconciliation|treasury_owner|user|vendor)\.[a-z_]+[a-z])"/g,
     )) {
       if (m[1]) found.add(m[1]);
     }

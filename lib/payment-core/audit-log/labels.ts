@@ -57,6 +57,7 @@ export const AUDIT_ACTION_LABELS: Record<string, string> = {
   "user.enable": "User enabled",
   "user.role_set": "Role changed",
   "user.sign_in": "Signed in",
+  "vendor.payto_accepted": "Vendor payment address accepted",
 };
 
 export const LIMIT_KIND_LABELS: Record<LimitKind, string> = {

@@ -4,8 +4,10 @@ import type { BudgetConfig } from "../budgets/config";
 import { expirePaymentApprovals } from "../payment-approvals/decide";
 import { type ReconcileDeps, reconcile } from "../reconciliation";
 import type { ResolveReport } from "../settlement/resolver";
+import type { Logger } from "../support/log";
 import { formatDollars } from "../support/money";
 import type { Clock } from "../support/time";
+import { type SyncReport, syncVendorCatalog } from "../vendors/sync";
 import { type LedgerSyncOutput, previousUtcDay, syncLedgerDay } from "./ledger-sync";
 import type { JobContext, JobDefinition, JobName, JobOutcome } from "./types";
 import { buildWeeklyReport, lastFullWeek, type WeeklyReport, weeklyReportMessage } from "./weekly-report";
@@ -44,6 +46,11 @@ export interface JobsDeps {
     db: Database,
     message: { title: string; lines: string[]; report: WeeklyReport },
   ) => Promise<unknown>;
+  /**
+   * The vendor catalog's discovery sync: the facilitator whose list is read (X402_FACILITATOR_URL)
+   * and the payer's network and USDC. Absent: the job says to set X402_FACILITATOR_URL.
+   */
+  vendorSync?: Configured<{ facilitatorUrl: string; network: string; usdcAddress?: string; log?: Logger }>;
   /** The alerts module's entry points, when it is there. */
   alerts?: {
     evaluate?: (db: Database, clock: Clock) => Promise<unknown>;
@@ -85,6 +92,11 @@ export const JOB_SCHEDULES: Record<JobName, { schedule: string; description: str
     description:
       "Releases payments held for approval that nobody decided (or the agent did not retry after approval) within X402_PAYMENT_APPROVAL_TTL_S.",
   },
+  "vendor-sync": {
+    schedule: "*/15 * * * *",
+    description:
+      "Reads the facilitator's discovery list (X402_FACILITATOR_URL, Bazaar) into the vendor catalog; a known vendor listed with another payTo raises a critical alert.",
+  },
 };
 
 /**
@@ -101,7 +113,7 @@ export function settleSchedule(seconds: number): { schedule: string; intervalSec
 }
 
 const SHOWN_DISCREPANCIES = 50;
-/** Runs of the every-minute jobs (settle, alerts, alerts-deliver, payment-approvals) are kept this long. */
+/** Runs of the frequent jobs (settle, alerts, alerts-deliver, payment-approvals, vendor-sync) are kept this long. */
 export const FREQUENT_RUNS_KEPT_DAYS = 7;
 
 export function buildJobs(deps: JobsDeps): Record<JobName, JobDefinition> {
@@ -113,6 +125,9 @@ export function buildJobs(deps: JobsDeps): Record<JobName, JobDefinition> {
   ): JobDefinition => ({ name, ...JOB_SCHEDULES[name], unavailable, run, ...extra });
 
   const recon = deps.reconcile;
+  const vendorSync = deps.vendorSync ?? {
+    unavailable: "set X402_FACILITATOR_URL (the facilitator whose discovery list is read)",
+  };
   const settle = deps.settle;
   const settleEvery = settleSchedule(deps.settleIntervalSeconds);
   const alertJob = (name: JobName, fn: ((db: Database, clock: Clock) => Promise<unknown>) | undefined) =>
@@ -239,6 +254,21 @@ export function buildJobs(deps: JobsDeps): Record<JobName, JobDefinition> {
       }),
       { keepRunsDays: FREQUENT_RUNS_KEPT_DAYS },
     ),
+    "vendor-sync": def(
+      "vendor-sync",
+      missing(vendorSync),
+      async (ctx) => {
+        if ("unavailable" in vendorSync) throw new Error(vendorSync.unavailable);
+        const report = await syncVendorCatalog({
+          db: ctx.db,
+          ...vendorSync,
+          clock: ctx.clock,
+          log: vendorSync.log ?? ctx.log,
+        });
+        return { output: report };
+      },
+      { keepRunsDays: FREQUENT_RUNS_KEPT_DAYS },
+    ),
   };
 }
 
@@ -266,6 +296,10 @@ export function summarizeRun(job: string, output: unknown): string {
     }
     case "payment-approvals":
       return `${o.expired} expired, ${o.released} released`;
+    case "vendor-sync": {
+      const r = o as unknown as SyncReport;
+      return `${r.recorded} of ${r.listed} listed resources recorded, ${r.newVendors} new vendors, ${r.changed} price changes, ${r.alerts} alerts`;
+    }
     case "settle": {
       const c = o.counts as Record<string, number> | undefined;
       return c

@@ -18,6 +18,7 @@ export const JOB_NAMES = [
   "alerts-digest",
   "alerts-deliver",
   "payment-approvals",
+  "vendor-sync",
 ] as const;
 export type JobName = (typeof JOB_NAMES)[number];
 

@@ -81,6 +81,7 @@ export const ERROR_CODES = [
   "fleet_monthly_limit_exceeded",
   "destination_not_allowed",
   "vendor_not_allowed",
+  "vendor_payto_changed",
   "payment_requirements_rejected",
   "payment_in_progress",
   "reservation_closed",
@@ -111,8 +112,10 @@ export const ERROR_CODES = [
   "transaction_not_found",
   "not_pending",
   "amount_exceeds_reservation",
-  // Agents, alerts, limit-change requests, refunds.
+  // Agents, alerts, limit-change requests, refunds, the vendor catalog.
   "agent_exists",
+  "vendor_not_found",
+  "vendor_sync_failed",
   "alert_not_found",
   "alert_already_acknowledged",
   "not_a_decrease",

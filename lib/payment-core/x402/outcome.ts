@@ -46,6 +46,7 @@ export type PayFailureCode =
   | "idempotency_key_reused"
   | "destination_not_allowed"
   | "vendor_not_allowed"
+  | "vendor_payto_changed"
   | "vendor_response_too_large"
   | "payer_rotating"
   // Held for a person's approval (approval-gate.ts), and how a hold ends unpaid.
@@ -57,6 +58,13 @@ export type PayFailureCode =
   | "stale_reservation"
   | "authorization_expired"
   | "authorization_cancelled";
+
+/** Why a `vendor_payto_changed` refusal was made: the vendor, its pinned payTo and the one its 402 asked. */
+export interface VendorPayToFigures {
+  host: string;
+  knownPayTo: string;
+  askedPayTo: string;
+}
 
 /** Why a `vendor_not_allowed` refusal was made: what was asked for and what the agent may pay. */
 export interface VendorPolicyFigures {
@@ -107,6 +115,8 @@ export type PayOutcome =
       rotating?: RotatingFigures;
       /** Set on `vendor_not_allowed`. */
       vendorPolicy?: VendorPolicyFigures;
+      /** Set on `vendor_payto_changed`. */
+      vendorPayTo?: VendorPayToFigures;
       /** Set on `awaiting_approval`: the approval to poll, and when to retry the same key. */
       approval?: {
         id: string;
@@ -258,12 +268,14 @@ export function rowOutcome(row: LedgerRow): PayOutcome {
       base,
     );
   }
+  const payTo = row.metadata.vendor_payto as VendorPayToFigures | undefined;
   return {
     ok: false,
     code: (row.error_code ?? "vendor_error") as PayFailureCode,
     message: row.error_message ?? "",
     transactionId: row.id,
     figures: refusalFigures(row.metadata),
+    ...(payTo && typeof payTo === "object" ? { vendorPayTo: payTo } : {}),
     ...base,
   };
 }

@@ -4,6 +4,7 @@ import type { Database } from "@/db/client";
 import type { BudgetEngine } from "../budgets/engine";
 import type { ApprovalConfig } from "../payment-approvals/config";
 import type { Logger } from "../support/log";
+import type { VendorCatalogHook } from "../vendors/payer-hook";
 
 /** What the payer is configured with and built from (createPayer in payer.ts). */
 
@@ -48,4 +49,9 @@ export interface PayerDeps {
    * knows at once when the process is gone; null or absent: rows carry no owner.
    */
   owner?: () => Promise<string | null>;
+  /**
+   * The vendor catalog's payTo pinning and 402 recording (vendors/payer-hook.ts); absent: one of
+   * the payer's own. A process with several payers shares one (its write throttle).
+   */
+  catalog?: VendorCatalogHook;
 }

@@ -10,6 +10,7 @@ import { recordPaidReceipt } from "../receipts/store";
 import { silentLog } from "../support/log";
 import type { Micro } from "../support/money";
 import { payerRotating, type RotatingFigures, rotatingFromError } from "../treasury/rotation-gate";
+import { createVendorCatalogHook } from "../vendors/payer-hook";
 import { createApprovalGate } from "./approval-gate";
 import { type AttemptTrace, loggedAttempts } from "./attempt-log";
 import { checkDestination, destinationRefusal, guardedAgent } from "./destination";
@@ -21,6 +22,7 @@ import {
   readLedgerRow,
   refusalOutcome,
   rowOutcome,
+  type VendorPayToFigures,
   type VendorPolicyFigures,
   type VendorResponse,
 } from "./outcome";
@@ -44,6 +46,7 @@ export type {
   PayFailureCode,
   PayOutcome,
   PayRequest,
+  VendorPayToFigures,
   VendorPolicyFigures,
   VendorResponse,
 } from "./outcome";
@@ -83,6 +86,15 @@ export function createPayer(deps: PayerDeps) {
   const gate = createApprovalGate({ db: deps.db, engine, config: config.approvals });
 
   const { existing, resolveFromChain } = createReplay(deps, readRow);
+  // The vendor catalog: payTo pinning on the path, every 402 recorded off it (vendors/payer-hook.ts).
+  const catalog =
+    deps.catalog ??
+    createVendorCatalogHook({
+      db: deps.db,
+      network: config.network,
+      usdcAddress: config.usdcAddress,
+      log: deps.log,
+    });
 
   async function attempt(req: PayRequest, trace: AttemptTrace): Promise<PayOutcome> {
     const started = performance.now();
@@ -117,7 +129,11 @@ export function createPayer(deps: PayerDeps) {
       transactionId: string | null,
       code: PayFailureCode,
       message: string,
-      extra: { response?: VendorResponse; vendorPolicy?: VendorPolicyFigures } = {},
+      extra: {
+        response?: VendorResponse;
+        vendorPolicy?: VendorPolicyFigures;
+        vendorPayTo?: VendorPayToFigures;
+      } = {},
     ): Promise<PayOutcome> => ({
       ok: false,
       code,
@@ -130,9 +146,14 @@ export function createPayer(deps: PayerDeps) {
     });
     /** A refusal before anything is reserved or signed: a `rejected` ledger row with the code. */
     const refuse = async (
-      code: "payment_requirements_rejected" | "vendor_not_allowed",
+      code: "payment_requirements_rejected" | "vendor_not_allowed" | "vendor_payto_changed",
       reason: string,
-      extra: { amountMicro?: Micro; payee?: string; vendorPolicy?: VendorPolicyFigures } = {},
+      extra: {
+        amountMicro?: Micro;
+        payee?: string;
+        vendorPolicy?: VendorPolicyFigures;
+        vendorPayTo?: VendorPayToFigures;
+      } = {},
     ) => {
       const { transactionId, replayed } = await engine.recordRefusal(
         req.agentId,
@@ -141,21 +162,21 @@ export function createPayer(deps: PayerDeps) {
         {
           ...details,
           payee: extra.payee,
-          metadata: extra.vendorPolicy
-            ? { ...details.metadata, vendor_policy: extra.vendorPolicy }
-            : details.metadata,
+          metadata: {
+            ...details.metadata,
+            ...(extra.vendorPolicy ? { vendor_policy: extra.vendorPolicy } : {}),
+            ...(extra.vendorPayTo ? { vendor_payto: extra.vendorPayTo } : {}),
+          },
         },
       );
       if (replayed) {
         const row = await existing(req.agentId, req.idempotencyKey);
         if (row) return replayRow(row);
       }
-      return fail(
-        transactionId,
-        code,
-        reason,
-        extra.vendorPolicy ? { vendorPolicy: extra.vendorPolicy } : {},
-      );
+      return fail(transactionId, code, reason, {
+        ...(extra.vendorPolicy ? { vendorPolicy: extra.vendorPolicy } : {}),
+        ...(extra.vendorPayTo ? { vendorPayTo: extra.vendorPayTo } : {}),
+      });
     };
 
     // The operator's allowlist for this agent, read per payment (no cache: a change applies to the
@@ -177,10 +198,11 @@ export function createPayer(deps: PayerDeps) {
     });
     // Read alongside the allowlist (one round trip of waiting for both). The ledger's trigger
     // refuses the reservation too, so a rotation that starts after this read is still caught.
-    const [policyRow, rotating, threshold] = await Promise.all([
+    const [policyRow, rotating, threshold, pinnedPayTo] = await Promise.all([
       getVendorPolicy(deps.db, req.agentId),
       payerRotating(deps.db, account.address),
       gate.threshold(req.agentId),
+      catalog.pinned(url.host),
     ]);
     if (rotating) return rotatingOutcome(rotating);
     const policy = policyRow ?? { hosts: [], payees: [] };
@@ -260,6 +282,7 @@ export function createPayer(deps: PayerDeps) {
     } catch (error) {
       return rejected(`PAYMENT-REQUIRED is not valid base64 JSON (${(error as Error).message})`);
     }
+    catalog.observe({ url, method, required, agentId: req.agentId });
     const requirementsPolicy: RequirementsPolicy = {
       network: config.network,
       usdcAddress: config.usdcAddress,
@@ -298,6 +321,25 @@ export function createPayer(deps: PayerDeps) {
           vendorPolicy: { payee, allowedPayees: policy.payees },
         },
       );
+    }
+    // A known vendor is paid only at its pinned payTo (the redirect attack); first sight pins it.
+    const pin = await catalog.checkPayTo({ host: url.host, payTo: payee, known: pinnedPayTo });
+    if (!pin.ok) {
+      const vendorPayTo = { host: url.host, knownPayTo: pin.knownPayTo, askedPayTo: payee };
+      const out = await refuse(
+        "vendor_payto_changed",
+        `vendor ${url.host} asks to be paid at ${payee}, not at its known payTo ${pin.knownPayTo}: refused until a person accepts the new address (x402 vendors accept-payto)`,
+        { amountMicro: selected.amountMicro, payee, vendorPayTo },
+      );
+      if (!out.ok && !out.replayed) {
+        await catalog.payToRefused({
+          ...vendorPayTo,
+          agentId: req.agentId,
+          resourceUrl: url.toString(),
+          transactionId: out.transactionId,
+        });
+      }
+      return out;
     }
 
     // Above the agent's threshold: reserved and held for a person, nothing signed (202). Approved

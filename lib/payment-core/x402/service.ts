@@ -16,6 +16,7 @@ import {
   type PayerAddressSource,
   type PayerKeySource,
 } from "../treasury/payer-wallet";
+import { createVendorCatalogHook, type VendorCatalogHook } from "../vendors/payer-hook";
 import { createPayer, type Payer, type PayerDeps } from "./payer";
 import { getUsdcBalance } from "./usdc";
 
@@ -103,9 +104,12 @@ export function createPaymentService(
   // One payer per signing key, built when that key is first used: a rotation that activates a
   // new payer wallet is picked up by the next payment, without a restart.
   const payers = new Map<string, Payer>();
+  // One vendor catalog hook for every payer of the process: one write throttle (vendors/payer-hook.ts).
+  let catalog: VendorCatalogHook | undefined;
   const payerFor = (account: LocalAccount, usdc: Address): Payer => {
     let made = payers.get(account.address);
     if (!made) {
+      catalog ??= createVendorCatalogHook({ db, network: p.network, usdcAddress: usdc, log });
       made = createPayer({
         db,
         engine,
@@ -114,6 +118,7 @@ export function createPaymentService(
         fetch: options.fetch,
         log: options.log,
         owner: options.owner,
+        catalog,
         config: {
           network: p.network,
           usdcAddress: usdc,

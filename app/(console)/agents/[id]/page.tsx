@@ -13,6 +13,7 @@ import { Usd } from "@/components/ui/usd";
 import { requireUser } from "@/lib/auth/session";
 import { getAgentDetail, getMcpClientConfig } from "@/lib/dal/agents";
 import { getApprovalThresholdView } from "@/lib/dal/payment-approvals";
+import { getCatalogHosts } from "@/lib/dal/vendors";
 import { roleAtLeast } from "@/lib/payment-core/access/users";
 import { recordSegment, segmentTitle } from "@/lib/url/segment";
 
@@ -27,14 +28,23 @@ export default async function AgentPage({ params }: Params) {
   const { id } = await params;
   const user = await requireUser("viewer");
   const agentId = recordSegment(id);
-  const [detail, threshold] = await Promise.all([getAgentDetail(agentId), getApprovalThresholdView(agentId)]);
+  const [detail, threshold, catalogHosts] = await Promise.all([
+    getAgentDetail(agentId),
+    getApprovalThresholdView(agentId),
+    getCatalogHosts(),
+  ]);
   if (!detail || !threshold) notFound();
   const { agent, dailySpend, transactions, vendorPolicy } = detail;
   const mcp = await getMcpClientConfig(agent.id);
   const canEdit = roleAtLeast(user.role, "operator");
   return (
     <AgentPanel initial={agent} canEdit={canEdit} expiryDays={detail.approvalExpiryDays}>
-      <VendorPolicySection agentId={agent.id} policy={vendorPolicy} canEdit={canEdit} />
+      <VendorPolicySection
+        agentId={agent.id}
+        policy={vendorPolicy}
+        canEdit={canEdit}
+        catalogHosts={catalogHosts}
+      />
       <ApprovalThresholdSection
         agentId={agent.id}
         view={threshold}
