@@ -118,6 +118,10 @@ export const transactions = pgTable(
     // The resolver's scan: rows whose outcome is still open.
     index("transactions_open_idx").on(t.createdAt).where(sql`${t.status} IN ('pending', 'authorized')`),
     index("transactions_vendor_created_idx").on(t.vendor, t.createdAt.desc()),
+    // Payments to a vendor's host (the Vendors pages' spend; the label in `vendor` may be anything).
+    index("transactions_vendor_host_created_idx")
+      .on(t.vendorHost, t.createdAt.desc())
+      .where(sql`${t.vendorHost} IS NOT NULL`),
     // The ledger sorted by amount (keyset on amount and id), whole and per agent.
     index("transactions_amount_idx").on(t.amountMicro.desc(), t.id.desc()),
     index("transactions_agent_amount_idx").on(t.agentId, t.amountMicro.desc(), t.id.desc()),

@@ -54,8 +54,9 @@ beforeAll(async () => {
   // The vendor now asks another payTo (the payer refused it): the pin shows CHANGED.
   await observe("api.example", "/search", 15_000n, "402", ATTACKER);
   const engine = new BudgetEngine(t.db, { config: defaultBudgetConfig() });
+  // The caller's own label for the vendor: the spend still counts under the URL's host.
   const paid = await engine.reserve("open_agent", 12_000n, randomUUID(), {
-    vendor: "api.example",
+    vendor: "search-api",
     resourceUrl: "https://api.example/search?q=1",
     method: "GET",
   });

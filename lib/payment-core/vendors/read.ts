@@ -71,6 +71,17 @@ const iso = (value: string | null) => (value === null ? null : isoMs(value));
 /** `%`, `_` and `\` taken literally in an ILIKE pattern. */
 const likeLiteral = (text: string) => text.replace(/[\\%_]/g, (c) => `\\${c}`);
 
+/**
+ * Ledger rows paid to one of `hosts`: the host the payment's URL named (`vendor_host`, what vendor
+ * caps count), never the caller's `vendor` label, which may be anything ("search-api"); rows from
+ * before `vendor_host` was written fall back to the label (it defaulted to the host). Two index
+ * scans (vendor_host, vendor) rather than a scan of every row.
+ */
+function paidTo(hosts: readonly string[]) {
+  const list = sql`${sql.param([...hosts])}::text[]`;
+  return sql`(vendor_host = ANY(${list}) OR (vendor_host IS NULL AND vendor = ANY(${list})))`;
+}
+
 async function spendByHost(
   db: Database,
   hosts: readonly string[],
@@ -78,11 +89,12 @@ async function spendByHost(
 ): Promise<Map<string, { spent: bigint; payments: number; last: string | null }>> {
   if (hosts.length === 0) return new Map();
   const rows = await db.execute<{ vendor: string; spent: bigint; payments: number; last: string | null }>(sql`
-    SELECT vendor, COALESCE(sum(amount_micro), 0)::bigint AS spent, count(*)::int AS payments, max(created_at) AS last
+    SELECT coalesce(vendor_host, vendor) AS vendor, COALESCE(sum(amount_micro), 0)::bigint AS spent,
+      count(*)::int AS payments, max(created_at) AS last
     FROM transactions
-    WHERE vendor = ANY(${sql.param([...hosts])}::text[]) AND status = 'completed'
+    WHERE ${paidTo(hosts)} AND status = 'completed'
       AND created_at >= ${since.toISOString()}::timestamptz
-    GROUP BY vendor`);
+    GROUP BY 1`);
   return new Map(rows.map((r) => [r.vendor, { spent: r.spent, payments: r.payments, last: r.last }]));
 }
 
@@ -276,7 +288,7 @@ export async function getVendor(
       created_at: string;
     }>(sql`
       SELECT id, resource_url, method, amount_micro, created_at FROM transactions
-      WHERE vendor = ${host} AND status = 'completed'
+      WHERE ${paidTo([host])} AND status = 'completed'
       ORDER BY created_at DESC LIMIT ${LAST_PAID_SCAN}`),
     db.execute<{ id: string; name: string; status: string; hosts: string[]; payees: string[] }>(sql`
       SELECT id, name, status::text AS status, allowed_vendor_hosts AS hosts, allowed_payees AS payees

@@ -14,6 +14,7 @@ import {
 } from "@/components/ui/table";
 import { Usd } from "@/components/ui/usd";
 import { UtcTime } from "@/components/ui/utc-time";
+import { VendorCapsPanel } from "@/components/vendor-caps-panel";
 import { AcceptPayToForm } from "@/components/vendors/accept-payto-form";
 import { PinBadge } from "@/components/vendors/pin";
 import { requireUser } from "@/lib/auth/session";
@@ -95,12 +96,7 @@ export default async function VendorPage({ params }: Params) {
 
       <PayToSection vendor={vendor} canAccept={canAccept} />
 
-      {/*
-       * ── VENDOR BUDGET CAPS PANEL ──────────────────────────────────────────────────────────────
-       * The lead mounts the per-vendor budget caps panel here (another helper builds it as a
-       * component), e.g. <VendorBudgetCaps host={vendor.host} canEdit={canAccept} />.
-       * ───────────────────────────────────────────────────────────────────────────────────────────
-       */}
+      <VendorCapsPanel vendor={vendor.host} user={user} />
 
       <ResourcesSection vendor={vendor} />
       <HistorySection vendor={vendor} />

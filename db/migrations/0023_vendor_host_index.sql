@@ -1,0 +1,1 @@
+CREATE INDEX "transactions_vendor_host_created_idx" ON "transactions" USING btree ("vendor_host","created_at" DESC NULLS LAST) WHERE "transactions"."vendor_host" IS NOT NULL;
