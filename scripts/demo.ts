@@ -14,6 +14,7 @@ import { seedDemo, seedDemoUsers } from "@/db/seed";
 import { EnvError, env } from "@/lib/env";
 import { mcpClientConfig } from "@/lib/mcp/client-config";
 import { rotateAgentKey } from "@/lib/payment-core/agents/store";
+import { syncVendorCatalog } from "@/lib/payment-core/vendors/sync";
 import {
   consolePaymentEnv,
   LOCAL_CHAIN_ID,
@@ -175,6 +176,22 @@ async function main() {
   const metricsToken = process.env.X402_METRICS_TOKEN || randomBytes(24).toString("base64url");
   // The cron routes answer 503 without a secret: the demo makes one so they can be tried by hand.
   const cronSecret = process.env.CRON_SECRET || randomBytes(24).toString("base64url");
+  if (network) {
+    // The Vendors page filled from the facilitator's discovery list now, not at the job's next run.
+    const synced = await syncVendorCatalog({
+      db,
+      facilitatorUrl: network.facilitatorUrl,
+      network: network.network,
+      usdcAddress: network.usdcAddress,
+    }).catch((error: unknown) => {
+      console.warn(
+        `Vendor catalog: the first sync failed (${(error as Error).message}); the vendor-sync job retries.`,
+      );
+      return null;
+    });
+    if (synced)
+      console.log(`Vendor catalog: ${synced.recorded} resources from the facilitator's discovery list.`);
+  }
   const demoUsers = await seedDemoUsers(db, { actor: "demo" });
   // Fresh API keys for the seed agents on every demo start (shown once, below).
   const keys = await Promise.all(
