@@ -13,7 +13,7 @@ import type { AlertMessage } from "./types";
  * signed) or the discovery list now advertises it. Critical: a vendor whose server, DNS or listing
  * was taken over redirects payments this way.
  */
-export function vendorPayToChangedMessage(input: {
+export interface PayToChange {
   host: string;
   knownPayTo: string;
   askedPayTo: string;
@@ -21,7 +21,9 @@ export function vendorPayToChangedMessage(input: {
   agentId?: string | null;
   resourceUrl?: string | null;
   transactionId?: string | null;
-}): AlertMessage {
+}
+
+export function vendorPayToChangedMessage(input: PayToChange): AlertMessage {
   return {
     code: "vendor_payto_changed",
     severity: "critical",

@@ -1,7 +1,11 @@
 import type { Database } from "@/db/client";
 import { insertAlert } from "../alerts/live";
 import type { Condition } from "../alerts/types";
-import { priceAboveAdvertisedMessage, vendorPayToChangedMessage } from "../alerts/vendor-messages";
+import {
+  type PayToChange,
+  priceAboveAdvertisedMessage,
+  vendorPayToChangedMessage,
+} from "../alerts/vendor-messages";
 import { type Logger, silentLog } from "../support/log";
 import type { Micro } from "../support/money";
 
@@ -14,15 +18,7 @@ import type { Micro } from "../support/money";
  *   advertised price (for `upto`, its maximum). Once per resource, asked and advertised amount.
  */
 
-export function payToChangedCondition(input: {
-  host: string;
-  knownPayTo: string;
-  askedPayTo: string;
-  source: "discovery" | "402";
-  agentId?: string | null;
-  resourceUrl?: string | null;
-  transactionId?: string | null;
-}): Condition {
+export function payToChangedCondition(input: PayToChange): Condition {
   return {
     kind: "vendor_payto_changed",
     severity: "critical",
