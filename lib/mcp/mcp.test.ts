@@ -8,6 +8,7 @@ import { type ApiRateLimits, createApiRateLimits } from "@/lib/api/rate-limits";
 import { parseEnv } from "@/lib/env";
 import { rotateAgentKey } from "@/lib/payment-core/agents/store";
 import { setVendorPolicy } from "@/lib/payment-core/agents/vendor-policy";
+import { setCaps } from "@/lib/payment-core/budgets/caps";
 import { decidePaymentApproval, setApprovalThreshold } from "@/lib/payment-core/payment-approvals";
 import { setKillSwitch } from "@/lib/payment-core/runtime/kill-switch";
 import { createPaymentService, type PaymentService } from "@/lib/payment-core/x402/service";
@@ -159,6 +160,7 @@ describe("the MCP server over Streamable HTTP", () => {
     expect((first as { text: string }).text).toContain("Refused (daily_limit_exceeded)");
     const after = (await call(client, "get_budget")).structuredContent;
     expect(after).toMatchObject({ day: { spentUsdc: "0.030000", remainingUsdc: "0.000000" } });
+    expect(after.caps).toEqual([]);
     await client.close();
   });
 
@@ -340,4 +342,35 @@ describe("x402 mcp (stdio)", () => {
     await expect(client.connect(transport)).rejects.toThrow();
     expect(stderr()).toMatch(/unauthorized/);
   }, 120_000);
+});
+
+describe("get_budget shows the fleet and vendor caps that apply to this agent", () => {
+  it("the fleet's, the vendor's for all agents and its own at a vendor; not another agent's", async () => {
+    const now = new Date();
+    const vendor = new URL(net.vendorUrl).host;
+    const set = (input: { vendor: string | null; agentId: string | null; daily: bigint }) =>
+      setCaps(t.db, input, { actor: "ops@example.com", now, mayLoosen: true });
+    await set({ vendor: null, agentId: null, daily: 500_000_000n });
+    await set({ vendor, agentId: null, daily: 40_000_000n });
+    await set({ vendor, agentId: "research_agent", daily: 7_000_000n });
+    await set({ vendor, agentId: "builder_agent", daily: 1_000_000n });
+    try {
+      const client = await httpClient(researchKey);
+      const budget = (await call(client, "get_budget")).structuredContent;
+      await client.close();
+      const caps = budget.caps as {
+        scope: string;
+        vendor: string | null;
+        day: { limitUsdc: string } | null;
+      }[];
+      expect(caps.map((c) => [c.scope, c.vendor, c.day?.limitUsdc])).toEqual([
+        ["fleet", null, "500.000000"],
+        ["vendor", vendor, "40.000000"],
+        ["vendor_agent", vendor, "7.000000"],
+      ]);
+      expect(caps[0]).toMatchObject({ month: null, day: { remainingUsdc: expect.any(String) } });
+    } finally {
+      await t.db.$client`DELETE FROM budget_caps`;
+    }
+  });
 });

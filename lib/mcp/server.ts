@@ -4,6 +4,7 @@ import { z } from "zod";
 import type { Database } from "@/db/client";
 import { type OutcomeJson, payFromJson } from "@/lib/api/payments";
 import { getVendorPolicy } from "@/lib/payment-core/agents/vendor-policy";
+import { type Cap, type CapWindow, listCaps } from "@/lib/payment-core/budgets/caps";
 import type { BudgetConfig } from "@/lib/payment-core/budgets/config";
 import { getUsage, type WindowUsage } from "@/lib/payment-core/budgets/usage";
 import { lastPricesPaid } from "@/lib/payment-core/ledger/last-prices";
@@ -140,6 +141,29 @@ const windowJson = (w: WindowUsage) => ({
   limitSource: w.source,
 });
 
+const capWindowJson = (w: CapWindow | null) =>
+  w && {
+    spentUsdc: usdc6(w.spentMicro),
+    reservedUsdc: usdc6(w.reservedMicro),
+    limitUsdc: usdc6(w.limitMicro),
+    remainingUsdc: usdc6(w.remainingMicro),
+  };
+
+/**
+ * The caps a payment of `agentId` is checked against besides its own limits: the fleet's, each
+ * vendor's for all agents, and its own at a vendor (never another agent's).
+ */
+function capsJson(caps: Cap[], agentId: string) {
+  return caps
+    .filter((c) => c.agentId === null || c.agentId === agentId)
+    .map((c) => ({
+      scope: c.vendor === null ? "fleet" : c.agentId === null ? "vendor" : "vendor_agent",
+      vendor: c.vendor,
+      day: capWindowJson(c.daily),
+      month: capWindowJson(c.monthly),
+    }));
+}
+
 export function createMcpServer(deps: McpDeps): McpServer {
   const { db, agent } = deps;
   const server = new McpServer(
@@ -185,15 +209,16 @@ export function createMcpServer(deps: McpDeps): McpServer {
     {
       title: "This agent's budget",
       description:
-        "The agent's budget as the console enforces it now: today's and this month's (UTC) spent, reserved, limit and remaining in USDC, the largest single payment allowed, and whether payments are stopped (kill switch).",
+        "The agent's budget as the console enforces it now: today's and this month's (UTC) spent, reserved, limit and remaining in USDC, the largest single payment allowed, whether payments are stopped (kill switch), and the fleet-wide and per-vendor caps that also apply to this agent (caps: scope fleet, vendor or vendor_agent, each with its day and month).",
       annotations: { readOnlyHint: true, openWorldHint: false },
     },
     async () => {
       try {
         const config = deps.budget();
-        const [usage, killSwitch] = await Promise.all([
+        const [usage, killSwitch, caps] = await Promise.all([
           getUsage(db, config, agent.id),
           getKillSwitch(db, config),
+          listCaps(db, { now: new Date() }),
         ]);
         const perPayment = usage.perTransactionMax.limitMicro;
         // Bigints: Math.min does not take them.
@@ -206,12 +231,13 @@ export function createMcpServer(deps: McpDeps): McpServer {
           day: windowJson(usage.daily),
           month: windowJson(usage.monthly),
           perPaymentMaxUsdc: usdc6(maxMicro),
+          caps: capsJson(caps, agent.id),
         };
         const can = killSwitch.enabled
           ? "Payments are stopped (kill switch)."
           : usage.status !== "active"
             ? "This agent is paused."
-            : `Up to ${data.day.remainingUsdc} USDC more today and ${data.month.remainingUsdc} this month, at most ${data.perPaymentMaxUsdc} per payment.`;
+            : `Up to ${data.day.remainingUsdc} USDC more today and ${data.month.remainingUsdc} this month, at most ${data.perPaymentMaxUsdc} per payment${data.caps.length > 0 ? `; ${data.caps.length} fleet or vendor caps also apply (caps)` : ""}.`;
         return result(can, data);
       } catch (error) {
         return thrown(error);
