@@ -187,5 +187,8 @@ describe("sign-in timing does not tell which emails have accounts", () => {
     // Equal costs give a ratio near 1; cost 12 against 10 gave about 4 (issue 25).
     expect(ratio).toBeGreaterThan(0.5);
     expect(ratio).toBeLessThan(2);
-  });
+    // Sixteen cost-12 hashes: about 4 s on a quiet machine, over a minute with the cores
+    // oversubscribed (load 17 on 2 cores in a test run beside other work). The bound is the
+    // test's, not the assertion's: the ratio is what is checked.
+  }, 300_000);
 });
