@@ -4,7 +4,8 @@
  * server). Rows spread over the last 30 UTC days (to the minute before now), shaped as the engine
  * writes them: 90% completed (one in ten settled below its reservation, so metadata carries
  * reserved_micro), 3% failed, 4% refused for the daily limit, 1% refused for other reasons, 2% still
- * authorized; four vendor hosts; amounts from $0.001 to $2.
+ * authorized; four vendor hosts; prices from eleven fixed ones between $0.001 and $2 (as x402 resources
+ * have), one row in fifty off them by up to $0.065 (metered payments).
  *
  * The yardstick is a plain `SELECT count(*), sum(amount_micro)` over the same rows (the agent's rows
  * since the month the window starts in, as the backtest reads them), run in the same process against
@@ -45,7 +46,8 @@ async function seed(admin: postgres.Sql, rows: number, now: Date): Promise<void>
        FROM (
          SELECT i, $2::timestamptz + (i::float8 / $3) * ($4 || ' milliseconds')::interval AS c,
            (ARRAY['search.vendor-a.example', 'scan.vendor-b.example', 'data.vendor-c.example', 'slow.vendor-d.example'])[1 + (i * 7) % 4] AS h,
-           1000 + (hashint4(i)::bigint & 2097151) % 1999000 AS a,
+           (ARRAY[1000, 5000, 10000, 10000, 25000, 50000, 100000, 250000, 500000, 1000000, 2000000])[1 + (hashint4(i)::bigint & 1023) % 11]
+             + CASE WHEN i % 50 = 1 THEN (hashint4(-i)::bigint & 65535) ELSE 0 END AS a,
            CASE WHEN i % 100 < 90 THEN 'completed' WHEN i % 100 < 93 THEN 'failed'
              WHEN i % 100 < 98 THEN 'rejected' ELSE 'authorized' END AS s
          FROM generate_series($5::int, $6::int) AS i

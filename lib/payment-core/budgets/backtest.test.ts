@@ -176,6 +176,20 @@ describe("backtest", () => {
     const empty = await backtestLimits(t.db, config, { agentId: "code_review_agent", now: NOW, days: 7 });
     expect(empty.payments).toEqual({ count: 0, amountMicro: 0n });
     expect(empty.proposed.byDay).toEqual([]);
+    // Imported rows without a vendor host: the label, whatever it holds, is the vendor.
+    const label = "🦊 1 = 2 3:4,";
+    await t.db.$client`INSERT INTO transactions (id, created_at, agent_id, vendor, amount_micro, status)
+      VALUES ('bt-l1', ${NOW.toISOString()}, 'code_review_agent', ${label}, 2000000, 'completed'),
+        ('bt-l2', ${NOW.toISOString()}, 'code_review_agent', '', 3000000, 'completed')`;
+    const labels = await backtestLimits(t.db, config, {
+      agentId: "code_review_agent",
+      now: NOW,
+      limits: { dailyMicro: 1n },
+    });
+    expect(labels.proposed.byVendor).toEqual([
+      { vendor: "", count: 1, amountMicro: usdc(3) },
+      { vendor: label, count: 1, amountMicro: usdc(2) },
+    ]);
     await expect(backtestLimits(t.db, config, { agentId: "nobody", now: NOW })).rejects.toMatchObject({
       code: "unknown_agent",
     });

@@ -109,21 +109,20 @@ export function backtestWindow(now: Date, days: number): { from: Date; to: Date;
   return { from, to: now, replayFrom };
 }
 
+const SURROGATE = /[\uD800-\uDFFF]/;
+
 /** The end of `count` code points of `text` from `at` (PostgreSQL's char_length counts code points). */
 function codePointsEnd(text: string, at: number, count: number): number {
-  let end = at + count;
-  if (!/[\uD800-\uDFFF]/.test(text.slice(at, end))) return end;
-  end = at;
+  let end = at;
   for (let n = 0; n < count; n++) end += (text.codePointAt(end) ?? 0) > 0xffff ? 2 : 1;
   return end;
 }
 
 /**
  * The agent's rows from `replayFrom` up to `to`, in the ledger's order, as one text value of
- * `day ask uses length vendor` tokens back to back (`uses`, what the row takes, is `=` when it is
- * what it asked) (`day` counted from `replayFrom`, the vendor
- * length-prefixed since a label may hold any character): one value to decode rather than a million
- * rows of the driver's. The order is spelled NULLS FIRST (the columns are NOT NULL) so that an index
+ * `day ask uses length vendor` tokens back to back (`day` counted from `replayFrom`; `uses`, what the
+ * row takes, is `=` when it is what it asked; the vendor length-prefixed since a label may hold any
+ * character): one value to decode rather than a million rows of the driver's. The order is spelled NULLS FIRST (the columns are NOT NULL) so that an index
  * on (created_at DESC, id DESC) read backwards gives it: no sort.
  */
 async function loadDays(
@@ -153,6 +152,16 @@ async function loadDays(
   const base = Date.parse(`${fromDay}T00:00:00.000Z`);
   const vendors: string[] = [];
   const vendorIndex = new Map<string, number>();
+  // x402 prices are mostly a few fixed amounts per resource: each is parsed into a bigint once.
+  const amounts = new Map<string, Micro>();
+  const amount = (text: string): Micro => {
+    let micro = amounts.get(text);
+    if (micro === undefined) {
+      micro = BigInt(text);
+      if (amounts.size < 100_000) amounts.set(text, micro);
+    }
+    return micro;
+  };
   const days: Day[] = [];
   let current: Day | undefined;
   let currentIndex = -1;
@@ -162,11 +171,16 @@ async function loadDays(
     const s3 = line.indexOf(" ", s2 + 1);
     const s4 = line.indexOf(" ", s3 + 1);
     const dayIndex = Number(line.slice(at, s1));
-    const ask = BigInt(line.slice(s1 + 1, s2));
+    const ask = amount(line.slice(s1 + 1, s2));
     const usesText = line.slice(s2 + 1, s3);
-    const uses = usesText === "=" ? ask : BigInt(usesText);
-    const end = codePointsEnd(line, s4 + 1, Number(line.slice(s3 + 1, s4)));
-    const name = line.slice(s4 + 1, end);
+    const uses = usesText === "=" ? ask : amount(usesText);
+    const length = Number(line.slice(s3 + 1, s4));
+    let end = s4 + 1 + length;
+    let name = line.slice(s4 + 1, end);
+    if (SURROGATE.test(name)) {
+      end = codePointsEnd(line, s4 + 1, length);
+      name = line.slice(s4 + 1, end);
+    }
     at = end;
     let vendor = vendorIndex.get(name);
     if (vendor === undefined) {
