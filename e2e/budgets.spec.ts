@@ -73,6 +73,7 @@ test.describe("budgets", () => {
     await page.goto(`/agents/${agent}`);
     const backtest = page.getByRole("region", { name: "Backtest of these limits" });
     await expect(backtest).toHaveCount(0);
+    const inForce = await page.getByLabel("Daily limit (USDC)").inputValue();
     await page.getByLabel("Daily limit (USDC)").fill("0.000001");
     const n = asked?.n ?? 0;
     await expect(backtest).toContainText(
@@ -83,7 +84,7 @@ test.describe("budgets", () => {
       ORDER BY created_at DESC LIMIT 1`;
     await expect(backtest).toContainText(last?.vendor ?? "");
     // Back to the limit in force: nothing to try.
-    await page.getByLabel("Daily limit (USDC)").fill("100");
+    await page.getByLabel("Daily limit (USDC)").fill(inForce);
     await expect(backtest).toHaveCount(0);
   });
 
