@@ -77,7 +77,7 @@ async function main(): Promise<number> {
     );
     await bench.admin.end();
 
-    const db = createDb(bench.url, { max: 1, applicationName: "x402-bench-backtest" });
+    const db = createDb(bench.url, { max: 3, applicationName: "x402-bench-backtest" });
     // Limits the seeded month fits under; the backtest tries a daily limit of $50 against them.
     const config = defaultBudgetConfig({
       agentLimits: {
