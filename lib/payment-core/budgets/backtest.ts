@@ -27,9 +27,11 @@ import { getLimitsWith } from "./usage";
  * the replay once that reservation is released). Rows written in one batch share created_at; their
  * order is then their id's, not the batch's.
  *
- * Cost: one query that reads the rows in the ledger index's order (no sort) and hands them back as
- * one text value of compact tokens, then a bigint loop in the process (docs/performance.md has the
- * figure at 1M rows).
+ * `current` replays the limits in force now over the whole window (not the ones in force on each day).
+ *
+ * Cost: one query per third of the time range, at once, each reading its rows in the ledger index's
+ * order (no sort) and handing them back as one text value of compact tokens, then a bigint loop in
+ * the process (docs/performance.md has the figure at 1M rows).
  */
 
 export const BACKTEST_MAX_DAYS = 92;
