@@ -307,6 +307,7 @@ const ACTIONS: Record<string, Record<string, Record<string, unknown>>> = {
     requestMonthlyChange: { agentId: "hostile_agent", monthlyLimit: "500", justification: "a good reason" },
     saveVendorPolicy: { agentId: "hostile_agent", hosts: "vendor.example", payees: "", reason: "r" },
     saveApprovalThreshold: { agentId: "hostile_agent", threshold: "25", reason: "r" },
+    backtestAction: { agentId: "hostile_agent", dailyLimit: "10", monthlyLimit: "", perTransactionMax: "1" },
   },
   "(console)/alerts/actions.ts": { acknowledgeAlertAction: { id: "1" } },
   "(console)/approvals/actions.ts": {

@@ -74,6 +74,8 @@ const ACTIONS: Record<string, Role> = {
   "app/(console)/vendors/actions.ts#acceptPayToAction": "operator",
   // Raising or clearing the threshold needs an approver too; the action checks that after the input.
   "app/(console)/agents/actions.ts#saveApprovalThreshold": "operator",
+  // The policy backtest beside the limit fields: a read.
+  "app/(console)/agents/actions.ts#backtestAction": "viewer",
   "app/(console)/approvals/actions.ts#decideRequest": "approver",
   "app/(console)/approvals/actions.ts#decidePayment": "approver",
   "app/(console)/settlements/actions.ts#checkSettlement": "operator",

@@ -1,4 +1,4 @@
-import { formatUsdc } from "@/lib/payment-core/support/money";
+import { formatDollars, formatUsdc } from "@/lib/payment-core/support/money";
 import { expect, test } from "./fixtures";
 
 async function usedToday(sql: import("postgres").Sql, agent: string): Promise<bigint> {
@@ -51,6 +51,41 @@ test.describe("budgets", () => {
     const [policy] = await sql`SELECT limit_micro::text AS limit, set_by FROM budget_policies
       WHERE agent_id = ${agent} AND kind = 'daily'`;
     expect(policy).toMatchObject({ limit: limit.toString(), set_by: "operator@demo.local" });
+  });
+
+  test("the backtest beside the limit fields: a lower daily limit and what it would have refused", async ({
+    as,
+    pay,
+    sql,
+  }) => {
+    const agent = "code_review_agent";
+    expect((await pay(agent, "/code-scan")).status).toBe(200);
+    expect((await pay(agent, "/code-scan")).status).toBe(200);
+    // A daily limit of one micro-USDC refuses every payment of the window: what the ledger holds.
+    const [asked] = await sql<{ n: number; total: string }[]>`
+      SELECT count(*)::int AS n, coalesce(sum(CASE WHEN status = 'completed'
+        THEN coalesce((metadata->>'reserved_micro')::bigint, amount_micro) ELSE amount_micro END), 0)::text AS total
+      FROM transactions WHERE agent_id = ${agent}
+        AND created_at >= (now() AT TIME ZONE 'UTC')::date - 29
+        AND (status <> 'rejected' OR error_code IN ('daily_limit_exceeded', 'monthly_limit_exceeded',
+          'per_transaction_max_exceeded'))`;
+    const page = await as("operator");
+    await page.goto(`/agents/${agent}`);
+    const backtest = page.getByRole("region", { name: "Backtest of these limits" });
+    await expect(backtest).toHaveCount(0);
+    const inForce = await page.getByLabel("Daily limit (USDC)").inputValue();
+    await page.getByLabel("Daily limit (USDC)").fill("0.000001");
+    const n = asked?.n ?? 0;
+    await expect(backtest).toContainText(
+      `${n.toLocaleString("en-US")} payment${n === 1 ? "" : "s"} (${formatDollars(BigInt(asked?.total ?? "0"))}) would have been refused`,
+    );
+    const [last] = await sql<{ vendor: string }[]>`
+      SELECT coalesce(vendor_host, vendor) AS vendor FROM transactions WHERE agent_id = ${agent}
+      ORDER BY created_at DESC LIMIT 1`;
+    await expect(backtest).toContainText(last?.vendor ?? "");
+    // Back to the limit in force: nothing to try.
+    await page.getByLabel("Daily limit (USDC)").fill(inForce);
+    await expect(backtest).toHaveCount(0);
   });
 
   test("a viewer sees the limits but no edit controls", async ({ as }) => {

@@ -15,6 +15,7 @@ import { UtcTime } from "@/components/ui/utc-time";
 import type { AgentView, AgentWindowView } from "@/lib/dal/agents";
 import { formatUsdc } from "@/lib/payment-core/support/money";
 import { SourceBadge } from "./badges";
+import { LimitBacktest, type TypedLimits } from "./limit-backtest";
 import { LiveOutlook, OutlookText, typedAmount } from "./limit-outlook";
 
 /** An input's starting text: the limit as a plain decimal the form sends back ("150", "0.25"). */
@@ -52,6 +53,20 @@ function useTyped() {
     if (target.name) setTyped((t) => ({ ...t, [target.name]: target.value }));
   };
   return { typed, onChange };
+}
+
+/** The limits typed that are valid amounts other than the one in force (what to backtest), or null. */
+function triedLimits(
+  typed: Record<string, string>,
+  inForce: Partial<Record<keyof TypedLimits, string>>,
+): TypedLimits | null {
+  const tried: TypedLimits = {};
+  for (const [name, micro] of Object.entries(inForce) as [keyof TypedLimits, string][]) {
+    const text = typed[name];
+    const amount = typedAmount(text);
+    if (text !== undefined && amount !== undefined && amount !== BigInt(micro)) tried[name] = text.trim();
+  }
+  return Object.keys(tried).length > 0 ? tried : null;
 }
 
 /** A limit's amount: starts at the limit in force, with its value and source in the hint. */
@@ -182,6 +197,13 @@ export function DailyLimitsForm({ agent }: { agent: AgentView }) {
         }
       />
       <LiveOutlook agent={agent} proposed={proposed} />
+      <LimitBacktest
+        agentId={agent.id}
+        typed={triedLimits(typed, {
+          dailyLimit: agent.daily.limitMicro,
+          perTransactionMax: agent.perTransaction.limitMicro,
+        })}
+      />
       <ErrorSummary errors={errors} ids={FIELD_IDS} />
       <SubmitRow pending={pending} label="Save limits" note="Saving…" />
       <FormMessage
@@ -269,6 +291,10 @@ export function MonthlyLimitForm({ agent, expiryDays }: { agent: AgentView; expi
         {(control) => <Textarea {...control} ref={justification} name="justification" rows={3} />}
       </Field>
       <LiveOutlook agent={agent} proposed={{ monthlyLimitMicro: monthly }} />
+      <LimitBacktest
+        agentId={agent.id}
+        typed={triedLimits(typed, { monthlyLimit: agent.monthly.limitMicro })}
+      />
       <ErrorSummary errors={errors} ids={FIELD_IDS} />
       <SubmitRow pending={pending} label={monthlyButtonLabel(monthly, current)} note="Sending…" />
       <FormMessage

@@ -19,6 +19,7 @@ import {
   JUSTIFICATION_MAX,
   JUSTIFICATION_MIN,
 } from "@/lib/payment-core/budgets/approvals";
+import { backtestForWire, backtestLimits } from "@/lib/payment-core/budgets/backtest";
 import { limitOutlook, outlookForWire, type ProposedLimits } from "@/lib/payment-core/budgets/limit-warnings";
 import { getUsage, setLimits } from "@/lib/payment-core/budgets/usage";
 import {
@@ -288,5 +289,38 @@ export const saveApprovalThreshold = action({
       source: after.source,
       consoleMicro: after.consoleMicro?.toString() ?? null,
     };
+  },
+});
+
+/** A limit to try in the backtest: empty means the one in force. */
+const optionalUsdc = z
+  .string()
+  .trim()
+  .max(40)
+  .optional()
+  .transform((value, ctx) => (value ? typedUsdc(value, ctx, "150 or 0.25", true) : undefined));
+
+/**
+ * The policy backtest beside the limit fields (read-only, a viewer's): what the limits typed would
+ * have refused of the agent's payments over the last 30 UTC days (lib/payment-core/budgets/backtest.ts).
+ */
+export const backtestAction = action({
+  role: "viewer",
+  input: z.object({
+    agentId,
+    dailyLimit: optionalUsdc,
+    monthlyLimit: optionalUsdc,
+    perTransactionMax: optionalUsdc,
+  }),
+  handler: async (input, { db }) => {
+    const b = await backtestLimits(db, env().budget, {
+      agentId: input.agentId,
+      limits: {
+        dailyMicro: input.dailyLimit,
+        monthlyMicro: input.monthlyLimit,
+        perTransactionMicro: input.perTransactionMax,
+      },
+    });
+    return backtestForWire(b);
   },
 });

@@ -8,6 +8,7 @@ import { CliFailure, type CommandKit, EXIT, withDb } from "../context";
 import { enforcedConfig, enforcedJson, enforcedNotes, limitDifferences } from "../enforced";
 import { table, usd, usdc6 } from "../format";
 import { capsJson, capsTable, registerBudgetCaps } from "./budget-caps";
+import { registerBudgetsSimulate } from "./budgets-simulate";
 
 function agentUsageJson(u: AgentUsage) {
   return {
@@ -112,6 +113,7 @@ export function registerBudgets(program: Command, { sub, print }: CommandKit): v
       }),
     );
   registerBudgetCaps(budgets, { sub, print });
+  registerBudgetsSimulate(budgets, { sub, print });
 
   mutating(
     sub(budgets, "set")
