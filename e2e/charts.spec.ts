@@ -195,7 +195,17 @@ test("in dark mode, chart text keeps 4.5:1 on the dark page and the axes start w
   const page = await as("viewer");
   await page.emulateMedia({ colorScheme: "dark" });
   await overviewWithCharts(page);
-  const background = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+  // The page's background as rgb (Tailwind's palette computes to oklch): drawn on a canvas and read back.
+  const background = await page.evaluate(() => {
+    const canvas = document.createElement("canvas");
+    canvas.width = 1;
+    canvas.height = 1;
+    const context = canvas.getContext("2d") as CanvasRenderingContext2D;
+    context.fillStyle = getComputedStyle(document.body).backgroundColor;
+    context.fillRect(0, 0, 1, 1);
+    const [r, g, b] = context.getImageData(0, 0, 1, 1).data;
+    return `rgb(${r}, ${g}, ${b})`;
+  });
   expect(luminance(background), `dark background ${background}`).toBeLessThan(0.05);
   for (const { text, fill } of await chartTexts(page)) {
     expect(contrast(fill, background), `"${text}" drawn in ${fill} on ${background}`).toBeGreaterThanOrEqual(
@@ -215,7 +225,7 @@ test("in dark mode, chart text keeps 4.5:1 on the dark page and the axes start w
   await expect(wallet).toContainText(/low \$[\d,]+\.\d\d/);
   await expect(wallet.locator(".gauge-low-line")).toBeAttached();
   const clipped = await wallet
-    .locator("figcaption span")
+    .locator("figcaption > span.block")
     .evaluateAll((spans) => spans.filter((s) => s.scrollWidth > s.clientWidth + 1).map((s) => s.textContent));
   expect(clipped).toEqual([]);
   await page.screenshot({ path: "test-results/screenshots/overview-charts-dark.png", fullPage: true });
