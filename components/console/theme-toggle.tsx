@@ -39,7 +39,9 @@ export function ThemeToggle({ className = "" }: { className?: string }) {
         <circle cx="8" cy="8" r="6" strokeWidth="1.5" />
         <path d="M8 2a6 6 0 0 1 0 12z" fill="currentColor" />
       </svg>
-      Theme: {LABEL[theme]}
+      {/* "Theme: " is read out everywhere, shown from the sm breakpoint (the phone bar is narrow). */}
+      <span className="sr-only sm:not-sr-only">Theme: </span>
+      {LABEL[theme]}
     </button>
   );
 }
