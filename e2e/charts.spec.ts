@@ -17,6 +17,12 @@ function contrastOnWhite(rgb: string): number {
   return 1.05 / (luminance(rgb) + 0.05);
 }
 
+/** Contrast of two colours (WCAG). */
+function contrast(a: string, b: string): number {
+  const [hi, lo] = [luminance(a), luminance(b)].sort((x, y) => y - x) as [number, number];
+  return (hi + 0.05) / (lo + 0.05);
+}
+
 /** Every text drawn inside the charts' SVGs, with its computed fill. */
 async function chartTexts(page: Page): Promise<{ text: string; fill: string }[]> {
   return page
@@ -69,9 +75,13 @@ test("the agent page loads the chart library only when the chart mounts", async 
   const response = await page.request.get("/agents/builder_agent");
   expect(response.status()).toBe(200);
   const html = await response.text();
-  // The server-rendered page has no drawn chart and no recharts code in its first-load scripts.
+  // The server-rendered page has no drawn chart and no recharts code in its first-load scripts,
+  // nor in a script it preloads (next/dynamic's <link rel="preload" as="script">).
   expect(html).not.toContain("recharts-wrapper");
-  const scripts = [...html.matchAll(/<script[^>]+src="([^"]+\.js)"/g)].map((m) => m[1] ?? "");
+  const scripts = [
+    ...html.matchAll(/<script[^>]+src="([^"]+\.js)"/g),
+    ...html.matchAll(/<link[^>]+href="([^"]+\.js)"/g),
+  ].map((m) => m[1] ?? "");
   for (const src of scripts) {
     const body = await (await page.request.get(src)).text();
     expect(body.includes("recharts-cartesian-axis"), `${src} carries recharts`).toBe(false);
@@ -171,4 +181,52 @@ test("spend per hour: the last 24 hours' total is the ledger's completed spend, 
   await panel.getByText("Show the data as a table").click();
   await expect(panel.getByRole("row")).toHaveCount(25);
   await page.screenshot({ path: "test-results/screenshots/overview-charts-desktop.png", fullPage: true });
+});
+
+test("in dark mode, chart text keeps 4.5:1 on the dark page and the axes start where they should", async ({
+  as,
+  sql,
+}) => {
+  // A typical 300-500 ms and one 11.7 s outlier: on the log axis the typical values stay readable.
+  await seedLedgerRows(sql, [
+    { agentId: "builder_agent", status: "completed", amountMicro: 10_000n, ago: 30, latencyMs: 380 },
+    { agentId: "builder_agent", status: "completed", amountMicro: 10_000n, ago: 40, latencyMs: 11_700 },
+  ]);
+  const page = await as("viewer");
+  await page.emulateMedia({ colorScheme: "dark" });
+  await overviewWithCharts(page);
+  // The page's background as rgb (Tailwind's palette computes to oklch): drawn on a canvas and read back.
+  const background = await page.evaluate(() => {
+    const canvas = document.createElement("canvas");
+    canvas.width = 1;
+    canvas.height = 1;
+    const context = canvas.getContext("2d") as CanvasRenderingContext2D;
+    context.fillStyle = getComputedStyle(document.body).backgroundColor;
+    context.fillRect(0, 0, 1, 1);
+    const [r, g, b] = context.getImageData(0, 0, 1, 1).data;
+    return `rgb(${r}, ${g}, ${b})`;
+  });
+  expect(luminance(background), `dark background ${background}`).toBeLessThan(0.05);
+  for (const { text, fill } of await chartTexts(page)) {
+    expect(contrast(fill, background), `"${text}" drawn in ${fill} on ${background}`).toBeGreaterThanOrEqual(
+      4.5,
+    );
+  }
+  // The success rate runs from 0%; the latency axis is logarithmic (1-2-5 ticks up past 10 s).
+  const rate = page.getByRole("region", { name: "Payment success rate" });
+  await expect(rate.locator("svg text", { hasText: /^0%$/ })).toBeAttached();
+  const latency = page.getByRole("region", { name: "Payment latency" });
+  await expect(latency.locator("svg text", { hasText: /^500 ms$/ })).toBeAttached();
+  await expect(latency.locator("svg text", { hasText: /^20 s$/ })).toBeAttached();
+  await expect(latency).toContainText("on a log scale");
+  // The wallet card: the gauge's scale follows the balance and the low line, which is marked; the
+  // network is shown in full.
+  const wallet = page.getByRole("region", { name: "Wallet balance" });
+  await expect(wallet).toContainText(/low \$[\d,]+\.\d\d/);
+  await expect(wallet.locator(".gauge-low-line")).toBeAttached();
+  const clipped = await wallet
+    .locator("figcaption > span.block")
+    .evaluateAll((spans) => spans.filter((s) => s.scrollWidth > s.clientWidth + 1).map((s) => s.textContent));
+  expect(clipped).toEqual([]);
+  await page.screenshot({ path: "test-results/screenshots/overview-charts-dark.png", fullPage: true });
 });

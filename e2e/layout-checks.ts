@@ -55,3 +55,47 @@ export async function textLines(locator: Locator): Promise<number> {
     return tops.size;
   });
 }
+
+/**
+ * WCAG 2.2 target size (2.5.8, AA), held stricter than the standard: every visible control
+ * (button, link, form control, summary) is at least 24x24 CSS px, spacing or not. Only links
+ * inside running text are exempt (the standard's inline exception: their height is the line's).
+ * Returns each offender, described.
+ */
+export async function smallTargets(page: Page): Promise<string[]> {
+  return page.evaluate(() => {
+    const selector =
+      'a[href], button, input:not([type="hidden"]), select, textarea, summary, [role="button"], [role="link"], [role="checkbox"], [role="tab"], [tabindex]:not([tabindex="-1"])';
+    const visible = (el: Element) => {
+      const r = el.getBoundingClientRect();
+      if (r.width === 0 || r.height === 0) return false;
+      const style = getComputedStyle(el);
+      if (style.visibility === "hidden" || style.display === "none") return false;
+      // Screen-reader-only and clipped skip links are not targets anyone aims at.
+      return !(r.width <= 1 && r.height <= 1);
+    };
+    const inline = (el: Element) => {
+      if (el.tagName !== "A") return false;
+      const parent = el.parentElement;
+      if (!parent) return false;
+      const own = (el.textContent ?? "").trim().length;
+      const around = (parent.textContent ?? "").trim().length;
+      return getComputedStyle(el).display === "inline" && around > own + 20;
+    };
+    const targets = Array.from(document.querySelectorAll(selector)).filter(visible);
+    const describeTarget = (el: Element, r: DOMRect) => {
+      const name = (el.getAttribute("aria-label") ?? el.textContent ?? "").trim().replace(/\s+/g, " ");
+      return `<${el.tagName.toLowerCase()}${el.getAttribute("type") ? ` type=${el.getAttribute("type")}` : ""}> "${name.slice(0, 40)}" ${Math.round(r.width)}x${Math.round(r.height)}`;
+    };
+    const problems: string[] = [];
+    targets.forEach((el, i) => {
+      const r = el.getBoundingClientRect();
+      if (r.width >= 23.5 && r.height >= 23.5) return;
+      if (inline(el)) return;
+      // Nested targets (a checkbox inside its label's row) count once: the outer one.
+      if (targets.some((other, j) => j !== i && other.contains(el))) return;
+      problems.push(describeTarget(el, r));
+    });
+    return problems;
+  });
+}

@@ -125,12 +125,15 @@ test("a viewer sees the fundings but cannot fund", async ({ as }) => {
   await expect(page.getByRole("heading", { name: "Recent fundings" })).toBeVisible();
 });
 
-test("the overview's first-load scripts carry no wallet code; the Fund page's do", async ({ as }) => {
+test("no page's first-load scripts carry wallet code; the Fund page loads it on Connect", async ({ as }) => {
   const page = await as("viewer");
   // A string of wagmi's own (an error class name) that minification keeps.
   const carriesWagmi = async (path: string) => {
     const html = await (await page.request.get(path)).text();
-    const scripts = [...html.matchAll(/<script[^>]+src="([^"]+\.js)"/g)].map((m) => m[1] ?? "");
+    const scripts = [
+      ...html.matchAll(/<script[^>]+src="([^"]+\.js)"/g),
+      ...html.matchAll(/<link[^>]+href="([^"]+\.js)"/g),
+    ].map((m) => m[1] ?? "");
     expect(scripts.length).toBeGreaterThan(0);
     const found: string[] = [];
     for (const src of scripts) {
@@ -140,7 +143,20 @@ test("the overview's first-load scripts carry no wallet code; the Fund page's do
     return found;
   };
   expect(await carriesWagmi("/overview")).toEqual([]);
-  expect((await carriesWagmi("/treasury/fund")).length).toBeGreaterThan(0);
+  expect(await carriesWagmi("/treasury/fund")).toEqual([]);
+  // "Connect" (choosing a wallet) fetches the wallet code, after the page.
+  const operator = await as("operator");
+  const fetched: string[] = [];
+  operator.on("response", async (r) => {
+    if (r.url().endsWith(".js") && (await r.text().catch(() => "")).includes("WagmiProviderNotFoundError"))
+      fetched.push(r.url());
+  });
+  await operator.goto("/treasury/fund");
+  await operator.waitForLoadState("networkidle");
+  expect(fetched).toEqual([]);
+  await operator.getByRole("button", { name: "Demo wallet (local chain)" }).click();
+  await expect(operator.getByTestId("connected-address")).toBeVisible();
+  expect(fetched.length).toBeGreaterThan(0);
 });
 
 /**

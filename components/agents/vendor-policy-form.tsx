@@ -85,7 +85,7 @@ function CatalogHostPicker({
             <input
               id={`${id}-${i}`}
               type="checkbox"
-              className="size-4 shrink-0"
+              className="size-6 shrink-0"
               checked={chosen.has(host)}
               onChange={(event) => toggle(host, event.currentTarget.checked)}
             />

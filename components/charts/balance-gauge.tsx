@@ -3,15 +3,19 @@
  * adds nothing here), decorative: the figure around it carries the numbers as text.
  */
 
-const MIN_SCALE_MICRO = 500_000_000n; // $500: the low zone (< $50) stays visible at a tenth of the arc
 const MICRO_PER_USD = 1_000_000n;
 
-/** The gauge's full scale: $500, or the next 1-2-5 step at or above the balance. */
-export function gaugeScaleMicro(balanceMicro: bigint): bigint {
-  if (balanceMicro <= MIN_SCALE_MICRO) return MIN_SCALE_MICRO;
+/**
+ * The gauge's full scale, from the balance and the low-balance line: the next 1-2-5 step at or
+ * above both the balance and twice the line (so the line sits in the first half of the arc and a
+ * healthy balance fills most of it). A $20 balance with a $5 line reads on $0-$20, a $9,000 one on
+ * $0-$10,000; never a fixed $0-$500.
+ */
+export function gaugeScaleMicro(balanceMicro: bigint, lowMicro: bigint): bigint {
+  const wanted = [balanceMicro, lowMicro * 2n, MICRO_PER_USD].reduce((a, b) => (a > b ? a : b));
   for (let step = MICRO_PER_USD; ; step *= 10n) {
     for (const m of [1n, 2n, 5n]) {
-      if (step * m >= balanceMicro) return step * m;
+      if (step * m >= wanted) return step * m;
     }
   }
 }
@@ -41,31 +45,35 @@ export function BalanceGauge({
   const value = fraction(balanceMicro, scaleMicro);
   const lowZone = fraction(lowMicro, scaleMicro);
   const angle = Math.PI * (1 - lowZone);
-  const tick = { x: 100 + Math.cos(angle) * R, y: 100 - Math.sin(angle) * R };
+  // The low-balance line crosses the whole band (from inside to outside the arc).
+  const at = (r: number) => ({ x: 100 + Math.cos(angle) * r, y: 100 - Math.sin(angle) * r });
+  const inner = at(R - 12);
+  const outer = at(R + 10);
   return (
     <svg viewBox="0 0 200 110" className="w-full max-w-64" aria-hidden="true" focusable="false">
-      <path d={ARC} fill="none" stroke="#e2e8f0" strokeWidth={16} />
+      <path d={ARC} fill="none" stroke="var(--chart-track)" strokeWidth={16} />
       <path
         d={ARC}
         fill="none"
-        stroke="#fecaca"
+        stroke="var(--chart-low-zone)"
         strokeWidth={16}
         strokeDasharray={`${LENGTH * lowZone} ${LENGTH}`}
       />
       <path
         d={ARC}
         fill="none"
-        stroke={low ? "#dc2626" : "#047857"}
+        stroke={low ? "var(--chart-critical)" : "var(--chart-success)"}
         strokeWidth={16}
         strokeDasharray={`${LENGTH * value} ${LENGTH}`}
       />
       <line
-        x1={tick.x}
-        y1={tick.y}
-        x2={100 + (tick.x - 100) * 0.78}
-        y2={100 - (100 - tick.y) * 0.78}
-        stroke="#b91c1c"
-        strokeWidth={2}
+        x1={inner.x}
+        y1={inner.y}
+        x2={outer.x}
+        y2={outer.y}
+        className="gauge-low-line"
+        stroke="var(--chart-critical)"
+        strokeWidth={3}
       />
     </svg>
   );

@@ -43,7 +43,7 @@ export function BudgetUtilizationChart({
       <YAxis type="category" dataKey="label" width={150} {...AXIS_STYLE} />
       <Tooltip
         isAnimationActive={false}
-        cursor={{ fill: "#f1f5f9" }}
+        cursor={{ fill: CHART_COLORS.cursor }}
         content={({ active, payload }) => {
           const row = payload?.[0]?.payload as UtilizationRow | undefined;
           if (!active || !row) return null;

@@ -44,7 +44,14 @@ export function ChartDataTable({
   return (
     <details className="text-sm">
       <summary className="cursor-pointer text-slate-700 hover:text-slate-900">{summary}</summary>
-      <div className="mt-2 max-h-64 overflow-auto">
+      {/* biome-ignore lint/a11y/useSemanticElements: a group named after its table, not a fieldset of form controls */}
+      <div
+        role="group"
+        aria-label={caption}
+        // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrolling region must take focus to be scrolled from the keyboard
+        tabIndex={0}
+        className="mt-2 max-h-64 overflow-auto focus-visible:outline-2 focus-visible:outline-slate-900"
+      >
         <table className="w-full text-left text-xs">
           <caption className="sr-only">{caption}</caption>
           <thead className="sticky top-0 bg-white">
@@ -101,7 +108,7 @@ export function ChartKey({ items }: { items: ChartKeyItem[] }) {
                 width="12"
                 height="8"
                 fill={item.color}
-                stroke={item.mark === "area" ? "#cbd5e1" : "none"}
+                stroke={item.mark === "area" ? "var(--chart-key-edge)" : "none"}
               />
             ) : (
               <line

@@ -15,23 +15,31 @@ export function ticksEvery(isoTimes: readonly string[], everyMinutes: number): s
   });
 }
 
+/**
+ * The charts' colours as CSS variables (app/globals.css), so each has a light and a dark value
+ * with enough contrast on its own background; SVG attributes and styles resolve var() alike.
+ */
 export const CHART_COLORS = {
-  grid: "#e2e8f0",
-  axis: "#475569",
-  threshold: "#64748b",
-  success: "#047857",
-  p50: "#0369a1",
-  p95: "#b45309",
-  p99: "#b91c1c",
-  ok: "#0369a1",
-  warn: "#d97706",
-  high: "#ea580c",
-  critical: "#dc2626",
-  quiet: "#f1f5f9",
-  barCompleted: "#6ee7b7",
-  barFailed: "#f87171",
-  barRefused: "#94a3b8",
-  spend: "#0f172a",
+  grid: "var(--chart-grid)",
+  axis: "var(--chart-axis)",
+  threshold: "var(--chart-threshold)",
+  success: "var(--chart-success)",
+  p50: "var(--chart-p50)",
+  p95: "var(--chart-p95)",
+  p99: "var(--chart-p99)",
+  ok: "var(--chart-ok)",
+  warn: "var(--chart-warn)",
+  high: "var(--chart-high)",
+  critical: "var(--chart-critical)",
+  quiet: "var(--chart-quiet)",
+  cursor: "var(--chart-cursor)",
+  barCompleted: "var(--chart-bar-completed)",
+  barFailed: "var(--chart-bar-failed)",
+  barRefused: "var(--chart-bar-refused)",
+  spend: "var(--chart-spend)",
+  track: "var(--chart-track)",
+  lowZone: "var(--chart-low-zone)",
+  keyEdge: "var(--chart-key-edge)",
 } as const;
 
 /** Every axis's look: its line and tick labels in the axis colour (recharts' grey fails contrast), 12 px. */
@@ -52,4 +60,26 @@ export function isolatedDot(values: readonly (number | null)[], color: string) {
     if (!lone || props.cx === undefined || props.cy === undefined) return <g key={`dot-${i}`} />;
     return <circle key={`dot-${i}`} cx={props.cx} cy={props.cy} r={2.5} fill={color} />;
   };
+}
+
+/**
+ * A log axis's domain and ticks on the 1-2-5 steps around `values` (milliseconds): one 11.7 s
+ * spike then takes one step of height instead of squashing typical 300-500 ms onto the floor.
+ */
+export function logAxis(values: readonly (number | null)[]): { domain: [number, number]; ticks: number[] } {
+  const present = values.filter((v): v is number => v !== null && v > 0);
+  const low = Math.max(1, Math.min(...present, 100));
+  const high = Math.max(low * 2, ...present);
+  const steps: number[] = [];
+  for (let decade = 1; decade <= high * 10; decade *= 10) {
+    for (const m of [1, 2, 5]) steps.push(decade * m);
+  }
+  const from = steps.filter((s) => s <= low).at(-1) ?? 1;
+  const to = steps.find((s) => s >= high) ?? high;
+  return { domain: [from, to], ticks: steps.filter((s) => s >= from && s <= to) };
+}
+
+/** A millisecond tick: "500 ms", "1 s", "20 s". */
+export function msTick(ms: number): string {
+  return ms >= 1000 ? `${ms / 1000} s` : `${ms} ms`;
 }

@@ -3,7 +3,7 @@
 import { Legend, Line, YAxis } from "recharts";
 import { UtcTime } from "@/components/ui/utc-time";
 import type { LatencySeries } from "@/lib/payment-core/metrics/time-series";
-import { AXIS_STYLE, CHART_COLORS } from "./format";
+import { AXIS_STYLE, CHART_COLORS, logAxis, msTick } from "./format";
 import { TimeLineChart } from "./time-line-chart";
 
 const SERIES = [
@@ -13,13 +13,15 @@ const SERIES = [
 ] as const;
 
 /**
- * p50/p95/p99 as continuous lines: a bucket without completed payments has no percentile, so the
+ * p50/p95/p99 on a log scale (labelled on the axis), so one slow outlier does not flatten the
+ * typical figures, as continuous lines: a bucket without completed payments has no percentile, so the
  * lines run straight across it (a quiet spell is not a latency) and the shading says it was quiet.
  */
 export function LatencyChart({ series }: { series: LatencySeries }) {
   const { buckets, bucketMinutes, quiet } = series;
   // With a single bucket of data there is no line to draw: mark the point itself.
   const lone = buckets.filter((b) => b.count > 0).length === 1;
+  const axis = logAxis(buckets.flatMap((b) => [b.p50Ms, b.p95Ms, b.p99Ms]));
   return (
     <TimeLineChart
       data={buckets}
@@ -40,7 +42,15 @@ export function LatencyChart({ series }: { series: LatencySeries }) {
         </>
       )}
     >
-      <YAxis unit=" ms" width={64} {...AXIS_STYLE} allowDecimals={false} />
+      <YAxis
+        scale="log"
+        domain={axis.domain}
+        ticks={axis.ticks}
+        tickFormatter={msTick}
+        allowDataOverflow
+        width={64}
+        {...AXIS_STYLE}
+      />
       <Legend verticalAlign="top" height={24} iconType="plainline" />
       {SERIES.map((s) => (
         <Line

@@ -60,8 +60,13 @@ export function SpendBars({ bars }: { bars: SpendBar[] }) {
     <div aria-hidden className="h-60 w-full">
       <ResponsiveContainer width="100%" height="100%">
         <BarChart data={rows} margin={{ top: 8, right: 8, bottom: 0, left: 8 }} accessibilityLayer={false}>
-          <CartesianGrid vertical={false} stroke="#e2e8f0" />
-          <XAxis dataKey="label" tick={{ fontSize: 11, fill: "#475569" }} tickLine={false} minTickGap={12} />
+          <CartesianGrid vertical={false} stroke={CHART_COLORS.grid} />
+          <XAxis
+            dataKey="label"
+            tick={{ fontSize: 11, fill: CHART_COLORS.axis }}
+            tickLine={false}
+            minTickGap={12}
+          />
           <YAxis
             dataKey="value"
             width={80}
@@ -70,7 +75,7 @@ export function SpendBars({ bars }: { bars: SpendBar[] }) {
             axisLine={false}
             allowDecimals={false}
           />
-          <Tooltip content={(props) => <BarTooltip {...props} />} cursor={{ fill: "#f1f5f9" }} />
+          <Tooltip content={(props) => <BarTooltip {...props} />} cursor={{ fill: CHART_COLORS.cursor }} />
           <Bar dataKey="value" fill={CHART_COLORS.spend} radius={[2, 2, 0, 0]} isAnimationActive={false} />
         </BarChart>
       </ResponsiveContainer>

@@ -7,14 +7,10 @@ import { AXIS_STYLE, CHART_COLORS, isolatedDot } from "./format";
 import { TimeLineChart } from "./time-line-chart";
 
 /**
- * The lowest value on the rate axis: a 10-point step below the worst rate, so 97% vs 99% is
- * visible, and never above a step under the alert line, so the line is always on the chart.
+ * The rate axis always runs from 0% to 100%: a floor that moves with the data makes a dip from
+ * 99% to 97% look like a crash. The exact figures are in the caption, the tooltip and the table.
  */
-function floorOfAxis(series: SuccessRateSeries): number {
-  const rates = series.points.flatMap((p) => (p.ratePct === null ? [] : [p.ratePct]));
-  const worst = Math.min(series.alertPct - 5, ...rates);
-  return Math.max(0, Math.floor((worst - 1) / 10) * 10);
-}
+const RATE_TICKS = [0, 25, 50, 75, 100];
 
 /** The bars, in stacking order; the panel's key (`SUCCESS_RATE_KEY`) names the same colours. */
 const VOLUME = [
@@ -66,7 +62,8 @@ export function SuccessRateChart({ series }: { series: SuccessRateSeries }) {
     >
       <YAxis
         yAxisId="rate"
-        domain={[floorOfAxis(series), 100]}
+        domain={[0, 100]}
+        ticks={RATE_TICKS}
         unit="%"
         width={48}
         {...AXIS_STYLE}

@@ -6,6 +6,7 @@ import { signOut } from "next-auth/react";
 import { useEffect, useId, useRef, useState } from "react";
 import { Button } from "@/components/ui/button";
 import { NavBadge } from "./nav-badge";
+import { ThemeToggle } from "./theme-toggle";
 
 const LINKS = [
   { href: "/overview", label: "Overview" },
@@ -65,8 +66,9 @@ export function ConsoleNav({
       <a href="#main" className="sr-only focus:not-sr-only">
         Skip to content
       </a>
-      <div className="flex items-center justify-between gap-3 md:block">
-        <p className="px-2 font-mono text-sm text-slate-700 md:pb-3">x402 console</p>
+      <div className="flex flex-wrap items-center justify-between gap-2 md:flex-col md:items-start md:pb-3">
+        <p className="px-2 font-mono text-sm text-slate-700">x402 console</p>
+        <ThemeToggle className="ml-auto md:ml-2" />
         <button
           ref={button}
           type="button"

@@ -32,9 +32,14 @@ export function RunOutput({ job, output }: { job: string; output: unknown }) {
           .
         </p>
       ) : null}
-      <pre className="max-h-[32rem] overflow-auto rounded-lg border border-slate-200 bg-slate-50 p-3 text-xs">
-        {JSON.stringify(output, null, 2)}
-      </pre>
+      <section
+        // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrolling region must take focus to be scrolled from the keyboard
+        tabIndex={0}
+        aria-label="The run's output (JSON)"
+        className="max-h-[32rem] overflow-auto rounded-lg border border-slate-200 bg-slate-50 p-3 text-xs focus-visible:outline-2 focus-visible:outline-slate-900"
+      >
+        <pre>{JSON.stringify(output, null, 2)}</pre>
+      </section>
     </Section>
   );
 }

@@ -23,7 +23,7 @@ export function CopyButton({ value, label }: { value: string; label: string }) {
           () => setState("failed"),
         );
       }}
-      className="ml-2 inline-flex shrink-0 items-center rounded px-1.5 py-0.5 align-middle font-sans text-xs font-medium text-slate-700 ring-1 ring-slate-300 ring-inset hover:bg-slate-100 focus-visible:outline-2 focus-visible:outline-slate-900"
+      className="ml-2 inline-flex min-h-6 min-w-6 shrink-0 items-center rounded px-1.5 py-1 align-middle font-sans text-xs font-medium text-slate-700 ring-1 ring-slate-300 ring-inset hover:bg-slate-100 focus-visible:outline-2 focus-visible:outline-slate-900"
     >
       <span aria-live="polite">
         {state === "copied" ? "Copied" : state === "failed" ? "Copy failed" : "Copy"}

@@ -20,7 +20,7 @@ export function LatencyPanel({ latency }: { latency: OverviewView["latency"] }) 
   return (
     <Panel
       title="Payment latency"
-      subtitle={`p50 / p95 / p99 of completed payments per ${bucketMinutes} minutes, last ${hours} hours (UTC)`}
+      subtitle={`p50 / p95 / p99 of completed payments per ${bucketMinutes} minutes, last ${hours} hours (UTC), on a log scale`}
       info={
         <>
           Time from the agent&apos;s request to the settled payment, for completed payments only, in{" "}

@@ -26,15 +26,11 @@ export function WalletCard({ wallet, runway }: { wallet: WalletView; runway: Ove
 
 function Available({ wallet }: { wallet: Extract<WalletView, { available: true }> }) {
   const balance = BigInt(wallet.balanceMicro);
-  const scale = gaugeScaleMicro(balance);
+  const lowLine = BigInt(wallet.lowThresholdMicro);
+  const scale = gaugeScaleMicro(balance, lowLine);
   return (
     <figure className="flex min-w-0 flex-col items-center gap-1">
-      <BalanceGauge
-        balanceMicro={balance}
-        scaleMicro={scale}
-        lowMicro={BigInt(wallet.lowThresholdMicro)}
-        low={wallet.low}
-      />
+      <BalanceGauge balanceMicro={balance} scaleMicro={scale} lowMicro={lowLine} low={wallet.low} />
       <div className="-mt-10 flex flex-col items-center">
         <Usd
           micro={balance}
@@ -44,6 +40,10 @@ function Available({ wallet }: { wallet: Extract<WalletView, { available: true }
       </div>
       <div className="flex w-full max-w-64 justify-between text-xs text-slate-600" aria-hidden="true">
         <Usd micro="0" />
+        <span className="flex items-center gap-1">
+          <span className="inline-block h-3 w-0.5 bg-red-600" />
+          low <Usd micro={lowLine} />
+        </span>
         <Usd micro={scale} />
       </div>
       <figcaption className="w-full min-w-0 text-center text-sm text-slate-700">
@@ -60,9 +60,8 @@ function Available({ wallet }: { wallet: Extract<WalletView, { available: true }
           {" "}
           (gauge from <Usd micro="0" /> to <Usd micro={scale} />)
         </span>
-        <span className="mt-1 block truncate font-mono text-xs text-slate-500" title={wallet.address}>
-          {wallet.address} · {wallet.network}
-        </span>
+        <span className="mt-1 block font-mono text-xs break-all text-slate-600">{wallet.address}</span>
+        <span className="block text-xs text-slate-600">{wallet.network}</span>
         <span className="block text-xs text-slate-500">
           read at <UtcTime iso={wallet.readAt} />
         </span>

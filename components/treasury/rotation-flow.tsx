@@ -3,9 +3,9 @@
 import type { RotationPageView } from "@/lib/dal/rotation";
 import type { Wire } from "@/lib/wire";
 import { CancelRotation, CompleteStep, ProveStep, SweepStep, TestPaymentStep } from "./rotation-actions";
-import { ApproveStep } from "./rotation-approve";
 import { RegisterForm } from "./rotation-register-form";
 import { RotationSteps } from "./rotation-steps";
+import { ApproveStep } from "./wallet-lazy";
 
 const CANCELLABLE = new Set(["registered", "proven", "approved", "test_paid"]);
 

@@ -2,11 +2,12 @@ import "server-only";
 import { headers } from "next/headers";
 import type { ReactNode } from "react";
 import { walletSetup } from "@/lib/dal/fundings";
-import { TreasuryWalletProvider } from "./wallet-provider";
+import { TreasuryWalletSession } from "./wallet-session";
 
 /**
- * wagmi for one treasury route (funding, rotation): its code loads with that route only, never
- * with the console's other pages. The wallet's connection comes back from wagmi's cookies, passed
+ * The wallet for one treasury route (funding, rotation, owners): its code loads when the person
+ * connects (wallet-session.tsx), never with the page's first scripts nor on the console's other
+ * pages. The wallet's connection comes back from wagmi's cookies, passed
  * on as the browser wrote them (raw: wagmi parses its own format) and only those: the session
  * cookie stays on the server.
  */
@@ -16,8 +17,8 @@ export async function TreasuryWalletLayout({ children }: { children: ReactNode }
     .filter((part) => part.startsWith("wagmi."))
     .join("; ");
   return (
-    <TreasuryWalletProvider setup={await walletSetup()} cookie={wagmiCookies || null}>
+    <TreasuryWalletSession setup={await walletSetup()} cookie={wagmiCookies || null}>
       {children}
-    </TreasuryWalletProvider>
+    </TreasuryWalletSession>
   );
 }

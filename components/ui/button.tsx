@@ -12,7 +12,7 @@ export type ButtonVariant =
 export type ButtonSize = "sm" | "md" | "lg";
 
 const BASE =
-  "inline-flex items-center justify-center rounded-md font-medium disabled:cursor-not-allowed disabled:opacity-60 focus-visible:outline-2 focus-visible:outline-offset-2";
+  "inline-flex min-h-6 min-w-6 items-center justify-center rounded-md font-medium disabled:cursor-not-allowed disabled:opacity-60 focus-visible:outline-2 focus-visible:outline-offset-2";
 
 const VARIANTS: Record<ButtonVariant, string> = {
   primary: "bg-slate-900 text-white hover:bg-slate-700 focus-visible:outline-slate-900",

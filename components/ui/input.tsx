@@ -46,7 +46,7 @@ export function Checkbox({
         id={id}
         type="checkbox"
         aria-describedby={hint ? `${id}-hint` : undefined}
-        className={cx("mt-1 size-4", className)}
+        className={cx("size-6 shrink-0", className)}
         {...props}
       />
       <div className="flex flex-col">

@@ -33,7 +33,16 @@ export function DataTable({
   children: ReactNode;
 }) {
   return (
-    <div className={plain ? "overflow-x-auto" : "overflow-x-auto rounded-lg border border-slate-200"}>
+    // A region that can scroll sideways (phones) takes focus, so the keyboard can scroll it (axe
+    // scrollable-region-focusable), and is named after its table.
+    // biome-ignore lint/a11y/useSemanticElements: a group named after its table, not a fieldset of form controls
+    <div
+      role="group"
+      aria-label={caption}
+      // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrolling region must take focus to be scrolled from the keyboard
+      tabIndex={0}
+      className={`${plain ? "overflow-x-auto" : "overflow-x-auto rounded-lg border border-slate-200"} focus-visible:outline-2 focus-visible:outline-slate-900`}
+    >
       <table className={`w-full ${minWidth ?? ""} text-left text-sm`}>
         <caption className="sr-only">{caption}</caption>
         <thead className={plain ? "border-b border-slate-200 text-slate-700" : "bg-slate-50 text-slate-700"}>
@@ -107,7 +116,7 @@ export function RecordLink({
     <Link
       href={href}
       prefetch={prefetch}
-      className={`${mono ? "font-mono text-xs" : "font-medium"} whitespace-nowrap text-blue-800 underline underline-offset-2 focus-visible:outline-2 focus-visible:outline-slate-900`}
+      className={`${mono ? "font-mono text-xs" : "font-medium"} inline-block min-h-6 py-1 whitespace-nowrap text-blue-800 underline underline-offset-2 focus-visible:outline-2 focus-visible:outline-slate-900`}
     >
       {children}
     </Link>

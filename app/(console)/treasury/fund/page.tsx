@@ -1,8 +1,7 @@
 import type { Metadata } from "next";
 import { networkName } from "@/components/ledger/chain";
-import { ConnectPanel } from "@/components/treasury/connect-panel";
-import { FundForm } from "@/components/treasury/fund-form";
 import { FundingsTable } from "@/components/treasury/fundings-table";
+import { ConnectPanel, FundForm } from "@/components/treasury/wallet-lazy";
 import { PageHeader } from "@/components/ui/page-header";
 import { requireUser } from "@/lib/auth/session";
 import { recentFundings, walletSetup } from "@/lib/dal/fundings";

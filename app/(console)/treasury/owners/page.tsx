@@ -1,8 +1,7 @@
 import type { Metadata } from "next";
-import { ConnectPanel } from "@/components/treasury/connect-panel";
 import { AddOwnerForm } from "@/components/treasury/owners/add-owner-form";
 import { RemoveOwnerButton } from "@/components/treasury/owners/remove-owner-button";
-import { SignProposalForm } from "@/components/treasury/owners/sign-proposal-form";
+import { ConnectPanel, SignProposalForm } from "@/components/treasury/wallet-lazy";
 import { PageHeader } from "@/components/ui/page-header";
 import { DataTable, EmptyList, RowHeader, Td, TimeCell } from "@/components/ui/table";
 import { requireUser } from "@/lib/auth/session";
@@ -115,9 +114,16 @@ export default async function TreasuryOwnersPage() {
                 {p.status === "open" && p.toSign ? (
                   <details className="mt-2">
                     <summary className="cursor-pointer">What an owner signs (EIP-712)</summary>
-                    <pre className="overflow-x-auto text-xs">
-                      {JSON.stringify(p.toSign, (_k, v) => (typeof v === "bigint" ? v.toString() : v), 2)}
-                    </pre>
+                    <section
+                      // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrolling region must take focus to be scrolled from the keyboard
+                      tabIndex={0}
+                      aria-label="The typed data an owner signs"
+                      className="overflow-x-auto text-xs focus-visible:outline-2 focus-visible:outline-slate-900"
+                    >
+                      <pre>
+                        {JSON.stringify(p.toSign, (_k, v) => (typeof v === "bigint" ? v.toString() : v), 2)}
+                      </pre>
+                    </section>
                   </details>
                 ) : null}
                 {canEdit && p.status === "open" ? (
