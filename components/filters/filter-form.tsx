@@ -13,7 +13,7 @@ const TYPING_PAUSE_MS = 500;
  * Without JavaScript it is a plain GET form; the page then drops the empty parameters itself.
  *
  * `applyOnChange`: a select or a date applies as it changes, a text field once typing pauses
- * (or on Enter); the fields then follow the URL (a removed chip, back and forward) without
+ * (a search box on Enter; Enter applies any field at once); the fields then follow the URL (a removed chip, back and forward) without
  * taking the text from the field being typed in.
  */
 export function FilterForm({
@@ -61,13 +61,24 @@ export function FilterForm({
     if (typing.current) clearTimeout(typing.current);
     const now =
       target instanceof HTMLSelectElement || (target instanceof HTMLInputElement && target.type === "date");
+    // A search box waits for Enter: half an id typed would open (or miss) one transaction.
+    if (target instanceof HTMLInputElement && target.type === "search") return;
     if (now) form.current?.requestSubmit();
     else typing.current = setTimeout(() => form.current?.requestSubmit(), TYPING_PAUSE_MS);
   }
 
+  /** Enter in a field applies at once (whether or not the form shows a submit button). */
+  function onKeyDown(event: React.KeyboardEvent<HTMLFormElement>) {
+    if (!applyOnChange || event.key !== "Enter" || !(event.target instanceof HTMLInputElement)) return;
+    event.preventDefault();
+    form.current?.requestSubmit();
+  }
+
   function onSubmit(event: React.FormEvent<HTMLFormElement>) {
     if (typing.current) clearTimeout(typing.current);
-    const emptied: (HTMLInputElement | HTMLSelectElement)[] = [];
+    // Empty fields are left out of the URL: unnamed for a moment (not disabled, which would take
+    // the focus from a field just cleared while typing), so the browser does not submit them.
+    const emptied: [HTMLInputElement | HTMLSelectElement, string][] = [];
     for (const element of Array.from(event.currentTarget.elements)) {
       if (
         (element instanceof HTMLInputElement || element instanceof HTMLSelectElement) &&
@@ -75,8 +86,8 @@ export function FilterForm({
         !element.disabled &&
         element.value.trim() === ""
       ) {
-        element.disabled = true; // disabled fields are not submitted
-        emptied.push(element);
+        emptied.push([element, element.name]);
+        element.removeAttribute("name");
       }
     }
     const query = new URLSearchParams(
@@ -86,7 +97,7 @@ export function FilterForm({
     if (query !== (search?.toString() ?? "")) setPending(true);
     // Give them back once the browser has read the form.
     setTimeout(() => {
-      for (const element of emptied) element.disabled = false;
+      for (const [element, name] of emptied) element.name = name;
     }, 0);
   }
 
@@ -96,6 +107,7 @@ export function FilterForm({
       action={action}
       id={id}
       onChange={onChange}
+      onKeyDown={onKeyDown}
       onSubmit={onSubmit}
       aria-busy={pending}
       className={className}

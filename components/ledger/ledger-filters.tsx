@@ -74,7 +74,7 @@ export function LedgerFilters({
         values={{ ...values, sort: values.sort === "time_desc" ? undefined : values.sort }}
         error={error}
         applyOnChange
-        note="Filters apply as you change them. Dates are UTC calendar days; both ends are included. Amounts are USDC, up to 6 decimals."
+        note="Filters apply as you change them (the search on Enter). Dates are UTC calendar days; both ends are included. Amounts are USDC, up to 6 decimals."
       >
         {(field) => (
           <>
