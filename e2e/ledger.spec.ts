@@ -22,7 +22,7 @@ test("ledger filters narrow the list; CSV and JSONL downloads hold exactly the f
   await expect(page.getByRole("button", { name: "Apply filters" })).toBeHidden();
   await page.getByLabel("Agent").fill("builder_agent");
   await expect(page).toHaveURL(/agent=builder_agent/);
-  await page.getByLabel("Status").selectOption("completed");
+  await page.getByLabel("Status", { exact: true }).selectOption("completed");
   await expect(page).toHaveURL(/status=completed/);
   await expect(page).toHaveURL(/agent=builder_agent/);
   // The count and sum are exact at this size, and say so.
@@ -135,7 +135,7 @@ test("a filter applies as it changes and keeps the sort order; Clear resets both
   await page.goto(`/ledger?agent=${agent}&sort=amount_desc`);
   await Promise.all([
     page.waitForURL(/status=completed/),
-    page.getByLabel("Status").selectOption("completed"),
+    page.getByLabel("Status", { exact: true }).selectOption("completed"),
   ]);
   await expect(page).toHaveURL(/sort=amount_desc/);
   await expect(page.getByRole("columnheader", { name: /Amount/ })).toHaveAttribute("aria-sort", "descending");
@@ -275,7 +275,7 @@ test("active filters are chips that each remove just their filter", async ({ as,
   await expect(page).toHaveURL(/vendor=chip-vendor/);
   await expect(page).toHaveURL(/sort=amount_asc/);
   // The form follows the URL: the status select is back to any.
-  await expect(page.getByLabel("Status")).toHaveValue("");
+  await expect(page.getByLabel("Status", { exact: true })).toHaveValue("");
   await expect(page.getByRole("table").getByRole("row")).toHaveCount(3);
   await chips.getByRole("link", { name: "Remove filter Vendor: chip-vendor" }).click();
   await expect(page).not.toHaveURL(/vendor=/);

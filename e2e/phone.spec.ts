@@ -104,7 +104,7 @@ test.describe("on a phone", () => {
     const toggle = page.getByRole("button", { name: /^Filters/ });
     await expect(toggle).toHaveText("Filters");
     await expect(toggle).toHaveAttribute("aria-expanded", "false");
-    await expect(page.getByLabel("Agent")).toBeHidden();
+    await expect(page.getByLabel("Agent", { exact: true })).toBeHidden();
     const firstRow = page
       .getByRole("list", { name: /^Transactions,/ })
       .getByRole("listitem")
@@ -124,8 +124,11 @@ test.describe("on a phone", () => {
     // The button opens the panel; a change applies at once.
     await toggle.click();
     await expect(toggle).toHaveAttribute("aria-expanded", "true");
-    await expect(page.getByLabel("Agent")).toBeVisible();
-    await Promise.all([page.waitForURL(/status=failed/), page.getByLabel("Status").selectOption("failed")]);
+    await expect(page.getByLabel("Agent", { exact: true })).toBeVisible();
+    await Promise.all([
+      page.waitForURL(/status=failed/),
+      page.getByLabel("Status", { exact: true }).selectOption("failed"),
+    ]);
     await expect(firstRow).toContainText("failed");
     const { scrollWidth } = await horizontalOverflow(page);
     expect(scrollWidth).toBeLessThanOrEqual(390);

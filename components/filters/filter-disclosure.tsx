@@ -12,13 +12,16 @@ import { buttonClass } from "@/components/ui/button";
 export function FilterDisclosure({
   active,
   chips,
+  initiallyOpen = false,
   children,
 }: {
   active: number;
   chips: ReactNode;
+  /** Open from the start (a filter error to show). */
+  initiallyOpen?: boolean;
   children: ReactNode;
 }) {
-  const [open, setOpen] = useState(false);
+  const [open, setOpen] = useState(initiallyOpen);
   const id = useId();
   return (
     <div className="flex flex-col gap-3">

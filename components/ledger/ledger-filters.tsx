@@ -67,7 +67,11 @@ export function LedgerFilters({
 }) {
   const chips = ledgerFilterChips(values);
   return (
-    <FilterDisclosure active={chips.length} chips={<FilterChips chips={chips} clearHref="/ledger" />}>
+    <FilterDisclosure
+      active={chips.length}
+      initiallyOpen={error !== null}
+      chips={<FilterChips chips={chips} clearHref="/ledger" />}
+    >
       <FilterPanel
         action="/ledger"
         idPrefix="ledger"
