@@ -16,6 +16,7 @@ import type { LedgerRowView } from "@/lib/dal/ledger";
 import type { LedgerSort, LedgerSortKey } from "@/lib/payment-core/ledger/keyset";
 import { TransactionAmount } from "./amount";
 import { RefundNote } from "./refund-cell";
+import { SORT_WORDS, sortCaption } from "./sort-caption";
 
 /**
  * The ledger's table (`@tanstack/react-table`): sorting is server-side (`manualSorting`), so the
@@ -95,20 +96,6 @@ const columns: ColumnDef<typeof features, LedgerRowView>[] = [
     cell: ({ row }) => <RefundNote row={row.original} />,
   },
 ];
-
-const SORT_WORDS: Record<LedgerSortKey, { asc: string; desc: string }> = {
-  time: { asc: "oldest first", desc: "newest first" },
-  agent: { asc: "agent A to Z", desc: "agent Z to A" },
-  vendor: { asc: "vendor A to Z", desc: "vendor Z to A" },
-  status: { asc: "status, pending first", desc: "status, rejected first" },
-  amount: { asc: "smallest amount first", desc: "largest amount first" },
-};
-
-/** "Transactions, newest first": the caption, and the card list's name on phones. */
-export function sortCaption(sort: LedgerSort): string {
-  const [key, dir] = sort.split("_") as [LedgerSortKey, "asc" | "desc"];
-  return `Transactions, ${SORT_WORDS[key][dir]}`;
-}
 
 export function LedgerDataTable({
   rows,

@@ -5,8 +5,9 @@ import { type Column, EmptyList, Td, TimeCell, TransactionLink } from "@/compone
 import type { LedgerRowView } from "@/lib/dal/ledger";
 import type { LedgerSort } from "@/lib/payment-core/ledger/keyset";
 import { TransactionAmount } from "./amount";
-import { LedgerDataTable, sortCaption } from "./ledger-data-table";
+import { LedgerDataTable } from "./ledger-data-table";
 import { RefundNote } from "./refund-cell";
+import { sortCaption } from "./sort-caption";
 import { TransactionCards } from "./transaction-cards";
 
 /** The columns every list of ledger rows starts with; `TransactionCells` fills them. */
