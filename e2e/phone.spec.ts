@@ -1,6 +1,7 @@
 import { consolePages, SAMPLE_PAYMENTS } from "./console-pages";
 import { expect, test } from "./fixtures";
 import { horizontalOverflow, textLines } from "./layout-checks";
+import { seedLedgerRows, uniqueAgent } from "./ledger-rows";
 
 /**
  * The console on a 390x844 phone (the `phone` project): no page scrolls sideways, for each role
@@ -87,5 +88,49 @@ test.describe("on a phone", () => {
     await page.getByRole("button", { name: "Menu" }).click();
     const signedInAs = page.getByRole("navigation", { name: "Console" }).getByText("admin@demo.local");
     expect(await textLines(signedInAs)).toBe(1);
+  });
+
+  test("the ledger's first row is in the first screen; filters fold behind Filters (n)", async ({
+    as,
+    sql,
+  }) => {
+    const agent = uniqueAgent("phone");
+    await seedLedgerRows(sql, [
+      { agentId: agent, status: "completed", amountMicro: 10_000n },
+      { agentId: agent, status: "failed", amountMicro: 20_000n, ago: 1 },
+    ]);
+    const page = await as("viewer");
+    await page.goto("/ledger");
+    const toggle = page.getByRole("button", { name: /^Filters/ });
+    await expect(toggle).toHaveText("Filters");
+    await expect(toggle).toHaveAttribute("aria-expanded", "false");
+    await expect(page.getByLabel("Agent", { exact: true })).toBeHidden();
+    const firstRow = page
+      .getByRole("list", { name: /^Transactions,/ })
+      .getByRole("listitem")
+      .first();
+    await expect(firstRow).toBeVisible();
+    // At the top of the page, not scrolled: the row starts within the 844 px screen, header included.
+    expect(await page.evaluate(() => window.scrollY)).toBe(0);
+    expect((await firstRow.boundingBox())?.y ?? 9999).toBeLessThan(844);
+
+    // With filters in use the button counts them, and the row is still in the first screen.
+    await page.goto(`/ledger?agent=${agent}&status=completed`);
+    await expect(toggle).toHaveText("Filters (2)");
+    await expect(page.getByRole("link", { name: `Remove filter Agent: ${agent}` })).toBeVisible();
+    await expect(firstRow).toContainText(agent);
+    expect((await firstRow.boundingBox())?.y ?? 9999).toBeLessThan(844);
+
+    // The button opens the panel; a change applies at once.
+    await toggle.click();
+    await expect(toggle).toHaveAttribute("aria-expanded", "true");
+    await expect(page.getByLabel("Agent", { exact: true })).toBeVisible();
+    await Promise.all([
+      page.waitForURL(/status=failed/),
+      page.getByLabel("Status", { exact: true }).selectOption("failed"),
+    ]);
+    await expect(firstRow).toContainText("failed");
+    const { scrollWidth } = await horizontalOverflow(page);
+    expect(scrollWidth).toBeLessThanOrEqual(390);
   });
 });

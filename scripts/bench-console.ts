@@ -11,7 +11,7 @@
  *   once, so the figure is the database's share), and each of its queries alone;
  * - the ledger's first page (`listTransactions`, 50 rows) with no filter and with agent, status,
  *   vendor, UTC day and date-range filters and combinations, and sorted by amount and oldest first;
- * - the ledger's count and sum paid for a filter (`summarizeTransactions`, counted up to 1,000);
+ * - the ledger's count and sum paid for a filter (`summarizeTransactions`, exact under the planner's 200,000-row estimate, else the estimate);
  * - a bare `SELECT 1` round trip through the same pool, in the same run: each figure is also
  *   given as a ratio of it, so runs on different machines compare.
  *

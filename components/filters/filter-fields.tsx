@@ -101,11 +101,17 @@ export function DateRangeFields({ field }: { field: FieldOf }) {
   );
 }
 
+/** Without JavaScript: the folded filter panel shows, and its Apply button with it. */
+const NOSCRIPT_CSS =
+  "[data-filter-panel]{display:block!important}[data-filter-toggle]{display:none!important}[data-nojs-submit]{display:inline-flex!important}";
+
 /**
  * A list's filters as a GET form: the URL holds them, so the page works without JavaScript and a
  * filtered view can be bookmarked. Labels are separate elements (`htmlFor`), so each control's
  * accessible name is exactly its label, never the label plus a select's current option.
  * "Apply filters" submits them; "Clear" submits an empty form of its own, with or without JavaScript.
+ * With `applyOnChange` they apply as they change (FilterForm) and "Apply filters" is there only
+ * without JavaScript (Enter in a field still applies).
  */
 export function FilterPanel<V extends Record<string, string | undefined>>({
   action,
@@ -113,6 +119,7 @@ export function FilterPanel<V extends Record<string, string | undefined>>({
   values,
   error,
   note,
+  applyOnChange,
   children,
 }: {
   /** The list page the filters apply to. */
@@ -121,6 +128,7 @@ export function FilterPanel<V extends Record<string, string | undefined>>({
   values: V;
   error: { field: string; message: string } | null;
   note?: ReactNode;
+  applyOnChange?: boolean;
   children: (field: FieldOf) => ReactNode;
 }) {
   const errorId = `${idPrefix}-filter-error`;
@@ -133,15 +141,35 @@ export function FilterPanel<V extends Record<string, string | undefined>>({
   });
   return (
     <section aria-label="Filters" className="rounded-lg border border-slate-200 bg-white p-4">
-      {/* Re-keyed on the values so Clear and back/forward show what the URL says, not stale typing. */}
-      <FilterForm key={JSON.stringify(values)} action={action} className="flex flex-col gap-4 text-sm">
+      {applyOnChange ? (
+        <noscript>
+          <style>{NOSCRIPT_CSS}</style>
+        </noscript>
+      ) : null}
+      {/* Re-keyed on the values so Clear and back/forward show what the URL says, not stale typing
+          (a form that applies on change follows the URL itself, keeping the field being typed in). */}
+      <FilterForm
+        key={applyOnChange ? undefined : JSON.stringify(values)}
+        action={action}
+        applyOnChange={applyOnChange}
+        className="flex flex-col gap-4 text-sm"
+      >
         {children(field)}
         {note ? <p className="text-xs text-slate-600">{note}</p> : null}
         {error ? <ErrorMessage id={errorId}>{error.message}</ErrorMessage> : null}
         <div className="flex flex-wrap gap-2">
-          <Button type="submit" size="lg" className="text-sm">
-            Apply filters
-          </Button>
+          {applyOnChange ? (
+            // Not shown with JavaScript, but still the form's default button: Enter applies.
+            <span data-nojs-submit className="hidden">
+              <Button type="submit" size="lg" className="text-sm">
+                Apply filters
+              </Button>
+            </span>
+          ) : (
+            <Button type="submit" size="lg" className="text-sm">
+              Apply filters
+            </Button>
+          )}
           <Button type="submit" variant="secondary" size="lg" className="text-sm" form={`${idPrefix}-clear`}>
             Clear
           </Button>

@@ -19,13 +19,15 @@ export function dropEmptyFilters(path: string, raw: SearchParams, keys: readonly
  * One page of a filtered list, or the filter error the read raised (a filter can be valid in the
  * URL and still refused by the query, a cursor from another filter, say): shown on the form.
  */
-export async function readFilteredPage<T>(
-  read: () => Promise<{ rows: T[]; nextCursor: string | null }>,
-): Promise<{ rows: T[]; nextCursor: string | null; error: FilterError | null }> {
+export async function readFilteredPage<P extends { rows: unknown[]; nextCursor: string | null }>(
+  read: () => Promise<P>,
+): Promise<
+  (P & { error: null }) | { rows: P["rows"]; nextCursor: null; previousCursor: null; error: FilterError }
+> {
   try {
     return { ...(await read()), error: null };
   } catch (e) {
     if (!(e instanceof FilterError)) throw e;
-    return { rows: [], nextCursor: null, error: e };
+    return { rows: [], nextCursor: null, previousCursor: null, error: e };
   }
 }

@@ -1,11 +1,13 @@
 import type { ReactNode } from "react";
 import { EmptyMark } from "@/components/ui/facts";
 import { StatusBadge } from "@/components/ui/status-badge";
-import { type Column, DataTable, EmptyList, Td, TimeCell, TransactionLink } from "@/components/ui/table";
+import { type Column, EmptyList, Td, TimeCell, TransactionLink } from "@/components/ui/table";
 import type { LedgerRowView } from "@/lib/dal/ledger";
-import type { LedgerSort } from "@/lib/payment-core/ledger/read";
+import type { LedgerSort } from "@/lib/payment-core/ledger/keyset";
 import { TransactionAmount } from "./amount";
-import { sortColumn } from "./sort-header";
+import { LedgerDataTable } from "./ledger-data-table";
+import { RefundNote } from "./refund-cell";
+import { sortCaption } from "./sort-caption";
 import { TransactionCards } from "./transaction-cards";
 
 /** The columns every list of ledger rows starts with; `TransactionCells` fills them. */
@@ -65,76 +67,45 @@ export function PaymentCells({
   );
 }
 
-const REFUND_LABEL: Record<LedgerRowView["refundState"], string> = {
-  none: "no refund asked yet",
-  requested: "refund requested",
-  refunded: "refunded",
-  written_off: "written off",
-};
-
 /** Paid but not served, and where its refund stands; nothing for a served payment. */
 export function RefundCell({ row }: { row: Pick<LedgerRowView, "unservedCause" | "refundState"> }) {
-  if (!row.unservedCause) return <Td />;
   return (
-    <Td className="text-xs">
-      <span className="font-semibold text-red-800">Not served</span>{" "}
-      <span className="font-mono">({row.unservedCause})</span>
-      <span className="block text-slate-700">{REFUND_LABEL[row.refundState]}</span>
+    <Td>
+      <RefundNote row={row} />
     </Td>
   );
 }
 
-const SORT_CAPTION: Record<LedgerSort, string> = {
-  time_desc: "newest first",
-  time_asc: "oldest first",
-  amount_desc: "largest amount first",
-  amount_asc: "smallest amount first",
-};
-
+/**
+ * The ledger explorer's rows: cards on phones (a table's later columns fall off a 390 px
+ * screen), the sortable table from `sm` up.
+ */
 export function LedgerTable({
   rows,
   filtered,
   sort = "time_desc",
-  sortHref,
+  sortHrefs,
 }: {
   rows: LedgerRowView[];
   filtered: boolean;
   sort?: LedgerSort;
-  /** The list in another order (the same filters, first page). */
-  sortHref: (sort: LedgerSort) => string;
+  /** The list in each order (the same filters, first page). */
+  sortHrefs: Record<LedgerSort, string>;
 }) {
   if (rows.length === 0) {
     return (
       <EmptyList title="No transactions">
         {filtered
-          ? "Nothing matches these filters. Widen the date range or clear the filters."
+          ? "Nothing matches these filters. Widen the date range or remove a filter."
           : "Payments appear here as agents make them."}
       </EmptyList>
     );
   }
-  const columns: Column[] = [
-    sortColumn("Time (UTC)", "time", sort, sortHref),
-    { label: "Transaction" },
-    { label: "Agent" },
-    { label: "Vendor" },
-    sortColumn("Amount", "amount", sort, sortHref, "right"),
-    { label: "Status" },
-    { label: "Error code" },
-    { label: "Refund" },
-  ];
   return (
     <>
-      <TransactionCards rows={rows} label={`Transactions, ${SORT_CAPTION[sort]}`} className="sm:hidden" />
+      <TransactionCards rows={rows} label={sortCaption(sort)} className="sm:hidden" />
       <div className="hidden sm:block">
-        <DataTable caption={`Transactions, ${SORT_CAPTION[sort]}`} columns={columns}>
-          {rows.map((row) => (
-            <tr key={row.id} className="hover:bg-slate-50">
-              <TransactionCells row={row} />
-              <Td className="font-mono text-xs">{row.errorCode ?? ""}</Td>
-              <RefundCell row={row} />
-            </tr>
-          ))}
-        </DataTable>
+        <LedgerDataTable rows={rows} sort={sort} sortHrefs={sortHrefs} />
       </div>
     </>
   );

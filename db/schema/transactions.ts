@@ -105,8 +105,10 @@ export const transactions = pgTable(
   (t) => [
     uniqueIndex("transactions_agent_idempotency_key").on(t.agentId, t.idempotencyKey),
     index("transactions_created_idx").on(t.createdAt.desc(), t.id.desc()),
-    index("transactions_agent_created_idx").on(t.agentId, t.createdAt.desc(), t.id.desc()),
-    index("transactions_status_created_idx").on(t.status, t.createdAt.desc()),
+    // (column, created_at, id) all descending: an equality on the column and newest first, and the
+    // ledger sorted by agent, status or vendor (keyset both ways, lib/payment-core/ledger/keyset.ts).
+    index("transactions_agent_created_idx").on(t.agentId.desc(), t.createdAt.desc(), t.id.desc()),
+    index("transactions_status_created_idx").on(t.status.desc(), t.createdAt.desc(), t.id.desc()),
     index("transactions_tx_hash_idx").on(t.txHash),
     index("transactions_nonce_idx").on(t.nonce),
     // One signed authorization, one row: no two ledger rows can claim the same nonce of one payer
@@ -117,7 +119,7 @@ export const transactions = pgTable(
       .where(sql`${t.nonce} IS NOT NULL`),
     // The resolver's scan: rows whose outcome is still open.
     index("transactions_open_idx").on(t.createdAt).where(sql`${t.status} IN ('pending', 'authorized')`),
-    index("transactions_vendor_created_idx").on(t.vendor, t.createdAt.desc()),
+    index("transactions_vendor_created_idx").on(t.vendor.desc(), t.createdAt.desc(), t.id.desc()),
     // Payments to a vendor's host (the Vendors pages' spend; the label in `vendor` may be anything).
     index("transactions_vendor_host_created_idx")
       .on(t.vendorHost, t.createdAt.desc())

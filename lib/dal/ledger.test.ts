@@ -1,5 +1,4 @@
 import { describe, expect, it } from "vitest";
-import { pageLinks } from "@/lib/url/search-params";
 import { ledgerExportFilename, ledgerExportHref, ledgerHref, parseLedgerQuery } from "./ledger";
 
 const HASH = `0x${"a1".repeat(32)}`;
@@ -46,7 +45,8 @@ describe("ledger filter parsing", () => {
     const query = list(new URLSearchParams("agent=&vendor=+&status=&from=&to=&min=&max=&q="));
     expect(query.filter).toEqual({});
     expect(query.params).toEqual({});
-    expect(query.position).toEqual({ trail: [] });
+    expect(query.position).toEqual({});
+    expect(query.size).toBe(50);
   });
 
   it("takes the first of repeated parameters and trims values", () => {
@@ -75,7 +75,7 @@ describe("ledger filter parsing", () => {
     [{ q: "0x1234" }, "q", "Search"],
     [{ agent: "a".repeat(201) }, "agent", "Agent"],
     [{ cursor: "not a cursor!" }, "cursor", "cursor"],
-    [{ cursor: "abc", trail: "x.y!" }, "trail", "page history"],
+    [{ before: "not a cursor!" }, "before", "cursor"],
   ])("refuses %j naming the field", (raw, field, message) => {
     const error = refused(raw as Record<string, string>);
     expect(error.code).toBe("invalid_filter");
@@ -142,25 +142,39 @@ describe("ledger links", () => {
     expect(ledgerExportHref({}, "jsonl")).toBe("/api/console/ledger/export?format=jsonl");
   });
 
-  it("Next page keeps the way back; Previous page walks it; the first page has none", () => {
-    const first = list({ status: "completed" });
-    const toSecond = pageLinks(first.position, "c1");
-    expect(toSecond.previous).toBeNull();
-    expect(toSecond.next).toEqual({ cursor: "c1", trail: [] });
-    const second = list({ status: "completed", cursor: "c1" });
-    const fromSecond = pageLinks(second.position, "c2");
-    expect(fromSecond.previous).toEqual({ trail: [] });
-    expect(fromSecond.next).toEqual({ cursor: "c2", trail: ["c1"] });
-    const third = list(
-      new URLSearchParams(ledgerHref(second.params, fromSecond.next ?? undefined).split("?")[1]),
+  it("a page is after a cursor or before one (keyset both ways), never both", () => {
+    expect(list({ status: "completed", cursor: "c1" }).position).toEqual({ cursor: "c1" });
+    expect(list({ status: "completed", before: "c1" }).position).toEqual({ before: "c1" });
+    expect(refused({ cursor: "c1", before: "c2" })).toMatchObject({
+      code: "invalid_filter",
+      field: "before",
+    });
+    expect(refused({ before: "not a cursor!" })).toMatchObject({ code: "invalid_filter", field: "before" });
+    expect(ledgerHref({ status: "completed", size: "25" }, { before: "c2" })).toBe(
+      "/ledger?status=completed&size=25&before=c2",
     );
-    expect(third.position).toEqual({ cursor: "c2", trail: ["c1"] });
-    expect(pageLinks(third.position, null)).toEqual({ next: null, previous: { cursor: "c1", trail: [] } });
-    expect(ledgerHref(third.params, third.position)).toBe("/ledger?status=completed&cursor=c2&trail=c1");
+    // An old link's `trail` is ignored.
+    expect(list({ cursor: "c2", trail: "c1" }).position).toEqual({ cursor: "c2" });
   });
 
-  it("a trail without a cursor is ignored (it can only come from a hand-edited URL)", () => {
-    expect(list({ trail: "c1" }).position).toEqual({ trail: [] });
+  it("offers 25, 50 or 100 rows a page, 50 unless asked, and refuses any other size", () => {
+    expect(list({ size: "25" }).size).toBe(25);
+    expect(list({ size: "100" }).size).toBe(100);
+    expect(list({}).size).toBe(50);
+    for (const size of ["0", "-5", "101", "1e2", "25.0", "all"]) {
+      expect(refused({ size })).toMatchObject({ code: "invalid_filter", field: "size" });
+    }
+    // The page size narrows nothing and is not part of an export.
+    expect(ledgerExportHref({ agent: "a", size: "25" }, "csv")).toBe(
+      "/api/console/ledger/export?format=csv&agent=a",
+    );
+  });
+
+  it("sorts by time, agent, vendor, status or amount, either way; nothing else", () => {
+    for (const key of ["time", "agent", "vendor", "status", "amount"]) {
+      for (const dir of ["asc", "desc"]) expect(list({ sort: `${key}_${dir}` }).sort).toBe(`${key}_${dir}`);
+    }
+    expect(refused({ sort: "id_asc" })).toMatchObject({ code: "invalid_filter", field: "sort" });
   });
 });
 
@@ -185,6 +199,7 @@ describe("ledger filters: control characters and lone surrogates", () => {
     max: "10",
     q: "tx_5f0c9a",
     sort: "amount_asc",
+    size: "25",
   } as const;
 
   for (const [param, valid] of Object.entries(PARAMS)) {

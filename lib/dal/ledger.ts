@@ -20,16 +20,15 @@ import { formatUsdc, MoneyParseError, parseUsdc, USDC_DECIMALS } from "@/lib/pay
 import { checkSafeText, findUnsafeCharacter } from "@/lib/safe-text";
 import { appDb } from "@/lib/server/db";
 import {
+  cursorParam,
   dayRange,
   FilterError,
   filterError,
   hrefWith,
   optionalText,
-  type PagePosition,
   parsedParam,
   pickParams,
   type RawSearchParams,
-  readPosition,
   utcDayParam,
 } from "@/lib/url/search-params";
 import { pick, toWire, type Wire } from "@/lib/wire";
@@ -39,8 +38,10 @@ import { pick, toWire, type Wire } from "@/lib/wire";
  * the export route (400 `invalid_filter`). Parameter names are the form's input names:
  * agent, vendor, status, refund (`unserved`: paid but not served, or a refund state), from, to
  * (UTC days, both inclusive), min, max (USDC decimals) and q
- * (a transaction id `tx_…` or a 64-hex transaction hash `0x…`); and `sort`, the order
- * (`time_desc`, the default, `time_asc`, `amount_desc`, `amount_asc`), which the export follows too.
+ * (a transaction id `tx_…` or a 64-hex transaction hash `0x…`); `sort`, the order
+ * (`time_desc`, the default, or `time`, `agent`, `vendor`, `status`, `amount` each `_asc` or
+ * `_desc`), which the export follows too; and `size`, the page size (25, 50 or 100). The page's
+ * position is `cursor` (the page after a row) or `before` (the page before one): not a filter.
  */
 export const LEDGER_PARAMS = [
   "agent",
@@ -53,13 +54,22 @@ export const LEDGER_PARAMS = [
   "max",
   "q",
   "sort",
+  "size",
 ] as const;
 export type LedgerParams = Partial<Record<(typeof LEDGER_PARAMS)[number], string>>;
-/** The parameters that narrow the rows (all but `sort`). */
-export const LEDGER_FILTER_PARAMS = LEDGER_PARAMS.filter((p) => p !== "sort");
+/** The parameters that narrow the rows (all but `sort` and `size`). */
+export const LEDGER_FILTER_PARAMS = LEDGER_PARAMS.filter((p) => p !== "sort" && p !== "size");
 export { LEDGER_SORTS, type LedgerSort };
 
 export const LEDGER_PAGE_SIZE = 50;
+/** The page sizes the explorer offers (`size`); `LEDGER_PAGE_SIZE` when unset. */
+export const LEDGER_PAGE_SIZES = ["25", "50", "100"] as const;
+
+/** Where a page starts: after `cursor`, before `before`, or (neither) at the first page. */
+export interface LedgerPosition {
+  cursor?: string;
+  before?: string;
+}
 
 // Imported ids are free text (up to 200 characters), so anything after `tx_` is taken as typed.
 const TX_ID = /^tx_[^\r\n]{1,197}$/;
@@ -105,6 +115,9 @@ const ledgerParamsSchema = z
     max: usdc("Max amount (USDC)"),
     q: search,
     sort: z.enum(LEDGER_SORTS, { message: `Sort: one of ${LEDGER_SORTS.join(", ")}` }).optional(),
+    size: z
+      .enum(LEDGER_PAGE_SIZES, { message: `Page size: one of ${LEDGER_PAGE_SIZES.join(", ")}` })
+      .optional(),
   })
   .superRefine((v, ctx) => {
     if (v.from && v.to && v.from.start > v.to.start) {
@@ -122,7 +135,15 @@ const ledgerParamsSchema = z
 export type LedgerQuery =
   /** The search box held a transaction id: open that transaction. */
   | { kind: "transaction"; id: string }
-  | { kind: "list"; params: LedgerParams; filter: LedgerFilter; sort: LedgerSort; position: PagePosition };
+  | {
+      kind: "list";
+      params: LedgerParams;
+      filter: LedgerFilter;
+      sort: LedgerSort;
+      /** Rows a page shows (`size`). */
+      size: number;
+      position: LedgerPosition;
+    };
 
 export type ParsedLedgerQuery =
   | { ok: true; query: LedgerQuery }
@@ -135,7 +156,7 @@ export function parseLedgerQuery(raw: RawSearchParams): ParsedLedgerQuery {
   if (!parsed.success) return { ok: false, error: filterError(parsed.error), params };
   const v = parsed.data;
   if (v.q?.kind === "id") return { ok: true, query: { kind: "transaction", id: v.q.id } };
-  const position = readPosition(raw);
+  const position = readLedgerPosition(raw);
   if (position instanceof FilterError) return { ok: false, error: position, params };
   const range = dayRange(v.from, v.to);
   const filter: LedgerFilter = {
@@ -149,18 +170,52 @@ export function parseLedgerQuery(raw: RawSearchParams): ParsedLedgerQuery {
     ...(v.min !== undefined ? { minAmountMicro: v.min } : {}),
     ...(v.max !== undefined ? { maxAmountMicro: v.max } : {}),
   };
-  return { ok: true, query: { kind: "list", params, filter, sort: v.sort ?? "time_desc", position } };
+  const size = v.size ? Number(v.size) : LEDGER_PAGE_SIZE;
+  return { ok: true, query: { kind: "list", params, filter, sort: v.sort ?? "time_desc", size, position } };
 }
 
-export function ledgerHref(params: LedgerParams, position?: PagePosition): string {
-  return hrefWith("/ledger", {
-    ...params,
-    cursor: position?.cursor,
-    trail: position?.trail.length ? position.trail.join(".") : undefined,
+function readLedgerPosition(raw: RawSearchParams): LedgerPosition | FilterError {
+  const cursor = cursorParam(raw, "cursor");
+  if (cursor instanceof FilterError) return cursor;
+  const before = cursorParam(raw, "before");
+  if (before instanceof FilterError) return before;
+  if (cursor && before) {
+    return new FilterError(
+      "before",
+      "a page is after a cursor or before one, not both; start from the first page",
+    );
+  }
+  return { ...(cursor ? { cursor } : {}), ...(before ? { before } : {}) };
+}
+
+export function ledgerHref(params: LedgerParams, position?: LedgerPosition): string {
+  return hrefWith("/ledger", { ...params, cursor: position?.cursor, before: position?.before });
+}
+
+const CHIP_LABELS: Record<(typeof LEDGER_FILTER_PARAMS)[number], string> = {
+  q: "Search",
+  agent: "Agent",
+  vendor: "Vendor",
+  status: "Status",
+  refund: "Refund",
+  from: "From (UTC)",
+  to: "To (UTC)",
+  min: "Min amount (USDC)",
+  max: "Max amount (USDC)",
+};
+
+/** The filters in use as chips, each with the link to the first page without it (sort and size kept). */
+export function ledgerFilterChips(
+  params: LedgerParams,
+): { label: string; value: string; removeHref: string }[] {
+  return LEDGER_FILTER_PARAMS.flatMap((key) => {
+    const value = params[key];
+    if (!value) return [];
+    return [{ label: CHIP_LABELS[key], value, removeHref: ledgerHref({ ...params, [key]: undefined }) }];
   });
 }
 
-/** Whether any parameter narrows the rows (the sort alone does not). */
+/** Whether any parameter narrows the rows (the sort and page size do not). */
 export function isFiltered(params: LedgerParams): boolean {
   return LEDGER_FILTER_PARAMS.some((key) => params[key]);
 }
@@ -196,7 +251,8 @@ export function ledgerExportFilename(params: LedgerParams, extension: "csv" | "j
 
 /** The export of exactly these filters (every page, not only the one on screen). */
 export function ledgerExportHref(params: LedgerParams, format: "csv" | "jsonl"): string {
-  return hrefWith("/api/console/ledger/export", { format, ...params });
+  const { size: _size, ...rest } = params;
+  return hrefWith("/api/console/ledger/export", { format, ...rest });
 }
 
 /** The fields of a transaction the explorer's table shows. */
@@ -238,47 +294,60 @@ function toRowView(tx: LedgerTransaction): LedgerRowView {
 }
 
 /** A keyset cursor that decodes but points nowhere valid is a filter error, not a crash. */
-async function page(filter: LedgerFilter, position: PagePosition, limit: number, sort?: LedgerSort) {
+async function page(filter: LedgerFilter, position: LedgerPosition, limit: number, sort?: LedgerSort) {
   try {
-    return await listTransactions(appDb(), filter, { limit, cursor: position.cursor ?? null, sort });
+    return await listTransactions(appDb(), filter, {
+      limit,
+      cursor: position.cursor ?? null,
+      before: position.before ?? null,
+      sort,
+    });
   } catch (error) {
     if (classifyError(error)?.kind === "invalid_input")
-      throw new FilterError("cursor", (error as Error).message);
+      throw new FilterError(position.before ? "before" : "cursor", (error as Error).message);
     throw error;
   }
+}
+
+/** A page of rows and the cursors of the pages on either side (null at either end). */
+export interface LedgerPageView<Row> {
+  rows: Row[];
+  nextCursor: string | null;
+  previousCursor: string | null;
 }
 
 /** One page for the explorer, in `sort` (newest first by default). */
 export async function getLedgerPage(
   filter: LedgerFilter,
-  position: PagePosition,
+  position: LedgerPosition,
   options: { sort?: LedgerSort; limit?: number } = {},
-): Promise<{ rows: LedgerRowView[]; nextCursor: string | null }> {
+): Promise<LedgerPageView<LedgerRowView>> {
   const result = await page(filter, position, options.limit ?? LEDGER_PAGE_SIZE, options.sort);
-  return { rows: result.rows.map(toRowView), nextCursor: result.nextCursor };
+  return { ...result, rows: result.rows.map(toRowView) };
 }
 
-/** The matches of a filter and what they paid (counted up to a cap: see `summarizeTransactions`). */
-export interface LedgerSummaryView {
-  count: number;
-  capped: boolean;
-  paidMicro: string;
-}
+/**
+ * The matches of a filter: exact count and what they paid, or PostgreSQL's estimate of the
+ * count, marked as one (see `summarizeTransactions`).
+ */
+export type LedgerSummaryView =
+  | { exact: true; count: number; paidMicro: string }
+  | { exact: false; count: number };
 
 export async function getLedgerSummary(filter: LedgerFilter): Promise<LedgerSummaryView> {
   const summary = await summarizeTransactions(appDb(), filter);
-  return { ...summary, paidMicro: summary.paidMicro.toString() };
+  return summary.exact ? { ...summary, paidMicro: summary.paidMicro.toString() } : summary;
 }
 
 /** One page for the JSON route: every field, amounts as strings. */
 export async function getLedgerApiPage(
   filter: LedgerFilter,
-  position: PagePosition,
+  position: LedgerPosition,
   limit: number,
   sort?: LedgerSort,
-): Promise<{ rows: LedgerTransactionView[]; nextCursor: string | null }> {
+): Promise<LedgerPageView<LedgerTransactionView>> {
   const result = await page(filter, position, limit, sort);
-  return { rows: result.rows.map(toTransactionView), nextCursor: result.nextCursor };
+  return { ...result, rows: result.rows.map(toTransactionView) };
 }
 
 export async function getLedgerTransaction(id: string): Promise<LedgerTransactionView | null> {

@@ -108,6 +108,15 @@ const CURSOR = /^[A-Za-z0-9_-]{1,512}$/;
 /** How many earlier pages "Previous page" can walk back through; older ones fall off. */
 const MAX_TRAIL = 30;
 
+/** One keyset cursor parameter (`cursor`, `before`): absent, a token, or a FilterError naming it. */
+export function cursorParam(raw: RawSearchParams, key: string): string | undefined | FilterError {
+  const value = param(raw, key);
+  if (value !== undefined && !CURSOR.test(value)) {
+    return new FilterError(key, "the page cursor is not valid; start again from the first page");
+  }
+  return value;
+}
+
 export interface PagePosition {
   /** The cursor this page starts after; none on the first page. */
   cursor?: string;

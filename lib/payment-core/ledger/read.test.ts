@@ -1,12 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase } from "@/lib/testing/db";
-import {
-  type LedgerSort,
-  listTransactions,
-  readTransactions,
-  SUMMARY_CAP,
-  summarizeTransactions,
-} from "./read";
+import { type LedgerSort, listTransactions, readTransactions, summarizeTransactions } from "./read";
 import { insertHistoricalRows } from "./write";
 
 let t: TestDatabase;
@@ -84,30 +78,43 @@ describe("ledger sorting", () => {
 });
 
 describe("summarizeTransactions", () => {
-  it("counts the matches and sums only what was paid", async () => {
+  it("counts the matches exactly and sums only what was paid", async () => {
     expect(await summarizeTransactions(t.db, { agentId: "sort_agent" })).toEqual({
+      exact: true,
       count: 11,
-      capped: false,
       // completed: everything but the 5 (rejected) and the first 900 (failed)
       paidMicro: (900n * 4n + 30n * 2n + 7_000n + 1n + 0n) * 1_000n,
     });
     expect(await summarizeTransactions(t.db, { agentId: "nobody" })).toEqual({
+      exact: true,
       count: 0,
-      capped: false,
       paidMicro: 0n,
     });
   });
 
-  it("stops counting at the cap and says so", async () => {
+  it("counts past the old 1,000-row cap exactly, and agrees with count(*) and sum()", async () => {
     await t.db.$client`
       INSERT INTO transactions (id, created_at, agent_id, amount_micro, status)
-      SELECT 'tx_many_' || g, '2026-10-01T00:00:00Z'::timestamptz + make_interval(secs => g), 'many_agent', 1000,
-        'completed'
-      FROM generate_series(1, ${SUMMARY_CAP + 5}) g`;
+      SELECT 'tx_many_' || g, '2026-10-01T00:00:00Z'::timestamptz + make_interval(secs => g), 'many_agent', g,
+        CASE WHEN g % 3 = 0 THEN 'failed' ELSE 'completed' END::transaction_status
+      FROM generate_series(1, 2500) g`;
+    const [truth] = await t.db.$client<{ n: string; paid: string }[]>`
+      SELECT count(*) AS n, sum(amount_micro) FILTER (WHERE status = 'completed') AS paid
+      FROM transactions WHERE agent_id = 'many_agent'`;
     expect(await summarizeTransactions(t.db, { agentId: "many_agent" })).toEqual({
-      count: SUMMARY_CAP,
-      capped: true,
-      paidMicro: BigInt(SUMMARY_CAP) * 1000n,
+      exact: true,
+      count: Number(truth?.n),
+      paidMicro: BigInt(truth?.paid ?? -1),
     });
+  });
+
+  it("above the exact limit, gives the planner's estimate marked as one, without a sum", async () => {
+    await t.db.$client`ANALYZE transactions`;
+    const summary = await summarizeTransactions(t.db, { agentId: "many_agent" }, { exactUpTo: 10 });
+    expect(summary.exact).toBe(false);
+    expect(summary).not.toHaveProperty("paidMicro");
+    // After ANALYZE the estimate is close: within 20% of the 2,500 rows.
+    expect(summary.count).toBeGreaterThan(2_000);
+    expect(summary.count).toBeLessThan(3_000);
   });
 });

@@ -1,10 +1,10 @@
-import { sql } from "drizzle-orm";
+import { type SQL, sql } from "drizzle-orm";
 import type { Database } from "@/db/client";
 import { transactionStatus } from "@/db/schema/transactions";
-import { decodeKeyset, encodeKeyset } from "@/db/sql";
 import { InvalidInputError } from "../support/errors";
 import type { Micro } from "../support/money";
 import { parseIsoTimestamp, parseUtcDay } from "../support/time";
+import { cursorOf, keysetPage, LEDGER_SORTS, type LedgerSort, sortKeyOf } from "./keyset";
 import { REFUND_STATES, type RefundState } from "./refunds";
 
 /** Every ledger status, as the schema's enum declares them (their meanings are documented there). */
@@ -147,35 +147,14 @@ function where(filter: LedgerFilter) {
   return parts.reduce((acc, part) => sql`${acc} AND ${part}`);
 }
 
-/** The orders a ledger list can be read in; `time_desc` (newest first) is the default. */
-export const LEDGER_SORTS = ["time_desc", "time_asc", "amount_desc", "amount_asc"] as const;
-export type LedgerSort = (typeof LEDGER_SORTS)[number];
-
-/**
- * A cursor is the last row's sort key and id: `[created_at, id]` for time, `[amount_micro, id]`
- * for amount. One made for another order is refused, not misread.
- */
-function decodeCursor(cursor: string, byAmount: boolean): [string, string] {
-  const value = decodeKeyset(cursor);
-  try {
-    if (value) {
-      if (byAmount) {
-        if (/^\d{1,19}$/.test(value[0])) return value;
-      } else {
-        parseIsoTimestamp(value[0]);
-        return value;
-      }
-    }
-  } catch {
-    // fall through
-  }
-  throw new InvalidInputError("invalid_cursor", "the page cursor is not valid");
-}
+export { LEDGER_SORTS, type LedgerSort } from "./keyset";
 
 export interface Page {
   rows: LedgerTransaction[];
   /** Pass back as `cursor` for the next page; null on the last page. */
   nextCursor: string | null;
+  /** Pass back as `before` for the page before this one; null on the first page. */
+  previousCursor: string | null;
 }
 
 function sortOf(options: { order?: "asc" | "desc"; sort?: LedgerSort }): LedgerSort {
@@ -191,90 +170,110 @@ function sortOf(options: { order?: "asc" | "desc"; sort?: LedgerSort }): LedgerS
 }
 
 /**
- * One page of the ledger, keyset-paginated on (created_at, id) or (amount_micro, id): newest
- * first by default, oldest first with `order: "asc"`, or any of `LEDGER_SORTS`. The id breaks
- * ties, so rows with equal times or amounts are neither repeated nor skipped across pages.
- * Cost does not grow with the page number.
+ * One page of the ledger in any of `LEDGER_SORTS` (newest first by default, oldest first with
+ * `order: "asc"`), keyset-paginated both ways (./keyset.ts): `cursor` reads the page after a
+ * row, `before` the page before one. The id breaks ties, so rows with equal keys are neither
+ * repeated nor skipped across pages. Cost does not grow with the page number.
  */
 export async function listTransactions(
   db: Database,
   filter: LedgerFilter = {},
-  options: { limit?: number; cursor?: string | null; order?: "asc" | "desc"; sort?: LedgerSort } = {},
+  options: {
+    limit?: number;
+    cursor?: string | null;
+    before?: string | null;
+    order?: "asc" | "desc";
+    sort?: LedgerSort;
+  } = {},
 ): Promise<Page> {
   const limit = options.limit ?? 50;
   if (!Number.isInteger(limit) || limit < 1 || limit > 10_000) {
     throw new InvalidInputError("invalid_limit", "limit must be a whole number from 1 to 10000", { limit });
   }
+  if (options.cursor && options.before) {
+    throw new InvalidInputError("invalid_cursor", "give either a cursor or a before cursor, not both");
+  }
   const sort = sortOf(options);
-  const byAmount = sort.startsWith("amount");
-  const asc = sort.endsWith("asc");
+  const key = sortKeyOf(sort);
+  const backward = Boolean(options.before);
   const conditions = where(filter);
-  const after = options.cursor ? decodeCursor(options.cursor, byAmount) : null;
-  const key = byAmount ? sql`amount_micro` : sql`created_at`;
-  const value = (v: string) => (byAmount ? sql`${v}::bigint` : sql`${v}::timestamptz`);
-  const keyset = after
-    ? asc
-      ? sql`AND (${key}, id) > (${value(after[0])}, ${after[1]})`
-      : sql`AND (${key}, id) < (${value(after[0])}, ${after[1]})`
-    : sql``;
+  const page = keysetPage(sort, options.cursor || options.before || null, backward);
   const rows = await db.execute<LedgerTransaction>(sql`
     SELECT ${sql.raw(SELECT)} FROM transactions
-    WHERE ${conditions} ${keyset}
-    ORDER BY ${
-      // The columns in the exact order of the (key DESC NULLS LAST, id DESC NULLS LAST) indexes
-      // (created_at, or amount_micro since migration 0007), so a page is an index scan.
-      byAmount
-        ? asc
-          ? sql`transactions.amount_micro ASC NULLS FIRST, transactions.id ASC NULLS FIRST`
-          : sql`transactions.amount_micro DESC NULLS LAST, transactions.id DESC NULLS LAST`
-        : asc
-          ? sql`transactions.created_at ASC NULLS FIRST, transactions.id ASC NULLS FIRST`
-          : sql`transactions.created_at DESC NULLS LAST, transactions.id DESC NULLS LAST`
-    }
+    WHERE ${conditions} ${page.condition}
+    ORDER BY ${page.orderBy}
     LIMIT ${limit + 1}`);
-  const page = rows.slice(0, limit);
-  const last = page.at(-1);
+  const more = rows.length > limit;
+  const shown = rows.slice(0, limit);
+  if (backward) shown.reverse();
+  const first = shown[0];
+  const last = shown.at(-1);
   return {
-    rows: page,
-    nextCursor:
-      rows.length > limit && last
-        ? encodeKeyset(byAmount ? last.amountMicro.toString() : last.createdAt, last.id)
-        : null,
+    rows: shown,
+    nextCursor: last && (backward || more) ? cursorOf(key, last) : null,
+    previousCursor: first && (backward ? more : Boolean(options.cursor)) ? cursorOf(key, first) : null,
   };
 }
 
-/** How many rows of a summary are counted before it says "more than". */
-export const SUMMARY_CAP = 1_000;
+/**
+ * The summary is exact when the planner expects at most this many matching rows (counting and
+ * summing them is then a bounded read); above it, the planner's estimate of the count is shown,
+ * marked as one. Rollups (issue 30) will make every filter's totals exact.
+ */
+export const SUMMARY_EXACT_LIMIT = 200_000;
+/** The exact count may take this long at most; past it (an estimate far too low), the estimate is shown. */
+const SUMMARY_TIMEOUT_MS = 2_000;
 
-export interface LedgerSummary {
-  /** Matching rows, up to `SUMMARY_CAP`. */
-  count: number;
-  /** More rows match than were counted: `count` and `paidMicro` cover the newest `SUMMARY_CAP`. */
-  capped: boolean;
-  /** Completed amounts of the counted rows: what was paid. */
-  paidMicro: Micro;
+export type LedgerSummary =
+  /** Every matching row counted; `paidMicro` sums the completed ones: what was paid. */
+  | { exact: true; count: number; paidMicro: Micro }
+  /** PostgreSQL's estimate of the matching rows (EXPLAIN); no sum. */
+  | { exact: false; count: number };
+
+/** The planner's estimate of how many rows match (`Plan Rows` of EXPLAIN): no row is read. */
+async function estimateMatches(db: Database, conditions: SQL): Promise<number> {
+  const [row] = await db.execute<{ "QUERY PLAN": unknown }>(
+    sql`EXPLAIN (FORMAT JSON) SELECT 1 FROM transactions WHERE ${conditions}`,
+  );
+  const plan = row?.["QUERY PLAN"];
+  const parsed = (typeof plan === "string" ? JSON.parse(plan) : plan) as [{ Plan: { "Plan Rows": number } }];
+  return Math.round(parsed[0].Plan["Plan Rows"]);
+}
+
+function isTimeout(error: unknown): boolean {
+  for (let e = error as { code?: string; cause?: unknown } | undefined; e; e = e.cause as typeof e) {
+    if (e.code === "57014") return true;
+  }
+  return false;
 }
 
 /**
- * How many rows match a filter and what the completed ones paid. Counted along the newest-first
- * index and stopped after `SUMMARY_CAP` rows, so the cost is bounded at any ledger size (an
- * exact count of a million rows is a scan of the table).
+ * How many rows match a filter and what the completed ones paid, exactly when that is a bounded
+ * read (the estimate is at most `exactUpTo`, default `SUMMARY_EXACT_LIMIT`, and the count ends
+ * within 2 s); otherwise PostgreSQL's estimate of the count, marked `exact: false`.
  */
-export async function summarizeTransactions(db: Database, filter: LedgerFilter = {}): Promise<LedgerSummary> {
-  // One row beyond the cap is read to know that more match; it is not summed. The inner
-  // query's order reaches row_number() (a window without its own order keeps its input's).
-  const [row] = await db.execute<{ count: number; paid: bigint }>(sql`
-    SELECT count(*)::int AS count,
-      coalesce(sum(amount_micro) FILTER (WHERE status = 'completed' AND n <= ${SUMMARY_CAP}), 0)::bigint AS paid
-    FROM (
-      SELECT amount_micro, status, row_number() OVER () AS n FROM (
-        SELECT amount_micro, status FROM transactions WHERE ${where(filter)}
-        ORDER BY transactions.created_at DESC NULLS LAST, transactions.id DESC NULLS LAST
-        LIMIT ${SUMMARY_CAP + 1}
-      ) ordered
-    ) matched`);
-  const count = row?.count ?? 0;
-  return { count: Math.min(count, SUMMARY_CAP), capped: count > SUMMARY_CAP, paidMicro: row?.paid ?? 0n };
+export async function summarizeTransactions(
+  db: Database,
+  filter: LedgerFilter = {},
+  options: { exactUpTo?: number } = {},
+): Promise<LedgerSummary> {
+  const conditions = where(filter);
+  const estimate = await estimateMatches(db, conditions);
+  if (estimate <= (options.exactUpTo ?? SUMMARY_EXACT_LIMIT)) {
+    try {
+      return await db.transaction(async (tx) => {
+        await tx.execute(sql.raw(`SET LOCAL statement_timeout = ${SUMMARY_TIMEOUT_MS}`));
+        const [row] = await tx.execute<{ count: bigint; paid: bigint }>(sql`
+          SELECT count(*) AS count,
+            coalesce(sum(amount_micro) FILTER (WHERE status = 'completed'), 0)::bigint AS paid
+          FROM transactions WHERE ${conditions}`);
+        return { exact: true as const, count: Number(row?.count ?? 0n), paidMicro: row?.paid ?? 0n };
+      });
+    } catch (error) {
+      if (!isTimeout(error)) throw error;
+    }
+  }
+  return { exact: false, count: estimate };
 }
 
 /** Streams the whole (filtered) ledger oldest first (or in `sort`), a page at a time, as the seed's `read_transactions`. */

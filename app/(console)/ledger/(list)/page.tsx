@@ -19,7 +19,8 @@ import {
   ledgerHref,
   parseLedgerQuery,
 } from "@/lib/dal/ledger";
-import { pageLinks } from "@/lib/url/search-params";
+import { LEDGER_SORTS, type LedgerSort } from "@/lib/payment-core/ledger/keyset";
+import { SUMMARY_EXACT_LIMIT } from "@/lib/payment-core/ledger/read";
 
 export const dynamic = "force-dynamic";
 export const metadata = { title: "Ledger · x402 console" };
@@ -37,14 +38,15 @@ export default async function LedgerPage({ searchParams }: { searchParams: Promi
   const [facets, page, summary] = await Promise.all([
     getLedgerFacets(),
     query
-      ? readFilteredPage(() => getLedgerPage(query.filter, query.position, { sort: query.sort }))
-      : { rows: [], nextCursor: null, error: null },
+      ? readFilteredPage(() =>
+          getLedgerPage(query.filter, query.position, { sort: query.sort, limit: query.size }),
+        )
+      : { rows: [], nextCursor: null, previousCursor: null, error: null },
     query ? getLedgerSummary(query.filter) : null,
   ]);
-  const { rows, nextCursor } = page;
+  const { rows, nextCursor, previousCursor } = page;
   const error = parsed.ok ? page.error : parsed.error;
   const params = query?.params ?? (parsed.ok ? {} : parsed.params);
-  const links = query ? pageLinks(query.position, nextCursor) : null;
 
   return (
     <div className="flex flex-col gap-5">
@@ -84,15 +86,22 @@ export default async function LedgerPage({ searchParams }: { searchParams: Promi
             rows={rows}
             filtered={isFiltered(query.params)}
             sort={query.sort}
-            sortHref={(sort) =>
-              ledgerHref({ ...query.params, sort: sort === "time_desc" ? undefined : sort })
+            sortHrefs={
+              Object.fromEntries(
+                LEDGER_SORTS.map((sort) => [
+                  sort,
+                  ledgerHref({ ...query.params, sort: sort === "time_desc" ? undefined : sort }),
+                ]),
+              ) as Record<LedgerSort, string>
             }
           />
           <Pager
             label="Ledger pages"
-            firstHref={query.position.cursor ? ledgerHref(query.params) : null}
-            previousHref={links?.previous ? ledgerHref(query.params, links.previous) : null}
-            nextHref={links?.next ? ledgerHref(query.params, links.next) : null}
+            firstHref={
+              previousCursor || (query.position.cursor && rows.length === 0) ? ledgerHref(query.params) : null
+            }
+            previousHref={previousCursor ? ledgerHref(query.params, { before: previousCursor }) : null}
+            nextHref={nextCursor ? ledgerHref(query.params, { cursor: nextCursor }) : null}
           />
         </>
       ) : (
@@ -108,21 +117,26 @@ export default async function LedgerPage({ searchParams }: { searchParams: Promi
   );
 }
 
-/** How many rows match the filter and what they paid; downloads hold every one of them. */
+/**
+ * How many rows match the filter and what they paid, exact when that is a bounded read;
+ * otherwise PostgreSQL's estimate of the count, said to be one.
+ */
 function SummaryLine({ summary }: { summary: LedgerSummaryView }) {
   const count = summary.count.toLocaleString("en-US");
   return (
     <p className="text-sm text-slate-700" aria-live="polite">
-      {summary.capped ? (
+      {summary.exact ? (
         <>
-          More than {count} transactions match · <Usd micro={summary.paidMicro} /> paid by the newest {count}{" "}
-          <span className="text-slate-600">(counting stops at {count}; the downloads hold every row)</span>
+          {count} transaction{summary.count === 1 ? "" : "s"} match{summary.count === 1 ? "es" : ""} ·{" "}
+          <Usd micro={summary.paidMicro} /> paid <span className="text-slate-600">· exact</span>
         </>
       ) : (
         <>
-          {count} transaction{summary.count === 1 ? "" : "s"} match{summary.count === 1 ? "es" : ""} ·{" "}
-          <Usd micro={summary.paidMicro} /> paid{" "}
-          <span className="text-slate-600">· downloads include every page</span>
+          About {count} transactions match <span className="font-medium">(estimate)</span>{" "}
+          <span className="text-slate-600">
+            · counted and summed exactly for filters under {SUMMARY_EXACT_LIMIT.toLocaleString("en-US")} rows:
+            narrow the filter, or download every row
+          </span>
         </>
       )}
     </p>

@@ -9,11 +9,12 @@ export const dynamic = "force-dynamic";
  * A bad parameter is thrown as a FilterError: apiRoute answers it 400 `invalid_filter` naming the
  * parameter, `{ error: { code, message, field } }`, as any `invalid_filter` a read throws.
  *
- * `GET /api/console/ledger?agent=&vendor=&status=&from=&to=&min=&max=&q=&sort=&cursor=&limit=`: one
- * page of the ledger, newest first (or in `sort`: time_desc, time_asc, amount_desc, amount_asc),
- * for polling and scripts (viewer and up). Rows carry every
- * field with amounts as strings (`amountMicro`, and `amountUsdc` with 6 decimals); pass
- * `nextCursor` back as `cursor` for the next page. `q=tx_…` answers that one transaction.
+ * `GET /api/console/ledger?agent=&vendor=&status=&from=&to=&min=&max=&q=&sort=&cursor=&before=&limit=`:
+ * one page of the ledger, newest first (or in `sort`: time, agent, vendor, status or amount, each
+ * `_asc` or `_desc`), for polling and scripts (viewer and up). Rows carry every field with amounts
+ * as strings (`amountMicro`, and `amountUsdc` with 6 decimals); pass `nextCursor` back as `cursor`
+ * for the next page, `previousCursor` as `before` for the one before. `q=tx_…` answers that one
+ * transaction.
  */
 async function get(request: Request): Promise<Response> {
   const user = await apiUser("viewer");
@@ -24,7 +25,7 @@ async function get(request: Request): Promise<Response> {
   const headers = { "Cache-Control": "no-store" };
   if (parsed.query.kind === "transaction") {
     const tx = await getLedgerTransaction(parsed.query.id);
-    return Response.json({ rows: tx ? [tx] : [], nextCursor: null }, { headers });
+    return Response.json({ rows: tx ? [tx] : [], nextCursor: null, previousCursor: null }, { headers });
   }
   const limitText = param(search, "limit") ?? "50";
   const limit = Number(limitText);
