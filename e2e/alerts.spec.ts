@@ -65,7 +65,7 @@ test.describe("alerts", () => {
       const active = viewer.getByRole("region", { name: /^Active/ });
       await expect(active.getByText("Used 100% of the daily budget: $12.00 of $12.00").first()).toBeVisible();
       await expect(active.getByText("Agent budget: daily limit reached").first()).toBeVisible();
-      const shown = await active.innerText();
+      const shown = (await active.textContent()) ?? "";
       expect(shown).not.toMatch(/\p{Extended_Pictographic}/u);
       expect(shown).not.toContain("$12/$12");
     } finally {
