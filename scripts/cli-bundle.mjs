@@ -82,7 +82,7 @@ function freshEntry(root, esbuildVersion) {
  * takes 300 ms to load and lib/env.ts needs a few of its functions; @x402/* go with it so there is
  * one copy of viem. Every other package stays in node_modules.
  */
-const BUNDLED = /^(viem|@x402\/[^/]+|abitype|ox|@noble\/[^/]+|@scure\/[^/]+)(\/|$)/;
+const BUNDLED = /^(viem|@x402\/[^/]+|abitype|ox|@noble\/[^/]+|@scure\/[^/]+|drizzle-orm|postgres)(\/|$)/;
 
 /** Bare imports: bundled when BUNDLED says so, else left to node (node_modules, node: builtins). @type {Plugin} */
 const packages = {
