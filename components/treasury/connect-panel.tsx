@@ -1,11 +1,20 @@
 "use client";
 
-import { useConnect, useConnection, useConnectors, useDisconnect, useSwitchChain } from "wagmi";
+import { useEffect, useState } from "react";
+import {
+  type Connector,
+  useConnect,
+  useConnection,
+  useConnectors,
+  useDisconnect,
+  useSwitchChain,
+} from "wagmi";
 import { Button } from "@/components/ui/button";
 import { ErrorMessage } from "@/components/ui/form-message";
 import { isDemoWallet } from "./demo-wallet-connector";
 import { chainName } from "./wallet-config";
 import { useWalletSetup } from "./wallet-provider";
+import { useHydrated, useStuckAfter, WALLET_STUCK_MS, walletName } from "./wallet-status";
 
 /** A wallet's own words for "the person said no", found by name along the error's causes. */
 export function walletRefused(error: unknown): boolean {
@@ -100,10 +109,51 @@ export function ConnectPanel({ purpose = "fund" }: { purpose?: keyof typeof PURP
   const connect = useConnect();
   const disconnect = useDisconnect();
   const switchChain = useSwitchChain();
+  const hydrated = useHydrated();
   const wanted = chainName(setup, setup.chainId);
+  const connected = connection.status === "connected" && Boolean(connection.address);
+  const wrongChain = connected && connection.chainId !== setup.chainId;
 
-  if (connection.status === "connected" && connection.address) {
-    const wrongChain = connection.chainId !== setup.chainId;
+  // A wallet that stops answering, or reports a switch it did not make (seen with a hardware
+  // wallet behind Frame, Rabby or MetaMask), gets a message and a Retry after WALLET_STUCK_MS,
+  // not a spinner forever. UI state only: timers reset on each attempt.
+  const [switchAttempt, setSwitchAttempt] = useState(0);
+  const switchStuck = useStuckAfter(
+    wrongChain && (switchChain.isPending || switchChain.isSuccess),
+    switchAttempt,
+  );
+  const [connectAttempt, setConnectAttempt] = useState(0);
+  const [connecting, setConnecting] = useState<Connector | null>(null);
+  const connectStuck = useStuckAfter(connect.isPending, connectAttempt);
+  const [walletChain, setWalletChain] = useState<number | null>(null);
+  useEffect(() => {
+    if (!connectStuck || !connecting) return;
+    let live = true;
+    connecting
+      .getChainId()
+      .then((id) => {
+        if (live) setWalletChain(id);
+      })
+      .catch(() => {});
+    return () => {
+      live = false;
+    };
+  }, [connectStuck, connecting]);
+  const startConnect = (connector: Connector) => {
+    setConnecting(connector);
+    setWalletChain(null);
+    setConnectAttempt((n) => n + 1);
+    connect.reset();
+    connect.mutate({ connector, chainId: setup.chainId });
+  };
+  const startSwitch = () => {
+    setSwitchAttempt((n) => n + 1);
+    switchChain.reset();
+    switchChain.mutate({ chainId: setup.chainId });
+  };
+  const waited = `${WALLET_STUCK_MS / 1000} seconds`;
+
+  if (connected && connection.address) {
     return (
       <section
         aria-labelledby="wallet-title"
@@ -113,7 +163,7 @@ export function ConnectPanel({ purpose = "fund" }: { purpose?: keyof typeof PURP
           {text.connected}
         </h2>
         <p className="text-sm">
-          Connected with {connection.connector?.name ?? "a wallet"}:{" "}
+          Connected with {walletName(connection.connector, connectors, hydrated)}:{" "}
           <span className="break-all font-mono text-xs" data-testid="connected-address">
             {connection.address}
           </span>
@@ -132,12 +182,25 @@ export function ConnectPanel({ purpose = "fund" }: { purpose?: keyof typeof PURP
               <Button
                 variant="caution"
                 size="sm"
-                disabled={switchChain.isPending}
-                onClick={() => switchChain.mutate({ chainId: setup.chainId })}
+                disabled={switchChain.isPending && !switchStuck}
+                onClick={startSwitch}
               >
-                {switchChain.isPending ? "Confirm in your wallet…" : `Switch to ${wanted}`}
+                {switchStuck
+                  ? "Retry"
+                  : switchChain.isPending
+                    ? "Confirm in your wallet…"
+                    : `Switch to ${wanted}`}
               </Button>
             </div>
+            {switchStuck ? (
+              <p data-testid="wallet-stuck">
+                Your wallet is on {chainName(setup, connection.chainId)} (chain {connection.chainId})
+                {switchChain.isSuccess
+                  ? " although it reported the switch done"
+                  : ` and has not answered the switch for ${waited}`}
+                . Switch it to {wanted} (chain {setup.chainId}) in the wallet and press Retry.
+              </p>
+            ) : null}
             {switchChain.error ? (
               <p>
                 {walletRefused(switchChain.error)
@@ -176,8 +239,8 @@ export function ConnectPanel({ purpose = "fund" }: { purpose?: keyof typeof PURP
             <li key={connector.uid} className="flex flex-wrap items-center gap-3">
               <Button
                 variant="secondary"
-                disabled={connect.isPending}
-                onClick={() => connect.mutate({ connector, chainId: setup.chainId })}
+                disabled={connect.isPending && !connectStuck}
+                onClick={() => startConnect(connector)}
               >
                 {label}
               </Button>
@@ -186,10 +249,28 @@ export function ConnectPanel({ purpose = "fund" }: { purpose?: keyof typeof PURP
           );
         })}
       </ul>
-      {connect.isPending ? (
+      {connect.isPending && !connectStuck ? (
         <p role="status" className="text-sm text-slate-700">
           Confirm the connection in your wallet…
         </p>
+      ) : null}
+      {connectStuck ? (
+        <div
+          role="alert"
+          data-testid="wallet-stuck"
+          className="flex flex-col gap-2 rounded-md bg-amber-50 px-3 py-2 text-sm text-amber-950"
+        >
+          <p>
+            {walletChain !== null && walletChain !== setup.chainId
+              ? `Your wallet is on ${chainName(setup, walletChain)} (chain ${walletChain}) and has not switched to ${wanted}. Switch it to ${wanted} (chain ${setup.chainId}) in the wallet and press Retry.`
+              : `Your wallet has not answered for ${waited}. Confirm the request in the wallet (a hardware wallet shows it on its screen), or check that it is on ${wanted} (chain ${setup.chainId}), and press Retry.`}
+          </p>
+          <div>
+            <Button variant="caution" size="sm" onClick={() => connecting && startConnect(connecting)}>
+              Retry
+            </Button>
+          </div>
+        </div>
       ) : null}
       {connect.error ? (
         <ErrorMessage>

@@ -1,5 +1,5 @@
 import { Fact, Facts } from "@/components/ui/facts";
-import { Usd } from "@/components/ui/usd";
+import { Money } from "@/components/ui/usd";
 import { UtcTime } from "@/components/ui/utc-time";
 import type { RateRunway } from "@/lib/payment-core/treasury/runway";
 import { hoursLeftText, windowName } from "@/lib/payment-core/treasury/runway-text";
@@ -24,7 +24,7 @@ function hoursLeft(rate: RateRunwayView): string {
 export function LowLineValue({ rate, lowBalanceMicro }: { rate: RateRunwayView; lowBalanceMicro: string }) {
   const line = (
     <>
-      the <Usd micro={lowBalanceMicro} /> low-balance line
+      the <Money micro={lowBalanceMicro} /> low-balance line
     </>
   );
   switch (rate.lowLine) {
@@ -62,10 +62,10 @@ export function RateRunwayFacts({
   return (
     <Facts title={`At the last ${name}' rate`}>
       <Fact label={`Spent in the last ${name}`}>
-        <Usd micro={rate.spentMicro} />
+        <Money micro={rate.spentMicro} />
       </Fact>
       <Fact label="Per hour">
-        <Usd micro={rate.perHourMicro} />
+        <Money micro={rate.perHourMicro} />
       </Fact>
       <Fact label="Runway">{hoursLeft(rate)}</Fact>
       <Fact label="Low-balance line">

@@ -1,4 +1,4 @@
-import { formatDollars } from "@/lib/payment-core/support/money";
+import { formatDollars, formatMoney } from "@/lib/payment-core/support/money";
 
 /**
  * The console shows every amount through this component: micro-USDC arrives as a decimal string
@@ -8,4 +8,10 @@ import { formatDollars } from "@/lib/payment-core/support/money";
 export function Usd({ micro, className }: { micro: string | bigint; className?: string }) {
   const value = typeof micro === "bigint" ? micro : BigInt(micro);
   return <span className={`tabular-nums ${className ?? ""}`}>{formatDollars(value)}</span>;
+}
+
+/** Money that is not a price (a balance, a total, a rate per hour): two places exactly ("$2.66"). */
+export function Money({ micro, className }: { micro: string | bigint; className?: string }) {
+  const value = typeof micro === "bigint" ? micro : BigInt(micro);
+  return <span className={`tabular-nums ${className ?? ""}`}>{formatMoney(value)}</span>;
 }

@@ -26,11 +26,6 @@ export interface Io {
   stderr: (text: string) => void;
 }
 
-export const processIo: Io = {
-  stdout: (text) => process.stdout.write(text),
-  stderr: (text) => process.stderr.write(text),
-};
-
 /** JSON with bigint as strings: the stable machine form of every command. */
 export function toJson(value: unknown): string {
   return JSON.stringify(value, (_k, v) => (typeof v === "bigint" ? v.toString() : v), 2);

@@ -1,109 +1,89 @@
-import { Command, CommanderError } from "commander";
-import { migrationStatus } from "@/db/migrate";
-import { seedDemo } from "@/db/seed";
-import { mutating } from "./auth";
-import { registerAgents } from "./commands/agents";
-import { registerApprovals } from "./commands/approvals";
-import { registerAudit } from "./commands/audit";
-import { registerAuditLog } from "./commands/audit-log";
-import { registerBackup } from "./commands/backup";
-import { registerBudgets } from "./commands/budgets";
-import { registerKillSwitch } from "./commands/kill-switch";
-import { registerLedger } from "./commands/ledger";
-import { registerLogin } from "./commands/login";
-import { registerMcp } from "./commands/mcp";
-import { registerMonitor } from "./commands/monitor";
-import { registerPay } from "./commands/pay";
-import { registerReconcile } from "./commands/reconcile";
-import { registerSettle } from "./commands/settle";
-import { registerTreasury } from "./commands/treasury";
-import { registerVendors } from "./commands/vendors";
-import { registerWallet } from "./commands/wallet";
-import { CliFailure, describeError, EXIT, type Io, processIo, toJson, withDb } from "./context";
-import { intOption } from "./options";
-import { refuseUnsafeArguments } from "./safe-arguments";
+import { Command, CommanderError, Help } from "commander";
+import { COMMAND_GROUPS, type CommandGroup, commandWord, type Kit } from "./command-groups";
+import type { Io } from "./context";
+import { EXIT } from "./failure";
+import { finishHelp } from "./help";
 
-export function buildProgram(io: Io): Command {
+/**
+ * The `x402` program. This module and the ones it imports statically are light (commander and
+ * the command list): each command's module, and viem, drizzle, postgres and the payment code
+ * behind it, is imported only for the command that runs (command-groups.ts; lib/cli/lazy.test.ts
+ * proves it).
+ */
+
+const processIo: Io = {
+  stdout: (text) => process.stdout.write(text),
+  stderr: (text) => process.stderr.write(text),
+};
+
+/** JSON with bigint as strings (as context.ts's toJson, without importing it). */
+const toJson = (value: unknown) =>
+  JSON.stringify(value, (_k, v) => (typeof v === "bigint" ? v.toString() : v), 2);
+
+/**
+ * The program with the commands of `load` registered in full (every group for tests and docs:
+ * `"all"`) and the others as their name and description only, for the top-level help and
+ * commander's "did you mean" on an unknown command.
+ */
+async function programWith(io: Io, load: "all" | CommandGroup | undefined): Promise<Command> {
   const program = new Command("x402")
     .description(
       "x402 operations: budgets, approvals, ledger, kill switch, agents, payments, wallet, users, database",
     )
     .option("--json", "machine-readable output (stable field names; USDC as 6-decimal strings)")
-    .showHelpAfterError()
     .exitOverride()
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
-    // Before any command's action: no control character or lone surrogate in any argument.
-    .hook("preAction", (_program, actionCommand) => refuseUnsafeArguments(actionCommand));
+    // Before any command's action: no control character or lone surrogate in any argument (the
+    // check, with zod behind it, loaded then: help needs none of it).
+    .hook("preAction", async (_program, actionCommand) =>
+      (await import("./safe-arguments")).refuseUnsafeArguments(actionCommand),
+    );
 
   const json = (cmd: Command) => Boolean(cmd.optsWithGlobals().json);
-  const print = (cmd: Command, data: unknown, human: () => string) => {
-    io.stdout(json(cmd) ? `${toJson(data)}\n` : human());
+  const kit: Kit = {
+    io,
+    print: (cmd, data, human) => {
+      io.stdout(json(cmd) ? `${toJson(data)}\n` : human());
+    },
+    sub: (parent, name) =>
+      parent.command(name).exitOverride().configureOutput({ writeOut: io.stdout, writeErr: io.stderr }),
   };
-  const sub = (parent: Command, name: string) =>
-    parent.command(name).exitOverride().configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
 
-  registerLogin(program, { sub, print, io });
-  registerBudgets(program, { sub, print });
-  registerApprovals(program, { sub, print });
-  registerLedger(program, { sub, print });
-
-  registerKillSwitch(program, { sub, print });
-
-  registerAgents(program, { sub, print });
-  registerVendors(program, { sub, print });
-
-  registerPay(program, { sub, print, io });
-  registerMcp(program, { sub, print, io });
-  registerWallet(program, { sub, print });
-  registerTreasury(program, { sub, print });
-
-  const database = sub(program, "db").description("the PostgreSQL ledger");
-  sub(database, "migrate")
-    .description("apply the committed migrations")
-    .action(async (_opts: unknown, cmd: Command) =>
-      // withDb migrates first, over DATABASE_DIRECT_URL when DATABASE_URL is a transaction pooler.
-      withDb(
-        async ({ db }) => {
-          const status = await migrationStatus(db);
-          print(
-            cmd,
-            { migrations: status },
-            () => `Migrations applied: ${status.applied}/${status.expected} (latest ${status.latest}).\n`,
-          );
-        },
-        { migrate: true },
-      ),
-    );
-  mutating(sub(database, "seed-demo"))
-    .description("write deterministic demo history for the three seed agents")
-    .option("--days <n>", "days of history, ending today (UTC)", intOption(1, 366), 30)
-    .action(async (opts: { days: number }, cmd: Command) =>
-      withDb(
-        async ({ db, env, actor }) => {
-          const result = await seedDemo(db, { days: opts.days, config: env.budget, actor });
-          print(
-            cmd,
-            { days: opts.days, rows: result.rows, inserted: result.inserted },
-            () =>
-              `Demo history: ${result.rows} transactions over ${opts.days} days (${result.inserted} new).\n`,
-          );
-        },
-        { as: { operation: "database.seed_demo", cmd } },
-      ),
-    );
-
-  registerSettle(program, { sub, print });
-  registerMonitor(program, { sub, print });
-  registerReconcile(program, { sub, print });
-  registerAudit(program, { sub, print, io });
-  registerAuditLog(program, { sub, print });
-  registerBackup(program, { sub, print });
+  const registers = new Map<CommandGroup, Awaited<ReturnType<CommandGroup["load"]>>>();
+  for (const group of COMMAND_GROUPS) {
+    if (load === "all" || load === group) registers.set(group, await group.load());
+  }
+  // Each group in its place, so the help lists the commands in the same order either way.
+  const terms = new Map<Command, string>();
+  for (const group of COMMAND_GROUPS) {
+    const register = registers.get(group);
+    if (register) register(program, kit);
+    else
+      for (const [name, term, description] of group.commands) {
+        terms.set(kit.sub(program, name).description(description), term);
+      }
+  }
+  const help = new Help();
+  program.configureHelp({ subcommandTerm: (cmd) => terms.get(cmd) ?? help.subcommandTerm(cmd) });
+  finishHelp(program);
   return program;
+}
+
+/** The whole program, every command registered (tests, docs). */
+export function buildProgram(io: Io): Promise<Command> {
+  return programWith(io, "all");
+}
+
+/** The program `argv` needs: the command it names registered, the others by name only. */
+export function programFor(argv: readonly string[], io: Io): Promise<Command> {
+  const word = commandWord(argv);
+  const group = COMMAND_GROUPS.find((g) => g.commands.some(([name]) => name === word));
+  return programWith(io, group);
 }
 
 /** Runs the CLI; resolves to the exit code. */
 export async function run(argv: string[], io: Io = processIo): Promise<number> {
-  const program = buildProgram(io);
+  const program = await programFor(argv, io);
   const wantsJson = argv.includes("--json");
   try {
     await program.parseAsync(argv, { from: "user" });
@@ -115,10 +95,17 @@ export async function run(argv: string[], io: Io = processIo): Promise<number> {
     ) {
       return EXIT.ok;
     }
+    if (error instanceof CommanderError) {
+      // Already printed by commander (help.ts adds the pointer to the help); with --json, the machine form too.
+      const message = error.message.replace(/^error: /, "");
+      if (wantsJson) io.stdout(`${toJson({ error: { code: "bad_usage", message } })}\n`);
+      return EXIT.usage;
+    }
+    const { describeError, CliFailure } = await import("./context");
     const { exitCode, code, message, details } = describeError(error);
     if (error instanceof CliFailure && error.reported) return exitCode;
     if (wantsJson) io.stdout(`${toJson({ error: { code, message, ...details } })}\n`);
-    else if (!(error instanceof CommanderError)) io.stderr(`x402: ${message}\n`);
+    else io.stderr(`x402: ${message}\n`);
     return exitCode;
   }
 }

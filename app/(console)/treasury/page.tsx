@@ -1,6 +1,5 @@
 import type { Metadata } from "next";
 import { QRCodeSVG } from "qrcode.react";
-import { formatEther } from "viem";
 import { networkName } from "@/components/ledger/chain";
 import { ChainValue } from "@/components/ledger/chain-value";
 import { RateRunwayFacts } from "@/components/treasury/runway-facts";
@@ -11,6 +10,7 @@ import { Usd } from "@/components/ui/usd";
 import { UtcTime } from "@/components/ui/utc-time";
 import { requireUser } from "@/lib/auth/session";
 import { getTreasury, type TreasuryView } from "@/lib/dal/treasury";
+import { formatEth } from "@/lib/payment-core/support/money";
 import { toWire } from "@/lib/wire";
 
 export const dynamic = "force-dynamic";
@@ -101,7 +101,7 @@ function BalancesCard({ view }: { view: TreasuryView }) {
         </span>
       </Fact>
       <Fact label="Gas (ETH)">
-        <span className="break-all tabular-nums">{formatEther(balances.gasWei)} ETH</span>
+        <span className="break-all tabular-nums">{formatEth(balances.gasWei)} ETH</span>
         {balances.gasWei === 0n ? (
           <span className="block text-xs text-slate-600">
             None: cancelling an authorization on chain needs a little ETH for gas.

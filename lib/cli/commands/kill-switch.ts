@@ -3,7 +3,6 @@ import { asc, eq } from "drizzle-orm";
 import type { Database } from "@/db/client";
 import { agents } from "@/db/schema";
 import { getKillSwitch, type KillSwitchState, setKillSwitch } from "@/lib/payment-core/runtime/kill-switch";
-import { createPaymentService } from "@/lib/payment-core/x402/service";
 import { mutating } from "../auth";
 import { CliFailure, type CommandKit, EXIT, withDb } from "../context";
 import {
@@ -131,7 +130,10 @@ export function registerKillSwitch(program: Command, { sub, print }: CommandKit)
         const state = await getKillSwitch(db, enforced.budget);
         // After the switch is on, nothing new is signed: what is left to stop is already signed.
         const cancelled = opts.cancelOutstanding
-          ? await createPaymentService(db, env).resolve({ allOpen: true, cancel: true, actor })
+          ? // The payment service (and the x402 and chain code behind it) only for --cancel-outstanding.
+            await (await import("@/lib/payment-core/x402/service"))
+              .createPaymentService(db, env)
+              .resolve({ allOpen: true, cancel: true, actor })
           : null;
         const cancelJson = cancelled
           ? { cancel_outstanding: { scanned: cancelled.scanned, counts: cancelled.counts } }

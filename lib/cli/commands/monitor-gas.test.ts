@@ -25,7 +25,7 @@ describe("x402 monitor and the payer's gas", () => {
     });
     const env = { ...consolePaymentEnv(net), X402_MIN_CANCELS_FUNDED: "20" };
     const funded = await x402(["monitor"], env);
-    expect(funded.stdout).toMatch(/^Payer gas: [\d.]+ ETH, \d+ on-chain cancels funded$/m);
+    expect(funded.stdout).toMatch(/^Payer gas: \d+\.\d{6} ETH, \d+ on-chain cancels funded$/m);
     expect(funded.stdout).not.toContain("payer_low_gas");
     expect(funded.code).toBe(0);
 
@@ -50,7 +50,7 @@ describe("x402 monitor and the payer's gas", () => {
       figures: { balanceWei: "0", cancelsFunded: 0, minCancelsFunded: 20 },
     });
     const text = await x402(["monitor", "--no-evaluate"], env);
-    expect(text.stdout).toContain("Payer gas: 0 ETH, 0 on-chain cancels funded (LOW: below 20)");
+    expect(text.stdout).toContain("Payer gas: 0.000000 ETH, 0 on-chain cancels funded (LOW: below 20)");
     expect(text.stdout).toContain("⛽ Payer Gas Low: On-Chain Cancels At Risk | Balance: 0 ETH (0 wei)");
 
     await anvil.setBalance({ address: net.payer.address, value: original });

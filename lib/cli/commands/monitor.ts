@@ -3,7 +3,7 @@ import { formatEther } from "viem";
 import { type AlertRecord, evaluateAlerts, listAlerts, openCriticalCount } from "@/lib/payment-core/alerts";
 import { listUsage } from "@/lib/payment-core/budgets/usage";
 import { type PayerGas, readPayerGas } from "@/lib/payment-core/settlement/cancel-gas";
-import { formatDollars } from "@/lib/payment-core/support/money";
+import { formatDollars, formatEth } from "@/lib/payment-core/support/money";
 import type { Clock } from "@/lib/payment-core/support/time";
 import { walletClient } from "@/lib/payment-core/treasury/wallet";
 import { readChainBounded, readWalletView } from "@/lib/payment-core/treasury/wallet-view";
@@ -144,7 +144,7 @@ export function registerMonitor(
               : `Wallet balance: unavailable (${wallet.code}: ${wallet.message})`,
             ...(gas
               ? [
-                  `Payer gas: ${formatEther(gas.balanceWei)} ETH, ${cancelsFunded ?? "unlimited"} on-chain cancels funded${gasLow ? ` (LOW: below ${minCancels})` : ""}`,
+                  `Payer gas: ${formatEth(gas.balanceWei)} ETH, ${cancelsFunded ?? "unlimited"} on-chain cancels funded${gasLow ? ` (LOW: below ${minCancels})` : ""}`,
                 ]
               : []),
             "",

@@ -107,11 +107,24 @@ describe("x402 wallet", () => {
     expect(r.stdout).not.toContain("crosses");
   });
 
-  it("`wallet balance` still prints the balances alone; an unknown subcommand is bad usage (exit 2)", async () => {
+  it("`wallet balance`: the balances, gas with 6 decimals and the runway in one line (issue 29); an unknown subcommand is bad usage (exit 2)", async () => {
+    const text = await x402(["wallet", "balance"]);
+    expect(text.code).toBe(0);
+    const lines = text.stdout.trimEnd().split("\n");
+    expect(lines[1]).toBe("  USDC  $1,234.50");
+    expect(lines[2]).toMatch(/^ {2}ETH {3}\d+\.\d{6}$/);
+    // $24 in the last 24 h is $1.00/h; $1,234.00 available (the $0.50 held is not) lasts 1,234 h.
+    expect(lines[3]).toBe("Runway: 51.4 days at $1.00/h over the last 24 h");
     const balance = await x402(["wallet", "balance", "--json"]);
     expect(balance.code).toBe(0);
-    expect(balance.json()).toMatchObject({ address: net.payer.address, usdc: "1234.500000" });
-    expect(balance.json()).not.toHaveProperty("runway");
+    expect(balance.json()).toMatchObject({
+      address: net.payer.address,
+      usdc: "1234.500000",
+      runway: {
+        available: "1234.000000",
+        last_24h: { per_hour: "1.000000", hours_left: "1234", days_left: "51" },
+      },
+    });
     const bad = await x402(["wallet", "balanse", "--json"]);
     expect(bad.code).toBe(2);
     expect(bad.json()).toMatchObject({ error: { code: "bad_usage" } });

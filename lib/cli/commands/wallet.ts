@@ -3,8 +3,9 @@ import { formatEther } from "viem";
 import type { Database } from "@/db/client";
 import type { AppEnv } from "@/lib/env";
 import { classifyError } from "@/lib/payment-core/support/errors";
-import { getRunway, type RateRunway } from "@/lib/payment-core/treasury/runway";
-import { runwayLines } from "@/lib/payment-core/treasury/runway-text";
+import { formatEth } from "@/lib/payment-core/support/money";
+import { getRunway, type RateRunway, type Runway } from "@/lib/payment-core/treasury/runway";
+import { runwayLines, runwaySummary } from "@/lib/payment-core/treasury/runway-text";
 import { readWalletBalances, type WalletBalances, walletClient } from "@/lib/payment-core/treasury/wallet";
 import { CliFailure, type CommandKit, withDb } from "../context";
 import { usd, usdc6 } from "../format";
@@ -65,6 +66,18 @@ function rateJson(rate: RateRunway) {
   };
 }
 
+function runwayJson(runway: Runway, lowBalanceMicro: bigint) {
+  return {
+    at: runway.at.toISOString(),
+    low_balance: usdc6(lowBalanceMicro),
+    below_low_balance: runway.belowLowLine,
+    open_payments: usdc6(runway.openMicro),
+    available: usdc6(runway.availableMicro),
+    last_24h: rateJson(runway.day),
+    last_7d: rateJson(runway.week),
+  };
+}
+
 const sourceNote = (target: WalletTarget) =>
   target.source === "server" ? " (as the console records it)" : " (this shell's configuration)";
 
@@ -81,22 +94,14 @@ export function registerWallet(program: Command, { sub, print }: CommandKit): vo
           cmd,
           {
             ...walletJson(target, balances),
-            runway: {
-              at: runway.at.toISOString(),
-              low_balance: usdc6(lowBalanceMicro),
-              below_low_balance: runway.belowLowLine,
-              open_payments: usdc6(runway.openMicro),
-              available: usdc6(runway.availableMicro),
-              last_24h: rateJson(runway.day),
-              last_7d: rateJson(runway.week),
-            },
+            runway: runwayJson(runway, lowBalanceMicro),
           },
           () =>
             [
               `Wallet balance: ${usd(balances.usdcMicro)}${runway.belowLowLine ? ` (LOW: below ${usd(lowBalanceMicro)})` : ""}`,
               `Address: ${target.address}`,
               `Network: ${target.network}${sourceNote(target)}`,
-              `Gas (ETH): ${formatEther(balances.gasWei)}`,
+              `Gas (ETH): ${formatEth(balances.gasWei)}`,
               ...(runway.openMicro > 0n
                 ? [
                     `Open payments: ${usd(runway.openMicro)} (the runway starts from ${usd(runway.availableMicro)})`,
@@ -109,16 +114,18 @@ export function registerWallet(program: Command, { sub, print }: CommandKit): vo
       }),
     );
   sub(wallet, "balance")
-    .description("USDC and ETH of the payer wallet, from the chain")
+    .description("USDC and ETH of the payer wallet, from the chain, and the runway at recent spend")
     .action(async (_opts: unknown, cmd: Command) =>
       withDb(async ({ db, env }) => {
         const target = await resolveTarget(db, env);
         const balances = await readBalances(target);
+        const lowBalanceMicro = env.alerts.lowBalanceMicro;
+        const runway = await getRunway(db, { balanceMicro: balances.usdcMicro, lowBalanceMicro });
         print(
           cmd,
-          walletJson(target, balances),
+          { ...walletJson(target, balances), runway: runwayJson(runway, lowBalanceMicro) },
           () =>
-            `Payer wallet ${target.address} on ${target.network}${sourceNote(target)}\n  USDC  ${usd(balances.usdcMicro)}\n  ETH   ${formatEther(balances.gasWei)}\n`,
+            `Payer wallet ${target.address} on ${target.network}${sourceNote(target)}\n  USDC  ${usd(balances.usdcMicro)}\n  ETH   ${formatEth(balances.gasWei)}\n${runwaySummary(runway)}\n`,
         );
       }),
     );

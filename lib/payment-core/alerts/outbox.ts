@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { fetch as undiciFetch } from "undici";
+import type { fetch as undiciFetch } from "undici";
 import type { Database } from "@/db/client";
 import type { DbOrTx } from "@/db/sql";
 import type { AlertsEnv } from "../support/config";
@@ -90,7 +90,9 @@ export function retryAfterMs(body: string, header: string | null): number | null
 }
 
 async function send(url: string, body: unknown, deps: DeliverDeps): Promise<Attempt> {
-  const fetchFn = deps.fetch ?? undiciFetch;
+  // undici only when a message goes out: everything that imports the outbox (the CLI's break-glass
+  // path, every command) need not load it.
+  const fetchFn = deps.fetch ?? (await import("undici")).fetch;
   try {
     const res = await fetchFn(url, {
       method: "POST",

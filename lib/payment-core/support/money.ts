@@ -90,3 +90,22 @@ export function percentOf(used: Micro, limit: Micro): string {
 export function minMicro(a: Micro, b: Micro): Micro {
   return a < b ? a : b;
 }
+
+/**
+ * "$2.66" for money that is not a price (balances, totals, limits, rates per hour): two places
+ * exactly, rounded half up from the integer (2.65875 → 2.66). A per-payment price keeps its
+ * places with `formatDollars` ("$0.001").
+ */
+export function formatMoney(micro: Micro): string {
+  const negative = micro < 0n;
+  const cents = ((negative ? -micro : micro) + 5_000n) / 10_000n;
+  return formatDollars((negative && cents > 0n ? -cents : cents) * 10_000n);
+}
+
+/** Wei as ETH for people: six places, rounded half up (1234567890123456789 wei → "1.234568"). */
+export function formatEth(wei: bigint): string {
+  const negative = wei < 0n;
+  const micro = ((negative ? -wei : wei) + 500_000_000_000n) / 1_000_000_000_000n;
+  const text = `${micro / 1_000_000n}.${(micro % 1_000_000n).toString().padStart(6, "0")}`;
+  return negative && micro > 0n ? `-${text}` : text;
+}

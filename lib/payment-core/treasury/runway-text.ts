@@ -1,4 +1,4 @@
-import { formatDollars, type Micro } from "../support/money";
+import { formatMoney, type Micro } from "../support/money";
 import type { RateRunway, Runway } from "./runway";
 
 /**
@@ -36,7 +36,7 @@ export function utcMinute(at: Date): string {
 
 /** Where the balance stands against the low-balance line at this rate. */
 export function lowLineText(rate: Pick<RateRunway, "lowLine" | "lowLineAt">, lowBalanceMicro: Micro): string {
-  const line = `the ${formatDollars(lowBalanceMicro)} low-balance line`;
+  const line = `the ${formatMoney(lowBalanceMicro)} low-balance line`;
   switch (rate.lowLine) {
     case "crosses":
       return `crosses ${line} at ${rate.lowLineAt ? utcMinute(rate.lowLineAt) : "an unknown time"}`;
@@ -54,6 +54,30 @@ export function lowLineText(rate: Pick<RateRunway, "lowLine" | "lowLineAt">, low
 /** One line per rate: "Last 24 h: spent $66.00 ($2.75/h); runway 153 h (6 days); crosses … at …". */
 export function runwayLines(runway: Runway): string[] {
   return [runway.day, runway.week].map((rate) => {
-    return `Last ${windowName(rate.windowHours)}: spent ${formatDollars(rate.spentMicro)} (${formatDollars(rate.perHourMicro)}/h); runway ${hoursLeftText(rate)}; ${lowLineText(rate, runway.lowBalanceMicro)}`;
+    return `Last ${windowName(rate.windowHours)}: spent ${formatMoney(rate.spentMicro)} (${formatMoney(rate.perHourMicro)}/h); runway ${hoursLeftText(rate)}; ${lowLineText(rate, runway.lowBalanceMicro)}`;
   });
+}
+
+/** Whole hours as days with one decimal, rounded down: 76 h → "3.1 days", 24 h → "1.0 day". */
+export function daysOneDecimal(hours: bigint): string {
+  const tenths = (hours * 10n) / 24n;
+  return `${groupDigits(tenths / 10n)}.${tenths % 10n} day${tenths === 10n ? "" : "s"}`;
+}
+
+/**
+ * One line for `x402 wallet balance`, as the overview's wallet card says it: the runway at the
+ * last 24 hours' rate ("Runway: 3.2 days at $2.66/h over the last 24 h"), else at the last 7 days'
+ * when the day had no spend, else unbounded.
+ */
+export function runwaySummary(
+  runway: Pick<Runway, "day" | "week" | "belowLowLine" | "lowBalanceMicro">,
+): string {
+  const rate = runway.day.hoursLeft !== null ? runway.day : runway.week;
+  const low = runway.belowLowLine
+    ? ` (already below the ${formatMoney(runway.lowBalanceMicro)} low-balance line)`
+    : "";
+  if (rate.hoursLeft === null) {
+    return `Runway: unbounded: no spend in the last ${windowName(runway.week.windowHours)}${low}`;
+  }
+  return `Runway: ${daysOneDecimal(rate.hoursLeft)} at ${formatMoney(rate.perHourMicro)}/h over the last ${windowName(rate.windowHours)}${low}`;
 }

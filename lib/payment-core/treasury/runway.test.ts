@@ -4,7 +4,7 @@ import { ledgerRowBuilder } from "@/lib/testing/ledger-rows";
 import { type HistoricalRow, insertHistoricalRows } from "../ledger/write";
 import { parseUsdc } from "../support/money";
 import { computeRunway, getRecentSpend, getRunway } from "./runway";
-import { runwayLines } from "./runway-text";
+import { runwayLines, runwaySummary } from "./runway-text";
 
 let t: TestDatabase;
 const now = new Date("2026-03-10T12:00:00.000Z");
@@ -166,5 +166,43 @@ describe("runwayLines (the CLI's words)", () => {
     expect(short[0]).toContain(
       "runway 4 h (under a day); open payments take it below the $50.00 low-balance line",
     );
+  });
+});
+
+describe("runwaySummary (`x402 wallet balance`'s line) and rates in cents (issue 29)", () => {
+  const spend = (day: string, week: string) => ({
+    at: now,
+    daySpentMicro: parseUsdc(day),
+    weekSpentMicro: parseUsdc(week),
+    openMicro: 0n,
+  });
+
+  it("a rate per hour is money, not a price: $2.65875/h reads $2.66/h", () => {
+    // $63.81 over 24 h is $2.65875/h; $254.15 above 0 lasts 95 h: 3.9 days (rounded down).
+    const runway = computeRunway({
+      spend: spend("63.81", "63.81"),
+      balanceMicro: parseUsdc("254.15"),
+      lowBalanceMicro: 0n,
+    });
+    expect(runway.day.perHourMicro).toBe(2_658_750n);
+    expect(runwaySummary(runway)).toBe("Runway: 3.9 days at $2.66/h over the last 24 h");
+    expect(runwayLines(runway)[0]).toContain("spent $63.81 ($2.66/h)");
+  });
+
+  it("the 7 days' rate when the last 24 h had no spend; unbounded with none; says when already below the line", () => {
+    const week = computeRunway({
+      spend: spend("0", "168"),
+      balanceMicro: parseUsdc("24"),
+      lowBalanceMicro: LOW,
+    });
+    expect(runwaySummary(week)).toBe(
+      "Runway: 1.0 day at $1.00/h over the last 7 days (already below the $50.00 low-balance line)",
+    );
+    const none = computeRunway({
+      spend: spend("0", "0"),
+      balanceMicro: parseUsdc("500"),
+      lowBalanceMicro: LOW,
+    });
+    expect(runwaySummary(none)).toBe("Runway: unbounded: no spend in the last 7 days");
   });
 });
