@@ -97,13 +97,6 @@ export function registerBudgetsSimulate(budgets: Command, { sub, print }: Comman
       intOption(1, BACKTEST_MAX_DAYS),
       BACKTEST_DEFAULT_DAYS,
     )
-    .addHelpText(
-      "after",
-      `
-Examples:
-  x402 budgets simulate --agent builder_agent --daily 50
-  x402 budgets simulate --agent builder_agent --daily 50 --monthly 900 --days 60 --json`,
-    )
     .action(async (_opts: unknown, cmd: Command) => {
       // optsWithGlobals: `x402 budgets` has an --agent of its own, which commander may give the value to.
       const opts = cmd.optsWithGlobals<{
