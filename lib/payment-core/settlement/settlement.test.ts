@@ -266,7 +266,7 @@ describe("a crash after signing", () => {
             code: "authorization_live",
           }),
         ]);
-        await engine.release(live.transactionId, "test_cleanup", "released by the test");
+        await engine.release(live.transactionId, "stale_reservation", "released by the test");
       } finally {
         await alive.release();
         if (bouncer) {
