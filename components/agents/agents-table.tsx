@@ -66,7 +66,11 @@ export function AgentsTable({ initial }: { initial: AgentView[] }) {
               ) : null}
             </RowHeader>
             <Td>
-              <StatusBadge kind="agent" status={agent.status} />
+              <StatusBadge
+                kind="agentPayment"
+                status={agent.paymentStatus.state}
+                label={agent.paymentStatus.label}
+              />
             </Td>
             <Td>
               <WindowCell window={agent.daily} name="daily" />

@@ -27,6 +27,8 @@ export interface PaymentEvent {
 }
 
 export interface StoredPaymentEvent {
+  /** The row's id (a decimal string), in write order. */
+  id: string;
   at: string;
   event: string;
   level: EventLevel;
@@ -159,6 +161,7 @@ export async function listPaymentEvents(
 ): Promise<StoredPaymentEvent[]> {
   const rows = await db
     .select({
+      id: paymentEvents.id,
       at: paymentEvents.at,
       event: paymentEvents.event,
       level: paymentEvents.level,
@@ -169,5 +172,5 @@ export async function listPaymentEvents(
     .where(eq(paymentEvents.transactionId, transactionId))
     .orderBy(asc(paymentEvents.at), asc(paymentEvents.id))
     .limit(options.limit ?? 100);
-  return rows.map((r) => ({ ...r, at: isoMs(r.at), level: r.level as EventLevel }));
+  return rows.map((r) => ({ ...r, id: r.id.toString(), at: isoMs(r.at), level: r.level as EventLevel }));
 }
