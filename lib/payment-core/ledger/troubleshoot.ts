@@ -176,7 +176,8 @@ export function readChainReceipt(
     async () => {
       const [receipt, head] = await Promise.all([
         client.getTransactionReceipt({ hash: hash as Hex }),
-        client.getBlockNumber(),
+        // Uncached: a cached head can be older than the receipt's block.
+        client.getBlockNumber({ cacheTime: 0 }),
       ]);
       return {
         blockNumber: receipt.blockNumber.toString(),
