@@ -38,9 +38,20 @@ export async function getTransactionTroubleshooting(id: string): Promise<Trouble
   const t = await getTroubleshooting(appDb(), env().budget, id);
   if (!t) return null;
   const hash = t.transaction.txHash;
+  const network = env().payments.network;
+  const elsewhere = t.transaction.network !== null && t.transaction.network !== network;
   const [wallet, receipt] = await Promise.all([
     overviewWalletView(),
-    hash ? readChainReceipt(paymentService().publicClient, hash) : Promise.resolve(null),
+    !hash
+      ? Promise.resolve(null)
+      : elsewhere
+        ? // Another chain's hash (imported history): this console's RPC cannot say anything about it.
+          Promise.resolve({
+            ok: false as const,
+            code: "chain_unavailable" as const,
+            reason: `the payment is on ${t.transaction.network}; this console reads ${network}`,
+          })
+        : readChainReceipt(paymentService().publicClient, hash),
   ]);
   const now = t.budgetNow;
   return {

@@ -35,11 +35,22 @@ async function readWallet({ db, env }: Ctx): Promise<WalletView> {
   );
 }
 
-async function readReceipt({ db, env }: Ctx, hash: string | null): Promise<ChainRead<ChainReceipt> | null> {
-  if (!hash) return null;
+async function readReceipt(
+  { db, env }: Ctx,
+  tx: { txHash: string | null; network: string | null },
+): Promise<ChainRead<ChainReceipt> | null> {
+  if (!tx.txHash) return null;
   const target = await resolveWalletTarget(db, env).catch(() => null);
-  const rpcUrl = target?.rpcUrl ?? env.payments.rpcUrl;
-  return readChainReceipt(walletClient(rpcUrl), hash);
+  const network = target?.network ?? env.payments.network;
+  if (tx.network !== null && tx.network !== network) {
+    // Another chain's hash (imported history): this RPC cannot say anything about it.
+    return {
+      ok: false,
+      code: "chain_unavailable",
+      reason: `the payment is on ${tx.network}; the console reads ${network}`,
+    };
+  }
+  return readChainReceipt(walletClient(target?.rpcUrl ?? env.payments.rpcUrl), tx.txHash);
 }
 
 const window = (w: Troubleshooting["budgetAtPayment"]["day"]) => ({
@@ -189,7 +200,7 @@ export function registerLedgerShow(
         if (!t) throw new CliFailure("transaction_not_found", `no transaction ${id}`, { transaction_id: id });
         const [wallet, receipt] = await Promise.all([
           readWallet({ db, env }),
-          readReceipt({ db, env }, t.transaction.txHash),
+          readReceipt({ db, env }, t.transaction),
         ]);
         print(cmd, troubleshootingJson(t, wallet, receipt, transactionJson(t.transaction)), () =>
           troubleshootingText(t, wallet, receipt),
