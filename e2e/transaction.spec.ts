@@ -114,7 +114,7 @@ test("a refused payment's page is the troubleshooting page: next step, budget th
   await page.goto(`/ledger/${refused}`);
   await expect(page.getByTestId("transaction-headline")).toContainText("Not charged");
   await expect(page.getByTestId("next-step")).toContainText(
-    "Raise the daily limit on the agent page (`x402 budgets set <agent> --daily <usd>`) or wait until 00:00 UTC.",
+    "Raise the daily limit on the agent page (x402 budgets set <agent> --daily <usd>) or wait until 00:00 UTC.",
   );
   const then = page.getByTestId("budget-at-payment");
   await expect(then).toContainText("$5.00 of $5.00 spent before it (1 payment)");

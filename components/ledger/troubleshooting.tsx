@@ -11,10 +11,31 @@ import type { TroubleshootingView } from "@/lib/dal/troubleshoot";
  * the wallet now with the chain receipt, the resolver's history and the row's log lines.
  */
 
+/** The step's `commands` (backquoted in the shared text, as the CLI prints it) as code. */
+function StepText({ text }: { text: string }) {
+  const parts = text.split("`");
+  return (
+    <>
+      {parts.map((part, i) =>
+        i % 2 === 1 ? (
+          // biome-ignore lint/suspicious/noArrayIndexKey: the parts of one fixed sentence, in order
+          <code key={i} className="font-mono text-xs">
+            {part}
+          </code>
+        ) : (
+          part
+        ),
+      )}
+    </>
+  );
+}
+
 export function NextStepFact({ view }: { view: TroubleshootingView }) {
   return (
     <Fact label="What to do next">
-      <span data-testid="next-step">{view.next.text}</span>
+      <span data-testid="next-step">
+        <StepText text={view.next.text} />
+      </span>
     </Fact>
   );
 }
@@ -154,8 +175,8 @@ export function LogLinesCard({ view }: { view: TroubleshootingView }) {
           {view.events.map((e) => (
             <li key={e.id} className="py-2 text-sm">
               <UtcTime iso={e.at} />{" "}
-              <span className={`font-semibold uppercase ${LEVEL_CLASS[e.level] ?? ""}`}>{e.level}</span>{" "}
-              {e.event}: {e.message}
+              <span className={`font-semibold ${LEVEL_CLASS[e.level] ?? ""}`}>{e.level.toUpperCase()}</span>{" "}
+              {e.event}: {e.message}{" "}
               <code className="mt-1 block break-all font-mono text-xs text-slate-600">
                 {Object.entries(e.fields)
                   .filter(([k]) => k !== "event")
