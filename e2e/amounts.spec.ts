@@ -59,6 +59,37 @@ test("a failed payment's page headlines that nothing was paid, not the price", a
   await expect(headline).toContainText("asked $0.01");
 });
 
+test("the agent page's recent transactions say asked and not charged; its status says why it is not paying", async ({
+  as,
+  sql,
+}) => {
+  const agent = uniqueAgent("honest");
+  await sql`INSERT INTO agents (id, name) VALUES (${agent}, 'Honest agent')`;
+  await sql`INSERT INTO budget_policies (agent_id, kind, limit_micro, source, set_by)
+    VALUES (${agent}, 'daily', 2000000, 'console', 'e2e@example.com')`;
+  const [paid, refused] = await seedLedgerRows(sql, [
+    { agentId: agent, status: "completed", amountMicro: 2_000_000n, ago: 2 },
+    { agentId: agent, status: "rejected", amountMicro: 250_000n, errorCode: "daily_limit_exceeded", ago: 1 },
+  ]);
+  await sql`INSERT INTO budget_usage (agent_id, period, period_start, spent_micro)
+    VALUES (${agent}, 'day', (now() AT TIME ZONE 'UTC')::date, 2000000),
+           (${agent}, 'month', date_trunc('month', now() AT TIME ZONE 'UTC')::date, 2000000)`;
+  const page = await as("viewer");
+  await page.setViewportSize({ width: 1440, height: 900 });
+  await page.goto(`/agents/${agent}`);
+  const recent = page.getByRole("table", { name: /most recent transactions/ });
+  await expect(recent.getByRole("row").filter({ hasText: refused as string })).toContainText(
+    "asked $0.25 · not charged",
+  );
+  await expect(recent.getByRole("row").filter({ hasText: paid as string })).toContainText("$2.00");
+  await expect(page.getByText("blocked: daily limit reached until 00:00 UTC").first()).toBeVisible();
+
+  await page.goto("/agents");
+  await expect(page.getByRole("row").filter({ hasText: agent })).toContainText(
+    "blocked: daily limit reached until 00:00 UTC",
+  );
+});
+
 test.describe("on a phone", () => {
   test.use({ viewport: { width: 390, height: 844 } });
 

@@ -83,3 +83,49 @@ test("on the local chain the network is named by its id, with no explorer link, 
   await expect(page.getByText("None", { exact: true })).toHaveCount(0);
   await expect(page.getByText("–", { exact: true })).toHaveCount(0);
 });
+
+test("a refused payment's page is the troubleshooting page: next step, budget then and now, wallet, receipt, history, log lines", async ({
+  as,
+  sql,
+}) => {
+  // An agent of its own whose daily limit ($5) its one paid row reached: the refusal after it.
+  const agent = uniqueAgent("trouble");
+  await sql`INSERT INTO agents (id, name) VALUES (${agent}, 'Troubled agent')`;
+  await sql`INSERT INTO budget_policies (agent_id, kind, limit_micro, source, set_by)
+    VALUES (${agent}, 'daily', 5000000, 'console', 'e2e@example.com')`;
+  const [, refused] = await seedLedgerRows(sql, [
+    { agentId: agent, status: "completed", amountMicro: 5_000_000n, ago: 5 },
+    {
+      agentId: agent,
+      status: "rejected",
+      amountMicro: 2_000_000n,
+      errorCode: "daily_limit_exceeded",
+      ago: 1,
+    },
+  ]);
+  await sql`INSERT INTO budget_usage (agent_id, period, period_start, spent_micro)
+    VALUES (${agent}, 'day', (now() AT TIME ZONE 'UTC')::date, 5000000),
+           (${agent}, 'month', date_trunc('month', now() AT TIME ZONE 'UTC')::date, 5000000)`;
+  await sql`INSERT INTO payment_events (transaction_id, event, level, message, fields)
+    VALUES (${refused as string}, 'payment', 'warn', 'daily limit of $5.00 reached',
+      ${sql.json({ status: "rejected", code: "daily_limit_exceeded", vendor: "search-api" })})`;
+
+  const page = await as("viewer");
+  await page.goto(`/ledger/${refused}`);
+  await expect(page.getByTestId("transaction-headline")).toContainText("Not charged");
+  await expect(page.getByTestId("next-step")).toContainText(
+    "Raise the daily limit on the agent page (x402 budgets set <agent> --daily <usd>) or wait until 00:00 UTC.",
+  );
+  const then = page.getByTestId("budget-at-payment");
+  await expect(then).toContainText("$5.00 of $5.00 spent before it (1 payment)");
+  await expect(then).toContainText("today's limits");
+  await expect(page.getByTestId("budget-now")).toContainText("blocked: daily limit reached until 00:00 UTC");
+  // The wallet is read (or says why not), never an error page; no hash: nothing on chain.
+  await expect(page.getByTestId("wallet-now")).toContainText(/USDC|Unavailable/);
+  await expect(page.getByTestId("chain-receipt")).toContainText("no transaction hash");
+  await expect(page.getByRole("region", { name: "Resolver history" })).toContainText(
+    "No settlement resolution",
+  );
+  await expect(page.getByTestId("log-lines")).toContainText("WARN");
+  await expect(page.getByTestId("log-lines")).toContainText("code=daily_limit_exceeded");
+});

@@ -328,7 +328,7 @@ class TimedEngine extends BudgetEngine {
   }
   override release(
     transactionId: string,
-    errorCode: string,
+    errorCode: Parameters<BudgetEngine["release"]>[1],
     message: string,
     details?: FinishDetails,
   ): Promise<FinishResult> {

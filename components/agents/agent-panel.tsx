@@ -74,7 +74,11 @@ export function AgentPanel({
             <h1 className="text-2xl font-semibold">
               {agent.name} <span className="font-mono text-base font-normal text-slate-600">{agent.id}</span>
             </h1>
-            <StatusBadge kind="agent" status={agent.status} />
+            <StatusBadge
+              kind="agentPayment"
+              status={agent.paymentStatus.state}
+              label={agent.paymentStatus.label}
+            />
           </div>
           {agent.status === "paused" ? (
             <p className="text-sm text-red-900">

@@ -70,9 +70,16 @@ const columns: ColumnDef<typeof features, AgentView>[] = [
   {
     id: "status",
     header: "Status",
-    accessorFn: (agent) => agent.status,
+    // Sorted by the reason an agent is not paying (its label: "active", "blocked: …", "paused").
+    accessorFn: (agent) => agent.paymentStatus.label,
     sortDescFirst: false,
-    cell: ({ row }) => <StatusBadge kind="agent" status={row.original.status} />,
+    cell: ({ row }) => (
+      <StatusBadge
+        kind="agentPayment"
+        status={row.original.paymentStatus.state}
+        label={row.original.paymentStatus.label}
+      />
+    ),
   },
   {
     id: "today",

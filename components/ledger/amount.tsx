@@ -1,12 +1,10 @@
 import { Usd } from "@/components/ui/usd";
+import { isUnpaid } from "@/lib/payment-core/ledger/amount-words";
 import type { TransactionStatus } from "@/lib/payment-core/ledger/read";
 
-/** Statuses whose amount was never charged: the price was asked, nothing moved. */
-const UNPAID = new Set<string>(["failed", "cancelled", "rejected"]);
-
-export function isUnpaid(status: string): boolean {
-  return UNPAID.has(status);
-}
+// One rule for what counts as charged (lib/payment-core/ledger/amount-words.ts, which the CLI
+// and the exports use too).
+export { isUnpaid };
 
 /**
  * A ledger row's amount as what it means: a paid or held amount as dollars; a row that paid
@@ -19,7 +17,7 @@ export function TransactionAmount({
   className,
 }: {
   amountMicro: string;
-  status: TransactionStatus;
+  status: TransactionStatus | string;
   className?: string;
 }) {
   if (!isUnpaid(status)) return <Usd micro={amountMicro} className={className} />;

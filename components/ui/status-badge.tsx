@@ -39,6 +39,8 @@ export const STATUS_TONES = {
   } satisfies Record<TransactionStatus, Tone>,
   request: { pending: "warn", approved: "ok", rejected: "bad", expired: "neutral" },
   agent: { active: "ok", paused: "bad" },
+  // Whether an agent can pay now (lib/payment-core/agents/payment-status.ts); the label says why.
+  agentPayment: { active: "ok", paused: "bad", payments_disabled: "bad", blocked: "warn" },
   paymentApproval: { pending: "warn", approved: "info", used: "ok", denied: "bad", expired: "neutral" },
   check: { pass: "ok", fail: "bad" },
   source: { console: "info", env: "warn", default: "neutral" } satisfies Record<LimitSource, Tone>,
@@ -109,7 +111,7 @@ export function StatusBadge<K extends StatusKind>({
 }) {
   const tone = (STATUS_TONES[kind] as Record<string, Tone>)[status] ?? "neutral";
   return (
-    <Badge tone={tone} size={size} dot={kind === "agent"}>
+    <Badge tone={tone} size={size} dot={kind === "agent" || kind === "agentPayment"}>
       {label ?? status}
     </Badge>
   );

@@ -5,6 +5,7 @@ export * from "./cli-tokens";
 export * from "./fundings";
 export * from "./operations";
 export * from "./payment-approvals";
+export * from "./payment-events";
 export * from "./rate-limits";
 export * from "./receipts";
 export * from "./rotations";

@@ -3,6 +3,7 @@ import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseEnv } from "@/lib/env";
 import { addAgent } from "@/lib/payment-core/agents/store";
+import { listPaymentEvents } from "@/lib/payment-core/ledger/events";
 import { createPaymentService, type PaymentService } from "@/lib/payment-core/x402/service";
 import { createTestDatabase, type TestDatabase } from "@/lib/testing/db";
 import { type LocalNetwork, startLocalNetwork } from "@/scripts/localnet";
@@ -192,5 +193,9 @@ describe("POST /api/v1/payments: control characters and lone surrogates", () => 
     const [row] = await t.db
       .$client`SELECT idempotency_key, status::text AS status FROM transactions WHERE id = ${json.transactionId}`;
     expect(row).toEqual({ idempotency_key: key, status: "completed" });
+    // The stored log line (payment_events) keeps the label as text; a surrogate pair is not cut.
+    await service.events.flush();
+    const events = await listPaymentEvents(t.db, json.transactionId);
+    expect(events.map((e) => e.fields.vendorLabel)).toEqual(["shop \u{1F6D2}"]);
   });
 });

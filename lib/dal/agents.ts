@@ -3,12 +3,14 @@ import { headers } from "next/headers";
 import { cache } from "react";
 import { env } from "@/lib/env";
 import { mcpClientConfig } from "@/lib/mcp/client-config";
+import { type AgentPaymentStatus, agentPaymentStatus } from "@/lib/payment-core/agents/payment-status";
 import { getVendorPolicy, type VendorPolicy } from "@/lib/payment-core/agents/vendor-policy";
 import { listChangeRequests } from "@/lib/payment-core/budgets/change-requests";
 import type { LimitSource } from "@/lib/payment-core/budgets/config";
 import { type AgentUsage, listUsage, type WindowUsage } from "@/lib/payment-core/budgets/usage";
 import { agentDailySpend, type DaySpend } from "@/lib/payment-core/ledger/aggregates";
 import { type LedgerTransaction, listTransactions } from "@/lib/payment-core/ledger/read";
+import { getKillSwitch } from "@/lib/payment-core/runtime/kill-switch";
 import { appDb } from "@/lib/server/db";
 import { pick, toWire, type Wire } from "@/lib/wire";
 
@@ -29,6 +31,11 @@ export interface AgentView {
   id: string;
   name: string;
   status: "active" | "paused";
+  /**
+   * Whether it can pay now and if not why ("blocked: daily limit reached until 00:00 UTC",
+   * "paused", "payments disabled"): lib/payment-core/agents/payment-status.ts.
+   */
+  paymentStatus: AgentPaymentStatus;
   daily: AgentWindowView;
   monthly: AgentWindowView;
   perTransaction: {
@@ -60,7 +67,7 @@ export interface AgentDetailView {
   approvalExpiryDays: number;
 }
 
-function toView(usage: AgentUsage, pending: AgentView["pendingRequest"]): AgentView {
+function toView(usage: AgentUsage, pending: AgentView["pendingRequest"], killSwitch: boolean): AgentView {
   const window = (kind: "daily" | "monthly"): AgentWindowView => {
     const limit = usage.limits[kind];
     return {
@@ -75,6 +82,7 @@ function toView(usage: AgentUsage, pending: AgentView["pendingRequest"]): AgentV
     id: usage.agentId,
     name: usage.name,
     status: usage.status,
+    paymentStatus: agentPaymentStatus(usage, { killSwitch }),
     daily: window("daily"),
     monthly: window("monthly"),
     perTransaction: {
@@ -112,18 +120,23 @@ async function pendingByAgent(
 
 /** Every agent with its limits (and where each comes from), usage and open request. */
 export const listAgentViews = cache(async (): Promise<AgentView[]> => {
-  const [usage, pending] = await Promise.all([listUsage(appDb(), env().budget), pendingByAgent()]);
-  return usage.map((u) => toView(u, pending.get(u.agentId) ?? null));
+  const [usage, pending, killSwitch] = await Promise.all([
+    listUsage(appDb(), env().budget),
+    pendingByAgent(),
+    getKillSwitch(appDb(), env().budget),
+  ]);
+  return usage.map((u) => toView(u, pending.get(u.agentId) ?? null, killSwitch.enabled));
 });
 
 /** One agent's usage, or null for an unknown agent. */
 export const getAgentView = cache(async (agentId: string): Promise<AgentView | null> => {
-  const [usage, pending] = await Promise.all([
+  const [usage, pending, killSwitch] = await Promise.all([
     listUsage(appDb(), env().budget, { agentIds: [agentId] }),
     pendingByAgent(agentId),
+    getKillSwitch(appDb(), env().budget),
   ]);
   const [row] = usage;
-  return row ? toView(row, pending.get(agentId) ?? null) : null;
+  return row ? toView(row, pending.get(agentId) ?? null, killSwitch.enabled) : null;
 });
 
 /** The agent page: usage, 30 days of completed spend, and the latest transactions. */

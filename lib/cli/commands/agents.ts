@@ -1,5 +1,6 @@
 import { type Command, Option } from "commander";
 import { addUser, ROLES } from "@/lib/payment-core/access/users";
+import { listAgentPaymentStatuses } from "@/lib/payment-core/agents/payment-status";
 import { addAgent, listAgents, rotateAgentKey, setAgentStatus } from "@/lib/payment-core/agents/store";
 import { getVendorPolicy, setVendorPolicy, type VendorPolicy } from "@/lib/payment-core/agents/vendor-policy";
 import { mutating } from "../auth";
@@ -19,12 +20,22 @@ export function registerAgents(program: Command, { sub, print }: CommandKit): vo
   sub(agents, "list")
     .description("every agent")
     .action(async (_opts: unknown, cmd: Command) =>
-      withDb(async ({ db }) => {
-        const list = await listAgents(db);
-        print(cmd, { agents: list.map(agentJson) }, () =>
+      withDb(async ({ db, env }) => {
+        const [list, payment] = await Promise.all([listAgents(db), listAgentPaymentStatuses(db, env.budget)]);
+        const json = list.map((a) => {
+          const p = payment.get(a.id);
+          return { ...agentJson(a), payment_status: p?.state ?? null, payment_status_text: p?.label ?? null };
+        });
+        print(cmd, { agents: json }, () =>
           table(
             ["AGENT", "NAME", "STATUS", "KEY"],
-            list.map((a) => [a.id, a.name, a.status, a.apiKeyPrefix ? `${a.apiKeyPrefix}…` : "none"]),
+            list.map((a) => [
+              a.id,
+              a.name,
+              // Why it is not paying: "blocked: daily limit reached until 00:00 UTC", "payments disabled".
+              payment.get(a.id)?.label ?? a.status,
+              a.apiKeyPrefix ? `${a.apiKeyPrefix}…` : "none",
+            ]),
           ),
         );
       }),

@@ -1,7 +1,9 @@
 import type { Command } from "commander";
+import { type AgentPaymentStatus, agentPaymentStatus } from "@/lib/payment-core/agents/payment-status";
 import { changeMonthlyLimit, type MonthlyChange } from "@/lib/payment-core/budgets/approvals";
 import { listCaps } from "@/lib/payment-core/budgets/caps";
 import { type AgentUsage, listUsage, setLimits } from "@/lib/payment-core/budgets/usage";
+import { getKillSwitch } from "@/lib/payment-core/runtime/kill-switch";
 import { type Micro, parseUsdc } from "@/lib/payment-core/support/money";
 import { mutating } from "../auth";
 import { CliFailure, type CommandKit, EXIT, withDb } from "../context";
@@ -10,11 +12,14 @@ import { table, usd, usdc6 } from "../format";
 import { capsJson, capsTable, registerBudgetCaps } from "./budget-caps";
 import { registerBudgetsSimulate } from "./budgets-simulate";
 
-function agentUsageJson(u: AgentUsage) {
+function agentUsageJson(u: AgentUsage, payment: AgentPaymentStatus) {
   return {
     agent_id: u.agentId,
     name: u.name,
     status: u.status,
+    // Why it is not paying (payment-core/agents/payment-status.ts); `status` stays the agent's own.
+    payment_status: payment.state,
+    payment_status_text: payment.label,
     daily: usdc6(u.daily.spentMicro),
     daily_reserved: usdc6(u.daily.reservedMicro),
     daily_limit: usdc6(u.daily.limitMicro),
@@ -85,16 +90,18 @@ export function registerBudgets(program: Command, { sub, print }: CommandKit): v
           throw new CliFailure("unknown_agent", `no agent named ${opts.agent}`, { agent_id: opts.agent });
         }
         const caps = await listCaps(db, { now: new Date() });
+        const killSwitch = (await getKillSwitch(db, enforced.budget)).enabled;
+        const payment = (u: AgentUsage) => agentPaymentStatus(u, { killSwitch });
         const differences = limitDifferences(enforced);
         const data = {
-          agents: usage.map(agentUsageJson),
+          agents: usage.map((u) => agentUsageJson(u, payment(u))),
           caps: capsJson(caps),
           ...enforcedJson(enforced, differences),
         };
         print(cmd, data, () => {
           const rows = usage.map((u) => [
             u.agentId,
-            u.status,
+            payment(u).label,
             usd(u.daily.spentMicro + u.daily.reservedMicro),
             usd(u.daily.limitMicro),
             `${u.daily.utilizationPct}%`,

@@ -3,6 +3,7 @@ import { createWriteStream } from "node:fs";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { type Command, Option } from "commander";
+import { amountWords } from "@/lib/payment-core/ledger/amount-words";
 import { exportCsv } from "@/lib/payment-core/ledger/csv";
 import { importJsonl } from "@/lib/payment-core/ledger/import";
 import { exportJsonl, readFileLines } from "@/lib/payment-core/ledger/jsonl";
@@ -21,6 +22,7 @@ import { table, usdc2, usdc6 } from "../format";
 import { snakeKeys } from "../json";
 import { intOption } from "../options";
 import { importJson, importText, streamToStdout } from "./ledger-io";
+import { registerLedgerShow } from "./ledger-show";
 
 function transactionJson(t: LedgerTransaction) {
   return {
@@ -101,13 +103,14 @@ export function registerLedger(program: Command, { sub, print }: CommandKit): vo
             page.rows.length === 0
               ? "No transactions match.\n"
               : table(
-                  ["TRANSACTION", "TIME (UTC)", "AGENT", "VENDOR", "USDC", "STATUS", "ERROR"],
+                  ["TRANSACTION", "TIME (UTC)", "AGENT", "VENDOR", "AMOUNT", "STATUS", "ERROR"],
                   page.rows.map((t) => [
                     t.id,
                     t.createdAt.slice(0, 19).replace("T", " "),
                     t.agentId,
                     t.vendor,
-                    usdc2(t.amountMicro),
+                    // A refused or failed row's price is what it asked, never spend.
+                    amountWords(t.amountMicro, t.status),
                     t.status,
                     t.errorCode ?? t.errorMessage ?? "",
                   ]),
@@ -133,6 +136,8 @@ export function registerLedger(program: Command, { sub, print }: CommandKit): vo
         );
       }),
     );
+
+  registerLedgerShow(ledger, { sub, print }, transactionJson);
 
   mutating(sub(ledger, "refund"))
     .description(

@@ -194,6 +194,8 @@ async function payDirect(io: Io, json: boolean, url: string, opts: PayOptions, a
       idempotencyKey: opts.idempotencyKey ?? `cli-${crypto.randomUUID()}`,
       vendor: opts.vendor,
     });
+    // The attempt's stored log line (payment_events) is buffered: written before the database closes.
+    await service.events.flush();
     if (!outcome.ok) {
       const f = outcome.figures ?? {};
       const details: Record<string, unknown> = { transaction_id: outcome.transactionId };

@@ -100,6 +100,7 @@ export function registerSettle(program: Command, { sub, print }: CommandKit): Co
               staleAfterMs,
               actor,
             });
+            await service.events.flush();
             print(
               cmd,
               {

@@ -5,6 +5,7 @@ import { InvalidInputError } from "../support/errors";
 import { newTransactionId } from "../support/ids";
 import type { Micro } from "../support/money";
 import { type Clock, systemClock } from "../support/time";
+import type { PayFailureCode } from "../x402/outcome";
 import { type Op, processBatch } from "./batch";
 import type { BudgetConfig } from "./config";
 import {
@@ -168,7 +169,8 @@ export class BudgetEngine {
    */
   release(
     transactionId: string,
-    errorCode: string,
+    // A code with a next step for the operator (ledger/next-step.ts): only a row code compiles.
+    errorCode: PayFailureCode,
     message: string,
     details: FinishDetails = {},
     options: { as?: "failed" | "cancelled" } = {},
@@ -194,7 +196,7 @@ export class BudgetEngine {
   async recordRefusal(
     agentId: string,
     idempotencyKey: string,
-    refusal: { code: string; message: string; amountMicro?: Micro },
+    refusal: { code: PayFailureCode; message: string; amountMicro?: Micro },
     details: ReservationDetails = {},
   ): Promise<{ transactionId: string; replayed: boolean }> {
     const id = newTransactionId();
@@ -226,7 +228,7 @@ export class BudgetEngine {
   async recordVendorFailure(
     transactionId: string,
     failure: {
-      code: string;
+      code: PayFailureCode;
       message: string;
       retryCount: number;
       latencyMs: number;

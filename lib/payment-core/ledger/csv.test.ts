@@ -81,7 +81,8 @@ describe("CSV columns", () => {
     expect(CSV_HEADER).toBe(
       "transaction_id,timestamp,agent_id,vendor,price_usdc,status,blockchain_tx_hash,error_code,error_message," +
         "updated_at,completed_at,asset,network,payer,payee,nonce,valid_after,valid_before,latency_ms," +
-        "retry_count,idempotency_key,resource_url,method,metadata,receipt_status,receipt_reason,receipt_signer\r\n",
+        "retry_count,idempotency_key,resource_url,method,metadata,receipt_status,receipt_reason,receipt_signer," +
+        "charged_usdc\r\n",
     );
     // The guide's `error` is the message (or the code when there is none): two columns here.
     const shared = SEED_FIELDS.filter((f) => f !== "error");
@@ -151,6 +152,7 @@ describe("exportCsv against the ledger", () => {
     expect(col(first, "completed_at")).toBe("2026-11-26T08:00:00.123456Z");
     expect(col(first, "vendor")).toBe('acme, "the" vendor');
     expect(col(first, "price_usdc")).toBe("0.010000");
+    expect(col(first, "charged_usdc")).toBe("0.010000");
     expect(col(first, "blockchain_tx_hash")).toBe(`0x${"ab".repeat(32)}`);
     expect(col(first, "latency_ms")).toBe("41");
     expect(col(first, "retry_count")).toBe("2");
@@ -160,6 +162,8 @@ describe("exportCsv against the ledger", () => {
     expect(col(second, "transaction_id")).toBe("tx_b");
     expect(col(second, "vendor")).toBe("'=cmd|'/c calc'!A1");
     expect(col(second, "price_usdc")).toBe("123.456789");
+    // Asked, not charged: price_usdc stays what it asked (a stable machine field), charged says 0.
+    expect(col(second, "charged_usdc")).toBe("0.000000");
     expect(col(second, "status")).toBe("failed");
     expect(col(second, "error_code")).toBe("vendor_error");
     expect(col(second, "error_message")).toBe('vendor said:\r\n"no"');

@@ -1,6 +1,7 @@
 import type { Database } from "@/db/client";
 import { type StoredReceipt, withReceipts } from "../receipts/store";
 import { formatUsdc, USDC_DECIMALS } from "../support/money";
+import { chargedMicro } from "./amount-words";
 import { type LedgerFilter, type LedgerTransaction, readTransactions } from "./read";
 
 /**
@@ -43,6 +44,10 @@ export const CSV_COLUMNS = [
   "receipt_status",
   "receipt_reason",
   "receipt_signer",
+  // What the row charged, for people reading price_usdc beside a refused row: its price once
+  // completed, 0 when it paid nothing (failed, cancelled, rejected: price_usdc is what it asked),
+  // empty while it is held. Last, so the columns before it keep their places.
+  "charged_usdc",
 ] as const;
 
 const NEEDS_QUOTES = /[",\r\n]/;
@@ -76,6 +81,7 @@ export function transactionCsvRow(tx: LedgerTransaction, receipt: StoredReceipt 
   // `imported.line` is the source line kept for the JSONL round trip: the row itself again.
   const { imported: _line, ...rest } = tx.metadata;
   const metadata = Object.keys(rest).length > 0 ? JSON.stringify(rest) : null;
+  const charged = chargedMicro(tx.amountMicro, tx.status);
   const row: Record<(typeof CSV_COLUMNS)[number], string | number | null> = {
     transaction_id: csvText(tx.id),
     timestamp: tx.createdAt,
@@ -104,6 +110,7 @@ export function transactionCsvRow(tx: LedgerTransaction, receipt: StoredReceipt 
     receipt_status: receipt?.status ?? null,
     receipt_reason: csvText(receipt?.reason ?? null),
     receipt_signer: csvText(receipt?.signer ?? null),
+    charged_usdc: charged === null ? null : formatUsdc(charged, USDC_DECIMALS),
   };
   return csvRow(CSV_COLUMNS.map((column) => row[column]));
 }

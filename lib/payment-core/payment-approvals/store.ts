@@ -7,6 +7,7 @@ import { defaultBudgetConfig } from "../budgets/config";
 import { RETRYABLE_SQLSTATES } from "../budgets/engine";
 import type { FinishResult } from "../budgets/results";
 import type { Micro } from "../support/money";
+import type { PayFailureCode } from "../x402/outcome";
 
 /**
  * A held payment's approval: read it, and the moves that end a hold. Each move is one conditional
@@ -112,7 +113,8 @@ export async function retrying<T>(db: Database, fn: (tx: DbOrTx) => Promise<T>):
 /** One finish through budget_apply_batch on `tx`: the engine's own function, inside the caller's transaction. */
 export async function releaseInTransaction(
   tx: DbOrTx,
-  input: { transactionId: string; code: string; message: string; now: Date },
+  // Only a code with a next step for the operator (ledger/next-step.ts) compiles.
+  input: { transactionId: string; code: PayFailureCode; message: string; now: Date },
 ): Promise<FinishResult> {
   const op: Op = {
     kind: "release",

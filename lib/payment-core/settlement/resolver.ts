@@ -5,6 +5,7 @@ import type { BudgetEngine, FinishResult } from "../budgets/engine";
 import { readPermit2Outcome } from "../chain/permit2";
 import { blockAtOrBefore, readAuthorizationOutcome } from "../chain/usdc-events";
 import { sweepLeases, withLease } from "../jobs/leases";
+import type { PaymentEventSink } from "../ledger/events";
 import { formatDollars, type Micro } from "../support/money";
 import { type Clock, systemClock } from "../support/time";
 import { type CancelConfig, cancelAuthorization } from "./cancel";
@@ -36,6 +37,8 @@ export interface ResolverDeps {
   /** Needed to cancel on chain; without it unused authorizations wait for expiry. */
   cancel?: CancelConfig | null;
   clock?: Clock;
+  /** Each resolution is also stored as the row's `settlement` event (buffered; ledger/events.ts). */
+  events?: PaymentEventSink;
 }
 
 export interface ResolveOptions {
@@ -162,7 +165,25 @@ export async function resolveOpenTransactions(
     held: 0,
     skipped: 0,
   };
-  for (const r of resolutions) counts[r.outcome]++;
+  for (const r of resolutions) {
+    counts[r.outcome]++;
+    if (r.outcome === "skipped") continue;
+    deps.events?.record({
+      transactionId: r.transactionId,
+      event: "settlement",
+      level: r.outcome === "held" ? "warn" : "info",
+      message: r.message,
+      fields: {
+        outcome: r.outcome,
+        from: r.from,
+        code: r.code,
+        amountMicro: r.amountMicro.toString(),
+        ...(r.txHash ? { txHash: r.txHash } : {}),
+        ...(r.heldUntil ? { heldUntil: r.heldUntil } : {}),
+        actor: options.actor,
+      },
+    });
+  }
   return { scanned: rows.length, resolutions, counts };
 }
 

@@ -27,6 +27,8 @@ import {
 import { startPgBouncer } from "@/lib/testing/pgbouncer";
 import { defaultBudgetConfig } from "../budgets/config";
 import { BudgetEngine } from "../budgets/engine";
+import { createPaymentEventSink } from "../ledger/events";
+import { getTroubleshooting, readChainReceipt } from "../ledger/troubleshoot";
 import type { PayRequest } from "../x402/payer";
 import { listOpenTransactions } from "./open";
 import { holdOwnerLock } from "./owner";
@@ -78,12 +80,28 @@ describe("a vendor that fails after receiving the signature and settles later", 
 
     await hostile.settled();
     expect(before - (await payerBalance())).toBe(4_000_000n);
-    const report = await resolveOpenTransactions(resolverDeps(engine), {
-      staleAfterMs: 300_000,
-      ids: [first.transactionId as string, second.ok ? "" : (second.transactionId as string)],
-      actor: "test",
-    });
+    const events = createPaymentEventSink(t.db);
+    const report = await resolveOpenTransactions(
+      { ...resolverDeps(engine), events },
+      {
+        staleAfterMs: 300_000,
+        ids: [first.transactionId as string, second.ok ? "" : (second.transactionId as string)],
+        actor: "test",
+      },
+    );
     expect(report.counts.captured).toBe(2);
+    // The row's troubleshooting: its attempt's line, the resolver's outcome and its audit row.
+    await Promise.all([p.events.flush(), events.flush()]);
+    const trouble = await getTroubleshooting(t.db, config, first.transactionId as string);
+    expect(trouble?.events.map((e) => [e.event, e.level, e.fields.status ?? e.fields.outcome])).toEqual([
+      ["payment", "error", "authorized"],
+      ["settlement", "info", "captured"],
+    ]);
+    expect(trouble?.history.map((h) => h.action)).toEqual(["transaction.capture"]);
+    expect(trouble?.next.text).toBe("Nothing to do: it is paid.");
+    const chain = await readChainReceipt(net.usdc.client, trouble?.transaction.txHash as string);
+    expect(chain).toMatchObject({ ok: true, value: { status: "success" } });
+    if (chain.ok) expect(BigInt(chain.value.confirmations)).toBeGreaterThanOrEqual(1n);
     for (const r of report.resolutions) {
       const settled = await row(r.transactionId);
       expect(settled).toMatchObject({ status: "completed", amount_micro: 2_000_000n, payee: net.payee });
@@ -266,7 +284,7 @@ describe("a crash after signing", () => {
             code: "authorization_live",
           }),
         ]);
-        await engine.release(live.transactionId, "test_cleanup", "released by the test");
+        await engine.release(live.transactionId, "stale_reservation", "released by the test");
       } finally {
         await alive.release();
         if (bouncer) {

@@ -1,3 +1,4 @@
+import type { PaymentEventSink } from "../ledger/events";
 import { REFUSAL_CODES } from "../support/errors";
 import type { Logger } from "../support/log";
 import type { Micro } from "../support/money";
@@ -76,11 +77,14 @@ export function attemptFields(
 
 /**
  * Wraps a purchase so each call writes exactly one line: `info` when it ends well, `warn` for a
- * refusal, `error` for a failure or a throw (rethrown).
+ * refusal, `error` for a failure or a throw (rethrown). A line that names a ledger row is also
+ * handed to `events` (payment_events, ledger/events.ts), which only buffers it: the row's line is
+ * stored after the attempt has returned, never on its path.
  */
 export function loggedAttempts(
   log: Logger,
   attempt: (req: PayRequest, trace: AttemptTrace) => Promise<PayOutcome>,
+  events?: PaymentEventSink,
 ): (req: PayRequest) => Promise<PayOutcome> {
   return async (req) => {
     const started = performance.now();
@@ -111,6 +115,11 @@ export function loggedAttempts(
     const status = fields.status as string;
     const level = outcome.ok ? "info" : status === "refused" || status === "rejected" ? "warn" : "error";
     log[level](fields, "payment");
+    const transactionId = fields.transactionId;
+    if (events && typeof transactionId === "string") {
+      const message = outcome.ok ? "payment" : outcome.message;
+      events.record({ transactionId, event: "payment", level, message, fields });
+    }
     return outcome;
   };
 }

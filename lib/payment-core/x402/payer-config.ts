@@ -2,6 +2,7 @@ import type { fetch as undiciFetch } from "undici";
 import type { Address, LocalAccount, PublicClient } from "viem";
 import type { Database } from "@/db/client";
 import type { BudgetEngine } from "../budgets/engine";
+import type { PaymentEventSink } from "../ledger/events";
 import type { ApprovalConfig } from "../payment-approvals/config";
 import type { Logger } from "../support/log";
 import type { VendorCatalogHook } from "../vendors/payer-hook";
@@ -44,6 +45,11 @@ export interface PayerDeps {
   sleep?: (ms: number) => Promise<void>;
   /** One line per purchase attempt (attempt-log.ts); default: nothing written. */
   log?: Logger;
+  /**
+   * Where each attempt's line is stored by transaction id (payment_events, ledger/events.ts),
+   * buffered off the payment's path; absent: a sink of the payer's own on `db`.
+   */
+  events?: PaymentEventSink;
   /**
    * This process's owner key (settlement/owner.ts), recorded on each row it signs so a resolver
    * knows at once when the process is gone; null or absent: rows carry no owner.

@@ -281,13 +281,13 @@ describe("receipts in exports and imports", () => {
 
     const csv = (await collect(exportCsv(t.db))).join("");
     const [header, ...rows] = csv.trimEnd().split("\r\n");
-    expect(header?.split(",").slice(-3)).toEqual(["receipt_status", "receipt_reason", "receipt_signer"]);
-    expect(CSV_COLUMNS.slice(-3)).toEqual(["receipt_status", "receipt_reason", "receipt_signer"]);
+    expect(header?.split(",").slice(-4, -1)).toEqual(["receipt_status", "receipt_reason", "receipt_signer"]);
+    expect(CSV_COLUMNS.slice(-4, -1)).toEqual(["receipt_status", "receipt_reason", "receipt_signer"]);
     const tail = (id: string) =>
       rows
         .find((r) => r.startsWith(`${id},`))
         ?.split(",")
-        .slice(-3);
+        .slice(-4, -1);
     expect(tail(good.transactionId)).toEqual(["verified", "", demoSigner.address]);
     expect(tail(forged.transactionId)).toEqual(["invalid", "signer_mismatch", forger.address]);
     expect(tail(plain.transactionId)).toEqual(["", "", ""]);

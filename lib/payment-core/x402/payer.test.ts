@@ -18,6 +18,7 @@ import {
 import { addAgent } from "../agents/store";
 import { defaultBudgetConfig } from "../budgets/config";
 import { getUsage } from "../budgets/usage";
+import { listPaymentEvents } from "../ledger/events";
 import { setKillSwitch } from "../runtime/kill-switch";
 import type { PayRequest } from "./payer";
 import { isAuthorizationUsed } from "./usdc";
@@ -282,5 +283,37 @@ describe("agents", () => {
       const out = await pay(payer(), { agentId: agent.id });
       expect(out).toMatchObject({ ok: true, paid: true });
     });
+  });
+});
+
+describe("payment events", () => {
+  it("each attempt's log line is stored by transaction id after the attempt returns", async () => {
+    const p = payer();
+    const paid = await pay(p);
+    if (!paid.ok || !paid.paid) throw new Error(`not paid: ${JSON.stringify(paid)}`);
+    await setKillSwitch(t.db, { enabled: true, actor: "test", reason: "events" });
+    const refused = await pay(p);
+    expect(refused).toMatchObject({ ok: false, code: "payments_disabled" });
+    if (refused.ok || !refused.transactionId) throw new Error("the refusal names no ledger row");
+    // Written off the path: the buffer is flushed on the next turn; flush() waits for it.
+    await p.events.flush();
+    expect(await listPaymentEvents(t.db, paid.transactionId)).toEqual([
+      expect.objectContaining({
+        event: "payment",
+        level: "info",
+        fields: expect.objectContaining({
+          status: "completed",
+          amountMicro: "10000",
+          txHash: paid.txHash,
+          agentId: AGENT,
+        }),
+      }),
+    ]);
+    expect(await listPaymentEvents(t.db, refused.transactionId)).toEqual([
+      expect.objectContaining({
+        level: "warn",
+        fields: expect.objectContaining({ status: "rejected", code: "payments_disabled" }),
+      }),
+    ]);
   });
 });

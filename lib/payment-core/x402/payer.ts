@@ -5,6 +5,7 @@ import type { Address } from "viem";
 import { getVendorPolicy, hostAllowed, payeeAllowed } from "../agents/vendor-policy";
 import type { ReserveResult } from "../budgets/engine";
 import { permit2AllowanceShortfall } from "../chain/permit2";
+import { createPaymentEventSink } from "../ledger/events";
 import type { PaymentApproval } from "../payment-approvals/store";
 import { recordPaidReceipt } from "../receipts/store";
 import { silentLog } from "../support/log";
@@ -471,8 +472,9 @@ export function createPayer(deps: PayerDeps) {
     return outcome;
   }
 
-  const payForService = loggedAttempts(deps.log ?? silentLog, attempt);
-  return { payForService, address: account.address as Address };
+  const events = deps.events ?? createPaymentEventSink(deps.db, { log: deps.log });
+  const payForService = loggedAttempts(deps.log ?? silentLog, attempt, events);
+  return { payForService, address: account.address as Address, events };
 }
 
 export type Payer = ReturnType<typeof createPayer>;

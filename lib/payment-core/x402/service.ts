@@ -3,6 +3,7 @@ import { privateKeyToAccount } from "viem/accounts";
 import type { Database } from "@/db/client";
 import { raisePaymentAlerts } from "../alerts/live";
 import { BudgetEngine } from "../budgets/engine";
+import { createPaymentEventSink, type PaymentEventSink } from "../ledger/events";
 import { type PayerGas, readPayerGas } from "../settlement/cancel-gas";
 import { type ResolveOptions, type ResolveReport, resolveOpenTransactions } from "../settlement/resolver";
 import { type AlertsEnv, type CoreEnv, DEFAULT_PRICE_DRIFT_PCT } from "../support/config";
@@ -52,6 +53,11 @@ export interface PaymentService {
    * the payer key; without USDC configured there is nothing to read and it throws.
    */
   resolve(options: Omit<ResolveOptions, "staleAfterMs"> & { staleAfterMs?: number }): Promise<ResolveReport>;
+  /**
+   * The process's payment events (payment_events): every payer and the resolver buffer into it;
+   * a short-lived process (the CLI) awaits `events.flush()` before it closes the database.
+   */
+  events: PaymentEventSink;
 }
 
 export function createPaymentService(
@@ -106,6 +112,8 @@ export function createPaymentService(
   const payers = new Map<string, Payer>();
   // One vendor catalog hook for every payer of the process: one write throttle (vendors/payer-hook.ts).
   let catalog: VendorCatalogHook | undefined;
+  // One event buffer for every payer and the resolver of the process (ledger/events.ts).
+  const events = createPaymentEventSink(db, { log });
   const payerFor = (account: LocalAccount, usdc: Address): Payer => {
     let made = payers.get(account.address);
     if (!made) {
@@ -119,6 +127,7 @@ export function createPaymentService(
         log: options.log,
         owner: options.owner,
         catalog,
+        events,
         config: {
           network: p.network,
           usdcAddress: usdc,
@@ -156,6 +165,7 @@ export function createPaymentService(
         get address() {
           return (lastAddress ?? null) as Address;
         },
+        events,
         async payForService(req) {
           const outcome = await payerFor(await activeAccount(), usdcAddress).payForService(req);
           if (!outcome.ok && outcome.code === "payer_rotating" && outcome.rotating?.state === "completed") {
@@ -174,6 +184,7 @@ export function createPaymentService(
   return {
     engine,
     payer,
+    events,
     publicClient,
     walletAddress,
     payerKeys: {
@@ -227,6 +238,7 @@ export function createPaymentService(
           client: publicClient,
           usdcAddress: p.usdcAddress,
           payerAddress: account?.address ?? (await payerAddress.current()),
+          events,
           cancel: account
             ? {
                 account,

@@ -6,10 +6,10 @@ import { ApprovalThresholdSection } from "@/components/agents/approval-threshold
 import { McpConfigSection } from "@/components/agents/mcp-config";
 import { VendorPolicySection } from "@/components/agents/vendor-policy-form";
 import { DailySpendChart } from "@/components/charts/daily-spend-chart";
+import { TransactionAmount } from "@/components/ledger/amount";
 import { Section } from "@/components/ui/page-header";
 import { StatusBadge } from "@/components/ui/status-badge";
 import { DataTable, EmptyList, Td, TimeCell, TransactionLink } from "@/components/ui/table";
-import { Usd } from "@/components/ui/usd";
 import { requireUser } from "@/lib/auth/session";
 import { getAgentDetail, getMcpClientConfig } from "@/lib/dal/agents";
 import { getApprovalThresholdView } from "@/lib/dal/payment-approvals";
@@ -90,7 +90,8 @@ export default async function AgentPage({ params }: Params) {
                   {tx.errorCode ? <span className="block text-xs text-slate-600">{tx.errorCode}</span> : null}
                 </Td>
                 <Td right>
-                  <Usd micro={tx.amountMicro} />
+                  {/* A refused or failed row asked a price and was not charged: never shown as spend. */}
+                  <TransactionAmount amountMicro={tx.amountMicro} status={tx.status} />
                 </Td>
               </tr>
             ))}

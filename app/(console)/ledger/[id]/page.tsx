@@ -7,6 +7,13 @@ import { PaymentIdentifierFact } from "@/components/ledger/payment-identifier";
 import { ReceiptCard } from "@/components/ledger/receipt";
 import { RefundForm } from "@/components/ledger/refund-form";
 import { STATUS_MEANING } from "@/components/ledger/status-meaning";
+import {
+  BudgetCard,
+  HistoryCard,
+  LogLinesCard,
+  NextStepFact,
+  WalletAndChainCard,
+} from "@/components/ledger/troubleshooting";
 import { UptoMaximumFact } from "@/components/ledger/upto-maximum";
 import { Card, EmptyMark, Fact, Facts } from "@/components/ui/facts";
 import { RecordPage } from "@/components/ui/page-header";
@@ -15,6 +22,7 @@ import { Usd } from "@/components/ui/usd";
 import { UtcTime } from "@/components/ui/utc-time";
 import { requireUser } from "@/lib/auth/session";
 import { getLedgerReceipt, getLedgerTransaction } from "@/lib/dal/ledger";
+import { getTransactionTroubleshooting } from "@/lib/dal/troubleshoot";
 import { roleAtLeast } from "@/lib/payment-core/access/users";
 import { REFUND_TRANSITIONS } from "@/lib/payment-core/ledger/refunds";
 import { segmentCandidates, segmentTitle } from "@/lib/url/segment";
@@ -78,7 +86,11 @@ export default async function TransactionPage({ params }: { params: Promise<{ id
   const { id } = await params;
   const tx = await findTransaction(id);
   if (!tx) notFound();
-  const receipt = await getLedgerReceipt(tx.id);
+  // Everything the guide's troubleshooting steps 1-4 ask, on this page (lib/dal/troubleshoot.ts).
+  const [receipt, trouble] = await Promise.all([
+    getLedgerReceipt(tx.id),
+    getTransactionTroubleshooting(tx.id),
+  ]);
   const metadata = Object.keys(tx.metadata).length > 0 ? JSON.stringify(tx.metadata, null, 2) : null;
 
   return (
@@ -120,6 +132,7 @@ export default async function TransactionPage({ params }: { params: Promise<{ id
         </Fact>
         <Fact label="Error code" mono value={tx.errorCode} />
         <Fact label="Error message" value={tx.errorMessage} />
+        {trouble ? <NextStepFact view={trouble} /> : null}
         <Fact label="Transaction hash" mono>
           <ChainValue value={tx.txHash} label="transaction hash" network={tx.network} explorer="tx" />
         </Fact>
@@ -133,6 +146,15 @@ export default async function TransactionPage({ params }: { params: Promise<{ id
           )}
         </Fact>
       </Facts>
+
+      {trouble ? (
+        <>
+          <BudgetCard view={trouble} agentId={tx.agentId} />
+          <WalletAndChainCard view={trouble} txHash={tx.txHash} />
+          <HistoryCard view={trouble} />
+          <LogLinesCard view={trouble} />
+        </>
+      ) : null}
 
       {tx.unservedCause ? (
         <Card title="Paid but not served">
