@@ -64,6 +64,7 @@ export const EXAMPLES: Readonly<Record<string, readonly string[]>> = {
     "x402 ledger list --agent builder_agent --date 2026-12-01",
     "x402 ledger list --status failed --json",
   ],
+  "ledger show": ["x402 ledger show tx_5c0f9d1e2a3b", "x402 ledger show tx_5c0f9d1e2a3b --json"],
   "ledger get": ["x402 ledger get tx_5c0f9d1e2a3b", "x402 ledger get tx_5c0f9d1e2a3b --json"],
   "ledger refund": [
     'x402 ledger refund tx_5c0f9d1e2a3b --state requested --reason "vendor returned 500"',
