@@ -40,7 +40,7 @@ test.describe("reports", () => {
     await expect(page.getByRole("heading", { level: 1 })).toHaveText("Reconciliation");
     await page.getByLabel("From (UTC)").fill(DAY);
     await page.getByLabel("To (UTC)").fill(DAY);
-    await page.getByLabel("Dry run").check();
+    await page.getByRole("checkbox", { name: "Dry run" }).check();
     await page.getByRole("button", { name: "Run now" }).click();
 
     const result = page.getByRole("region", { name: /^Result/ });
@@ -54,7 +54,7 @@ test.describe("reports", () => {
     await expect(result.getByRole("link", { name: id })).toHaveAttribute("href", `/ledger/${id}`);
     expect(await countReports()).toBe(before);
 
-    await page.getByLabel("Dry run").uncheck();
+    await page.getByRole("checkbox", { name: "Dry run" }).uncheck();
     await page.getByRole("button", { name: "Run now" }).click();
     const saved = result.getByRole("link", { name: /^report #\d+$/ });
     await expect(saved).toBeVisible();

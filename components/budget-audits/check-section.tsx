@@ -32,7 +32,7 @@ function Finding({ finding }: { finding: AuditFinding }) {
             <dd>
               <Link
                 href={`/agents/${encodeURIComponent(finding.agentId)}`}
-                className="text-blue-800 underline underline-offset-2"
+                className="inline-flex min-h-6 items-center text-blue-800 underline underline-offset-2"
               >
                 {finding.agentId}
               </Link>
@@ -57,7 +57,7 @@ function Finding({ finding }: { finding: AuditFinding }) {
                   <li key={id}>
                     <Link
                       href={`/ledger/${encodeURIComponent(id)}`}
-                      className="break-all font-mono text-blue-800 underline underline-offset-2"
+                      className="inline-flex min-h-6 items-center break-all font-mono text-blue-800 underline underline-offset-2"
                     >
                       {id}
                     </Link>

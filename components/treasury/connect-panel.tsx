@@ -1,6 +1,6 @@
 "use client";
 
-import { useEffect, useState } from "react";
+import { useCallback, useEffect, useState } from "react";
 import {
   type Connector,
   useConnect,
@@ -14,6 +14,7 @@ import { ErrorMessage } from "@/components/ui/form-message";
 import { isDemoWallet } from "./demo-wallet-connector";
 import { chainName } from "./wallet-config";
 import { useWalletSetup } from "./wallet-provider";
+import type { ConnectorChoice } from "./wallet-session";
 import { useHydrated, useStuckAfter, WALLET_STUCK_MS, walletName } from "./wallet-status";
 
 /** A wallet's own words for "the person said no", found by name along the error's causes. */
@@ -100,8 +101,21 @@ function DemoAccountPicker() {
   );
 }
 
-/** Connect a wallet, see which one is connected, and switch it to the payer's chain when it is elsewhere. */
-export function ConnectPanel({ purpose = "fund" }: { purpose?: keyof typeof PURPOSES }) {
+/**
+ * Connect a wallet, see which one is connected, and switch it to the payer's chain when it is elsewhere.
+ * `autoConnect`: the connector the person chose on the placeholder before the wallet code had
+ * loaded (wallet-lazy.tsx); the panel connects with it once, through the same path as a click, so
+ * a wallet that never answers gets the same message and Retry.
+ */
+export function ConnectPanel({
+  purpose = "fund",
+  autoConnect,
+  onAutoConnectStarted,
+}: {
+  purpose?: keyof typeof PURPOSES;
+  autoConnect?: ConnectorChoice | null;
+  onAutoConnectStarted?: () => void;
+}) {
   const text = PURPOSES[purpose];
   const setup = useWalletSetup();
   const connection = useConnection();
@@ -139,13 +153,27 @@ export function ConnectPanel({ purpose = "fund" }: { purpose?: keyof typeof PURP
       live = false;
     };
   }, [connectStuck, connecting]);
-  const startConnect = (connector: Connector) => {
-    setConnecting(connector);
-    setWalletChain(null);
-    setConnectAttempt((n) => n + 1);
-    connect.reset();
-    connect.mutate({ connector, chainId: setup.chainId });
-  };
+  const { reset: resetConnect, mutate: connectWith } = connect;
+  const startConnect = useCallback(
+    (connector: Connector) => {
+      setConnecting(connector);
+      setWalletChain(null);
+      setConnectAttempt((n) => n + 1);
+      resetConnect();
+      connectWith({ connector, chainId: setup.chainId });
+    },
+    [resetConnect, connectWith, setup.chainId],
+  );
+  useEffect(() => {
+    if (!autoConnect) return;
+    const connector = connectors.find((c) =>
+      autoConnect === "mock" ? c.type === "mock" : c.id === autoConnect,
+    );
+    if (!connector) return;
+    // The choice is cleared as the connection starts, so this runs once per choice.
+    onAutoConnectStarted?.();
+    startConnect(connector);
+  }, [autoConnect, connectors, onAutoConnectStarted, startConnect]);
   const startSwitch = () => {
     setSwitchAttempt((n) => n + 1);
     switchChain.reset();

@@ -3,7 +3,6 @@
  * imports when the person connects (never among a page's first-load scripts).
  */
 
-export { AutoConnect } from "./auto-connect";
 export { ConnectPanel } from "./connect-panel";
 export { FundForm } from "./fund-form";
 export { SignProposalForm } from "./owners/sign-proposal-form";

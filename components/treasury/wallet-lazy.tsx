@@ -56,10 +56,11 @@ export function ConnectPanel(props: ComponentProps<typeof RealConnectPanel>) {
   const { bundle } = session;
   if (bundle) {
     return (
-      <div className="flex flex-col gap-2">
-        <bundle.ConnectPanel {...props} />
-        {session.choice ? <bundle.AutoConnect choice={session.choice} onDone={session.clearChoice} /> : null}
-      </div>
+      <bundle.ConnectPanel
+        {...props}
+        autoConnect={session.choice}
+        onAutoConnectStarted={session.clearChoice}
+      />
     );
   }
   const heading =
