@@ -11,6 +11,7 @@ import {
 } from "wagmi";
 import { Button } from "@/components/ui/button";
 import { ErrorMessage } from "@/components/ui/form-message";
+import { CONNECTOR_TEXT, connectorChoice } from "./connector-text";
 import { isDemoWallet } from "./demo-wallet-connector";
 import { chainName } from "./wallet-config";
 import { useWalletSetup } from "./wallet-provider";
@@ -30,17 +31,8 @@ function connectorText(connector: { id: string; type: string; name: string }): {
   label: string;
   hint: string;
 } {
-  if (connector.type === "mock")
-    return {
-      label: "Demo wallet (local chain)",
-      hint: "The demo's two accounts: the funding wallet (local USDC) and a second treasury owner; no device needed. Offered only on the local demo network.",
-    };
-  if (connector.id === "injected")
-    return { label: "Browser wallet", hint: "MetaMask, Rabby, Frame or another wallet in this browser." };
-  if (connector.id === "walletConnect")
-    return { label: "WalletConnect", hint: "Ledger Live or a mobile wallet, through a QR code." };
-  if (connector.id === "coinbaseWalletSDK")
-    return { label: "Coinbase Wallet", hint: "The Coinbase Wallet app or extension." };
+  const choice = connectorChoice(connector);
+  if (choice) return CONNECTOR_TEXT[choice];
   return {
     label: connector.name,
     hint: "A wallet in this browser; a Ledger or Trezor behind it signs on the device.",
@@ -166,9 +158,7 @@ export function ConnectPanel({
   );
   useEffect(() => {
     if (!autoConnect) return;
-    const connector = connectors.find((c) =>
-      autoConnect === "mock" ? c.type === "mock" : c.id === autoConnect,
-    );
+    const connector = connectors.find((c) => connectorChoice(c) === autoConnect);
     if (!connector) return;
     // The choice is cleared as the connection starts, so this runs once per choice.
     onAutoConnectStarted?.();

@@ -3,6 +3,7 @@
 import { type ComponentProps, useEffect } from "react";
 import { Button } from "@/components/ui/button";
 import type { ConnectPanel as RealConnectPanel } from "./connect-panel";
+import { CONNECTOR_TEXT } from "./connector-text";
 import type { FundForm as RealFundForm } from "./fund-form";
 import type { SignProposalForm as RealSignProposalForm } from "./owners/sign-proposal-form";
 import type { ApproveStep as RealApproveStep } from "./rotation-approve";
@@ -15,32 +16,13 @@ import { type ConnectorChoice, useWalletSession } from "./wallet-session";
  * connector buttons, so one click chooses the wallet and loads the code.
  */
 
-/** The connectors the wallet config offers (wallet-config.ts), in its order, as connect-panel names them. */
+/** The connectors the wallet config offers (wallet-config.ts), in its order. */
 function offeredConnectors(setup: ReturnType<typeof useWalletSession>["setup"]) {
-  const offered: { choice: ConnectorChoice; label: string; hint: string }[] = [];
-  if (setup.mockAccounts.length > 0)
-    offered.push({
-      choice: "mock",
-      label: "Demo wallet (local chain)",
-      hint: "The demo's two accounts: the funding wallet (local USDC) and a second treasury owner; no device needed. Offered only on the local demo network.",
-    });
-  offered.push({
-    choice: "injected",
-    label: "Browser wallet",
-    hint: "MetaMask, Rabby, Frame or another wallet in this browser.",
-  });
-  offered.push({
-    choice: "coinbaseWalletSDK",
-    label: "Coinbase Wallet",
-    hint: "The Coinbase Wallet app or extension.",
-  });
-  if (setup.walletConnectProjectId)
-    offered.push({
-      choice: "walletConnect",
-      label: "WalletConnect",
-      hint: "Ledger Live or a mobile wallet, through a QR code.",
-    });
-  return offered;
+  const offered: ConnectorChoice[] = [];
+  if (setup.mockAccounts.length > 0) offered.push("mock");
+  offered.push("injected", "coinbaseWalletSDK");
+  if (setup.walletConnectProjectId) offered.push("walletConnect");
+  return offered.map((choice) => ({ choice, ...CONNECTOR_TEXT[choice] }));
 }
 
 function Loading() {
