@@ -2,7 +2,7 @@ import type { Database } from "@/db/client";
 import type { BudgetConfig } from "../budgets/config";
 import { type AgentUsage, listUsage } from "../budgets/usage";
 import { getKillSwitch } from "../runtime/kill-switch";
-import type { Clock } from "../support/time";
+import { type Clock, parseUtcDay, utcMonthRange } from "../support/time";
 
 /**
  * Whether an agent can pay now, and if not why, in the words the console and the CLI show:
@@ -24,16 +24,11 @@ export type AgentPaymentStatus =
       label: string;
     };
 
-function nextMonthStart(monthStart: string): Date {
-  const d = new Date(`${monthStart}T00:00:00Z`);
-  return new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1));
-}
-
 export function agentPaymentStatus(usage: AgentUsage, options: { killSwitch: boolean }): AgentPaymentStatus {
   if (options.killSwitch) return { state: "payments_disabled", label: "payments disabled" };
   if (usage.status === "paused") return { state: "paused", label: "paused" };
   if (usage.monthly.remainingMicro === 0n) {
-    const until = nextMonthStart(usage.monthly.start);
+    const until = utcMonthRange(parseUtcDay(usage.monthly.start).start).end;
     return {
       state: "blocked",
       reason: "monthly_limit",
@@ -42,7 +37,7 @@ export function agentPaymentStatus(usage: AgentUsage, options: { killSwitch: boo
     };
   }
   if (usage.daily.remainingMicro === 0n) {
-    const until = new Date(new Date(`${usage.daily.start}T00:00:00Z`).getTime() + 86_400_000);
+    const until = parseUtcDay(usage.daily.start).end;
     return {
       state: "blocked",
       reason: "daily_limit",
