@@ -2,7 +2,7 @@ import { sql } from "drizzle-orm";
 import type { DbOrTx } from "@/db/sql";
 import { InvalidInputError, OperationError } from "../support/errors";
 import type { Micro } from "../support/money";
-import { utcDay } from "../support/time";
+import { parseUtcDay, utcDay, utcMonthRange } from "../support/time";
 import type { BudgetConfig } from "./config";
 import { getLimitsWith } from "./usage";
 
@@ -108,10 +108,8 @@ export function validateBacktestDays(days: number): number {
 
 /** The window of `days` UTC days ending today, and where its replay starts (that month's first day). */
 export function backtestWindow(now: Date, days: number): { from: Date; to: Date; replayFrom: Date } {
-  const today = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate());
-  const from = new Date(today - (days - 1) * 86_400_000);
-  const replayFrom = new Date(Date.UTC(from.getUTCFullYear(), from.getUTCMonth(), 1));
-  return { from, to: now, replayFrom };
+  const from = new Date(parseUtcDay(utcDay(now)).start.getTime() - (days - 1) * 86_400_000);
+  return { from, to: now, replayFrom: utcMonthRange(from).start };
 }
 
 const SURROGATE = /[\uD800-\uDFFF]/;
