@@ -105,7 +105,7 @@ export function formatMoney(micro: Micro): string {
 /** Wei as ETH for people: six places, rounded half up (1234567890123456789 wei → "1.234568"). */
 export function formatEth(wei: bigint): string {
   const negative = wei < 0n;
+  // Micro-ETH have USDC's six places: the same exact formatting.
   const micro = ((negative ? -wei : wei) + 500_000_000_000n) / 1_000_000_000_000n;
-  const text = `${micro / 1_000_000n}.${(micro % 1_000_000n).toString().padStart(6, "0")}`;
-  return negative && micro > 0n ? `-${text}` : text;
+  return usdc6(negative ? -micro : micro);
 }
