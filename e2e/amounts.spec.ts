@@ -90,6 +90,35 @@ test("the agent page's recent transactions say asked and not charged; its status
   );
 });
 
+test("money has two places and a price keeps its own: totals and budgets round to cents, each payment stays exact", async ({
+  as,
+  sql,
+}) => {
+  const agent = uniqueAgent("cents");
+  await sql`INSERT INTO agents (id, name) VALUES (${agent}, 'Cents agent')`;
+  const [bigger, tiny] = await seedLedgerRows(sql, [
+    { agentId: agent, status: "completed", amountMicro: 1_501_234n, ago: 2 },
+    { agentId: agent, status: "completed", amountMicro: 1_000n, ago: 1 },
+  ]);
+  await sql`INSERT INTO budget_usage (agent_id, period, period_start, spent_micro)
+    VALUES (${agent}, 'day', (now() AT TIME ZONE 'UTC')::date, 1502234),
+           (${agent}, 'month', date_trunc('month', now() AT TIME ZONE 'UTC')::date, 1502234)`;
+  const page = await as("viewer");
+  await page.setViewportSize({ width: 1440, height: 900 });
+  await page.goto(`/ledger?agent=${agent}`);
+  const row = (id: string) => page.getByRole("row").filter({ hasText: id });
+  // Each payment is a price: every place it has.
+  await expect(row(bigger as string)).toContainText("$1.501234");
+  await expect(row(tiny as string)).toContainText("$0.001");
+  // Their total is money: cents ($1.502234 rounds to $1.50).
+  await expect(page.getByText("2 transactions match · $1.50 paid")).toBeVisible();
+
+  await page.goto(`/agents/${agent}`);
+  const today = page.getByRole("region", { name: /today/i }).first();
+  await expect(today).toContainText(/\$1\.50(?!\d)/);
+  await expect(page.locator("main")).not.toContainText("$1.502234");
+});
+
 test.describe("on a phone", () => {
   test.use({ viewport: { width: 390, height: 844 } });
 

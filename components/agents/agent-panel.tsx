@@ -2,7 +2,7 @@
 
 import Link from "next/link";
 import { StatusBadge } from "@/components/ui/status-badge";
-import { Usd } from "@/components/ui/usd";
+import { Money, Price } from "@/components/ui/usd";
 import { UtcTime } from "@/components/ui/utc-time";
 import type { AgentView, AgentWindowView } from "@/lib/dal/agents";
 import { AgentStatusButton } from "./agent-status-button";
@@ -18,25 +18,25 @@ function WindowCard({ title, window, name }: { title: string; window: AgentWindo
         <SourceBadge source={window.source} variable={window.variable} setBy={window.setBy} />
       </div>
       <p className="text-2xl font-semibold">
-        <Usd micro={BigInt(window.spentMicro) + BigInt(window.reservedMicro)} />
+        <Money micro={BigInt(window.spentMicro) + BigInt(window.reservedMicro)} />
         <span className="text-base font-normal text-slate-600">
           {" "}
-          of <Usd micro={window.limitMicro} />
+          of <Money micro={window.limitMicro} />
         </span>
       </p>
       <UtilizationBar pct={window.utilizationPct} label={`of the ${name} limit used`} />
       <dl className="grid grid-cols-2 gap-x-3 gap-y-1 text-sm">
         <dt className="text-slate-600">Spent</dt>
         <dd className="text-right">
-          <Usd micro={window.spentMicro} />
+          <Money micro={window.spentMicro} />
         </dd>
         <dt className="text-slate-600">Reserved (in flight)</dt>
         <dd className="text-right">
-          <Usd micro={window.reservedMicro} />
+          <Money micro={window.reservedMicro} />
         </dd>
         <dt className="text-slate-600">Remaining</dt>
         <dd className="text-right font-medium">
-          <Usd micro={window.remainingMicro} />
+          <Money micro={window.remainingMicro} />
         </dd>
       </dl>
     </section>
@@ -111,16 +111,16 @@ export function AgentPanel({
             />
           </div>
           <p className="text-2xl font-semibold">
-            <Usd micro={agent.perTransaction.limitMicro} />
+            <Price micro={agent.perTransaction.limitMicro} />
           </p>
           <p className="text-sm text-slate-700">
-            Largest single payment. The hard limit <Usd micro={agent.hardLimitMicro} /> caps every payment.
+            Largest single payment. The hard limit <Price micro={agent.hardLimitMicro} /> caps every payment.
           </p>
           {agent.stalePending.count > 0 ? (
             <p className="text-sm text-amber-900">
               {agent.stalePending.count} reservation{agent.stalePending.count === 1 ? "" : "s"} pending too
               long (
-              <Usd micro={agent.stalePending.amountMicro} />)
+              <Price micro={agent.stalePending.amountMicro} />)
             </p>
           ) : null}
         </section>
@@ -128,8 +128,8 @@ export function AgentPanel({
 
       {agent.pendingRequest && !canEdit ? (
         <p className="rounded-md bg-amber-50 px-3 py-2 text-sm text-amber-900">
-          A request to raise the monthly limit to <Usd micro={agent.pendingRequest.requestedLimitMicro} /> is
-          waiting for an approver (expires{" "}
+          A request to raise the monthly limit to <Money micro={agent.pendingRequest.requestedLimitMicro} />{" "}
+          is waiting for an approver (expires{" "}
           <UtcTime iso={agent.pendingRequest.expiresAt} withSeconds={false} />
           ). See{" "}
           <Link href="/approvals" className="underline">

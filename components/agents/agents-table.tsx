@@ -12,7 +12,7 @@ import {
 import { useState } from "react";
 import { StatusBadge } from "@/components/ui/status-badge";
 import { AgentLink, EmptyList } from "@/components/ui/table";
-import { Usd } from "@/components/ui/usd";
+import { Money, Price } from "@/components/ui/usd";
 import type { AgentView, AgentWindowView } from "@/lib/dal/agents";
 import { SourceBadge, UtilizationBar } from "./badges";
 import { useAgents } from "./use-agents";
@@ -22,7 +22,7 @@ function WindowCell({ window, name }: { window: AgentWindowView; name: string })
   return (
     <div className="flex flex-col gap-1">
       <span className="whitespace-nowrap">
-        <Usd micro={used} /> <span className="text-slate-500">of</span> <Usd micro={window.limitMicro} />
+        <Money micro={used} /> <span className="text-slate-500">of</span> <Money micro={window.limitMicro} />
       </span>
       <div className="flex items-center gap-2">
         <UtilizationBar pct={window.utilizationPct} label={`of the ${name} limit used`} />
@@ -61,7 +61,7 @@ const columns: ColumnDef<typeof features, AgentView>[] = [
         <div className="font-mono text-xs text-slate-600">{agent.id}</div>
         {agent.pendingRequest ? (
           <div className="mt-1 text-xs text-amber-900">
-            Monthly change to <Usd micro={agent.pendingRequest.requestedLimitMicro} /> awaiting approval
+            Monthly change to <Money micro={agent.pendingRequest.requestedLimitMicro} /> awaiting approval
           </div>
         ) : null}
       </>
@@ -113,7 +113,7 @@ const columns: ColumnDef<typeof features, AgentView>[] = [
     sortDescFirst: true,
     cell: ({ row: { original: agent } }) => (
       <div className="flex flex-wrap items-center gap-1.5">
-        <Usd micro={agent.perTransaction.limitMicro} />
+        <Price micro={agent.perTransaction.limitMicro} />
         <SourceBadge
           source={agent.perTransaction.source}
           variable={agent.perTransaction.variable}
@@ -129,7 +129,7 @@ const columns: ColumnDef<typeof features, AgentView>[] = [
     sortFn: byMicro((agent) => agent.daily.remainingMicro),
     sortDescFirst: false,
     meta: { align: "right" },
-    cell: ({ row }) => <Usd micro={row.original.daily.remainingMicro} />,
+    cell: ({ row }) => <Money micro={row.original.daily.remainingMicro} />,
   },
   {
     id: "remaining_month",
@@ -138,7 +138,7 @@ const columns: ColumnDef<typeof features, AgentView>[] = [
     sortFn: byMicro((agent) => agent.monthly.remainingMicro),
     sortDescFirst: false,
     meta: { align: "right" },
-    cell: ({ row }) => <Usd micro={row.original.monthly.remainingMicro} />,
+    cell: ({ row }) => <Money micro={row.original.monthly.remainingMicro} />,
   },
 ];
 

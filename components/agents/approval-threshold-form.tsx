@@ -7,7 +7,7 @@ import { Field } from "@/components/ui/field";
 import { ErrorSummary, FormMessage } from "@/components/ui/form-message";
 import { Input } from "@/components/ui/input";
 import { Badge } from "@/components/ui/status-badge";
-import { Usd } from "@/components/ui/usd";
+import { Price } from "@/components/ui/usd";
 import { formFields, useAction } from "@/components/ui/use-action";
 import type { ApprovalThresholdView } from "@/lib/dal/payment-approvals";
 import { formatDollars, formatUsdc } from "@/lib/payment-core/support/money";
@@ -79,7 +79,7 @@ export function ApprovalThresholdSection({
             <span>None (no payment is held)</span>
           ) : (
             <span className="font-medium">
-              Above <Usd micro={view.thresholdMicro} />
+              Above <Price micro={view.thresholdMicro} />
             </span>
           )}
           <Badge tone={view.source === "console" ? "info" : view.source === "env" ? "warn" : "neutral"}>
@@ -95,7 +95,7 @@ export function ApprovalThresholdSection({
           <>
             <dt className="text-slate-600">Environment</dt>
             <dd>
-              <Usd micro={view.envMicro} /> (<code>{view.variable}</code>, applies if the console's value is
+              <Price micro={view.envMicro} /> (<code>{view.variable}</code>, applies if the console's value is
               cleared)
             </dd>
           </>

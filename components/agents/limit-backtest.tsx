@@ -2,7 +2,7 @@
 
 import { useEffect, useState } from "react";
 import { backtestAction } from "@/app/(console)/agents/actions";
-import { Usd } from "@/components/ui/usd";
+import { Money } from "@/components/ui/usd";
 import type { BacktestWire } from "@/lib/payment-core/budgets/backtest";
 
 /** The limits typed so far, as the form's text (only the valid ones; absent is the limit in force). */
@@ -82,13 +82,14 @@ function BacktestResult({ result }: { result: BacktestWire }) {
             "no payment would have been refused"
           ) : (
             <>
-              {plural(refused.count, "payment")} (<Usd micro={refused.amountMicro} />) would have been refused
+              {plural(refused.count, "payment")} (<Money micro={refused.amountMicro} />) would have been
+              refused
             </>
           )}
         </strong>{" "}
-        of {plural(payments.count, "payment")} (<Usd micro={payments.amountMicro} />
+        of {plural(payments.count, "payment")} (<Money micro={payments.amountMicro} />
         ). With the limits in force: {plural(current.refused.count, "refusal")} (
-        <Usd micro={current.refused.amountMicro} />
+        <Money micro={current.refused.amountMicro} />
         ).
       </p>
       {refused.count > 0 ? (
@@ -113,7 +114,7 @@ function BacktestResult({ result }: { result: BacktestWire }) {
               <span key={v.vendor}>
                 {i > 0 ? ", " : ""}
                 <span className="break-all">{v.vendor || "(no vendor)"}</span> {v.count} (
-                <Usd micro={v.amountMicro} />)
+                <Money micro={v.amountMicro} />)
               </span>
             ))}
             {proposed.byVendor.length > SHOWN

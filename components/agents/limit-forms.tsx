@@ -9,7 +9,7 @@ import { SubmitRow } from "@/components/ui/button";
 import { Field } from "@/components/ui/field";
 import { ErrorSummary, FormMessage } from "@/components/ui/form-message";
 import { Input, Textarea } from "@/components/ui/input";
-import { Usd } from "@/components/ui/usd";
+import { Money, Price } from "@/components/ui/usd";
 import { formFields, useAction } from "@/components/ui/use-action";
 import { UtcTime } from "@/components/ui/utc-time";
 import type { AgentView, AgentWindowView } from "@/lib/dal/agents";
@@ -89,7 +89,7 @@ function AmountField({
       error={errors[name]}
       hint={
         <>
-          <Now limit={limit} />
+          <Now limit={limit} price={name === "perTransactionMax"} />
           {after}
         </>
       }
@@ -109,10 +109,17 @@ function AmountField({
 }
 
 /** "Now $150.00 [console] per UTC day.": a limit's current value and where it comes from. */
-function Now({ limit }: { limit: Pick<AgentWindowView, "limitMicro" | "source" | "variable" | "setBy"> }) {
+function Now({
+  limit,
+  price,
+}: {
+  limit: Pick<AgentWindowView, "limitMicro" | "source" | "variable" | "setBy">;
+  /** The per-transaction max is a bound on one price: it keeps its places. */
+  price: boolean;
+}) {
   return (
     <>
-      Now <Usd micro={limit.limitMicro} />{" "}
+      Now {price ? <Price micro={limit.limitMicro} /> : <Money micro={limit.limitMicro} />}{" "}
       <SourceBadge source={limit.source} variable={limit.variable} setBy={limit.setBy} />
     </>
   );
@@ -191,8 +198,8 @@ export function DailyLimitsForm({ agent }: { agent: AgentView }) {
         errors={errors}
         after={
           <>
-            . The hard limit of <Usd micro={agent.hardLimitMicro} /> (X402_HARD_LIMIT_USDC) caps every payment
-            whatever this says.
+            . The hard limit of <Price micro={agent.hardLimitMicro} /> (X402_HARD_LIMIT_USDC) caps every
+            payment whatever this says.
           </>
         }
       />
@@ -213,8 +220,8 @@ export function DailyLimitsForm({ agent }: { agent: AgentView }) {
             "Nothing to save: both limits already have these values."
           ) : (
             <>
-              Saved: daily limit <Usd micro={data.dailyLimitMicro} />, per-transaction max{" "}
-              <Usd micro={data.perTransactionMaxMicro} />. They apply from the agent's next payment.
+              Saved: daily limit <Money micro={data.dailyLimitMicro} />, per-transaction max{" "}
+              <Price micro={data.perTransactionMaxMicro} />. They apply from the agent's next payment.
             </>
           )
         }
@@ -275,7 +282,7 @@ export function MonthlyLimitForm({ agent, expiryDays }: { agent: AgentView; expi
       {agent.pendingRequest ? (
         <p className="rounded-md bg-amber-50 px-3 py-2 text-sm text-amber-900">
           Request #{agent.pendingRequest.id} to raise it to{" "}
-          <Usd micro={agent.pendingRequest.requestedLimitMicro} /> is waiting for an approver (asked by{" "}
+          <Money micro={agent.pendingRequest.requestedLimitMicro} /> is waiting for an approver (asked by{" "}
           {agent.pendingRequest.requestedBy}, expires{" "}
           <UtcTime iso={agent.pendingRequest.expiresAt} withSeconds={false} />
           ). Another increase can be requested once it is decided.
@@ -302,8 +309,8 @@ export function MonthlyLimitForm({ agent, expiryDays }: { agent: AgentView; expi
         success={
           data === null ? null : data.outcome === "requested" ? (
             <>
-              Request #{data.requestId} sent: monthly limit <Usd micro={data.previousLimitMicro} /> →{" "}
-              <Usd micro={data.limitMicro} />. It applies once an approver accepts it on{" "}
+              Request #{data.requestId} sent: monthly limit <Money micro={data.previousLimitMicro} /> →{" "}
+              <Money micro={data.limitMicro} />. It applies once an approver accepts it on{" "}
               <Link href="/approvals" className="underline">
                 Approvals
               </Link>{" "}
@@ -312,8 +319,8 @@ export function MonthlyLimitForm({ agent, expiryDays }: { agent: AgentView; expi
             </>
           ) : (
             <>
-              Monthly limit lowered from <Usd micro={data.previousLimitMicro} /> to{" "}
-              <Usd micro={data.limitMicro} />, effective from the next payment.
+              Monthly limit lowered from <Money micro={data.previousLimitMicro} /> to{" "}
+              <Money micro={data.limitMicro} />, effective from the next payment.
             </>
           )
         }

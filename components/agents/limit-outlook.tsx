@@ -1,6 +1,6 @@
 "use client";
 
-import { Usd } from "@/components/ui/usd";
+import { Money } from "@/components/ui/usd";
 import type { AgentView } from "@/lib/dal/agents";
 import {
   describeLimitWarning,
@@ -58,8 +58,8 @@ export function OutlookText({
         </ul>
       ) : null}
       <p className="text-slate-700">
-        Remaining {when}: today <Usd micro={remainingTodayMicro} className="font-medium text-slate-900" />
-        {" · "}this month <Usd micro={remainingMonthMicro} className="font-medium text-slate-900" />
+        Remaining {when}: today <Money micro={remainingTodayMicro} className="font-medium text-slate-900" />
+        {" · "}this month <Money micro={remainingMonthMicro} className="font-medium text-slate-900" />
       </p>
     </div>
   );

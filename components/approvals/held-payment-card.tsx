@@ -1,5 +1,5 @@
 import { AgentLink, TransactionLink } from "@/components/ui/table";
-import { Usd } from "@/components/ui/usd";
+import { Money, Price } from "@/components/ui/usd";
 import { UtcTime } from "@/components/ui/utc-time";
 import type { PaymentApprovalView } from "@/lib/dal/payment-approvals";
 import { PaymentDecisionForm } from "./payment-decision-form";
@@ -22,7 +22,7 @@ export function HeldPaymentCard({
     <article aria-labelledby={titleId} className="rounded-lg border border-slate-200 bg-white">
       <header className="flex flex-wrap items-baseline justify-between gap-2 border-b border-slate-200 px-4 py-3">
         <h3 id={titleId} className="font-semibold">
-          {payment.agentId} → {payment.vendor || "unknown vendor"}: <Usd micro={payment.amountMicro} />
+          {payment.agentId} → {payment.vendor || "unknown vendor"}: <Price micro={payment.amountMicro} />
         </h3>
         <p className={`text-sm ${payment.overdue ? "text-amber-900" : "text-slate-700"}`}>
           {payment.overdue ? "expired at " : "expires "}
@@ -42,7 +42,7 @@ export function HeldPaymentCard({
           <dd className="break-all font-mono text-xs">{payment.resourceUrl ?? "—"}</dd>
           <dt className="text-slate-600">Price</dt>
           <dd className="font-medium">
-            <Usd micro={payment.amountMicro} />
+            <Price micro={payment.amountMicro} />
           </dd>
           {payment.payee ? (
             <>
@@ -107,10 +107,10 @@ function PaymentEvidence({ payment }: { payment: PaymentApprovalView }) {
                 {label}
               </th>
               <td className="py-1 text-right">
-                <Usd micro={w.spentMicro} />
+                <Money micro={w.spentMicro} />
               </td>
               <td className="py-1 text-right">
-                <Usd micro={w.reservedMicro} />
+                <Money micro={w.reservedMicro} />
               </td>
             </tr>
           ))}
@@ -124,7 +124,7 @@ function PaymentEvidence({ payment }: { payment: PaymentApprovalView }) {
           <ul aria-label={`Earlier prices from ${payment.vendor}`} className="flex flex-col gap-1 text-sm">
             {payment.earlierPrices.map((p) => (
               <li key={p.transactionId} className="flex flex-wrap items-baseline gap-x-2">
-                <Usd micro={p.amountMicro} className="font-medium" />
+                <Price micro={p.amountMicro} className="font-medium" />
                 <span className="text-slate-600">
                   {p.resourceUrl === payment.resourceUrl ? "same URL" : (p.resourceUrl ?? "no URL")}
                 </span>

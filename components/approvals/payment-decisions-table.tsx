@@ -1,6 +1,6 @@
 import { StatusBadge } from "@/components/ui/status-badge";
 import { AgentLink, DataTable, RowHeader, Td, TransactionLink } from "@/components/ui/table";
-import { Usd } from "@/components/ui/usd";
+import { Price } from "@/components/ui/usd";
 import { UtcTime } from "@/components/ui/utc-time";
 import type { PaymentApprovalView } from "@/lib/dal/payment-approvals";
 
@@ -39,7 +39,7 @@ export function PaymentDecisionsTable({ decisions }: { decisions: PaymentApprova
             ) : null}
           </Td>
           <Td right nowrap>
-            <Usd micro={d.amountMicro} />
+            <Price micro={d.amountMicro} />
           </Td>
           <Td>
             <StatusBadge kind="paymentApproval" status={d.status} />

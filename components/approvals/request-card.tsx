@@ -1,5 +1,5 @@
 import Link from "next/link";
-import { Usd } from "@/components/ui/usd";
+import { Money } from "@/components/ui/usd";
 import { UtcTime } from "@/components/ui/utc-time";
 import type { PendingRequestView } from "@/lib/dal/approvals";
 import { SourceBadge } from "../agents/badges";
@@ -32,12 +32,12 @@ export function RequestCard({
     <article aria-labelledby={titleId} className="rounded-lg border border-slate-200 bg-white">
       <header className="flex flex-wrap items-baseline justify-between gap-2 border-b border-slate-200 px-4 py-3">
         <h3 id={titleId} className="font-semibold">
-          #{request.id} {request.agentName}: monthly limit <Usd micro={request.limitNowMicro} /> →{" "}
-          <Usd micro={request.requestedLimitMicro} />
+          #{request.id} {request.agentName}: monthly limit <Money micro={request.limitNowMicro} /> →{" "}
+          <Money micro={request.requestedLimitMicro} />
         </h3>
         <p className="text-sm text-slate-700">
           {increase >= 0n ? "+" : "−"}
-          <Usd micro={increase >= 0n ? increase : -increase} /> · expires{" "}
+          <Money micro={increase >= 0n ? increase : -increase} /> · expires{" "}
           <UtcTime iso={request.expiresAt} withSeconds={false} />
         </p>
       </header>
@@ -62,13 +62,13 @@ export function RequestCard({
             </dd>
             <dt className="text-slate-600">Limit now</dt>
             <dd className="flex items-center gap-1.5">
-              <Usd micro={request.limitNowMicro} /> <SourceBadge source={request.limitNowSource} />
+              <Money micro={request.limitNowMicro} /> <SourceBadge source={request.limitNowSource} />
             </dd>
             {changedSince ? (
               <>
                 <dt className="text-slate-600">When requested</dt>
                 <dd>
-                  <Usd micro={request.currentLimitMicro} /> (the limit has changed since)
+                  <Money micro={request.currentLimitMicro} /> (the limit has changed since)
                 </dd>
               </>
             ) : null}
@@ -147,7 +147,7 @@ function SpendHistory({ request }: { request: PendingRequestView }) {
                 {row.label}
               </th>
               <td className={`whitespace-nowrap py-1 text-right ${row.strong ? "font-medium" : ""}`}>
-                <Usd micro={row.micro} />
+                <Money micro={row.micro} />
                 {row.suffix}
               </td>
             </tr>

@@ -1,5 +1,5 @@
 import Link from "next/link";
-import { Usd } from "@/components/ui/usd";
+import { Price } from "@/components/ui/usd";
 import type { AuditCheck, AuditFinding, FigureValue } from "@/lib/payment-core/budget-audit/types";
 import { CheckVerdict } from "./check-verdict";
 
@@ -12,7 +12,7 @@ const figureLabel = (key: string) =>
 
 function Figure({ name, value }: { name: string; value: FigureValue }) {
   if (name.endsWith("Micro") && typeof value === "string" && /^-?\d+$/.test(value))
-    return <Usd micro={value} />;
+    return <Price micro={value} />;
   if (value === null) return <span className="text-slate-500">—</span>;
   return <span className="break-all">{String(value)}</span>;
 }

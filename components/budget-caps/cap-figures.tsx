@@ -1,4 +1,4 @@
-import { Usd } from "@/components/ui/usd";
+import { Money } from "@/components/ui/usd";
 import type { CapWindowView } from "@/lib/dal/budget-caps";
 
 /** A cap window's figures: spent + reserved of the cap, what is left, or "no cap". */
@@ -11,12 +11,12 @@ export function CapFigures({ label, window }: { label: string; window: CapWindow
       ) : (
         <>
           <span className="font-medium">
-            <Usd micro={BigInt(window.spentMicro) + BigInt(window.reservedMicro)} /> of{" "}
-            <Usd micro={window.limitMicro} />
+            <Money micro={BigInt(window.spentMicro) + BigInt(window.reservedMicro)} /> of{" "}
+            <Money micro={window.limitMicro} />
           </span>
           <span className="text-xs text-slate-600">
-            <Usd micro={window.spentMicro} /> spent, <Usd micro={window.reservedMicro} /> reserved,{" "}
-            <Usd micro={window.remainingMicro} /> left
+            <Money micro={window.spentMicro} /> spent, <Money micro={window.reservedMicro} /> reserved,{" "}
+            <Money micro={window.remainingMicro} /> left
           </span>
         </>
       )}

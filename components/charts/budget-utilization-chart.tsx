@@ -1,7 +1,7 @@
 "use client";
 
 import { Bar, BarChart, CartesianGrid, Cell, ReferenceLine, Tooltip, XAxis, YAxis } from "recharts";
-import { Usd } from "@/components/ui/usd";
+import { Money } from "@/components/ui/usd";
 import type { WindowUsage } from "@/lib/payment-core/budgets/usage";
 import type { Wire } from "@/lib/wire";
 import { AXIS_STYLE, CHART_COLORS } from "./format";
@@ -52,8 +52,8 @@ export function BudgetUtilizationChart({
               <p className="font-medium">{row.label}</p>
               <p className="tabular-nums">{row.pct}% of the limit used</p>
               <p>
-                Spent <Usd micro={row.spentMicro} /> + reserved <Usd micro={row.reservedMicro} /> of{" "}
-                <Usd micro={row.limitMicro} />
+                Spent <Money micro={row.spentMicro} /> + reserved <Money micro={row.reservedMicro} /> of{" "}
+                <Money micro={row.limitMicro} />
               </p>
             </div>
           );

@@ -1,4 +1,4 @@
-import { Usd } from "@/components/ui/usd";
+import { Money } from "@/components/ui/usd";
 import type { DaySpend } from "@/lib/payment-core/ledger/aggregates";
 import type { Wire } from "@/lib/wire";
 import { ChartDataTable } from "./chart-figure";
@@ -17,7 +17,7 @@ export function DailySpendChart({ points }: { points: DailySpendPoint[] }) {
   return (
     <figure className="flex flex-col gap-3">
       <figcaption className="text-sm text-slate-700">
-        <Usd micro={total} className="font-medium text-slate-900" /> in {payments} completed payment
+        <Money micro={total} className="font-medium text-slate-900" /> in {payments} completed payment
         {payments === 1 ? "" : "s"} from {points[0]?.day ?? "—"} to {points.at(-1)?.day ?? "—"} (UTC days).
       </figcaption>
       <SpendBars
@@ -34,7 +34,7 @@ export function DailySpendChart({ points }: { points: DailySpendPoint[] }) {
         headers={["Day (UTC)", "Payments", "Spend"]}
         rows={points.map((p) => ({
           key: p.day,
-          cells: [p.day, p.count, <Usd key="s" micro={p.spentMicro} />],
+          cells: [p.day, p.count, <Money key="s" micro={p.spentMicro} />],
         }))}
       />
     </figure>

@@ -11,7 +11,7 @@ import {
   YAxis,
   type YAxisTickContentProps,
 } from "recharts";
-import { Usd } from "@/components/ui/usd";
+import { Money } from "@/components/ui/usd";
 import { CHART_COLORS } from "./format";
 
 /** One bar: a UTC day or hour and the completed spend in it (micro-USDC as a decimal string). */
@@ -29,12 +29,12 @@ interface Row extends SpendBar {
   value: number;
 }
 
-/** Axis figures go through <Usd> like every other amount (an SVG <text> cannot hold it). */
+/** Axis figures go through <Money> like every other amount (an SVG <text> cannot hold it). */
 function MoneyTick({ x, y, payload }: YAxisTickContentProps) {
   return (
     <foreignObject x={Number(x) - 76} y={Number(y) - 9} width={72} height={18}>
       <div className="text-right text-[11px] leading-[18px] text-slate-600">
-        <Usd micro={BigInt(Math.round(Number(payload.value)))} />
+        <Money micro={BigInt(Math.round(Number(payload.value)))} />
       </div>
     </foreignObject>
   );
@@ -47,7 +47,7 @@ function BarTooltip({ active, payload }: TooltipContentProps) {
     <div className="rounded-md border border-slate-200 bg-white px-3 py-2 text-sm shadow">
       <p className="font-medium">{row.title}</p>
       <p>
-        <Usd micro={row.spentMicro} /> in {row.count} completed payment{row.count === 1 ? "" : "s"}
+        <Money micro={row.spentMicro} /> in {row.count} completed payment{row.count === 1 ? "" : "s"}
       </p>
     </div>
   );

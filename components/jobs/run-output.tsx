@@ -2,7 +2,7 @@ import Link from "next/link";
 import { Fact, Facts } from "@/components/ui/facts";
 import { Section } from "@/components/ui/page-header";
 import { DataTable, EmptyList, RowHeader, Td } from "@/components/ui/table";
-import { Usd } from "@/components/ui/usd";
+import { Money } from "@/components/ui/usd";
 import type { LedgerSyncOutput } from "@/lib/payment-core/jobs/ledger-sync";
 import type { WeeklyReport } from "@/lib/payment-core/jobs/weekly-report";
 
@@ -55,7 +55,7 @@ function WeeklyReportView({ report: r }: { report: WeeklyReport & { posted?: boo
           {r.range.from.slice(0, 10)} to {r.range.to.slice(0, 10)} (end exclusive)
         </Fact>
         <Fact label="Spent">
-          <Usd micro={r.totals.spentMicro} /> in {r.totals.completed} payments
+          <Money micro={r.totals.spentMicro} /> in {r.totals.completed} payments
         </Fact>
         <Fact label="Success rate">
           {pct(r.successRatePct)} ({r.totals.completed} completed, {r.totals.failed} failed;{" "}
@@ -126,7 +126,7 @@ function SpendTable({ title, noun, lines }: { title: string; noun: string; lines
             <tr key={l.key}>
               <RowHeader>{l.key || "(none)"}</RowHeader>
               <Td right>
-                <Usd micro={l.spentMicro} />
+                <Money micro={l.spentMicro} />
               </Td>
               <Td right>{l.completed}</Td>
               <Td right>{l.failed}</Td>
@@ -175,12 +175,12 @@ function LedgerSyncView({ sync: s }: { sync: LedgerSyncOutput }) {
             <tr key={a.agentId} className={a.ok ? undefined : "bg-red-50"}>
               <RowHeader>{a.agentId}</RowHeader>
               <Td right>
-                <Usd micro={a.fileMicro} />
+                <Money micro={a.fileMicro} />
               </Td>
               <Td right>
-                <Usd micro={a.ledgerMicro} />
+                <Money micro={a.ledgerMicro} />
               </Td>
-              <Td right>{a.usageMicro === null ? "no window" : <Usd micro={a.usageMicro} />}</Td>
+              <Td right>{a.usageMicro === null ? "no window" : <Money micro={a.usageMicro} />}</Td>
               <Td>{a.ok ? "equal" : "differs"}</Td>
             </tr>
           ))}

@@ -1,4 +1,4 @@
-import { Usd } from "@/components/ui/usd";
+import { Price } from "@/components/ui/usd";
 import { isUnpaid } from "@/lib/payment-core/ledger/amount-words";
 import type { TransactionStatus } from "@/lib/payment-core/ledger/read";
 
@@ -20,12 +20,12 @@ export function TransactionAmount({
   status: TransactionStatus | string;
   className?: string;
 }) {
-  if (!isUnpaid(status)) return <Usd micro={amountMicro} className={className} />;
+  if (!isUnpaid(status)) return <Price micro={amountMicro} className={className} />;
   return (
     <span className="whitespace-nowrap text-slate-600">
       {BigInt(amountMicro) > 0n ? (
         <>
-          asked <Usd micro={amountMicro} /> ·{" "}
+          asked <Price micro={amountMicro} /> ·{" "}
         </>
       ) : null}
       not charged

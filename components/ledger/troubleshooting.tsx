@@ -1,7 +1,7 @@
 import Link from "next/link";
 import { Card, EmptyMark, Fact, Facts } from "@/components/ui/facts";
 import { StatusBadge } from "@/components/ui/status-badge";
-import { Usd } from "@/components/ui/usd";
+import { Money, Price } from "@/components/ui/usd";
 import { UtcTime } from "@/components/ui/utc-time";
 import type { TroubleshootingView } from "@/lib/dal/troubleshoot";
 
@@ -43,7 +43,7 @@ export function NextStepFact({ view }: { view: TroubleshootingView }) {
 function SpendOf({ spent, limit }: { spent: string; limit: string }) {
   return (
     <>
-      <Usd micro={spent} /> of <Usd micro={limit} />
+      <Money micro={spent} /> of <Money micro={limit} />
     </>
   );
 }
@@ -65,7 +65,7 @@ export function BudgetCard({ view, agentId }: { view: TroubleshootingView; agent
           {then.month.payments} {then.month.payments === 1 ? "payment" : "payments"})
         </Fact>
         <Fact label="Per-transaction max then">
-          <Usd micro={then.perTransactionMaxMicro} />
+          <Price micro={then.perTransactionMaxMicro} />
         </Fact>
         <Fact label="Limits shown">
           {then.limitsFrom === "history"
@@ -110,7 +110,7 @@ export function WalletAndChainCard({ view, txHash }: { view: TroubleshootingView
         <span data-testid="wallet-now">
           {w.available ? (
             <>
-              <Usd micro={w.balanceMicro} /> USDC{w.low ? " · below the low-balance line" : ""}{" "}
+              <Money micro={w.balanceMicro} /> USDC{w.low ? " · below the low-balance line" : ""}{" "}
               <Link href="/treasury" className="text-blue-800 underline">
                 treasury
               </Link>

@@ -1,5 +1,5 @@
 import { Fact } from "@/components/ui/facts";
-import { Usd } from "@/components/ui/usd";
+import { Price } from "@/components/ui/usd";
 
 /**
  * An `upto` payment's maximum (docs/schemes.md): what was authorized and reserved, and once
@@ -22,11 +22,11 @@ export function UptoMaximumFact({
     <Fact label="Maximum authorized">
       {maxAmountMicro === null ? null : (
         <>
-          <Usd micro={maxAmountMicro} />
+          <Price micro={maxAmountMicro} />
           {status === "completed" ? (
             <span className="text-slate-600">
               {" "}
-              · charged <Usd micro={charged} />,{" "}
+              · charged <Price micro={charged} />,{" "}
               {BigInt(maxAmountMicro) > charged ? "the rest released" : "all of it"}
             </span>
           ) : status === "authorized" ? (

@@ -1,7 +1,7 @@
 import type { UtilizationRow } from "@/components/charts/budget-utilization-chart";
 import { ChartDataTable } from "@/components/charts/chart-figure";
 import { BudgetUtilizationChart } from "@/components/charts/lazy";
-import { Usd } from "@/components/ui/usd";
+import { Money } from "@/components/ui/usd";
 import type { AgentBudgetView, BudgetWindowView, OverviewView } from "@/lib/dal/overview";
 import { EmptyState, Panel } from "./panel";
 
@@ -124,7 +124,7 @@ export function BudgetPanel({
 function UsedOfLimit({ w }: { w: BudgetWindowView }) {
   return (
     <>
-      <Usd micro={w.spentMicro} /> + <Usd micro={w.reservedMicro} /> / <Usd micro={w.limitMicro} />
+      <Money micro={w.spentMicro} /> + <Money micro={w.reservedMicro} /> / <Money micro={w.limitMicro} />
     </>
   );
 }

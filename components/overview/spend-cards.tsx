@@ -1,4 +1,4 @@
-import { Usd } from "@/components/ui/usd";
+import { Money } from "@/components/ui/usd";
 import type { OverviewView } from "@/lib/dal/overview";
 import type { WindowUsage } from "@/lib/payment-core/budgets/usage";
 import type { Wire } from "@/lib/wire";
@@ -32,10 +32,10 @@ function SpendCard(
   return (
     <Panel title={props.title} subtitle={props.window} info={RESERVED_INFO}>
       <p>
-        <Usd micro={props.spentMicro} className="text-3xl font-semibold text-slate-900" />
+        <Money micro={props.spentMicro} className="text-3xl font-semibold text-slate-900" />
       </p>
       <p className="text-sm text-slate-700">
-        + <Usd micro={props.reservedMicro} /> reserved in flight
+        + <Money micro={props.reservedMicro} /> reserved in flight
       </p>
     </Panel>
   );

@@ -1,6 +1,6 @@
 import { ChartDataTable, ChartFigure } from "@/components/charts/chart-figure";
 import { SpendBars } from "@/components/charts/lazy";
-import { Usd } from "@/components/ui/usd";
+import { Money } from "@/components/ui/usd";
 import { UtcTime } from "@/components/ui/utc-time";
 import type { OverviewView } from "@/lib/dal/overview";
 import { EmptyState, Panel } from "./panel";
@@ -30,10 +30,10 @@ export function SpendPerHourPanel({ spendPerHour }: { spendPerHour: OverviewView
         <ChartFigure
           caption={
             <>
-              <Usd micro={totalMicro} className="font-medium" /> in {count.toLocaleString("en-US")} completed
-              payment
+              <Money micro={totalMicro} className="font-medium" /> in {count.toLocaleString("en-US")}{" "}
+              completed payment
               {count === 1 ? "" : "s"} over the last {hours.length} hours. Busiest hour:{" "}
-              <Usd micro={busiest.spentMicro} /> from <UtcTime iso={busiest.start} withSeconds={false} />.
+              <Money micro={busiest.spentMicro} /> from <UtcTime iso={busiest.start} withSeconds={false} />.
             </>
           }
           chart={
@@ -55,7 +55,7 @@ export function SpendPerHourPanel({ spendPerHour }: { spendPerHour: OverviewView
                 cells: [
                   <UtcTime key="t" iso={h.start} withSeconds={false} />,
                   h.count,
-                  <Usd key="s" micro={h.spentMicro} />,
+                  <Money key="s" micro={h.spentMicro} />,
                 ],
               }))}
             />

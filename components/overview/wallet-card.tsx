@@ -1,6 +1,6 @@
 import Link from "next/link";
 import { BalanceGauge, gaugeScaleMicro } from "@/components/charts/balance-gauge";
-import { Usd } from "@/components/ui/usd";
+import { Money } from "@/components/ui/usd";
 import { UtcTime } from "@/components/ui/utc-time";
 import type { OverviewView, WalletView } from "@/lib/dal/overview";
 import { hoursLeftText, lowLineText } from "@/lib/payment-core/treasury/runway-text";
@@ -13,7 +13,7 @@ export function WalletCard({ wallet, runway }: { wallet: WalletView; runway: Ove
       info={
         <>
           USDC held by the payer wallet, read on chain every few seconds. Below{" "}
-          <Usd micro={wallet.lowThresholdMicro} /> it is shown as low: top it up before payments start
+          <Money micro={wallet.lowThresholdMicro} /> it is shown as low: top it up before payments start
           failing.
         </>
       }
@@ -32,33 +32,33 @@ function Available({ wallet }: { wallet: Extract<WalletView, { available: true }
     <figure className="flex min-w-0 flex-col items-center gap-1">
       <BalanceGauge balanceMicro={balance} scaleMicro={scale} lowMicro={lowLine} low={wallet.low} />
       <div className="-mt-10 flex flex-col items-center">
-        <Usd
+        <Money
           micro={balance}
           className={`text-2xl font-semibold ${wallet.low ? "text-red-700" : "text-slate-900"}`}
         />
         <span className="text-xs text-slate-600">USDC</span>
       </div>
       <div className="flex w-full max-w-64 justify-between text-xs text-slate-600" aria-hidden="true">
-        <Usd micro="0" />
+        <Money micro="0" />
         <span className="flex items-center gap-1">
           <span className="inline-block h-3 w-0.5 bg-red-600" />
-          low <Usd micro={lowLine} />
+          low <Money micro={lowLine} />
         </span>
-        <Usd micro={scale} />
+        <Money micro={scale} />
       </div>
       <figcaption className="w-full min-w-0 text-center text-sm text-slate-700">
         {wallet.low ? (
           <span role="status" className="font-medium text-red-800">
-            Low balance: below <Usd micro={wallet.lowThresholdMicro} />
+            Low balance: below <Money micro={wallet.lowThresholdMicro} />
           </span>
         ) : (
           <span>
-            Above the low-balance line of <Usd micro={wallet.lowThresholdMicro} />
+            Above the low-balance line of <Money micro={wallet.lowThresholdMicro} />
           </span>
         )}
         <span className="sr-only">
           {" "}
-          (gauge from <Usd micro="0" /> to <Usd micro={scale} />)
+          (gauge from <Money micro="0" /> to <Money micro={scale} />)
         </span>
         <span className="mt-1 block font-mono text-xs break-all text-slate-600">{wallet.address}</span>
         <span className="block text-xs text-slate-600">{wallet.network}</span>

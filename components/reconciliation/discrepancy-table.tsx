@@ -1,10 +1,10 @@
 import { DataTable, RowHeader, Td, TransactionLink } from "@/components/ui/table";
-import { Usd } from "@/components/ui/usd";
+import { Price } from "@/components/ui/usd";
 import type { StoredDiscrepancy } from "@/lib/payment-core/reconciliation";
 import { KIND_TEXT } from "./kinds";
 
 function Amount({ micro }: { micro: string | undefined }) {
-  return micro === undefined ? <span className="text-slate-500">—</span> : <Usd micro={micro} />;
+  return micro === undefined ? <span className="text-slate-500">—</span> : <Price micro={micro} />;
 }
 
 /** Every discrepancy: its kind, the ledger row (or the chain's hash), both amounts, the detail. */

@@ -7,7 +7,7 @@ import { useAnnounceDecision } from "@/components/approvals/decision-feedback";
 import { Button } from "@/components/ui/button";
 import { ConfirmDialog } from "@/components/ui/confirm-dialog";
 import { FormMessage } from "@/components/ui/form-message";
-import { Usd } from "@/components/ui/usd";
+import { Price } from "@/components/ui/usd";
 import { useAction } from "@/components/ui/use-action";
 import type { Micro } from "@/lib/payment-core/support/money";
 import type { Wire } from "@/lib/wire";
@@ -101,7 +101,7 @@ export function RowActions({
               </>
             )}
             <span className="break-all font-mono text-xs">{transactionId}</span> (
-            <Usd micro={amountMicro} />
+            <Price micro={amountMicro} />
             ). It costs the payer gas, and the signature becomes unusable: no vendor can settle it afterwards.
             The reservation is released once the cancellation is mined. If the chain shows it was already
             used, the payment is captured instead.

@@ -7,7 +7,7 @@ import { SubmitRow } from "@/components/ui/button";
 import { Field } from "@/components/ui/field";
 import { ErrorMessage, ErrorSummary } from "@/components/ui/form-message";
 import { Input } from "@/components/ui/input";
-import { Usd } from "@/components/ui/usd";
+import { Money } from "@/components/ui/usd";
 import { checkFundAmount } from "@/lib/payment-core/treasury/fund-amount";
 import { walletRefused } from "./connect-panel";
 import { FundingProgress } from "./funding-progress";
@@ -113,8 +113,8 @@ export function FundForm({ canFund, role }: { canFund: boolean; role: string }) 
           error={amountError ?? undefined}
           hint={
             <>
-              The connected wallet holds {balance.data === undefined ? "…" : <Usd micro={balance.data} />}. It
-              goes to <span className="break-all font-mono">{payer}</span>.
+              The connected wallet holds {balance.data === undefined ? "…" : <Money micro={balance.data} />}.
+              It goes to <span className="break-all font-mono">{payer}</span>.
             </>
           }
         >

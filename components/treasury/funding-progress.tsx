@@ -6,7 +6,7 @@ import type { Hash } from "viem";
 import { useBlockNumber, useWaitForTransactionReceipt } from "wagmi";
 import { recordFundingAction } from "@/app/(console)/treasury/fund/actions";
 import { ErrorMessage, SUCCESS_CLASS } from "@/components/ui/form-message";
-import { Usd } from "@/components/ui/usd";
+import { Money } from "@/components/ui/usd";
 import { UtcTime } from "@/components/ui/utc-time";
 import type { FundingView } from "@/lib/dal/fundings";
 import { useWalletSetup } from "./wallet-provider";
@@ -89,7 +89,7 @@ export function FundingProgress({ hash, amountMicro }: { hash: Hash; amountMicro
   return (
     <div className="flex flex-col gap-2 text-sm">
       <p>
-        Sent <Usd micro={amountMicro} />: transaction{" "}
+        Sent <Money micro={amountMicro} />: transaction{" "}
         <span className="break-all font-mono text-xs">{hash}</span>
       </p>
       <p role="status" className="font-medium">
@@ -106,8 +106,9 @@ export function FundingProgress({ hash, amountMicro }: { hash: Hash; amountMicro
       {recording.state === "failed" ? <ErrorMessage>Not recorded: {recording.message}</ErrorMessage> : null}
       {recording.state === "recorded" ? (
         <p className={SUCCESS_CLASS}>
-          {recording.created ? "Recorded" : "Already recorded"}: <Usd micro={recording.funding.amountMicro} />{" "}
-          from <span className="break-all font-mono text-xs">{recording.funding.from}</span> in block{" "}
+          {recording.created ? "Recorded" : "Already recorded"}:{" "}
+          <Money micro={recording.funding.amountMicro} /> from{" "}
+          <span className="break-all font-mono text-xs">{recording.funding.from}</span> in block{" "}
           {recording.funding.blockNumber} ({recording.funding.confirmations} confirmations), by{" "}
           {recording.funding.recordedBy} at <UtcTime iso={recording.funding.recordedAt} />.
         </p>

@@ -1,5 +1,5 @@
 import { DataTable, EmptyList, Td } from "@/components/ui/table";
-import { Usd } from "@/components/ui/usd";
+import { Money } from "@/components/ui/usd";
 import { UtcTime } from "@/components/ui/utc-time";
 import type { FundingView } from "@/lib/dal/fundings";
 
@@ -29,7 +29,7 @@ export function FundingsTable({ rows }: { rows: FundingView[] }) {
       {rows.map((f) => (
         <tr key={f.id}>
           <Td right>
-            <Usd micro={f.amountMicro} />
+            <Money micro={f.amountMicro} />
           </Td>
           <Td className="break-all font-mono text-xs">{f.from}</Td>
           <Td className="break-all font-mono text-xs">{f.txHash}</Td>

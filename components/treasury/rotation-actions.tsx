@@ -14,7 +14,7 @@ import { Button, SubmitRow } from "@/components/ui/button";
 import { ConfirmDialog } from "@/components/ui/confirm-dialog";
 import { Field } from "@/components/ui/field";
 import { Input, Select } from "@/components/ui/input";
-import { Usd } from "@/components/ui/usd";
+import { Money } from "@/components/ui/usd";
 import { formFields, useAction } from "@/components/ui/use-action";
 import type { Rotation } from "@/lib/payment-core/treasury/rotation";
 import type { Wire } from "@/lib/wire";
@@ -94,7 +94,7 @@ export function TestPaymentStep({
       <p className="text-sm text-slate-800">
         A real x402 purchase signed by the new wallet must settle. It is an ordinary ledger row of the agent
         you choose, counted against its budget. The new wallet holds{" "}
-        {newWalletMicro === null ? "an amount the chain did not tell" : <Usd micro={newWalletMicro} />}
+        {newWalletMicro === null ? "an amount the chain did not tell" : <Money micro={newWalletMicro} />}
         {newWalletMicro === "0" ? (
           <>
             : send it a little USDC first (at least the purchase's price) to{" "}
@@ -158,7 +158,7 @@ export function SweepStep({
         {oldWalletMicro === null ? null : (
           <>
             {" "}
-            (now <Usd micro={oldWalletMicro} />)
+            (now <Money micro={oldWalletMicro} />)
           </>
         )}{" "}
         moves to <span className="break-all font-mono">{rotation.newWallet}</span> in one transfer. This
@@ -187,7 +187,7 @@ export function CompleteStep({ rotation }: { rotation: Wire<Rotation> }) {
       busyLabel="Switching the payer…"
     >
       <p>
-        Moved <Usd micro={rotation.sweepAmountMicro ?? "0"} /> to the new wallet. Completing retires{" "}
+        Moved <Money micro={rotation.sweepAmountMicro ?? "0"} /> to the new wallet. Completing retires{" "}
         <span className="break-all font-mono">{rotation.oldWallet}</span> (its key signs nothing again) and
         the next payment signs with <span className="break-all font-mono">{rotation.newWallet}</span>, without
         a restart.

@@ -1,7 +1,7 @@
 import { explorerLink } from "@/components/ledger/chain";
 import { StatusBadge } from "@/components/ui/status-badge";
 import { DataTable, EmptyList, Td, TimeCell, TransactionLink } from "@/components/ui/table";
-import { Usd } from "@/components/ui/usd";
+import { Money } from "@/components/ui/usd";
 import type { Rotation } from "@/lib/payment-core/treasury/rotation";
 import type { Wire } from "@/lib/wire";
 
@@ -61,7 +61,7 @@ export function RotationHistory({ rows }: { rows: Wire<Rotation>[] }) {
             </Td>
             <Td>{r.testPaymentTxId ? <TransactionLink id={r.testPaymentTxId} /> : "—"}</Td>
             <Td right>
-              {r.sweepAmountMicro === null ? "—" : <Usd micro={r.sweepAmountMicro} />}
+              {r.sweepAmountMicro === null ? "—" : <Money micro={r.sweepAmountMicro} />}
               {sweep ? (
                 <a
                   href={sweep.href}

@@ -1,17 +1,21 @@
 import { formatDollars, formatMoney } from "@/lib/payment-core/support/money";
 
 /**
- * The console shows every amount through this component: micro-USDC arrives as a decimal string
- * (bigint cannot cross to the browser as a number without losing precision) or a bigint, and is
- * shown as dollars. Server-side texts (refusal messages, audit findings) format with `formatDollars`.
+ * The console shows every amount through one of these two components: micro-USDC arrives as a
+ * decimal string (bigint cannot cross to the browser as a number without losing precision) or a
+ * bigint. Server-side texts (refusal messages, audit findings) format with `formatDollars`.
  */
-export function Usd({ micro, className }: { micro: string | bigint; className?: string }) {
-  const value = typeof micro === "bigint" ? micro : BigInt(micro);
-  return <span className={`tabular-nums ${className ?? ""}`}>{formatDollars(value)}</span>;
+const toMicro = (micro: string | bigint) => (typeof micro === "bigint" ? micro : BigInt(micro));
+
+/** Money that is not a price (a balance, a total, a daily or monthly limit, a rate per hour): two places ("$2.66"). */
+export function Money({ micro, className }: { micro: string | bigint; className?: string }) {
+  return <span className={`tabular-nums ${className ?? ""}`}>{formatMoney(toMicro(micro))}</span>;
 }
 
-/** Money that is not a price (a balance, a total, a rate per hour): two places exactly ("$2.66"). */
-export function Money({ micro, className }: { micro: string | bigint; className?: string }) {
-  const value = typeof micro === "bigint" ? micro : BigInt(micro);
-  return <span className={`tabular-nums ${className ?? ""}`}>{formatMoney(value)}</span>;
+/**
+ * A price: one payment's amount, or a bound compared with one (per-transaction max, hard limit,
+ * approval threshold). It keeps every place it has ("$0.001"), two at least.
+ */
+export function Price({ micro, className }: { micro: string | bigint; className?: string }) {
+  return <span className={`tabular-nums ${className ?? ""}`}>{formatDollars(toMicro(micro))}</span>;
 }

@@ -9,7 +9,7 @@ import {
   Td,
   TimeCell,
 } from "@/components/ui/table";
-import { Usd } from "@/components/ui/usd";
+import { Money } from "@/components/ui/usd";
 import type { VendorRowView } from "@/lib/dal/vendors";
 import type { VendorSort } from "@/lib/payment-core/vendors/read";
 import { vendorHref } from "./href";
@@ -112,7 +112,7 @@ export function VendorsTable({
           <Td right>
             {v.payments > 0 ? (
               <>
-                <Usd micro={v.spentMicro} />
+                <Money micro={v.spentMicro} />
                 <span className="block text-xs text-slate-600">
                   {v.payments === 1 ? "1 payment" : `${v.payments} payments`}
                 </span>

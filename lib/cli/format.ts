@@ -1,9 +1,13 @@
-import { formatUsdc, type Micro } from "@/lib/payment-core/support/money";
+import { formatUsdc, type Micro, roundCents } from "@/lib/payment-core/support/money";
 
 /** USDC for machines: a decimal string with all six places, exact (one definition, in money.ts). */
 export { usdc6 } from "@/lib/payment-core/support/money";
-/** USDC for people: two places at least. */
-export const usdc2 = (micro: Micro) => formatUsdc(micro, 2);
+/** A price in a table's plain column: two places at least, every place it has ("0.001"). */
+export const usdcPrice = (micro: Micro) => formatUsdc(micro, 2);
+/** Money (a total, a balance, a daily or monthly limit) in a table's plain column: two places exactly. */
+export const usdcMoney = (micro: Micro) => formatUsdc(roundCents(micro), 2);
+/** "$1,012.50" for people: money with two places (`formatMoney`), prices with theirs (`formatDollars`). */
+export { formatDollars, formatMoney } from "@/lib/payment-core/support/money";
 
 /** A plain text table: columns padded to their widest cell. */
 export function table(headers: string[], rows: (string | number | null | undefined)[][]): string {
@@ -17,12 +21,4 @@ export function table(headers: string[], rows: (string | number | null | undefin
         .trimEnd(),
     )
     .join("\n")}\n`;
-}
-
-/** Dollars for people, with thousands separators: "$1,000.00" (exact, from the integer). */
-export function usd(micro: Micro): string {
-  const text = formatUsdc(micro < 0n ? -micro : micro, 2);
-  const [whole = "0", fraction] = text.split(".");
-  const grouped = whole.replace(/\B(?=(\d{3})+(?!\d))/g, ",");
-  return `${micro < 0n ? "-" : ""}$${grouped}${fraction ? `.${fraction}` : ""}`;
 }

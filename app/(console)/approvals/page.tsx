@@ -7,7 +7,7 @@ import { RequestCard } from "@/components/approvals/request-card";
 import { PageHeader, Section } from "@/components/ui/page-header";
 import { StatusBadge } from "@/components/ui/status-badge";
 import { AgentLink, DataTable, EmptyList, RowHeader, Td } from "@/components/ui/table";
-import { Usd } from "@/components/ui/usd";
+import { Money } from "@/components/ui/usd";
 import { UtcTime } from "@/components/ui/utc-time";
 import { requireUser } from "@/lib/auth/session";
 import { getApprovalsView } from "@/lib/dal/approvals";
@@ -92,7 +92,7 @@ export default async function ApprovalsPage() {
                   #{r.id} <AgentLink id={r.agentId} />
                 </RowHeader>
                 <Td nowrap>
-                  <Usd micro={r.currentLimitMicro} /> → <Usd micro={r.requestedLimitMicro} />
+                  <Money micro={r.currentLimitMicro} /> → <Money micro={r.requestedLimitMicro} />
                 </Td>
                 <Td>
                   <StatusBadge kind="request" status={r.status} />

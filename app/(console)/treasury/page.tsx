@@ -6,7 +6,7 @@ import { RateRunwayFacts } from "@/components/treasury/runway-facts";
 import { buttonClass } from "@/components/ui/button";
 import { Card, Fact, Facts } from "@/components/ui/facts";
 import { PageHeader } from "@/components/ui/page-header";
-import { Usd } from "@/components/ui/usd";
+import { Money } from "@/components/ui/usd";
 import { UtcTime } from "@/components/ui/utc-time";
 import { requireUser } from "@/lib/auth/session";
 import { getTreasury, type TreasuryView } from "@/lib/dal/treasury";
@@ -84,18 +84,18 @@ function BalancesCard({ view }: { view: TreasuryView }) {
   return (
     <Facts title="Balances">
       <Fact label="USDC">
-        <Usd
+        <Money
           micro={balances.usdcMicro}
           className={`text-xl font-semibold ${low ? "text-red-700" : "text-slate-900"}`}
         />
         <span className="block text-xs text-slate-600">
           {low ? (
             <span className="font-medium text-red-800">
-              Low: below the <Usd micro={lowBalanceMicro} /> line
+              Low: below the <Money micro={lowBalanceMicro} /> line
             </span>
           ) : (
             <>
-              Above the <Usd micro={lowBalanceMicro} /> low-balance line
+              Above the <Money micro={lowBalanceMicro} /> low-balance line
             </>
           )}
         </span>
@@ -110,9 +110,9 @@ function BalancesCard({ view }: { view: TreasuryView }) {
       </Fact>
       {view.runway && view.runway.openMicro > 0n ? (
         <Fact label="Held by open payments">
-          <Usd micro={view.runway.openMicro} />
+          <Money micro={view.runway.openMicro} />
           <span className="block text-xs text-slate-600">
-            may still leave the wallet; the runway starts from <Usd micro={view.runway.availableMicro} />
+            may still leave the wallet; the runway starts from <Money micro={view.runway.availableMicro} />
           </span>
         </Fact>
       ) : null}
@@ -143,10 +143,10 @@ function RunwaySection({ view }: { view: TreasuryView }) {
       ) : (
         <Facts title="Recent spend">
           <Fact label="Spent in the last 24 hours">
-            <Usd micro={view.spend.daySpentMicro} />
+            <Money micro={view.spend.daySpentMicro} />
           </Fact>
           <Fact label="Spent in the last 7 days">
-            <Usd micro={view.spend.weekSpentMicro} />
+            <Money micro={view.spend.weekSpentMicro} />
           </Fact>
           <Fact label="Runway">Unknown until the wallet's balance can be read</Fact>
         </Facts>

@@ -8,7 +8,7 @@ import {
 } from "@/lib/payment-core/budgets/change-requests";
 import { mutating } from "../auth";
 import { CliFailure, type CommandKit, EXIT, withDb } from "../context";
-import { table, usd, usdc6 } from "../format";
+import { formatMoney, table, usdc6 } from "../format";
 import { snakeKeys } from "../json";
 import { registerPaymentApprovals } from "./payment-approvals";
 
@@ -66,8 +66,8 @@ export function registerApprovals(program: Command, { sub, print }: CommandKit):
                   r.id,
                   r.agentId,
                   r.status,
-                  usd(r.currentLimitMicro),
-                  usd(r.requestedLimitMicro),
+                  formatMoney(r.currentLimitMicro),
+                  formatMoney(r.requestedLimitMicro),
                   r.requestedBy,
                   r.status === "pending" ? r.expiresAt : `${r.decidedBy ?? "system"} ${r.decidedAt ?? ""}`,
                   r.status === "rejected" ? (r.decisionComment ?? "") : r.justification,
@@ -103,8 +103,8 @@ export function registerApprovals(program: Command, { sub, print }: CommandKit):
             () =>
               `Request #${decided.id} ${decided.status}: ${decided.agentId}'s monthly limit ${
                 decided.status === "approved"
-                  ? `is now ${usd(decided.requestedLimitMicro)}`
-                  : `stays ${usd(decided.currentLimitMicro)}`
+                  ? `is now ${formatMoney(decided.requestedLimitMicro)}`
+                  : `stays ${formatMoney(decided.currentLimitMicro)}`
               }.\n`,
           );
         },

@@ -10,7 +10,7 @@ import {
 import { type Micro, MoneyParseError, parseUsdc } from "@/lib/payment-core/support/money";
 import { actorFor, mutating } from "../auth";
 import { CliFailure, type CommandKit, EXIT, withDb } from "../context";
-import { table, usd, usdc6 } from "../format";
+import { formatMoney, table, usdc6 } from "../format";
 
 /**
  * Fleet and per-vendor caps on the command line: `x402 budgets` lists them (capsJson, capsTable),
@@ -64,7 +64,10 @@ export function capsTable(caps: Cap[]): string {
   const cell = (w: CapWindow | null) =>
     w === null
       ? ["-", "-"]
-      : [`${usd(w.spentMicro + w.reservedMicro)} / ${usd(w.limitMicro)}`, usd(w.remainingMicro)];
+      : [
+          `${formatMoney(w.spentMicro + w.reservedMicro)} / ${formatMoney(w.limitMicro)}`,
+          formatMoney(w.remainingMicro),
+        ];
   const rows = caps.map((c) => [
     c.vendor ?? "(fleet)",
     c.vendor === null ? "-" : (c.agentId ?? "all agents"),
@@ -145,7 +148,7 @@ function registerChange(
             result.scope.vendor === null
               ? "Fleet"
               : `${result.scope.vendor}${result.scope.agentId ? ` (${result.scope.agentId})` : " (all agents)"}`;
-          const show = (m: Micro | null) => (m === null ? "none" : usd(m));
+          const show = (m: Micro | null) => (m === null ? "none" : formatMoney(m));
           return `${who}: daily cap ${show(result.after.daily)}, monthly cap ${show(result.after.monthly)}.\n`;
         },
       );

@@ -10,7 +10,7 @@ import {
 import { parseUsdc } from "@/lib/payment-core/support/money";
 import { CliFailure, type CommandKit, EXIT, withDb } from "../context";
 import { enforcedConfig } from "../enforced";
-import { table, usd, usdc6 } from "../format";
+import { formatDollars, formatMoney, table, usdc6 } from "../format";
 import { intOption } from "../options";
 
 /** A limit to try, in dollars ("50", "$50", "0.25"): the money parser's, never a float. */
@@ -59,23 +59,25 @@ function backtestText(b: Backtest): string {
   const p = b.proposed;
   const c = b.current;
   const lines = [
-    `${b.agentId}: ${plural(b.payments.count, "payment")} (${usd(b.payments.amountMicro)}) in ${window}.`,
-    `With daily ${usd(p.limits.dailyMicro)}, monthly ${usd(p.limits.monthlyMicro)}, per-transaction ${usd(p.limits.perTransactionMicro)}: ${plural(p.refused.count, "payment")} (${usd(p.refused.amountMicro)}) would have been refused.`,
-    `With the current limits (daily ${usd(c.limits.dailyMicro)}, monthly ${usd(c.limits.monthlyMicro)}, per-transaction ${usd(c.limits.perTransactionMicro)}): ${plural(c.refused.count, "payment")} (${usd(c.refused.amountMicro)}).`,
+    `${b.agentId}: ${plural(b.payments.count, "payment")} (${formatMoney(b.payments.amountMicro)}) in ${window}.`,
+    `With daily ${formatMoney(p.limits.dailyMicro)}, monthly ${formatMoney(p.limits.monthlyMicro)}, per-transaction ${formatDollars(p.limits.perTransactionMicro)}: ${plural(p.refused.count, "payment")} (${formatMoney(p.refused.amountMicro)}) would have been refused.`,
+    `With the current limits (daily ${formatMoney(c.limits.dailyMicro)}, monthly ${formatMoney(c.limits.monthlyMicro)}, per-transaction ${formatDollars(c.limits.perTransactionMicro)}): ${plural(c.refused.count, "payment")} (${formatMoney(c.refused.amountMicro)}).`,
   ];
   const limits = Object.entries(p.byLimit).filter(([, t]) => t.count > 0);
   if (limits.length > 0) {
-    lines.push(`By limit: ${limits.map(([k, t]) => `${k} ${t.count} (${usd(t.amountMicro)})`).join(", ")}.`);
+    lines.push(
+      `By limit: ${limits.map(([k, t]) => `${k} ${t.count} (${formatMoney(t.amountMicro)})`).join(", ")}.`,
+    );
   }
   let out = `${lines.join("\n")}\n`;
   if (p.byDay.length > 0) {
     out += `\n${table(
       ["DAY (UTC)", "REFUSED", "AMOUNT"],
-      p.byDay.map((d) => [d.day, d.count, usd(d.amountMicro)]),
+      p.byDay.map((d) => [d.day, d.count, formatMoney(d.amountMicro)]),
     )}`;
     out += `\n${table(
       ["VENDOR", "REFUSED", "AMOUNT"],
-      p.byVendor.map((v) => [v.vendor || "(none)", v.count, usd(v.amountMicro)]),
+      p.byVendor.map((v) => [v.vendor || "(none)", v.count, formatMoney(v.amountMicro)]),
     )}`;
   }
   return out;

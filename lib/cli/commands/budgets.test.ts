@@ -76,6 +76,28 @@ describe("x402 budgets agrees with the server", () => {
     expect(human.stdout).toMatch(/10\.1%/);
     expect(human.stdout).toMatch(/12\.6%/);
   });
+
+  it("shows money with two places and the per-transaction max, a price, with its own", async () => {
+    await consoleStarted(t.db, {}, 4242);
+    const now = new Date();
+    await t.db.$client`
+      INSERT INTO budget_usage (agent_id, period, period_start, spent_micro, reserved_micro) VALUES
+        ('builder_agent', 'day', ${utcDay(now)}::date, 1502234, 0),
+        ('builder_agent', 'month', ${utcMonthStart(now)}::date, 1502234, 0)
+      ON CONFLICT (agent_id, period, period_start) DO UPDATE SET spent_micro = 1502234`;
+    await t.db.$client`
+      INSERT INTO budget_policies (agent_id, kind, limit_micro, source, set_by)
+      VALUES ('builder_agent', 'per_transaction', 1500, 'console', 'test@example.com')
+      ON CONFLICT (agent_id, kind) DO UPDATE SET limit_micro = 1500`;
+    const human = await x402(["budgets", "--agent", "builder_agent"]);
+    expect(human.code).toBe(0);
+    expect(human.stdout).toMatch(/\$1\.50\s/);
+    expect(human.stdout).not.toContain("1.502234");
+    expect(human.stdout).toContain("$0.0015");
+    // JSON keeps every place.
+    const r = await x402(["budgets", "--agent", "builder_agent", "--json"]);
+    expect(JSON.stringify(r.json())).toContain("1.502234");
+  });
 });
 
 describe("x402 budgets set and approvals", () => {

@@ -8,7 +8,7 @@ import { type Micro, parseUsdc } from "@/lib/payment-core/support/money";
 import { mutating } from "../auth";
 import { CliFailure, type CommandKit, EXIT, withDb } from "../context";
 import { enforcedConfig, enforcedJson, enforcedNotes, limitDifferences } from "../enforced";
-import { table, usd, usdc6 } from "../format";
+import { formatDollars, formatMoney, table, usdc6 } from "../format";
 import { capsJson, capsTable, registerBudgetCaps } from "./budget-caps";
 import { registerBudgetsSimulate } from "./budgets-simulate";
 
@@ -102,15 +102,15 @@ export function registerBudgets(program: Command, { sub, print }: CommandKit): v
           const rows = usage.map((u) => [
             u.agentId,
             payment(u).label,
-            usd(u.daily.spentMicro + u.daily.reservedMicro),
-            usd(u.daily.limitMicro),
+            formatMoney(u.daily.spentMicro + u.daily.reservedMicro),
+            formatMoney(u.daily.limitMicro),
             `${u.daily.utilizationPct}%`,
             u.daily.source,
-            usd(u.monthly.spentMicro + u.monthly.reservedMicro),
-            usd(u.monthly.limitMicro),
+            formatMoney(u.monthly.spentMicro + u.monthly.reservedMicro),
+            formatMoney(u.monthly.limitMicro),
             `${u.monthly.utilizationPct}%`,
             u.monthly.source,
-            usd(u.perTransactionMax.limitMicro),
+            formatDollars(u.perTransactionMax.limitMicro),
             u.perTransactionMax.source,
           ]);
           const headers = ["AGENT", "STATUS", "TODAY (UTC)", "LIMIT", "DAY %", "SOURCE"];
@@ -178,18 +178,20 @@ export function registerBudgets(program: Command, { sub, print }: CommandKit): v
           print(cmd, data, () => {
             const lines: string[] = [];
             if (daily !== undefined)
-              lines.push(`Daily limit: ${usd(daily)}${changed.includes("daily") ? "" : " (unchanged)"}.`);
+              lines.push(
+                `Daily limit: ${formatMoney(daily)}${changed.includes("daily") ? "" : " (unchanged)"}.`,
+              );
             if (perTx !== undefined)
               lines.push(
-                `Per-transaction max: ${usd(perTx)}${changed.includes("per_transaction") ? "" : " (unchanged)"}.`,
+                `Per-transaction max: ${formatDollars(perTx)}${changed.includes("per_transaction") ? "" : " (unchanged)"}.`,
               );
             if (change?.outcome === "lowered")
               lines.push(
-                `Monthly limit lowered from ${usd(change.previousLimitMicro)} to ${usd(change.limitMicro)}.`,
+                `Monthly limit lowered from ${formatMoney(change.previousLimitMicro)} to ${formatMoney(change.limitMicro)}.`,
               );
             if (change?.outcome === "requested")
               lines.push(
-                `Monthly increase to ${usd(change.request.requestedLimitMicro)} requested (#${change.request.id}, expires ${change.request.expiresAt}): another approver decides it (x402 approvals approve ${change.request.id}).`,
+                `Monthly increase to ${formatMoney(change.request.requestedLimitMicro)} requested (#${change.request.id}, expires ${change.request.expiresAt}): another approver decides it (x402 approvals approve ${change.request.id}).`,
               );
             return `${agentId}: ${lines.join(" ")}\n`;
           });

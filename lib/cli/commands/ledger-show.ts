@@ -8,7 +8,7 @@ import {
   readChainReceipt,
   type Troubleshooting,
 } from "@/lib/payment-core/ledger/troubleshoot";
-import { formatDollars, usdc6 } from "@/lib/payment-core/support/money";
+import { formatDollars, formatMoney, usdc6 } from "@/lib/payment-core/support/money";
 import { walletClient } from "@/lib/payment-core/treasury/wallet";
 import { type ChainRead, readWalletView, type WalletView } from "@/lib/payment-core/treasury/wallet-view";
 import { getUsdcBalance } from "@/lib/payment-core/x402/usdc";
@@ -142,24 +142,24 @@ export function troubleshootingText(
   lines.push(`Next step: ${t.next.text}`, "");
   lines.push(
     `Budget when it paid (${b.limitsFrom === "history" ? "limits then, from the audit log" : "limits are today's: none changed since"}):`,
-    `  day ${b.day.start}: ${formatDollars(b.day.spentBeforeMicro)} spent before it (${b.day.payments} payments) of ${formatDollars(b.day.limitMicro)}`,
-    `  month ${b.month.start}: ${formatDollars(b.month.spentBeforeMicro)} spent before it (${b.month.payments} payments) of ${formatDollars(b.month.limitMicro)}`,
+    `  day ${b.day.start}: ${formatMoney(b.day.spentBeforeMicro)} spent before it (${b.day.payments} payments) of ${formatMoney(b.day.limitMicro)}`,
+    `  month ${b.month.start}: ${formatMoney(b.month.spentBeforeMicro)} spent before it (${b.month.payments} payments) of ${formatMoney(b.month.limitMicro)}`,
     `  per-transaction max: ${formatDollars(b.perTransactionMaxMicro)}`,
   );
   const now = t.budgetNow;
   if (now) {
-    const used = (w: typeof now.daily) => formatDollars(w.spentMicro + w.reservedMicro);
+    const used = (w: typeof now.daily) => formatMoney(w.spentMicro + w.reservedMicro);
     lines.push(
       `Budget now: ${t.statusNow?.label ?? "—"}`,
-      `  today: ${used(now.daily)} of ${formatDollars(now.daily.limitMicro)} (${now.daily.utilizationPct}%)`,
-      `  this month: ${used(now.monthly)} of ${formatDollars(now.monthly.limitMicro)} (${now.monthly.utilizationPct}%)`,
+      `  today: ${used(now.daily)} of ${formatMoney(now.daily.limitMicro)} (${now.daily.utilizationPct}%)`,
+      `  this month: ${used(now.monthly)} of ${formatMoney(now.monthly.limitMicro)} (${now.monthly.utilizationPct}%)`,
     );
   } else {
     lines.push("Budget now: the agent no longer exists");
   }
   lines.push(
     wallet.available
-      ? `Wallet now: ${formatDollars(BigInt(wallet.balanceMicro))} USDC at ${wallet.address} (${wallet.network})${wallet.low ? " · low" : ""}`
+      ? `Wallet now: ${formatMoney(BigInt(wallet.balanceMicro))} USDC at ${wallet.address} (${wallet.network})${wallet.low ? " · low" : ""}`
       : `Wallet now: unavailable (${wallet.code}: ${wallet.reason})`,
   );
   if (!tx.txHash) lines.push("Chain receipt: no transaction hash (nothing settled on chain)");

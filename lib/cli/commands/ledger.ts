@@ -18,7 +18,7 @@ import {
 import { type RefundState, setRefundState } from "@/lib/payment-core/ledger/refunds";
 import { mutating } from "../auth";
 import { CliFailure, type CommandKit, EXIT, withDb } from "../context";
-import { table, usdc2, usdc6 } from "../format";
+import { formatMoney, table, usdc6 } from "../format";
 import { snakeKeys } from "../json";
 import { intOption } from "../options";
 import { importJson, importText, streamToStdout } from "./ledger-io";
@@ -192,7 +192,7 @@ export function registerLedger(program: Command, { sub, print }: CommandKit): vo
             count: total.count,
           },
           () =>
-            `Total spend on ${total.day} (UTC): $${usdc2(total.totalMicro)} in ${total.count} completed payments\n`,
+            `Total spend on ${total.day} (UTC): ${formatMoney(total.totalMicro)} in ${total.count} completed payments\n`,
         );
       }),
     );

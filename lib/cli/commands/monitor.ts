@@ -3,13 +3,13 @@ import { formatEther } from "viem";
 import { type AlertRecord, evaluateAlerts, listAlerts, openCriticalCount } from "@/lib/payment-core/alerts";
 import { listUsage } from "@/lib/payment-core/budgets/usage";
 import { type PayerGas, readPayerGas } from "@/lib/payment-core/settlement/cancel-gas";
-import { formatDollars, formatEth } from "@/lib/payment-core/support/money";
+import { formatEth, formatMoney } from "@/lib/payment-core/support/money";
 import type { Clock } from "@/lib/payment-core/support/time";
 import { walletClient } from "@/lib/payment-core/treasury/wallet";
 import { readChainBounded, readWalletView } from "@/lib/payment-core/treasury/wallet-view";
 import { getUsdcBalance } from "@/lib/payment-core/x402/usdc";
 import { CliFailure, type CommandKit, withDb as defaultWithDb, EXIT } from "../context";
-import { table, usdc2, usdc6 } from "../format";
+import { table, usdc6, usdcMoney } from "../format";
 import { snakeKeys } from "../json";
 import { resolveWalletTarget, walletTargetDomain } from "../wallet-target";
 
@@ -140,7 +140,7 @@ export function registerMonitor(
         print(cmd, data, () => {
           const lines = [
             wallet.available
-              ? `Wallet balance: ${formatDollars(wallet.balanceMicro)}${wallet.balanceMicro < threshold ? ` (LOW: below ${formatDollars(threshold)})` : ""}`
+              ? `Wallet balance: ${formatMoney(wallet.balanceMicro)}${wallet.balanceMicro < threshold ? ` (LOW: below ${formatMoney(threshold)})` : ""}`
               : `Wallet balance: unavailable (${wallet.code}: ${wallet.message})`,
             ...(gas
               ? [
@@ -153,11 +153,11 @@ export function registerMonitor(
               usage.map((u) => [
                 u.agentId,
                 u.status,
-                usdc2(u.daily.spentMicro + u.daily.reservedMicro),
-                usdc2(u.daily.limitMicro),
+                usdcMoney(u.daily.spentMicro + u.daily.reservedMicro),
+                usdcMoney(u.daily.limitMicro),
                 u.daily.utilizationPct,
-                usdc2(u.monthly.spentMicro + u.monthly.reservedMicro),
-                usdc2(u.monthly.limitMicro),
+                usdcMoney(u.monthly.spentMicro + u.monthly.reservedMicro),
+                usdcMoney(u.monthly.limitMicro),
                 u.monthly.utilizationPct,
               ]),
             ).trimEnd(),

@@ -4,7 +4,7 @@ import type { ErrorCode } from "@/lib/payment-core/support/errors";
 import { type Micro, parseUsdc } from "@/lib/payment-core/support/money";
 import { createPaymentService } from "@/lib/payment-core/x402/service";
 import { CliFailure, type CommandKit, EXIT, type Io, withDb } from "../context";
-import { usd, usdc2, usdc6 } from "../format";
+import { formatDollars, usdc6, usdcPrice } from "../format";
 
 interface PayOptions {
   api?: string;
@@ -56,7 +56,7 @@ function refusal(io: Io, json: boolean, code: ErrorCode, message: string, detail
   if (json) return new CliFailure(code, message, details, EXIT.failed);
   const figures = FIGURES.flatMap(([, snake, label]) => {
     const v = details[snake];
-    return typeof v === "string" ? [`${label} ${usd(parseUsdc(v))}`] : [];
+    return typeof v === "string" ? [`${label} ${formatDollars(parseUsdc(v))}`] : [];
   });
   io.stderr(`x402: refused (${code}): ${message}${figures.length ? `\n  ${figures.join(" · ")}` : ""}\n`);
   return new CliFailure(code, message, details, EXIT.failed, true);
@@ -276,7 +276,7 @@ export function registerPay(program: Command, { sub, print, io }: CommandKit & {
       }
       print(cmd, paid, () =>
         paid.transaction_id
-          ? `Paid $${usdc2(parseUsdc(paid.price_usdc))} to ${paid.vendor} (${paid.transaction_id}, tx ${paid.tx_hash}) in ${paid.latency_ms} ms; vendor answered ${paid.response.status}.\n`
+          ? `Paid $${usdcPrice(parseUsdc(paid.price_usdc))} to ${paid.vendor} (${paid.transaction_id}, tx ${paid.tx_hash}) in ${paid.latency_ms} ms; vendor answered ${paid.response.status}.\n`
           : `No payment required; vendor answered ${paid.response.status}.\n`,
       );
     });

@@ -14,7 +14,7 @@ import {
 import { MoneyParseError, parseUsdc } from "@/lib/payment-core/support/money";
 import { actorFor, mutating } from "../auth";
 import { CliFailure, type CommandKit, EXIT, withDb } from "../context";
-import { table, usd, usdc6 } from "../format";
+import { formatDollars, formatMoney, table, usdc6 } from "../format";
 import { snakeKeys } from "../json";
 
 /**
@@ -103,10 +103,10 @@ export function registerPaymentApprovals(approvals: Command, { sub, print }: Com
                   a.id,
                   a.agentId,
                   a.resourceUrl ?? a.vendor,
-                  usd(a.amountMicro),
+                  formatDollars(a.amountMicro),
                   a.status,
-                  usd(a.today.spentMicro + a.today.reservedMicro),
-                  usd(a.thisMonth.spentMicro + a.thisMonth.reservedMicro),
+                  formatMoney(a.today.spentMicro + a.today.reservedMicro),
+                  formatMoney(a.thisMonth.spentMicro + a.thisMonth.reservedMicro),
                   a.requestedAt,
                   a.status === "pending"
                     ? a.expiresAt
@@ -137,8 +137,8 @@ export function registerPaymentApprovals(approvals: Command, { sub, print }: Com
           );
           print(cmd, { payment: approvalJson(decided) }, () =>
             decided.status === "approved"
-              ? `Payment ${decided.id} approved: ${decided.agentId}'s retry with the same idempotency key pays ${usd(decided.amountMicro)} to ${decided.vendor} until ${decided.expiresAt}.\n`
-              : `Payment ${decided.id} denied: ${decided.agentId}'s ${usd(decided.amountMicro)} reservation is released.\n`,
+              ? `Payment ${decided.id} approved: ${decided.agentId}'s retry with the same idempotency key pays ${formatDollars(decided.amountMicro)} to ${decided.vendor} until ${decided.expiresAt}.\n`
+              : `Payment ${decided.id} denied: ${decided.agentId}'s ${formatDollars(decided.amountMicro)} reservation is released.\n`,
           );
         },
         { as: { operation: "payment_approvals.decide", cmd } },
@@ -219,7 +219,7 @@ export function registerApprovalThreshold(agents: Command, { sub, print }: Comma
           const inForce =
             current.thresholdMicro === null
               ? `${agentId}: no approval threshold (no payment is held)`
-              : `${agentId}: payments above ${usd(current.thresholdMicro)} wait for an approver`;
+              : `${agentId}: payments above ${formatDollars(current.thresholdMicro)} wait for an approver`;
           const source =
             current.source === "console"
               ? "set in the console"

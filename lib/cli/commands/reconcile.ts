@@ -12,7 +12,7 @@ import { InvalidDateError, parseUtcDay } from "@/lib/payment-core/support/time";
 import { createPaymentService } from "@/lib/payment-core/x402/service";
 import { mutating } from "../auth";
 import { CliFailure, type CommandKit, EXIT, withDb } from "../context";
-import { table, usdc2, usdc6 } from "../format";
+import { table, usdc6, usdcPrice } from "../format";
 import { snakeKeys } from "../json";
 import { intOption } from "../options";
 
@@ -91,8 +91,8 @@ function human(r: ReconciliationReport): string {
       r.discrepancies.map((d) => [
         d.kind,
         d.transactionId ?? "(none)",
-        d.ledgerAmountMicro === undefined ? "" : usdc2(d.ledgerAmountMicro),
-        d.chainAmountMicro === undefined ? "" : usdc2(d.chainAmountMicro),
+        d.ledgerAmountMicro === undefined ? "" : usdcPrice(d.ledgerAmountMicro),
+        d.chainAmountMicro === undefined ? "" : usdcPrice(d.chainAmountMicro),
         d.detail,
       ]),
     )}`;

@@ -4,7 +4,7 @@ import type { Resolution, ResolveReport } from "@/lib/payment-core/settlement/re
 import { createPaymentService } from "@/lib/payment-core/x402/service";
 import { mutating } from "../auth";
 import { CliFailure, type CommandKit, EXIT, withDb } from "../context";
-import { table, usdc2, usdc6 } from "../format";
+import { table, usdc6, usdcPrice } from "../format";
 import { snakeKeys } from "../json";
 import { intOption } from "../options";
 
@@ -83,7 +83,7 @@ export function registerSettle(program: Command, { sub, print }: CommandKit): Co
                         o.id,
                         o.agentId,
                         o.status,
-                        usdc2(o.amountMicro),
+                        usdcPrice(o.amountMicro),
                         `${o.ageSeconds}s`,
                         o.validBefore ?? "—",
                         why(o),
@@ -118,7 +118,7 @@ export function registerSettle(program: Command, { sub, print }: CommandKit): Co
                     r.agentId,
                     r.from,
                     r.outcome,
-                    usdc2(r.amountMicro),
+                    usdcPrice(r.amountMicro),
                     r.message,
                   ]),
                 )}\n${c.captured} captured, ${c.released} released, ${c.cancelled} cancelled, ${c.held} held, ${c.skipped} skipped\n`;

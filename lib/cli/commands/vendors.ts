@@ -13,7 +13,7 @@ import {
 import { syncVendorCatalog } from "@/lib/payment-core/vendors/sync";
 import { mutating } from "../auth";
 import { CliFailure, type CommandKit, EXIT, withDb } from "../context";
-import { table, usd } from "../format";
+import { formatDollars, formatMoney, table } from "../format";
 import { snakeKeys } from "../json";
 import { intOption } from "../options";
 
@@ -78,7 +78,7 @@ function detailJson(v: VendorDetail) {
   };
 }
 
-const price = (micro: bigint | null) => (micro === null ? "-" : usd(micro));
+const price = (micro: bigint | null) => (micro === null ? "-" : formatDollars(micro));
 
 function detailText(v: VendorDetail): string {
   const lines = [
@@ -91,7 +91,7 @@ function detailText(v: VendorDetail): string {
           `    x402 vendors accept-payto ${v.host} ${v.payTo}`,
         ]
       : []),
-    `  spent (last 30 days): ${usd(v.spentMicro)} in ${v.payments} payments`,
+    `  spent (last 30 days): ${formatMoney(v.spentMicro)} in ${v.payments} payments`,
     `  agents that may pay it: ${
       v.agents
         .filter((a) => a.mayPay)
@@ -153,7 +153,7 @@ export function registerVendors(program: Command, { sub, print }: CommandKit): v
                   short(v.acceptedPayTo ?? v.payTo),
                   PIN_TEXT[v.pin],
                   v.resourceCount,
-                  usd(v.spentMicro),
+                  formatMoney(v.spentMicro),
                   v.lastSeen,
                 ]),
               ) + (total > list.length ? `(${list.length} of ${total}; --limit for more)\n` : ""),

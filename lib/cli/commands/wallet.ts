@@ -8,7 +8,7 @@ import { getRunway, type RateRunway, type Runway } from "@/lib/payment-core/trea
 import { runwayLines, runwaySummary } from "@/lib/payment-core/treasury/runway-text";
 import { readWalletBalances, type WalletBalances, walletClient } from "@/lib/payment-core/treasury/wallet";
 import { CliFailure, type CommandKit, withDb } from "../context";
-import { usd, usdc6 } from "../format";
+import { formatMoney, usdc6 } from "../format";
 import { resolveWalletTarget, type WalletTarget } from "../wallet-target";
 
 /**
@@ -98,13 +98,13 @@ export function registerWallet(program: Command, { sub, print }: CommandKit): vo
           },
           () =>
             [
-              `Wallet balance: ${usd(balances.usdcMicro)}${runway.belowLowLine ? ` (LOW: below ${usd(lowBalanceMicro)})` : ""}`,
+              `Wallet balance: ${formatMoney(balances.usdcMicro)}${runway.belowLowLine ? ` (LOW: below ${formatMoney(lowBalanceMicro)})` : ""}`,
               `Address: ${target.address}`,
               `Network: ${target.network}${sourceNote(target)}`,
               `Gas (ETH): ${formatEth(balances.gasWei)}`,
               ...(runway.openMicro > 0n
                 ? [
-                    `Open payments: ${usd(runway.openMicro)} (the runway starts from ${usd(runway.availableMicro)})`,
+                    `Open payments: ${formatMoney(runway.openMicro)} (the runway starts from ${formatMoney(runway.availableMicro)})`,
                   ]
                 : []),
               ...runwayLines(runway),
@@ -125,7 +125,7 @@ export function registerWallet(program: Command, { sub, print }: CommandKit): vo
           cmd,
           { ...walletJson(target, balances), runway: runwayJson(runway, lowBalanceMicro) },
           () =>
-            `Payer wallet ${target.address} on ${target.network}${sourceNote(target)}\n  USDC  ${usd(balances.usdcMicro)}\n  ETH   ${formatEth(balances.gasWei)}\n${runwaySummary(runway)}\n`,
+            `Payer wallet ${target.address} on ${target.network}${sourceNote(target)}\n  USDC  ${formatMoney(balances.usdcMicro)}\n  ETH   ${formatEth(balances.gasWei)}\n${runwaySummary(runway)}\n`,
         );
       }),
     );

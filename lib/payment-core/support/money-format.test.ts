@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { formatEth, formatMoney } from "./money";
+import { formatDollars, formatEth, formatMoney, roundCents } from "./money";
 
 describe("money for people: two places unless it is a price; gas with six", () => {
   it("formatMoney rounds half up to cents, with separators", () => {
@@ -12,6 +12,14 @@ describe("money for people: two places unless it is a price; gas with six", () =
     expect(formatMoney(0n)).toBe("$0.00");
     expect(formatMoney(-2_658_750n)).toBe("-$2.66");
     expect(formatMoney(-1n)).toBe("$0.00");
+  });
+
+  it("roundCents keeps micro-USDC, rounded half away from zero; a price keeps its places", () => {
+    expect(roundCents(497_034_000n)).toBe(497_030_000n);
+    expect(roundCents(497_035_000n)).toBe(497_040_000n);
+    expect(roundCents(-497_035_000n)).toBe(-497_040_000n);
+    expect(formatMoney(497_034_000n)).toBe("$497.03"); // the wallet card's "$497.034"
+    expect(formatDollars(1_000n)).toBe("$0.001");
   });
 
   it("formatEth: six places, not eighteen", () => {

@@ -97,9 +97,14 @@ export function minMicro(a: Micro, b: Micro): Micro {
  * places with `formatDollars` ("$0.001").
  */
 export function formatMoney(micro: Micro): string {
+  return formatDollars(roundCents(micro));
+}
+
+/** The amount rounded half up (away from zero) to whole cents, still in micro-USDC (2_658_750 → 2_660_000). */
+export function roundCents(micro: Micro): Micro {
   const negative = micro < 0n;
   const cents = ((negative ? -micro : micro) + 5_000n) / 10_000n;
-  return formatDollars((negative && cents > 0n ? -cents : cents) * 10_000n);
+  return (negative && cents > 0n ? -cents : cents) * 10_000n;
 }
 
 /** Wei as ETH for people: six places, rounded half up (1234567890123456789 wei → "1.234568"). */

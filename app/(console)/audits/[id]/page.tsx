@@ -3,7 +3,7 @@ import { CheckSection } from "@/components/budget-audits/check-section";
 import { Fact, Facts } from "@/components/ui/facts";
 import { RecordPage } from "@/components/ui/page-header";
 import { PassFailBadge } from "@/components/ui/status-badge";
-import { Usd } from "@/components/ui/usd";
+import { Money } from "@/components/ui/usd";
 import { UtcTime } from "@/components/ui/utc-time";
 import { requireUser } from "@/lib/auth/session";
 import { getAuditReportView } from "@/lib/dal/budget-audits";
@@ -52,8 +52,8 @@ export default async function AuditReportPage({ params }: { params: Promise<{ id
         <Fact label="Stale after">{Math.round(report.rules.staleReservationMs / 1000)} s</Fact>
         <Fact label="Anomaly rules">
           a day above {a.spikeRatio}× its {a.spikeBaselineDays}-day average and at least{" "}
-          <Usd micro={a.spikeFloorMicro} />; more than {a.burstPerMinute} payments in a minute; vendors first
-          paid in the last {a.newVendorHours} h; looked for over the last {a.lookbackDays} days
+          <Money micro={a.spikeFloorMicro} />; more than {a.burstPerMinute} payments in a minute; vendors
+          first paid in the last {a.newVendorHours} h; looked for over the last {a.lookbackDays} days
         </Fact>
         <Fact label="Report file" mono value={audit.summary.path} />
       </Facts>

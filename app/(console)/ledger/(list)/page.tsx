@@ -6,7 +6,7 @@ import { LedgerTable } from "@/components/ledger/ledger-table";
 import { Pager } from "@/components/ledger/pager";
 import { buttonClass } from "@/components/ui/button";
 import { PageHeader } from "@/components/ui/page-header";
-import { Usd } from "@/components/ui/usd";
+import { Money } from "@/components/ui/usd";
 import { requireUser } from "@/lib/auth/session";
 import {
   getLedgerFacets,
@@ -128,7 +128,7 @@ function SummaryLine({ summary }: { summary: LedgerSummaryView }) {
       {summary.exact ? (
         <>
           {count} transaction{summary.count === 1 ? "" : "s"} match{summary.count === 1 ? "es" : ""} ·{" "}
-          <Usd micro={summary.paidMicro} /> paid <span className="text-slate-600">· exact</span>
+          <Money micro={summary.paidMicro} /> paid <span className="text-slate-600">· exact</span>
         </>
       ) : (
         <>

@@ -18,7 +18,7 @@ import { UptoMaximumFact } from "@/components/ledger/upto-maximum";
 import { Card, EmptyMark, Fact, Facts } from "@/components/ui/facts";
 import { RecordPage } from "@/components/ui/page-header";
 import { StatusBadge } from "@/components/ui/status-badge";
-import { Usd } from "@/components/ui/usd";
+import { Price } from "@/components/ui/usd";
 import { UtcTime } from "@/components/ui/utc-time";
 import { requireUser } from "@/lib/auth/session";
 import { getLedgerReceipt, getLedgerTransaction } from "@/lib/dal/ledger";
@@ -109,7 +109,7 @@ export default async function TransactionPage({ params }: { params: Promise<{ id
                 <span className="text-sm text-slate-600">
                   {BigInt(tx.amountMicro) > 0n ? (
                     <>
-                      asked <Usd micro={tx.amountMicro} /> USDC
+                      asked <Price micro={tx.amountMicro} /> USDC
                     </>
                   ) : (
                     "no price was recorded"
@@ -118,7 +118,7 @@ export default async function TransactionPage({ params }: { params: Promise<{ id
               </>
             ) : (
               <>
-                <Usd micro={tx.amountMicro} className="text-2xl font-semibold" />{" "}
+                <Price micro={tx.amountMicro} className="text-2xl font-semibold" />{" "}
                 <span className="text-sm font-normal text-slate-600">USDC</span>
               </>
             )}
@@ -141,7 +141,7 @@ export default async function TransactionPage({ params }: { params: Promise<{ id
             <TransactionAmount amountMicro={tx.amountMicro} status={tx.status} />
           ) : (
             <>
-              <Usd micro={tx.amountMicro} /> ({tx.amountUsdc} USDC)
+              <Price micro={tx.amountMicro} /> ({tx.amountUsdc} USDC)
             </>
           )}
         </Fact>

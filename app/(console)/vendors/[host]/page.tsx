@@ -12,7 +12,7 @@ import {
   TimeCell,
   TransactionLink,
 } from "@/components/ui/table";
-import { Usd } from "@/components/ui/usd";
+import { Money, Price } from "@/components/ui/usd";
 import { UtcTime } from "@/components/ui/utc-time";
 import { VendorCapsPanel } from "@/components/vendor-caps-panel";
 import { AcceptPayToForm } from "@/components/vendors/accept-payto-form";
@@ -40,7 +40,7 @@ function Amount({ micro, none }: { micro: string | null; none: string }) {
       —
     </span>
   ) : (
-    <Usd micro={micro} />
+    <Price micro={micro} />
   );
 }
 
@@ -83,7 +83,7 @@ export default async function VendorPage({ params }: Params) {
           {vendor.last402At ? <UtcTime iso={vendor.last402At} /> : "never paid through this console"}
         </Fact>
         <Fact label="Spent, last 30 days">
-          <Usd micro={vendor.spentMicro} /> in{" "}
+          <Money micro={vendor.spentMicro} /> in{" "}
           {vendor.payments === 1 ? "1 payment" : `${vendor.payments} payments`}
           {vendor.lastPaidAt ? (
             <>
@@ -246,7 +246,7 @@ function HistorySection({ vendor }: { vendor: VendorDetailView }) {
               </Td>
               <Td>{h.source === "402" ? "402" : "discovery"}</Td>
               <Td right>
-                <Usd micro={h.amountMicro} />
+                <Price micro={h.amountMicro} />
                 {h.scheme === "upto" ? <span className="block text-xs text-slate-600">maximum</span> : null}
               </Td>
               <Td>
