@@ -1,6 +1,6 @@
 import { formatEther } from "viem";
 import type { PayerGas } from "../settlement/cancel-gas";
-import { formatDollars, type Micro } from "../support/money";
+import { formatDollars, formatMoney, type Micro } from "../support/money";
 import type { AlertFigures, AlertMessage, AlertSeverity } from "./types";
 
 /**
@@ -24,9 +24,9 @@ export function wholePct(used: Micro, limit: Micro): number {
   return Number((used * 100n) / limit);
 }
 
-/** "$95" for whole dollars, "$95.50" otherwise: the guide's "($95/$100)". */
+/** "$95" for whole dollars, "$95.50" (cents, rounded) otherwise: the guide's "($95/$100)". */
 export function shortDollars(micro: Micro): string {
-  return micro % 1_000_000n === 0n ? `$${micro / 1_000_000n}` : formatDollars(micro);
+  return micro % 1_000_000n === 0n ? `$${micro / 1_000_000n}` : formatMoney(micro);
 }
 
 export function walletLowMessage(balanceMicro: Micro, thresholdMicro: Micro): AlertMessage {
@@ -35,8 +35,8 @@ export function walletLowMessage(balanceMicro: Micro, thresholdMicro: Micro): Al
     severity: "critical",
     title: "⚠️ Payment Wallet Balance Low",
     lines: [
-      `Current: ${formatDollars(balanceMicro)}`,
-      `Threshold: ${formatDollars(thresholdMicro)}`,
+      `Current: ${formatMoney(balanceMicro)}`,
+      `Threshold: ${formatMoney(thresholdMicro)}`,
       "Action: Fund wallet immediately",
     ],
     figures: { balanceMicro: balanceMicro.toString(), thresholdMicro: thresholdMicro.toString() },
@@ -119,7 +119,7 @@ export function budgetMessage(input: {
     lines: [
       `Agent: ${input.agentId}`,
       `Used: ${used}% of ${input.period} budget (${shortDollars(input.usedMicro)}/${shortDollars(input.limitMicro)})`,
-      `Remaining: ${formatDollars(input.remainingMicro)}`,
+      `Remaining: ${formatMoney(input.remainingMicro)}`,
     ],
     figures: {
       agentId: input.agentId,

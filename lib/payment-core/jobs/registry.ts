@@ -5,7 +5,7 @@ import { expirePaymentApprovals } from "../payment-approvals/decide";
 import { type ReconcileDeps, reconcile } from "../reconciliation";
 import type { ResolveReport } from "../settlement/resolver";
 import type { Logger } from "../support/log";
-import { formatDollars } from "../support/money";
+import { formatDollars, formatMoney } from "../support/money";
 import type { Clock } from "../support/time";
 import { type SyncReport, syncVendorCatalog } from "../vendors/sync";
 import { type LedgerSyncOutput, previousUtcDay, syncLedgerDay } from "./ledger-sync";
@@ -278,7 +278,7 @@ type Output = Record<string, unknown> | null;
 export function summarizeRun(job: string, output: unknown): string {
   const o = (output && typeof output === "object" ? output : null) as Output;
   if (!o) return "";
-  const usd = (micro: unknown) => (typeof micro === "string" ? formatDollars(BigInt(micro)) : "?");
+  const usd = (micro: unknown) => (typeof micro === "string" ? formatMoney(BigInt(micro)) : "?");
   switch (job) {
     case "ledger-sync": {
       const s = o as unknown as LedgerSyncOutput;

@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import type { Database } from "@/db/client";
-import { formatDollars } from "../support/money";
+import { formatMoney } from "../support/money";
 
 /**
  * The guide's weekly report (`x402_weekly_report.py`, Mondays 04:00 UTC): the last full UTC
@@ -144,7 +144,7 @@ export async function buildWeeklyReport(
 
 /** The report as a message for Discord: a title and a few lines (under Discord's 2000 characters). */
 export function weeklyReportMessage(r: WeeklyReport): { title: string; lines: string[] } {
-  const usd = (micro: string) => formatDollars(BigInt(micro));
+  const usd = (micro: string) => formatMoney(BigInt(micro));
   const title = `x402 weekly report ${r.range.from.slice(0, 10)} to ${r.range.to.slice(0, 10)} (UTC, end exclusive)`;
   const lines = [
     `Spent ${usd(r.totals.spentMicro)} in ${r.totals.completed} payments; ${r.totals.failed} failed, ${r.totals.rejected} refused; success rate ${r.successRatePct === null ? "n/a" : `${r.successRatePct}%`}`,
