@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase, truncate } from "@/lib/testing/db";
-import { type Backtest, type BacktestOutcome, backtestLimits } from "./backtest";
+import { type Backtest, type BacktestOutcome, backtestLimits, backtestWindow } from "./backtest";
+import { loadOrderedDays, replay } from "./backtest-replay";
 import { type BudgetConfig, defaultBudgetConfig } from "./config";
 import { BudgetEngine } from "./engine";
 
@@ -171,6 +172,54 @@ describe("backtest", () => {
     expect(b.proposed.refused).toEqual({ count: 0, amountMicro: 0n });
     expect(b.current.refused.count).toBeGreaterThan(0);
   });
+
+  it("reads rows in order only where a limit binds, and still matches replaying every row in order", async () => {
+    // The reference: every row of the agent in the ledger's order, through the same rules.
+    const window = backtestWindow(NOW, 30);
+    const ordered = await loadOrderedDays(t.db, LEDGER_AGENT, window.replayFrom, window.from, NOW);
+    const rand = random(7);
+    const tries = [
+      CURRENT,
+      { daily: usdc(3), monthly: usdc(40), per_transaction: usdc(1) },
+      { daily: usdc(0.5), monthly: usdc(1000), per_transaction: usdc(5) },
+      { daily: usdc(1000), monthly: usdc(20), per_transaction: usdc(5) },
+      ...Array.from({ length: 6 }, () => ({
+        daily: usdc(Math.round(rand() * 1500) / 100 + 0.05),
+        monthly: usdc(Math.round(rand() * 30000) / 100 + 1),
+        per_transaction: usdc(Math.round(rand() * 400) / 100 + 0.05),
+      })),
+    ];
+    for (const limits of tries) {
+      const wanted = {
+        dailyMicro: limits.daily,
+        monthlyMicro: limits.monthly,
+        perTransactionMicro: limits.per_transaction,
+      };
+      const reference = replay(ordered, wanted, config.hardLimitMicro);
+      // A chunk of one row checks after every row whether the rest of the day can still fit.
+      for (const headChunk of [1, 3, 2_000]) {
+        const b = await backtestLimits(t.db, config, {
+          agentId: LEDGER_AGENT,
+          now: NOW,
+          limits: wanted,
+          headChunk,
+        });
+        expect(b.proposed, JSON.stringify({ limits: String(Object.values(wanted)), headChunk })).toEqual(
+          reference,
+        );
+      }
+    }
+    expect(
+      tries.some(
+        (l) =>
+          replay(
+            ordered,
+            { dailyMicro: l.daily, monthlyMicro: l.monthly, perTransactionMicro: l.per_transaction },
+            config.hardLimitMicro,
+          ).byLimit.daily.count > 0,
+      ),
+    ).toBe(true);
+  }, 120_000);
 
   it("an agent without payments in the window, an unknown agent, a bad window", async () => {
     const empty = await backtestLimits(t.db, config, { agentId: "code_review_agent", now: NOW, days: 7 });

@@ -1,10 +1,29 @@
 import { sql } from "drizzle-orm";
+import type { Database } from "@/db/client";
 import type { DbOrTx } from "@/db/sql";
 import { InvalidInputError, OperationError } from "../support/errors";
-import type { Micro } from "../support/money";
+import { type Micro, minMicro } from "../support/money";
 import { parseUtcDay, utcDay, utcMonthRange } from "../support/time";
+import {
+  ASK,
+  add,
+  type BacktestLimit,
+  type BacktestLimits,
+  type BacktestOutcome,
+  dayOf,
+  decidedRows,
+  LEDGER_ORDER,
+  Refusals,
+  type RowRecord,
+  type Tally,
+  tally,
+  USES,
+  VENDOR,
+} from "./backtest-replay";
 import type { BudgetConfig } from "./config";
 import { getLimitsWith } from "./usage";
+
+export type { BacktestLimit, BacktestLimits, BacktestOutcome, Tally } from "./backtest-replay";
 
 /**
  * The policy backtest: "with these limits over the last N days, so many payments ($X) would have
@@ -29,37 +48,16 @@ import { getLimitsWith } from "./usage";
  *
  * `current` replays the limits in force now over the whole window (not the ones in force on each day).
  *
- * Cost: one query per third of the time range, at once, each reading its rows in the ledger index's
- * order (no sort) and handing them back as one text value of compact tokens, then a bigint loop in
- * the process (docs/performance.md has the figure at 1M rows).
+ * Cost: the replay needs the order only where a limit binds. One aggregate reads the rows by UTC
+ * day, vendor and asked amount; a day whose rows all fit is decided from those groups. A day where
+ * a limit binds is read in order a chunk at a time (HEAD_CHUNK rows), only until no row left in it
+ * could fit: the room its windows have only shrinks and a refusal takes nothing, so the rest are
+ * refused as groups. Both replays share what was read (docs/performance.md has the figure at 1M
+ * rows; backtest.test.ts holds the result to the reference `replay` of every row in order).
  */
 
 export const BACKTEST_MAX_DAYS = 92;
 export const BACKTEST_DEFAULT_DAYS = 30;
-
-export type BacktestLimit = "per_transaction" | "hard_limit" | "daily" | "monthly";
-
-export interface BacktestLimits {
-  dailyMicro: Micro;
-  monthlyMicro: Micro;
-  perTransactionMicro: Micro;
-}
-
-export interface Tally {
-  count: number;
-  amountMicro: Micro;
-}
-
-export interface BacktestOutcome {
-  limits: BacktestLimits;
-  /** Payments in the window these limits refuse (their asked amounts). */
-  refused: Tally;
-  byLimit: Record<BacktestLimit, Tally>;
-  /** UTC days with a refusal, oldest first. */
-  byDay: ({ day: string } & Tally)[];
-  /** Vendors (vendor host, else the label) with a refusal, most refused amount first. */
-  byVendor: ({ vendor: string } & Tally)[];
-}
 
 export interface Backtest {
   agentId: string;
@@ -72,25 +70,6 @@ export interface Backtest {
   proposed: BacktestOutcome;
   current: BacktestOutcome;
 }
-
-/** One replayed row: its vendor's index, the amount the check sees, what it takes once accepted. */
-interface Row {
-  vendor: number;
-  ask: Micro;
-  uses: Micro;
-}
-
-interface Day {
-  day: string;
-  month: string;
-  inWindow: boolean;
-  rows: Row[];
-}
-
-/** How many time ranges the ledger is read in at once. */
-const PARTS = 3;
-
-const LIMIT_CODES = ["daily_limit_exceeded", "monthly_limit_exceeded", "per_transaction_max_exceeded"];
 
 export function validateBacktestDays(days: number): number {
   if (!Number.isInteger(days) || days < 1 || days > BACKTEST_MAX_DAYS) {
@@ -112,188 +91,206 @@ export function backtestWindow(now: Date, days: number): { from: Date; to: Date;
   return { from, to: now, replayFrom: utcMonthRange(from).start };
 }
 
-const SURROGATE = /[\uD800-\uDFFF]/;
-
-/** The end of `count` code points of `text` from `at` (PostgreSQL's char_length counts code points). */
-function codePointsEnd(text: string, at: number, count: number): number {
-  let end = at;
-  for (let n = 0; n < count; n++) end += (text.codePointAt(end) ?? 0) > 0xffff ? 2 : 1;
-  return end;
-}
-
-/**
- * The agent's rows from `replayFrom` up to `to`, in the ledger's order, as one text value of
- * `day ask uses length vendor` tokens back to back (`day` counted from `replayFrom`; `uses`, what the
- * row takes, is `=` when it is what it asked; the vendor length-prefixed since a label may hold any
- * character): one value to decode rather than a million rows of the driver's. The order is spelled NULLS FIRST (the columns are NOT NULL) so that an index
- * on (created_at DESC, id DESC) read backwards gives it: no sort.
- */
-async function loadDays(
-  db: DbOrTx,
-  agentId: string,
-  replayFrom: Date,
-  windowFrom: Date,
-  to: Date,
-): Promise<{ days: Day[]; vendors: string[] }> {
-  const fromDay = utcDay(replayFrom);
-  // In PARTS consecutive time ranges read at once (each on a connection of the pool when `db` is
-  // one): building the text is most of the query's time, and it spreads over the server's cores.
-  const span = to.getTime() - replayFrom.getTime();
-  const bounds = Array.from({ length: PARTS + 1 }, (_, k) =>
-    new Date(replayFrom.getTime() + Math.floor((span * k) / PARTS)).toISOString(),
-  );
-  const parts = await Promise.all(
-    Array.from({ length: PARTS }, async (_, k) => {
-      const last = k === PARTS - 1;
-      const [row] = await db.execute<{ line: string | null }>(sql`
-        SELECT string_agg(r.token, '') AS line FROM (
-          SELECT ((t.created_at AT TIME ZONE 'UTC')::date - ${fromDay}::date) || ' '
-            || CASE WHEN t.status = 'completed'
-              THEN coalesce((t.metadata->>'reserved_micro')::bigint, t.amount_micro) ELSE t.amount_micro END
-            || CASE WHEN t.status IN ('failed', 'cancelled') THEN ' 0 '
-              WHEN t.status = 'completed' AND t.metadata ? 'reserved_micro' THEN ' ' || t.amount_micro || ' '
-              ELSE ' = ' END
-            || char_length(coalesce(t.vendor_host, t.vendor)) || ' ' || coalesce(t.vendor_host, t.vendor) AS token
-          FROM transactions t
-          WHERE t.agent_id = ${agentId} AND t.created_at >= ${bounds[k]}::timestamptz
-            AND ${last ? sql`t.created_at <= ${bounds[k + 1]}::timestamptz` : sql`t.created_at < ${bounds[k + 1]}::timestamptz`}
-            AND (t.status <> 'rejected' OR t.error_code = ANY(${sql.param(LIMIT_CODES)}::text[]))
-          ORDER BY t.created_at NULLS FIRST, t.id NULLS FIRST) AS r`);
-      return row?.line ?? "";
-    }),
-  );
-  const line = parts.join("");
-  const windowDay = utcDay(windowFrom);
-  const base = Date.parse(`${fromDay}T00:00:00.000Z`);
-  const vendors: string[] = [];
-  const vendorIndex = new Map<string, number>();
-  // x402 prices are mostly a few fixed amounts per resource: each is parsed into a bigint once.
-  const amounts = new Map<string, Micro>();
-  const amount = (text: string): Micro => {
-    let micro = amounts.get(text);
-    if (micro === undefined) {
-      micro = BigInt(text);
-      if (amounts.size < 100_000) amounts.set(text, micro);
-    }
-    return micro;
-  };
-  const days: Day[] = [];
-  let current: Day | undefined;
-  let currentIndex = -1;
-  for (let at = 0; at < line.length; ) {
-    const s1 = line.indexOf(" ", at);
-    const s2 = line.indexOf(" ", s1 + 1);
-    const s3 = line.indexOf(" ", s2 + 1);
-    const s4 = line.indexOf(" ", s3 + 1);
-    const dayIndex = Number(line.slice(at, s1));
-    const ask = amount(line.slice(s1 + 1, s2));
-    const usesText = line.slice(s2 + 1, s3);
-    const uses = usesText === "=" ? ask : amount(usesText);
-    const length = Number(line.slice(s3 + 1, s4));
-    let end = s4 + 1 + length;
-    let name = line.slice(s4 + 1, end);
-    if (SURROGATE.test(name)) {
-      end = codePointsEnd(line, s4 + 1, length);
-      name = line.slice(s4 + 1, end);
-    }
-    at = end;
-    let vendor = vendorIndex.get(name);
-    if (vendor === undefined) {
-      vendor = vendors.push(name) - 1;
-      vendorIndex.set(name, vendor);
-    }
-    if (dayIndex !== currentIndex || !current) {
-      currentIndex = dayIndex;
-      const day = utcDay(new Date(base + dayIndex * 86_400_000));
-      current = { day, month: day.slice(0, 7), inWindow: day >= windowDay, rows: [] };
-      days.push(current);
-    }
-    current.rows.push({ vendor, ask, uses });
-  }
-  return { days, vendors };
-}
-
-const tally = (): Tally => ({ count: 0, amountMicro: 0n });
-const add = (t: Tally, amount: Micro) => {
-  t.count++;
-  t.amountMicro += amount;
-};
-
-/** Replays `days` with `limits` (and the hard limit), as the engine decides; pure. */
-export function replay(
-  days: readonly Day[],
-  vendors: readonly string[],
-  limits: BacktestLimits,
-  hardLimitMicro: Micro,
-): BacktestOutcome {
-  const refused = tally();
-  const byLimit: Record<BacktestLimit, Tally> = {
-    per_transaction: tally(),
-    hard_limit: tally(),
-    daily: tally(),
-    monthly: tally(),
-  };
-  const byDay: ({ day: string } & Tally)[] = [];
-  const vendorTallies = new Map<number, Tally>();
-  let month = "";
-  let monthUsed = 0n;
-  for (const day of days) {
-    if (day.month !== month) {
-      month = day.month;
-      monthUsed = 0n;
-    }
-    let dayUsed = 0n;
-    const dayTally = tally();
-    for (const row of day.rows) {
-      let limit: BacktestLimit | null = null;
-      if (row.ask > limits.perTransactionMicro) limit = "per_transaction";
-      else if (row.ask > hardLimitMicro) limit = "hard_limit";
-      else if (dayUsed + row.ask > limits.dailyMicro) limit = "daily";
-      else if (monthUsed + row.ask > limits.monthlyMicro) limit = "monthly";
-      if (limit === null) {
-        dayUsed += row.uses;
-        monthUsed += row.uses;
-        continue;
-      }
-      if (!day.inWindow) continue;
-      add(refused, row.ask);
-      add(byLimit[limit], row.ask);
-      add(dayTally, row.ask);
-      let v = vendorTallies.get(row.vendor);
-      if (!v) {
-        v = tally();
-        vendorTallies.set(row.vendor, v);
-      }
-      add(v, row.ask);
-    }
-    if (dayTally.count > 0) byDay.push({ day: day.day, ...dayTally });
-  }
-  const byVendor = [...vendorTallies].map(([n, t]) => ({ vendor: vendors[n] ?? "", ...t }));
-  byVendor.sort((a, b) =>
-    a.amountMicro === b.amountMicro
-      ? a.vendor.localeCompare(b.vendor)
-      : a.amountMicro > b.amountMicro
-        ? -1
-        : 1,
-  );
-  return { limits, refused, byLimit, byDay, byVendor };
-}
-
 export interface BacktestInput {
   agentId: string;
   /** The limits to try; a missing one is the agent's current limit. */
   limits?: { dailyMicro?: Micro; monthlyMicro?: Micro; perTransactionMicro?: Micro };
   days?: number;
   now?: Date;
+  /** Rows read at a time from a day where a limit binds (HEAD_CHUNK; tests try small ones). */
+  headChunk?: number;
 }
 
-/** Read-only: what `limits` would have refused of the agent's payments over the last `days` UTC days. */
-export async function backtestLimits(
+/** How many of a day's rows are read at a time when a limit binds in it (a day is usually settled within one). */
+export const HEAD_CHUNK = 2_000;
+
+/** The rows of one UTC day with one vendor and one asked amount: what the replay needs when no order matters. */
+interface Group {
+  vendor: string;
+  ask: Micro;
+  count: number;
+  /** What the group's rows take once accepted, summed. */
+  uses: Micro;
+  /** The sum of max(ask, uses): bounds what the day's window can hold at any point of the day. */
+  top: Micro;
+}
+
+interface DayGroups {
+  day: string;
+  month: string;
+  inWindow: boolean;
+  /** The day's first instant and the next day's. */
+  start: Date;
+  next: Date;
+  groups: Group[];
+}
+
+const groupKey = (vendor: string, ask: Micro) => `${ask} ${vendor}`;
+
+/** One aggregate over the agent's rows: by UTC day, vendor and asked amount (x402 prices are a few fixed amounts). */
+async function loadDayGroups(
   db: DbOrTx,
+  agentId: string,
+  replayFrom: Date,
+  windowFrom: Date,
+  to: Date,
+): Promise<DayGroups[]> {
+  const fromDay = utcDay(replayFrom);
+  const rows = await db.execute<{
+    d: number;
+    vendor: string;
+    ask: bigint;
+    n: number;
+    uses: string;
+    top: string;
+  }>(sql`
+    SELECT (t.created_at AT TIME ZONE 'UTC')::date - ${fromDay}::date AS d, ${VENDOR} AS vendor, ${ASK} AS ask,
+      count(*)::int AS n, sum(${USES})::text AS uses, sum(greatest(${ASK}, ${USES}))::text AS top
+    FROM transactions t WHERE ${decidedRows(agentId, replayFrom, to)}
+    GROUP BY 1, 2, 3`);
+  const base = Date.parse(`${fromDay}T00:00:00.000Z`);
+  const windowDay = utcDay(windowFrom);
+  const byIndex = new Map<number, DayGroups>();
+  for (const r of rows) {
+    let day = byIndex.get(r.d);
+    if (!day) {
+      const name = dayOf(base, r.d);
+      day = {
+        day: name,
+        month: name.slice(0, 7),
+        inWindow: name >= windowDay,
+        start: new Date(base + r.d * 86_400_000),
+        next: new Date(base + (r.d + 1) * 86_400_000),
+        groups: [],
+      };
+      byIndex.set(r.d, day);
+    }
+    day.groups.push({ vendor: r.vendor, ask: r.ask, count: r.n, uses: BigInt(r.uses), top: BigInt(r.top) });
+  }
+  return [...byIndex].sort(([a], [b]) => a - b).map(([, day]) => day);
+}
+
+/** A day's rows in the ledger's order, read a chunk at a time and kept for the other replay. */
+type DayRows = (upTo: number) => Promise<{ rows: readonly RowRecord[]; complete: boolean }>;
+
+function dayRowsReader(
+  db: DbOrTx,
+  agentId: string,
+  replayFrom: Date,
+  to: Date,
+  day: DayGroups,
+  chunk: number,
+): DayRows {
+  const rows: RowRecord[] = [];
+  let complete = false;
+  let reading: Promise<void> | null = null;
+  const readChunk = async () => {
+    const last = rows.at(-1);
+    const after = last ? sql`AND (t.created_at, t.id) > (${last.at}::timestamptz, ${last.id})` : sql``;
+    const got = await db.execute<RowRecord>(sql`
+      SELECT t.created_at AS at, t.id, ${VENDOR} AS vendor, ${ASK} AS ask, ${USES} AS uses
+      FROM transactions t
+      WHERE ${decidedRows(agentId, replayFrom, to)}
+        AND t.created_at >= ${day.start.toISOString()}::timestamptz
+        AND t.created_at < ${day.next.toISOString()}::timestamptz ${after}
+      ORDER BY ${LEDGER_ORDER} LIMIT ${chunk}`);
+    rows.push(...got);
+    if (got.length < chunk) complete = true;
+  };
+  return async (upTo) => {
+    while (!complete && rows.length < upTo) {
+      reading ??= readChunk().finally(() => {
+        reading = null;
+      });
+      await reading;
+    }
+    return { rows, complete };
+  };
+}
+
+/**
+ * The replay over day groups, exact: a day whose rows all fit (the sum of max(ask, uses) of the
+ * rows the per-transaction and hard limits let through is within the room its day and month
+ * windows have) needs no order; otherwise its rows are read in order only until none of the rest
+ * could fit (the room only shrinks, and a refusal takes nothing): the rest are refused as groups.
+ */
+async function replayGroups(
+  days: readonly DayGroups[],
+  rowsOf: (index: number) => DayRows,
+  limits: BacktestLimits,
+  hardLimitMicro: Micro,
+  chunk: number,
+): Promise<BacktestOutcome> {
+  const out = new Refusals(limits, hardLimitMicro);
+  const passMax = minMicro(limits.perTransactionMicro, hardLimitMicro);
+  let month = "";
+  let monthBefore = 0n;
+  for (const [index, day] of days.entries()) {
+    if (day.month !== month) {
+      month = day.month;
+      monthBefore = 0n;
+    }
+    const room = (dayUsed: Micro) =>
+      minMicro(limits.dailyMicro - dayUsed, limits.monthlyMicro - monthBefore - dayUsed);
+    let top = 0n;
+    let uses = 0n;
+    for (const g of day.groups) {
+      if (g.ask > passMax) continue;
+      top += g.top;
+      uses += g.uses;
+    }
+    const left = new Map<string, number>();
+    let dayUsed = 0n;
+    if (top <= room(0n)) dayUsed = uses;
+    else {
+      for (const g of day.groups) left.set(groupKey(g.vendor, g.ask), g.count);
+      const read = rowsOf(index);
+      for (let at = 0; ; ) {
+        const { rows, complete } = await read(at + chunk);
+        for (; at < rows.length; at++) {
+          const r = rows[at] as RowRecord;
+          const limit = out.check(r.ask, dayUsed, monthBefore + dayUsed);
+          if (limit === null) dayUsed += r.uses;
+          else if (day.inWindow) out.refuse(limit, r.vendor, r.ask);
+          const key = groupKey(r.vendor, r.ask);
+          left.set(key, (left.get(key) ?? 0) - 1);
+        }
+        if (complete) break;
+        const space = room(dayUsed);
+        if (
+          !day.groups.some(
+            (g) => g.ask <= passMax && g.ask <= space && (left.get(groupKey(g.vendor, g.ask)) ?? 0) > 0,
+          )
+        )
+          break;
+      }
+    }
+    if (day.inWindow) {
+      for (const g of day.groups) {
+        const count =
+          left.size === 0 ? (g.ask > passMax ? g.count : 0) : (left.get(groupKey(g.vendor, g.ask)) ?? 0);
+        if (count <= 0) continue;
+        const limit = out.check(g.ask, dayUsed, monthBefore + dayUsed);
+        if (limit !== null) out.refuse(limit, g.vendor, g.ask, count);
+      }
+    }
+    monthBefore += dayUsed;
+    out.endDay(day.day);
+  }
+  return out.outcome();
+}
+
+/**
+ * Read-only: what `limits` would have refused of the agent's payments over the last `days` UTC
+ * days. One snapshot (repeatable read) for the day groups and the rows read in order.
+ */
+export async function backtestLimits(
+  db: Database,
   config: BudgetConfig,
   input: BacktestInput,
 ): Promise<Backtest> {
   const days = validateBacktestDays(input.days ?? BACKTEST_DEFAULT_DAYS);
+  const chunk = Math.max(1, Math.floor(input.headChunk ?? HEAD_CHUNK));
   for (const [name, value] of Object.entries(input.limits ?? {})) {
     if (value !== undefined && (typeof value !== "bigint" || value <= 0n)) {
       throw new InvalidInputError("invalid_limit", `${name} must be more than 0 micro-USDC`, {
@@ -301,35 +298,60 @@ export async function backtestLimits(
       });
     }
   }
-  const [agent] = await db.execute<{ id: string }>(sql`SELECT id FROM agents WHERE id = ${input.agentId}`);
-  if (!agent) {
-    throw new OperationError("unknown_agent", `no agent named ${input.agentId}`, { agentId: input.agentId });
-  }
-  const effective = await getLimitsWith(db, config, input.agentId);
-  const current: BacktestLimits = {
-    dailyMicro: effective.daily.limitMicro,
-    monthlyMicro: effective.monthly.limitMicro,
-    perTransactionMicro: effective.per_transaction.limitMicro,
-  };
-  const proposed: BacktestLimits = {
-    dailyMicro: input.limits?.dailyMicro ?? current.dailyMicro,
-    monthlyMicro: input.limits?.monthlyMicro ?? current.monthlyMicro,
-    perTransactionMicro: input.limits?.perTransactionMicro ?? current.perTransactionMicro,
-  };
-  const now = input.now ?? new Date();
-  const window = backtestWindow(now, days);
-  const { days: loaded, vendors } = await loadDays(db, input.agentId, window.replayFrom, window.from, now);
-  const payments = tally();
-  for (const day of loaded) if (day.inWindow) for (const row of day.rows) add(payments, row.ask);
-  return {
-    agentId: input.agentId,
-    days,
-    from: utcDay(window.from),
-    to: utcDay(now),
-    payments,
-    proposed: replay(loaded, vendors, proposed, config.hardLimitMicro),
-    current: replay(loaded, vendors, current, config.hardLimitMicro),
-  };
+  return db.transaction(
+    async (tx) => {
+      const [agent] = await tx.execute<{ id: string }>(
+        sql`SELECT id FROM agents WHERE id = ${input.agentId}`,
+      );
+      if (!agent) {
+        throw new OperationError("unknown_agent", `no agent named ${input.agentId}`, {
+          agentId: input.agentId,
+        });
+      }
+      const effective = await getLimitsWith(tx, config, input.agentId);
+      const current: BacktestLimits = {
+        dailyMicro: effective.daily.limitMicro,
+        monthlyMicro: effective.monthly.limitMicro,
+        perTransactionMicro: effective.per_transaction.limitMicro,
+      };
+      const proposed: BacktestLimits = {
+        dailyMicro: input.limits?.dailyMicro ?? current.dailyMicro,
+        monthlyMicro: input.limits?.monthlyMicro ?? current.monthlyMicro,
+        perTransactionMicro: input.limits?.perTransactionMicro ?? current.perTransactionMicro,
+      };
+      const now = input.now ?? new Date();
+      const window = backtestWindow(now, days);
+      const loaded = await loadDayGroups(tx, input.agentId, window.replayFrom, window.from, now);
+      const readers = new Map<number, DayRows>();
+      const rowsOf = (index: number) => {
+        let reader = readers.get(index);
+        if (!reader) {
+          reader = dayRowsReader(
+            tx,
+            input.agentId,
+            window.replayFrom,
+            now,
+            loaded[index] as DayGroups,
+            chunk,
+          );
+          readers.set(index, reader);
+        }
+        return reader;
+      };
+      const payments = tally();
+      for (const day of loaded) if (day.inWindow) for (const g of day.groups) add(payments, g.ask, g.count);
+      return {
+        agentId: input.agentId,
+        days,
+        from: utcDay(window.from),
+        to: utcDay(now),
+        payments,
+        proposed: await replayGroups(loaded, rowsOf, proposed, config.hardLimitMicro, chunk),
+        current: await replayGroups(loaded, rowsOf, current, config.hardLimitMicro, chunk),
+      };
+    },
+    { isolationLevel: "repeatable read", accessMode: "read only" },
+  );
 }
 
 /** A tally as the console receives it: amounts as micro-USDC strings (no bigint on the wire). */
