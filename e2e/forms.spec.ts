@@ -244,3 +244,28 @@ async function expectFieldError(control: import("@playwright/test").Locator, mes
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
+
+test("a form's button waits for the page's scripts: no click before then sends the form as a GET", async ({
+  as,
+}) => {
+  const page = await as("admin");
+  // Hold the page's scripts back, as a slow network or a busy machine does.
+  let release: () => void = () => {};
+  const held = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  await page.route("**/_next/static/chunks/**", async (route) => {
+    await held;
+    await route.continue();
+  });
+  await page.goto("/settings/tokens", { waitUntil: "domcontentloaded" });
+  const button = page.getByRole("button", { name: "Make token" });
+  await expect(button).toBeDisabled();
+  await page.getByLabel("Name", { exact: true }).fill("before-hydration");
+  release();
+  await page.unroute("**/_next/static/chunks/**");
+  await expect(button).toBeEnabled();
+  await button.click();
+  await expect(page.getByRole("status").filter({ hasText: "Token “before-hydration” made" })).toBeVisible();
+  expect(new URL(page.url()).search).toBe("");
+});

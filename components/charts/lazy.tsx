@@ -1,6 +1,7 @@
 "use client";
 
-import { type ComponentProps, lazy, type ReactNode, Suspense, useSyncExternalStore } from "react";
+import { type ComponentProps, lazy, type ReactNode, Suspense } from "react";
+import { useHydrated } from "@/components/ui/use-hydrated";
 
 /**
  * The recharts charts, loaded after the page: recharts is ~120 KB gzipped, more than the rest of
@@ -12,16 +13,6 @@ import { type ComponentProps, lazy, type ReactNode, Suspense, useSyncExternalSto
  * every page that has a chart. A plain `import()` behind React.lazy, started only once the page
  * has hydrated, is in no first-load list (scripts/first-load-js.mjs measures it).
  */
-
-const subscribe = () => () => {};
-/** False on the server and while hydrating, true once the page runs in the browser. */
-function useHydrated(): boolean {
-  return useSyncExternalStore(
-    subscribe,
-    () => true,
-    () => false,
-  );
-}
 
 /** A chart drawn after the page, with a placeholder of its size until then. */
 function AfterThePage({ placeholderClass, children }: { placeholderClass: string; children: ReactNode }) {

@@ -1,6 +1,6 @@
 "use client";
 
-import { useEffect, useState, useSyncExternalStore } from "react";
+import { useEffect, useState } from "react";
 
 /**
  * What the treasury pages say about the connected wallet: its name in the person's words, and
@@ -33,16 +33,7 @@ function injectedName(): string | null {
   return null;
 }
 
-const noSubscribe = () => () => {};
-
-/** True in the browser after hydration; false on the server and while hydrating (same markup both sides). */
-export function useHydrated(): boolean {
-  return useSyncExternalStore(
-    noSubscribe,
-    () => true,
-    () => false,
-  );
-}
+export { useHydrated } from "@/components/ui/use-hydrated";
 
 /**
  * The connected wallet's name: "Demo wallet" for the demo's connector (wagmi calls it "Mock

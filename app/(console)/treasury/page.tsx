@@ -3,7 +3,7 @@ import { QRCodeSVG } from "qrcode.react";
 import { networkName } from "@/components/ledger/chain";
 import { ChainValue } from "@/components/ledger/chain-value";
 import { RateRunwayFacts } from "@/components/treasury/runway-facts";
-import { buttonClass } from "@/components/ui/button";
+import { buttonClass } from "@/components/ui/button-class";
 import { Card, Fact, Facts } from "@/components/ui/facts";
 import { PageHeader } from "@/components/ui/page-header";
 import { Money } from "@/components/ui/usd";

@@ -4,7 +4,7 @@ import { dropEmptyFilters, readFilteredPage, type SearchParams } from "@/compone
 import { LedgerFilters } from "@/components/ledger/ledger-filters";
 import { LedgerTable } from "@/components/ledger/ledger-table";
 import { Pager } from "@/components/ledger/pager";
-import { buttonClass } from "@/components/ui/button";
+import { buttonClass } from "@/components/ui/button-class";
 import { PageHeader } from "@/components/ui/page-header";
 import { Money } from "@/components/ui/usd";
 import { requireUser } from "@/lib/auth/session";
