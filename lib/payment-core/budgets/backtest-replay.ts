@@ -52,7 +52,8 @@ export interface Day {
 export const LIMIT_CODES = ["daily_limit_exceeded", "monthly_limit_exceeded", "per_transaction_max_exceeded"];
 
 /** What the check sees of a row: a completed row's reservation (its settled amount may be less), else its amount. */
-export const ASK = sql`CASE WHEN t.status = 'completed' AND t.metadata->>'reserved_micro' ~ '^[0-9]{1,18}$'
+export const ASK = sql`CASE WHEN t.status = 'completed' AND t.metadata ? 'reserved_micro'
+  AND t.metadata->>'reserved_micro' ~ '^[0-9]{1,18}$'
   THEN (t.metadata->>'reserved_micro')::bigint ELSE t.amount_micro END`;
 /** What an accepted row leaves taken from its windows once finished: nothing when it failed or was cancelled. */
 export const USES = sql`CASE WHEN t.status IN ('failed', 'cancelled') THEN 0::bigint ELSE t.amount_micro END`;

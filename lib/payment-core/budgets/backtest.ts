@@ -101,8 +101,9 @@ export interface BacktestInput {
   headChunk?: number;
 }
 
-/** How many of a day's rows are read at a time when a limit binds in it (a day is usually settled within one). */
-export const HEAD_CHUNK = 2_000;
+/** The most of a day's rows read at once where a limit binds in it: reads start at FIRST_CHUNK and double. */
+export const HEAD_CHUNK = 8_192;
+const FIRST_CHUNK = 256;
 
 /** The rows of one UTC day with one vendor and one asked amount: what the replay needs when no order matters. */
 interface Group {
@@ -127,31 +128,75 @@ interface DayGroups {
 
 const groupKey = (vendor: string, ask: Micro) => `${ask} ${vendor}`;
 
-/** One aggregate over the agent's rows: by UTC day, vendor and asked amount (x402 prices are a few fixed amounts). */
+const READ_ONLY_SNAPSHOT = { isolationLevel: "repeatable read", accessMode: "read only" } as const;
+/** At most this many connections aggregate at once (each a range of whole days, on one snapshot). */
+const GROUP_PARTS = 3;
+
+type GroupRecord = { d: number; vendor: string; ask: bigint; n: number; uses: string; top: string };
+
+/** The aggregate for UTC days `first` to `end` (excluded) counted from `fromDay`. */
+const groupsQuery = (
+  agentId: string,
+  fromDay: string,
+  base: number,
+  first: number,
+  end: number,
+  replayFrom: Date,
+  to: Date,
+) => sql`
+  SELECT d, vendor, ask, count(*)::int AS n, sum(uses)::text AS uses, sum(greatest(ask, uses))::text AS top
+  FROM (
+    SELECT (t.created_at AT TIME ZONE 'UTC')::date - ${fromDay}::date AS d, ${VENDOR} AS vendor, ${ASK} AS ask,
+      ${USES} AS uses
+    FROM transactions t
+    WHERE ${decidedRows(agentId, replayFrom, to)}
+      AND t.created_at >= ${new Date(base + first * 86_400_000).toISOString()}::timestamptz
+      AND t.created_at < ${new Date(base + end * 86_400_000).toISOString()}::timestamptz
+    OFFSET 0) AS r
+  GROUP BY 1, 2, 3`;
+
+/**
+ * One aggregate over the agent's rows: by UTC day, vendor and asked amount (x402 prices are a few
+ * fixed amounts). Ranges of whole days go to up to GROUP_PARTS connections at once (PostgreSQL
+ * does not split this aggregate over its workers); each joins the snapshot `tx` exported, so all
+ * see one ledger. With a pool of one or two connections it is one query on `tx`.
+ */
 async function loadDayGroups(
-  db: DbOrTx,
+  db: Database,
+  tx: DbOrTx,
   agentId: string,
   replayFrom: Date,
   windowFrom: Date,
   to: Date,
 ): Promise<DayGroups[]> {
   const fromDay = utcDay(replayFrom);
-  const rows = await db.execute<{
-    d: number;
-    vendor: string;
-    ask: bigint;
-    n: number;
-    uses: string;
-    top: string;
-  }>(sql`
-    SELECT (t.created_at AT TIME ZONE 'UTC')::date - ${fromDay}::date AS d, ${VENDOR} AS vendor, ${ASK} AS ask,
-      count(*)::int AS n, sum(${USES})::text AS uses, sum(greatest(${ASK}, ${USES}))::text AS top
-    FROM transactions t WHERE ${decidedRows(agentId, replayFrom, to)}
-    GROUP BY 1, 2, 3`);
   const base = Date.parse(`${fromDay}T00:00:00.000Z`);
+  const dayCount = Math.floor((to.getTime() - base) / 86_400_000) + 1;
+  const poolMax = (db.$client as { options?: { max?: number } }).options?.max ?? 1;
+  const parts = Math.max(1, Math.min(GROUP_PARTS, poolMax - 1, dayCount));
+  const bounds = Array.from({ length: parts + 1 }, (_, k) => Math.floor((dayCount * k) / parts));
+  const query = (k: number) =>
+    groupsQuery(agentId, fromDay, base, bounds[k] as number, bounds[k + 1] as number, replayFrom, to);
+  let snapshot = "";
+  if (parts > 1) {
+    const [row] = await tx.execute<{ id: string }>(sql`SELECT pg_export_snapshot() AS id`);
+    snapshot = row?.id ?? "";
+    if (!/^[0-9A-F]+(-[0-9A-F]+){1,2}$/i.test(snapshot))
+      throw new Error(`unexpected snapshot id ${snapshot}`);
+  }
+  const results = await Promise.all(
+    Array.from({ length: parts }, (_, k) =>
+      k === 0
+        ? tx.execute<GroupRecord>(query(k))
+        : db.transaction(async (part) => {
+            await part.execute(sql.raw(`SET TRANSACTION SNAPSHOT '${snapshot}'`));
+            return part.execute<GroupRecord>(query(k));
+          }, READ_ONLY_SNAPSHOT),
+    ),
+  );
   const windowDay = utcDay(windowFrom);
   const byIndex = new Map<number, DayGroups>();
-  for (const r of rows) {
+  for (const r of results.flat()) {
     let day = byIndex.get(r.d);
     if (!day) {
       const name = dayOf(base, r.d);
@@ -184,7 +229,11 @@ function dayRowsReader(
   const rows: RowRecord[] = [];
   let complete = false;
   let reading: Promise<void> | null = null;
+  // A limit usually stops fitting anything a few hundred rows into its day: small reads first.
+  let size = Math.min(chunk, FIRST_CHUNK);
   const readChunk = async () => {
+    const limit = size;
+    size = Math.min(chunk, size * 2);
     const last = rows.at(-1);
     const after = last ? sql`AND (t.created_at, t.id) > (${last.at}::timestamptz, ${last.id})` : sql``;
     const got = await db.execute<RowRecord>(sql`
@@ -193,9 +242,9 @@ function dayRowsReader(
       WHERE ${decidedRows(agentId, replayFrom, to)}
         AND t.created_at >= ${day.start.toISOString()}::timestamptz
         AND t.created_at < ${day.next.toISOString()}::timestamptz ${after}
-      ORDER BY ${LEDGER_ORDER} LIMIT ${chunk}`);
+      ORDER BY ${LEDGER_ORDER} LIMIT ${limit}`);
     rows.push(...got);
-    if (got.length < chunk) complete = true;
+    if (got.length < limit) complete = true;
   };
   return async (upTo) => {
     while (!complete && rows.length < upTo) {
@@ -206,6 +255,19 @@ function dayRowsReader(
     }
     return { rows, complete };
   };
+}
+
+/** What a day's rows that pass the per-transaction and hard limits could hold at most, and take once all accepted. */
+function fitTop(day: DayGroups, limits: BacktestLimits, hardLimitMicro: Micro): { top: Micro; uses: Micro } {
+  const passMax = minMicro(limits.perTransactionMicro, hardLimitMicro);
+  let top = 0n;
+  let uses = 0n;
+  for (const g of day.groups) {
+    if (g.ask > passMax) continue;
+    top += g.top;
+    uses += g.uses;
+  }
+  return { top, uses };
 }
 
 /**
@@ -219,7 +281,6 @@ async function replayGroups(
   rowsOf: (index: number) => DayRows,
   limits: BacktestLimits,
   hardLimitMicro: Micro,
-  chunk: number,
 ): Promise<BacktestOutcome> {
   const out = new Refusals(limits, hardLimitMicro);
   const passMax = minMicro(limits.perTransactionMicro, hardLimitMicro);
@@ -232,13 +293,7 @@ async function replayGroups(
     }
     const room = (dayUsed: Micro) =>
       minMicro(limits.dailyMicro - dayUsed, limits.monthlyMicro - monthBefore - dayUsed);
-    let top = 0n;
-    let uses = 0n;
-    for (const g of day.groups) {
-      if (g.ask > passMax) continue;
-      top += g.top;
-      uses += g.uses;
-    }
+    const { top, uses } = fitTop(day, limits, hardLimitMicro);
     const left = new Map<string, number>();
     let dayUsed = 0n;
     if (top <= room(0n)) dayUsed = uses;
@@ -246,7 +301,7 @@ async function replayGroups(
       for (const g of day.groups) left.set(groupKey(g.vendor, g.ask), g.count);
       const read = rowsOf(index);
       for (let at = 0; ; ) {
-        const { rows, complete } = await read(at + chunk);
+        const { rows, complete } = await read(at + 1);
         for (; at < rows.length; at++) {
           const r = rows[at] as RowRecord;
           const limit = out.check(r.ask, dayUsed, monthBefore + dayUsed);
@@ -298,60 +353,54 @@ export async function backtestLimits(
       });
     }
   }
-  return db.transaction(
-    async (tx) => {
-      const [agent] = await tx.execute<{ id: string }>(
-        sql`SELECT id FROM agents WHERE id = ${input.agentId}`,
-      );
-      if (!agent) {
-        throw new OperationError("unknown_agent", `no agent named ${input.agentId}`, {
-          agentId: input.agentId,
-        });
-      }
-      const effective = await getLimitsWith(tx, config, input.agentId);
-      const current: BacktestLimits = {
-        dailyMicro: effective.daily.limitMicro,
-        monthlyMicro: effective.monthly.limitMicro,
-        perTransactionMicro: effective.per_transaction.limitMicro,
-      };
-      const proposed: BacktestLimits = {
-        dailyMicro: input.limits?.dailyMicro ?? current.dailyMicro,
-        monthlyMicro: input.limits?.monthlyMicro ?? current.monthlyMicro,
-        perTransactionMicro: input.limits?.perTransactionMicro ?? current.perTransactionMicro,
-      };
-      const now = input.now ?? new Date();
-      const window = backtestWindow(now, days);
-      const loaded = await loadDayGroups(tx, input.agentId, window.replayFrom, window.from, now);
-      const readers = new Map<number, DayRows>();
-      const rowsOf = (index: number) => {
-        let reader = readers.get(index);
-        if (!reader) {
-          reader = dayRowsReader(
-            tx,
-            input.agentId,
-            window.replayFrom,
-            now,
-            loaded[index] as DayGroups,
-            chunk,
-          );
-          readers.set(index, reader);
-        }
-        return reader;
-      };
-      const payments = tally();
-      for (const day of loaded) if (day.inWindow) for (const g of day.groups) add(payments, g.ask, g.count);
-      return {
+  return db.transaction(async (tx) => {
+    const [agent] = await tx.execute<{ id: string }>(sql`SELECT id FROM agents WHERE id = ${input.agentId}`);
+    if (!agent) {
+      throw new OperationError("unknown_agent", `no agent named ${input.agentId}`, {
         agentId: input.agentId,
-        days,
-        from: utcDay(window.from),
-        to: utcDay(now),
-        payments,
-        proposed: await replayGroups(loaded, rowsOf, proposed, config.hardLimitMicro, chunk),
-        current: await replayGroups(loaded, rowsOf, current, config.hardLimitMicro, chunk),
-      };
-    },
-    { isolationLevel: "repeatable read", accessMode: "read only" },
-  );
+      });
+    }
+    const effective = await getLimitsWith(tx, config, input.agentId);
+    const current: BacktestLimits = {
+      dailyMicro: effective.daily.limitMicro,
+      monthlyMicro: effective.monthly.limitMicro,
+      perTransactionMicro: effective.per_transaction.limitMicro,
+    };
+    const proposed: BacktestLimits = {
+      dailyMicro: input.limits?.dailyMicro ?? current.dailyMicro,
+      monthlyMicro: input.limits?.monthlyMicro ?? current.monthlyMicro,
+      perTransactionMicro: input.limits?.perTransactionMicro ?? current.perTransactionMicro,
+    };
+    const now = input.now ?? new Date();
+    const window = backtestWindow(now, days);
+    const loaded = await loadDayGroups(db, tx, input.agentId, window.replayFrom, window.from, now);
+    const readers = new Map<number, DayRows>();
+    const rowsOf = (index: number) => {
+      let reader = readers.get(index);
+      if (!reader) {
+        reader = dayRowsReader(tx, input.agentId, window.replayFrom, now, loaded[index] as DayGroups, chunk);
+        readers.set(index, reader);
+      }
+      return reader;
+    };
+    // The days where a limit binds whatever the month before held: their first rows, read at once.
+    const binds = (day: DayGroups, limits: BacktestLimits) =>
+      fitTop(day, limits, config.hardLimitMicro).top > minMicro(limits.dailyMicro, limits.monthlyMicro);
+    await Promise.all(
+      loaded.flatMap((day, i) => (binds(day, proposed) || binds(day, current) ? [rowsOf(i)(1)] : [])),
+    );
+    const payments = tally();
+    for (const day of loaded) if (day.inWindow) for (const g of day.groups) add(payments, g.ask, g.count);
+    return {
+      agentId: input.agentId,
+      days,
+      from: utcDay(window.from),
+      to: utcDay(now),
+      payments,
+      proposed: await replayGroups(loaded, rowsOf, proposed, config.hardLimitMicro),
+      current: await replayGroups(loaded, rowsOf, current, config.hardLimitMicro),
+    };
+  }, READ_ONLY_SNAPSHOT);
 }
 
 /** A tally as the console receives it: amounts as micro-USDC strings (no bigint on the wire). */
