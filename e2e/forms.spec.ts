@@ -254,7 +254,7 @@ test("a form's button waits for the page's scripts: no click before then sends t
   const held = new Promise<void>((resolve) => {
     release = resolve;
   });
-  await page.route("**/_next/static/chunks/**", async (route) => {
+  await page.route("**/_next/static/chunks/**/*.js", async (route) => {
     await held;
     await route.continue();
   });
@@ -263,7 +263,6 @@ test("a form's button waits for the page's scripts: no click before then sends t
   await expect(button).toBeDisabled();
   await page.getByLabel("Name", { exact: true }).fill("before-hydration");
   release();
-  await page.unroute("**/_next/static/chunks/**");
   await expect(button).toBeEnabled();
   await button.click();
   await expect(page.getByRole("status").filter({ hasText: "Token “before-hydration” made" })).toBeVisible();
