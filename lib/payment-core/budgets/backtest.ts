@@ -50,8 +50,8 @@ export type { BacktestLimit, BacktestLimits, BacktestOutcome, Tally } from "./ba
  *
  * Cost: the replay needs the order only where a limit binds. One aggregate reads the rows by UTC
  * day, vendor and asked amount; a day whose rows all fit is decided from those groups. A day where
- * a limit binds is read in order a chunk at a time (HEAD_CHUNK rows), only until no row left in it
- * could fit: the room its windows have only shrinks and a refusal takes nothing, so the rest are
+ * a limit binds is read in order, 256 rows first and twice as many each time up to HEAD_CHUNK, only
+ * until no row left in it could fit: the room its windows have only shrinks and a refusal takes nothing, so the rest are
  * refused as groups. Both replays share what was read (docs/performance.md has the figure at 1M
  * rows; backtest.test.ts holds the result to the reference `replay` of every row in order).
  */
