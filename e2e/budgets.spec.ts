@@ -1,4 +1,4 @@
-import { formatDollars, formatUsdc } from "@/lib/payment-core/support/money";
+import { formatMoney, formatUsdc } from "@/lib/payment-core/support/money";
 import { expect, test } from "./fixtures";
 
 async function usedToday(sql: import("postgres").Sql, agent: string): Promise<bigint> {
@@ -77,7 +77,7 @@ test.describe("budgets", () => {
     await page.getByLabel("Daily limit (USDC)").fill("0.000001");
     const n = asked?.n ?? 0;
     await expect(backtest).toContainText(
-      `${n.toLocaleString("en-US")} payment${n === 1 ? "" : "s"} (${formatDollars(BigInt(asked?.total ?? "0"))}) would have been refused`,
+      `${n.toLocaleString("en-US")} payment${n === 1 ? "" : "s"} (${formatMoney(BigInt(asked?.total ?? "0"))}) would have been refused`,
     );
     const [last] = await sql<{ vendor: string }[]>`
       SELECT coalesce(vendor_host, vendor) AS vendor FROM transactions WHERE agent_id = ${agent}

@@ -1,5 +1,5 @@
 import type { Page } from "@playwright/test";
-import { formatDollars } from "@/lib/payment-core/support/money";
+import { formatMoney } from "@/lib/payment-core/support/money";
 import { expect, test } from "./fixtures";
 import { seedLedgerRows } from "./ledger-rows";
 
@@ -171,7 +171,7 @@ test("spend per hour: the last 24 hours' total is the ledger's completed spend, 
       const [row] = await sql<{ spent: string; n: number }[]>`
         SELECT coalesce(sum(amount_micro), 0)::text AS spent, count(*)::int AS n FROM transactions
         WHERE status = 'completed' AND created_at >= date_trunc('hour', now()) - interval '23 hours'`;
-      const expected = `${formatDollars(BigInt(row?.spent ?? "0"))} in ${(row?.n ?? 0).toLocaleString("en-US")} completed payment`;
+      const expected = `${formatMoney(BigInt(row?.spent ?? "0"))} in ${(row?.n ?? 0).toLocaleString("en-US")} completed payment`;
       const text = (await panel.locator("figcaption").textContent()) ?? "";
       if (!text.includes(expected)) await page.reload();
       return text.includes(expected);

@@ -1,6 +1,6 @@
 import type { Page } from "@playwright/test";
 import type { AgentView } from "@/lib/dal/agents";
-import { formatDollars, formatUsdc } from "@/lib/payment-core/support/money";
+import { formatDollars, formatMoney, formatUsdc } from "@/lib/payment-core/support/money";
 import { expect, test } from "./fixtures";
 
 /** The agent as the console's own API reports it: the figures the engine enforces. */
@@ -47,7 +47,7 @@ test.describe("forms that protect the operator", () => {
       `above the hard limit ${formatDollars(hard)} (X402_HARD_LIMIT_USDC): ${formatDollars(hard)} is what will actually be enforced`,
     );
     await expect(form).toContainText(
-      `Remaining after this change: today ${formatDollars(500_000_000n - dayUsed)} · this month ${formatDollars(BigInt(agent.monthly.limitMicro) - monthUsed)}`,
+      `Remaining after this change: today ${formatMoney(500_000_000n - dayUsed)} · this month ${formatMoney(BigInt(agent.monthly.limitMicro) - monthUsed)}`,
     );
 
     // Above the daily limit.

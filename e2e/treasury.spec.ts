@@ -1,6 +1,6 @@
 import type { Locator, Page } from "@playwright/test";
 import { type Address, createPublicClient, http, parseAbi } from "viem";
-import { formatDollars, parseUsdc } from "@/lib/payment-core/support/money";
+import { formatMoney, parseUsdc, roundCents } from "@/lib/payment-core/support/money";
 import { expect, test } from "./fixtures";
 import type { E2eState } from "./state";
 
@@ -55,8 +55,9 @@ test.describe("Treasury", () => {
 
     const balances = page.getByRole("region", { name: "Balances" });
     const expected = await chainBalance(state);
-    expect(await dollars(fact(page, balances, "USDC"))).toBe(expected);
-    await expect(fact(page, balances, "USDC")).toContainText(formatDollars(expected));
+    // A balance is money: shown to the cent, rounded half up from the chain's exact figure.
+    expect(await dollars(fact(page, balances, "USDC"))).toBe(roundCents(expected));
+    await expect(fact(page, balances, "USDC")).toContainText(formatMoney(expected));
     await expect(fact(page, balances, "Gas \\(ETH\\)")).toContainText(/\d ETH/);
 
     await expect(page.getByRole("link", { name: "Fund the wallet" })).toHaveAttribute(
@@ -83,9 +84,15 @@ test.describe("Treasury", () => {
     expect(price).toBeGreaterThan(0n);
 
     await page.reload();
-    expect(await dollars(fact(page, day, "Spent in the last 24 hours"))).toBe(spentBefore + price);
+    // Both figures are shown to the cent: each side is off its exact value by at most half a cent.
+    const rise = (await dollars(fact(page, day, "Spent in the last 24 hours"))) - spentBefore;
+    expect(rise >= price - 10_000n && rise <= price + 10_000n, `rise ${rise} for a price of ${price}`).toBe(
+      true,
+    );
+    const balanceAfter = await chainBalance(state);
+    expect(balanceAfter).toBe(balanceBefore - price);
     const balances = page.getByRole("region", { name: "Balances" });
-    expect(await dollars(fact(page, balances, "USDC"))).toBe(balanceBefore - price);
+    expect(await dollars(fact(page, balances, "USDC"))).toBe(roundCents(balanceAfter));
     // With spend in the window, the runway is a number of hours, not "unbounded".
     await expect(fact(page, day, "Runway")).toContainText(/^[\d,]+ h \(/);
   });
