@@ -3,7 +3,7 @@
 import { useEffect, useState } from "react";
 import { backtestAction } from "@/app/(console)/agents/actions";
 import { Money } from "@/components/ui/usd";
-import type { BacktestWire } from "@/lib/payment-core/budgets/backtest";
+import type { BacktestWire } from "@/lib/payment-core/budgets/backtest-wire";
 
 /** The limits typed so far, as the form's text (only the valid ones; absent is the limit in force). */
 export interface TypedLimits {

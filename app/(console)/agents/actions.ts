@@ -19,7 +19,8 @@ import {
   JUSTIFICATION_MAX,
   JUSTIFICATION_MIN,
 } from "@/lib/payment-core/budgets/approvals";
-import { backtestForWire, backtestLimits } from "@/lib/payment-core/budgets/backtest";
+import { backtestLimits } from "@/lib/payment-core/budgets/backtest";
+import { backtestForWire } from "@/lib/payment-core/budgets/backtest-wire";
 import { limitOutlook, outlookForWire, type ProposedLimits } from "@/lib/payment-core/budgets/limit-warnings";
 import { getUsage, setLimits } from "@/lib/payment-core/budgets/usage";
 import {

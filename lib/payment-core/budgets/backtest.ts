@@ -1,24 +1,25 @@
 import { sql } from "drizzle-orm";
 import type { Database } from "@/db/client";
-import type { DbOrTx } from "@/db/sql";
 import { InvalidInputError, OperationError } from "../support/errors";
 import { type Micro, minMicro } from "../support/money";
 import { parseUtcDay, utcDay, utcMonthRange } from "../support/time";
 import {
-  ASK,
+  type DayGroups,
+  type DayRows,
+  dayRowsReader,
+  groupKey,
+  HEAD_CHUNK,
+  loadDayGroups,
+  READ_ONLY_SNAPSHOT,
+} from "./backtest-groups";
+import {
   add,
-  type BacktestLimit,
   type BacktestLimits,
   type BacktestOutcome,
-  dayOf,
-  decidedRows,
-  LEDGER_ORDER,
   Refusals,
   type RowRecord,
   type Tally,
   tally,
-  USES,
-  VENDOR,
 } from "./backtest-replay";
 import type { BudgetConfig } from "./config";
 import { getLimitsWith } from "./usage";
@@ -99,162 +100,6 @@ export interface BacktestInput {
   now?: Date;
   /** Rows read at a time from a day where a limit binds (HEAD_CHUNK; tests try small ones). */
   headChunk?: number;
-}
-
-/** The most of a day's rows read at once where a limit binds in it: reads start at FIRST_CHUNK and double. */
-export const HEAD_CHUNK = 8_192;
-const FIRST_CHUNK = 256;
-
-/** The rows of one UTC day with one vendor and one asked amount: what the replay needs when no order matters. */
-interface Group {
-  vendor: string;
-  ask: Micro;
-  count: number;
-  /** What the group's rows take once accepted, summed. */
-  uses: Micro;
-  /** The sum of max(ask, uses): bounds what the day's window can hold at any point of the day. */
-  top: Micro;
-}
-
-interface DayGroups {
-  day: string;
-  month: string;
-  inWindow: boolean;
-  /** The day's first instant and the next day's. */
-  start: Date;
-  next: Date;
-  groups: Group[];
-}
-
-const groupKey = (vendor: string, ask: Micro) => `${ask} ${vendor}`;
-
-const READ_ONLY_SNAPSHOT = { isolationLevel: "repeatable read", accessMode: "read only" } as const;
-/** At most this many connections aggregate at once (each a range of whole days, on one snapshot). */
-const GROUP_PARTS = 3;
-
-type GroupRecord = { d: number; vendor: string; ask: bigint; n: number; uses: string; top: string };
-
-/** The aggregate for UTC days `first` to `end` (excluded) counted from `fromDay`. */
-const groupsQuery = (
-  agentId: string,
-  fromDay: string,
-  base: number,
-  first: number,
-  end: number,
-  replayFrom: Date,
-  to: Date,
-) => sql`
-  SELECT d, vendor, ask, count(*)::int AS n, sum(uses)::text AS uses, sum(greatest(ask, uses))::text AS top
-  FROM (
-    SELECT (t.created_at AT TIME ZONE 'UTC')::date - ${fromDay}::date AS d, ${VENDOR} AS vendor, ${ASK} AS ask,
-      ${USES} AS uses
-    FROM transactions t
-    WHERE ${decidedRows(agentId, replayFrom, to)}
-      AND t.created_at >= ${new Date(base + first * 86_400_000).toISOString()}::timestamptz
-      AND t.created_at < ${new Date(base + end * 86_400_000).toISOString()}::timestamptz
-    OFFSET 0) AS r
-  GROUP BY 1, 2, 3`;
-
-/**
- * One aggregate over the agent's rows: by UTC day, vendor and asked amount (x402 prices are a few
- * fixed amounts). Ranges of whole days go to up to GROUP_PARTS connections at once (PostgreSQL
- * does not split this aggregate over its workers); each joins the snapshot `tx` exported, so all
- * see one ledger. With a pool of one or two connections it is one query on `tx`.
- */
-async function loadDayGroups(
-  db: Database,
-  tx: DbOrTx,
-  agentId: string,
-  replayFrom: Date,
-  windowFrom: Date,
-  to: Date,
-): Promise<DayGroups[]> {
-  const fromDay = utcDay(replayFrom);
-  const base = Date.parse(`${fromDay}T00:00:00.000Z`);
-  const dayCount = Math.floor((to.getTime() - base) / 86_400_000) + 1;
-  const poolMax = (db.$client as { options?: { max?: number } }).options?.max ?? 1;
-  const parts = Math.max(1, Math.min(GROUP_PARTS, poolMax - 1, dayCount));
-  const bounds = Array.from({ length: parts + 1 }, (_, k) => Math.floor((dayCount * k) / parts));
-  const query = (k: number) =>
-    groupsQuery(agentId, fromDay, base, bounds[k] as number, bounds[k + 1] as number, replayFrom, to);
-  let snapshot = "";
-  if (parts > 1) {
-    const [row] = await tx.execute<{ id: string }>(sql`SELECT pg_export_snapshot() AS id`);
-    snapshot = row?.id ?? "";
-    if (!/^[0-9A-F]+(-[0-9A-F]+){1,2}$/i.test(snapshot))
-      throw new Error(`unexpected snapshot id ${snapshot}`);
-  }
-  const results = await Promise.all(
-    Array.from({ length: parts }, (_, k) =>
-      k === 0
-        ? tx.execute<GroupRecord>(query(k))
-        : db.transaction(async (part) => {
-            await part.execute(sql.raw(`SET TRANSACTION SNAPSHOT '${snapshot}'`));
-            return part.execute<GroupRecord>(query(k));
-          }, READ_ONLY_SNAPSHOT),
-    ),
-  );
-  const windowDay = utcDay(windowFrom);
-  const byIndex = new Map<number, DayGroups>();
-  for (const r of results.flat()) {
-    let day = byIndex.get(r.d);
-    if (!day) {
-      const name = dayOf(base, r.d);
-      day = {
-        day: name,
-        month: name.slice(0, 7),
-        inWindow: name >= windowDay,
-        start: new Date(base + r.d * 86_400_000),
-        next: new Date(base + (r.d + 1) * 86_400_000),
-        groups: [],
-      };
-      byIndex.set(r.d, day);
-    }
-    day.groups.push({ vendor: r.vendor, ask: r.ask, count: r.n, uses: BigInt(r.uses), top: BigInt(r.top) });
-  }
-  return [...byIndex].sort(([a], [b]) => a - b).map(([, day]) => day);
-}
-
-/** A day's rows in the ledger's order, read a chunk at a time and kept for the other replay. */
-type DayRows = (upTo: number) => Promise<{ rows: readonly RowRecord[]; complete: boolean }>;
-
-function dayRowsReader(
-  db: DbOrTx,
-  agentId: string,
-  replayFrom: Date,
-  to: Date,
-  day: DayGroups,
-  chunk: number,
-): DayRows {
-  const rows: RowRecord[] = [];
-  let complete = false;
-  let reading: Promise<void> | null = null;
-  // A limit usually stops fitting anything a few hundred rows into its day: small reads first.
-  let size = Math.min(chunk, FIRST_CHUNK);
-  const readChunk = async () => {
-    const limit = size;
-    size = Math.min(chunk, size * 2);
-    const last = rows.at(-1);
-    const after = last ? sql`AND (t.created_at, t.id) > (${last.at}::timestamptz, ${last.id})` : sql``;
-    const got = await db.execute<RowRecord>(sql`
-      SELECT t.created_at AS at, t.id, ${VENDOR} AS vendor, ${ASK} AS ask, ${USES} AS uses
-      FROM transactions t
-      WHERE ${decidedRows(agentId, replayFrom, to)}
-        AND t.created_at >= ${day.start.toISOString()}::timestamptz
-        AND t.created_at < ${day.next.toISOString()}::timestamptz ${after}
-      ORDER BY ${LEDGER_ORDER} LIMIT ${limit}`);
-    rows.push(...got);
-    if (got.length < limit) complete = true;
-  };
-  return async (upTo) => {
-    while (!complete && rows.length < upTo) {
-      reading ??= readChunk().finally(() => {
-        reading = null;
-      });
-      await reading;
-    }
-    return { rows, complete };
-  };
 }
 
 /** What a day's rows that pass the per-transaction and hard limits could hold at most, and take once all accepted. */
@@ -402,43 +247,3 @@ export async function backtestLimits(
     };
   }, READ_ONLY_SNAPSHOT);
 }
-
-/** A tally as the console receives it: amounts as micro-USDC strings (no bigint on the wire). */
-export interface TallyWire {
-  count: number;
-  amountMicro: string;
-}
-
-const tallyWire = (t: Tally): TallyWire => ({ count: t.count, amountMicro: t.amountMicro.toString() });
-
-function outcomeWire(o: BacktestOutcome) {
-  return {
-    limits: {
-      dailyMicro: o.limits.dailyMicro.toString(),
-      monthlyMicro: o.limits.monthlyMicro.toString(),
-      perTransactionMicro: o.limits.perTransactionMicro.toString(),
-    },
-    refused: tallyWire(o.refused),
-    byLimit: Object.fromEntries(Object.entries(o.byLimit).map(([k, t]) => [k, tallyWire(t)])) as Record<
-      BacktestLimit,
-      TallyWire
-    >,
-    byDay: o.byDay.map((d) => ({ day: d.day, ...tallyWire(d) })),
-    byVendor: o.byVendor.map((v) => ({ vendor: v.vendor, ...tallyWire(v) })),
-  };
-}
-
-/** The backtest for a server action's answer. */
-export function backtestForWire(b: Backtest) {
-  return {
-    agentId: b.agentId,
-    days: b.days,
-    from: b.from,
-    to: b.to,
-    payments: tallyWire(b.payments),
-    proposed: outcomeWire(b.proposed),
-    current: outcomeWire(b.current),
-  };
-}
-
-export type BacktestWire = ReturnType<typeof backtestForWire>;
