@@ -139,9 +139,11 @@ async function replayGroups(
     const room = (dayUsed: Micro) =>
       minMicro(limits.dailyMicro - dayUsed, limits.monthlyMicro - monthBefore - dayUsed);
     const { top, uses } = fitTop(day, limits, hardLimitMicro);
+    // Rows of each group not yet replayed one by one (only kept on a day read in order).
     const left = new Map<string, number>();
+    const ordered = top > room(0n);
     let dayUsed = 0n;
-    if (top <= room(0n)) dayUsed = uses;
+    if (!ordered) dayUsed = uses;
     else {
       for (const g of day.groups) left.set(groupKey(g.vendor, g.ask), g.count);
       const read = rowsOf(index);
@@ -167,8 +169,7 @@ async function replayGroups(
     }
     if (day.inWindow) {
       for (const g of day.groups) {
-        const count =
-          left.size === 0 ? (g.ask > passMax ? g.count : 0) : (left.get(groupKey(g.vendor, g.ask)) ?? 0);
+        const count = ordered ? (left.get(groupKey(g.vendor, g.ask)) ?? 0) : g.ask > passMax ? g.count : 0;
         if (count <= 0) continue;
         const limit = out.check(g.ask, dayUsed, monthBefore + dayUsed);
         if (limit !== null) out.refuse(limit, g.vendor, g.ask, count);
