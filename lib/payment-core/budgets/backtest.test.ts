@@ -221,6 +221,24 @@ describe("backtest", () => {
     ).toBe(true);
   }, 120_000);
 
+  it("a crafted reservation in a row's metadata is not a number the replay trusts, and does not break it", async () => {
+    const at = NOW.toISOString();
+    await t.db.$client`INSERT INTO agents (id, name) VALUES ('bt_crafted', 'Crafted') ON CONFLICT DO NOTHING`;
+    await t.db
+      .$client`INSERT INTO transactions (id, created_at, agent_id, vendor, amount_micro, status, metadata)
+      VALUES ('bt-c1', ${at}, 'bt_crafted', 'v.example', 1000000, 'completed', '{"reserved_micro":"1e999"}'::jsonb),
+        ('bt-c2', ${at}, 'bt_crafted', 'v.example', 2000000, 'completed', '{"reserved_micro":"-5"}'::jsonb),
+        ('bt-c3', ${at}, 'bt_crafted', 'v.example', 3000000, 'completed', '{"reserved_micro":99999999999999999999}'::jsonb)`;
+    const b = await backtestLimits(t.db, config, {
+      agentId: "bt_crafted",
+      now: NOW,
+      limits: { dailyMicro: 1n },
+    });
+    // Each row asks its own amount: the crafted reservations are ignored.
+    expect(b.payments).toEqual({ count: 3, amountMicro: usdc(6) });
+    expect(b.proposed.refused).toEqual({ count: 3, amountMicro: usdc(6) });
+  });
+
   it("an agent without payments in the window, an unknown agent, a bad window", async () => {
     const empty = await backtestLimits(t.db, config, { agentId: "code_review_agent", now: NOW, days: 7 });
     expect(empty.payments).toEqual({ count: 0, amountMicro: 0n });
