@@ -121,6 +121,7 @@ const ROUTES: Record<string, Probe[] | { noText: string }> = {
   "api/cron/alerts/route.ts": { noText: "reads only the bearer secret" },
   "api/cron/budget-audit/route.ts": { noText: "reads only the bearer secret" },
   "api/cron/payment-approvals/route.ts": { noText: "reads only the bearer secret" },
+  "api/cron/rollups/route.ts": { noText: "reads only the bearer secret" },
   "api/cron/ledger-sync/route.ts": { noText: "reads only the bearer secret" },
   "api/cron/reconcile/route.ts": { noText: "reads only the bearer secret" },
   "api/cron/settle/route.ts": { noText: "reads only the bearer secret" },

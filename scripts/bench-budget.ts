@@ -24,7 +24,9 @@
  * Options: --seconds N (per run, default 20), --out FILE (default bench-results/budget.json),
  * --pgbouncer-rounds N (direct+pooled pairs per comparison, default 2; 0 skips them),
  * --caps-rounds N (without+with pairs for the caps' cost, default 2), --caps-only (only the caps'
- * part: history, their cost and their overspend hunt, for a short run).
+ * part: history, their cost and their overspend hunt, for a short run), --rollups-rounds N (off+on
+ * pairs for the ledger rollups' cost, scripts/bench/rollups.ts, default 2; 0 skips it),
+ * --rollups-only (only that part, on the history).
  */
 import os from "node:os";
 import path from "node:path";
@@ -37,6 +39,7 @@ import { BudgetEngine, type ReserveResult } from "@/lib/payment-core/budgets/eng
 import { utcDay } from "@/lib/payment-core/support/time";
 import { type CapOverspend, type CapsCost, capsCost, runCapOverspend } from "./bench/caps";
 import {
+  type AlternatingCost,
   dropDatabase,
   fmt,
   jsonPercentiles,
@@ -52,6 +55,7 @@ import {
 import { type PgbenchResult, pgbenchInit, pgbenchRun } from "./bench/pgbench";
 import { cycleScript } from "./bench/pgbench-cycle";
 import { comparePooled, type PooledComparison, pooledJson, pooledRows, pooledSummary } from "./bench/pooled";
+import { rollupsCost } from "./bench/rollups";
 
 const BENCH_DB = "x402_bench";
 const AGENTS = ["builder_agent", "research_agent", "code_review_agent"] as const;
@@ -78,13 +82,15 @@ const { values: args } = parseArgs({
     out: { type: "string", default: "bench-results/budget.json" },
     "pgbouncer-rounds": { type: "string", default: "2" },
     "caps-rounds": { type: "string", default: "2" },
+    "rollups-rounds": { type: "string", default: "2" },
+    "rollups-only": { type: "boolean", default: false },
     "caps-only": { type: "boolean", default: false },
     help: { type: "boolean", short: "h", default: false },
   },
 });
 if (args.help) {
   console.log(
-    "usage: tsx scripts/bench-budget.ts [--seconds N] [--out FILE] [--pgbouncer-rounds N] [--caps-rounds N] [--caps-only]",
+    "usage: tsx scripts/bench-budget.ts [--seconds N] [--out FILE] [--pgbouncer-rounds N] [--caps-rounds N] [--caps-only] [--rollups-rounds N] [--rollups-only]",
   );
   process.exit(0);
 }
@@ -99,6 +105,11 @@ if (!Number.isInteger(POOLED_ROUNDS) || POOLED_ROUNDS < 0) {
   process.exit(2);
 }
 const CAPS_ROUNDS = Number(args["caps-rounds"]);
+const ROLLUPS_ROUNDS = Number(args["rollups-rounds"]);
+if (!Number.isInteger(ROLLUPS_ROUNDS) || ROLLUPS_ROUNDS < 0) {
+  console.error(`--rollups-rounds must be an integer >= 0, got ${args["rollups-rounds"]}`);
+  process.exit(2);
+}
 if (!Number.isInteger(CAPS_ROUNDS) || CAPS_ROUNDS < 1) {
   console.error(`--caps-rounds must be an integer >= 1, got ${args["caps-rounds"]}`);
   process.exit(2);
@@ -540,6 +551,31 @@ async function runCaps(
   return { cost, overspend };
 }
 
+/** The ledger rollups' triggers' cost on the write path, printed; scripts/bench/rollups.ts. */
+async function runRollupsCost(benchUrl: string, admin: postgres.Sql): Promise<AlternatingCost | null> {
+  if (ROLLUPS_ROUNDS === 0) return null;
+  const spec: ScenarioSpec = { name: "spread", callers: 64, engines: 1, agents: AGENTS };
+  log(
+    `rollups: ${spec.name}, ${spec.callers} callers, rollup triggers off and on, ${ROLLUPS_ROUNDS} of each ...`,
+  );
+  const cost = await rollupsCost(
+    `${spec.name}, ${spec.callers} callers`,
+    ROLLUPS_ROUNDS,
+    admin,
+    async (on) => {
+      const r = await runScenario(benchUrl, admin, spec, SECONDS);
+      log(
+        `  ${on ? "rollups on " : "rollups off"}: ${fmt(r.cyclesPerSec, 1)} cycles/s, reserve p99 ${fmt(r.reserve.p99)} ms`,
+      );
+      return { perSec: r.cyclesPerSec, errors: r.errors + r.refusals };
+    },
+  );
+  log(
+    `rollups' cost: on / off = ${cost.ratio !== null ? fmt(cost.ratio, 3) : "-"} (off ${cost.withoutPerSec.join(", ")}; on ${cost.withPerSec.join(", ")} cycles/s)`,
+  );
+  return cost;
+}
+
 async function main(): Promise<number> {
   const server = await resolveDatabase({
     databaseUrl: process.env.DATABASE_URL,
@@ -586,6 +622,15 @@ async function main(): Promise<number> {
       log(`warning: max_connections ${settings.max_connections} may be too few for 64 pgbench clients`);
     }
     log(`${SECONDS} s per run (+${WARMUP_SECONDS} s warm-up for the engine runs)\n`);
+    if (args["rollups-only"]) {
+      log(`seeding ${HISTORY_ROWS} ledger rows of history (30 days before today) ...`);
+      await seedHistory(benchAdmin);
+      const rollups = await runRollupsCost(benchUrl, benchAdmin);
+      log(
+        `\nwrote ${await writeReport(OUT, { timestamp: new Date().toISOString(), secondsPerRun: SECONDS, rollups })}`,
+      );
+      return 0;
+    }
     if (args["caps-only"]) {
       log(`seeding ${HISTORY_ROWS} ledger rows of history (30 days before today) ...`);
       await seedHistory(benchAdmin);
@@ -691,6 +736,7 @@ async function main(): Promise<number> {
     log(`overspend: ${HOT_AGENT} daily limit 50 USDC, 64 callers over 4 engines ...`);
     const overspend = await runOverspend(benchUrl, benchAdmin, Math.max(60, SECONDS * 3));
     const caps = await runCaps(benchUrl, benchAdmin);
+    const rollups = await runRollupsCost(benchUrl, benchAdmin);
 
     // ------------------------------------------------------------ report
     const header = [
@@ -893,6 +939,7 @@ async function main(): Promise<number> {
       pgbouncer: pooled.map((c) => pooledJson(c, STATS)),
       overspend,
       caps,
+      rollups,
       targets,
     };
     log(`\nwrote ${await writeReport(OUT, report)}`);

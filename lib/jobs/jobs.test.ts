@@ -221,6 +221,7 @@ describe("the schedule", () => {
         "settle",
         "alerts",
         "payment-approvals",
+        "rollups",
       ]);
       const from = new Date("2026-11-30T16:42:10Z"); // a Monday
       const next = Object.fromEntries(crons.map((c) => [c.name, c.cron.nextRun(from)?.toISOString()]));
@@ -231,6 +232,7 @@ describe("the schedule", () => {
         settle: "2026-11-30T16:43:00.000Z",
         alerts: "2026-11-30T16:43:00.000Z",
         "payment-approvals": "2026-11-30T16:43:00.000Z",
+        rollups: "2026-11-30T16:43:00.000Z",
       });
       expect(crons.every((c) => c.cron.isStopped() === false && c.cron.isRunning() === false)).toBe(true);
     } finally {

@@ -11,7 +11,7 @@ import { setCaps } from "@/lib/payment-core/budgets/caps";
 import { type BudgetConfig, defaultBudgetConfig } from "@/lib/payment-core/budgets/config";
 import { BudgetEngine, type ReserveResult } from "@/lib/payment-core/budgets/engine";
 import { utcDay } from "@/lib/payment-core/support/time";
-import { round } from "./common";
+import { type AlternatingCost, alternatingCost, round } from "./common";
 
 const HUGE = 1_000_000_000_000_000n;
 /** The vendor host the engine scenarios pay (scripts/bench-budget.ts). */
@@ -38,47 +38,16 @@ export async function benchCaps(url: string, on: boolean): Promise<void> {
   }
 }
 
-export interface CapsCost {
-  scenario: string;
-  rounds: number;
-  withoutPerSec: number[];
-  withPerSec: number[];
-  /** Cycles/s with caps divided by without (means of the rounds). */
-  ratio: number | null;
-  errors: number;
-}
+export type CapsCost = AlternatingCost;
 
-/**
- * `measure(withCaps)` runs the scenario once and answers its cycles/s; runs alternate without and
- * with caps, `rounds` of each, so drift on a shared machine lands on both sides.
- */
-export async function capsCost(
+/** The caps' cost: runs alternate without and with caps (`alternatingCost`). */
+export function capsCost(
   scenario: string,
   rounds: number,
   url: string,
   measure: (withCaps: boolean) => Promise<{ perSec: number; errors: number }>,
 ): Promise<CapsCost> {
-  const withoutPerSec: number[] = [];
-  const withPerSec: number[] = [];
-  let errors = 0;
-  for (let i = 0; i < rounds; i++) {
-    for (const on of [false, true]) {
-      await benchCaps(url, on);
-      const r = await measure(on);
-      (on ? withPerSec : withoutPerSec).push(r.perSec);
-      errors += r.errors;
-    }
-  }
-  await benchCaps(url, false);
-  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-  return {
-    scenario,
-    rounds,
-    withoutPerSec: withoutPerSec.map((v) => round(v, 1) ?? 0),
-    withPerSec: withPerSec.map((v) => round(v, 1) ?? 0),
-    ratio: round(mean(withPerSec) / mean(withoutPerSec), 3),
-    errors,
-  };
+  return alternatingCost(scenario, rounds, (on) => benchCaps(url, on), measure);
 }
 
 export interface CapOverspend {

@@ -155,3 +155,48 @@ export async function inParallel(count: number, callers: number, task: () => Pro
   );
   return performance.now() - t0;
 }
+
+/** A feature's cost on a scenario: cycles/s with it on against off, runs alternating. */
+export interface AlternatingCost {
+  scenario: string;
+  rounds: number;
+  withoutPerSec: number[];
+  withPerSec: number[];
+  /** Cycles/s with the feature divided by without (means of the rounds). */
+  ratio: number | null;
+  errors: number;
+}
+
+/**
+ * `measure(on)` runs the scenario once and answers its cycles/s; runs alternate off and on,
+ * `rounds` of each, so drift on a shared machine lands on both sides. `set(on)` switches the
+ * feature; it is left off at the end.
+ */
+export async function alternatingCost(
+  scenario: string,
+  rounds: number,
+  set: (on: boolean) => Promise<void>,
+  measure: (on: boolean) => Promise<{ perSec: number; errors: number }>,
+): Promise<AlternatingCost> {
+  const withoutPerSec: number[] = [];
+  const withPerSec: number[] = [];
+  let errors = 0;
+  for (let i = 0; i < rounds; i++) {
+    for (const on of [false, true]) {
+      await set(on);
+      const r = await measure(on);
+      (on ? withPerSec : withoutPerSec).push(r.perSec);
+      errors += r.errors;
+    }
+  }
+  await set(false);
+  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  return {
+    scenario,
+    rounds,
+    withoutPerSec: withoutPerSec.map((v) => round(v, 1) ?? 0),
+    withPerSec: withPerSec.map((v) => round(v, 1) ?? 0),
+    ratio: round(mean(withPerSec) / mean(withoutPerSec), 3),
+    errors,
+  };
+}

@@ -3,7 +3,14 @@ import path from "node:path";
 import { sql } from "drizzle-orm";
 import type { Database } from "@/db/client";
 import { OperationError } from "@/lib/payment-core/support/errors";
-import { listTables, migrationLevel, quoteIdent, serverMajor, type TableInfo } from "./catalog";
+import {
+  DERIVED_TABLES,
+  listTables,
+  migrationLevel,
+  quoteIdent,
+  serverMajor,
+  type TableInfo,
+} from "./catalog";
 import { libpqConnection, runTool, toolMajor } from "./pg-tools";
 import { tableDigest, writePortable } from "./portable";
 
@@ -86,7 +93,15 @@ export async function backupDatabase(
     const conn = libpqConnection(url);
     const run = await runTool(
       "pg_dump",
-      ["--format=custom", "--no-owner", "--no-privileges", `--file=${file}`, `--dbname=${conn.dbname}`],
+      [
+        "--format=custom",
+        "--no-owner",
+        "--no-privileges",
+        // Derived tables: their definitions, not their rows (catalog.ts).
+        ...[...DERIVED_TABLES].map((t) => `--exclude-table-data=public.${t}`),
+        `--file=${file}`,
+        `--dbname=${conn.dbname}`,
+      ],
       { env: conn.env },
     );
     if (run.code !== 0) {

@@ -38,11 +38,26 @@ export interface MigrationLevel {
 
 export const quoteIdent = (name: string) => `"${name.replaceAll('"', '""')}"`;
 
-/** Every base table of `public`, parents before children (so rows insert in this order). */
+/**
+ * Tables whose rows are derived from other tables (the ledger's rollups, db/schema/rollups.ts):
+ * never in a backup. A restore gets them from the restored ledger (its triggers, then
+ * `ledger_rollup_rebuild()`), so a file can neither carry totals the ledger does not hold nor
+ * need them.
+ */
+export const DERIVED_TABLES: ReadonlySet<string> = new Set([
+  "ledger_rollup_deltas",
+  "ledger_rollup_day",
+  "ledger_rollup_hour",
+  "ledger_rollup_minute",
+  "ledger_latency_5m",
+]);
+
+/** Every base table of `public` but the derived ones, parents before children (so rows insert in this order). */
 export async function listTables(db: DbOrTx): Promise<TableInfo[]> {
   const tables = await db.execute<{ name: string }>(sql`
     SELECT c.relname AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
     WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') AND NOT c.relispartition
+      AND NOT c.relname = ANY(${sql.param([...DERIVED_TABLES])}::text[])
     ORDER BY c.relname`);
   const columns = await db.execute<{
     table: string;
@@ -185,7 +200,7 @@ export function schemaTablesAt(level: number): string[] {
     tables: Record<string, { name: string; schema: string }>;
   };
   return Object.values(snapshot.tables)
-    .filter((t) => (t.schema || "public") === "public")
+    .filter((t) => (t.schema || "public") === "public" && !DERIVED_TABLES.has(t.name))
     .map((t) => t.name)
     .sort();
 }

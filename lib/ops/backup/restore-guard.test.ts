@@ -10,8 +10,10 @@ import { withDatabase } from "@/db/embedded";
 import { seedDemo, seedDemoUsers } from "@/db/seed";
 import { run } from "@/lib/cli/main";
 import { cliUser } from "@/lib/cli/test-harness";
+import { checkLedgerRollups } from "@/lib/payment-core/budget-audit/ledger-rollups";
 import { defaultBudgetConfig } from "@/lib/payment-core/budgets/config";
 import { setLimit } from "@/lib/payment-core/budgets/usage";
+import { countAndPaid, rangeTotals } from "@/lib/payment-core/ledger/rollups";
 import { createTestDatabase, type TestDatabase } from "@/lib/testing/db";
 import { listTables, schemaTablesAt } from "./catalog";
 import { databaseDigest } from "./index";
@@ -222,6 +224,42 @@ describe("x402 restore --force refuses an incomplete backup, and nothing changes
     expect(await stateDigest(target.db)).toEqual(before);
   });
 
+  it("a file carrying rollup rows (derived from the ledger, never backed up) is refused as an extra table", async () => {
+    const { header, trailer, body } = parts();
+    expect(header.tables.map((t) => t.name)).not.toContain("ledger_rollup_day");
+    // Totals the ledger does not hold: $1,000,000 paid today by builder_agent.
+    const forged = {
+      day: "2026-03-10",
+      agent_id: "builder_agent",
+      vendor: "search-api",
+      status: "completed",
+      erred: false,
+      n: "1",
+      amount_micro: "1000000000000",
+    };
+    const file = craft("rollups.x402.jsonl.gz", [
+      JSON.stringify({
+        ...header,
+        tables: [...header.tables, { name: "ledger_rollup_day", columns: Object.keys(forged) }],
+      }),
+      ...body,
+      JSON.stringify({ table: "ledger_rollup_day" }),
+      JSON.stringify(forged),
+      JSON.stringify({
+        ...trailer,
+        tables: { ...trailer.tables, ledger_rollup_day: { rows: 1, sha256: "0".repeat(64) } },
+      }),
+    ]);
+    const target = await populated("target");
+    const before = await stateDigest(target.db);
+    const result = await x402(["restore", file, "--force"], target.url, target.env);
+    expect(result.json).toMatchObject({
+      error: { code: "backup_incomplete", extra: ["ledger_rollup_day"], missing: [] },
+    });
+    expect(await stateDigest(target.db)).toEqual(before);
+    expect((await checkLedgerRollups(target.db)).total).toBe(0);
+  });
+
   it.each([
     ["a trailer count one row short", "count"],
     ["a row changed under an unchanged trailer", "hash"],
@@ -267,6 +305,14 @@ describe("x402 restore --force refuses an incomplete backup, and nothing changes
     },
   );
 });
+
+/** The ledger's own row count and completed sum. */
+async function ledgerTotals(db: Database) {
+  const [row] = await db.$client<{ n: string; paid: string }[]>`
+    SELECT count(*)::text AS n, coalesce(sum(amount_micro) FILTER (WHERE status = 'completed'), 0)::text AS paid
+    FROM transactions`;
+  return { count: Number(row?.n), paidMicro: BigInt(row?.paid ?? "-1") };
+}
 
 /** The audit log's chain, recomputed row by row: each row's hash covers its predecessor's. */
 async function chainIntact(db: Database): Promise<boolean> {
@@ -325,6 +371,9 @@ describe("a complete backup still restores, and the restore is on the record", (
       after: { file: real, sha256: sha256(real), format: "portable", preRestoreBackup: preFile },
     });
     expect(await chainIntact(target.db)).toBe(true);
+    // The ledger's rollups come from the restored ledger (the file holds none) and match it.
+    expect((await checkLedgerRollups(target.db)).total).toBe(0);
+    expect(countAndPaid(await rangeTotals(target.db, {}))).toEqual(await ledgerTotals(source.db));
 
     // The pre-restore backup is complete and brings back what the target held.
     const back = await createTestDatabase();

@@ -24,6 +24,14 @@ import { archiveDumpedBy, libpqConnection, restoreThroughPsql, toolMajor } from 
 import { loadPortable } from "./portable";
 import { verifyArchive, verifyPortable } from "./verify";
 
+/** Rebuilds the ledger's rollups from the ledger (db/functions/ledger_rollups.sql), where the database has them. */
+async function rebuildLedgerRollups(db: Pick<Database, "execute">): Promise<void> {
+  const [row] = await db.execute<{ present: boolean }>(
+    sql`SELECT to_regproc('ledger_rollup_rebuild') IS NOT NULL AS present`,
+  );
+  if (row?.present) await db.execute(sql`SELECT ledger_rollup_rebuild()`);
+}
+
 /**
  * `x402 restore`: checks the file is complete (verify.ts) and refuses it otherwise, whatever the
  * flags; refuses a database that holds data (beyond what migrations write) unless forced, and then
@@ -342,6 +350,9 @@ async function restorePgDump(db: Database, url: string, file: string, options: R
       );
     }
     await migrateDatabase(db);
+    // The archive holds no rollup rows (catalog.ts, DERIVED_TABLES) and pg_restore loads the
+    // ledger before it creates its triggers: the rollups are computed from the restored ledger.
+    await rebuildLedgerRollups(db);
     const tables = await rowCounts(db, await listTables(db));
     return { tables, replaced, sha256: verified.sha256, preRestoreBackup: pre };
   } finally {

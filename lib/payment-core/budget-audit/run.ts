@@ -5,6 +5,7 @@ import { type Clock, systemClock } from "../support/time";
 import { checkAnomalies } from "./anomalies";
 import { checkCapConsistency, checkLedgerConsistency, checkRollups } from "./consistency";
 import { checkIntegrity } from "./integrity";
+import { checkLedgerRollups } from "./ledger-rollups";
 import { checkOverruns } from "./overruns";
 import { checkReceipts } from "./receipts";
 import { DEFAULT_REPORT_DIR, saveAuditReport } from "./reports";
@@ -67,6 +68,7 @@ export async function runBudgetAudit(
       const capConsistency = await checkCapConsistency(tx);
       const overruns = await checkOverruns(tx, deps.config, now);
       const rollups = await checkRollups(tx);
+      const ledgerRollups = await checkLedgerRollups(tx);
       const integrity = await checkIntegrity(tx, { now, clockSkewMs: CLOCK_SKEW_MS, staleReservationMs });
       const anomalies = await checkAnomalies(tx, rules, now);
       const receipts = await checkReceipts(tx);
@@ -77,13 +79,24 @@ export async function runBudgetAudit(
       const checks = [
         buildCheck(CHECK_NAMES[0], "Ledger vs budget consistency", "error", [consistency, capConsistency]),
         buildCheck(CHECK_NAMES[1], "Budget overrun detection", "error", overruns),
-        buildCheck(CHECK_NAMES[2], "Daily/monthly rollup accuracy", "error", [rollups]),
+        buildCheck(CHECK_NAMES[2], "Rollup accuracy (budget windows, ledger rollups)", "error", [
+          rollups,
+          ledgerRollups,
+        ]),
         buildCheck(CHECK_NAMES[3], "Data integrity", "error", integrity),
         buildCheck(CHECK_NAMES[4], "Spending anomalies", "warning", anomalies),
         buildCheck(CHECK_NAMES[5], "Vendor receipts", "warning", [receipts]),
       ];
       const byKind: Partial<Record<FindingKind, number>> = {};
-      for (const r of [consistency, ...overruns, rollups, ...integrity, ...anomalies, receipts]) {
+      for (const r of [
+        consistency,
+        ...overruns,
+        rollups,
+        ledgerRollups,
+        ...integrity,
+        ...anomalies,
+        receipts,
+      ]) {
         if (r.total > 0) byKind[r.kind] = r.total;
       }
       const counts: AuditCounts = {

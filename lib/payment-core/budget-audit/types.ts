@@ -25,6 +25,7 @@ export type FindingKind =
   | "hard_limit_overrun"
   // rollup_accuracy
   | "rollup_mismatch"
+  | "ledger_rollup_mismatch"
   // data_integrity
   | "duplicate_nonce"
   | "non_positive_amount"

@@ -191,7 +191,7 @@ describe("the job runner", () => {
       Object.values(jobs)
         .filter((j) => j.keepRunsDays !== undefined)
         .map((j) => j.name),
-    ).toEqual(["settle", "alerts", "alerts-deliver", "payment-approvals", "vendor-sync"]);
+    ).toEqual(["settle", "alerts", "alerts-deliver", "payment-approvals", "vendor-sync", "rollups"]);
   });
 });
 

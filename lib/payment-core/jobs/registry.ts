@@ -1,6 +1,7 @@
 import type { Database } from "@/db/client";
 import { type BudgetAuditResult, runBudgetAudit } from "../budget-audit/run";
 import type { BudgetConfig } from "../budgets/config";
+import { foldRollups } from "../ledger/rollups";
 import { expirePaymentApprovals } from "../payment-approvals/decide";
 import { type ReconcileDeps, reconcile } from "../reconciliation";
 import type { ResolveReport } from "../settlement/resolver";
@@ -97,6 +98,11 @@ export const JOB_SCHEDULES: Record<JobName, { schedule: string; description: str
     description:
       "Reads the facilitator's discovery list (X402_FACILITATOR_URL, Bazaar) into the vendor catalog; a known vendor listed with another payTo raises a critical alert.",
   },
+  rollups: {
+    schedule: "* * * * *",
+    description:
+      "Folds the ledger's new rollup deltas into the day, hour and minute rollups the charts and ledger totals read (reads are exact either way; folding keeps them fast).",
+  },
 };
 
 /**
@@ -113,7 +119,7 @@ export function settleSchedule(seconds: number): { schedule: string; intervalSec
 }
 
 const SHOWN_DISCREPANCIES = 50;
-/** Runs of the frequent jobs (settle, alerts, alerts-deliver, payment-approvals, vendor-sync) are kept this long. */
+/** Runs of the frequent jobs (settle, alerts, alerts-deliver, payment-approvals, vendor-sync, rollups) are kept this long. */
 export const FREQUENT_RUNS_KEPT_DAYS = 7;
 
 export function buildJobs(deps: JobsDeps): Record<JobName, JobDefinition> {
@@ -269,6 +275,10 @@ export function buildJobs(deps: JobsDeps): Record<JobName, JobDefinition> {
       },
       { keepRunsDays: FREQUENT_RUNS_KEPT_DAYS },
     ),
+    rollups: def("rollups", null, async (ctx) => ({ output: { folded: await foldRollups(ctx.db) } }), {
+      runAtStart: true,
+      keepRunsDays: FREQUENT_RUNS_KEPT_DAYS,
+    }),
   };
 }
 
@@ -296,6 +306,8 @@ export function summarizeRun(job: string, output: unknown): string {
     }
     case "payment-approvals":
       return `${o.expired} expired, ${o.released} released`;
+    case "rollups":
+      return `${o.folded} delta rows folded`;
     case "vendor-sync": {
       const r = o as unknown as SyncReport;
       return `${r.recorded} of ${r.listed} listed resources recorded, ${r.newVendors} new vendors, ${r.changed} price changes, ${r.alerts} alerts`;

@@ -19,6 +19,7 @@ export const JOB_NAMES = [
   "alerts-deliver",
   "payment-approvals",
   "vendor-sync",
+  "rollups",
 ] as const;
 export type JobName = (typeof JOB_NAMES)[number];
 

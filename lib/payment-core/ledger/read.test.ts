@@ -108,9 +108,27 @@ describe("summarizeTransactions", () => {
     });
   });
 
-  it("above the exact limit, gives the planner's estimate marked as one, without a sum", async () => {
+  it("a filter by agent, status and time is exact from the rollups whatever the limit, to the microsecond's edge", async () => {
+    const [truth] = await t.db.$client<{ n: string; paid: string }[]>`
+      SELECT count(*) AS n, sum(amount_micro) FILTER (WHERE status = 'completed') AS paid
+      FROM transactions WHERE agent_id = 'many_agent' AND created_at >= '2026-10-01T00:10:00.5Z'
+        AND created_at < '2026-10-01T00:30:00Z'`;
+    expect(
+      await summarizeTransactions(
+        t.db,
+        { agentId: "many_agent", from: "2026-10-01T00:10:00.500Z", to: "2026-10-01T00:30:00Z" },
+        { exactUpTo: 10 },
+      ),
+    ).toEqual({ exact: true, count: Number(truth?.n), paidMicro: BigInt(truth?.paid ?? -1) });
+  });
+
+  it("any other filter above the exact limit gives the planner's estimate marked as one, without a sum", async () => {
     await t.db.$client`ANALYZE transactions`;
-    const summary = await summarizeTransactions(t.db, { agentId: "many_agent" }, { exactUpTo: 10 });
+    const summary = await summarizeTransactions(
+      t.db,
+      { agentId: "many_agent", minAmountMicro: 1n },
+      { exactUpTo: 10 },
+    );
     expect(summary.exact).toBe(false);
     expect(summary).not.toHaveProperty("paidMicro");
     // After ANALYZE the estimate is close: within 20% of the 2,500 rows.

@@ -6,6 +6,7 @@ import type { Micro } from "../support/money";
 import { parseIsoTimestamp, parseUtcDay } from "../support/time";
 import { cursorOf, keysetPage, LEDGER_SORTS, type LedgerSort, sortKeyOf } from "./keyset";
 import { REFUND_STATES, type RefundState } from "./refunds";
+import { countAndPaid, rangeTotals } from "./rollups";
 
 /** Every ledger status, as the schema's enum declares them (their meanings are documented there). */
 export const TRANSACTION_STATUSES = transactionStatus.enumValues;
@@ -216,9 +217,10 @@ export async function listTransactions(
 }
 
 /**
- * The summary is exact when the planner expects at most this many matching rows (counting and
- * summing them is then a bounded read); above it, the planner's estimate of the count is shown,
- * marked as one. Rollups (issue 30) will make every filter's totals exact.
+ * A filter by agent, vendor, status and time is summed from the ledger's rollups, exactly, at any
+ * size. Any other filter (a hash, amounts, refunds) is exact when the planner expects at most this
+ * many matching rows (counting and summing them is then a bounded read); above it, the planner's
+ * estimate of the count is shown, marked as one.
  */
 export const SUMMARY_EXACT_LIMIT = 200_000;
 /** The exact count may take this long at most; past it (an estimate far too low), the estimate is shown. */
@@ -247,6 +249,47 @@ function isTimeout(error: unknown): boolean {
   return false;
 }
 
+/** An instant as a Date when it is one to the millisecond (the rollups' reads take Dates); else null. */
+function msInstant(value: Date | string): Date | null {
+  if (value instanceof Date) return value;
+  try {
+    const parsed = parseIsoTimestamp(value);
+    const fraction = /\.(\d+)/.exec(parsed.pg)?.[1] ?? "";
+    return /^0*$/.test(fraction.slice(3)) ? parsed.date : null;
+  } catch {
+    return parseUtcDay(value).start;
+  }
+}
+
+/**
+ * The filter as a read of the ledger's rollups (./rollups.ts), when all it names is what they
+ * are keyed by (agent, vendor, status, when the row was created); else null. `where` has
+ * validated it already.
+ */
+function rollupRange(filter: LedgerFilter): { from: Date | null; to: Date | null } | null {
+  if (filter.txHash || filter.refund) return null;
+  if (filter.minAmountMicro !== undefined || filter.maxAmountMicro !== undefined) return null;
+  const lower: Date[] = [];
+  const upper: Date[] = [];
+  if (filter.date) {
+    const day = parseUtcDay(filter.date);
+    lower.push(day.start);
+    upper.push(day.end);
+  }
+  for (const [value, list] of [
+    [filter.from, lower],
+    [filter.to, upper],
+  ] as const) {
+    if (!value) continue;
+    const at = msInstant(value);
+    if (!at) return null;
+    list.push(at);
+  }
+  const from = lower.length ? new Date(Math.max(...lower.map((d) => d.getTime()))) : null;
+  const to = upper.length ? new Date(Math.min(...upper.map((d) => d.getTime()))) : null;
+  return { from, to };
+}
+
 /**
  * How many rows match a filter and what the completed ones paid, exactly when that is a bounded
  * read (the estimate is at most `exactUpTo`, default `SUMMARY_EXACT_LIMIT`, and the count ends
@@ -258,6 +301,15 @@ export async function summarizeTransactions(
   options: { exactUpTo?: number } = {},
 ): Promise<LedgerSummary> {
   const conditions = where(filter);
+  const range = rollupRange(filter);
+  if (range) {
+    const totals = await rangeTotals(db, range, {
+      agentId: filter.agentId || undefined,
+      vendor: filter.vendor || undefined,
+      statuses: filter.status ? [filter.status] : undefined,
+    });
+    return { exact: true, ...countAndPaid(totals) };
+  }
   const estimate = await estimateMatches(db, conditions);
   if (estimate <= (options.exactUpTo ?? SUMMARY_EXACT_LIMIT)) {
     try {

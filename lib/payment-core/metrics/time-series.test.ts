@@ -134,13 +134,18 @@ describe("getLatencySeries", () => {
     const { buckets } = await getLatencySeries(t.db, { now });
     expect(buckets).toHaveLength(72);
     expect(buckets[0]?.start).toBe("2026-03-10T06:35:00.000Z");
-    expect(buckets.at(-1)).toEqual({
-      start: "2026-03-10T12:30:00.000Z",
-      count: 100,
-      p50Ms: 51, // 50.5 rounds half up
-      p95Ms: 95, // 95.05
-      p99Ms: 99, // 99.01
-    });
+    const last = buckets.at(-1);
+    expect(last).toMatchObject({ start: "2026-03-10T12:30:00.000Z", count: 100 });
+    // From the histogram (bins about 9% wide, each read as its mean): within a bin of what
+    // percentile_cont gives over the 100 values (50.5, 95.05, 99.01), and in order.
+    for (const [got, exact] of [
+      [last?.p50Ms, 50.5],
+      [last?.p95Ms, 95.05],
+      [last?.p99Ms, 99.01],
+    ] as const) {
+      expect(Math.abs((got ?? 0) - exact) / exact).toBeLessThan(0.09);
+    }
+    expect((last?.p50Ms ?? 0) <= (last?.p95Ms ?? 0) && (last?.p95Ms ?? 0) <= (last?.p99Ms ?? 0)).toBe(true);
     expect(buckets.at(-2)).toEqual({
       start: "2026-03-10T12:25:00.000Z",
       count: 1,
@@ -149,6 +154,23 @@ describe("getLatencySeries", () => {
       p99Ms: 800,
     });
     expect(buckets.slice(0, -2).every((b) => b.count === 0)).toBe(true);
+  });
+
+  it("is percentile_cont exactly where each latency has a bin of its own", async () => {
+    // 100, 200, 400, 800 ms: a factor of two apart, so eight bins apart.
+    await insertHistoricalRows(
+      t.db,
+      [100, 200, 200, 400, 800].map((ms) => row("2026-03-10T12:31:00.000Z", "completed", { latencyMs: ms })),
+    );
+    const { buckets } = await getLatencySeries(t.db, { now });
+    // N = 5: p50 rank 2 → 200; p95 rank 3.8 → 400 + 0.8·400 = 720; p99 rank 3.96 → 784.
+    expect(buckets.at(-1)).toEqual({
+      start: "2026-03-10T12:30:00.000Z",
+      count: 5,
+      p50Ms: 200,
+      p95Ms: 720,
+      p99Ms: 784,
+    });
   });
 });
 

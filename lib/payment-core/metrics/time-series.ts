@@ -1,12 +1,12 @@
-import { sql } from "drizzle-orm";
 import type { Database } from "@/db/client";
+import { histogramPercentiles, type LatencyBin, latencyHistogram, seriesTotals } from "../ledger/rollups";
 import type { Micro } from "../support/money";
 
 /**
  * The overview's time series: payment success rate, latency percentiles and spend per hour.
- * Every read is a `created_at` range of the last hours (`transactions_created_idx`,
- * `transactions_status_created_idx`), never a scan of the whole ledger. Counts and sums are
- * integers from SQL; a rate is computed from integers and rounded once.
+ * Every read is of the ledger's rollups (../ledger/rollups.ts: a few thousand rows for any
+ * ledger size, the deltas not yet folded included), never of the ledger itself. Counts and sums
+ * are integers from SQL; a rate is computed from integers and rounded once.
  */
 
 const MINUTE_MS = 60_000;
@@ -112,27 +112,23 @@ export async function countOutcomesPerMinute(
   db: Database,
   options: { from: Date; count: number },
 ): Promise<{ completed: number[]; failed: number[]; refused: number[] }> {
-  const from = options.from.toISOString();
-  const to = new Date(options.from.getTime() + options.count * MINUTE_MS).toISOString();
-  const rows = await db.execute<{ i: number; completed: number; failed: number; refused: number }>(sql`
-    SELECT floor(extract(epoch FROM created_at - ${from}::timestamptz) / 60)::int AS i,
-      (count(*) FILTER (WHERE status = 'completed'))::int AS completed,
-      (count(*) FILTER (WHERE status IN ('failed', 'cancelled', 'authorized')))::int AS failed,
-      (count(*) FILTER (WHERE status = 'rejected'))::int AS refused
-    FROM transactions
-    WHERE created_at >= ${from}::timestamptz AND created_at < ${to}::timestamptz
-      -- A payment whose vendor failed after signing is a failure while its money is still held
-      -- (authorized with an error) and after it was cancelled, as well as once it is failed.
-      AND (status IN ('completed', 'failed', 'cancelled', 'rejected')
-        OR (status = 'authorized' AND error_code IS NOT NULL))
-    GROUP BY 1`);
   const zeros = () => new Array<number>(options.count).fill(0);
   const out = { completed: zeros(), failed: zeros(), refused: zeros() };
+  // The fleet's minute rollup (ledger/rollups.ts); a `from` inside a minute starts at that minute.
+  const from = new Date(floorTo(options.from, MINUTE_MS));
+  const rows = await seriesTotals(db, {
+    unit: "minute",
+    from,
+    count: options.count,
+    statuses: ["completed", "failed", "cancelled", "rejected", "authorized"],
+  });
   for (const row of rows) {
     if (row.i < 0 || row.i >= options.count) continue;
-    out.completed[row.i] = row.completed;
-    out.failed[row.i] = row.failed;
-    out.refused[row.i] = row.refused;
+    if (row.status === "completed") out.completed[row.i] = (out.completed[row.i] ?? 0) + row.n;
+    else if (row.status === "rejected") out.refused[row.i] = (out.refused[row.i] ?? 0) + row.n;
+    // A payment whose vendor failed after signing is a failure while its money is still held
+    // (authorized with an error) and after it was cancelled, as well as once it is failed.
+    else if (row.status !== "authorized" || row.erred) out.failed[row.i] = (out.failed[row.i] ?? 0) + row.n;
   }
   return out;
 }
@@ -237,42 +233,38 @@ export interface LatencySeries {
 
 /**
  * p50/p95/p99 of `latency_ms` of completed payments per bucket (5 minutes by default, aligned
- * to the UTC clock) over the last `hours` hours, the bucket of `now` included. Interpolated
- * percentiles (`percentile_cont`), rounded to whole milliseconds.
+ * to the UTC clock, a multiple of 5) over the last `hours` hours, the bucket of `now` included,
+ * rounded to whole milliseconds. Read from the latency histogram (`ledger_latency_5m`, bins about
+ * 9% wide): interpolated as `percentile_cont` would, each value taken as its bin's mean, so exact
+ * where a bin holds one distinct value and otherwise within its bin.
  */
 export async function getLatencySeries(
   db: Database,
   options: { now: Date; hours?: number; bucketMinutes?: number },
 ): Promise<LatencySeries> {
   const bucketMinutes = options.bucketMinutes ?? 5;
+  if (!Number.isInteger(bucketMinutes) || bucketMinutes < 5 || bucketMinutes % 5 !== 0) {
+    throw new RangeError(`bucketMinutes must be a whole multiple of 5, got ${bucketMinutes}`);
+  }
   const hours = options.hours ?? 6;
   const stepMs = bucketMinutes * MINUTE_MS;
   const count = Math.max(1, Math.round((hours * 60) / bucketMinutes));
   const first = floorTo(options.now, stepMs) - (count - 1) * stepMs;
-  const from = new Date(first).toISOString();
-  const to = new Date(first + count * stepMs).toISOString();
-  const rows = await db.execute<{ i: number; n: number; p: number[] }>(sql`
-    SELECT floor(extract(epoch FROM created_at - ${from}::timestamptz) / ${stepMs / 1000})::int AS i,
-      count(*)::int AS n,
-      percentile_cont(ARRAY[0.5, 0.95, 0.99]) WITHIN GROUP (ORDER BY latency_ms) AS p
-    FROM transactions
-    WHERE status = 'completed' AND created_at >= ${from}::timestamptz AND created_at < ${to}::timestamptz
-      AND latency_ms IS NOT NULL
-    GROUP BY 1`);
-  const byIndex = new Map(rows.map((r) => [r.i, r]));
+  const bins = await latencyHistogram(db, { from: new Date(first), count, stepMinutes: bucketMinutes });
+  const byIndex = new Map<number, LatencyBin[]>();
+  for (const bin of bins) byIndex.set(bin.i, [...(byIndex.get(bin.i) ?? []), bin]);
   const buckets: LatencyBucket[] = [];
   for (let i = 0; i < count; i++) {
-    const row = byIndex.get(i);
-    const at = (q: number) => {
-      const value = row?.p[q];
-      return value === undefined || value === null ? null : Math.round(Number(value));
-    };
+    const own = byIndex.get(i) ?? [];
+    const [p50, p95, p99] = histogramPercentiles(own, [0.5, 0.95, 0.99]).map((v) =>
+      v === null || v === undefined ? null : Math.round(v),
+    );
     buckets.push({
       start: new Date(first + i * stepMs).toISOString(),
-      count: row?.n ?? 0,
-      p50Ms: at(0),
-      p95Ms: at(1),
-      p99Ms: at(2),
+      count: own.reduce((n, b) => n + b.n, 0),
+      p50Ms: p50 ?? null,
+      p95Ms: p95 ?? null,
+      p99Ms: p99 ?? null,
     });
   }
   const quiet = quietRuns(
@@ -313,14 +305,9 @@ export async function getHourlySpend(
     throw new RangeError(`hours must be a whole number from 1 to 744, got ${count}`);
   }
   const first = floorTo(options.now, HOUR_MS) - (count - 1) * HOUR_MS;
-  const from = new Date(first).toISOString();
-  const to = new Date(first + count * HOUR_MS).toISOString();
-  const rows = await db.execute<{ i: number; n: number; spent: bigint }>(sql`
-    SELECT floor(extract(epoch FROM created_at - ${from}::timestamptz) / 3600)::int AS i,
-      count(*)::int AS n, sum(amount_micro)::bigint AS spent
-    FROM transactions
-    WHERE status = 'completed' AND created_at >= ${from}::timestamptz AND created_at < ${to}::timestamptz
-    GROUP BY 1`);
+  const rows = (
+    await seriesTotals(db, { unit: "hour", from: new Date(first), count, statuses: ["completed"] })
+  ).map((r) => ({ i: r.i, n: r.n, spent: r.amountMicro }));
   const byIndex = new Map(rows.map((r) => [r.i, r]));
   const hours: HourSpend[] = [];
   let totalMicro = 0n;

@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
 import type { Database } from "@/db/client";
+import { countAndPaid, rangeTotals } from "../ledger/rollups";
 import type { Micro } from "../support/money";
 
 /**
@@ -75,31 +76,31 @@ export interface Runway {
 }
 
 /**
- * Completed spend in the last 24 hours and 7 days before `now`, and what open payments hold.
- * One round trip; each sum runs over `transactions_status_created_idx` (completed, a created_at
- * range) or the partial `transactions_open_idx`. The sums come back as text: PostgreSQL's
- * sum of bigint is an exact numeric, which a bigint cast could overflow.
+ * Completed spend in the last 24 hours and 7 days before `now` (the rolling windows (now − 24 h,
+ * now] and (now − 7 d, now]), and what open payments hold. The windows are read from the ledger's
+ * rollups (whole days, hours and minutes, ../ledger/rollups.ts) and the ledger itself for the
+ * seconds at their ends; the open sum over the partial `transactions_open_idx`. The sums come
+ * back as text: PostgreSQL's sum of bigint is an exact numeric, which a bigint cast could overflow.
  */
 export async function getRecentSpend(db: Database, options: { now?: Date } = {}): Promise<RecentSpend> {
   const at = options.now ?? new Date();
-  const end = at.toISOString();
-  const dayStart = new Date(at.getTime() - RUNWAY_WINDOWS.day * 3_600_000).toISOString();
-  const weekStart = new Date(at.getTime() - RUNWAY_WINDOWS.week * 3_600_000).toISOString();
-  const [row] = await db.execute<{ day: string; week: string; open: string }>(sql`
-    SELECT
-      (SELECT coalesce(sum(amount_micro), 0) FROM transactions
-        WHERE status = 'completed' AND created_at > ${dayStart}::timestamptz
-          AND created_at <= ${end}::timestamptz)::text AS day,
-      (SELECT coalesce(sum(amount_micro), 0) FROM transactions
-        WHERE status = 'completed' AND created_at > ${weekStart}::timestamptz
-          AND created_at <= ${end}::timestamptz)::text AS week,
-      (SELECT coalesce(sum(amount_micro), 0) FROM transactions
-        WHERE status IN ('pending', 'authorized', 'awaiting_approval'))::text AS open`);
+  const window = (hours: number) => ({
+    from: new Date(at.getTime() - hours * 3_600_000),
+    to: new Date(at.getTime()),
+  });
+  const completed = { statuses: ["completed"] };
+  const [day, week, [open]] = await Promise.all([
+    rangeTotals(db, window(RUNWAY_WINDOWS.day), completed, { openStart: true }),
+    rangeTotals(db, window(RUNWAY_WINDOWS.week), completed, { openStart: true }),
+    db.execute<{ open: string }>(sql`
+      SELECT coalesce(sum(amount_micro), 0)::text AS open FROM transactions
+      WHERE status IN ('pending', 'authorized', 'awaiting_approval')`),
+  ]);
   return {
     at,
-    daySpentMicro: BigInt(row?.day ?? "0"),
-    weekSpentMicro: BigInt(row?.week ?? "0"),
-    openMicro: BigInt(row?.open ?? "0"),
+    daySpentMicro: countAndPaid(day).paidMicro,
+    weekSpentMicro: countAndPaid(week).paidMicro,
+    openMicro: BigInt(open?.open ?? "0"),
   };
 }
 

@@ -1,0 +1,223 @@
+CREATE TABLE "ledger_latency_5m" (
+	"start" timestamp with time zone NOT NULL,
+	"bucket" smallint NOT NULL,
+	"n" bigint NOT NULL,
+	"latency_ms" bigint NOT NULL,
+	CONSTRAINT "ledger_latency_5m_start_bucket_pk" PRIMARY KEY("start","bucket"),
+	CONSTRAINT "ledger_latency_5m_bucket" CHECK ("ledger_latency_5m"."bucket" >= 0)
+);
+--> statement-breakpoint
+CREATE TABLE "ledger_rollup_day" (
+	"day" date NOT NULL,
+	"agent_id" text NOT NULL,
+	"vendor" text NOT NULL,
+	"status" text NOT NULL,
+	"erred" boolean NOT NULL,
+	"n" bigint NOT NULL,
+	"amount_micro" bigint NOT NULL,
+	CONSTRAINT "ledger_rollup_day_day_agent_id_vendor_status_erred_pk" PRIMARY KEY("day","agent_id","vendor","status","erred")
+);
+--> statement-breakpoint
+CREATE TABLE "ledger_rollup_deltas" (
+	"minute" timestamp with time zone NOT NULL,
+	"agent_id" text NOT NULL,
+	"vendor" text NOT NULL,
+	"status" text NOT NULL,
+	"erred" boolean NOT NULL,
+	"latency_bucket" smallint,
+	"n" bigint NOT NULL,
+	"amount_micro" bigint NOT NULL,
+	"latency_ms" bigint NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "ledger_rollup_hour" (
+	"hour" timestamp with time zone NOT NULL,
+	"agent_id" text NOT NULL,
+	"vendor" text NOT NULL,
+	"status" text NOT NULL,
+	"erred" boolean NOT NULL,
+	"n" bigint NOT NULL,
+	"amount_micro" bigint NOT NULL,
+	CONSTRAINT "ledger_rollup_hour_hour_agent_id_vendor_status_erred_pk" PRIMARY KEY("hour","agent_id","vendor","status","erred")
+);
+--> statement-breakpoint
+CREATE TABLE "ledger_rollup_minute" (
+	"minute" timestamp with time zone NOT NULL,
+	"status" text NOT NULL,
+	"erred" boolean NOT NULL,
+	"n" bigint NOT NULL,
+	"amount_micro" bigint NOT NULL,
+	CONSTRAINT "ledger_rollup_minute_minute_status_erred_pk" PRIMARY KEY("minute","status","erred")
+);
+
+--> statement-breakpoint
+-- Ledger rollups: the source of the functions and triggers migration 0026_ledger_rollups installs
+-- (db/schema/rollups.ts documents the tables). To change them, edit this file and carry the whole
+-- file in a new migration; db/functions/ledger-rollups.test.ts fails while the latest migration
+-- that carries it differs.
+--
+-- Every key is computed by ledger_rollup_keys() alone, so the triggers, the rebuild and the budget
+-- audit bucket a row the same way. Time buckets are UTC (date_trunc with 'UTC'), as the budget
+-- windows are.
+
+-- The latency histogram's bucket of a latency in ms: 0 for 0 ms (or less), else 1 + floor(8 log2 ms):
+-- eight buckets an octave, each about 9% wide.
+CREATE OR REPLACE FUNCTION ledger_latency_bucket(p_ms integer) RETURNS smallint
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $fn$
+  SELECT CASE WHEN p_ms <= 0 THEN 0 ELSE 1 + floor(8 * ln(p_ms::float8) / ln(2::float8))::int END::smallint
+$fn$;
+--> statement-breakpoint
+
+-- The statement triggers' work: what the statement changed, grouped by key, appended to the deltas.
+-- An UPDATE that moves no row to another key (a refund note, metadata) appends nothing.
+CREATE OR REPLACE FUNCTION ledger_rollup_capture() RETURNS trigger
+LANGUAGE plpgsql AS $fn$
+BEGIN
+  IF TG_OP = 'INSERT' THEN
+    INSERT INTO ledger_rollup_deltas (minute, agent_id, vendor, status, erred, latency_bucket, n, amount_micro, latency_ms)
+    SELECT date_trunc('minute', r.created_at, 'UTC'), r.agent_id, r.vendor, r.status::text,
+      r.status = 'authorized' AND r.error_code IS NOT NULL,
+      CASE WHEN r.status = 'completed' AND r.latency_ms IS NOT NULL THEN ledger_latency_bucket(r.latency_ms) END,
+      count(*), sum(r.amount_micro),
+      coalesce(sum(r.latency_ms) FILTER (WHERE r.status = 'completed'), 0)
+    FROM new_rows r
+    GROUP BY 1, 2, 3, 4, 5, 6;
+  ELSIF TG_OP = 'DELETE' THEN
+    INSERT INTO ledger_rollup_deltas (minute, agent_id, vendor, status, erred, latency_bucket, n, amount_micro, latency_ms)
+    SELECT date_trunc('minute', r.created_at, 'UTC'), r.agent_id, r.vendor, r.status::text,
+      r.status = 'authorized' AND r.error_code IS NOT NULL,
+      CASE WHEN r.status = 'completed' AND r.latency_ms IS NOT NULL THEN ledger_latency_bucket(r.latency_ms) END,
+      -count(*), -sum(r.amount_micro),
+      -coalesce(sum(r.latency_ms) FILTER (WHERE r.status = 'completed'), 0)
+    FROM old_rows r
+    GROUP BY 1, 2, 3, 4, 5, 6;
+  ELSE
+    INSERT INTO ledger_rollup_deltas (minute, agent_id, vendor, status, erred, latency_bucket, n, amount_micro, latency_ms)
+    SELECT minute, agent_id, vendor, status, erred, latency_bucket, sum(s), sum(s * amount_micro),
+      sum(s * latency_ms)
+    FROM (
+      SELECT 1 AS s, date_trunc('minute', r.created_at, 'UTC') AS minute, r.agent_id, r.vendor,
+        r.status::text AS status, r.status = 'authorized' AND r.error_code IS NOT NULL AS erred,
+        CASE WHEN r.status = 'completed' AND r.latency_ms IS NOT NULL THEN ledger_latency_bucket(r.latency_ms) END
+          AS latency_bucket,
+        r.amount_micro, CASE WHEN r.status = 'completed' THEN coalesce(r.latency_ms, 0) ELSE 0 END AS latency_ms
+      FROM new_rows r
+      UNION ALL
+      SELECT -1, date_trunc('minute', r.created_at, 'UTC'), r.agent_id, r.vendor, r.status::text,
+        r.status = 'authorized' AND r.error_code IS NOT NULL,
+        CASE WHEN r.status = 'completed' AND r.latency_ms IS NOT NULL THEN ledger_latency_bucket(r.latency_ms) END,
+        r.amount_micro, CASE WHEN r.status = 'completed' THEN coalesce(r.latency_ms, 0) ELSE 0 END
+      FROM old_rows r) AS c
+    GROUP BY 1, 2, 3, 4, 5, 6
+    HAVING sum(s) <> 0 OR sum(s * amount_micro) <> 0 OR sum(s * latency_ms) <> 0;
+  END IF;
+  RETURN NULL;
+END
+$fn$;
+--> statement-breakpoint
+
+-- TRUNCATE of the ledger (a restore) empties the rollups with it. DELETE, not TRUNCATE: the
+-- statement that fired this may be truncating the rollup tables too (a restore empties every table).
+CREATE OR REPLACE FUNCTION ledger_rollup_truncate() RETURNS trigger
+LANGUAGE plpgsql AS $fn$
+BEGIN
+  DELETE FROM ledger_rollup_deltas;
+  DELETE FROM ledger_rollup_minute;
+  DELETE FROM ledger_rollup_hour;
+  DELETE FROM ledger_rollup_day;
+  DELETE FROM ledger_latency_5m;
+  RETURN NULL;
+END
+$fn$;
+--> statement-breakpoint
+
+-- Moves every delta committed so far into the rollups, in one transaction; returns how many delta
+-- rows it moved. One fold at a time (an advisory lock): the rollup rows have no other writer, so
+-- the ledger's writers never wait for a fold, nor a fold for them.
+CREATE OR REPLACE FUNCTION ledger_rollup_fold() RETURNS bigint
+LANGUAGE plpgsql AS $fn$
+DECLARE
+  v_moved bigint;
+BEGIN
+  PERFORM pg_advisory_xact_lock(hashtext('ledger_rollup_fold'));
+  WITH d AS (DELETE FROM ledger_rollup_deltas RETURNING *),
+  m AS (
+    INSERT INTO ledger_rollup_minute AS r (minute, status, erred, n, amount_micro)
+    SELECT minute, status, erred, sum(n)::bigint, sum(amount_micro)::bigint FROM d
+    GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
+    ON CONFLICT (minute, status, erred) DO UPDATE
+      SET n = r.n + excluded.n, amount_micro = r.amount_micro + excluded.amount_micro
+    RETURNING 1),
+  h AS (
+    INSERT INTO ledger_rollup_hour AS r (hour, agent_id, vendor, status, erred, n, amount_micro)
+    SELECT date_trunc('hour', minute, 'UTC'), agent_id, vendor, status, erred, sum(n)::bigint,
+      sum(amount_micro)::bigint
+    FROM d GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5
+    ON CONFLICT (hour, agent_id, vendor, status, erred) DO UPDATE
+      SET n = r.n + excluded.n, amount_micro = r.amount_micro + excluded.amount_micro
+    RETURNING 1),
+  dd AS (
+    INSERT INTO ledger_rollup_day AS r (day, agent_id, vendor, status, erred, n, amount_micro)
+    SELECT (minute AT TIME ZONE 'UTC')::date, agent_id, vendor, status, erred, sum(n)::bigint,
+      sum(amount_micro)::bigint
+    FROM d GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5
+    ON CONFLICT (day, agent_id, vendor, status, erred) DO UPDATE
+      SET n = r.n + excluded.n, amount_micro = r.amount_micro + excluded.amount_micro
+    RETURNING 1),
+  l AS (
+    INSERT INTO ledger_latency_5m AS r (start, bucket, n, latency_ms)
+    SELECT date_bin('5 minutes', minute, timestamptz '2000-01-01 00:00:00+00'), latency_bucket, sum(n)::bigint,
+      sum(latency_ms)::bigint
+    FROM d WHERE latency_bucket IS NOT NULL GROUP BY 1, 2 ORDER BY 1, 2
+    ON CONFLICT (start, bucket) DO UPDATE
+      SET n = r.n + excluded.n, latency_ms = r.latency_ms + excluded.latency_ms
+    RETURNING 1)
+  SELECT count(*) INTO v_moved FROM d;
+  RETURN v_moved;
+END
+$fn$;
+--> statement-breakpoint
+
+-- Recomputes every rollup from the ledger (the migration's backfill; a repair after the audit found
+-- a difference). Holds the ledger's SHARE lock meanwhile: writers wait, readers do not.
+CREATE OR REPLACE FUNCTION ledger_rollup_rebuild() RETURNS bigint
+LANGUAGE plpgsql AS $fn$
+DECLARE
+  v_rows bigint;
+BEGIN
+  LOCK TABLE transactions IN SHARE MODE;
+  PERFORM pg_advisory_xact_lock(hashtext('ledger_rollup_fold'));
+  TRUNCATE ledger_rollup_deltas, ledger_rollup_minute, ledger_rollup_hour, ledger_rollup_day, ledger_latency_5m;
+  CREATE TEMP TABLE ledger_rollup_rebuild_rows ON COMMIT DROP AS
+  SELECT date_trunc('minute', r.created_at, 'UTC') AS minute, r.agent_id, r.vendor, r.status::text AS status,
+    r.status = 'authorized' AND r.error_code IS NOT NULL AS erred,
+    CASE WHEN r.status = 'completed' AND r.latency_ms IS NOT NULL THEN ledger_latency_bucket(r.latency_ms) END
+      AS latency_bucket,
+    count(*)::bigint AS n, sum(r.amount_micro)::bigint AS amount_micro,
+    coalesce(sum(r.latency_ms) FILTER (WHERE r.status = 'completed'), 0)::bigint AS latency_ms
+  FROM transactions r
+  GROUP BY 1, 2, 3, 4, 5, 6;
+  GET DIAGNOSTICS v_rows = ROW_COUNT;
+  INSERT INTO ledger_rollup_deltas (minute, agent_id, vendor, status, erred, latency_bucket, n, amount_micro, latency_ms)
+  SELECT minute, agent_id, vendor, status, erred, latency_bucket, n, amount_micro, latency_ms
+  FROM ledger_rollup_rebuild_rows;
+  PERFORM ledger_rollup_fold();
+  RETURN v_rows;
+END
+$fn$;
+--> statement-breakpoint
+
+CREATE OR REPLACE TRIGGER transactions_rollup_insert AFTER INSERT ON transactions
+  REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION ledger_rollup_capture();
+--> statement-breakpoint
+CREATE OR REPLACE TRIGGER transactions_rollup_update AFTER UPDATE ON transactions
+  REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION ledger_rollup_capture();
+--> statement-breakpoint
+CREATE OR REPLACE TRIGGER transactions_rollup_delete AFTER DELETE ON transactions
+  REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION ledger_rollup_capture();
+--> statement-breakpoint
+CREATE OR REPLACE TRIGGER transactions_rollup_truncate AFTER TRUNCATE ON transactions
+  FOR EACH STATEMENT EXECUTE FUNCTION ledger_rollup_truncate();
+--> statement-breakpoint
+-- The rollups of the ledger as it is now (later writes reach them through the triggers above).
+SELECT ledger_rollup_rebuild();
