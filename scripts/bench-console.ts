@@ -33,6 +33,7 @@
  * so the recent windows hold what they held then. At 10,000,000 rows the load takes many minutes).
  */
 
+import { createHash } from "node:crypto";
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
@@ -132,6 +133,7 @@ const OUT = path.resolve(args.out);
 // ---------------------------------------------------------------- helpers
 
 const nowNs = () => process.hrtime.bigint();
+const md5 = (text: string) => createHash("md5").update(text).digest("hex");
 
 type Stats = Percentiles;
 
@@ -467,6 +469,12 @@ async function main(): Promise<number> {
         name: "agent + UTC day",
         group: "ledger first page",
         run: page({ agentId: "scraper_agent", date: day(10) }),
+      },
+      {
+        // A completed row's hash (the loader's: '0x' || md5(g) || md5(g + 1)), on the partial hash index.
+        name: "tx hash",
+        group: "ledger first page",
+        run: page({ txHash: `0x${md5(String(ROWS))}${md5(String(ROWS + 1))}` }),
       },
       { name: "sorted by amount, largest first", group: "ledger first page", run: page({}, "amount_desc") },
       {

@@ -109,8 +109,10 @@ export const transactions = pgTable(
     // ledger sorted by agent, status or vendor (keyset both ways, lib/payment-core/ledger/keyset.ts).
     index("transactions_agent_created_idx").on(t.agentId.desc(), t.createdAt.desc(), t.id.desc()),
     index("transactions_status_created_idx").on(t.status.desc(), t.createdAt.desc(), t.id.desc()),
-    index("transactions_tx_hash_idx").on(t.txHash),
-    index("transactions_nonce_idx").on(t.nonce),
+    // Rows by settlement hash (the ledger's hash filter). Partial: a reservation has no hash yet, so
+    // writing one costs this index nothing until it is paid. (A plain index on `nonce` was here:
+    // no query reads it, and the payer/nonce key below holds the uniqueness; dropped in 0027.)
+    index("transactions_tx_hash_idx").on(t.txHash).where(sql`${t.txHash} IS NOT NULL`),
     // One signed authorization, one row: no two ledger rows can claim the same nonce of one payer
     // in one scheme (EIP-3009 nonces for `exact`, Permit2 nonces for `upto`: separate spaces on
     // chain, so separate here; addresses compared in any case, as the chain does).

@@ -60,7 +60,9 @@ export const MAX_REQUEST_BYTES = 2_200_000;
  * key it sends (so keys cannot be guessed quickly), and an authenticated caller is refused
  * past its own per-minute count. The address is only read on the way in and counted on a
  * failure, so a busy caller's good requests never fill it; parallel guesses can pass the
- * read together, which lets at most one burst's worth more through per minute.
+ * read together, which lets at most one burst's worth more through per minute. The address's
+ * read and the key's look-up go out together (one round trip of waiting); a blocked address is
+ * answered 429 whatever the key was, so running the look-up tells it nothing.
  */
 export async function admit<T>(
   request: Request,
@@ -69,13 +71,12 @@ export async function admit<T>(
   unauthorized: () => Response,
 ): Promise<{ ok: true; caller: T } | { ok: false; response: Response }> {
   const ip = clientIp(request.headers, limits.trustedProxies);
-  const blocked = await limits.authFailures.check(ip);
+  const [blocked, auth] = await Promise.all([limits.authFailures.check(ip), authenticate()]);
   if (!blocked.ok)
     return {
       ok: false,
       response: rateLimitedResponse(blocked, "with a missing or wrong key from this address"),
     };
-  const auth = await authenticate();
   if (!auth) {
     await limits.authFailures.take(ip);
     return { ok: false, response: unauthorized() };
