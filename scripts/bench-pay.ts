@@ -26,8 +26,10 @@
  * Checks (exit code 1 if one fails): every payment succeeded, the API run's included; the payer's
  * USDC went down, and the vendor's up, by exactly (successful payments x price) over the whole
  * run; the ledger's completed rows equal our path's and the API's payments x price and nothing
- * is left pending; budget_usage agrees with the ledger. Missing the latency target is reported,
- * not an error.
+ * is left pending; budget_usage agrees with the ledger. Issue 30's targets are printed with
+ * PASS or FAIL, not as an error: the guard's own time (profile run) p99 < 5 ms over the bare
+ * client's, the local payment's p50 at most 1.1x the bare client's, and the API's payments/s at
+ * least 0.9x the bare client's at 1 and 8 callers.
  *
  * The database: DATABASE_URL, else the embedded server on ./data/postgres, in a database of its
  * own (`x402_bench_pay`, dropped at the end), so the console's data is not touched.
@@ -68,6 +70,7 @@ import {
   API_CALLERS,
   type ApiThroughputResult,
   apiPaymentsPlanned,
+  apiRatios,
   apiReport,
   apiSplit,
   apiTable,
@@ -649,7 +652,6 @@ async function main(): Promise<number> {
       p99: o.p99 - b.p99,
       mean: o.mean - b.mean,
     };
-    const pass = overhead.p99 < TARGET_P99_OVERHEAD_MS;
     const rows = [
       [
         "path",
@@ -704,7 +706,7 @@ async function main(): Promise<number> {
       `guard overhead p50 ${signed(overhead.p50)} ms (${signed(pct(overhead.p50, b.p50), 0)}%), p99 ${signed(overhead.p99)} ms (${signed(pct(overhead.p99, b.p99), 0)}%)`,
     );
     log(
-      `guard overhead p99 ${fmt(overhead.p99, 1)} ms (target < ${TARGET_P99_OVERHEAD_MS} ms): ${pass ? "PASS" : "FAIL"}`,
+      `end to end, ours - bare at p99: ${fmt(overhead.p99, 1)} ms (the vendor's and the chain's noise included; the guard's own time, below, is the target)`,
     );
     log(
       `yardstick, same run: a payment's two durable commits alone (bare INSERTs) take p50 ${fmt(floor.pair.p50, 2)} / p99 ${fmt(floor.pair.p99, 2)} ms on this database: the guard's overhead is ${fmt(overhead.p50 / floor.pair.p50, 1)}x that at p50, ${fmt(overhead.p99 / floor.pair.p99, 1)}x at p99`,
@@ -758,6 +760,23 @@ async function main(): Promise<number> {
 
     log("");
     const verdict = (ok: boolean) => (ok ? "PASS" : "FAIL");
+    // Issue 30's targets, each beside its yardstick from this run.
+    const ownP99 = profile ? profile.ownTime.ours.p99 - profile.ownTime.bare.p99 : null;
+    const localRatio = o.p50 / b.p50;
+    const ratios = api ? apiRatios(api) : null;
+    const issueTargets = [
+      ownP99 === null
+        ? null
+        : `guard's own time p99 ${signed(ownP99, 2)} ms over the bare client (target < ${TARGET_P99_OVERHEAD_MS} ms): ${verdict(ownP99 < TARGET_P99_OVERHEAD_MS)}`,
+      `local payment p50 ours / bare ${fmt(localRatio, 2)} (target <= 1.1): ${verdict(localRatio <= 1.1)}`,
+      ...[1, 8].map((c) => {
+        const r = ratios?.get(c);
+        return r === undefined
+          ? null
+          : `API payments/s at ${c} caller${c > 1 ? "s" : ""}: ${fmt(r, 2)}x the bare client's (target >= 0.9): ${verdict(r >= 0.9)}`;
+      }),
+    ].filter((line): line is string => line !== null);
+    for (const line of issueTargets) log(`target: ${line}`);
     log(
       `check: every payment succeeded: ${verdict(checks.allPaymentsSucceeded.pass)} (${checks.allPaymentsSucceeded.detail})`,
     );
@@ -856,12 +875,7 @@ async function main(): Promise<number> {
         reserve: jsonPercentiles(alone.reserve),
         commit: jsonPercentiles(alone.commit),
       },
-      target: {
-        metric: "guard overhead p99 (ms)",
-        value: round(overhead.p99, 3),
-        target: `< ${TARGET_P99_OVERHEAD_MS}`,
-        pass,
-      },
+      targets: issueTargets,
       profile: profile && {
         payments: profile.payments,
         total: { bare: jsonPercentiles(profile.total.bare), ours: jsonPercentiles(profile.total.ours) },

@@ -135,19 +135,15 @@ BEGIN
   LOCK TABLE transactions IN SHARE MODE;
   PERFORM pg_advisory_xact_lock(hashtext('ledger_rollup_fold'));
   TRUNCATE ledger_rollup_deltas, ledger_rollup_minute, ledger_rollup_hour, ledger_rollup_day, ledger_latency_5m;
-  CREATE TEMP TABLE ledger_rollup_rebuild_rows ON COMMIT DROP AS
-  SELECT date_trunc('minute', r.created_at, 'UTC') AS minute, r.agent_id, r.vendor, r.status::text AS status,
-    r.status = 'authorized' AND r.error_code IS NOT NULL AS erred,
-    CASE WHEN r.status = 'completed' AND r.latency_ms IS NOT NULL THEN ledger_latency_bucket(r.latency_ms) END
-      AS latency_bucket,
-    count(*)::bigint AS n, sum(r.amount_micro)::bigint AS amount_micro,
-    coalesce(sum(r.latency_ms) FILTER (WHERE r.status = 'completed'), 0)::bigint AS latency_ms
+  -- The whole ledger as deltas (the triggers' grouping), then one fold.
+  INSERT INTO ledger_rollup_deltas (minute, agent_id, vendor, status, erred, latency_bucket, n, amount_micro, latency_ms)
+  SELECT date_trunc('minute', r.created_at, 'UTC'), r.agent_id, r.vendor, r.status::text,
+    r.status = 'authorized' AND r.error_code IS NOT NULL,
+    CASE WHEN r.status = 'completed' AND r.latency_ms IS NOT NULL THEN ledger_latency_bucket(r.latency_ms) END,
+    count(*), sum(r.amount_micro), coalesce(sum(r.latency_ms) FILTER (WHERE r.status = 'completed'), 0)
   FROM transactions r
   GROUP BY 1, 2, 3, 4, 5, 6;
   GET DIAGNOSTICS v_rows = ROW_COUNT;
-  INSERT INTO ledger_rollup_deltas (minute, agent_id, vendor, status, erred, latency_bucket, n, amount_micro, latency_ms)
-  SELECT minute, agent_id, vendor, status, erred, latency_bucket, n, amount_micro, latency_ms
-  FROM ledger_rollup_rebuild_rows;
   PERFORM ledger_rollup_fold();
   RETURN v_rows;
 END

@@ -416,3 +416,8 @@ export function apiReport(r: ApiThroughputResult, build: BuildInfo | null) {
     })),
   };
 }
+
+/** API payments/s over the bare client's, by caller count. */
+export function apiRatios(r: ApiThroughputResult): Map<number, number> {
+  return new Map(r.rows.map((row) => [row.callers, rate(row.api) / rate(row.bare)]));
+}
