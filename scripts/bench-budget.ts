@@ -26,7 +26,8 @@
  * --caps-rounds N (without+with pairs for the caps' cost, default 2), --caps-only (only the caps'
  * part: history, their cost and their overspend hunt, for a short run), --rollups-rounds N (off+on
  * pairs for the ledger rollups' cost, scripts/bench/rollups.ts, default 2; 0 skips it),
- * --rollups-only (only that part, on the history).
+ * --rollups-only (only that part, on the history), --index-cost-only (only each ledger index's cost
+ * on a reservation and its commit, scripts/bench/index-cost.ts; also run at the end of a full run).
  */
 import os from "node:os";
 import path from "node:path";
@@ -52,6 +53,7 @@ import {
   table,
   writeReport,
 } from "./bench/common";
+import { type IndexCostReport, indexCost } from "./bench/index-cost";
 import { type PgbenchResult, pgbenchInit, pgbenchRun } from "./bench/pgbench";
 import { cycleScript } from "./bench/pgbench-cycle";
 import { comparePooled, type PooledComparison, pooledJson, pooledRows, pooledSummary } from "./bench/pooled";
@@ -84,13 +86,14 @@ const { values: args } = parseArgs({
     "caps-rounds": { type: "string", default: "2" },
     "rollups-rounds": { type: "string", default: "2" },
     "rollups-only": { type: "boolean", default: false },
+    "index-cost-only": { type: "boolean", default: false },
     "caps-only": { type: "boolean", default: false },
     help: { type: "boolean", short: "h", default: false },
   },
 });
 if (args.help) {
   console.log(
-    "usage: tsx scripts/bench-budget.ts [--seconds N] [--out FILE] [--pgbouncer-rounds N] [--caps-rounds N] [--caps-only] [--rollups-rounds N] [--rollups-only]",
+    "usage: tsx scripts/bench-budget.ts [--seconds N] [--out FILE] [--pgbouncer-rounds N] [--caps-rounds N] [--caps-only] [--rollups-rounds N] [--rollups-only] [--index-cost-only]",
   );
   process.exit(0);
 }
@@ -576,6 +579,21 @@ async function runRollupsCost(benchUrl: string, admin: postgres.Sql): Promise<Al
   return cost;
 }
 
+/** Each ledger index's cost on a reservation and its commit, printed; scripts/bench/index-cost.ts. */
+async function runIndexCost(admin: postgres.Sql): Promise<IndexCostReport> {
+  log(
+    "index cost: 5,000 reservation+commit cycles in the server, with every index and with each dropped, 7 rounds ...",
+  );
+  const report = await indexCost(admin, 5_000, 7);
+  log(
+    `  every index: ${fmt(report.allMs, 1)} ms (${fmt((report.allMs * 1000) / report.cycles, 1)} µs a cycle); primary key only: ${fmt(report.primaryKeyOnlyMs, 1)} ms`,
+  );
+  for (const i of report.indexes) {
+    log(`  ${i.index.padEnd(42)} ${fmt(i.perCycleUs, 1).padStart(7)} µs a cycle (${fmt(i.share * 100, 1)}%)`);
+  }
+  return report;
+}
+
 async function main(): Promise<number> {
   const server = await resolveDatabase({
     databaseUrl: process.env.DATABASE_URL,
@@ -622,6 +640,15 @@ async function main(): Promise<number> {
       log(`warning: max_connections ${settings.max_connections} may be too few for 64 pgbench clients`);
     }
     log(`${SECONDS} s per run (+${WARMUP_SECONDS} s warm-up for the engine runs)\n`);
+    if (args["index-cost-only"]) {
+      log(`seeding ${HISTORY_ROWS} ledger rows of history (30 days before today) ...`);
+      await seedHistory(benchAdmin);
+      const indexes = await runIndexCost(benchAdmin);
+      log(
+        `\nwrote ${await writeReport(OUT, { timestamp: new Date().toISOString(), secondsPerRun: SECONDS, indexes })}`,
+      );
+      return 0;
+    }
     if (args["rollups-only"]) {
       log(`seeding ${HISTORY_ROWS} ledger rows of history (30 days before today) ...`);
       await seedHistory(benchAdmin);
@@ -737,6 +764,7 @@ async function main(): Promise<number> {
     const overspend = await runOverspend(benchUrl, benchAdmin, Math.max(60, SECONDS * 3));
     const caps = await runCaps(benchUrl, benchAdmin);
     const rollups = await runRollupsCost(benchUrl, benchAdmin);
+    const indexes = await runIndexCost(benchAdmin);
 
     // ------------------------------------------------------------ report
     const header = [
@@ -940,6 +968,7 @@ async function main(): Promise<number> {
       overspend,
       caps,
       rollups,
+      indexes,
       targets,
     };
     log(`\nwrote ${await writeReport(OUT, report)}`);
