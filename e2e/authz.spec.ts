@@ -60,6 +60,7 @@ const CRON_ROUTES = [
   "/api/cron/alerts-deliver",
   "/api/cron/payment-approvals",
   "/api/cron/vendor-sync",
+  "/api/cron/rollups",
 ];
 
 /** file#export → the least role that may call it. */
