@@ -121,7 +121,7 @@ test.describe("reports", () => {
     for (const title of [
       "Ledger vs budget consistency",
       "Budget overrun detection",
-      "Daily/monthly rollup accuracy",
+      "Rollup accuracy (budget windows, ledger rollups)",
       "Data integrity",
       "Spending anomalies",
     ]) {
