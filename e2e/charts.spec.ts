@@ -216,8 +216,11 @@ test("in dark mode, chart text keeps 4.5:1 on the dark page and the axes start w
   const rate = page.getByRole("region", { name: "Payment success rate" });
   await expect(rate.locator("svg text", { hasText: /^0%$/ })).toBeAttached();
   const latency = page.getByRole("region", { name: "Payment latency" });
-  await expect(latency.locator("svg text", { hasText: /^500 ms$/ })).toBeAttached();
-  await expect(latency.locator("svg text", { hasText: /^20 s$/ })).toBeAttached();
+  // Which ticks are labelled depends on the data of the last 6 hours (whatever else paid sets the
+  // lowest value, and how many share the outlier's 5 minutes sets its p99, so the top is 10 or 20 s)
+  // and on how many labels fit (recharts thins crowded ones): a millisecond one and a second one are.
+  await expect(latency.locator("svg text", { hasText: /^\d+ ms$/ }).first()).toBeAttached();
+  await expect(latency.locator("svg text", { hasText: /^\d+ s$/ }).first()).toBeAttached();
   await expect(latency).toContainText("on a log scale");
   // The wallet card: the gauge's scale follows the balance and the low line, which is marked; the
   // network is shown in full.
