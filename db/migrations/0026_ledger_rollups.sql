@@ -56,9 +56,9 @@ CREATE TABLE "ledger_rollup_minute" (
 -- file in a new migration; db/functions/ledger-rollups.test.ts fails while the latest migration
 -- that carries it differs.
 --
--- Every key is computed by ledger_rollup_keys() alone, so the triggers, the rebuild and the budget
--- audit bucket a row the same way. Time buckets are UTC (date_trunc with 'UTC'), as the budget
--- windows are.
+-- Every row is bucketed by ledger_rollup_key() alone, so the triggers, the rebuild and the budget
+-- audit (lib/payment-core/budget-audit/ledger-rollups.ts) bucket it the same way. Time buckets are
+-- UTC (date_trunc with 'UTC'), as the budget windows are.
 
 -- The latency histogram's bucket of a latency in ms: 0 for 0 ms (or less), else 1 + floor(8 log2 ms):
 -- eight buckets an octave, each about 9% wide.
@@ -68,46 +68,49 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $fn$
 $fn$;
 --> statement-breakpoint
 
--- The statement triggers' work: what the statement changed, grouped by key, appended to the deltas.
--- An UPDATE that moves no row to another key (a refund note, metadata) appends nothing.
+-- A ledger row's rollup key and what it adds: its minute (UTC), agent, vendor label, status, whether
+-- it is an authorized row whose vendor failed (`erred`), its latency bin (completed rows with a
+-- latency), its amount, and its latency when completed (else 0). One SELECT of SQL, so the planner
+-- inlines it (`FROM transactions r, ledger_rollup_key(r) k` costs what the expressions cost).
+CREATE OR REPLACE FUNCTION ledger_rollup_key(r transactions)
+RETURNS TABLE (minute timestamptz, agent_id text, vendor text, status text, erred boolean,
+  latency_bucket smallint, amount_micro bigint, latency_ms bigint)
+LANGUAGE sql STABLE AS $fn$
+  SELECT date_trunc('minute', r.created_at, 'UTC'), r.agent_id, r.vendor, r.status::text,
+    r.status = 'authorized' AND r.error_code IS NOT NULL,
+    CASE WHEN r.status = 'completed' AND r.latency_ms IS NOT NULL THEN ledger_latency_bucket(r.latency_ms) END,
+    r.amount_micro,
+    CASE WHEN r.status = 'completed' THEN coalesce(r.latency_ms, 0)::bigint ELSE 0 END
+$fn$;
+--> statement-breakpoint
+
+-- The statement triggers' work: what the statement changed, grouped by key, appended to the deltas
+-- (+1 for each new row, -1 for each old one). An UPDATE that moves no row to another key (a refund
+-- note, metadata) appends nothing.
 CREATE OR REPLACE FUNCTION ledger_rollup_capture() RETURNS trigger
 LANGUAGE plpgsql AS $fn$
 BEGIN
+  -- A statement's transition tables exist only for its own event: each branch names its own.
   IF TG_OP = 'INSERT' THEN
     INSERT INTO ledger_rollup_deltas (minute, agent_id, vendor, status, erred, latency_bucket, n, amount_micro, latency_ms)
-    SELECT date_trunc('minute', r.created_at, 'UTC'), r.agent_id, r.vendor, r.status::text,
-      r.status = 'authorized' AND r.error_code IS NOT NULL,
-      CASE WHEN r.status = 'completed' AND r.latency_ms IS NOT NULL THEN ledger_latency_bucket(r.latency_ms) END,
-      count(*), sum(r.amount_micro),
-      coalesce(sum(r.latency_ms) FILTER (WHERE r.status = 'completed'), 0)
-    FROM new_rows r
+    SELECT k.minute, k.agent_id, k.vendor, k.status, k.erred, k.latency_bucket, count(*), sum(k.amount_micro),
+      sum(k.latency_ms)
+    FROM new_rows r, ledger_rollup_key(r) k
     GROUP BY 1, 2, 3, 4, 5, 6;
   ELSIF TG_OP = 'DELETE' THEN
     INSERT INTO ledger_rollup_deltas (minute, agent_id, vendor, status, erred, latency_bucket, n, amount_micro, latency_ms)
-    SELECT date_trunc('minute', r.created_at, 'UTC'), r.agent_id, r.vendor, r.status::text,
-      r.status = 'authorized' AND r.error_code IS NOT NULL,
-      CASE WHEN r.status = 'completed' AND r.latency_ms IS NOT NULL THEN ledger_latency_bucket(r.latency_ms) END,
-      -count(*), -sum(r.amount_micro),
-      -coalesce(sum(r.latency_ms) FILTER (WHERE r.status = 'completed'), 0)
-    FROM old_rows r
+    SELECT k.minute, k.agent_id, k.vendor, k.status, k.erred, k.latency_bucket, -count(*), -sum(k.amount_micro),
+      -sum(k.latency_ms)
+    FROM old_rows r, ledger_rollup_key(r) k
     GROUP BY 1, 2, 3, 4, 5, 6;
   ELSE
     INSERT INTO ledger_rollup_deltas (minute, agent_id, vendor, status, erred, latency_bucket, n, amount_micro, latency_ms)
     SELECT minute, agent_id, vendor, status, erred, latency_bucket, sum(s), sum(s * amount_micro),
       sum(s * latency_ms)
     FROM (
-      SELECT 1 AS s, date_trunc('minute', r.created_at, 'UTC') AS minute, r.agent_id, r.vendor,
-        r.status::text AS status, r.status = 'authorized' AND r.error_code IS NOT NULL AS erred,
-        CASE WHEN r.status = 'completed' AND r.latency_ms IS NOT NULL THEN ledger_latency_bucket(r.latency_ms) END
-          AS latency_bucket,
-        r.amount_micro, CASE WHEN r.status = 'completed' THEN coalesce(r.latency_ms, 0) ELSE 0 END AS latency_ms
-      FROM new_rows r
+      SELECT 1 AS s, k.* FROM new_rows r, ledger_rollup_key(r) k
       UNION ALL
-      SELECT -1, date_trunc('minute', r.created_at, 'UTC'), r.agent_id, r.vendor, r.status::text,
-        r.status = 'authorized' AND r.error_code IS NOT NULL,
-        CASE WHEN r.status = 'completed' AND r.latency_ms IS NOT NULL THEN ledger_latency_bucket(r.latency_ms) END,
-        r.amount_micro, CASE WHEN r.status = 'completed' THEN coalesce(r.latency_ms, 0) ELSE 0 END
-      FROM old_rows r) AS c
+      SELECT -1, k.* FROM old_rows r, ledger_rollup_key(r) k) AS c
     GROUP BY 1, 2, 3, 4, 5, 6
     HAVING sum(s) <> 0 OR sum(s * amount_micro) <> 0 OR sum(s * latency_ms) <> 0;
   END IF;
@@ -190,11 +193,9 @@ BEGIN
   TRUNCATE ledger_rollup_deltas, ledger_rollup_minute, ledger_rollup_hour, ledger_rollup_day, ledger_latency_5m;
   -- The whole ledger as deltas (the triggers' grouping), then one fold.
   INSERT INTO ledger_rollup_deltas (minute, agent_id, vendor, status, erred, latency_bucket, n, amount_micro, latency_ms)
-  SELECT date_trunc('minute', r.created_at, 'UTC'), r.agent_id, r.vendor, r.status::text,
-    r.status = 'authorized' AND r.error_code IS NOT NULL,
-    CASE WHEN r.status = 'completed' AND r.latency_ms IS NOT NULL THEN ledger_latency_bucket(r.latency_ms) END,
-    count(*), sum(r.amount_micro), coalesce(sum(r.latency_ms) FILTER (WHERE r.status = 'completed'), 0)
-  FROM transactions r
+  SELECT k.minute, k.agent_id, k.vendor, k.status, k.erred, k.latency_bucket, count(*), sum(k.amount_micro),
+    sum(k.latency_ms)
+  FROM transactions r, ledger_rollup_key(r) k
   GROUP BY 1, 2, 3, 4, 5, 6;
   GET DIAGNOSTICS v_rows = ROW_COUNT;
   PERFORM ledger_rollup_fold();

@@ -22,17 +22,18 @@ type Row = {
  * The ledger's rollups (db/schema/rollups.ts) against the ledger: every day, hour and minute
  * rollup row and every latency bin, with the deltas not yet folded added, must hold exactly the
  * count and amount (for latency bins: the count and the sum of latencies) of the ledger rows in
- * it. Two scans of the ledger in the audit's snapshot: one grouped by hour, agent, vendor and
- * status (days are summed from it), one by minute and status with the latency bins. A difference
+ * it. Two scans of the ledger in the audit's snapshot, each row bucketed by the triggers' own
+ * `ledger_rollup_key()`: one grouped by hour, agent, vendor and status (days are summed from it),
+ * one by minute and status with the latency bins. A difference
  * means the console's charts and totals disagree with the ledger; `ledger_rollup_rebuild()`
  * (`x402 rollups rebuild`) recomputes them.
  */
 export async function checkLedgerRollups(db: DbOrTx): Promise<KindResult> {
   const rows = await db.execute<Row>(sql`
     WITH ledger_hour AS MATERIALIZED (
-      SELECT date_trunc('hour', created_at, 'UTC') AS hour, agent_id, vendor, status::text AS status,
-        status = 'authorized' AND error_code IS NOT NULL AS erred, count(*)::bigint AS n, sum(amount_micro)::bigint AS amount
-      FROM transactions GROUP BY 1, 2, 3, 4, 5
+      SELECT date_trunc('hour', k.minute, 'UTC') AS hour, k.agent_id, k.vendor, k.status, k.erred,
+        count(*)::bigint AS n, sum(k.amount_micro)::bigint AS amount
+      FROM transactions r, ledger_rollup_key(r) k GROUP BY 1, 2, 3, 4, 5
     ), delta_hour AS (
       SELECT date_trunc('hour', minute, 'UTC') AS hour, agent_id, vendor, status, erred, sum(n)::bigint AS n,
         sum(amount_micro)::bigint AS amount
@@ -52,12 +53,9 @@ export async function checkLedgerRollups(db: DbOrTx): Promise<KindResult> {
         sum(amount)::bigint AS amount
       FROM ledger_hour GROUP BY 1, 2, 3, 4, 5
     ), ledger_minute AS MATERIALIZED (
-      SELECT date_trunc('minute', created_at, 'UTC') AS minute, status::text AS status,
-        status = 'authorized' AND error_code IS NOT NULL AS erred,
-        CASE WHEN status = 'completed' AND latency_ms IS NOT NULL THEN ledger_latency_bucket(latency_ms) END AS bucket,
-        count(*)::bigint AS n, sum(amount_micro)::bigint AS amount,
-        coalesce(sum(latency_ms) FILTER (WHERE status = 'completed'), 0)::bigint AS latency
-      FROM transactions GROUP BY 1, 2, 3, 4
+      SELECT k.minute, k.status, k.erred, k.latency_bucket AS bucket, count(*)::bigint AS n,
+        sum(k.amount_micro)::bigint AS amount, sum(k.latency_ms)::bigint AS latency
+      FROM transactions r, ledger_rollup_key(r) k GROUP BY 1, 2, 3, 4
     ), rolled_minute AS (
       SELECT minute, status, erred, sum(n)::bigint AS n, sum(amount)::bigint AS amount FROM (
         SELECT minute, status, erred, n, amount_micro AS amount FROM ledger_rollup_minute
