@@ -640,32 +640,35 @@ async function main(): Promise<number> {
       log(`warning: max_connections ${settings.max_connections} may be too few for 64 pgbench clients`);
     }
     log(`${SECONDS} s per run (+${WARMUP_SECONDS} s warm-up for the engine runs)\n`);
-    if (args["index-cost-only"]) {
+    // One part alone, on the history: its report, and its verdict as the exit code (awaited before
+    // returning: the `finally` below closes the connections).
+    const part = async <T>(name: string, run: () => Promise<T>, ok: (result: T) => boolean) => {
       log(`seeding ${HISTORY_ROWS} ledger rows of history (30 days before today) ...`);
-      await seedHistory(benchAdmin);
-      const indexes = await runIndexCost(benchAdmin);
+      await seedHistory(bench.admin);
+      const result = await run();
       log(
-        `\nwrote ${await writeReport(OUT, { timestamp: new Date().toISOString(), secondsPerRun: SECONDS, indexes })}`,
+        `\nwrote ${await writeReport(OUT, { timestamp: new Date().toISOString(), secondsPerRun: SECONDS, [name]: result })}`,
       );
-      return 0;
-    }
-    if (args["rollups-only"]) {
-      log(`seeding ${HISTORY_ROWS} ledger rows of history (30 days before today) ...`);
-      await seedHistory(benchAdmin);
-      const rollups = await runRollupsCost(benchUrl, benchAdmin);
-      log(
-        `\nwrote ${await writeReport(OUT, { timestamp: new Date().toISOString(), secondsPerRun: SECONDS, rollups })}`,
+      return ok(result) ? 0 : 1;
+    };
+    if (args["index-cost-only"])
+      return await part(
+        "indexes",
+        () => runIndexCost(bench.admin),
+        () => true,
       );
-      return 0;
-    }
+    if (args["rollups-only"])
+      return await part(
+        "rollups",
+        () => runRollupsCost(benchUrl, bench.admin),
+        () => true,
+      );
     if (args["caps-only"]) {
-      log(`seeding ${HISTORY_ROWS} ledger rows of history (30 days before today) ...`);
-      await seedHistory(benchAdmin);
-      const caps = await runCaps(benchUrl, benchAdmin);
-      log(
-        `\nwrote ${await writeReport(OUT, { timestamp: new Date().toISOString(), secondsPerRun: SECONDS, caps })}`,
+      return await part(
+        "caps",
+        () => runCaps(benchUrl, bench.admin),
+        (caps) => caps.overspend.overspendMicro === "0" && caps.overspend.capsMatchLedger,
       );
-      return caps.overspend.overspendMicro === "0" && caps.overspend.capsMatchLedger ? 0 : 1;
     }
 
     log("pgbench -i -s 10 ...");

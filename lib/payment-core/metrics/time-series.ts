@@ -252,7 +252,11 @@ export async function getLatencySeries(
   const first = floorTo(options.now, stepMs) - (count - 1) * stepMs;
   const bins = await latencyHistogram(db, { from: new Date(first), count, stepMinutes: bucketMinutes });
   const byIndex = new Map<number, LatencyBin[]>();
-  for (const bin of bins) byIndex.set(bin.i, [...(byIndex.get(bin.i) ?? []), bin]);
+  for (const bin of bins) {
+    const own = byIndex.get(bin.i);
+    if (own) own.push(bin);
+    else byIndex.set(bin.i, [bin]);
+  }
   const buckets: LatencyBucket[] = [];
   for (let i = 0; i < count; i++) {
     const own = byIndex.get(i) ?? [];

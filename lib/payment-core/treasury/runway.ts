@@ -84,10 +84,7 @@ export interface Runway {
  */
 export async function getRecentSpend(db: Database, options: { now?: Date } = {}): Promise<RecentSpend> {
   const at = options.now ?? new Date();
-  const window = (hours: number) => ({
-    from: new Date(at.getTime() - hours * 3_600_000),
-    to: new Date(at.getTime()),
-  });
+  const window = (hours: number) => ({ from: new Date(at.getTime() - hours * 3_600_000), to: at });
   const completed = { statuses: ["completed"] };
   const [day, week, [open]] = await Promise.all([
     rangeTotals(db, window(RUNWAY_WINDOWS.day), completed, { openStart: true }),
