@@ -25,6 +25,7 @@ import {
   usage,
 } from "@/lib/testing/local-payer";
 import { startPgBouncer } from "@/lib/testing/pgbouncer";
+import { checkLedgerRollups } from "../budget-audit/ledger-rollups";
 import { defaultBudgetConfig } from "../budgets/config";
 import { BudgetEngine } from "../budgets/engine";
 import { createPaymentEventSink } from "../ledger/events";
@@ -268,6 +269,8 @@ describe("a crash after signing", () => {
         expect(await row(live.transactionId)).toMatchObject({ status: "authorized" });
         expect(await usage()).toMatchObject({ reservedMicro: 50_000n, spentMicro: 100_000n });
         await expectLedgerMatchesChain(fromBlock + 1n);
+        // The rollups the console reads hold what the ledger holds, the killed payer's row included.
+        expect((await checkLedgerRollups(t.db)).total).toBe(0);
 
         // Once the live console is gone too, its row is checked at once: unused and valid, so held.
         await alive.release();
