@@ -1,4 +1,4 @@
-import { and, eq, isNull, sql } from "drizzle-orm";
+import { and, eq, isNull, type SQL, sql } from "drizzle-orm";
 import type { Database } from "@/db/client";
 import { payerRotations } from "@/db/schema";
 import type { DbOrTx } from "@/db/sql";
@@ -37,28 +37,35 @@ export interface RotatingFigures {
   retryAfterSeconds: number;
 }
 
+/**
+ * The query for the gated rotation whose old wallet is `payer`, if any (open from the sweep's start,
+ * and after completion): columns id, state, wallet. The payer embeds it in its one pre-read
+ * (x402/pre-read.ts); `payerRotating` runs it alone.
+ */
+export function gatedRotationQuery(payer: string): SQL {
+  return sql`SELECT ${payerRotations.id} AS id, ${payerRotations.state}::text AS state, ${payerRotations.oldWallet} AS wallet
+    FROM ${payerRotations}
+    WHERE ${payerRotations.oldWallet} = ${payer.toLowerCase()}
+      AND (${payerRotations.state} IN ('swept', 'completed') OR (${payerRotations.state} = 'test_paid'
+        AND (${payerRotations.sweepStartedAt} IS NOT NULL OR ${payerRotations.sweepTxHash} IS NOT NULL)))
+    ORDER BY ${payerRotations.createdAt} DESC
+    LIMIT 1`;
+}
+
+/** A gated rotation's row as `gatedRotationQuery` gives it, as the payer's 503 figures. */
+export function rotatingFigures(row: { id: string; state: string; wallet: string }): RotatingFigures {
+  return {
+    rotationId: row.id,
+    state: row.state,
+    wallet: row.wallet,
+    retryAfterSeconds: PAYER_ROTATING_RETRY_AFTER_SECONDS,
+  };
+}
+
 /** The gated rotation whose old wallet is `payer`, if any (open from the sweep's start, and after completion). */
 export async function payerRotating(db: DbOrTx, payer: string): Promise<RotatingFigures | null> {
-  const [row] = await db
-    .select({ id: payerRotations.id, state: payerRotations.state, wallet: payerRotations.oldWallet })
-    .from(payerRotations)
-    .where(
-      and(
-        eq(payerRotations.oldWallet, payer.toLowerCase()),
-        sql`(${payerRotations.state} IN ('swept', 'completed') OR (${payerRotations.state} = 'test_paid'
-          AND (${payerRotations.sweepStartedAt} IS NOT NULL OR ${payerRotations.sweepTxHash} IS NOT NULL)))`,
-      ),
-    )
-    .orderBy(sql`${payerRotations.createdAt} DESC`)
-    .limit(1);
-  return row
-    ? {
-        rotationId: row.id,
-        state: row.state,
-        wallet: row.wallet,
-        retryAfterSeconds: PAYER_ROTATING_RETRY_AFTER_SECONDS,
-      }
-    : null;
+  const [row] = await db.execute<{ id: string; state: string; wallet: string }>(gatedRotationQuery(payer));
+  return row ? rotatingFigures(row) : null;
 }
 
 /**

@@ -3,13 +3,13 @@ import { type Logger, silentLog } from "../support/log";
 import { type Clock, systemClock } from "../support/time";
 import { payToChangedCondition, priceAboveAdvertisedCondition, raiseCatalogAlerts } from "./alerts";
 import { cleanText, pickOffer, resourceOf, samePayTo } from "./bounds";
-import { pinFirstPayTo, pinnedPayTo, recordObservation } from "./store";
+import { pinFirstPayTo, recordObservation } from "./store";
 
 /**
  * What the payer does with the catalog (payer.ts):
  *
- * - **payTo pinning, on the payment's path.** The vendor's pinned payTo is read beside the agent's
- *   allowlist (one primary-key read, no extra wait). Once the 402 passed every other check, its
+ * - **payTo pinning, on the payment's path.** The vendor's pinned payTo is read with the agent's
+ *   allowlist, in the payer's one pre-read (x402/pre-read.ts). Once the 402 passed every other check, its
  *   payTo must be the pinned one: a vendor seen for the first time pins it (first sight), a known
  *   vendor asking another address is refused with `vendor_payto_changed` before anything is
  *   reserved or signed, and a critical alert is raised, until a person accepts the new address.
@@ -29,9 +29,7 @@ export interface ObservedRequest {
 }
 
 export interface VendorCatalogHook {
-  /** The vendor's pinned payTo, or null when unknown or not pinned. */
-  pinned(host: string): Promise<string | null>;
-  /** The 402's payTo against the pin (`known`, from `pinned`); pins it when there is none. */
+  /** The 402's payTo against the pin (`known`, from the payer's pre-read); pins it when there is none. */
   checkPayTo(input: {
     host: string;
     payTo: string;
@@ -126,7 +124,6 @@ export function createVendorCatalogHook(deps: VendorCatalogHookDeps): VendorCata
   }
 
   return {
-    pinned: (host) => pinnedPayTo(deps.db, host),
     async checkPayTo({ host, payTo, known }) {
       if (known !== null) return samePayTo(known, payTo) ? { ok: true } : { ok: false, knownPayTo: known };
       const { acceptedPayTo } = await pinFirstPayTo(deps.db, { host, payTo, source: "402", at: clock() });

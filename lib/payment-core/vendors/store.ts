@@ -44,17 +44,6 @@ export interface Recorded {
 }
 
 /**
- * The pinned payTo of `host`, or null when the vendor is unknown or not pinned yet. One primary-key
- * read; the payer makes it beside the agent's allowlist.
- */
-export async function pinnedPayTo(db: DbOrTx, host: string): Promise<string | null> {
-  const [row] = await db.execute<{ accepted_pay_to: string | null }>(
-    sql`SELECT accepted_pay_to FROM vendors WHERE host = ${host}`,
-  );
-  return row?.accepted_pay_to ?? null;
-}
-
-/**
  * Pins `payTo` for `host` unless a payTo is pinned already (first sight: the vendor is added), and
  * returns the pinned payTo as it now stands, so two payers seeing a new vendor at once with two
  * addresses agree on the first one committed.

@@ -9,7 +9,7 @@ import {
 import { expireOne } from "../payment-approvals/decide";
 import { claimApproved, holdPayment } from "../payment-approvals/hold";
 import { endHold, type PaymentApproval, readPaymentApproval } from "../payment-approvals/store";
-import { getApprovalThreshold } from "../payment-approvals/threshold";
+import { effectiveThreshold } from "../payment-approvals/threshold";
 import { formatDollars, type Micro } from "../support/money";
 import { rotatingFromError } from "../treasury/rotation-gate";
 import { type LedgerRow, type PayOutcome, readLedgerRow, refusalOutcome, rowOutcome } from "./outcome";
@@ -68,9 +68,12 @@ export function createApprovalGate(deps: ApprovalGateDeps) {
   };
 
   return {
-    /** The agent's threshold now (console, else env), or null: never held. */
-    async threshold(agentId: string): Promise<Micro | null> {
-      return (await getApprovalThreshold(db, agentId, deps.config))?.thresholdMicro ?? null;
+    /**
+     * The agent's threshold (console, else env), or null: never held. `consoleMicro` is the agent's
+     * console value as the payer's pre-read found it (pre-read.ts).
+     */
+    threshold(agentId: string, consoleMicro: Micro | null): Micro | null {
+      return effectiveThreshold(agentId, consoleMicro, deps.config).thresholdMicro;
     },
 
     /**

@@ -2,7 +2,7 @@ import { decodePaymentRequiredHeader, encodePaymentSignatureHeader } from "@x402
 import type { PaymentRequired } from "@x402/core/types";
 import { Headers, type RequestInit, type Response } from "undici";
 import type { Address } from "viem";
-import { getVendorPolicy, hostAllowed, payeeAllowed } from "../agents/vendor-policy";
+import { hostAllowed, payeeAllowed } from "../agents/vendor-policy";
 import type { ReserveResult } from "../budgets/engine";
 import { permit2AllowanceShortfall } from "../chain/permit2";
 import { createPaymentEventSink } from "../ledger/events";
@@ -10,7 +10,7 @@ import type { PaymentApproval } from "../payment-approvals/store";
 import { recordPaidReceipt } from "../receipts/store";
 import { silentLog } from "../support/log";
 import type { Micro } from "../support/money";
-import { payerRotating, type RotatingFigures, rotatingFromError } from "../treasury/rotation-gate";
+import { type RotatingFigures, rotatingFromError } from "../treasury/rotation-gate";
 import { createVendorCatalogHook } from "../vendors/payer-hook";
 import { createApprovalGate } from "./approval-gate";
 import { type AttemptTrace, loggedAttempts } from "./attempt-log";
@@ -30,6 +30,7 @@ import {
 import type { PayerDeps } from "./payer-config";
 import { paymentIdentifier } from "./payment-identifier";
 import { type RequirementsPolicy, selectRequirements } from "./policy";
+import { readPaymentPreRead } from "./pre-read";
 import { createReplay } from "./replay";
 import { settlePaid } from "./settle-paid";
 import { createSigner } from "./sign";
@@ -182,10 +183,9 @@ export function createPayer(deps: PayerDeps) {
 
     // The operator's allowlist for this agent, read per payment (no cache: a change applies to the
     // next payment), before any request goes out. An unknown agent has none; the engine refuses it.
-    // The idempotency lookup is read alongside, in parallel (one round trip of waiting for both), and
-    // used below only once the allowlist and the destination have passed.
-    const lookup = engine.findByKey(req.agentId, req.idempotencyKey);
-    lookup.catch(() => {});
+    // One statement reads it with the idempotency lookup, the approval threshold, the payer's
+    // rotation gate and the vendor's pinned payTo (pre-read.ts); the lookup is used below only once
+    // the allowlist and the destination have passed.
     /** A payer a rotation is moving away from signs nothing: 503, no ledger row, nothing reserved. */
     const rotatingOutcome = (figures: RotatingFigures): PayOutcome => ({
       ok: false,
@@ -197,16 +197,18 @@ export function createPayer(deps: PayerDeps) {
       replayed: false,
       rotating: figures,
     });
-    // Read alongside the allowlist (one round trip of waiting for both). The ledger's trigger
-    // refuses the reservation too, so a rotation that starts after this read is still caught.
-    const [policyRow, rotating, threshold, pinnedPayTo] = await Promise.all([
-      getVendorPolicy(deps.db, req.agentId),
-      payerRotating(deps.db, account.address),
-      gate.threshold(req.agentId),
-      catalog.pinned(url.host),
-    ]);
-    if (rotating) return rotatingOutcome(rotating);
-    const policy = policyRow ?? { hosts: [], payees: [] };
+    // The ledger's trigger refuses the reservation too, so a rotation that starts after this read
+    // is still caught.
+    const read = await readPaymentPreRead(deps.db, {
+      agentId: req.agentId,
+      idempotencyKey: req.idempotencyKey,
+      payer: account.address,
+      host: url.host,
+    });
+    if (read.rotating) return rotatingOutcome(read.rotating);
+    const policy = read.policy ?? { hosts: [], payees: [] };
+    const threshold = read.policy ? gate.threshold(req.agentId, read.consoleThresholdMicro) : null;
+    const pinnedPayTo = read.pinnedPayTo;
     if (!hostAllowed(policy, url)) {
       return refuse(
         "vendor_not_allowed",
@@ -233,7 +235,7 @@ export function createPayer(deps: PayerDeps) {
 
     // The same key returns the first result without contacting the vendor again, unless it is a
     // held payment that was approved since (approval-gate.ts): that one is paid now.
-    const prior = await existing(req.agentId, req.idempotencyKey, lookup);
+    const prior = await existing(req.agentId, req.idempotencyKey, read.prior);
     let approved: PaymentApproval | undefined;
     if (prior) {
       const replay = replayRow(prior);

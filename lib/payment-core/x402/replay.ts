@@ -36,9 +36,10 @@ export function createReplay(deps: PayerDeps, readRow: (id: string) => Promise<L
   async function existing(
     agentId: string,
     key: string,
-    lookup?: Promise<{ id: string; status: string } | undefined>,
+    /** The row under the key as the caller already read it (pre-read.ts); read here when absent. */
+    known?: { id: string; status: string } | null,
   ): Promise<LedgerRow | undefined> {
-    const found = await (lookup ?? engine.findByKey(agentId, key));
+    const found = known === undefined ? await engine.findByKey(agentId, key) : (known ?? undefined);
     if (!found) return undefined;
     if (found.status === "pending" || found.status === "authorized") {
       await resolveFromChain(found.id, "payer:replay");
