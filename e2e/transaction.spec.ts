@@ -31,9 +31,22 @@ test("a settled payment's page names the asset and network, links the hash and c
       metadata: { note: "x".repeat(4000), lines: Array.from({ length: 80 }, (_, i) => `line ${i}`) },
     },
   ]);
+  // The vendor's answer, kept apart from the row (issue 30): large, with markup a vendor chose.
+  const answer = {
+    status: 200,
+    headers: { "content-type": "application/json" },
+    body: { html: "<script>alert(1)</script>", rows: "r".repeat(30_000) },
+  };
+  await sql`INSERT INTO transaction_responses (transaction_id, status, response, bytes)
+    VALUES (${id}, 200, ${JSON.stringify(answer)}, ${JSON.stringify(answer).length})`;
   const page = await as("viewer");
   await page.context().grantPermissions(["clipboard-read", "clipboard-write"]);
   await page.goto(`/ledger/${id}`);
+  const answerCard = page.getByRole("region", { name: "Vendor's answer (JSON)" });
+  await expect(answerCard).toContainText('"html": "<script>alert(1)</script>"');
+  await expect(answerCard).toHaveAttribute("tabindex", "0");
+  await expect(page.getByText(/HTTP 200 · 30,1\d\d bytes stored/)).toBeVisible();
+  await expect(page.getByText(/more characters not shown \(x402 ledger show/)).toBeVisible();
   await expect(page.getByTestId("transaction-headline")).toContainText("$2,500.00");
   const fact = (label: string) =>
     page.locator("dl > div").filter({ has: page.getByText(label, { exact: true }) });

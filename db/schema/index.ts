@@ -8,6 +8,7 @@ export * from "./payment-approvals";
 export * from "./payment-events";
 export * from "./rate-limits";
 export * from "./receipts";
+export * from "./responses";
 export * from "./rollups";
 export * from "./rotations";
 export * from "./settings";

@@ -284,3 +284,39 @@ export async function startLargeResponseVendor(net: LocalNetwork, bytes: number)
     stop: server.stop,
   };
 }
+
+/**
+ * A vendor that is paid honestly (settled through the facilitator before it answers) and answers
+ * `answers[path]` as the paid request's body: a test chooses what a vendor sends back, e.g. a large
+ * JSON document or text a database column refuses.
+ */
+export async function startAnswerVendor(
+  net: LocalNetwork,
+  answers: Record<string, { body: string; contentType: string }>,
+) {
+  const requirements = usdcRequirements(net);
+  const app = new Hono();
+  app.get("/:name", async (c) => {
+    const answer = answers[c.req.param("name")];
+    if (!answer) return c.json({ error: "no such answer" }, 404);
+    const signature = c.req.header("payment-signature");
+    if (!signature) return askForPayment(c, requirements, "answer", answer.contentType);
+    const settled = await settleThroughFacilitator(
+      net,
+      decodePaymentSignatureHeader(signature),
+      requirements,
+    );
+    return new Response(answer.body, {
+      headers: {
+        "content-type": answer.contentType,
+        "PAYMENT-RESPONSE": encodePaymentResponseHeader({
+          success: settled.success,
+          transaction: settled.transaction ?? "",
+          network: net.network,
+          payer: net.payer.address,
+        } as SettleResponse),
+      },
+    });
+  });
+  return serveLocally(app);
+}

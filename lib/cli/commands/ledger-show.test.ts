@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { setLimit } from "@/lib/payment-core/budgets/usage";
 import { createPaymentEventSink } from "@/lib/payment-core/ledger/events";
+import { createResponseStore } from "@/lib/payment-core/ledger/responses";
 import { insertHistoricalRows } from "@/lib/payment-core/ledger/write";
 import { parseUsdc } from "@/lib/payment-core/support/money";
 import { createTestDatabase, type TestDatabase } from "@/lib/testing/db";
@@ -49,6 +50,13 @@ beforeAll(async () => {
     fields: { status: "rejected", code: "daily_limit_exceeded", vendor: "dataset" },
   });
   await sink.flush();
+  const answers = createResponseStore(t.db);
+  answers.keep("tx_paid", {
+    status: 200,
+    headers: { "content-type": "application/json" },
+    body: { hits: 3 },
+  });
+  await answers.flush();
 });
 afterAll(async () => t.drop());
 
@@ -81,6 +89,18 @@ describe("x402 ledger show: the guide's troubleshooting steps 1-4 in one command
       wallet: { available: false },
       chain_receipt: null,
       events: [{ event: "payment", level: "warn", fields: { code: "daily_limit_exceeded" } }],
+    });
+    expect(json).toMatchObject({ vendor_answer: null });
+    expect(r.stdout).toContain("Vendor's answer: none stored");
+
+    // A paid row: the vendor's answer as stored apart from the row (issue 30).
+    const paid = await x402(["ledger", "show", "tx_paid"], { X402_RPC_URL: "http://127.0.0.1:9" });
+    expect(paid.stdout).toMatch(/Vendor's answer: HTTP 200 · \d+ bytes stored \d{4}-/);
+    const paidJson = (
+      await x402(["ledger", "show", "tx_paid", "--json"], { X402_RPC_URL: "http://127.0.0.1:9" })
+    ).json();
+    expect(paidJson).toMatchObject({
+      vendor_answer: { status: 200, response: { status: 200, body: { hits: 3 } } },
     });
     const missing = await x402(["ledger", "show", "tx_nope", "--json"]);
     expect(missing.code).toBe(1);

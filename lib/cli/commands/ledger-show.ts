@@ -2,6 +2,7 @@ import type { Command } from "commander";
 import type { Database } from "@/db/client";
 import type { AppEnv } from "@/lib/env";
 import { amountWords } from "@/lib/payment-core/ledger/amount-words";
+import { getStoredResponse } from "@/lib/payment-core/ledger/responses";
 import {
   type ChainReceipt,
   getTroubleshooting,
@@ -60,11 +61,15 @@ const window = (w: Troubleshooting["budgetAtPayment"]["day"]) => ({
   limit_usdc: usdc6(w.limitMicro),
 });
 
+/** The vendor's answer to the paid request as stored (ledger/responses.ts), or null. */
+type StoredAnswer = Awaited<ReturnType<typeof getStoredResponse>>;
+
 export function troubleshootingJson(
   t: Troubleshooting,
   wallet: WalletView,
   receipt: ChainRead<ChainReceipt> | null,
   transaction: unknown,
+  answer: StoredAnswer = null,
 ) {
   const now = t.budgetNow;
   const nowWindow = (w: NonNullable<typeof now>["daily"]) => ({
@@ -115,6 +120,9 @@ export function troubleshootingJson(
               status: receipt.value.status,
             }
           : { available: false, code: receipt.code, reason: receipt.reason },
+    vendor_answer: answer
+      ? { status: answer.status, bytes: answer.bytes, stored_at: answer.storedAt, response: answer.response }
+      : null,
     resolver_history: t.history,
     events: t.events,
   };
@@ -131,6 +139,7 @@ export function troubleshootingText(
   t: Troubleshooting,
   wallet: WalletView,
   receipt: ChainRead<ChainReceipt> | null,
+  answer: StoredAnswer = null,
 ): string {
   const tx = t.transaction;
   const b = t.budgetAtPayment;
@@ -170,6 +179,11 @@ export function troubleshootingText(
   } else {
     lines.push(`Chain receipt: ${tx.txHash} · unavailable (${receipt?.reason ?? "not read"})`);
   }
+  lines.push(
+    answer
+      ? `Vendor's answer: HTTP ${answer.status} · ${answer.bytes} bytes stored ${answer.storedAt} (--json prints it)`
+      : "Vendor's answer: none stored",
+  );
   lines.push("", "Resolver history:");
   if (t.history.length === 0) lines.push("  none");
   for (const h of t.history)
@@ -198,12 +212,13 @@ export function registerLedgerShow(
       withDb(async ({ db, env }) => {
         const t = await getTroubleshooting(db, env.budget, id);
         if (!t) throw new CliFailure("transaction_not_found", `no transaction ${id}`, { transaction_id: id });
-        const [wallet, receipt] = await Promise.all([
+        const [wallet, receipt, answer] = await Promise.all([
           readWallet({ db, env }),
           readReceipt({ db, env }, t.transaction),
+          getStoredResponse(db, id),
         ]);
-        print(cmd, troubleshootingJson(t, wallet, receipt, transactionJson(t.transaction)), () =>
-          troubleshootingText(t, wallet, receipt),
+        print(cmd, troubleshootingJson(t, wallet, receipt, transactionJson(t.transaction), answer), () =>
+          troubleshootingText(t, wallet, receipt, answer),
         );
       }),
     );

@@ -194,8 +194,9 @@ async function payDirect(io: Io, json: boolean, url: string, opts: PayOptions, a
       idempotencyKey: opts.idempotencyKey ?? `cli-${crypto.randomUUID()}`,
       vendor: opts.vendor,
     });
-    // The attempt's stored log line (payment_events) is buffered: written before the database closes.
-    await service.events.flush();
+    // The attempt's stored log line (payment_events) and the vendor's answer (transaction_responses)
+    // are buffered: written before the database closes.
+    await Promise.all([service.events.flush(), service.responses.flush()]);
     if (!outcome.ok) {
       const f = outcome.figures ?? {};
       const details: Record<string, unknown> = { transaction_id: outcome.transactionId };

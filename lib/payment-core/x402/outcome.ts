@@ -2,6 +2,7 @@ import { sql } from "drizzle-orm";
 import type { Database } from "@/db/client";
 import { isoSeconds } from "@/db/sql";
 import { type Refusal, refusalFigures } from "../budgets/engine";
+import { parseStoredResponse, storedResponseColumn } from "../ledger/responses";
 import type { RefusalCode } from "../support/errors";
 import { formatDollars, type Micro } from "../support/money";
 import type { RotatingFigures } from "../treasury/rotation-gate";
@@ -157,10 +158,12 @@ export type LedgerRow = {
   /** UTC ISO to the second, as the answer shows it. */
   valid_before: string | null;
   metadata: Record<string, unknown>;
+  /** The vendor's answer as kept in transaction_responses (ledger/responses.ts), JSON text. */
+  stored_response?: string | null;
 };
 
 const ROW_COLUMNS = `id, status::text AS status, amount_micro, tx_hash, error_code, error_message, vendor,
-  latency_ms, valid_before, metadata`;
+  latency_ms, valid_before, metadata, ${storedResponseColumn("transactions")}`;
 
 /** A ledger row by id, or by (agent, idempotency key): each by its own index. */
 export async function readLedgerRow(
@@ -224,6 +227,21 @@ export function refusalOutcome(r: Refusal, vendor: string, latencyMs: number): P
   };
 }
 
+/**
+ * A row committed before issue 30 carries the vendor's whole answer in `metadata.response`; since
+ * then the metadata keeps only its status and the answer is in transaction_responses.
+ */
+function legacyResponse(metadata: Record<string, unknown>): VendorResponse | null {
+  const r = metadata.response as Partial<VendorResponse> | undefined;
+  return r &&
+    typeof r === "object" &&
+    typeof r.status === "number" &&
+    r.headers &&
+    typeof r.headers === "object"
+    ? (r as VendorResponse)
+    : null;
+}
+
 /** The answer a row gives when it is asked again. */
 export function rowOutcome(row: LedgerRow): PayOutcome {
   const base = { vendor: row.vendor, latencyMs: row.latency_ms ?? 0, replayed: true };
@@ -235,7 +253,7 @@ export function rowOutcome(row: LedgerRow): PayOutcome {
       status: "completed",
       priceMicro: row.amount_micro,
       txHash: row.tx_hash,
-      response: (row.metadata.response as VendorResponse | undefined) ?? null,
+      response: parseStoredResponse(row.stored_response) ?? legacyResponse(row.metadata),
       ...base,
     };
   }

@@ -3,6 +3,7 @@ import type { Address, LocalAccount, PublicClient } from "viem";
 import type { Database } from "@/db/client";
 import type { BudgetEngine } from "../budgets/engine";
 import type { PaymentEventSink } from "../ledger/events";
+import type { ResponseStore } from "../ledger/responses";
 import type { ApprovalConfig } from "../payment-approvals/config";
 import type { Logger } from "../support/log";
 import type { VendorCatalogHook } from "../vendors/payer-hook";
@@ -50,6 +51,11 @@ export interface PayerDeps {
    * buffered off the payment's path; absent: a sink of the payer's own on `db`.
    */
   events?: PaymentEventSink;
+  /**
+   * Where the vendor's answer to each paid request is kept (transaction_responses,
+   * ledger/responses.ts), written off the payment's path; absent: a store of the payer's own on `db`.
+   */
+  responses?: ResponseStore;
   /**
    * This process's owner key (settlement/owner.ts), recorded on each row it signs so a resolver
    * knows at once when the process is gone; null or absent: rows carry no owner.

@@ -6,6 +6,7 @@ import { hostAllowed, payeeAllowed } from "../agents/vendor-policy";
 import type { ReserveResult } from "../budgets/engine";
 import { permit2AllowanceShortfall } from "../chain/permit2";
 import { createPaymentEventSink } from "../ledger/events";
+import { createResponseStore } from "../ledger/responses";
 import type { PaymentApproval } from "../payment-approvals/store";
 import { recordPaidReceipt } from "../receipts/store";
 import { silentLog } from "../support/log";
@@ -84,7 +85,13 @@ export function createPayer(deps: PayerDeps) {
 
   const sign = createSigner({ account, network: config.network, usdcAddress: config.usdcAddress });
 
-  const readRow = (id: string) => readLedgerRow(deps.db, { id });
+  // The vendor's answers, kept off the payment's path (ledger/responses.ts); a read of a row waits
+  // for its answer still being written by this process, so a replay of the key answers it.
+  const responses = deps.responses ?? createResponseStore(deps.db, { log: deps.log });
+  const readRow = async (id: string) => {
+    await responses.written(id);
+    return readLedgerRow(deps.db, { id });
+  };
   const gate = createApprovalGate({ db: deps.db, engine, config: config.approvals });
 
   const { existing, resolveFromChain } = createReplay(deps, readRow);
@@ -461,6 +468,7 @@ export function createPayer(deps: PayerDeps) {
         vendor,
         reservedMicro: selected.amountMicro,
         scheme: requirements.scheme,
+        keepResponse: responses.keep,
         retries: () => counter.retries,
         elapsed,
         readRow,
@@ -476,7 +484,7 @@ export function createPayer(deps: PayerDeps) {
 
   const events = deps.events ?? createPaymentEventSink(deps.db, { log: deps.log });
   const payForService = loggedAttempts(deps.log ?? silentLog, attempt, events);
-  return { payForService, address: account.address as Address, events };
+  return { payForService, address: account.address as Address, events, responses };
 }
 
 export type Payer = ReturnType<typeof createPayer>;

@@ -34,7 +34,9 @@ async function separately(agentId: string, key: string, payer: string, host: str
     getApprovalThreshold(t.db, agentId, undefined),
     findByKey(t.db, agentId, key),
     payerRotating(t.db, payer),
-    t.db.$client<{ accepted_pay_to: string | null }[]>`SELECT accepted_pay_to FROM vendors WHERE host = ${host}`,
+    t.db.$client<
+      { accepted_pay_to: string | null }[]
+    >`SELECT accepted_pay_to FROM vendors WHERE host = ${host}`,
   ]);
   return {
     policy,
@@ -104,7 +106,12 @@ describe("readPaymentPreRead", () => {
     // Another payer, another key, another host: only the agent's own parts remain.
     const other = { agentId: AGENT, idempotencyKey: "k-other", payer: NEW, host: "other.example" };
     const read = await readPaymentPreRead(t.db, other);
-    expect(read).toMatchObject({ prior: null, rotating: null, pinnedPayTo: null, consoleThresholdMicro: 250_000n });
+    expect(read).toMatchObject({
+      prior: null,
+      rotating: null,
+      pinnedPayTo: null,
+      consoleThresholdMicro: 250_000n,
+    });
     expect(read).toEqual(await separately(AGENT, "k-other", NEW, "other.example"));
   });
 });

@@ -4,6 +4,7 @@ import type { Database } from "@/db/client";
 import { raisePaymentAlerts } from "../alerts/live";
 import { BudgetEngine } from "../budgets/engine";
 import { createPaymentEventSink, type PaymentEventSink } from "../ledger/events";
+import { createResponseStore, type ResponseStore } from "../ledger/responses";
 import { type PayerGas, readPayerGas } from "../settlement/cancel-gas";
 import { type ResolveOptions, type ResolveReport, resolveOpenTransactions } from "../settlement/resolver";
 import { type AlertsEnv, type CoreEnv, DEFAULT_PRICE_DRIFT_PCT } from "../support/config";
@@ -58,6 +59,8 @@ export interface PaymentService {
    * a short-lived process (the CLI) awaits `events.flush()` before it closes the database.
    */
   events: PaymentEventSink;
+  /** The process's store of vendor answers (ledger/responses.ts); the CLI flushes it as `events`. */
+  responses: ResponseStore;
 }
 
 export function createPaymentService(
@@ -114,6 +117,8 @@ export function createPaymentService(
   let catalog: VendorCatalogHook | undefined;
   // One event buffer for every payer and the resolver of the process (ledger/events.ts).
   const events = createPaymentEventSink(db, { log });
+  // One store of vendor answers for every payer of the process (ledger/responses.ts).
+  const responses = createResponseStore(db, { log });
   const payerFor = (account: LocalAccount, usdc: Address): Payer => {
     let made = payers.get(account.address);
     if (!made) {
@@ -128,6 +133,7 @@ export function createPaymentService(
         owner: options.owner,
         catalog,
         events,
+        responses,
         config: {
           network: p.network,
           usdcAddress: usdc,
@@ -166,6 +172,7 @@ export function createPaymentService(
           return (lastAddress ?? null) as Address;
         },
         events,
+        responses,
         async payForService(req) {
           const outcome = await payerFor(await activeAccount(), usdcAddress).payForService(req);
           if (!outcome.ok && outcome.code === "payer_rotating" && outcome.rotating?.state === "completed") {
@@ -185,6 +192,7 @@ export function createPaymentService(
     engine,
     payer,
     events,
+    responses,
     publicClient,
     walletAddress,
     payerKeys: {

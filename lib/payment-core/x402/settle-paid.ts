@@ -19,6 +19,8 @@ export interface SettleStep {
   reservedMicro: Micro;
   /** Resends so far (recorded on the row). */
   retries: () => number;
+  /** Keeps the vendor's answer of a committed row (ledger/responses.ts), off the payment's path. */
+  keepResponse: (id: string, response: VendorResponse) => void;
   /** Milliseconds since the purchase started. */
   elapsed: () => number;
   readRow: (id: string) => Promise<LedgerRow | undefined>;
@@ -71,10 +73,14 @@ export async function settlePaid(step: SettleStep, answer: PaidAnswer): Promise<
       {
         retryCount: step.retries(),
         latencyMs: step.elapsed(),
-        metadata: bodyError ? { response: { status: paid.status, error: bodyError.code } } : { response },
+        // Only the status: the answer itself is kept apart, after the commit (ledger/responses.ts).
+        metadata: {
+          response: bodyError ? { status: paid.status, error: bodyError.code } : { status: paid.status },
+        },
       },
     );
     if (!committed.ok) return current();
+    if (response) step.keepResponse(id, response);
     if (bodyError) {
       // The money moved: the ledger says completed, and the answer says why there is no body.
       return {

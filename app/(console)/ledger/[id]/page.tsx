@@ -21,7 +21,7 @@ import { StatusBadge } from "@/components/ui/status-badge";
 import { Price } from "@/components/ui/usd";
 import { UtcTime } from "@/components/ui/utc-time";
 import { requireUser } from "@/lib/auth/session";
-import { getLedgerReceipt, getLedgerTransaction } from "@/lib/dal/ledger";
+import { getLedgerAnswer, getLedgerReceipt, getLedgerTransaction } from "@/lib/dal/ledger";
 import { getTransactionTroubleshooting } from "@/lib/dal/troubleshoot";
 import { roleAtLeast } from "@/lib/payment-core/access/users";
 import { REFUND_TRANSITIONS } from "@/lib/payment-core/ledger/refunds";
@@ -87,9 +87,10 @@ export default async function TransactionPage({ params }: { params: Promise<{ id
   const tx = await findTransaction(id);
   if (!tx) notFound();
   // Everything the guide's troubleshooting steps 1-4 ask, on this page (lib/dal/troubleshoot.ts).
-  const [receipt, trouble] = await Promise.all([
+  const [receipt, trouble, answer] = await Promise.all([
     getLedgerReceipt(tx.id),
     getTransactionTroubleshooting(tx.id),
+    getLedgerAnswer(tx.id),
   ]);
   const metadata = Object.keys(tx.metadata).length > 0 ? JSON.stringify(tx.metadata, null, 2) : null;
 
@@ -243,6 +244,29 @@ export default async function TransactionPage({ params }: { params: Promise<{ id
       </Facts>
 
       <ReceiptCard receipt={receipt} />
+
+      {answer ? (
+        <Card title="Vendor's answer">
+          <p className="text-sm">
+            HTTP {answer.status} · {answer.bytes.toLocaleString("en-US")} bytes stored{" "}
+            <UtcTime iso={answer.storedAt} />
+          </p>
+          <section
+            // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrolling region must take focus to be scrolled from the keyboard (axe scrollable-region-focusable)
+            tabIndex={0}
+            aria-label="Vendor's answer (JSON)"
+            className="mt-2 max-h-96 overflow-auto rounded bg-slate-50 p-3 focus-visible:outline-2 focus-visible:outline-slate-900"
+          >
+            <pre className="whitespace-pre-wrap break-all font-mono text-xs">{answer.json}</pre>
+          </section>
+          {answer.cutChars > 0 ? (
+            <p className="mt-1 text-xs text-slate-600">
+              {answer.cutChars.toLocaleString("en-US")} more characters not shown (x402 ledger show {tx.id}{" "}
+              --json prints it whole)
+            </p>
+          ) : null}
+        </Card>
+      ) : null}
 
       <Card title="Metadata">
         {metadata ? (
