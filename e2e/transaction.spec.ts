@@ -38,7 +38,7 @@ test("a settled payment's page names the asset and network, links the hash and c
     body: { html: "<script>alert(1)</script>", rows: "r".repeat(30_000) },
   };
   await sql`INSERT INTO transaction_responses (transaction_id, status, response, bytes)
-    VALUES (${id}, 200, ${JSON.stringify(answer)}, ${JSON.stringify(answer).length})`;
+    VALUES (${String(id)}, 200, ${JSON.stringify(answer)}, ${JSON.stringify(answer).length})`;
   const page = await as("viewer");
   await page.context().grantPermissions(["clipboard-read", "clipboard-write"]);
   await page.goto(`/ledger/${id}`);
