@@ -37,8 +37,9 @@
  * Options: --payments N (per path per run, default 200), --concurrency C (default 8),
  * --block B (sequential block size, default 20), --warmup W (default 10), --profile P
  * (payments per path in the profile run, default N, 0 skips it), --api-payments A (per path per
- * caller count in the API run, default 200, 0 skips it and the build), --out FILE (default
- * bench-results/pay.json).
+ * caller count in the API run, default 200, 0 skips it and the build), --console-cpu-prof DIR
+ * (the console runs under `node --cpu-prof` and writes its CPU profile to DIR when it stops: open
+ * it in Chrome's DevTools or speedscope), --out FILE (default bench-results/pay.json).
  */
 
 import os from "node:os";
@@ -118,13 +119,14 @@ const { values: args } = parseArgs({
     warmup: { type: "string", default: "10" },
     profile: { type: "string" },
     "api-payments": { type: "string", default: "200" },
+    "console-cpu-prof": { type: "string" },
     out: { type: "string", default: "bench-results/pay.json" },
     help: { type: "boolean", short: "h", default: false },
   },
 });
 if (args.help) {
   console.log(
-    "usage: tsx scripts/bench-pay.ts [--payments N] [--concurrency C] [--block B] [--warmup W] [--profile P] [--api-payments A] [--out FILE]",
+    "usage: tsx scripts/bench-pay.ts [--payments N] [--concurrency C] [--block B] [--warmup W] [--profile P] [--api-payments A] [--console-cpu-prof DIR] [--out FILE]",
   );
   process.exit(0);
 }
@@ -534,6 +536,7 @@ async function main(): Promise<number> {
         warmup: WARMUP,
         runId,
         log,
+        consoleCpuProfDir: args["console-cpu-prof"] ? path.resolve(args["console-cpu-prof"]) : undefined,
       });
     }
 

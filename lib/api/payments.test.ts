@@ -127,6 +127,8 @@ describe("POST /api/v1/payments", () => {
     expect(await none.json()).toMatchObject({ error: { code: "unauthorized" } });
     const bad = await post({ url: `${net.vendorUrl}/search`, idempotencyKey: "a" }, "x402_ak_nope");
     expect(bad.status).toBe(401);
+    // Nothing about the key check's time is told to a caller without a key.
+    expect(bad.headers.get("server-timing")).toBeNull();
   });
 
   it("400 invalid_request for a bad body, with nothing saved", async () => {
@@ -164,6 +166,11 @@ describe("POST /api/v1/payments", () => {
     expect(body.transactionId).toMatch(/^tx_/);
     expect(body.txHash).toMatch(/^0x[0-9a-f]{64}$/);
     expect(typeof body.latencyMs).toBe("number");
+    // Where the handler's time went: the key check within the handler, the payment within it.
+    const timing = res.headers.get("server-timing") ?? "";
+    const dur = (name: string) => Number(timing.match(new RegExp(`${name};dur=([0-9.]+)`))?.[1]);
+    expect(dur("admit")).toBeGreaterThanOrEqual(0);
+    expect(dur("handler")).toBeGreaterThanOrEqual(dur("admit") + body.latencyMs - 1);
     const again = await post({
       url: `${net.vendorUrl}/search?q=agents`,
       idempotencyKey: "pay-1",

@@ -27,7 +27,18 @@ import { consolePaymentEnv, type LocalNetwork } from "@/scripts/localnet";
 import { fmt, inParallel, jsonPercentiles, type Percentiles, percentiles, round, table } from "./common";
 
 /** `payerMs`: the time `payForService` itself took, when the path says (the API's `latencyMs`). */
-export type Attempt = { ok: true; payerMs?: number } | { ok: false; error: string };
+export type Attempt =
+  | { ok: true; payerMs?: number; admitMs?: number; handlerMs?: number }
+  | { ok: false; error: string };
+
+/** `admit` and `handler` of the route's Server-Timing header (lib/api/payments.ts), in ms. */
+function serverTiming(header: string | null): { admitMs?: number; handlerMs?: number } {
+  const dur = (name: string) => {
+    const m = header?.match(new RegExp(`(?:^|,)\\s*${name};dur=([0-9.]+)`));
+    return m ? Number(m[1]) : undefined;
+  };
+  return { admitMs: dur("admit"), handlerMs: dur("handler") };
+}
 /** One payment; `key` is a fresh idempotency key (the bare client has no use for it). */
 export type PayOnce = (key: string) => Promise<Attempt>;
 
@@ -42,6 +53,7 @@ export function apiPaymentsPlanned(perCallerCount: number, warmup: number): numb
 // ---------------------------------------------------------------- the build
 
 const NEXT_BIN = path.join(repoRoot, "node_modules", ".bin", "next");
+const NEXT_SCRIPT = path.join(repoRoot, "node_modules", "next", "dist", "bin", "next");
 /** What `next build` compiles: a newer file here makes .next stale. Tests are not compiled. */
 const BUILD_INPUTS = [
   "app",
@@ -133,11 +145,20 @@ function limitsEnv(budget: BudgetConfig, payer: PayerSettings): Record<string, s
 }
 
 /** `next start` on a free port against `dbUrl`, healthy; its output kept for an error. */
-async function startConsole(dbUrl: string, extraEnv: Record<string, string>): Promise<ConsoleApp> {
+async function startConsole(
+  dbUrl: string,
+  extraEnv: Record<string, string>,
+  cpuProfDir?: string,
+): Promise<ConsoleApp> {
   const port = await freePort();
   const baseUrl = `http://127.0.0.1:${port}`;
   const t0 = performance.now();
-  const child: ChildProcess = spawn(NEXT_BIN, ["start", "-p", String(port), "-H", "127.0.0.1"], {
+  const startArgs = ["start", "-p", String(port), "-H", "127.0.0.1"];
+  // Profiled: next's own script under node's sampling profiler (a profile per process, on exit).
+  const [command, args] = cpuProfDir
+    ? [process.execPath, ["--cpu-prof", `--cpu-prof-dir=${cpuProfDir}`, NEXT_SCRIPT, ...startArgs]]
+    : [NEXT_BIN, startArgs];
+  const child: ChildProcess = spawn(command, args, {
     cwd: repoRoot,
     stdio: ["ignore", "pipe", "pipe"],
     env: {
@@ -210,7 +231,7 @@ function apiPayment(baseUrl: string, apiKey: string, url: string, priceMicro: Mi
       if (!out.transactionId) return { ok: false, error: "no transactionId" };
       if (out.response?.status !== 200)
         return { ok: false, error: `vendor answered ${out.response?.status}` };
-      return { ok: true, payerMs: out.latencyMs };
+      return { ok: true, payerMs: out.latencyMs, ...serverTiming(response.headers.get("server-timing")) };
     } catch (error) {
       return { ok: false, error: String((error as Error).message ?? error) };
     }
@@ -225,6 +246,8 @@ interface SideResult {
   okMs: number[];
   /** The API's answers' `latencyMs`: the part of each payment spent inside `payForService`. */
   payerMs: number[];
+  admitMs: number[];
+  handlerMs: number[];
   failed: number;
   wallMs: number;
 }
@@ -261,6 +284,8 @@ export interface ApiThroughputOptions {
   warmup: number;
   runId: string;
   log: (line: string) => void;
+  /** A directory: the console runs under `node --cpu-prof` and writes its profile there on exit. */
+  consoleCpuProfDir?: string;
 }
 
 export interface ApiThroughputResult {
@@ -279,12 +304,16 @@ const stats = (s: SideResult): Percentiles => percentiles(s.okMs);
 export async function runApiThroughput(o: ApiThroughputOptions): Promise<ApiThroughputResult> {
   const { apiKey } = await rotateAgentKey(o.db, { id: o.agent, actor: "bench-pay" });
   o.log(`API: starting the console (next start) against ${redactUrl(o.dbUrl)} ...`);
-  const app = await startConsole(o.dbUrl, {
-    ...consolePaymentEnv(o.network),
-    ...limitsEnv(o.budget, o.payer),
-    X402_SCHEDULER: "off",
-    X402_API_RATE_LIMIT_PER_MINUTE: "1000000",
-  });
+  const app = await startConsole(
+    o.dbUrl,
+    {
+      ...consolePaymentEnv(o.network),
+      ...limitsEnv(o.budget, o.payer),
+      X402_SCHEDULER: "off",
+      X402_API_RATE_LIMIT_PER_MINUTE: "1000000",
+    },
+    o.consoleCpuProfDir,
+  );
   const result: ApiThroughputResult = {
     rows: [],
     succeeded: { bare: 0, api: 0 },
@@ -310,6 +339,8 @@ export async function runApiThroughput(o: ApiThroughputOptions): Promise<ApiThro
           result.succeeded[side]++;
           into?.okMs.push(ms);
           if (r.payerMs !== undefined) into?.payerMs.push(r.payerMs);
+          if (r.admitMs !== undefined) into?.admitMs.push(r.admitMs);
+          if (r.handlerMs !== undefined) into?.handlerMs.push(r.handlerMs);
         } else {
           if (into) into.failed++;
           result.failures.push({ path: side, phase, error: r.error });
@@ -348,8 +379,8 @@ export async function runApiThroughput(o: ApiThroughputOptions): Promise<ApiThro
         callers,
         inFlight: Math.min(callers, n),
         schedule: abba ? "abba" : "one run per path",
-        bare: { okMs: [], payerMs: [], failed: 0, wallMs: 0 },
-        api: { okMs: [], payerMs: [], failed: 0, wallMs: 0 },
+        bare: { okMs: [], payerMs: [], admitMs: [], handlerMs: [], failed: 0, wallMs: 0 },
+        api: { okMs: [], payerMs: [], admitMs: [], handlerMs: [], failed: 0, wallMs: 0 },
       };
       for (const [side, count] of plan) await run(side, count, callers, row[side]);
       result.rows.push(row);
@@ -381,14 +412,19 @@ export function apiTable(r: ApiThroughputResult): string {
   ]);
 }
 
-/** Where an API payment's time goes: inside `payForService` (its `latencyMs`), and the rest. */
+/**
+ * Where an API payment's time goes, p50 by callers: the whole call as the client saw it, the
+ * route's handler (its Server-Timing), the key check and rate limits in it (`admit`), and
+ * `payForService` (the answer's `latencyMs`); the call less the handler is HTTP, Next's routing and
+ * waiting for the server's event loop.
+ */
 export function apiSplit(r: ApiThroughputResult): string {
-  const cells = r.rows.map((row) => {
-    const inside = percentiles(row.api.payerMs);
-    const total = stats(row.api);
-    return `${row.callers}: ${fmt(inside.p50, 1)} of ${fmt(total.p50, 1)}`;
-  });
-  return `API p50 ms inside payForService (the answer's latencyMs) of the whole call, by callers: ${cells.join("; ")}; the rest is HTTP, the key check, the rate limit and waiting for the server`;
+  const p50 = (xs: number[]) => (xs.length > 0 ? fmt(percentiles(xs).p50, 1) : "-");
+  const cells = r.rows.map(
+    (row) =>
+      `${row.callers}: call ${fmt(stats(row.api).p50, 1)}, handler ${p50(row.api.handlerMs)} (admit ${p50(row.api.admitMs)}, payForService ${p50(row.api.payerMs)})`,
+  );
+  return `API p50 ms by callers (client's call; the route's handler from its Server-Timing, with the key check and rate limits and payForService's latencyMs in it): ${cells.join("; ")}; the call less the handler is HTTP, Next's routing and waiting for the event loop`;
 }
 
 export function apiReport(r: ApiThroughputResult, build: BuildInfo | null) {
@@ -398,6 +434,8 @@ export function apiReport(r: ApiThroughputResult, build: BuildInfo | null) {
     failed: s.failed,
     latency: jsonPercentiles(stats(s)),
     ...(s.payerMs.length > 0 ? { payForServiceLatency: jsonPercentiles(percentiles(s.payerMs)) } : {}),
+    ...(s.handlerMs.length > 0 ? { handlerLatency: jsonPercentiles(percentiles(s.handlerMs)) } : {}),
+    ...(s.admitMs.length > 0 ? { admitLatency: jsonPercentiles(percentiles(s.admitMs)) } : {}),
   });
   return {
     route: "POST /api/v1/payments (next start, Bearer agent API key)",
