@@ -64,6 +64,7 @@ import {
   type ReservationDetails,
   type ReserveResult,
 } from "@/lib/payment-core/budgets/engine";
+import { createResponseStore } from "@/lib/payment-core/ledger/responses";
 import type { Micro } from "@/lib/payment-core/support/money";
 import { createPayer, type Payer } from "@/lib/payment-core/x402/payer";
 import { demoRoute, type LocalNetwork, startLocalNetwork, USDC_NAME, USDC_VERSION } from "@/scripts/localnet";
@@ -282,7 +283,7 @@ async function timedPhase<T>(name: string, run: () => Promise<T>): Promise<T> {
 const PHASE_UNPAID = "vendor: unpaid request -> 402";
 const PHASE_PAID = "vendor: paid request (verify+settle)";
 const PHASE_SIGN = "sign (EIP-3009, viem)";
-const PHASE_LOOKUP = "ledger: idempotency lookup";
+const PHASE_LOOKUP = "ledger: pre-read (key, allowlist, threshold, rotation, pin)";
 const PHASE_RESERVE = "engine.reserve";
 const PHASE_COMMIT = "engine.commit";
 const PHASE_RELEASE = "engine.release";
@@ -341,7 +342,7 @@ class TimedEngine extends BudgetEngine {
   }
 }
 
-/** The payer's own queries (the idempotency lookup) go through `db.execute`: time them. */
+/** The payer's own queries (its one pre-read, payer.ts) go through `db.execute`: time them. */
 function timedDb(db: Database): Database {
   const wrapped = Object.create(db) as Database;
   const execute = (query: Parameters<Database["execute"]>[0]) =>
@@ -551,6 +552,9 @@ async function main(): Promise<number> {
           url,
           createPayer({
             db: timedDb(db),
+            // The vendor's answer is written after the payment returns (ledger/responses.ts): on
+            // the untimed handle, so that write is not counted in the next payment's pre-read.
+            responses: createResponseStore(db),
             engine: new TimedEngine(db, { config }),
             account,
             publicClient: net.usdc.client as PublicClient,

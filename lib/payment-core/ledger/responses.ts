@@ -41,12 +41,17 @@ export function createResponseStore(db: Database, options: { log?: Logger } = {}
   const write = async (batch: Kept[]) => {
     if (batch.length === 0) return;
     try {
+      // Committed without waiting for its WAL flush (synchronous_commit off for this statement's
+      // own transaction only): no fsync of its own beside the next payment's commits. A database
+      // crash within the WAL writer's delay (200 ms by default) loses these copies, as a process
+      // crash before the write does; the ledger rows were committed durably before.
       await db.execute(sql`
         INSERT INTO transaction_responses (transaction_id, status, response, bytes)
         SELECT id, status, response, octet_length(response)
         FROM unnest(${sql.param(batch.map((k) => k.transactionId))}::text[],
           ${sql.param(batch.map((k) => k.status))}::int[],
-          ${sql.param(batch.map((k) => k.response))}::text[]) AS k(id, status, response)
+          ${sql.param(batch.map((k) => k.response))}::text[]) AS k(id, status, response),
+          (SELECT set_config('synchronous_commit', 'off', true)) AS async_commit
         ON CONFLICT (transaction_id) DO NOTHING`);
     } catch (error) {
       // The payment is committed either way; only the replay's copy of the body is missing.
