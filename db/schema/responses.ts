@@ -3,8 +3,8 @@ import { integer, pgTable, text, timestamp } from "drizzle-orm/pg-core";
 /**
  * The vendor's answer to a paid request (status, headers, body), kept for the idempotent replay
  * (the same key again answers it) and the transaction page. Kept out of `transactions`: a
- * commit carried it in `metadata` until issue 30, and a 150 KB answer made that commit take
- * 14 ms while it held the agent's budget windows (docs/performance.md). Written off the payment's
+ * commit carried it in `metadata` until issue 30, and a 200 KB answer made that commit ten times
+ * slower while it held the agent's budget windows (docs/performance.md). Written off the payment's
  * path, after the commit (lib/payment-core/ledger/responses.ts). At most one per row. Not a
  * foreign key, as `transaction_receipts` is none: the ledger is truncated and restored on its own.
  */

@@ -84,6 +84,21 @@ async function settleThroughFacilitator(
   return (await res.json()) as FacilitatorAnswer;
 }
 
+/** Settles the signed payload in `signature` through the facilitator now; its PAYMENT-RESPONSE. */
+async function settledHeader(
+  net: LocalNetwork,
+  signature: string,
+  requirements: PaymentRequirements,
+): Promise<string> {
+  const settled = await settleThroughFacilitator(net, decodePaymentSignatureHeader(signature), requirements);
+  return encodePaymentResponseHeader({
+    success: settled.success,
+    transaction: settled.transaction ?? "",
+    network: net.network,
+    payer: net.payer.address,
+  } as SettleResponse);
+}
+
 /**
  * A vendor that asks for a real payment, keeps the signed authorization it is sent and lies
  * about it: it answers 500 (or never answers) and settles the payment itself, later, through the
@@ -253,20 +268,10 @@ export async function startLargeResponseVendor(net: LocalNetwork, bytes: number)
   app.get("/paid", async (c) => {
     const signature = c.req.header("payment-signature");
     if (!signature) return askForPayment(c, requirements, "big", "text/plain");
-    const settled = await settleThroughFacilitator(
-      net,
-      decodePaymentSignatureHeader(signature),
-      requirements,
-    );
     return new Response(stream(), {
       headers: {
         "content-type": "text/plain",
-        "PAYMENT-RESPONSE": encodePaymentResponseHeader({
-          success: settled.success,
-          transaction: settled.transaction ?? "",
-          network: net.network,
-          payer: net.payer.address,
-        } as SettleResponse),
+        "PAYMENT-RESPONSE": await settledHeader(net, signature, requirements),
       },
     });
   });
@@ -301,20 +306,10 @@ export async function startAnswerVendor(
     if (!answer) return c.json({ error: "no such answer" }, 404);
     const signature = c.req.header("payment-signature");
     if (!signature) return askForPayment(c, requirements, "answer", answer.contentType);
-    const settled = await settleThroughFacilitator(
-      net,
-      decodePaymentSignatureHeader(signature),
-      requirements,
-    );
     return new Response(answer.body, {
       headers: {
         "content-type": answer.contentType,
-        "PAYMENT-RESPONSE": encodePaymentResponseHeader({
-          success: settled.success,
-          transaction: settled.transaction ?? "",
-          network: net.network,
-          payer: net.payer.address,
-        } as SettleResponse),
+        "PAYMENT-RESPONSE": await settledHeader(net, signature, requirements),
       },
     });
   });
