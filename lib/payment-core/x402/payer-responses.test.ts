@@ -91,6 +91,17 @@ describe("the vendor's answer, kept apart from the ledger row", () => {
     expect(row && rowOutcome(row)).toMatchObject({ ok: true, paid: true, response });
   });
 
+  it("the answer's write turns off synchronous_commit for its own transaction only", async () => {
+    const one = t.connect(1);
+    const store = createResponseStore(one);
+    store.keep("tx_async_commit", { status: 200, headers: {}, body: { ok: true } });
+    await store.flush();
+    expect(await getStoredResponse(one, "tx_async_commit")).toMatchObject({ status: 200 });
+    // The same (only) connection: the session's setting is durable commits again.
+    const [setting] = await one.$client<{ synchronous_commit: string }[]>`SHOW synchronous_commit`;
+    expect(setting?.synchronous_commit).toBe("on");
+  });
+
   it("a store whose write fails logs it and never throws; the replay then answers without the body", async () => {
     const errors: string[] = [];
     const log = {
