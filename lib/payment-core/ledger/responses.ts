@@ -91,13 +91,6 @@ export function createResponseStore(db: Database, options: { log?: Logger } = {}
   };
 }
 
-/** A store that keeps nothing (a process without a database). */
-export const noResponseStore: ResponseStore = {
-  keep() {},
-  written: async () => {},
-  flush: async () => {},
-};
-
 /**
  * The SQL for a ledger row's stored answer as JSON text (null when none), for a query over
  * `transactions` aliased `alias`.
