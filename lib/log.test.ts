@@ -57,7 +57,7 @@ beforeAll(async () => {
   });
   limits = createApiRateLimits(t.db, env.apiRateLimits);
   apiKey = (await rotateAgentKey(t.db, { id: "builder_agent", actor: "test" })).apiKey;
-}, 120_000);
+});
 
 afterAll(async () => {
   await hostile?.stop();

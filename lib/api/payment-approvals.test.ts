@@ -38,7 +38,7 @@ beforeAll(async () => {
   limits = createApiRateLimits(t.db, env.apiRateLimits);
   researchKey = (await rotateAgentKey(t.db, { id: "research_agent", actor: "test" })).apiKey;
   builderKey = (await rotateAgentKey(t.db, { id: "builder_agent", actor: "test" })).apiKey;
-}, 120_000);
+});
 afterAll(async () => {
   await net?.stop();
   await t?.drop();

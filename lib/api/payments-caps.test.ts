@@ -35,7 +35,7 @@ beforeAll(async () => {
   limits = createApiRateLimits(t.db, env.apiRateLimits);
   keyA = (await addAgent(t.db, { id: "caps_agent_a", actor: "test" })).apiKey;
   keyB = (await addAgent(t.db, { id: "caps_agent_b", actor: "test" })).apiKey;
-}, 120_000);
+});
 afterAll(async () => {
   await net?.stop();
   await t?.drop();

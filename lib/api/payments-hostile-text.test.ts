@@ -46,7 +46,7 @@ beforeAll(async () => {
   service = createPaymentService(t.db, env);
   limits = createApiRateLimits(t.db, env.apiRateLimits);
   apiKey = (await addAgent(t.db, { id: "hostile_text_agent", actor: "test" })).apiKey;
-}, 120_000);
+});
 afterAll(async () => {
   await net?.stop();
   await t?.drop();

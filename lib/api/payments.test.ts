@@ -34,7 +34,7 @@ beforeAll(async () => {
   service = createPaymentService(t.db, env);
   limits = createApiRateLimits(t.db, env.apiRateLimits);
   apiKey = (await rotateAgentKey(t.db, { id: "research_agent", actor: "test" })).apiKey;
-}, 120_000);
+});
 afterAll(async () => {
   await net?.stop();
   await t?.drop();

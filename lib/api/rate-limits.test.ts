@@ -43,7 +43,7 @@ const service = {
 
 beforeAll(async () => {
   t = await createTestDatabase();
-}, 120_000);
+});
 afterAll(async () => {
   await t?.drop();
 });

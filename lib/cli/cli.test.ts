@@ -135,9 +135,7 @@ describe("x402 CLI", () => {
 
   // Two commands through the real binary: its start-up (install check, tsx, exit code) and what
   // only a process shows (ledger export streams to the process's standard output).
-  it("the real binary streams ledger export to standard output and exits 2 on bad configuration", {
-    timeout: 120_000,
-  }, async () => {
+  it("the real binary streams ledger export to standard output and exits 2 on bad configuration", async () => {
     const stdout = await x402Binary(["ledger", "export", "--agent", "research_agent"]);
     expect(stdout.code).toBe(0);
     expect(stdout.stdout).toBe(`${LINES[2]}\n`);

@@ -55,7 +55,7 @@ beforeAll(async () => {
     X402_USDC_ADDRESS: usdc,
     X402_PAYER_PRIVATE_KEY: payer.privateKey,
   });
-}, 120_000);
+});
 
 afterAll(async () => {
   await node?.stop();

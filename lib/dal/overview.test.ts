@@ -55,10 +55,9 @@ describe("getWalletView", () => {
   });
 
   it("gives up on a chain that does not answer", async () => {
-    const started = Date.now();
+    // A read that never settles: the answer comes from the timeout, or the test would hang.
     const view = await getWalletView(() => new Promise(() => {}), { timeoutMs: 50 });
     expect(view).toMatchObject({ available: false, code: "chain_timeout" });
-    expect(Date.now() - started).toBeLessThan(2_000);
   });
 
   it("never shows the RPC URL a chain error carries (it may hold an API key)", async () => {

@@ -60,7 +60,7 @@ describe("getTreasuryFrom", () => {
       X402_USDC_ADDRESS: USDC,
       X402_WALLET_ADDRESS: WALLET,
     });
-    const started = Date.now();
+    // A read that never settles: the answer comes from the timeout, or the test would hang.
     const view = await getTreasuryFrom({
       db: t.db,
       payments,
@@ -69,7 +69,6 @@ describe("getTreasuryFrom", () => {
       timeoutMs: 200,
       readBalances: () => new Promise(() => {}),
     });
-    expect(Date.now() - started).toBeLessThan(2_000);
     expect(view.balances).toMatchObject({ available: false, code: "chain_timeout" });
   });
 

@@ -78,7 +78,7 @@ beforeAll(async () => {
   });
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   port = (server.address() as AddressInfo).port;
-}, 120_000);
+});
 
 afterAll(async () => {
   uninstallPeerAddress();

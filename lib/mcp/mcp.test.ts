@@ -45,7 +45,7 @@ beforeAll(async () => {
   researchKey = (await rotateAgentKey(t.db, { id: "research_agent", actor: "test" })).apiKey;
   builderKey = (await rotateAgentKey(t.db, { id: "builder_agent", actor: "test" })).apiKey;
   web = await serveWebHandler(handle);
-}, 120_000);
+});
 afterAll(async () => {
   await web?.close();
   await net?.stop();
@@ -335,13 +335,13 @@ describe("x402 mcp (stdio)", () => {
     expect(row).toMatchObject({ status: "completed", tx_hash: paid.structuredContent.txHash });
     expect(before - (await net.usdc.balanceOf(net.payer.address))).toBe(10_000n);
     await client.close();
-  }, 120_000);
+  });
 
   it("refuses a wrong key: the server exits with unauthorized on stderr", async () => {
     const { client, transport, stderr } = await stdioClient({ X402_AGENT_KEY: "x402_ak_wrong" });
     await expect(client.connect(transport)).rejects.toThrow();
     expect(stderr()).toMatch(/unauthorized/);
-  }, 120_000);
+  });
 });
 
 describe("get_budget shows the fleet and vendor caps that apply to this agent", () => {

@@ -126,7 +126,7 @@ describe("the demo's chain state across restarts", () => {
     expect(afterTwo.counts.not_on_chain).toBe(0);
     expect(afterTwo.status).toBe("pass");
     await stop(third);
-  }, 180_000);
+  });
 
   it("without the state file, the ledger's payments are not on a new chain: the demo refuses to start that way", async () => {
     const ledger = await ledgerOnLocalChain(t.db, "eip155:31337");
@@ -159,7 +159,7 @@ describe("the demo's chain state across restarts", () => {
     expect(report.status).toBe("fail");
     expect(report.counts.not_on_chain).toBe(3);
     await stop(fresh);
-  }, 120_000);
+  });
 
   it("--new-chain starts a new chain knowingly and keeps the old state file beside it", () => {
     expect(

@@ -24,7 +24,7 @@ let config: AppEnv;
 beforeAll(async () => {
   [net, t] = await Promise.all([startLocalNetwork(), createTestDatabase()]);
   config = parseEnv(consolePaymentEnv(net));
-}, 90_000);
+});
 afterAll(async () => {
   await net?.stop();
   await t?.drop();

@@ -26,7 +26,7 @@ let net: LocalNetwork;
 
 beforeAll(async () => {
   net = await startLocalNetwork();
-}, 60_000);
+});
 
 afterAll(async () => {
   await net?.stop();

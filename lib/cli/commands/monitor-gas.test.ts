@@ -8,7 +8,7 @@ let t: TestDatabase;
 let net: LocalNetwork;
 beforeAll(async () => {
   [t, net] = await Promise.all([createTestDatabase(), startLocalNetwork()]);
-}, 120_000);
+});
 afterAll(async () => {
   await net?.stop();
   await t?.drop();

@@ -61,7 +61,7 @@ beforeAll(async () => {
     res.end(await response.text());
   });
   await new Promise<void>((r) => server.listen(port, "127.0.0.1", r));
-}, 120_000);
+});
 afterAll(async () => {
   await new Promise((r) => server?.close(r));
   await net?.stop();

@@ -39,7 +39,7 @@ beforeAll(async () => {
     row("tx_w_old", 24 * 8, "completed", "999"), // older than either window
     row("tx_w_open", 0.1, "pending", "0.5"), // held: out of the rates, out of the runway's start
   ]);
-}, 120_000);
+});
 afterAll(async () => {
   await net?.stop();
   await t?.drop();

@@ -72,7 +72,7 @@ beforeAll(async () => {
       ${JSON.stringify({ big: "9007199254740993", nested: { s: 'line\n"quoted" ünï' } })}::jsonb, NULL, 'tab\there')`;
   await db.$client`UPDATE transactions SET amount_micro = 9007199254740993
     WHERE id = (SELECT id FROM transactions ORDER BY id LIMIT 1)`;
-}, 120_000);
+});
 
 afterAll(async () => {
   for (const c of created) {

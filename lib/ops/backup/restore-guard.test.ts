@@ -115,7 +115,7 @@ beforeAll(async () => {
   const backup = await x402(["backup", "--format", "portable", "--out", real], source.url);
   expect(backup.code, JSON.stringify(backup.json)).toBe(0);
   realLines = gunzipSync(readFileSync(real)).toString("utf8").split("\n").filter(Boolean);
-}, 120_000);
+});
 
 afterAll(async () => {
   for (const c of created) {

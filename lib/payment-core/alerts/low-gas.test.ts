@@ -30,7 +30,7 @@ beforeAll(async () => {
     transport: http(net.rpcUrl),
   });
   setEth = (wei) => anvil.setBalance({ address: net.payer.address, value: wei });
-}, 120_000);
+});
 afterAll(async () => {
   await net?.stop();
 });

@@ -120,7 +120,7 @@ beforeAll(async () => {
   const engine = new BudgetEngine(t.db, { config: () => config, clock });
   for (const [i, a] of attempts.entries())
     ledgerCodes.push(await attempt(engine, LEDGER_AGENT, a, `k${i}`, a.outcome));
-}, 120_000);
+});
 afterAll(async () => t?.drop());
 
 describe("backtest", () => {
@@ -161,7 +161,7 @@ describe("backtest", () => {
     expectSame(b.proposed, replayed);
     expect(b.proposed.byDay.length).toBeGreaterThan(20);
     expect(b.proposed.byVendor.map((v) => v.vendor).sort()).toEqual([...HOSTS].sort());
-  }, 120_000);
+  });
 
   it("with higher limits lets through what the engine refused for the limits", async () => {
     const b = await backtestLimits(t.db, config, {
@@ -219,7 +219,7 @@ describe("backtest", () => {
           ).byLimit.daily.count > 0,
       ),
     ).toBe(true);
-  }, 120_000);
+  });
 
   it("a crafted reservation in a row's metadata is not a number the replay trusts, and does not break it", async () => {
     const at = NOW.toISOString();

@@ -69,7 +69,7 @@ beforeAll(async () => {
     ORDER BY created_at, id`;
   expect(paid).toHaveLength(5);
   await t.db.$client`CREATE TABLE recon_snapshot AS SELECT * FROM transactions`;
-}, 120_000);
+});
 
 afterAll(async () => {
   if (reportDir) rmSync(reportDir, { recursive: true, force: true });

@@ -350,5 +350,5 @@ describe("a crash between the reservation and the signature", () => {
     expect(await usage()).toMatchObject({ reservedMicro: 0n, spentMicro: 0n });
     expect(await payerBalance()).toBe(before);
     await expectLedgerMatchesChain(fromBlock + 1n);
-  }, 60_000);
+  });
 });

@@ -62,7 +62,7 @@ beforeAll(async () => {
     payerAddress: node.accounts.payer.address,
     requiredConfirmations: 3,
   };
-}, 120_000);
+});
 
 afterAll(async () => {
   await node?.stop();

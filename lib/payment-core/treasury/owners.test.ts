@@ -42,7 +42,7 @@ const deps = (over: Partial<OwnerDeps> = {}): OwnerDeps => ({
 
 beforeAll(async () => {
   t = await createTestDatabase();
-}, 60_000);
+});
 afterAll(async () => t?.drop());
 beforeEach(async () => {
   clock = new Date("2026-12-01T12:00:00.000Z");

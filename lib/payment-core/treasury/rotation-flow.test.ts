@@ -62,7 +62,7 @@ beforeAll(async () => {
   service = createPaymentService(t.db, env);
   // The app's own wiring; only the `env:` references read this test's map instead of process.env.
   deps = { ...rotationDeps(t.db, env, env, service), environment };
-}, 120_000);
+});
 
 afterAll(async () => {
   delete process.env.NEW_PAYER_KEY;
@@ -217,5 +217,5 @@ describe("payer-key rotation, end to end on the local chain", () => {
     ]);
     expect((await listRotations(t.db)).map((r) => r.state)).toEqual(["completed"]);
     expect(await lastRotationAgeDays(t.db)).toBe(0);
-  }, 120_000);
+  });
 });

@@ -54,7 +54,7 @@ beforeAll(async () => {
   deps = { ...rotationDeps(t.db, env, env, service), environment };
   limits = createApiRateLimits(t.db, env.apiRateLimits);
   apiKey = (await rotateAgentKey(t.db, { id: "builder_agent", actor: "test" })).apiKey;
-}, 120_000);
+});
 
 afterAll(async () => {
   delete process.env.NEW_PAYER_KEY;
@@ -225,5 +225,5 @@ describe("a rotation between sweep and complete", () => {
     expect(mine).toHaveLength(1);
     expect(mine[0]?.args.from).toBe(newPayer.address);
     expect(mine[0]?.args.value).toBe(BigInt(row?.amount_micro ?? "-1"));
-  }, 180_000);
+  });
 });

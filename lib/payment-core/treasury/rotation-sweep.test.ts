@@ -67,7 +67,7 @@ beforeAll(async () => {
   });
   const service = createPaymentService(t.db, env);
   deps = { ...rotationDeps(t.db, env, env, service), environment };
-}, 120_000);
+});
 
 afterAll(async () => {
   await node?.stop();

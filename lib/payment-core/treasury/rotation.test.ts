@@ -70,7 +70,7 @@ const deps = (): RotationDeps => ({
 
 beforeAll(async () => {
   t = await createTestDatabase();
-}, 60_000);
+});
 afterAll(async () => t?.drop());
 beforeEach(async () => {
   clock = new Date("2026-11-30T12:00:00.000Z");

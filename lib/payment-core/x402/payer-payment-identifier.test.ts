@@ -58,7 +58,7 @@ beforeAll(async () => {
     return demo.fetch(c.req.raw);
   });
   vendor = await serveLocally(recorder as unknown as Hono);
-}, 60_000);
+});
 
 afterAll(async () => {
   await vendor?.stop();

@@ -109,7 +109,7 @@ beforeAll(async () => {
     return mode ? tamper(mode, response) : response;
   });
   vendor = await serveLocally(proxy);
-}, 60_000);
+});
 
 afterAll(async () => {
   await vendor?.stop();

@@ -22,7 +22,7 @@ const HOST = "vendor.example:8443";
 let t: TestDatabase;
 beforeAll(async () => {
   t = await createTestDatabase();
-}, 60_000);
+});
 afterAll(async () => {
   await t?.drop();
 });
