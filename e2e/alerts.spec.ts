@@ -14,14 +14,12 @@ test.describe("alerts", () => {
       VALUES ('wallet_low_e2e', 'critical', ${message}, '{}'::jsonb, ${key}) RETURNING id::text AS id`;
     const id = row?.id ?? "";
     try {
-      const viewer = await as("viewer");
-      await viewer.goto("/alerts");
+      const viewer = await as("viewer", "/alerts");
       const viewerActive = viewer.getByRole("region", { name: /^Active/ });
       await expect(viewerActive.getByText("Current: $25.50").first()).toBeVisible();
       await expect(viewer.getByRole("button", { name: `Acknowledge alert ${id}` })).toHaveCount(0);
 
-      const operator = await as("operator");
-      await operator.goto("/alerts");
+      const operator = await as("operator", "/alerts");
       const nav = operator.getByRole("navigation", { name: "Console" });
       await expect(nav.getByRole("link", { name: /Alerts \d+ active alerts?, \d+ critical/ })).toBeVisible();
       await operator.getByRole("button", { name: `Acknowledge alert ${id}` }).click();
@@ -60,8 +58,7 @@ test.describe("alerts", () => {
       RETURNING id::text AS id`;
     const id = row?.id ?? "";
     try {
-      const viewer = await as("viewer");
-      await viewer.goto("/alerts");
+      const viewer = await as("viewer", "/alerts");
       const active = viewer.getByRole("region", { name: /^Active/ });
       await expect(active.getByText("Used 100% of the daily budget: $12.00 of $12.00").first()).toBeVisible();
       await expect(active.getByText("Agent budget: daily limit reached").first()).toBeVisible();

@@ -52,8 +52,7 @@ test("the overview's recent transactions do not show a refusal as spent", async 
 
 test("a failed payment's page headlines that nothing was paid, not the price", async ({ as, sql }) => {
   const { failed } = await seedUnpaid(sql);
-  const page = await as("viewer");
-  await page.goto(`/ledger/${failed}`);
+  const page = await as("viewer", `/ledger/${failed}`);
   const headline = page.getByTestId("transaction-headline");
   await expect(headline).toContainText("Not charged");
   await expect(headline).toContainText("asked $0.01");

@@ -127,8 +127,7 @@ test("the page checks the hash chain and says it is intact, with the head to com
   sql,
 }) => {
   const [before] = await sql<{ seq: string }[]>`SELECT coalesce(max(seq), 0)::text AS seq FROM audit_log`;
-  const page = await as("viewer");
-  await page.goto("/audit-log");
+  const page = await as("viewer", "/audit-log");
   const badge = page.getByTestId("audit-chain");
   await expect(badge).toContainText("Chain intact");
   await expect(badge).toContainText(/\d[\d,]* rows hash-chained/);

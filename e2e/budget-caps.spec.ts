@@ -14,7 +14,6 @@ test.describe("fleet caps", () => {
     as,
   }) => {
     const page = await as("operator");
-    await page.goto("/overview");
     const panel = page.getByRole("region", { name: "Fleet caps" });
     await expect(panel).toContainText("No cap");
     const form = panel.getByRole("form", { name: "Set the fleet's caps" });
@@ -34,7 +33,6 @@ test.describe("fleet caps", () => {
     await expect(panel).toContainText("of $1,000,000.00");
 
     const viewer = await as("viewer");
-    await viewer.goto("/overview");
     const read = viewer.getByRole("region", { name: "Fleet caps" });
     await expect(read).toContainText("of $1,000,000.00");
     await expect(read.getByRole("form")).toHaveCount(0);

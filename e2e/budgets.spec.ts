@@ -29,8 +29,7 @@ test.describe("budgets", () => {
     const agent = "code_review_agent";
     // Room for exactly one $0.25 code scan today.
     const limit = (await usedToday(sql, agent)) + 300_000n;
-    const page = await as("operator");
-    await page.goto(`/agents/${agent}`);
+    const page = await as("operator", `/agents/${agent}`);
     await page.getByLabel("Daily limit (USDC)").fill(formatUsdc(limit, 2));
     await page.getByLabel("Per-transaction max (USDC)").fill("5");
     await page.getByRole("button", { name: "Save limits" }).click();
@@ -69,8 +68,7 @@ test.describe("budgets", () => {
         AND created_at >= (now() AT TIME ZONE 'UTC')::date - 29
         AND (status <> 'rejected' OR error_code IN ('daily_limit_exceeded', 'monthly_limit_exceeded',
           'per_transaction_max_exceeded'))`;
-    const page = await as("operator");
-    await page.goto(`/agents/${agent}`);
+    const page = await as("operator", `/agents/${agent}`);
     const backtest = page.getByRole("region", { name: "Backtest of these limits" });
     await expect(backtest).toHaveCount(0);
     const inForce = await page.getByLabel("Daily limit (USDC)").inputValue();
@@ -89,8 +87,7 @@ test.describe("budgets", () => {
   });
 
   test("a viewer sees the limits but no edit controls", async ({ as }) => {
-    const page = await as("viewer");
-    await page.goto("/agents/builder_agent");
+    const page = await as("viewer", "/agents/builder_agent");
     await expect(page.getByRole("heading", { level: 1 })).toContainText("Builder agent");
     await expect(page.getByRole("button", { name: "Save limits" })).toHaveCount(0);
     await expect(page.getByRole("button", { name: "Pause agent" })).toHaveCount(0);
@@ -126,8 +123,7 @@ test.describe("budgets", () => {
     expect((await pay(agent, "/search")).body).toMatchObject({ error: { code: "monthly_limit_exceeded" } });
 
     const requested = used + 5_000n + 20_000n;
-    const approver = await as("approver");
-    await approver.goto(`/agents/${agent}`);
+    const approver = await as("approver", `/agents/${agent}`);
     await approver.getByLabel("Monthly limit (USDC)").fill(formatUsdc(requested, 2));
     await approver.getByLabel("Justification").fill("Quarter-end research needs a little more room");
     await approver.getByRole("button", { name: "Request increase" }).click();
@@ -145,8 +141,7 @@ test.describe("budgets", () => {
     // Still refused: the request is not a limit yet.
     expect((await pay(agent, "/search")).body).toMatchObject({ error: { code: "monthly_limit_exceeded" } });
 
-    const admin = await as("admin");
-    await admin.goto("/approvals");
+    const admin = await as("admin", "/approvals");
     const card = admin.getByRole("article").filter({ hasText: agent }).first();
     await card.getByLabel("Comment").fill("Approved for the quarter end");
     await card.getByRole("button", { name: "Approve" }).click();

@@ -121,8 +121,7 @@ test.describe("CLI tokens page", () => {
 
   test("a lifetime out of range is refused under its field and nothing is made", async ({ as, sql }) => {
     const name = `e2e too long ${randomUUID().slice(0, 8)}`;
-    const page = await as("operator");
-    await page.goto("/settings/tokens");
+    const page = await as("operator", "/settings/tokens");
     const form = page.getByRole("region", { name: "Make a personal token" });
     await form.getByLabel("Name").fill(name);
     await form.getByLabel("Lasts (days)").fill("400");
@@ -140,12 +139,10 @@ test.describe("CLI tokens page", () => {
     state,
   }) => {
     const suffix = randomUUID().slice(0, 8);
-    const admin = await as("admin");
-    await admin.goto("/settings/tokens");
+    const admin = await as("admin", "/settings/tokens");
     await makeToken(admin, `e2e admin's ${suffix}`, "30");
 
-    const viewer = await as("viewer");
-    await viewer.goto("/settings/tokens");
+    const viewer = await as("viewer", "/settings/tokens");
     const viewers = await makeToken(viewer, `e2e viewer's ${suffix}`, "30");
     await expect(tokenRow(viewer, `e2e viewer's ${suffix}`)).toBeVisible();
     await expect(tokensTable(viewer)).not.toContainText(`e2e admin's ${suffix}`);

@@ -42,8 +42,7 @@ test.describe("x402 CLI against the running console", () => {
       local_differences: [{ variable: "X402_PAYMENTS_DISABLED", local: "true" }],
     });
     // The console page labels the same limit with the same source.
-    const page = await as("viewer");
-    await page.goto("/agents/builder_agent");
+    const page = await as("viewer", "/agents/builder_agent");
     await expect(page.getByTitle(/^built-in default/).first()).toBeVisible();
   });
 

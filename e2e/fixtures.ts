@@ -15,8 +15,11 @@ export async function signInThroughForm(page: Page, role: Role): Promise<void> {
 
 type Fixtures = {
   state: E2eState;
-  /** A page of its own signed in as `role` (the session global-setup.ts saved), on the overview. */
-  as: (role: Role) => Promise<Page>;
+  /**
+   * A page of its own signed in as `role` (the session global-setup.ts saved), opened on `path`
+   * (the overview unless said): one visit, not the overview first and then the page wanted.
+   */
+  as: (role: Role, path?: string) => Promise<Page>;
   /** A page with no session at all. */
   anonymous: () => Promise<Page>;
   sql: postgres.Sql;
@@ -40,7 +43,7 @@ export const test = base.extend<Fixtures>({
   },
   as: async ({ browser, state }, use) => {
     const pages: Page[] = [];
-    await use(async (role) => {
+    await use(async (role, path = "/overview") => {
       const context = await browser.newContext({
         baseURL: state.baseURL,
         acceptDownloads: true,
@@ -48,8 +51,9 @@ export const test = base.extend<Fixtures>({
       });
       const page = await context.newPage();
       pages.push(page);
-      await page.goto("/overview");
-      await expect(page).toHaveURL(/\/overview$/);
+      await page.goto(path);
+      // The saved session holds: the page asked for, not the login page.
+      await expect(page).not.toHaveURL(/\/login(\?|$)/);
       return page;
     });
     for (const page of pages) await page.context().close();

@@ -27,8 +27,7 @@ test.describe("forms that protect the operator", () => {
   }) => {
     const id = "builder_agent";
     expect((await pay(id, "/search")).status).toBe(200);
-    const page = await as("operator");
-    await page.goto(`/agents/${id}`);
+    const page = await as("operator", `/agents/${id}`);
     const agent = await agentView(page, id);
     const hard = BigInt(agent.hardLimitMicro);
     const dayUsed = used(agent.daily);
@@ -82,8 +81,7 @@ test.describe("forms that protect the operator", () => {
   }) => {
     const id = "research_agent";
     expect((await pay(id, "/search")).status).toBe(200);
-    const page = await as("operator");
-    await page.goto(`/agents/${id}`);
+    const page = await as("operator", `/agents/${id}`);
     const agent = await agentView(page, id);
     const current = BigInt(agent.monthly.limitMicro);
     const form = page.getByRole("form", { name: "Monthly limit" });
@@ -159,8 +157,7 @@ test.describe("forms that protect the operator", () => {
     as,
     sql,
   }) => {
-    const page = await as("admin");
-    await page.goto("/agents/builder_agent");
+    const page = await as("admin", "/agents/builder_agent");
 
     const limits = page.getByRole("form", { name: "Daily and per-transaction limits" });
     await limits.getByLabel("Daily limit (USDC)").fill("12,50");

@@ -29,8 +29,7 @@ test.describe("jobs", () => {
           '{"demo": true}'::jsonb)`;
     }
 
-    const viewer = await as("viewer");
-    await viewer.goto("/jobs");
+    const viewer = await as("viewer", "/jobs");
     await expect(viewer.getByRole("heading", { level: 1 })).toHaveText("Jobs");
     const schedule = viewer.getByRole("table", { name: "Scheduled jobs with their last and next runs" });
     await expect(schedule.getByRole("rowheader", { name: /^weekly-report/ })).toBeVisible();

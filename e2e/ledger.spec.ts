@@ -16,8 +16,7 @@ test("ledger filters narrow the list; CSV and JSONL downloads hold exactly the f
   expect(expected?.n ?? 0).toBeGreaterThan(0);
   expect(all?.n ?? 0).toBeGreaterThan(expected?.n ?? 0);
 
-  const page = await as("viewer");
-  await page.goto("/ledger");
+  const page = await as("viewer", "/ledger");
   // Filters apply as they change: no button to press (typing applies once it pauses).
   await expect(page.getByRole("button", { name: "Apply filters" })).toBeHidden();
   await page.getByLabel("Agent").fill("builder_agent");
@@ -75,8 +74,7 @@ test("amount and time sort both ways from keyboard-usable headers; pages and exp
       ago: i % 3,
     })),
   );
-  const page = await as("viewer");
-  await page.goto(`/ledger?agent=${agent}`);
+  const page = await as("viewer", `/ledger?agent=${agent}`);
   const amountHeader = page.getByRole("columnheader", { name: /Amount/ });
   await expect(amountHeader).toHaveAttribute("aria-sort", "none");
   await expect(page.getByRole("columnheader", { name: /Time/ })).toHaveAttribute("aria-sort", "descending");
@@ -131,8 +129,7 @@ test("a filter applies as it changes and keeps the sort order; Clear resets both
     { agentId: agent, status: "failed", amountMicro: 9_000_000n, ago: 2 },
     { agentId: agent, status: "completed", amountMicro: 2_000_000n, ago: 1 },
   ]);
-  const page = await as("viewer");
-  await page.goto(`/ledger?agent=${agent}&sort=amount_desc`);
+  const page = await as("viewer", `/ledger?agent=${agent}&sort=amount_desc`);
   await Promise.all([
     page.waitForURL(/status=completed/),
     page.getByLabel("Status", { exact: true }).selectOption("completed"),
@@ -149,8 +146,7 @@ test("a filter applies as it changes and keeps the sort order; Clear resets both
 });
 
 test("export file names carry the filter", async ({ as }) => {
-  const page = await as("viewer");
-  await page.goto("/ledger?agent=builder_agent&status=failed&from=2026-11-01&to=2026-11-30");
+  const page = await as("viewer", "/ledger?agent=builder_agent&status=failed&from=2026-11-01&to=2026-11-30");
   const csv = page.waitForEvent("download");
   await page.getByRole("link", { name: "Download CSV" }).click();
   expect((await csv).suggestedFilename()).toBe("ledger-builder_agent-failed-2026-11-01_2026-11-30.csv");
@@ -231,8 +227,7 @@ test("pages forward and back with keyset cursors, in any order and page size", a
     await sql<{ id: string }[]>`
       SELECT id FROM transactions WHERE agent_id = ${agent} ORDER BY vendor DESC, created_at DESC, id DESC`
   ).map((r) => r.id);
-  const page = await as("viewer");
-  await page.goto(`/ledger?agent=${agent}&sort=vendor_desc`);
+  const page = await as("viewer", `/ledger?agent=${agent}&sort=vendor_desc`);
   expect(await shownIds(page)).toHaveLength(50);
   await page.getByLabel("Rows per page").selectOption("25");
   await expect(page).toHaveURL(/size=25/);
@@ -265,8 +260,10 @@ test("active filters are chips that each remove just their filter", async ({ as,
     { agentId: agent, status: "failed", amountMicro: 20_000n, vendor: "chip-vendor" },
     { agentId: agent, status: "completed", amountMicro: 30_000n, vendor: "other-vendor" },
   ]);
-  const page = await as("viewer");
-  await page.goto(`/ledger?agent=${agent}&vendor=chip-vendor&status=completed&sort=amount_asc`);
+  const page = await as(
+    "viewer",
+    `/ledger?agent=${agent}&vendor=chip-vendor&status=completed&sort=amount_asc`,
+  );
   const chips = page.getByRole("list", { name: "Filters in use" });
   await expect(chips.getByRole("link", { name: /^Remove filter/ })).toHaveCount(3);
   await expect(page.getByRole("table").getByRole("row")).toHaveCount(2);

@@ -47,8 +47,7 @@ test("a held payment is denied with a reason, another approved, and the agent's 
   sql,
 }) => {
   // An operator may set a first threshold (it holds more payments), not raise it.
-  const operator = await as("operator");
-  await operator.goto(`/agents/${AGENT}`);
+  const operator = await as("operator", `/agents/${AGENT}`);
   const threshold = operator.getByLabel("Hold payments above (USDC)");
   await threshold.fill("0.10");
   await operator.getByRole("button", { name: "Save threshold" }).click();
@@ -76,8 +75,7 @@ test("a held payment is denied with a reason, another approved, and the agent's 
   });
   expect(toDeny.status).toBe("awaiting_approval");
 
-  const approver = await as("approver");
-  await approver.goto("/approvals");
+  const approver = await as("approver", "/approvals");
   const card = cardOf(approver, toDeny.transaction_id);
   await expect(card).toContainText("$0.25");
   await expect(card).toContainText(PATH);
@@ -155,8 +153,7 @@ test("with nothing held, /approvals says so; a viewer sees held payments without
   await expect(card.getByRole("button", { name: "Approve" })).toHaveCount(0);
   await expect(card).toContainText("Only an approver can approve or deny");
   // Leave nothing held for the specs after this one.
-  const approver = await as("approver");
-  await approver.goto("/approvals");
+  const approver = await as("approver", "/approvals");
   await cardOf(approver, held.transaction_id).getByLabel("Reason").fill("Cleanup after the viewer check");
   await cardOf(approver, held.transaction_id).getByRole("button", { name: "Deny" }).click();
   await expect(cardOf(approver, held.transaction_id)).toHaveCount(0);

@@ -2,6 +2,7 @@ import { consolePages, SAMPLE_PAYMENTS } from "./console-pages";
 import { expect, test } from "./fixtures";
 import { horizontalOverflow, textLines } from "./layout-checks";
 import { seedLedgerRows, uniqueAgent } from "./ledger-rows";
+import { pageDrawn } from "./page-ready";
 
 /**
  * The console on a 390x844 phone (the `phone` project): no page scrolls sideways, for each role
@@ -29,7 +30,7 @@ test.describe("on a phone", () => {
         const page = who === null ? signedOut : signedIn[who];
         await page.goto(path);
         await expect(page.getByRole("heading", { level: 1 }), path).toHaveText(heading);
-        await page.waitForLoadState("networkidle");
+        await pageDrawn(page);
         const { scrollWidth, offenders } = await horizontalOverflow(page);
         if (scrollWidth > 390 || offenders.length > 0) {
           problems.push(
@@ -78,8 +79,7 @@ test.describe("on a phone", () => {
   });
 
   test("emails and ids are not broken mid-word", async ({ as }) => {
-    const page = await as("admin");
-    await page.goto("/settings/users");
+    const page = await as("admin", "/settings/users");
     const table = page.getByRole("table", { name: "Console users" });
     for (const email of ["viewer@demo.local", "approver@demo.local", "operator@demo.local"]) {
       const cell = table.getByRole("rowheader", { name: new RegExp(email) });
@@ -99,8 +99,7 @@ test.describe("on a phone", () => {
       { agentId: agent, status: "completed", amountMicro: 10_000n },
       { agentId: agent, status: "failed", amountMicro: 20_000n, ago: 1 },
     ]);
-    const page = await as("viewer");
-    await page.goto("/ledger");
+    const page = await as("viewer", "/ledger");
     const toggle = page.getByRole("button", { name: /^Filters/ });
     await expect(toggle).toHaveText("Filters");
     await expect(toggle).toHaveAttribute("aria-expanded", "false");

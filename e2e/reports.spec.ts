@@ -92,8 +92,7 @@ test.describe("reports", () => {
     await page.goto("/reconciliation/999999999");
     await expect(page.getByRole("heading", { level: 1 })).toHaveText("Report not found");
 
-    const viewer = await as("viewer");
-    await viewer.goto("/reconciliation");
+    const viewer = await as("viewer", "/reconciliation");
     await expect(viewer.getByRole("row").filter({ hasText: `#${reportId}` })).toBeVisible();
     await expect(viewer.getByRole("button", { name: "Run now" })).toHaveCount(0);
   });
@@ -138,8 +137,7 @@ test.describe("reports", () => {
       "/agents/builder_agent",
     );
 
-    const viewer = await as("viewer");
-    await viewer.goto("/audits");
+    const viewer = await as("viewer", "/audits");
     await expect(viewer.getByRole("row").filter({ hasText: `#${auditId}` })).toBeVisible();
     await expect(viewer.getByRole("button", { name: "Run audit now" })).toHaveCount(0);
   });

@@ -1,5 +1,6 @@
 import { consolePages, SAMPLE_PAYMENTS } from "./console-pages";
 import { expect, test } from "./fixtures";
+import { pageDrawn } from "./page-ready";
 
 /**
  * A picture of every page as users see it, at the size of the project that runs this spec
@@ -21,7 +22,7 @@ test("screenshots of every page", async ({ as, anonymous, pay, sql }, testInfo) 
     if (status) expect(response?.status(), path).toBe(status);
     else expect(response?.status(), path).toBeLessThan(400);
     await expect(page.getByRole("heading", { level: 1 }), path).toHaveText(heading);
-    await page.waitForLoadState("networkidle");
+    await pageDrawn(page);
     await page.screenshot({
       path: `test-results/screenshots/${name}-${testInfo.project.name}.png`,
       fullPage: true,

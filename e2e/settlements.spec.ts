@@ -21,8 +21,7 @@ test.describe("settlements", () => {
   }) => {
     const id = await unsettledPayment(pay, "research_agent");
 
-    const viewer = await as("viewer");
-    await viewer.goto("/settlements");
+    const viewer = await as("viewer", "/settlements");
     const seen = viewer.getByRole("row").filter({ hasText: id });
     await expect(seen).toContainText("authorized");
     await expect(seen).toContainText("vendor_error");

@@ -38,8 +38,7 @@ test.describe("console shell", () => {
     as,
     anonymous,
   }) => {
-    const viewer = await as("viewer");
-    await viewer.goto("/settings/users");
+    const viewer = await as("viewer", "/settings/users");
     await expect(viewer).toHaveURL(/\/forbidden$/);
     await expect(viewer.getByRole("heading", { level: 1 })).toHaveText("Not allowed");
     await expect(viewer.getByRole("navigation", { name: "Console" })).toBeVisible();

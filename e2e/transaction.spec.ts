@@ -86,8 +86,7 @@ test("on the local chain the network is named by its id, with no explorer link, 
       errorCode: "vendor_rejected_payment",
     },
   ]);
-  const page = await as("viewer");
-  await page.goto(`/ledger/${id}`);
+  const page = await as("viewer", `/ledger/${id}`);
   const fact = (label: string) =>
     page.locator("dl > div").filter({ has: page.getByText(label, { exact: true }) });
   await expect(fact("Network")).toContainText("Local chain 31337");
@@ -123,8 +122,7 @@ test("a refused payment's page is the troubleshooting page: next step, budget th
     VALUES (${refused as string}, 'payment', 'warn', 'daily limit of $5.00 reached',
       ${sql.json({ status: "rejected", code: "daily_limit_exceeded", vendor: "search-api" })})`;
 
-  const page = await as("viewer");
-  await page.goto(`/ledger/${refused}`);
+  const page = await as("viewer", `/ledger/${refused}`);
   await expect(page.getByTestId("transaction-headline")).toContainText("Not charged");
   await expect(page.getByTestId("next-step")).toContainText(
     "Raise the daily limit on the agent page (x402 budgets set <agent> --daily <usd>) or wait until 00:00 UTC.",

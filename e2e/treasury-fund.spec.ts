@@ -121,8 +121,7 @@ test("zero, negative, not-a-number, 7 decimals and more than the wallet holds ne
 });
 
 test("a viewer sees the fundings but cannot fund", async ({ as }) => {
-  const page = await as("viewer");
-  await page.goto("/treasury/fund");
+  const page = await as("viewer", "/treasury/fund");
   await expect(page.getByText("Funding needs the operator role; you are viewer.")).toBeVisible();
   await expect(page.getByRole("button", { name: "Send USDC" })).toHaveCount(0);
   await expect(page.getByRole("heading", { name: "Recent fundings" })).toBeVisible();

@@ -163,8 +163,7 @@ test.describe("Treasury owners", () => {
     const listed = privateKeyToAccount(generatePrivateKey()).address;
     const forged = privateKeyToAccount(generatePrivateKey()).address;
     // Record the admin's real action call...
-    const admin = await as("admin");
-    await admin.goto("/treasury/owners");
+    const admin = await as("admin", "/treasury/owners");
     let captured: Request | undefined;
     admin.on("request", (request) => {
       if (request.method() === "POST" && request.headers()["next-action"]) captured = request;
@@ -177,8 +176,7 @@ test.describe("Treasury owners", () => {
     expect(captured).toBeDefined();
 
     for (const role of ["viewer", "operator"] as const) {
-      const page = await as(role);
-      await page.goto("/treasury/owners");
+      const page = await as(role, "/treasury/owners");
       await expect(
         ownersTable(page).getByRole("row").filter({ hasText: state.ownerAddresses[0] }),
       ).toBeVisible();

@@ -252,8 +252,7 @@ test("an admin rotates the payer key; payments then settle from the new wallet a
 });
 
 test("a viewer sees the rotation's state but no step to take", async ({ as }) => {
-  const page = await as("viewer");
-  await page.goto("/treasury/rotate");
+  const page = await as("viewer", "/treasury/rotate");
   await expect(page.getByText(/Rotating the payer key needs the admin role; you are viewer/)).toBeVisible();
   await expect(page.getByRole("button", { name: "Register the new wallet" })).toHaveCount(0);
   await expect(page.getByRole("table", { name: "Payer-key rotations, newest first" })).toBeVisible();

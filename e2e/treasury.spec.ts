@@ -71,8 +71,7 @@ test.describe("Treasury", () => {
     pay,
     state,
   }) => {
-    const page = await as("admin");
-    await page.goto("/treasury");
+    const page = await as("admin", "/treasury");
     const day = page.getByRole("region", { name: "At the last 24 hours' rate" });
     const spentBefore = await dollars(fact(page, day, "Spent in the last 24 hours"));
     const balanceBefore = await chainBalance(state);

@@ -27,8 +27,7 @@ test.describe("vendors", () => {
   test("the list finds a vendor, sorts by a column from the keyboard, and leads to its page", async ({
     as,
   }) => {
-    const page = await as("viewer");
-    await page.goto("/vendors");
+    const page = await as("viewer", "/vendors");
     await page.getByLabel("Search host or description").fill("e2e-vendor");
     await page.getByRole("button", { name: "Apply filters" }).click();
     await expect(page).toHaveURL(/\/vendors\?q=e2e-vendor/);
@@ -50,8 +49,7 @@ test.describe("vendors", () => {
   });
 
   test("an operator accepts the asked payTo: the pin moves, audited", async ({ as, sql }) => {
-    const page = await as("operator");
-    await page.goto(`/vendors/${HOST}`);
+    const page = await as("operator", `/vendors/${HOST}`);
     // The kill-switch dialog has a reason field too: the form's own fields.
     const form = page.getByRole("form", { name: `Accept a payTo for ${HOST}` });
     await expect(form.getByLabel("Address to accept")).toHaveValue(ASKED);
@@ -74,8 +72,7 @@ test.describe("vendors", () => {
   test("the agent page offers the catalog's hosts for the allowlist; typing stays possible", async ({
     as,
   }) => {
-    const page = await as("operator");
-    await page.goto("/agents/code_review_agent");
+    const page = await as("operator", "/agents/code_review_agent");
     const hosts = page.locator("#vendor-hosts");
     const picker = page.getByRole("group", { name: "Choose from the vendor catalog" });
     await picker.getByLabel(HOST).check();

@@ -19,11 +19,12 @@ const env = { ...process.env, NEXT_TELEMETRY_DISABLED: "1" };
  * @param {string} name
  * @param {string} command
  * @param {string[]} args
+ * @param {Record<string, string>} [extraEnv]
  */
-function step(name, command, args) {
+function step(name, command, args, extraEnv = {}) {
   console.log(`\n▶ ${name}: ${path.basename(command)} ${args.join(" ")}`);
   const started = Date.now();
-  const result = spawnSync(command, args, { cwd: root, stdio: "inherit", env });
+  const result = spawnSync(command, args, { cwd: root, stdio: "inherit", env: { ...env, ...extraEnv } });
   const ok = result.status === 0;
   console.log(`${ok ? "✔" : "✘"} ${name} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
   return ok;
@@ -79,7 +80,10 @@ const vitestOk = step("vitest", bin("vitest"), [
 const e2eReport = path.join(root, "test-results", "playwright.json");
 rmSync(e2eReport, { force: true });
 const chromiumOk = ensureDebianPackages([CHROMIUM]);
-const buildOk = chromiumOk && step("build", bin("next"), ["build"]);
+// The typecheck above covered every file the build would check again.
+const typecheckOk = checks.find(([name]) => name === "typecheck")?.[1] === true;
+const buildOk =
+  chromiumOk && step("build", bin("next"), ["build"], typecheckOk ? { X402_TYPECHECKED: "1" } : {});
 const e2eOk = buildOk && step("e2e", bin("playwright"), ["test", "--forbid-only"]);
 
 let passed = 0;
