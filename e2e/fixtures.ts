@@ -16,8 +16,8 @@ export async function signInThroughForm(page: Page, role: Role): Promise<void> {
 type Fixtures = {
   state: E2eState;
   /**
-   * A page of its own signed in as `role` (the session global-setup.ts saved), opened on `path`
-   * (the overview unless said): one visit, not the overview first and then the page wanted.
+   * A page of its own signed in as `role` (the session global-setup.ts saved), on the overview,
+   * then on `path` when one is given.
    */
   as: (role: Role, path?: string) => Promise<Page>;
   /** A page with no session at all. */
@@ -51,9 +51,12 @@ export const test = base.extend<Fixtures>({
       });
       const page = await context.newPage();
       pages.push(page);
-      await page.goto(path);
-      // The saved session holds: the page asked for, not the login page.
-      await expect(page).not.toHaveURL(/\/login(\?|$)/);
+      await page.goto("/overview");
+      await expect(page).toHaveURL(/\/overview$/);
+      // Then the page asked for. Opened as the first visit, a page raced its own hydration (CI,
+      // 2026-12-07: a filter changed before its handler was attached did nothing), so the overview
+      // comes first, as it always did before.
+      if (path !== "/overview") await page.goto(path);
       return page;
     });
     for (const page of pages) await page.context().close();
