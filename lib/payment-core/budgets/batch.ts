@@ -166,14 +166,31 @@ function finishResult(a: Answer, op: FinishOp): FinishResult {
 }
 
 /**
+ * Whether a batch's commit must wait for its WAL flush: only when it reserves. A reservation is
+ * the promise that money may leave (the key signs right after it), so it is durable before it is
+ * answered. A batch of finishes alone (commits and releases) is answered once committed, before
+ * its flush (`synchronous_commit = off` for that transaction: docs/architecture.md, "Finishes
+ * without a flush"): a crash may lose the last finishes, never anything else, because PostgreSQL
+ * replays its WAL up to a point, and every later durable commit flushes the finishes before it.
+ * A finish so lost leaves its row `authorized` with its budget still reserved, which is what a
+ * payer killed before its commit leaves, and the settlement resolver finishes it from the chain.
+ */
+export function waitsForFlush(batch: readonly Op[]): boolean {
+  return batch.some((op) => op.kind === "reserve");
+}
+
+/**
  * Runs `batch` as one statement (its own transaction: one round trip, one commit) and returns
  * each operation's answer, in order. A reservation whose (agent, key) came earlier in the same
- * batch is answered with the earlier one's result, as a replay.
+ * batch is answered with the earlier one's result, as a replay. `finishesUnflushed`: a batch
+ * without a reservation commits without waiting for its flush (`waitsForFlush`); only for a batch
+ * that is its own transaction (the engine's), since the setting holds to the end of the
+ * transaction it runs in.
  */
 export async function processBatch(
   db: DbOrTx,
   batch: Op[],
-  at: { now: Date; config: BudgetConfig },
+  at: { now: Date; config: BudgetConfig; finishesUnflushed?: boolean },
 ): Promise<unknown[]> {
   const { now, config } = at;
   const limits = new Map<string, EffectiveLimits>();
@@ -200,9 +217,14 @@ export async function processBatch(
     sent.push(ops.push(reserveJson(op, agentLimits)) - 1);
   }
 
+  // The setting is a one-time filter of the statement: set before the function runs, read at commit.
+  const unflushed =
+    at.finishesUnflushed && !waitsForFlush(batch)
+      ? sql` WHERE (SELECT set_config('synchronous_commit', 'off', true)) = 'off'`
+      : sql``;
   const rows = await db.execute<Answer>(sql`
     SELECT * FROM budget_apply_batch(${now.toISOString()}::timestamptz, ${config.paymentsDisabled},
-      ${config.hardLimitMicro.toString()}::bigint, ${JSON.stringify(ops)}::jsonb)`);
+      ${config.hardLimitMicro.toString()}::bigint, ${JSON.stringify(ops)}::jsonb)${unflushed}`);
   const answers: Answer[] = [];
   for (const row of rows) answers[row.r_ord - 1] = row;
 

@@ -1,6 +1,8 @@
+import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase, truncate } from "@/lib/testing/db";
 import { setKillSwitch } from "../runtime/kill-switch";
+import { type Op, processBatch, waitsForFlush } from "./batch";
 import { type BudgetConfig, defaultBudgetConfig } from "./config";
 import { BudgetEngine, type Refusal, refusalFigures } from "./engine";
 import { getUsage, setLimit } from "./usage";
@@ -401,5 +403,76 @@ describe("concurrency", () => {
       // The limit was reached: the race was real.
       expect(usage.daily.spentMicro).toBeGreaterThan(limit - usdc(0.6));
     }
+  });
+});
+
+describe("a batch of finishes commits without waiting for its flush; a reservation waits", () => {
+  // The engine runs inside one transaction here so the setting its statement leaves for the
+  // commit can be read back: `synchronous_commit` is what PostgreSQL reads when it commits.
+  async function settingAfter(run: (e: BudgetEngine) => Promise<unknown>): Promise<string> {
+    return t.db.transaction(async (tx) => {
+      await run(engine(tx as unknown as typeof t.db));
+      const [row] = await tx.execute<{ synchronous_commit: string }>(sql`SHOW synchronous_commit`);
+      return row?.synchronous_commit ?? "";
+    });
+  }
+
+  it("a reservation's commit is durable before it is answered", async () => {
+    expect(await settingAfter((e) => e.reserve("builder_agent", usdc(1), "flush-r"))).toBe("on");
+  });
+
+  it("a commit and a release are answered before their flush, with their effects in place", async () => {
+    const r = await engine().reserve("builder_agent", usdc(3), "flush-c");
+    const s = await engine().reserve("builder_agent", usdc(2), "flush-x");
+    if (!r.ok || !s.ok) throw new Error("refused");
+    expect(await settingAfter((e) => e.capture(r.transactionId, usdc(3), `0x${"cd".repeat(32)}`))).toBe(
+      "off",
+    );
+    expect(await settingAfter((e) => e.release(s.transactionId, "vendor_error", "500"))).toBe("off");
+    const usage = await getUsage(t.db, config, "builder_agent", { clock });
+    expect(usage.daily.spentMicro).toBe(usdc(3));
+    expect(usage.daily.reservedMicro).toBe(0n);
+    expect((await ledgerRows("builder_agent")).map((row) => row.status).sort()).toEqual([
+      "completed",
+      "failed",
+    ]);
+  });
+
+  it("a batch that holds a reservation and a finish waits for the flush", async () => {
+    const r = await engine().reserve("builder_agent", usdc(1), "flush-m1");
+    if (!r.ok) throw new Error("refused");
+    const answers: unknown[] = [];
+    const ops: Op[] = [
+      {
+        kind: "capture",
+        id: r.transactionId,
+        amount: usdc(1),
+        txHash: null,
+        details: {},
+        resolve: () => {},
+        reject: () => {},
+      },
+      {
+        kind: "reserve",
+        agentId: "builder_agent",
+        amount: usdc(1),
+        key: "flush-m2",
+        details: {},
+        resolve: () => {},
+        reject: () => {},
+      },
+    ];
+    expect(waitsForFlush(ops)).toBe(true);
+    expect(waitsForFlush(ops.slice(0, 1))).toBe(false);
+    const setting = await t.db.transaction(async (tx) => {
+      answers.push(...(await processBatch(tx, ops, { now, config, finishesUnflushed: true })));
+      const [row] = await tx.execute<{ synchronous_commit: string }>(sql`SHOW synchronous_commit`);
+      return row?.synchronous_commit;
+    });
+    expect(setting).toBe("on");
+    expect(answers).toMatchObject([
+      { ok: true, status: "completed" },
+      { ok: true, status: "pending" },
+    ]);
   });
 });

@@ -302,6 +302,10 @@ export class BudgetEngine {
 
   /** One batch: one statement, its own transaction (batch.ts). */
   private transact(batch: Op[]): Promise<unknown[]> {
-    return processBatch(this.db, batch, { now: this.clock(), config: this.config() });
+    return processBatch(this.db, batch, {
+      now: this.clock(),
+      config: this.config(),
+      finishesUnflushed: true,
+    });
   }
 }
