@@ -1,4 +1,4 @@
-import { asc, eq } from "drizzle-orm";
+import { asc, eq, sql } from "drizzle-orm";
 import type { Database } from "@/db/client";
 import { paymentEvents } from "@/db/schema";
 import { isoMs } from "@/db/sql";
@@ -107,16 +107,27 @@ export function createPaymentEventSink(db: Database, options: { log?: Logger } =
   const write = async (batch: PaymentEvent[]) => {
     if (batch.length === 0) return;
     try {
-      await db.insert(paymentEvents).values(
-        batch.map((e) => ({
-          transactionId: e.transactionId.slice(0, 200),
-          at: e.at ?? new Date(),
-          event: cleanEventText(e.event, 40),
-          level: e.level,
-          message: cleanEventText(e.message, 200),
-          fields: cleanEventFields(e.fields),
-        })),
-      );
+      const rows = batch.map((e) => ({
+        transactionId: e.transactionId.slice(0, 200),
+        at: (e.at ?? new Date()).toISOString(),
+        event: cleanEventText(e.event, 40),
+        level: e.level,
+        message: cleanEventText(e.message, 200),
+        fields: JSON.stringify(cleanEventFields(e.fields)),
+      }));
+      const column = (k: keyof (typeof rows)[number]) => sql.param(rows.map((r) => r[k]));
+      // Committed without waiting for its WAL flush (synchronous_commit off for this statement's
+      // own transaction only), as the vendor's answers are (responses.ts): no fsync of its own
+      // beside the next payment's reservation. A database crash within the WAL writer's delay loses
+      // these lines, as a process crash before the write does; the log file keeps them.
+      await db.execute(sql`
+        INSERT INTO payment_events (transaction_id, at, event, level, message, fields)
+        SELECT e.transaction_id, e.at::timestamptz, e.event, e.level, e.message, e.fields::jsonb
+        FROM unnest(${column("transactionId")}::text[], ${column("at")}::text[], ${column("event")}::text[],
+          ${column("level")}::text[], ${column("message")}::text[], ${column("fields")}::text[])
+          WITH ORDINALITY AS e(transaction_id, at, event, level, message, fields, n),
+          (SELECT set_config('synchronous_commit', 'off', true)) AS async_commit
+        ORDER BY e.n`);
     } catch (error) {
       // The log file keeps the lines; the page says what the table has.
       log.error({ error: (error as Error).message, events: batch.length }, "payment events not stored");

@@ -174,4 +174,30 @@ describe("one page of troubleshooting, against the database", () => {
     expect(later?.history).toEqual([]);
     expect(await getTroubleshooting(t.db, config, "tx_none")).toBeNull();
   });
+
+  it("payment events are stored in the order recorded; their write leaves the session's durability as it was", async () => {
+    const one = t.connect(1);
+    const sink = createPaymentEventSink(one);
+    for (const [i, level] of (["info", "warn", "error"] as const).entries()) {
+      sink.record({
+        transactionId: "tx_order",
+        event: "payment",
+        level,
+        message: `line ${i}`,
+        fields: { i },
+      });
+    }
+    await sink.flush();
+    const rows = await one.$client<{ message: string; level: string; fields: { i: number } }[]>`
+      SELECT message, level, fields FROM payment_events WHERE transaction_id = 'tx_order' ORDER BY id`;
+    expect(rows.map((r) => [r.message, r.level, r.fields.i])).toEqual([
+      ["line 0", "info", 0],
+      ["line 1", "warn", 1],
+      ["line 2", "error", 2],
+    ]);
+    // The write's transaction ran with synchronous_commit off; the session's setting is on again.
+    const [setting] = await one.$client<{ synchronous_commit: string }[]>`SHOW synchronous_commit`;
+    expect(setting?.synchronous_commit).toBe("on");
+    await one.$client.end();
+  });
 });
