@@ -64,6 +64,7 @@ import {
   type ReservationDetails,
   type ReserveResult,
 } from "@/lib/payment-core/budgets/engine";
+import { createPaymentEventSink } from "@/lib/payment-core/ledger/events";
 import { createResponseStore } from "@/lib/payment-core/ledger/responses";
 import type { Micro } from "@/lib/payment-core/support/money";
 import { createPayer, type Payer } from "@/lib/payment-core/x402/payer";
@@ -552,9 +553,11 @@ async function main(): Promise<number> {
           url,
           createPayer({
             db: timedDb(db),
-            // The vendor's answer is written after the payment returns (ledger/responses.ts): on
-            // the untimed handle, so that write is not counted in the next payment's pre-read.
+            // The vendor's answer and the payment's events are written after the payment returns
+            // (ledger/responses.ts, ledger/events.ts): on the untimed handle, so those writes are not
+            // counted in the next payment's pre-read.
             responses: createResponseStore(db),
+            events: createPaymentEventSink(db),
             engine: new TimedEngine(db, { config }),
             account,
             publicClient: net.usdc.client as PublicClient,
