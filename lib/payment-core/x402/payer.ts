@@ -15,7 +15,7 @@ import { type RotatingFigures, rotatingFromError } from "../treasury/rotation-ga
 import { createVendorCatalogHook } from "../vendors/payer-hook";
 import { createApprovalGate } from "./approval-gate";
 import { type AttemptTrace, loggedAttempts } from "./attempt-log";
-import { checkDestination, destinationRefusal, guardedAgent } from "./destination";
+import { destinationRefusal, guardedAgent } from "./destination";
 import {
   type LedgerRow,
   type PayFailureCode,
@@ -224,21 +224,11 @@ export function createPayer(deps: PayerDeps) {
       );
     }
 
-    // Where the request would go, before the ledger is read or anything is recorded or signed.
-    // The connection itself checks again (and pins the address), so this is the early answer,
-    // not the only guard.
-    const refusedDestination = await checkDestination(url, destinations);
-    if (refusedDestination) {
-      return {
-        ok: false,
-        code: "destination_not_allowed",
-        message: refusedDestination.message,
-        transactionId: null,
-        vendor,
-        latencyMs: elapsed(),
-        replayed: false,
-      };
-    }
+    // Where the request goes is checked by the connection itself (destination.ts, guardedAgent):
+    // every connection, on every attempt, resolves the host once, refuses a private or local
+    // address and is made to the address it checked. The unpaid request below is the first to go
+    // out, before anything is recorded, reserved or signed, so its refusal is the answer
+    // (`destination_not_allowed`, no ledger row); a kept-alive connection was checked when made.
 
     // The same key returns the first result without contacting the vendor again, unless it is a
     // held payment that was approved since (approval-gate.ts): that one is paid now.
