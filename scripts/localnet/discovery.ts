@@ -16,12 +16,26 @@ import {
  *   declaration; our payer sends only payment-identifier, so its payments add nothing here).
  */
 
+/**
+ * The SDK's check of a declaration compiles its JSON schema with a new Ajv each time (about 10 ms
+ * of CPU here, on the event loop the vendors and the facilitator share): a declaration is checked
+ * once and its text remembered. The same text is the same answer, so a valid one is taken as is the
+ * next time; an invalid one is checked (and refused) every time. Bounded: texts over
+ * `MAX_REMEMBERED_BYTES` are never remembered, and the set is cleared when full.
+ */
+const MAX_REMEMBERED = 1_000;
+const MAX_REMEMBERED_BYTES = 16_384;
+
 /** The most entries one page answers, as hosted facilitators cap it. */
 const MAX_PAGE = 100;
 const DEFAULT_PAGE = 20;
 
 export class DiscoveryCatalog {
   private readonly entries = new Map<string, DiscoveryResource>();
+  /** Declarations (their JSON text) the SDK found valid. */
+  private readonly valid = new Set<string>();
+  /** How many declarations the SDK checked (the rest were remembered). */
+  checked = 0;
 
   /** Adds or replaces resources (keyed by their URL). */
   register(resources: readonly DiscoveryResource[]): void {
@@ -30,8 +44,16 @@ export class DiscoveryCatalog {
 
   /** Catalogs a verified payment's resource when its payload declares discovery; returns whether it did. */
   fromPayment(payload: PaymentPayload, requirements: PaymentRequirements): boolean {
-    const found = extractDiscoveryInfo(payload, requirements, true);
+    const declared = payload.extensions?.[BAZAAR.key];
+    const text = declared === undefined ? undefined : JSON.stringify(declared);
+    const known = text !== undefined && this.valid.has(text);
+    if (!known && text !== undefined) this.checked++;
+    const found = extractDiscoveryInfo(payload, requirements, !known);
     if (!found || !("resourceUrl" in found)) return false;
+    if (!known && text !== undefined && text.length <= MAX_REMEMBERED_BYTES) {
+      if (this.valid.size >= MAX_REMEMBERED) this.valid.clear();
+      this.valid.add(text);
+    }
     this.entries.set(found.resourceUrl, {
       resource: found.resourceUrl,
       type: "http",
