@@ -168,21 +168,6 @@ export async function resolveDestination(
   return addresses[0] as { address: string; family: 4 | 6 };
 }
 
-/** The check for a URL before anything is sent: null when allowed, else the refusal. */
-export async function checkDestination(
-  url: URL,
-  policy: DestinationPolicy,
-): Promise<DestinationError | null> {
-  const port = url.port ? Number(url.port) : defaultPort(url.protocol);
-  try {
-    await resolveDestination(url.hostname, port, policy);
-    return null;
-  } catch (error) {
-    // A name that does not resolve is the connection's business (a network error), not policy's.
-    return destinationRefusal(error);
-  }
-}
-
 /**
  * An undici Agent (use it with undici's own `fetch`) whose every connection, on every hop, goes
  * through `resolveDestination` and is made to the address that was checked.
