@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { test as base, expect, type Page } from "@playwright/test";
 import postgres from "postgres";
+import { pageHydrated } from "./page-ready";
 import { KillSwitchBar } from "./pages/kill-switch";
 import { authFile, E2E_PASSWORDS, type E2eState, e2eState, type Role } from "./state";
 
@@ -53,10 +54,10 @@ export const test = base.extend<Fixtures>({
       pages.push(page);
       await page.goto("/overview");
       await expect(page).toHaveURL(/\/overview$/);
-      // Then the page asked for. Opened as the first visit, a page raced its own hydration (CI,
-      // 2026-12-07: a filter changed before its handler was attached did nothing), so the overview
-      // comes first, as it always did before.
       if (path !== "/overview") await page.goto(path);
+      // Handed over hydrated: a filter changed before its handler is attached applies nothing
+      // (ledger.spec.ts failed so in CI twice on 2026-12-07, opened first or second).
+      await pageHydrated(page);
       return page;
     });
     for (const page of pages) await page.context().close();

@@ -12,3 +12,15 @@ export async function pageDrawn(page: Page): Promise<void> {
     () => document.readyState === "complete" && !document.querySelector('[aria-busy="true"], .animate-pulse'),
   );
 }
+
+/**
+ * Waits until the page has hydrated: no `<Button>` still marked `data-hydrating`
+ * (components/ui/button.tsx). Before that a control's React handlers are not attached: a filter
+ * changed then applies nothing, a click does nothing. A page opened by `goto` is loaded, not
+ * hydrated; a test that acts on it at once raced its hydration (ledger.spec.ts, CI 2026-12-07).
+ */
+export async function pageHydrated(page: Page): Promise<void> {
+  await page.waitForFunction(
+    () => document.readyState !== "loading" && !document.querySelector("[data-hydrating]"),
+  );
+}

@@ -10,7 +10,8 @@ export { type ButtonSize, type ButtonVariant, buttonClass } from "./button-class
  * A button; `type="button"` unless told otherwise, so it never submits a form by accident. It is
  * disabled until the page has hydrated: the console's forms submit from React (`onSubmit`), and a
  * submit click before that would send the browser's own GET of the form (its fields in the address
- * bar, what was typed lost); any other button does nothing until then.
+ * bar, what was typed lost); any other button does nothing until then. Until then it also carries
+ * `data-hydrating`, which the browser tests wait to see gone before they act (e2e/page-ready.ts).
  */
 export function Button({
   variant,
@@ -26,6 +27,7 @@ export function Button({
       type={type}
       className={buttonClass({ variant, size, className })}
       disabled={disabled || !hydrated}
+      data-hydrating={hydrated ? undefined : ""}
       {...props}
     />
   );
