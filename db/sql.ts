@@ -99,3 +99,12 @@ export function decodeKeyset(cursor: string): [string, string] | null {
   }
   return null;
 }
+
+/**
+ * A subquery whose value is 'off' and which turns `synchronous_commit` off for the transaction it
+ * runs in: that transaction commits without waiting for its WAL flush. Only in a statement that
+ * is its own transaction, and only for writes a database crash may lose because a later step
+ * redoes them or nothing depends on them (docs/architecture.md, "A payment waits for one WAL
+ * flush: its reservation's"): the engine's batches of finishes, payment events, vendor answers.
+ */
+export const commitUnflushed: SQL<string> = sql`(SELECT set_config('synchronous_commit', 'off', true))`;

@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import type { DbOrTx } from "@/db/sql";
+import { commitUnflushed, type DbOrTx } from "@/db/sql";
 import { newTransactionId } from "../support/ids";
 import { formatDollars, type Micro } from "../support/money";
 import { type BudgetConfig, type EffectiveLimits, effectiveLimits } from "./config";
@@ -169,8 +169,8 @@ function finishResult(a: Answer, op: FinishOp): FinishResult {
  * Whether a batch's commit must wait for its WAL flush: only when it reserves. A reservation is
  * the promise that money may leave (the key signs right after it), so it is durable before it is
  * answered. A batch of finishes alone (commits and releases) is answered once committed, before
- * its flush (`synchronous_commit = off` for that transaction: docs/architecture.md, "Finishes
- * without a flush"): a crash may lose the last finishes, never anything else, because PostgreSQL
+ * its flush (`synchronous_commit = off` for that transaction: docs/architecture.md, "A payment
+ * waits for one WAL flush: its reservation's"): a crash may lose the last finishes, never anything else, because PostgreSQL
  * replays its WAL up to a point, and every later durable commit flushes the finishes before it.
  * A finish so lost leaves its row `authorized` with its budget still reserved, which is what a
  * payer killed before its commit leaves, and the settlement resolver finishes it from the chain.
@@ -219,9 +219,7 @@ export async function processBatch(
 
   // The setting is a one-time filter of the statement: set before the function runs, read at commit.
   const unflushed =
-    at.finishesUnflushed && !waitsForFlush(batch)
-      ? sql` WHERE (SELECT set_config('synchronous_commit', 'off', true)) = 'off'`
-      : sql``;
+    at.finishesUnflushed && !waitsForFlush(batch) ? sql` WHERE ${commitUnflushed} = 'off'` : sql``;
   const rows = await db.execute<Answer>(sql`
     SELECT * FROM budget_apply_batch(${now.toISOString()}::timestamptz, ${config.paymentsDisabled},
       ${config.hardLimitMicro.toString()}::bigint, ${JSON.stringify(ops)}::jsonb)${unflushed}`);

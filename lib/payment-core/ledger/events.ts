@@ -1,7 +1,7 @@
 import { asc, eq, sql } from "drizzle-orm";
 import type { Database } from "@/db/client";
 import { paymentEvents } from "@/db/schema";
-import { isoMs } from "@/db/sql";
+import { commitUnflushed, isoMs } from "@/db/sql";
 import { type Logger, silentLog } from "../support/log";
 import { findUnsafeCharacter } from "../support/safe-text";
 
@@ -126,7 +126,7 @@ export function createPaymentEventSink(db: Database, options: { log?: Logger } =
         FROM unnest(${column("transactionId")}::text[], ${column("at")}::text[], ${column("event")}::text[],
           ${column("level")}::text[], ${column("message")}::text[], ${column("fields")}::text[])
           WITH ORDINALITY AS e(transaction_id, at, event, level, message, fields, n),
-          (SELECT set_config('synchronous_commit', 'off', true)) AS async_commit
+          ${commitUnflushed} AS async_commit
         ORDER BY e.n`);
     } catch (error) {
       // The log file keeps the lines; the page says what the table has.

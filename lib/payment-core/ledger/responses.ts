@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import type { Database } from "@/db/client";
-import type { DbOrTx } from "@/db/sql";
+import { commitUnflushed, type DbOrTx } from "@/db/sql";
 import { type Logger, silentLog } from "../support/log";
 import type { VendorResponse } from "../x402/outcome";
 
@@ -51,7 +51,7 @@ export function createResponseStore(db: Database, options: { log?: Logger } = {}
         FROM unnest(${sql.param(batch.map((k) => k.transactionId))}::text[],
           ${sql.param(batch.map((k) => k.status))}::int[],
           ${sql.param(batch.map((k) => k.response))}::text[]) AS k(id, status, response),
-          (SELECT set_config('synchronous_commit', 'off', true)) AS async_commit
+          ${commitUnflushed} AS async_commit
         ON CONFLICT (transaction_id) DO NOTHING`);
     } catch (error) {
       // The payment is committed either way; only the replay's copy of the body is missing.
