@@ -30,7 +30,7 @@ export default defineConfig({
     },
     {
       name: "phone",
-      testMatch: /(phone|screenshots|a11y)\.spec\.ts$/,
+      testMatch: /(phone|every-page|a11y)\.spec\.ts$/,
       use: { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true },
     },
     {

@@ -17,8 +17,8 @@ export async function signInThroughForm(page: Page, role: Role): Promise<void> {
 type Fixtures = {
   state: E2eState;
   /**
-   * A page of its own signed in as `role` (the session global-setup.ts saved), on the overview,
-   * then on `path` when one is given.
+   * A page of its own signed in as `role` (the session global-setup.ts saved), on `path` (the
+   * overview unless given), hydrated.
    */
   as: (role: Role, path?: string) => Promise<Page>;
   /** A page with no session at all. */
@@ -52,11 +52,13 @@ export const test = base.extend<Fixtures>({
       });
       const page = await context.newPage();
       pages.push(page);
-      await page.goto("/overview");
-      await expect(page).toHaveURL(/\/overview$/);
-      if (path !== "/overview") await page.goto(path);
+      await page.goto(path);
+      // The saved session holds: the page is not the sign-in form.
+      if (!path.startsWith("/login")) await expect(page).not.toHaveURL(/\/login/);
       // Handed over hydrated: a filter changed before its handler is attached applies nothing
-      // (ledger.spec.ts failed so in CI twice on 2026-12-07, opened first or second).
+      // (ledger.spec.ts failed so in CI twice on 2026-12-07, opened first or second). Hydration
+      // is what a test waits for, so the page is opened directly (the overview first cost a page
+      // load per call).
       await pageHydrated(page);
       return page;
     });

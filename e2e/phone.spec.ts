@@ -1,47 +1,13 @@
-import { consolePages, SAMPLE_PAYMENTS } from "./console-pages";
 import { expect, test } from "./fixtures";
 import { horizontalOverflow, textLines } from "./layout-checks";
 import { seedLedgerRows, uniqueAgent } from "./ledger-rows";
-import { pageDrawn } from "./page-ready";
 
 /**
- * The console on a 390x844 phone (the `phone` project): no page scrolls sideways, for each role
- * that sees it, and the navigation folds into a menu that works from the keyboard.
+ * The console on a 390x844 phone (the `phone` project): the navigation folds into a menu that
+ * works from the keyboard, long names are not broken, the ledger's first row is in the first
+ * screen. That no page scrolls sideways, for each role that sees it, every-page.spec.ts checks.
  */
 test.describe("on a phone", () => {
-  test("no page is wider than the screen", async ({ as, anonymous, pay, sql }) => {
-    // One visit per page (and role): minutes on a loaded two-core machine, not the default minute.
-    test.setTimeout(300_000);
-    for (const path of SAMPLE_PAYMENTS) await pay("research_agent", path);
-    const pages = await consolePages(sql);
-    const signedIn = { admin: await as("admin"), viewer: await as("viewer") };
-    const signedOut = await anonymous();
-    expect(signedIn.admin.viewportSize()?.width).toBe(390);
-    const problems: string[] = [];
-    for (const { path, role, heading } of pages) {
-      // Every signed-in page also as a viewer (fewer controls, other wording), but the admin-only one.
-      const roles =
-        role === null
-          ? [null]
-          : path === "/settings/users"
-            ? ["admin" as const]
-            : (["admin", "viewer"] as const);
-      for (const who of roles) {
-        const page = who === null ? signedOut : signedIn[who];
-        await page.goto(path);
-        await expect(page.getByRole("heading", { level: 1 }), path).toHaveText(heading);
-        await pageDrawn(page);
-        const { scrollWidth, offenders } = await horizontalOverflow(page);
-        if (scrollWidth > 390 || offenders.length > 0) {
-          problems.push(
-            `${path} as ${who ?? "signed out"}: ${scrollWidth}px wide\n    ${offenders.join("\n    ")}`,
-          );
-        }
-      }
-    }
-    expect(problems, problems.join("\n")).toEqual([]);
-  });
-
   test("the navigation is a menu that opens, closes and navigates by keyboard", async ({ as }) => {
     const page = await as("admin");
     const menu = page.getByRole("button", { name: "Menu" });
