@@ -1,5 +1,6 @@
 import type { Page } from "@playwright/test";
 import { type Address, createPublicClient, createTestClient, erc20Abi, http } from "viem";
+import { WALLET_STUCK_MS } from "@/components/treasury/wallet-status";
 import { expect, test } from "./fixtures";
 import type { E2eState } from "./state";
 
@@ -259,14 +260,16 @@ test("a wallet that reports a chain switch it did not make gets a message and a 
     chainId: "0x2105",
     fakeSwitch: true,
   });
+  // The page's clock is Playwright's: it runs as time does, and jumps when the test says.
+  await page.clock.install();
   await page.goto("/treasury/fund");
   await page.getByRole("button", { name: "Browser wallet" }).click();
   await expect(page.getByText("Confirm the connection in your wallet…")).toBeVisible();
-  // The page's own 15 s (UI state): the message replaces the spinner; polled, not slept.
+  // The page's own wait (UI state, WALLET_STUCK_MS) passes at once: the message replaces the spinner.
+  await page.clock.fastForward(WALLET_STUCK_MS);
   const stuck = page.getByTestId("wallet-stuck");
   await expect(stuck).toContainText(
     "Your wallet is on Base (chain 8453) and has not switched to Local demo chain. Switch it to Local demo chain (chain 31337) in the wallet and press Retry.",
-    { timeout: 45_000 },
   );
   await expect(page.getByText("Confirm the connection in your wallet…")).toHaveCount(0);
   // The person switches in the wallet and retries: connected on the right chain.
