@@ -171,6 +171,8 @@ describe("POST /api/v1/payments", () => {
     const dur = (name: string) => Number(timing.match(new RegExp(`${name};dur=([0-9.]+)`))?.[1]);
     expect(dur("admit")).toBeGreaterThanOrEqual(0);
     expect(dur("handler")).toBeGreaterThanOrEqual(dur("admit") + body.latencyMs - 1);
+    // A payment's answer is never cached, nor re-encoded on the way (Next gzips what may be).
+    expect(res.headers.get("cache-control")).toBe("no-store, no-transform");
     const again = await post({
       url: `${net.vendorUrl}/search?q=agents`,
       idempotencyKey: "pay-1",

@@ -273,7 +273,9 @@ export async function handlePayment(
     headers: {
       ...headers,
       "Server-Timing": timing,
-      ...("error" in answer ? { "Cache-Control": "no-store" } : {}),
+      // A payment's answer is for its caller once: never cached, and passed on as it was made (not
+      // re-encoded on the way: gzip of every answer cost the console about 0.7 ms of CPU each).
+      "Cache-Control": "no-store, no-transform",
     },
   });
 }
