@@ -94,7 +94,7 @@ test.describe("Treasury owners", () => {
     await expect(added).toContainText("open: 1 of 2 signatures");
     await expect(ownersTable(page).getByRole("row").filter({ hasText: newcomer })).toHaveCount(0);
 
-    // The signing state (wallet panel, demo account select, warnings, outcome) passes axe, as a11y.spec.ts scans pages.
+    // The signing state (wallet panel, demo account select, warnings, outcome) passes axe, as every-page.spec.ts scans pages.
     const { violations } = await new AxeBuilder({ page })
       .withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"])
       .analyze();

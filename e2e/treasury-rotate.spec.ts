@@ -57,7 +57,7 @@ function keyFile(name: string, key: string): string {
   return `file:${file}`;
 }
 
-/** Each step as the admin saw it, for review beside the screenshots spec's pages. */
+/** Each step as the admin saw it, for review beside every-page.spec.ts's screenshots. */
 const snap = (page: Page, name: string) =>
   page.screenshot({
     path: path.resolve(import.meta.dirname, `../test-results/screenshots/rotation-${name}.png`),
