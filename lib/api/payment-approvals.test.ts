@@ -69,6 +69,8 @@ describe("a payment held for approval, over HTTP", () => {
     const res = await post("held-1");
     expect(res.status).toBe(202);
     expect(res.headers.get("retry-after")).toBe("30");
+    // Held, not paid: never cached (the poll says when it is decided).
+    expect(res.headers.get("cache-control")).toBe("no-store, no-transform");
     const body = (await res.json()) as Record<string, string>;
     expect(body).toMatchObject({
       status: "awaiting_approval",

@@ -157,7 +157,8 @@ export function outcomeJson(outcome: PayOutcome): OutcomeJson {
         latencyMs: outcome.latencyMs,
         replayed: outcome.replayed,
       },
-      headers: { "Retry-After": String(a.retryAfterSeconds), "Cache-Control": "no-store" },
+      // Cache-Control: the route sets it on every answer (handlePayment).
+      headers: { "Retry-After": String(a.retryAfterSeconds) },
     };
   }
   if (outcome.ok && !outcome.paid) {
