@@ -14,6 +14,7 @@ import type { Role } from "./state";
  * 24x24 px; and on a phone the page does not scroll sideways, for admin and viewer alike (the users
  * page: admin). One visit does all of it: each was a sweep of its own, and a sweep is minutes here.
  */
+
 /** What makes `page` wider than a phone's screen, or nothing. */
 async function sidewaysScroll(page: Page, where: string): Promise<string[]> {
   const { scrollWidth, offenders } = await horizontalOverflow(page);
